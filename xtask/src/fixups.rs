@@ -1,0 +1,654 @@
+//! Named, in-memory repairs that let progenitor 0.15 read a spec it would refuse.
+//!
+//! The vendored spec stays byte-identical to upstream; every repair happens here, on a
+//! `serde_json::Value`, before the document is handed to `openapiv3`/progenitor. Each
+//! fixup says which upstream gap it repairs and reports how many places it changed. When
+//! generating the vendored spec ([`Strictness::Vendored`]) a fixup that changes nothing is
+//! an error naming itself: upstream fixed the gap, so the fixup must go (the pattern of
+//! Arnavion/k8s-openapi's `fixups/upstream_bugs.rs`). For other specs (`--spec`) a fixup
+//! that does not apply is skipped.
+//!
+//! A construct that cannot be translated faithfully is an error naming its JSON pointer;
+//! nothing is silently dropped.
+
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// How to treat a fixup that finds nothing to repair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strictness {
+    /// The vendored spec: a fixup that no longer applies is an error.
+    Vendored,
+    /// Any other spec: a fixup that does not apply is skipped.
+    Lenient,
+}
+
+/// A fixup failure: which fixup, and what went wrong where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixupError {
+    pub fixup: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for FixupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "fixup `{}`: {}", self.fixup, self.message)
+    }
+}
+
+impl std::error::Error for FixupError {}
+
+/// What one fixup did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub fixup: &'static str,
+    /// One line per change, each naming the JSON pointer it changed.
+    pub changes: Vec<String>,
+}
+
+/// A named repair.
+pub struct Fixup {
+    pub name: &'static str,
+    /// The upstream bug or generator gap it exists for.
+    pub why: &'static str,
+    pub apply: fn(&mut Value) -> Result<Vec<String>, String>,
+}
+
+/// Every fixup, in the order they run.
+pub const FIXUPS: &[Fixup] = &[
+    Fixup {
+        name: "openapi-3.1-to-3.0",
+        why: "progenitor 0.15 accepts only OpenAPI 3.0.x (\"invalid version: 3.1.0\"); \
+              upstream publishes 3.1.0. Translates 3.1-only constructs to their 3.0 form.",
+        apply: openapi_31_to_30,
+    },
+    Fixup {
+        name: "synthesize-operation-ids",
+        why: "progenitor requires an operationId on every operation (\"path ... is missing \
+              operation ID\"); upstream publishes none. Derives one from the summary, or \
+              from method and path.",
+        apply: synthesize_operation_ids,
+    },
+];
+
+/// Runs every fixup over `doc`.
+pub fn apply_all(doc: &mut Value, strictness: Strictness) -> Result<Vec<Applied>, FixupError> {
+    let mut applied = Vec::new();
+    for fixup in FIXUPS {
+        let changes = (fixup.apply)(doc).map_err(|message| FixupError {
+            fixup: fixup.name,
+            message,
+        })?;
+        if changes.is_empty() && strictness == Strictness::Vendored {
+            return Err(FixupError {
+                fixup: fixup.name,
+                message: format!(
+                    "no longer applies to the vendored spec (it repairs: {}). Upstream fixed \
+                     it: remove the fixup from xtask/src/fixups.rs and regenerate.",
+                    fixup.why
+                ),
+            });
+        }
+        applied.push(Applied {
+            fixup: fixup.name,
+            changes,
+        });
+    }
+    Ok(applied)
+}
+
+// ---------------------------------------------------------------------------------------
+// openapi-3.1-to-3.0
+
+/// JSON pointer escaping (RFC 6901).
+fn ptr_push(ptr: &str, token: &str) -> String {
+    format!("{ptr}/{}", token.replace('~', "~0").replace('/', "~1"))
+}
+
+fn openapi_31_to_30(doc: &mut Value) -> Result<Vec<String>, String> {
+    let version = doc
+        .get("openapi")
+        .and_then(Value::as_str)
+        .ok_or("the document has no `openapi` version string")?
+        .to_owned();
+    if !version.starts_with("3.1.") {
+        return Ok(Vec::new());
+    }
+    let mut changes = vec![format!("/openapi: {version} -> 3.0.3")];
+    let root = doc.as_object_mut().ok_or("the document is not an object")?;
+    root.insert("openapi".into(), Value::String("3.0.3".into()));
+
+    if let Some(webhooks) = root.get("webhooks") {
+        if webhooks.as_object().is_some_and(|m| !m.is_empty()) {
+            return Err("/webhooks: OpenAPI 3.0 has no webhooks and progenitor cannot \
+                        generate them; refusing to drop them silently"
+                .into());
+        }
+        root.remove("webhooks");
+        changes.push("/webhooks: removed (empty)".into());
+    }
+    if let Some(dialect) = root.remove("jsonSchemaDialect") {
+        if dialect != "https://spec.openapis.org/oas/3.1/dialect/base" {
+            return Err(format!(
+                "/jsonSchemaDialect: {dialect} is not the OpenAPI 3.1 default dialect"
+            ));
+        }
+        changes.push("/jsonSchemaDialect: removed (the default dialect)".into());
+    }
+    if !root.contains_key("paths") {
+        root.insert("paths".into(), Value::Object(Map::new()));
+        changes.push("/paths: added (optional in 3.1, required in 3.0)".into());
+    }
+    if let Some(schemes) = root
+        .get("components")
+        .and_then(|c| c.get("securitySchemes"))
+        .and_then(Value::as_object)
+    {
+        for (name, scheme) in schemes {
+            if scheme.get("type").and_then(Value::as_str) == Some("mutualTLS") {
+                return Err(format!(
+                    "{}: the mutualTLS security scheme does not exist in OpenAPI 3.0",
+                    ptr_push("/components/securitySchemes", name)
+                ));
+            }
+        }
+    }
+
+    for (key, value) in root.iter_mut() {
+        let ptr = ptr_push("", key);
+        match key.as_str() {
+            "components" => {
+                if let Some(components) = value.as_object_mut() {
+                    for (ckey, cvalue) in components.iter_mut() {
+                        let cptr = ptr_push(&ptr, ckey);
+                        if ckey == "schemas" {
+                            if let Some(schemas) = cvalue.as_object_mut() {
+                                for (name, schema) in schemas.iter_mut() {
+                                    translate_schema(schema, &ptr_push(&cptr, name), &mut changes)?;
+                                }
+                            }
+                        } else {
+                            walk_document(cvalue, &cptr, &mut changes)?;
+                        }
+                    }
+                }
+            }
+            "paths" => walk_document(value, &ptr, &mut changes)?,
+            _ => {}
+        }
+    }
+    Ok(changes)
+}
+
+/// Keys whose values are data, not OpenAPI objects: never descended into.
+fn is_data_key(key: &str) -> bool {
+    matches!(key, "example" | "examples" | "default" | "enum" | "const" | "value")
+        || key.starts_with("x-")
+}
+
+/// Walks non-schema parts of the document (paths, parameters, responses, ...), handing
+/// every `schema` it meets to [`translate_schema`].
+fn walk_document(value: &mut Value, ptr: &str, changes: &mut Vec<String>) -> Result<(), String> {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("$ref") && map.len() > 1 {
+                // 3.1 allows `summary`/`description` beside a Reference Object; 3.0 ignores
+                // siblings, which is what these documentation overrides amount to.
+                let extra: Vec<String> = map.keys().filter(|k| *k != "$ref").cloned().collect();
+                for key in &extra {
+                    if key != "summary" && key != "description" {
+                        return Err(format!(
+                            "{}: `{key}` beside `$ref` in a Reference Object has no 3.0 form",
+                            ptr_push(ptr, key)
+                        ));
+                    }
+                    map.remove(key);
+                    changes.push(format!("{}: removed (sibling of $ref)", ptr_push(ptr, key)));
+                }
+            }
+            for (key, child) in map.iter_mut() {
+                let child_ptr = ptr_push(ptr, key);
+                if key == "schema" {
+                    translate_schema(child, &child_ptr, changes)?;
+                } else if key == "examples" {
+                    // Media-type/parameter `examples` are a map of Example Objects in both
+                    // versions; their `value`s are data.
+                } else if !is_data_key(key) {
+                    walk_document(child, &child_ptr, changes)?;
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                walk_document(item, &ptr_push(ptr, &i.to_string()), changes)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// 3.1 (JSON Schema 2020-12) keywords with no faithful OpenAPI 3.0 form.
+const UNTRANSLATABLE: &[&str] = &[
+    "prefixItems",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "dependentRequired",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "contains",
+    "minContains",
+    "maxContains",
+    "propertyNames",
+    "patternProperties",
+    "$defs",
+    "$id",
+    "$anchor",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "contentSchema",
+];
+
+fn is_null_schema(v: &Value) -> bool {
+    v.as_object().is_some_and(|m| {
+        m.len() == 1 && m.get("type").and_then(Value::as_str) == Some("null")
+    })
+}
+
+/// Translates one schema object (and, recursively, its subschemas) to OpenAPI 3.0.
+fn translate_schema(schema: &mut Value, ptr: &str, changes: &mut Vec<String>) -> Result<(), String> {
+    let Some(map) = schema.as_object_mut() else {
+        if schema.is_boolean() {
+            return Err(format!("{ptr}: boolean schemas have no OpenAPI 3.0 form"));
+        }
+        return Ok(());
+    };
+
+    for key in UNTRANSLATABLE {
+        if map.contains_key(*key) {
+            return Err(format!(
+                "{}: `{key}` (JSON Schema 2020-12) has no faithful OpenAPI 3.0 form",
+                ptr_push(ptr, key)
+            ));
+        }
+    }
+    if map.remove("$schema").is_some() {
+        changes.push(format!("{ptr}/$schema: removed"));
+    }
+    if map.remove("$comment").is_some() {
+        changes.push(format!("{ptr}/$comment: removed (a comment)"));
+    }
+
+    // `type: [X, "null"]` -> `type: X, nullable: true`
+    if let Some(Value::Array(types)) = map.get("type") {
+        let mut non_null: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+        let had_null = non_null.len() != types.len();
+        match non_null.len() {
+            1 => {
+                map.insert("type".into(), non_null.remove(0));
+                if had_null {
+                    map.insert("nullable".into(), Value::Bool(true));
+                }
+                changes.push(format!("{ptr}/type: type array -> single type{}", if had_null { " + nullable" } else { "" }));
+            }
+            0 => return Err(format!("{ptr}/type: a schema that only allows null has no 3.0 form")),
+            _ => {
+                return Err(format!(
+                    "{ptr}/type: several non-null types {non_null:?} have no faithful 3.0 form"
+                ));
+            }
+        }
+    } else if map.get("type").and_then(Value::as_str) == Some("null") {
+        return Err(format!("{ptr}/type: `null` has no 3.0 form outside a type array or anyOf"));
+    }
+
+    // anyOf/oneOf with a `{type: null}` branch -> nullable
+    for combinator in ["anyOf", "oneOf"] {
+        let Some(Value::Array(branches)) = map.get_mut(combinator) else {
+            continue;
+        };
+        let before = branches.len();
+        branches.retain(|b| !is_null_schema(b));
+        if branches.len() == before {
+            continue;
+        }
+        map.insert("nullable".into(), Value::Bool(true));
+        let Some(Value::Array(branches)) = map.get(combinator) else {
+            unreachable!()
+        };
+        if branches.is_empty() {
+            return Err(format!("{ptr}/{combinator}: only a null branch"));
+        }
+        if branches.len() == 1 {
+            let only = branches[0].clone();
+            map.remove(combinator);
+            map.insert("allOf".into(), Value::Array(vec![only]));
+            changes.push(format!("{ptr}/{combinator}: [X, null] -> allOf [X] + nullable"));
+        } else {
+            changes.push(format!("{ptr}/{combinator}: null branch -> nullable"));
+        }
+    }
+
+    // `const` -> one-value `enum`
+    if let Some(value) = map.remove("const") {
+        if map.contains_key("enum") {
+            return Err(format!("{ptr}: both `const` and `enum`"));
+        }
+        map.insert("enum".into(), Value::Array(vec![value]));
+        changes.push(format!("{ptr}/const -> enum"));
+    }
+
+    // `examples: [..]` -> `example`
+    if let Some(examples) = map.remove("examples") {
+        let Value::Array(mut list) = examples else {
+            return Err(format!("{ptr}/examples: a schema's `examples` must be an array"));
+        };
+        if !map.contains_key("example") && !list.is_empty() {
+            map.insert("example".into(), list.remove(0));
+        }
+        changes.push(format!("{ptr}/examples -> example"));
+    }
+
+    // numeric exclusiveMinimum/exclusiveMaximum -> minimum/maximum + boolean flag
+    for (exclusive, inclusive) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+        if let Some(Value::Number(n)) = map.get(exclusive).cloned() {
+            if map.contains_key(inclusive) {
+                return Err(format!(
+                    "{ptr}: both `{inclusive}` and a numeric `{exclusive}`; pick one upstream"
+                ));
+            }
+            map.insert(inclusive.into(), Value::Number(n));
+            map.insert(exclusive.into(), Value::Bool(true));
+            changes.push(format!("{ptr}/{exclusive}: number -> {inclusive} + true"));
+        }
+    }
+
+    // contentEncoding/contentMediaType for binary strings -> format
+    if let Some(encoding) = map.remove("contentEncoding") {
+        if encoding != "base64" || map.contains_key("format") {
+            return Err(format!("{ptr}/contentEncoding: {encoding} has no 3.0 form"));
+        }
+        map.insert("format".into(), Value::String("byte".into()));
+        changes.push(format!("{ptr}/contentEncoding base64 -> format byte"));
+    }
+    if let Some(media) = map.remove("contentMediaType") {
+        if media != "application/octet-stream" || map.contains_key("format") {
+            return Err(format!("{ptr}/contentMediaType: {media} has no 3.0 form"));
+        }
+        map.insert("format".into(), Value::String("binary".into()));
+        changes.push(format!("{ptr}/contentMediaType -> format binary"));
+    }
+
+    // `$ref` with siblings -> allOf [$ref] + siblings (3.0 ignores siblings of $ref)
+    if map.contains_key("$ref") && map.len() > 1 {
+        let reference = map.remove("$ref").expect("checked");
+        if map.contains_key("allOf") {
+            return Err(format!("{ptr}: `$ref` beside `allOf`"));
+        }
+        let mut inner = Map::new();
+        inner.insert("$ref".into(), reference);
+        map.insert("allOf".into(), Value::Array(vec![Value::Object(inner)]));
+        changes.push(format!("{ptr}/$ref: with siblings -> allOf"));
+    }
+
+    // Recurse into subschemas.
+    for (key, child) in map.iter_mut() {
+        let child_ptr = ptr_push(ptr, key);
+        match key.as_str() {
+            "properties" => {
+                if let Some(props) = child.as_object_mut() {
+                    for (name, prop) in props.iter_mut() {
+                        translate_schema(prop, &ptr_push(&child_ptr, name), changes)?;
+                    }
+                }
+            }
+            "items" | "not" => translate_schema(child, &child_ptr, changes)?,
+            "additionalProperties" if child.is_object() => {
+                translate_schema(child, &child_ptr, changes)?
+            }
+            "allOf" | "anyOf" | "oneOf" => {
+                if let Some(list) = child.as_array_mut() {
+                    for (i, sub) in list.iter_mut().enumerate() {
+                        translate_schema(sub, &ptr_push(&child_ptr, &i.to_string()), changes)?;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// synthesize-operation-ids
+
+const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// `Hard Delete Examples` -> `hard_delete_examples`.
+pub fn snake_case(text: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower_or_digit = false;
+    for ch in text.chars() {
+        if ch.is_ascii_alphanumeric() {
+            if ch.is_ascii_uppercase() && prev_lower_or_digit && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(ch.to_ascii_lowercase());
+            prev_lower_or_digit = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        } else {
+            if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+            prev_lower_or_digit = false;
+        }
+    }
+    let out = out.trim_end_matches('_').to_owned();
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("op_{out}")
+    } else {
+        out
+    }
+}
+
+/// The id for an operation without one: its summary, or else method and path.
+pub fn operation_id_for(method: &str, path: &str, summary: Option<&str>) -> String {
+    if let Some(id) = summary.map(snake_case).filter(|s| !s.is_empty()) {
+        return id;
+    }
+    let path = path.replace(['{', '}'], "");
+    snake_case(&format!("{method} {path}"))
+}
+
+fn synthesize_operation_ids(doc: &mut Value) -> Result<Vec<String>, String> {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return Ok(Vec::new());
+    };
+    // Every id already taken, and by whom.
+    let mut taken: BTreeMap<String, String> = BTreeMap::new();
+    for (path, item) in paths.iter() {
+        for method in METHODS {
+            if let Some(id) = item
+                .get(*method)
+                .and_then(|op| op.get("operationId"))
+                .and_then(Value::as_str)
+            {
+                taken.insert(id.to_owned(), format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    let mut changes = Vec::new();
+    for (path, item) in paths.iter_mut() {
+        for method in METHODS {
+            let Some(op) = item.get_mut(*method).and_then(Value::as_object_mut) else {
+                continue;
+            };
+            if op.contains_key("operationId") {
+                continue;
+            }
+            let summary = op.get("summary").and_then(Value::as_str);
+            let id = operation_id_for(method, path, summary);
+            let who = format!("{} {path}", method.to_uppercase());
+            if let Some(other) = taken.get(&id) {
+                return Err(format!(
+                    "the operationId `{id}` derived for {who} is already used by {other}; \
+                     give one of them an operationId upstream"
+                ));
+            }
+            changes.push(format!(
+                "{}: operationId `{id}` (from {})",
+                ptr_push(&ptr_push("/paths", path), method),
+                if summary.is_some_and(|s| !snake_case(s).is_empty()) { "summary" } else { "method and path" }
+            ));
+            taken.insert(id.clone(), who);
+            op.insert("operationId".into(), Value::String(id));
+        }
+    }
+    Ok(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc31(schemas: Value) -> Value {
+        json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {},
+               "components": {"schemas": schemas}})
+    }
+
+    #[test]
+    fn version_is_lowered_and_30_specs_are_left_alone() {
+        let mut d = doc31(json!({}));
+        let changes = openapi_31_to_30(&mut d).unwrap();
+        assert_eq!(d["openapi"], "3.0.3");
+        assert_eq!(changes.len(), 1);
+        let mut d30 = json!({"openapi": "3.0.3", "info": {}, "paths": {}});
+        assert!(openapi_31_to_30(&mut d30).unwrap().is_empty());
+    }
+
+    #[test]
+    fn nullable_type_arrays() {
+        let mut d = doc31(json!({"A": {"type": "object", "properties": {
+            "x": {"type": ["string", "null"]},
+            "y": {"type": ["integer"]},
+            "z": {"type": "array", "items": {"type": ["null", "boolean"]}}}}}));
+        openapi_31_to_30(&mut d).unwrap();
+        let p = &d["components"]["schemas"]["A"]["properties"];
+        assert_eq!(p["x"], json!({"type": "string", "nullable": true}));
+        assert_eq!(p["y"], json!({"type": "integer"}));
+        assert_eq!(p["z"]["items"], json!({"type": "boolean", "nullable": true}));
+    }
+
+    #[test]
+    fn several_types_is_an_error_naming_the_pointer() {
+        let mut d = doc31(json!({"A": {"properties": {"a/b": {"type": ["string", "integer"]}}}}));
+        let err = openapi_31_to_30(&mut d).unwrap_err();
+        assert!(err.starts_with("/components/schemas/A/properties/a~1b/type"), "{err}");
+    }
+
+    #[test]
+    fn anyof_null_becomes_nullable() {
+        let mut d = doc31(json!({"A": {"anyOf": [{"$ref": "#/components/schemas/B"}, {"type": "null"}]},
+                                 "B": {"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]}}));
+        openapi_31_to_30(&mut d).unwrap();
+        let s = &d["components"]["schemas"];
+        assert_eq!(s["A"], json!({"allOf": [{"$ref": "#/components/schemas/B"}], "nullable": true}));
+        assert_eq!(s["B"]["oneOf"].as_array().unwrap().len(), 2);
+        assert_eq!(s["B"]["nullable"], true);
+    }
+
+    #[test]
+    fn const_examples_and_exclusive_bounds() {
+        let mut d = doc31(json!({"A": {"type": "object", "properties": {
+            "k": {"const": "fixed", "examples": ["fixed", "other"]},
+            "n": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 10}}}}));
+        openapi_31_to_30(&mut d).unwrap();
+        let p = &d["components"]["schemas"]["A"]["properties"];
+        assert_eq!(p["k"], json!({"enum": ["fixed"], "example": "fixed"}));
+        assert_eq!(p["n"], json!({"type": "number", "minimum": 0, "exclusiveMinimum": true,
+                                  "maximum": 10, "exclusiveMaximum": true}));
+    }
+
+    #[test]
+    fn ref_with_siblings_becomes_allof() {
+        let mut d = doc31(json!({"A": {"properties": {"b": {"$ref": "#/components/schemas/B", "description": "d"}}}}));
+        openapi_31_to_30(&mut d).unwrap();
+        assert_eq!(d["components"]["schemas"]["A"]["properties"]["b"],
+                   json!({"allOf": [{"$ref": "#/components/schemas/B"}], "description": "d"}));
+    }
+
+    #[test]
+    fn schemas_under_paths_are_translated_but_example_data_is_not() {
+        let mut d = json!({"openapi": "3.1.1", "info": {}, "paths": {"/a": {"get": {
+            "parameters": [{"name": "q", "in": "query", "schema": {"type": ["string", "null"]}}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {
+                "schema": {"const": 1},
+                "examples": {"e": {"value": {"type": ["x", "y"], "const": 2}}}}}}}}}}});
+        openapi_31_to_30(&mut d).unwrap();
+        let op = &d["paths"]["/a"]["get"];
+        assert_eq!(op["parameters"][0]["schema"], json!({"type": "string", "nullable": true}));
+        let media = &op["responses"]["200"]["content"]["application/json"];
+        assert_eq!(media["schema"], json!({"enum": [1]}));
+        assert_eq!(media["examples"]["e"]["value"], json!({"type": ["x", "y"], "const": 2}));
+    }
+
+    #[test]
+    fn untranslatable_keywords_are_errors_not_drops() {
+        for kw in ["prefixItems", "if", "patternProperties", "$defs", "unevaluatedProperties"] {
+            let mut d = doc31(json!({"A": {"properties": {"p": {kw: {}}}}}));
+            let err = openapi_31_to_30(&mut d).unwrap_err();
+            assert!(err.contains(&format!("/components/schemas/A/properties/p/{kw}")), "{err}");
+        }
+        let mut d = doc31(json!({}));
+        d["webhooks"] = json!({"w": {}});
+        assert!(openapi_31_to_30(&mut d).unwrap_err().starts_with("/webhooks"));
+    }
+
+    #[test]
+    fn operation_ids_from_summary_then_method_and_path() {
+        let mut d = json!({"paths": {
+            "/v1/things/{thing_id}": {
+                "get": {"summary": "Read Thing"},
+                "delete": {},
+                "put": {"operationId": "keep_me"}},
+            "/v1/other": {"post": {"summary": "  "}}}});
+        let changes = synthesize_operation_ids(&mut d).unwrap();
+        assert_eq!(changes.len(), 3);
+        let p = &d["paths"];
+        assert_eq!(p["/v1/things/{thing_id}"]["get"]["operationId"], "read_thing");
+        assert_eq!(p["/v1/things/{thing_id}"]["delete"]["operationId"], "delete_v1_things_thing_id");
+        assert_eq!(p["/v1/things/{thing_id}"]["put"]["operationId"], "keep_me");
+        assert_eq!(p["/v1/other"]["post"]["operationId"], "post_v1_other");
+        assert!(synthesize_operation_ids(&mut d).unwrap().is_empty());
+    }
+
+    #[test]
+    fn operation_id_collisions_are_errors() {
+        let mut d = json!({"paths": {"/a": {"get": {"summary": "List"}}, "/b": {"get": {"summary": "list"}}}});
+        let err = synthesize_operation_ids(&mut d).unwrap_err();
+        assert!(err.contains("`list`") && err.contains("GET /a") && err.contains("GET /b"), "{err}");
+        let mut d = json!({"paths": {"/a": {"get": {"operationId": "list"}}, "/b": {"get": {"summary": "List"}}}});
+        assert!(synthesize_operation_ids(&mut d).is_err());
+    }
+
+    #[test]
+    fn snake_case_forms() {
+        assert_eq!(snake_case("Hard Delete Examples"), "hard_delete_examples");
+        assert_eq!(snake_case("getHTTPThing2"), "get_httpthing2");
+        assert_eq!(snake_case("3 things"), "op_3_things");
+        assert_eq!(snake_case("List (all) runs!"), "list_all_runs");
+    }
+
+    #[test]
+    fn a_fixup_that_no_longer_applies_fails_naming_itself_when_vendored() {
+        let mut d = json!({"openapi": "3.0.3", "info": {}, "paths": {"/a": {"get": {"operationId": "x"}}}});
+        let err = apply_all(&mut d.clone(), Strictness::Vendored).unwrap_err();
+        assert_eq!(err.fixup, "openapi-3.1-to-3.0");
+        assert!(err.to_string().contains("no longer applies"));
+        let applied = apply_all(&mut d, Strictness::Lenient).unwrap();
+        assert!(applied.iter().all(|a| a.changes.is_empty()));
+    }
+}

@@ -1,0 +1,429 @@
+//! Code generation for this workspace, usable as a library (the contract tests call it).
+//!
+//! `openapi/langsmith.yaml --(fixups -> progenitor -> prettyplease)--> crates/langsmith-api/src/generated.rs`
+
+pub mod fixups;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+pub use fixups::Strictness;
+
+/// The vendored spec, relative to the workspace root.
+pub const VENDORED_SPEC: &str = "openapi/langsmith.yaml";
+/// Where the generated client goes, relative to the workspace root.
+pub const GENERATED_CLIENT: &str = "crates/langsmith-api/src/generated.rs";
+/// A multi-operation OpenAPI 3.1 fixture whose generated client is compiled by the tests crate.
+pub const FIXTURE_SPEC: &str = "tests/fixtures/multi-operation-3.1.yaml";
+/// Where that fixture's generated client goes.
+pub const FIXTURE_CLIENT: &str = "tests/src/fixture_client.rs";
+
+/// The workspace root (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace root")
+        .to_path_buf()
+}
+
+/// Any failure of generation, with what and where.
+#[derive(Debug)]
+pub enum GenError {
+    Read(PathBuf, std::io::Error),
+    Parse(String, String),
+    Fixup(fixups::FixupError),
+    NotOpenApi(String, String),
+    Progenitor(String, String),
+    Format(String, String),
+}
+
+impl std::fmt::Display for GenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GenError::Read(p, e) => write!(f, "cannot read {}: {e}", p.display()),
+            GenError::Parse(p, e) => write!(f, "{p}: not valid YAML or JSON: {e}"),
+            GenError::Fixup(e) => write!(f, "{e}"),
+            GenError::NotOpenApi(p, e) => {
+                write!(f, "{p}: after fixups, not an OpenAPI 3.0 document progenitor can read: {e}")
+            }
+            GenError::Progenitor(p, e) => write!(f, "{p}: progenitor refused it: {e}"),
+            GenError::Format(p, e) => write!(f, "{p}: generated code does not parse: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for GenError {}
+
+/// Which client to generate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// The workspace's `langsmith-api`: hooks into `crate::hooks` for per-request auth
+    /// headers and response metadata, with `crate::RequestDefaults` as the inner type.
+    Workspace,
+    /// A standalone client crate (`--spec PATH --out DIR`, the test fixture): no hooks.
+    Standalone,
+}
+
+/// A parsed spec document, before fixups.
+pub struct SpecSource {
+    /// How the banner names the file (a workspace-relative path when it is one).
+    pub display_path: String,
+    pub text: String,
+    pub sha256: String,
+}
+
+impl SpecSource {
+    pub fn read(path: &Path, display_path: impl Into<String>) -> Result<Self, GenError> {
+        let text = std::fs::read_to_string(path).map_err(|e| GenError::Read(path.to_path_buf(), e))?;
+        Ok(Self::from_text(text, display_path))
+    }
+
+    pub fn from_text(text: String, display_path: impl Into<String>) -> Self {
+        let sha256 = hex(&Sha256::digest(text.as_bytes()));
+        SpecSource {
+            display_path: display_path.into(),
+            text,
+            sha256,
+        }
+    }
+
+    /// The document as JSON (YAML is a superset; JSON specs parse too).
+    pub fn to_value(&self) -> Result<Value, GenError> {
+        serde_saphyr::from_str::<Value>(&self.text)
+            .map_err(|e| GenError::Parse(self.display_path.clone(), e.to_string()))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The result of generation: the file's text and what the fixups did.
+pub struct Generated {
+    pub code: String,
+    pub applied: Vec<fixups::Applied>,
+}
+
+/// Repairs the document in memory (see [`fixups`]) and returns the progenitor-readable form.
+pub fn repaired(
+    source: &SpecSource,
+    strictness: Strictness,
+) -> Result<(Value, Vec<fixups::Applied>), GenError> {
+    let mut doc = source.to_value()?;
+    let applied = fixups::apply_all(&mut doc, strictness).map_err(GenError::Fixup)?;
+    Ok((doc, applied))
+}
+
+/// Generates the client module for `source`.
+pub fn generate(
+    source: &SpecSource,
+    flavor: Flavor,
+    strictness: Strictness,
+) -> Result<Generated, GenError> {
+    let original = source.to_value()?;
+    let (doc, applied) = repaired(source, strictness)?;
+    let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone())
+        .map_err(|e| GenError::NotOpenApi(source.display_path.clone(), e.to_string()))?;
+
+    let mut settings = progenitor::GenerationSettings::new();
+    settings
+        .with_interface(progenitor::InterfaceStyle::Positional)
+        .with_derive("schemars::JsonSchema");
+    if flavor == Flavor::Workspace {
+        settings
+            .with_inner_type(quote!(crate::RequestDefaults))
+            .with_pre_hook(quote!(crate::hooks::pre))
+            .with_post_hook(quote!(crate::hooks::post));
+    }
+    let mut generator = progenitor::Generator::new(&settings);
+    let client = generator
+        .generate_tokens(&spec)
+        .map_err(|e| GenError::Progenitor(source.display_path.clone(), e.to_string()))?;
+    let facts = spec_facts(source, &original, &doc);
+    let tokens = quote! {
+        #client
+        #facts
+    };
+    let file: syn::File = syn::parse2(tokens)
+        .map_err(|e| GenError::Format(source.display_path.clone(), e.to_string()))?;
+    let body = prettyplease::unparse(&file);
+    let code = format!("{}{}", banner(source), body).replace("\r\n", "\n");
+    Ok(Generated { code, applied })
+}
+
+fn banner(source: &SpecSource) -> String {
+    format!(
+        "// @generated by `cargo xtask generate` from {} (sha256 {}).\n\
+         // Do not edit: change the spec or xtask/src, then run `cargo xtask generate`.\n\n",
+        source.display_path, source.sha256
+    )
+}
+
+/// Reads the sha256 the banner of a generated file records.
+pub fn banner_sha256(code: &str) -> Option<&str> {
+    let first = code.lines().next()?;
+    let start = first.find("(sha256 ")? + "(sha256 ".len();
+    first.get(start..start + 64)
+}
+
+/// `examples.DeleteExamplesRequest` -> `examples_delete_examples_request`
+fn module_name(schema_name: &str) -> proc_macro2::Ident {
+    let mut name = fixups::snake_case(schema_name);
+    if name.is_empty() {
+        name = "unnamed".into();
+    }
+    format_ident!("{}", name)
+}
+
+/// The `spec` module: facts of the document the generated types cannot carry.
+fn spec_facts(source: &SpecSource, original: &Value, doc: &Value) -> TokenStream {
+    let sha = &source.sha256;
+    let path = &source.display_path;
+    let openapi = original.get("openapi").and_then(Value::as_str).unwrap_or("");
+
+    // Operations: method, path, operationId (as generated), documented statuses, security.
+    let mut operations = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (p, item) in paths {
+            for method in ["get", "put", "post", "delete", "options", "head", "patch", "trace"] {
+                let Some(op) = item.get(method) else { continue };
+                let id = op.get("operationId").and_then(Value::as_str).unwrap_or("");
+                let method_upper = method.to_uppercase();
+                let mut statuses: Vec<u16> = op
+                    .get("responses")
+                    .and_then(Value::as_object)
+                    .map(|r| r.keys().filter_map(|k| k.parse().ok()).collect())
+                    .unwrap_or_default();
+                statuses.sort_unstable();
+                let security: Vec<TokenStream> = op
+                    .get("security")
+                    .or_else(|| doc.get("security"))
+                    .and_then(Value::as_array)
+                    .map(|reqs| {
+                        reqs.iter()
+                            .map(|req| {
+                                let names: Vec<&str> = req
+                                    .as_object()
+                                    .map(|m| m.keys().map(String::as_str).collect())
+                                    .unwrap_or_default();
+                                quote!(&[#(#names),*])
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                operations.push(quote! {
+                    Operation {
+                        operation_id: #id,
+                        method: #method_upper,
+                        path: #p,
+                        statuses: &[#(#statuses),*],
+                        security: &[#(#security),*],
+                    }
+                });
+            }
+        }
+    }
+
+    // Security schemes.
+    let mut schemes = Vec::new();
+    if let Some(map) = doc
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object)
+    {
+        for (name, s) in map {
+            let kind = s.get("type").and_then(Value::as_str).unwrap_or("");
+            let location = s.get("in").and_then(Value::as_str).unwrap_or("");
+            let header = s.get("name").and_then(Value::as_str).unwrap_or("");
+            let scheme = s.get("scheme").and_then(Value::as_str).unwrap_or("");
+            schemes.push(quote! {
+                SecurityScheme { name: #name, kind: #kind, location: #location, parameter_name: #header, scheme: #scheme }
+            });
+        }
+    }
+
+    // Per-schema, per-property constraints.
+    let mut schema_mods = Vec::new();
+    if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
+        for (name, schema) in schemas {
+            let mut props = Vec::new();
+            if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+                for (prop, ps) in properties {
+                    let consts = constraint_consts(ps);
+                    if consts.is_empty() {
+                        continue;
+                    }
+                    let m = module_name(prop);
+                    let doc_line = format!("Constraints of `{name}.{prop}`.");
+                    props.push(quote! {
+                        #[doc = #doc_line]
+                        pub mod #m { #(#consts)* }
+                    });
+                }
+            }
+            if props.is_empty() {
+                continue;
+            }
+            let m = module_name(name);
+            let doc_line = format!("Constraints of the schema `{name}`.");
+            schema_mods.push(quote! {
+                #[doc = #doc_line]
+                pub mod #m { #(#props)* }
+            });
+        }
+    }
+
+    quote! {
+        /// Facts of the OpenAPI document that the generated types cannot carry
+        /// (progenitor drops `minItems`/`maxItems`, string formats and `securitySchemes`).
+        /// Read these instead of restating the spec's numbers by hand.
+        pub mod spec {
+            /// The spec file this client was generated from.
+            pub const PATH: &str = #path;
+            /// sha256 of that file.
+            pub const SHA256: &str = #sha;
+            /// Its `openapi` version as published (before in-memory fixups).
+            pub const OPENAPI_VERSION: &str = #openapi;
+
+            /// One operation of the document.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub struct Operation {
+                /// As generated (synthesized by a fixup when upstream has none).
+                pub operation_id: &'static str,
+                pub method: &'static str,
+                pub path: &'static str,
+                /// Documented response statuses.
+                pub statuses: &'static [u16],
+                /// Alternative security requirements, each a list of scheme names.
+                pub security: &'static [&'static [&'static str]],
+            }
+
+            /// Every operation of the document.
+            pub const OPERATIONS: &[Operation] = &[#(#operations),*];
+
+            /// A security scheme of the document.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub struct SecurityScheme {
+                pub name: &'static str,
+                /// `apiKey`, `http`, ...
+                pub kind: &'static str,
+                /// For `apiKey`: `header`, `query` or `cookie`.
+                pub location: &'static str,
+                /// For `apiKey`: the header (or parameter) name.
+                pub parameter_name: &'static str,
+                /// For `http`: `bearer`, `basic`, ...
+                pub scheme: &'static str,
+            }
+
+            /// Every security scheme of the document.
+            pub const SECURITY_SCHEMES: &[SecurityScheme] = &[#(#schemes),*];
+
+            /// Per schema, per property: the constraints the generated types do not enforce.
+            pub mod schemas { #(#schema_mods)* }
+        }
+    }
+}
+
+fn constraint_consts(schema: &Value) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    for (key, ident) in [
+        ("minItems", "MIN_ITEMS"),
+        ("maxItems", "MAX_ITEMS"),
+        ("minLength", "MIN_LENGTH"),
+        ("maxLength", "MAX_LENGTH"),
+    ] {
+        if let Some(n) = schema.get(key).and_then(Value::as_u64) {
+            let n = n as usize;
+            let ident = format_ident!("{}", ident);
+            let doc_line = format!("`{key}` of the spec.");
+            out.push(quote!(#[doc = #doc_line] pub const #ident: usize = #n;));
+        }
+    }
+    for (key, ident) in [("minimum", "MINIMUM"), ("maximum", "MAXIMUM")] {
+        if let Some(n) = schema.get(key).and_then(Value::as_f64) {
+            let ident = format_ident!("{}", ident);
+            let doc_line = format!("`{key}` of the spec.");
+            out.push(quote!(#[doc = #doc_line] pub const #ident: f64 = #n;));
+        }
+    }
+    if schema.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
+        out.push(quote!(#[doc = "`uniqueItems: true` in the spec."] pub const UNIQUE_ITEMS: bool = true;));
+    }
+    for (key, ident, target) in [
+        ("pattern", "PATTERN", schema.get("pattern")),
+        ("format", "FORMAT", schema.get("format")),
+        ("format", "ITEMS_FORMAT", schema.pointer("/items/format")),
+        ("pattern", "ITEMS_PATTERN", schema.pointer("/items/pattern")),
+    ] {
+        if let Some(s) = target.and_then(Value::as_str) {
+            let ident = format_ident!("{}", ident);
+            let doc_line = format!("`{key}` of the spec.");
+            out.push(quote!(#[doc = #doc_line] pub const #ident: &str = #s;));
+        }
+    }
+    out
+}
+
+/// One generation target: a spec and where its client goes.
+pub struct Target {
+    pub spec: &'static str,
+    pub out: &'static str,
+    pub flavor: Flavor,
+    pub strictness: Strictness,
+}
+
+/// What `cargo xtask generate` writes.
+pub const TARGETS: &[Target] = &[
+    Target {
+        spec: VENDORED_SPEC,
+        out: GENERATED_CLIENT,
+        flavor: Flavor::Workspace,
+        strictness: Strictness::Vendored,
+    },
+    Target {
+        spec: FIXTURE_SPEC,
+        out: FIXTURE_CLIENT,
+        flavor: Flavor::Standalone,
+        strictness: Strictness::Lenient,
+    },
+];
+
+/// Generates one target from the workspace at `root`.
+pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, GenError> {
+    let source = SpecSource::read(&root.join(target.spec), target.spec)?;
+    generate(&source, target.flavor, target.strictness)
+}
+
+/// A unified diff between the committed file and fresh output; `None` when identical.
+pub fn diff(path: &str, committed: &str, fresh: &str) -> Option<String> {
+    if committed == fresh {
+        return None;
+    }
+    let diff = similar::TextDiff::from_lines(committed, fresh);
+    Some(
+        diff.unified_diff()
+            .context_radius(3)
+            .header(&format!("{path} (committed)"), &format!("{path} (generated now)"))
+            .to_string(),
+    )
+}
+
+/// `Cargo.toml` for a standalone client crate (`--spec PATH --out DIR`).
+pub fn standalone_manifest(name: &str) -> String {
+    format!(
+        r#"[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2024"
+
+[dependencies]
+progenitor-client = "=0.15.1"
+reqwest = {{ version = "0.13", default-features = false, features = ["rustls", "json"] }}
+serde = {{ version = "1", features = ["derive"] }}
+serde_json = "1"
+schemars = "1"
+"#
+    )
+}
