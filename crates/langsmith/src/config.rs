@@ -1,0 +1,420 @@
+//! Configuration: environment, builder, endpoint rules and authentication headers.
+
+use crate::error::ConfigError;
+use crate::retry::RetryPolicy;
+use langsmith_api::spec;
+use reqwest::Url;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// The endpoint the official SDKs default to.
+pub const DEFAULT_ENDPOINT: &str = "https://api.smith.langchain.com";
+/// `User-Agent` sent unless the caller sets another.
+pub const DEFAULT_USER_AGENT: &str = concat!("langsmith-rs/", env!("CARGO_PKG_VERSION"));
+/// Header naming an organization, for bearer auth on org-scoped APIs (the spec's Bearer
+/// scheme description names it; it is not a scheme of its own).
+pub const ORGANIZATION_HEADER: &str = "x-organization-id";
+
+/// A secret string (API key or bearer token). `Debug` and `Display` never print it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Box<str>);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into().into_boxed_str())
+    }
+
+    /// The secret itself: the only way to read it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret::new(s)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret::new(s)
+    }
+}
+
+/// Strips surrounding whitespace and quotes as the official SDKs do; empty is unset.
+pub fn clean_env_value(raw: &str) -> Option<String> {
+    let v = raw.trim().trim_matches('"').trim_matches('\'').trim();
+    (!v.is_empty()).then(|| v.to_owned())
+}
+
+/// Reads `LANGSMITH_{name}`, then `LANGCHAIN_{name}`, through `get`.
+pub fn env_var(get: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    ["LANGSMITH", "LANGCHAIN"]
+        .iter()
+        .find_map(|prefix| get(&format!("{prefix}_{name}")).and_then(|v| clean_env_value(&v)))
+}
+
+/// Settings for a [`crate::Client`].
+#[derive(Clone)]
+pub struct ClientBuilder {
+    pub(crate) endpoint: String,
+    pub(crate) api_key: Option<Secret>,
+    pub(crate) bearer_token: Option<Secret>,
+    pub(crate) workspace_id: Option<String>,
+    pub(crate) organization_id: Option<String>,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) user_agent: String,
+    pub(crate) http_client: Option<reqwest::Client>,
+    pub(crate) allow_insecure_http: bool,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("api_key", &self.api_key)
+            .field("bearer_token", &self.bearer_token)
+            .field("workspace_id", &self.workspace_id)
+            .field("organization_id", &self.organization_id)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            endpoint: DEFAULT_ENDPOINT.into(),
+            api_key: None,
+            bearer_token: None,
+            workspace_id: None,
+            organization_id: None,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            user_agent: DEFAULT_USER_AGENT.into(),
+            http_client: None,
+            allow_insecure_http: false,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Defaults, overridden by `LANGSMITH_ENDPOINT`, `LANGSMITH_API_KEY` and
+    /// `LANGSMITH_WORKSPACE_ID` (each falling back to its `LANGCHAIN_*` name).
+    pub fn from_env() -> Self {
+        Self::from_env_with(&|name| std::env::var(name).ok())
+    }
+
+    /// [`ClientBuilder::from_env`] with a custom variable lookup (for tests and embedding).
+    pub fn from_env_with(get: &dyn Fn(&str) -> Option<String>) -> Self {
+        let mut b = ClientBuilder::default();
+        if let Some(endpoint) = env_var(get, "ENDPOINT") {
+            b = b.endpoint(endpoint);
+        }
+        b.api_key = env_var(get, "API_KEY").map(Secret::new);
+        b.workspace_id = env_var(get, "WORKSPACE_ID");
+        b
+    }
+
+    /// The API endpoint: `https://api.smith.langchain.com`, or a self-hosted
+    /// `https://host/api/v1` (a trailing `/v1` is not doubled). Quotes and a trailing
+    /// slash are stripped.
+    pub fn endpoint(mut self, endpoint: impl AsRef<str>) -> Self {
+        self.endpoint = clean_env_value(endpoint.as_ref())
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_owned();
+        self
+    }
+
+    /// The API key, sent as `X-API-Key`.
+    pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// A bearer token, sent as `Authorization: Bearer`; needs a workspace or organization id.
+    pub fn bearer_token(mut self, token: impl Into<Secret>) -> Self {
+        self.bearer_token = Some(token.into());
+        self
+    }
+
+    /// The workspace (tenant) id, sent as `X-Tenant-Id`.
+    pub fn workspace_id(mut self, id: impl Into<String>) -> Self {
+        self.workspace_id = Some(id.into());
+        self
+    }
+
+    /// The organization id, sent as `X-Organization-Id` (bearer auth, org-scoped calls).
+    pub fn organization_id(mut self, id: impl Into<String>) -> Self {
+        self.organization_id = Some(id.into());
+        self
+    }
+
+    /// Time allowed for one attempt, response body included (default 30 s). Ignored with
+    /// [`ClientBuilder::http_client`]: configure that client instead.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Time allowed to connect (default 10 s). Ignored with [`ClientBuilder::http_client`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Retry policy (default [`RetryPolicy::default`]; [`RetryPolicy::none`] turns it off).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Replaces the `User-Agent`.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+
+    /// Uses the caller's own `reqwest::Client` (proxies, TLS roots, pools...). Auth
+    /// headers are still added to each request.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Allows plain `http://` to hosts other than loopback. Off by default: the key would
+    /// travel unencrypted.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// The endpoint as configured.
+    pub fn configured_endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The workspace id as configured.
+    pub fn configured_workspace_id(&self) -> Option<&str> {
+        self.workspace_id.as_deref()
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<crate::Client, ConfigError> {
+        crate::Client::from_builder(self)
+    }
+}
+
+fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost"),
+        url::Host::Ipv4(ip) => IpAddr::V4(*ip).is_loopback(),
+        url::Host::Ipv6(ip) => IpAddr::V6(*ip).is_loopback(),
+    }
+}
+
+/// The base URL handed to the generated client, whose paths already start with `/v1`.
+/// An endpoint ending in `/v1` (self-hosted `https://host/api/v1`) loses that suffix so
+/// the call reaches `.../v1/platform/...`, not `.../v1/v1/...`, as the official SDKs do.
+pub fn base_url(endpoint: &str, allow_insecure_http: bool) -> Result<String, ConfigError> {
+    let bad = |reason: &str| ConfigError::Endpoint {
+        endpoint: endpoint.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = Url::parse(endpoint).map_err(|e| bad(&e.to_string()))?;
+    match url.scheme() {
+        "https" => {}
+        "http" => {
+            let host = url.host().ok_or_else(|| bad("no host"))?;
+            if !allow_insecure_http && !is_loopback(&host) {
+                return Err(ConfigError::InsecureHttp {
+                    host: host.to_string(),
+                });
+            }
+        }
+        other => return Err(bad(&format!("scheme {other:?} is not http or https"))),
+    }
+    if url.host().is_none() {
+        return Err(bad("no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("an endpoint has no query or fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("credentials belong in the API key, not the URL"));
+    }
+    let mut base = url.as_str().trim_end_matches('/').to_owned();
+    // Every generated path starts with the spec's version prefix.
+    let prefix = version_prefix();
+    if let Some(stripped) = base.strip_suffix(prefix) {
+        base = stripped.to_owned();
+    }
+    Ok(base)
+}
+
+/// The path prefix shared by every operation of the spec (`/v1`).
+fn version_prefix() -> &'static str {
+    let path = spec::OPERATIONS[0].path;
+    let end = path[1..].find('/').map_or(path.len(), |i| i + 1);
+    &path[..end]
+}
+
+fn scheme_header(scheme: &str) -> Result<HeaderName, ConfigError> {
+    let name = spec::SECURITY_SCHEMES
+        .iter()
+        .find(|s| s.name == scheme)
+        .map(|s| s.parameter_name)
+        .ok_or_else(|| ConfigError::Header {
+            what: "security scheme",
+            reason: format!("the spec has no {scheme:?} scheme"),
+        })?;
+    HeaderName::try_from(name).map_err(|e| ConfigError::Header {
+        what: "security scheme header",
+        reason: e.to_string(),
+    })
+}
+
+fn header_value(what: &'static str, value: &str, secret: bool) -> Result<HeaderValue, ConfigError> {
+    let mut v = HeaderValue::try_from(value).map_err(|_| ConfigError::Header {
+        what,
+        // Never echo the value: it may be a secret.
+        reason: "contains characters not allowed in an HTTP header".into(),
+    })?;
+    v.set_sensitive(secret);
+    Ok(v)
+}
+
+/// The headers every request carries, per the spec's security schemes.
+pub(crate) fn auth_headers(b: &ClientBuilder) -> Result<HeaderMap, ConfigError> {
+    let mut headers = HeaderMap::new();
+    headers.insert(USER_AGENT, header_value("user agent", &b.user_agent, false)?);
+    if let Some(key) = &b.api_key {
+        headers.insert(scheme_header("API Key")?, header_value("API key", key.expose(), true)?);
+    }
+    if let Some(token) = &b.bearer_token {
+        if b.workspace_id.is_none() && b.organization_id.is_none() {
+            return Err(ConfigError::BearerWithoutScope);
+        }
+        let value = format!("Bearer {}", token.expose());
+        headers.insert(AUTHORIZATION, header_value("bearer token", &value, true)?);
+    }
+    if let Some(ws) = &b.workspace_id {
+        headers.insert(scheme_header("Tenant ID")?, header_value("workspace id", ws, false)?);
+    }
+    if let Some(org) = &b.organization_id {
+        headers.insert(
+            HeaderName::from_static(ORGANIZATION_HEADER),
+            header_value("organization id", org, false)?,
+        );
+    }
+    Ok(headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn env_defaults_and_fallbacks() {
+        let b = ClientBuilder::from_env_with(&env(&[]));
+        assert_eq!(b.endpoint, DEFAULT_ENDPOINT);
+        assert!(b.api_key.is_none() && b.workspace_id.is_none());
+
+        let b = ClientBuilder::from_env_with(&env(&[
+            ("LANGCHAIN_ENDPOINT", "'https://eu.example.com/'"),
+            ("LANGCHAIN_API_KEY", " \"lsv2_old\" "),
+            ("LANGSMITH_API_KEY", "lsv2_new"),
+            ("LANGCHAIN_WORKSPACE_ID", "ws-1"),
+        ]));
+        assert_eq!(b.endpoint, "https://eu.example.com");
+        assert_eq!(b.api_key.as_ref().unwrap().expose(), "lsv2_new");
+        assert_eq!(b.workspace_id.as_deref(), Some("ws-1"));
+
+        let b = ClientBuilder::from_env_with(&env(&[
+            ("LANGSMITH_API_KEY", "  "),
+            ("LANGCHAIN_API_KEY", "\"fallback\""),
+        ]));
+        assert_eq!(b.api_key.unwrap().expose(), "fallback");
+    }
+
+    #[test]
+    fn v1_endpoints_are_not_doubled() {
+        assert_eq!(base_url("https://api.smith.langchain.com", false).unwrap(), "https://api.smith.langchain.com");
+        assert_eq!(base_url("https://host/api/v1", false).unwrap(), "https://host/api");
+        assert_eq!(base_url("https://host/api/v1/", false).unwrap(), "https://host/api");
+        assert_eq!(base_url("https://host/api", false).unwrap(), "https://host/api");
+        assert_eq!(base_url("https://host/v10", false).unwrap(), "https://host/v10");
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback_unless_allowed() {
+        for ok in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9", "http://127.3.4.5"] {
+            assert!(base_url(ok, false).is_ok(), "{ok}");
+        }
+        let err = base_url("http://example.com", false).unwrap_err();
+        assert!(matches!(err, ConfigError::InsecureHttp { .. }), "{err}");
+        assert!(base_url("http://example.com", true).is_ok());
+        for bad in ["ftp://x", "not a url", "https://h/?q=1", "https://u:p@h"] {
+            assert!(matches!(base_url(bad, false), Err(ConfigError::Endpoint { .. })), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let b = ClientBuilder::default().api_key("lsv2_sk_TOPSECRET").bearer_token("tok_TOPSECRET");
+        let shown = format!("{b:?} {} {:?}", b.api_key.as_ref().unwrap(), b.api_key);
+        assert!(!shown.contains("TOPSECRET"), "{shown}");
+        let bad = ClientBuilder::default().api_key("TOPSECRET\n");
+        let err = auth_headers(&bad).unwrap_err().to_string();
+        assert!(!err.contains("TOPSECRET"), "{err}");
+    }
+
+    #[test]
+    fn headers_per_auth_mode() {
+        let h = auth_headers(&ClientBuilder::default().api_key("k").workspace_id("ws")).unwrap();
+        assert_eq!(h["x-api-key"], "k");
+        assert!(h["x-api-key"].is_sensitive());
+        assert_eq!(h["x-tenant-id"], "ws");
+        assert!(h.get(AUTHORIZATION).is_none());
+        assert!(h[USER_AGENT].to_str().unwrap().starts_with("langsmith-rs/"));
+
+        let h = auth_headers(&ClientBuilder::default().bearer_token("t").organization_id("org")).unwrap();
+        assert_eq!(h[AUTHORIZATION], "Bearer t");
+        assert!(h[AUTHORIZATION].is_sensitive());
+        assert_eq!(h[ORGANIZATION_HEADER], "org");
+        assert!(h.get("x-api-key").is_none());
+
+        assert_eq!(
+            auth_headers(&ClientBuilder::default().bearer_token("t")).unwrap_err(),
+            ConfigError::BearerWithoutScope
+        );
+    }
+}

@@ -1,0 +1,405 @@
+//! Validated example ids: parse, don't validate.
+
+use langsmith_api::spec::schemas::examples_delete_examples_request::example_ids as limits;
+use std::collections::HashSet;
+use std::fmt;
+use uuid::Uuid;
+
+/// How many offending items an [`InvalidIds`] error lists before it only counts.
+pub const MAX_LISTED_PROBLEMS: usize = 20;
+/// How much of an offending value an error quotes.
+const MAX_QUOTED_CHARS: usize = 80;
+
+/// Parses one id in any form the `uuid` crate accepts (hyphenated in any case, simple,
+/// braced, `urn:uuid:`), after trimming surrounding whitespace.
+pub fn parse_id(text: &str) -> Result<Uuid, String> {
+    Uuid::try_parse(text.trim()).map_err(|e| e.to_string())
+}
+
+/// Quotes at most [`MAX_QUOTED_CHARS`] characters of `value`, escaped for one line.
+pub fn quote_value(value: &str) -> String {
+    let mut out: String = value.chars().take(MAX_QUOTED_CHARS).collect::<String>();
+    let extra = value.chars().count().saturating_sub(MAX_QUOTED_CHARS);
+    out = format!("{out:?}");
+    if extra > 0 {
+        out.push_str(&format!(" (+{extra} more chars)"));
+    }
+    out
+}
+
+/// One offending input item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdProblem {
+    /// 0-based position in the input.
+    pub position: usize,
+    /// The value as given (quoted and truncated for display).
+    pub value: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// The count of unique ids is outside what one request may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountProblem {
+    TooFew { unique: usize, min: usize },
+    TooMany { unique: usize, max: usize },
+}
+
+/// Invalid example ids: every offending position (the first [`MAX_LISTED_PROBLEMS`]),
+/// how many there were in all, and any count problem. Nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidIds {
+    pub problems: Vec<IdProblem>,
+    pub total_problems: usize,
+    pub count: Option<CountProblem>,
+}
+
+impl fmt::Display for InvalidIds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid example ids, nothing was sent")?;
+        if let Some(count) = self.count {
+            match count {
+                CountProblem::TooFew { unique, min } => {
+                    write!(f, "; {unique} unique id(s), at least {min} required")?
+                }
+                CountProblem::TooMany { unique, max } => write!(
+                    f,
+                    "; {unique} unique ids, at most {max} per request (use hard_delete_all to batch)"
+                )?,
+            }
+        }
+        for p in &self.problems {
+            write!(f, "; position {}: {}: {}", p.position, p.reason, p.value)?;
+        }
+        let unlisted = self.total_problems.saturating_sub(self.problems.len());
+        if unlisted > 0 {
+            write!(f, "; and {unlisted} more invalid id(s)")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InvalidIds {}
+
+/// Collects problems, listing the first [`MAX_LISTED_PROBLEMS`].
+#[derive(Default)]
+struct Problems {
+    listed: Vec<IdProblem>,
+    total: usize,
+}
+
+impl Problems {
+    fn push(&mut self, position: usize, value: &str, reason: String) {
+        self.total += 1;
+        if self.listed.len() < MAX_LISTED_PROBLEMS {
+            self.listed.push(IdProblem {
+                position,
+                value: quote_value(value),
+                reason,
+            });
+        }
+    }
+}
+
+/// The ids of one hard-delete request: canonical UUIDs, unique, in input order, and
+/// between the spec's `minItems` and `maxItems` (read from the generated crate).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExampleIds {
+    ids: Vec<Uuid>,
+    duplicates: usize,
+}
+
+impl ExampleIds {
+    /// The fewest ids one request may carry (`minItems` of the spec).
+    pub const MIN: usize = limits::MIN_ITEMS;
+    /// The most ids one request may carry (`maxItems` of the spec).
+    pub const MAX: usize = limits::MAX_ITEMS;
+
+    /// Parses ids from strings. Every invalid item is reported, with its position.
+    pub fn parse<I, S>(items: I) -> Result<Self, InvalidIds>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut problems = Problems::default();
+        let mut uuids = Vec::new();
+        for (position, item) in items.into_iter().enumerate() {
+            let text = item.as_ref();
+            match parse_id(text) {
+                Ok(id) => uuids.push(id),
+                Err(reason) => problems.push(position, text, format!("not a UUID ({reason})")),
+            }
+        }
+        Self::build(uuids, problems)
+    }
+
+    /// Builds from UUIDs (only the count can be wrong).
+    pub fn from_uuids<I: IntoIterator<Item = Uuid>>(items: I) -> Result<Self, InvalidIds> {
+        Self::build(items.into_iter().collect(), Problems::default())
+    }
+
+    fn build(uuids: Vec<Uuid>, problems: Problems) -> Result<Self, InvalidIds> {
+        let mut seen = HashSet::with_capacity(uuids.len().min(Self::MAX + 1));
+        let mut ids = Vec::with_capacity(uuids.len().min(Self::MAX + 1));
+        let mut duplicates = 0;
+        for id in uuids {
+            if seen.insert(id) {
+                ids.push(id);
+            } else {
+                duplicates += 1;
+            }
+        }
+        let count = count_problem(ids.len());
+        if problems.total > 0 || count.is_some() {
+            return Err(InvalidIds {
+                problems: problems.listed,
+                total_problems: problems.total,
+                count: if problems.total > 0 && ids.len() < Self::MIN {
+                    // The count is a consequence of the bad items; don't report it twice.
+                    None
+                } else {
+                    count
+                },
+            });
+        }
+        Ok(ExampleIds { ids, duplicates })
+    }
+
+    /// Trusted constructor for batches cut from an [`IdSet`] (unique, within bounds).
+    pub(crate) fn from_batch(ids: &[Uuid]) -> Self {
+        debug_assert!(count_problem(ids.len()).is_none());
+        ExampleIds {
+            ids: ids.to_vec(),
+            duplicates: 0,
+        }
+    }
+
+    /// The unique ids, in input order.
+    pub fn as_slice(&self) -> &[Uuid] {
+        &self.ids
+    }
+
+    /// How many unique ids.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Always false: an `ExampleIds` holds at least [`ExampleIds::MIN`] ids.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// How many duplicates were dropped.
+    pub fn duplicates_removed(&self) -> usize {
+        self.duplicates
+    }
+
+    /// The ids as the wire carries them: lowercase hyphenated.
+    pub fn to_canonical_strings(&self) -> Vec<String> {
+        self.ids.iter().map(canonical).collect()
+    }
+}
+
+fn count_problem(unique: usize) -> Option<CountProblem> {
+    if unique < ExampleIds::MIN {
+        Some(CountProblem::TooFew {
+            unique,
+            min: ExampleIds::MIN,
+        })
+    } else if unique > ExampleIds::MAX {
+        Some(CountProblem::TooMany {
+            unique,
+            max: ExampleIds::MAX,
+        })
+    } else {
+        None
+    }
+}
+
+/// Lowercase hyphenated form.
+pub fn canonical(id: &Uuid) -> String {
+    id.hyphenated().to_string()
+}
+
+/// Any number of unique ids for [`crate::Client::hard_delete_all`]: sorted, de-duplicated,
+/// 16 bytes per id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdSet {
+    ids: Vec<Uuid>,
+    input: u64,
+    duplicates: u64,
+}
+
+impl IdSet {
+    /// Collects, sorts and de-duplicates.
+    pub fn from_uuids<I: IntoIterator<Item = Uuid>>(items: I) -> Self {
+        let mut ids: Vec<Uuid> = items.into_iter().collect();
+        let input = ids.len() as u64;
+        ids.sort_unstable();
+        ids.dedup();
+        ids.shrink_to_fit();
+        let duplicates = input - ids.len() as u64;
+        IdSet {
+            ids,
+            input,
+            duplicates,
+        }
+    }
+
+    /// Parses strings; every invalid item is reported with its position, nothing else.
+    pub fn parse<I, S>(items: I) -> Result<Self, InvalidIds>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut problems = Problems::default();
+        let mut ids = Vec::new();
+        for (position, item) in items.into_iter().enumerate() {
+            let text = item.as_ref();
+            match parse_id(text) {
+                Ok(id) => ids.push(id),
+                Err(reason) => problems.push(position, text, format!("not a UUID ({reason})")),
+            }
+        }
+        if problems.total > 0 {
+            return Err(InvalidIds {
+                problems: problems.listed,
+                total_problems: problems.total,
+                count: None,
+            });
+        }
+        Ok(Self::from_uuids(ids))
+    }
+
+    /// Drops the ids in `done` (for example, those a journal already confirmed) and
+    /// returns how many were dropped.
+    pub fn remove_all(&mut self, done: &IdSet) -> usize {
+        let before = self.ids.len();
+        self.ids.retain(|id| done.ids.binary_search(id).is_err());
+        before - self.ids.len()
+    }
+
+    pub fn contains(&self, id: &Uuid) -> bool {
+        self.ids.binary_search(id).is_ok()
+    }
+
+    /// The unique ids, sorted.
+    pub fn as_slice(&self) -> &[Uuid] {
+        &self.ids
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// How many items the input had, duplicates included.
+    pub fn input_len(&self) -> u64 {
+        self.input
+    }
+
+    /// How many duplicates were dropped.
+    pub fn duplicates_removed(&self) -> u64 {
+        self.duplicates
+    }
+
+    pub(crate) fn into_vec(self) -> Vec<Uuid> {
+        self.ids
+    }
+}
+
+impl FromIterator<Uuid> for IdSet {
+    fn from_iter<T: IntoIterator<Item = Uuid>>(iter: T) -> Self {
+        IdSet::from_uuids(iter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "123e4567-e89b-12d3-a456-426614174000";
+
+    #[test]
+    fn every_accepted_form_is_canonicalised_and_deduplicated() {
+        let forms = [
+            A.to_owned(),
+            A.to_uppercase(),
+            format!("{{{A}}}"),
+            format!("urn:uuid:{A}"),
+            A.replace('-', ""),
+            format!("  {A}\t"),
+        ];
+        let ids = ExampleIds::parse(&forms).unwrap();
+        assert_eq!(ids.to_canonical_strings(), vec![A.to_owned()]);
+        assert_eq!(ids.duplicates_removed(), forms.len() - 1);
+    }
+
+    #[test]
+    fn every_bad_position_is_listed_and_the_list_is_capped() {
+        let mut input: Vec<String> = vec![A.into(), "nope".into(), A.into(), "".into()];
+        let err = ExampleIds::parse(&input).unwrap_err();
+        assert_eq!(err.total_problems, 2);
+        assert_eq!(
+            err.problems.iter().map(|p| p.position).collect::<Vec<_>>(),
+            [1, 3]
+        );
+        assert!(err.to_string().contains("position 1") && err.to_string().contains("\"nope\""));
+        input.extend((0..100).map(|i| format!("bad{i}")));
+        let err = ExampleIds::parse(&input).unwrap_err();
+        assert_eq!(err.total_problems, 102);
+        assert_eq!(err.problems.len(), MAX_LISTED_PROBLEMS);
+        assert!(err.to_string().contains("and 82 more"));
+    }
+
+    #[test]
+    fn counts_are_the_specs() {
+        assert!(matches!(
+            ExampleIds::from_uuids([]).unwrap_err().count,
+            Some(CountProblem::TooFew { unique: 0, .. })
+        ));
+        let many: Vec<Uuid> = (0..=ExampleIds::MAX as u128).map(Uuid::from_u128).collect();
+        let err = ExampleIds::from_uuids(many.clone()).unwrap_err();
+        assert_eq!(
+            err.count,
+            Some(CountProblem::TooMany {
+                unique: ExampleIds::MAX + 1,
+                max: ExampleIds::MAX
+            })
+        );
+        assert_eq!(
+            ExampleIds::from_uuids(many[..ExampleIds::MAX].iter().copied())
+                .unwrap()
+                .len(),
+            ExampleIds::MAX
+        );
+        // Duplicates do not count against the maximum.
+        let mut dup = many[..ExampleIds::MAX].to_vec();
+        dup.push(many[0]);
+        assert!(ExampleIds::from_uuids(dup).is_ok());
+    }
+
+    #[test]
+    fn long_values_are_truncated_when_quoted() {
+        let long = "x".repeat(10_000);
+        let err = ExampleIds::parse([&long]).unwrap_err();
+        assert!(err.to_string().len() < 400, "{}", err);
+        assert!(err.to_string().contains("more chars"));
+    }
+
+    #[test]
+    fn id_set_sorts_dedups_and_removes() {
+        let mut set = IdSet::from_uuids([3u128, 1, 3, 2, 1].map(Uuid::from_u128));
+        assert_eq!(set.len(), 3);
+        assert_eq!(set.input_len(), 5);
+        assert_eq!(set.duplicates_removed(), 2);
+        let done = IdSet::from_uuids([Uuid::from_u128(2), Uuid::from_u128(9)]);
+        assert_eq!(set.remove_all(&done), 1);
+        assert_eq!(set.as_slice(), &[Uuid::from_u128(1), Uuid::from_u128(3)]);
+        let err = IdSet::parse(["x", A, "y"]).unwrap_err();
+        assert_eq!(err.total_problems, 2);
+    }
+}
