@@ -1,1 +1,350 @@
+//! A local LangSmith stand-in for the "Hard Delete Examples" API.
+//!
+//! It runs on loopback with no account: tests, benchmarks and the CLI's `--mock` use it.
+//! It reads the vendored `openapi/langsmith.yaml` itself (not the facade or the generated
+//! types) to validate requests, keeps workspaces, credentials and versioned examples in
+//! memory, implements the endpoint's semantics (null inputs, outputs and metadata of every
+//! version; keep id, dataset id and created_at; queue attachments), and injects seeded
+//! faults.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let server = langsmith_mock::MockServer::builder().examples(10).start().await?;
+//! println!("{} {}", server.url(), server.seeded_ids().len());
+//! # Ok(()) }
+//! ```
 
+#![forbid(unsafe_code)]
+
+pub mod faults;
+mod server;
+pub mod spec;
+pub mod store;
+
+pub use faults::{Fault, Faults};
+pub use server::{RecordedRequest, UnknownIds, error_body};
+pub use store::{Example, Principal, Version};
+
+use server::Shared;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use store::Store;
+use uuid::Uuid;
+
+/// Builds a [`MockServer`].
+#[derive(Debug)]
+pub struct MockServerBuilder {
+    workspaces: Vec<Uuid>,
+    current: Option<Uuid>,
+    organization_id: Uuid,
+    api_keys: Vec<(String, Uuid)>,
+    bearer_tokens: Vec<(String, Uuid)>,
+    examples: Vec<(Uuid, Uuid)>,
+    versions: usize,
+    faults: Faults,
+    unknown: UnknownIds,
+    record_bodies: bool,
+    addr: SocketAddr,
+    rng: fastrand::Rng,
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> Self {
+        MockServerBuilder {
+            workspaces: Vec::new(),
+            current: None,
+            organization_id: Uuid::from_u128(0x0a11_0000_0000_4000_8000_0000_0000_0001),
+            api_keys: Vec::new(),
+            bearer_tokens: Vec::new(),
+            examples: Vec::new(),
+            versions: 2,
+            faults: Faults::default(),
+            unknown: UnknownIds::default(),
+            record_bodies: true,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            rng: fastrand::Rng::with_seed(0x5eed),
+        }
+    }
+}
+
+impl MockServerBuilder {
+    fn current_workspace(&mut self) -> Uuid {
+        if let Some(ws) = self.current {
+            return ws;
+        }
+        let ws = random_uuid(&mut self.rng);
+        self.workspace(ws);
+        ws
+    }
+
+    /// Selects (creating if new) the workspace that later `api_key`, `bearer_token` and
+    /// `examples` calls apply to.
+    pub fn workspace(&mut self, workspace_id: Uuid) -> &mut Self {
+        if !self.workspaces.contains(&workspace_id) {
+            self.workspaces.push(workspace_id);
+        }
+        self.current = Some(workspace_id);
+        self
+    }
+
+    /// Adds an API key for the current workspace.
+    pub fn api_key(&mut self, key: impl Into<String>) -> &mut Self {
+        let ws = self.current_workspace();
+        self.api_keys.push((key.into(), ws));
+        self
+    }
+
+    /// Adds a bearer token for the current workspace.
+    pub fn bearer_token(&mut self, token: impl Into<String>) -> &mut Self {
+        let ws = self.current_workspace();
+        self.bearer_tokens.push((token.into(), ws));
+        self
+    }
+
+    /// Seeds `n` examples with random (seeded) ids in the current workspace.
+    pub fn examples(&mut self, n: usize) -> &mut Self {
+        let ws = self.current_workspace();
+        self.examples.reserve(n);
+        for _ in 0..n {
+            let id = random_uuid(&mut self.rng);
+            self.examples.push((ws, id));
+        }
+        self
+    }
+
+    /// Seeds examples with the given ids in the current workspace.
+    pub fn example_ids<I: IntoIterator<Item = Uuid>>(&mut self, ids: I) -> &mut Self {
+        let ws = self.current_workspace();
+        self.examples.extend(ids.into_iter().map(|id| (ws, id)));
+        self
+    }
+
+    /// Versions per seeded example (default 2).
+    pub fn versions_per_example(&mut self, n: usize) -> &mut Self {
+        self.versions = n.max(1);
+        self
+    }
+
+    /// Faults to inject.
+    pub fn faults(&mut self, faults: Faults) -> &mut Self {
+        self.faults = faults;
+        self
+    }
+
+    /// What to do with unknown ids (default [`UnknownIds::NotFound`]).
+    pub fn unknown_ids(&mut self, policy: UnknownIds) -> &mut Self {
+        self.unknown = policy;
+        self
+    }
+
+    /// Keep each request's headers, ids and body for inspection (default on; turn off for
+    /// large runs).
+    pub fn record_bodies(&mut self, on: bool) -> &mut Self {
+        self.record_bodies = on;
+        self
+    }
+
+    /// Where to listen (default `127.0.0.1:0`, an ephemeral port).
+    pub fn bind(&mut self, addr: SocketAddr) -> &mut Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Starts serving on a task of the current tokio runtime.
+    pub async fn start(&mut self) -> std::io::Result<MockServer> {
+        self.faults
+            .validate()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let default_ws = self.current_workspace();
+        if !self.api_keys.iter().any(|(_, ws)| *ws == default_ws) {
+            let key = format!("lsv2_mock_{}", random_uuid(&mut self.rng).simple());
+            self.api_keys.insert(0, (key, default_ws));
+        }
+        let principal = |ws: Uuid| Principal {
+            workspace_id: ws,
+            organization_id: self.organization_id,
+        };
+        let mut store = Store::default();
+        for (k, ws) in &self.api_keys {
+            store.api_keys.insert(k.clone(), principal(*ws));
+        }
+        for (t, ws) in &self.bearer_tokens {
+            store.bearer_tokens.insert(t.clone(), principal(*ws));
+        }
+        let dataset_of: std::collections::HashMap<Uuid, Uuid> = self
+            .workspaces
+            .iter()
+            .map(|ws| (*ws, random_uuid(&mut self.rng)))
+            .collect();
+        store.examples.reserve(self.examples.len());
+        let mut seeded = Vec::with_capacity(self.examples.len());
+        for (i, (ws, id)) in self.examples.drain(..).enumerate() {
+            store.insert_example(Example {
+                id,
+                workspace_id: ws,
+                dataset_id: dataset_of[&ws],
+                created_at: 1_767_225_600 + i as i64,
+                versions: store::seeded_versions(self.versions),
+                hard_deletes: 0,
+            });
+            seeded.push((ws, id));
+        }
+        let default_key = self
+            .api_keys
+            .iter()
+            .find(|(_, ws)| *ws == default_ws)
+            .map(|(k, _)| k.clone())
+            .expect("a key was ensured");
+        let shared = Arc::new(Shared::new(store, self.faults.clone(), self.unknown, self.record_bodies));
+        let listener = tokio::net::TcpListener::bind(self.addr).await?;
+        let addr = listener.local_addr()?;
+        let app = server::router(shared.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(MockServer {
+            addr,
+            shared,
+            task,
+            api_key: default_key,
+            workspace_id: default_ws,
+            organization_id: self.organization_id,
+            seeded,
+        })
+    }
+}
+
+fn random_uuid(rng: &mut fastrand::Rng) -> Uuid {
+    uuid::Builder::from_random_bytes(rng.u128(..).to_le_bytes()).into_uuid()
+}
+
+/// A running stand-in server. Stops when dropped.
+pub struct MockServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+    api_key: String,
+    workspace_id: Uuid,
+    organization_id: Uuid,
+    seeded: Vec<(Uuid, Uuid)>,
+}
+
+impl std::fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServer")
+            .field("addr", &self.addr)
+            .field("workspace_id", &self.workspace_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl MockServer {
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The API key of the default workspace (made up when none was given).
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    /// The default (first) workspace.
+    pub fn workspace_id(&self) -> Uuid {
+        self.workspace_id
+    }
+
+    pub fn organization_id(&self) -> Uuid {
+        self.organization_id
+    }
+
+    /// Every seeded example id, in seeding order.
+    pub fn seeded_ids(&self) -> Vec<Uuid> {
+        self.seeded.iter().map(|(_, id)| *id).collect()
+    }
+
+    /// Seeded example ids of one workspace.
+    pub fn seeded_ids_in(&self, workspace: Uuid) -> Vec<Uuid> {
+        self.seeded.iter().filter(|(ws, _)| *ws == workspace).map(|(_, id)| *id).collect()
+    }
+
+    /// A copy of one example.
+    pub fn example(&self, id: &Uuid) -> Option<Example> {
+        self.shared.store.lock().unwrap().examples.get(id).cloned()
+    }
+
+    /// How many requests hard-deleted `id` (0 if unknown).
+    pub fn hard_delete_count(&self, id: &Uuid) -> u32 {
+        self.shared.store.lock().unwrap().examples.get(id).map_or(0, |e| e.hard_deletes)
+    }
+
+    /// Examples hard-deleted at least once that are not in `requested`.
+    pub fn touched_outside(&self, requested: &std::collections::HashSet<Uuid>) -> Vec<Uuid> {
+        let store = self.shared.store.lock().unwrap();
+        store
+            .examples
+            .values()
+            .filter(|e| e.hard_deletes > 0 && !requested.contains(&e.id))
+            .map(|e| e.id)
+            .collect()
+    }
+
+    /// Ids hard-deleted at least once.
+    pub fn hard_deleted_ids(&self) -> Vec<Uuid> {
+        let store = self.shared.store.lock().unwrap();
+        store.examples.values().filter(|e| e.hard_deletes > 0).map(|e| e.id).collect()
+    }
+
+    /// Attachments queued for deletion.
+    pub fn attachment_queue_len(&self) -> usize {
+        self.shared.store.lock().unwrap().attachment_queue.len()
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.log.lock().unwrap().clone()
+    }
+
+    /// How many requests were received.
+    pub fn request_count(&self) -> usize {
+        self.shared.log.lock().unwrap().len()
+    }
+
+    /// Statuses answered so far, in order.
+    pub fn statuses(&self) -> Vec<u16> {
+        self.shared.log.lock().unwrap().iter().map(|r| r.status).collect()
+    }
+
+    /// Replaces the faults (the draw sequence restarts from the new seed).
+    pub fn set_faults(&self, faults: Faults) -> Result<(), String> {
+        faults.validate()?;
+        *self.shared.rng.lock().unwrap() = fastrand::Rng::with_seed(faults.seed);
+        *self.shared.faults.lock().unwrap() = faults;
+        Ok(())
+    }
+
+    /// Stops serving.
+    pub async fn shutdown(self) {
+        self.task.abort();
+    }
+
+    /// Serves until the task ends (for the binary).
+    pub async fn wait(mut self) {
+        let task = std::mem::replace(&mut self.task, tokio::spawn(async {}));
+        let _ = task.await;
+    }
+}

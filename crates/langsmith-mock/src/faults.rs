@@ -1,0 +1,124 @@
+//! Fault injection: seeded, so a run of requests in the same order repeats.
+
+use std::time::Duration;
+
+/// Faults to inject. Rates are fractions of requests in `[0, 1]`; at most one fault is
+/// drawn per request, in the order the fields are listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Faults {
+    /// Seed of the fault draws.
+    pub seed: u64,
+    /// Added to every response.
+    pub latency: Duration,
+    /// Uniform extra latency in `[0, jitter]`.
+    pub jitter: Duration,
+    /// 429 with `Retry-After: retry_after_secs`, before anything is deleted.
+    pub rate_429: f64,
+    pub retry_after_secs: u64,
+    /// 500, 502, 503, 504 (JSON error bodies), before anything is deleted.
+    pub rate_500: f64,
+    pub rate_502: f64,
+    pub rate_503: f64,
+    pub rate_504: f64,
+    /// A 502 HTML error page, as a gateway would send, before anything is deleted.
+    pub rate_html: f64,
+    /// The delete happens, then the connection is closed mid-response.
+    pub rate_close: f64,
+    /// The delete happens, then a 200 whose JSON body is cut short.
+    pub rate_truncated: f64,
+    /// The delete happens, then a 200 whose body is not JSON.
+    pub rate_non_json: f64,
+    /// Per-credential limit: more requests than this within a minute get 429.
+    pub rate_limit_per_minute: Option<u32>,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            seed: 0,
+            latency: Duration::ZERO,
+            jitter: Duration::ZERO,
+            rate_429: 0.0,
+            retry_after_secs: 1,
+            rate_500: 0.0,
+            rate_502: 0.0,
+            rate_503: 0.0,
+            rate_504: 0.0,
+            rate_html: 0.0,
+            rate_close: 0.0,
+            rate_truncated: 0.0,
+            rate_non_json: 0.0,
+            rate_limit_per_minute: None,
+        }
+    }
+}
+
+/// The fault drawn for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    TooManyRequests,
+    Status(u16),
+    HtmlPage,
+    CloseMidResponse,
+    Truncated,
+    NonJson,
+}
+
+impl Fault {
+    /// Whether the delete is carried out before the fault shows.
+    pub fn after_delete(self) -> bool {
+        matches!(self, Fault::CloseMidResponse | Fault::Truncated | Fault::NonJson)
+    }
+}
+
+impl Faults {
+    /// Draws the fault for the next request.
+    pub(crate) fn draw(&self, rng: &mut fastrand::Rng) -> (Fault, Duration) {
+        let extra = if self.jitter.is_zero() {
+            Duration::ZERO
+        } else {
+            self.jitter.mul_f64(rng.f64())
+        };
+        let x = rng.f64();
+        let table = [
+            (self.rate_429, Fault::TooManyRequests),
+            (self.rate_500, Fault::Status(500)),
+            (self.rate_502, Fault::Status(502)),
+            (self.rate_503, Fault::Status(503)),
+            (self.rate_504, Fault::Status(504)),
+            (self.rate_html, Fault::HtmlPage),
+            (self.rate_close, Fault::CloseMidResponse),
+            (self.rate_truncated, Fault::Truncated),
+            (self.rate_non_json, Fault::NonJson),
+        ];
+        let mut acc = 0.0;
+        let mut fault = Fault::None;
+        for (rate, f) in table {
+            acc += rate;
+            if x < acc {
+                fault = f;
+                break;
+            }
+        }
+        (fault, self.latency + extra)
+    }
+
+    /// Checks every rate is a fraction and they add up to at most 1.
+    pub fn validate(&self) -> Result<(), String> {
+        let rates = [
+            self.rate_429, self.rate_500, self.rate_502, self.rate_503, self.rate_504,
+            self.rate_html, self.rate_close, self.rate_truncated, self.rate_non_json,
+        ];
+        if rates.iter().any(|r| !(0.0..=1.0).contains(r)) {
+            return Err("every fault rate must be within 0..=1".into());
+        }
+        if rates.iter().sum::<f64>() > 1.0 + 1e-9 {
+            return Err("fault rates add up to more than 1".into());
+        }
+        if self.rate_limit_per_minute == Some(0) {
+            return Err("a rate limit must allow at least 1 request per minute".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,173 @@
+//! `langsmith-mock serve`: the stand-in server as a process.
+
+use clap::{Args, Parser, Subcommand};
+use langsmith_mock::{Faults, MockServer, UnknownIds};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(name = "langsmith-mock", version, about = "A local LangSmith stand-in for the Hard Delete Examples API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve on loopback until interrupted.
+    Serve(Serve),
+}
+
+#[derive(Args)]
+struct Serve {
+    /// Port to listen on (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
+    /// API key, optionally KEY=WORKSPACE_UUID (repeatable). With none, one is made and printed.
+    #[arg(long = "api-key", value_name = "KEY[=WORKSPACE]")]
+    api_keys: Vec<String>,
+    /// Seed this many random examples in the default workspace.
+    #[arg(long, default_value_t = 0)]
+    seed: usize,
+    /// Write the seeded ids, one per line.
+    #[arg(long, value_name = "FILE")]
+    ids_out: Option<PathBuf>,
+    /// Seed the ids in this file (one per line; blank lines and # comments ignored).
+    #[arg(long, value_name = "FILE")]
+    ids_file: Option<PathBuf>,
+    /// Unknown ids: `404` (nothing deleted, the default) or `ignore` (200 counting those found).
+    #[arg(long, default_value = "404", value_parser = ["404", "ignore"])]
+    unknown_ids: String,
+    /// Seed of the fault draws.
+    #[arg(long, default_value_t = 0)]
+    fault_seed: u64,
+    /// Added latency per request, milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Uniform extra latency up to this, milliseconds.
+    #[arg(long, default_value_t = 0)]
+    jitter_ms: u64,
+    /// Fraction of requests answered 429.
+    #[arg(long, default_value_t = 0.0)]
+    fault_429: f64,
+    /// Retry-After seconds sent with injected 429s.
+    #[arg(long, default_value_t = 1)]
+    retry_after: u64,
+    #[arg(long, default_value_t = 0.0)]
+    fault_500: f64,
+    #[arg(long, default_value_t = 0.0)]
+    fault_502: f64,
+    #[arg(long, default_value_t = 0.0)]
+    fault_503: f64,
+    #[arg(long, default_value_t = 0.0)]
+    fault_504: f64,
+    /// Fraction answered with a 502 HTML page.
+    #[arg(long, default_value_t = 0.0)]
+    fault_html: f64,
+    /// Fraction whose connection closes mid-response (after deleting).
+    #[arg(long, default_value_t = 0.0)]
+    fault_close: f64,
+    /// Fraction answered with a truncated JSON body (after deleting).
+    #[arg(long, default_value_t = 0.0)]
+    fault_truncated: f64,
+    /// Fraction answered with a non-JSON body (after deleting).
+    #[arg(long, default_value_t = 0.0)]
+    fault_non_json: f64,
+    /// Per-key limit, requests per minute.
+    #[arg(long)]
+    rate_limit: Option<u32>,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let Command::Serve(args) = cli.command;
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(serve(args)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("langsmith-mock: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn read_ids(path: &PathBuf) -> Result<Vec<Uuid>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut ids = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim().trim_start_matches('\u{feff}');
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        ids.push(Uuid::try_parse(line).map_err(|e| format!("{}:{}: {e}: {line:?}", path.display(), i + 1))?);
+    }
+    Ok(ids)
+}
+
+async fn serve(args: Serve) -> Result<(), String> {
+    let mut b = MockServer::builder();
+    b.bind(SocketAddr::new(args.host, args.port));
+    let mut keys = Vec::new();
+    for spec in &args.api_keys {
+        let (key, ws) = match spec.split_once('=') {
+            Some((k, ws)) => (k, Some(Uuid::try_parse(ws).map_err(|e| format!("--api-key {k}=...: workspace: {e}"))?)),
+            None => (spec.as_str(), None),
+        };
+        keys.push((key.to_owned(), ws));
+    }
+    // Keys without a workspace share the default one, chosen first.
+    let default_ws = keys.iter().find_map(|(_, ws)| *ws).unwrap_or_else(Uuid::new_v4);
+    b.workspace(default_ws);
+    for (k, ws) in &keys {
+        b.workspace(ws.unwrap_or(default_ws)).api_key(k.clone());
+    }
+    b.workspace(default_ws);
+    if let Some(path) = &args.ids_file {
+        b.example_ids(read_ids(path)?);
+    }
+    b.examples(args.seed);
+    b.unknown_ids(if args.unknown_ids == "ignore" { UnknownIds::Ignore } else { UnknownIds::NotFound });
+    b.faults(Faults {
+        seed: args.fault_seed,
+        latency: Duration::from_millis(args.latency_ms),
+        jitter: Duration::from_millis(args.jitter_ms),
+        rate_429: args.fault_429,
+        retry_after_secs: args.retry_after,
+        rate_500: args.fault_500,
+        rate_502: args.fault_502,
+        rate_503: args.fault_503,
+        rate_504: args.fault_504,
+        rate_html: args.fault_html,
+        rate_close: args.fault_close,
+        rate_truncated: args.fault_truncated,
+        rate_non_json: args.fault_non_json,
+        rate_limit_per_minute: args.rate_limit,
+    });
+    b.record_bodies(false);
+    let server = b.start().await.map_err(|e| e.to_string())?;
+    if let Some(path) = &args.ids_out {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?);
+        for id in server.seeded_ids() {
+            writeln!(out, "{id}").map_err(|e| e.to_string())?;
+        }
+        out.flush().map_err(|e| e.to_string())?;
+    }
+    println!("langsmith-mock listening on {}", server.url());
+    println!("workspace {}", server.workspace_id());
+    if keys.is_empty() {
+        // A key made up for this throwaway server, printed so a shell demo can use it.
+        println!("api key {}", server.api_key());
+    }
+    println!("{} example(s) seeded", server.seeded_ids().len());
+    tokio::select! {
+        _ = server.wait() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
+}

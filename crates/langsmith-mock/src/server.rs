@@ -1,0 +1,370 @@
+//! The HTTP side: routing, auth, validation against the spec, semantics, faults.
+
+use crate::faults::{Fault, Faults};
+use crate::spec;
+use crate::store::{Principal, Store};
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::Response;
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// What the server does with ids it does not know (the real server's behaviour is not
+/// documented).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnknownIds {
+    /// 404 naming the missing ids; nothing is deleted. The default: it never reports a
+    /// deletion that did not happen, and it keeps a request all-or-nothing.
+    #[default]
+    NotFound,
+    /// 200, deleting and counting only the ids found.
+    Ignore,
+}
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    pub method: Method,
+    pub path: String,
+    pub headers: HeaderMap,
+    pub status: u16,
+    pub fault: Fault,
+    /// How many ids the body carried (0 when it had none readable).
+    pub id_count: usize,
+    /// The ids as sent (when body recording is on).
+    pub ids: Vec<String>,
+    /// The raw body (when body recording is on).
+    pub body: Option<Bytes>,
+}
+
+/// Fixed one-minute windows per credential.
+#[derive(Debug)]
+struct Window {
+    start: Instant,
+    count: u32,
+}
+
+pub(crate) struct Shared {
+    pub(crate) store: Mutex<Store>,
+    pub(crate) faults: Mutex<Faults>,
+    pub(crate) rng: Mutex<fastrand::Rng>,
+    pub(crate) unknown: UnknownIds,
+    pub(crate) record_bodies: bool,
+    pub(crate) log: Mutex<Vec<RecordedRequest>>,
+    windows: Mutex<HashMap<String, Window>>,
+}
+
+impl Shared {
+    pub(crate) fn new(store: Store, faults: Faults, unknown: UnknownIds, record_bodies: bool) -> Self {
+        Shared {
+            rng: Mutex::new(fastrand::Rng::with_seed(faults.seed)),
+            store: Mutex::new(store),
+            faults: Mutex::new(faults),
+            unknown,
+            record_bodies,
+            log: Mutex::new(Vec::new()),
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
+    use axum::routing::post;
+    let path = &spec::hard_delete().path;
+    let mut router = axum::Router::new();
+    for p in [path.clone(), format!("{path}/"), format!("/api{path}"), format!("/api{path}/")] {
+        router = router.route(&p, post(handle));
+    }
+    router.with_state(shared)
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    let mut r = Response::new(Body::from(serde_json::to_vec(body).expect("json")));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// An error in the spec's `ErrorResponse` shape: `error`, and `details` as a JSON string.
+pub fn error_body(error: &str, details: Option<Value>) -> Value {
+    let mut body = json!({ "error": error });
+    if let Some(d) = details {
+        body["details"] = Value::String(d.to_string());
+    }
+    body
+}
+
+fn error(status: StatusCode, message: &str, details: Option<Value>) -> Response {
+    json_response(status, &error_body(message, details))
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (fault, delay) = {
+        let faults = shared.faults.lock().unwrap().clone();
+        let mut rng = shared.rng.lock().unwrap();
+        faults.draw(&mut rng)
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let mut record = RecordedRequest {
+        method,
+        path: uri.path().to_owned(),
+        headers: headers.clone(),
+        status: 0,
+        fault,
+        id_count: 0,
+        ids: Vec::new(),
+        body: shared.record_bodies.then(|| body.clone()),
+    };
+    let response = process(&shared, &headers, &body, fault, &mut record);
+    record.status = response.status().as_u16();
+    shared.log.lock().unwrap().push(record);
+    response
+}
+
+fn authenticate(store: &Store, headers: &HeaderMap) -> Result<(String, Principal), Response> {
+    let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let (credential, principal, bearer) = if let Some(key) = header_str("x-api-key") {
+        match store.api_keys.get(key) {
+            Some(p) => (key.to_owned(), *p, false),
+            None => return Err(error(StatusCode::UNAUTHORIZED, "Invalid API key", None)),
+        }
+    } else if let Some(auth) = header_str("authorization") {
+        let token = auth.strip_prefix("Bearer ").unwrap_or("");
+        match store.bearer_tokens.get(token) {
+            Some(p) => (token.to_owned(), *p, true),
+            None => return Err(error(StatusCode::UNAUTHORIZED, "Invalid bearer token", None)),
+        }
+    } else {
+        return Err(error(StatusCode::UNAUTHORIZED, "Missing API key or bearer token", None));
+    };
+    let tenant = header_str("x-tenant-id");
+    let org = header_str("x-organization-id");
+    if bearer && tenant.is_none() && org.is_none() {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "Bearer auth must also specify x-tenant-id or x-organization-id",
+            None,
+        ));
+    }
+    if let Some(t) = tenant {
+        if Uuid::try_parse(t).ok() != Some(principal.workspace_id) {
+            return Err(error(
+                StatusCode::FORBIDDEN,
+                "The credential does not belong to this workspace",
+                Some(json!({"x-tenant-id": t})),
+            ));
+        }
+    }
+    if let Some(o) = org {
+        if Uuid::try_parse(o).ok() != Some(principal.organization_id) {
+            return Err(error(
+                StatusCode::FORBIDDEN,
+                "The credential does not belong to this organization",
+                Some(json!({"x-organization-id": o})),
+            ));
+        }
+    }
+    Ok((credential, principal))
+}
+
+fn rate_limited(shared: &Shared, credential: &str, limit: Option<u32>) -> Option<Response> {
+    let limit = limit?;
+    let mut windows = shared.windows.lock().unwrap();
+    let now = Instant::now();
+    let w = windows.entry(credential.to_owned()).or_insert(Window { start: now, count: 0 });
+    if now.duration_since(w.start) >= Duration::from_secs(60) {
+        *w = Window { start: now, count: 0 };
+    }
+    w.count += 1;
+    if w.count <= limit {
+        return None;
+    }
+    let wait = Duration::from_secs(60).saturating_sub(now.duration_since(w.start));
+    Some(too_many(wait.as_secs().max(1)))
+}
+
+fn too_many(retry_after: u64) -> Response {
+    let mut r = error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded", None);
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    r
+}
+
+fn process(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &[u8],
+    fault: Fault,
+    record: &mut RecordedRequest,
+) -> Response {
+    let (credential, principal) = {
+        let store = shared.store.lock().unwrap();
+        match authenticate(&store, headers) {
+            Ok(c) => c,
+            Err(r) => return r,
+        }
+    };
+    let limit = shared.faults.lock().unwrap().rate_limit_per_minute;
+    if let Some(r) = rate_limited(shared, &credential, limit) {
+        return r;
+    }
+    match fault {
+        Fault::TooManyRequests => {
+            let secs = shared.faults.lock().unwrap().retry_after_secs;
+            return too_many(secs);
+        }
+        Fault::Status(s) => {
+            let status = StatusCode::from_u16(s).expect("valid status");
+            return error(status, status.canonical_reason().unwrap_or("error"), None);
+        }
+        Fault::HtmlPage => {
+            let mut r = Response::new(Body::from(
+                "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
+            ));
+            *r.status_mut() = StatusCode::BAD_GATEWAY;
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            return r;
+        }
+        _ => {}
+    }
+
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "Invalid request: malformed JSON",
+                Some(json!({"line": e.line(), "column": e.column(), "reason": e.to_string()})),
+            );
+        }
+    };
+    if let Some(ids) = value.get("example_ids").and_then(Value::as_array) {
+        record.id_count = ids.len();
+        if shared.record_bodies {
+            record.ids = ids.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
+        }
+    }
+    let violations = spec::validate(&spec::hard_delete().request_schema, &value);
+    if !violations.is_empty() {
+        let list: Vec<Value> = violations
+            .iter()
+            .map(|v| json!({"pointer": v.pointer, "message": v.message}))
+            .collect();
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid request: the body does not match the schema",
+            Some(json!({"violations": list})),
+        );
+    }
+    if value["hard_delete"] != Value::Bool(true) {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid request: only hard_delete=true is supported",
+            Some(json!({"field": "hard_delete", "reason": "must be true"})),
+        );
+    }
+    let raw_ids = value["example_ids"].as_array().expect("validated");
+    let mut ids = Vec::with_capacity(raw_ids.len());
+    let mut bad = Vec::new();
+    for (i, raw) in raw_ids.iter().enumerate() {
+        match raw.as_str().and_then(|s| Uuid::try_parse(s).ok()) {
+            Some(id) => ids.push(id),
+            None => bad.push(json!({"index": i, "value": raw})),
+        }
+    }
+    if !bad.is_empty() {
+        bad.truncate(20);
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Invalid request: example_ids must be UUIDs",
+            Some(json!({"invalid": bad})),
+        );
+    }
+    let mut seen = HashSet::with_capacity(ids.len());
+    ids.retain(|id| seen.insert(*id));
+
+    let deleted = {
+        let mut store = shared.store.lock().unwrap();
+        let mut foreign = Vec::new();
+        let mut missing = Vec::new();
+        for id in &ids {
+            match store.examples.get(id) {
+                Some(e) if e.workspace_id != principal.workspace_id => foreign.push(id.to_string()),
+                Some(_) => {}
+                None => missing.push(id.to_string()),
+            }
+        }
+        if !foreign.is_empty() {
+            let n = foreign.len();
+            foreign.truncate(20);
+            return error(
+                StatusCode::FORBIDDEN,
+                "Some examples belong to another workspace",
+                Some(json!({"example_ids": foreign, "count": n})),
+            );
+        }
+        if !missing.is_empty() && shared.unknown == UnknownIds::NotFound {
+            let n = missing.len();
+            missing.truncate(20);
+            return error(
+                StatusCode::NOT_FOUND,
+                "Examples not found",
+                Some(json!({"missing": missing, "count": n})),
+            );
+        }
+        ids.iter()
+            .filter(|id| store.hard_delete(id))
+            .map(|id| id.hyphenated().to_string())
+            .collect::<Vec<_>>()
+    };
+    let body = json!({"count": deleted.len(), "example_ids": deleted});
+    match fault {
+        Fault::CloseMidResponse => {
+            let bytes = serde_json::to_vec(&body).expect("json");
+            let half = Bytes::copy_from_slice(&bytes[..bytes.len() / 2]);
+            // Headers and half the body go out; then the connection is cut.
+            let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(half)]).chain(
+                futures_util::stream::once(async {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionReset,
+                        "injected: closed mid-response",
+                    ))
+                }),
+            );
+            let mut r = Response::new(Body::from_stream(stream));
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r
+        }
+        Fault::Truncated => {
+            let bytes = serde_json::to_vec(&body).expect("json");
+            let mut r = Response::new(Body::from(bytes[..bytes.len() / 2].to_vec()));
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r
+        }
+        Fault::NonJson => {
+            let mut r = Response::new(Body::from("OK"));
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+            r
+        }
+        _ => json_response(StatusCode::OK, &body),
+    }
+}
