@@ -121,9 +121,11 @@ fn openapi_31_to_30(doc: &mut Value) -> Result<Vec<String>, String> {
 
     if let Some(webhooks) = root.get("webhooks") {
         if webhooks.as_object().is_some_and(|m| !m.is_empty()) {
-            return Err("/webhooks: OpenAPI 3.0 has no webhooks and progenitor cannot \
+            return Err(
+                "/webhooks: OpenAPI 3.0 has no webhooks and progenitor cannot \
                         generate them; refusing to drop them silently"
-                .into());
+                    .into(),
+            );
         }
         root.remove("webhooks");
         changes.push("/webhooks: removed (empty)".into());
@@ -183,8 +185,10 @@ fn openapi_31_to_30(doc: &mut Value) -> Result<Vec<String>, String> {
 
 /// Keys whose values are data, not OpenAPI objects: never descended into.
 fn is_data_key(key: &str) -> bool {
-    matches!(key, "example" | "examples" | "default" | "enum" | "const" | "value")
-        || key.starts_with("x-")
+    matches!(
+        key,
+        "example" | "examples" | "default" | "enum" | "const" | "value"
+    ) || key.starts_with("x-")
 }
 
 /// Walks non-schema parts of the document (paths, parameters, responses, ...), handing
@@ -253,13 +257,16 @@ const UNTRANSLATABLE: &[&str] = &[
 ];
 
 fn is_null_schema(v: &Value) -> bool {
-    v.as_object().is_some_and(|m| {
-        m.len() == 1 && m.get("type").and_then(Value::as_str) == Some("null")
-    })
+    v.as_object()
+        .is_some_and(|m| m.len() == 1 && m.get("type").and_then(Value::as_str) == Some("null"))
 }
 
 /// Translates one schema object (and, recursively, its subschemas) to OpenAPI 3.0.
-fn translate_schema(schema: &mut Value, ptr: &str, changes: &mut Vec<String>) -> Result<(), String> {
+fn translate_schema(
+    schema: &mut Value,
+    ptr: &str,
+    changes: &mut Vec<String>,
+) -> Result<(), String> {
     let Some(map) = schema.as_object_mut() else {
         if schema.is_boolean() {
             return Err(format!("{ptr}: boolean schemas have no OpenAPI 3.0 form"));
@@ -292,9 +299,16 @@ fn translate_schema(schema: &mut Value, ptr: &str, changes: &mut Vec<String>) ->
                 if had_null {
                     map.insert("nullable".into(), Value::Bool(true));
                 }
-                changes.push(format!("{ptr}/type: type array -> single type{}", if had_null { " + nullable" } else { "" }));
+                changes.push(format!(
+                    "{ptr}/type: type array -> single type{}",
+                    if had_null { " + nullable" } else { "" }
+                ));
             }
-            0 => return Err(format!("{ptr}/type: a schema that only allows null has no 3.0 form")),
+            0 => {
+                return Err(format!(
+                    "{ptr}/type: a schema that only allows null has no 3.0 form"
+                ));
+            }
             _ => {
                 return Err(format!(
                     "{ptr}/type: several non-null types {non_null:?} have no faithful 3.0 form"
@@ -302,7 +316,9 @@ fn translate_schema(schema: &mut Value, ptr: &str, changes: &mut Vec<String>) ->
             }
         }
     } else if map.get("type").and_then(Value::as_str) == Some("null") {
-        return Err(format!("{ptr}/type: `null` has no 3.0 form outside a type array or anyOf"));
+        return Err(format!(
+            "{ptr}/type: `null` has no 3.0 form outside a type array or anyOf"
+        ));
     }
 
     // anyOf/oneOf with a `{type: null}` branch -> nullable
@@ -326,7 +342,9 @@ fn translate_schema(schema: &mut Value, ptr: &str, changes: &mut Vec<String>) ->
             let only = branches[0].clone();
             map.remove(combinator);
             map.insert("allOf".into(), Value::Array(vec![only]));
-            changes.push(format!("{ptr}/{combinator}: [X, null] -> allOf [X] + nullable"));
+            changes.push(format!(
+                "{ptr}/{combinator}: [X, null] -> allOf [X] + nullable"
+            ));
         } else {
             changes.push(format!("{ptr}/{combinator}: null branch -> nullable"));
         }
@@ -344,7 +362,9 @@ fn translate_schema(schema: &mut Value, ptr: &str, changes: &mut Vec<String>) ->
     // `examples: [..]` -> `example`
     if let Some(examples) = map.remove("examples") {
         let Value::Array(mut list) = examples else {
-            return Err(format!("{ptr}/examples: a schema's `examples` must be an array"));
+            return Err(format!(
+                "{ptr}/examples: a schema's `examples` must be an array"
+            ));
         };
         if !map.contains_key("example") && !list.is_empty() {
             map.insert("example".into(), list.remove(0));
@@ -353,7 +373,10 @@ fn translate_schema(schema: &mut Value, ptr: &str, changes: &mut Vec<String>) ->
     }
 
     // numeric exclusiveMinimum/exclusiveMaximum -> minimum/maximum + boolean flag
-    for (exclusive, inclusive) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+    for (exclusive, inclusive) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
         if let Some(Value::Number(n)) = map.get(exclusive).cloned() {
             if map.contains_key(inclusive) {
                 return Err(format!(
@@ -425,7 +448,9 @@ fn translate_schema(schema: &mut Value, ptr: &str, changes: &mut Vec<String>) ->
 // ---------------------------------------------------------------------------------------
 // synthesize-operation-ids
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// `Hard Delete Examples` -> `hard_delete_examples`.
 pub fn snake_case(text: &str) -> String {
@@ -500,7 +525,11 @@ fn synthesize_operation_ids(doc: &mut Value) -> Result<Vec<String>, String> {
             changes.push(format!(
                 "{}: operationId `{id}` (from {})",
                 ptr_push(&ptr_push("/paths", path), method),
-                if summary.is_some_and(|s| !snake_case(s).is_empty()) { "summary" } else { "method and path" }
+                if summary.is_some_and(|s| !snake_case(s).is_empty()) {
+                    "summary"
+                } else {
+                    "method and path"
+                }
             ));
             taken.insert(id.clone(), who);
             op.insert("operationId".into(), Value::String(id));
@@ -539,23 +568,34 @@ mod tests {
         let p = &d["components"]["schemas"]["A"]["properties"];
         assert_eq!(p["x"], json!({"type": "string", "nullable": true}));
         assert_eq!(p["y"], json!({"type": "integer"}));
-        assert_eq!(p["z"]["items"], json!({"type": "boolean", "nullable": true}));
+        assert_eq!(
+            p["z"]["items"],
+            json!({"type": "boolean", "nullable": true})
+        );
     }
 
     #[test]
     fn several_types_is_an_error_naming_the_pointer() {
         let mut d = doc31(json!({"A": {"properties": {"a/b": {"type": ["string", "integer"]}}}}));
         let err = openapi_31_to_30(&mut d).unwrap_err();
-        assert!(err.starts_with("/components/schemas/A/properties/a~1b/type"), "{err}");
+        assert!(
+            err.starts_with("/components/schemas/A/properties/a~1b/type"),
+            "{err}"
+        );
     }
 
     #[test]
     fn anyof_null_becomes_nullable() {
-        let mut d = doc31(json!({"A": {"anyOf": [{"$ref": "#/components/schemas/B"}, {"type": "null"}]},
-                                 "B": {"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]}}));
+        let mut d = doc31(
+            json!({"A": {"anyOf": [{"$ref": "#/components/schemas/B"}, {"type": "null"}]},
+                                 "B": {"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]}}),
+        );
         openapi_31_to_30(&mut d).unwrap();
         let s = &d["components"]["schemas"];
-        assert_eq!(s["A"], json!({"allOf": [{"$ref": "#/components/schemas/B"}], "nullable": true}));
+        assert_eq!(
+            s["A"],
+            json!({"allOf": [{"$ref": "#/components/schemas/B"}], "nullable": true})
+        );
         assert_eq!(s["B"]["oneOf"].as_array().unwrap().len(), 2);
         assert_eq!(s["B"]["nullable"], true);
     }
@@ -568,16 +608,23 @@ mod tests {
         openapi_31_to_30(&mut d).unwrap();
         let p = &d["components"]["schemas"]["A"]["properties"];
         assert_eq!(p["k"], json!({"enum": ["fixed"], "example": "fixed"}));
-        assert_eq!(p["n"], json!({"type": "number", "minimum": 0, "exclusiveMinimum": true,
-                                  "maximum": 10, "exclusiveMaximum": true}));
+        assert_eq!(
+            p["n"],
+            json!({"type": "number", "minimum": 0, "exclusiveMinimum": true,
+                                  "maximum": 10, "exclusiveMaximum": true})
+        );
     }
 
     #[test]
     fn ref_with_siblings_becomes_allof() {
-        let mut d = doc31(json!({"A": {"properties": {"b": {"$ref": "#/components/schemas/B", "description": "d"}}}}));
+        let mut d = doc31(
+            json!({"A": {"properties": {"b": {"$ref": "#/components/schemas/B", "description": "d"}}}}),
+        );
         openapi_31_to_30(&mut d).unwrap();
-        assert_eq!(d["components"]["schemas"]["A"]["properties"]["b"],
-                   json!({"allOf": [{"$ref": "#/components/schemas/B"}], "description": "d"}));
+        assert_eq!(
+            d["components"]["schemas"]["A"]["properties"]["b"],
+            json!({"allOf": [{"$ref": "#/components/schemas/B"}], "description": "d"})
+        );
     }
 
     #[test]
@@ -589,22 +636,41 @@ mod tests {
                 "examples": {"e": {"value": {"type": ["x", "y"], "const": 2}}}}}}}}}}});
         openapi_31_to_30(&mut d).unwrap();
         let op = &d["paths"]["/a"]["get"];
-        assert_eq!(op["parameters"][0]["schema"], json!({"type": "string", "nullable": true}));
+        assert_eq!(
+            op["parameters"][0]["schema"],
+            json!({"type": "string", "nullable": true})
+        );
         let media = &op["responses"]["200"]["content"]["application/json"];
         assert_eq!(media["schema"], json!({"enum": [1]}));
-        assert_eq!(media["examples"]["e"]["value"], json!({"type": ["x", "y"], "const": 2}));
+        assert_eq!(
+            media["examples"]["e"]["value"],
+            json!({"type": ["x", "y"], "const": 2})
+        );
     }
 
     #[test]
     fn untranslatable_keywords_are_errors_not_drops() {
-        for kw in ["prefixItems", "if", "patternProperties", "$defs", "unevaluatedProperties"] {
+        for kw in [
+            "prefixItems",
+            "if",
+            "patternProperties",
+            "$defs",
+            "unevaluatedProperties",
+        ] {
             let mut d = doc31(json!({"A": {"properties": {"p": {kw: {}}}}}));
             let err = openapi_31_to_30(&mut d).unwrap_err();
-            assert!(err.contains(&format!("/components/schemas/A/properties/p/{kw}")), "{err}");
+            assert!(
+                err.contains(&format!("/components/schemas/A/properties/p/{kw}")),
+                "{err}"
+            );
         }
         let mut d = doc31(json!({}));
         d["webhooks"] = json!({"w": {}});
-        assert!(openapi_31_to_30(&mut d).unwrap_err().starts_with("/webhooks"));
+        assert!(
+            openapi_31_to_30(&mut d)
+                .unwrap_err()
+                .starts_with("/webhooks")
+        );
     }
 
     #[test]
@@ -618,8 +684,14 @@ mod tests {
         let changes = synthesize_operation_ids(&mut d).unwrap();
         assert_eq!(changes.len(), 3);
         let p = &d["paths"];
-        assert_eq!(p["/v1/things/{thing_id}"]["get"]["operationId"], "read_thing");
-        assert_eq!(p["/v1/things/{thing_id}"]["delete"]["operationId"], "delete_v1_things_thing_id");
+        assert_eq!(
+            p["/v1/things/{thing_id}"]["get"]["operationId"],
+            "read_thing"
+        );
+        assert_eq!(
+            p["/v1/things/{thing_id}"]["delete"]["operationId"],
+            "delete_v1_things_thing_id"
+        );
         assert_eq!(p["/v1/things/{thing_id}"]["put"]["operationId"], "keep_me");
         assert_eq!(p["/v1/other"]["post"]["operationId"], "post_v1_other");
         assert!(synthesize_operation_ids(&mut d).unwrap().is_empty());
@@ -629,7 +701,10 @@ mod tests {
     fn operation_id_collisions_are_errors() {
         let mut d = json!({"paths": {"/a": {"get": {"summary": "List"}}, "/b": {"get": {"summary": "list"}}}});
         let err = synthesize_operation_ids(&mut d).unwrap_err();
-        assert!(err.contains("`list`") && err.contains("GET /a") && err.contains("GET /b"), "{err}");
+        assert!(
+            err.contains("`list`") && err.contains("GET /a") && err.contains("GET /b"),
+            "{err}"
+        );
         let mut d = json!({"paths": {"/a": {"get": {"operationId": "list"}}, "/b": {"get": {"summary": "List"}}}});
         assert!(synthesize_operation_ids(&mut d).is_err());
     }
@@ -644,7 +719,8 @@ mod tests {
 
     #[test]
     fn a_fixup_that_no_longer_applies_fails_naming_itself_when_vendored() {
-        let mut d = json!({"openapi": "3.0.3", "info": {}, "paths": {"/a": {"get": {"operationId": "x"}}}});
+        let mut d =
+            json!({"openapi": "3.0.3", "info": {}, "paths": {"/a": {"get": {"operationId": "x"}}}});
         let err = apply_all(&mut d.clone(), Strictness::Vendored).unwrap_err();
         assert_eq!(err.fixup, "openapi-3.1-to-3.0");
         assert!(err.to_string().contains("no longer applies"));

@@ -47,7 +47,10 @@ impl std::fmt::Display for GenError {
             GenError::Parse(p, e) => write!(f, "{p}: not valid YAML or JSON: {e}"),
             GenError::Fixup(e) => write!(f, "{e}"),
             GenError::NotOpenApi(p, e) => {
-                write!(f, "{p}: after fixups, not an OpenAPI 3.0 document progenitor can read: {e}")
+                write!(
+                    f,
+                    "{p}: after fixups, not an OpenAPI 3.0 document progenitor can read: {e}"
+                )
             }
             GenError::Progenitor(p, e) => write!(f, "{p}: progenitor refused it: {e}"),
             GenError::Format(p, e) => write!(f, "{p}: generated code does not parse: {e}"),
@@ -77,7 +80,8 @@ pub struct SpecSource {
 
 impl SpecSource {
     pub fn read(path: &Path, display_path: impl Into<String>) -> Result<Self, GenError> {
-        let text = std::fs::read_to_string(path).map_err(|e| GenError::Read(path.to_path_buf(), e))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| GenError::Read(path.to_path_buf(), e))?;
         Ok(Self::from_text(text, display_path))
     }
 
@@ -182,13 +186,18 @@ fn module_name(schema_name: &str) -> proc_macro2::Ident {
 fn spec_facts(source: &SpecSource, original: &Value, doc: &Value) -> TokenStream {
     let sha = &source.sha256;
     let path = &source.display_path;
-    let openapi = original.get("openapi").and_then(Value::as_str).unwrap_or("");
+    let openapi = original
+        .get("openapi")
+        .and_then(Value::as_str)
+        .unwrap_or("");
 
     // Operations: method, path, operationId (as generated), documented statuses, security.
     let mut operations = Vec::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (p, item) in paths {
-            for method in ["get", "put", "post", "delete", "options", "head", "patch", "trace"] {
+            for method in [
+                "get", "put", "post", "delete", "options", "head", "patch", "trace",
+            ] {
                 let Some(op) = item.get(method) else { continue };
                 let id = op.get("operationId").and_then(Value::as_str).unwrap_or("");
                 let method_upper = method.to_uppercase();
@@ -246,7 +255,10 @@ fn spec_facts(source: &SpecSource, original: &Value, doc: &Value) -> TokenStream
 
     // Per-schema, per-property constraints.
     let mut schema_mods = Vec::new();
-    if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
+    if let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
         for (name, schema) in schemas {
             let mut props = Vec::new();
             if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
@@ -349,7 +361,10 @@ fn constraint_consts(schema: &Value) -> Vec<TokenStream> {
         }
     }
     if schema.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
-        out.push(quote!(#[doc = "`uniqueItems: true` in the spec."] pub const UNIQUE_ITEMS: bool = true;));
+        out.push(quote!(
+            #[doc = "`uniqueItems: true` in the spec."]
+            pub const UNIQUE_ITEMS: bool = true;
+        ));
     }
     for (key, ident, target) in [
         ("pattern", "PATTERN", schema.get("pattern")),
@@ -405,7 +420,10 @@ pub fn diff(path: &str, committed: &str, fresh: &str) -> Option<String> {
     Some(
         diff.unified_diff()
             .context_radius(3)
-            .header(&format!("{path} (committed)"), &format!("{path} (generated now)"))
+            .header(
+                &format!("{path} (committed)"),
+                &format!("{path} (generated now)"),
+            )
             .to_string(),
     )
 }

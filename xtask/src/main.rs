@@ -63,7 +63,12 @@ fn workspace(check: bool) -> Result<ExitCode, String> {
     for target in TARGETS {
         let generated = xtask::generate_target(&root, target).map_err(|e| e.to_string())?;
         for applied in &generated.applied {
-            eprintln!("{}: fixup {}: {} change(s)", target.spec, applied.fixup, applied.changes.len());
+            eprintln!(
+                "{}: fixup {}: {} change(s)",
+                target.spec,
+                applied.fixup,
+                applied.changes.len()
+            );
             for change in &applied.changes {
                 eprintln!("    {change}");
             }
@@ -89,15 +94,27 @@ fn workspace(check: bool) -> Result<ExitCode, String> {
             eprintln!("{} unchanged", target.out);
         }
     }
-    Ok(if stale { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if stale {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
-fn standalone(spec: &std::path::Path, out: &std::path::Path, check: bool) -> Result<ExitCode, String> {
+fn standalone(
+    spec: &std::path::Path,
+    out: &std::path::Path,
+    check: bool,
+) -> Result<ExitCode, String> {
     let source = SpecSource::read(spec, spec.display().to_string()).map_err(|e| e.to_string())?;
-    let generated =
-        xtask::generate(&source, Flavor::Standalone, Strictness::Lenient).map_err(|e| e.to_string())?;
+    let generated = xtask::generate(&source, Flavor::Standalone, Strictness::Lenient)
+        .map_err(|e| e.to_string())?;
     for applied in &generated.applied {
-        eprintln!("fixup {}: {} change(s)", applied.fixup, applied.changes.len());
+        eprintln!(
+            "fixup {}: {} change(s)",
+            applied.fixup,
+            applied.changes.len()
+        );
     }
     let name = out
         .file_name()
@@ -107,7 +124,10 @@ fn standalone(spec: &std::path::Path, out: &std::path::Path, check: bool) -> Res
         .unwrap_or_else(|| "generated-client".into());
     let files = [
         ("Cargo.toml", xtask::standalone_manifest(&name)),
-        ("src/lib.rs", "mod generated;\npub use generated::*;\n".to_owned()),
+        (
+            "src/lib.rs",
+            "mod generated;\npub use generated::*;\n".to_owned(),
+        ),
         ("src/generated.rs", generated.code),
     ];
     let mut stale = false;
@@ -121,11 +141,17 @@ fn standalone(spec: &std::path::Path, out: &std::path::Path, check: bool) -> Res
             }
         } else {
             if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
             }
-            std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            std::fs::write(&path, text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             eprintln!("wrote {}", path.display());
         }
     }
-    Ok(if stale { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if stale {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

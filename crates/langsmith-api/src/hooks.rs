@@ -1,8 +1,8 @@
 //! Hand-written hooks the generated client calls on every request (set in the xtask with
 //! progenitor's `with_pre_hook`/`with_post_hook`).
 
-use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderValue};
 
 /// Headers added to every request the generated [`crate::Client`] sends.
 ///
@@ -52,11 +52,14 @@ tokio::task_local! {
 /// (for example `InvalidResponsePayload` or a body that failed mid-read).
 pub async fn capture<F: std::future::Future>(future: F) -> (F::Output, ResponseMeta) {
     LAST_RESPONSE
-        .scope(std::cell::RefCell::new(ResponseMeta::default()), async move {
-            let out = future.await;
-            let meta = LAST_RESPONSE.with(|m| m.take());
-            (out, meta)
-        })
+        .scope(
+            std::cell::RefCell::new(ResponseMeta::default()),
+            async move {
+                let out = future.await;
+                let meta = LAST_RESPONSE.with(|m| m.take());
+                (out, meta)
+            },
+        )
         .await
 }
 

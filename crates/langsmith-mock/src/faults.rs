@@ -68,7 +68,10 @@ pub enum Fault {
 impl Fault {
     /// Whether the delete is carried out before the fault shows.
     pub fn after_delete(self) -> bool {
-        matches!(self, Fault::CloseMidResponse | Fault::Truncated | Fault::NonJson)
+        matches!(
+            self,
+            Fault::CloseMidResponse | Fault::Truncated | Fault::NonJson
+        )
     }
 }
 
@@ -107,8 +110,15 @@ impl Faults {
     /// Checks every rate is a fraction and they add up to at most 1.
     pub fn validate(&self) -> Result<(), String> {
         let rates = [
-            self.rate_429, self.rate_500, self.rate_502, self.rate_503, self.rate_504,
-            self.rate_html, self.rate_close, self.rate_truncated, self.rate_non_json,
+            self.rate_429,
+            self.rate_500,
+            self.rate_502,
+            self.rate_503,
+            self.rate_504,
+            self.rate_html,
+            self.rate_close,
+            self.rate_truncated,
+            self.rate_non_json,
         ];
         if rates.iter().any(|r| !(0.0..=1.0).contains(r)) {
             return Err("every fault rate must be within 0..=1".into());

@@ -195,7 +195,12 @@ impl MockServerBuilder {
             .find(|(_, ws)| *ws == default_ws)
             .map(|(k, _)| k.clone())
             .expect("a key was ensured");
-        let shared = Arc::new(Shared::new(store, self.faults.clone(), self.unknown, self.record_bodies));
+        let shared = Arc::new(Shared::new(
+            store,
+            self.faults.clone(),
+            self.unknown,
+            self.record_bodies,
+        ));
         let listener = tokio::net::TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
         let app = server::router(shared.clone());
@@ -279,7 +284,11 @@ impl MockServer {
 
     /// Seeded example ids of one workspace.
     pub fn seeded_ids_in(&self, workspace: Uuid) -> Vec<Uuid> {
-        self.seeded.iter().filter(|(ws, _)| *ws == workspace).map(|(_, id)| *id).collect()
+        self.seeded
+            .iter()
+            .filter(|(ws, _)| *ws == workspace)
+            .map(|(_, id)| *id)
+            .collect()
     }
 
     /// A copy of one example.
@@ -289,7 +298,13 @@ impl MockServer {
 
     /// How many requests hard-deleted `id` (0 if unknown).
     pub fn hard_delete_count(&self, id: &Uuid) -> u32 {
-        self.shared.store.lock().unwrap().examples.get(id).map_or(0, |e| e.hard_deletes)
+        self.shared
+            .store
+            .lock()
+            .unwrap()
+            .examples
+            .get(id)
+            .map_or(0, |e| e.hard_deletes)
     }
 
     /// Examples hard-deleted at least once that are not in `requested`.
@@ -306,7 +321,12 @@ impl MockServer {
     /// Ids hard-deleted at least once.
     pub fn hard_deleted_ids(&self) -> Vec<Uuid> {
         let store = self.shared.store.lock().unwrap();
-        store.examples.values().filter(|e| e.hard_deletes > 0).map(|e| e.id).collect()
+        store
+            .examples
+            .values()
+            .filter(|e| e.hard_deletes > 0)
+            .map(|e| e.id)
+            .collect()
     }
 
     /// Attachments queued for deletion.
@@ -326,7 +346,13 @@ impl MockServer {
 
     /// Statuses answered so far, in order.
     pub fn statuses(&self) -> Vec<u16> {
-        self.shared.log.lock().unwrap().iter().map(|r| r.status).collect()
+        self.shared
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| r.status)
+            .collect()
     }
 
     /// Replaces the faults (the draw sequence restarts from the new seed).

@@ -9,7 +9,11 @@ use std::time::Duration;
 use uuid::Uuid;
 
 #[derive(Parser)]
-#[command(name = "langsmith-mock", version, about = "A local LangSmith stand-in for the Hard Delete Examples API")]
+#[command(
+    name = "langsmith-mock",
+    version,
+    about = "A local LangSmith stand-in for the Hard Delete Examples API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -105,7 +109,10 @@ fn read_ids(path: &PathBuf) -> Result<Vec<Uuid>, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        ids.push(Uuid::try_parse(line).map_err(|e| format!("{}:{}: {e}: {line:?}", path.display(), i + 1))?);
+        ids.push(
+            Uuid::try_parse(line)
+                .map_err(|e| format!("{}:{}: {e}: {line:?}", path.display(), i + 1))?,
+        );
     }
     Ok(ids)
 }
@@ -116,13 +123,22 @@ async fn serve(args: Serve) -> Result<(), String> {
     let mut keys = Vec::new();
     for spec in &args.api_keys {
         let (key, ws) = match spec.split_once('=') {
-            Some((k, ws)) => (k, Some(Uuid::try_parse(ws).map_err(|e| format!("--api-key {k}=...: workspace: {e}"))?)),
+            Some((k, ws)) => (
+                k,
+                Some(
+                    Uuid::try_parse(ws)
+                        .map_err(|e| format!("--api-key {k}=...: workspace: {e}"))?,
+                ),
+            ),
             None => (spec.as_str(), None),
         };
         keys.push((key.to_owned(), ws));
     }
     // Keys without a workspace share the default one, chosen first.
-    let default_ws = keys.iter().find_map(|(_, ws)| *ws).unwrap_or_else(Uuid::new_v4);
+    let default_ws = keys
+        .iter()
+        .find_map(|(_, ws)| *ws)
+        .unwrap_or_else(Uuid::new_v4);
     b.workspace(default_ws);
     for (k, ws) in &keys {
         b.workspace(ws.unwrap_or(default_ws)).api_key(k.clone());
@@ -132,7 +148,11 @@ async fn serve(args: Serve) -> Result<(), String> {
         b.example_ids(read_ids(path)?);
     }
     b.examples(args.seed);
-    b.unknown_ids(if args.unknown_ids == "ignore" { UnknownIds::Ignore } else { UnknownIds::NotFound });
+    b.unknown_ids(if args.unknown_ids == "ignore" {
+        UnknownIds::Ignore
+    } else {
+        UnknownIds::NotFound
+    });
     b.faults(Faults {
         seed: args.fault_seed,
         latency: Duration::from_millis(args.latency_ms),
@@ -152,7 +172,9 @@ async fn serve(args: Serve) -> Result<(), String> {
     b.record_bodies(false);
     let server = b.start().await.map_err(|e| e.to_string())?;
     if let Some(path) = &args.ids_out {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?);
+        let mut out = std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        );
         for id in server.seeded_ids() {
             writeln!(out, "{id}").map_err(|e| e.to_string())?;
         }

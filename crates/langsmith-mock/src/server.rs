@@ -60,7 +60,12 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(store: Store, faults: Faults, unknown: UnknownIds, record_bodies: bool) -> Self {
+    pub(crate) fn new(
+        store: Store,
+        faults: Faults,
+        unknown: UnknownIds,
+        record_bodies: bool,
+    ) -> Self {
         Shared {
             rng: Mutex::new(fastrand::Rng::with_seed(faults.seed)),
             store: Mutex::new(store),
@@ -77,7 +82,12 @@ pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
     use axum::routing::post;
     let path = &spec::hard_delete().path;
     let mut router = axum::Router::new();
-    for p in [path.clone(), format!("{path}/"), format!("/api{path}"), format!("/api{path}/")] {
+    for p in [
+        path.clone(),
+        format!("{path}/"),
+        format!("/api{path}"),
+        format!("/api{path}/"),
+    ] {
         router = router.route(&p, post(handle));
     }
     router.with_state(shared)
@@ -86,8 +96,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
 fn json_response(status: StatusCode, body: &Value) -> Response {
     let mut r = Response::new(Body::from(serde_json::to_vec(body).expect("json")));
     *r.status_mut() = status;
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     r
 }
 
@@ -146,10 +158,20 @@ fn authenticate(store: &Store, headers: &HeaderMap) -> Result<(String, Principal
         let token = auth.strip_prefix("Bearer ").unwrap_or("");
         match store.bearer_tokens.get(token) {
             Some(p) => (token.to_owned(), *p, true),
-            None => return Err(error(StatusCode::UNAUTHORIZED, "Invalid bearer token", None)),
+            None => {
+                return Err(error(
+                    StatusCode::UNAUTHORIZED,
+                    "Invalid bearer token",
+                    None,
+                ));
+            }
         }
     } else {
-        return Err(error(StatusCode::UNAUTHORIZED, "Missing API key or bearer token", None));
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "Missing API key or bearer token",
+            None,
+        ));
     };
     let tenant = header_str("x-tenant-id");
     let org = header_str("x-organization-id");
@@ -185,9 +207,15 @@ fn rate_limited(shared: &Shared, credential: &str, limit: Option<u32>) -> Option
     let limit = limit?;
     let mut windows = shared.windows.lock().unwrap();
     let now = Instant::now();
-    let w = windows.entry(credential.to_owned()).or_insert(Window { start: now, count: 0 });
+    let w = windows.entry(credential.to_owned()).or_insert(Window {
+        start: now,
+        count: 0,
+    });
     if now.duration_since(w.start) >= Duration::from_secs(60) {
-        *w = Window { start: now, count: 0 };
+        *w = Window {
+            start: now,
+            count: 0,
+        };
     }
     w.count += 1;
     if w.count <= limit {
@@ -256,7 +284,10 @@ fn process(
     if let Some(ids) = value.get("example_ids").and_then(Value::as_array) {
         record.id_count = ids.len();
         if shared.record_bodies {
-            record.ids = ids.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
+            record.ids = ids
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .collect();
         }
     }
     let violations = spec::validate(&spec::hard_delete().request_schema, &value);
@@ -348,15 +379,19 @@ fn process(
                 }),
             );
             let mut r = Response::new(Body::from_stream(stream));
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             r
         }
         Fault::Truncated => {
             let bytes = serde_json::to_vec(&body).expect("json");
             let mut r = Response::new(Body::from(bytes[..bytes.len() / 2].to_vec()));
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             r
         }
         Fault::NonJson => {

@@ -51,7 +51,11 @@ pub fn hard_delete() -> &'static Operation {
             .expect("the spec has the hard-delete operation");
         let op = &item["post"];
         let schema_of = |status: &str| {
-            resolve(doc, &op["responses"][status]["content"]["application/json"]["schema"]).clone()
+            resolve(
+                doc,
+                &op["responses"][status]["content"]["application/json"]["schema"],
+            )
+            .clone()
         };
         let statuses = op["responses"]
             .as_object()
@@ -63,7 +67,11 @@ pub fn hard_delete() -> &'static Operation {
             .expect("a documented 4xx");
         Operation {
             path: path.clone(),
-            request_schema: resolve(doc, &op["requestBody"]["content"]["application/json"]["schema"]).clone(),
+            request_schema: resolve(
+                doc,
+                &op["requestBody"]["content"]["application/json"]["schema"],
+            )
+            .clone(),
             success_schema: schema_of("200"),
             error_schema: schema_of(&error_status),
             statuses,
@@ -88,8 +96,21 @@ pub fn validate(schema: &Value, value: &Value) -> Vec<Violation> {
 }
 
 const SUPPORTED: &[&str] = &[
-    "type", "required", "properties", "items", "minItems", "maxItems", "enum", "minLength",
-    "maxLength", "description", "example", "examples", "$ref", "format", "title",
+    "type",
+    "required",
+    "properties",
+    "items",
+    "minItems",
+    "maxItems",
+    "enum",
+    "minLength",
+    "maxLength",
+    "description",
+    "example",
+    "examples",
+    "$ref",
+    "format",
+    "title",
 ];
 
 /// Keywords in `schema` (recursively) this validator does not implement.
@@ -103,7 +124,11 @@ pub fn unsupported_keywords(schema: &Value) -> Vec<String> {
                     out.push(k.clone());
                 }
                 match k.as_str() {
-                    "properties" => v.as_object().into_iter().flatten().for_each(|(_, p)| walk(doc, p, out)),
+                    "properties" => v
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .for_each(|(_, p)| walk(doc, p, out)),
                     "items" => walk(doc, v, out),
                     _ => {}
                 }
@@ -131,14 +156,21 @@ fn check(doc: &Value, schema: &Value, value: &Value, ptr: &str, out: &mut Vec<Vi
     let schema = resolve(doc, schema);
     let mut fail = |message: String| {
         out.push(Violation {
-            pointer: if ptr.is_empty() { "/".into() } else { ptr.to_owned() },
+            pointer: if ptr.is_empty() {
+                "/".into()
+            } else {
+                ptr.to_owned()
+            },
             message,
         })
     };
     if let Some(t) = schema.get("type") {
         let ok = match t {
             Value::String(t) => type_matches(t, value),
-            Value::Array(ts) => ts.iter().filter_map(Value::as_str).any(|t| type_matches(t, value)),
+            Value::Array(ts) => ts
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|t| type_matches(t, value)),
             _ => true,
         };
         if !ok {
@@ -151,12 +183,18 @@ fn check(doc: &Value, schema: &Value, value: &Value, ptr: &str, out: &mut Vec<Vi
             fail(format!("{value} is not one of {allowed:?}"));
         }
     }
-    if let (Some(s), Some(n)) = (value.as_str(), schema.get("minLength").and_then(Value::as_u64)) {
+    if let (Some(s), Some(n)) = (
+        value.as_str(),
+        schema.get("minLength").and_then(Value::as_u64),
+    ) {
         if (s.chars().count() as u64) < n {
             fail(format!("shorter than minLength {n}"));
         }
     }
-    if let (Some(s), Some(n)) = (value.as_str(), schema.get("maxLength").and_then(Value::as_u64)) {
+    if let (Some(s), Some(n)) = (
+        value.as_str(),
+        schema.get("maxLength").and_then(Value::as_u64),
+    ) {
         if (s.chars().count() as u64) > n {
             fail(format!("longer than maxLength {n}"));
         }
@@ -231,9 +269,18 @@ mod tests {
         let ids = |n: usize| vec![json!("x"); n];
         assert!(validate(s, &json!({"example_ids": ids(min), "hard_delete": true})).is_empty());
         assert!(validate(s, &json!({"example_ids": ids(max), "hard_delete": true})).is_empty());
-        let v = validate(s, &json!({"example_ids": ids(max + 1), "hard_delete": true}));
+        let v = validate(
+            s,
+            &json!({"example_ids": ids(max + 1), "hard_delete": true}),
+        );
         assert_eq!(v[0].pointer, "/example_ids");
-        assert!(!validate(s, &json!({"example_ids": ids(min - 1), "hard_delete": true})).is_empty());
+        assert!(
+            !validate(
+                s,
+                &json!({"example_ids": ids(min - 1), "hard_delete": true})
+            )
+            .is_empty()
+        );
         let v = validate(s, &json!({"example_ids": [1], "hard_delete": "yes"}));
         assert_eq!(v.len(), 2, "{v:?}");
         let v = validate(s, &json!({"example_ids": ["a"]}));

@@ -33,7 +33,10 @@ impl Example {
     /// is left.
     pub fn is_hard_deleted(&self) -> bool {
         self.versions.iter().all(|v| {
-            v.inputs.is_none() && v.outputs.is_none() && v.metadata.is_none() && v.attachments.is_empty()
+            v.inputs.is_none()
+                && v.outputs.is_none()
+                && v.metadata.is_none()
+                && v.attachments.is_empty()
         })
     }
 }

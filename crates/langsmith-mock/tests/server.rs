@@ -9,11 +9,21 @@ use uuid::Uuid;
 
 const PATH: &str = "/v1/platform/datasets/examples/delete";
 
-async fn post(server: &MockServer, path: &str, key: Option<&str>, body: Value) -> (u16, reqwest::header::HeaderMap, String) {
+async fn post(
+    server: &MockServer,
+    path: &str,
+    key: Option<&str>,
+    body: Value,
+) -> (u16, reqwest::header::HeaderMap, String) {
     post_raw(server, path, key, serde_json::to_vec(&body).unwrap()).await
 }
 
-async fn post_raw(server: &MockServer, path: &str, key: Option<&str>, body: Vec<u8>) -> (u16, reqwest::header::HeaderMap, String) {
+async fn post_raw(
+    server: &MockServer,
+    path: &str,
+    key: Option<&str>,
+    body: Vec<u8>,
+) -> (u16, reqwest::header::HeaderMap, String) {
     let mut req = reqwest::Client::new()
         .post(format!("{}{path}", server.url()))
         .header("content-type", "application/json")
@@ -34,32 +44,57 @@ fn body(ids: &[Uuid]) -> Value {
 /// Every response body must match the spec's schema for its status.
 fn assert_conforms(status: u16, text: &str) {
     let op = spec::hard_delete();
-    let value: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {text}"));
-    let schema = if status == 200 { &op.success_schema } else { &op.error_schema };
+    let value: Value =
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {text}"));
+    let schema = if status == 200 {
+        &op.success_schema
+    } else {
+        &op.error_schema
+    };
     let v = spec::validate(schema, &value);
     assert!(v.is_empty(), "{status} {text}: {v:?}");
 }
 
 #[tokio::test]
 async fn hard_delete_nulls_every_version_and_keeps_identity() {
-    let server = MockServer::builder().versions_per_example(3).examples(5).start().await.unwrap();
+    let server = MockServer::builder()
+        .versions_per_example(3)
+        .examples(5)
+        .start()
+        .await
+        .unwrap();
     let ids = server.seeded_ids();
     let before = server.example(&ids[0]).unwrap();
-    assert!(before.versions.iter().all(|v| v.inputs.is_some() && !v.attachments.is_empty()));
+    assert!(
+        before
+            .versions
+            .iter()
+            .all(|v| v.inputs.is_some() && !v.attachments.is_empty())
+    );
     let (status, _, text) = post(&server, PATH, Some(server.api_key()), body(&ids[..2])).await;
     assert_eq!(status, 200, "{text}");
     assert_conforms(status, &text);
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["count"], 2);
-    assert_eq!(v["example_ids"], json!([ids[0].to_string(), ids[1].to_string()]));
+    assert_eq!(
+        v["example_ids"],
+        json!([ids[0].to_string(), ids[1].to_string()])
+    );
     let after = server.example(&ids[0]).unwrap();
     assert!(after.is_hard_deleted());
     assert_eq!(after.versions.len(), 3);
-    assert_eq!((after.id, after.dataset_id, after.created_at), (before.id, before.dataset_id, before.created_at));
+    assert_eq!(
+        (after.id, after.dataset_id, after.created_at),
+        (before.id, before.dataset_id, before.created_at)
+    );
     assert_eq!(server.attachment_queue_len(), 2 * 3);
     // Others untouched.
     assert!(!server.example(&ids[2]).unwrap().is_hard_deleted());
-    assert!(server.touched_outside(&ids[..2].iter().copied().collect()).is_empty());
+    assert!(
+        server
+            .touched_outside(&ids[..2].iter().copied().collect())
+            .is_empty()
+    );
     // Idempotent: again is a 200 with the same count, counted twice.
     let (status, _, _) = post(&server, PATH, Some(server.api_key()), body(&ids[..2])).await;
     assert_eq!(status, 200);
@@ -70,8 +105,16 @@ async fn hard_delete_nulls_every_version_and_keeps_identity() {
 async fn routes_trailing_slash_and_api_prefix() {
     let server = MockServer::builder().examples(3).start().await.unwrap();
     let ids = server.seeded_ids();
-    for (i, path) in [format!("{PATH}/"), format!("/api{PATH}"), format!("/api{PATH}/")].iter().enumerate() {
-        let (status, _, text) = post(&server, path, Some(server.api_key()), body(&ids[i..=i])).await;
+    for (i, path) in [
+        format!("{PATH}/"),
+        format!("/api{PATH}"),
+        format!("/api{PATH}/"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (status, _, text) =
+            post(&server, path, Some(server.api_key()), body(&ids[i..=i])).await;
         assert_eq!(status, 200, "{path}: {text}");
     }
     let (status, _, _) = post(&server, "/v1/elsewhere", Some(server.api_key()), body(&ids)).await;
@@ -83,16 +126,27 @@ async fn statuses_for_bad_requests() {
     let server = MockServer::builder().examples(2).start().await.unwrap();
     let key = server.api_key().to_owned();
     let ids = server.seeded_ids();
-    let max = spec::hard_delete().request_schema["properties"]["example_ids"]["maxItems"].as_u64().unwrap() as usize;
+    let max = spec::hard_delete().request_schema["properties"]["example_ids"]["maxItems"]
+        .as_u64()
+        .unwrap() as usize;
 
     let cases: Vec<(Value, u16)> = vec![
         (json!({"example_ids": [], "hard_delete": true}), 422),
-        (json!({"example_ids": vec![ids[0].to_string(); max + 1], "hard_delete": true}), 422),
+        (
+            json!({"example_ids": vec![ids[0].to_string(); max + 1], "hard_delete": true}),
+            422,
+        ),
         (json!({"example_ids": [ids[0].to_string()]}), 422),
-        (json!({"example_ids": [ids[0].to_string()], "hard_delete": false}), 422),
+        (
+            json!({"example_ids": [ids[0].to_string()], "hard_delete": false}),
+            422,
+        ),
         (json!({"example_ids": [1, 2], "hard_delete": true}), 422),
         (json!({"example_ids": "x", "hard_delete": true}), 422),
-        (json!({"example_ids": ["not-a-uuid"], "hard_delete": true}), 400),
+        (
+            json!({"example_ids": ["not-a-uuid"], "hard_delete": true}),
+            400,
+        ),
     ];
     for (b, expected) in cases {
         let (status, _, text) = post(&server, PATH, Some(&key), b.clone()).await;
@@ -116,7 +170,10 @@ async fn auth_and_tenant_isolation() {
     let ws_b = Uuid::from_u128(0xb);
     let mut b = MockServer::builder();
     b.workspace(ws_b).api_key("key-b").examples(2);
-    b.workspace(ws_a).api_key("key-a").bearer_token("tok-a").examples(2);
+    b.workspace(ws_a)
+        .api_key("key-a")
+        .bearer_token("tok-a")
+        .examples(2);
     let server = b.start().await.unwrap();
     let a_ids = server.seeded_ids_in(ws_a);
     let b_ids = server.seeded_ids_in(ws_b);
@@ -164,25 +221,54 @@ async fn unknown_ids_per_policy() {
     let unknown = Uuid::from_u128(42);
     let server = MockServer::builder().examples(1).start().await.unwrap();
     let known = server.seeded_ids()[0];
-    let (status, _, text) = post(&server, PATH, Some(server.api_key()), body(&[known, unknown])).await;
+    let (status, _, text) = post(
+        &server,
+        PATH,
+        Some(server.api_key()),
+        body(&[known, unknown]),
+    )
+    .await;
     assert_eq!(status, 404);
     assert_conforms(status, &text);
     assert!(text.contains(&unknown.to_string()));
     assert_eq!(server.hard_delete_count(&known), 0);
 
-    let server = MockServer::builder().unknown_ids(UnknownIds::Ignore).examples(1).start().await.unwrap();
+    let server = MockServer::builder()
+        .unknown_ids(UnknownIds::Ignore)
+        .examples(1)
+        .start()
+        .await
+        .unwrap();
     let known = server.seeded_ids()[0];
-    let (status, _, text) = post(&server, PATH, Some(server.api_key()), body(&[known, unknown])).await;
+    let (status, _, text) = post(
+        &server,
+        PATH,
+        Some(server.api_key()),
+        body(&[known, unknown]),
+    )
+    .await;
     assert_eq!(status, 200);
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["count"], 1);
     assert_eq!(v["example_ids"], json!([known.to_string()]));
 }
 
-async fn with_fault(f: impl FnOnce(&mut Faults)) -> (MockServer, u16, reqwest::header::HeaderMap, Result<String, reqwest::Error>) {
+async fn with_fault(
+    f: impl FnOnce(&mut Faults),
+) -> (
+    MockServer,
+    u16,
+    reqwest::header::HeaderMap,
+    Result<String, reqwest::Error>,
+) {
     let mut faults = Faults::default();
     f(&mut faults);
-    let server = MockServer::builder().examples(3).faults(faults).start().await.unwrap();
+    let server = MockServer::builder()
+        .examples(3)
+        .faults(faults)
+        .start()
+        .await
+        .unwrap();
     let resp = reqwest::Client::new()
         .post(format!("{}{PATH}", server.url()))
         .header("x-api-key", server.api_key())
@@ -198,8 +284,15 @@ async fn with_fault(f: impl FnOnce(&mut Faults)) -> (MockServer, u16, reqwest::h
 
 #[tokio::test]
 async fn each_fault_mode() {
-    let (server, status, headers, _) = with_fault(|f| { f.rate_429 = 1.0; f.retry_after_secs = 7 }).await;
-    assert_eq!((status, headers["retry-after"].to_str().unwrap()), (429, "7"));
+    let (server, status, headers, _) = with_fault(|f| {
+        f.rate_429 = 1.0;
+        f.retry_after_secs = 7
+    })
+    .await;
+    assert_eq!(
+        (status, headers["retry-after"].to_str().unwrap()),
+        (429, "7")
+    );
     assert_eq!(server.hard_deleted_ids().len(), 0);
 
     for (s, set) in [(500u16, 0usize), (502, 1), (503, 2), (504, 3)] {
@@ -244,7 +337,10 @@ async fn each_fault_mode() {
 async fn per_key_rate_limit_and_seeded_repeatable_draws() {
     let server = MockServer::builder()
         .examples(1)
-        .faults(Faults { rate_limit_per_minute: Some(3), ..Faults::default() })
+        .faults(Faults {
+            rate_limit_per_minute: Some(3),
+            ..Faults::default()
+        })
         .start()
         .await
         .unwrap();
@@ -253,27 +349,52 @@ async fn per_key_rate_limit_and_seeded_repeatable_draws() {
     for _ in 0..5 {
         let (status, headers, _) = post(&server, PATH, Some(server.api_key()), body(&ids)).await;
         if status == 429 {
-            assert!(headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+            assert!(
+                headers["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse::<u64>()
+                    .unwrap()
+                    >= 1
+            );
         }
         statuses.push(status);
     }
     assert_eq!(statuses, [200, 200, 200, 429, 429]);
 
     let draws = |seed| {
-        let faults = Faults { seed, rate_503: 0.3, rate_429: 0.2, ..Faults::default() };
+        let faults = Faults {
+            seed,
+            rate_503: 0.3,
+            rate_429: 0.2,
+            ..Faults::default()
+        };
         async move {
-            let server = MockServer::builder().examples(1).faults(faults).start().await.unwrap();
+            let server = MockServer::builder()
+                .examples(1)
+                .faults(faults)
+                .start()
+                .await
+                .unwrap();
             let ids = server.seeded_ids();
             for _ in 0..30 {
                 post(&server, PATH, Some(server.api_key()), body(&ids)).await;
             }
-            server.requests().iter().map(|r| r.fault).collect::<Vec<_>>()
+            server
+                .requests()
+                .iter()
+                .map(|r| r.fault)
+                .collect::<Vec<_>>()
         }
     };
     let a = draws(7).await;
     assert_eq!(a, draws(7).await);
     assert_ne!(a, draws(8).await);
-    assert!(a.contains(&Fault::Status(503)) && a.contains(&Fault::TooManyRequests) && a.contains(&Fault::None));
+    assert!(
+        a.contains(&Fault::Status(503))
+            && a.contains(&Fault::TooManyRequests)
+            && a.contains(&Fault::None)
+    );
 }
 
 #[tokio::test]
@@ -284,7 +405,10 @@ async fn inspection_records_requests() {
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].id_count, 2);
-    assert_eq!(reqs[0].ids, ids.iter().map(|i| i.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        reqs[0].ids,
+        ids.iter().map(|i| i.to_string()).collect::<Vec<_>>()
+    );
     assert_eq!(reqs[0].headers["x-api-key"], server.api_key());
     let all: HashSet<Uuid> = ids.iter().copied().collect();
     assert!(server.touched_outside(&all).is_empty());

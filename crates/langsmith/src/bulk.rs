@@ -5,12 +5,12 @@ use crate::error::{ConfigError, Error};
 use crate::ids::{ExampleIds, IdSet};
 use crate::retry::RateLimiter;
 use futures_util::StreamExt;
-use tracing::Instrument;
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use tracing::Instrument;
 use uuid::Uuid;
 
 /// Called once per finished batch, with its report and ids.
@@ -170,7 +170,11 @@ impl Client {
     /// a 401 stops the run (every batch would fail the same way).
     ///
     /// Fails only for invalid options; per-batch failures are in the report.
-    pub async fn hard_delete_all<I>(&self, ids: I, options: &BulkOptions) -> Result<BulkReport, Error>
+    pub async fn hard_delete_all<I>(
+        &self,
+        ids: I,
+        options: &BulkOptions,
+    ) -> Result<BulkReport, Error>
     where
         I: IntoIterator<Item = Uuid>,
     {
@@ -178,7 +182,11 @@ impl Client {
     }
 
     /// [`Client::hard_delete_all`] for an already de-duplicated [`IdSet`].
-    pub async fn hard_delete_set(&self, set: IdSet, options: &BulkOptions) -> Result<BulkReport, Error> {
+    pub async fn hard_delete_set(
+        &self,
+        set: IdSet,
+        options: &BulkOptions,
+    ) -> Result<BulkReport, Error> {
         options.validate()?;
         let input = set.input_len();
         let duplicates = set.duplicates_removed();
@@ -190,58 +198,67 @@ impl Client {
             .collect();
         let limiter = options.rate_limit_per_minute.map(RateLimiter::per_minute);
         let stop = AtomicBool::new(false);
-        let span = tracing::info_span!("hard_delete_all", unique = ids.len(), batches = ranges.len());
+        let span = tracing::info_span!(
+            "hard_delete_all",
+            unique = ids.len(),
+            batches = ranges.len()
+        );
 
         let ids_ref = &ids;
         let limiter = limiter.as_ref();
         let stop = &stop;
-        let mut batches: Vec<BatchReport> = futures_util::stream::iter(ranges.into_iter().enumerate())
-            .map(|(index, range)| async move {
-                let mut report = BatchReport {
-                    index,
-                    range: range.clone(),
-                    outcome: BatchOutcome::NotAttempted,
-                    status: None,
-                    server_count: None,
-                    attempts: 0,
-                    elapsed: Duration::ZERO,
-                    error: None,
-                };
-                if !stop.load(Ordering::SeqCst) {
-                    let started = std::time::Instant::now();
-                    let batch = ExampleIds::from_batch(&ids_ref[range.clone()]);
-                    let (result, attempts) = self.send(&batch, limiter).await;
-                    report.attempts = attempts;
-                    report.elapsed = started.elapsed();
-                    match result {
-                        Ok(done) => {
-                            report.outcome = BatchOutcome::Confirmed;
-                            report.status = Some(200);
-                            report.server_count = done.count;
-                        }
-                        Err(e) => {
-                            if options.fail_fast || matches!(e, Error::Unauthorized(_)) {
-                                stop.store(true, Ordering::SeqCst);
+        let mut batches: Vec<BatchReport> =
+            futures_util::stream::iter(ranges.into_iter().enumerate())
+                .map(|(index, range)| async move {
+                    let mut report = BatchReport {
+                        index,
+                        range: range.clone(),
+                        outcome: BatchOutcome::NotAttempted,
+                        status: None,
+                        server_count: None,
+                        attempts: 0,
+                        elapsed: Duration::ZERO,
+                        error: None,
+                    };
+                    if !stop.load(Ordering::SeqCst) {
+                        let started = std::time::Instant::now();
+                        let batch = ExampleIds::from_batch(&ids_ref[range.clone()]);
+                        let (result, attempts) = self.send(&batch, limiter).await;
+                        report.attempts = attempts;
+                        report.elapsed = started.elapsed();
+                        match result {
+                            Ok(done) => {
+                                report.outcome = BatchOutcome::Confirmed;
+                                report.status = Some(200);
+                                report.server_count = done.count;
                             }
-                            report.outcome = BatchOutcome::Failed;
-                            report.status = e.status().map(|s| s.as_u16());
-                            report.error = Some(e);
+                            Err(e) => {
+                                if options.fail_fast || matches!(e, Error::Unauthorized(_)) {
+                                    stop.store(true, Ordering::SeqCst);
+                                }
+                                report.outcome = BatchOutcome::Failed;
+                                report.status = e.status().map(|s| s.as_u16());
+                                report.error = Some(e);
+                            }
                         }
                     }
-                }
-                if let Some(callback) = &options.on_batch {
-                    callback(&report, &ids_ref[range]);
-                }
-                report
-            })
-            .buffer_unordered(options.concurrency)
-            .collect()
-            .instrument(span)
-            .await;
+                    if let Some(callback) = &options.on_batch {
+                        callback(&report, &ids_ref[range]);
+                    }
+                    report
+                })
+                .buffer_unordered(options.concurrency)
+                .collect()
+                .instrument(span)
+                .await;
         batches.sort_by_key(|b| b.index);
 
         let count = |o: BatchOutcome| -> usize {
-            batches.iter().filter(|b| b.outcome == o).map(|b| b.range.len()).sum()
+            batches
+                .iter()
+                .filter(|b| b.outcome == o)
+                .map(|b| b.range.len())
+                .sum()
         };
         let (confirmed, failed, not_attempted) = (
             count(BatchOutcome::Confirmed),

@@ -108,7 +108,11 @@ impl Client {
             example_ids: ids.to_canonical_strings(),
             hard_delete: true,
         };
-        let span = tracing::info_span!("hard_delete_examples", ids = ids.len(), attempts = tracing::field::Empty);
+        let span = tracing::info_span!(
+            "hard_delete_examples",
+            ids = ids.len(),
+            attempts = tracing::field::Empty
+        );
         let (result, attempts) = retry::run(&self.retry, limiter, |attempt| {
             let body = &body;
             let attempt_span = tracing::debug_span!(
@@ -205,7 +209,11 @@ async fn read_bounded(mut response: reqwest::Response) -> Vec<u8> {
 
 /// Builds an [`ApiError`] from an undocumented response: the documented error shape when
 /// the body has it, a snippet otherwise.
-pub(crate) fn api_error_from_body(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> ApiError {
+pub(crate) fn api_error_from_body(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ApiError {
     let parsed = serde_json::from_slice::<types::ExamplesErrorResponse>(body).ok();
     let body_snippet = match &parsed {
         Some(_) => None,
@@ -222,7 +230,10 @@ pub(crate) fn api_error_from_body(status: StatusCode, headers: &HeaderMap, body:
     }
 }
 
-async fn map_error(e: langsmith_api::Error<types::ExamplesErrorResponse>, meta: ResponseMeta) -> Error {
+async fn map_error(
+    e: langsmith_api::Error<types::ExamplesErrorResponse>,
+    meta: ResponseMeta,
+) -> Error {
     use langsmith_api::Error as E;
     match e {
         E::ErrorResponse(rv) => {

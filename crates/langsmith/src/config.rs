@@ -308,9 +308,15 @@ fn header_value(what: &'static str, value: &str, secret: bool) -> Result<HeaderV
 /// The headers every request carries, per the spec's security schemes.
 pub(crate) fn auth_headers(b: &ClientBuilder) -> Result<HeaderMap, ConfigError> {
     let mut headers = HeaderMap::new();
-    headers.insert(USER_AGENT, header_value("user agent", &b.user_agent, false)?);
+    headers.insert(
+        USER_AGENT,
+        header_value("user agent", &b.user_agent, false)?,
+    );
     if let Some(key) = &b.api_key {
-        headers.insert(scheme_header("API Key")?, header_value("API key", key.expose(), true)?);
+        headers.insert(
+            scheme_header("API Key")?,
+            header_value("API key", key.expose(), true)?,
+        );
     }
     if let Some(token) = &b.bearer_token {
         if b.workspace_id.is_none() && b.organization_id.is_none() {
@@ -320,7 +326,10 @@ pub(crate) fn auth_headers(b: &ClientBuilder) -> Result<HeaderMap, ConfigError> 
         headers.insert(AUTHORIZATION, header_value("bearer token", &value, true)?);
     }
     if let Some(ws) = &b.workspace_id {
-        headers.insert(scheme_header("Tenant ID")?, header_value("workspace id", ws, false)?);
+        headers.insert(
+            scheme_header("Tenant ID")?,
+            header_value("workspace id", ws, false)?,
+        );
     }
     if let Some(org) = &b.organization_id {
         headers.insert(
@@ -337,8 +346,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -367,29 +378,54 @@ mod tests {
 
     #[test]
     fn v1_endpoints_are_not_doubled() {
-        assert_eq!(base_url("https://api.smith.langchain.com", false).unwrap(), "https://api.smith.langchain.com");
-        assert_eq!(base_url("https://host/api/v1", false).unwrap(), "https://host/api");
-        assert_eq!(base_url("https://host/api/v1/", false).unwrap(), "https://host/api");
-        assert_eq!(base_url("https://host/api", false).unwrap(), "https://host/api");
-        assert_eq!(base_url("https://host/v10", false).unwrap(), "https://host/v10");
+        assert_eq!(
+            base_url("https://api.smith.langchain.com", false).unwrap(),
+            "https://api.smith.langchain.com"
+        );
+        assert_eq!(
+            base_url("https://host/api/v1", false).unwrap(),
+            "https://host/api"
+        );
+        assert_eq!(
+            base_url("https://host/api/v1/", false).unwrap(),
+            "https://host/api"
+        );
+        assert_eq!(
+            base_url("https://host/api", false).unwrap(),
+            "https://host/api"
+        );
+        assert_eq!(
+            base_url("https://host/v10", false).unwrap(),
+            "https://host/v10"
+        );
     }
 
     #[test]
     fn plain_http_only_to_loopback_unless_allowed() {
-        for ok in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9", "http://127.3.4.5"] {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "http://127.3.4.5",
+        ] {
             assert!(base_url(ok, false).is_ok(), "{ok}");
         }
         let err = base_url("http://example.com", false).unwrap_err();
         assert!(matches!(err, ConfigError::InsecureHttp { .. }), "{err}");
         assert!(base_url("http://example.com", true).is_ok());
         for bad in ["ftp://x", "not a url", "https://h/?q=1", "https://u:p@h"] {
-            assert!(matches!(base_url(bad, false), Err(ConfigError::Endpoint { .. })), "{bad}");
+            assert!(
+                matches!(base_url(bad, false), Err(ConfigError::Endpoint { .. })),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn secrets_never_print() {
-        let b = ClientBuilder::default().api_key("lsv2_sk_TOPSECRET").bearer_token("tok_TOPSECRET");
+        let b = ClientBuilder::default()
+            .api_key("lsv2_sk_TOPSECRET")
+            .bearer_token("tok_TOPSECRET");
         let shown = format!("{b:?} {} {:?}", b.api_key.as_ref().unwrap(), b.api_key);
         assert!(!shown.contains("TOPSECRET"), "{shown}");
         let bad = ClientBuilder::default().api_key("TOPSECRET\n");
@@ -406,7 +442,12 @@ mod tests {
         assert!(h.get(AUTHORIZATION).is_none());
         assert!(h[USER_AGENT].to_str().unwrap().starts_with("langsmith-rs/"));
 
-        let h = auth_headers(&ClientBuilder::default().bearer_token("t").organization_id("org")).unwrap();
+        let h = auth_headers(
+            &ClientBuilder::default()
+                .bearer_token("t")
+                .organization_id("org"),
+        )
+        .unwrap();
         assert_eq!(h[AUTHORIZATION], "Bearer t");
         assert!(h[AUTHORIZATION].is_sensitive());
         assert_eq!(h[ORGANIZATION_HEADER], "org");

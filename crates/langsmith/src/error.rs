@@ -79,7 +79,9 @@ pub enum ConfigError {
     InsecureHttp { host: String },
     #[error("invalid {what}: {reason}")]
     Header { what: &'static str, reason: String },
-    #[error("a bearer token needs a workspace (X-Tenant-Id) or organization (X-Organization-Id) id")]
+    #[error(
+        "a bearer token needs a workspace (X-Tenant-Id) or organization (X-Organization-Id) id"
+    )]
     BearerWithoutScope,
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(String),

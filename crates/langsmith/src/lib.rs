@@ -37,9 +37,14 @@ mod retry;
 
 pub use bulk::{BatchCallback, BatchOutcome, BatchReport, BulkOptions, BulkReport};
 pub use client::{Client, HardDeleted};
-pub use config::{ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_USER_AGENT, Secret, clean_env_value, env_var};
+pub use config::{
+    ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_USER_AGENT, Secret, clean_env_value, env_var,
+};
 pub use error::{ApiError, ConfigError, Details, Error};
-pub use ids::{CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds, MAX_LISTED_PROBLEMS, canonical, parse_id, quote_value};
+pub use ids::{
+    CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds, MAX_LISTED_PROBLEMS, canonical,
+    parse_id, quote_value,
+};
 pub use retry::{RateLimiter, RetryPolicy};
 
 pub use langsmith_api;

@@ -225,12 +225,16 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn run_gives_up_after_the_budget_and_not_on_client_errors() {
-        let (result, attempts) =
-            run(&policy(), None, |_| async { Err::<(), _>(Error::Server(api(500))) }).await;
+        let (result, attempts) = run(&policy(), None, |_| async {
+            Err::<(), _>(Error::Server(api(500)))
+        })
+        .await;
         assert!(matches!(result, Err(Error::Server(_))));
         assert_eq!(attempts, 4);
-        let (result, attempts) =
-            run(&policy(), None, |_| async { Err::<(), _>(Error::Forbidden(api(403))) }).await;
+        let (result, attempts) = run(&policy(), None, |_| async {
+            Err::<(), _>(Error::Forbidden(api(403)))
+        })
+        .await;
         assert!(matches!(result, Err(Error::Forbidden(_))));
         assert_eq!(attempts, 1);
     }
