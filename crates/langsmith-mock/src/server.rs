@@ -147,58 +147,64 @@ async fn handle(
     response
 }
 
-fn authenticate(store: &Store, headers: &HeaderMap) -> Result<(String, Principal), Response> {
+fn authenticate(store: &Store, headers: &HeaderMap) -> Result<(String, Principal), Box<Response>> {
     let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let (credential, principal, bearer) = if let Some(key) = header_str("x-api-key") {
         match store.api_keys.get(key) {
             Some(p) => (key.to_owned(), *p, false),
-            None => return Err(error(StatusCode::UNAUTHORIZED, "Invalid API key", None)),
+            None => {
+                return Err(Box::new(error(
+                    StatusCode::UNAUTHORIZED,
+                    "Invalid API key",
+                    None,
+                )));
+            }
         }
     } else if let Some(auth) = header_str("authorization") {
         let token = auth.strip_prefix("Bearer ").unwrap_or("");
         match store.bearer_tokens.get(token) {
             Some(p) => (token.to_owned(), *p, true),
             None => {
-                return Err(error(
+                return Err(Box::new(error(
                     StatusCode::UNAUTHORIZED,
                     "Invalid bearer token",
                     None,
-                ));
+                )));
             }
         }
     } else {
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::UNAUTHORIZED,
             "Missing API key or bearer token",
             None,
-        ));
+        )));
     };
     let tenant = header_str("x-tenant-id");
     let org = header_str("x-organization-id");
     if bearer && tenant.is_none() && org.is_none() {
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::FORBIDDEN,
             "Bearer auth must also specify x-tenant-id or x-organization-id",
             None,
-        ));
+        )));
     }
-    if let Some(t) = tenant {
-        if Uuid::try_parse(t).ok() != Some(principal.workspace_id) {
-            return Err(error(
-                StatusCode::FORBIDDEN,
-                "The credential does not belong to this workspace",
-                Some(json!({"x-tenant-id": t})),
-            ));
-        }
+    if let Some(t) = tenant
+        && Uuid::try_parse(t).ok() != Some(principal.workspace_id)
+    {
+        return Err(Box::new(error(
+            StatusCode::FORBIDDEN,
+            "The credential does not belong to this workspace",
+            Some(json!({"x-tenant-id": t})),
+        )));
     }
-    if let Some(o) = org {
-        if Uuid::try_parse(o).ok() != Some(principal.organization_id) {
-            return Err(error(
-                StatusCode::FORBIDDEN,
-                "The credential does not belong to this organization",
-                Some(json!({"x-organization-id": o})),
-            ));
-        }
+    if let Some(o) = org
+        && Uuid::try_parse(o).ok() != Some(principal.organization_id)
+    {
+        return Err(Box::new(error(
+            StatusCode::FORBIDDEN,
+            "The credential does not belong to this organization",
+            Some(json!({"x-organization-id": o})),
+        )));
     }
     Ok((credential, principal))
 }
@@ -243,7 +249,7 @@ fn process(
         let store = shared.store.lock().unwrap();
         match authenticate(&store, headers) {
             Ok(c) => c,
-            Err(r) => return r,
+            Err(r) => return *r,
         }
     };
     let limit = shared.faults.lock().unwrap().rate_limit_per_minute;

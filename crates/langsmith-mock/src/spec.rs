@@ -178,37 +178,35 @@ fn check(doc: &Value, schema: &Value, value: &Value, ptr: &str, out: &mut Vec<Vi
             return;
         }
     }
-    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
-        if !allowed.contains(value) {
-            fail(format!("{value} is not one of {allowed:?}"));
-        }
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+        && !allowed.contains(value)
+    {
+        fail(format!("{value} is not one of {allowed:?}"));
     }
     if let (Some(s), Some(n)) = (
         value.as_str(),
         schema.get("minLength").and_then(Value::as_u64),
-    ) {
-        if (s.chars().count() as u64) < n {
-            fail(format!("shorter than minLength {n}"));
-        }
+    ) && (s.chars().count() as u64) < n
+    {
+        fail(format!("shorter than minLength {n}"));
     }
     if let (Some(s), Some(n)) = (
         value.as_str(),
         schema.get("maxLength").and_then(Value::as_u64),
-    ) {
-        if (s.chars().count() as u64) > n {
-            fail(format!("longer than maxLength {n}"));
-        }
+    ) && (s.chars().count() as u64) > n
+    {
+        fail(format!("longer than maxLength {n}"));
     }
     if let Some(items) = value.as_array() {
-        if let Some(n) = schema.get("minItems").and_then(Value::as_u64) {
-            if (items.len() as u64) < n {
-                fail(format!("{} item(s), minItems is {n}", items.len()));
-            }
+        if let Some(n) = schema.get("minItems").and_then(Value::as_u64)
+            && (items.len() as u64) < n
+        {
+            fail(format!("{} item(s), minItems is {n}", items.len()));
         }
-        if let Some(n) = schema.get("maxItems").and_then(Value::as_u64) {
-            if (items.len() as u64) > n {
-                fail(format!("{} items, maxItems is {n}", items.len()));
-            }
+        if let Some(n) = schema.get("maxItems").and_then(Value::as_u64)
+            && (items.len() as u64) > n
+        {
+            fail(format!("{} items, maxItems is {n}", items.len()));
         }
         if let Some(item_schema) = schema.get("items") {
             for (i, item) in items.iter().enumerate() {

@@ -303,7 +303,8 @@ async fn every_status_maps_to_its_error() {
             r#"{"error":"nope","details":"{\"field\":\"example_ids\"}"}"#,
         )
     };
-    let cases: Vec<(&str, fn(&Error) -> bool)> = vec![
+    type Check = fn(&Error) -> bool;
+    let cases: Vec<(&str, Check)> = vec![
         ("400 Bad Request", |e| matches!(e, Error::BadRequest(_))),
         ("401 Unauthorized", |e| matches!(e, Error::Unauthorized(_))),
         ("403 Forbidden", |e| matches!(e, Error::Forbidden(_))),
@@ -432,7 +433,7 @@ async fn bulk_totals_add_up_under_faults_and_nothing_else_is_touched() {
         .build()
         .unwrap();
     let mut ids = server.seeded_ids();
-    ids.extend_from_slice(&ids[..500].to_vec()); // duplicates
+    ids.extend_from_within(..500); // duplicates
     let finished = Arc::new(AtomicUsize::new(0));
     let f = finished.clone();
     let options = BulkOptions {
