@@ -4,22 +4,33 @@
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
+use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
     ///`ExamplesDeleteExamplesRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     pub struct ExamplesDeleteExamplesRequest {
         ///ExampleIDs is a list of UUIDs identifying the examples to delete.
         pub example_ids: ::std::vec::Vec<::std::string::String>,
         /**HardDelete indicates whether to perform a hard delete.
-        Currently only True is supported.*/
+Currently only True is supported.*/
         pub hard_delete: bool,
     }
     ///`ExamplesErrorResponse`
     #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
     )]
     pub struct ExamplesErrorResponse {
         ///Optional error details as JSON string
@@ -31,7 +42,12 @@ pub mod types {
     }
     ///`ExamplesExamplesDeletedResponse`
     #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
     )]
     pub struct ExamplesExamplesDeletedResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -45,12 +61,18 @@ pub mod types {
         pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Display::fmt(&self.0, f)
             }
         }
         impl ::std::fmt::Debug for ConversionError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Debug::fmt(&self.0, f)
             }
         }
@@ -96,9 +118,7 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new()
-                .connect_timeout(dur)
-                .timeout(dur)
+            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
@@ -141,13 +161,13 @@ impl ClientHooks<crate::RequestDefaults> for &Client {}
 impl Client {
     /**Hard Delete Examples
 
-    This endpoint hard deletes *all* versions of a dataset example(s).
-    Deletion is performed by setting inputs, outputs, and metadata to null and deleting attachment files while keeping the example ID, dataset ID, and creation timestamp.
-    IMPORTANT: attachment files can take up to 7 days to be deleted. inputs, outputs and metadata are nullified immediately.
+This endpoint hard deletes *all* versions of a dataset example(s).
+Deletion is performed by setting inputs, outputs, and metadata to null and deleting attachment files while keeping the example ID, dataset ID, and creation timestamp.
+IMPORTANT: attachment files can take up to 7 days to be deleted. inputs, outputs and metadata are nullified immediately.
 
-    Sends a `POST` request to `/v1/platform/datasets/examples/delete`
+Sends a `POST` request to `/v1/platform/datasets/examples/delete`
 
-    */
+*/
     pub async fn hard_delete_examples<'a>(
         &'a self,
         body: &'a types::ExamplesDeleteExamplesRequest,
@@ -157,10 +177,11 @@ impl Client {
     > {
         let url = format!("{}/v1/platform/datasets/examples/delete", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -183,18 +204,18 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
-            400u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            403u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            404u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            422u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -227,13 +248,15 @@ pub mod spec {
         pub security: &'static [&'static [&'static str]],
     }
     /// Every operation of the document.
-    pub const OPERATIONS: &[Operation] = &[Operation {
-        operation_id: "hard_delete_examples",
-        method: "POST",
-        path: "/v1/platform/datasets/examples/delete",
-        statuses: &[200u16, 400u16, 403u16, 404u16, 422u16],
-        security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
-    }];
+    pub const OPERATIONS: &[Operation] = &[
+        Operation {
+            operation_id: "hard_delete_examples",
+            method: "POST",
+            path: "/v1/platform/datasets/examples/delete",
+            statuses: &[200u16, 400u16, 403u16, 404u16, 422u16],
+            security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+        },
+    ];
     /// A security scheme of the document.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub struct SecurityScheme {

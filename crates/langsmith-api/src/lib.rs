@@ -11,6 +11,7 @@
 
 #![forbid(unsafe_code)]
 
+#[rustfmt::skip]
 mod generated;
 pub mod hooks;
 

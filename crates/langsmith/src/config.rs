@@ -215,6 +215,11 @@ impl ClientBuilder {
         &self.endpoint
     }
 
+    /// Whether an API key or bearer token is set.
+    pub fn has_credentials(&self) -> bool {
+        self.api_key.is_some() || self.bearer_token.is_some()
+    }
+
     /// The workspace id as configured.
     pub fn configured_workspace_id(&self) -> Option<&str> {
         self.workspace_id.as_deref()

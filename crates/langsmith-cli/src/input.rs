@@ -1,0 +1,363 @@
+//! Reading ids from arguments, files and stdin: streamed, validated, located.
+
+use langsmith::{Uuid, parse_id, quote_value};
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+use std::fmt;
+use std::io::{BufRead, Read};
+
+/// How many bad items are listed before they are only counted.
+pub const MAX_LISTED: usize = 20;
+/// Lines longer than this are refused without being parsed.
+const MAX_LINE_BYTES: usize = 4096;
+
+/// One refused item: `PATH:LINE: reason: value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadItem {
+    pub location: String,
+    pub reason: String,
+    pub value: String,
+}
+
+impl fmt::Display for BadItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.value.is_empty() {
+            write!(f, "{}: {}", self.location, self.reason)
+        } else {
+            write!(f, "{}: {}: {}", self.location, self.reason, self.value)
+        }
+    }
+}
+
+/// Everything read from every source.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// Valid ids, duplicates included, 16 bytes each.
+    pub ids: Vec<Uuid>,
+    /// Lines (or JSON items, or arguments) read.
+    pub input_lines: u64,
+    /// The first [`MAX_LISTED`] bad items.
+    pub bad: Vec<BadItem>,
+    /// How many bad items in all.
+    pub bad_total: usize,
+}
+
+impl Collected {
+    fn refuse(&mut self, location: String, reason: impl Into<String>, value: &str) {
+        self.bad_total += 1;
+        if self.bad.len() < MAX_LISTED {
+            self.bad.push(BadItem {
+                location,
+                reason: reason.into(),
+                value: if value.is_empty() {
+                    String::new()
+                } else {
+                    quote_value(value)
+                },
+            });
+        }
+    }
+
+    /// Ids given as command-line arguments.
+    pub fn add_args(&mut self, args: &[String]) {
+        for (i, arg) in args.iter().enumerate() {
+            self.input_lines += 1;
+            match parse_id(arg) {
+                Ok(id) => self.ids.push(id),
+                Err(e) => self.refuse(
+                    format!("argument {}", i + 1),
+                    format!("not a UUID ({e})"),
+                    arg,
+                ),
+            }
+        }
+    }
+
+    /// Ids from a reader: one per line, or a JSON array of strings.
+    pub fn add_reader(&mut self, name: &str, mut reader: impl BufRead) -> std::io::Result<()> {
+        // Skip a UTF-8 BOM, and peek past leading whitespace to see what the content is.
+        // Whitespace is consumed only a whole buffer at a time; its newlines are counted
+        // so that line numbers stay true.
+        let mut skipped_lines = 0u64;
+        let first = loop {
+            let buf = reader.fill_buf()?;
+            if buf.is_empty() {
+                self.input_lines += skipped_lines;
+                return Ok(());
+            }
+            if buf.starts_with(b"\xEF\xBB\xBF") {
+                reader.consume(3);
+                continue;
+            }
+            match buf
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            {
+                Some(i) => break buf[i],
+                None => {
+                    skipped_lines += buf.iter().filter(|&&b| b == b'\n').count() as u64;
+                    let n = buf.len();
+                    reader.consume(n);
+                }
+            }
+        };
+        self.input_lines += skipped_lines;
+        match first {
+            b'[' => self.add_json(name, reader),
+            b'{' | b'"' => {
+                self.refuse(
+                    format!("{name}:{}", skipped_lines + 1),
+                    "a JSON ids file must be an array of strings",
+                    "",
+                );
+                Ok(())
+            }
+            _ => self.add_lines(name, reader, skipped_lines),
+        }
+    }
+
+    fn add_lines(
+        &mut self,
+        name: &str,
+        mut reader: impl BufRead,
+        first_line: u64,
+    ) -> std::io::Result<()> {
+        let mut buf = Vec::with_capacity(128);
+        let mut line_no = first_line;
+        loop {
+            buf.clear();
+            // A line's bytes, capped: a 10 MB line is skipped, not held.
+            let (n, too_long) = read_line_capped(&mut reader, &mut buf, MAX_LINE_BYTES)?;
+            if n == 0 {
+                break;
+            }
+            line_no += 1;
+            self.input_lines += 1;
+            let location = format!("{name}:{line_no}");
+            if too_long {
+                let shown = String::from_utf8_lossy(&buf).into_owned();
+                self.refuse(location, format!("line too long ({n} bytes)"), &shown);
+                continue;
+            }
+            let text = match std::str::from_utf8(&buf) {
+                Ok(t) => t,
+                Err(e) => {
+                    let shown = String::from_utf8_lossy(&buf).into_owned();
+                    self.refuse(location, format!("not UTF-8 ({e})"), shown.trim_end());
+                    continue;
+                }
+            };
+            let text = text.trim_start_matches('\u{feff}').trim();
+            if text.is_empty() || text.starts_with('#') {
+                continue;
+            }
+            match parse_id(text) {
+                Ok(id) => self.ids.push(id),
+                Err(e) => self.refuse(location, format!("not a UUID ({e})"), text),
+            }
+        }
+        Ok(())
+    }
+
+    fn add_json(&mut self, name: &str, reader: impl BufRead) -> std::io::Result<()> {
+        let mut de = serde_json::Deserializer::from_reader(reader);
+        let result = IdsSeed { name, out: self }
+            .deserialize(&mut de)
+            .and_then(|()| de.end());
+        if let Err(e) = result {
+            if e.is_io() {
+                return Err(std::io::Error::other(e));
+            }
+            self.refuse(
+                format!("{name}:{}:{}", e.line(), e.column()),
+                format!("invalid JSON ids file ({e})"),
+                "",
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Reads one line (without the `\n`) into `buf`, keeping at most `cap + 1` bytes.
+/// Returns the full line length read and whether it exceeded `cap`.
+fn read_line_capped(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<(usize, bool)> {
+    let mut total = 0;
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            break;
+        }
+        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (&available[..i], Some(i + 1)),
+            None => (available, None),
+        };
+        total += chunk.len();
+        let room = (cap + 1).saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        match done {
+            Some(consumed) => {
+                reader.consume(consumed);
+                // Count the newline so an empty line is distinguishable from EOF.
+                return Ok((total.max(1), total > cap));
+            }
+            None => {
+                let n = chunk.len();
+                reader.consume(n);
+            }
+        }
+    }
+    if buf.ends_with(b"\r") {
+        buf.pop();
+    }
+    Ok((total, total > cap))
+}
+
+/// Deserializes a JSON array of id strings straight into `Uuid`s.
+struct IdsSeed<'a> {
+    name: &'a str,
+    out: &'a mut Collected,
+}
+
+impl<'de> DeserializeSeed<'de> for IdsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for IdsSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of id strings")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0usize;
+        while let Some(item) = seq.next_element::<serde_json::Value>()? {
+            index += 1;
+            self.out.input_lines += 1;
+            let location = format!("{}: item {index}", self.name);
+            match item {
+                serde_json::Value::String(s) => match parse_id(&s) {
+                    Ok(id) => self.out.ids.push(id),
+                    Err(e) => self.out.refuse(location, format!("not a UUID ({e})"), &s),
+                },
+                other => self
+                    .out
+                    .refuse(location, "not a string", &other.to_string()),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Opens `path`, or stdin for `-`.
+pub fn open(path: &str) -> std::io::Result<Box<dyn BufRead>> {
+    if path == "-" {
+        Ok(Box::new(std::io::BufReader::with_capacity(
+            1 << 16,
+            std::io::stdin(),
+        )))
+    } else {
+        let file = std::fs::File::open(path)?;
+        Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, file)))
+    }
+}
+
+/// Reads a secret (API key) from a file or stdin, trimmed.
+pub fn read_secret(path: &str) -> std::io::Result<String> {
+    let mut text = String::new();
+    if path == "-" {
+        std::io::stdin().read_to_string(&mut text)?;
+    } else {
+        std::fs::File::open(path)?.read_to_string(&mut text)?;
+    }
+    Ok(text.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "123e4567-e89b-12d3-a456-426614174000";
+
+    fn read(bytes: &[u8]) -> Collected {
+        let mut c = Collected::default();
+        c.add_reader("f", std::io::Cursor::new(bytes.to_vec()))
+            .unwrap();
+        c
+    }
+
+    #[test]
+    fn lines_comments_crlf_bom_and_forms() {
+        let text = format!(
+            "\u{feff}# header\r\n{A}\r\n\r\n  {}  \n{{{A}}}\n# end",
+            A.to_uppercase()
+        );
+        let c = read(text.as_bytes());
+        assert_eq!(c.bad, vec![]);
+        assert_eq!(c.ids.len(), 3);
+        assert_eq!(c.input_lines, 6);
+    }
+
+    #[test]
+    fn bad_lines_are_located() {
+        let c = read(format!("{A}\nnope\n\n{A}x\n").as_bytes());
+        assert_eq!(c.bad_total, 2);
+        assert_eq!(c.bad[0].location, "f:2");
+        assert_eq!(c.bad[1].location, "f:4");
+        assert!(
+            c.bad[0].to_string().starts_with("f:2: not a UUID"),
+            "{}",
+            c.bad[0]
+        );
+    }
+
+    #[test]
+    fn hostile_input() {
+        let c = read(b"\xff\xfe\n");
+        assert!(c.bad[0].reason.starts_with("not UTF-8"), "{:?}", c.bad);
+        let c = read(format!("{A}\0\n").as_bytes());
+        assert_eq!(c.bad_total, 1);
+        assert!(c.bad[0].value.contains("\\0"));
+        let mut long = vec![b'a'; 10 << 20];
+        long.extend_from_slice(format!("\n{A}\n").as_bytes());
+        let c = read(&long);
+        assert_eq!(c.ids.len(), 1);
+        assert_eq!(c.bad[0].location, "f:1");
+        assert!(c.bad[0].reason.contains("too long"));
+        assert!(c.bad[0].to_string().len() < 300);
+    }
+
+    #[test]
+    fn json_arrays() {
+        let c = read(format!("\u{feff}  [\"{A}\", \"{}\"]", A.to_uppercase()).as_bytes());
+        assert_eq!((c.ids.len(), c.bad_total), (2, 0));
+        let c = read(format!("[\"{A}\", 5, \"x\"]").as_bytes());
+        assert_eq!(c.bad_total, 2);
+        assert_eq!(c.bad[0].location, "f: item 2");
+        let c = read(b"[\"a\",");
+        assert!(c.bad[0].reason.starts_with("invalid JSON"), "{:?}", c.bad);
+        let c = read(b"{\"ids\": []}");
+        assert!(c.bad[0].reason.contains("array of strings"));
+        let c = read(format!("[\"{A}\"] trailing").as_bytes());
+        assert_eq!(c.bad_total, 1);
+    }
+
+    #[test]
+    fn line_numbers_survive_leading_blank_buffers() {
+        let mut text = "\n".repeat(100_000);
+        text.push_str("bad\n");
+        let c = read(text.as_bytes());
+        assert_eq!(c.bad[0].location, "f:100001");
+    }
+
+    #[test]
+    fn the_list_is_capped() {
+        let text: String = (0..50).map(|i| format!("bad{i}\n")).collect();
+        let c = read(text.as_bytes());
+        assert_eq!((c.bad.len(), c.bad_total), (MAX_LISTED, 50));
+    }
+}
