@@ -357,10 +357,10 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
             move |batch: &langsmith::BatchReport, ids: &[langsmith::Uuid]| {
                 use std::sync::atomic::Ordering::SeqCst;
                 if batch.outcome == BatchOutcome::Confirmed {
-                    if let Some(j) = journal.lock().unwrap().as_mut() {
-                        if let Err(e) = j.record(batch.index, batch.server_count, ids) {
-                            journal_error.lock().unwrap().get_or_insert(e);
-                        }
+                    if let Some(j) = journal.lock().unwrap().as_mut()
+                        && let Err(e) = j.record(batch.index, batch.server_count, ids)
+                    {
+                        journal_error.lock().unwrap().get_or_insert(e);
                     }
                     progress.inc(ids.len() as u64);
                 } else if batch.outcome == BatchOutcome::Failed {

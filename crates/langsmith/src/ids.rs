@@ -13,7 +13,7 @@ const MAX_QUOTED_CHARS: usize = 80;
 /// Parses one id in any form the `uuid` crate accepts (hyphenated in any case, simple,
 /// braced, `urn:uuid:`), after trimming surrounding whitespace.
 pub fn parse_id(text: &str) -> Result<Uuid, String> {
-    Uuid::try_parse(text.trim()).map_err(|e| e.to_string())
+    Uuid::parse_str(text.trim()).map_err(|e| e.to_string())
 }
 
 /// Quotes at most [`MAX_QUOTED_CHARS`] characters of `value`, escaped for one line.

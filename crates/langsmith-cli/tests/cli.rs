@@ -1,0 +1,484 @@
+//! End-to-end: the built `langsmith-examples` binary against the stand-in server.
+
+use langsmith_mock::{Faults, MockServer};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+use uuid::Uuid;
+
+const KEY: &str = "lsv2_sk_TESTSECRET_9f8e7d6c5b4a";
+const BIN: &str = env!("CARGO_BIN_EXE_langsmith-examples");
+
+struct Env {
+    dir: tempfile::TempDir,
+    server: MockServer,
+}
+
+impl Env {
+    async fn new(n: usize, faults: Faults) -> Env {
+        let mut b = MockServer::builder();
+        b.api_key(KEY).examples(n).faults(faults);
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            server: b.start().await.unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn ids_file(&self, name: &str, ids: &[Uuid]) -> PathBuf {
+        let text: String = ids.iter().map(|i| format!("{i}\n")).collect();
+        self.write(name, text.as_bytes())
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let key_file = self.write("key", format!("{KEY}\n").as_bytes());
+        let mut c = Command::new(BIN);
+        c.env_clear()
+            .env("LANGSMITH_ENDPOINT", self.server.url())
+            .env(
+                "LANGSMITH_WORKSPACE_ID",
+                self.server.workspace_id().to_string(),
+            )
+            .arg("hard-delete")
+            .args(["--api-key-file", key_file.to_str().unwrap()])
+            .args(args)
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs the binary on a blocking thread so the in-process server keeps serving.
+    async fn run(&self, args: &[&str]) -> Output {
+        let mut c = self.command(args);
+        tokio::task::spawn_blocking(move || c.output().unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn assert_no_secret(o: &Output, files: &[&Path]) {
+    let (out, err) = text(o);
+    assert!(
+        !out.contains(KEY) && !err.contains(KEY),
+        "the key leaked to stdout/stderr"
+    );
+    for f in files {
+        if let Ok(t) = std::fs::read_to_string(f) {
+            assert!(!t.contains(KEY), "the key leaked into {}", f.display());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn success_with_journal_and_report() {
+    let env = Env::new(2500, Faults::default()).await;
+    let mut ids = env.server.seeded_ids();
+    ids.extend_from_within(..10);
+    let file = env.ids_file("ids.txt", &ids);
+    let (journal, report) = (env.path("journal"), env.path("report.json"));
+    let o = env
+        .run(&[
+            "--yes",
+            "--ids-file",
+            file.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+            "-vvv",
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert_no_secret(&o, &[&journal, &report]);
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["unique_ids"], 2500);
+    assert_eq!(r["duplicates_dropped"], 10);
+    assert_eq!(r["input_lines"], 2510);
+    assert_eq!(r["totals"]["confirmed"], 2500);
+    assert_eq!(r["batches"].as_array().unwrap().len(), 3);
+    let listed: usize = r["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["ids"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(listed, 2500);
+    assert!(
+        env.server
+            .seeded_ids()
+            .iter()
+            .all(|id| env.server.hard_delete_count(id) == 1)
+    );
+
+    // Re-running with the journal sends nothing.
+    let before = env.server.request_count();
+    let o = env
+        .run(&[
+            "--yes",
+            "--ids-file",
+            file.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert!(text(&o).0.contains("nothing to send"));
+    assert_eq!(env.server.request_count(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_and_non_terminal_send_nothing() {
+    let env = Env::new(1500, Faults::default()).await;
+    let file = env.ids_file("ids.txt", &env.server.seeded_ids());
+    let o = env
+        .run(&["--dry-run", "--ids-file", file.to_str().unwrap()])
+        .await;
+    assert_eq!(o.status.code(), Some(0));
+    let (out, _) = text(&o);
+    assert!(
+        out.contains("1500 unique example(s) in 2 request(s)"),
+        "{out}"
+    );
+    let o = env.run(&["--ids-file", file.to_str().unwrap()]).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("--yes"));
+    assert_eq!(env.server.request_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_inputs_exit_2_located_and_send_nothing() {
+    let env = Env::new(3, Faults::default()).await;
+    let good = env.server.seeded_ids()[0].to_string();
+    let mut long_line = vec![b'a'; 10 << 20];
+    long_line.push(b'\n');
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "bom.txt",
+            format!("\u{feff}{good}\nnot-an-id\n").into_bytes(),
+            "bom.txt:2: not a UUID",
+        ),
+        (
+            "crlf.txt",
+            format!("{good}\r\n\r\nbad\r\n").into_bytes(),
+            "crlf.txt:3: not a UUID",
+        ),
+        (
+            "nul.txt",
+            format!("{good}\n{good}\0\n").into_bytes(),
+            "nul.txt:2: not a UUID",
+        ),
+        (
+            "long.txt",
+            [format!("{good}\n").into_bytes(), long_line].concat(),
+            "long.txt:2: line too long",
+        ),
+        (
+            "utf8.txt",
+            [format!("{good}\n").as_bytes(), b"\xc3\x28\n"].concat(),
+            "utf8.txt:2: not UTF-8",
+        ),
+        (
+            "object.json",
+            b"{\"ids\": [\"x\"]}".to_vec(),
+            "object.json:1: a JSON ids file must be an array of strings",
+        ),
+        (
+            "numbers.json",
+            format!("[\"{good}\", 7]").into_bytes(),
+            "numbers.json: item 2: not a string",
+        ),
+        (
+            "broken.json",
+            b"[\"a\",".to_vec(),
+            "broken.json:1:5: invalid JSON",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let file = env.write(name, &bytes);
+        let o = env
+            .run(&["--yes", "--ids-file", file.to_str().unwrap()])
+            .await;
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains(expected),
+            "{name}: expected {expected:?} in {err}"
+        );
+        assert!(err.contains("nothing was sent"), "{name}: {err}");
+        assert!(
+            err.len() < 2000,
+            "{name}: message too long ({} bytes)",
+            err.len()
+        );
+    }
+    let many: String = (0..50).map(|i| format!("bad{i}\n")).collect();
+    let file = env.write("many.txt", many.as_bytes());
+    let o = env
+        .run(&["--yes", "--ids-file", file.to_str().unwrap()])
+        .await;
+    let (_, err) = text(&o);
+    assert_eq!(err.matches("not a UUID").count(), 20);
+    assert!(err.contains("and 30 more"));
+    assert_eq!(env.server.request_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_failures_exit_3() {
+    let env = Env::new(2, Faults::default()).await;
+    let file = env.ids_file("ids.txt", &env.server.seeded_ids());
+    // A workspace the key does not belong to: 403.
+    let mut c = env.command(&["--yes", "--ids-file", file.to_str().unwrap()]);
+    c.env("LANGSMITH_WORKSPACE_ID", Uuid::from_u128(99).to_string());
+    let o = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{:?}", text(&o));
+    assert!(text(&o).1.contains("forbidden"));
+    assert_no_secret(&o, &[]);
+
+    // A wrong key, from the environment this time: 401.
+    let mut c = Command::new(BIN);
+    c.env_clear()
+        .env("LANGSMITH_ENDPOINT", env.server.url())
+        .env("LANGCHAIN_API_KEY", "lsv2_wrong")
+        .args(["hard-delete", "--yes", "--ids-file", file.to_str().unwrap()]);
+    let o = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{:?}", text(&o));
+    assert!(env.server.hard_deleted_ids().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_429_and_503_are_recovered() {
+    let faults = Faults {
+        seed: 9,
+        rate_429: 0.2,
+        retry_after_secs: 0,
+        rate_503: 0.2,
+        ..Faults::default()
+    };
+    let env = Env::new(5000, faults).await;
+    let file = env.ids_file("ids.txt", &env.server.seeded_ids());
+    let report = env.path("r.json");
+    let o = env
+        .run(&[
+            "--yes",
+            "--ids-file",
+            file.to_str().unwrap(),
+            "--batch-size",
+            "250",
+            "--max-retries",
+            "20",
+            "--report",
+            report.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let statuses = env.server.statuses();
+    assert!(statuses.contains(&429) && statuses.contains(&503));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(
+        r["batches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["attempts"].as_u64().unwrap() > 1)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_failure_exit_1_and_unreachable_exit_4() {
+    let env = Env::new(
+        3000,
+        Faults {
+            seed: 1,
+            rate_503: 0.5,
+            ..Faults::default()
+        },
+    )
+    .await;
+    let file = env.ids_file("ids.txt", &env.server.seeded_ids());
+    let report = env.path("r.json");
+    let o = env
+        .run(&[
+            "--yes",
+            "--ids-file",
+            file.to_str().unwrap(),
+            "--batch-size",
+            "100",
+            "--max-retries",
+            "0",
+            "--report",
+            report.to_str().unwrap(),
+            "--output",
+            "json",
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    let r: Value = serde_json::from_str(&text(&o).0).unwrap();
+    let t = &r["totals"];
+    assert_eq!(
+        t["confirmed"].as_u64().unwrap() + t["failed"].as_u64().unwrap(),
+        3000
+    );
+    assert!(t["failed"].as_u64().unwrap() > 0);
+    // The failed ids in the report are exactly the ones the server did not delete.
+    for b in r["batches"].as_array().unwrap() {
+        let deleted = b["ids"].as_array().unwrap().iter().all(|id| {
+            env.server
+                .hard_delete_count(&id.as_str().unwrap().parse().unwrap())
+                == 1
+        });
+        assert_eq!(deleted, b["outcome"] == "confirmed", "{}", b["index"]);
+    }
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let o = env
+        .run(&[
+            "--yes",
+            "--ids-file",
+            file.to_str().unwrap(),
+            "--max-retries",
+            "0",
+            "--endpoint",
+            &dead,
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_runs_resume_from_the_journal() {
+    let faults = Faults {
+        latency: Duration::from_millis(15),
+        ..Faults::default()
+    };
+    let env = Env::new(600, faults).await;
+    let file = env.ids_file("ids.txt", &env.server.seeded_ids());
+    let journal = env.path("journal");
+    let args = [
+        "--yes",
+        "--ids-file",
+        file.to_str().unwrap(),
+        "--journal",
+        journal.to_str().unwrap(),
+        "--batch-size",
+        "10",
+        "--concurrency",
+        "2",
+    ];
+    let mut rng = fastrand::Rng::with_seed(2026);
+    let mut kills = 0;
+    for _ in 0..6 {
+        // What the journal confirms before this run, and how often the server saw each.
+        let confirmed = journal_ids(&journal);
+        let counts: HashMap<Uuid, u32> = confirmed
+            .iter()
+            .map(|id| (*id, env.server.hard_delete_count(id)))
+            .collect();
+        let mut child = env
+            .command(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(rng.u64(40..160))).await;
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        child.wait().unwrap();
+        for (id, n) in &counts {
+            assert_eq!(
+                env.server.hard_delete_count(id),
+                *n,
+                "journal-confirmed id {id} was sent again"
+            );
+        }
+    }
+    assert!(kills >= 5, "only {kills} runs were killed mid-way");
+    let confirmed = journal_ids(&journal);
+    let counts: HashMap<Uuid, u32> = confirmed
+        .iter()
+        .map(|id| (*id, env.server.hard_delete_count(id)))
+        .collect();
+    let o = env.run(&args).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    for (id, n) in &counts {
+        assert_eq!(
+            env.server.hard_delete_count(id),
+            *n,
+            "journal-confirmed id {id} was sent again"
+        );
+    }
+    assert!(
+        env.server
+            .seeded_ids()
+            .iter()
+            .all(|id| env.server.example(id).unwrap().is_hard_deleted())
+    );
+    assert_eq!(journal_ids(&journal).len(), 600);
+}
+
+/// Ids a journal confirms (a torn last line ignored), read independently of the CLI.
+fn journal_ids(path: &Path) -> Vec<Uuid> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if i == 0 || !line.ends_with('\n') {
+            continue;
+        }
+        let v: Value = serde_json::from_str(line).expect("a complete journal line is valid JSON");
+        out.extend(
+            v["ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().parse::<Uuid>().unwrap()),
+        );
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mock_mode_runs_offline_on_the_committed_example() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/ids.txt");
+    let o = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .env_clear()
+            .args(["hard-delete", "--mock", "--yes", "--ids-file", example])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let (out, _) = text(&o);
+    assert!(out.contains("confirmed 25 of 25"), "{out}");
+    assert!(
+        out.contains("stand-in server: 25 example(s) now hard-deleted"),
+        "{out}"
+    );
+}
