@@ -1,0 +1,138 @@
+//! Check 5, an independent validator: Stoplight Prism's mock of the vendored yaml, and Prism's
+//! proxy validating the stand-in server's responses.
+
+use contract_tests::{prism, root};
+use langsmith::{Client, Error, ExampleIds, RetryPolicy};
+use langsmith_mock::MockServer;
+use std::time::Duration;
+use uuid::Uuid;
+
+fn client(url: &str, key: Option<&str>) -> Client {
+    let mut b = Client::builder()
+        .endpoint(url)
+        .retry_policy(RetryPolicy::none())
+        .timeout(Duration::from_secs(30));
+    if let Some(k) = key {
+        b = b.api_key(k).workspace_id(Uuid::from_u128(7).to_string());
+    }
+    b.build().unwrap()
+}
+
+async fn raw_post(url: &str, key: &str, body: serde_json::Value) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{url}/v1/platform/datasets/examples/delete"))
+        .header("x-api-key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prism_mock_accepts_what_the_facade_sends() {
+    let Some(entry) = prism::require() else {
+        return;
+    };
+    let spec = root().join(xtask::VENDORED_SPEC);
+    let server = prism::mock(&entry, &spec);
+
+    // Valid calls at the bounds: no violations, and Prism's odd echo is still a success.
+    for n in [ExampleIds::MIN, ExampleIds::MAX] {
+        let ids = ExampleIds::from_uuids((0..n as u128).map(|i| Uuid::from_u128(i + 1))).unwrap();
+        let out = client(&server.url, Some("lsv2_test"))
+            .hard_delete_examples(&ids)
+            .await;
+        let done = out.unwrap_or_else(|e| panic!("{n} ids: {e}\n{}", server.log()));
+        assert!(done.count.is_some());
+        assert!(!done.example_ids.is_empty());
+    }
+    // The facade's raw request, re-sent by hand, carries no sl-violations header.
+    let resp = raw_post(
+        &server.url,
+        "lsv2_test",
+        serde_json::json!({"example_ids": [Uuid::from_u128(1).to_string()], "hard_delete": true}),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers().get("sl-violations").is_none());
+
+    // No credentials: Prism's 401 surfaces as the facade's 401.
+    let ids = ExampleIds::from_uuids([Uuid::from_u128(1)]).unwrap();
+    let err = client(&server.url, None)
+        .hard_delete_examples(&ids)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unauthorized(_)), "{err:?}");
+
+    // 0 and max+1 ids never reach Prism: the facade cannot even build them...
+    assert!(ExampleIds::from_uuids([]).is_err());
+    assert!(ExampleIds::from_uuids((0..=ExampleIds::MAX as u128).map(Uuid::from_u128)).is_err());
+    // ...and Prism does refuse them, so the facade's bounds are the spec's.
+    for n in [0usize, ExampleIds::MAX + 1] {
+        let ids: Vec<String> = (0..n as u128)
+            .map(|i| Uuid::from_u128(i).to_string())
+            .collect();
+        let resp = raw_post(
+            &server.url,
+            "lsv2_test",
+            serde_json::json!({"example_ids": ids, "hard_delete": true}),
+        )
+        .await;
+        assert_eq!(resp.status(), 422, "{n} ids");
+        assert!(resp.headers().get("sl-violations").is_some());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stand_in_conforms_through_prism_proxy() {
+    let Some(entry) = prism::require() else {
+        return;
+    };
+    let stand_in = MockServer::builder().examples(5).start().await.unwrap();
+    let spec = root().join(xtask::VENDORED_SPEC);
+    let proxy = prism::proxy(&entry, &spec, &stand_in.url());
+    let ids = stand_in.seeded_ids();
+    let key = stand_in.api_key().to_owned();
+
+    // Success, 400, 403 (another workspace's key is not needed: a wrong tenant), 404, 422:
+    // with `--errors`, any response violating the spec would come back as an error.
+    let cases = vec![
+        (
+            serde_json::json!({"example_ids": [ids[0].to_string()], "hard_delete": true}),
+            200u16,
+        ),
+        (
+            serde_json::json!({"example_ids": [Uuid::from_u128(5).to_string()], "hard_delete": true}),
+            404,
+        ),
+        (
+            serde_json::json!({"example_ids": ["not-a-uuid"], "hard_delete": true}),
+            400,
+        ),
+    ];
+    for (body, expected) in cases {
+        let resp = raw_post(&proxy.url, &key, body.clone()).await;
+        let status = resp.status().as_u16();
+        let violations = resp
+            .headers()
+            .get("sl-violations")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let text = resp.text().await.unwrap();
+        assert_eq!(status, expected, "{body}: {text}\n{}", proxy.log());
+        assert_eq!(violations, None, "{body}: {text}");
+    }
+    let done = client(&proxy.url, Some(&key))
+        .hard_delete_examples(&ExampleIds::from_uuids(ids[1..].iter().copied()).unwrap())
+        .await;
+    // The client's workspace header names a workspace the stand-in's key does not own.
+    assert!(matches!(done, Err(Error::Forbidden(_))), "{done:?}");
+    let done = Client::builder()
+        .endpoint(&proxy.url)
+        .api_key(key.as_str())
+        .build()
+        .unwrap()
+        .hard_delete_examples(&ExampleIds::from_uuids(ids[1..].iter().copied()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(done.count, Some(4));
+}
