@@ -2,6 +2,7 @@
 //!
 //! `openapi/langsmith.yaml --(fixups -> progenitor -> prettyplease)--> crates/langsmith-api/src/generated.rs`
 
+pub mod bench;
 pub mod fixups;
 
 use proc_macro2::TokenStream;

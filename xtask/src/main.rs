@@ -10,6 +10,8 @@ usage:
   cargo xtask generate --check    fail with a diff when committed generated code is stale
   cargo xtask generate --spec PATH --out DIR
                                   generate a standalone client crate from any OpenAPI 3.0/3.1 file
+  cargo xtask bench [--quick] [--no-criterion] [--build-cost]
+                                  every benchmark figure as a ratio to a baseline of the same run
 ";
 
 fn main() -> ExitCode {
@@ -29,6 +31,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     };
     match command.as_str() {
         "generate" => generate(rest),
+        "bench" => bench(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -55,6 +58,35 @@ fn generate(args: &[String]) -> Result<ExitCode, String> {
         (None, None) => workspace(check),
         _ => Err("--spec and --out go together".into()),
     }
+}
+
+fn bench(args: &[String]) -> Result<ExitCode, String> {
+    let mut opts = xtask::bench::Options {
+        ids: 1_000_000,
+        dry_run_ids: 10_000_000,
+        rate_seconds: 15,
+        criterion: true,
+        build_cost: false,
+    };
+    for arg in args {
+        match arg.as_str() {
+            "--quick" => {
+                opts.ids = 100_000;
+                opts.dry_run_ids = 1_000_000;
+                opts.rate_seconds = 5;
+            }
+            "--no-criterion" => opts.criterion = false,
+            "--build-cost" => opts.build_cost = true,
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+        }
+    }
+    let root = xtask::workspace_root();
+    let figures = xtask::bench::run(&root, &opts)?;
+    let table = xtask::bench::table(&figures);
+    let path = xtask::bench::last_table_path(&root);
+    std::fs::write(&path, &table).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("\n{table}\n(also written to {})", path.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn workspace(check: bool) -> Result<ExitCode, String> {

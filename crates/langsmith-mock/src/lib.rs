@@ -39,7 +39,8 @@ pub struct MockServerBuilder {
     organization_id: Uuid,
     api_keys: Vec<(String, Uuid)>,
     bearer_tokens: Vec<(String, Uuid)>,
-    examples: Vec<(Uuid, Uuid)>,
+    /// Seeded ids per workspace.
+    examples: Vec<(Uuid, Vec<Uuid>)>,
     versions: usize,
     faults: Faults,
     unknown: UnknownIds,
@@ -101,21 +102,28 @@ impl MockServerBuilder {
         self
     }
 
+    fn group(&mut self) -> &mut Vec<Uuid> {
+        let ws = self.current_workspace();
+        let i = match self.examples.iter().position(|(w, _)| *w == ws) {
+            Some(i) => i,
+            None => {
+                self.examples.push((ws, Vec::new()));
+                self.examples.len() - 1
+            }
+        };
+        &mut self.examples[i].1
+    }
+
     /// Seeds `n` examples with random (seeded) ids in the current workspace.
     pub fn examples(&mut self, n: usize) -> &mut Self {
-        let ws = self.current_workspace();
-        self.examples.reserve(n);
-        for _ in 0..n {
-            let id = random_uuid(&mut self.rng);
-            self.examples.push((ws, id));
-        }
+        let ids: Vec<Uuid> = (0..n).map(|_| random_uuid(&mut self.rng)).collect();
+        self.group().extend(ids);
         self
     }
 
     /// Seeds examples with the given ids in the current workspace.
     pub fn example_ids<I: IntoIterator<Item = Uuid>>(&mut self, ids: I) -> &mut Self {
-        let ws = self.current_workspace();
-        self.examples.extend(ids.into_iter().map(|id| (ws, id)));
+        self.group().extend(ids);
         self
     }
 
@@ -171,24 +179,31 @@ impl MockServerBuilder {
         for (t, ws) in &self.bearer_tokens {
             store.bearer_tokens.insert(t.clone(), principal(*ws));
         }
-        let dataset_of: std::collections::HashMap<Uuid, Uuid> = self
-            .workspaces
-            .iter()
-            .map(|ws| (*ws, random_uuid(&mut self.rng)))
-            .collect();
-        store.examples.reserve(self.examples.len());
-        let mut seeded = Vec::with_capacity(self.examples.len());
-        for (i, (ws, id)) in self.examples.drain(..).enumerate() {
-            store.insert_example(Example {
-                id,
-                workspace_id: ws,
-                dataset_id: dataset_of[&ws],
-                created_at: 1_767_225_600 + i as i64,
-                versions: store::seeded_versions(self.versions),
-                hard_deletes: 0,
-            });
-            seeded.push((ws, id));
+        if self.workspaces.len() > usize::from(u16::MAX) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "too many workspaces",
+            ));
         }
+        for ws in &self.workspaces {
+            let dataset_id = random_uuid(&mut self.rng);
+            store.workspaces.push(store::Workspace {
+                id: *ws,
+                dataset_id,
+            });
+        }
+        let groups = std::mem::take(&mut self.examples)
+            .into_iter()
+            .map(|(ws, ids)| {
+                let index = self
+                    .workspaces
+                    .iter()
+                    .position(|w| *w == ws)
+                    .expect("known workspace");
+                (index as u16, ids)
+            })
+            .collect();
+        store.seed(groups, self.versions);
         let default_key = self
             .api_keys
             .iter()
@@ -214,7 +229,6 @@ impl MockServerBuilder {
             api_key: default_key,
             workspace_id: default_ws,
             organization_id: self.organization_id,
-            seeded,
         })
     }
 }
@@ -231,7 +245,6 @@ pub struct MockServer {
     api_key: String,
     workspace_id: Uuid,
     organization_id: Uuid,
-    seeded: Vec<(Uuid, Uuid)>,
 }
 
 impl std::fmt::Debug for MockServer {
@@ -277,61 +290,54 @@ impl MockServer {
         self.organization_id
     }
 
-    /// Every seeded example id, in seeding order.
+    /// Every example id, sorted.
     pub fn seeded_ids(&self) -> Vec<Uuid> {
-        self.seeded.iter().map(|(_, id)| *id).collect()
-    }
-
-    /// Seeded example ids of one workspace.
-    pub fn seeded_ids_in(&self, workspace: Uuid) -> Vec<Uuid> {
-        self.seeded
-            .iter()
-            .filter(|(ws, _)| *ws == workspace)
-            .map(|(_, id)| *id)
-            .collect()
-    }
-
-    /// A copy of one example.
-    pub fn example(&self, id: &Uuid) -> Option<Example> {
-        self.shared.store.lock().unwrap().examples.get(id).cloned()
-    }
-
-    /// How many requests hard-deleted `id` (0 if unknown).
-    pub fn hard_delete_count(&self, id: &Uuid) -> u32 {
         self.shared
             .store
             .lock()
             .unwrap()
-            .examples
-            .get(id)
-            .map_or(0, |e| e.hard_deletes)
+            .all()
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// Example ids of one workspace, sorted.
+    pub fn seeded_ids_in(&self, workspace: Uuid) -> Vec<Uuid> {
+        let store = self.shared.store.lock().unwrap();
+        store
+            .all()
+            .filter(|(_, ws)| *ws == workspace)
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// One example as it stands now.
+    pub fn example(&self, id: &Uuid) -> Option<Example> {
+        self.shared.store.lock().unwrap().example(id)
+    }
+
+    /// How many requests hard-deleted `id` (0 if unknown).
+    pub fn hard_delete_count(&self, id: &Uuid) -> u32 {
+        self.shared.store.lock().unwrap().hard_delete_count(id)
     }
 
     /// Examples hard-deleted at least once that are not in `requested`.
     pub fn touched_outside(&self, requested: &std::collections::HashSet<Uuid>) -> Vec<Uuid> {
         let store = self.shared.store.lock().unwrap();
         store
-            .examples
-            .values()
-            .filter(|e| e.hard_deletes > 0 && !requested.contains(&e.id))
-            .map(|e| e.id)
+            .deleted()
+            .filter(|id| !requested.contains(id))
             .collect()
     }
 
     /// Ids hard-deleted at least once.
     pub fn hard_deleted_ids(&self) -> Vec<Uuid> {
-        let store = self.shared.store.lock().unwrap();
-        store
-            .examples
-            .values()
-            .filter(|e| e.hard_deletes > 0)
-            .map(|e| e.id)
-            .collect()
+        self.shared.store.lock().unwrap().deleted().collect()
     }
 
-    /// Attachments queued for deletion.
-    pub fn attachment_queue_len(&self) -> usize {
-        self.shared.store.lock().unwrap().attachment_queue.len()
+    /// Attachment files queued for deletion.
+    pub fn attachment_queue_len(&self) -> u64 {
+        self.shared.store.lock().unwrap().attachments_queued
     }
 
     /// Every request received so far.

@@ -2,7 +2,7 @@
 
 use crate::faults::{Fault, Faults};
 use crate::spec;
-use crate::store::{Principal, Store};
+use crate::store::{Lookup, Principal, Store};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
@@ -340,10 +340,10 @@ fn process(
         let mut foreign = Vec::new();
         let mut missing = Vec::new();
         for id in &ids {
-            match store.examples.get(id) {
-                Some(e) if e.workspace_id != principal.workspace_id => foreign.push(id.to_string()),
-                Some(_) => {}
-                None => missing.push(id.to_string()),
+            match store.lookup(id) {
+                Lookup::In(ws) if ws != principal.workspace_id => foreign.push(id.to_string()),
+                Lookup::In(_) => {}
+                Lookup::Missing => missing.push(id.to_string()),
             }
         }
         if !foreign.is_empty() {

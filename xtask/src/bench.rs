@@ -1,0 +1,578 @@
+//! `cargo xtask bench`: every benchmark figure, each as a ratio against a baseline
+//! measured in the same run. Criterion runs the micro-benchmarks; this harness runs the
+//! process-level ones (release binaries against a `langsmith-mock serve` process on
+//! loopback) and reads wall time, CPU time and peak RSS from `/proc`.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// One reported figure.
+pub struct Figure {
+    pub name: String,
+    pub measured: String,
+    pub baseline: String,
+    pub ratio: Option<f64>,
+    pub target: String,
+    pub pass: Option<bool>,
+}
+
+impl Figure {
+    fn row(&self) -> String {
+        format!(
+            "| {} | {} | {} | {} | {} | {} |",
+            self.name,
+            self.measured,
+            self.baseline,
+            self.ratio
+                .map(|r| format!("{r:.3}"))
+                .unwrap_or_else(|| "-".into()),
+            self.target,
+            match self.pass {
+                Some(true) => "met",
+                Some(false) => "NOT met",
+                None => "-",
+            }
+        )
+    }
+}
+
+/// What to run.
+pub struct Options {
+    /// Ids for the throughput/CPU/memory runs (default 1,000,000).
+    pub ids: usize,
+    /// Ids for the 10M dry-run memory figure (default 10,000,000).
+    pub dry_run_ids: usize,
+    /// Seconds of the rate-limit run (default 15).
+    pub rate_seconds: u64,
+    pub criterion: bool,
+    pub build_cost: bool,
+}
+
+fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
+    let status = Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(root)
+        .status()
+        .map_err(|e| e.to_string())?;
+    status
+        .success()
+        .then_some(())
+        .ok_or_else(|| format!("cargo {args:?} failed"))
+}
+
+/// Resource use of one finished child process.
+struct Measured {
+    wall: Duration,
+    cpu: Duration,
+    peak_rss_kib: u64,
+    stdout: String,
+}
+
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// CPU seconds of reaped children (`cutime + cstime` of /proc/self/stat).
+fn children_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = f.get(13).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + f.get(14).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    Duration::from_secs_f64(ticks / clock_ticks())
+}
+
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn measure(mut cmd: Command) -> Result<Measured, String> {
+    let cpu_before = children_cpu();
+    let started = Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let pid = child.id();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut BufReader::new(stdout), &mut s).ok();
+        s
+    });
+    let stderr = child.stderr.take().unwrap();
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut s).ok();
+        s
+    });
+    let mut peak = 0;
+    let status = loop {
+        if let Some(kib) = vm_hwm_kib(pid) {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let wall = started.elapsed();
+    let cpu = children_cpu().saturating_sub(cpu_before);
+    let stdout = reader.join().unwrap();
+    let stderr = err_reader.join().unwrap();
+    if !status.success() {
+        return Err(format!("{cmd:?} failed: {status}\n{stderr}"));
+    }
+    Ok(Measured {
+        wall,
+        cpu,
+        peak_rss_kib: peak,
+        stdout,
+    })
+}
+
+fn median_by<T>(mut runs: Vec<T>, key: impl Fn(&T) -> f64) -> T {
+    runs.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    runs.swap_remove(runs.len() / 2)
+}
+
+/// A `langsmith-mock serve` process.
+struct Mock {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const KEY: &str = "lsv2_bench_key";
+
+fn mock(bin: &Path, args: &[&str]) -> Result<Mock, String> {
+    let mut child = Command::new(bin.join("langsmith-mock"))
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--api-key",
+            KEY,
+            "--unknown-ids",
+            "ignore",
+        ])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("langsmith-mock: {e}"))?;
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .ok_or("langsmith-mock exited before listening")?
+            .map_err(|e| e.to_string())?;
+        if let Some(url) = line.strip_prefix("langsmith-mock listening on ") {
+            break url.to_owned();
+        }
+    };
+    // Keep draining stdout so the server never blocks on it.
+    std::thread::spawn(move || for _ in lines {});
+    Ok(Mock { child, url })
+}
+
+fn write_ids(path: &Path, n: usize, seed: u64) -> Result<(), String> {
+    let mut rng = seed | 1;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| e.to_string())?);
+    for _ in 0..n {
+        // xorshift64*, twice for 128 bits.
+        let mut next = || {
+            rng ^= rng >> 12;
+            rng ^= rng << 25;
+            rng ^= rng >> 27;
+            rng.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        };
+        let v = (u128::from(next()) << 64) | u128::from(next());
+        let h = format!("{v:032x}");
+        writeln!(
+            out,
+            "{}-{}-{}-{}-{}",
+            &h[..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..]
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    out.flush().map_err(|e| e.to_string())
+}
+
+fn criterion_mean_ns(root: &Path, rel: &str) -> Result<f64, String> {
+    let path = root
+        .join("target/criterion")
+        .join(rel)
+        .join("new/estimates.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    v["mean"]["point_estimate"]
+        .as_f64()
+        .ok_or_else(|| format!("{}: no mean", path.display()))
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
+}
+
+/// Runs every benchmark and returns the figures.
+pub fn run(root: &Path, opts: &Options) -> Result<Vec<Figure>, String> {
+    let mut figures = Vec::new();
+    let work = root.join("target/bench");
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+
+    if opts.criterion {
+        cargo(
+            root,
+            &[
+                "bench",
+                "--locked",
+                "-p",
+                "langsmith",
+                "--bench",
+                "validation",
+                "--bench",
+                "request",
+            ],
+        )?;
+        for n in [1_000u64, 1_000_000] {
+            let base = criterion_mean_ns(root, &format!("validation/baseline_uuid_parse/{n}"))?;
+            let ours = criterion_mean_ns(root, &format!("validation/idset_parse/{n}"))?;
+            let per_id = ours / n as f64;
+            figures.push(Figure {
+                name: format!(
+                    "validation: IdSet::parse of {n} id strings (parse, canonicalise, dedup)"
+                ),
+                measured: format!("{per_id:.1} ns/id"),
+                baseline: format!("Uuid::parse_str alone: {:.1} ns/id", base / n as f64),
+                ratio: Some(ours / base),
+                target: "well under 100 ns/id".into(),
+                pass: Some(per_id < 100.0),
+            });
+        }
+        let raw = criterion_mean_ns(root, "request_1000_ids/baseline_raw_reqwest")?;
+        let facade = criterion_mean_ns(root, "request_1000_ids/facade_hard_delete_examples")?;
+        figures.push(Figure {
+            name: "per-request: facade hard_delete_examples, 1,000 ids, in-process stand-in".into(),
+            measured: format!("{:.1} µs", facade / 1e3),
+            baseline: format!("raw reqwest POST of the same bytes: {:.1} µs", raw / 1e3),
+            ratio: Some(facade / raw),
+            target: "ratio <= 1.10".into(),
+            pass: Some(facade / raw <= 1.10),
+        });
+    }
+
+    cargo(
+        root,
+        &[
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "langsmith-mock",
+            "-p",
+            "langsmith-cli",
+        ],
+    )?;
+    cargo(
+        root,
+        &[
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "langsmith",
+            "--examples",
+        ],
+    )?;
+    let bin = root.join("target/release");
+    let ids_file = work.join(format!("ids-{}.txt", opts.ids));
+    write_ids(&ids_file, opts.ids, 1)?;
+    let ids_arg = ids_file.to_str().unwrap();
+    let million_factor = 1e6 / opts.ids as f64;
+
+    // CPU: the CLI's whole process against a bare reqwest loop, same server, same ids.
+    {
+        let server = mock(&bin, &["--ids-file", ids_arg])?;
+        let run_bare = || {
+            let mut c = Command::new(bin.join("examples/bare_reqwest_loop"));
+            c.args([&server.url, KEY, ids_arg]);
+            measure(c)
+        };
+        let run_cli = || {
+            let mut c = Command::new(bin.join("langsmith-examples"));
+            c.env_clear()
+                .env("LANGSMITH_ENDPOINT", &server.url)
+                .env("LANGSMITH_API_KEY", KEY)
+                .args(["hard-delete", "--yes", "-q", "--ids-file", ids_arg]);
+            measure(c)
+        };
+        let mut bare = Vec::new();
+        let mut cli = Vec::new();
+        for _ in 0..3 {
+            bare.push(run_bare()?);
+            cli.push(run_cli()?);
+        }
+        let bare = median_by(bare, |m| m.cpu.as_secs_f64());
+        let cli = median_by(cli, |m| m.cpu.as_secs_f64());
+        let ratio = cli.cpu.as_secs_f64() / bare.cpu.as_secs_f64();
+        figures.push(Figure {
+            name: format!(
+                "client CPU per million ids: langsmith-examples process, {} ids, journal off",
+                opts.ids
+            ),
+            measured: format!(
+                "{:.3} CPU s/M ids ({} wall)",
+                cli.cpu.as_secs_f64() * million_factor,
+                secs(cli.wall)
+            ),
+            baseline: format!(
+                "bare reqwest loop: {:.3} CPU s/M ids ({} wall)",
+                bare.cpu.as_secs_f64() * million_factor,
+                secs(bare.wall)
+            ),
+            ratio: Some(ratio),
+            target: "ratio <= 1.15".into(),
+            pass: Some(ratio <= 1.15),
+        });
+        figures.push(Figure {
+            name: "throughput, no latency, no faults (CLI, concurrency 4)".into(),
+            measured: format!("{:.0} ids/s", opts.ids as f64 / cli.wall.as_secs_f64()),
+            baseline: format!(
+                "bare reqwest loop (sequential): {:.0} ids/s",
+                opts.ids as f64 / bare.wall.as_secs_f64()
+            ),
+            ratio: Some(bare.wall.as_secs_f64() / cli.wall.as_secs_f64()),
+            target: "-".into(),
+            pass: None,
+        });
+
+        // Memory: the whole CLI with the embedded stand-in, and a bare dry run.
+        let mut c = Command::new(bin.join("langsmith-examples"));
+        c.env_clear().args([
+            "hard-delete",
+            "--mock",
+            "--yes",
+            "-q",
+            "--ids-file",
+            ids_arg,
+        ]);
+        let with_mock = measure(c)?;
+        let limit = 40.0 * opts.ids as f64 / 1024.0 + 32.0 * 1024.0;
+        figures.push(Figure {
+            name: format!(
+                "peak RSS: hard-delete --mock --yes, {} ids (stand-in store included)",
+                opts.ids
+            ),
+            measured: format!("{:.1} MiB", with_mock.peak_rss_kib as f64 / 1024.0),
+            baseline: format!("budget 40 B/id + 32 MiB = {:.1} MiB", limit / 1024.0),
+            ratio: Some(with_mock.peak_rss_kib as f64 / limit),
+            target: "ratio <= 1.0".into(),
+            pass: Some(with_mock.peak_rss_kib as f64 <= limit),
+        });
+    }
+    {
+        let big = work.join(format!("ids-{}.txt", opts.dry_run_ids));
+        write_ids(&big, opts.dry_run_ids, 2)?;
+        let mut c = Command::new(bin.join("langsmith-examples"));
+        c.env_clear().args([
+            "hard-delete",
+            "--dry-run",
+            "-q",
+            "--ids-file",
+            big.to_str().unwrap(),
+        ]);
+        let dry = measure(c)?;
+        let _ = std::fs::remove_file(&big);
+        let limit = 40.0 * opts.dry_run_ids as f64 / 1024.0 + 32.0 * 1024.0;
+        figures.push(Figure {
+            name: format!("peak RSS: hard-delete --dry-run, {} ids", opts.dry_run_ids),
+            measured: format!(
+                "{:.1} MiB ({:.1} B/id), {} wall",
+                dry.peak_rss_kib as f64 / 1024.0,
+                dry.peak_rss_kib as f64 * 1024.0 / opts.dry_run_ids as f64,
+                secs(dry.wall)
+            ),
+            baseline: format!("budget 40 B/id + 32 MiB = {:.1} MiB", limit / 1024.0),
+            ratio: Some(dry.peak_rss_kib as f64 / limit),
+            target: "ratio <= 1.0".into(),
+            pass: Some(dry.peak_rss_kib as f64 <= limit),
+        });
+    }
+
+    // Throughput at the limit: 20 ms per request, concurrency 8.
+    {
+        let server = mock(&bin, &["--ids-file", ids_arg, "--latency-ms", "20"])?;
+        let mut c = Command::new(bin.join("examples/bulk"));
+        c.args([&server.url, KEY, ids_arg, "8"]);
+        let m = measure(c)?;
+        let v: Value = serde_json::from_str(m.stdout.trim())
+            .map_err(|e| format!("bulk output: {e}: {}", m.stdout))?;
+        let wall = v["wall_s"].as_f64().unwrap();
+        let batches = v["batches"].as_f64().unwrap();
+        let ideal = (batches / 8.0).ceil() * 0.020;
+        figures.push(Figure {
+            name: format!(
+                "hard_delete_all of {} ids, 20 ms latency, concurrency 8",
+                opts.ids
+            ),
+            measured: format!("{wall:.3} s wall, {} confirmed", v["confirmed"]),
+            baseline: format!("ideal ceil(batches/8) x 20 ms = {ideal:.3} s"),
+            ratio: Some(wall / ideal),
+            target: "ratio <= 1.10".into(),
+            pass: Some(wall / ideal <= 1.10),
+        });
+    }
+
+    // Under a rate limit: 2000/min on the client; the server enforces 2000/min too.
+    {
+        let requests = (opts.rate_seconds as usize * 2000 / 60).max(2);
+        let subset = work.join("ids-rate.txt");
+        write_ids(&subset, requests * 1000, 3)?;
+        let server = mock(
+            &bin,
+            &[
+                "--ids-file",
+                subset.to_str().unwrap(),
+                "--rate-limit",
+                "2000",
+            ],
+        )?;
+        let mut c = Command::new(bin.join("examples/bulk"));
+        c.args([&server.url, KEY, subset.to_str().unwrap(), "8", "2000"]);
+        let m = measure(c)?;
+        let v: Value = serde_json::from_str(m.stdout.trim())
+            .map_err(|e| format!("bulk output: {e}: {}", m.stdout))?;
+        let wall = v["wall_s"].as_f64().unwrap();
+        let n = v["batches"].as_f64().unwrap();
+        // n starts spaced 30 ms apart span (n - 1) intervals.
+        let achieved = (n - 1.0) / wall * 60.0;
+        let retried = v["retried_batches"].as_u64().unwrap();
+        figures.push(Figure {
+            name: format!("rate limit 2000/min, {n} requests"),
+            measured: format!(
+                "{achieved:.0} requests/min, {retried} batches retried (a 429 forces a retry)"
+            ),
+            baseline: "2000 requests/min".into(),
+            ratio: Some(achieved / 2000.0),
+            target: "within 5%, no 429".into(),
+            pass: Some((achieved / 2000.0 - 1.0).abs() <= 0.05 && retried == 0),
+        });
+    }
+
+    if opts.build_cost {
+        figures.push(build_cost(root, &work)?);
+    }
+    Ok(figures)
+}
+
+fn build_cost(root: &Path, work: &Path) -> Result<Figure, String> {
+    let build = |dir: &Path, target: &Path, args: &[&str]| -> Result<(Duration, usize), String> {
+        let _ = std::fs::remove_dir_all(target);
+        let started = Instant::now();
+        let out = Command::new(env!("CARGO"))
+            .args(args)
+            .env("CARGO_TARGET_DIR", target)
+            .current_dir(dir)
+            .output()
+            .map_err(|e| e.to_string())?;
+        let elapsed = started.elapsed();
+        let log = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            return Err(format!("build failed: {log}"));
+        }
+        let crates = log
+            .lines()
+            .filter(|l| l.trim_start().starts_with("Compiling "))
+            .count();
+        let _ = std::fs::remove_dir_all(target);
+        Ok((elapsed, crates))
+    };
+    let baseline_dir = work.join("baseline-crate");
+    std::fs::create_dir_all(baseline_dir.join("src")).map_err(|e| e.to_string())?;
+    std::fs::write(
+        baseline_dir.join("Cargo.toml"),
+        r#"[package]
+name = "baseline-http"
+version = "0.1.0"
+edition = "2024"
+
+[workspace]
+
+[dependencies]
+reqwest = { version = "0.13", default-features = false, features = ["rustls", "json"] }
+serde = { version = "1", features = ["derive"] }
+tokio = { version = "1", features = ["rt-multi-thread", "macros", "time", "sync", "net"] }
+"#,
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::write(
+        baseline_dir.join("src/lib.rs"),
+        "pub use reqwest; pub use serde; pub use tokio;\n",
+    )
+    .map_err(|e| e.to_string())?;
+    // The baseline shares the workspace's lockfile versions where it can.
+    let _ = std::fs::copy(root.join("Cargo.lock"), baseline_dir.join("Cargo.lock"));
+    let (base_t, base_n) = build(&baseline_dir, &work.join("build-baseline"), &["build"])?;
+    let (ours_t, ours_n) = build(
+        root,
+        &work.join("build-langsmith"),
+        &["build", "--locked", "-p", "langsmith"],
+    )?;
+    let ratio = ours_t.as_secs_f64() / base_t.as_secs_f64();
+    Ok(Figure {
+        name: "clean `cargo build -p langsmith` (dev profile)".into(),
+        measured: format!("{} , {ours_n} crates", secs(ours_t)),
+        baseline: format!(
+            "reqwest + serde + tokio only: {}, {base_n} crates",
+            secs(base_t)
+        ),
+        ratio: Some(ratio),
+        target: "ratio <= 1.3".into(),
+        pass: Some(ratio <= 1.3),
+    })
+}
+
+/// The figures as a Markdown table.
+pub fn table(figures: &[Figure]) -> String {
+    let mut s = String::from(
+        "| figure | measured | baseline (same run) | ratio | target | |\n| --- | --- | --- | --- | --- | --- |\n",
+    );
+    for f in figures {
+        s.push_str(&f.row());
+        s.push('\n');
+    }
+    s
+}
+
+/// Where the harness writes its last table.
+pub fn last_table_path(root: &Path) -> PathBuf {
+    root.join("target/bench/last.md")
+}
