@@ -36,19 +36,22 @@ impl std::fmt::Debug for RequestDefaults {
     }
 }
 
-/// Status and headers of the last response received inside a [`capture`] scope.
+/// Headers that name a request for support (the first present is kept).
+pub const REQUEST_ID_HEADERS: &[&str] = &["x-request-id", "request-id"];
+
+/// Status and request id of the last response received inside a [`capture`] scope.
 #[derive(Clone, Debug, Default)]
 pub struct ResponseMeta {
     pub status: Option<StatusCode>,
-    pub headers: HeaderMap,
+    pub request_id: Option<String>,
 }
 
 tokio::task_local! {
     static LAST_RESPONSE: std::cell::RefCell<ResponseMeta>;
 }
 
-/// Runs `future` (a generated call) and returns its output with the status and headers
-/// of the response it received, even when progenitor's error for it carries neither
+/// Runs `future` (a generated call) and returns its output with the status and request
+/// id of the response it received, even when progenitor's error for it carries neither
 /// (for example `InvalidResponsePayload` or a body that failed mid-read).
 pub async fn capture<F: std::future::Future>(future: F) -> (F::Output, ResponseMeta) {
     LAST_RESPONSE
@@ -73,13 +76,22 @@ pub fn pre(inner: &RequestDefaults, request: &mut reqwest::Request) {
     }
 }
 
-/// Post-response hook: records status and headers for [`capture`].
+/// The request id a response carries, if any.
+pub fn request_id(headers: &HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|h| headers.get(*h))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Post-response hook: records status and request id for [`capture`].
 pub fn post(_inner: &RequestDefaults, result: &reqwest::Result<reqwest::Response>) {
     if let Ok(response) = result {
         let _ = LAST_RESPONSE.try_with(|m| {
             *m.borrow_mut() = ResponseMeta {
                 status: Some(response.status()),
-                headers: response.headers().clone(),
+                request_id: request_id(response.headers()),
             };
         });
     }

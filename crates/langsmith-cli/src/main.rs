@@ -223,7 +223,7 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
     let mock = if cli.mock {
         let mut b = langsmith_mock::MockServer::builder();
         b.example_ids(set.as_slice().iter().copied())
-            .record_bodies(false);
+            .record_requests(false);
         Some(
             b.start()
                 .await

@@ -44,7 +44,7 @@ pub struct MockServerBuilder {
     versions: usize,
     faults: Faults,
     unknown: UnknownIds,
-    record_bodies: bool,
+    record_requests: bool,
     addr: SocketAddr,
     rng: fastrand::Rng,
 }
@@ -61,7 +61,7 @@ impl Default for MockServerBuilder {
             versions: 2,
             faults: Faults::default(),
             unknown: UnknownIds::default(),
-            record_bodies: true,
+            record_requests: true,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             rng: fastrand::Rng::with_seed(0x5eed),
         }
@@ -145,10 +145,10 @@ impl MockServerBuilder {
         self
     }
 
-    /// Keep each request's headers, ids and body for inspection (default on; turn off for
-    /// large runs).
-    pub fn record_bodies(&mut self, on: bool) -> &mut Self {
-        self.record_bodies = on;
+    /// Keep each request (headers, ids, body, status) for inspection (default on; turn off
+    /// for large runs: then only [`MockServer::request_count`] is kept).
+    pub fn record_requests(&mut self, on: bool) -> &mut Self {
+        self.record_requests = on;
         self
     }
 
@@ -214,7 +214,7 @@ impl MockServerBuilder {
             store,
             self.faults.clone(),
             self.unknown,
-            self.record_bodies,
+            self.record_requests,
         ));
         let listener = tokio::net::TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
@@ -340,17 +340,19 @@ impl MockServer {
         self.shared.store.lock().unwrap().attachments_queued
     }
 
-    /// Every request received so far.
+    /// Every request received so far (empty unless requests are recorded).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.log.lock().unwrap().clone()
     }
 
     /// How many requests were received.
     pub fn request_count(&self) -> usize {
-        self.shared.log.lock().unwrap().len()
+        self.shared
+            .received
+            .load(std::sync::atomic::Ordering::Relaxed) as usize
     }
 
-    /// Statuses answered so far, in order.
+    /// Statuses answered so far, in order (recorded requests only).
     pub fn statuses(&self) -> Vec<u16> {
         self.shared
             .log

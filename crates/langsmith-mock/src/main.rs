@@ -169,7 +169,7 @@ async fn serve(args: Serve) -> Result<(), String> {
         rate_non_json: args.fault_non_json,
         rate_limit_per_minute: args.rate_limit,
     });
-    b.record_bodies(false);
+    b.record_requests(false);
     let server = b.start().await.map_err(|e| e.to_string())?;
     if let Some(path) = &args.ids_out {
         let mut out = std::io::BufWriter::new(

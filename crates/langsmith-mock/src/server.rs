@@ -54,8 +54,10 @@ pub(crate) struct Shared {
     pub(crate) faults: Mutex<Faults>,
     pub(crate) rng: Mutex<fastrand::Rng>,
     pub(crate) unknown: UnknownIds,
-    pub(crate) record_bodies: bool,
+    pub(crate) record_requests: bool,
     pub(crate) log: Mutex<Vec<RecordedRequest>>,
+    /// Requests received, recorded or not.
+    pub(crate) received: std::sync::atomic::AtomicU64,
     windows: Mutex<HashMap<String, Window>>,
 }
 
@@ -64,15 +66,16 @@ impl Shared {
         store: Store,
         faults: Faults,
         unknown: UnknownIds,
-        record_bodies: bool,
+        record_requests: bool,
     ) -> Self {
         Shared {
             rng: Mutex::new(fastrand::Rng::with_seed(faults.seed)),
             store: Mutex::new(store),
             faults: Mutex::new(faults),
             unknown,
-            record_bodies,
+            record_requests,
             log: Mutex::new(Vec::new()),
+            received: std::sync::atomic::AtomicU64::new(0),
             windows: Mutex::new(HashMap::new()),
         }
     }
@@ -134,16 +137,25 @@ async fn handle(
     let mut record = RecordedRequest {
         method,
         path: uri.path().to_owned(),
-        headers: headers.clone(),
+        headers: if shared.record_requests {
+            headers.clone()
+        } else {
+            HeaderMap::new()
+        },
         status: 0,
         fault,
         id_count: 0,
         ids: Vec::new(),
-        body: shared.record_bodies.then(|| body.clone()),
+        body: shared.record_requests.then(|| body.clone()),
     };
     let response = process(&shared, &headers, &body, fault, &mut record);
     record.status = response.status().as_u16();
-    shared.log.lock().unwrap().push(record);
+    shared
+        .received
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if shared.record_requests {
+        shared.log.lock().unwrap().push(record);
+    }
     response
 }
 
@@ -289,7 +301,7 @@ fn process(
     };
     if let Some(ids) = value.get("example_ids").and_then(Value::as_array) {
         record.id_count = ids.len();
-        if shared.record_bodies {
+        if shared.record_requests {
             record.ids = ids
                 .iter()
                 .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
@@ -364,15 +376,13 @@ fn process(
                 Some(json!({"missing": missing, "count": n})),
             );
         }
-        ids.iter()
+        ids.into_iter()
             .filter(|id| store.hard_delete(id))
-            .map(|id| id.hyphenated().to_string())
             .collect::<Vec<_>>()
     };
-    let body = json!({"count": deleted.len(), "example_ids": deleted});
+    let bytes = success_body(&deleted);
     match fault {
         Fault::CloseMidResponse => {
-            let bytes = serde_json::to_vec(&body).expect("json");
             let half = Bytes::copy_from_slice(&bytes[..bytes.len() / 2]);
             // Headers and half the body go out; then the connection is cut.
             let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(half)]).chain(
@@ -392,7 +402,6 @@ fn process(
             r
         }
         Fault::Truncated => {
-            let bytes = serde_json::to_vec(&body).expect("json");
             let mut r = Response::new(Body::from(bytes[..bytes.len() / 2].to_vec()));
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
@@ -406,6 +415,30 @@ fn process(
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
             r
         }
-        _ => json_response(StatusCode::OK, &body),
+        _ => {
+            let mut r = Response::new(Body::from(bytes));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            r
+        }
     }
+}
+
+/// `{"count": n, "example_ids": [...]}`, written directly (the hot path of benchmarks).
+fn success_body(deleted: &[Uuid]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(32 + deleted.len() * 39);
+    out.extend_from_slice(format!("{{\"count\":{},\"example_ids\":[", deleted.len()).as_bytes());
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    for (i, id) in deleted.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(id.hyphenated().encode_lower(&mut buf).as_bytes());
+        out.push(b'"');
+    }
+    out.extend_from_slice(b"]}");
+    out
 }

@@ -12,7 +12,7 @@ fn request(c: &mut Criterion) {
     let server = rt.block_on(async {
         let mut b = MockServer::builder();
         b.examples(ExampleIds::MAX)
-            .record_bodies(false)
+            .record_requests(false)
             .unknown_ids(UnknownIds::Ignore);
         b.start().await.unwrap()
     });

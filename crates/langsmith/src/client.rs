@@ -104,17 +104,13 @@ impl Client {
         ids: &ExampleIds,
         limiter: Option<&RateLimiter>,
     ) -> (Result<HardDeleted, Error>, u32) {
-        let body = types::ExamplesDeleteExamplesRequest {
-            example_ids: ids.to_canonical_strings(),
-            hard_delete: true,
-        };
+        let body = ids.request_body();
         let span = tracing::info_span!(
             "hard_delete_examples",
             ids = ids.len(),
             attempts = tracing::field::Empty
         );
         let (result, attempts) = retry::run(&self.retry, limiter, |attempt| {
-            let body = &body;
             let attempt_span = tracing::debug_span!(
                 "attempt",
                 attempt,
@@ -156,13 +152,7 @@ impl Client {
     }
 }
 
-fn request_id(headers: &HeaderMap) -> Option<String> {
-    ["x-request-id", "request-id"]
-        .iter()
-        .find_map(|h| headers.get(*h))
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
+use langsmith_api::hooks::request_id;
 
 /// `Retry-After` as seconds or an HTTP date.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
@@ -259,14 +249,14 @@ async fn map_error(
             status: meta.status,
             reason: err.to_string(),
             snippet: snippet(&bytes),
-            request_id: request_id(&meta.headers),
+            request_id: meta.request_id.clone(),
         },
         E::ResponseBodyError(err) if err.is_timeout() => Error::Timeout { source: err },
         E::ResponseBodyError(err) => Error::UnexpectedBody {
             status: meta.status,
             reason: format!("the body could not be read whole: {err}"),
             snippet: String::new(),
-            request_id: request_id(&meta.headers),
+            request_id: meta.request_id.clone(),
         },
         E::CommunicationError(err) | E::InvalidUpgrade(err) => {
             if err.is_timeout() {

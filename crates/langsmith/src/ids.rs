@@ -1,6 +1,7 @@
 //! Validated example ids: parse, don't validate.
 
 use langsmith_api::spec::schemas::examples_delete_examples_request::example_ids as limits;
+use langsmith_api::types::ExamplesDeleteExamplesRequest;
 use std::collections::HashSet;
 use std::fmt;
 use uuid::Uuid;
@@ -103,10 +104,27 @@ impl Problems {
 
 /// The ids of one hard-delete request: canonical UUIDs, unique, in input order, and
 /// between the spec's `minItems` and `maxItems` (read from the generated crate).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct ExampleIds {
     ids: Vec<Uuid>,
+    /// The request body, built once: `hard_delete` is always `true`.
+    body: ExamplesDeleteExamplesRequest,
     duplicates: usize,
+}
+
+impl PartialEq for ExampleIds {
+    fn eq(&self, other: &Self) -> bool {
+        self.ids == other.ids && self.duplicates == other.duplicates
+    }
+}
+
+impl Eq for ExampleIds {}
+
+fn body_for(ids: &[Uuid]) -> ExamplesDeleteExamplesRequest {
+    ExamplesDeleteExamplesRequest {
+        example_ids: ids.iter().map(canonical).collect(),
+        hard_delete: true,
+    }
 }
 
 impl ExampleIds {
@@ -162,7 +180,11 @@ impl ExampleIds {
                 },
             });
         }
-        Ok(ExampleIds { ids, duplicates })
+        Ok(ExampleIds {
+            body: body_for(&ids),
+            ids,
+            duplicates,
+        })
     }
 
     /// Trusted constructor for batches cut from an [`IdSet`] (unique, within bounds).
@@ -170,6 +192,7 @@ impl ExampleIds {
         debug_assert!(count_problem(ids.len()).is_none());
         ExampleIds {
             ids: ids.to_vec(),
+            body: body_for(ids),
             duplicates: 0,
         }
     }
@@ -195,8 +218,18 @@ impl ExampleIds {
     }
 
     /// The ids as the wire carries them: lowercase hyphenated.
+    pub fn canonical_strings(&self) -> &[String] {
+        &self.body.example_ids
+    }
+
+    /// The ids as the wire carries them, owned.
     pub fn to_canonical_strings(&self) -> Vec<String> {
-        self.ids.iter().map(canonical).collect()
+        self.body.example_ids.clone()
+    }
+
+    /// The generated request body for these ids (`hard_delete: true`).
+    pub fn request_body(&self) -> &ExamplesDeleteExamplesRequest {
+        &self.body
     }
 }
 

@@ -414,7 +414,7 @@ async fn bulk_totals_add_up_under_faults_and_nothing_else_is_touched() {
     let n = 20_000;
     let server = MockServer::builder()
         .examples(n)
-        .record_bodies(false)
+        .record_requests(false)
         .faults(Faults {
             seed: 11,
             rate_503: 0.1,
@@ -469,7 +469,7 @@ async fn bulk_totals_add_up_under_faults_and_nothing_else_is_touched() {
 async fn bulk_without_retries_reports_only_unconfirmed_ids_as_failed() {
     let server = MockServer::builder()
         .examples(10_000)
-        .record_bodies(false)
+        .record_requests(false)
         .faults(Faults {
             seed: 5,
             rate_503: 0.3,
