@@ -482,3 +482,74 @@ async fn mock_mode_runs_offline_on_the_committed_example() {
         "{out}"
     );
 }
+
+/// On a terminal it asks first: `script` gives the binary a pseudo-terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_it_asks_before_deleting() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        panic!("`script` (util-linux) is needed to give the CLI a terminal");
+    }
+    let env = Env::new(3, Faults::default()).await;
+    let file = env.ids_file("ids.txt", &env.server.seeded_ids());
+    let key = env.write("key", format!("{KEY}\n").as_bytes());
+    let run = |answer: &'static str| {
+        let cmd = format!(
+            "{BIN} hard-delete --ids-file {} --api-key-file {}",
+            file.display(),
+            key.display()
+        );
+        let mut c = Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"])
+            .env("LANGSMITH_ENDPOINT", env.server.url())
+            .env_remove("LANGSMITH_API_KEY")
+            .env_remove("LANGCHAIN_API_KEY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let mut child = c.spawn().unwrap();
+                // Give the prompt time to appear before answering.
+                std::thread::sleep(Duration::from_millis(500));
+                use std::io::Write as _;
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(answer.as_bytes())
+                    .unwrap();
+                child.wait_with_output().unwrap()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let o = run("no\n").await;
+    let (out, _) = text(&o);
+    assert!(
+        out.contains("About to HARD-DELETE 3 unique example(s)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&env.server.url()),
+        "the prompt names the endpoint: {out}"
+    );
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert_eq!(env.server.request_count(), 0);
+    assert!(!out.contains(KEY));
+
+    let o = run("yes\n").await;
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        env.server
+            .seeded_ids()
+            .iter()
+            .all(|id| env.server.hard_delete_count(id) == 1)
+    );
+    assert!(!out.contains(KEY));
+}

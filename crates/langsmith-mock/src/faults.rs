@@ -8,7 +8,8 @@ use std::time::Duration;
 pub struct Faults {
     /// Seed of the fault draws.
     pub seed: u64,
-    /// Added to every response.
+    /// Every response leaves no sooner than this after its request arrived (the server's
+    /// own work happens within it, as on a real server).
     pub latency: Duration,
     /// Uniform extra latency in `[0, jitter]`.
     pub jitter: Duration,

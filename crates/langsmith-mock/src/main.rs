@@ -51,7 +51,7 @@ struct Serve {
     /// Seed of the fault draws.
     #[arg(long, default_value_t = 0)]
     fault_seed: u64,
-    /// Added latency per request, milliseconds.
+    /// Latency per request, milliseconds: each response leaves no sooner than this after its request arrived.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
     /// Uniform extra latency up to this, milliseconds.

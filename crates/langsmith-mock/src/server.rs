@@ -126,14 +126,12 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let arrived = tokio::time::Instant::now();
     let (fault, delay) = {
         let faults = shared.faults.lock().unwrap().clone();
         let mut rng = shared.rng.lock().unwrap();
         faults.draw(&mut rng)
     };
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
     let mut record = RecordedRequest {
         method,
         path: uri.path().to_owned(),
@@ -155,6 +153,10 @@ async fn handle(
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if shared.record_requests {
         shared.log.lock().unwrap().push(record);
+    }
+    // The work above happens within the injected latency, as on a real server.
+    if !delay.is_zero() {
+        tokio::time::sleep_until(arrived + delay).await;
     }
     response
 }

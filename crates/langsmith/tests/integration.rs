@@ -400,6 +400,64 @@ async fn a_silent_server_times_out() {
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
+/// A server that counts connections and, per `mode`, never answers or trickles a body
+/// one byte every 100 ms.
+async fn stalling(mode: &'static str) -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                if mode == "trickle" {
+                    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n";
+                    let _ = sock.write_all(head.as_bytes()).await;
+                    for _ in 0..1000 {
+                        if sock.write_all(b" ").await.is_err() {
+                            return;
+                        }
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                } else {
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), connections)
+}
+
+#[tokio::test]
+async fn stalled_servers_time_out_per_attempt_and_are_retried_per_policy() {
+    for mode in ["silent", "trickle"] {
+        let (url, connections) = stalling(mode).await;
+        let client = Client::builder()
+            .endpoint(&url)
+            .api_key("k")
+            .timeout(Duration::from_millis(300))
+            .retry_policy(fast_retries(2))
+            .build()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let err = client
+            .hard_delete_examples(&ExampleIds::from_uuids([Uuid::from_u128(1)]).unwrap())
+            .await
+            .unwrap_err();
+        let elapsed = started.elapsed();
+        assert!(matches!(err, Error::Timeout { .. }), "{mode}: {err:?}");
+        // Three attempts of 300 ms each, plus tiny backoffs; never the trickle's 100 s.
+        assert_eq!(connections.load(Ordering::SeqCst), 3, "{mode}");
+        assert!(
+            elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(5),
+            "{mode}: {elapsed:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_unreachable_server_is_a_transport_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -411,7 +469,7 @@ async fn an_unreachable_server_is_a_transport_error() {
 
 #[tokio::test]
 async fn bulk_totals_add_up_under_faults_and_nothing_else_is_touched() {
-    let n = 20_000;
+    let n = 50_000;
     let server = MockServer::builder()
         .examples(n)
         .record_requests(false)
@@ -419,7 +477,7 @@ async fn bulk_totals_add_up_under_faults_and_nothing_else_is_touched() {
             seed: 11,
             rate_503: 0.1,
             rate_429: 0.05,
-            retry_after_secs: 0,
+            retry_after_secs: 1,
             rate_close: 0.02,
             ..Faults::default()
         })
