@@ -3,6 +3,7 @@
 use contract_tests::*;
 use langsmith::{Client, Error, ExampleIds, RetryPolicy};
 use langsmith_mock::MockServer;
+use langsmith_mock::raw::{Behavior, RawServer, http_response};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use sha2::Digest;
@@ -249,45 +250,14 @@ async fn requests_on_the_wire_match_the_spec() {
 
 // 3. Statuses: documented ones map to their own outcome; undocumented never panic ----------
 
-async fn canned(status: u16, body: &'static str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 1 << 16];
-                let mut seen = Vec::new();
-                loop {
-                    let n = sock.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    seen.extend_from_slice(&buf[..n]);
-                    let t = String::from_utf8_lossy(&seen);
-                    if let Some(h) = t.find("\r\n\r\n") {
-                        let len: usize = t[..h]
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length:")
-                                    .map(|v| v.trim().parse().unwrap())
-                            })
-                            .unwrap_or(0);
-                        if seen.len() >= h + 4 + len {
-                            break;
-                        }
-                    }
-                }
-                let resp = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = sock.write_all(resp.as_bytes()).await;
-            });
-        }
-    });
-    format!("http://{addr}")
+/// A server answering every request with `status` and a JSON `body`.
+async fn canned(status: u16, body: &str) -> RawServer {
+    let bytes = http_response(
+        &format!("{status} X"),
+        &[("content-type", "application/json")],
+        body.as_bytes(),
+    );
+    RawServer::start(Behavior::Respond(bytes)).await.unwrap()
 }
 
 fn outcome(result: &Result<langsmith::HardDeleted, Error>) -> &'static str {
@@ -323,8 +293,7 @@ async fn every_documented_status_has_its_own_outcome() {
     for op in operations(&doc) {
         for (status, schema) in &op.responses {
             let example = example_of(schema).unwrap_or(json!({}));
-            let body: &'static str = Box::leak(example.to_string().into_boxed_str());
-            let result = call(&canned(*status, body).await).await;
+            let result = call(canned(*status, &example.to_string()).await.url()).await;
             let got = outcome(&result);
             assert_eq!(got, facade_outcome(*status), "status {status}: {result:?}");
             assert!(
@@ -337,7 +306,7 @@ async fn every_documented_status_has_its_own_outcome() {
         }
     }
     for undocumented in [201u16, 202, 204, 302, 409, 418, 451] {
-        let result = call(&canned(undocumented, "{}").await).await;
+        let result = call(canned(undocumented, "{}").await.url()).await;
         assert!(result.is_err(), "{undocumented} must not be a success");
         assert_eq!(
             outcome(&result),
@@ -388,11 +357,10 @@ async fn junk_bodies_never_panic() {
                 .map(|_| char::from_u32(rng.random::<u32>() % 0x250).unwrap_or('?'))
                 .filter(|c| *c != '\r')
                 .collect();
-            let body: &'static str = Box::leak(junk.into_boxed_str());
-            let result = call(&canned(status, body).await).await;
+            let result = call(canned(status, &junk).await.url()).await;
             // Anything but a panic; a 200 with junk is never a success unless it parses.
             if status == 200 && result.is_ok() {
-                serde_json::from_str::<Value>(body).expect("a success body must have been JSON");
+                serde_json::from_str::<Value>(&junk).expect("a success body must have been JSON");
             }
         }
     }

@@ -242,6 +242,28 @@ fn secs(d: Duration) -> String {
     format!("{:.3} s", d.as_secs_f64())
 }
 
+/// Runs the `bulk` example against `server` and returns its JSON line.
+fn run_bulk(
+    bin: &Path,
+    server: &Mock,
+    ids: &Path,
+    concurrency: usize,
+    rate: Option<u32>,
+) -> Result<Value, String> {
+    let mut c = Command::new(bin.join("examples/bulk"));
+    c.args([
+        server.url.as_str(),
+        KEY,
+        ids.to_str().unwrap(),
+        &concurrency.to_string(),
+    ]);
+    if let Some(r) = rate {
+        c.arg(r.to_string());
+    }
+    let m = measure(c)?;
+    serde_json::from_str(m.stdout.trim()).map_err(|e| format!("bulk output: {e}: {}", m.stdout))
+}
+
 /// Runs every benchmark and returns the figures.
 pub fn run(root: &Path, opts: &Options) -> Result<Vec<Figure>, String> {
     let mut figures = Vec::new();
@@ -430,11 +452,7 @@ pub fn run(root: &Path, opts: &Options) -> Result<Vec<Figure>, String> {
     // Throughput at the limit: 20 ms per request, concurrency 8.
     {
         let server = mock(&bin, &["--ids-file", ids_arg, "--latency-ms", "20"])?;
-        let mut c = Command::new(bin.join("examples/bulk"));
-        c.args([&server.url, KEY, ids_arg, "8"]);
-        let m = measure(c)?;
-        let v: Value = serde_json::from_str(m.stdout.trim())
-            .map_err(|e| format!("bulk output: {e}: {}", m.stdout))?;
+        let v = run_bulk(&bin, &server, &ids_file, 8, None)?;
         let wall = v["wall_s"].as_f64().unwrap();
         let batches = v["batches"].as_f64().unwrap();
         let ideal = (batches / 8.0).ceil() * 0.020;
@@ -465,11 +483,7 @@ pub fn run(root: &Path, opts: &Options) -> Result<Vec<Figure>, String> {
                 "2000",
             ],
         )?;
-        let mut c = Command::new(bin.join("examples/bulk"));
-        c.args([&server.url, KEY, subset.to_str().unwrap(), "8", "2000"]);
-        let m = measure(c)?;
-        let v: Value = serde_json::from_str(m.stdout.trim())
-            .map_err(|e| format!("bulk output: {e}: {}", m.stdout))?;
+        let v = run_bulk(&bin, &server, &subset, 8, Some(2000))?;
         let wall = v["wall_s"].as_f64().unwrap();
         let n = v["batches"].as_f64().unwrap();
         // n starts spaced 30 ms apart span (n - 1) intervals.

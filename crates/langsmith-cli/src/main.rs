@@ -290,6 +290,20 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
     }
     let to_send = set.len();
     let batches = to_send.div_ceil(args.batch_size);
+    let make_report =
+        |dry_run: bool, batches: Vec<report::Batch>, totals: report::Totals| report::Report {
+            endpoint: &endpoint,
+            workspace: workspace.as_deref(),
+            dry_run,
+            started_at: report::rfc3339(started),
+            finished_at: report::rfc3339(SystemTime::now()),
+            input_lines,
+            unique_ids: unique,
+            duplicates_dropped: duplicates,
+            already_confirmed: already,
+            batches,
+            totals,
+        };
     let ws_shown = workspace.as_deref().unwrap_or("(the key's default)");
 
     if args.dry_run || to_send == 0 {
@@ -299,23 +313,15 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
             args.batch_size
         );
         if args.output == Output::Json {
-            let r = report::Report {
-                endpoint: &endpoint,
-                workspace: workspace.as_deref(),
-                dry_run: args.dry_run,
-                started_at: report::rfc3339(started),
-                finished_at: report::rfc3339(SystemTime::now()),
-                input_lines,
-                unique_ids: unique,
-                duplicates_dropped: duplicates,
-                already_confirmed: already,
-                batches: Vec::new(),
-                totals: report::Totals {
+            let r = make_report(
+                args.dry_run,
+                Vec::new(),
+                report::Totals {
                     already_confirmed: already,
                     not_attempted: to_send as u64,
                     ..Default::default()
                 },
-            };
+            );
             println!("{}", serde_json::to_string_pretty(&r).expect("json"));
         } else {
             println!("{plan}");
@@ -394,19 +400,7 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
         already_confirmed: already,
     };
     if args.report.is_some() || args.output == Output::Json {
-        let r = report::Report {
-            endpoint: &endpoint,
-            workspace: workspace.as_deref(),
-            dry_run: false,
-            started_at: report::rfc3339(started),
-            finished_at: report::rfc3339(SystemTime::now()),
-            input_lines,
-            unique_ids: unique,
-            duplicates_dropped: duplicates,
-            already_confirmed: already,
-            batches: report::batches(&bulk),
-            totals,
-        };
+        let r = make_report(false, report::batches(&bulk), totals);
         let json = serde_json::to_string_pretty(&r).expect("json");
         if let Some(path) = &args.report {
             std::fs::write(path, format!("{json}\n")).map_err(|e| Exit {

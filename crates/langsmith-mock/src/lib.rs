@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod faults;
+pub mod raw;
 mod server;
 pub mod spec;
 pub mod store;

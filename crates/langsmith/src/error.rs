@@ -152,8 +152,8 @@ pub enum Error {
 }
 
 impl Error {
-    /// The HTTP status, when a response was received.
-    pub fn status(&self) -> Option<StatusCode> {
+    /// What the error response said, for errors that carry one.
+    pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Error::BadRequest(a)
             | Error::Unauthorized(a)
@@ -162,26 +162,25 @@ impl Error {
             | Error::Unprocessable(a)
             | Error::RateLimited { api: a, .. }
             | Error::Server(a)
-            | Error::UnexpectedStatus(a) => Some(a.status),
+            | Error::UnexpectedStatus(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when a response was received.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
             Error::UnexpectedBody { status, .. } => *status,
             Error::Timeout { source } | Error::Transport { source } => source.status(),
-            Error::InvalidIds(_) | Error::Config(_) | Error::Request(_) => None,
+            other => other.api_error().map(|a| a.status),
         }
     }
 
     /// The server's request id, when it sent one.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            Error::BadRequest(a)
-            | Error::Unauthorized(a)
-            | Error::Forbidden(a)
-            | Error::NotFound(a)
-            | Error::Unprocessable(a)
-            | Error::RateLimited { api: a, .. }
-            | Error::Server(a)
-            | Error::UnexpectedStatus(a) => a.request_id.as_deref(),
             Error::UnexpectedBody { request_id, .. } => request_id.as_deref(),
-            _ => None,
+            other => other.api_error().and_then(|a| a.request_id.as_deref()),
         }
     }
 

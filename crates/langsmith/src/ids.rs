@@ -102,6 +102,24 @@ impl Problems {
     }
 }
 
+/// Parses every item, collecting the UUIDs and every problem with its position.
+fn parse_all<I, S>(items: I) -> (Vec<Uuid>, Problems)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut problems = Problems::default();
+    let mut ids = Vec::new();
+    for (position, item) in items.into_iter().enumerate() {
+        let text = item.as_ref();
+        match parse_id(text) {
+            Ok(id) => ids.push(id),
+            Err(reason) => problems.push(position, text, format!("not a UUID ({reason})")),
+        }
+    }
+    (ids, problems)
+}
+
 /// The ids of one hard-delete request: canonical UUIDs, unique, in input order, and
 /// between the spec's `minItems` and `maxItems` (read from the generated crate).
 #[derive(Clone, Debug)]
@@ -139,15 +157,7 @@ impl ExampleIds {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut problems = Problems::default();
-        let mut uuids = Vec::new();
-        for (position, item) in items.into_iter().enumerate() {
-            let text = item.as_ref();
-            match parse_id(text) {
-                Ok(id) => uuids.push(id),
-                Err(reason) => problems.push(position, text, format!("not a UUID ({reason})")),
-            }
-        }
+        let (uuids, problems) = parse_all(items);
         Self::build(uuids, problems)
     }
 
@@ -285,15 +295,7 @@ impl IdSet {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut problems = Problems::default();
-        let mut ids = Vec::new();
-        for (position, item) in items.into_iter().enumerate() {
-            let text = item.as_ref();
-            match parse_id(text) {
-                Ok(id) => ids.push(id),
-                Err(reason) => problems.push(position, text, format!("not a UUID ({reason})")),
-            }
-        }
+        let (ids, problems) = parse_all(items);
         if problems.total > 0 {
             return Err(InvalidIds {
                 problems: problems.listed,

@@ -1,12 +1,12 @@
 //! The facade against the stand-in server and against canned raw HTTP responses.
 
 use langsmith::{BatchOutcome, BulkOptions, Client, Details, Error, ExampleIds, RetryPolicy};
+use langsmith_mock::raw::{Behavior, RawServer, http_response};
 use langsmith_mock::{Faults, MockServer, UnknownIds};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
 fn fast_retries(n: u32) -> RetryPolicy {
@@ -226,59 +226,14 @@ async fn transient_faults_are_retried_to_success() {
     assert_eq!(server.request_count() as u32, total_attempts);
 }
 
-/// A complete HTTP/1.1 response (the content type may carry further header lines).
-fn http(status: &str, content_type: &str, body: &str) -> &'static [u8] {
-    let text = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    Box::leak(text.into_boxed_str()).as_bytes()
+/// A complete HTTP/1.1 response.
+fn http(status: &str, content_type: &str, body: &str) -> Vec<u8> {
+    http_response(status, &[("content-type", content_type)], body.as_bytes())
 }
 
-/// A raw HTTP server answering every request with `response`.
-async fn canned(response: &'static [u8]) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 65536];
-                let mut seen = Vec::new();
-                // Read the request head and a body of content-length bytes.
-                loop {
-                    let n = sock.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    seen.extend_from_slice(&buf[..n]);
-                    let text = String::from_utf8_lossy(&seen);
-                    if let Some(head_end) = text.find("\r\n\r\n") {
-                        let len = text[..head_end]
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length:")
-                                    .map(|v| v.trim().parse::<usize>().unwrap())
-                            })
-                            .unwrap_or(0);
-                        if seen.len() >= head_end + 4 + len {
-                            break;
-                        }
-                    }
-                }
-                if response.is_empty() {
-                    // Never answer.
-                    tokio::time::sleep(Duration::from_secs(3600)).await;
-                }
-                let _ = sock.write_all(response).await;
-                let _ = sock.shutdown().await;
-            });
-        }
-    });
-    format!("http://{addr}")
+/// A server answering every request with `response`.
+async fn canned(response: Vec<u8>) -> RawServer {
+    RawServer::start(Behavior::Respond(response)).await.unwrap()
 }
 
 async fn call(url: &str) -> Result<langsmith::HardDeleted, Error> {
@@ -297,10 +252,14 @@ async fn call(url: &str) -> Result<langsmith::HardDeleted, Error> {
 #[tokio::test]
 async fn every_status_maps_to_its_error() {
     let json_error = |status: &str| {
-        http(
+        http_response(
             status,
-            "application/json\r\nx-request-id: req-1\r\nretry-after: 3",
-            r#"{"error":"nope","details":"{\"field\":\"example_ids\"}"}"#,
+            &[
+                ("content-type", "application/json"),
+                ("x-request-id", "req-1"),
+                ("retry-after", "3"),
+            ],
+            br#"{"error":"nope","details":"{\"field\":\"example_ids\"}"}"#,
         )
     };
     type Check = fn(&Error) -> bool;
@@ -325,8 +284,8 @@ async fn every_status_maps_to_its_error() {
         }),
     ];
     for (status, check) in cases {
-        let url = canned(json_error(status)).await;
-        let err = call(&url).await.unwrap_err();
+        let server = canned(json_error(status)).await;
+        let err = call(server.url()).await.unwrap_err();
         assert!(check(&err), "{status}: {err:?}");
         assert_eq!(err.request_id(), Some("req-1"), "{status}");
         assert_eq!(err.status().unwrap().as_str(), &status[..3]);
@@ -343,48 +302,48 @@ async fn every_status_maps_to_its_error() {
 #[tokio::test]
 async fn odd_bodies_never_panic_and_keep_the_status() {
     // Prism's example echo: not UUIDs, still a success.
-    let url = canned(http(
+    let server = canned(http(
         "200 OK",
         "application/json",
         r#"{"count":1,"example_ids":["[\"123e4567-e89b-12d3-a456-4266\"]"]}"#,
     ))
     .await;
-    let done = call(&url).await.unwrap();
+    let done = call(server.url()).await.unwrap();
     assert_eq!(done.count, Some(1));
     assert_eq!(
         done.example_ids,
         vec!["[\"123e4567-e89b-12d3-a456-4266\"]".to_owned()]
     );
 
-    let url = canned(http("502 Bad Gateway", "text/html", "<html>gateway</html>")).await;
-    let Error::Server(api) = call(&url).await.unwrap_err() else {
+    let server = canned(http("502 Bad Gateway", "text/html", "<html>gateway</html>")).await;
+    let Error::Server(api) = call(server.url()).await.unwrap_err() else {
         panic!()
     };
     assert_eq!(api.body_snippet.as_deref(), Some("<html>gateway</html>"));
 
-    let url = canned(http("200 OK", "application/json", r#"{"count": 3,"#)).await;
-    let err = call(&url).await.unwrap_err();
+    let server = canned(http("200 OK", "application/json", r#"{"count": 3,"#)).await;
+    let err = call(server.url()).await.unwrap_err();
     assert!(
         matches!(&err, Error::UnexpectedBody { status: Some(s), .. } if s.as_u16() == 200),
         "{err:?}"
     );
     assert!(err.is_retryable());
 
-    let url = canned(http("400 Bad Request", "application/json", "not json!")).await;
-    let err = call(&url).await.unwrap_err();
+    let server = canned(http("400 Bad Request", "application/json", "not json!")).await;
+    let err = call(server.url()).await.unwrap_err();
     assert!(
         matches!(&err, Error::UnexpectedBody { status: Some(s), .. } if s.as_u16() == 400),
         "{err:?}"
     );
     assert!(!err.is_retryable());
 
-    let url = canned(http(
+    let server = canned(http(
         "403 Forbidden",
         "application/json",
         r#"{"error":"no","details":"plain words"}"#,
     ))
     .await;
-    let Error::Forbidden(api) = call(&url).await.unwrap_err() else {
+    let Error::Forbidden(api) = call(server.url()).await.unwrap_err() else {
         panic!()
     };
     assert_eq!(api.details, Some(Details::Raw("plain words".into())));
@@ -392,49 +351,24 @@ async fn odd_bodies_never_panic_and_keep_the_status() {
 
 #[tokio::test]
 async fn a_silent_server_times_out() {
-    let url = canned(b"").await;
+    let server = RawServer::start(Behavior::Silent).await.unwrap();
     let started = std::time::Instant::now();
-    let err = call(&url).await.unwrap_err();
+    let err = call(server.url()).await.unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert!(err.is_retryable());
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
-/// A server that counts connections and, per `mode`, never answers or trickles a body
-/// one byte every 100 ms.
-async fn stalling(mode: &'static str) -> (String, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let connections = Arc::new(AtomicUsize::new(0));
-    let counter = connections.clone();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            counter.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let _ = sock.read(&mut buf).await;
-                if mode == "trickle" {
-                    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n";
-                    let _ = sock.write_all(head.as_bytes()).await;
-                    for _ in 0..1000 {
-                        if sock.write_all(b" ").await.is_err() {
-                            return;
-                        }
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                    }
-                } else {
-                    tokio::time::sleep(Duration::from_secs(3600)).await;
-                }
-            });
-        }
-    });
-    (format!("http://{addr}"), connections)
-}
-
 #[tokio::test]
 async fn stalled_servers_time_out_per_attempt_and_are_retried_per_policy() {
-    for mode in ["silent", "trickle"] {
-        let (url, connections) = stalling(mode).await;
+    let trickle = Behavior::Trickle {
+        head: b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n"
+            .to_vec(),
+        every: Duration::from_millis(100),
+    };
+    for (mode, behavior) in [("silent", Behavior::Silent), ("trickle", trickle)] {
+        let server = RawServer::start(behavior).await.unwrap();
+        let url = server.url().to_owned();
         let client = Client::builder()
             .endpoint(&url)
             .api_key("k")
@@ -450,7 +384,7 @@ async fn stalled_servers_time_out_per_attempt_and_are_retried_per_policy() {
         let elapsed = started.elapsed();
         assert!(matches!(err, Error::Timeout { .. }), "{mode}: {err:?}");
         // Three attempts of 300 ms each, plus tiny backoffs; never the trickle's 100 s.
-        assert_eq!(connections.load(Ordering::SeqCst), 3, "{mode}");
+        assert_eq!(server.connections(), 3, "{mode}");
         assert!(
             elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(5),
             "{mode}: {elapsed:?}"
