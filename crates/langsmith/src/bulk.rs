@@ -229,7 +229,7 @@ impl Client {
                         match result {
                             Ok(done) => {
                                 report.outcome = BatchOutcome::Confirmed;
-                                report.status = Some(200);
+                                report.status = Some(done.status);
                                 report.server_count = done.count;
                             }
                             Err(e) => {

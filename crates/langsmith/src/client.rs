@@ -24,6 +24,8 @@ pub struct HardDeleted {
     pub example_ids: Vec<String>,
     /// The request id header, if the server sent one.
     pub request_id: Option<String>,
+    /// The HTTP status (the spec documents 200).
+    pub status: u16,
     /// How many attempts it took.
     pub attempts: u32,
 }
@@ -128,11 +130,13 @@ impl Client {
                 match result {
                     Ok(rv) => {
                         let request_id = request_id(rv.headers());
+                        let status = rv.status().as_u16();
                         let inner = rv.into_inner();
                         Ok(HardDeleted {
                             count: inner.count,
                             example_ids: inner.example_ids,
                             request_id,
+                            status,
                             attempts: attempt,
                         })
                     }
