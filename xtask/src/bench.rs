@@ -321,16 +321,9 @@ pub fn run(root: &Path, opts: &Options) -> Result<Vec<Figure>, String> {
             "langsmith-mock",
             "-p",
             "langsmith-cli",
-        ],
-    )?;
-    cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "--locked",
             "-p",
             "langsmith",
+            "--bins",
             "--examples",
         ],
     )?;
