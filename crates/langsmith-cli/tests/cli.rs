@@ -10,6 +10,8 @@ use uuid::Uuid;
 
 const KEY: &str = "lsv2_sk_TESTSECRET_9f8e7d6c5b4a";
 const BIN: &str = env!("CARGO_BIN_EXE_langsmith-examples");
+/// The spec's `maxItems`, the CLI's default batch size.
+const MAX: usize = langsmith::ExampleIds::MAX;
 
 struct Env {
     dir: tempfile::TempDir,
@@ -88,7 +90,9 @@ fn assert_no_secret(o: &Output, files: &[&Path]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn success_with_journal_and_report() {
-    let env = Env::new(2500, Faults::default()).await;
+    // Two full batches of the spec's maximum and a partial one.
+    let n = 2 * MAX + MAX / 2;
+    let env = Env::new(n, Faults::default()).await;
     let mut ids = env.server.seeded_ids();
     ids.extend_from_within(..10);
     let file = env.ids_file("ids.txt", &ids);
@@ -108,10 +112,10 @@ async fn success_with_journal_and_report() {
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     assert_no_secret(&o, &[&journal, &report]);
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    assert_eq!(r["unique_ids"], 2500);
+    assert_eq!(r["unique_ids"], n);
     assert_eq!(r["duplicates_dropped"], 10);
-    assert_eq!(r["input_lines"], 2510);
-    assert_eq!(r["totals"]["confirmed"], 2500);
+    assert_eq!(r["input_lines"], n + 10);
+    assert_eq!(r["totals"]["confirmed"], n);
     assert_eq!(r["batches"].as_array().unwrap().len(), 3);
     let listed: usize = r["batches"]
         .as_array()
@@ -119,7 +123,7 @@ async fn success_with_journal_and_report() {
         .iter()
         .map(|b| b["ids"].as_array().unwrap().len())
         .sum();
-    assert_eq!(listed, 2500);
+    assert_eq!(listed, n);
     assert!(
         env.server
             .seeded_ids()
@@ -145,7 +149,8 @@ async fn success_with_journal_and_report() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_and_non_terminal_send_nothing() {
-    let env = Env::new(1500, Faults::default()).await;
+    let n = MAX + MAX / 2;
+    let env = Env::new(n, Faults::default()).await;
     let file = env.ids_file("ids.txt", &env.server.seeded_ids());
     let o = env
         .run(&["--dry-run", "--ids-file", file.to_str().unwrap()])
@@ -153,7 +158,7 @@ async fn dry_run_and_non_terminal_send_nothing() {
     assert_eq!(o.status.code(), Some(0));
     let (out, _) = text(&o);
     assert!(
-        out.contains("1500 unique example(s) in 2 request(s)"),
+        out.contains(&format!("{n} unique example(s) in 2 request(s)")),
         "{out}"
     );
     let o = env.run(&["--ids-file", file.to_str().unwrap()]).await;

@@ -4,7 +4,7 @@ use crate::config::{self, ClientBuilder};
 use crate::error::{ApiError, ConfigError, Details, Error, snippet};
 use crate::ids::ExampleIds;
 use crate::retry::{self, RateLimiter, RetryPolicy};
-use langsmith_api::hooks::{self, ResponseMeta};
+use langsmith_api::hooks::{self, ResponseMeta, request_id};
 use langsmith_api::types;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -155,8 +155,6 @@ impl Client {
         (result, attempts)
     }
 }
-
-use langsmith_api::hooks::request_id;
 
 /// `Retry-After` as seconds or an HTTP date.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {

@@ -20,11 +20,15 @@ fn fast_retries(n: u32) -> RetryPolicy {
 }
 
 fn client_for(server: &MockServer) -> Client {
+    client_with_retries(server, 5)
+}
+
+fn client_with_retries(server: &MockServer, retries: u32) -> Client {
     Client::builder()
         .endpoint(server.url())
         .api_key(server.api_key())
         .workspace_id(server.workspace_id().to_string())
-        .retry_policy(fast_retries(5))
+        .retry_policy(fast_retries(retries))
         .build()
         .unwrap()
 }
@@ -207,12 +211,7 @@ async fn transient_faults_are_retried_to_success() {
         .start()
         .await
         .unwrap();
-    let client = Client::builder()
-        .endpoint(server.url())
-        .api_key(server.api_key())
-        .retry_policy(fast_retries(12))
-        .build()
-        .unwrap();
+    let client = client_with_retries(&server, 12);
     let ids = ExampleIds::from_uuids(server.seeded_ids()).unwrap();
     let mut total_attempts = 0;
     for _ in 0..10 {
@@ -418,12 +417,7 @@ async fn bulk_totals_add_up_under_faults_and_nothing_else_is_touched() {
         .start()
         .await
         .unwrap();
-    let client = Client::builder()
-        .endpoint(server.url())
-        .api_key(server.api_key())
-        .retry_policy(fast_retries(10))
-        .build()
-        .unwrap();
+    let client = client_with_retries(&server, 10);
     let mut ids = server.seeded_ids();
     ids.extend_from_within(..500); // duplicates
     let finished = Arc::new(AtomicUsize::new(0));
@@ -508,7 +502,7 @@ async fn bulk_without_retries_reports_only_unconfirmed_ids_as_failed() {
 #[tokio::test]
 async fn fail_fast_and_unauthorized_stop_the_run() {
     let server = MockServer::builder()
-        .examples(5_000)
+        .examples(5 * ExampleIds::MAX)
         .faults(Faults {
             rate_503: 1.0,
             ..Faults::default()
@@ -531,12 +525,14 @@ async fn fail_fast_and_unauthorized_stop_the_run() {
         .hard_delete_all(server.seeded_ids(), &options)
         .await
         .unwrap();
-    assert_eq!((report.failed, report.not_attempted), (1000, 4000));
-    assert_eq!(report.unconfirmed_ids().count(), 5000);
+    // Default batches are the spec's maximum: the first fails, the other four never start.
+    let max = ExampleIds::MAX;
+    assert_eq!((report.failed, report.not_attempted), (max, 4 * max));
+    assert_eq!(report.unconfirmed_ids().count(), 5 * max);
 
     let server = MockServer::builder()
         .unknown_ids(UnknownIds::Ignore)
-        .examples(3000)
+        .examples(3 * ExampleIds::MAX)
         .start()
         .await
         .unwrap();
@@ -553,7 +549,10 @@ async fn fail_fast_and_unauthorized_stop_the_run() {
         .hard_delete_all(server.seeded_ids(), &options)
         .await
         .unwrap();
-    assert_eq!((report.failed, report.not_attempted), (1000, 2000));
+    assert_eq!(
+        (report.failed, report.not_attempted),
+        (ExampleIds::MAX, 2 * ExampleIds::MAX)
+    );
     assert!(matches!(
         report.batches[0].error,
         Some(Error::Unauthorized(_))
