@@ -11,15 +11,43 @@ use reqwest::header::{HeaderMap, HeaderValue};
 /// are also sent through a caller-supplied `reqwest::Client`. Values that hold secrets
 /// should be marked sensitive ([`HeaderValue::set_sensitive`]) so that `reqwest` and
 /// `http` never print them; `Debug` here prints header names only.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct RequestDefaults {
     headers: HeaderMap,
+    response_limit_base: usize,
 }
+
+impl Default for RequestDefaults {
+    fn default() -> Self {
+        Self::new(HeaderMap::new())
+    }
+}
+
+/// Every response body may be this large, plus [`RESPONSE_BYTES_PER_REQUEST_BYTE`] bytes
+/// per byte of the request body (a 1,000-id hard-delete echo is about 40 KB).
+pub const DEFAULT_RESPONSE_LIMIT_BASE: usize = 1 << 20;
+/// See [`DEFAULT_RESPONSE_LIMIT_BASE`].
+pub const RESPONSE_BYTES_PER_REQUEST_BYTE: usize = 16;
 
 impl RequestDefaults {
     /// Defaults that add `headers` to each request (existing headers of the same name win).
     pub fn new(headers: HeaderMap) -> Self {
-        Self { headers }
+        Self {
+            headers,
+            response_limit_base: DEFAULT_RESPONSE_LIMIT_BASE,
+        }
+    }
+
+    /// Replaces the fixed part of the response-body bound.
+    pub fn with_response_limit_base(mut self, bytes: usize) -> Self {
+        self.response_limit_base = bytes;
+        self
+    }
+
+    /// The bound on a response body for a request whose body has `request_bytes` bytes.
+    pub fn response_limit(&self, request_bytes: usize) -> usize {
+        self.response_limit_base
+            .saturating_add(request_bytes.saturating_mul(RESPONSE_BYTES_PER_REQUEST_BYTE))
     }
 
     /// The headers added to each request.
@@ -101,4 +129,52 @@ pub fn post(_inner: &RequestDefaults, result: &reqwest::Result<reqwest::Response
 pub fn sensitive(mut value: HeaderValue) -> HeaderValue {
     value.set_sensitive(true);
     value
+}
+
+/// Executes requests with a bound on every response body (success or error), so that a
+/// hostile or broken server cannot make the client read gigabytes. Reading past the bound
+/// fails with an error whose chain holds a [`BodyTooLarge`] marker (see
+/// [`is_body_too_large`]). An impl for `Client` takes precedence over the generated
+/// default impl for `&Client`.
+impl progenitor_client::ClientHooks<RequestDefaults> for crate::Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &progenitor_client::OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        use progenitor_client::ClientInfo;
+        let sent = request
+            .body()
+            .and_then(reqwest::Body::as_bytes)
+            .map_or(0, <[u8]>::len);
+        let limit = self.inner().response_limit(sent);
+        let response = self.client().execute(request).await?;
+        Ok(limit_body(response, limit))
+    }
+}
+
+/// Wraps a response's body so that reading more than `limit` bytes fails.
+pub fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    let response: http::Response<reqwest::Body> = response.into();
+    let (parts, body) = response.into_parts();
+    let limited = http_body_util::Limited::new(body, limit);
+    reqwest::Response::from(http::Response::from_parts(
+        parts,
+        reqwest::Body::wrap(limited),
+    ))
+}
+
+/// The marker type of an over-long body: `http_body_util`'s length-limit error.
+pub type BodyTooLarge = http_body_util::LengthLimitError;
+
+/// Whether `error` or any of its sources is the body bound of [`limit_body`].
+pub fn is_body_too_large(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.is::<BodyTooLarge>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
 }

@@ -101,16 +101,10 @@ impl Collected {
             }
         };
         self.input_lines += skipped_lines;
+        // JSON only when the first non-space character is `[`: a braced id `{...}` on
+        // the first line is an id like on any other line.
         match first {
             b'[' => self.add_json(name, reader),
-            b'{' | b'"' => {
-                self.refuse(
-                    format!("{name}:{}", skipped_lines + 1),
-                    "a JSON ids file must be an array of strings",
-                    "",
-                );
-                Ok(())
-            }
             _ => self.add_lines(name, reader, skipped_lines),
         }
     }
@@ -253,17 +247,50 @@ impl<'de> Visitor<'de> for IdsSeed<'_> {
     }
 }
 
-/// Opens `path`, or stdin for `-`.
-pub fn open(path: &str) -> std::io::Result<Box<dyn BufRead>> {
-    if path == "-" {
-        Ok(Box::new(std::io::BufReader::with_capacity(
-            1 << 16,
-            std::io::stdin(),
-        )))
-    } else {
-        let file = std::fs::File::open(path)?;
-        Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, file)))
+/// A reader that hashes (sha256) and counts every byte read through it.
+pub struct Hashing<R> {
+    inner: R,
+    hasher: sha2::Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
     }
+}
+
+impl<R> Hashing<R> {
+    pub fn new(inner: R) -> Self {
+        use sha2::Digest;
+        Hashing {
+            inner,
+            hasher: sha2::Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The sha256 (hex) and length of everything read.
+    pub fn finish(self) -> (String, u64) {
+        use sha2::Digest;
+        let digest = self.hasher.finalize();
+        let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
+        (hex, self.bytes)
+    }
+}
+
+/// Opens `path`, or stdin for `-`, hashing what is read.
+pub fn open(path: &str) -> std::io::Result<std::io::BufReader<Hashing<Box<dyn Read>>>> {
+    let inner: Box<dyn Read> = if path == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path)?)
+    };
+    Ok(std::io::BufReader::with_capacity(1 << 16, Hashing::new(inner)))
 }
 
 /// Reads a secret (API key) from a file or stdin, trimmed.

@@ -1,241 +1,539 @@
-//! The journal: an append-only record of confirmed batches, fsynced after each, so that a
-//! run killed at any moment resumes without losing track of anything.
+//! The journal: an append-only, hash-chained record of the ids the server confirmed
+//! deleted, fsynced after each request, so that a run killed at any moment resumes
+//! without resending what is known to be gone, and without trusting an edited file.
 //!
-//! Format: a header line, then one JSON object per confirmed batch, each on its own line:
+//! Format (version 2): one JSON object per line; the first is the header.
 //! ```text
-//! {"journal":"langsmith-examples","version":1,"endpoint":"...","workspace":"..."}
-//! {"batch":0,"count":1000,"ids":["...", ...]}
+//! {"journal":"langsmith-examples","version":2,"endpoint":"...","workspace":"...","created_at":"...","hash":"<sha256>"}
+//! {"t":"2026-11-29T12:00:00.000Z","outcome":"deleted","request":0,"request_id":"...","count":1000,"ids":["...", ...],"hash":"<sha256>"}
 //! ```
-//! A last line without its newline, or that is not valid JSON, is a torn write from a
-//! killed run: it is reported and ignored (its ids are simply sent again). Any other bad
-//! line is corruption and an error. The journal never holds the API key.
+//! Each line's `hash` is the sha256 (hex) of the previous line's hash, a newline, and the
+//! line as it would read without its `hash` field (the first line chains from the empty
+//! string). Editing, reordering or splicing lines breaks the chain and the journal is
+//! refused. Dropping trailing lines cannot be detected, and is harmless: their ids are
+//! sent again (hard deletion is idempotent). The chain is not keyed: it detects edits,
+//! not a forger who recomputes it.
+//!
+//! Safety for the user's files:
+//! - a file that does not start with this tool's header is refused and never modified;
+//! - an exclusive advisory lock (`flock`) keeps a second run out;
+//! - only a last line without its newline is a torn write (cut off when reopened); a
+//!   complete line that does not verify is corruption, reported with its line number;
+//! - a failed write is cut back to the last complete line, so a later run can resume;
+//! - lines are read with a length cap; only regular files are accepted.
+//!
+//! The journal never holds the API key.
 
 use langsmith::{IdSet, Uuid};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-#[derive(Serialize, Deserialize, PartialEq, Eq, Debug)]
+/// The bytes every journal starts with.
+const MAGIC: &[u8] = br#"{"journal":"langsmith-examples""#;
+const VERSION: u32 = 2;
+/// Longest line read: a 1,000-id entry is about 40 KB.
+const MAX_LINE_BYTES: u64 = 1 << 20;
+/// `,"hash":"` + 64 hex digits + `"}`
+const HASH_SUFFIX_LEN: usize = 9 + 64 + 2;
+
+#[derive(Serialize, Deserialize, Debug, Clone)]
 struct Header {
     journal: String,
     version: u32,
     endpoint: String,
     workspace: Option<String>,
+    created_at: String,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Entry {
-    batch: usize,
-    count: Option<i64>,
-    ids: Vec<Uuid>,
+/// One request's confirmed deletions.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct Entry {
+    /// When it was recorded (RFC 3339).
+    pub t: String,
+    /// Always `deleted`: only the server's confirmations are journaled.
+    pub outcome: String,
+    /// The request's index in its run's report.
+    pub request: usize,
+    /// The server's request id.
+    pub request_id: Option<String>,
+    /// The server's `count`.
+    pub count: Option<i64>,
+    /// The ids the server named.
+    pub ids: Vec<Uuid>,
 }
 
 /// What an existing journal says.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    /// Ids already confirmed.
+    /// Ids the server confirmed deleted in earlier runs.
     pub confirmed: IdSet,
-    /// A torn last line was found (and ignored).
+    /// A torn last line was found (and is cut off when the journal is reopened).
     pub torn_tail: bool,
+    /// Entries after the header.
     pub entries: usize,
     /// Bytes up to the end of the last good line (where appending resumes).
-    pub valid_bytes: u64,
+    valid_bytes: u64,
+    /// The hash of the last good line.
+    last_hash: String,
+    /// The file exists with a complete header.
+    has_header: bool,
 }
 
-/// An open journal.
-pub struct Journal {
-    path: PathBuf,
-    file: File,
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
-fn header(endpoint: &str, workspace: Option<&str>) -> Header {
-    Header {
-        journal: "langsmith-examples".into(),
-        version: 1,
-        endpoint: endpoint.into(),
-        workspace: workspace.map(str::to_owned),
+fn chain(prev: &str, payload: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(payload);
+    hex(&h.finalize())
+}
+
+/// A line for `value`, chained to `prev`: returns the line (with its newline) and its hash.
+fn seal<T: Serialize>(value: &T, prev: &str) -> (Vec<u8>, String) {
+    let mut payload = serde_json::to_vec(value).expect("json");
+    let hash = chain(prev, &payload);
+    payload.pop(); // the closing brace
+    payload.extend_from_slice(format!(",\"hash\":\"{hash}\"}}\n").as_bytes());
+    (payload, hash)
+}
+
+/// Checks a complete line (without its newline) against `prev`; returns its payload (the
+/// line without the hash field) and its hash.
+fn open_seal(line: &[u8], prev: &str) -> Result<(Vec<u8>, String), String> {
+    if line.len() < HASH_SUFFIX_LEN + 2 {
+        return Err("no hash".into());
     }
+    let (body, tail) = line.split_at(line.len() - HASH_SUFFIX_LEN);
+    let hash = tail
+        .strip_prefix(b",\"hash\":\"")
+        .and_then(|t| t.strip_suffix(b"\"}"))
+        .filter(|h| h.len() == 64 && h.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')))
+        .ok_or("no hash at the end of the line")?;
+    let hash = String::from_utf8(hash.to_vec()).expect("hex");
+    let mut payload = body.to_vec();
+    payload.push(b'}');
+    if chain(prev, &payload) != hash {
+        return Err(
+            "its hash does not match: the line was edited, or lines were removed or reordered"
+                .into(),
+        );
+    }
+    Ok((payload, hash))
 }
 
-/// Reads the journal at `path` (missing: empty). Errors name the line.
-pub fn load(path: &Path, endpoint: &str, workspace: Option<&str>) -> Result<Loaded, String> {
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::default()),
-        Err(e) => return Err(format!("{}: {e}", path.display())),
-    };
-    let mut reader = BufReader::new(file);
-    let mut ids = Vec::new();
+/// The run a journal belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub endpoint: &'a str,
+    pub workspace: Option<&'a str>,
+}
+
+fn describe(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Reads (at most [`MAX_LINE_BYTES`] of) one line; `Ok(None)` at the end.
+fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
+    buf.clear();
+    let n = reader.take(MAX_LINE_BYTES + 1).read_until(b'\n', buf)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    Ok(Some(buf.ends_with(b"\n")))
+}
+
+/// Verifies a journal's content. Errors name the line; the file is never modified here.
+fn verify(path: &Path, reader: impl Read, target: Target<'_>) -> Result<Loaded, String> {
+    let name = describe(path);
+    let mut reader = BufReader::with_capacity(1 << 16, reader);
     let mut loaded = Loaded::default();
-    let mut line = Vec::new();
-    let mut line_no = 0;
-    let mut pending_bad: Option<(usize, String)> = None;
+    let mut ids = Vec::new();
+    let mut buf = Vec::new();
+    let mut line_no = 0usize;
     let mut offset = 0u64;
-    loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        if n == 0 {
-            break;
-        }
+    while let Some(complete) = read_line(&mut reader, &mut buf)
+        .map_err(|e| format!("{name}: cannot read the journal: {e}"))?
+    {
         line_no += 1;
-        offset += n as u64;
-        if let Some((bad_line, reason)) = pending_bad.take() {
-            // A bad line followed by more lines is not a torn tail.
+        if buf.len() as u64 > MAX_LINE_BYTES {
             return Err(format!(
-                "{}:{bad_line}: corrupt journal line: {reason}",
-                path.display()
+                "{name}:{line_no}: line longer than {MAX_LINE_BYTES} bytes: not a langsmith-examples journal"
             ));
         }
-        let complete = line.ends_with(b"\n");
-        let parsed: Result<serde_json::Value, String> =
-            serde_json::from_slice(&line).map_err(|e| e.to_string());
-        let value = match (parsed, complete) {
-            (Ok(v), true) => v,
-            (Ok(_), false) | (Err(_), false) => {
-                loaded.torn_tail = true;
-                break;
-            }
-            (Err(e), true) => {
-                pending_bad = Some((line_no, e));
-                continue;
-            }
-        };
         if line_no == 1 {
-            let found: Header = serde_json::from_value(value).map_err(|e| {
-                format!(
-                    "{}:1: not a langsmith-examples journal ({e})",
-                    path.display()
-                )
-            })?;
-            let expected = header(endpoint, workspace);
-            if found != expected {
+            let n = buf.len().min(MAGIC.len());
+            if buf[..n] != MAGIC[..n] {
                 return Err(format!(
-                    "{}:1: this journal belongs to endpoint {} workspace {}; this run targets endpoint {} workspace {}",
-                    path.display(),
-                    found.endpoint,
-                    found.workspace.as_deref().unwrap_or("(none)"),
-                    expected.endpoint,
-                    expected.workspace.as_deref().unwrap_or("(none)")
+                    "{name}: not a langsmith-examples journal (it does not start with the journal header); refusing to use or modify it"
                 ));
             }
-            loaded.valid_bytes = offset;
-            continue;
         }
-        let entry: Entry = serde_json::from_value(value)
-            .map_err(|e| format!("{}:{line_no}: corrupt journal entry ({e})", path.display()))?;
-        ids.extend(entry.ids);
-        loaded.entries += 1;
+        if !complete {
+            // Only a last line without its newline is torn.
+            loaded.torn_tail = true;
+            break;
+        }
+        let line = &buf[..buf.len() - 1];
+        let (payload, hash) = open_seal(line, &loaded.last_hash)
+            .map_err(|e| format!("{name}:{line_no}: corrupt journal line: {e}"))?;
+        if line_no == 1 {
+            let found: Header = serde_json::from_slice(&payload).map_err(|e| {
+                format!("{name}:1: not a langsmith-examples journal header ({e})")
+            })?;
+            if found.version != VERSION {
+                return Err(format!(
+                    "{name}:1: journal version {} is not the version this tool writes ({VERSION})",
+                    found.version
+                ));
+            }
+            if found.endpoint != target.endpoint {
+                return Err(format!(
+                    "{name}:1: this journal belongs to endpoint {}; this run targets endpoint {}",
+                    found.endpoint, target.endpoint
+                ));
+            }
+            if found.workspace.as_deref() != target.workspace {
+                let show = |w: Option<&str>| w.unwrap_or("(none)").to_owned();
+                return Err(format!(
+                    "{name}:1: this journal belongs to workspace {}; this run targets workspace {}",
+                    show(found.workspace.as_deref()),
+                    show(target.workspace)
+                ));
+            }
+            loaded.has_header = true;
+        } else {
+            let entry: Entry = serde_json::from_slice(&payload)
+                .map_err(|e| format!("{name}:{line_no}: corrupt journal entry ({e})"))?;
+            if entry.outcome != "deleted" {
+                return Err(format!(
+                    "{name}:{line_no}: unknown outcome {:?}",
+                    entry.outcome
+                ));
+            }
+            ids.extend(entry.ids);
+            loaded.entries += 1;
+        }
+        offset += buf.len() as u64;
         loaded.valid_bytes = offset;
-    }
-    if pending_bad.is_some() {
-        // The last complete line is unreadable: a torn write that happened to end in '\n'
-        // cannot occur (we write whole lines), but tolerate it as a torn tail.
-        loaded.torn_tail = true;
+        loaded.last_hash = hash;
     }
     loaded.confirmed = IdSet::from_uuids(ids);
     Ok(loaded)
 }
 
+/// Reads the journal at `path` without changing it (missing: empty).
+pub fn load(path: &Path, target: Target<'_>) -> Result<Loaded, String> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            return Err(format!(
+                "{}: a journal must be a regular file",
+                describe(path)
+            ));
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::default()),
+        Err(e) => return Err(format!("{}: {e}", describe(path))),
+    }
+    let file = File::open(path).map_err(|e| format!("{}: {e}", describe(path)))?;
+    verify(path, file, target)
+}
+
+/// An open, locked journal.
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+    valid_bytes: u64,
+    last_hash: String,
+    #[cfg(test)]
+    fail_after: Option<usize>,
+}
+
 impl Journal {
-    /// Opens the journal for appending: creates it with a header when new, and cuts
-    /// whatever follows the last good line (a torn tail, per [`load`]) so that new
-    /// entries start on a line of their own.
-    pub fn open(
-        path: &Path,
-        endpoint: &str,
-        workspace: Option<&str>,
-        loaded: &Loaded,
-    ) -> Result<Journal, String> {
-        let err = |e: std::io::Error| format!("{}: {e}", path.display());
-        let mut file = OpenOptions::new()
+    /// Opens (or creates) the journal for appending, under an exclusive lock, and returns
+    /// it with what it already holds. A torn tail is cut off; anything else wrong is an
+    /// error and the file is left as it was.
+    pub fn open(path: &Path, target: Target<'_>) -> Result<(Journal, Loaded), String> {
+        let name = describe(path);
+        let existed = match std::fs::metadata(path) {
+            Ok(m) if !m.is_file() => {
+                return Err(format!("{name}: a journal must be a regular file"));
+            }
+            Ok(_) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(format!("{name}: {e}")),
+        };
+        let err = |e: std::io::Error| format!("{name}: {e}");
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
             .create(true)
-            .append(true)
+            .truncate(false)
             .open(path)
             .map_err(err)?;
-        let len = file.metadata().map_err(err)?.len();
-        if len > loaded.valid_bytes {
-            file.set_len(loaded.valid_bytes).map_err(err)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(format!(
+                    "{name}: another run is using this journal (it is locked); wait for it to finish"
+                ));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(format!("{name}: cannot lock the journal: {e}"));
+            }
         }
-        if loaded.valid_bytes == 0 {
-            let mut line = serde_json::to_vec(&header(endpoint, workspace)).expect("json");
-            line.push(b'\n');
-            file.write_all(&line).map_err(err)?;
-        }
-        file.sync_all().map_err(err)?;
-        Ok(Journal {
+        let loaded = verify(path, &file, target)?;
+        let mut journal = Journal {
             path: path.to_path_buf(),
             file,
-        })
+            valid_bytes: loaded.valid_bytes,
+            last_hash: loaded.last_hash.clone(),
+            #[cfg(test)]
+            fail_after: None,
+        };
+        let len = journal.file.metadata().map_err(err)?.len();
+        if len > journal.valid_bytes {
+            // A torn tail (verify refused everything else).
+            journal.file.set_len(journal.valid_bytes).map_err(err)?;
+        }
+        journal
+            .file
+            .seek(SeekFrom::Start(journal.valid_bytes))
+            .map_err(err)?;
+        if !loaded.has_header {
+            let header = Header {
+                journal: "langsmith-examples".into(),
+                version: VERSION,
+                endpoint: target.endpoint.into(),
+                workspace: target.workspace.map(str::to_owned),
+                created_at: crate::report::rfc3339(std::time::SystemTime::now()),
+            };
+            let (line, hash) = seal(&header, "");
+            journal.append(&line, hash)?;
+            if !existed {
+                sync_parent(path).map_err(err)?;
+            }
+        } else {
+            journal.file.sync_all().map_err(err)?;
+        }
+        Ok((journal, loaded))
     }
 
-    /// Appends one confirmed batch and fsyncs.
-    pub fn record(&mut self, batch: usize, count: Option<i64>, ids: &[Uuid]) -> Result<(), String> {
-        let mut line = serde_json::to_vec(&Entry {
-            batch,
-            count,
-            ids: ids.to_vec(),
-        })
-        .expect("json");
-        line.push(b'\n');
-        self.file
-            .write_all(&line)
-            .and_then(|()| self.file.sync_data())
-            .map_err(|e| format!("{}: {e}", self.path.display()))
+    /// Appends one request's confirmed ids and fsyncs. On failure the file is cut back to
+    /// its last complete line.
+    pub fn record(&mut self, entry: &Entry) -> Result<(), String> {
+        let (line, hash) = seal(entry, &self.last_hash);
+        self.append(&line, hash)
     }
+
+    fn append(&mut self, line: &[u8], hash: String) -> Result<(), String> {
+        match self.write_synced(line) {
+            Ok(()) => {
+                self.valid_bytes += line.len() as u64;
+                self.last_hash = hash;
+                Ok(())
+            }
+            Err(e) => {
+                let cut = self
+                    .file
+                    .set_len(self.valid_bytes)
+                    .and_then(|()| self.file.seek(SeekFrom::Start(self.valid_bytes)).map(drop))
+                    .and_then(|()| self.file.sync_all());
+                let path = describe(&self.path);
+                Err(match cut {
+                    Ok(()) => format!("{path}: {e} (the journal was cut back to its last complete line)"),
+                    Err(c) => format!("{path}: {e}; cutting back to the last complete line also failed: {c}"),
+                })
+            }
+        }
+    }
+
+    fn write_synced(&mut self, line: &[u8]) -> std::io::Result<()> {
+        #[cfg(test)]
+        if let Some(n) = self.fail_after.take() {
+            self.file.write_all(&line[..n.min(line.len())])?;
+            return Err(std::io::Error::other("injected: no space left on device"));
+        }
+        self.file.write_all(line)?;
+        self.file.sync_data()
+    }
+}
+
+/// Makes a new file's directory entry durable.
+fn sync_parent(path: &Path) -> std::io::Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    File::open(parent)?.sync_all()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const T: Target<'static> = Target {
+        endpoint: "http://e",
+        workspace: Some("ws"),
+    };
+
+    fn entry(request: usize, ids: &[Uuid]) -> Entry {
+        Entry {
+            t: "2026-11-29T00:00:00.000Z".into(),
+            outcome: "deleted".into(),
+            request,
+            request_id: None,
+            count: Some(ids.len() as i64),
+            ids: ids.to_vec(),
+        }
+    }
+
+    fn ids(n: u128) -> Vec<Uuid> {
+        (1..=n).map(Uuid::from_u128).collect()
+    }
+
     #[test]
-    fn round_trip_torn_tail_and_corruption() {
+    fn round_trip_and_torn_tail() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let ids: Vec<Uuid> = (1..=3u128).map(Uuid::from_u128).collect();
-        let fresh = load(&path, "http://e", Some("ws")).unwrap();
-        let mut j = Journal::open(&path, "http://e", Some("ws"), &fresh).unwrap();
-        j.record(0, Some(2), &ids[..2]).unwrap();
+        let ids = ids(3);
+        let (mut j, loaded) = Journal::open(&path, T).unwrap();
+        assert_eq!(loaded.entries, 0);
+        j.record(&entry(0, &ids[..2])).unwrap();
         drop(j);
-        let loaded = load(&path, "http://e", Some("ws")).unwrap();
+        let loaded = load(&path, T).unwrap();
         assert_eq!(loaded.confirmed.as_slice(), &ids[..2]);
         assert!(!loaded.torn_tail);
 
-        // A torn tail is tolerated and reported, then cut when reopened.
+        // A last line without its newline is torn: reported, then cut when reopened.
         std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
             .unwrap()
-            .write_all(b"{\"batch\":1,\"ids\":[\"0000")
+            .write_all(b"{\"t\":\"x\",\"ids\":[\"0000")
             .unwrap();
-        let loaded = load(&path, "http://e", Some("ws")).unwrap();
+        let loaded = load(&path, T).unwrap();
         assert!(loaded.torn_tail);
         assert_eq!(loaded.confirmed.len(), 2);
-        let mut j = Journal::open(&path, "http://e", Some("ws"), &loaded).unwrap();
-        j.record(1, Some(1), &ids[2..]).unwrap();
-        let loaded = load(&path, "http://e", Some("ws")).unwrap();
+        let (mut j, _) = Journal::open(&path, T).unwrap();
+        j.record(&entry(1, &ids[2..])).unwrap();
+        drop(j);
+        let loaded = load(&path, T).unwrap();
         assert!(!loaded.torn_tail);
         assert_eq!(loaded.confirmed.as_slice(), &ids[..]);
+    }
 
-        // Another target is refused.
-        assert!(
-            load(&path, "http://other", Some("ws"))
-                .unwrap_err()
-                .contains("belongs to")
-        );
+    #[test]
+    fn another_target_names_the_field_that_differs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        drop(Journal::open(&path, T).unwrap());
+        let e = load(&path, Target { endpoint: "http://other", workspace: Some("ws") }).unwrap_err();
+        assert!(e.contains("belongs to endpoint http://e"), "{e}");
+        let e = load(&path, Target { endpoint: "http://e", workspace: None }).unwrap_err();
+        assert!(e.contains("belongs to workspace ws; this run targets workspace (none)"), "{e}");
+    }
 
-        // A bad line in the middle is corruption.
+    #[test]
+    fn a_complete_bad_line_is_corruption_not_a_torn_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let (mut j, _) = Journal::open(&path, T).unwrap();
+        j.record(&entry(0, &ids(2))).unwrap();
+        drop(j);
+        let mut text = std::fs::read(&path).unwrap();
+        text.extend_from_slice(b"garbage\n");
+        std::fs::write(&path, &text).unwrap();
+        let e = load(&path, T).unwrap_err();
+        assert!(e.contains(":3: corrupt journal line"), "{e}");
+        // Opening for a run refuses it too, and leaves it byte-identical.
+        assert!(Journal::open(&path, T).is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), text);
+    }
+
+    #[test]
+    fn an_edited_or_spliced_journal_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let all = ids(4);
+        let (mut j, _) = Journal::open(&path, T).unwrap();
+        j.record(&entry(0, &all[..2])).unwrap();
+        j.record(&entry(1, &all[2..])).unwrap();
+        drop(j);
         let text = std::fs::read_to_string(&path).unwrap();
-        let mut lines: Vec<&str> = text.lines().collect();
-        lines.insert(1, "garbage");
-        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-        assert!(
-            load(&path, "http://e", Some("ws"))
-                .unwrap_err()
-                .contains(":2: corrupt")
-        );
+        // One id edited into another.
+        let edited = text.replacen(&all[0].to_string(), &Uuid::from_u128(99).to_string(), 1);
+        std::fs::write(&path, &edited).unwrap();
+        let e = load(&path, T).unwrap_err();
+        assert!(e.contains(":2: corrupt journal line: its hash does not match"), "{e}");
+        // Two entries swapped.
+        let lines: Vec<&str> = text.lines().collect();
+        std::fs::write(&path, format!("{}\n{}\n{}\n", lines[0], lines[2], lines[1])).unwrap();
+        assert!(load(&path, T).unwrap_err().contains(":2: corrupt"));
+        // An entry of another journal spliced in.
+        let other = dir.path().join("other");
+        let (mut j, _) = Journal::open(&other, T).unwrap();
+        j.record(&entry(0, &ids(1))).unwrap();
+        drop(j);
+        let foreign = std::fs::read_to_string(&other).unwrap();
+        let foreign_entry = foreign.lines().nth(1).unwrap();
+        std::fs::write(&path, format!("{}\n{}\n{foreign_entry}\n", lines[0], lines[1])).unwrap();
+        assert!(load(&path, T).unwrap_err().contains(":3: corrupt"));
+    }
+
+    #[test]
+    fn foreign_files_are_refused_and_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        for content in [&b"lsv2_sk_secret_key"[..], b"123e4567-e89b-12d3-a456-426614174000\n", b"{\"journal\":\"other\"}\n"] {
+            let path = dir.path().join("f");
+            std::fs::write(&path, content).unwrap();
+            let e = Journal::open(&path, T).err().unwrap();
+            assert!(e.contains("not a langsmith-examples journal"), "{e}");
+            assert_eq!(std::fs::read(&path).unwrap(), content);
+        }
+        let e = load(Path::new("/dev/zero"), T).unwrap_err();
+        assert!(e.contains("regular file"), "{e}");
+        let e = Journal::open(dir.path(), T).err().unwrap();
+        assert!(e.contains("regular file"), "{e}");
+    }
+
+    #[test]
+    fn a_second_run_is_locked_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let (_held, _) = Journal::open(&path, T).unwrap();
+        let e = Journal::open(&path, T).err().unwrap();
+        assert!(e.contains("another run is using this journal"), "{e}");
+    }
+
+    #[test]
+    fn a_failed_write_is_cut_back_and_the_journal_resumes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let all = ids(6);
+        let (mut j, _) = Journal::open(&path, T).unwrap();
+        j.record(&entry(0, &all[..2])).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        j.fail_after = Some(17);
+        let e = j.record(&entry(1, &all[2..4])).unwrap_err();
+        assert!(e.contains("cut back"), "{e}");
+        assert_eq!(std::fs::read(&path).unwrap(), before, "the partial line is gone");
+        // Space returns: later writes chain on the last good line.
+        j.record(&entry(2, &all[4..])).unwrap();
+        drop(j);
+        let loaded = load(&path, T).unwrap();
+        assert!(!loaded.torn_tail);
+        let mut expected = all[..2].to_vec();
+        expected.extend_from_slice(&all[4..]);
+        assert_eq!(loaded.confirmed.as_slice(), &expected[..]);
     }
 }

@@ -7,25 +7,36 @@ mod report;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use langsmith::{
-    BatchOutcome, BulkOptions, BulkReport, Client, ClientBuilder, Error, ExampleIds, IdSet,
-    RetryPolicy,
+    BulkOptions, BulkReport, Client, ClientBuilder, Error, ErrorKind, ExampleIds, IdSet, Outcome,
+    RetryPolicy, Uuid,
 };
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  every id was confirmed hard-deleted (or --dry-run succeeded)
-  1  some batches failed; the report says which ids
-  2  usage or input error; nothing was sent
-  3  authentication or permission refused (401/403)
-  4  could not reach the server
+  0    every id was confirmed deleted by the server's answer (or --dry-run succeeded)
+  1    some ids failed, were not confirmed, or were not attempted; the report says which
+  2    usage or input error; nothing was sent
+  3    authentication or permission refused (401/403), for the run or for some ids
+  4    could not reach the server (nothing confirmed; connection, TLS or timeout)
+  5    every id was deleted or not found, and some were not found
+  130  interrupted (Ctrl-C): in-flight requests finished, journal and report written
 
-Environment: LANGSMITH_ENDPOINT, LANGSMITH_API_KEY, LANGSMITH_WORKSPACE_ID (or the
-LANGCHAIN_* names). The API key is never accepted as an argument.";
+\"Deleted\" means the server's answer named the id. Environment: LANGSMITH_ENDPOINT,
+LANGSMITH_API_KEY, LANGSMITH_WORKSPACE_ID (or the LANGCHAIN_* names). The API key is
+never accepted as an argument.";
+
+const EXIT_PARTIAL: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+const EXIT_AUTH: u8 = 3;
+const EXIT_UNREACHABLE: u8 = 4;
+const EXIT_NOT_FOUND: u8 = 5;
+const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(Parser)]
 #[command(name = "langsmith-examples", version, about = "Hard-delete LangSmith dataset examples, provably.", after_help = EXIT_CODES)]
@@ -35,20 +46,25 @@ struct Cli {
     /// API endpoint (default: $LANGSMITH_ENDPOINT, else https://api.smith.langchain.com).
     #[arg(long, global = true, value_name = "URL")]
     endpoint: Option<String>,
-    /// Workspace id, sent as X-Tenant-Id (default: $LANGSMITH_WORKSPACE_ID).
+    /// Workspace id (a UUID), sent as X-Tenant-Id (default: $LANGSMITH_WORKSPACE_ID).
     #[arg(long, global = true, value_name = "ID")]
     workspace_id: Option<String>,
     /// Read the API key from this file, or `-` for stdin (default: $LANGSMITH_API_KEY).
     #[arg(long, global = true, value_name = "PATH")]
     api_key_file: Option<String>,
-    /// Seconds allowed per attempt.
+    /// Seconds allowed per attempt (0.001 to 3600).
     #[arg(long, global = true, value_name = "SECS", default_value_t = 30.0)]
     timeout: f64,
-    /// Retries per batch for 408/429/5xx/connection failures.
+    /// Retries per request for 408/429/5xx/connection failures (0 to 100).
     #[arg(long, global = true, value_name = "N", default_value_t = 5)]
     max_retries: u32,
-    /// Run against an embedded stand-in server on loopback, seeded with the ids given.
+    /// Allow plain http:// off loopback (self-hosted installs on an internal network):
+    /// the API key then travels unencrypted.
     #[arg(long, global = true)]
+    allow_insecure_http: bool,
+    /// Run against an embedded stand-in server on loopback, seeded with the ids given.
+    #[cfg(feature = "mock")]
+    #[arg(long, global = true, conflicts_with_all = ["endpoint", "workspace_id", "api_key_file"])]
     mock: bool,
     /// More logging on stderr (-v info, -vv debug, -vvv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -56,6 +72,15 @@ struct Cli {
     /// No progress bar and only errors on stderr.
     #[arg(short, long, global = true)]
     quiet: bool,
+}
+
+impl Cli {
+    fn mock(&self) -> bool {
+        #[cfg(feature = "mock")]
+        return self.mock;
+        #[cfg(not(feature = "mock"))]
+        false
+    }
 }
 
 #[derive(Subcommand)]
@@ -83,9 +108,9 @@ struct HardDelete {
     #[arg(long)]
     dry_run: bool,
     /// Do not ask for confirmation (required when not on a terminal).
-    #[arg(long)]
+    #[arg(short = 'y', long)]
     yes: bool,
-    /// Requests in flight at once.
+    /// Batches in flight at once (1 to 64).
     #[arg(long, value_name = "N", default_value_t = 4)]
     concurrency: usize,
     /// Client-side limit, requests per minute (LangSmith allows 2000/min per key).
@@ -94,16 +119,16 @@ struct HardDelete {
     /// Ids per request (at most the spec's maximum).
     #[arg(long, value_name = "N", default_value_t = ExampleIds::MAX)]
     batch_size: usize,
-    /// Append-only journal of confirmed batches; re-running with it skips what it confirms.
+    /// Append-only, hash-chained journal of confirmed ids; re-running with it skips them.
     #[arg(long, value_name = "PATH")]
     journal: Option<PathBuf>,
-    /// Write a JSON report here.
+    /// Write the JSON report (the run's evidence) here, atomically.
     #[arg(long, value_name = "PATH")]
     report: Option<PathBuf>,
     /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = Output::Text)]
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Text)]
     output: Output,
-    /// Stop starting batches after the first failure.
+    /// Stop starting requests after the first failure.
     #[arg(long)]
     fail_fast: bool,
 }
@@ -116,9 +141,35 @@ struct Exit {
 
 fn usage(message: impl Into<String>) -> Exit {
     Exit {
-        code: 2,
+        code: EXIT_USAGE,
         message: message.into(),
     }
+}
+
+/// An error and its causes on one line: `outer: cause: innermost cause`.
+pub(crate) fn chain_text(e: &Error) -> String {
+    langsmith::error_chain(e)
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// An error and its causes, one per line, for stderr.
+fn chain_lines(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = String::new();
+    for (i, c) in langsmith::error_chain(e).enumerate() {
+        if i == 0 {
+            out.push_str(&c.to_string());
+        } else {
+            out.push_str(&format!("\n  caused by: {c}"));
+        }
+    }
+    out
+}
+
+fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn main() -> ExitCode {
@@ -128,7 +179,7 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     let Command::HardDelete(args) = &cli.command;
@@ -156,20 +207,50 @@ fn init_tracing(verbose: u8, quiet: bool) {
         .init();
 }
 
+/// Everything read from the inputs.
+struct Input {
+    set: IdSet,
+    lines: u64,
+    sources: Vec<report::InputSource>,
+}
+
 /// Reads and validates every input; nothing is sent before this succeeds.
-fn collect(args: &HardDelete) -> Result<(IdSet, u64), Exit> {
+fn collect(args: &HardDelete) -> Result<Input, Exit> {
     let mut collected = input::Collected::default();
-    collected.add_args(&args.ids);
+    let mut sources = Vec::new();
+    if !args.ids.is_empty() {
+        collected.add_args(&args.ids);
+        let mut h = input::Hashing::new(std::io::Cursor::new(args.ids.join("\n").into_bytes()));
+        let _ = std::io::copy(&mut h, &mut std::io::sink());
+        let (sha256, bytes) = h.finish();
+        sources.push(report::InputSource {
+            source: "arguments".into(),
+            sha256,
+            bytes,
+            lines: args.ids.len() as u64,
+        });
+    }
     if let Some(path) = &args.ids_file {
         let name = if path == "-" {
             "<stdin>"
         } else {
             path.as_str()
         };
-        let reader = input::open(path).map_err(|e| usage(format!("{name}: {e}")))?;
+        let before = collected.input_lines;
+        let mut reader = input::open(path).map_err(|e| usage(format!("{name}: {e}")))?;
         collected
-            .add_reader(name, reader)
+            .add_reader(name, &mut reader)
             .map_err(|e| usage(format!("{name}: {e}")))?;
+        // Hash every byte of the input, also what follows a JSON array.
+        std::io::copy(&mut reader, &mut std::io::sink())
+            .map_err(|e| usage(format!("{name}: {e}")))?;
+        let (sha256, bytes) = reader.into_inner().finish();
+        sources.push(report::InputSource {
+            source: name.into(),
+            sha256,
+            bytes,
+            lines: collected.input_lines - before,
+        });
     }
     if collected.bad_total > 0 {
         let mut err = std::io::stderr().lock();
@@ -178,11 +259,11 @@ fn collect(args: &HardDelete) -> Result<(IdSet, u64), Exit> {
         }
         let unlisted = collected.bad_total - collected.bad.len();
         if unlisted > 0 {
-            let _ = writeln!(err, "... and {unlisted} more invalid item(s)");
+            let _ = writeln!(err, "... and {} more", plural(unlisted as u64, "invalid item", "invalid items"));
         }
         return Err(usage(format!(
-            "{} invalid id(s); nothing was sent",
-            collected.bad_total
+            "{}; nothing was sent",
+            plural(collected.bad_total as u64, "invalid id", "invalid ids")
         )));
     }
     if collected.ids.is_empty() {
@@ -190,12 +271,15 @@ fn collect(args: &HardDelete) -> Result<(IdSet, u64), Exit> {
             "no ids given (pass IDs or --ids-file PATH); nothing was sent",
         ));
     }
-    let lines = collected.input_lines;
-    Ok((IdSet::from_uuids(collected.ids), lines))
+    Ok(Input {
+        lines: collected.input_lines,
+        set: IdSet::from_uuids(collected.ids),
+        sources,
+    })
 }
 
-async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
-    let started = SystemTime::now();
+/// Flag checks that need no input: every number in range.
+fn check_flags(cli: &Cli, args: &HardDelete) -> Result<(), Exit> {
     if args.ids_file.as_deref() == Some("-") && cli.api_key_file.as_deref() == Some("-") {
         return Err(usage(
             "--ids-file - and --api-key-file - cannot both read stdin",
@@ -209,47 +293,93 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
             ExampleIds::MAX
         )));
     }
-    if args.concurrency == 0 || args.rate_limit == Some(0) {
-        return Err(usage("--concurrency and --rate-limit must be at least 1"));
+    if !(1..=64).contains(&args.concurrency) {
+        return Err(usage(format!(
+            "--concurrency {} is outside 1..=64",
+            args.concurrency
+        )));
     }
-    if !(cli.timeout.is_finite() && cli.timeout > 0.0) {
-        return Err(usage("--timeout must be a positive number of seconds"));
+    if let Some(r) = args.rate_limit
+        && !(1..=1_000_000).contains(&r)
+    {
+        return Err(usage(format!("--rate-limit {r} is outside 1..=1000000 per minute")));
     }
-    let (mut set, input_lines) = collect(args)?;
-    let unique = set.len() as u64;
-    let duplicates = set.duplicates_removed();
+    if !(cli.timeout.is_finite() && (0.001..=3600.0).contains(&cli.timeout)) {
+        return Err(usage(format!(
+            "--timeout {} is outside 0.001..=3600 seconds",
+            cli.timeout
+        )));
+    }
+    if cli.max_retries > 100 {
+        return Err(usage(format!(
+            "--max-retries {} is outside 0..=100",
+            cli.max_retries
+        )));
+    }
+    if let Some(path) = &args.report {
+        report::check_writable(path).map_err(|e| usage(format!("--report {e}; nothing was sent")))?;
+    }
+    Ok(())
+}
 
-    // The embedded stand-in, seeded with the ids given.
-    let mock = if cli.mock {
-        let mut b = langsmith_mock::MockServer::builder();
-        b.example_ids(set.as_slice().iter().copied())
-            .record_requests(false);
-        Some(
-            b.start()
-                .await
-                .map_err(|e| usage(format!("cannot start the stand-in server: {e}")))?,
-        )
-    } else {
-        None
-    };
+/// The client, from the flags, the environment, or the embedded stand-in.
+struct Target {
+    client: Client,
+    endpoint: String,
+    workspace: Option<String>,
+    #[cfg(feature = "mock")]
+    mock: Option<langsmith_mock::MockServer>,
+}
 
+async fn connect(cli: &Cli, args: &HardDelete, set: &IdSet) -> Result<Target, Exit> {
     let mut builder = ClientBuilder::from_env()
         .timeout(Duration::from_secs_f64(cli.timeout))
         .retry_policy(RetryPolicy {
             max_retries: cli.max_retries,
             ..RetryPolicy::default()
-        });
-    if let Some(server) = &mock {
-        builder = builder
-            .endpoint(server.url())
-            .api_key(server.api_key())
-            .workspace_id(server.workspace_id().to_string());
+        })
+        .allow_insecure_http(cli.allow_insecure_http);
+    if let Some(r) = args.rate_limit {
+        builder = builder.rate_limit_per_minute(r);
+    }
+    #[cfg(feature = "mock")]
+    let mut mock = None;
+    if cli.mock() {
+        #[cfg(feature = "mock")]
+        {
+            let mut b = langsmith_mock::MockServer::builder();
+            b.example_ids(set.as_slice().iter().copied())
+                .record_requests(false);
+            let server = b
+                .start()
+                .await
+                .map_err(|e| usage(format!("cannot start the stand-in server: {e}")))?;
+            builder = builder
+                .endpoint(server.url())
+                .api_key(server.api_key())
+                .workspace_id(server.workspace_id().to_string());
+            mock = Some(server);
+        }
     } else {
+        let _ = set;
         if let Some(e) = &cli.endpoint {
             builder = builder.endpoint(e);
         }
         if let Some(ws) = &cli.workspace_id {
             builder = builder.workspace_id(ws);
+        }
+        if let Some(ws) = builder.configured_workspace_id()
+            && Uuid::try_parse(ws).is_err()
+        {
+            let from = if cli.workspace_id.is_some() {
+                "--workspace-id"
+            } else {
+                "LANGSMITH_WORKSPACE_ID"
+            };
+            return Err(usage(format!(
+                "{from} {}: a workspace id is a UUID; nothing was sent",
+                langsmith::quote_value(ws)
+            )));
         }
         if let Some(path) = &cli.api_key_file {
             let key = input::read_secret(path)
@@ -265,203 +395,437 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
             ));
         }
     }
+    if cli.allow_insecure_http && builder.configured_endpoint().starts_with("http://") {
+        eprintln!(
+            "warning: --allow-insecure-http: the API key travels unencrypted to {}",
+            builder.configured_endpoint()
+        );
+    }
     let endpoint = builder.configured_endpoint().to_owned();
     let workspace = builder.configured_workspace_id().map(str::to_owned);
-    let client: Client = builder.build().map_err(|e| usage(e.to_string()))?;
+    let client = builder.build().map_err(|e| usage(chain_lines(&e)))?;
+    Ok(Target {
+        client,
+        endpoint,
+        workspace,
+        #[cfg(feature = "mock")]
+        mock,
+    })
+}
+
+/// The journal runs on its own thread: fsyncs never block the async workers.
+struct JournalWriter {
+    sender: std::sync::mpsc::Sender<journal::Entry>,
+    thread: std::thread::JoinHandle<Option<String>>,
+}
+
+impl JournalWriter {
+    fn start(mut journal: journal::Journal) -> JournalWriter {
+        let (sender, receiver) = std::sync::mpsc::channel::<journal::Entry>();
+        let thread = std::thread::spawn(move || {
+            let mut first_error = None;
+            for entry in receiver {
+                if let Err(e) = journal.record(&entry) {
+                    tracing::error!(error = %e, "journal write failed");
+                    first_error.get_or_insert(e);
+                }
+            }
+            first_error
+        });
+        JournalWriter { sender, thread }
+    }
+
+    /// Waits until everything sent is written; the first write error, if any.
+    fn finish(self) -> Option<String> {
+        drop(self.sender);
+        self.thread
+            .join()
+            .unwrap_or_else(|_| Some("the journal thread panicked".into()))
+    }
+}
+
+fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(4));
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:20}] {human_pos}/{human_len} ids {per_sec:.dim} ETA {eta}")
+            .expect("template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// First Ctrl-C: stop starting requests; second: exit at once.
+fn watch_interrupts(cancel: Arc<AtomicBool>) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        cancel.store(true, Ordering::SeqCst);
+        eprintln!(
+            "\ninterrupted: no new requests start; waiting for those in flight (Ctrl-C again to exit at once)"
+        );
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("interrupted twice: exiting now; the journal holds every confirmation written so far");
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+    });
+}
+
+async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let command: Vec<String> = std::env::args().collect();
+    check_flags(cli, args)?;
+    let Input {
+        mut set,
+        lines: input_lines,
+        sources,
+    } = collect(args)?;
+    let unique = set.len() as u64;
+    let duplicates = set.duplicates_removed();
+    let target = connect(cli, args, &set).await?;
+    let endpoint = target.endpoint.as_str();
+    let workspace = target.workspace.as_deref();
+    let jtarget = journal::Target {
+        endpoint,
+        workspace,
+    };
 
     // Skip what a journal already confirmed.
-    let mut already = 0u64;
     let mut journal = None;
-    if let Some(path) = &args.journal {
-        let loaded = journal::load(path, &endpoint, workspace.as_deref()).map_err(usage)?;
-        if loaded.torn_tail {
-            eprintln!(
-                "note: {}: the last line was cut short by an interrupted run; its batch will be sent again",
-                path.display()
-            );
+    let loaded = match &args.journal {
+        None => journal::Loaded::default(),
+        Some(path) if args.dry_run => journal::load(path, jtarget).map_err(usage)?,
+        Some(path) => {
+            let (j, loaded) = journal::Journal::open(path, jtarget).map_err(usage)?;
+            journal = Some(j);
+            loaded
         }
-        already = set.remove_all(&loaded.confirmed) as u64;
-        if !args.dry_run {
-            journal = Some(
-                journal::Journal::open(path, &endpoint, workspace.as_deref(), &loaded)
-                    .map_err(usage)?,
-            );
-        }
+    };
+    if loaded.torn_tail {
+        eprintln!(
+            "note: {}: the last line was cut short by an interrupted run; its ids will be sent again",
+            args.journal.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+        );
     }
+    let already_ids: Vec<Uuid> = set
+        .as_slice()
+        .iter()
+        .filter(|id| loaded.confirmed.contains(id))
+        .copied()
+        .collect();
+    let already = set.remove_all(&loaded.confirmed) as u64;
     let to_send = set.len();
     let batches = to_send.div_ceil(args.batch_size);
-    let make_report =
-        |dry_run: bool, batches: Vec<report::Batch>, totals: report::Totals| report::Report {
-            endpoint: &endpoint,
-            workspace: workspace.as_deref(),
-            dry_run,
-            started_at: report::rfc3339(started),
-            finished_at: report::rfc3339(SystemTime::now()),
-            input_lines,
-            unique_ids: unique,
-            duplicates_dropped: duplicates,
-            already_confirmed: already,
-            batches,
-            totals,
-        };
-    let ws_shown = workspace.as_deref().unwrap_or("(the key's default)");
+    let ws_shown = workspace.unwrap_or("(the key's default)");
+    let plan = report::Plan {
+        to_send: to_send as u64,
+        batch_size: args.batch_size,
+        batches,
+    };
 
     if args.dry_run || to_send == 0 {
-        let plan = format!(
-            "plan: hard-delete {to_send} unique example(s) in {batches} request(s) of at most {} at {endpoint}, workspace {ws_shown}\n\
-             input: {input_lines} line(s), {unique} unique, {duplicates} duplicate(s) dropped, {already} already confirmed in the journal",
-            args.batch_size
-        );
-        if args.output == Output::Json {
-            let r = make_report(
-                args.dry_run,
-                Vec::new(),
-                report::Totals {
-                    already_confirmed: already,
-                    not_attempted: to_send as u64,
-                    ..Default::default()
-                },
+        let exit = 0;
+        if args.report.is_some() || args.output == Output::Json {
+            let empty = BulkReport::unsent(set);
+            let r = build_report(Parts {
+                command: &command,
+                endpoint,
+                workspace,
+                dry_run: args.dry_run,
+                started,
+                sources: &sources,
+                input_lines,
+                unique,
+                duplicates,
+                journal: args.journal.as_deref().map(|path| report::JournalInfo {
+                    path,
+                    already_deleted: already,
+                }),
+                plan,
+                bulk: &empty,
+                already: &already_ids,
+                interrupted: false,
+                exit_code: exit,
+            });
+            emit_report(args, &r)?;
+        }
+        if args.output == Output::Text {
+            println!(
+                "plan: hard-delete {} in {} of at most {} at {endpoint}, workspace {ws_shown}",
+                plural(to_send as u64, "unique example", "unique examples"),
+                plural(batches as u64, "request", "requests"),
+                args.batch_size
             );
-            println!("{}", serde_json::to_string_pretty(&r).expect("json"));
-        } else {
-            println!("{plan}");
+            println!(
+                "input: {}, {} unique, {}, {} already deleted per the journal",
+                plural(input_lines, "line", "lines"),
+                unique,
+                plural(duplicates, "duplicate", "duplicates"),
+                already
+            );
             if to_send == 0 {
-                println!("nothing to send: every id is already confirmed");
+                println!("nothing to send: every id is already confirmed deleted");
             } else {
                 println!("dry run: nothing was sent");
             }
         }
-        return Ok(0);
+        return Ok(exit);
     }
 
     if !args.yes {
-        confirm(args, to_send, batches, &endpoint, ws_shown)?;
+        confirm(args, to_send, batches, endpoint, ws_shown)?;
     }
 
-    let progress = if cli.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::with_draw_target(Some(to_send as u64), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:30}] {pos}/{len} ids confirmed, {per_sec}, ETA {eta} {msg}",
-            )
-            .expect("template")
-            .progress_chars("=> "),
-        );
-        bar
-    };
-    let journal = Arc::new(Mutex::new(journal));
-    let journal_error: Arc<Mutex<Option<String>>> = Arc::default();
-    let done_batches = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let failed_batches = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let cancel = Arc::new(AtomicBool::new(false));
+    watch_interrupts(cancel.clone());
+    let progress = progress_bar(cli.quiet, to_send as u64);
+    let writer = journal.map(JournalWriter::start);
     let callback = {
-        let (journal, journal_error, progress) =
-            (journal.clone(), journal_error.clone(), progress.clone());
-        let (done_batches, failed_batches) = (done_batches.clone(), failed_batches.clone());
-        Arc::new(
-            move |batch: &langsmith::BatchReport, ids: &[langsmith::Uuid]| {
-                use std::sync::atomic::Ordering::SeqCst;
-                if batch.outcome == BatchOutcome::Confirmed {
-                    if let Some(j) = journal.lock().unwrap().as_mut()
-                        && let Err(e) = j.record(batch.index, batch.server_count, ids)
-                    {
-                        journal_error.lock().unwrap().get_or_insert(e);
-                    }
-                    progress.inc(ids.len() as u64);
-                } else if batch.outcome == BatchOutcome::Failed {
-                    failed_batches.fetch_add(1, SeqCst);
-                }
-                let done = done_batches.fetch_add(1, SeqCst) + 1;
-                progress.set_message(format!(
-                    "batches {done}/{batches}, {} failed",
-                    failed_batches.load(SeqCst)
-                ));
-            },
-        )
+        let progress = progress.clone();
+        let sender = writer.as_ref().map(|w| w.sender.clone());
+        Arc::new(move |p: &langsmith::Progress<'_>| {
+            if !p.deleted.is_empty()
+                && let Some(sender) = &sender
+            {
+                let _ = sender.send(journal::Entry {
+                    t: report::rfc3339(p.request.finished()),
+                    outcome: "deleted".into(),
+                    request: p.request.index(),
+                    request_id: p.request.request_id().map(str::to_owned),
+                    count: p.request.server_count(),
+                    ids: p.deleted.to_vec(),
+                });
+            }
+            progress.inc(p.settled as u64);
+        })
     };
-    let options = BulkOptions {
-        batch_size: args.batch_size,
-        concurrency: args.concurrency,
-        rate_limit_per_minute: args.rate_limit,
-        fail_fast: args.fail_fast,
-        on_batch: Some(callback),
-    };
-    let bulk = client
+    let mut options = BulkOptions::default();
+    options.batch_size = args.batch_size;
+    options.concurrency = args.concurrency;
+    options.fail_fast = args.fail_fast;
+    options.on_request = Some(callback);
+    options.cancel = Some(cancel.clone());
+    let bulk = target
+        .client
         .hard_delete_set(set, &options)
         .await
-        .map_err(|e| usage(e.to_string()))?;
+        .map_err(|e| usage(chain_lines(&e)))?;
+    drop(options);
     progress.finish_and_clear();
+    let journal_error = writer.and_then(JournalWriter::finish);
+    let interrupted = bulk.cancelled();
 
-    let totals = report::Totals {
-        confirmed: bulk.confirmed as u64,
-        failed: bulk.failed as u64,
-        not_attempted: bulk.not_attempted as u64,
-        already_confirmed: already,
-    };
+    let mut exit = exit_code(&bulk);
+    if journal_error.is_some() && exit == 0 {
+        exit = EXIT_PARTIAL;
+    }
+    if interrupted {
+        exit = EXIT_INTERRUPTED;
+    }
     if args.report.is_some() || args.output == Output::Json {
-        let r = make_report(false, report::batches(&bulk), totals);
-        let json = serde_json::to_string_pretty(&r).expect("json");
-        if let Some(path) = &args.report {
-            std::fs::write(path, format!("{json}\n")).map_err(|e| Exit {
-                code: 1,
-                message: format!("{}: cannot write the report: {e}", path.display()),
-            })?;
-        }
-        if args.output == Output::Json {
-            println!("{json}");
-        }
+        let r = build_report(Parts {
+            command: &command,
+            endpoint,
+            workspace,
+            dry_run: false,
+            started,
+            sources: &sources,
+            input_lines,
+            unique,
+            duplicates,
+            journal: args.journal.as_deref().map(|path| report::JournalInfo {
+                path,
+                already_deleted: already,
+            }),
+            plan,
+            bulk: &bulk,
+            already: &already_ids,
+            interrupted,
+            exit_code: exit,
+        });
+        emit_report(args, &r)?;
     }
     if args.output == Output::Text {
-        println!(
-            "confirmed {} of {to_send} unique id(s) in {} request(s) at {endpoint}, workspace {ws_shown}",
-            totals.confirmed,
-            bulk.batches.len()
-        );
-        println!(
-            "input: {input_lines} line(s), {unique} unique, {duplicates} duplicate(s) dropped, {already} already confirmed in the journal"
-        );
-        if totals.failed + totals.not_attempted > 0 {
+        summary(&bulk, clock.elapsed(), (input_lines, already), endpoint, ws_shown, args);
+        #[cfg(feature = "mock")]
+        if let Some(server) = &target.mock {
             println!(
-                "failed: {} id(s); not attempted: {} id(s)",
-                totals.failed, totals.not_attempted
-            );
-        }
-        if let Some(server) = &mock {
-            println!(
-                "stand-in server: {} example(s) now hard-deleted (inputs, outputs, metadata nulled in every version)",
-                server.hard_deleted_ids().len()
+                "stand-in server: {} now hard-deleted (inputs, outputs, metadata nulled in every version)",
+                plural(server.hard_deleted_ids().len() as u64, "example", "examples")
             );
         }
     }
-    let failed: Vec<_> = bulk
-        .batches
-        .iter()
-        .filter(|b| b.outcome == BatchOutcome::Failed)
-        .collect();
-    for b in failed.iter().take(input::MAX_LISTED) {
-        if let Some(e) = &b.error {
-            eprintln!(
-                "batch {} ({} ids) failed after {} attempt(s): {e}",
-                b.index,
-                b.range.len(),
-                b.attempts
-            );
-        }
-    }
-    if failed.len() > input::MAX_LISTED {
-        eprintln!(
-            "... and {} more failed batch(es)",
-            failed.len() - input::MAX_LISTED
-        );
-    }
-    if let Some(e) = journal_error.lock().unwrap().take() {
+    explain_failures(&bulk);
+    if let Some(e) = journal_error {
         eprintln!(
             "error: the journal could not be written ({e}); a re-run will send some confirmed ids again"
         );
-        return Ok(1);
     }
-    Ok(exit_code(&bulk))
+    if interrupted {
+        match &args.journal {
+            Some(p) => eprintln!(
+                "interrupted: re-run the same command with --journal {} to resume",
+                p.display()
+            ),
+            None => eprintln!(
+                "interrupted: {} confirmed deleted before the interruption; {}",
+                plural(bulk.count(Outcome::Deleted) as u64, "id was", "ids were"),
+                if args.report.is_some() {
+                    "the report names them"
+                } else {
+                    "pass --report PATH (and --journal PATH) next time to keep their names"
+                }
+            ),
+        }
+    }
+    Ok(exit)
+}
+
+struct Parts<'a> {
+    command: &'a [String],
+    endpoint: &'a str,
+    workspace: Option<&'a str>,
+    dry_run: bool,
+    started: SystemTime,
+    sources: &'a [report::InputSource],
+    input_lines: u64,
+    unique: u64,
+    duplicates: u64,
+    journal: Option<report::JournalInfo<'a>>,
+    plan: report::Plan,
+    bulk: &'a BulkReport,
+    already: &'a [Uuid],
+    interrupted: bool,
+    exit_code: u8,
+}
+
+fn build_report(p: Parts<'_>) -> report::Report<'_> {
+    let already = p.already.len() as u64;
+    report::Report {
+        tool: env!("CARGO_BIN_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
+        command: p.command,
+        endpoint: p.endpoint,
+        workspace: p.workspace,
+        dry_run: p.dry_run,
+        started_at: report::rfc3339(p.started),
+        finished_at: report::rfc3339(SystemTime::now()),
+        inputs: p.sources,
+        input_lines: p.input_lines,
+        unique_ids: p.unique,
+        duplicates_dropped: p.duplicates,
+        journal: p.journal,
+        plan: p.plan,
+        http_requests: p.bulk.http_requests(),
+        requests: report::requests(p.bulk),
+        totals: report::Totals::of_run(p.bulk, already),
+        ids: report::IdsByOutcome::of_run(p.bulk, p.already),
+        stopped_by: p.bulk.stopped_by().map(ErrorKind::as_str),
+        interrupted: p.interrupted,
+        exit_code: p.exit_code,
+    }
+}
+
+fn emit_report(args: &HardDelete, r: &report::Report<'_>) -> Result<(), Exit> {
+    let json = serde_json::to_vec_pretty(r).expect("json");
+    if let Some(path) = &args.report {
+        let mut bytes = json.clone();
+        bytes.push(b'\n');
+        report::write_atomic(path, &bytes).map_err(|message| Exit {
+            code: EXIT_PARTIAL,
+            message,
+        })?;
+    }
+    if args.output == Output::Json {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(&json);
+        let _ = out.write_all(b"\n");
+    }
+    Ok(())
+}
+
+fn human_rate(per_sec: f64) -> String {
+    if per_sec >= 1e6 {
+        format!("{:.1}M", per_sec / 1e6)
+    } else if per_sec >= 1e3 {
+        format!("{:.1}k", per_sec / 1e3)
+    } else {
+        format!("{per_sec:.0}")
+    }
+}
+
+fn summary(
+    bulk: &BulkReport,
+    elapsed: Duration,
+    (input_lines, already): (u64, u64),
+    endpoint: &str,
+    ws: &str,
+    args: &HardDelete,
+) {
+    let settled = (bulk.unique() - bulk.count(Outcome::NotAttempted)) as f64;
+    let secs = elapsed.as_secs_f64().max(1e-3);
+    println!(
+        "deleted {} of {} (the server named each in its answer) in {:.1} s ({} ids/s), {} sent, at {endpoint}, workspace {ws}",
+        bulk.count(Outcome::Deleted),
+        plural(bulk.unique() as u64, "unique id", "unique ids"),
+        secs,
+        human_rate(settled / secs),
+        plural(bulk.http_requests(), "HTTP request", "HTTP requests"),
+    );
+    let others: Vec<String> = Outcome::ALL[1..]
+        .iter()
+        .filter(|o| bulk.count(**o) > 0)
+        .map(|o| format!("{} {}", o, bulk.count(*o)))
+        .collect();
+    if !others.is_empty() {
+        println!("not deleted: {}", others.join(", "));
+    }
+    println!(
+        "input: {} ({}), {} unique, {}, {} already deleted per the journal",
+        plural(input_lines, "line", "lines"),
+        plural(bulk.input() + already, "id", "ids"),
+        bulk.unique() as u64 + already,
+        plural(bulk.duplicates(), "duplicate", "duplicates"),
+        already
+    );
+    if let Some(p) = &args.report {
+        println!("report: {}", p.display());
+    }
+    if let Some(p) = &args.journal {
+        println!("journal: {}", p.display());
+    }
+}
+
+fn explain_failures(bulk: &BulkReport) {
+    let failing: Vec<_> = bulk
+        .requests()
+        .iter()
+        .filter(|r| r.error().is_some() || r.anomaly().is_some())
+        .collect();
+    for r in failing.iter().take(input::MAX_LISTED) {
+        let what = match (r.error(), r.anomaly()) {
+            (Some(e), _) => chain_text(e),
+            (None, Some(a)) => format!("answer does not confirm every id: {a}"),
+            _ => continue,
+        };
+        eprintln!(
+            "request {} (batch {}, {}) after {}: {what}",
+            r.index(),
+            r.batch(),
+            plural(r.ids_sent() as u64, "id", "ids"),
+            plural(r.attempts(), "attempt", "attempts"),
+        );
+    }
+    if failing.len() > input::MAX_LISTED {
+        eprintln!(
+            "... and {} more",
+            plural((failing.len() - input::MAX_LISTED) as u64, "request", "requests")
+        );
+    }
 }
 
 fn confirm(
@@ -480,9 +844,11 @@ fn confirm(
         ));
     }
     eprint!(
-        "About to HARD-DELETE {n} unique example(s) in {batches} request(s) at {endpoint}, workspace {ws}.\n\
+        "About to HARD-DELETE {} in {} at {endpoint}, workspace {ws}.\n\
          Inputs, outputs and metadata of every version are nulled at once; this cannot be undone.\n\
-         Type 'yes' to continue: "
+         Type 'yes' to continue: ",
+        plural(n as u64, "unique example", "unique examples"),
+        plural(batches as u64, "request", "requests"),
     );
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
@@ -495,25 +861,36 @@ fn confirm(
     Ok(())
 }
 
+/// The exit code for a finished run (see [`EXIT_CODES`]).
 fn exit_code(report: &BulkReport) -> u8 {
-    if report.is_complete() {
-        return 0;
-    }
     let errors: Vec<&Error> = report
-        .batches
+        .requests()
         .iter()
-        .filter_map(|b| b.error.as_ref())
+        .filter_map(|r| r.error())
         .collect();
-    if errors.iter().any(|e| e.is_auth()) {
-        3
-    } else if report.confirmed == 0
-        && !errors.is_empty()
-        && errors
-            .iter()
-            .all(|e| matches!(e, Error::Transport { .. } | Error::Timeout { .. }))
-    {
-        4
-    } else {
-        1
+    if report.count(Outcome::Forbidden) > 0 || errors.iter().any(|e| e.is_auth()) {
+        return EXIT_AUTH;
     }
+    let unsettled = report.count(Outcome::Failed)
+        + report.count(Outcome::Unconfirmed)
+        + report.count(Outcome::NotAttempted);
+    if unsettled > 0 {
+        let unreachable = report.count(Outcome::Deleted) == 0
+            && !errors.is_empty()
+            && errors.iter().all(|e| {
+                matches!(
+                    e.kind(),
+                    ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Tls
+                )
+            });
+        return if unreachable {
+            EXIT_UNREACHABLE
+        } else {
+            EXIT_PARTIAL
+        };
+    }
+    if report.count(Outcome::NotFound) > 0 {
+        return EXIT_NOT_FOUND;
+    }
+    0
 }

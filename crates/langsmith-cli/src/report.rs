@@ -1,110 +1,245 @@
-//! The JSON run report (`--report PATH`, `--output json`). It never holds the API key.
+//! The JSON run report (`--report PATH`, `--output json`): the evidence a compliance run
+//! keeps. It never holds the API key. Written atomically (a temporary file in the same
+//! directory, fsynced, then renamed over the target).
 
-use langsmith::{BatchOutcome, BulkReport};
+use langsmith::{BulkReport, Outcome, RequestReport, Uuid};
 use serde::Serialize;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// RFC 3339 UTC with milliseconds.
+pub fn rfc3339(t: SystemTime) -> String {
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+/// One source of ids and the sha256 of exactly the bytes read from it.
+#[derive(Serialize, Clone, Debug)]
+pub struct InputSource {
+    /// A path, `<stdin>`, or `arguments`.
+    pub source: String,
+    pub sha256: String,
+    pub bytes: u64,
+    /// Lines (or JSON items, or arguments) read, blank and comment lines included.
+    pub lines: u64,
+}
 
 #[derive(Serialize)]
 pub struct Report<'a> {
+    pub tool: &'static str,
+    pub version: &'static str,
+    /// The command line (the key is never an argument, so it holds no secret).
+    pub command: &'a [String],
     pub endpoint: &'a str,
     pub workspace: Option<&'a str>,
     pub dry_run: bool,
     pub started_at: String,
     pub finished_at: String,
+    pub inputs: &'a [InputSource],
     pub input_lines: u64,
     pub unique_ids: u64,
     pub duplicates_dropped: u64,
-    /// Ids skipped because the journal had them confirmed already.
-    pub already_confirmed: u64,
-    pub batches: Vec<Batch>,
+    pub journal: Option<JournalInfo<'a>>,
+    pub plan: Plan,
+    /// HTTP requests actually sent, retries included.
+    pub http_requests: u64,
+    pub requests: Vec<Request>,
+    /// Ids per outcome; these add up to `unique_ids`.
     pub totals: Totals,
+    pub ids: IdsByOutcome<'a>,
+    /// The error kind that stopped the run early, if any.
+    pub stopped_by: Option<&'static str>,
+    pub interrupted: bool,
+    pub exit_code: u8,
 }
 
 #[derive(Serialize)]
-pub struct Batch {
-    pub index: usize,
-    pub ids: Vec<String>,
-    pub outcome: &'static str,
-    pub http_status: Option<u16>,
-    pub server_count: Option<i64>,
-    pub attempts: u32,
-    pub elapsed_ms: u64,
-    pub error: Option<String>,
+pub struct JournalInfo<'a> {
+    pub path: &'a Path,
+    /// Ids an earlier run's journal records as deleted (not sent again).
+    pub already_deleted: u64,
 }
 
-/// `confirmed + failed + not_attempted + already_confirmed == unique_ids`.
-#[derive(Serialize, Default, Clone, Copy)]
+#[derive(Serialize)]
+pub struct Plan {
+    pub to_send: u64,
+    pub batch_size: usize,
+    pub batches: usize,
+}
+
+#[derive(Serialize)]
+pub struct Request {
+    pub index: usize,
+    pub batch: usize,
+    pub ids_sent: usize,
+    pub started_at: String,
+    pub finished_at: String,
+    pub attempts: u32,
+    pub http_status: Option<u16>,
+    pub request_id: Option<String>,
+    pub server_count: Option<i64>,
+    /// Ids this request settled, per outcome.
+    pub settled: Totals,
+    pub error_kind: Option<&'static str>,
+    pub error: Option<String>,
+    /// What was odd about a 2xx answer.
+    pub anomaly: Option<String>,
+}
+
+/// Counts per outcome. `deleted + not_found + forbidden + unconfirmed + failed +
+/// not_attempted + already_deleted == unique_ids` at the top level.
+#[derive(Serialize, Default, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Totals {
-    pub confirmed: u64,
+    pub deleted: u64,
+    pub not_found: u64,
+    pub forbidden: u64,
+    pub unconfirmed: u64,
     pub failed: u64,
     pub not_attempted: u64,
-    pub already_confirmed: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub already_deleted: Option<u64>,
 }
 
-pub fn outcome_name(o: BatchOutcome) -> &'static str {
-    match o {
-        BatchOutcome::Confirmed => "confirmed",
-        BatchOutcome::Failed => "failed",
-        BatchOutcome::NotAttempted => "not_attempted",
+impl Totals {
+    fn set(&mut self, outcome: Outcome, n: u64) {
+        match outcome {
+            Outcome::Deleted => self.deleted = n,
+            Outcome::NotFound => self.not_found = n,
+            Outcome::Forbidden => self.forbidden = n,
+            Outcome::Unconfirmed => self.unconfirmed = n,
+            Outcome::Failed => self.failed = n,
+            _ => self.not_attempted = n,
+        }
+    }
+
+    pub fn of_run(bulk: &BulkReport, already: u64) -> Totals {
+        let mut t = Totals {
+            already_deleted: Some(already),
+            ..Totals::default()
+        };
+        for o in Outcome::ALL {
+            t.set(o, bulk.count(o) as u64);
+        }
+        t
+    }
+
+    fn of_request(r: &RequestReport) -> Totals {
+        let mut t = Totals::default();
+        for o in Outcome::ALL {
+            t.set(o, r.settled(o) as u64);
+        }
+        t
     }
 }
 
-pub fn batches(report: &BulkReport) -> Vec<Batch> {
-    report
-        .batches
+/// Sorted ids per outcome (serialized as canonical strings without a `String` each).
+#[derive(Serialize, Default)]
+pub struct IdsByOutcome<'a> {
+    pub deleted: Vec<&'a Uuid>,
+    pub not_found: Vec<&'a Uuid>,
+    pub forbidden: Vec<&'a Uuid>,
+    pub unconfirmed: Vec<&'a Uuid>,
+    pub failed: Vec<&'a Uuid>,
+    pub not_attempted: Vec<&'a Uuid>,
+    /// Confirmed by an earlier run's journal, not sent by this one.
+    pub already_deleted: Vec<&'a Uuid>,
+}
+
+impl<'a> IdsByOutcome<'a> {
+    pub fn of_run(bulk: &'a BulkReport, already: &'a [Uuid]) -> Self {
+        let mut ids = IdsByOutcome {
+            already_deleted: already.iter().collect(),
+            ..IdsByOutcome::default()
+        };
+        for (id, outcome) in bulk.outcomes() {
+            match outcome {
+                Outcome::Deleted => ids.deleted.push(id),
+                Outcome::NotFound => ids.not_found.push(id),
+                Outcome::Forbidden => ids.forbidden.push(id),
+                Outcome::Unconfirmed => ids.unconfirmed.push(id),
+                Outcome::Failed => ids.failed.push(id),
+                _ => ids.not_attempted.push(id),
+            }
+        }
+        ids
+    }
+}
+
+pub fn requests(bulk: &BulkReport) -> Vec<Request> {
+    bulk.requests()
         .iter()
-        .map(|b| Batch {
-            index: b.index,
-            ids: report
-                .batch_ids(b)
-                .iter()
-                .map(|id| id.hyphenated().to_string())
-                .collect(),
-            outcome: outcome_name(b.outcome),
-            http_status: b.status,
-            server_count: b.server_count,
-            attempts: b.attempts,
-            elapsed_ms: b.elapsed.as_millis() as u64,
-            error: b.error.as_ref().map(|e| e.to_string()),
+        .map(|r| Request {
+            index: r.index(),
+            batch: r.batch(),
+            ids_sent: r.ids_sent(),
+            started_at: rfc3339(r.started()),
+            finished_at: rfc3339(r.finished()),
+            attempts: r.attempts(),
+            http_status: r.status(),
+            request_id: r.request_id().map(str::to_owned),
+            server_count: r.server_count(),
+            settled: Totals::of_request(r),
+            error_kind: r.error().map(|e| e.kind().as_str()),
+            error: r.error().map(crate::chain_text),
+            anomaly: r.anomaly().map(str::to_owned),
         })
         .collect()
 }
 
-/// RFC 3339 UTC with milliseconds.
-pub fn rfc3339(t: SystemTime) -> String {
-    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        d.subsec_millis()
-    )
+/// Checks, before anything is sent, that the report can be written at `path`: not a
+/// directory, and its directory takes a new file. Nothing is left behind.
+pub fn check_writable(path: &Path) -> Result<(), String> {
+    if path.is_dir() {
+        return Err(format!("{}: is a directory", path.display()));
+    }
+    let probe = tempfile::NamedTempFile::new_in(dir_of(path))
+        .map_err(|e| format!("{}: cannot write the report there: {e}", path.display()))?;
+    drop(probe);
+    Ok(())
+}
+
+fn dir_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, fsynced, renamed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let err = |e: std::io::Error| format!("{}: cannot write the report: {e}", path.display());
+    let mut tmp = tempfile::NamedTempFile::new_in(dir_of(path)).map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    if let Ok(dir) = std::fs::File::open(dir_of(path)) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn rfc3339_known_instants() {
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
         let t = UNIX_EPOCH + Duration::from_millis(1_795_910_400_123); // 2026-11-29
         assert_eq!(rfc3339(t), "2026-11-29T00:00:00.123Z");
-        let t = UNIX_EPOCH + Duration::from_secs(951_782_400); // leap day 2000
-        assert_eq!(rfc3339(t), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn atomic_write_replaces_and_checks_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        check_writable(&path).unwrap();
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary left");
+        assert!(check_writable(dir.path()).unwrap_err().contains("directory"));
+        assert!(check_writable(&dir.path().join("missing/r.json")).is_err());
     }
 }

@@ -23,7 +23,7 @@ pub mod spec;
 pub mod store;
 
 pub use faults::{Fault, Faults};
-pub use server::{RecordedRequest, UnknownIds, error_body};
+pub use server::{Echo, RecordedRequest, UnknownIds, error_body};
 pub use store::{Example, Principal, Version};
 
 use server::Shared;
@@ -45,6 +45,7 @@ pub struct MockServerBuilder {
     versions: usize,
     faults: Faults,
     unknown: UnknownIds,
+    echo: server::Echo,
     record_requests: bool,
     addr: SocketAddr,
     rng: fastrand::Rng,
@@ -62,6 +63,7 @@ impl Default for MockServerBuilder {
             versions: 2,
             faults: Faults::default(),
             unknown: UnknownIds::default(),
+            echo: server::Echo::default(),
             record_requests: true,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             rng: fastrand::Rng::with_seed(0x5eed),
@@ -146,6 +148,12 @@ impl MockServerBuilder {
         self
     }
 
+    /// How 200 answers echo the deleted ids (default [`server::Echo::Honest`]).
+    pub fn echo(&mut self, echo: server::Echo) -> &mut Self {
+        self.echo = echo;
+        self
+    }
+
     /// Keep each request (headers, ids, body, status) for inspection (default on; turn off
     /// for large runs: then only [`MockServer::request_count`] is kept).
     pub fn record_requests(&mut self, on: bool) -> &mut Self {
@@ -215,6 +223,7 @@ impl MockServerBuilder {
             store,
             self.faults.clone(),
             self.unknown,
+            self.echo,
             self.record_requests,
         ));
         let listener = tokio::net::TcpListener::bind(self.addr).await?;

@@ -45,8 +45,9 @@ struct Serve {
     /// Seed the ids in this file (one per line; blank lines and # comments ignored).
     #[arg(long, value_name = "FILE")]
     ids_file: Option<PathBuf>,
-    /// Unknown ids: `404` (nothing deleted, the default) or `ignore` (200 counting those found).
-    #[arg(long, default_value = "404", value_parser = ["404", "ignore"])]
+    /// Unknown ids: `404` (404 whose details name them; nothing deleted; the default),
+    /// `404-bare` (404 naming no ids) or `ignore` (200 counting those found).
+    #[arg(long, default_value = "404", value_parser = ["404", "404-bare", "ignore"])]
     unknown_ids: String,
     /// Seed of the fault draws.
     #[arg(long, default_value_t = 0)]
@@ -148,10 +149,10 @@ async fn serve(args: Serve) -> Result<(), String> {
         b.example_ids(read_ids(path)?);
     }
     b.examples(args.seed);
-    b.unknown_ids(if args.unknown_ids == "ignore" {
-        UnknownIds::Ignore
-    } else {
-        UnknownIds::NotFound
+    b.unknown_ids(match args.unknown_ids.as_str() {
+        "ignore" => UnknownIds::Ignore,
+        "404-bare" => UnknownIds::NotFoundBare,
+        _ => UnknownIds::NotFound,
     });
     b.faults(Faults {
         seed: args.fault_seed,

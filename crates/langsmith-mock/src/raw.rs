@@ -16,6 +16,9 @@ pub enum Behavior {
     Silent,
     /// Writes `head`, then one body byte every `every`, forever.
     Trickle { head: Vec<u8>, every: Duration },
+    /// Writes `head`, then `len` bytes of `fill` as fast as the client reads them (a huge
+    /// body without holding it in memory).
+    Flood { head: Vec<u8>, fill: u8, len: u64 },
 }
 
 /// A complete HTTP/1.1 response with a correct `content-length`.
@@ -88,6 +91,21 @@ impl RawServer {
                             let _ = sock.shutdown().await;
                         }
                         Behavior::Silent => std::future::pending::<()>().await,
+                        Behavior::Flood { head, fill, len } => {
+                            if sock.write_all(&head).await.is_err() {
+                                return;
+                            }
+                            let chunk = vec![fill; 64 * 1024];
+                            let mut left = len;
+                            while left > 0 {
+                                let n = left.min(chunk.len() as u64) as usize;
+                                if sock.write_all(&chunk[..n]).await.is_err() {
+                                    return;
+                                }
+                                left -= n as u64;
+                            }
+                            let _ = sock.shutdown().await;
+                        }
                         Behavior::Trickle { head, every } => {
                             if sock.write_all(&head).await.is_err() {
                                 return;

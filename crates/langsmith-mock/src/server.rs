@@ -18,12 +18,30 @@ use uuid::Uuid;
 /// documented).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum UnknownIds {
-    /// 404 naming the missing ids; nothing is deleted. The default: it never reports a
-    /// deletion that did not happen, and it keeps a request all-or-nothing.
+    /// 404 whose `details` name the missing ids (at most 20, with their `count`);
+    /// nothing is deleted. The default: it never reports a deletion that did not happen,
+    /// and it keeps a request all-or-nothing.
     #[default]
     NotFound,
+    /// 404 in the documented error shape that names no ids; nothing is deleted.
+    NotFoundBare,
     /// 200, deleting and counting only the ids found.
     Ignore,
+}
+
+/// How the server's 200 echoes the ids it deleted (a correct server is [`Echo::Honest`];
+/// the others let tests play a server whose answer must not be trusted blindly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Echo {
+    /// `example_ids` names exactly the ids deleted; `count` agrees.
+    #[default]
+    Honest,
+    /// The echo leaves out the last id deleted (all are deleted); `count` still counts all.
+    OmitLast,
+    /// The body is `{}` (all are deleted).
+    Empty,
+    /// The echo adds an id that was not sent.
+    Foreign,
 }
 
 /// One request as the server saw it.
@@ -54,6 +72,7 @@ pub(crate) struct Shared {
     pub(crate) faults: Mutex<Faults>,
     pub(crate) rng: Mutex<fastrand::Rng>,
     pub(crate) unknown: UnknownIds,
+    pub(crate) echo: Echo,
     pub(crate) record_requests: bool,
     pub(crate) log: Mutex<Vec<RecordedRequest>>,
     /// Requests received, recorded or not.
@@ -66,6 +85,7 @@ impl Shared {
         store: Store,
         faults: Faults,
         unknown: UnknownIds,
+        echo: Echo,
         record_requests: bool,
     ) -> Self {
         Shared {
@@ -73,6 +93,7 @@ impl Shared {
             store: Mutex::new(store),
             faults: Mutex::new(faults),
             unknown,
+            echo,
             record_requests,
             log: Mutex::new(Vec::new()),
             received: std::sync::atomic::AtomicU64::new(0),
@@ -146,11 +167,14 @@ async fn handle(
         ids: Vec::new(),
         body: shared.record_requests.then(|| body.clone()),
     };
-    let response = process(&shared, &headers, &body, fault, &mut record);
+    let mut response = process(&shared, &headers, &body, fault, &mut record);
     record.status = response.status().as_u16();
-    shared
+    let n = shared
         .received
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if let Ok(v) = HeaderValue::from_str(&format!("mock-{n}")) {
+        response.headers_mut().insert("x-request-id", v);
+    }
     if shared.record_requests {
         shared.log.lock().unwrap().push(record);
     }
@@ -378,11 +402,23 @@ fn process(
                 Some(json!({"missing": missing, "count": n})),
             );
         }
+        if !missing.is_empty() && shared.unknown == UnknownIds::NotFoundBare {
+            return error(StatusCode::NOT_FOUND, "Examples not found", None);
+        }
         ids.into_iter()
             .filter(|id| store.hard_delete(id))
             .collect::<Vec<_>>()
     };
-    let bytes = success_body(&deleted);
+    let bytes = match shared.echo {
+        Echo::Honest => success_body(&deleted, deleted.len()),
+        Echo::OmitLast => success_body(&deleted[..deleted.len().saturating_sub(1)], deleted.len()),
+        Echo::Empty => b"{}".to_vec(),
+        Echo::Foreign => {
+            let mut named = deleted.clone();
+            named.push(Uuid::from_u128(0xf0e1_d2c3_b4a5_4697_8877_6655_4433_2211));
+            success_body(&named, deleted.len())
+        }
+    };
     match fault {
         Fault::CloseMidResponse => {
             let half = Bytes::copy_from_slice(&bytes[..bytes.len() / 2]);
@@ -429,9 +465,9 @@ fn process(
 }
 
 /// `{"count": n, "example_ids": [...]}`, written directly (the hot path of benchmarks).
-fn success_body(deleted: &[Uuid]) -> Vec<u8> {
+fn success_body(deleted: &[Uuid], count: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(32 + deleted.len() * 39);
-    out.extend_from_slice(format!("{{\"count\":{},\"example_ids\":[", deleted.len()).as_bytes());
+    out.extend_from_slice(format!("{{\"count\":{count},\"example_ids\":[").as_bytes());
     let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
     for (i, id) in deleted.iter().enumerate() {
         if i > 0 {

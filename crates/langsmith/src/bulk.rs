@@ -1,35 +1,51 @@
-//! Any number of ids: batches, bounded concurrency, an optional rate limit, a report.
+//! Any number of ids: batches, bounded concurrency, per-id outcomes, a report.
+//!
+//! Every id ends with exactly one [`Outcome`]. An id is [`Outcome::Deleted`] only when a
+//! 2xx answer's `example_ids` names it. When a request is refused for some of its ids
+//! (404, or a 403 that names examples), those ids are isolated: the ids the error
+//! `details` name are settled at once and the rest resent; when it names none, the set is
+//! split in halves, recursively. A refused set is never resent unchanged.
 
-use crate::client::Client;
-use crate::error::{ConfigError, Error};
+use crate::client::{Client, Confirmation};
+use crate::error::{ConfigError, Error, ErrorKind};
 use crate::ids::{ExampleIds, IdSet};
-use crate::retry::RateLimiter;
 use futures_util::StreamExt;
 use std::fmt;
-use std::ops::Range;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 use tracing::Instrument;
 use uuid::Uuid;
 
-/// Called once per finished batch, with its report and ids.
-pub type BatchCallback = Arc<dyn Fn(&BatchReport, &[Uuid]) + Send + Sync>;
+/// Called once per finished request (not per attempt), with what it settled.
+pub type ProgressCallback = Arc<dyn Fn(&Progress<'_>) + Send + Sync>;
+
+/// What one finished request settled, for [`BulkOptions::on_request`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Progress<'a> {
+    /// The request.
+    pub request: &'a RequestReport,
+    /// Ids this request confirmed deleted (the server named them).
+    pub deleted: &'a [Uuid],
+    /// Ids whose outcome this request settled, `deleted` included.
+    pub settled: usize,
+}
 
 /// How [`Client::hard_delete_all`] runs.
 #[derive(Clone)]
 pub struct BulkOptions {
     /// Ids per request, at most the spec's `maxItems` (the default).
     pub batch_size: usize,
-    /// Requests in flight at once (default 4).
+    /// Batches in flight at once (default 4).
     pub concurrency: usize,
-    /// Client-side limit on request starts per minute, retries included (LangSmith
-    /// publishes 2000/min per API key). `None`: no limit.
-    pub rate_limit_per_minute: Option<u32>,
-    /// Stop starting batches after the first failed one.
+    /// Stop starting requests after the first failed one.
     pub fail_fast: bool,
-    /// Progress: called as each batch finishes.
-    pub on_batch: Option<BatchCallback>,
+    /// Progress: called as each request finishes.
+    pub on_request: Option<ProgressCallback>,
+    /// When set, no new request starts once it is true (in-flight ones finish); the ids
+    /// left are [`Outcome::NotAttempted`].
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl Default for BulkOptions {
@@ -37,9 +53,9 @@ impl Default for BulkOptions {
         BulkOptions {
             batch_size: ExampleIds::MAX,
             concurrency: 4,
-            rate_limit_per_minute: None,
             fail_fast: false,
-            on_batch: None,
+            on_request: None,
+            cancel: None,
         }
     }
 }
@@ -49,9 +65,9 @@ impl fmt::Debug for BulkOptions {
         f.debug_struct("BulkOptions")
             .field("batch_size", &self.batch_size)
             .field("concurrency", &self.concurrency)
-            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
             .field("fail_fast", &self.fail_fast)
-            .field("on_batch", &self.on_batch.is_some())
+            .field("on_request", &self.on_request.is_some())
+            .field("cancel", &self.cancel.is_some())
             .finish()
     }
 }
@@ -60,116 +76,295 @@ impl BulkOptions {
     /// Checks the options against the spec's bounds.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !(ExampleIds::MIN..=ExampleIds::MAX).contains(&self.batch_size) {
-            return Err(ConfigError::Setting {
-                what: "batch size",
-                reason: format!(
+            return Err(ConfigError::setting(
+                "batch size",
+                format!(
                     "{} is outside {}..={} (the spec's minItems..maxItems)",
                     self.batch_size,
                     ExampleIds::MIN,
                     ExampleIds::MAX
                 ),
-            });
+            ));
         }
         if self.concurrency == 0 {
-            return Err(ConfigError::Setting {
-                what: "concurrency",
-                reason: "must be at least 1".into(),
-            });
-        }
-        if self.rate_limit_per_minute == Some(0) {
-            return Err(ConfigError::Setting {
-                what: "rate limit",
-                reason: "must be at least 1 request per minute".into(),
-            });
+            return Err(ConfigError::setting("concurrency", "must be at least 1"));
         }
         Ok(())
     }
 }
 
-/// How a batch ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BatchOutcome {
-    /// The server answered 200: every id of the batch is hard-deleted.
-    Confirmed,
-    /// Every attempt failed; the ids are not known to be deleted.
+/// What became of one id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// A 2xx answer named the id in its `example_ids`: hard-deleted, on the server's word.
+    Deleted,
+    /// The server answered 404 for the id (already gone, or never existed).
+    NotFound,
+    /// The server refused the id with 403.
+    Forbidden,
+    /// The server answered 2xx but did not name the id (or its answer could not be read).
+    Unconfirmed,
+    /// The request failed (see the request's error kind); the id is not known to be deleted.
     Failed,
-    /// Not sent (fail-fast, or an authentication failure stopped the run).
+    /// Never sent (fail-fast, cancellation, or a failure that stops the run).
     NotAttempted,
 }
 
-/// One batch of a bulk run.
-#[derive(Debug)]
-pub struct BatchReport {
-    /// 0-based, in id order.
-    pub index: usize,
-    /// Its ids: `report.ids()[range]`.
-    pub range: Range<usize>,
-    pub outcome: BatchOutcome,
-    /// Status of the last response, if any.
-    pub status: Option<u16>,
-    /// The server's `count`, when confirmed.
-    pub server_count: Option<i64>,
-    pub attempts: u32,
-    pub elapsed: Duration,
-    /// Why it failed.
-    pub error: Option<Error>,
+impl Outcome {
+    /// Every outcome, in report order.
+    pub const ALL: [Outcome; 6] = [
+        Outcome::Deleted,
+        Outcome::NotFound,
+        Outcome::Forbidden,
+        Outcome::Unconfirmed,
+        Outcome::Failed,
+        Outcome::NotAttempted,
+    ];
+
+    /// `snake_case`, for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Deleted => "deleted",
+            Outcome::NotFound => "not_found",
+            Outcome::Forbidden => "forbidden",
+            Outcome::Unconfirmed => "unconfirmed",
+            Outcome::Failed => "failed",
+            Outcome::NotAttempted => "not_attempted",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
 }
 
-/// The result of [`Client::hard_delete_all`]. `confirmed + failed + not_attempted`
-/// always equals the number of unique ids.
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One request of a bulk run (retries included: `attempts` counts them).
+#[derive(Debug)]
+pub struct RequestReport {
+    index: usize,
+    batch: usize,
+    ids: usize,
+    started: SystemTime,
+    finished: SystemTime,
+    attempts: u32,
+    status: Option<u16>,
+    request_id: Option<String>,
+    server_count: Option<i64>,
+    error: Option<Error>,
+    anomaly: Option<String>,
+    settled: [usize; 6],
+}
+
+impl RequestReport {
+    /// 0-based, in order of completion.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+    /// The batch it belongs to (0-based, in id order); isolation sends several per batch.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+    /// Ids it carried.
+    pub fn ids_sent(&self) -> usize {
+        self.ids
+    }
+    /// When its first attempt started.
+    pub fn started(&self) -> SystemTime {
+        self.started
+    }
+    /// When its last attempt ended.
+    pub fn finished(&self) -> SystemTime {
+        self.finished
+    }
+    /// HTTP attempts made (1 without retries).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+    /// Status of the last response, if any.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+    /// The server's request id of the last response, if it sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    /// The server's `count`, for a 2xx.
+    pub fn server_count(&self) -> Option<i64> {
+        self.server_count
+    }
+    /// Why it failed or was refused.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+    /// What was odd about a 2xx answer (unnamed ids, foreign ids, a disagreeing count).
+    pub fn anomaly(&self) -> Option<&str> {
+        self.anomaly.as_deref()
+    }
+    /// How many ids this request settled with `outcome`.
+    pub fn settled(&self, outcome: Outcome) -> usize {
+        self.settled[outcome.index()]
+    }
+}
+
+/// The result of [`Client::hard_delete_all`]: one [`Outcome`] per unique id; the counts
+/// always add up to [`BulkReport::unique`].
 #[derive(Debug)]
 pub struct BulkReport {
     ids: Vec<Uuid>,
-    /// Items in the input, duplicates included.
-    pub input: u64,
-    /// Duplicates dropped.
-    pub duplicates: u64,
-    pub batches: Vec<BatchReport>,
-    /// Ids in confirmed batches.
-    pub confirmed: usize,
-    /// Ids in failed batches.
-    pub failed: usize,
-    /// Ids in batches never sent.
-    pub not_attempted: usize,
+    outcomes: Vec<Outcome>,
+    settled_by: Vec<u32>,
+    input: u64,
+    duplicates: u64,
+    batches: usize,
+    requests: Vec<RequestReport>,
+    counts: [usize; 6],
+    stopped_by: Option<ErrorKind>,
+    cancelled: bool,
 }
 
+const NO_REQUEST: u32 = u32::MAX;
+
 impl BulkReport {
-    /// Every unique id, sorted; batches index into it.
+    /// A report for ids that were not sent at all (a dry run's plan): every id
+    /// [`Outcome::NotAttempted`].
+    pub fn unsent(set: IdSet) -> BulkReport {
+        let input = set.input_len();
+        let duplicates = set.duplicates_removed();
+        let ids = set.into_vec();
+        let mut counts = [0usize; 6];
+        counts[Outcome::NotAttempted.index()] = ids.len();
+        BulkReport {
+            outcomes: vec![Outcome::NotAttempted; ids.len()],
+            settled_by: vec![NO_REQUEST; ids.len()],
+            ids,
+            input,
+            duplicates,
+            batches: 0,
+            requests: Vec::new(),
+            counts,
+            stopped_by: None,
+            cancelled: false,
+        }
+    }
+
+    /// Every unique id, sorted.
     pub fn ids(&self) -> &[Uuid] {
         &self.ids
     }
-
-    /// The ids of one batch.
-    pub fn batch_ids(&self, batch: &BatchReport) -> &[Uuid] {
-        &self.ids[batch.range.clone()]
-    }
-
     /// Unique ids.
     pub fn unique(&self) -> usize {
         self.ids.len()
     }
-
-    /// Whether every id was confirmed.
-    pub fn is_complete(&self) -> bool {
-        self.confirmed == self.ids.len()
+    /// Items in the input, duplicates included.
+    pub fn input(&self) -> u64 {
+        self.input
     }
-
-    /// Ids not confirmed (failed or never attempted).
-    pub fn unconfirmed_ids(&self) -> impl Iterator<Item = &Uuid> {
+    /// Duplicates dropped.
+    pub fn duplicates(&self) -> u64 {
+        self.duplicates
+    }
+    /// Batches the ids were cut into.
+    pub fn batches(&self) -> usize {
         self.batches
+    }
+    /// Every request, in order of completion.
+    pub fn requests(&self) -> &[RequestReport] {
+        &self.requests
+    }
+    /// HTTP requests actually sent (attempts, retries included).
+    pub fn http_requests(&self) -> u64 {
+        self.requests.iter().map(|r| u64::from(r.attempts)).sum()
+    }
+    /// How many ids ended with `outcome`.
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.counts[outcome.index()]
+    }
+    /// The ids that ended with `outcome`, sorted.
+    pub fn ids_with(&self, outcome: Outcome) -> impl Iterator<Item = &Uuid> + '_ {
+        self.ids
             .iter()
-            .filter(|b| b.outcome != BatchOutcome::Confirmed)
-            .flat_map(|b| self.ids[b.range.clone()].iter())
+            .zip(&self.outcomes)
+            .filter(move |(_, o)| **o == outcome)
+            .map(|(id, _)| id)
+    }
+    /// Every id with its outcome, sorted by id.
+    pub fn outcomes(&self) -> impl Iterator<Item = (&Uuid, Outcome)> + '_ {
+        self.ids.iter().zip(self.outcomes.iter().copied())
+    }
+    /// The outcome of one id, if it was in the input.
+    pub fn outcome_of(&self, id: &Uuid) -> Option<Outcome> {
+        self.ids.binary_search(id).ok().map(|i| self.outcomes[i])
+    }
+    /// The request that settled an id (none for [`Outcome::NotAttempted`]).
+    pub fn settled_by(&self, id: &Uuid) -> Option<&RequestReport> {
+        let i = self.ids.binary_search(id).ok()?;
+        self.requests.get(self.settled_by[i] as usize)
+    }
+    /// Whether every id was confirmed deleted.
+    pub fn is_complete(&self) -> bool {
+        self.count(Outcome::Deleted) == self.ids.len()
+    }
+    /// The error kind that stopped the run early (401, a redirect, TLS, fail-fast), if any.
+    pub fn stopped_by(&self) -> Option<ErrorKind> {
+        self.stopped_by
+    }
+    /// Whether [`BulkOptions::cancel`] stopped the run.
+    pub fn cancelled(&self) -> bool {
+        self.cancelled
     }
 }
 
+/// Errors after which every other request would fail the same way.
+fn stops_the_run(e: &Error) -> bool {
+    match e {
+        Error::Unauthorized(_) | Error::Redirect(_) | Error::Tls(_) => true,
+        // A 404 that is not the API's error shape: the endpoint is wrong, not the ids.
+        Error::NotFound(api) => !api.is_documented_shape(),
+        _ => false,
+    }
+}
+
+struct Shared<'a> {
+    client: &'a Client,
+    options: &'a BulkOptions,
+    stop: AtomicBool,
+    stopped_by: Mutex<Option<ErrorKind>>,
+    requests: Mutex<Vec<RequestReport>>,
+}
+
+impl Shared<'_> {
+    fn halted(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+            || self
+                .options
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(Ordering::SeqCst))
+    }
+
+    fn halt(&self, kind: ErrorKind) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.stopped_by.lock().unwrap().get_or_insert(kind);
+    }
+}
+
+/// One settled id: (id, outcome, request index).
+type Settled = (Uuid, Outcome, u32);
+
 impl Client {
     /// Hard-deletes any number of ids: de-duplicates, splits into batches of at most the
-    /// spec's maximum, and sends them with bounded concurrency, retries and an optional
-    /// rate limit. One failed batch does not stop the others unless `fail_fast` is set;
-    /// a 401 stops the run (every batch would fail the same way).
+    /// spec's maximum, sends them with bounded concurrency, retries and the client's rate
+    /// limit, and isolates ids the server refuses. A 401, a redirect or a TLS failure
+    /// stops the run (every request would fail the same way).
     ///
-    /// Fails only for invalid options; per-batch failures are in the report.
+    /// Fails only for invalid options; per-id outcomes are in the report.
     pub async fn hard_delete_all<I>(
         &self,
         ids: I,
@@ -192,88 +387,175 @@ impl Client {
         let duplicates = set.duplicates_removed();
         let ids = set.into_vec();
         let size = options.batch_size;
-        let ranges: Vec<Range<usize>> = (0..ids.len())
-            .step_by(size)
-            .map(|start| start..(start + size).min(ids.len()))
-            .collect();
-        let limiter = options.rate_limit_per_minute.map(RateLimiter::per_minute);
-        let stop = AtomicBool::new(false);
-        let span = tracing::info_span!(
-            "hard_delete_all",
-            unique = ids.len(),
-            batches = ranges.len()
-        );
-
-        let ids_ref = &ids;
-        let limiter = limiter.as_ref();
-        let stop = &stop;
-        let mut batches: Vec<BatchReport> =
-            futures_util::stream::iter(ranges.into_iter().enumerate())
-                .map(|(index, range)| async move {
-                    let mut report = BatchReport {
-                        index,
-                        range: range.clone(),
-                        outcome: BatchOutcome::NotAttempted,
-                        status: None,
-                        server_count: None,
-                        attempts: 0,
-                        elapsed: Duration::ZERO,
-                        error: None,
-                    };
-                    if !stop.load(Ordering::SeqCst) {
-                        let started = std::time::Instant::now();
-                        let batch = ExampleIds::from_batch(&ids_ref[range.clone()]);
-                        let (result, attempts) = self.send(&batch, limiter).await;
-                        report.attempts = attempts;
-                        report.elapsed = started.elapsed();
-                        match result {
-                            Ok(done) => {
-                                report.outcome = BatchOutcome::Confirmed;
-                                report.status = Some(done.status);
-                                report.server_count = done.count;
-                            }
-                            Err(e) => {
-                                if options.fail_fast || matches!(e, Error::Unauthorized(_)) {
-                                    stop.store(true, Ordering::SeqCst);
-                                }
-                                report.outcome = BatchOutcome::Failed;
-                                report.status = e.status().map(|s| s.as_u16());
-                                report.error = Some(e);
-                            }
-                        }
-                    }
-                    if let Some(callback) = &options.on_batch {
-                        callback(&report, &ids_ref[range]);
-                    }
-                    report
-                })
-                .buffer_unordered(options.concurrency)
-                .collect()
-                .instrument(span)
-                .await;
-        batches.sort_by_key(|b| b.index);
-
-        let count = |o: BatchOutcome| -> usize {
-            batches
-                .iter()
-                .filter(|b| b.outcome == o)
-                .map(|b| b.range.len())
-                .sum()
+        let batches = ids.len().div_ceil(size);
+        let shared = Shared {
+            client: self,
+            options,
+            stop: AtomicBool::new(false),
+            stopped_by: Mutex::new(None),
+            requests: Mutex::new(Vec::new()),
         };
-        let (confirmed, failed, not_attempted) = (
-            count(BatchOutcome::Confirmed),
-            count(BatchOutcome::Failed),
-            count(BatchOutcome::NotAttempted),
-        );
-        debug_assert_eq!(confirmed + failed + not_attempted, ids.len());
+        let span = tracing::info_span!("hard_delete_all", unique = ids.len(), batches);
+        let shared_ref = &shared;
+        let settled: Vec<Vec<Settled>> = futures_util::stream::iter(ids.chunks(size).enumerate())
+            .map(|(batch, chunk)| shared_ref.run_batch(batch, chunk.to_vec()))
+            .buffer_unordered(options.concurrency)
+            .collect()
+            .instrument(span)
+            .await;
+
+        let mut outcomes = vec![Outcome::NotAttempted; ids.len()];
+        let mut settled_by = vec![NO_REQUEST; ids.len()];
+        for (id, outcome, request) in settled.into_iter().flatten() {
+            let i = ids.binary_search(&id).expect("a sent id is an input id");
+            outcomes[i] = outcome;
+            settled_by[i] = request;
+        }
+        let mut counts = [0usize; 6];
+        for o in &outcomes {
+            counts[o.index()] += 1;
+        }
+        debug_assert_eq!(counts.iter().sum::<usize>(), ids.len());
+        let cancelled = options
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::SeqCst));
+        let stopped_by = *shared.stopped_by.lock().unwrap();
         Ok(BulkReport {
             ids,
+            outcomes,
+            settled_by,
             input,
             duplicates,
             batches,
-            confirmed,
-            failed,
-            not_attempted,
+            requests: shared.requests.into_inner().unwrap(),
+            counts,
+            stopped_by,
+            cancelled,
         })
+    }
+}
+
+impl Shared<'_> {
+    /// Sends one batch, isolating refused ids; returns an outcome for every id of it.
+    async fn run_batch(&self, batch: usize, ids: Vec<Uuid>) -> Vec<Settled> {
+        let mut out = Vec::with_capacity(ids.len());
+        let mut work = vec![ids];
+        while let Some(set) = work.pop() {
+            if self.halted() {
+                out.extend(set.iter().map(|id| (*id, Outcome::NotAttempted, NO_REQUEST)));
+                continue;
+            }
+            let started = SystemTime::now();
+            let request = ExampleIds::from_batch(&set);
+            let (result, attempts) = self.client.send(&request, self.client.limiter()).await;
+            let finished = SystemTime::now();
+            let mut report = RequestReport {
+                index: 0,
+                batch,
+                ids: set.len(),
+                started,
+                finished,
+                attempts,
+                status: None,
+                request_id: None,
+                server_count: None,
+                error: None,
+                anomaly: None,
+                settled: [0; 6],
+            };
+            // (id, outcome) decided by this request; more work pushed onto `work`.
+            let mut decided: Vec<(Uuid, Outcome)> = Vec::new();
+            match result {
+                Ok(done) => {
+                    report.status = Some(done.status());
+                    report.request_id = done.request_id().map(str::to_owned);
+                    report.server_count = done.count();
+                    let c: Confirmation = done.confirmation(&set);
+                    report.anomaly = c.anomaly();
+                    if let Some(a) = &report.anomaly {
+                        tracing::warn!(batch, anomaly = %a, "the server's answer does not confirm every id");
+                    }
+                    decided.extend(c.confirmed().iter().map(|id| (*id, Outcome::Deleted)));
+                    decided.extend(c.unconfirmed().iter().map(|id| (*id, Outcome::Unconfirmed)));
+                }
+                Err(e) => {
+                    report.status = e.status().map(|s| s.as_u16());
+                    report.request_id = e.request_id().map(str::to_owned);
+                    let refused = match &e {
+                        Error::NotFound(api) if api.is_documented_shape() => {
+                            Some((Outcome::NotFound, api))
+                        }
+                        Error::Forbidden(api) => Some((Outcome::Forbidden, api)),
+                        _ => None,
+                    };
+                    if let Some((outcome, api)) = refused {
+                        let mut named: Vec<Uuid> =
+                            api.details().map(|d| d.named_uuids()).unwrap_or_default();
+                        named.sort_unstable();
+                        named.dedup();
+                        let (hit, rest): (Vec<Uuid>, Vec<Uuid>) =
+                            set.iter().partition(|id| named.binary_search(id).is_ok());
+                        if !hit.is_empty() {
+                            tracing::info!(batch, refused = hit.len(), resent = rest.len(), status = ?report.status, "the server named refused ids; resending the rest");
+                            decided.extend(hit.iter().map(|id| (*id, outcome)));
+                            if !rest.is_empty() {
+                                work.push(rest);
+                            }
+                        } else if outcome == Outcome::Forbidden || set.len() == 1 {
+                            // A 403 that names no example is not per-example: isolating
+                            // would only multiply refused requests.
+                            decided.extend(set.iter().map(|id| (*id, outcome)));
+                        } else {
+                            let (left, right) = set.split_at(set.len() / 2);
+                            tracing::info!(batch, ids = set.len(), "404 names no ids; splitting the request in halves");
+                            work.push(right.to_vec());
+                            work.push(left.to_vec());
+                        }
+                    } else {
+                        let outcome = match (&e, report.status) {
+                            // A 2xx whose body could not be read: the server may have
+                            // deleted them, but it did not say so.
+                            (Error::UnexpectedBody(_) | Error::ResponseTooLarge(_), Some(s))
+                                if (200..300).contains(&s) =>
+                            {
+                                Outcome::Unconfirmed
+                            }
+                            _ => Outcome::Failed,
+                        };
+                        if stops_the_run(&e) {
+                            self.halt(e.kind());
+                        } else if self.options.fail_fast && outcome == Outcome::Failed {
+                            self.halt(e.kind());
+                        }
+                        decided.extend(set.iter().map(|id| (*id, outcome)));
+                    }
+                    report.error = Some(e);
+                }
+            }
+            for (_, o) in &decided {
+                report.settled[o.index()] += 1;
+            }
+            let deleted: Vec<Uuid> = decided
+                .iter()
+                .filter(|(_, o)| *o == Outcome::Deleted)
+                .map(|(id, _)| *id)
+                .collect();
+            let index = {
+                let mut requests = self.requests.lock().unwrap();
+                report.index = requests.len();
+                if let Some(callback) = &self.options.on_request {
+                    callback(&Progress {
+                        request: &report,
+                        deleted: &deleted,
+                        settled: decided.len(),
+                    });
+                }
+                requests.push(report);
+                requests.len() - 1
+            };
+            out.extend(decided.into_iter().map(|(id, o)| (id, o, index as u32)));
+        }
+        out
     }
 }

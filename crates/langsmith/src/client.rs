@@ -1,7 +1,7 @@
 //! The client and the single call.
 
 use crate::config::{self, ClientBuilder};
-use crate::error::{ApiError, ConfigError, Details, Error, snippet};
+use crate::error::{ApiError, ConfigError, Error, ErrorKind, HttpClientError, snippet};
 use crate::ids::ExampleIds;
 use crate::retry::{self, RateLimiter, RetryPolicy};
 use langsmith_api::hooks::{self, ResponseMeta, request_id};
@@ -10,24 +10,168 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::time::Duration;
 use tracing::Instrument;
+use uuid::Uuid;
 
 /// Bodies of unexpected responses are read up to this many bytes.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
-/// What the server confirmed for one request.
+/// What the server answered to one hard-delete request (a 2xx with the documented body).
+///
+/// An id is hard-deleted only when the answer names it: see [`HardDeleted::confirmation`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HardDeleted {
+    count: Option<i64>,
+    example_ids: Vec<String>,
+    request_id: Option<String>,
+    status: u16,
+    attempts: u32,
+}
+
+impl HardDeleted {
     /// The server's `count`.
-    pub count: Option<i64>,
+    pub fn count(&self) -> Option<i64> {
+        self.count
+    }
+
     /// The ids the server echoed, exactly as received (they are not always UUIDs: Prism's
     /// example response echoes `["[\"123e...\"]"]`).
-    pub example_ids: Vec<String>,
+    pub fn echoed(&self) -> &[String] {
+        &self.example_ids
+    }
+
     /// The request id header, if the server sent one.
-    pub request_id: Option<String>,
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
     /// The HTTP status (the spec documents 200).
-    pub status: u16,
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
     /// How many attempts it took.
-    pub attempts: u32,
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Compares the echo with the ids that were sent: only ids the echo names (as
+    /// canonical UUIDs) are confirmed.
+    pub fn confirmation(&self, sent: &[Uuid]) -> Confirmation {
+        Confirmation::new(sent, &self.example_ids, self.count)
+    }
+}
+
+/// What a 2xx answer confirms of the ids sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Confirmation {
+    confirmed: Vec<Uuid>,
+    unconfirmed: Vec<Uuid>,
+    foreign: Vec<Uuid>,
+    not_uuids: usize,
+    count: Option<i64>,
+    echoed_unique: usize,
+}
+
+impl Confirmation {
+    pub(crate) fn new(sent: &[Uuid], echo: &[String], count: Option<i64>) -> Self {
+        let mut named: Vec<Uuid> = Vec::with_capacity(echo.len());
+        let mut not_uuids = 0;
+        for text in echo {
+            match Uuid::try_parse(text.trim()) {
+                Ok(id) => named.push(id),
+                Err(_) => not_uuids += 1,
+            }
+        }
+        named.sort_unstable();
+        named.dedup();
+        let mut sent_sorted = sent.to_vec();
+        sent_sorted.sort_unstable();
+        let (mut confirmed, mut unconfirmed) = (Vec::new(), Vec::new());
+        for id in sent {
+            if named.binary_search(id).is_ok() {
+                confirmed.push(*id);
+            } else {
+                unconfirmed.push(*id);
+            }
+        }
+        let foreign = named
+            .iter()
+            .filter(|id| sent_sorted.binary_search(id).is_err())
+            .copied()
+            .collect();
+        Confirmation {
+            confirmed,
+            unconfirmed,
+            foreign,
+            not_uuids,
+            count,
+            echoed_unique: named.len(),
+        }
+    }
+
+    /// Sent ids the echo names: hard-deleted, on the server's word.
+    pub fn confirmed(&self) -> &[Uuid] {
+        &self.confirmed
+    }
+
+    /// Sent ids the echo does not name.
+    pub fn unconfirmed(&self) -> &[Uuid] {
+        &self.unconfirmed
+    }
+
+    /// Ids the echo names that were not sent (a server anomaly).
+    pub fn foreign(&self) -> &[Uuid] {
+        &self.foreign
+    }
+
+    /// Echoed values that are not UUIDs (a server anomaly).
+    pub fn not_uuids(&self) -> usize {
+        self.not_uuids
+    }
+
+    /// Whether the server's `count` disagrees with the number of ids it named.
+    pub fn count_disagrees(&self) -> bool {
+        self.count
+            .is_some_and(|c| usize::try_from(c).ok() != Some(self.echoed_unique))
+    }
+
+    /// Whether the answer is exactly what a correct server sends: every id named, nothing
+    /// else, and a `count` that agrees.
+    pub fn is_exact(&self) -> bool {
+        self.unconfirmed.is_empty()
+            && self.foreign.is_empty()
+            && self.not_uuids == 0
+            && !self.count_disagrees()
+    }
+
+    /// Why ids are unconfirmed or the answer is odd, in words; `None` when exact.
+    pub fn anomaly(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if !self.unconfirmed.is_empty() {
+            parts.push(format!(
+                "the echo does not name {} of the ids sent",
+                self.unconfirmed.len()
+            ));
+        }
+        if self.not_uuids > 0 {
+            parts.push(format!("{} echoed values are not UUIDs", self.not_uuids));
+        }
+        if !self.foreign.is_empty() {
+            parts.push(format!(
+                "the echo names {} ids that were not sent (first: {})",
+                self.foreign.len(),
+                self.foreign[0]
+            ));
+        }
+        if self.count_disagrees() {
+            parts.push(format!(
+                "count {} disagrees with the {} ids echoed",
+                self.count.unwrap_or_default(),
+                self.echoed_unique
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
 }
 
 /// A LangSmith client for hard-deleting dataset examples.
@@ -37,6 +181,7 @@ pub struct HardDeleted {
 pub struct Client {
     pub(crate) api: langsmith_api::Client,
     pub(crate) retry: RetryPolicy,
+    limiter: Option<std::sync::Arc<RateLimiter>>,
     endpoint: String,
     workspace_id: Option<String>,
 }
@@ -55,23 +200,40 @@ impl Client {
 
     pub(crate) fn from_builder(b: ClientBuilder) -> Result<Client, ConfigError> {
         let base = config::base_url(&b.endpoint, b.allow_insecure_http)?;
+        config::check_proxy(&base, b.allow_insecure_http)?;
         let headers = config::auth_headers(&b)?;
-        let http = match b.http_client.clone() {
-            Some(c) => c,
-            None => reqwest::Client::builder()
-                .timeout(b.timeout)
-                .connect_timeout(b.connect_timeout)
-                .build()
-                .map_err(|e| ConfigError::HttpClient(e.to_string()))?,
-        };
+        let mut http = reqwest::Client::builder()
+            .timeout(b.timeout)
+            .connect_timeout(b.connect_timeout);
+        if let Some(customize) = &b.http_customizer {
+            http = customize(http);
+        }
+        // Never follow a redirect: the credentials would go wherever it points.
+        let http = http
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                ConfigError::HttpClient(HttpClientError {
+                    source: Box::new(e),
+                })
+            })?;
         let api = langsmith_api::Client::new_with_client(
             &base,
             http,
             langsmith_api::RequestDefaults::new(headers),
         );
+        if b.rate_limit_per_minute == Some(0) {
+            return Err(ConfigError::setting(
+                "rate limit",
+                "must be at least 1 request per minute",
+            ));
+        }
         Ok(Client {
             api,
             retry: b.retry,
+            limiter: b
+                .rate_limit_per_minute
+                .map(|n| std::sync::Arc::new(RateLimiter::per_minute(n))),
             endpoint: b.endpoint,
             workspace_id: b.workspace_id,
         })
@@ -87,6 +249,11 @@ impl Client {
         self.workspace_id.as_deref()
     }
 
+    /// The client-side rate limiter, shared by every clone of this client and every call.
+    pub(crate) fn limiter(&self) -> Option<&RateLimiter> {
+        self.limiter.as_deref()
+    }
+
     /// The generated client underneath, for operations the facade does not wrap.
     pub fn api(&self) -> &langsmith_api::Client {
         &self.api
@@ -95,9 +262,10 @@ impl Client {
     /// Hard-deletes every version of the given examples: inputs, outputs and metadata
     /// are nulled at once, attachments within days. `hard_delete` is always `true`.
     ///
-    /// Retries per the client's [`RetryPolicy`].
+    /// Retries per the client's [`RetryPolicy`], within its rate limit. Only the ids the
+    /// answer names are confirmed: see [`HardDeleted::confirmation`].
     pub async fn hard_delete_examples(&self, ids: &ExampleIds) -> Result<HardDeleted, Error> {
-        self.send(ids, None).await.0
+        self.send(ids, self.limiter()).await.0
     }
 
     /// One request with retries; also returns the number of attempts.
@@ -141,7 +309,13 @@ impl Client {
                         })
                     }
                     Err(e) => {
-                        let e = map_error(e, meta).await;
+                        let limit = {
+                            use langsmith_api::ClientInfo;
+                            self.api
+                                .inner()
+                                .response_limit(serde_json::to_vec(body).map_or(0, |b| b.len()))
+                        };
+                        let e = map_error(e, meta, limit).await;
                         tracing::debug!(error = %e, "attempt failed");
                         Err(e)
                     }
@@ -171,16 +345,16 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 /// Maps a status and what the body said to the facade's error.
 pub(crate) fn by_status(api: ApiError, headers: &HeaderMap) -> Error {
-    match api.status.as_u16() {
+    match api.status().as_u16() {
         400 => Error::BadRequest(api),
         401 => Error::Unauthorized(api),
         403 => Error::Forbidden(api),
         404 => Error::NotFound(api),
         422 => Error::Unprocessable(api),
-        429 => Error::RateLimited {
-            retry_after: retry_after(headers),
-            api,
-        },
+        429 => {
+            let after = retry_after(headers);
+            Error::rate_limited(api, after)
+        }
         500..=599 => Error::Server(api),
         _ => Error::UnexpectedStatus(api),
     }
@@ -209,22 +383,51 @@ pub(crate) fn api_error_from_body(
     let parsed = serde_json::from_slice::<types::ExamplesErrorResponse>(body).ok();
     let body_snippet = match &parsed {
         Some(_) => None,
-        None if body.is_empty() => None,
+        None if body.is_empty() => Some(String::new()),
         None => Some(snippet(body)),
     };
     let (error, details) = parsed.map(|p| (p.error, p.details)).unwrap_or_default();
-    ApiError {
-        status,
-        error,
-        details: details.map(Details::parse),
-        request_id: request_id(headers),
-        body_snippet,
+    ApiError::new(status)
+        .with_error(error, details)
+        .with_request_id(request_id(headers))
+        .with_snippet(body_snippet)
+}
+
+/// The origin (`scheme://host[:port]`) of a `Location` header, never its path or query.
+fn location_origin(headers: &HeaderMap, base: &reqwest::Url) -> Option<String> {
+    let location = headers.get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let target = base.join(location).ok()?;
+    Some(target.origin().ascii_serialization()).filter(|o| o != "null")
+}
+
+/// What kind of failure a reqwest error is: a timeout, TLS, or another transport failure.
+fn transport_kind(err: &reqwest::Error) -> ErrorKind {
+    if err.is_timeout() {
+        return ErrorKind::Timeout;
     }
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if e.is::<rustls::Error>() {
+            return ErrorKind::Tls;
+        }
+        // io::Error hides its inner error from `source()`; look inside.
+        current = match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    ErrorKind::Transport
+}
+
+/// The URL of a reqwest error, for messages (never holds credentials: they travel in headers).
+fn error_url(err: &reqwest::Error) -> Option<String> {
+    err.url().map(|u| u.as_str().to_owned())
 }
 
 async fn map_error(
     e: langsmith_api::Error<types::ExamplesErrorResponse>,
     meta: ResponseMeta,
+    limit: usize,
 ) -> Error {
     use langsmith_api::Error as E;
     match e {
@@ -232,42 +435,52 @@ async fn map_error(
             let status = rv.status();
             let headers = rv.headers().clone();
             let body = rv.into_inner();
-            let api = ApiError {
-                status,
-                error: body.error,
-                details: body.details.map(Details::parse),
-                request_id: request_id(&headers),
-                body_snippet: None,
-            };
+            let api = ApiError::new(status)
+                .with_error(body.error, body.details)
+                .with_request_id(request_id(&headers));
             by_status(api, &headers)
         }
         E::UnexpectedResponse(response) => {
             let status = response.status();
             let headers = response.headers().clone();
-            let body = read_bounded(response).await;
-            by_status(api_error_from_body(status, &headers, &body), &headers)
-        }
-        E::InvalidResponsePayload(bytes, err) => Error::UnexpectedBody {
-            status: meta.status,
-            reason: err.to_string(),
-            snippet: snippet(&bytes),
-            request_id: meta.request_id.clone(),
-        },
-        E::ResponseBodyError(err) if err.is_timeout() => Error::Timeout { source: err },
-        E::ResponseBodyError(err) => Error::UnexpectedBody {
-            status: meta.status,
-            reason: format!("the body could not be read whole: {err}"),
-            snippet: String::new(),
-            request_id: meta.request_id.clone(),
-        },
-        E::CommunicationError(err) | E::InvalidUpgrade(err) => {
-            if err.is_timeout() {
-                Error::Timeout { source: err }
-            } else {
-                Error::Transport { source: err }
+            let url = response.url().clone();
+            if status.is_redirection() {
+                return Error::redirect(
+                    status,
+                    location_origin(&headers, &url),
+                    Some(url.as_str().to_owned()),
+                );
             }
+            let body = read_bounded(response).await;
+            by_status(
+                api_error_from_body(status, &headers, &body).with_url(Some(url.as_str().to_owned())),
+                &headers,
+            )
         }
-        E::InvalidRequest(message) | E::Custom(message) => Error::Request(message),
+        E::InvalidResponsePayload(bytes, err) => Error::unexpected_body(
+            meta.status,
+            "not the documented JSON",
+            snippet(&bytes),
+            meta.request_id.clone(),
+            Some(Box::new(err)),
+        ),
+        E::ResponseBodyError(err) if langsmith_api::hooks::is_body_too_large(&err) => {
+            Error::too_large(meta.status, limit, meta.request_id.clone())
+        }
+        E::ResponseBodyError(err) if err.is_timeout() => {
+            Error::transport(ErrorKind::Timeout, error_url(&err), err)
+        }
+        E::ResponseBodyError(err) => Error::unexpected_body(
+            meta.status,
+            "the body could not be read whole",
+            String::new(),
+            meta.request_id.clone(),
+            Some(Box::new(err)),
+        ),
+        E::CommunicationError(err) | E::InvalidUpgrade(err) => {
+            Error::transport(transport_kind(&err), error_url(&err), err)
+        }
+        E::InvalidRequest(message) | E::Custom(message) => Error::request(message),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Configuration: environment, builder, endpoint rules and authentication headers.
 
-use crate::error::ConfigError;
+use crate::error::{ConfigError, InsecureHttp};
 use crate::retry::RetryPolicy;
 use langsmith_api::spec;
 use reqwest::Url;
@@ -81,9 +81,14 @@ pub struct ClientBuilder {
     pub(crate) connect_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) user_agent: String,
-    pub(crate) http_client: Option<reqwest::Client>,
+    pub(crate) http_customizer: Option<HttpCustomizer>,
     pub(crate) allow_insecure_http: bool,
+    pub(crate) rate_limit_per_minute: Option<u32>,
 }
+
+/// Adjusts the `reqwest::ClientBuilder` the facade builds (proxies, TLS roots, pools).
+pub(crate) type HttpCustomizer =
+    std::sync::Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -112,8 +117,9 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             user_agent: DEFAULT_USER_AGENT.into(),
-            http_client: None,
+            http_customizer: None,
             allow_insecure_http: false,
+            rate_limit_per_minute: None,
         }
     }
 }
@@ -196,17 +202,30 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses the caller's own `reqwest::Client` (proxies, TLS roots, pools...). Auth
-    /// headers are still added to each request.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
+    /// Adjusts the HTTP client before it is built (proxies, TLS roots, pools...). The
+    /// function receives a `reqwest::ClientBuilder` with this builder's timeouts set and
+    /// returns it; redirect following is then turned off whatever it set, so that the
+    /// credentials never reach another origin.
+    pub fn http_client_with<F>(mut self, customize: F) -> Self
+    where
+        F: Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    {
+        self.http_customizer = Some(std::sync::Arc::new(customize));
         self
     }
 
-    /// Allows plain `http://` to hosts other than loopback. Off by default: the key would
-    /// travel unencrypted.
+    /// Allows plain `http://` to hosts other than loopback (or to loopback through an
+    /// `HTTP_PROXY`). Off by default: the key would travel unencrypted.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
+        self
+    }
+
+    /// A client-side limit on request starts per minute, retries included, shared by
+    /// every clone of the client and every call (LangSmith publishes 2000/min per API
+    /// key). Default: none.
+    pub fn rate_limit_per_minute(mut self, per_minute: u32) -> Self {
+        self.rate_limit_per_minute = Some(per_minute);
         self
     }
 
@@ -243,20 +262,28 @@ fn is_loopback(host: &url::Host<&str>) -> bool {
 /// An endpoint ending in `/v1` (self-hosted `https://host/api/v1`) loses that suffix so
 /// the call reaches `.../v1/platform/...`, not `.../v1/v1/...`, as the official SDKs do.
 pub fn base_url(endpoint: &str, allow_insecure_http: bool) -> Result<String, ConfigError> {
-    let bad = |reason: &str| ConfigError::Endpoint {
-        endpoint: endpoint.to_owned(),
-        reason: reason.to_owned(),
-    };
-    let url = Url::parse(endpoint).map_err(|e| bad(&e.to_string()))?;
+    let bad = |reason: &str| ConfigError::endpoint(endpoint, reason);
+    let url = Url::parse(endpoint).map_err(|e| match e {
+        url::ParseError::RelativeUrlWithoutBase => bad(&format!(
+            "a scheme is needed: write https://{endpoint} (or http:// for loopback)"
+        )),
+        e => bad(&e.to_string()),
+    })?;
     match url.scheme() {
         "https" => {}
         "http" => {
             let host = url.host().ok_or_else(|| bad("no host"))?;
             if !allow_insecure_http && !is_loopback(&host) {
-                return Err(ConfigError::InsecureHttp {
+                return Err(ConfigError::InsecureHttp(InsecureHttp {
                     host: host.to_string(),
-                });
+                    proxy_variable: None,
+                }));
             }
+        }
+        _ if !endpoint.contains("://") => {
+            return Err(bad(&format!(
+                "a scheme is needed: write https://{endpoint} (or http:// for loopback)"
+            )));
         }
         other => return Err(bad(&format!("scheme {other:?} is not http or https"))),
     }
@@ -278,6 +305,30 @@ pub fn base_url(endpoint: &str, allow_insecure_http: bool) -> Result<String, Con
     Ok(base)
 }
 
+/// Plain http to loopback is allowed because it never leaves the machine; through a
+/// proxy it would. Uses the same matcher (and so the same `HTTP_PROXY`, `ALL_PROXY` and
+/// `NO_PROXY` rules) as reqwest.
+pub(crate) fn check_proxy(base: &str, allow_insecure_http: bool) -> Result<(), ConfigError> {
+    if allow_insecure_http || !base.starts_with("http://") {
+        return Ok(());
+    }
+    let Ok(uri) = base.parse::<http::Uri>() else {
+        return Ok(());
+    };
+    let matcher = hyper_util::client::proxy::matcher::Matcher::from_system();
+    if matcher.intercept(&uri).is_none() {
+        return Ok(());
+    }
+    let variable = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+        .into_iter()
+        .find(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
+        .unwrap_or("the system proxy");
+    Err(ConfigError::InsecureHttp(InsecureHttp {
+        host: uri.host().unwrap_or_default().to_owned(),
+        proxy_variable: Some(variable),
+    }))
+}
+
 /// The path prefix shared by every operation of the spec (`/v1`).
 fn version_prefix() -> &'static str {
     let path = spec::OPERATIONS[0].path;
@@ -290,21 +341,19 @@ fn scheme_header(scheme: &str) -> Result<HeaderName, ConfigError> {
         .iter()
         .find(|s| s.name == scheme)
         .map(|s| s.parameter_name)
-        .ok_or_else(|| ConfigError::Header {
-            what: "security scheme",
-            reason: format!("the spec has no {scheme:?} scheme"),
+        .ok_or_else(|| {
+            ConfigError::header(
+                "security scheme",
+                format!("the spec has no {scheme:?} scheme"),
+            )
         })?;
-    HeaderName::try_from(name).map_err(|e| ConfigError::Header {
-        what: "security scheme header",
-        reason: e.to_string(),
-    })
+    HeaderName::try_from(name).map_err(|e| ConfigError::header("security scheme header", e.to_string()))
 }
 
 fn header_value(what: &'static str, value: &str, secret: bool) -> Result<HeaderValue, ConfigError> {
-    let mut v = HeaderValue::try_from(value).map_err(|_| ConfigError::Header {
-        what,
+    let mut v = HeaderValue::try_from(value).map_err(|_| {
         // Never echo the value: it may be a secret.
-        reason: "contains characters not allowed in an HTTP header".into(),
+        ConfigError::header(what, "contains characters not allowed in an HTTP header")
     })?;
     v.set_sensitive(secret);
     Ok(v)
@@ -416,11 +465,11 @@ mod tests {
             assert!(base_url(ok, false).is_ok(), "{ok}");
         }
         let err = base_url("http://example.com", false).unwrap_err();
-        assert!(matches!(err, ConfigError::InsecureHttp { .. }), "{err}");
+        assert!(matches!(err, ConfigError::InsecureHttp(_)), "{err}");
         assert!(base_url("http://example.com", true).is_ok());
         for bad in ["ftp://x", "not a url", "https://h/?q=1", "https://u:p@h"] {
             assert!(
-                matches!(base_url(bad, false), Err(ConfigError::Endpoint { .. })),
+                matches!(base_url(bad, false), Err(ConfigError::Endpoint(_))),
                 "{bad}"
             );
         }
@@ -458,9 +507,11 @@ mod tests {
         assert_eq!(h[ORGANIZATION_HEADER], "org");
         assert!(h.get("x-api-key").is_none());
 
-        assert_eq!(
+        assert!(matches!(
             auth_headers(&ClientBuilder::default().bearer_token("t")).unwrap_err(),
             ConfigError::BearerWithoutScope
-        );
+        ));
+        let err = base_url("127.0.0.1:8080", false).unwrap_err().to_string();
+        assert!(err.contains("a scheme is needed"), "{err}");
     }
 }

@@ -1,17 +1,26 @@
-//! One error type for every way a call can fail.
+//! One error type for every way a call can fail, shaped after smithy-rs RFC 0022: each
+//! variant wraps a context struct with private fields and accessors, `Display` never
+//! repeats the cause, and the cause is kept as the [`std::error::Error::source`] (never
+//! flattened to a string, never a foreign type in the public API).
 
 use crate::ids::InvalidIds;
 use reqwest::StatusCode;
+use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
 
 /// How much of an unexpected body an error keeps.
 pub const BODY_SNIPPET_BYTES: usize = 512;
 
+type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
 /// The server's `details`: parsed when it is a JSON string, kept raw otherwise.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Details {
+    /// `details` held JSON text.
     Json(serde_json::Value),
+    /// `details` held plain text.
     Raw(String),
 }
 
@@ -22,13 +31,39 @@ impl Details {
             Err(_) => Details::Raw(text),
         }
     }
+
+    /// Every UUID named anywhere in the details (strings inside JSON, words in raw text),
+    /// canonical, in order of appearance.
+    pub fn named_uuids(&self) -> Vec<uuid::Uuid> {
+        fn walk(v: &serde_json::Value, out: &mut Vec<uuid::Uuid>) {
+            match v {
+                serde_json::Value::String(s) => {
+                    if let Ok(id) = uuid::Uuid::try_parse(s.trim()) {
+                        out.push(id);
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+                serde_json::Value::Object(map) => map.values().for_each(|i| walk(i, out)),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        match self {
+            Details::Json(v) => walk(v, &mut out),
+            Details::Raw(s) => out.extend(
+                s.split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+                    .filter_map(|w| uuid::Uuid::try_parse(w).ok()),
+            ),
+        }
+        out
+    }
 }
 
 impl fmt::Display for Details {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Details::Json(v) => write!(f, "{v}"),
-            Details::Raw(s) => write!(f, "{s}"),
+            Details::Raw(s) => write!(f, "{}", s.escape_debug()),
         }
     }
 }
@@ -36,22 +71,88 @@ impl fmt::Display for Details {
 /// What an error response said.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
-    pub status: StatusCode,
+    status: StatusCode,
+    error: Option<String>,
+    details: Option<Details>,
+    request_id: Option<String>,
+    body_snippet: Option<String>,
+    url: Option<String>,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode) -> Self {
+        ApiError {
+            status,
+            error: None,
+            details: None,
+            request_id: None,
+            body_snippet: None,
+            url: None,
+        }
+    }
+
+    pub(crate) fn with_error(mut self, error: Option<String>, details: Option<String>) -> Self {
+        self.error = error;
+        self.details = details.map(Details::parse);
+        self
+    }
+
+    pub(crate) fn with_request_id(mut self, id: Option<String>) -> Self {
+        self.request_id = id;
+        self
+    }
+
+    pub(crate) fn with_snippet(mut self, snippet: Option<String>) -> Self {
+        self.body_snippet = snippet;
+        self
+    }
+
+    pub(crate) fn with_url(mut self, url: Option<String>) -> Self {
+        self.url = url;
+        self
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
     /// The body's `error` field.
-    pub error: Option<String>,
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
     /// The body's `details` field.
-    pub details: Option<Details>,
+    pub fn details(&self) -> Option<&Details> {
+        self.details.as_ref()
+    }
+
     /// The `x-request-id` (or `request-id`) response header.
-    pub request_id: Option<String>,
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
     /// The start of the body when it was not the documented JSON shape.
-    pub body_snippet: Option<String>,
+    pub fn body_snippet(&self) -> Option<&str> {
+        self.body_snippet.as_deref()
+    }
+
+    /// The URL that was called (without credentials, which never travel in URLs).
+    pub fn url(&self) -> Option<&str> {
+        self.url.as_deref()
+    }
+
+    /// Whether the body had the API's documented error shape.
+    pub fn is_documented_shape(&self) -> bool {
+        self.body_snippet.is_none()
+    }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "HTTP {}", self.status)?;
         if let Some(e) = &self.error {
-            write!(f, ": {e}")?;
+            write!(f, ": {}", e.escape_debug())?;
         }
         if let Some(d) = &self.details {
             write!(f, " (details: {d})")?;
@@ -60,98 +161,561 @@ impl fmt::Display for ApiError {
             write!(f, " (body: {s:?})")?;
         }
         if let Some(id) = &self.request_id {
-            write!(f, " [request id {id}]")?;
+            write!(f, " [request id {}]", id.escape_debug())?;
         }
         Ok(())
     }
 }
 
+/// A 429 response (after retries, if any).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateLimited {
+    api: ApiError,
+    retry_after: Option<Duration>,
+}
+
+impl RateLimited {
+    /// What the response said.
+    pub fn api(&self) -> &ApiError {
+        &self.api
+    }
+
+    /// The server's `Retry-After`.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+}
+
+/// A response whose body is not the documented shape, or could not be read whole.
+#[derive(Debug)]
+pub struct UnexpectedBody {
+    status: Option<StatusCode>,
+    reason: String,
+    snippet: String,
+    request_id: Option<String>,
+    source: Option<BoxError>,
+}
+
+impl UnexpectedBody {
+    /// The status of the response, when known.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.status
+    }
+
+    /// What was wrong with it.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// The start of the body (at most [`BODY_SNIPPET_BYTES`] bytes).
+    pub fn snippet(&self) -> &str {
+        &self.snippet
+    }
+
+    /// The server's request id.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
+
+/// A response body larger than the bound that fits the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseTooLarge {
+    status: Option<StatusCode>,
+    limit: usize,
+    request_id: Option<String>,
+}
+
+impl ResponseTooLarge {
+    /// The status of the response, when known.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.status
+    }
+
+    /// The bound, in bytes.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+}
+
+/// A 3xx response. Redirects are never followed: credentials go only to the configured
+/// endpoint's origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    status: StatusCode,
+    location: Option<String>,
+    url: Option<String>,
+}
+
+impl Redirect {
+    /// The 3xx status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The origin (`scheme://host:port`) the `Location` header points at, when present
+    /// and absolute; never its path or query.
+    pub fn location_origin(&self) -> Option<&str> {
+        self.location.as_deref()
+    }
+
+    /// The URL that was called.
+    pub fn url(&self) -> Option<&str> {
+        self.url.as_deref()
+    }
+}
+
+/// The request could not be completed: no connection, a broken connection, a TLS
+/// failure, or no answer in time. The cause is the [`std::error::Error::source`].
+#[derive(Debug)]
+pub struct TransportError {
+    url: Option<String>,
+    source: BoxError,
+}
+
+impl TransportError {
+    /// The URL that was called.
+    pub fn url(&self) -> Option<&str> {
+        self.url.as_deref()
+    }
+}
+
+/// The request could not be built (nothing was sent).
+#[derive(Debug)]
+pub struct RequestError {
+    message: String,
+}
+
 /// Configuration that cannot work.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum ConfigError {
-    #[error("invalid endpoint {endpoint:?}: {reason}")]
-    Endpoint { endpoint: String, reason: String },
-    #[error(
-        "refusing plain http:// to {host}: API keys would travel unencrypted; use https://, a \
-         loopback host, or opt in with allow_insecure_http(true)"
-    )]
-    InsecureHttp { host: String },
-    #[error("invalid {what}: {reason}")]
-    Header { what: &'static str, reason: String },
-    #[error(
-        "a bearer token needs a workspace (X-Tenant-Id) or organization (X-Organization-Id) id"
-    )]
+    /// The endpoint is not a usable URL.
+    Endpoint(EndpointError),
+    /// Plain `http://` off loopback (or through a proxy) without the opt-in.
+    InsecureHttp(InsecureHttp),
+    /// A header value (key, token, id) cannot be sent.
+    Header(InvalidSetting),
+    /// A bearer token without a workspace or organization id.
     BearerWithoutScope,
-    #[error("cannot build the HTTP client: {0}")]
-    HttpClient(String),
-    #[error("invalid setting {what}: {reason}")]
-    Setting { what: &'static str, reason: String },
+    /// The HTTP client could not be built; the cause is the source.
+    HttpClient(HttpClientError),
+    /// A numeric or other setting is out of range.
+    Setting(InvalidSetting),
+}
+
+/// An endpoint that is not a usable URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointError {
+    pub(crate) endpoint: String,
+    pub(crate) reason: String,
+}
+
+impl EndpointError {
+    /// The endpoint as given.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+}
+
+/// Plain `http://` that would leave loopback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InsecureHttp {
+    pub(crate) host: String,
+    pub(crate) proxy_variable: Option<&'static str>,
+}
+
+impl InsecureHttp {
+    /// The endpoint's host.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The proxy environment variable that would carry the request off loopback.
+    pub fn proxy_variable(&self) -> Option<&str> {
+        self.proxy_variable
+    }
+}
+
+/// A setting that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidSetting {
+    pub(crate) what: &'static str,
+    pub(crate) reason: String,
+}
+
+impl InvalidSetting {
+    /// Which setting.
+    pub fn what(&self) -> &str {
+        self.what
+    }
+}
+
+/// The HTTP client could not be built.
+#[derive(Debug)]
+pub struct HttpClientError {
+    pub(crate) source: BoxError,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Endpoint(e) => {
+                write!(f, "invalid endpoint {:?}: {}", e.endpoint, e.reason)
+            }
+            ConfigError::InsecureHttp(e) => match e.proxy_variable {
+                Some(var) => write!(
+                    f,
+                    "refusing plain http:// to {}: {var} would carry the API key unencrypted \
+                     through a proxy; set NO_PROXY={}, use https://, or opt in to insecure http",
+                    e.host, e.host
+                ),
+                None => write!(
+                    f,
+                    "refusing plain http:// to {}: API keys would travel unencrypted; use \
+                     https://, a loopback host, or opt in to insecure http",
+                    e.host
+                ),
+            },
+            ConfigError::Header(s) => write!(f, "invalid {}: {}", s.what, s.reason),
+            ConfigError::BearerWithoutScope => f.write_str(
+                "a bearer token needs a workspace (X-Tenant-Id) or organization (X-Organization-Id) id",
+            ),
+            ConfigError::HttpClient(_) => f.write_str("cannot build the HTTP client"),
+            ConfigError::Setting(s) => write!(f, "invalid setting {}: {}", s.what, s.reason),
+        }
+    }
+}
+
+impl StdError for ConfigError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            ConfigError::HttpClient(e) => Some(e.source.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+impl ConfigError {
+    pub(crate) fn setting(what: &'static str, reason: impl Into<String>) -> Self {
+        ConfigError::Setting(InvalidSetting {
+            what,
+            reason: reason.into(),
+        })
+    }
+
+    pub(crate) fn header(what: &'static str, reason: impl Into<String>) -> Self {
+        ConfigError::Header(InvalidSetting {
+            what,
+            reason: reason.into(),
+        })
+    }
+
+    pub(crate) fn endpoint(endpoint: &str, reason: impl Into<String>) -> Self {
+        ConfigError::Endpoint(EndpointError {
+            endpoint: endpoint.to_owned(),
+            reason: reason.into(),
+        })
+    }
+}
+
+/// A machine-readable name for what went wrong; stable strings for reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Ids refused before sending.
+    InvalidIds,
+    /// Misconfiguration.
+    Config,
+    /// 400.
+    BadRequest,
+    /// 401.
+    Unauthorized,
+    /// 403.
+    Forbidden,
+    /// 404.
+    NotFound,
+    /// 422.
+    Unprocessable,
+    /// 429.
+    RateLimited,
+    /// 5xx.
+    Server,
+    /// Another status.
+    UnexpectedStatus,
+    /// A body not of the documented shape.
+    UnexpectedBody,
+    /// A body over the bound.
+    ResponseTooLarge,
+    /// A 3xx (never followed).
+    Redirect,
+    /// The request could not be built.
+    Request,
+    /// No answer in time.
+    Timeout,
+    /// TLS handshake or certificate failure.
+    Tls,
+    /// Connection failures.
+    Transport,
+}
+
+impl ErrorKind {
+    /// `snake_case`, for reports and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidIds => "invalid_ids",
+            ErrorKind::Config => "config",
+            ErrorKind::BadRequest => "bad_request",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Unprocessable => "unprocessable",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Server => "server_error",
+            ErrorKind::UnexpectedStatus => "unexpected_status",
+            ErrorKind::UnexpectedBody => "unexpected_body",
+            ErrorKind::ResponseTooLarge => "response_too_large",
+            ErrorKind::Redirect => "redirect",
+            ErrorKind::Request => "request",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Transport => "transport",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Every way a call can fail.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The ids were refused before anything was sent.
-    #[error(transparent)]
-    InvalidIds(#[from] InvalidIds),
+    InvalidIds(InvalidIds),
     /// The client is misconfigured.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
+    Config(ConfigError),
     /// 400 Bad Request.
-    #[error("bad request: {0}")]
     BadRequest(ApiError),
     /// 401: the key is missing or not valid (not in the spec; gateways and Prism send it).
-    #[error("unauthorized (check the API key): {0}")]
     Unauthorized(ApiError),
     /// 403 Forbidden: the key may not touch these examples or this workspace.
-    #[error("forbidden: {0}")]
     Forbidden(ApiError),
     /// 404 Not Found.
-    #[error("not found: {0}")]
     NotFound(ApiError),
     /// 422 Unprocessable Entity.
-    #[error("unprocessable request: {0}")]
     Unprocessable(ApiError),
     /// 429 Too Many Requests (after retries, if any).
-    #[error("rate limited{}: {api}", retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default())]
-    RateLimited {
-        api: ApiError,
-        retry_after: Option<Duration>,
-    },
+    RateLimited(RateLimited),
     /// A 5xx response (after retries, if any).
-    #[error("server error: {0}")]
     Server(ApiError),
     /// Any other status the spec does not document.
-    #[error("unexpected status: {0}")]
     UnexpectedStatus(ApiError),
+    /// A 3xx: not followed, so the credentials never left the endpoint's origin.
+    Redirect(Redirect),
     /// A response whose body is not the documented shape (or could not be read whole).
-    #[error("HTTP {}: body is not the documented shape: {reason}; body starts {snippet:?}", status.map(|s| s.to_string()).unwrap_or_else(|| "status unknown".into()))]
-    UnexpectedBody {
-        status: Option<StatusCode>,
-        reason: String,
-        snippet: String,
-        request_id: Option<String>,
-    },
-    /// The generated client could not build the request (not sent).
-    #[error("could not build the request: {0}")]
-    Request(String),
+    UnexpectedBody(UnexpectedBody),
+    /// A response body larger than the bound that fits the request.
+    ResponseTooLarge(ResponseTooLarge),
+    /// The request could not be built (not sent).
+    Request(RequestError),
     /// No response within the configured timeout.
-    #[error("timed out: {source}")]
-    Timeout {
-        #[source]
-        source: reqwest::Error,
-    },
+    Timeout(TransportError),
+    /// TLS failed (a certificate or protocol problem); not retried.
+    Tls(TransportError),
     /// The server could not be reached, or the connection failed.
-    #[error("could not reach the server: {source}")]
-    Transport {
-        #[source]
-        source: reqwest::Error,
-    },
+    Transport(TransportError),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = |url: &Option<String>| {
+            url.as_deref()
+                .map(|u| format!(" ({u})"))
+                .unwrap_or_default()
+        };
+        match self {
+            Error::InvalidIds(e) => write!(f, "{e}"),
+            Error::Config(e) => write!(f, "{e}"),
+            Error::BadRequest(a) => write!(f, "bad request: {a}"),
+            Error::Unauthorized(a) => write!(f, "unauthorized (check the API key): {a}"),
+            Error::Forbidden(a) => write!(f, "forbidden: {a}"),
+            Error::NotFound(a) if !a.is_documented_shape() => write!(
+                f,
+                "not found: {a}; the body is not the API's error shape, so the endpoint is \
+                 probably wrong{}",
+                at(&a.url)
+            ),
+            Error::NotFound(a) => write!(f, "not found: {a}"),
+            Error::Unprocessable(a) => write!(f, "unprocessable request: {a}"),
+            Error::RateLimited(r) => {
+                write!(f, "rate limited")?;
+                if let Some(d) = r.retry_after {
+                    write!(f, " (retry after {}s)", d.as_secs())?;
+                }
+                write!(f, ": {}", r.api)
+            }
+            Error::Server(a) => write!(f, "server error: {a}"),
+            Error::UnexpectedStatus(a) => write!(f, "unexpected status: {a}{}", at(&a.url)),
+            Error::Redirect(r) => {
+                write!(f, "the server answered {} (a redirect", r.status)?;
+                match &r.location {
+                    Some(origin) => write!(f, " to {origin}")?,
+                    None => write!(f, " without a usable Location")?,
+                }
+                write!(
+                    f,
+                    "); redirects are never followed so that credentials stay with the \
+                     configured endpoint{}; if you trust the target, set the endpoint to it",
+                    at(&r.url)
+                )
+            }
+            Error::UnexpectedBody(b) => {
+                match b.status {
+                    Some(s) => write!(f, "HTTP {s}")?,
+                    None => write!(f, "HTTP status unknown")?,
+                }
+                write!(f, ": body is not the documented shape: {}", b.reason)?;
+                if !b.snippet.is_empty() {
+                    write!(f, "; body starts {:?}", b.snippet)?;
+                }
+                Ok(())
+            }
+            Error::ResponseTooLarge(r) => {
+                match r.status {
+                    Some(s) => write!(f, "HTTP {s}")?,
+                    None => write!(f, "HTTP status unknown")?,
+                }
+                write!(
+                    f,
+                    ": the response body is larger than {} bytes, far more than this request's \
+                     answer can need; it was not read",
+                    r.limit
+                )
+            }
+            Error::Request(r) => write!(f, "could not build the request: {}", r.message),
+            Error::Timeout(t) => write!(f, "timed out{}", at(&t.url)),
+            Error::Tls(t) => write!(
+                f,
+                "TLS failed{}: a certificate or TLS protocol problem (not retried)",
+                at(&t.url)
+            ),
+            Error::Transport(t) => write!(f, "could not reach the server{}", at(&t.url)),
+        }
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Error::InvalidIds(e) => e.source(),
+            Error::Config(e) => e.source(),
+            Error::UnexpectedBody(b) => b.source.as_deref().map(|e| e as &(dyn StdError + 'static)),
+            Error::Timeout(t) | Error::Tls(t) | Error::Transport(t) => Some(t.source.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+impl From<InvalidIds> for Error {
+    fn from(e: InvalidIds) -> Self {
+        Error::InvalidIds(e)
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Config(e)
+    }
 }
 
 impl Error {
+    pub(crate) fn unexpected_body(
+        status: Option<StatusCode>,
+        reason: impl Into<String>,
+        snippet: String,
+        request_id: Option<String>,
+        source: Option<BoxError>,
+    ) -> Self {
+        Error::UnexpectedBody(UnexpectedBody {
+            status,
+            reason: reason.into(),
+            snippet,
+            request_id,
+            source,
+        })
+    }
+
+    pub(crate) fn too_large(
+        status: Option<StatusCode>,
+        limit: usize,
+        request_id: Option<String>,
+    ) -> Self {
+        Error::ResponseTooLarge(ResponseTooLarge {
+            status,
+            limit,
+            request_id,
+        })
+    }
+
+    pub(crate) fn redirect(status: StatusCode, location: Option<String>, url: Option<String>) -> Self {
+        Error::Redirect(Redirect {
+            status,
+            location,
+            url,
+        })
+    }
+
+    pub(crate) fn rate_limited(api: ApiError, retry_after: Option<Duration>) -> Self {
+        Error::RateLimited(RateLimited { api, retry_after })
+    }
+
+    pub(crate) fn request(message: String) -> Self {
+        Error::Request(RequestError { message })
+    }
+
+    pub(crate) fn transport(
+        kind: ErrorKind,
+        url: Option<String>,
+        source: impl Into<BoxError>,
+    ) -> Self {
+        let t = TransportError {
+            url,
+            source: source.into(),
+        };
+        match kind {
+            ErrorKind::Timeout => Error::Timeout(t),
+            ErrorKind::Tls => Error::Tls(t),
+            _ => Error::Transport(t),
+        }
+    }
+
+    /// A machine-readable name for the error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidIds(_) => ErrorKind::InvalidIds,
+            Error::Config(_) => ErrorKind::Config,
+            Error::BadRequest(_) => ErrorKind::BadRequest,
+            Error::Unauthorized(_) => ErrorKind::Unauthorized,
+            Error::Forbidden(_) => ErrorKind::Forbidden,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Unprocessable(_) => ErrorKind::Unprocessable,
+            Error::RateLimited(_) => ErrorKind::RateLimited,
+            Error::Server(_) => ErrorKind::Server,
+            Error::UnexpectedStatus(_) => ErrorKind::UnexpectedStatus,
+            Error::Redirect(_) => ErrorKind::Redirect,
+            Error::UnexpectedBody(_) => ErrorKind::UnexpectedBody,
+            Error::ResponseTooLarge(_) => ErrorKind::ResponseTooLarge,
+            Error::Request(_) => ErrorKind::Request,
+            Error::Timeout(_) => ErrorKind::Timeout,
+            Error::Tls(_) => ErrorKind::Tls,
+            Error::Transport(_) => ErrorKind::Transport,
+        }
+    }
+
     /// What the error response said, for errors that carry one.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
@@ -160,9 +724,9 @@ impl Error {
             | Error::Forbidden(a)
             | Error::NotFound(a)
             | Error::Unprocessable(a)
-            | Error::RateLimited { api: a, .. }
             | Error::Server(a)
             | Error::UnexpectedStatus(a) => Some(a),
+            Error::RateLimited(r) => Some(&r.api),
             _ => None,
         }
     }
@@ -170,8 +734,9 @@ impl Error {
     /// The HTTP status, when a response was received.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Error::UnexpectedBody { status, .. } => *status,
-            Error::Timeout { source } | Error::Transport { source } => source.status(),
+            Error::UnexpectedBody(b) => b.status,
+            Error::ResponseTooLarge(r) => r.status,
+            Error::Redirect(r) => Some(r.status),
             other => other.api_error().map(|a| a.status),
         }
     }
@@ -179,22 +744,24 @@ impl Error {
     /// The server's request id, when it sent one.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            Error::UnexpectedBody { request_id, .. } => request_id.as_deref(),
+            Error::UnexpectedBody(b) => b.request_id.as_deref(),
+            Error::ResponseTooLarge(r) => r.request_id.as_deref(),
             other => other.api_error().and_then(|a| a.request_id.as_deref()),
         }
     }
 
     /// Whether retrying the same request may succeed: 408, 429, 5xx, timeouts, transport
     /// failures, and a success status whose body was cut or malformed. A hard delete of
-    /// the same ids is idempotent, so these are safe to repeat.
+    /// the same ids is idempotent, so these are safe to repeat. Never: TLS failures,
+    /// redirects, oversized bodies, and 400/401/403/404/422.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::RateLimited { .. } | Error::Server(_) | Error::Timeout { .. } => true,
-            Error::Transport { .. } => true,
+            Error::RateLimited(_) | Error::Server(_) | Error::Timeout(_) => true,
+            Error::Transport(_) => true,
             Error::UnexpectedStatus(a) => a.status == StatusCode::REQUEST_TIMEOUT,
-            Error::UnexpectedBody { status, .. } => {
-                status.is_none_or(|s| s.is_success() || s.is_server_error())
-            }
+            Error::UnexpectedBody(b) => b
+                .status
+                .is_none_or(|s| s.is_success() || s.is_server_error()),
             _ => false,
         }
     }
@@ -207,7 +774,7 @@ impl Error {
     /// The server's `Retry-After`, for a 429.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::RateLimited { retry_after, .. } => *retry_after,
+            Error::RateLimited(r) => r.retry_after,
             _ => None,
         }
     }
@@ -221,4 +788,27 @@ pub(crate) fn snippet(bytes: &[u8]) -> String {
         text.push_str(&format!("... ({} bytes in all)", bytes.len()));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_never_repeats_the_source() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused-xyz");
+        let e = Error::transport(ErrorKind::Transport, Some("http://h/x".into()), io);
+        assert!(!e.to_string().contains("refused-xyz"), "{e}");
+        assert!(e.source().unwrap().to_string().contains("refused-xyz"));
+        assert_eq!(e.kind().as_str(), "transport");
+    }
+
+    #[test]
+    fn details_name_uuids_wherever_they_are() {
+        let id = uuid::Uuid::from_u128(42);
+        let d = Details::parse(format!(r#"{{"missing":["{id}"],"count":1}}"#));
+        assert_eq!(d.named_uuids(), vec![id]);
+        let d = Details::parse(format!("examples {} were not found", id.simple()));
+        assert_eq!(d.named_uuids(), vec![id]);
+    }
 }

@@ -14,14 +14,16 @@
 //!
 //! // One request: 1 to 1000 ids, validated before anything is sent.
 //! let ids = ExampleIds::parse(["123e4567-e89b-12d3-a456-426614174000"])?;
-//! let deleted = client.hard_delete_examples(&ids).await?;
-//! println!("server count: {:?}", deleted.count);
+//! let answer = client.hard_delete_examples(&ids).await?;
+//! // Deleted means the server named the id in its answer.
+//! let confirmed = answer.confirmation(ids.as_slice());
+//! println!("confirmed {} of {}", confirmed.confirmed().len(), ids.len());
 //!
-//! // Any number of ids: batched, concurrent, rate-limited, with a report.
+//! // Any number of ids: batched, concurrent, isolating refused ids, one outcome per id.
 //! let many = (0..5_000u128).map(uuid::Uuid::from_u128);
-//! let options = BulkOptions { rate_limit_per_minute: Some(2000), ..BulkOptions::default() };
-//! let report = client.hard_delete_all(many, &options).await?;
-//! assert_eq!(report.confirmed + report.failed + report.not_attempted, report.unique());
+//! let report = client.hard_delete_all(many, &BulkOptions::default()).await?;
+//! let total: usize = langsmith::Outcome::ALL.iter().map(|o| report.count(*o)).sum();
+//! assert_eq!(total, report.unique());
 //! # Ok(())
 //! # }
 //! ```
@@ -35,17 +37,40 @@ mod error;
 mod ids;
 mod retry;
 
-pub use bulk::{BatchCallback, BatchOutcome, BatchReport, BulkOptions, BulkReport};
-pub use client::{Client, HardDeleted};
+pub use bulk::{BulkOptions, BulkReport, Outcome, Progress, ProgressCallback, RequestReport};
+pub use client::{Client, Confirmation, HardDeleted};
 pub use config::{
     ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_USER_AGENT, Secret, clean_env_value, env_var,
 };
-pub use error::{ApiError, ConfigError, Details, Error};
+pub use error::{
+    ApiError, ConfigError, Details, EndpointError, Error, ErrorKind, HttpClientError,
+    InsecureHttp, InvalidSetting, RateLimited, Redirect, RequestError, ResponseTooLarge,
+    TransportError, UnexpectedBody,
+};
 pub use ids::{
     CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds, MAX_LISTED_PROBLEMS, canonical,
     parse_id, quote_value,
 };
 pub use retry::{RateLimiter, RetryPolicy};
+
+/// The causes of an error, outermost first, looking inside `std::io::Error` (whose
+/// `source()` skips the error it wraps): for printing the whole chain.
+pub fn error_chain<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    let mut next = Some(error);
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = match current
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
+        Some(current)
+    })
+}
 
 pub use langsmith_api;
 pub use uuid::{self, Uuid};

@@ -141,13 +141,7 @@ mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
 
     fn api(status: u16) -> ApiError {
-        ApiError {
-            status: StatusCode::from_u16(status).unwrap(),
-            error: None,
-            details: None,
-            request_id: None,
-            body_snippet: None,
-        }
+        ApiError::new(StatusCode::from_u16(status).unwrap())
     }
 
     fn policy() -> RetryPolicy {
@@ -190,10 +184,7 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_up_to_the_cap() {
         let p = policy();
-        let limited = |secs| Error::RateLimited {
-            api: api(429),
-            retry_after: Some(Duration::from_secs(secs)),
-        };
+        let limited = |secs| Error::rate_limited(api(429), Some(Duration::from_secs(secs)));
         assert_eq!(p.delay(1, &limited(7)), Some(Duration::from_secs(7)));
         assert_eq!(p.delay(1, &limited(61)), None);
     }
@@ -208,10 +199,7 @@ mod tests {
             async move {
                 match c.fetch_add(1, Ordering::SeqCst) {
                     0 => Err(Error::Server(api(502))),
-                    1 => Err(Error::RateLimited {
-                        api: api(429),
-                        retry_after: Some(Duration::from_secs(10)),
-                    }),
+                    1 => Err(Error::rate_limited(api(429), Some(Duration::from_secs(10)))),
                     _ => Ok(42),
                 }
             }

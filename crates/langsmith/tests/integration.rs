@@ -1,8 +1,10 @@
 //! The facade against the stand-in server and against canned raw HTTP responses.
 
-use langsmith::{BatchOutcome, BulkOptions, Client, Details, Error, ExampleIds, RetryPolicy};
+use langsmith::{
+    BulkOptions, Client, Details, Error, ErrorKind, ExampleIds, Outcome, RetryPolicy,
+};
 use langsmith_mock::raw::{Behavior, RawServer, http_response};
-use langsmith_mock::{Faults, MockServer, UnknownIds};
+use langsmith_mock::{Echo, Faults, MockServer, UnknownIds};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -46,12 +48,15 @@ async fn deletes_and_sends_what_the_spec_requires() {
     let ids = ExampleIds::parse(&input).unwrap();
     assert_eq!(ids.duplicates_removed(), 1);
     let done = client.hard_delete_examples(&ids).await.unwrap();
-    assert_eq!(done.count, Some(3));
-    assert_eq!(done.attempts, 1);
+    assert_eq!(done.count(), Some(3));
+    assert_eq!(done.attempts(), 1);
     assert_eq!(
-        done.example_ids,
+        done.echoed(),
         seeded.iter().map(|u| u.to_string()).collect::<Vec<_>>()
     );
+    let c = done.confirmation(ids.as_slice());
+    assert_eq!(c.confirmed().len(), 3);
+    assert!(c.is_exact());
     assert!(
         seeded
             .iter()
@@ -123,7 +128,7 @@ async fn bearer_auth_and_a_callers_own_http_client() {
         .endpoint(server.url())
         .bearer_token("tok")
         .workspace_id(server.workspace_id().to_string())
-        .http_client(reqwest::Client::new())
+        .http_client_with(|b| b.pool_max_idle_per_host(1))
         .build()
         .unwrap();
     client
@@ -183,7 +188,7 @@ async fn real_semantics_401_403_404() {
         panic!("{err}")
     };
     assert!(
-        matches!(&api.details, Some(Details::Json(v)) if v.to_string().contains(&foreign.to_string()))
+        matches!(api.details(), Some(Details::Json(v)) if v.to_string().contains(&foreign.to_string()))
     );
     assert_eq!(server.request_count(), 2, "403 is not retried");
 
@@ -216,7 +221,7 @@ async fn transient_faults_are_retried_to_success() {
     let mut total_attempts = 0;
     for _ in 0..10 {
         let done = client.hard_delete_examples(&ids).await.unwrap();
-        total_attempts += done.attempts;
+        total_attempts += done.attempts();
     }
     assert!(
         total_attempts > 10,
@@ -272,7 +277,7 @@ async fn every_status_maps_to_its_error() {
         }),
         (
             "429 Too Many Requests",
-            |e| matches!(e, Error::RateLimited { retry_after: Some(d), .. } if *d == Duration::from_secs(3)),
+            |e| matches!(e, Error::RateLimited(r) if r.retry_after() == Some(Duration::from_secs(3))),
         ),
         ("500 Internal Server Error", |e| {
             matches!(e, Error::Server(_))
@@ -289,10 +294,10 @@ async fn every_status_maps_to_its_error() {
         assert_eq!(err.request_id(), Some("req-1"), "{status}");
         assert_eq!(err.status().unwrap().as_str(), &status[..3]);
         if let Error::BadRequest(api) = &err {
-            assert_eq!(api.error.as_deref(), Some("nope"));
+            assert_eq!(api.error(), Some("nope"));
             assert_eq!(
-                api.details,
-                Some(Details::Json(serde_json::json!({"field": "example_ids"})))
+                api.details(),
+                Some(&Details::Json(serde_json::json!({"field": "example_ids"})))
             );
         }
     }
@@ -308,22 +313,27 @@ async fn odd_bodies_never_panic_and_keep_the_status() {
     ))
     .await;
     let done = call(server.url()).await.unwrap();
-    assert_eq!(done.count, Some(1));
+    assert_eq!(done.count(), Some(1));
     assert_eq!(
-        done.example_ids,
+        done.echoed(),
         vec!["[\"123e4567-e89b-12d3-a456-4266\"]".to_owned()]
     );
+    // ... and it confirms nothing.
+    let c = done.confirmation(&[Uuid::from_u128(1)]);
+    assert!(c.confirmed().is_empty());
+    assert_eq!(c.not_uuids(), 1);
+    assert!(c.anomaly().unwrap().contains("not UUIDs"));
 
     let server = canned(http("502 Bad Gateway", "text/html", "<html>gateway</html>")).await;
     let Error::Server(api) = call(server.url()).await.unwrap_err() else {
         panic!()
     };
-    assert_eq!(api.body_snippet.as_deref(), Some("<html>gateway</html>"));
+    assert_eq!(api.body_snippet(), Some("<html>gateway</html>"));
 
     let server = canned(http("200 OK", "application/json", r#"{"count": 3,"#)).await;
     let err = call(server.url()).await.unwrap_err();
     assert!(
-        matches!(&err, Error::UnexpectedBody { status: Some(s), .. } if s.as_u16() == 200),
+        matches!(&err, Error::UnexpectedBody(b) if b.status().map(|s| s.as_u16()) == Some(200)),
         "{err:?}"
     );
     assert!(err.is_retryable());
@@ -331,7 +341,7 @@ async fn odd_bodies_never_panic_and_keep_the_status() {
     let server = canned(http("400 Bad Request", "application/json", "not json!")).await;
     let err = call(server.url()).await.unwrap_err();
     assert!(
-        matches!(&err, Error::UnexpectedBody { status: Some(s), .. } if s.as_u16() == 400),
+        matches!(&err, Error::UnexpectedBody(b) if b.status().map(|s| s.as_u16()) == Some(400)),
         "{err:?}"
     );
     assert!(!err.is_retryable());
@@ -345,7 +355,7 @@ async fn odd_bodies_never_panic_and_keep_the_status() {
     let Error::Forbidden(api) = call(server.url()).await.unwrap_err() else {
         panic!()
     };
-    assert_eq!(api.details, Some(Details::Raw("plain words".into())));
+    assert_eq!(api.details(), Some(&Details::Raw("plain words".into())));
 }
 
 #[tokio::test]
@@ -353,7 +363,7 @@ async fn a_silent_server_times_out() {
     let server = RawServer::start(Behavior::Silent).await.unwrap();
     let started = std::time::Instant::now();
     let err = call(server.url()).await.unwrap_err();
-    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
     assert!(err.is_retryable());
     assert!(started.elapsed() < Duration::from_secs(5));
 }
@@ -381,7 +391,7 @@ async fn stalled_servers_time_out_per_attempt_and_are_retried_per_policy() {
             .await
             .unwrap_err();
         let elapsed = started.elapsed();
-        assert!(matches!(err, Error::Timeout { .. }), "{mode}: {err:?}");
+        assert!(matches!(err, Error::Timeout(_)), "{mode}: {err:?}");
         // Three attempts of 300 ms each, plus tiny backoffs; never the trickle's 100 s.
         assert_eq!(server.connections(), 3, "{mode}");
         assert!(
@@ -397,11 +407,23 @@ async fn an_unreachable_server_is_a_transport_error() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     let err = call(&url).await.unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    // The cause is kept as the source, not repeated in the message.
+    let chain: Vec<String> = langsmith::error_chain(&err).map(|e| e.to_string()).collect();
+    assert!(chain.len() >= 2, "{chain:?}");
+    assert!(
+        chain.iter().any(|c| c.to_lowercase().contains("refused")),
+        "the innermost cause names the refusal: {chain:?}"
+    );
+    assert!(!chain[0].to_lowercase().contains("refused"), "{chain:?}");
+}
+
+fn total(report: &langsmith::BulkReport) -> usize {
+    Outcome::ALL.iter().map(|o| report.count(*o)).sum()
 }
 
 #[tokio::test]
-async fn bulk_totals_add_up_under_faults_and_nothing_else_is_touched() {
+async fn bulk_outcomes_add_up_under_faults_and_nothing_else_is_touched() {
     let n = 50_000;
     let server = MockServer::builder()
         .examples(n)
@@ -424,23 +446,24 @@ async fn bulk_totals_add_up_under_faults_and_nothing_else_is_touched() {
     let f = finished.clone();
     let options = BulkOptions {
         concurrency: 8,
-        on_batch: Some(Arc::new(move |_, _| {
+        on_request: Some(Arc::new(move |_| {
             f.fetch_add(1, Ordering::SeqCst);
         })),
         ..BulkOptions::default()
     };
     let report = client.hard_delete_all(ids, &options).await.unwrap();
     assert_eq!(report.unique(), n);
-    assert_eq!(report.duplicates, 500);
+    assert_eq!(report.duplicates(), 500);
     assert_eq!(
-        report.confirmed,
+        report.count(Outcome::Deleted),
         n,
         "{:?}",
-        report.batches.iter().find(|b| b.error.is_some())
+        report.requests().iter().find(|r| r.error().is_some())
     );
-    assert_eq!(report.confirmed + report.failed + report.not_attempted, n);
-    assert_eq!(finished.load(Ordering::SeqCst), report.batches.len());
-    assert!(report.batches.iter().any(|b| b.attempts > 1));
+    assert_eq!(total(&report), n);
+    assert_eq!(finished.load(Ordering::SeqCst), report.requests().len());
+    assert!(report.requests().iter().any(|r| r.attempts() > 1));
+    assert_eq!(server.request_count() as u64, report.http_requests());
     let requested: HashSet<Uuid> = report.ids().iter().copied().collect();
     assert!(server.touched_outside(&requested).is_empty());
     assert!(
@@ -449,10 +472,15 @@ async fn bulk_totals_add_up_under_faults_and_nothing_else_is_touched() {
             .iter()
             .all(|id| server.example(id).unwrap().is_hard_deleted())
     );
+    // Each id's evidence: the request that settled it, with the server's request id.
+    let first = report.ids()[0];
+    let by = report.settled_by(&first).unwrap();
+    assert_eq!(by.status(), Some(200));
+    assert!(by.request_id().unwrap().starts_with("mock-"));
 }
 
 #[tokio::test]
-async fn bulk_without_retries_reports_only_unconfirmed_ids_as_failed() {
+async fn bulk_without_retries_reports_failed_only_where_nothing_was_deleted() {
     let server = MockServer::builder()
         .examples(10_000)
         .record_requests(false)
@@ -464,12 +492,7 @@ async fn bulk_without_retries_reports_only_unconfirmed_ids_as_failed() {
         .start()
         .await
         .unwrap();
-    let client = Client::builder()
-        .endpoint(server.url())
-        .api_key(server.api_key())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = client_with_retries(&server, 0);
     let options = BulkOptions {
         batch_size: 100,
         ..BulkOptions::default()
@@ -478,23 +501,20 @@ async fn bulk_without_retries_reports_only_unconfirmed_ids_as_failed() {
         .hard_delete_all(server.seeded_ids(), &options)
         .await
         .unwrap();
-    assert!(report.failed > 0 && report.confirmed > 0);
-    assert_eq!(report.confirmed + report.failed, 10_000);
-    for b in &report.batches {
-        let deleted = report
-            .batch_ids(b)
-            .iter()
-            .all(|id| server.hard_delete_count(id) == 1);
-        match b.outcome {
-            BatchOutcome::Confirmed => assert!(deleted),
+    let (deleted, failed) = (report.count(Outcome::Deleted), report.count(Outcome::Failed));
+    assert!(failed > 0 && deleted > 0);
+    assert_eq!(deleted + failed, 10_000);
+    for (id, outcome) in report.outcomes() {
+        match outcome {
+            Outcome::Deleted => assert_eq!(server.hard_delete_count(id), 1),
             // A 503 deletes nothing: failed really means not deleted here.
-            BatchOutcome::Failed => assert!(
-                report
-                    .batch_ids(b)
-                    .iter()
-                    .all(|id| server.hard_delete_count(id) == 0)
-            ),
-            BatchOutcome::NotAttempted => unreachable!(),
+            Outcome::Failed => assert_eq!(server.hard_delete_count(id), 0),
+            other => panic!("{other}"),
+        }
+    }
+    for r in report.requests() {
+        if r.settled(Outcome::Failed) > 0 {
+            assert_eq!(r.error().unwrap().kind(), ErrorKind::Server);
         }
     }
 }
@@ -510,12 +530,7 @@ async fn fail_fast_and_unauthorized_stop_the_run() {
         .start()
         .await
         .unwrap();
-    let client = Client::builder()
-        .endpoint(server.url())
-        .api_key(server.api_key())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = client_with_retries(&server, 0);
     let options = BulkOptions {
         concurrency: 1,
         fail_fast: true,
@@ -527,11 +542,13 @@ async fn fail_fast_and_unauthorized_stop_the_run() {
         .unwrap();
     // Default batches are the spec's maximum: the first fails, the other four never start.
     let max = ExampleIds::MAX;
-    assert_eq!((report.failed, report.not_attempted), (max, 4 * max));
-    assert_eq!(report.unconfirmed_ids().count(), 5 * max);
+    assert_eq!(
+        (report.count(Outcome::Failed), report.count(Outcome::NotAttempted)),
+        (max, 4 * max)
+    );
+    assert_eq!(report.stopped_by(), Some(ErrorKind::Server));
 
     let server = MockServer::builder()
-        .unknown_ids(UnknownIds::Ignore)
         .examples(3 * ExampleIds::MAX)
         .start()
         .await
@@ -550,17 +567,49 @@ async fn fail_fast_and_unauthorized_stop_the_run() {
         .await
         .unwrap();
     assert_eq!(
-        (report.failed, report.not_attempted),
+        (report.count(Outcome::Failed), report.count(Outcome::NotAttempted)),
         (ExampleIds::MAX, 2 * ExampleIds::MAX)
     );
+    assert_eq!(report.stopped_by(), Some(ErrorKind::Unauthorized));
     assert!(matches!(
-        report.batches[0].error,
+        report.requests()[0].error(),
         Some(Error::Unauthorized(_))
     ));
 }
 
 #[tokio::test]
-async fn invalid_bulk_options_are_refused() {
+async fn cancellation_stops_new_requests_and_keeps_what_was_confirmed() {
+    let server = MockServer::builder()
+        .examples(10 * ExampleIds::MAX)
+        .record_requests(false)
+        .start()
+        .await
+        .unwrap();
+    let client = client_for(&server);
+    let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let c = cancel.clone();
+    let options = BulkOptions {
+        concurrency: 1,
+        cancel: Some(cancel.clone()),
+        on_request: Some(Arc::new(move |p| {
+            if p.request.index() == 2 {
+                c.store(true, Ordering::SeqCst);
+            }
+        })),
+        ..BulkOptions::default()
+    };
+    let report = client
+        .hard_delete_all(server.seeded_ids(), &options)
+        .await
+        .unwrap();
+    assert!(report.cancelled());
+    assert_eq!(report.count(Outcome::Deleted), 3 * ExampleIds::MAX);
+    assert_eq!(report.count(Outcome::NotAttempted), 7 * ExampleIds::MAX);
+    assert_eq!(server.request_count(), 3);
+}
+
+#[tokio::test]
+async fn invalid_bulk_options_and_rate_limits_are_refused() {
     let client = Client::builder()
         .endpoint("http://127.0.0.1:9")
         .build()
@@ -578,14 +627,243 @@ async fn invalid_bulk_options_are_refused() {
             concurrency: 0,
             ..BulkOptions::default()
         },
-        BulkOptions {
-            rate_limit_per_minute: Some(0),
-            ..BulkOptions::default()
-        },
     ] {
         assert!(matches!(
             client.hard_delete_all([Uuid::from_u128(1)], &options).await,
             Err(Error::Config(_))
         ));
     }
+    assert!(
+        Client::builder()
+            .endpoint("http://127.0.0.1:9")
+            .rate_limit_per_minute(0)
+            .build()
+            .is_err()
+    );
+}
+
+// ---- Proof, not trust: what a hostile or broken server cannot make the client believe.
+
+/// A server that must never be contacted; counts connections.
+async fn bystander() -> RawServer {
+    canned(http(
+        "200 OK",
+        "application/json",
+        &format!(
+            r#"{{"count":1,"example_ids":["{}"]}}"#,
+            Uuid::from_u128(1)
+        ),
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn redirects_are_never_followed_and_credentials_stay_home() {
+    let elsewhere = bystander().await;
+    for status in [
+        "301 Moved Permanently",
+        "302 Found",
+        "303 See Other",
+        "307 Temporary Redirect",
+        "308 Permanent Redirect",
+    ] {
+        let location = format!("{}/v1/platform/datasets/examples/delete?x=1", elsewhere.url());
+        let origin = canned(http_response(status, &[("location", &location)], b"")).await;
+        let err = call(origin.url()).await.unwrap_err();
+        let Error::Redirect(r) = &err else {
+            panic!("{status}: {err:?}")
+        };
+        assert_eq!(r.status().as_u16().to_string(), &status[..3]);
+        assert_eq!(r.location_origin(), Some(elsewhere.url()), "origin only, no path");
+        assert!(!err.is_retryable());
+        let text = err.to_string();
+        assert!(text.contains(elsewhere.url()) && text.contains("endpoint"), "{text}");
+        assert_eq!(origin.connections(), 1, "{status}: not retried");
+
+        // In bulk: nothing is confirmed and the run stops.
+        let client = Client::builder()
+            .endpoint(origin.url())
+            .api_key("k")
+            .retry_policy(fast_retries(3))
+            .build()
+            .unwrap();
+        let report = client
+            .hard_delete_all((1..=2500u128).map(Uuid::from_u128), &BulkOptions { concurrency: 1, ..BulkOptions::default() })
+            .await
+            .unwrap();
+        assert_eq!(report.count(Outcome::Deleted), 0, "{status}");
+        assert_eq!(report.count(Outcome::Failed), ExampleIds::MAX);
+        assert_eq!(report.stopped_by(), Some(ErrorKind::Redirect));
+    }
+    assert_eq!(elsewhere.connections(), 0, "no request reached a second origin");
+}
+
+#[tokio::test]
+async fn only_ids_the_echo_names_are_deleted() {
+    for (echo, deleted, unconfirmed) in [
+        (Echo::OmitLast, 2_500 - 3, 3), // one short per batch of 1000, 1000, 500
+        (Echo::Empty, 0, 2_500),
+        (Echo::Foreign, 2_500, 0),
+    ] {
+        let server = MockServer::builder()
+            .examples(2_500)
+            .echo(echo)
+            .start()
+            .await
+            .unwrap();
+        let report = client_for(&server)
+            .hard_delete_all(server.seeded_ids(), &BulkOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(report.count(Outcome::Deleted), deleted, "{echo:?}");
+        assert_eq!(report.count(Outcome::Unconfirmed), unconfirmed, "{echo:?}");
+        assert_eq!(total(&report), 2_500);
+        assert!(report.requests().iter().all(|r| r.anomaly().is_some()), "{echo:?}");
+        if echo == Echo::OmitLast {
+            // Exactly the ids each answer named: the last id of each batch is unconfirmed.
+            for r in server.requests() {
+                let last = Uuid::parse_str(r.ids.last().unwrap()).unwrap();
+                assert_eq!(report.outcome_of(&last), Some(Outcome::Unconfirmed));
+                let first = Uuid::parse_str(&r.ids[0]).unwrap();
+                assert_eq!(report.outcome_of(&first), Some(Outcome::Deleted));
+            }
+        }
+        if echo == Echo::Foreign {
+            assert!(report.requests()[0].anomaly().unwrap().contains("not sent"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn unknown_ids_are_isolated_without_blocking_their_batch() {
+    let n: usize = 2_000;
+    let k: usize = 5;
+    let bound = (2 * k) as u64 * (n as f64).log2().ceil() as u64;
+    for policy in [UnknownIds::NotFound, UnknownIds::NotFoundBare] {
+        let server = MockServer::builder()
+            .examples(n - k)
+            .unknown_ids(policy)
+            .start()
+            .await
+            .unwrap();
+        let mut ids = server.seeded_ids();
+        let unknown: Vec<Uuid> = (0..k as u128).map(|i| Uuid::from_u128(0xdead_0000 + i * 7_919_000_000_000_000_000_000_000)).collect();
+        ids.extend(&unknown);
+        let report = client_for(&server)
+            .hard_delete_all(ids, &BulkOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(report.count(Outcome::Deleted), n - k, "{policy:?}");
+        assert_eq!(report.count(Outcome::NotFound), k, "{policy:?}");
+        for id in &unknown {
+            assert_eq!(report.outcome_of(id), Some(Outcome::NotFound));
+            assert_eq!(report.settled_by(id).unwrap().status(), Some(404));
+        }
+        let batches = report.batches() as u64;
+        let extra = report.http_requests() - batches;
+        assert!(
+            extra <= bound,
+            "{policy:?}: {extra} extra requests for {k} unknown ids among {n}; bound {bound}"
+        );
+        if policy == UnknownIds::NotFound {
+            // Details name them: one resend per refused batch.
+            assert!(extra <= batches, "{policy:?}: {extra}");
+        }
+        // No refused set was ever sent twice unchanged.
+        let mut seen = HashSet::new();
+        for r in server.requests() {
+            assert!(seen.insert(r.ids.clone()), "a refused set was resent unchanged");
+        }
+    }
+}
+
+#[tokio::test]
+async fn per_example_403_isolates_foreign_ids() {
+    let other = Uuid::from_u128(0xb);
+    let mut b = MockServer::builder();
+    b.workspace(other).examples(3);
+    b.workspace(Uuid::from_u128(0xa)).api_key("key-a").examples(997);
+    let server = b.start().await.unwrap();
+    let own = server.seeded_ids_in(Uuid::from_u128(0xa));
+    let foreign = server.seeded_ids_in(other);
+    let client = Client::builder()
+        .endpoint(server.url())
+        .api_key("key-a")
+        .retry_policy(fast_retries(2))
+        .build()
+        .unwrap();
+    let ids = own.iter().chain(&foreign).copied();
+    let report = client
+        .hard_delete_all(ids, &BulkOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.count(Outcome::Deleted), 997);
+    assert_eq!(report.count(Outcome::Forbidden), 3);
+    assert!(foreign.iter().all(|id| server.hard_delete_count(id) == 0));
+    assert_eq!(report.http_requests(), 2, "the 403 named the foreign ids");
+}
+
+#[tokio::test]
+async fn a_huge_success_body_is_not_read() {
+    let head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 536870912\r\n\r\n".to_vec();
+    let server = RawServer::start(Behavior::Flood {
+        head,
+        fill: b' ',
+        len: 512 << 20,
+    })
+    .await
+    .unwrap();
+    let client = Client::builder()
+        .endpoint(server.url())
+        .api_key("k")
+        .retry_policy(fast_retries(2))
+        .build()
+        .unwrap();
+    let err = client
+        .hard_delete_examples(&ExampleIds::from_uuids([Uuid::from_u128(1)]).unwrap())
+        .await
+        .unwrap_err();
+    let Error::ResponseTooLarge(r) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(r.limit() < 4 << 20, "a bound that fits the request: {}", r.limit());
+    assert_eq!(server.connections(), 1, "an oversized body is not retried");
+    // In bulk, a 200 that could not be read confirms nothing.
+    let report = client
+        .hard_delete_all([Uuid::from_u128(1)], &BulkOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.count(Outcome::Unconfirmed), 1);
+}
+
+#[tokio::test]
+async fn a_tls_failure_is_named_and_not_retried() {
+    // A plain-text server behind an https:// endpoint: the handshake fails.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let a = accepted.clone();
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        while let Ok((mut sock, _)) = listener.accept().await {
+            a.fetch_add(1, Ordering::SeqCst);
+            let _ = sock
+                .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    let client = Client::builder()
+        .endpoint(format!("https://127.0.0.1:{port}"))
+        .api_key("k")
+        .retry_policy(fast_retries(3))
+        .build()
+        .unwrap();
+    let err = client
+        .hard_delete_examples(&ExampleIds::from_uuids([Uuid::from_u128(1)]).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
+    assert!(err.to_string().contains("TLS"), "{err}");
+    assert!(!err.is_retryable());
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
 }
