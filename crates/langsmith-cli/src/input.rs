@@ -373,8 +373,13 @@ mod tests {
             "{:?}",
             c.bad
         );
+        // JSON only when the first non-space character is `[`: an object is a bad line,
+        // and a braced id on the first line is an id.
         let c = read(b"{\"ids\": []}");
-        assert!(c.bad[0].reason.contains("array of strings"));
+        assert_eq!(c.bad[0].location, "f:1");
+        assert!(c.bad[0].reason.contains("not a UUID"));
+        let c = read(format!("{{{A}}}\n{A}\n").as_bytes());
+        assert_eq!((c.ids.len(), c.bad_total), (2, 0));
         let c = read(format!("[\"{A}\"] trailing").as_bytes());
         assert_eq!(c.bad_total, 1);
     }

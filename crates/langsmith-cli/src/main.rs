@@ -259,7 +259,11 @@ fn collect(args: &HardDelete) -> Result<Input, Exit> {
         }
         let unlisted = collected.bad_total - collected.bad.len();
         if unlisted > 0 {
-            let _ = writeln!(err, "... and {} more", plural(unlisted as u64, "invalid item", "invalid items"));
+            let _ = writeln!(
+                err,
+                "... and {}",
+                plural(unlisted as u64, "more invalid item", "more invalid items")
+            );
         }
         return Err(usage(format!(
             "{}; nothing was sent",
@@ -822,8 +826,12 @@ fn explain_failures(bulk: &BulkReport) {
     }
     if failing.len() > input::MAX_LISTED {
         eprintln!(
-            "... and {} more",
-            plural((failing.len() - input::MAX_LISTED) as u64, "request", "requests")
+            "... and {}",
+            plural(
+                (failing.len() - input::MAX_LISTED) as u64,
+                "more request",
+                "more requests"
+            )
         );
     }
 }

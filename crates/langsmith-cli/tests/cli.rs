@@ -115,15 +115,23 @@ async fn success_with_journal_and_report() {
     assert_eq!(r["unique_ids"], n);
     assert_eq!(r["duplicates_dropped"], 10);
     assert_eq!(r["input_lines"], n + 10);
-    assert_eq!(r["totals"]["confirmed"], n);
-    assert_eq!(r["batches"].as_array().unwrap().len(), 3);
-    let listed: usize = r["batches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["ids"].as_array().unwrap().len())
-        .sum();
-    assert_eq!(listed, n);
+    assert_eq!(r["totals"]["deleted"], n);
+    assert_eq!(r["exit_code"], 0);
+    assert_eq!(r["tool"], "langsmith-examples");
+    assert_eq!(r["requests"].as_array().unwrap().len(), 3);
+    assert_eq!(r["http_requests"], 3);
+    assert_eq!(r["ids"]["deleted"].as_array().unwrap().len(), n);
+    for req in r["requests"].as_array().unwrap() {
+        assert!(req["request_id"].as_str().unwrap().starts_with("mock-"));
+        assert!(req["started_at"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(req["http_status"], 200);
+        assert_eq!(req["settled"]["deleted"], req["ids_sent"]);
+    }
+    // The input's sha256, as an independent tool computes it.
+    let sum = Command::new("sha256sum").arg(&file).output().unwrap();
+    let sum = String::from_utf8(sum.stdout).unwrap();
+    assert_eq!(r["inputs"][0]["sha256"], sum.split_whitespace().next().unwrap());
+    assert_eq!(r["inputs"][0]["bytes"], std::fs::metadata(&file).unwrap().len());
     assert!(
         env.server
             .seeded_ids()
@@ -158,9 +166,27 @@ async fn dry_run_and_non_terminal_send_nothing() {
     assert_eq!(o.status.code(), Some(0));
     let (out, _) = text(&o);
     assert!(
-        out.contains(&format!("{n} unique example(s) in 2 request(s)")),
+        out.contains(&format!("{n} unique examples in 2 requests")),
         "{out}"
     );
+    // A dry run writes a report with the plan too.
+    let report = env.path("plan.json");
+    let o = env
+        .run(&["--dry-run", "--ids-file", file.to_str().unwrap(), "--report", report.to_str().unwrap()])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["dry_run"], true);
+    assert_eq!(r["plan"]["batches"], 2);
+    assert_eq!(r["totals"]["not_attempted"], n);
+    // An unwritable report path: exit 2 before anything is sent.
+    for bad in [env.path("missing-dir/r.json"), env.dir.path().to_path_buf()] {
+        let o = env
+            .run(&["--yes", "--ids-file", file.to_str().unwrap(), "--report", bad.to_str().unwrap()])
+            .await;
+        assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+        assert!(text(&o).1.contains("nothing was sent"), "{:?}", text(&o));
+    }
     let o = env.run(&["--ids-file", file.to_str().unwrap()]).await;
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("--yes"));
@@ -202,7 +228,7 @@ async fn hostile_inputs_exit_2_located_and_send_nothing() {
         (
             "object.json",
             b"{\"ids\": [\"x\"]}".to_vec(),
-            "object.json:1: a JSON ids file must be an array of strings",
+            "object.json:1: not a UUID",
         ),
         (
             "numbers.json",
@@ -300,13 +326,10 @@ async fn injected_429_and_503_are_recovered() {
     let statuses = env.server.statuses();
     assert!(statuses.contains(&429) && statuses.contains(&503));
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    assert!(
-        r["batches"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|b| b["attempts"].as_u64().unwrap() > 1)
-    );
+    let requests = r["requests"].as_array().unwrap();
+    assert!(requests.iter().any(|b| b["attempts"].as_u64().unwrap() > 1));
+    // The true number of HTTP requests: every attempt the server saw.
+    assert_eq!(r["http_requests"], env.server.request_count() as u64);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -341,19 +364,24 @@ async fn partial_failure_exit_1_and_unreachable_exit_4() {
     let r: Value = serde_json::from_str(&text(&o).0).unwrap();
     let t = &r["totals"];
     assert_eq!(
-        t["confirmed"].as_u64().unwrap() + t["failed"].as_u64().unwrap(),
+        t["deleted"].as_u64().unwrap() + t["failed"].as_u64().unwrap(),
         3000
     );
     assert!(t["failed"].as_u64().unwrap() > 0);
-    // The failed ids in the report are exactly the ones the server did not delete.
-    for b in r["batches"].as_array().unwrap() {
-        let deleted = b["ids"].as_array().unwrap().iter().all(|id| {
-            env.server
-                .hard_delete_count(&id.as_str().unwrap().parse().unwrap())
-                == 1
-        });
-        assert_eq!(deleted, b["outcome"] == "confirmed", "{}", b["index"]);
+    // The ids per outcome are exactly what the server did and did not delete.
+    for (outcome, count) in [("deleted", 1), ("failed", 0)] {
+        for id in r["ids"][outcome].as_array().unwrap() {
+            let id: Uuid = id.as_str().unwrap().parse().unwrap();
+            assert_eq!(env.server.hard_delete_count(&id), count, "{outcome} {id}");
+        }
     }
+    assert!(
+        r["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|q| q["error_kind"] == "server_error")
+    );
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}", listener.local_addr().unwrap());
@@ -446,6 +474,7 @@ async fn killed_runs_resume_from_the_journal() {
 }
 
 /// Ids a journal confirms (a torn last line ignored), read independently of the CLI.
+/// (Hash-chain checks are the journal's own unit tests; here only its content counts.)
 fn journal_ids(path: &Path) -> Vec<Uuid> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Vec::new();
@@ -481,9 +510,9 @@ async fn mock_mode_runs_offline_on_the_committed_example() {
     .unwrap();
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     let (out, _) = text(&o);
-    assert!(out.contains("confirmed 25 of 25"), "{out}");
+    assert!(out.contains("deleted 25 of 25 unique ids"), "{out}");
     assert!(
-        out.contains("stand-in server: 25 example(s) now hard-deleted"),
+        out.contains("stand-in server: 25 examples now hard-deleted"),
         "{out}"
     );
 }
@@ -536,7 +565,7 @@ async fn on_a_terminal_it_asks_before_deleting() {
     let o = run("no\n").await;
     let (out, _) = text(&o);
     assert!(
-        out.contains("About to HARD-DELETE 3 unique example(s)"),
+        out.contains("About to HARD-DELETE 3 unique examples"),
         "{out}"
     );
     assert!(
@@ -557,4 +586,225 @@ async fn on_a_terminal_it_asks_before_deleting() {
             .all(|id| env.server.hard_delete_count(id) == 1)
     );
     assert!(!out.contains(KEY));
+}
+
+// ---- Proof, not trust: the journal cannot hurt, the report and exit codes tell the truth.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_is_not_a_journal_is_refused_and_untouched() {
+    let env = Env::new(3, Faults::default()).await;
+    let file = env.ids_file("ids.txt", &env.server.seeded_ids());
+    let key = env.write("apikey", format!("{KEY}\n").as_bytes());
+    let one_line = env.write("one-line", b"some user data without a newline");
+    for victim in [&key, &file, &one_line] {
+        let before = std::fs::read(victim).unwrap();
+        let o = env
+            .run(&["--yes", "--ids-file", file.to_str().unwrap(), "--journal", victim.to_str().unwrap()])
+            .await;
+        assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+        assert!(text(&o).1.contains("not a langsmith-examples journal"), "{:?}", text(&o));
+        assert_eq!(std::fs::read(victim).unwrap(), before, "{} was modified", victim.display());
+    }
+    let o = env
+        .run(&["--yes", "--ids-file", file.to_str().unwrap(), "--journal", "/dev/zero"])
+        .await;
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("regular file"), "{:?}", text(&o));
+    assert_eq!(env.server.request_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_on_the_same_journal_is_refused() {
+    let env = Env::new(3, Faults::default()).await;
+    let file = env.ids_file("ids.txt", &env.server.seeded_ids());
+    let journal = env.path("journal");
+    let args = ["--yes", "--ids-file", file.to_str().unwrap(), "--journal", journal.to_str().unwrap()];
+    // A first run creates the journal; then another process holds its lock, as a run would.
+    env.server
+        .set_faults(Faults { rate_503: 1.0, ..Faults::default() })
+        .unwrap();
+    let o = env.run(&["--max-retries", "0", args[0], args[1], args[2], args[3], args[4]]).await;
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    env.server.set_faults(Faults::default()).unwrap();
+    let held = std::fs::OpenOptions::new().read(true).write(true).open(&journal).unwrap();
+    held.try_lock().unwrap();
+    let before = env.server.request_count();
+    let o = env.run(&args).await;
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("another run is using this journal"), "{:?}", text(&o));
+    assert_eq!(env.server.request_count(), before);
+    drop(held);
+    let o = env.run(&args).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_journal_is_refused_on_resume() {
+    let env = Env::new(20, Faults::default()).await;
+    let ids = env.server.seeded_ids();
+    let journal = env.path("journal");
+    let first = env.ids_file("first.txt", &ids[..10]);
+    let o = env
+        .run(&["--yes", "--ids-file", first.to_str().unwrap(), "--journal", journal.to_str().unwrap()])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    // Someone edits an id that was never sent into the journal: it must not be skipped.
+    let text_before = std::fs::read_to_string(&journal).unwrap();
+    let edited = text_before.replacen(&ids[0].to_string(), &ids[15].to_string(), 1);
+    assert_ne!(edited, text_before);
+    std::fs::write(&journal, &edited).unwrap();
+    let all = env.ids_file("all.txt", &ids);
+    let before = env.server.request_count();
+    let o = env
+        .run(&["--yes", "--ids-file", all.to_str().unwrap(), "--journal", journal.to_str().unwrap()])
+        .await;
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains(":2: corrupt journal line"), "{:?}", text(&o));
+    assert_eq!(env.server.request_count(), before);
+    assert_eq!(std::fs::read_to_string(&journal).unwrap(), edited, "left as it was");
+}
+
+/// Runs the CLI with a file-size limit (as a full disk would), SIGXFSZ ignored.
+fn with_file_size_limit(c: &mut Command, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        c.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let lim = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_journal_write_then_a_rerun_confirms_everything() {
+    let n = 3 * MAX;
+    let env = Env::new(n, Faults::default()).await;
+    let file = env.ids_file("ids.txt", &env.server.seeded_ids());
+    let journal = env.path("journal");
+    let args = ["--yes", "--ids-file", file.to_str().unwrap(), "--journal", journal.to_str().unwrap(), "--concurrency", "1"];
+    // Room for the header and one 1,000-id entry (about 40 KB), not two.
+    let mut c = env.command(&args);
+    with_file_size_limit(&mut c, 60_000);
+    let o = tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap();
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert!(text(&o).1.contains("journal could not be written"), "{:?}", text(&o));
+    let kept = journal_ids(&journal);
+    assert_eq!(kept.len(), MAX, "the journal holds the entry that fit, cut at a line end");
+    assert!(std::fs::read(&journal).unwrap().ends_with(b"\n"));
+    // Space returns: the rerun resumes, sends only what the journal does not hold.
+    let o = env.run(&args).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert!(text(&o).0.contains(&format!("{MAX} already deleted per the journal")), "{:?}", text(&o));
+    for id in &kept {
+        assert_eq!(env.server.hard_delete_count(id), 1, "journal-confirmed id resent");
+    }
+    assert_eq!(journal_ids(&journal).len(), n);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_ids_are_named_and_get_their_own_exit_code() {
+    let env = Env::new(1995, Faults::default()).await;
+    let mut ids = env.server.seeded_ids();
+    let unknown: Vec<Uuid> = (1..=5u128).map(|i| Uuid::from_u128(i << 64)).collect();
+    ids.extend(&unknown);
+    let file = env.ids_file("ids.txt", &ids);
+    let report = env.path("r.json");
+    let o = env
+        .run(&["--yes", "--ids-file", file.to_str().unwrap(), "--report", report.to_str().unwrap()])
+        .await;
+    assert_eq!(o.status.code(), Some(5), "{:?}", text(&o));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["totals"]["deleted"], 1995);
+    assert_eq!(r["totals"]["not_found"], 5);
+    let named: Vec<Uuid> = r["ids"]["not_found"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(named, unknown);
+    assert!(text(&o).0.contains("not_found 5"), "{:?}", text(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_success_body_keeps_memory_bounded() {
+    use langsmith_mock::raw::{Behavior, RawServer};
+    let server = RawServer::start(Behavior::Flood {
+        head: b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 536870912\r\n\r\n".to_vec(),
+        fill: b' ',
+        len: 512 << 20,
+    })
+    .await
+    .unwrap();
+    let env = Env::new(1, Faults::default()).await;
+    let file = env.ids_file("ids.txt", &[Uuid::from_u128(1)]);
+    let mut c = env.command(&["--yes", "--ids-file", file.to_str().unwrap(), "--endpoint", server.url()]);
+    c.env_remove("LANGSMITH_WORKSPACE_ID").stdout(Stdio::piped()).stderr(Stdio::piped());
+    let (status, max_rss_kib, stderr) = tokio::task::spawn_blocking(move || {
+        let child = c.spawn().unwrap();
+        let pid = child.id() as libc::pid_t;
+        let mut status = 0;
+        // SAFETY: plain syscall on our own child; rusage is written by the kernel.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        assert_eq!(waited, pid);
+        let mut stderr = String::new();
+        use std::io::Read as _;
+        child.stderr.unwrap().read_to_string(&mut stderr).unwrap();
+        (libc::WEXITSTATUS(status), usage.ru_maxrss, stderr)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, 1, "{stderr}");
+    assert!(stderr.contains("larger than"), "{stderr}");
+    assert!(max_rss_kib < 64 * 1024, "peak RSS {max_rss_kib} KiB for a 512 MiB body");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_through_a_proxy_is_refused() {
+    use langsmith_mock::raw::{Behavior, RawServer};
+    let proxy = RawServer::start(Behavior::Respond(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n".to_vec()))
+        .await
+        .unwrap();
+    let env = Env::new(2, Faults::default()).await;
+    let file = env.ids_file("ids.txt", &env.server.seeded_ids());
+    let mut c = env.command(&["--yes", "--ids-file", file.to_str().unwrap()]);
+    c.env("HTTP_PROXY", proxy.url());
+    let o = tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap();
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("HTTP_PROXY"), "{:?}", text(&o));
+    assert_eq!(proxy.connections(), 0);
+    assert_eq!(env.server.request_count(), 0);
+    assert_no_secret(&o, &[]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_is_reported_not_followed() {
+    use langsmith_mock::raw::{Behavior, RawServer, http_response};
+    let env = Env::new(2, Faults::default()).await;
+    let target = format!("{}/v1/platform/datasets/examples/delete", env.server.url());
+    let redirect = RawServer::start(Behavior::Respond(http_response("307 Temporary Redirect", &[("location", &target)], b"")))
+        .await
+        .unwrap();
+    let file = env.ids_file("ids.txt", &env.server.seeded_ids());
+    let report = env.path("r.json");
+    let o = env
+        .run(&["--yes", "--ids-file", file.to_str().unwrap(), "--endpoint", redirect.url(), "--report", report.to_str().unwrap()])
+        .await;
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    let (out, err) = text(&o);
+    assert!(err.contains("307") && err.contains(&env.server.url()), "{err}");
+    assert!(out.contains("deleted 0 of 2"), "{out}");
+    assert_eq!(env.server.request_count(), 0, "the key never reached the redirect's target");
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["stopped_by"], "redirect");
+    assert_eq!(r["requests"][0]["error_kind"], "redirect");
 }
