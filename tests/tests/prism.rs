@@ -52,7 +52,10 @@ async fn prism_mock_accepts_what_the_facade_sends() {
     }
     // In bulk, every id is then `unconfirmed`, never `deleted`.
     let report = client(&server.url, Some("lsv2_test"))
-        .hard_delete_all((1..=5u128).map(Uuid::from_u128), &langsmith::BulkOptions::default())
+        .hard_delete_all(
+            (1..=5u128).map(Uuid::from_u128),
+            &langsmith::BulkOptions::default(),
+        )
         .await
         .unwrap();
     assert_eq!(report.count(langsmith::Outcome::Unconfirmed), 5);

@@ -290,7 +290,10 @@ pub fn open(path: &str) -> std::io::Result<std::io::BufReader<Hashing<Box<dyn Re
     } else {
         Box::new(std::fs::File::open(path)?)
     };
-    Ok(std::io::BufReader::with_capacity(1 << 16, Hashing::new(inner)))
+    Ok(std::io::BufReader::with_capacity(
+        1 << 16,
+        Hashing::new(inner),
+    ))
 }
 
 /// Reads a secret (API key) from a file or stdin, trimmed.

@@ -187,9 +187,8 @@ fn verify(path: &Path, reader: impl Read, target: Target<'_>) -> Result<Loaded, 
         let (payload, hash) = open_seal(line, &loaded.last_hash)
             .map_err(|e| format!("{name}:{line_no}: corrupt journal line: {e}"))?;
         if line_no == 1 {
-            let found: Header = serde_json::from_slice(&payload).map_err(|e| {
-                format!("{name}:1: not a langsmith-examples journal header ({e})")
-            })?;
+            let found: Header = serde_json::from_slice(&payload)
+                .map_err(|e| format!("{name}:1: not a langsmith-examples journal header ({e})"))?;
             if found.version != VERSION {
                 return Err(format!(
                     "{name}:1: journal version {} is not the version this tool writes ({VERSION})",
@@ -350,8 +349,12 @@ impl Journal {
                     .and_then(|()| self.file.sync_all());
                 let path = describe(&self.path);
                 Err(match cut {
-                    Ok(()) => format!("{path}: {e} (the journal was cut back to its last complete line)"),
-                    Err(c) => format!("{path}: {e}; cutting back to the last complete line also failed: {c}"),
+                    Ok(()) => {
+                        format!("{path}: {e} (the journal was cut back to its last complete line)")
+                    }
+                    Err(c) => format!(
+                        "{path}: {e}; cutting back to the last complete line also failed: {c}"
+                    ),
                 })
             }
         }
@@ -437,10 +440,27 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
         drop(Journal::open(&path, T).unwrap());
-        let e = load(&path, Target { endpoint: "http://other", workspace: Some("ws") }).unwrap_err();
+        let e = load(
+            &path,
+            Target {
+                endpoint: "http://other",
+                workspace: Some("ws"),
+            },
+        )
+        .unwrap_err();
         assert!(e.contains("belongs to endpoint http://e"), "{e}");
-        let e = load(&path, Target { endpoint: "http://e", workspace: None }).unwrap_err();
-        assert!(e.contains("belongs to workspace ws; this run targets workspace (none)"), "{e}");
+        let e = load(
+            &path,
+            Target {
+                endpoint: "http://e",
+                workspace: None,
+            },
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("belongs to workspace ws; this run targets workspace (none)"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -474,7 +494,10 @@ mod tests {
         let edited = text.replacen(&all[0].to_string(), &Uuid::from_u128(99).to_string(), 1);
         std::fs::write(&path, &edited).unwrap();
         let e = load(&path, T).unwrap_err();
-        assert!(e.contains(":2: corrupt journal line: its hash does not match"), "{e}");
+        assert!(
+            e.contains(":2: corrupt journal line: its hash does not match"),
+            "{e}"
+        );
         // Two entries swapped.
         let lines: Vec<&str> = text.lines().collect();
         std::fs::write(&path, format!("{}\n{}\n{}\n", lines[0], lines[2], lines[1])).unwrap();
@@ -486,14 +509,22 @@ mod tests {
         drop(j);
         let foreign = std::fs::read_to_string(&other).unwrap();
         let foreign_entry = foreign.lines().nth(1).unwrap();
-        std::fs::write(&path, format!("{}\n{}\n{foreign_entry}\n", lines[0], lines[1])).unwrap();
+        std::fs::write(
+            &path,
+            format!("{}\n{}\n{foreign_entry}\n", lines[0], lines[1]),
+        )
+        .unwrap();
         assert!(load(&path, T).unwrap_err().contains(":3: corrupt"));
     }
 
     #[test]
     fn foreign_files_are_refused_and_untouched() {
         let dir = tempfile::tempdir().unwrap();
-        for content in [&b"lsv2_sk_secret_key"[..], b"123e4567-e89b-12d3-a456-426614174000\n", b"{\"journal\":\"other\"}\n"] {
+        for content in [
+            &b"lsv2_sk_secret_key"[..],
+            b"123e4567-e89b-12d3-a456-426614174000\n",
+            b"{\"journal\":\"other\"}\n",
+        ] {
             let path = dir.path().join("f");
             std::fs::write(&path, content).unwrap();
             let e = Journal::open(&path, T).err().unwrap();
@@ -526,7 +557,11 @@ mod tests {
         j.fail_after = Some(17);
         let e = j.record(&entry(1, &all[2..4])).unwrap_err();
         assert!(e.contains("cut back"), "{e}");
-        assert_eq!(std::fs::read(&path).unwrap(), before, "the partial line is gone");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "the partial line is gone"
+        );
         // Space returns: later writes chain on the last good line.
         j.record(&entry(2, &all[4..])).unwrap();
         drop(j);

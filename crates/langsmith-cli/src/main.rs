@@ -306,7 +306,9 @@ fn check_flags(cli: &Cli, args: &HardDelete) -> Result<(), Exit> {
     if let Some(r) = args.rate_limit
         && !(1..=1_000_000).contains(&r)
     {
-        return Err(usage(format!("--rate-limit {r} is outside 1..=1000000 per minute")));
+        return Err(usage(format!(
+            "--rate-limit {r} is outside 1..=1000000 per minute"
+        )));
     }
     if !(cli.timeout.is_finite() && (0.001..=3600.0).contains(&cli.timeout)) {
         return Err(usage(format!(
@@ -321,7 +323,8 @@ fn check_flags(cli: &Cli, args: &HardDelete) -> Result<(), Exit> {
         )));
     }
     if let Some(path) = &args.report {
-        report::check_writable(path).map_err(|e| usage(format!("--report {e}; nothing was sent")))?;
+        report::check_writable(path)
+            .map_err(|e| usage(format!("--report {e}; nothing was sent")))?;
     }
     Ok(())
 }
@@ -454,9 +457,11 @@ fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(4));
     bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:20}] {human_pos}/{human_len} ids {per_sec:.dim} ETA {eta}")
-            .expect("template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:20}] {human_pos}/{human_len} ids {per_sec:.dim} ETA {eta}",
+        )
+        .expect("template")
+        .progress_chars("=> "),
     );
     bar
 }
@@ -472,7 +477,9 @@ fn watch_interrupts(cancel: Arc<AtomicBool>) {
             "\ninterrupted: no new requests start; waiting for those in flight (Ctrl-C again to exit at once)"
         );
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("interrupted twice: exiting now; the journal holds every confirmation written so far");
+            eprintln!(
+                "interrupted twice: exiting now; the journal holds every confirmation written so far"
+            );
             std::process::exit(i32::from(EXIT_INTERRUPTED));
         }
     });
@@ -512,7 +519,10 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
     if loaded.torn_tail {
         eprintln!(
             "note: {}: the last line was cut short by an interrupted run; its ids will be sent again",
-            args.journal.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+            args.journal
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
         );
     }
     let already_ids: Vec<Uuid> = set
@@ -654,12 +664,23 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
         emit_report(args, &r)?;
     }
     if args.output == Output::Text {
-        summary(&bulk, clock.elapsed(), (input_lines, already), endpoint, ws_shown, args);
+        summary(
+            &bulk,
+            clock.elapsed(),
+            (input_lines, already),
+            endpoint,
+            ws_shown,
+            args,
+        );
         #[cfg(feature = "mock")]
         if let Some(server) = &target.mock {
             println!(
                 "stand-in server: {} now hard-deleted (inputs, outputs, metadata nulled in every version)",
-                plural(server.hard_deleted_ids().len() as u64, "example", "examples")
+                plural(
+                    server.hard_deleted_ids().len() as u64,
+                    "example",
+                    "examples"
+                )
             );
         }
     }
@@ -871,11 +892,7 @@ fn confirm(
 
 /// The exit code for a finished run (see [`EXIT_CODES`]).
 fn exit_code(report: &BulkReport) -> u8 {
-    let errors: Vec<&Error> = report
-        .requests()
-        .iter()
-        .filter_map(|r| r.error())
-        .collect();
+    let errors: Vec<&Error> = report.requests().iter().filter_map(|r| r.error()).collect();
     if report.count(Outcome::Forbidden) > 0 || errors.iter().any(|e| e.is_auth()) {
         return EXIT_AUTH;
     }

@@ -238,8 +238,16 @@ mod tests {
         write_atomic(&path, b"one").unwrap();
         write_atomic(&path, b"two").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary left");
-        assert!(check_writable(dir.path()).unwrap_err().contains("directory"));
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary left"
+        );
+        assert!(
+            check_writable(dir.path())
+                .unwrap_err()
+                .contains("directory")
+        );
         assert!(check_writable(&dir.path().join("missing/r.json")).is_err());
     }
 }

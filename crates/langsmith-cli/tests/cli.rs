@@ -130,8 +130,14 @@ async fn success_with_journal_and_report() {
     // The input's sha256, as an independent tool computes it.
     let sum = Command::new("sha256sum").arg(&file).output().unwrap();
     let sum = String::from_utf8(sum.stdout).unwrap();
-    assert_eq!(r["inputs"][0]["sha256"], sum.split_whitespace().next().unwrap());
-    assert_eq!(r["inputs"][0]["bytes"], std::fs::metadata(&file).unwrap().len());
+    assert_eq!(
+        r["inputs"][0]["sha256"],
+        sum.split_whitespace().next().unwrap()
+    );
+    assert_eq!(
+        r["inputs"][0]["bytes"],
+        std::fs::metadata(&file).unwrap().len()
+    );
     assert!(
         env.server
             .seeded_ids()
@@ -172,7 +178,13 @@ async fn dry_run_and_non_terminal_send_nothing() {
     // A dry run writes a report with the plan too.
     let report = env.path("plan.json");
     let o = env
-        .run(&["--dry-run", "--ids-file", file.to_str().unwrap(), "--report", report.to_str().unwrap()])
+        .run(&[
+            "--dry-run",
+            "--ids-file",
+            file.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ])
         .await;
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
@@ -182,7 +194,13 @@ async fn dry_run_and_non_terminal_send_nothing() {
     // An unwritable report path: exit 2 before anything is sent.
     for bad in [env.path("missing-dir/r.json"), env.dir.path().to_path_buf()] {
         let o = env
-            .run(&["--yes", "--ids-file", file.to_str().unwrap(), "--report", bad.to_str().unwrap()])
+            .run(&[
+                "--yes",
+                "--ids-file",
+                file.to_str().unwrap(),
+                "--report",
+                bad.to_str().unwrap(),
+            ])
             .await;
         assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
         assert!(text(&o).1.contains("nothing was sent"), "{:?}", text(&o));
@@ -599,14 +617,35 @@ async fn a_file_that_is_not_a_journal_is_refused_and_untouched() {
     for victim in [&key, &file, &one_line] {
         let before = std::fs::read(victim).unwrap();
         let o = env
-            .run(&["--yes", "--ids-file", file.to_str().unwrap(), "--journal", victim.to_str().unwrap()])
+            .run(&[
+                "--yes",
+                "--ids-file",
+                file.to_str().unwrap(),
+                "--journal",
+                victim.to_str().unwrap(),
+            ])
             .await;
         assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
-        assert!(text(&o).1.contains("not a langsmith-examples journal"), "{:?}", text(&o));
-        assert_eq!(std::fs::read(victim).unwrap(), before, "{} was modified", victim.display());
+        assert!(
+            text(&o).1.contains("not a langsmith-examples journal"),
+            "{:?}",
+            text(&o)
+        );
+        assert_eq!(
+            std::fs::read(victim).unwrap(),
+            before,
+            "{} was modified",
+            victim.display()
+        );
     }
     let o = env
-        .run(&["--yes", "--ids-file", file.to_str().unwrap(), "--journal", "/dev/zero"])
+        .run(&[
+            "--yes",
+            "--ids-file",
+            file.to_str().unwrap(),
+            "--journal",
+            "/dev/zero",
+        ])
         .await;
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
     assert!(text(&o).1.contains("regular file"), "{:?}", text(&o));
@@ -618,20 +657,47 @@ async fn a_second_run_on_the_same_journal_is_refused() {
     let env = Env::new(3, Faults::default()).await;
     let file = env.ids_file("ids.txt", &env.server.seeded_ids());
     let journal = env.path("journal");
-    let args = ["--yes", "--ids-file", file.to_str().unwrap(), "--journal", journal.to_str().unwrap()];
+    let args = [
+        "--yes",
+        "--ids-file",
+        file.to_str().unwrap(),
+        "--journal",
+        journal.to_str().unwrap(),
+    ];
     // A first run creates the journal; then another process holds its lock, as a run would.
     env.server
-        .set_faults(Faults { rate_503: 1.0, ..Faults::default() })
+        .set_faults(Faults {
+            rate_503: 1.0,
+            ..Faults::default()
+        })
         .unwrap();
-    let o = env.run(&["--max-retries", "0", args[0], args[1], args[2], args[3], args[4]]).await;
+    let o = env
+        .run(&[
+            "--max-retries",
+            "0",
+            args[0],
+            args[1],
+            args[2],
+            args[3],
+            args[4],
+        ])
+        .await;
     assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
     env.server.set_faults(Faults::default()).unwrap();
-    let held = std::fs::OpenOptions::new().read(true).write(true).open(&journal).unwrap();
+    let held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&journal)
+        .unwrap();
     held.try_lock().unwrap();
     let before = env.server.request_count();
     let o = env.run(&args).await;
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
-    assert!(text(&o).1.contains("another run is using this journal"), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("another run is using this journal"),
+        "{:?}",
+        text(&o)
+    );
     assert_eq!(env.server.request_count(), before);
     drop(held);
     let o = env.run(&args).await;
@@ -645,7 +711,13 @@ async fn an_edited_journal_is_refused_on_resume() {
     let journal = env.path("journal");
     let first = env.ids_file("first.txt", &ids[..10]);
     let o = env
-        .run(&["--yes", "--ids-file", first.to_str().unwrap(), "--journal", journal.to_str().unwrap()])
+        .run(&[
+            "--yes",
+            "--ids-file",
+            first.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+        ])
         .await;
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     // Someone edits an id that was never sent into the journal: it must not be skipped.
@@ -656,12 +728,26 @@ async fn an_edited_journal_is_refused_on_resume() {
     let all = env.ids_file("all.txt", &ids);
     let before = env.server.request_count();
     let o = env
-        .run(&["--yes", "--ids-file", all.to_str().unwrap(), "--journal", journal.to_str().unwrap()])
+        .run(&[
+            "--yes",
+            "--ids-file",
+            all.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+        ])
         .await;
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
-    assert!(text(&o).1.contains(":2: corrupt journal line"), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains(":2: corrupt journal line"),
+        "{:?}",
+        text(&o)
+    );
     assert_eq!(env.server.request_count(), before);
-    assert_eq!(std::fs::read_to_string(&journal).unwrap(), edited, "left as it was");
+    assert_eq!(
+        std::fs::read_to_string(&journal).unwrap(),
+        edited,
+        "left as it was"
+    );
 }
 
 /// Runs the CLI with a file-size limit (as a full disk would), SIGXFSZ ignored.
@@ -689,22 +775,50 @@ async fn a_failed_journal_write_then_a_rerun_confirms_everything() {
     let env = Env::new(n, Faults::default()).await;
     let file = env.ids_file("ids.txt", &env.server.seeded_ids());
     let journal = env.path("journal");
-    let args = ["--yes", "--ids-file", file.to_str().unwrap(), "--journal", journal.to_str().unwrap(), "--concurrency", "1"];
+    let args = [
+        "--yes",
+        "--ids-file",
+        file.to_str().unwrap(),
+        "--journal",
+        journal.to_str().unwrap(),
+        "--concurrency",
+        "1",
+    ];
     // Room for the header and one 1,000-id entry (about 40 KB), not two.
     let mut c = env.command(&args);
     with_file_size_limit(&mut c, 60_000);
-    let o = tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap();
+    let o = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
     assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
-    assert!(text(&o).1.contains("journal could not be written"), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("journal could not be written"),
+        "{:?}",
+        text(&o)
+    );
     let kept = journal_ids(&journal);
-    assert_eq!(kept.len(), MAX, "the journal holds the entry that fit, cut at a line end");
+    assert_eq!(
+        kept.len(),
+        MAX,
+        "the journal holds the entry that fit, cut at a line end"
+    );
     assert!(std::fs::read(&journal).unwrap().ends_with(b"\n"));
     // Space returns: the rerun resumes, sends only what the journal does not hold.
     let o = env.run(&args).await;
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
-    assert!(text(&o).0.contains(&format!("{MAX} already deleted per the journal")), "{:?}", text(&o));
+    assert!(
+        text(&o)
+            .0
+            .contains(&format!("{MAX} already deleted per the journal")),
+        "{:?}",
+        text(&o)
+    );
     for id in &kept {
-        assert_eq!(env.server.hard_delete_count(id), 1, "journal-confirmed id resent");
+        assert_eq!(
+            env.server.hard_delete_count(id),
+            1,
+            "journal-confirmed id resent"
+        );
     }
     assert_eq!(journal_ids(&journal).len(), n);
 }
@@ -718,7 +832,13 @@ async fn unknown_ids_are_named_and_get_their_own_exit_code() {
     let file = env.ids_file("ids.txt", &ids);
     let report = env.path("r.json");
     let o = env
-        .run(&["--yes", "--ids-file", file.to_str().unwrap(), "--report", report.to_str().unwrap()])
+        .run(&[
+            "--yes",
+            "--ids-file",
+            file.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ])
         .await;
     assert_eq!(o.status.code(), Some(5), "{:?}", text(&o));
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
@@ -746,9 +866,19 @@ async fn a_huge_success_body_keeps_memory_bounded() {
     .unwrap();
     let env = Env::new(1, Faults::default()).await;
     let file = env.ids_file("ids.txt", &[Uuid::from_u128(1)]);
-    let mut c = env.command(&["--yes", "--ids-file", file.to_str().unwrap(), "--endpoint", server.url()]);
-    c.env_remove("LANGSMITH_WORKSPACE_ID").stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut c = env.command(&[
+        "--yes",
+        "--ids-file",
+        file.to_str().unwrap(),
+        "--endpoint",
+        server.url(),
+    ]);
+    c.env_remove("LANGSMITH_WORKSPACE_ID")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let (status, max_rss_kib, stderr) = tokio::task::spawn_blocking(move || {
+        // Reaped by `wait4` below, which also reports its peak RSS.
+        #[allow(clippy::zombie_processes)]
         let child = c.spawn().unwrap();
         let pid = child.id() as libc::pid_t;
         let mut status = 0;
@@ -765,20 +895,27 @@ async fn a_huge_success_body_keeps_memory_bounded() {
     .unwrap();
     assert_eq!(status, 1, "{stderr}");
     assert!(stderr.contains("larger than"), "{stderr}");
-    assert!(max_rss_kib < 64 * 1024, "peak RSS {max_rss_kib} KiB for a 512 MiB body");
+    assert!(
+        max_rss_kib < 64 * 1024,
+        "peak RSS {max_rss_kib} KiB for a 512 MiB body"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_http_through_a_proxy_is_refused() {
     use langsmith_mock::raw::{Behavior, RawServer};
-    let proxy = RawServer::start(Behavior::Respond(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n".to_vec()))
-        .await
-        .unwrap();
+    let proxy = RawServer::start(Behavior::Respond(
+        b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n".to_vec(),
+    ))
+    .await
+    .unwrap();
     let env = Env::new(2, Faults::default()).await;
     let file = env.ids_file("ids.txt", &env.server.seeded_ids());
     let mut c = env.command(&["--yes", "--ids-file", file.to_str().unwrap()]);
     c.env("HTTP_PROXY", proxy.url());
-    let o = tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap();
+    let o = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
     assert!(text(&o).1.contains("HTTP_PROXY"), "{:?}", text(&o));
     assert_eq!(proxy.connections(), 0);
@@ -791,19 +928,38 @@ async fn a_redirect_is_reported_not_followed() {
     use langsmith_mock::raw::{Behavior, RawServer, http_response};
     let env = Env::new(2, Faults::default()).await;
     let target = format!("{}/v1/platform/datasets/examples/delete", env.server.url());
-    let redirect = RawServer::start(Behavior::Respond(http_response("307 Temporary Redirect", &[("location", &target)], b"")))
-        .await
-        .unwrap();
+    let redirect = RawServer::start(Behavior::Respond(http_response(
+        "307 Temporary Redirect",
+        &[("location", &target)],
+        b"",
+    )))
+    .await
+    .unwrap();
     let file = env.ids_file("ids.txt", &env.server.seeded_ids());
     let report = env.path("r.json");
     let o = env
-        .run(&["--yes", "--ids-file", file.to_str().unwrap(), "--endpoint", redirect.url(), "--report", report.to_str().unwrap()])
+        .run(&[
+            "--yes",
+            "--ids-file",
+            file.to_str().unwrap(),
+            "--endpoint",
+            redirect.url(),
+            "--report",
+            report.to_str().unwrap(),
+        ])
         .await;
     assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
     let (out, err) = text(&o);
-    assert!(err.contains("307") && err.contains(&env.server.url()), "{err}");
+    assert!(
+        err.contains("307") && err.contains(&env.server.url()),
+        "{err}"
+    );
     assert!(out.contains("deleted 0 of 2"), "{out}");
-    assert_eq!(env.server.request_count(), 0, "the key never reached the redirect's target");
+    assert_eq!(
+        env.server.request_count(),
+        0,
+        "the key never reached the redirect's target"
+    );
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(r["stopped_by"], "redirect");
     assert_eq!(r["requests"][0]["error_kind"], "redirect");

@@ -443,7 +443,10 @@ impl Shared<'_> {
         let mut work = vec![ids];
         while let Some(set) = work.pop() {
             if self.halted() {
-                out.extend(set.iter().map(|id| (*id, Outcome::NotAttempted, NO_REQUEST)));
+                out.extend(
+                    set.iter()
+                        .map(|id| (*id, Outcome::NotAttempted, NO_REQUEST)),
+                );
                 continue;
             }
             let started = SystemTime::now();
@@ -508,7 +511,11 @@ impl Shared<'_> {
                             decided.extend(set.iter().map(|id| (*id, outcome)));
                         } else {
                             let (left, right) = set.split_at(set.len() / 2);
-                            tracing::info!(batch, ids = set.len(), "404 names no ids; splitting the request in halves");
+                            tracing::info!(
+                                batch,
+                                ids = set.len(),
+                                "404 names no ids; splitting the request in halves"
+                            );
                             work.push(right.to_vec());
                             work.push(left.to_vec());
                         }
@@ -523,9 +530,9 @@ impl Shared<'_> {
                             }
                             _ => Outcome::Failed,
                         };
-                        if stops_the_run(&e) {
-                            self.halt(e.kind());
-                        } else if self.options.fail_fast && outcome == Outcome::Failed {
+                        if stops_the_run(&e)
+                            || (self.options.fail_fast && outcome == Outcome::Failed)
+                        {
                             self.halt(e.kind());
                         }
                         decided.extend(set.iter().map(|id| (*id, outcome)));

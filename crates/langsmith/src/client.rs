@@ -411,7 +411,10 @@ fn transport_kind(err: &reqwest::Error) -> ErrorKind {
             return ErrorKind::Tls;
         }
         // io::Error hides its inner error from `source()`; look inside.
-        current = match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        current = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
             Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
             None => e.source(),
         };
@@ -453,7 +456,8 @@ async fn map_error(
             }
             let body = read_bounded(response).await;
             by_status(
-                api_error_from_body(status, &headers, &body).with_url(Some(url.as_str().to_owned())),
+                api_error_from_body(status, &headers, &body)
+                    .with_url(Some(url.as_str().to_owned())),
                 &headers,
             )
         }

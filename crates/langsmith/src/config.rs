@@ -347,7 +347,8 @@ fn scheme_header(scheme: &str) -> Result<HeaderName, ConfigError> {
                 format!("the spec has no {scheme:?} scheme"),
             )
         })?;
-    HeaderName::try_from(name).map_err(|e| ConfigError::header("security scheme header", e.to_string()))
+    HeaderName::try_from(name)
+        .map_err(|e| ConfigError::header("security scheme header", e.to_string()))
 }
 
 fn header_value(what: &'static str, value: &str, secret: bool) -> Result<HeaderValue, ConfigError> {

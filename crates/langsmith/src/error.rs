@@ -661,7 +661,11 @@ impl Error {
         })
     }
 
-    pub(crate) fn redirect(status: StatusCode, location: Option<String>, url: Option<String>) -> Self {
+    pub(crate) fn redirect(
+        status: StatusCode,
+        location: Option<String>,
+        url: Option<String>,
+    ) -> Self {
         Error::Redirect(Redirect {
             status,
             location,

@@ -43,9 +43,9 @@ pub use config::{
     ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_USER_AGENT, Secret, clean_env_value, env_var,
 };
 pub use error::{
-    ApiError, ConfigError, Details, EndpointError, Error, ErrorKind, HttpClientError,
-    InsecureHttp, InvalidSetting, RateLimited, Redirect, RequestError, ResponseTooLarge,
-    TransportError, UnexpectedBody,
+    ApiError, ConfigError, Details, EndpointError, Error, ErrorKind, HttpClientError, InsecureHttp,
+    InvalidSetting, RateLimited, Redirect, RequestError, ResponseTooLarge, TransportError,
+    UnexpectedBody,
 };
 pub use ids::{
     CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds, MAX_LISTED_PROBLEMS, canonical,

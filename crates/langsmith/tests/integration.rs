@@ -1,8 +1,6 @@
 //! The facade against the stand-in server and against canned raw HTTP responses.
 
-use langsmith::{
-    BulkOptions, Client, Details, Error, ErrorKind, ExampleIds, Outcome, RetryPolicy,
-};
+use langsmith::{BulkOptions, Client, Details, Error, ErrorKind, ExampleIds, Outcome, RetryPolicy};
 use langsmith_mock::raw::{Behavior, RawServer, http_response};
 use langsmith_mock::{Echo, Faults, MockServer, UnknownIds};
 use std::collections::HashSet;
@@ -409,7 +407,9 @@ async fn an_unreachable_server_is_a_transport_error() {
     let err = call(&url).await.unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
     // The cause is kept as the source, not repeated in the message.
-    let chain: Vec<String> = langsmith::error_chain(&err).map(|e| e.to_string()).collect();
+    let chain: Vec<String> = langsmith::error_chain(&err)
+        .map(|e| e.to_string())
+        .collect();
     assert!(chain.len() >= 2, "{chain:?}");
     assert!(
         chain.iter().any(|c| c.to_lowercase().contains("refused")),
@@ -501,7 +501,10 @@ async fn bulk_without_retries_reports_failed_only_where_nothing_was_deleted() {
         .hard_delete_all(server.seeded_ids(), &options)
         .await
         .unwrap();
-    let (deleted, failed) = (report.count(Outcome::Deleted), report.count(Outcome::Failed));
+    let (deleted, failed) = (
+        report.count(Outcome::Deleted),
+        report.count(Outcome::Failed),
+    );
     assert!(failed > 0 && deleted > 0);
     assert_eq!(deleted + failed, 10_000);
     for (id, outcome) in report.outcomes() {
@@ -543,7 +546,10 @@ async fn fail_fast_and_unauthorized_stop_the_run() {
     // Default batches are the spec's maximum: the first fails, the other four never start.
     let max = ExampleIds::MAX;
     assert_eq!(
-        (report.count(Outcome::Failed), report.count(Outcome::NotAttempted)),
+        (
+            report.count(Outcome::Failed),
+            report.count(Outcome::NotAttempted)
+        ),
         (max, 4 * max)
     );
     assert_eq!(report.stopped_by(), Some(ErrorKind::Server));
@@ -567,7 +573,10 @@ async fn fail_fast_and_unauthorized_stop_the_run() {
         .await
         .unwrap();
     assert_eq!(
-        (report.count(Outcome::Failed), report.count(Outcome::NotAttempted)),
+        (
+            report.count(Outcome::Failed),
+            report.count(Outcome::NotAttempted)
+        ),
         (ExampleIds::MAX, 2 * ExampleIds::MAX)
     );
     assert_eq!(report.stopped_by(), Some(ErrorKind::Unauthorized));
@@ -649,10 +658,7 @@ async fn bystander() -> RawServer {
     canned(http(
         "200 OK",
         "application/json",
-        &format!(
-            r#"{{"count":1,"example_ids":["{}"]}}"#,
-            Uuid::from_u128(1)
-        ),
+        &format!(r#"{{"count":1,"example_ids":["{}"]}}"#, Uuid::from_u128(1)),
     ))
     .await
 }
@@ -667,17 +673,27 @@ async fn redirects_are_never_followed_and_credentials_stay_home() {
         "307 Temporary Redirect",
         "308 Permanent Redirect",
     ] {
-        let location = format!("{}/v1/platform/datasets/examples/delete?x=1", elsewhere.url());
+        let location = format!(
+            "{}/v1/platform/datasets/examples/delete?x=1",
+            elsewhere.url()
+        );
         let origin = canned(http_response(status, &[("location", &location)], b"")).await;
         let err = call(origin.url()).await.unwrap_err();
         let Error::Redirect(r) = &err else {
             panic!("{status}: {err:?}")
         };
         assert_eq!(r.status().as_u16().to_string(), &status[..3]);
-        assert_eq!(r.location_origin(), Some(elsewhere.url()), "origin only, no path");
+        assert_eq!(
+            r.location_origin(),
+            Some(elsewhere.url()),
+            "origin only, no path"
+        );
         assert!(!err.is_retryable());
         let text = err.to_string();
-        assert!(text.contains(elsewhere.url()) && text.contains("endpoint"), "{text}");
+        assert!(
+            text.contains(elsewhere.url()) && text.contains("endpoint"),
+            "{text}"
+        );
         assert_eq!(origin.connections(), 1, "{status}: not retried");
 
         // In bulk: nothing is confirmed and the run stops.
@@ -688,14 +704,24 @@ async fn redirects_are_never_followed_and_credentials_stay_home() {
             .build()
             .unwrap();
         let report = client
-            .hard_delete_all((1..=2500u128).map(Uuid::from_u128), &BulkOptions { concurrency: 1, ..BulkOptions::default() })
+            .hard_delete_all(
+                (1..=2500u128).map(Uuid::from_u128),
+                &BulkOptions {
+                    concurrency: 1,
+                    ..BulkOptions::default()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(report.count(Outcome::Deleted), 0, "{status}");
         assert_eq!(report.count(Outcome::Failed), ExampleIds::MAX);
         assert_eq!(report.stopped_by(), Some(ErrorKind::Redirect));
     }
-    assert_eq!(elsewhere.connections(), 0, "no request reached a second origin");
+    assert_eq!(
+        elsewhere.connections(),
+        0,
+        "no request reached a second origin"
+    );
 }
 
 #[tokio::test]
@@ -718,7 +744,10 @@ async fn only_ids_the_echo_names_are_deleted() {
         assert_eq!(report.count(Outcome::Deleted), deleted, "{echo:?}");
         assert_eq!(report.count(Outcome::Unconfirmed), unconfirmed, "{echo:?}");
         assert_eq!(total(&report), 2_500);
-        assert!(report.requests().iter().all(|r| r.anomaly().is_some()), "{echo:?}");
+        assert!(
+            report.requests().iter().all(|r| r.anomaly().is_some()),
+            "{echo:?}"
+        );
         if echo == Echo::OmitLast {
             // Exactly the ids each answer named: the last id of each batch is unconfirmed.
             for r in server.requests() {
@@ -747,7 +776,9 @@ async fn unknown_ids_are_isolated_without_blocking_their_batch() {
             .await
             .unwrap();
         let mut ids = server.seeded_ids();
-        let unknown: Vec<Uuid> = (0..k as u128).map(|i| Uuid::from_u128(0xdead_0000 + i * 7_919_000_000_000_000_000_000_000)).collect();
+        let unknown: Vec<Uuid> = (0..k as u128)
+            .map(|i| Uuid::from_u128(0xdead_0000 + i * 7_919_000_000_000_000_000_000_000))
+            .collect();
         ids.extend(&unknown);
         let report = client_for(&server)
             .hard_delete_all(ids, &BulkOptions::default())
@@ -772,7 +803,10 @@ async fn unknown_ids_are_isolated_without_blocking_their_batch() {
         // No refused set was ever sent twice unchanged.
         let mut seen = HashSet::new();
         for r in server.requests() {
-            assert!(seen.insert(r.ids.clone()), "a refused set was resent unchanged");
+            assert!(
+                seen.insert(r.ids.clone()),
+                "a refused set was resent unchanged"
+            );
         }
     }
 }
@@ -782,7 +816,9 @@ async fn per_example_403_isolates_foreign_ids() {
     let other = Uuid::from_u128(0xb);
     let mut b = MockServer::builder();
     b.workspace(other).examples(3);
-    b.workspace(Uuid::from_u128(0xa)).api_key("key-a").examples(997);
+    b.workspace(Uuid::from_u128(0xa))
+        .api_key("key-a")
+        .examples(997);
     let server = b.start().await.unwrap();
     let own = server.seeded_ids_in(Uuid::from_u128(0xa));
     let foreign = server.seeded_ids_in(other);
@@ -805,7 +841,9 @@ async fn per_example_403_isolates_foreign_ids() {
 
 #[tokio::test]
 async fn a_huge_success_body_is_not_read() {
-    let head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 536870912\r\n\r\n".to_vec();
+    let head =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 536870912\r\n\r\n"
+            .to_vec();
     let server = RawServer::start(Behavior::Flood {
         head,
         fill: b' ',
@@ -826,7 +864,11 @@ async fn a_huge_success_body_is_not_read() {
     let Error::ResponseTooLarge(r) = &err else {
         panic!("{err:?}")
     };
-    assert!(r.limit() < 4 << 20, "a bound that fits the request: {}", r.limit());
+    assert!(
+        r.limit() < 4 << 20,
+        "a bound that fits the request: {}",
+        r.limit()
+    );
     assert_eq!(server.connections(), 1, "an oversized body is not retried");
     // In bulk, a 200 that could not be read confirms nothing.
     let report = client
