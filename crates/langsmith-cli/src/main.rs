@@ -617,12 +617,13 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
             progress.inc(p.settled as u64);
         })
     };
-    let mut options = BulkOptions::default();
-    options.batch_size = args.batch_size;
-    options.concurrency = args.concurrency;
-    options.fail_fast = args.fail_fast;
-    options.on_request = Some(callback);
-    options.cancel = Some(cancel.clone());
+    let options = BulkOptions {
+        batch_size: args.batch_size,
+        concurrency: args.concurrency,
+        fail_fast: args.fail_fast,
+        on_request: Some(callback),
+        cancel: Some(cancel.clone()),
+    };
     let bulk = target
         .client
         .hard_delete_set(set, &options)
