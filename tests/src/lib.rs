@@ -13,7 +13,7 @@ pub mod prism;
 
 use langsmith::ExampleIds;
 use langsmith_api::{spec as generated_spec, types};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -338,8 +338,13 @@ pub fn check_facade_constraints(doc: &Value) -> Result<(), String> {
         .flatten()
         .filter_map(Value::as_str)
         .collect();
-    let sent =
-        json!({"example_ids": ["123e4567-e89b-12d3-a456-426614174000"], "hard_delete": true});
+    // What the facade actually sends for a valid request.
+    let ids = ExampleIds::from_uuids([uuid::Uuid::from_u128(1)]).map_err(|e| e.to_string())?;
+    let sent = serde_json::to_value(ids.request_body()).map_err(|e| e.to_string())?;
+    let v = violations(&req, &sent);
+    if !v.is_empty() {
+        problems.push(format!("the facade's request body breaks the spec: {v:?}"));
+    }
     for r in &required {
         if sent.get(*r).is_none() {
             problems.push(format!(
@@ -391,10 +396,23 @@ pub fn check_operations(doc: &Value) -> Result<(), String> {
                 op.method, op.path
             ));
         }
+        // Each documented status has an outcome of its own in the facade (the mapping
+        // every call uses), never the catch-all for undocumented statuses.
+        let mut kinds = std::collections::HashMap::new();
         for status in &op.statuses {
-            if facade_outcome(*status) == "unexpected" {
+            let kind = langsmith::ErrorKind::for_status(*status);
+            if matches!(
+                kind,
+                Some(langsmith::ErrorKind::UnexpectedStatus | langsmith::ErrorKind::Redirect)
+            ) {
                 problems.push(format!(
                     "{} {}: documented status {status} has no facade outcome of its own",
+                    op.method, op.path
+                ));
+            }
+            if let Some(other) = kinds.insert(kind, *status) {
+                problems.push(format!(
+                    "{} {}: documented statuses {other} and {status} share the outcome {kind:?}",
                     op.method, op.path
                 ));
             }
@@ -404,21 +422,6 @@ pub fn check_operations(doc: &Value) -> Result<(), String> {
         Ok(())
     } else {
         Err(problems.join("\n"))
-    }
-}
-
-/// The facade's outcome for a status: `success` or the error variant's name.
-pub fn facade_outcome(status: u16) -> &'static str {
-    match status {
-        200 => "success",
-        400 => "BadRequest",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "NotFound",
-        422 => "Unprocessable",
-        429 => "RateLimited",
-        500..=599 => "Server",
-        _ => "unexpected",
     }
 }
 

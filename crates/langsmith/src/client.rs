@@ -343,19 +343,20 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
-/// Maps a status and what the body said to the facade's error.
+/// Maps a status and what the body said to the facade's error, per
+/// [`ErrorKind::for_status`].
 pub(crate) fn by_status(api: ApiError, headers: &HeaderMap) -> Error {
-    match api.status().as_u16() {
-        400 => Error::BadRequest(api),
-        401 => Error::Unauthorized(api),
-        403 => Error::Forbidden(api),
-        404 => Error::NotFound(api),
-        422 => Error::Unprocessable(api),
-        429 => {
+    match ErrorKind::for_status(api.status().as_u16()) {
+        Some(ErrorKind::BadRequest) => Error::BadRequest(api),
+        Some(ErrorKind::Unauthorized) => Error::Unauthorized(api),
+        Some(ErrorKind::Forbidden) => Error::Forbidden(api),
+        Some(ErrorKind::NotFound) => Error::NotFound(api),
+        Some(ErrorKind::Unprocessable) => Error::Unprocessable(api),
+        Some(ErrorKind::RateLimited) => {
             let after = retry_after(headers);
             Error::rate_limited(api, after)
         }
-        500..=599 => Error::Server(api),
+        Some(ErrorKind::Server) => Error::Server(api),
         _ => Error::UnexpectedStatus(api),
     }
 }

@@ -460,6 +460,24 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The kind of error a response status becomes (`None`: a 2xx, a success). This is
+    /// the mapping every call uses, so contract tests can hold it against the spec's
+    /// documented statuses.
+    pub fn for_status(status: u16) -> Option<ErrorKind> {
+        Some(match status {
+            200..=299 => return None,
+            300..=399 => ErrorKind::Redirect,
+            400 => ErrorKind::BadRequest,
+            401 => ErrorKind::Unauthorized,
+            403 => ErrorKind::Forbidden,
+            404 => ErrorKind::NotFound,
+            422 => ErrorKind::Unprocessable,
+            429 => ErrorKind::RateLimited,
+            500..=599 => ErrorKind::Server,
+            _ => ErrorKind::UnexpectedStatus,
+        })
+    }
+
     /// `snake_case`, for reports and logs.
     pub fn as_str(self) -> &'static str {
         match self {
