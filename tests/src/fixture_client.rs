@@ -432,6 +432,42 @@ pub mod spec {
     }
     /// Every security scheme of the document.
     pub const SECURITY_SCHEMES: &[SecurityScheme] = &[];
+    /// Each security scheme by name: an upstream rename fails to compile.
+    pub mod security_schemes {}
+    /// Each operation by its (generated) operation id: an upstream rename fails
+    /// to compile.
+    pub mod operations {
+        ///`GET /v1/widgets`.
+        pub mod list_widgets {
+            /// The HTTP method.
+            pub const METHOD: &str = "GET";
+            /// The path as the spec writes it.
+            pub const PATH: &str = "/v1/widgets";
+            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+            /// endpoint that already ends in `/v1` must not repeat.
+            pub const VERSION_PREFIX: &str = "/v1";
+        }
+        ///`POST /v1/widgets`.
+        pub mod post_v1_widgets {
+            /// The HTTP method.
+            pub const METHOD: &str = "POST";
+            /// The path as the spec writes it.
+            pub const PATH: &str = "/v1/widgets";
+            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+            /// endpoint that already ends in `/v1` must not repeat.
+            pub const VERSION_PREFIX: &str = "/v1";
+        }
+        ///`DELETE /v1/widgets/{widget_id}`.
+        pub mod delete_widget {
+            /// The HTTP method.
+            pub const METHOD: &str = "DELETE";
+            /// The path as the spec writes it.
+            pub const PATH: &str = "/v1/widgets/{widget_id}";
+            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+            /// endpoint that already ends in `/v1` must not repeat.
+            pub const VERSION_PREFIX: &str = "/v1";
+        }
+    }
     /// Per schema, per property: the constraints the generated types do not enforce.
     pub mod schemas {
         ///Constraints of the schema `NewWidget`.

@@ -488,10 +488,10 @@ proptest! {
             }
             Err(e) => {
                 prop_assert!(!valid_request_exists);
-                let named: Vec<usize> = e.problems.iter().map(|p| p.position).collect();
-                prop_assert_eq!(&named[..], &bad[..bad.len().min(langsmith::MAX_LISTED_PROBLEMS)]);
-                prop_assert_eq!(e.total_problems, bad.len());
-                if bad.is_empty() { prop_assert!(e.count.is_some()); }
+                let named: Vec<usize> = e.problems().iter().map(|p| p.position()).collect();
+                prop_assert_eq!(&named[..], &bad[..bad.len().min(langsmith::InvalidIds::MAX_LISTED)]);
+                prop_assert_eq!(e.total_problems(), bad.len());
+                if bad.is_empty() { prop_assert!(e.count().is_some()); }
             }
         }
     }

@@ -2,7 +2,7 @@
 //!
 //! `openapi/langsmith.yaml --(fixups -> progenitor -> prettyplease)--> crates/langsmith-api/src/generated.rs`
 
-pub mod bench;
+
 pub mod fixups;
 
 use proc_macro2::TokenStream;
@@ -194,6 +194,7 @@ fn spec_facts(source: &SpecSource, original: &Value, doc: &Value) -> TokenStream
 
     // Operations: method, path, operationId (as generated), documented statuses, security.
     let mut operations = Vec::new();
+    let mut operation_mods = Vec::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (p, item) in paths {
             for method in [
@@ -233,12 +234,30 @@ fn spec_facts(source: &SpecSource, original: &Value, doc: &Value) -> TokenStream
                         security: &[#(#security),*],
                     }
                 });
+                if !id.is_empty() {
+                    let m = module_name(id);
+                    let prefix = version_prefix(p);
+                    let doc_line = format!("`{method_upper} {p}`.");
+                    operation_mods.push(quote! {
+                        #[doc = #doc_line]
+                        pub mod #m {
+                            /// The HTTP method.
+                            pub const METHOD: &str = #method_upper;
+                            /// The path as the spec writes it.
+                            pub const PATH: &str = #p;
+                            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+                            /// endpoint that already ends in `/v1` must not repeat.
+                            pub const VERSION_PREFIX: &str = #prefix;
+                        }
+                    });
+                }
             }
         }
     }
 
     // Security schemes.
     let mut schemes = Vec::new();
+    let mut scheme_mods = Vec::new();
     if let Some(map) = doc
         .pointer("/components/securitySchemes")
         .and_then(Value::as_object)
@@ -250,6 +269,19 @@ fn spec_facts(source: &SpecSource, original: &Value, doc: &Value) -> TokenStream
             let scheme = s.get("scheme").and_then(Value::as_str).unwrap_or("");
             schemes.push(quote! {
                 SecurityScheme { name: #name, kind: #kind, location: #location, parameter_name: #header, scheme: #scheme }
+            });
+            let m = module_name(name);
+            let doc_line = format!("The security scheme `{name}` ({kind}).");
+            scheme_mods.push(quote! {
+                #[doc = #doc_line]
+                pub mod #m {
+                    /// Its name in the document.
+                    pub const NAME: &str = #name;
+                    /// For `apiKey`: the header (or parameter) name; empty otherwise.
+                    pub const PARAMETER_NAME: &str = #header;
+                    /// For `http`: `bearer`, `basic`, ...; empty otherwise.
+                    pub const SCHEME: &str = #scheme;
+                }
             });
         }
     }
@@ -333,10 +365,36 @@ fn spec_facts(source: &SpecSource, original: &Value, doc: &Value) -> TokenStream
             /// Every security scheme of the document.
             pub const SECURITY_SCHEMES: &[SecurityScheme] = &[#(#schemes),*];
 
+            /// Each security scheme by name: an upstream rename fails to compile.
+            pub mod security_schemes { #(#scheme_mods)* }
+
+            /// Each operation by its (generated) operation id: an upstream rename fails
+            /// to compile.
+            pub mod operations { #(#operation_mods)* }
+
             /// Per schema, per property: the constraints the generated types do not enforce.
             pub mod schemas { #(#schema_mods)* }
         }
     }
+}
+
+/// The API version prefix a path starts with: `/v1` or `/api/v1` (any `vN`); empty when
+/// it has none.
+fn version_prefix(path: &str) -> String {
+    let mut end = 0;
+    for segment in path.split('/').skip(1) {
+        let is_version = segment.len() > 1
+            && segment.starts_with('v')
+            && segment[1..].bytes().all(|b| b.is_ascii_digit());
+        end += 1 + segment.len();
+        if is_version {
+            return path[..end].to_owned();
+        }
+        if segment != "api" {
+            break;
+        }
+    }
+    String::new()
 }
 
 fn constraint_consts(schema: &Value) -> Vec<TokenStream> {

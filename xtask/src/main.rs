@@ -1,5 +1,7 @@
 //! `cargo xtask <command>`: repository automation.
 
+mod bench;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use xtask::{Flavor, SpecSource, Strictness, TARGETS};
@@ -61,7 +63,7 @@ fn generate(args: &[String]) -> Result<ExitCode, String> {
 }
 
 fn bench(args: &[String]) -> Result<ExitCode, String> {
-    let mut opts = xtask::bench::Options {
+    let mut opts = bench::Options {
         ids: 1_000_000,
         dry_run_ids: 10_000_000,
         rate_seconds: 15,
@@ -81,9 +83,9 @@ fn bench(args: &[String]) -> Result<ExitCode, String> {
         }
     }
     let root = xtask::workspace_root();
-    let figures = xtask::bench::run(&root, &opts)?;
-    let table = xtask::bench::table(&figures);
-    let path = xtask::bench::last_table_path(&root);
+    let figures = bench::run(&root, &opts)?;
+    let table = bench::table(&figures);
+    let path = bench::last_table_path(&root);
     std::fs::write(&path, &table).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("\n{table}\n(also written to {})", path.display());
     Ok(ExitCode::SUCCESS)

@@ -294,6 +294,50 @@ pub mod spec {
             scheme: "",
         },
     ];
+    /// Each security scheme by name: an upstream rename fails to compile.
+    pub mod security_schemes {
+        ///The security scheme `API Key` (apiKey).
+        pub mod api_key {
+            /// Its name in the document.
+            pub const NAME: &str = "API Key";
+            /// For `apiKey`: the header (or parameter) name; empty otherwise.
+            pub const PARAMETER_NAME: &str = "X-API-Key";
+            /// For `http`: `bearer`, `basic`, ...; empty otherwise.
+            pub const SCHEME: &str = "";
+        }
+        ///The security scheme `Bearer Auth` (http).
+        pub mod bearer_auth {
+            /// Its name in the document.
+            pub const NAME: &str = "Bearer Auth";
+            /// For `apiKey`: the header (or parameter) name; empty otherwise.
+            pub const PARAMETER_NAME: &str = "";
+            /// For `http`: `bearer`, `basic`, ...; empty otherwise.
+            pub const SCHEME: &str = "bearer";
+        }
+        ///The security scheme `Tenant ID` (apiKey).
+        pub mod tenant_id {
+            /// Its name in the document.
+            pub const NAME: &str = "Tenant ID";
+            /// For `apiKey`: the header (or parameter) name; empty otherwise.
+            pub const PARAMETER_NAME: &str = "X-Tenant-Id";
+            /// For `http`: `bearer`, `basic`, ...; empty otherwise.
+            pub const SCHEME: &str = "";
+        }
+    }
+    /// Each operation by its (generated) operation id: an upstream rename fails
+    /// to compile.
+    pub mod operations {
+        ///`POST /v1/platform/datasets/examples/delete`.
+        pub mod hard_delete_examples {
+            /// The HTTP method.
+            pub const METHOD: &str = "POST";
+            /// The path as the spec writes it.
+            pub const PATH: &str = "/v1/platform/datasets/examples/delete";
+            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+            /// endpoint that already ends in `/v1` must not repeat.
+            pub const VERSION_PREFIX: &str = "/v1";
+        }
+    }
     /// Per schema, per property: the constraints the generated types do not enforce.
     pub mod schemas {
         ///Constraints of the schema `examples.DeleteExamplesRequest`.

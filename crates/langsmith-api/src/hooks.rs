@@ -70,8 +70,12 @@ pub const REQUEST_ID_HEADERS: &[&str] = &["x-request-id", "request-id"];
 /// Status and request id of the last response received inside a [`capture`] scope.
 #[derive(Clone, Debug, Default)]
 pub struct ResponseMeta {
+    /// The response status.
     pub status: Option<StatusCode>,
+    /// The request id header.
     pub request_id: Option<String>,
+    /// The URL that answered.
+    pub url: Option<String>,
 }
 
 tokio::task_local! {
@@ -120,6 +124,7 @@ pub fn post(_inner: &RequestDefaults, result: &reqwest::Result<reqwest::Response
             *m.borrow_mut() = ResponseMeta {
                 status: Some(response.status()),
                 request_id: request_id(response.headers()),
+                url: Some(response.url().as_str().to_owned()),
             };
         });
     }
@@ -155,8 +160,14 @@ impl progenitor_client::ClientHooks<RequestDefaults> for crate::Client {
 
 /// Wraps a response's body so that reading more than `limit` bytes fails.
 pub fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    use reqwest::ResponseBuilderExt;
+    let url = response.url().clone();
     let response: http::Response<reqwest::Body> = response.into();
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
+    // Keep the response's URL: reqwest carries it in an extension of its own.
+    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
+        parts.extensions.extend(carrier.into_parts().0.extensions);
+    }
     let limited = http_body_util::Limited::new(body, limit);
     reqwest::Response::from(http::Response::from_parts(
         parts,

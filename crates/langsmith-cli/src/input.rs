@@ -1,6 +1,40 @@
 //! Reading ids from arguments, files and stdin: streamed, validated, located.
 
-use langsmith::{Uuid, parse_id, quote_value};
+use langsmith::Uuid;
+
+/// Parses one id in any usual form (hyphenated in any case, simple, braced, `urn:uuid:`),
+/// after trimming surrounding whitespace.
+fn parse_id(text: &str) -> Result<Uuid, String> {
+    Uuid::parse_str(text.trim()).map_err(|e| escape(&e.to_string()))
+}
+
+/// How much of an offending value a message quotes.
+const MAX_QUOTED_CHARS: usize = 80;
+
+/// Control characters (and only those) escaped, so that a message is one safe line.
+pub fn escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
+/// At most [`MAX_QUOTED_CHARS`] characters of `value`, quoted and escaped for one line.
+pub fn quote_value(value: &str) -> String {
+    let shown: String = value.chars().take(MAX_QUOTED_CHARS).collect();
+    let extra = value.chars().count().saturating_sub(MAX_QUOTED_CHARS);
+    let mut out = format!("{shown:?}");
+    if extra > 0 {
+        out.push_str(&format!(" (+{extra} more chars)"));
+    }
+    out
+}
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use std::fmt;
 use std::io::{BufRead, Read};
@@ -46,8 +80,8 @@ impl Collected {
         self.bad_total += 1;
         if self.bad.len() < MAX_LISTED {
             self.bad.push(BadItem {
-                location,
-                reason: reason.into(),
+                location: escape(&location),
+                reason: escape(&reason.into()),
                 value: if value.is_empty() {
                     String::new()
                 } else {

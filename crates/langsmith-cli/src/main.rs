@@ -52,6 +52,10 @@ struct Cli {
     /// Read the API key from this file, or `-` for stdin (default: $LANGSMITH_API_KEY).
     #[arg(long, global = true, value_name = "PATH")]
     api_key_file: Option<String>,
+    /// The CLI login profile to read (default: $LANGSMITH_PROFILE, else the config file's
+    /// current profile). Flags win over the environment, which wins over the profile.
+    #[arg(long, global = true, value_name = "NAME")]
+    profile: Option<String>,
     /// Seconds allowed per attempt (0.001 to 3600).
     #[arg(long, global = true, value_name = "SECS", default_value_t = 30.0)]
     timeout: f64,
@@ -64,7 +68,7 @@ struct Cli {
     allow_insecure_http: bool,
     /// Run against an embedded stand-in server on loopback, seeded with the ids given.
     #[cfg(feature = "mock")]
-    #[arg(long, global = true, conflicts_with_all = ["endpoint", "workspace_id", "api_key_file"])]
+    #[arg(long, global = true, conflicts_with_all = ["endpoint", "workspace_id", "api_key_file", "profile"])]
     mock: bool,
     /// More logging on stderr (-v info, -vv debug, -vvv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -192,17 +196,32 @@ fn main() -> ExitCode {
     }
 }
 
+/// `-v`: retries and isolated refusals (INFO) from this tool and the facade only;
+/// `-vv`: plus one line per request (DEBUG); `-vvv`: everything, libraries included.
+/// `RUST_LOG`, when set, replaces all of that with its own filter.
 fn init_tracing(verbose: u8, quiet: bool) {
-    let level = match (quiet, verbose) {
-        (true, _) => tracing::Level::ERROR,
-        (false, 0) => tracing::Level::WARN,
-        (false, 1) => tracing::Level::INFO,
-        (false, 2) => tracing::Level::DEBUG,
-        _ => tracing::Level::TRACE,
+    use tracing_subscriber::EnvFilter;
+    let ours = |level: &str| {
+        format!("warn,langsmith={level},langsmith_api={level},langsmith_examples={level}")
+    };
+    let directives = match (quiet, verbose) {
+        (true, _) => "error".to_owned(),
+        (false, 0) => "warn".to_owned(),
+        (false, 1) => ours("info"),
+        (false, 2) => ours("debug"),
+        _ => "trace".to_owned(),
+    };
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => EnvFilter::try_new(v.trim()).unwrap_or_else(|e| {
+            eprintln!("warning: RUST_LOG is not a valid filter ({e}); using -v levels");
+            EnvFilter::new(&directives)
+        }),
+        _ => EnvFilter::new(&directives),
     };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_max_level(level)
+        .with_env_filter(filter)
+        .with_target(verbose >= 3)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
@@ -339,7 +358,13 @@ struct Target {
 }
 
 async fn connect(cli: &Cli, args: &HardDelete, set: &IdSet) -> Result<Target, Exit> {
-    let mut builder = ClientBuilder::from_env()
+    let base = if cli.mock() {
+        ClientBuilder::default()
+    } else {
+        ClientBuilder::from_env_and_profile(cli.profile.as_deref())
+            .map_err(|e| usage(format!("{}; nothing was sent", chain_lines(&e))))?
+    };
+    let mut builder = base
         .timeout(Duration::from_secs_f64(cli.timeout))
         .retry_policy(RetryPolicy {
             max_retries: cli.max_retries,
@@ -385,7 +410,7 @@ async fn connect(cli: &Cli, args: &HardDelete, set: &IdSet) -> Result<Target, Ex
             };
             return Err(usage(format!(
                 "{from} {}: a workspace id is a UUID; nothing was sent",
-                langsmith::quote_value(ws)
+                input::quote_value(ws)
             )));
         }
         if let Some(path) = &cli.api_key_file {
@@ -408,9 +433,19 @@ async fn connect(cli: &Cli, args: &HardDelete, set: &IdSet) -> Result<Target, Ex
             builder.configured_endpoint()
         );
     }
+    let sources = builder.sources();
+    tracing::info!(
+        "endpoint {} from {}; credential from {}; workspace from {}",
+        builder.configured_endpoint(),
+        sources.endpoint,
+        sources.credential,
+        sources.workspace_id
+    );
     let endpoint = builder.configured_endpoint().to_owned();
     let workspace = builder.configured_workspace_id().map(str::to_owned);
-    let client = builder.build().map_err(|e| usage(chain_lines(&e)))?;
+    let client = builder
+        .build()
+        .map_err(|e| usage(format!("{}; nothing was sent", chain_lines(&e))))?;
     Ok(Target {
         client,
         endpoint,
@@ -451,6 +486,8 @@ impl JournalWriter {
     }
 }
 
+/// At most 80 columns: `00:00:12 [========>           ] 412,000/1,000,000 ids 31.2k ids/s ETA 19s`,
+/// redrawn at most 4 times a second.
 fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
@@ -458,9 +495,15 @@ fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(4));
     bar.set_style(
         ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:20}] {human_pos}/{human_len} ids {per_sec:.dim} ETA {eta}",
+            "{elapsed_precise} [{bar:20}] {human_pos}/{human_len} ids {rate} ETA {eta}",
         )
         .expect("template")
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{} ids/s", human_rate(state.per_sec()));
+            },
+        )
         .progress_chars("=> "),
     );
     bar
@@ -795,13 +838,14 @@ fn summary(
     let settled = (bulk.unique() - bulk.count(Outcome::NotAttempted)) as f64;
     let secs = elapsed.as_secs_f64().max(1e-3);
     println!(
-        "deleted {} of {} (the server named each in its answer) in {:.1} s ({} ids/s), {} sent, at {endpoint}, workspace {ws}",
+        "deleted {} of {} in {:.1} s ({} ids/s), {} sent",
         bulk.count(Outcome::Deleted),
         plural(bulk.unique() as u64, "unique id", "unique ids"),
         secs,
         human_rate(settled / secs),
         plural(bulk.http_requests(), "HTTP request", "HTTP requests"),
     );
+    println!("(deleted: the server named the id in its answer) at {endpoint}, workspace {ws}");
     let others: Vec<String> = Outcome::ALL[1..]
         .iter()
         .filter(|o| bulk.count(**o) > 0)
@@ -834,7 +878,7 @@ fn explain_failures(bulk: &BulkReport) {
         .collect();
     for r in failing.iter().take(input::MAX_LISTED) {
         let what = match (r.error(), r.anomaly()) {
-            (Some(e), _) => chain_text(e),
+            (Some(e), _) => chain_lines(e),
             (None, Some(a)) => format!("answer does not confirm every id: {a}"),
             _ => continue,
         };

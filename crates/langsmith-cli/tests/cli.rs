@@ -964,3 +964,290 @@ async fn a_redirect_is_reported_not_followed() {
     assert_eq!(r["stopped_by"], "redirect");
     assert_eq!(r["requests"][0]["error_kind"], "redirect");
 }
+
+// ---- Behaving as a serious CLI: errors that explain, logs that show, Ctrl-C that keeps its word.
+
+/// Runs the binary with `args` (after `hard-delete`) and a clean environment plus `envs`.
+async fn run_plain(args: Vec<String>, envs: Vec<(String, String)>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .env_clear()
+            .envs(envs)
+            .arg("hard-delete")
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_name_the_cause_and_the_fix() {
+    let env = Env::new(2, Faults::default()).await;
+    let file = env.ids_file("ids.txt", &env.server.seeded_ids());
+    let f = file.to_str().unwrap();
+    let key = vec![("LANGSMITH_API_KEY".to_owned(), KEY.to_owned())];
+
+    // A closed port: the innermost cause is shown.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let o = run_plain(s(&["-y", "--ids-file", f, "--max-retries", "0", "--endpoint", &dead]), key.clone()).await;
+    assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
+    let err = text(&o).1;
+    assert!(err.contains("caused by:") && err.to_lowercase().contains("connection refused"), "{err}");
+
+    // A wrong path: a 404 that is not the API's error shape hints at the endpoint.
+    let wrong = format!("{}/api/v2", env.server.url());
+    let o = run_plain(s(&["-y", "--ids-file", f, "--endpoint", &wrong]), key.clone()).await;
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("endpoint is probably wrong") && err.contains("/api/v2/v1/platform"), "{err}");
+
+    // No scheme.
+    let bare = env.server.url().trim_start_matches("http://").to_owned();
+    let o = run_plain(s(&["-y", "--ids-file", f, "--endpoint", &bare]), key.clone()).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("a scheme is needed"), "{:?}", text(&o));
+
+    // A workspace id that is not a UUID, from the flag or the environment: nothing sent.
+    let o = run_plain(s(&["-y", "--ids-file", f, "--endpoint", &env.server.url(), "--workspace-id", "my-workspace"]), key.clone()).await;
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("--workspace-id \"my-workspace\": a workspace id is a UUID"), "{:?}", text(&o));
+    let mut envs = key.clone();
+    envs.push(("LANGSMITH_WORKSPACE_ID".into(), "my-workspace".into()));
+    let o = run_plain(s(&["-y", "--ids-file", f, "--endpoint", &env.server.url()]), envs).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("LANGSMITH_WORKSPACE_ID"), "{:?}", text(&o));
+
+    // Numbers out of range: exit 2, no panic.
+    for bad in [["--timeout", "1e20"], ["--timeout", "0"], ["--concurrency", "0"], ["--max-retries", "1000"], ["--rate-limit", "0"]] {
+        let mut a = s(&["-y", "--ids-file", f, "--endpoint", &env.server.url()]);
+        a.extend(s(&bad));
+        let o = run_plain(a, key.clone()).await;
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {:?}", text(&o));
+        assert!(text(&o).1.contains(bad[0]), "{bad:?}: {:?}", text(&o));
+    }
+
+    // --mock with a real target is a usage error.
+    let o = run_plain(s(&["-y", "--ids-file", f, "--mock", "--endpoint", "https://example.invalid"]), vec![]).await;
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+
+    // A key that is not UTF-8 is named, not silently replaced by LANGCHAIN_API_KEY.
+    let o = tokio::task::spawn_blocking({
+        let f = f.to_owned();
+        let url = env.server.url();
+        move || {
+            use std::os::unix::ffi::OsStrExt;
+            Command::new(BIN)
+                .env_clear()
+                .env("LANGSMITH_API_KEY", std::ffi::OsStr::from_bytes(b"lsv2_\xff\xfe"))
+                .env("LANGCHAIN_API_KEY", KEY)
+                .args(["hard-delete", "-y", "--ids-file", &f, "--endpoint", &url])
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("LANGSMITH_API_KEY is set but is not valid UTF-8"), "{:?}", text(&o));
+    // (The wrong path never reached the stand-in's handler: its router answered 404.)
+    assert_eq!(env.server.request_count(), 0);
+    assert!(env.server.hard_deleted_ids().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_shows_each_retry_and_rust_log_overrides() {
+    let faults = Faults {
+        seed: 4,
+        rate_503: 0.4,
+        ..Faults::default()
+    };
+    let env = Env::new(2000, faults).await;
+    let file = env.ids_file("ids.txt", &env.server.seeded_ids());
+    let args = ["-y", "--ids-file", file.to_str().unwrap(), "--batch-size", "100", "--max-retries", "30", "-v"];
+    let o = env.run(&args).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let err = text(&o).1;
+    let retries = err.lines().filter(|l| l.contains("retrying in")).count();
+    let served_503 = env.server.statuses().iter().filter(|s| **s == 503).count();
+    assert!(served_503 > 0);
+    assert_eq!(retries, served_503, "one line per retry:\n{err}");
+    let line = err.lines().find(|l| l.contains("retrying in")).unwrap();
+    assert!(line.contains("batch=") && line.contains("server_error") && line.contains("503"), "{line}");
+    assert!(!err.contains("hyper") && !err.contains("reqwest::"), "no library noise at -v");
+
+    // RUST_LOG replaces the -v filter: off silences the retries...
+    let mut c = env.command(&args);
+    c.env("RUST_LOG", "off");
+    let o = tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!text(&o).1.contains("retrying in"), "{}", text(&o).1);
+    // ...and a debug filter without -v shows per-request lines.
+    let mut c = env.command(&["-y", "--ids-file", file.to_str().unwrap()]);
+    c.env("RUST_LOG", "langsmith=debug");
+    let o = tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap();
+    assert!(text(&o).1.contains("attempt 1:"), "{}", text(&o).1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_stops_cleanly_and_the_rerun_finishes() {
+    let faults = Faults {
+        latency: Duration::from_millis(150),
+        ..Faults::default()
+    };
+    let env = Env::new(400, faults).await;
+    let file = env.ids_file("ids.txt", &env.server.seeded_ids());
+    let (journal, report) = (env.path("journal"), env.path("r.json"));
+    let args = ["-y", "--ids-file", file.to_str().unwrap(), "--journal", journal.to_str().unwrap(), "--report", report.to_str().unwrap(), "--batch-size", "10", "--concurrency", "2"];
+    let child = env.command(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let o = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(130), "{out}\n{err}");
+    assert!(out.contains("deleted "), "the summary is printed: {out}");
+    assert!(err.contains(&format!("re-run the same command with --journal {}", journal.display())), "{err}");
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["interrupted"], true);
+    assert_eq!(r["exit_code"], 130);
+    let deleted = r["totals"]["deleted"].as_u64().unwrap();
+    assert!(deleted > 0 && deleted < 400, "{deleted}");
+    assert_eq!(r["totals"]["not_attempted"].as_u64().unwrap() + deleted, 400);
+    // The journal holds exactly what the report says was deleted.
+    let confirmed = journal_ids(&journal);
+    assert_eq!(confirmed.len() as u64, deleted);
+    let before: HashMap<Uuid, u32> = confirmed.iter().map(|id| (*id, env.server.hard_delete_count(id))).collect();
+    let o = env.run(&args).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    for (id, n) in before {
+        assert_eq!(env.server.hard_delete_count(&id), n, "{id} was resent");
+    }
+    assert_eq!(journal_ids(&journal).len(), 400);
+}
+
+fn write_profiles(env: &Env, json: &str) -> PathBuf {
+    let dir = env.path("home/.langsmith");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("config.json");
+    std::fs::write(&p, json).unwrap();
+    p
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_profiles_are_read_with_the_documented_precedence() {
+    let env = Env::new(6, Faults::default()).await;
+    let ids = env.server.seeded_ids();
+    let ws = env.server.workspace_id().to_string();
+    let url = env.server.url();
+    write_profiles(
+        &env,
+        &format!(
+            r#"{{"current_profile":"work","profiles":{{
+              "work":{{"api_key":"{KEY}","api_url":"{url}","workspace_id":"{ws}"}},
+              "byenv":{{"api_key_env":"MY_LS_KEY","api_url":"{url}"}},
+              "bycmd":{{"api_key_cmd":"printf %s {KEY}","api_url":"{url}"}},
+              "expired":{{"oauth":{{"access_token":"tok","expires_at":1000}},"api_url":"{url}"}},
+              "wrongkey":{{"api_key":"lsv2_wrong","api_url":"{url}"}}}}}}"#
+        ),
+    );
+    let home = vec![("HOME".to_owned(), env.path("home").to_string_lossy().into_owned())];
+    let run = |extra: Vec<&str>, envs: Vec<(String, String)>, id: Uuid| {
+        let file = env.ids_file(&format!("{id}.txt"), &[id]);
+        let mut a = s(&["-y", "-v", "--ids-file", file.to_str().unwrap()]);
+        a.extend(s(&extra));
+        let mut e = home.clone();
+        e.extend(envs);
+        run_plain(a, e)
+    };
+    // The current profile: key, endpoint and workspace from it; -v says so, never the key.
+    let o = run(vec![], vec![], ids[0]).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let err = text(&o).1;
+    assert!(err.contains("credential from profile \"work\" (api_key)") && err.contains("endpoint") , "{err}");
+    assert_no_secret(&o, &[]);
+    // api_key_env and api_key_cmd.
+    let o = run(vec!["--profile", "byenv"], vec![("MY_LS_KEY".into(), KEY.into())], ids[1]).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert!(text(&o).1.contains("api_key_env MY_LS_KEY"), "{:?}", text(&o));
+    let o = run(vec![], vec![("LANGSMITH_PROFILE".into(), "bycmd".into())], ids[2]).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    // The environment wins over the profile; the flag wins over both.
+    let o = run(vec!["--profile", "wrongkey"], vec![("LANGSMITH_API_KEY".into(), KEY.into())], ids[3]).await;
+    assert_eq!(o.status.code(), Some(0), "the env key beat the profile's: {:?}", text(&o));
+    assert!(text(&o).1.contains("credential from $LANGSMITH_API_KEY"), "{:?}", text(&o));
+    let key_file = env.write("k", KEY.as_bytes());
+    let o = run(vec!["--profile", "wrongkey", "--api-key-file", key_file.to_str().unwrap()], vec![("LANGSMITH_API_KEY".into(), "lsv2_also_wrong".into())], ids[4]).await;
+    assert_eq!(o.status.code(), Some(0), "the flag beat both: {:?}", text(&o));
+    // An expired OAuth token: a clear error naming the profile, nothing sent.
+    let before = env.server.request_count();
+    let o = run(vec!["--profile", "expired"], vec![], ids[5]).await;
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    let err = text(&o).1;
+    assert!(err.contains("profile \"expired\"") && err.contains("expired at 1970-01-01T00:16:40Z"), "{err}");
+    assert_eq!(env.server.request_count(), before);
+    // A profile that does not exist.
+    let o = run(vec!["--profile", "nope"], vec![], ids[5]).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("no such profile"), "{:?}", text(&o));
+}
+
+/// The progress line, drawn on a pseudo-terminal of 80 columns, fits it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_progress_line_fits_80_columns() {
+    let faults = Faults {
+        latency: Duration::from_millis(20),
+        ..Faults::default()
+    };
+    let env = Env::new(20_000, faults).await;
+    let file = env.ids_file("ids.txt", &env.server.seeded_ids());
+    let key = env.write("key", KEY.as_bytes());
+    let cmd = format!(
+        "stty cols 80 rows 24; {BIN} hard-delete -y --ids-file {} --api-key-file {} --batch-size 100 --concurrency 1",
+        file.display(),
+        key.display()
+    );
+    let mut c = Command::new("script");
+    c.args(["-qec", &cmd, "/dev/null"])
+        .env("LANGSMITH_ENDPOINT", env.server.url())
+        .env_remove("LANGSMITH_API_KEY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let o = tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap();
+    let raw = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{raw}");
+    // Strip ANSI escapes; split on carriage returns and newlines.
+    let mut plain = String::new();
+    let mut chars = raw.chars().peekable();
+    while let Some(ch) = chars.next() {
+        if ch == '\x1b' {
+            plain.push('\n'); // a cursor movement ends what was drawn
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        plain.push(ch);
+    }
+    let bars: Vec<&str> = plain.split(['\r', '\n']).filter(|l| l.contains(" ids/s ETA")).collect();
+    assert!(!bars.is_empty(), "no progress line drawn:\n{plain}");
+    for b in &bars {
+        assert!(b.chars().count() <= 80, "{} columns: {b:?}", b.chars().count());
+        assert!(b.contains("/20,000 ids") && b.contains("ETA"), "{b:?}");
+    }
+    assert!(plain.contains("deleted 20000 of 20,000") || plain.contains("deleted 20000 of 20000"), "{plain}");
+}

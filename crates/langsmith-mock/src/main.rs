@@ -21,7 +21,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve on loopback until interrupted.
+    /// Serve until interrupted (on loopback unless --host says otherwise).
     Serve(Serve),
 }
 
@@ -30,7 +30,8 @@ struct Serve {
     /// Port to listen on (0: any free port).
     #[arg(long, default_value_t = 0)]
     port: u16,
-    /// Address to bind.
+    /// Address to bind. The default, 127.0.0.1, is loopback only; 0.0.0.0 (or any other
+    /// address) serves other machines too, with made-up credentials: a warning is printed.
     #[arg(long, default_value = "127.0.0.1")]
     host: std::net::IpAddr,
     /// API key, optionally KEY=WORKSPACE_UUID (repeatable). With none, one is made and printed.
@@ -64,12 +65,16 @@ struct Serve {
     /// Retry-After seconds sent with injected 429s.
     #[arg(long, default_value_t = 1)]
     retry_after: u64,
+    /// Fraction of requests answered 500.
     #[arg(long, default_value_t = 0.0)]
     fault_500: f64,
+    /// Fraction of requests answered 502 (JSON error body).
     #[arg(long, default_value_t = 0.0)]
     fault_502: f64,
+    /// Fraction of requests answered 503.
     #[arg(long, default_value_t = 0.0)]
     fault_503: f64,
+    /// Fraction of requests answered 504.
     #[arg(long, default_value_t = 0.0)]
     fault_504: f64,
     /// Fraction answered with a 502 HTML page.
@@ -120,7 +125,13 @@ fn read_ids(path: &PathBuf) -> Result<Vec<Uuid>, String> {
 
 async fn serve(args: Serve) -> Result<(), String> {
     let mut b = MockServer::builder();
-    b.bind(SocketAddr::new(args.host, args.port));
+    let addr = SocketAddr::new(args.host, args.port);
+    if !args.host.is_loopback() {
+        eprintln!(
+            "langsmith-mock: warning: binding {addr}, not loopback: other machines can reach this stand-in"
+        );
+    }
+    b.bind(addr);
     let mut keys = Vec::new();
     for spec in &args.api_keys {
         let (key, ws) = match spec.split_once('=') {
@@ -171,7 +182,12 @@ async fn serve(args: Serve) -> Result<(), String> {
         rate_limit_per_minute: args.rate_limit,
     });
     b.record_requests(false);
-    let server = b.start().await.map_err(|e| e.to_string())?;
+    let server = b.start().await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "cannot listen on {addr}: the port is already in use (pick another with --port, or --port 0 for any free one)"
+        ),
+        _ => format!("cannot listen on {addr}: {e}"),
+    })?;
     if let Some(path) = &args.ids_out {
         let mut out = std::io::BufWriter::new(
             std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,

@@ -33,6 +33,22 @@ pub struct Progress<'a> {
 }
 
 /// How [`Client::hard_delete_all`] runs.
+///
+/// ```no_run
+/// use langsmith::{BulkOptions, Outcome};
+/// use std::sync::Arc;
+/// # async fn demo(client: langsmith::Client, ids: Vec<langsmith::Uuid>) -> Result<(), langsmith::Error> {
+/// let options = BulkOptions {
+///     concurrency: 8,
+///     on_request: Some(Arc::new(|p| eprintln!("{} settled, {} deleted", p.settled, p.deleted.len()))),
+///     ..BulkOptions::default()
+/// };
+/// let report = client.hard_delete_all(ids, &options).await?;
+/// for id in report.ids_with(Outcome::NotFound) {
+///     println!("{id}: not found");
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct BulkOptions {
     /// Ids per request, at most the spec's `maxItems` (the default).
@@ -451,7 +467,11 @@ impl Shared<'_> {
             }
             let started = SystemTime::now();
             let request = ExampleIds::from_batch(&set);
-            let (result, attempts) = self.client.send(&request, self.client.limiter()).await;
+            let (result, attempts) = self
+                .client
+                .send(&request, self.client.limiter(), self.options.cancel.as_deref())
+                .instrument(tracing::info_span!("request", batch, ids = set.len()))
+                .await;
             let finished = SystemTime::now();
             let mut report = RequestReport {
                 index: 0,

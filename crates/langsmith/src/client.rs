@@ -176,7 +176,18 @@ impl Confirmation {
 
 /// A LangSmith client for hard-deleting dataset examples.
 ///
-/// Cheap to clone (the connection pool is shared).
+/// Cheap to clone: clones share the connection pool and the rate limiter.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), langsmith::Error> {
+/// let client = langsmith::Client::from_env()?;
+/// let ids = langsmith::ExampleIds::parse(["123e4567-e89b-12d3-a456-426614174000"])?;
+/// let answer = client.hard_delete_examples(&ids).await?;
+/// for id in answer.confirmation(ids.as_slice()).confirmed() {
+///     println!("{id}: deleted, the server says so");
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Client {
     pub(crate) api: langsmith_api::Client,
@@ -192,10 +203,11 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// Configured from `LANGSMITH_*` (or `LANGCHAIN_*`) environment variables, like the
-    /// official SDKs.
+    /// Configured like the official SDKs: `LANGSMITH_*` (or `LANGCHAIN_*`) environment
+    /// variables, then the CLI login profile for what they leave unset
+    /// ([`ClientBuilder::from_env_and_profile`]).
     pub fn from_env() -> Result<Client, ConfigError> {
-        ClientBuilder::from_env().build()
+        ClientBuilder::from_env_and_profile(None)?.build()
     }
 
     pub(crate) fn from_builder(b: ClientBuilder) -> Result<Client, ConfigError> {
@@ -265,7 +277,7 @@ impl Client {
     /// Retries per the client's [`RetryPolicy`], within its rate limit. Only the ids the
     /// answer names are confirmed: see [`HardDeleted::confirmation`].
     pub async fn hard_delete_examples(&self, ids: &ExampleIds) -> Result<HardDeleted, Error> {
-        self.send(ids, self.limiter()).await.0
+        self.send(ids, self.limiter(), None).await.0
     }
 
     /// One request with retries; also returns the number of attempts.
@@ -273,14 +285,15 @@ impl Client {
         &self,
         ids: &ExampleIds,
         limiter: Option<&RateLimiter>,
+        cancel: Option<&std::sync::atomic::AtomicBool>,
     ) -> (Result<HardDeleted, Error>, u32) {
         let body = ids.request_body();
-        let span = tracing::info_span!(
+        let span = tracing::debug_span!(
             "hard_delete_examples",
             ids = ids.len(),
             attempts = tracing::field::Empty
         );
-        let (result, attempts) = retry::run(&self.retry, limiter, |attempt| {
+        let (result, attempts) = retry::run(&self.retry, limiter, cancel, |attempt| {
             let attempt_span = tracing::debug_span!(
                 "attempt",
                 attempt,
@@ -291,10 +304,16 @@ impl Client {
                 let started = std::time::Instant::now();
                 let (result, meta) = hooks::capture(self.api.hard_delete_examples(body)).await;
                 let span = tracing::Span::current();
-                span.record("latency_ms", started.elapsed().as_millis() as u64);
+                let latency_ms = started.elapsed().as_millis() as u64;
+                span.record("latency_ms", latency_ms);
                 if let Some(status) = meta.status {
                     span.record("status", status.as_u16());
                 }
+                tracing::debug!(
+                    "attempt {attempt}: {} ids, HTTP {}, {latency_ms} ms",
+                    ids.len(),
+                    meta.status.map_or_else(|| "no response".to_owned(), |s| s.as_u16().to_string())
+                );
                 match result {
                     Ok(rv) => {
                         let request_id = request_id(rv.headers());
@@ -459,6 +478,19 @@ async fn map_error(
             by_status(
                 api_error_from_body(status, &headers, &body)
                     .with_url(Some(url.as_str().to_owned())),
+                &headers,
+            )
+        }
+        // A documented error status whose body is not the documented shape is still that
+        // error (a 404 from the wrong path, a gateway's page); only a 2xx is "unexpected".
+        E::InvalidResponsePayload(bytes, _) if meta.status.is_some_and(|s| !s.is_success()) => {
+            let status = meta.status.expect("checked");
+            let mut headers = HeaderMap::new();
+            if let Some(id) = meta.request_id.as_deref().and_then(|v| v.parse().ok()) {
+                headers.insert("x-request-id", id);
+            }
+            by_status(
+                api_error_from_body(status, &headers, &bytes).with_url(meta.url.clone()),
                 &headers,
             )
         }

@@ -1,6 +1,7 @@
 //! Configuration: environment, builder, endpoint rules and authentication headers.
 
 use crate::error::{ConfigError, InsecureHttp};
+use crate::profile::Source;
 use crate::retry::RetryPolicy;
 use langsmith_api::spec;
 use reqwest::Url;
@@ -15,13 +16,14 @@ pub const DEFAULT_ENDPOINT: &str = "https://api.smith.langchain.com";
 pub const DEFAULT_USER_AGENT: &str = concat!("langsmith-rs/", env!("CARGO_PKG_VERSION"));
 /// Header naming an organization, for bearer auth on org-scoped APIs (the spec's Bearer
 /// scheme description names it; it is not a scheme of its own).
-pub const ORGANIZATION_HEADER: &str = "x-organization-id";
+pub(crate) const ORGANIZATION_HEADER: &str = "x-organization-id";
 
 /// A secret string (API key or bearer token). `Debug` and `Display` never print it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(Box<str>);
 
 impl Secret {
+    /// Wraps a secret.
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into().into_boxed_str())
     }
@@ -57,19 +59,39 @@ impl From<&str> for Secret {
 }
 
 /// Strips surrounding whitespace and quotes as the official SDKs do; empty is unset.
-pub fn clean_env_value(raw: &str) -> Option<String> {
+pub(crate) fn clean_env_value(raw: &str) -> Option<String> {
     let v = raw.trim().trim_matches('"').trim_matches('\'').trim();
     (!v.is_empty()).then(|| v.to_owned())
 }
 
-/// Reads `LANGSMITH_{name}`, then `LANGCHAIN_{name}`, through `get`.
-pub fn env_var(get: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
-    ["LANGSMITH", "LANGCHAIN"]
-        .iter()
-        .find_map(|prefix| get(&format!("{prefix}_{name}")).and_then(|v| clean_env_value(&v)))
+/// Reads `LANGSMITH_{name}`, then `LANGCHAIN_{name}`, through `get`: the variable's name
+/// and its cleaned value.
+pub(crate) fn env_var_named(
+    get: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+) -> Option<(String, String)> {
+    ["LANGSMITH", "LANGCHAIN"].iter().find_map(|prefix| {
+        let var = format!("{prefix}_{name}");
+        get(&var)
+            .and_then(|v| clean_env_value(&v))
+            .map(|v| (var, v))
+    })
 }
 
 /// Settings for a [`crate::Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// let client = langsmith::Client::builder()
+///     .endpoint("https://langsmith.internal.example/api/v1") // self-hosted: /v1 is not doubled
+///     .api_key("lsv2_sk_...")
+///     .workspace_id("00000000-0000-4000-8000-000000000001")
+///     .timeout(Duration::from_secs(10))
+///     .rate_limit_per_minute(2000)
+///     .build()?;
+/// assert_eq!(client.endpoint(), "https://langsmith.internal.example/api/v1");
+/// # Ok::<(), langsmith::ConfigError>(())
+/// ```
 #[derive(Clone)]
 pub struct ClientBuilder {
     pub(crate) endpoint: String,
@@ -84,6 +106,28 @@ pub struct ClientBuilder {
     pub(crate) http_customizer: Option<HttpCustomizer>,
     pub(crate) allow_insecure_http: bool,
     pub(crate) rate_limit_per_minute: Option<u32>,
+    pub(crate) sources: Sources,
+}
+
+/// Where the builder's settings came from (for `-v` output and support); never a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sources {
+    /// The endpoint's.
+    pub endpoint: Source,
+    /// The API key's or bearer token's.
+    pub credential: Source,
+    /// The workspace id's.
+    pub workspace_id: Source,
+}
+
+impl Default for Sources {
+    fn default() -> Self {
+        Sources {
+            endpoint: Source::Default,
+            credential: Source::Default,
+            workspace_id: Source::Default,
+        }
+    }
 }
 
 /// Adjusts the `reqwest::ClientBuilder` the facade builds (proxies, TLS roots, pools).
@@ -120,6 +164,7 @@ impl Default for ClientBuilder {
             http_customizer: None,
             allow_insecure_http: false,
             rate_limit_per_minute: None,
+            sources: Sources::default(),
         }
     }
 }
@@ -134,12 +179,89 @@ impl ClientBuilder {
     /// [`ClientBuilder::from_env`] with a custom variable lookup (for tests and embedding).
     pub fn from_env_with(get: &dyn Fn(&str) -> Option<String>) -> Self {
         let mut b = ClientBuilder::default();
-        if let Some(endpoint) = env_var(get, "ENDPOINT") {
+        if let Some((var, endpoint)) = env_var_named(get, "ENDPOINT") {
             b = b.endpoint(endpoint);
+            b.sources.endpoint = Source::Env(var);
         }
-        b.api_key = env_var(get, "API_KEY").map(Secret::new);
-        b.workspace_id = env_var(get, "WORKSPACE_ID");
+        if let Some((var, key)) = env_var_named(get, "API_KEY") {
+            b.api_key = Some(Secret::new(key));
+            b.sources.credential = Source::Env(var);
+        }
+        if let Some((var, ws)) = env_var_named(get, "WORKSPACE_ID") {
+            b.workspace_id = Some(ws);
+            b.sources.workspace_id = Source::Env(var);
+        }
         b
+    }
+
+    /// Like the official SDKs: the environment ([`ClientBuilder::from_env`]) first, then
+    /// the CLI login profile for whatever it left unset (see the `profile` module docs:
+    /// `~/.langsmith/config.json` or `$LANGSMITH_CONFIG_FILE`; the profile named here,
+    /// else `$LANGSMITH_PROFILE`, else the file's `current_profile`, else `default`).
+    /// Settings made on the builder afterwards win over both.
+    ///
+    /// Fails when a variable is set but not UTF-8 (it is never silently skipped for its
+    /// fallback), or when the chosen profile cannot be used (a missing file for a named
+    /// profile, an `api_key_cmd` that fails, an expired OAuth token).
+    pub fn from_env_and_profile(profile: Option<&str>) -> Result<Self, ConfigError> {
+        for prefix in ["LANGSMITH", "LANGCHAIN"] {
+            for name in ["ENDPOINT", "API_KEY", "WORKSPACE_ID"] {
+                let var = format!("{prefix}_{name}");
+                if let Some(v) = std::env::var_os(&var)
+                    && v.to_str().is_none()
+                {
+                    return Err(ConfigError::setting(
+                        "environment",
+                        format!(
+                            "${var} is set but is not valid UTF-8; fix or unset it (no other variable is read in its place)"
+                        ),
+                    ));
+                }
+            }
+        }
+        Self::from_env_and_profile_with(&|name| std::env::var(name).ok(), profile)
+    }
+
+    /// [`ClientBuilder::from_env_and_profile`] with a custom variable lookup (`HOME`
+    /// and `LANGSMITH_CONFIG_FILE` locate the profile file).
+    pub fn from_env_and_profile_with(
+        get: &dyn Fn(&str) -> Option<String>,
+        profile: Option<&str>,
+    ) -> Result<Self, ConfigError> {
+        let mut b = Self::from_env_with(get);
+        let need_key = b.api_key.is_none();
+        let Some(p) = crate::profile::resolve(get, profile, need_key)? else {
+            return Ok(b);
+        };
+        let from = |field: &str| Source::Profile {
+            name: p.name.clone(),
+            field: field.to_owned(),
+        };
+        if b.sources.endpoint == Source::Default
+            && let Some(url) = &p.api_url
+        {
+            b = b.endpoint(url);
+            b.sources.endpoint = from("api_url");
+        }
+        if b.workspace_id.is_none()
+            && let Some(ws) = &p.workspace_id
+        {
+            b.workspace_id = Some(ws.clone());
+            b.sources.workspace_id = from("workspace_id");
+        }
+        if let Some((credential, field)) = p.credential {
+            match credential {
+                crate::profile::Credential::ApiKey(k) => b.api_key = Some(k),
+                crate::profile::Credential::Bearer(t) => b.bearer_token = Some(t),
+            }
+            b.sources.credential = from(&field);
+        }
+        Ok(b)
+    }
+
+    /// Where each setting came from.
+    pub fn sources(&self) -> &Sources {
+        &self.sources
     }
 
     /// The API endpoint: `https://api.smith.langchain.com`, or a self-hosted
@@ -150,24 +272,29 @@ impl ClientBuilder {
             .unwrap_or_default()
             .trim_end_matches('/')
             .to_owned();
+        self.sources.endpoint = Source::Explicit;
         self
     }
 
     /// The API key, sent as `X-API-Key`.
     pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
         self.api_key = Some(key.into());
+        self.bearer_token = None;
+        self.sources.credential = Source::Explicit;
         self
     }
 
     /// A bearer token, sent as `Authorization: Bearer`; needs a workspace or organization id.
     pub fn bearer_token(mut self, token: impl Into<Secret>) -> Self {
         self.bearer_token = Some(token.into());
+        self.sources.credential = Source::Explicit;
         self
     }
 
     /// The workspace (tenant) id, sent as `X-Tenant-Id`.
     pub fn workspace_id(mut self, id: impl Into<String>) -> Self {
         self.workspace_id = Some(id.into());
+        self.sources.workspace_id = Source::Explicit;
         self
     }
 
@@ -177,14 +304,15 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed for one attempt, response body included (default 30 s). Ignored with
-    /// [`ClientBuilder::http_client`]: configure that client instead.
+    /// Time allowed for one attempt, response body included (default 30 s).
+    /// [`ClientBuilder::http_client_with`] may override it.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// Time allowed to connect (default 10 s). Ignored with [`ClientBuilder::http_client`].
+    /// Time allowed to connect (default 10 s). [`ClientBuilder::http_client_with`] may
+    /// override it.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -261,7 +389,7 @@ fn is_loopback(host: &url::Host<&str>) -> bool {
 /// The base URL handed to the generated client, whose paths already start with `/v1`.
 /// An endpoint ending in `/v1` (self-hosted `https://host/api/v1`) loses that suffix so
 /// the call reaches `.../v1/platform/...`, not `.../v1/v1/...`, as the official SDKs do.
-pub fn base_url(endpoint: &str, allow_insecure_http: bool) -> Result<String, ConfigError> {
+pub(crate) fn base_url(endpoint: &str, allow_insecure_http: bool) -> Result<String, ConfigError> {
     let bad = |reason: &str| ConfigError::endpoint(endpoint, reason);
     let url = Url::parse(endpoint).map_err(|e| match e {
         url::ParseError::RelativeUrlWithoutBase => bad(&format!(
@@ -329,25 +457,13 @@ pub(crate) fn check_proxy(base: &str, allow_insecure_http: bool) -> Result<(), C
     }))
 }
 
-/// The path prefix shared by every operation of the spec (`/v1`).
+/// The version prefix of the hard-delete path (`/v1`), generated from the spec.
 fn version_prefix() -> &'static str {
-    let path = spec::OPERATIONS[0].path;
-    let end = path[1..].find('/').map_or(path.len(), |i| i + 1);
-    &path[..end]
+    spec::operations::hard_delete_examples::VERSION_PREFIX
 }
 
-fn scheme_header(scheme: &str) -> Result<HeaderName, ConfigError> {
-    let name = spec::SECURITY_SCHEMES
-        .iter()
-        .find(|s| s.name == scheme)
-        .map(|s| s.parameter_name)
-        .ok_or_else(|| {
-            ConfigError::header(
-                "security scheme",
-                format!("the spec has no {scheme:?} scheme"),
-            )
-        })?;
-    HeaderName::try_from(name)
+fn scheme_header(parameter_name: &'static str) -> Result<HeaderName, ConfigError> {
+    HeaderName::try_from(parameter_name)
         .map_err(|e| ConfigError::header("security scheme header", e.to_string()))
 }
 
@@ -369,7 +485,7 @@ pub(crate) fn auth_headers(b: &ClientBuilder) -> Result<HeaderMap, ConfigError> 
     );
     if let Some(key) = &b.api_key {
         headers.insert(
-            scheme_header("API Key")?,
+            scheme_header(spec::security_schemes::api_key::PARAMETER_NAME)?,
             header_value("API key", key.expose(), true)?,
         );
     }
@@ -382,7 +498,7 @@ pub(crate) fn auth_headers(b: &ClientBuilder) -> Result<HeaderMap, ConfigError> 
     }
     if let Some(ws) = &b.workspace_id {
         headers.insert(
-            scheme_header("Tenant ID")?,
+            scheme_header(spec::security_schemes::tenant_id::PARAMETER_NAME)?,
             header_value("workspace id", ws, false)?,
         );
     }

@@ -10,7 +10,7 @@ use std::fmt;
 use std::time::Duration;
 
 /// How much of an unexpected body an error keeps.
-pub const BODY_SNIPPET_BYTES: usize = 512;
+pub(crate) const BODY_SNIPPET_BYTES: usize = 512;
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -207,7 +207,7 @@ impl UnexpectedBody {
         &self.reason
     }
 
-    /// The start of the body (at most [`BODY_SNIPPET_BYTES`] bytes).
+    /// The start of the body (at most 512 bytes).
     pub fn snippet(&self) -> &str {
         &self.snippet
     }
@@ -302,6 +302,27 @@ pub enum ConfigError {
     HttpClient(HttpClientError),
     /// A numeric or other setting is out of range.
     Setting(InvalidSetting),
+    /// The CLI login profile could not be used.
+    Profile(ProfileError),
+}
+
+/// A CLI login profile (`~/.langsmith/config.json`) that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileError {
+    pub(crate) path: std::path::PathBuf,
+    pub(crate) profile: Option<String>,
+    pub(crate) message: String,
+}
+
+impl ProfileError {
+    /// The config file.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+    /// The profile, when one was chosen.
+    pub fn profile(&self) -> Option<&str> {
+        self.profile.as_deref()
+    }
 }
 
 /// An endpoint that is not a usable URL.
@@ -383,6 +404,13 @@ impl fmt::Display for ConfigError {
             ),
             ConfigError::HttpClient(_) => f.write_str("cannot build the HTTP client"),
             ConfigError::Setting(s) => write!(f, "invalid setting {}: {}", s.what, s.reason),
+            ConfigError::Profile(p) => {
+                write!(f, "{}", p.path.display())?;
+                if let Some(name) = &p.profile {
+                    write!(f, ": profile {name:?}")?;
+                }
+                write!(f, ": {}", p.message)
+            }
         }
     }
 }
@@ -509,6 +537,25 @@ impl fmt::Display for ErrorKind {
 }
 
 /// Every way a call can fail.
+///
+/// Match on the variant for what happened, read its context through accessors, and walk
+/// [`std::error::Error::source`] (or [`crate::error_chain`]) for the cause: `Display`
+/// never repeats it.
+///
+/// ```no_run
+/// # async fn demo(client: langsmith::Client, ids: langsmith::ExampleIds) {
+/// match client.hard_delete_examples(&ids).await {
+///     Ok(answer) => println!("server count {:?}", answer.count()),
+///     Err(langsmith::Error::NotFound(api)) => println!("unknown ids: {:?}", api.details()),
+///     Err(e) => {
+///         eprintln!("error ({}): {e}", e.kind());
+///         for cause in langsmith::error_chain(&e).skip(1) {
+///             eprintln!("  caused by: {cause}");
+///         }
+///     }
+/// }
+/// # }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {

@@ -7,18 +7,18 @@ use std::fmt;
 use uuid::Uuid;
 
 /// How many offending items an [`InvalidIds`] error lists before it only counts.
-pub const MAX_LISTED_PROBLEMS: usize = 20;
+const MAX_LISTED_PROBLEMS: usize = InvalidIds::MAX_LISTED;
 /// How much of an offending value an error quotes.
 const MAX_QUOTED_CHARS: usize = 80;
 
 /// Parses one id in any form the `uuid` crate accepts (hyphenated in any case, simple,
 /// braced, `urn:uuid:`), after trimming surrounding whitespace.
-pub fn parse_id(text: &str) -> Result<Uuid, String> {
+pub(crate) fn parse_id(text: &str) -> Result<Uuid, String> {
     Uuid::parse_str(text.trim()).map_err(|e| e.to_string())
 }
 
 /// Quotes at most [`MAX_QUOTED_CHARS`] characters of `value`, escaped for one line.
-pub fn quote_value(value: &str) -> String {
+pub(crate) fn quote_value(value: &str) -> String {
     let mut out: String = value.chars().take(MAX_QUOTED_CHARS).collect::<String>();
     let extra = value.chars().count().saturating_sub(MAX_QUOTED_CHARS);
     out = format!("{out:?}");
@@ -31,28 +31,71 @@ pub fn quote_value(value: &str) -> String {
 /// One offending input item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdProblem {
+    pub(crate) position: usize,
+    pub(crate) value: String,
+    pub(crate) reason: String,
+}
+
+impl IdProblem {
     /// 0-based position in the input.
-    pub position: usize,
-    /// The value as given (quoted and truncated for display).
-    pub value: String,
+    pub fn position(&self) -> usize {
+        self.position
+    }
+    /// The value as given (quoted, escaped and truncated for display).
+    pub fn value(&self) -> &str {
+        &self.value
+    }
     /// Why it was refused.
-    pub reason: String,
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
 }
 
 /// The count of unique ids is outside what one request may carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CountProblem {
-    TooFew { unique: usize, min: usize },
-    TooMany { unique: usize, max: usize },
+    /// Fewer unique ids than `minItems`.
+    TooFew {
+        /// Unique ids given.
+        unique: usize,
+        /// The spec's `minItems`.
+        min: usize,
+    },
+    /// More unique ids than `maxItems`.
+    TooMany {
+        /// Unique ids given.
+        unique: usize,
+        /// The spec's `maxItems`.
+        max: usize,
+    },
 }
 
-/// Invalid example ids: every offending position (the first [`MAX_LISTED_PROBLEMS`]),
+/// Invalid example ids: every offending position (the first [`InvalidIds::MAX_LISTED`]),
 /// how many there were in all, and any count problem. Nothing was sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidIds {
-    pub problems: Vec<IdProblem>,
-    pub total_problems: usize,
-    pub count: Option<CountProblem>,
+    pub(crate) problems: Vec<IdProblem>,
+    pub(crate) total_problems: usize,
+    pub(crate) count: Option<CountProblem>,
+}
+
+impl InvalidIds {
+    /// How many offending items are listed before they are only counted.
+    pub const MAX_LISTED: usize = 20;
+
+    /// The first [`InvalidIds::MAX_LISTED`] offending items, in input order.
+    pub fn problems(&self) -> &[IdProblem] {
+        &self.problems
+    }
+    /// How many items were refused in all.
+    pub fn total_problems(&self) -> usize {
+        self.total_problems
+    }
+    /// Whether the number of unique ids is out of the spec's bounds.
+    pub fn count(&self) -> Option<CountProblem> {
+        self.count
+    }
 }
 
 impl fmt::Display for InvalidIds {
@@ -122,6 +165,17 @@ where
 
 /// The ids of one hard-delete request: canonical UUIDs, unique, in input order, and
 /// between the spec's `minItems` and `maxItems` (read from the generated crate).
+///
+/// ```
+/// use langsmith::ExampleIds;
+/// let ids = ExampleIds::parse(["{123E4567-E89B-12D3-A456-426614174000}", "urn:uuid:123e4567-e89b-12d3-a456-426614174000"])?;
+/// assert_eq!(ids.len(), 1); // one id in two forms
+/// assert_eq!(ids.canonical_strings(), ["123e4567-e89b-12d3-a456-426614174000"]);
+/// let err = ExampleIds::parse(["123e4567-e89b-12d3-a456-426614174000", "nope"]).unwrap_err();
+/// assert_eq!(err.problems()[0].position(), 1);
+/// assert!(ExampleIds::from_uuids((0..=ExampleIds::MAX as u128).map(langsmith::Uuid::from_u128)).is_err());
+/// # Ok::<(), langsmith::InvalidIds>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct ExampleIds {
     ids: Vec<Uuid>,
@@ -260,7 +314,7 @@ fn count_problem(unique: usize) -> Option<CountProblem> {
 }
 
 /// Lowercase hyphenated form.
-pub fn canonical(id: &Uuid) -> String {
+pub(crate) fn canonical(id: &Uuid) -> String {
     id.hyphenated().to_string()
 }
 
@@ -314,6 +368,7 @@ impl IdSet {
         before - self.ids.len()
     }
 
+    /// Whether `id` is in the set.
     pub fn contains(&self, id: &Uuid) -> bool {
         self.ids.binary_search(id).is_ok()
     }
@@ -323,10 +378,12 @@ impl IdSet {
         &self.ids
     }
 
+    /// Unique ids held.
     pub fn len(&self) -> usize {
         self.ids.len()
     }
 
+    /// Whether the set holds no id.
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
     }

@@ -29,29 +29,27 @@
 //! ```
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
 
 mod bulk;
 mod client;
 mod config;
 mod error;
 mod ids;
+mod profile;
 mod retry;
 
 pub use bulk::{BulkOptions, BulkReport, Outcome, Progress, ProgressCallback, RequestReport};
 pub use client::{Client, Confirmation, HardDeleted};
-pub use config::{
-    ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_USER_AGENT, Secret, clean_env_value, env_var,
-};
+pub use config::{ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_USER_AGENT, Secret, Sources};
+pub use profile::Source;
 pub use error::{
     ApiError, ConfigError, Details, EndpointError, Error, ErrorKind, HttpClientError, InsecureHttp,
     InvalidSetting, RateLimited, Redirect, RequestError, ResponseTooLarge, TransportError,
     UnexpectedBody,
 };
-pub use ids::{
-    CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds, MAX_LISTED_PROBLEMS, canonical,
-    parse_id, quote_value,
-};
-pub use retry::{RateLimiter, RetryPolicy};
+pub use ids::{CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds};
+pub use retry::RetryPolicy;
 
 /// The causes of an error, outermost first, looking inside `std::io::Error` (whose
 /// `source()` skips the error it wraps): for printing the whole chain.

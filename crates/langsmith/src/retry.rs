@@ -71,14 +71,14 @@ impl RetryPolicy {
 /// Spaces request starts evenly to stay under a per-minute limit (LangSmith publishes
 /// 2000 requests/min per API key). Every attempt, retries included, takes a slot.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     interval: Duration,
     next: Mutex<Option<Instant>>,
 }
 
 impl RateLimiter {
     /// A limiter allowing `per_minute` request starts per minute.
-    pub fn per_minute(per_minute: u32) -> Self {
+    pub(crate) fn per_minute(per_minute: u32) -> Self {
         let per_minute = per_minute.max(1);
         RateLimiter {
             interval: Duration::from_secs(60) / per_minute,
@@ -87,7 +87,7 @@ impl RateLimiter {
     }
 
     /// Waits for the next slot.
-    pub async fn acquire(&self) {
+    pub(crate) async fn acquire(&self) {
         let wait_until = {
             let mut next = self.next.lock().await;
             let now = Instant::now();
@@ -107,6 +107,7 @@ impl RateLimiter {
 pub(crate) async fn run<T, F, Fut>(
     policy: &RetryPolicy,
     limiter: Option<&RateLimiter>,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
     mut attempt: F,
 ) -> (Result<T, Error>, u32)
 where
@@ -121,13 +122,25 @@ where
         }
         match attempt(n).await {
             Ok(v) => return (Ok(v), n),
-            Err(e) => match policy.delay(n, &e) {
-                Some(delay) => {
-                    tracing::debug!(attempt = n, delay_ms = delay.as_millis() as u64, error = %e, "retrying");
-                    tokio::time::sleep(delay).await;
+            Err(e) => {
+                let cancelled =
+                    cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst));
+                match policy.delay(n, &e) {
+                    Some(delay) if !cancelled => {
+                        let cause = crate::error_chain(&e)
+                            .map(|c| c.to_string())
+                            .collect::<Vec<_>>()
+                            .join(": ");
+                        tracing::info!(
+                            "attempt {n} failed ({}): {cause}; retrying in {:.1} s",
+                            e.kind(),
+                            delay.as_secs_f64()
+                        );
+                        tokio::time::sleep(delay).await;
+                    }
+                    _ => return (Err(e), n),
                 }
-                None => return (Err(e), n),
-            },
+            }
         }
     }
 }
@@ -194,7 +207,7 @@ mod tests {
         let calls = Arc::new(AtomicU32::new(0));
         let start = Instant::now();
         let c = calls.clone();
-        let (result, attempts) = run(&policy(), None, move |_| {
+        let (result, attempts) = run(&policy(), None, None, move |_| {
             let c = c.clone();
             async move {
                 match c.fetch_add(1, Ordering::SeqCst) {
@@ -213,13 +226,13 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn run_gives_up_after_the_budget_and_not_on_client_errors() {
-        let (result, attempts) = run(&policy(), None, |_| async {
+        let (result, attempts) = run(&policy(), None, None, |_| async {
             Err::<(), _>(Error::Server(api(500)))
         })
         .await;
         assert!(matches!(result, Err(Error::Server(_))));
         assert_eq!(attempts, 4);
-        let (result, attempts) = run(&policy(), None, |_| async {
+        let (result, attempts) = run(&policy(), None, None, |_| async {
             Err::<(), _>(Error::Forbidden(api(403)))
         })
         .await;

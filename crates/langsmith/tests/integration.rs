@@ -336,13 +336,21 @@ async fn odd_bodies_never_panic_and_keep_the_status() {
     );
     assert!(err.is_retryable());
 
+    // A documented error status with a body of another shape is still that error.
     let server = canned(http("400 Bad Request", "application/json", "not json!")).await;
     let err = call(server.url()).await.unwrap_err();
-    assert!(
-        matches!(&err, Error::UnexpectedBody(b) if b.status().map(|s| s.as_u16()) == Some(400)),
-        "{err:?}"
-    );
+    let Error::BadRequest(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.body_snippet(), Some("not json!"));
+    assert!(!api.is_documented_shape());
     assert!(!err.is_retryable());
+    // A 404 of another shape: the endpoint is probably wrong, and the message says where.
+    let server = canned(http("404 Not Found", "text/html", "<h1>nope</h1>")).await;
+    let err = call(server.url()).await.unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("endpoint is probably wrong") && text.contains(server.url()), "{text}");
 
     let server = canned(http(
         "403 Forbidden",
