@@ -273,7 +273,10 @@ async fn every_documented_status_has_its_own_outcome() {
             } else {
                 let e = result.as_ref().unwrap_err();
                 assert!(
-                    !matches!(e.kind(), ErrorKind::UnexpectedStatus | ErrorKind::UnexpectedBody),
+                    !matches!(
+                        e.kind(),
+                        ErrorKind::UnexpectedStatus | ErrorKind::UnexpectedBody
+                    ),
                     "documented status {status} came back as {e:?}"
                 );
                 assert_eq!(e.status().map(|s| s.as_u16()), Some(*status));
@@ -400,12 +403,19 @@ async fn junk_bodies_never_panic_and_only_schema_valid_ones_are_read() {
                 assert_eq!(e.status().map(|s| s.as_u16()), Some(status), "{junk:?}");
                 if let Some(api) = e.api_error() {
                     // Parsed as the documented error only when it is one.
-                    assert_eq!(api.is_documented_shape(), conforms, "{status} {junk:?}: {api:?}");
+                    assert_eq!(
+                        api.is_documented_shape(),
+                        conforms,
+                        "{status} {junk:?}: {api:?}"
+                    );
                 }
             }
         }
     }
-    assert!(ok_seen > 0 && refused_seen > 0, "both branches ran: {ok_seen} {refused_seen}");
+    assert!(
+        ok_seen > 0 && refused_seen > 0,
+        "both branches ran: {ok_seen} {refused_seen}"
+    );
 }
 
 // 7. Validation equivalence --------------------------------------------------------------

@@ -2,7 +2,6 @@
 //!
 //! `openapi/langsmith.yaml --(fixups -> progenitor -> prettyplease)--> crates/langsmith-api/src/generated.rs`
 
-
 pub mod fixups;
 
 use proc_macro2::TokenStream;

@@ -998,36 +998,94 @@ async fn errors_name_the_cause_and_the_fix() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let o = run_plain(s(&["-y", "--ids-file", f, "--max-retries", "0", "--endpoint", &dead]), key.clone()).await;
+    let o = run_plain(
+        s(&[
+            "-y",
+            "--ids-file",
+            f,
+            "--max-retries",
+            "0",
+            "--endpoint",
+            &dead,
+        ]),
+        key.clone(),
+    )
+    .await;
     assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
     let err = text(&o).1;
-    assert!(err.contains("caused by:") && err.to_lowercase().contains("connection refused"), "{err}");
+    assert!(
+        err.contains("caused by:") && err.to_lowercase().contains("connection refused"),
+        "{err}"
+    );
 
     // A wrong path: a 404 that is not the API's error shape hints at the endpoint.
     let wrong = format!("{}/api/v2", env.server.url());
-    let o = run_plain(s(&["-y", "--ids-file", f, "--endpoint", &wrong]), key.clone()).await;
+    let o = run_plain(
+        s(&["-y", "--ids-file", f, "--endpoint", &wrong]),
+        key.clone(),
+    )
+    .await;
     let err = text(&o).1;
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("endpoint is probably wrong") && err.contains("/api/v2/v1/platform"), "{err}");
+    assert!(
+        err.contains("endpoint is probably wrong") && err.contains("/api/v2/v1/platform"),
+        "{err}"
+    );
 
     // No scheme.
     let bare = env.server.url().trim_start_matches("http://").to_owned();
-    let o = run_plain(s(&["-y", "--ids-file", f, "--endpoint", &bare]), key.clone()).await;
+    let o = run_plain(
+        s(&["-y", "--ids-file", f, "--endpoint", &bare]),
+        key.clone(),
+    )
+    .await;
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("a scheme is needed"), "{:?}", text(&o));
 
     // A workspace id that is not a UUID, from the flag or the environment: nothing sent.
-    let o = run_plain(s(&["-y", "--ids-file", f, "--endpoint", &env.server.url(), "--workspace-id", "my-workspace"]), key.clone()).await;
+    let o = run_plain(
+        s(&[
+            "-y",
+            "--ids-file",
+            f,
+            "--endpoint",
+            &env.server.url(),
+            "--workspace-id",
+            "my-workspace",
+        ]),
+        key.clone(),
+    )
+    .await;
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
-    assert!(text(&o).1.contains("--workspace-id \"my-workspace\": a workspace id is a UUID"), "{:?}", text(&o));
+    assert!(
+        text(&o)
+            .1
+            .contains("--workspace-id \"my-workspace\": a workspace id is a UUID"),
+        "{:?}",
+        text(&o)
+    );
     let mut envs = key.clone();
     envs.push(("LANGSMITH_WORKSPACE_ID".into(), "my-workspace".into()));
-    let o = run_plain(s(&["-y", "--ids-file", f, "--endpoint", &env.server.url()]), envs).await;
+    let o = run_plain(
+        s(&["-y", "--ids-file", f, "--endpoint", &env.server.url()]),
+        envs,
+    )
+    .await;
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).1.contains("LANGSMITH_WORKSPACE_ID"), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("LANGSMITH_WORKSPACE_ID"),
+        "{:?}",
+        text(&o)
+    );
 
     // Numbers out of range: exit 2, no panic.
-    for bad in [["--timeout", "1e20"], ["--timeout", "0"], ["--concurrency", "0"], ["--max-retries", "1000"], ["--rate-limit", "0"]] {
+    for bad in [
+        ["--timeout", "1e20"],
+        ["--timeout", "0"],
+        ["--concurrency", "0"],
+        ["--max-retries", "1000"],
+        ["--rate-limit", "0"],
+    ] {
         let mut a = s(&["-y", "--ids-file", f, "--endpoint", &env.server.url()]);
         a.extend(s(&bad));
         let o = run_plain(a, key.clone()).await;
@@ -1036,7 +1094,18 @@ async fn errors_name_the_cause_and_the_fix() {
     }
 
     // --mock with a real target is a usage error.
-    let o = run_plain(s(&["-y", "--ids-file", f, "--mock", "--endpoint", "https://example.invalid"]), vec![]).await;
+    let o = run_plain(
+        s(&[
+            "-y",
+            "--ids-file",
+            f,
+            "--mock",
+            "--endpoint",
+            "https://example.invalid",
+        ]),
+        vec![],
+    )
+    .await;
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
 
     // A key that is not UTF-8 is named, not silently replaced by LANGCHAIN_API_KEY.
@@ -1047,7 +1116,10 @@ async fn errors_name_the_cause_and_the_fix() {
             use std::os::unix::ffi::OsStrExt;
             Command::new(BIN)
                 .env_clear()
-                .env("LANGSMITH_API_KEY", std::ffi::OsStr::from_bytes(b"lsv2_\xff\xfe"))
+                .env(
+                    "LANGSMITH_API_KEY",
+                    std::ffi::OsStr::from_bytes(b"lsv2_\xff\xfe"),
+                )
                 .env("LANGCHAIN_API_KEY", KEY)
                 .args(["hard-delete", "-y", "--ids-file", &f, "--endpoint", &url])
                 .output()
@@ -1057,7 +1129,13 @@ async fn errors_name_the_cause_and_the_fix() {
     .await
     .unwrap();
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
-    assert!(text(&o).1.contains("LANGSMITH_API_KEY is set but is not valid UTF-8"), "{:?}", text(&o));
+    assert!(
+        text(&o)
+            .1
+            .contains("LANGSMITH_API_KEY is set but is not valid UTF-8"),
+        "{:?}",
+        text(&o)
+    );
     // (The wrong path never reached the stand-in's handler: its router answered 404.)
     assert_eq!(env.server.request_count(), 0);
     assert!(env.server.hard_deleted_ids().is_empty());
@@ -1072,7 +1150,16 @@ async fn verbose_shows_each_retry_and_rust_log_overrides() {
     };
     let env = Env::new(2000, faults).await;
     let file = env.ids_file("ids.txt", &env.server.seeded_ids());
-    let args = ["-y", "--ids-file", file.to_str().unwrap(), "--batch-size", "100", "--max-retries", "30", "-v"];
+    let args = [
+        "-y",
+        "--ids-file",
+        file.to_str().unwrap(),
+        "--batch-size",
+        "100",
+        "--max-retries",
+        "30",
+        "-v",
+    ];
     let o = env.run(&args).await;
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     let err = text(&o).1;
@@ -1081,19 +1168,29 @@ async fn verbose_shows_each_retry_and_rust_log_overrides() {
     assert!(served_503 > 0);
     assert_eq!(retries, served_503, "one line per retry:\n{err}");
     let line = err.lines().find(|l| l.contains("retrying in")).unwrap();
-    assert!(line.contains("batch=") && line.contains("server_error") && line.contains("503"), "{line}");
-    assert!(!err.contains("hyper") && !err.contains("reqwest::"), "no library noise at -v");
+    assert!(
+        line.contains("batch=") && line.contains("server_error") && line.contains("503"),
+        "{line}"
+    );
+    assert!(
+        !err.contains("hyper") && !err.contains("reqwest::"),
+        "no library noise at -v"
+    );
 
     // RUST_LOG replaces the -v filter: off silences the retries...
     let mut c = env.command(&args);
     c.env("RUST_LOG", "off");
-    let o = tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap();
+    let o = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
     assert_eq!(o.status.code(), Some(0));
     assert!(!text(&o).1.contains("retrying in"), "{}", text(&o).1);
     // ...and a debug filter without -v shows per-request lines.
     let mut c = env.command(&["-y", "--ids-file", file.to_str().unwrap()]);
     c.env("RUST_LOG", "langsmith=debug");
-    let o = tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap();
+    let o = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
     assert!(text(&o).1.contains("attempt 1:"), "{}", text(&o).1);
 }
 
@@ -1106,26 +1203,57 @@ async fn sigint_stops_cleanly_and_the_rerun_finishes() {
     let env = Env::new(400, faults).await;
     let file = env.ids_file("ids.txt", &env.server.seeded_ids());
     let (journal, report) = (env.path("journal"), env.path("r.json"));
-    let args = ["-y", "--ids-file", file.to_str().unwrap(), "--journal", journal.to_str().unwrap(), "--report", report.to_str().unwrap(), "--batch-size", "10", "--concurrency", "2"];
-    let child = env.command(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let args = [
+        "-y",
+        "--ids-file",
+        file.to_str().unwrap(),
+        "--journal",
+        journal.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--batch-size",
+        "10",
+        "--concurrency",
+        "2",
+    ];
+    let child = env
+        .command(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(700)).await;
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
-    let o = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    let o = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(130), "{out}\n{err}");
     assert!(out.contains("deleted "), "the summary is printed: {out}");
-    assert!(err.contains(&format!("re-run the same command with --journal {}", journal.display())), "{err}");
+    assert!(
+        err.contains(&format!(
+            "re-run the same command with --journal {}",
+            journal.display()
+        )),
+        "{err}"
+    );
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(r["interrupted"], true);
     assert_eq!(r["exit_code"], 130);
     let deleted = r["totals"]["deleted"].as_u64().unwrap();
     assert!(deleted > 0 && deleted < 400, "{deleted}");
-    assert_eq!(r["totals"]["not_attempted"].as_u64().unwrap() + deleted, 400);
+    assert_eq!(
+        r["totals"]["not_attempted"].as_u64().unwrap() + deleted,
+        400
+    );
     // The journal holds exactly what the report says was deleted.
     let confirmed = journal_ids(&journal);
     assert_eq!(confirmed.len() as u64, deleted);
-    let before: HashMap<Uuid, u32> = confirmed.iter().map(|id| (*id, env.server.hard_delete_count(id))).collect();
+    let before: HashMap<Uuid, u32> = confirmed
+        .iter()
+        .map(|id| (*id, env.server.hard_delete_count(id)))
+        .collect();
     let o = env.run(&args).await;
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     for (id, n) in before {
@@ -1159,7 +1287,10 @@ async fn login_profiles_are_read_with_the_documented_precedence() {
               "wrongkey":{{"api_key":"lsv2_wrong","api_url":"{url}"}}}}}}"#
         ),
     );
-    let home = vec![("HOME".to_owned(), env.path("home").to_string_lossy().into_owned())];
+    let home = vec![(
+        "HOME".to_owned(),
+        env.path("home").to_string_lossy().into_owned(),
+    )];
     let run = |extra: Vec<&str>, envs: Vec<(String, String)>, id: Uuid| {
         let file = env.ids_file(&format!("{id}.txt"), &[id]);
         let mut a = s(&["-y", "-v", "--ids-file", file.to_str().unwrap()]);
@@ -1172,27 +1303,76 @@ async fn login_profiles_are_read_with_the_documented_precedence() {
     let o = run(vec![], vec![], ids[0]).await;
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     let err = text(&o).1;
-    assert!(err.contains("credential from profile \"work\" (api_key)") && err.contains("endpoint") , "{err}");
+    assert!(
+        err.contains("credential from profile \"work\" (api_key)") && err.contains("endpoint"),
+        "{err}"
+    );
     assert_no_secret(&o, &[]);
     // api_key_env and api_key_cmd.
-    let o = run(vec!["--profile", "byenv"], vec![("MY_LS_KEY".into(), KEY.into())], ids[1]).await;
+    let o = run(
+        vec!["--profile", "byenv"],
+        vec![("MY_LS_KEY".into(), KEY.into())],
+        ids[1],
+    )
+    .await;
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
-    assert!(text(&o).1.contains("api_key_env MY_LS_KEY"), "{:?}", text(&o));
-    let o = run(vec![], vec![("LANGSMITH_PROFILE".into(), "bycmd".into())], ids[2]).await;
+    assert!(
+        text(&o).1.contains("api_key_env MY_LS_KEY"),
+        "{:?}",
+        text(&o)
+    );
+    let o = run(
+        vec![],
+        vec![("LANGSMITH_PROFILE".into(), "bycmd".into())],
+        ids[2],
+    )
+    .await;
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     // The environment wins over the profile; the flag wins over both.
-    let o = run(vec!["--profile", "wrongkey"], vec![("LANGSMITH_API_KEY".into(), KEY.into())], ids[3]).await;
-    assert_eq!(o.status.code(), Some(0), "the env key beat the profile's: {:?}", text(&o));
-    assert!(text(&o).1.contains("credential from $LANGSMITH_API_KEY"), "{:?}", text(&o));
+    let o = run(
+        vec!["--profile", "wrongkey"],
+        vec![("LANGSMITH_API_KEY".into(), KEY.into())],
+        ids[3],
+    )
+    .await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the env key beat the profile's: {:?}",
+        text(&o)
+    );
+    assert!(
+        text(&o).1.contains("credential from $LANGSMITH_API_KEY"),
+        "{:?}",
+        text(&o)
+    );
     let key_file = env.write("k", KEY.as_bytes());
-    let o = run(vec!["--profile", "wrongkey", "--api-key-file", key_file.to_str().unwrap()], vec![("LANGSMITH_API_KEY".into(), "lsv2_also_wrong".into())], ids[4]).await;
-    assert_eq!(o.status.code(), Some(0), "the flag beat both: {:?}", text(&o));
+    let o = run(
+        vec![
+            "--profile",
+            "wrongkey",
+            "--api-key-file",
+            key_file.to_str().unwrap(),
+        ],
+        vec![("LANGSMITH_API_KEY".into(), "lsv2_also_wrong".into())],
+        ids[4],
+    )
+    .await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the flag beat both: {:?}",
+        text(&o)
+    );
     // An expired OAuth token: a clear error naming the profile, nothing sent.
     let before = env.server.request_count();
     let o = run(vec!["--profile", "expired"], vec![], ids[5]).await;
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
     let err = text(&o).1;
-    assert!(err.contains("profile \"expired\"") && err.contains("expired at 1970-01-01T00:16:40Z"), "{err}");
+    assert!(
+        err.contains("profile \"expired\"") && err.contains("expired at 1970-01-01T00:16:40Z"),
+        "{err}"
+    );
     assert_eq!(env.server.request_count(), before);
     // A profile that does not exist.
     let o = run(vec!["--profile", "nope"], vec![], ids[5]).await;
@@ -1222,7 +1402,9 @@ async fn the_progress_line_fits_80_columns() {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let o = tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap();
+    let o = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
     let raw = String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(o.status.code(), Some(0), "{raw}");
     // Strip ANSI escapes; split on carriage returns and newlines.
@@ -1243,11 +1425,21 @@ async fn the_progress_line_fits_80_columns() {
         }
         plain.push(ch);
     }
-    let bars: Vec<&str> = plain.split(['\r', '\n']).filter(|l| l.contains(" ids/s ETA")).collect();
+    let bars: Vec<&str> = plain
+        .split(['\r', '\n'])
+        .filter(|l| l.contains(" ids/s ETA"))
+        .collect();
     assert!(!bars.is_empty(), "no progress line drawn:\n{plain}");
     for b in &bars {
-        assert!(b.chars().count() <= 80, "{} columns: {b:?}", b.chars().count());
+        assert!(
+            b.chars().count() <= 80,
+            "{} columns: {b:?}",
+            b.chars().count()
+        );
         assert!(b.contains("/20,000 ids") && b.contains("ETA"), "{b:?}");
     }
-    assert!(plain.contains("deleted 20000 of 20,000") || plain.contains("deleted 20000 of 20000"), "{plain}");
+    assert!(
+        plain.contains("deleted 20000 of 20,000") || plain.contains("deleted 20000 of 20000"),
+        "{plain}"
+    );
 }

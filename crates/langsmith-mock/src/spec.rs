@@ -113,7 +113,11 @@ fn violations_of(validator: &jsonschema::Validator, value: &Value) -> Vec<Violat
         .map(|e| {
             let pointer = e.instance_path().to_string();
             Violation {
-                pointer: if pointer.is_empty() { "/".into() } else { pointer },
+                pointer: if pointer.is_empty() {
+                    "/".into()
+                } else {
+                    pointer
+                },
                 message: e.to_string(),
             }
         })

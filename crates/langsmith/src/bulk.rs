@@ -469,7 +469,11 @@ impl Shared<'_> {
             let request = ExampleIds::from_batch(&set);
             let (result, attempts) = self
                 .client
-                .send(&request, self.client.limiter(), self.options.cancel.as_deref())
+                .send(
+                    &request,
+                    self.client.limiter(),
+                    self.options.cancel.as_deref(),
+                )
                 .instrument(tracing::info_span!("request", batch, ids = set.len()))
                 .await;
             let finished = SystemTime::now();

@@ -312,7 +312,8 @@ impl Client {
                 tracing::debug!(
                     "attempt {attempt}: {} ids, HTTP {}, {latency_ms} ms",
                     ids.len(),
-                    meta.status.map_or_else(|| "no response".to_owned(), |s| s.as_u16().to_string())
+                    meta.status
+                        .map_or_else(|| "no response".to_owned(), |s| s.as_u16().to_string())
                 );
                 match result {
                     Ok(rv) => {

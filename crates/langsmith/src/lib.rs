@@ -42,13 +42,13 @@ mod retry;
 pub use bulk::{BulkOptions, BulkReport, Outcome, Progress, ProgressCallback, RequestReport};
 pub use client::{Client, Confirmation, HardDeleted};
 pub use config::{ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_USER_AGENT, Secret, Sources};
-pub use profile::Source;
 pub use error::{
     ApiError, ConfigError, Details, EndpointError, Error, ErrorKind, HttpClientError, InsecureHttp,
     InvalidSetting, RateLimited, Redirect, RequestError, ResponseTooLarge, TransportError,
     UnexpectedBody,
 };
 pub use ids::{CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds};
+pub use profile::Source;
 pub use retry::RetryPolicy;
 
 /// The causes of an error, outermost first, looking inside `std::io::Error` (whose

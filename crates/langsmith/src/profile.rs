@@ -132,8 +132,13 @@ pub(crate) fn resolve(
         }
         Err(e) => return Err(err(&path, named.as_deref(), e.to_string())),
     };
-    let file: ConfigFile = serde_json::from_str(&text)
-        .map_err(|e| err(&path, named.as_deref(), format!("not a LangSmith config file: {e}")))?;
+    let file: ConfigFile = serde_json::from_str(&text).map_err(|e| {
+        err(
+            &path,
+            named.as_deref(),
+            format!("not a LangSmith config file: {e}"),
+        )
+    })?;
     let name = named
         .or(file.current_profile.clone())
         .unwrap_or_else(|| "default".into());
@@ -159,7 +164,10 @@ pub(crate) fn resolve(
         return Ok(Some(out));
     }
     if let Some(key) = raw.api_key.as_deref().filter(|k| !k.trim().is_empty()) {
-        out.credential = Some((Credential::ApiKey(Secret::new(key.trim())), field("api_key")));
+        out.credential = Some((
+            Credential::ApiKey(Secret::new(key.trim())),
+            field("api_key"),
+        ));
     } else if let Some(var) = raw.api_key_env.as_deref().filter(|v| !v.trim().is_empty()) {
         let value = get(var).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
             err(
@@ -180,7 +188,11 @@ pub(crate) fn resolve(
     {
         if let Some(expiry) = &oauth.expires_at {
             let at = expiry_time(expiry).ok_or_else(|| {
-                err(&path, Some(&name), format!("oauth.expires_at {expiry} is not a time"))
+                err(
+                    &path,
+                    Some(&name),
+                    format!("oauth.expires_at {expiry} is not a time"),
+                )
             })?;
             if at <= SystemTime::now() {
                 return Err(err(
@@ -209,9 +221,14 @@ fn expiry_time(v: &serde_json::Value) -> Option<SystemTime> {
             let secs = if x > 1e12 { x / 1000.0 } else { x };
             UNIX_EPOCH.checked_add(Duration::try_from_secs_f64(secs).ok()?)
         }
-        serde_json::Value::String(s) => humantime::parse_rfc3339_weak(s.trim())
-            .ok()
-            .or_else(|| s.trim().parse::<f64>().ok().and_then(|x| expiry_time(&serde_json::json!(x)))),
+        serde_json::Value::String(s) => {
+            humantime::parse_rfc3339_weak(s.trim()).ok().or_else(|| {
+                s.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|x| expiry_time(&serde_json::json!(x)))
+            })
+        }
         _ => None,
     }
 }
@@ -279,7 +296,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, String)]) -> impl Fn(&str) -> Option<String> + use<> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -287,19 +307,35 @@ mod tests {
     fn expiry_forms() {
         let t = expiry_time(&serde_json::json!(1_795_910_400)).unwrap();
         assert_eq!(t, UNIX_EPOCH + Duration::from_secs(1_795_910_400));
-        assert_eq!(expiry_time(&serde_json::json!(1_795_910_400_000u64)), Some(t));
-        assert_eq!(expiry_time(&serde_json::json!("2026-11-29T00:00:00Z")), Some(t));
+        assert_eq!(
+            expiry_time(&serde_json::json!(1_795_910_400_000u64)),
+            Some(t)
+        );
+        assert_eq!(
+            expiry_time(&serde_json::json!("2026-11-29T00:00:00Z")),
+            Some(t)
+        );
         assert_eq!(expiry_time(&serde_json::json!("soon")), None);
     }
 
     #[test]
     fn key_command_runs_without_a_shell() {
         let k = run_key_command("printf '%s\\n' 'lsv2 key;$(rm -rf /)'").unwrap();
-        assert_eq!(k.expose(), "lsv2 key;$(rm -rf /)", "no shell interpreted it");
-        let e = run_key_command("sh -c 'echo oops >&2; exit 3'").err().unwrap();
+        assert_eq!(
+            k.expose(),
+            "lsv2 key;$(rm -rf /)",
+            "no shell interpreted it"
+        );
+        let e = run_key_command("sh -c 'echo oops >&2; exit 3'")
+            .err()
+            .unwrap();
         assert!(e.contains("failed") && e.contains("oops"), "{e}");
         assert!(run_key_command("'unbalanced").is_err());
-        assert!(run_key_command("/nonexistent/program").unwrap_err().contains("cannot run"));
+        assert!(
+            run_key_command("/nonexistent/program")
+                .unwrap_err()
+                .contains("cannot run")
+        );
     }
 
     #[test]
@@ -315,20 +351,35 @@ mod tests {
         )
         .unwrap();
         let file = path.to_string_lossy().into_owned();
-        let get = env(&[("LANGSMITH_CONFIG_FILE", file.clone()), ("K", "key-env".into())]);
+        let get = env(&[
+            ("LANGSMITH_CONFIG_FILE", file.clone()),
+            ("K", "key-env".into()),
+        ]);
         let r = resolve(&get, None, true).unwrap().unwrap();
         assert_eq!(r.name, "a");
-        assert!(matches!(&r.credential, Some((Credential::ApiKey(k), f)) if k.expose() == "key-a" && f == "api_key"));
+        assert!(
+            matches!(&r.credential, Some((Credential::ApiKey(k), f)) if k.expose() == "key-a" && f == "api_key")
+        );
         assert_eq!(r.api_url.as_deref(), Some("https://a/api/v1"));
         let r = resolve(&get, Some("b"), true).unwrap().unwrap();
-        assert!(matches!(&r.credential, Some((Credential::ApiKey(k), _)) if k.expose() == "key-env"));
-        let get2 = env(&[("LANGSMITH_CONFIG_FILE", file.clone()), ("LANGSMITH_PROFILE", "default".into())]);
+        assert!(
+            matches!(&r.credential, Some((Credential::ApiKey(k), _)) if k.expose() == "key-env")
+        );
+        let get2 = env(&[
+            ("LANGSMITH_CONFIG_FILE", file.clone()),
+            ("LANGSMITH_PROFILE", "default".into()),
+        ]);
         let r = resolve(&get2, None, true).unwrap().unwrap();
-        assert!(matches!(&r.credential, Some((Credential::ApiKey(k), _)) if k.expose() == "key-default"));
+        assert!(
+            matches!(&r.credential, Some((Credential::ApiKey(k), _)) if k.expose() == "key-default")
+        );
         let e = resolve(&get, Some("nope"), true).err().unwrap().to_string();
         assert!(e.contains("no such profile") && e.contains("nope"), "{e}");
         // No file and no profile asked for: nothing.
-        let none = env(&[("LANGSMITH_CONFIG_FILE", dir.path().join("missing").to_string_lossy().into_owned())]);
+        let none = env(&[(
+            "LANGSMITH_CONFIG_FILE",
+            dir.path().join("missing").to_string_lossy().into_owned(),
+        )]);
         assert!(resolve(&none, None, true).unwrap().is_none());
     }
 }

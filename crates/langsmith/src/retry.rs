@@ -123,8 +123,7 @@ where
         match attempt(n).await {
             Ok(v) => return (Ok(v), n),
             Err(e) => {
-                let cancelled =
-                    cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst));
+                let cancelled = cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst));
                 match policy.delay(n, &e) {
                     Some(delay) if !cancelled => {
                         let cause = crate::error_chain(&e)

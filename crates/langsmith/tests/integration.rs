@@ -350,7 +350,10 @@ async fn odd_bodies_never_panic_and_keep_the_status() {
     let err = call(server.url()).await.unwrap_err();
     assert!(matches!(err, Error::NotFound(_)), "{err:?}");
     let text = err.to_string();
-    assert!(text.contains("endpoint is probably wrong") && text.contains(server.url()), "{text}");
+    assert!(
+        text.contains("endpoint is probably wrong") && text.contains(server.url()),
+        "{text}"
+    );
 
     let server = canned(http(
         "403 Forbidden",
