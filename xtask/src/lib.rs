@@ -86,7 +86,7 @@ impl SpecSource {
     }
 
     pub fn from_text(text: String, display_path: impl Into<String>) -> Self {
-        let sha256 = hex(&Sha256::digest(text.as_bytes()));
+        let sha256 = format!("{:x}", Sha256::digest(text.as_bytes()));
         SpecSource {
             display_path: display_path.into(),
             text,
@@ -99,10 +99,6 @@ impl SpecSource {
         serde_saphyr::from_str::<Value>(&self.text)
             .map_err(|e| GenError::Parse(self.display_path.clone(), e.to_string()))
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The result of generation: the file's text and what the fixups did.

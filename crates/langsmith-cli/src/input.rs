@@ -311,9 +311,7 @@ impl<R> Hashing<R> {
     /// The sha256 (hex) and length of everything read.
     pub fn finish(self) -> (String, u64) {
         use sha2::Digest;
-        let digest = self.hasher.finalize();
-        let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
-        (hex, self.bytes)
+        (format!("{:x}", self.hasher.finalize()), self.bytes)
     }
 }
 

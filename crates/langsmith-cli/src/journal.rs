@@ -82,20 +82,12 @@ pub struct Loaded {
     has_header: bool,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 fn chain(prev: &str, payload: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
     h.update(b"\n");
     h.update(payload);
-    hex(&h.finalize())
+    format!("{:x}", h.finalize())
 }
 
 /// A line for `value`, chained to `prev`: returns the line (with its newline) and its hash.
