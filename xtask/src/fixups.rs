@@ -70,6 +70,15 @@ pub const FIXUPS: &[Fixup] = &[
               from method and path.",
         apply: synthesize_operation_ids,
     },
+    Fixup {
+        name: "request-example-ids-are-uuids",
+        why: "the hard-delete request's `example_ids` are described as \"a list of UUIDs\" \
+              but typed as plain strings, so the generated type held a `String` per id \
+              (an allocation each, and a type that admits non-UUIDs). Adds `format: uuid` to \
+              its items, so typify generates `Vec<uuid::Uuid>`; the wire form is unchanged \
+              (a UUID serializes as its canonical string).",
+        apply: request_example_ids_are_uuids,
+    },
 ];
 
 /// Runs every fixup over `doc`.
@@ -446,6 +455,52 @@ fn translate_schema(
 }
 
 // ---------------------------------------------------------------------------------------
+// request-example-ids-are-uuids
+
+const HARD_DELETE_REQUEST_IDS: &str =
+    "/components/schemas/examples.DeleteExamplesRequest/properties/example_ids";
+
+fn request_example_ids_are_uuids(doc: &mut Value) -> Result<Vec<String>, String> {
+    let Some(ids) = doc.pointer_mut(HARD_DELETE_REQUEST_IDS) else {
+        return Ok(Vec::new());
+    };
+    let described = ids
+        .get("description")
+        .and_then(Value::as_str)
+        .is_some_and(|d| d.contains("UUID"));
+    let items = ids
+        .get_mut("items")
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| format!("{HARD_DELETE_REQUEST_IDS}/items: missing"))?;
+    match items.get("format").and_then(Value::as_str) {
+        // Upstream says so itself now: nothing to repair.
+        Some("uuid") => return Ok(Vec::new()),
+        Some(other) => {
+            return Err(format!(
+                "{HARD_DELETE_REQUEST_IDS}/items: format is {other:?}, not uuid; the repair \
+                 no longer fits"
+            ));
+        }
+        None => {}
+    }
+    if items.get("type").and_then(Value::as_str) != Some("string") {
+        return Err(format!(
+            "{HARD_DELETE_REQUEST_IDS}/items: no longer `type: string`; the repair no longer fits"
+        ));
+    }
+    if !described {
+        return Err(format!(
+            "{HARD_DELETE_REQUEST_IDS}: the description no longer says the ids are UUIDs; \
+             the repair has no ground"
+        ));
+    }
+    items.insert("format".into(), Value::String("uuid".into()));
+    Ok(vec![format!(
+        "{HARD_DELETE_REQUEST_IDS}/items: format: uuid"
+    )])
+}
+
+// ---------------------------------------------------------------------------------------
 // synthesize-operation-ids
 
 const METHODS: &[&str] = &[
@@ -540,6 +595,51 @@ fn synthesize_operation_ids(doc: &mut Value) -> Result<Vec<String>, String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn request_example_ids_become_uuids_only_where_described_so() {
+        let doc = |items: Value, description: &str| {
+            serde_json::json!({"components": {"schemas": {"examples.DeleteExamplesRequest": {
+                "properties": {"example_ids": {"type": "array", "description": description, "items": items}}}}}})
+        };
+        let mut d = doc(serde_json::json!({"type": "string"}), "a list of UUIDs");
+        let changes = request_example_ids_are_uuids(&mut d).unwrap();
+        assert_eq!(changes.len(), 1);
+        assert!(changes[0].starts_with(HARD_DELETE_REQUEST_IDS));
+        assert_eq!(
+            d.pointer(&format!("{HARD_DELETE_REQUEST_IDS}/items/format"))
+                .unwrap(),
+            "uuid"
+        );
+        // Upstream fixed it: nothing to do (an error when generating the vendored spec).
+        assert!(request_example_ids_are_uuids(&mut d).unwrap().is_empty());
+        // No ground for the repair: errors naming the pointer.
+        let e = request_example_ids_are_uuids(&mut doc(
+            serde_json::json!({"type": "string"}),
+            "some ids",
+        ))
+        .unwrap_err();
+        assert!(e.contains(HARD_DELETE_REQUEST_IDS), "{e}");
+        let e = request_example_ids_are_uuids(&mut doc(
+            serde_json::json!({"type": "integer"}),
+            "UUIDs",
+        ))
+        .unwrap_err();
+        assert!(e.contains("type: string"), "{e}");
+        let e = request_example_ids_are_uuids(&mut doc(
+            serde_json::json!({"type": "string", "format": "email"}),
+            "UUIDs",
+        ))
+        .unwrap_err();
+        assert!(e.contains("email"), "{e}");
+        // Another document: not applicable.
+        assert!(
+            request_example_ids_are_uuids(&mut serde_json::json!({}))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
     use super::*;
     use serde_json::json;
 

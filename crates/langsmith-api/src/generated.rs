@@ -18,7 +18,7 @@ pub mod types {
     )]
     pub struct ExamplesDeleteExamplesRequest {
         ///ExampleIDs is a list of UUIDs identifying the examples to delete.
-        pub example_ids: ::std::vec::Vec<::std::string::String>,
+        pub example_ids: ::std::vec::Vec<::uuid::Uuid>,
         /**HardDelete indicates whether to perform a hard delete.
 Currently only True is supported.*/
         pub hard_delete: bool,
@@ -348,6 +348,8 @@ pub mod spec {
                 pub const MIN_ITEMS: usize = 1usize;
                 ///`maxItems` of the spec.
                 pub const MAX_ITEMS: usize = 1000usize;
+                ///`format` of the spec.
+                pub const ITEMS_FORMAT: &str = "uuid";
             }
         }
     }

@@ -160,17 +160,18 @@ impl Collected {
             }
             line_no += 1;
             self.input_lines += 1;
-            let location = format!("{name}:{line_no}");
+            // Formatted only for a refused line: valid lines cost no allocation.
+            let location = || format!("{name}:{line_no}");
             if too_long {
                 let shown = String::from_utf8_lossy(&buf).into_owned();
-                self.refuse(location, format!("line too long ({n} bytes)"), &shown);
+                self.refuse(location(), format!("line too long ({n} bytes)"), &shown);
                 continue;
             }
             let text = match std::str::from_utf8(&buf) {
                 Ok(t) => t,
                 Err(e) => {
                     let shown = String::from_utf8_lossy(&buf).into_owned();
-                    self.refuse(location, format!("not UTF-8 ({e})"), shown.trim_end());
+                    self.refuse(location(), format!("not UTF-8 ({e})"), shown.trim_end());
                     continue;
                 }
             };
@@ -180,7 +181,7 @@ impl Collected {
             }
             match parse_id(text) {
                 Ok(id) => self.ids.push(id),
-                Err(e) => self.refuse(location, format!("not a UUID ({e})"), text),
+                Err(e) => self.refuse(location(), format!("not a UUID ({e})"), text),
             }
         }
         Ok(())
@@ -266,25 +267,26 @@ impl<'de> Visitor<'de> for IdsSeed<'_> {
         while let Some(item) = seq.next_element::<serde_json::Value>()? {
             index += 1;
             self.out.input_lines += 1;
-            let location = format!("{}: item {index}", self.name);
+            let location = || format!("{}: item {index}", self.name);
             match item {
                 serde_json::Value::String(s) => match parse_id(&s) {
                     Ok(id) => self.out.ids.push(id),
-                    Err(e) => self.out.refuse(location, format!("not a UUID ({e})"), &s),
+                    Err(e) => self.out.refuse(location(), format!("not a UUID ({e})"), &s),
                 },
                 other => self
                     .out
-                    .refuse(location, "not a string", &other.to_string()),
+                    .refuse(location(), "not a string", &other.to_string()),
             }
         }
         Ok(())
     }
 }
 
-/// A reader that hashes (sha256) and counts every byte read through it.
+/// A reader that counts every byte read through it, and hashes them (sha256) when asked.
 pub struct Hashing<R> {
     inner: R,
-    hasher: sha2::Sha256,
+    /// `None`: counting only (no report will need the digest).
+    hasher: Option<sha2::Sha256>,
     bytes: u64,
 }
 
@@ -292,31 +294,37 @@ impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         use sha2::Digest;
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
         self.bytes += n as u64;
         Ok(n)
     }
 }
 
 impl<R> Hashing<R> {
-    pub fn new(inner: R) -> Self {
+    /// Counts what is read, and hashes it when `hash` is set.
+    pub fn new(inner: R, hash: bool) -> Self {
         use sha2::Digest;
         Hashing {
             inner,
-            hasher: sha2::Sha256::new(),
+            hasher: hash.then(sha2::Sha256::new),
             bytes: 0,
         }
     }
 
-    /// The sha256 (hex) and length of everything read.
-    pub fn finish(self) -> (String, u64) {
+    /// The sha256 (hex, when hashing) and length of everything read.
+    pub fn finish(self) -> (Option<String>, u64) {
         use sha2::Digest;
-        (format!("{:x}", self.hasher.finalize()), self.bytes)
+        (
+            self.hasher.map(|h| format!("{:x}", h.finalize())),
+            self.bytes,
+        )
     }
 }
 
-/// Opens `path`, or stdin for `-`, hashing what is read.
-pub fn open(path: &str) -> std::io::Result<std::io::BufReader<Hashing<Box<dyn Read>>>> {
+/// Opens `path`, or stdin for `-`, counting (and when `hash`, hashing) what is read.
+pub fn open(path: &str, hash: bool) -> std::io::Result<std::io::BufReader<Hashing<Box<dyn Read>>>> {
     let inner: Box<dyn Read> = if path == "-" {
         Box::new(std::io::stdin())
     } else {
@@ -324,7 +332,7 @@ pub fn open(path: &str) -> std::io::Result<std::io::BufReader<Hashing<Box<dyn Re
     };
     Ok(std::io::BufReader::with_capacity(
         1 << 16,
-        Hashing::new(inner),
+        Hashing::new(inner, hash),
     ))
 }
 

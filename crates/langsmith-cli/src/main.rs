@@ -179,7 +179,12 @@ fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose, cli.quiet);
-    let runtime = match tokio::runtime::Runtime::new() {
+    // One thread: the work is I/O-bound, and a single-threaded runtime costs the least
+    // CPU; the journal writes on a thread of its own.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -239,7 +244,8 @@ fn collect(args: &HardDelete) -> Result<Input, Exit> {
     let mut sources = Vec::new();
     if !args.ids.is_empty() {
         collected.add_args(&args.ids);
-        let mut h = input::Hashing::new(std::io::Cursor::new(args.ids.join("\n").into_bytes()));
+        let mut h =
+            input::Hashing::new(std::io::Cursor::new(args.ids.join("\n").into_bytes()), true);
         let _ = std::io::copy(&mut h, &mut std::io::sink());
         let (sha256, bytes) = h.finish();
         sources.push(report::InputSource {
@@ -256,7 +262,9 @@ fn collect(args: &HardDelete) -> Result<Input, Exit> {
             path.as_str()
         };
         let before = collected.input_lines;
-        let mut reader = input::open(path).map_err(|e| usage(format!("{name}: {e}")))?;
+        // The digest is evidence for the report; without one, only bytes are counted.
+        let hash = args.report.is_some() || args.output == Output::Json;
+        let mut reader = input::open(path, hash).map_err(|e| usage(format!("{name}: {e}")))?;
         collected
             .add_reader(name, &mut reader)
             .map_err(|e| usage(format!("{name}: {e}")))?;
@@ -531,24 +539,62 @@ fn watch_interrupts(cancel: Arc<AtomicBool>) {
 async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
     let started = SystemTime::now();
     let clock = Instant::now();
-    let command: Vec<String> = std::env::args().collect();
     check_flags(cli, args)?;
-    let Input {
-        mut set,
-        lines: input_lines,
-        sources,
-    } = collect(args)?;
-    let unique = set.len() as u64;
-    let duplicates = set.duplicates_removed();
-    let target = connect(cli, args, &set).await?;
-    let endpoint = target.endpoint.as_str();
-    let workspace = target.workspace.as_deref();
-    let jtarget = journal::Target {
-        endpoint,
-        workspace,
-    };
+    let input = collect(args)?;
+    let target = connect(cli, args, &input.set).await?;
+    let (journal, mut run) = prepare(args, input, &target, started)?;
+    if args.dry_run || run.plan.to_send == 0 {
+        return dry_run(args, &run);
+    }
+    if !args.yes {
+        confirm(
+            args,
+            run.plan.to_send as usize,
+            run.plan.batches,
+            &target.endpoint,
+            target.shown_workspace(),
+        )?;
+    }
+    let (bulk, journal_error) = execute(cli, args, &target, &mut run, journal).await?;
+    finish(args, &target, &run, &bulk, journal_error, clock.elapsed())
+}
 
-    // Skip what a journal already confirmed.
+/// What a run knows before it sends anything: its inputs, its plan, what the journal
+/// already holds. The report is built from it.
+struct Prepared {
+    command: Vec<String>,
+    started: SystemTime,
+    endpoint: String,
+    workspace: Option<String>,
+    sources: Vec<report::InputSource>,
+    input_lines: u64,
+    unique: u64,
+    duplicates: u64,
+    /// Ids an earlier run's journal confirmed (not sent again).
+    already: Vec<Uuid>,
+    /// The ids to send (taken by [`execute`]).
+    set: Option<IdSet>,
+    plan: report::Plan,
+}
+
+impl Target {
+    fn shown_workspace(&self) -> &str {
+        self.workspace.as_deref().unwrap_or("(the key's default)")
+    }
+}
+
+/// Opens (or, for a dry run, only reads) the journal and takes what it confirmed out of
+/// the ids to send.
+fn prepare(
+    args: &HardDelete,
+    input: Input,
+    target: &Target,
+    started: SystemTime,
+) -> Result<(Option<journal::Journal>, Prepared), Exit> {
+    let jtarget = journal::Target {
+        endpoint: &target.endpoint,
+        workspace: target.workspace.as_deref(),
+    };
     let mut journal = None;
     let loaded = match &args.journal {
         None => journal::Loaded::default(),
@@ -559,87 +605,91 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
             loaded
         }
     };
-    if loaded.torn_tail {
+    if let (true, Some(path)) = (loaded.torn_tail, &args.journal) {
         eprintln!(
             "note: {}: the last line was cut short by an interrupted run; its ids will be sent again",
-            args.journal
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default()
+            path.display()
         );
     }
-    let already_ids: Vec<Uuid> = set
+    let Input {
+        mut set,
+        lines,
+        sources,
+    } = input;
+    let unique = set.len() as u64;
+    let duplicates = set.duplicates_removed();
+    let already: Vec<Uuid> = set
         .as_slice()
         .iter()
         .filter(|id| loaded.confirmed.contains(id))
         .copied()
         .collect();
-    let already = set.remove_all(&loaded.confirmed) as u64;
-    let to_send = set.len();
-    let batches = to_send.div_ceil(args.batch_size);
-    let ws_shown = workspace.unwrap_or("(the key's default)");
+    set.remove_all(&loaded.confirmed);
     let plan = report::Plan {
-        to_send: to_send as u64,
+        to_send: set.len() as u64,
         batch_size: args.batch_size,
-        batches,
+        batches: set.len().div_ceil(args.batch_size),
     };
+    Ok((
+        journal,
+        Prepared {
+            command: std::env::args().collect(),
+            started,
+            endpoint: target.endpoint.clone(),
+            workspace: target.workspace.clone(),
+            sources,
+            input_lines: lines,
+            unique,
+            duplicates,
+            already,
+            set: Some(set),
+            plan,
+        },
+    ))
+}
 
-    if args.dry_run || to_send == 0 {
-        let exit = 0;
-        if args.report.is_some() || args.output == Output::Json {
-            let empty = BulkReport::unsent(set);
-            let r = build_report(Parts {
-                command: &command,
-                endpoint,
-                workspace,
-                dry_run: args.dry_run,
-                started,
-                sources: &sources,
-                input_lines,
-                unique,
-                duplicates,
-                journal: args.journal.as_deref().map(|path| report::JournalInfo {
-                    path,
-                    already_deleted: already,
-                }),
-                plan,
-                bulk: &empty,
-                already: &already_ids,
-                interrupted: false,
-                exit_code: exit,
-            });
-            emit_report(args, &r)?;
-        }
-        if args.output == Output::Text {
-            println!(
-                "plan: hard-delete {} in {} of at most {} at {endpoint}, workspace {ws_shown}",
-                plural(to_send as u64, "unique example", "unique examples"),
-                plural(batches as u64, "request", "requests"),
-                args.batch_size
-            );
-            println!(
-                "input: {}, {} unique, {}, {} already deleted per the journal",
-                plural(input_lines, "line", "lines"),
-                unique,
-                plural(duplicates, "duplicate", "duplicates"),
-                already
-            );
-            if to_send == 0 {
-                println!("nothing to send: every id is already confirmed deleted");
-            } else {
-                println!("dry run: nothing was sent");
-            }
-        }
-        return Ok(exit);
+/// The plan, printed and reported; nothing is sent.
+fn dry_run(args: &HardDelete, run: &Prepared) -> Result<u8, Exit> {
+    let exit = 0;
+    if args.report.is_some() || args.output == Output::Json {
+        let unsent = BulkReport::unsent(run.set.clone().unwrap_or_default());
+        emit_report(args, &run.report(args, &unsent, false, exit))?;
     }
-
-    if !args.yes {
-        confirm(args, to_send, batches, endpoint, ws_shown)?;
+    if args.output == Output::Text {
+        println!(
+            "plan: hard-delete {} in {} of at most {}",
+            plural(run.plan.to_send, "unique example", "unique examples"),
+            plural(run.plan.batches as u64, "request", "requests"),
+            run.plan.batch_size
+        );
+        println!(
+            "input: {}, {} unique, {}, {} already deleted per the journal",
+            plural(run.input_lines, "line", "lines"),
+            run.unique,
+            plural(run.duplicates, "duplicate", "duplicates"),
+            run.already.len()
+        );
+        if run.plan.to_send == 0 {
+            println!("nothing to send: every id is already confirmed deleted");
+        } else {
+            println!("dry run: nothing was sent");
+        }
     }
+    Ok(exit)
+}
 
+/// Sends everything, journaling each confirmation on the journal's own thread, with a
+/// progress line and Ctrl-C handling; returns the report and any journal write error.
+async fn execute(
+    cli: &Cli,
+    args: &HardDelete,
+    target: &Target,
+    run: &mut Prepared,
+    journal: Option<journal::Journal>,
+) -> Result<(BulkReport, Option<String>), Exit> {
     let cancel = Arc::new(AtomicBool::new(false));
     watch_interrupts(cancel.clone());
-    let progress = progress_bar(cli.quiet, to_send as u64);
+    let progress = progress_bar(cli.quiet, run.plan.to_send);
     let writer = journal.map(JournalWriter::start);
     let callback = {
         let progress = progress.clone();
@@ -665,19 +715,30 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
         concurrency: args.concurrency,
         fail_fast: args.fail_fast,
         on_request: Some(callback),
-        cancel: Some(cancel.clone()),
+        cancel: Some(cancel),
     };
+    let set = run.set.take().unwrap_or_default();
     let bulk = target
         .client
         .hard_delete_set(set, &options)
         .await
         .map_err(|e| usage(chain_lines(&e)))?;
-    drop(options);
+    drop(options); // the callback's journal sender
     progress.finish_and_clear();
-    let journal_error = writer.and_then(JournalWriter::finish);
-    let interrupted = bulk.cancelled();
+    Ok((bulk, writer.and_then(JournalWriter::finish)))
+}
 
-    let mut exit = exit_code(&bulk);
+/// Report, summary, failures, and the exit code.
+fn finish(
+    args: &HardDelete,
+    target: &Target,
+    run: &Prepared,
+    bulk: &BulkReport,
+    journal_error: Option<String>,
+    elapsed: Duration,
+) -> Result<u8, Exit> {
+    let interrupted = bulk.cancelled();
+    let mut exit = exit_code(bulk);
     if journal_error.is_some() && exit == 0 {
         exit = EXIT_PARTIAL;
     }
@@ -685,37 +746,10 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
         exit = EXIT_INTERRUPTED;
     }
     if args.report.is_some() || args.output == Output::Json {
-        let r = build_report(Parts {
-            command: &command,
-            endpoint,
-            workspace,
-            dry_run: false,
-            started,
-            sources: &sources,
-            input_lines,
-            unique,
-            duplicates,
-            journal: args.journal.as_deref().map(|path| report::JournalInfo {
-                path,
-                already_deleted: already,
-            }),
-            plan,
-            bulk: &bulk,
-            already: &already_ids,
-            interrupted,
-            exit_code: exit,
-        });
-        emit_report(args, &r)?;
+        emit_report(args, &run.report(args, bulk, interrupted, exit))?;
     }
     if args.output == Output::Text {
-        summary(
-            &bulk,
-            clock.elapsed(),
-            (input_lines, already),
-            endpoint,
-            ws_shown,
-            args,
-        );
+        summary(bulk, elapsed, run, target, args);
         #[cfg(feature = "mock")]
         if let Some(server) = &target.mock {
             println!(
@@ -728,7 +762,7 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
             );
         }
     }
-    explain_failures(&bulk);
+    explain_failures(bulk);
     if let Some(e) = journal_error {
         eprintln!(
             "error: the journal could not be written ({e}); a re-run will send some confirmed ids again"
@@ -754,48 +788,40 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
     Ok(exit)
 }
 
-struct Parts<'a> {
-    command: &'a [String],
-    endpoint: &'a str,
-    workspace: Option<&'a str>,
-    dry_run: bool,
-    started: SystemTime,
-    sources: &'a [report::InputSource],
-    input_lines: u64,
-    unique: u64,
-    duplicates: u64,
-    journal: Option<report::JournalInfo<'a>>,
-    plan: report::Plan,
-    bulk: &'a BulkReport,
-    already: &'a [Uuid],
-    interrupted: bool,
-    exit_code: u8,
-}
-
-fn build_report(p: Parts<'_>) -> report::Report<'_> {
-    let already = p.already.len() as u64;
-    report::Report {
-        tool: env!("CARGO_BIN_NAME"),
-        version: env!("CARGO_PKG_VERSION"),
-        command: p.command,
-        endpoint: p.endpoint,
-        workspace: p.workspace,
-        dry_run: p.dry_run,
-        started_at: report::rfc3339(p.started),
-        finished_at: report::rfc3339(SystemTime::now()),
-        inputs: p.sources,
-        input_lines: p.input_lines,
-        unique_ids: p.unique,
-        duplicates_dropped: p.duplicates,
-        journal: p.journal,
-        plan: p.plan,
-        http_requests: p.bulk.http_requests(),
-        requests: report::requests(p.bulk),
-        totals: report::Totals::of_run(p.bulk, already),
-        ids: report::IdsByOutcome::of_run(p.bulk, p.already),
-        stopped_by: p.bulk.stopped_by().map(ErrorKind::as_str),
-        interrupted: p.interrupted,
-        exit_code: p.exit_code,
+impl Prepared {
+    fn report<'a>(
+        &'a self,
+        args: &'a HardDelete,
+        bulk: &'a BulkReport,
+        interrupted: bool,
+        exit_code: u8,
+    ) -> report::Report<'a> {
+        report::Report {
+            tool: env!("CARGO_BIN_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+            command: &self.command,
+            endpoint: &self.endpoint,
+            workspace: self.workspace.as_deref(),
+            dry_run: args.dry_run,
+            started_at: report::rfc3339(self.started),
+            finished_at: report::rfc3339(SystemTime::now()),
+            inputs: &self.sources,
+            input_lines: self.input_lines,
+            unique_ids: self.unique,
+            duplicates_dropped: self.duplicates,
+            journal: args.journal.as_deref().map(|path| report::JournalInfo {
+                path,
+                already_deleted: self.already.len() as u64,
+            }),
+            plan: self.plan.clone(),
+            http_requests: bulk.http_requests(),
+            requests: report::requests(bulk),
+            totals: report::Totals::of_run(bulk, self.already.len() as u64),
+            ids: report::IdsByOutcome::of_run(bulk, &self.already),
+            stopped_by: bulk.stopped_by().map(ErrorKind::as_str),
+            interrupted,
+            exit_code,
+        }
     }
 }
 
@@ -830,9 +856,8 @@ fn human_rate(per_sec: f64) -> String {
 fn summary(
     bulk: &BulkReport,
     elapsed: Duration,
-    (input_lines, already): (u64, u64),
-    endpoint: &str,
-    ws: &str,
+    run: &Prepared,
+    target: &Target,
     args: &HardDelete,
 ) {
     let settled = (bulk.unique() - bulk.count(Outcome::NotAttempted)) as f64;
@@ -845,7 +870,11 @@ fn summary(
         human_rate(settled / secs),
         plural(bulk.http_requests(), "HTTP request", "HTTP requests"),
     );
-    println!("(deleted: the server named the id in its answer) at {endpoint}, workspace {ws}");
+    println!(
+        "(deleted: the server named the id in its answer) at {}, workspace {}",
+        target.endpoint,
+        target.shown_workspace()
+    );
     let others: Vec<String> = Outcome::ALL[1..]
         .iter()
         .filter(|o| bulk.count(**o) > 0)
@@ -854,12 +883,13 @@ fn summary(
     if !others.is_empty() {
         println!("not deleted: {}", others.join(", "));
     }
+    let already = run.already.len() as u64;
     println!(
         "input: {} ({}), {} unique, {}, {} already deleted per the journal",
-        plural(input_lines, "line", "lines"),
-        plural(bulk.input() + already, "id", "ids"),
-        bulk.unique() as u64 + already,
-        plural(bulk.duplicates(), "duplicate", "duplicates"),
+        plural(run.input_lines, "line", "lines"),
+        plural(run.unique + run.duplicates, "id", "ids"),
+        run.unique,
+        plural(run.duplicates, "duplicate", "duplicates"),
         already
     );
     if let Some(p) = &args.report {

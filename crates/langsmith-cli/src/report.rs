@@ -17,7 +17,8 @@ pub fn rfc3339(t: SystemTime) -> String {
 pub struct InputSource {
     /// A path, `<stdin>`, or `arguments`.
     pub source: String,
-    pub sha256: String,
+    /// Absent when no report was asked for at reading time (only then is it computed).
+    pub sha256: Option<String>,
     pub bytes: u64,
     /// Lines (or JSON items, or arguments) read, blank and comment lines included.
     pub lines: u64,
@@ -59,7 +60,7 @@ pub struct JournalInfo<'a> {
     pub already_deleted: u64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct Plan {
     pub to_send: u64,
     pub batch_size: usize,

@@ -253,6 +253,105 @@ async fn unknown_ids_per_policy() {
     assert_eq!(v["example_ids"], json!([known.to_string()]));
 }
 
+#[tokio::test]
+async fn a_bare_404_names_no_ids_and_every_response_has_a_request_id() {
+    let unknown = Uuid::from_u128(42);
+    let server = MockServer::builder()
+        .unknown_ids(UnknownIds::NotFoundBare)
+        .examples(1)
+        .start()
+        .await
+        .unwrap();
+    let known = server.seeded_ids()[0];
+    let (status, headers, text) = post(
+        &server,
+        PATH,
+        Some(server.api_key()),
+        body(&[known, unknown]),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_conforms(status, &text);
+    assert!(!text.contains(&unknown.to_string()), "{text}");
+    assert_eq!(server.hard_delete_count(&known), 0);
+    assert!(
+        headers["x-request-id"]
+            .to_str()
+            .unwrap()
+            .starts_with("mock-")
+    );
+}
+
+#[tokio::test]
+async fn echo_modes_play_an_untrustworthy_server() {
+    use langsmith_mock::Echo;
+    for (echo, named) in [
+        (Echo::Honest, 3usize),
+        (Echo::OmitLast, 2),
+        (Echo::Empty, 0),
+        (Echo::Foreign, 4),
+    ] {
+        let server = MockServer::builder()
+            .examples(3)
+            .echo(echo)
+            .start()
+            .await
+            .unwrap();
+        let ids = server.seeded_ids();
+        let (status, _, text) = post(&server, PATH, Some(server.api_key()), body(&ids)).await;
+        assert_eq!(status, 200, "{echo:?}");
+        // Every mode stays within the documented response schema.
+        assert_conforms(status, &text);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let echoed = v["example_ids"].as_array().map_or(0, Vec::len);
+        assert_eq!(echoed, named, "{echo:?}: {text}");
+        // The deletion itself happened in every mode: only the answer differs.
+        assert!(
+            ids.iter().all(|id| server.hard_delete_count(id) == 1),
+            "{echo:?}"
+        );
+    }
+}
+
+#[test]
+fn serve_names_a_busy_port_and_warns_off_loopback() {
+    let bin = env!("CARGO_BIN_EXE_langsmith-mock");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    let o = std::process::Command::new(bin)
+        .args(["serve", "--port", &port])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("127.0.0.1:{port}")) && err.contains("already in use"),
+        "{err}"
+    );
+    // Off loopback: the warning is printed before serving (the port is busy there too,
+    // so the process ends right after).
+    let any = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = any.local_addr().unwrap().port().to_string();
+    let o = std::process::Command::new(bin)
+        .args(["serve", "--host", "0.0.0.0", "--port", &port])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("not loopback"), "{err}");
+    let help = std::process::Command::new(bin)
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for flag in ["--fault-500", "--fault-502", "--fault-503", "--fault-504"] {
+        let line = help
+            .lines()
+            .find(|l| l.trim_start().starts_with(flag))
+            .unwrap();
+        assert!(line.contains("Fraction"), "{flag} has help text: {line}");
+    }
+}
+
 async fn with_fault(
     f: impl FnOnce(&mut Faults),
 ) -> (

@@ -27,7 +27,7 @@ fn request(c: &mut Criterion) {
     // The same bytes the facade sends.
     let body = serde_json::to_vec(
         &langsmith::langsmith_api::types::ExamplesDeleteExamplesRequest {
-            example_ids: ids.to_canonical_strings(),
+            example_ids: ids.as_slice().to_vec(),
             hard_delete: true,
         },
     )

@@ -413,19 +413,29 @@ impl Client {
         };
         let span = tracing::info_span!("hard_delete_all", unique = ids.len(), batches);
         let shared_ref = &shared;
-        let settled: Vec<Vec<Settled>> = futures_util::stream::iter(ids.chunks(size).enumerate())
-            .map(|(batch, chunk)| shared_ref.run_batch(batch, chunk.to_vec()))
-            .buffer_unordered(options.concurrency)
-            .collect()
-            .instrument(span)
-            .await;
+        let settled: Vec<(usize, Vec<Settled>)> =
+            futures_util::stream::iter(ids.chunks(size).enumerate())
+                .map(|(batch, chunk)| async move {
+                    (batch, shared_ref.run_batch(batch, chunk.to_vec()).await)
+                })
+                .buffer_unordered(options.concurrency)
+                .collect()
+                .instrument(span)
+                .await;
 
+        // Each batch settles each of its ids exactly once; sorted by id, its outcomes line
+        // up with the batch's slice of `ids` (no search per id).
         let mut outcomes = vec![Outcome::NotAttempted; ids.len()];
         let mut settled_by = vec![NO_REQUEST; ids.len()];
-        for (id, outcome, request) in settled.into_iter().flatten() {
-            let i = ids.binary_search(&id).expect("a sent id is an input id");
-            outcomes[i] = outcome;
-            settled_by[i] = request;
+        for (batch, mut list) in settled {
+            list.sort_unstable_by_key(|(id, _, _)| *id);
+            let start = batch * size;
+            debug_assert_eq!(list.len(), ids[start..].len().min(size));
+            for (k, (id, outcome, request)) in list.into_iter().enumerate() {
+                debug_assert_eq!(ids[start + k], id);
+                outcomes[start + k] = outcome;
+                settled_by[start + k] = request;
+            }
         }
         let mut counts = [0usize; 6];
         for o in &outcomes {

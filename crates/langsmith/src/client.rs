@@ -84,21 +84,31 @@ impl Confirmation {
         }
         named.sort_unstable();
         named.dedup();
-        let mut sent_sorted = sent.to_vec();
-        sent_sorted.sort_unstable();
-        let (mut confirmed, mut unconfirmed) = (Vec::new(), Vec::new());
-        for id in sent {
-            if named.binary_search(id).is_ok() {
+        // Bulk batches are sorted already; only a caller's own order needs a sorted copy.
+        let sorted_copy;
+        let sent_sorted: &[Uuid] = if sent.is_sorted() {
+            sent
+        } else {
+            let mut v = sent.to_vec();
+            v.sort_unstable();
+            sorted_copy = v;
+            &sorted_copy
+        };
+        // One merge walk over the two sorted lists: confirmed, unconfirmed, foreign.
+        let (mut confirmed, mut unconfirmed, mut foreign) =
+            (Vec::with_capacity(sent.len()), Vec::new(), Vec::new());
+        let mut echoed = named.iter().peekable();
+        for id in sent_sorted {
+            while let Some(e) = echoed.next_if(|e| *e < id) {
+                foreign.push(*e);
+            }
+            if echoed.next_if(|e| *e == id).is_some() {
                 confirmed.push(*id);
             } else {
                 unconfirmed.push(*id);
             }
         }
-        let foreign = named
-            .iter()
-            .filter(|id| sent_sorted.binary_search(id).is_err())
-            .copied()
-            .collect();
+        foreign.extend(echoed.copied());
         Confirmation {
             confirmed,
             unconfirmed,

@@ -170,7 +170,7 @@ where
 /// use langsmith::ExampleIds;
 /// let ids = ExampleIds::parse(["{123E4567-E89B-12D3-A456-426614174000}", "urn:uuid:123e4567-e89b-12d3-a456-426614174000"])?;
 /// assert_eq!(ids.len(), 1); // one id in two forms
-/// assert_eq!(ids.canonical_strings(), ["123e4567-e89b-12d3-a456-426614174000"]);
+/// assert_eq!(ids.to_canonical_strings(), ["123e4567-e89b-12d3-a456-426614174000"]);
 /// let err = ExampleIds::parse(["123e4567-e89b-12d3-a456-426614174000", "nope"]).unwrap_err();
 /// assert_eq!(err.problems()[0].position(), 1);
 /// assert!(ExampleIds::from_uuids((0..=ExampleIds::MAX as u128).map(langsmith::Uuid::from_u128)).is_err());
@@ -194,7 +194,9 @@ impl Eq for ExampleIds {}
 
 fn body_for(ids: &[Uuid]) -> ExamplesDeleteExamplesRequest {
     ExamplesDeleteExamplesRequest {
-        example_ids: ids.iter().map(canonical).collect(),
+        // UUIDs, not strings: the `request-example-ids-are-uuids` fixup gives the
+        // generated type `Vec<Uuid>`, serialized as canonical lowercase strings.
+        example_ids: ids.to_vec(),
         hard_delete: true,
     }
 }
@@ -282,13 +284,8 @@ impl ExampleIds {
     }
 
     /// The ids as the wire carries them: lowercase hyphenated.
-    pub fn canonical_strings(&self) -> &[String] {
-        &self.body.example_ids
-    }
-
-    /// The ids as the wire carries them, owned.
     pub fn to_canonical_strings(&self) -> Vec<String> {
-        self.body.example_ids.clone()
+        self.ids.iter().map(canonical).collect()
     }
 
     /// The generated request body for these ids (`hard_delete: true`).
@@ -315,7 +312,9 @@ fn count_problem(unique: usize) -> Option<CountProblem> {
 
 /// Lowercase hyphenated form.
 pub(crate) fn canonical(id: &Uuid) -> String {
-    id.hyphenated().to_string()
+    // Encoded straight into the string's buffer: no formatting machinery per id.
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    String::from(&*id.hyphenated().encode_lower(&mut buf))
 }
 
 /// Any number of unique ids for [`crate::Client::hard_delete_all`]: sorted, de-duplicated,
