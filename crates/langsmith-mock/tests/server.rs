@@ -343,12 +343,15 @@ fn serve_names_a_busy_port_and_warns_off_loopback() {
         .output()
         .unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
+    let lines: Vec<&str> = help.lines().collect();
     for flag in ["--fault-500", "--fault-502", "--fault-503", "--fault-504"] {
-        let line = help
-            .lines()
-            .find(|l| l.trim_start().starts_with(flag))
+        let at = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with(flag))
             .unwrap();
-        assert!(line.contains("Fraction"), "{flag} has help text: {line}");
+        // Long help puts the text on the flag's line or the next one.
+        let text = format!("{} {}", lines[at], lines.get(at + 1).unwrap_or(&""));
+        assert!(text.contains("Fraction"), "{flag} has help text: {text}");
     }
 }
 
