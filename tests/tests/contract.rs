@@ -157,7 +157,8 @@ async fn requests_on_the_wire_match_the_spec() {
     let doc = spec();
     let request_schema = request_schema(&doc);
     let mut b = MockServer::builder();
-    b.bearer_token("tok").examples(1100);
+    // One full request of the spec's maxItems, and a second one of 100.
+    b.bearer_token("tok").examples(ExampleIds::MAX + 100);
     let server = b.start().await.unwrap();
     let ids = server.seeded_ids();
     let schemes = &doc["components"]["securitySchemes"];

@@ -392,6 +392,12 @@ mod tests {
         let c = read(format!("{A}\0\n").as_bytes());
         assert_eq!(c.bad_total, 1);
         assert!(c.bad[0].value.contains("\\0"));
+        // Control characters are escaped in the reason too, not only in the value: the
+        // whole message stays one printable line.
+        let c = read("123e4567-e89b-12d3-a456-42661417400\u{1b}\n".as_bytes());
+        let shown = c.bad[0].to_string();
+        assert!(!shown.chars().any(|ch| ch.is_control()), "{shown:?}");
+        assert!(shown.contains("\\u{1b}"), "{shown}");
         let mut long = vec![b'a'; 10 << 20];
         long.extend_from_slice(format!("\n{A}\n").as_bytes());
         let c = read(&long);

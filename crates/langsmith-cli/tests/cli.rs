@@ -1093,6 +1093,29 @@ async fn errors_name_the_cause_and_the_fix() {
         assert!(text(&o).1.contains(bad[0]), "{bad:?}: {:?}", text(&o));
     }
 
+    // --allow-insecure-http says what it allows.
+    let o = run_plain(
+        s(&[
+            "-y",
+            "--ids-file",
+            f,
+            "--endpoint",
+            &env.server.url(),
+            "--allow-insecure-http",
+            "--dry-run",
+        ]),
+        key.clone(),
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert!(
+        text(&o)
+            .1
+            .contains("warning: --allow-insecure-http: the API key travels unencrypted"),
+        "{:?}",
+        text(&o)
+    );
+
     // --mock with a real target is a usage error.
     let o = run_plain(
         s(&[

@@ -130,9 +130,9 @@ impl MockServerBuilder {
         self
     }
 
-    /// Versions per seeded example (default 2).
+    /// Versions per seeded example (default 2; at most [`store::MAX_VERSIONS`]).
     pub fn versions_per_example(&mut self, n: usize) -> &mut Self {
-        self.versions = n.max(1);
+        self.versions = n.clamp(1, store::MAX_VERSIONS);
         self
     }
 

@@ -1,8 +1,8 @@
 //! The in-memory LangSmith: workspaces, credentials, datasets and versioned examples.
 //!
-//! Examples are stored compactly (about 22 bytes each: the id, a workspace index and a
-//! hard-delete count) so a stand-in seeded with millions of ids fits beside the client
-//! in one process. Their content is a shared template per version; an [`Example`] is
+//! Examples are stored compactly (about 22 bytes each: the id, a workspace index, a
+//! hard-delete count and a per-version nulled bitmask) so a stand-in seeded with millions
+//! of ids fits beside the client in one process. Their content is a shared template per version; an [`Example`] is
 //! materialised on inspection. Hard deletion nulls every version's inputs, outputs and
 //! metadata and queues its attachments, keeping id, dataset id and created_at.
 
@@ -83,16 +83,24 @@ pub(crate) enum Lookup {
     In(Uuid),
 }
 
+/// The most versions an example can have in the stand-in.
+pub const MAX_VERSIONS: usize = 16;
+
 /// The whole store.
 #[derive(Debug, Default)]
 pub struct Store {
     pub(crate) api_keys: HashMap<String, Principal>,
     pub(crate) bearer_tokens: HashMap<String, Principal>,
     pub(crate) workspaces: Vec<Workspace>,
-    /// Sorted example ids, and beside each its workspace index and hard-delete count.
+    /// Sorted example ids, and beside each its workspace index and hard-delete count
+    /// (saturating at 65,535).
     ids: Vec<Uuid>,
     workspace_of: Vec<u16>,
-    hard_deletes: Vec<u32>,
+    hard_deletes: Vec<u16>,
+    /// Per example, one bit per version: set once that version's inputs, outputs and
+    /// metadata are nulled. Deletion sets them version by version, as the real server
+    /// must null every version; inspection reads them back version by version.
+    nulled: Vec<u16>,
     versions: usize,
     /// Attachment files waiting for deletion (LangSmith deletes them within 7 days).
     pub(crate) attachments_queued: u64,
@@ -123,7 +131,8 @@ impl Store {
         self.ids.shrink_to_fit();
         self.workspace_of = workspace_of;
         self.hard_deletes = vec![0; self.ids.len()];
-        self.versions = versions;
+        self.nulled = vec![0; self.ids.len()];
+        self.versions = versions.min(MAX_VERSIONS);
     }
 
     fn index(&self, id: &Uuid) -> Option<usize> {
@@ -142,15 +151,21 @@ impl Store {
         let Some(i) = self.index(id) else {
             return false;
         };
-        if self.hard_deletes[i] == 0 {
-            self.attachments_queued += self.versions as u64;
+        for version in 0..self.versions {
+            let bit = 1u16 << version;
+            if self.nulled[i] & bit == 0 {
+                self.nulled[i] |= bit;
+                // Its attachment files are queued (LangSmith deletes them within days).
+                self.attachments_queued += 1;
+            }
         }
         self.hard_deletes[i] = self.hard_deletes[i].saturating_add(1);
         true
     }
 
     pub(crate) fn hard_delete_count(&self, id: &Uuid) -> u32 {
-        self.index(id).map_or(0, |i| self.hard_deletes[i])
+        self.index(id)
+            .map_or(0, |i| u32::from(self.hard_deletes[i]))
     }
 
     /// Every example id with its workspace, sorted by id.
@@ -175,10 +190,9 @@ impl Store {
         let i = self.index(id)?;
         let ws = self.workspaces[self.workspace_of[i] as usize];
         let t = template();
-        let deleted = self.hard_deletes[i] > 0;
         let versions = (0..self.versions)
-            .map(|_| {
-                if deleted {
+            .map(|version| {
+                if self.nulled[i] & (1u16 << version) != 0 {
                     Version {
                         inputs: None,
                         outputs: None,
@@ -201,7 +215,7 @@ impl Store {
             dataset_id: ws.dataset_id,
             created_at: 1_767_225_600 + i as i64,
             versions,
-            hard_deletes: self.hard_deletes[i],
+            hard_deletes: u32::from(self.hard_deletes[i]),
         })
     }
 }

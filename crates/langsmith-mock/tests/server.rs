@@ -58,7 +58,7 @@ fn assert_conforms(status: u16, text: &str) {
 #[tokio::test]
 async fn hard_delete_nulls_every_version_and_keeps_identity() {
     let server = MockServer::builder()
-        .versions_per_example(3)
+        .versions_per_example(16)
         .examples(5)
         .start()
         .await
@@ -82,12 +82,19 @@ async fn hard_delete_nulls_every_version_and_keeps_identity() {
     );
     let after = server.example(&ids[0]).unwrap();
     assert!(after.is_hard_deleted());
-    assert_eq!(after.versions.len(), 3);
+    // Every one of the 16 versions, each read back on its own.
+    assert_eq!(after.versions.len(), 16);
+    assert!(
+        after
+            .versions
+            .iter()
+            .all(|v| v.inputs.is_none() && v.outputs.is_none() && v.metadata.is_none())
+    );
     assert_eq!(
         (after.id, after.dataset_id, after.created_at),
         (before.id, before.dataset_id, before.created_at)
     );
-    assert_eq!(server.attachment_queue_len(), 2 * 3);
+    assert_eq!(server.attachment_queue_len(), 2 * 16);
     // Others untouched.
     assert!(!server.example(&ids[2]).unwrap().is_hard_deleted());
     assert!(

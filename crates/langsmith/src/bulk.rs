@@ -413,30 +413,33 @@ impl Client {
         };
         let span = tracing::info_span!("hard_delete_all", unique = ids.len(), batches);
         let shared_ref = &shared;
-        let settled: Vec<(usize, Vec<Settled>)> =
-            futures_util::stream::iter(ids.chunks(size).enumerate())
-                .map(|(batch, chunk)| async move {
-                    (batch, shared_ref.run_batch(batch, chunk.to_vec()).await)
-                })
-                .buffer_unordered(options.concurrency)
-                .collect()
-                .instrument(span)
-                .await;
-
-        // Each batch settles each of its ids exactly once; sorted by id, its outcomes line
-        // up with the batch's slice of `ids` (no search per id).
+        // Each batch writes the outcomes of its own ids into its own slice as it
+        // finishes: nothing per id is held beyond the batch in flight.
         let mut outcomes = vec![Outcome::NotAttempted; ids.len()];
         let mut settled_by = vec![NO_REQUEST; ids.len()];
-        for (batch, mut list) in settled {
-            list.sort_unstable_by_key(|(id, _, _)| *id);
-            let start = batch * size;
-            debug_assert_eq!(list.len(), ids[start..].len().min(size));
-            for (k, (id, outcome, request)) in list.into_iter().enumerate() {
-                debug_assert_eq!(ids[start + k], id);
-                outcomes[start + k] = outcome;
-                settled_by[start + k] = request;
-            }
-        }
+        let work = ids
+            .chunks(size)
+            .zip(outcomes.chunks_mut(size).zip(settled_by.chunks_mut(size)))
+            .enumerate();
+        futures_util::stream::iter(work)
+            .map(
+                |(batch, (chunk, (outcome_slot, request_slot)))| async move {
+                    let mut list = shared_ref.run_batch(batch, chunk.to_vec()).await;
+                    // Each id of the batch is settled exactly once; sorted by id, the list
+                    // lines up with the batch's slice (no search per id).
+                    list.sort_unstable_by_key(|(id, _, _)| *id);
+                    debug_assert_eq!(list.len(), chunk.len());
+                    for (k, (id, outcome, request)) in list.into_iter().enumerate() {
+                        debug_assert_eq!(chunk[k], id);
+                        outcome_slot[k] = outcome;
+                        request_slot[k] = request;
+                    }
+                },
+            )
+            .buffer_unordered(options.concurrency)
+            .collect::<()>()
+            .instrument(span)
+            .await;
         let mut counts = [0usize; 6];
         for o in &outcomes {
             counts[o.index()] += 1;
