@@ -495,7 +495,9 @@ progenitor-client = "=0.15.1"
 reqwest = {{ version = "0.13", default-features = false, features = ["rustls", "json"] }}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
-schemars = "1"
+schemars = {{ version = "1", features = ["uuid1", "chrono04"] }}
+uuid = {{ version = "1", features = ["serde"] }}
+chrono = {{ version = "0.4", default-features = false, features = ["serde", "std"] }}
 "#
     )
 }
