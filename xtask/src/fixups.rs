@@ -53,6 +53,10 @@ pub struct Fixup {
     /// The upstream bug or generator gap it exists for.
     pub why: &'static str,
     pub apply: fn(&mut Value) -> Result<Vec<String>, String>,
+    /// Whether the vendored spec must need it: such a fixup that finds nothing to repair
+    /// fails ("upstream fixed it"). A general translation that the vendored spec may or
+    /// may not need (it repairs a construct wherever it occurs) is not required.
+    pub required: bool,
 }
 
 /// Every fixup, in the order they run.
@@ -62,6 +66,7 @@ pub const FIXUPS: &[Fixup] = &[
         why: "progenitor 0.15 accepts only OpenAPI 3.0.x (\"invalid version: 3.1.0\"); \
               upstream publishes 3.1.0. Translates 3.1-only constructs to their 3.0 form.",
         apply: openapi_31_to_30,
+        required: true,
     },
     Fixup {
         name: "synthesize-operation-ids",
@@ -69,6 +74,7 @@ pub const FIXUPS: &[Fixup] = &[
               operation ID\"); upstream publishes none. Derives one from the summary, or \
               from method and path.",
         apply: synthesize_operation_ids,
+        required: true,
     },
     Fixup {
         name: "request-example-ids-are-uuids",
@@ -78,6 +84,18 @@ pub const FIXUPS: &[Fixup] = &[
               its items, so typify generates `Vec<uuid::Uuid>`; the wire form is unchanged \
               (a UUID serializes as its canonical string).",
         apply: request_example_ids_are_uuids,
+        required: true,
+    },
+    Fixup {
+        name: "anyof-of-strings-is-a-string",
+        why: "typify 0.8 cannot place a default in an `anyOf` whose branches are all strings \
+              (\"type error value does not conform to the given schema\"); LangSmith's \
+              `as_of` parameter is `anyOf: [{string, format: date-time}, {string}]` with \
+              default \"latest\". A union that includes an unformatted string accepts every \
+              string, so it is `type: string`; the formats of the other branches are lost \
+              (each change names them).",
+        apply: anyof_of_strings_is_a_string,
+        required: false,
     },
 ];
 
@@ -89,7 +107,7 @@ pub fn apply_all(doc: &mut Value, strictness: Strictness) -> Result<Vec<Applied>
             fixup: fixup.name,
             message,
         })?;
-        if changes.is_empty() && strictness == Strictness::Vendored {
+        if changes.is_empty() && fixup.required && strictness == Strictness::Vendored {
             return Err(FixupError {
                 fixup: fixup.name,
                 message: format!(
@@ -501,6 +519,67 @@ fn request_example_ids_are_uuids(doc: &mut Value) -> Result<Vec<String>, String>
 }
 
 // ---------------------------------------------------------------------------------------
+// anyof-of-strings-is-a-string
+
+/// Keys a string branch may carry and still be "just a string".
+const PLAIN_STRING_KEYS: &[&str] = &["type", "format", "title", "description"];
+
+fn anyof_of_strings_is_a_string(doc: &mut Value) -> Result<Vec<String>, String> {
+    fn walk(v: &mut Value, ptr: &str, changes: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                let collapsible = map
+                    .get("anyOf")
+                    .and_then(Value::as_array)
+                    .and_then(|branches| {
+                        let all_strings = !branches.is_empty()
+                            && branches.iter().all(|b| {
+                                b.as_object().is_some_and(|o| {
+                                    o.get("type").and_then(Value::as_str) == Some("string")
+                                        && o.keys().all(|k| PLAIN_STRING_KEYS.contains(&k.as_str()))
+                                })
+                            });
+                        let some_unformatted = branches.iter().any(|b| b.get("format").is_none());
+                        (all_strings && some_unformatted).then(|| {
+                            branches
+                                .iter()
+                                .filter_map(|b| b.get("format").and_then(Value::as_str))
+                                .map(str::to_owned)
+                                .collect::<Vec<_>>()
+                        })
+                    });
+                if let Some(formats) = collapsible {
+                    map.remove("anyOf");
+                    map.insert("type".into(), Value::String("string".into()));
+                    changes.push(format!(
+                        "{ptr}: anyOf of strings -> type: string{}",
+                        if formats.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (loses format {})", formats.join(", "))
+                        }
+                    ));
+                }
+                for (key, child) in map.iter_mut() {
+                    if !is_data_key(key) {
+                        walk(child, &ptr_push(ptr, key), changes);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    walk(item, &ptr_push(ptr, &i.to_string()), changes);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut changes = Vec::new();
+    walk(doc, "", &mut changes);
+    Ok(changes)
+}
+
+// ---------------------------------------------------------------------------------------
 // synthesize-operation-ids
 
 const METHODS: &[&str] = &[
@@ -595,6 +674,42 @@ fn synthesize_operation_ids(doc: &mut Value) -> Result<Vec<String>, String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_anyof_of_strings_becomes_a_string_and_says_what_it_loses() {
+        let mut d = serde_json::json!({"paths": {"/x": {"get": {"parameters": [{"name": "as_of", "schema": {
+            "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string"}],
+            "default": "latest", "description": "d"}}]}}}});
+        let changes = anyof_of_strings_is_a_string(&mut d).unwrap();
+        assert_eq!(
+            changes,
+            [
+                "/paths/~1x/get/parameters/0/schema: anyOf of strings -> type: string (loses format date-time)"
+            ]
+        );
+        let s = d.pointer("/paths/~1x/get/parameters/0/schema").unwrap();
+        assert_eq!(
+            s,
+            &serde_json::json!({"type": "string", "default": "latest", "description": "d"})
+        );
+        // Not collapsed: every branch formatted (the formats are the point), a non-string
+        // branch, or a constraint a plain string would drop.
+        for keep in [
+            serde_json::json!({"anyOf": [{"type": "string", "format": "uuid"}, {"type": "string", "format": "date-time"}]}),
+            serde_json::json!({"anyOf": [{"type": "string"}, {"type": "integer"}]}),
+            serde_json::json!({"anyOf": [{"type": "string", "maxLength": 3}, {"type": "string"}]}),
+        ] {
+            let mut d = keep.clone();
+            assert!(
+                anyof_of_strings_is_a_string(&mut d).unwrap().is_empty(),
+                "{keep}"
+            );
+            assert_eq!(d, keep);
+        }
+        // Data is never rewritten.
+        let mut d = serde_json::json!({"example": {"anyOf": [{"type": "string"}]}});
+        assert!(anyof_of_strings_is_a_string(&mut d).unwrap().is_empty());
+    }
 
     #[test]
     fn request_example_ids_become_uuids_only_where_described_so() {

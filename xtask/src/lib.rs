@@ -3,6 +3,7 @@
 //! `openapi/langsmith.yaml --(fixups -> progenitor -> prettyplease)--> crates/langsmith-api/src/generated.rs`
 
 pub mod fixups;
+pub mod prune;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -92,6 +93,22 @@ impl SpecSource {
             text,
             sha256,
         }
+    }
+
+    /// The same document pruned to the operations of `list` (see [`prune`]), still named
+    /// by the original file's path and sha256: the banner records what was vendored.
+    pub fn pruned(&self, list: &[prune::Selector]) -> Result<(Self, prune::Kept), GenError> {
+        let (doc, kept) = prune::prune(&self.to_value()?, list)
+            .map_err(|e| GenError::Parse(self.display_path.clone(), e))?;
+        let text = serde_json::to_string_pretty(&doc).expect("json");
+        Ok((
+            SpecSource {
+                display_path: self.display_path.clone(),
+                text,
+                sha256: self.sha256.clone(),
+            },
+            kept,
+        ))
     }
 
     /// The document as JSON (YAML is a superset; JSON specs parse too).

@@ -10,8 +10,10 @@ const USAGE: &str = "\
 usage:
   cargo xtask generate            regenerate crates/langsmith-api (and the tests' fixture client)
   cargo xtask generate --check    fail with a diff when committed generated code is stale
-  cargo xtask generate --spec PATH --out DIR
-                                  generate a standalone client crate from any OpenAPI 3.0/3.1 file
+  cargo xtask generate --spec PATH --out DIR [--operations FILE]
+                                  generate a standalone client crate from any OpenAPI 3.0/3.1 file,
+                                  pruned to the operations FILE lists (`METHOD /path` or an
+                                  operationId a line) and the components they need
   cargo xtask bench [--quick] [--no-criterion] [--build-cost]
                                   every benchmark figure as a ratio to a baseline of the same run
 ";
@@ -46,18 +48,23 @@ fn generate(args: &[String]) -> Result<ExitCode, String> {
     let mut check = false;
     let mut spec: Option<PathBuf> = None;
     let mut out: Option<PathBuf> = None;
+    let mut operations: Option<PathBuf> = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--check" => check = true,
             "--spec" => spec = Some(it.next().ok_or("--spec needs a path")?.into()),
             "--out" => out = Some(it.next().ok_or("--out needs a directory")?.into()),
+            "--operations" => {
+                operations = Some(it.next().ok_or("--operations needs a file")?.into())
+            }
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
     match (spec, out) {
-        (Some(spec), Some(out)) => standalone(&spec, &out, check),
-        (None, None) => workspace(check),
+        (Some(spec), Some(out)) => standalone(&spec, &out, operations.as_deref(), check),
+        (None, None) if operations.is_none() => workspace(check),
+        (None, None) => Err("--operations goes with --spec and --out".into()),
         _ => Err("--spec and --out go together".into()),
     }
 }
@@ -138,9 +145,24 @@ fn workspace(check: bool) -> Result<ExitCode, String> {
 fn standalone(
     spec: &std::path::Path,
     out: &std::path::Path,
+    operations: Option<&std::path::Path>,
     check: bool,
 ) -> Result<ExitCode, String> {
-    let source = SpecSource::read(spec, spec.display().to_string()).map_err(|e| e.to_string())?;
+    let mut source =
+        SpecSource::read(spec, spec.display().to_string()).map_err(|e| e.to_string())?;
+    if let Some(list) = operations {
+        let text = std::fs::read_to_string(list)
+            .map_err(|e| format!("cannot read {}: {e}", list.display()))?;
+        let selectors = xtask::prune::parse_operation_list(&list.display().to_string(), &text)?;
+        let (pruned, kept) = source.pruned(&selectors).map_err(|e| e.to_string())?;
+        eprintln!(
+            "pruned to {} operation(s), {} component(s), {} security scheme(s)",
+            kept.operations.len(),
+            kept.components.len(),
+            kept.security_schemes.len()
+        );
+        source = pruned;
+    }
     let generated = xtask::generate(&source, Flavor::Standalone, Strictness::Lenient)
         .map_err(|e| e.to_string())?;
     for applied in &generated.applied {
