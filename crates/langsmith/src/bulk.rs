@@ -560,11 +560,12 @@ impl Shared<'_> {
                         let outcome = match (&e, report.status) {
                             // A 2xx whose body could not be read: the server may have
                             // deleted them, but it did not say so.
-                            (Error::UnexpectedBody(_) | Error::ResponseTooLarge(_), Some(s))
-                                if (200..300).contains(&s) =>
-                            {
-                                Outcome::Unconfirmed
-                            }
+                            (
+                                Error::UnexpectedBody(_)
+                                | Error::ResponseTooLarge(_)
+                                | Error::Timeout(_),
+                                Some(s),
+                            ) if (200..300).contains(&s) => Outcome::Unconfirmed,
                             _ => Outcome::Failed,
                         };
                         if stops_the_run(&e)

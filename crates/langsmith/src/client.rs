@@ -516,7 +516,7 @@ async fn map_error(
             Error::too_large(meta.status, limit, meta.request_id.clone())
         }
         E::ResponseBodyError(err) if err.is_timeout() => {
-            Error::transport(ErrorKind::Timeout, error_url(&err), err)
+            Error::transport(ErrorKind::Timeout, error_url(&err), err).with_status(meta.status)
         }
         E::ResponseBodyError(err) => Error::unexpected_body(
             meta.status,

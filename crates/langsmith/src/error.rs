@@ -270,6 +270,7 @@ impl Redirect {
 #[derive(Debug)]
 pub struct TransportError {
     url: Option<String>,
+    status: Option<StatusCode>,
     source: BoxError,
 }
 
@@ -277,6 +278,12 @@ impl TransportError {
     /// The URL that was called.
     pub fn url(&self) -> Option<&str> {
         self.url.as_deref()
+    }
+
+    /// The status, when the response's head arrived before the failure (a body that
+    /// timed out mid-read).
+    pub fn status(&self) -> Option<StatusCode> {
+        self.status
     }
 }
 
@@ -753,6 +760,7 @@ impl Error {
     ) -> Self {
         let t = TransportError {
             url,
+            status: None,
             source: source.into(),
         };
         match kind {
@@ -760,6 +768,14 @@ impl Error {
             ErrorKind::Tls => Error::Tls(t),
             _ => Error::Transport(t),
         }
+    }
+
+    /// The same error, noting the status of a response whose head had arrived.
+    pub(crate) fn with_status(mut self, status: Option<StatusCode>) -> Self {
+        if let Error::Timeout(t) | Error::Tls(t) | Error::Transport(t) = &mut self {
+            t.status = status;
+        }
+        self
     }
 
     /// A machine-readable name for the error.
@@ -806,6 +822,7 @@ impl Error {
             Error::UnexpectedBody(b) => b.status,
             Error::ResponseTooLarge(r) => r.status,
             Error::Redirect(r) => Some(r.status),
+            Error::Timeout(t) | Error::Tls(t) | Error::Transport(t) => t.status,
             other => other.api_error().map(|a| a.status),
         }
     }

@@ -920,3 +920,35 @@ async fn a_tls_failure_is_named_and_not_retried() {
     assert!(!err.is_retryable());
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn a_2xx_whose_body_never_completes_leaves_its_ids_unconfirmed() {
+    // The head says 200, then the body trickles past the timeout: the server may have
+    // deleted the ids, but it never said which.
+    let server = RawServer::start(Behavior::Trickle {
+        head: b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n"
+            .to_vec(),
+        every: Duration::from_millis(100),
+    })
+    .await
+    .unwrap();
+    let client = Client::builder()
+        .endpoint(server.url())
+        .api_key("k")
+        .timeout(Duration::from_millis(300))
+        .retry_policy(fast_retries(1))
+        .build()
+        .unwrap();
+    let report = client
+        .hard_delete_all(
+            [Uuid::from_u128(1), Uuid::from_u128(2)],
+            &BulkOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.count(Outcome::Unconfirmed), 2);
+    let r = &report.requests()[0];
+    assert_eq!(r.status(), Some(200));
+    assert_eq!(r.error().unwrap().kind(), ErrorKind::Timeout);
+    assert_eq!(server.connections(), 2, "a timeout is retried");
+}
