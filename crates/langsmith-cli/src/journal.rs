@@ -162,13 +162,13 @@ fn verify(path: &Path, reader: impl Read, target: Target<'_>) -> Result<Loaded, 
                 "{name}:{line_no}: line longer than {MAX_LINE_BYTES} bytes: not a langsmith-examples journal"
             ));
         }
-        if line_no == 1 {
-            let n = buf.len().min(MAGIC.len());
-            if buf[..n] != MAGIC[..n] {
-                return Err(format!(
-                    "{name}: not a langsmith-examples journal (it does not start with the journal header); refusing to use or modify it"
-                ));
-            }
+        // The whole magic prefix, or it is not ours: a file holding only `{` (or any
+        // other beginning of it) is someone else's, and is never modified. A journal
+        // whose very first write was cut shorter than that held nothing yet.
+        if line_no == 1 && !buf.starts_with(MAGIC) {
+            return Err(format!(
+                "{name}: not a langsmith-examples journal (it does not start with the journal header); refusing to use or modify it"
+            ));
         }
         if !complete {
             // Only a last line without its newline is torn.
@@ -510,12 +510,26 @@ mod tests {
     }
 
     #[test]
+    fn a_header_cut_after_the_magic_is_ours_and_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        std::fs::write(&path, br#"{"journal":"langsmith-examples","vers"#).unwrap();
+        let (mut j, loaded) = Journal::open(&path, T).unwrap();
+        assert!(loaded.torn_tail && loaded.entries == 0);
+        j.record(&entry(0, &ids(1))).unwrap();
+        drop(j);
+        assert_eq!(load(&path, T).unwrap().confirmed.len(), 1);
+    }
+
+    #[test]
     fn foreign_files_are_refused_and_untouched() {
         let dir = tempfile::tempdir().unwrap();
         for content in [
             &b"lsv2_sk_secret_key"[..],
             b"123e4567-e89b-12d3-a456-426614174000\n",
             b"{\"journal\":\"other\"}\n",
+            b"{",
+            b"{\"journal\":\"langs",
         ] {
             let path = dir.path().join("f");
             std::fs::write(&path, content).unwrap();
