@@ -76,6 +76,8 @@ pub struct ResponseMeta {
     pub request_id: Option<String>,
     /// The URL that answered.
     pub url: Option<String>,
+    /// The bound the response body was read with (see [`limit_body`]).
+    pub body_limit: Option<usize>,
 }
 
 tokio::task_local! {
@@ -121,11 +123,10 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
 pub fn post(_inner: &RequestDefaults, result: &reqwest::Result<reqwest::Response>) {
     if let Ok(response) = result {
         let _ = LAST_RESPONSE.try_with(|m| {
-            *m.borrow_mut() = ResponseMeta {
-                status: Some(response.status()),
-                request_id: request_id(response.headers()),
-                url: Some(response.url().as_str().to_owned()),
-            };
+            let mut meta = m.borrow_mut();
+            meta.status = Some(response.status());
+            meta.request_id = request_id(response.headers());
+            meta.url = Some(response.url().as_str().to_owned());
         });
     }
 }
@@ -153,6 +154,8 @@ impl progenitor_client::ClientHooks<RequestDefaults> for crate::Client {
             .and_then(reqwest::Body::as_bytes)
             .map_or(0, <[u8]>::len);
         let limit = self.inner().response_limit(sent);
+        // Recorded for [`capture`], so an error can say which bound it hit.
+        let _ = LAST_RESPONSE.try_with(|m| m.borrow_mut().body_limit = Some(limit));
         let response = self.client().execute(request).await?;
         Ok(limit_body(response, limit))
     }

@@ -784,9 +784,10 @@ async fn a_failed_journal_write_then_a_rerun_confirms_everything() {
         "--concurrency",
         "1",
     ];
-    // Room for the header and one 1,000-id entry (about 40 KB), not two.
+    // Room for the header and one entry of the spec's maxItems ids (about 40 bytes an id,
+    // plus some 500 bytes of header and fields), not two.
     let mut c = env.command(&args);
-    with_file_size_limit(&mut c, 60_000);
+    with_file_size_limit(&mut c, (1_000 + MAX * 40 * 3 / 2) as u64);
     let o = tokio::task::spawn_blocking(move || c.output().unwrap())
         .await
         .unwrap();

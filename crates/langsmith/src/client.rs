@@ -339,13 +339,7 @@ impl Client {
                         })
                     }
                     Err(e) => {
-                        let limit = {
-                            use langsmith_api::ClientInfo;
-                            self.api
-                                .inner()
-                                .response_limit(serde_json::to_vec(body).map_or(0, |b| b.len()))
-                        };
-                        let e = map_error(e, meta, limit).await;
+                        let e = map_error(e, meta).await;
                         tracing::debug!(error = %e, "attempt failed");
                         Err(e)
                     }
@@ -408,7 +402,7 @@ async fn read_bounded(mut response: reqwest::Response) -> Vec<u8> {
 /// the body has it, a snippet otherwise.
 pub(crate) fn api_error_from_body(
     status: StatusCode,
-    headers: &HeaderMap,
+    request_id: Option<String>,
     body: &[u8],
 ) -> ApiError {
     let parsed = serde_json::from_slice::<types::ExamplesErrorResponse>(body).ok();
@@ -420,7 +414,7 @@ pub(crate) fn api_error_from_body(
     let (error, details) = parsed.map(|p| (p.error, p.details)).unwrap_or_default();
     ApiError::new(status)
         .with_error(error, details)
-        .with_request_id(request_id(headers))
+        .with_request_id(request_id)
         .with_snippet(body_snippet)
 }
 
@@ -461,7 +455,6 @@ fn error_url(err: &reqwest::Error) -> Option<String> {
 async fn map_error(
     e: langsmith_api::Error<types::ExamplesErrorResponse>,
     meta: ResponseMeta,
-    limit: usize,
 ) -> Error {
     use langsmith_api::Error as E;
     match e {
@@ -487,22 +480,20 @@ async fn map_error(
             }
             let body = read_bounded(response).await;
             by_status(
-                api_error_from_body(status, &headers, &body)
+                api_error_from_body(status, request_id(&headers), &body)
                     .with_url(Some(url.as_str().to_owned())),
                 &headers,
             )
         }
         // A documented error status whose body is not the documented shape is still that
         // error (a 404 from the wrong path, a gateway's page); only a 2xx is "unexpected".
+        // (The documented statuses are 400/403/404/422: no `Retry-After` to read.)
         E::InvalidResponsePayload(bytes, _) if meta.status.is_some_and(|s| !s.is_success()) => {
             let status = meta.status.expect("checked");
-            let mut headers = HeaderMap::new();
-            if let Some(id) = meta.request_id.as_deref().and_then(|v| v.parse().ok()) {
-                headers.insert("x-request-id", id);
-            }
             by_status(
-                api_error_from_body(status, &headers, &bytes).with_url(meta.url.clone()),
-                &headers,
+                api_error_from_body(status, meta.request_id.clone(), &bytes)
+                    .with_url(meta.url.clone()),
+                &HeaderMap::new(),
             )
         }
         E::InvalidResponsePayload(bytes, err) => Error::unexpected_body(
@@ -513,7 +504,11 @@ async fn map_error(
             Some(Box::new(err)),
         ),
         E::ResponseBodyError(err) if langsmith_api::hooks::is_body_too_large(&err) => {
-            Error::too_large(meta.status, limit, meta.request_id.clone())
+            Error::too_large(
+                meta.status,
+                meta.body_limit.unwrap_or_default(),
+                meta.request_id.clone(),
+            )
         }
         E::ResponseBodyError(err) if err.is_timeout() => {
             Error::transport(ErrorKind::Timeout, error_url(&err), err).with_status(meta.status)

@@ -178,25 +178,24 @@ where
 /// ```
 #[derive(Clone, Debug)]
 pub struct ExampleIds {
-    ids: Vec<Uuid>,
-    /// The request body, built once: `hard_delete` is always `true`.
+    /// The request body, which holds the ids themselves: `hard_delete` is always `true`.
     body: ExamplesDeleteExamplesRequest,
     duplicates: usize,
 }
 
 impl PartialEq for ExampleIds {
     fn eq(&self, other: &Self) -> bool {
-        self.ids == other.ids && self.duplicates == other.duplicates
+        self.as_slice() == other.as_slice() && self.duplicates == other.duplicates
     }
 }
 
 impl Eq for ExampleIds {}
 
-fn body_for(ids: &[Uuid]) -> ExamplesDeleteExamplesRequest {
+fn body_for(ids: Vec<Uuid>) -> ExamplesDeleteExamplesRequest {
     ExamplesDeleteExamplesRequest {
         // UUIDs, not strings: the `request-example-ids-are-uuids` fixup gives the
         // generated type `Vec<Uuid>`, serialized as canonical lowercase strings.
-        example_ids: ids.to_vec(),
+        example_ids: ids,
         hard_delete: true,
     }
 }
@@ -247,8 +246,7 @@ impl ExampleIds {
             });
         }
         Ok(ExampleIds {
-            body: body_for(&ids),
-            ids,
+            body: body_for(ids),
             duplicates,
         })
     }
@@ -257,25 +255,24 @@ impl ExampleIds {
     pub(crate) fn from_batch(ids: &[Uuid]) -> Self {
         debug_assert!(count_problem(ids.len()).is_none());
         ExampleIds {
-            ids: ids.to_vec(),
-            body: body_for(ids),
+            body: body_for(ids.to_vec()),
             duplicates: 0,
         }
     }
 
     /// The unique ids, in input order.
     pub fn as_slice(&self) -> &[Uuid] {
-        &self.ids
+        &self.body.example_ids
     }
 
     /// How many unique ids.
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.as_slice().len()
     }
 
     /// Always false: an `ExampleIds` holds at least [`ExampleIds::MIN`] ids.
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.as_slice().is_empty()
     }
 
     /// How many duplicates were dropped.
@@ -285,7 +282,7 @@ impl ExampleIds {
 
     /// The ids as the wire carries them: lowercase hyphenated.
     pub fn to_canonical_strings(&self) -> Vec<String> {
-        self.ids.iter().map(canonical).collect()
+        self.as_slice().iter().map(canonical).collect()
     }
 
     /// The generated request body for these ids (`hard_delete: true`).

@@ -126,13 +126,14 @@ where
                 let cancelled = cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst));
                 match policy.delay(n, &e) {
                     Some(delay) if !cancelled => {
-                        let cause = crate::error_chain(&e)
-                            .map(|c| c.to_string())
-                            .collect::<Vec<_>>()
-                            .join(": ");
+                        // The chain is formatted only when the event is enabled.
                         tracing::info!(
-                            "attempt {n} failed ({}): {cause}; retrying in {:.1} s",
+                            "attempt {n} failed ({}): {}; retrying in {:.1} s",
                             e.kind(),
+                            crate::error_chain(&e)
+                                .map(|c| c.to_string())
+                                .collect::<Vec<_>>()
+                                .join(": "),
                             delay.as_secs_f64()
                         );
                         tokio::time::sleep(delay).await;

@@ -19,6 +19,14 @@ fn fast_retries(n: u32) -> RetryPolicy {
     }
 }
 
+/// A client with a made-up key for a raw (canned) server, retrying `retries` times.
+fn raw_client(url: impl AsRef<str>, retries: u32) -> langsmith::ClientBuilder {
+    Client::builder()
+        .endpoint(url)
+        .api_key("k")
+        .retry_policy(fast_retries(retries))
+}
+
 fn client_for(server: &MockServer) -> Client {
     client_with_retries(server, 5)
 }
@@ -387,11 +395,8 @@ async fn stalled_servers_time_out_per_attempt_and_are_retried_per_policy() {
     for (mode, behavior) in [("silent", Behavior::Silent), ("trickle", trickle)] {
         let server = RawServer::start(behavior).await.unwrap();
         let url = server.url().to_owned();
-        let client = Client::builder()
-            .endpoint(&url)
-            .api_key("k")
+        let client = raw_client(&url, 2)
             .timeout(Duration::from_millis(300))
-            .retry_policy(fast_retries(2))
             .build()
             .unwrap();
         let started = std::time::Instant::now();
@@ -708,12 +713,7 @@ async fn redirects_are_never_followed_and_credentials_stay_home() {
         assert_eq!(origin.connections(), 1, "{status}: not retried");
 
         // In bulk: nothing is confirmed and the run stops.
-        let client = Client::builder()
-            .endpoint(origin.url())
-            .api_key("k")
-            .retry_policy(fast_retries(3))
-            .build()
-            .unwrap();
+        let client = raw_client(origin.url(), 3).build().unwrap();
         let report = client
             .hard_delete_all(
                 (1..=2500u128).map(Uuid::from_u128),
@@ -737,13 +737,16 @@ async fn redirects_are_never_followed_and_credentials_stay_home() {
 
 #[tokio::test]
 async fn only_ids_the_echo_names_are_deleted() {
+    // Two full batches of the spec's maxItems and a half one.
+    let n = 2 * ExampleIds::MAX + ExampleIds::MAX / 2;
+    let batches = n.div_ceil(ExampleIds::MAX);
     for (echo, deleted, unconfirmed) in [
-        (Echo::OmitLast, 2_500 - 3, 3), // one short per batch of 1000, 1000, 500
-        (Echo::Empty, 0, 2_500),
-        (Echo::Foreign, 2_500, 0),
+        (Echo::OmitLast, n - batches, batches), // one short per batch
+        (Echo::Empty, 0, n),
+        (Echo::Foreign, n, 0),
     ] {
         let server = MockServer::builder()
-            .examples(2_500)
+            .examples(n)
             .echo(echo)
             .start()
             .await
@@ -754,7 +757,7 @@ async fn only_ids_the_echo_names_are_deleted() {
             .unwrap();
         assert_eq!(report.count(Outcome::Deleted), deleted, "{echo:?}");
         assert_eq!(report.count(Outcome::Unconfirmed), unconfirmed, "{echo:?}");
-        assert_eq!(total(&report), 2_500);
+        assert_eq!(total(&report), n);
         assert!(
             report.requests().iter().all(|r| r.anomaly().is_some()),
             "{echo:?}"
@@ -826,10 +829,12 @@ async fn unknown_ids_are_isolated_without_blocking_their_batch() {
 async fn per_example_403_isolates_foreign_ids() {
     let other = Uuid::from_u128(0xb);
     let mut b = MockServer::builder();
+    // One batch of the spec's maxItems: 3 foreign ids among the key's own.
+    let own_n = ExampleIds::MAX - 3;
     b.workspace(other).examples(3);
     b.workspace(Uuid::from_u128(0xa))
         .api_key("key-a")
-        .examples(997);
+        .examples(own_n);
     let server = b.start().await.unwrap();
     let own = server.seeded_ids_in(Uuid::from_u128(0xa));
     let foreign = server.seeded_ids_in(other);
@@ -844,7 +849,7 @@ async fn per_example_403_isolates_foreign_ids() {
         .hard_delete_all(ids, &BulkOptions::default())
         .await
         .unwrap();
-    assert_eq!(report.count(Outcome::Deleted), 997);
+    assert_eq!(report.count(Outcome::Deleted), own_n);
     assert_eq!(report.count(Outcome::Forbidden), 3);
     assert!(foreign.iter().all(|id| server.hard_delete_count(id) == 0));
     assert_eq!(report.http_requests(), 2, "the 403 named the foreign ids");
@@ -862,12 +867,7 @@ async fn a_huge_success_body_is_not_read() {
     })
     .await
     .unwrap();
-    let client = Client::builder()
-        .endpoint(server.url())
-        .api_key("k")
-        .retry_policy(fast_retries(2))
-        .build()
-        .unwrap();
+    let client = raw_client(server.url(), 2).build().unwrap();
     let err = client
         .hard_delete_examples(&ExampleIds::from_uuids([Uuid::from_u128(1)]).unwrap())
         .await
@@ -875,8 +875,10 @@ async fn a_huge_success_body_is_not_read() {
     let Error::ResponseTooLarge(r) = &err else {
         panic!("{err:?}")
     };
+    // The bound the exec hook applied: its fixed part, plus little for a 1-id request.
     assert!(
-        r.limit() < 4 << 20,
+        r.limit() >= langsmith::langsmith_api::hooks::DEFAULT_RESPONSE_LIMIT_BASE
+            && r.limit() < 4 << 20,
         "a bound that fits the request: {}",
         r.limit()
     );
@@ -905,10 +907,7 @@ async fn a_tls_failure_is_named_and_not_retried() {
                 .await;
         }
     });
-    let client = Client::builder()
-        .endpoint(format!("https://127.0.0.1:{port}"))
-        .api_key("k")
-        .retry_policy(fast_retries(3))
+    let client = raw_client(format!("https://127.0.0.1:{port}"), 3)
         .build()
         .unwrap();
     let err = client
@@ -932,11 +931,8 @@ async fn a_2xx_whose_body_never_completes_leaves_its_ids_unconfirmed() {
     })
     .await
     .unwrap();
-    let client = Client::builder()
-        .endpoint(server.url())
-        .api_key("k")
+    let client = raw_client(server.url(), 1)
         .timeout(Duration::from_millis(300))
-        .retry_policy(fast_retries(1))
         .build()
         .unwrap();
     let report = client
