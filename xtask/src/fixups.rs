@@ -87,6 +87,17 @@ pub const FIXUPS: &[Fixup] = &[
         required: true,
     },
     Fixup {
+        name: "hard-deleted-example-inputs-are-null",
+        why: "the hard-delete operation says it works \"by setting inputs, outputs, and \
+              metadata to null\", but the `Example` schema declares `inputs` a required, \
+              non-nullable object, so a hard-deleted example read back would not deserialize \
+              (outputs and metadata are already nullable). Makes `Example.inputs` nullable; \
+              it stays required (the key is present, its value null). It loses nothing; it \
+              fails once upstream makes `inputs` nullable, or stops saying inputs are nulled.",
+        apply: hard_deleted_example_inputs_are_null,
+        required: true,
+    },
+    Fixup {
         name: "anyof-of-strings-is-a-string",
         why: "typify 0.8 cannot place a default in an `anyOf` whose branches are all strings \
               (\"type error value does not conform to the given schema\"); LangSmith's \
@@ -519,6 +530,45 @@ fn request_example_ids_are_uuids(doc: &mut Value) -> Result<Vec<String>, String>
 }
 
 // ---------------------------------------------------------------------------------------
+// hard-deleted-example-inputs-are-null
+
+const EXAMPLE_INPUTS: &str = "/components/schemas/Example/properties/inputs";
+/// What the hard-delete operation's description says it does to an example.
+const NULLS_INPUTS: &str = "setting inputs, outputs, and metadata to null";
+
+fn hard_deleted_example_inputs_are_null(doc: &mut Value) -> Result<Vec<String>, String> {
+    let said = doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.iter())
+        .flat_map(|(_, item)| METHODS.iter().filter_map(|m| item.get(*m)))
+        .filter_map(|op| op.get("description").and_then(Value::as_str))
+        .find(|d| d.contains(NULLS_INPUTS))
+        .is_some();
+    let Some(inputs) = doc.pointer_mut(EXAMPLE_INPUTS).and_then(Value::as_object_mut) else {
+        return Ok(Vec::new());
+    };
+    if !said {
+        // No operation of this document nulls inputs: there is nothing to reconcile.
+        return Ok(Vec::new());
+    }
+    // Upstream says so itself now (3.1 `anyOf [.., null]` arrives here as `nullable`).
+    if inputs.get("nullable").and_then(Value::as_bool) == Some(true) {
+        return Ok(Vec::new());
+    }
+    if inputs.get("type").and_then(Value::as_str) != Some("object") {
+        return Err(format!(
+            "{EXAMPLE_INPUTS}: no longer `type: object`; the repair no longer fits"
+        ));
+    }
+    inputs.insert("nullable".into(), Value::Bool(true));
+    Ok(vec![format!(
+        "{EXAMPLE_INPUTS}: nullable: true (the hard-delete operation says it sets inputs to null)"
+    )])
+}
+
+// ---------------------------------------------------------------------------------------
 // anyof-of-strings-is-a-string
 
 /// Keys a string branch may carry and still be "just a string".
@@ -674,6 +724,50 @@ fn synthesize_operation_ids(doc: &mut Value) -> Result<Vec<String>, String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn example_inputs_become_nullable_only_while_hard_delete_nulls_them() {
+        let doc = |inputs: Value, description: &str| {
+            serde_json::json!({
+                "paths": {"/v1/platform/datasets/examples/delete": {"post": {"description": description}}},
+                "components": {"schemas": {"Example": {"properties": {"inputs": inputs}}}}})
+        };
+        let said = "Deletion is performed by setting inputs, outputs, and metadata to null and ...";
+        let mut d = doc(serde_json::json!({"type": "object", "additionalProperties": true}), said);
+        assert_eq!(
+            hard_deleted_example_inputs_are_null(&mut d).unwrap(),
+            ["/components/schemas/Example/properties/inputs: nullable: true (the hard-delete operation says it sets inputs to null)"]
+        );
+        assert_eq!(
+            d.pointer(EXAMPLE_INPUTS).unwrap(),
+            &serde_json::json!({"type": "object", "additionalProperties": true, "nullable": true})
+        );
+        // Upstream fixed it (the 3.1 form, once translated): nothing to do, so the
+        // required fixup fails on the vendored spec.
+        let mut d = serde_json::json!({
+            "openapi": "3.1.0",
+            "paths": {"/d": {"post": {"description": said}}},
+            "components": {"schemas": {"Example": {"properties": {"inputs":
+                {"anyOf": [{"type": "object"}, {"type": "null"}]}}}}}});
+        openapi_31_to_30(&mut d).unwrap();
+        assert!(hard_deleted_example_inputs_are_null(&mut d).unwrap().is_empty());
+        assert!(
+            FIXUPS
+                .iter()
+                .any(|f| f.name == "hard-deleted-example-inputs-are-null" && f.required),
+            "finding nothing must fail generation of the vendored spec"
+        );
+        // No operation says inputs are nulled: no ground, no change.
+        let mut d = doc(serde_json::json!({"type": "object"}), "Deletes examples.");
+        assert!(hard_deleted_example_inputs_are_null(&mut d).unwrap().is_empty());
+        // Another type: the repair no longer fits, loudly.
+        let mut d = doc(serde_json::json!({"type": "string"}), said);
+        assert!(
+            hard_deleted_example_inputs_are_null(&mut d)
+                .unwrap_err()
+                .contains("no longer `type: object`")
+        );
+    }
 
     #[test]
     fn an_anyof_of_strings_becomes_a_string_and_says_what_it_loses() {

@@ -1,6 +1,6 @@
 //! Code generation for this workspace, usable as a library (the contract tests call it).
 //!
-//! `openapi/langsmith.yaml --(fixups -> progenitor -> prettyplease)--> crates/langsmith-api/src/generated.rs`
+//! `openapi/langsmith.json --(prune to openapi/operations.txt -> fixups -> progenitor -> prettyplease)--> crates/langsmith-api/src/generated.rs`
 
 pub mod fixups;
 pub mod prune;
@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 pub use fixups::Strictness;
 
 /// The vendored spec, relative to the workspace root.
-pub const VENDORED_SPEC: &str = "openapi/langsmith.yaml";
+pub const VENDORED_SPEC: &str = "openapi/langsmith.json";
+/// The operations of it the generated client holds, relative to the workspace root.
+pub const OPERATION_LIST: &str = "openapi/operations.txt";
 /// Where the generated client goes, relative to the workspace root.
 pub const GENERATED_CLIENT: &str = "crates/langsmith-api/src/generated.rs";
 /// A multi-operation OpenAPI 3.1 fixture whose generated client is compiled by the tests crate.
@@ -35,6 +37,8 @@ pub fn workspace_root() -> PathBuf {
 pub enum GenError {
     Read(PathBuf, std::io::Error),
     Parse(String, String),
+    /// An operation list that does not parse, or a selector that matches nothing.
+    Operations(String),
     Fixup(fixups::FixupError),
     NotOpenApi(String, String),
     Progenitor(String, String),
@@ -46,6 +50,7 @@ impl std::fmt::Display for GenError {
         match self {
             GenError::Read(p, e) => write!(f, "cannot read {}: {e}", p.display()),
             GenError::Parse(p, e) => write!(f, "{p}: not valid YAML or JSON: {e}"),
+            GenError::Operations(e) => write!(f, "{e}"),
             GenError::Fixup(e) => write!(f, "{e}"),
             GenError::NotOpenApi(p, e) => {
                 write!(
@@ -99,7 +104,7 @@ impl SpecSource {
     /// by the original file's path and sha256: the banner records what was vendored.
     pub fn pruned(&self, list: &[prune::Selector]) -> Result<(Self, prune::Kept), GenError> {
         let (doc, kept) = prune::prune(&self.to_value()?, list)
-            .map_err(|e| GenError::Parse(self.display_path.clone(), e))?;
+            .map_err(|e| GenError::Operations(format!("{}: {e}", self.display_path)))?;
         let text = serde_json::to_string_pretty(&doc).expect("json");
         Ok((
             SpecSource {
@@ -455,6 +460,8 @@ fn constraint_consts(schema: &Value) -> Vec<TokenStream> {
 /// One generation target: a spec and where its client goes.
 pub struct Target {
     pub spec: &'static str,
+    /// An operation list to prune the spec to first (see [`prune`]).
+    pub operations: Option<&'static str>,
     pub out: &'static str,
     pub flavor: Flavor,
     pub strictness: Strictness,
@@ -464,12 +471,14 @@ pub struct Target {
 pub const TARGETS: &[Target] = &[
     Target {
         spec: VENDORED_SPEC,
+        operations: Some(OPERATION_LIST),
         out: GENERATED_CLIENT,
         flavor: Flavor::Workspace,
         strictness: Strictness::Vendored,
     },
     Target {
         spec: FIXTURE_SPEC,
+        operations: None,
         out: FIXTURE_CLIENT,
         flavor: Flavor::Standalone,
         strictness: Strictness::Lenient,
@@ -478,8 +487,19 @@ pub const TARGETS: &[Target] = &[
 
 /// Generates one target from the workspace at `root`.
 pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, GenError> {
-    let source = SpecSource::read(&root.join(target.spec), target.spec)?;
+    let mut source = SpecSource::read(&root.join(target.spec), target.spec)?;
+    if let Some(list) = target.operations {
+        let selectors = read_operation_list(&root.join(list), list)?;
+        source = source.pruned(&selectors)?.0;
+    }
     generate(&source, target.flavor, target.strictness)
+}
+
+/// Reads and parses an operation list (see [`prune::parse_operation_list`]).
+pub fn read_operation_list(path: &Path, display: &str) -> Result<Vec<prune::Selector>, GenError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| GenError::Read(path.to_path_buf(), e))?;
+    prune::parse_operation_list(display, &text).map_err(GenError::Operations)
 }
 
 /// A unified diff between the committed file and fresh output; `None` when identical.

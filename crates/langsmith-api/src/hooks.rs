@@ -15,6 +15,16 @@ use reqwest::header::{HeaderMap, HeaderValue};
 pub struct RequestDefaults {
     headers: HeaderMap,
     response_limit_base: usize,
+    versioned_endpoint: Option<VersionedEndpoint>,
+}
+
+/// An endpoint whose path already ends in an API version (`/api/v1`, self-hosted).
+#[derive(Clone, Debug)]
+struct VersionedEndpoint {
+    /// The endpoint's path, `/api/v1`.
+    path: String,
+    /// Its version segment, `v1`.
+    version: String,
 }
 
 impl Default for RequestDefaults {
@@ -35,7 +45,25 @@ impl RequestDefaults {
         Self {
             headers,
             response_limit_base: DEFAULT_RESPONSE_LIMIT_BASE,
+            versioned_endpoint: None,
         }
+    }
+
+    /// Declares that the base URL the client was built with ends in an API version
+    /// (`https://host/api/v1`): every request then drops its spec path's own version
+    /// prefix (`/api/v1` or `/v1`, when the version matches) before it is appended, as
+    /// the official SDKs do: `/api/v1/examples` reaches `https://host/api/v1/examples`
+    /// and `/v1/platform/...` reaches `https://host/api/v1/platform/...`, never
+    /// `/api/v1/api/v1/...`. `base_path` is the base URL's path; one that does not end in
+    /// a version segment leaves paths unchanged.
+    pub fn with_versioned_base_path(mut self, base_path: &str) -> Self {
+        let path = base_path.trim_end_matches('/');
+        let last = path.rsplit('/').next().unwrap_or("");
+        self.versioned_endpoint = is_version_segment(last).then(|| VersionedEndpoint {
+            path: path.to_owned(),
+            version: last.to_owned(),
+        });
+        self
     }
 
     /// Replaces the fixed part of the response-body bound.
@@ -100,8 +128,42 @@ pub async fn capture<F: std::future::Future>(future: F) -> (F::Output, ResponseM
         .await
 }
 
-/// Pre-request hook: adds the client's default headers.
+/// `v1`, `v2`, ...
+fn is_version_segment(segment: &str) -> bool {
+    segment.len() > 1
+        && segment.starts_with('v')
+        && segment[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The spec path's version prefix to drop behind a versioned endpoint: `/api/v1` or
+/// `/v1` (only the endpoint's own version), or `None`.
+fn spec_version_prefix_len(spec_path: &str, version: &str) -> Option<usize> {
+    for prefix in ["/api/", "/"] {
+        if let Some(rest) = spec_path.strip_prefix(prefix)
+            && let Some(after) = rest.strip_prefix(version)
+            && (after.is_empty() || after.starts_with('/'))
+        {
+            return Some(prefix.len() + version.len());
+        }
+    }
+    None
+}
+
+/// The path a request for `url_path` (base path + spec path) goes to behind `endpoint`.
+fn map_path(endpoint: &VersionedEndpoint, url_path: &str) -> Option<String> {
+    let spec_path = url_path.strip_prefix(endpoint.path.as_str())?;
+    let drop = spec_version_prefix_len(spec_path, &endpoint.version)?;
+    Some(format!("{}{}", endpoint.path, &spec_path[drop..]))
+}
+
+/// Pre-request hook: maps the path behind a versioned endpoint
+/// ([`RequestDefaults::with_versioned_base_path`]) and adds the client's default headers.
 pub fn pre(inner: &RequestDefaults, request: &mut reqwest::Request) {
+    if let Some(endpoint) = &inner.versioned_endpoint
+        && let Some(path) = map_path(endpoint, request.url().path())
+    {
+        request.url_mut().set_path(&path);
+    }
     let headers = request.headers_mut();
     for (name, value) in inner.headers.iter() {
         if !headers.contains_key(name) {
@@ -191,4 +253,36 @@ pub fn is_body_too_large(error: &(dyn std::error::Error + 'static)) -> bool {
         current = e.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mapped(base_path: &str, url_path: &str) -> String {
+        let d = RequestDefaults::default().with_versioned_base_path(base_path);
+        match &d.versioned_endpoint {
+            Some(e) => map_path(e, url_path).unwrap_or_else(|| url_path.to_owned()),
+            None => url_path.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_versioned_endpoint_drops_the_spec_paths_own_version_prefix() {
+        // Self-hosted `https://host/api/v1`: both path families, as the Python SDK calls them.
+        assert_eq!(
+            mapped("/api/v1", "/api/v1/v1/platform/datasets/examples/delete"),
+            "/api/v1/platform/datasets/examples/delete"
+        );
+        assert_eq!(mapped("/api/v1", "/api/v1/api/v1/examples"), "/api/v1/examples");
+        assert_eq!(mapped("/api/v1/", "/api/v1/api/v1/examples/count"), "/api/v1/examples/count");
+        // A `/v1` endpoint.
+        assert_eq!(mapped("/v1", "/v1/api/v1/datasets"), "/v1/datasets");
+        // Another version is left alone; so is an endpoint without one.
+        assert_eq!(mapped("/api/v1", "/api/v1/v2/runs"), "/api/v1/v2/runs");
+        assert_eq!(mapped("", "/api/v1/examples"), "/api/v1/examples");
+        assert_eq!(mapped("/langsmith", "/langsmith/v1/platform/x"), "/langsmith/v1/platform/x");
+        // `/v10` is not `/v1`.
+        assert_eq!(mapped("/api/v1", "/api/v1/v10/x"), "/api/v1/v10/x");
+    }
 }

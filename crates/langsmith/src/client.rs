@@ -242,7 +242,9 @@ impl Client {
         let api = langsmith_api::Client::new_with_client(
             &base,
             http,
-            langsmith_api::RequestDefaults::new(headers),
+            langsmith_api::RequestDefaults::new(headers).with_versioned_base_path(
+                url::Url::parse(&base).map(|u| u.path().to_owned()).unwrap_or_default().as_str(),
+            ),
         );
         if b.rate_limit_per_minute == Some(0) {
             return Err(ConfigError::setting(

@@ -386,9 +386,10 @@ fn is_loopback(host: &url::Host<&str>) -> bool {
     }
 }
 
-/// The base URL handed to the generated client, whose paths already start with `/v1`.
-/// An endpoint ending in `/v1` (self-hosted `https://host/api/v1`) loses that suffix so
-/// the call reaches `.../v1/platform/...`, not `.../v1/v1/...`, as the official SDKs do.
+/// The base URL handed to the generated client: the endpoint without a trailing slash.
+/// An endpoint ending in a version (`https://host/api/v1`) is declared to the generated
+/// client's hook ([`langsmith_api::RequestDefaults::with_versioned_base_path`]), which
+/// drops each spec path's own version prefix, as the official SDKs do.
 pub(crate) fn base_url(endpoint: &str, allow_insecure_http: bool) -> Result<String, ConfigError> {
     let bad = |reason: &str| ConfigError::endpoint(endpoint, reason);
     let url = Url::parse(endpoint).map_err(|e| match e {
@@ -424,13 +425,7 @@ pub(crate) fn base_url(endpoint: &str, allow_insecure_http: bool) -> Result<Stri
     if !url.username().is_empty() || url.password().is_some() {
         return Err(bad("credentials belong in the API key, not the URL"));
     }
-    let mut base = url.as_str().trim_end_matches('/').to_owned();
-    // Every generated path starts with the spec's version prefix.
-    let prefix = version_prefix();
-    if let Some(stripped) = base.strip_suffix(prefix) {
-        base = stripped.to_owned();
-    }
-    Ok(base)
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 /// Plain http to loopback is allowed because it never leaves the machine; through a
@@ -455,11 +450,6 @@ pub(crate) fn check_proxy(base: &str, allow_insecure_http: bool) -> Result<(), C
         host: uri.host().unwrap_or_default().to_owned(),
         proxy_variable: Some(variable),
     }))
-}
-
-/// The version prefix of the hard-delete path (`/v1`), generated from the spec.
-fn version_prefix() -> &'static str {
-    spec::operations::hard_delete_examples::VERSION_PREFIX
 }
 
 fn scheme_header(parameter_name: &'static str) -> Result<HeaderName, ConfigError> {
@@ -548,27 +538,17 @@ mod tests {
     }
 
     #[test]
-    fn v1_endpoints_are_not_doubled() {
-        assert_eq!(
-            base_url("https://api.smith.langchain.com", false).unwrap(),
-            "https://api.smith.langchain.com"
-        );
-        assert_eq!(
-            base_url("https://host/api/v1", false).unwrap(),
-            "https://host/api"
-        );
-        assert_eq!(
-            base_url("https://host/api/v1/", false).unwrap(),
-            "https://host/api"
-        );
-        assert_eq!(
-            base_url("https://host/api", false).unwrap(),
-            "https://host/api"
-        );
-        assert_eq!(
-            base_url("https://host/v10", false).unwrap(),
-            "https://host/v10"
-        );
+    fn the_base_url_is_the_endpoint_without_a_trailing_slash() {
+        // The version suffix is kept: the generated client's hook maps each path behind it
+        // (see `langsmith_api::hooks`; the wire paths are tested in tests/integration.rs).
+        for (endpoint, base) in [
+            ("https://api.smith.langchain.com", "https://api.smith.langchain.com"),
+            ("https://host/api/v1", "https://host/api/v1"),
+            ("https://host/api/v1/", "https://host/api/v1"),
+            ("https://host/api", "https://host/api"),
+        ] {
+            assert_eq!(base_url(endpoint, false).unwrap(), base);
+        }
     }
 
     #[test]
