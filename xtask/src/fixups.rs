@@ -546,7 +546,10 @@ fn hard_deleted_example_inputs_are_null(doc: &mut Value) -> Result<Vec<String>, 
         .filter_map(|op| op.get("description").and_then(Value::as_str))
         .find(|d| d.contains(NULLS_INPUTS))
         .is_some();
-    let Some(inputs) = doc.pointer_mut(EXAMPLE_INPUTS).and_then(Value::as_object_mut) else {
+    let Some(inputs) = doc
+        .pointer_mut(EXAMPLE_INPUTS)
+        .and_then(Value::as_object_mut)
+    else {
         return Ok(Vec::new());
     };
     if !said {
@@ -733,10 +736,15 @@ mod tests {
                 "components": {"schemas": {"Example": {"properties": {"inputs": inputs}}}}})
         };
         let said = "Deletion is performed by setting inputs, outputs, and metadata to null and ...";
-        let mut d = doc(serde_json::json!({"type": "object", "additionalProperties": true}), said);
+        let mut d = doc(
+            serde_json::json!({"type": "object", "additionalProperties": true}),
+            said,
+        );
         assert_eq!(
             hard_deleted_example_inputs_are_null(&mut d).unwrap(),
-            ["/components/schemas/Example/properties/inputs: nullable: true (the hard-delete operation says it sets inputs to null)"]
+            [
+                "/components/schemas/Example/properties/inputs: nullable: true (the hard-delete operation says it sets inputs to null)"
+            ]
         );
         assert_eq!(
             d.pointer(EXAMPLE_INPUTS).unwrap(),
@@ -750,7 +758,11 @@ mod tests {
             "components": {"schemas": {"Example": {"properties": {"inputs":
                 {"anyOf": [{"type": "object"}, {"type": "null"}]}}}}}});
         openapi_31_to_30(&mut d).unwrap();
-        assert!(hard_deleted_example_inputs_are_null(&mut d).unwrap().is_empty());
+        assert!(
+            hard_deleted_example_inputs_are_null(&mut d)
+                .unwrap()
+                .is_empty()
+        );
         assert!(
             FIXUPS
                 .iter()
@@ -759,7 +771,11 @@ mod tests {
         );
         // No operation says inputs are nulled: no ground, no change.
         let mut d = doc(serde_json::json!({"type": "object"}), "Deletes examples.");
-        assert!(hard_deleted_example_inputs_are_null(&mut d).unwrap().is_empty());
+        assert!(
+            hard_deleted_example_inputs_are_null(&mut d)
+                .unwrap()
+                .is_empty()
+        );
         // Another type: the repair no longer fits, loudly.
         let mut d = doc(serde_json::json!({"type": "string"}), said);
         assert!(

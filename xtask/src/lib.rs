@@ -497,8 +497,7 @@ pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, GenErr
 
 /// Reads and parses an operation list (see [`prune::parse_operation_list`]).
 pub fn read_operation_list(path: &Path, display: &str) -> Result<Vec<prune::Selector>, GenError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| GenError::Read(path.to_path_buf(), e))?;
+    let text = std::fs::read_to_string(path).map_err(|e| GenError::Read(path.to_path_buf(), e))?;
     prune::parse_operation_list(display, &text).map_err(GenError::Operations)
 }
 

@@ -274,14 +274,23 @@ mod tests {
             mapped("/api/v1", "/api/v1/v1/platform/datasets/examples/delete"),
             "/api/v1/platform/datasets/examples/delete"
         );
-        assert_eq!(mapped("/api/v1", "/api/v1/api/v1/examples"), "/api/v1/examples");
-        assert_eq!(mapped("/api/v1/", "/api/v1/api/v1/examples/count"), "/api/v1/examples/count");
+        assert_eq!(
+            mapped("/api/v1", "/api/v1/api/v1/examples"),
+            "/api/v1/examples"
+        );
+        assert_eq!(
+            mapped("/api/v1/", "/api/v1/api/v1/examples/count"),
+            "/api/v1/examples/count"
+        );
         // A `/v1` endpoint.
         assert_eq!(mapped("/v1", "/v1/api/v1/datasets"), "/v1/datasets");
         // Another version is left alone; so is an endpoint without one.
         assert_eq!(mapped("/api/v1", "/api/v1/v2/runs"), "/api/v1/v2/runs");
         assert_eq!(mapped("", "/api/v1/examples"), "/api/v1/examples");
-        assert_eq!(mapped("/langsmith", "/langsmith/v1/platform/x"), "/langsmith/v1/platform/x");
+        assert_eq!(
+            mapped("/langsmith", "/langsmith/v1/platform/x"),
+            "/langsmith/v1/platform/x"
+        );
         // `/v10` is not `/v1`.
         assert_eq!(mapped("/api/v1", "/api/v1/v10/x"), "/api/v1/v10/x");
     }

@@ -18,13 +18,17 @@
 
 pub mod faults;
 pub mod raw;
+mod read;
 mod server;
 pub mod spec;
 pub mod store;
 
 pub use faults::{Fault, Faults};
 pub use server::{Echo, RecordedRequest, UnknownIds, error_body};
-pub use store::{Example, Principal, Version};
+pub use store::{Dataset, Example, Marker, Principal, Version};
+
+/// The dataset a workspace's examples go to when no other is named.
+pub const DEFAULT_DATASET: &str = "default";
 
 use server::Shared;
 use std::net::SocketAddr;
@@ -40,8 +44,12 @@ pub struct MockServerBuilder {
     organization_id: Uuid,
     api_keys: Vec<(String, Uuid)>,
     bearer_tokens: Vec<(String, Uuid)>,
-    /// Seeded ids per workspace.
-    examples: Vec<(Uuid, Vec<Uuid>)>,
+    /// Datasets: workspace, name, id.
+    datasets: Vec<(Uuid, String, Uuid)>,
+    current_dataset: Option<usize>,
+    /// Seeded ids per dataset (an index into `datasets`).
+    examples: Vec<(usize, Vec<Uuid>)>,
+    marker: Option<store::Marker>,
     versions: usize,
     faults: Faults,
     unknown: UnknownIds,
@@ -59,7 +67,10 @@ impl Default for MockServerBuilder {
             organization_id: Uuid::from_u128(0x0a11_0000_0000_4000_8000_0000_0000_0001),
             api_keys: Vec::new(),
             bearer_tokens: Vec::new(),
+            datasets: Vec::new(),
+            current_dataset: None,
             examples: Vec::new(),
+            marker: None,
             versions: 2,
             faults: Faults::default(),
             unknown: UnknownIds::default(),
@@ -87,7 +98,42 @@ impl MockServerBuilder {
         if !self.workspaces.contains(&workspace_id) {
             self.workspaces.push(workspace_id);
         }
+        if self.current != Some(workspace_id) {
+            self.current_dataset = None;
+        }
         self.current = Some(workspace_id);
+        self
+    }
+
+    /// Selects (creating if new) the dataset of that name in the current workspace, which
+    /// later `examples` and `example_ids` calls seed. Without one, a workspace's examples
+    /// go to its dataset named [`DEFAULT_DATASET`].
+    pub fn dataset(&mut self, name: impl Into<String>) -> &mut Self {
+        let ws = self.current_workspace();
+        let name = name.into();
+        let i = match self
+            .datasets
+            .iter()
+            .position(|(w, n, _)| *w == ws && *n == name)
+        {
+            Some(i) => i,
+            None => {
+                let id = random_uuid(&mut self.rng);
+                self.datasets.push((ws, name, id));
+                self.datasets.len() - 1
+            }
+        };
+        self.current_dataset = Some(i);
+        self
+    }
+
+    /// Puts `text` into the inputs of one seeded example in `every` (chosen by id), for
+    /// selection by content (`full_text_contains`) to find.
+    pub fn marker(&mut self, text: impl Into<String>, every: u64) -> &mut Self {
+        self.marker = Some(store::Marker {
+            text: text.into(),
+            every: every.max(1),
+        });
         self
     }
 
@@ -106,11 +152,14 @@ impl MockServerBuilder {
     }
 
     fn group(&mut self) -> &mut Vec<Uuid> {
-        let ws = self.current_workspace();
-        let i = match self.examples.iter().position(|(w, _)| *w == ws) {
+        if self.current_dataset.is_none() {
+            self.dataset(DEFAULT_DATASET);
+        }
+        let ds = self.current_dataset.expect("a dataset was chosen");
+        let i = match self.examples.iter().position(|(d, _)| *d == ds) {
             Some(i) => i,
             None => {
-                self.examples.push((ws, Vec::new()));
+                self.examples.push((ds, Vec::new()));
                 self.examples.len() - 1
             }
         };
@@ -195,22 +244,31 @@ impl MockServerBuilder {
             ));
         }
         for ws in &self.workspaces {
-            let dataset_id = random_uuid(&mut self.rng);
-            store.workspaces.push(store::Workspace {
-                id: *ws,
-                dataset_id,
+            store.workspaces.push(store::Workspace { id: *ws });
+        }
+        if self.datasets.len() > usize::from(u16::MAX) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "too many datasets",
+            ));
+        }
+        for (i, (ws, name, id)) in self.datasets.iter().enumerate() {
+            let workspace = self
+                .workspaces
+                .iter()
+                .position(|w| w == ws)
+                .expect("known workspace") as u16;
+            store.datasets.push(store::Dataset {
+                id: *id,
+                name: name.clone(),
+                workspace,
+                created_at: store::EPOCH - 86_400 + i as i64,
             });
         }
+        store.marker = self.marker.clone();
         let groups = std::mem::take(&mut self.examples)
             .into_iter()
-            .map(|(ws, ids)| {
-                let index = self
-                    .workspaces
-                    .iter()
-                    .position(|w| *w == ws)
-                    .expect("known workspace");
-                (index as u16, ids)
-            })
+            .map(|(ds, ids)| (ds as u16, ids))
             .collect();
         store.seed(groups, self.versions);
         let default_key = self
@@ -318,6 +376,26 @@ impl MockServer {
             .all()
             .filter(|(_, ws)| *ws == workspace)
             .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// The id of the dataset named `name` in the default workspace.
+    pub fn dataset_id(&self, name: &str) -> Option<Uuid> {
+        let store = self.shared.store.lock().unwrap();
+        store
+            .datasets
+            .iter()
+            .find(|d| d.name == name && store.dataset_workspace(d) == self.workspace_id)
+            .map(|d| d.id)
+    }
+
+    /// Seeded example ids holding the marker (see [`MockServerBuilder::marker`]) and not
+    /// yet hard-deleted, sorted.
+    pub fn marked_ids(&self) -> Vec<Uuid> {
+        let store = self.shared.store.lock().unwrap();
+        (0..store.len())
+            .filter(|i| store.is_marked(*i) && !store.is_nulled(*i, store.versions() - 1))
+            .map(|i| store.id_at(i))
             .collect()
     }
 

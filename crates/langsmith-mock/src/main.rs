@@ -12,7 +12,7 @@ use uuid::Uuid;
 #[command(
     name = "langsmith-mock",
     version,
-    about = "A local LangSmith stand-in for the Hard Delete Examples API"
+    about = "A local LangSmith stand-in: hard-delete examples, and the reads that find and verify them"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -40,6 +40,16 @@ struct Serve {
     /// Seed this many random examples in the default workspace.
     #[arg(long, default_value_t = 0)]
     seed: usize,
+    /// The name of the dataset the seeded examples go to.
+    #[arg(long, default_value = langsmith_mock::DEFAULT_DATASET)]
+    dataset: String,
+    /// A findable string put into the inputs of some seeded examples (an email address
+    /// standing for a person an erasure request names).
+    #[arg(long, default_value = "jane.doe@example.com")]
+    marker: String,
+    /// One seeded example in this many holds the marker (chosen by id).
+    #[arg(long, default_value_t = 50)]
+    marker_every: u64,
     /// Write the seeded ids, one per line.
     #[arg(long, value_name = "FILE")]
     ids_out: Option<PathBuf>,
@@ -156,6 +166,8 @@ async fn serve(args: Serve) -> Result<(), String> {
         b.workspace(ws.unwrap_or(default_ws)).api_key(k.clone());
     }
     b.workspace(default_ws);
+    b.dataset(args.dataset.clone());
+    b.marker(args.marker.clone(), args.marker_every);
     if let Some(path) = &args.ids_file {
         b.example_ids(read_ids(path)?);
     }
@@ -203,7 +215,19 @@ async fn serve(args: Serve) -> Result<(), String> {
         // A key made up for this throwaway server, printed so a shell demo can use it.
         println!("api key {}", server.api_key());
     }
-    println!("{} example(s) seeded", server.seeded_ids().len());
+    println!(
+        "{} example(s) seeded in dataset {:?} ({})",
+        server.seeded_ids().len(),
+        args.dataset,
+        server
+            .dataset_id(&args.dataset)
+            .map_or_else(|| "no examples".to_owned(), |id| id.to_string())
+    );
+    println!(
+        "{} of them hold the marker {:?}",
+        server.marked_ids().len(),
+        args.marker
+    );
     tokio::select! {
         _ = server.wait() => {}
         _ = tokio::signal::ctrl_c() => {}

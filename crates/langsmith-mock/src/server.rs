@@ -1,6 +1,7 @@
 //! The HTTP side: routing, auth, validation against the spec, semantics, faults.
 
 use crate::faults::{Fault, Faults};
+use crate::read;
 use crate::spec;
 use crate::store::{Lookup, Principal, Store};
 use axum::body::{Body, Bytes};
@@ -78,6 +79,7 @@ pub(crate) struct Shared {
     /// Requests received, recorded or not.
     pub(crate) received: std::sync::atomic::AtomicU64,
     windows: Mutex<HashMap<String, Window>>,
+    pub(crate) checkpoints: Mutex<read::Checkpoints>,
 }
 
 impl Shared {
@@ -98,21 +100,78 @@ impl Shared {
             log: Mutex::new(Vec::new()),
             received: std::sync::atomic::AtomicU64::new(0),
             windows: Mutex::new(HashMap::new()),
+            checkpoints: Mutex::new(read::Checkpoints::default()),
         }
     }
 }
 
+/// Which operation a request is for.
+#[derive(Debug, Clone)]
+enum Op {
+    HardDelete,
+    ListExamples,
+    CountExamples,
+    ReadExample(String),
+    ListDatasets,
+}
+
 pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
-    use axum::routing::post;
+    use axum::extract::Path;
+    use axum::routing::{get, post};
     let path = &spec::hard_delete().path;
     let mut router = axum::Router::new();
+    // The platform path as the spec writes it, and behind a self-hosted `/api` prefix.
     for p in [
         path.clone(),
         format!("{path}/"),
         format!("/api{path}"),
         format!("/api{path}/"),
     ] {
-        router = router.route(&p, post(handle));
+        router = router.route(
+            &p,
+            post(
+                |s: State<Arc<Shared>>, m: Method, u: Uri, h: HeaderMap, b: Bytes| {
+                    handle(s, m, u, h, b, Op::HardDelete)
+                },
+            ),
+        );
+    }
+    // The classic read paths (`/api/v1/...`) as the spec writes them.
+    for p in [
+        spec::LIST_EXAMPLES_PATH.to_owned(),
+        format!("{}/", spec::LIST_EXAMPLES_PATH),
+    ] {
+        router = router.route(
+            &p,
+            get(|s: State<Arc<Shared>>, m: Method, u: Uri, h: HeaderMap| {
+                handle(s, m, u, h, Bytes::new(), Op::ListExamples)
+            }),
+        );
+    }
+    router = router.route(
+        spec::COUNT_EXAMPLES_PATH,
+        get(|s: State<Arc<Shared>>, m: Method, u: Uri, h: HeaderMap| {
+            handle(s, m, u, h, Bytes::new(), Op::CountExamples)
+        }),
+    );
+    router = router.route(
+        spec::READ_EXAMPLE_PATH,
+        get(
+            |s: State<Arc<Shared>>, Path(id): Path<String>, m: Method, u: Uri, h: HeaderMap| {
+                handle(s, m, u, h, Bytes::new(), Op::ReadExample(id))
+            },
+        ),
+    );
+    for p in [
+        spec::LIST_DATASETS_PATH.to_owned(),
+        format!("{}/", spec::LIST_DATASETS_PATH),
+    ] {
+        router = router.route(
+            &p,
+            get(|s: State<Arc<Shared>>, m: Method, u: Uri, h: HeaderMap| {
+                handle(s, m, u, h, Bytes::new(), Op::ListDatasets)
+            }),
+        );
     }
     router.with_state(shared)
 }
@@ -146,6 +205,7 @@ async fn handle(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
+    op: Op,
 ) -> Response {
     let arrived = tokio::time::Instant::now();
     let (fault, delay) = {
@@ -167,7 +227,15 @@ async fn handle(
         ids: Vec::new(),
         body: shared.record_requests.then(|| body.clone()),
     };
-    let mut response = process(&shared, &headers, &body, fault, &mut record);
+    let mut response = process(
+        &shared,
+        &headers,
+        uri.query(),
+        &body,
+        fault,
+        &op,
+        &mut record,
+    );
     record.status = response.status().as_u16();
     let n = shared
         .received
@@ -276,11 +344,14 @@ fn too_many(retry_after: u64) -> Response {
     r
 }
 
+#[allow(clippy::too_many_arguments)]
 fn process(
     shared: &Shared,
     headers: &HeaderMap,
+    query: Option<&str>,
     body: &[u8],
     fault: Fault,
+    op: &Op,
     record: &mut RecordedRequest,
 ) -> Response {
     let (credential, principal) = {
@@ -314,15 +385,78 @@ fn process(
         }
         _ => {}
     }
+    let bytes = match op {
+        Op::HardDelete => hard_delete(shared, principal, body, record),
+        read_op => read_answer(shared, principal.workspace_id, read_op, query),
+    };
+    match bytes {
+        Ok(bytes) => deliver(bytes, fault),
+        Err(response) => response,
+    }
+}
 
+/// Answers a read operation: the JSON body of a 200, or the error response.
+fn read_answer(
+    shared: &Shared,
+    workspace: Uuid,
+    op: &Op,
+    query: Option<&str>,
+) -> Result<Vec<u8>, Response> {
+    let path = match op {
+        Op::ListExamples => spec::LIST_EXAMPLES_PATH,
+        Op::CountExamples => spec::COUNT_EXAMPLES_PATH,
+        Op::ReadExample(_) => spec::READ_EXAMPLE_PATH,
+        Op::ListDatasets => spec::LIST_DATASETS_PATH,
+        Op::HardDelete => unreachable!("not a read"),
+    };
+    let reply = |(status, body): read::Answer| {
+        json_response(StatusCode::from_u16(status).expect("a status"), &body)
+    };
+    let spec_op = spec::read_operation(path);
+    let q = read::read_query(spec_op, query).map_err(reply)?;
+    let store = shared.store.lock().unwrap();
+    let value = match op {
+        Op::ListExamples | Op::CountExamples => {
+            let count = matches!(op, Op::CountExamples);
+            let eq = read::ExampleQuery::parse(&store, workspace, &q, !count).map_err(reply)?;
+            let mut checkpoints = shared.checkpoints.lock().unwrap();
+            read::examples(&store, &mut checkpoints, workspace, &eq, count)
+        }
+        Op::ReadExample(raw) => {
+            let id = read::read_path_parameter(spec_op, "example_id", raw).map_err(reply)?;
+            let id = Uuid::try_parse(id.as_str().unwrap_or_default()).map_err(|e| {
+                reply((422, json!({"detail": [{"loc": ["path", "example_id"], "msg": e.to_string(), "type": "uuid_parsing"}]})))
+            })?;
+            let as_of = read::as_of(q.get("as_of")).map_err(reply)?;
+            let dataset =
+                read::dataset_index(&store, workspace, q.get("dataset")).map_err(reply)?;
+            let (status, body) = read::example(&store, workspace, id, as_of, dataset);
+            if status != 200 {
+                return Err(reply((status, body)));
+            }
+            body
+        }
+        Op::ListDatasets => read::datasets(&store, workspace, &q),
+        Op::HardDelete => unreachable!("not a read"),
+    };
+    Ok(serde_json::to_vec(&value).expect("json"))
+}
+
+/// The hard-delete operation: the 200 body, or the error response.
+fn hard_delete(
+    shared: &Shared,
+    principal: Principal,
+    body: &[u8],
+    record: &mut RecordedRequest,
+) -> Result<Vec<u8>, Response> {
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
-            return error(
+            return Err(error(
                 StatusCode::BAD_REQUEST,
                 "Invalid request: malformed JSON",
                 Some(json!({"line": e.line(), "column": e.column(), "reason": e.to_string()})),
-            );
+            ));
         }
     };
     if let Some(ids) = value.get("example_ids").and_then(Value::as_array) {
@@ -340,18 +474,18 @@ fn process(
             .iter()
             .map(|v| json!({"pointer": v.pointer, "message": v.message}))
             .collect();
-        return error(
+        return Err(error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Invalid request: the body does not match the schema",
             Some(json!({"violations": list})),
-        );
+        ));
     }
     if value["hard_delete"] != Value::Bool(true) {
-        return error(
+        return Err(error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Invalid request: only hard_delete=true is supported",
             Some(json!({"field": "hard_delete", "reason": "must be true"})),
-        );
+        ));
     }
     let raw_ids = value["example_ids"].as_array().expect("validated");
     let mut ids = Vec::with_capacity(raw_ids.len());
@@ -364,11 +498,11 @@ fn process(
     }
     if !bad.is_empty() {
         bad.truncate(20);
-        return error(
+        return Err(error(
             StatusCode::BAD_REQUEST,
             "Invalid request: example_ids must be UUIDs",
             Some(json!({"invalid": bad})),
-        );
+        ));
     }
     let mut seen = HashSet::with_capacity(ids.len());
     ids.retain(|id| seen.insert(*id));
@@ -387,23 +521,23 @@ fn process(
         if !foreign.is_empty() {
             let n = foreign.len();
             foreign.truncate(20);
-            return error(
+            return Err(error(
                 StatusCode::FORBIDDEN,
                 "Some examples belong to another workspace",
                 Some(json!({"example_ids": foreign, "count": n})),
-            );
+            ));
         }
         if !missing.is_empty() && shared.unknown == UnknownIds::NotFound {
             let n = missing.len();
             missing.truncate(20);
-            return error(
+            return Err(error(
                 StatusCode::NOT_FOUND,
                 "Examples not found",
                 Some(json!({"missing": missing, "count": n})),
-            );
+            ));
         }
         if !missing.is_empty() && shared.unknown == UnknownIds::NotFoundBare {
-            return error(StatusCode::NOT_FOUND, "Examples not found", None);
+            return Err(error(StatusCode::NOT_FOUND, "Examples not found", None));
         }
         ids.into_iter()
             .filter(|id| store.hard_delete(id))
@@ -419,6 +553,13 @@ fn process(
             success_body(&named, deleted.len())
         }
     };
+    // Content filters may match differently now: paging checkpoints are stale.
+    shared.checkpoints.lock().unwrap().clear();
+    Ok(bytes)
+}
+
+/// A 200 with `bytes`, as the drawn fault mangles it.
+fn deliver(bytes: Vec<u8>, fault: Fault) -> Response {
     match fault {
         Fault::CloseMidResponse => {
             let half = Bytes::copy_from_slice(&bytes[..bytes.len() / 2]);

@@ -1,12 +1,20 @@
-//! The vendored OpenAPI yaml, read by the stand-in itself (not through the facade or the
+//! The vendored OpenAPI document, read by the stand-in itself (not through the facade or the
 //! generated types, so a mistake shared with them cannot pass unseen), validated with the
 //! `jsonschema` crate (draft 2020-12).
 
 use serde_json::Value;
 use std::sync::OnceLock;
 
-/// The vendored spec, embedded at build time.
-pub const SPEC_YAML: &str = include_str!("../../../openapi/langsmith.yaml");
+/// The vendored spec (LangSmith's complete document), embedded at build time.
+pub const SPEC_JSON: &str = include_str!("../../../openapi/langsmith.json");
+
+/// The hard-delete operation's path.
+pub const HARD_DELETE_PATH: &str = "/v1/platform/datasets/examples/delete";
+/// The read operations the stand-in serves.
+pub const LIST_EXAMPLES_PATH: &str = "/api/v1/examples";
+pub const COUNT_EXAMPLES_PATH: &str = "/api/v1/examples/count";
+pub const READ_EXAMPLE_PATH: &str = "/api/v1/examples/{example_id}";
+pub const LIST_DATASETS_PATH: &str = "/api/v1/datasets";
 
 /// The hard-delete operation as the spec describes it.
 #[derive(Debug)]
@@ -22,7 +30,7 @@ pub struct Operation {
 /// The spec as JSON.
 pub fn document() -> &'static Value {
     static DOC: OnceLock<Value> = OnceLock::new();
-    DOC.get_or_init(|| serde_saphyr::from_str(SPEC_YAML).expect("the vendored spec is valid YAML"))
+    DOC.get_or_init(|| serde_json::from_str(SPEC_JSON).expect("the vendored spec is valid JSON"))
 }
 
 /// Resolves a local `$ref` (one level at a time, recursively).
@@ -39,17 +47,15 @@ pub fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
     }
 }
 
-/// The single POST operation whose path ends in `/examples/delete`.
+/// The hard-delete operation.
 pub fn hard_delete() -> &'static Operation {
     static OP: OnceLock<Operation> = OnceLock::new();
     OP.get_or_init(|| {
         let doc = document();
-        let paths = doc["paths"].as_object().expect("paths");
-        let (path, item) = paths
-            .iter()
-            .find(|(p, item)| p.ends_with("/examples/delete") && item.get("post").is_some())
+        let path = HARD_DELETE_PATH.to_owned();
+        let op = doc["paths"][HARD_DELETE_PATH]
+            .get("post")
             .expect("the spec has the hard-delete operation");
-        let op = &item["post"];
         let schema_of = |status: &str| {
             resolve(
                 doc,
@@ -77,6 +83,133 @@ pub fn hard_delete() -> &'static Operation {
             statuses,
         }
     })
+}
+
+/// How a query parameter's string values are read before validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Repeated `name=v` pairs make an array (items read as `item`).
+    Array(Scalar),
+    One(Scalar),
+}
+
+/// A scalar JSON type a query string value is read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scalar {
+    String,
+    Integer,
+    Number,
+    Boolean,
+}
+
+/// A query or path parameter of a read operation, as the spec declares it.
+pub struct Parameter {
+    pub name: String,
+    pub location: String,
+    pub required: bool,
+    pub shape: Shape,
+    /// The parameter's schema, `$ref`s inlined.
+    pub schema: Value,
+    pub validator: jsonschema::Validator,
+}
+
+/// A GET operation the stand-in serves.
+pub struct ReadOperation {
+    pub path: &'static str,
+    pub parameters: Vec<Parameter>,
+    /// The 200 response schema, `$ref`s inlined.
+    pub success_schema: Value,
+}
+
+impl ReadOperation {
+    pub fn parameter(&self, name: &str) -> Option<&Parameter> {
+        self.parameters.iter().find(|p| p.name == name)
+    }
+}
+
+fn scalar_of(schema: &Value) -> Option<Scalar> {
+    match schema.get("type").and_then(Value::as_str)? {
+        "integer" => Some(Scalar::Integer),
+        "number" => Some(Scalar::Number),
+        "boolean" => Some(Scalar::Boolean),
+        "string" => Some(Scalar::String),
+        _ => None,
+    }
+}
+
+/// The shape of a parameter schema: any array branch makes it an array.
+fn shape_of(schema: &Value) -> Shape {
+    let branches: Vec<&Value> = match schema.get("anyOf").and_then(Value::as_array) {
+        Some(b) => b.iter().collect(),
+        None => vec![schema],
+    };
+    for b in &branches {
+        if b.get("type").and_then(Value::as_str) == Some("array") {
+            let item = b.get("items").and_then(scalar_of).unwrap_or(Scalar::String);
+            return Shape::Array(item);
+        }
+    }
+    let scalar = branches
+        .iter()
+        .find_map(|b| scalar_of(b))
+        .unwrap_or(Scalar::String);
+    Shape::One(scalar)
+}
+
+/// The GET operation at `path`, read from the vendored document.
+pub fn read_operation(path: &'static str) -> &'static ReadOperation {
+    static OPS: OnceLock<Vec<ReadOperation>> = OnceLock::new();
+    let ops = OPS.get_or_init(|| {
+        let doc = document();
+        [
+            LIST_EXAMPLES_PATH,
+            COUNT_EXAMPLES_PATH,
+            READ_EXAMPLE_PATH,
+            LIST_DATASETS_PATH,
+        ]
+        .into_iter()
+        .map(|path| {
+            let op = doc["paths"][path]
+                .get("get")
+                .unwrap_or_else(|| panic!("the vendored spec has GET {path}"));
+            let parameters = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .map(|p| {
+                            let schema = inline(doc, &p["schema"]);
+                            Parameter {
+                                name: p["name"].as_str().expect("named").to_owned(),
+                                location: p["in"].as_str().unwrap_or("query").to_owned(),
+                                required: p["required"].as_bool().unwrap_or(false),
+                                shape: shape_of(&schema),
+                                validator: jsonschema::draft202012::new(&schema)
+                                    .expect("a valid parameter schema"),
+                                schema,
+                            }
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            ReadOperation {
+                path,
+                parameters,
+                success_schema: inline(
+                    doc,
+                    &op["responses"]["200"]["content"]["application/json"]["schema"],
+                ),
+            }
+        })
+        .collect()
+    });
+    ops.iter()
+        .find(|o| o.path == path)
+        .expect("one of the served read operations")
+}
+
+/// The violations of a parameter value.
+pub fn parameter_violations(p: &Parameter, value: &Value) -> Vec<Violation> {
+    violations_of(&p.validator, value)
 }
 
 /// One schema violation: where (a JSON pointer) and what.

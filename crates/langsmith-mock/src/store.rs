@@ -1,14 +1,15 @@
 //! The in-memory LangSmith: workspaces, credentials, datasets and versioned examples.
 //!
-//! Examples are stored compactly (about 22 bytes each: the id, a workspace index, a
+//! Examples are stored compactly (about 22 bytes each: the id, a dataset index, a
 //! hard-delete count and a per-version nulled bitmask) so a stand-in seeded with millions
-//! of ids fits beside the client in one process. Their content is a shared template per version; an [`Example`] is
+//! of ids fits beside the client in one process. Their content is generated from the id and
+//! version (some hold a findable [`Marker`]); an [`Example`] is
 //! materialised on inspection. Hard deletion nulls every version's inputs, outputs and
 //! metadata and queues its attachments, keeping id, dataset id and created_at.
 
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// One version of an example.
@@ -46,22 +47,31 @@ impl Example {
     }
 }
 
-struct Template {
-    inputs: Arc<Value>,
-    outputs: Arc<Value>,
-    metadata: Arc<Value>,
-    attachment: Arc<str>,
+/// A dataset of the store.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub id: Uuid,
+    pub name: String,
+    /// Index into the store's workspaces.
+    pub(crate) workspace: u16,
+    /// Unix seconds.
+    pub created_at: i64,
 }
 
-fn template() -> &'static Template {
-    static T: OnceLock<Template> = OnceLock::new();
-    T.get_or_init(|| Template {
-        inputs: Arc::new(json!({"question": "What is the capital of France?"})),
-        outputs: Arc::new(json!({"answer": "Paris"})),
-        metadata: Arc::new(json!({"source": "langsmith-mock seed"})),
-        attachment: Arc::from("attachments/seed.png"),
-    })
+/// A findable string put into some seeded examples' inputs (an email address, say), so
+/// that selection by content has something to find.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marker {
+    pub text: String,
+    /// One example in `every` holds it (decided by the id, so it is stable).
+    pub every: u64,
 }
+
+/// Seconds between an example's versions.
+pub const VERSION_INTERVAL_SECS: i64 = 3600;
+/// `created_at` of the first example (2026-01-01T00:00:00Z); example `i` of the sorted
+/// table was created `i` seconds later.
+pub const EPOCH: i64 = 1_767_225_600;
 
 /// Who a credential belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,11 +80,10 @@ pub struct Principal {
     pub organization_id: Uuid,
 }
 
-/// A workspace and its one dataset.
+/// A workspace.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Workspace {
     pub(crate) id: Uuid,
-    pub(crate) dataset_id: Uuid,
 }
 
 /// Where an id stands.
@@ -86,41 +95,73 @@ pub(crate) enum Lookup {
 /// The most versions an example can have in the stand-in.
 pub const MAX_VERSIONS: usize = 16;
 
+/// The content of one example at one version, as generated from its id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Content {
+    pub inputs: Value,
+    pub outputs: Value,
+    pub metadata: Value,
+}
+
+/// `0123abcd` for an id: its first eight hex digits.
+fn short(id: &Uuid) -> String {
+    id.simple().to_string()[..8].to_owned()
+}
+
+/// A 64-bit mix of the id (ids are random; this only spreads sequential test ids).
+fn spread(id: &Uuid) -> u64 {
+    let v = id.as_u128();
+    let x = (v as u64) ^ ((v >> 64) as u64);
+    x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 7
+}
+
+/// The example's name (`#0123`), as LangSmith names unnamed examples.
+pub fn example_name(id: &Uuid) -> String {
+    format!("#{}", &short(id)[..4])
+}
+
+/// Its split: one in five is `test`, the rest `train`.
+pub fn split_of(id: &Uuid) -> &'static str {
+    if spread(id) % 5 == 0 { "test" } else { "train" }
+}
+
 /// The whole store.
 #[derive(Debug, Default)]
 pub struct Store {
     pub(crate) api_keys: HashMap<String, Principal>,
     pub(crate) bearer_tokens: HashMap<String, Principal>,
     pub(crate) workspaces: Vec<Workspace>,
-    /// Sorted example ids, and beside each its workspace index and hard-delete count
+    pub(crate) datasets: Vec<Dataset>,
+    /// Sorted example ids, and beside each its dataset index and hard-delete count
     /// (saturating at 65,535).
     ids: Vec<Uuid>,
-    workspace_of: Vec<u16>,
+    dataset_of: Vec<u16>,
     hard_deletes: Vec<u16>,
     /// Per example, one bit per version: set once that version's inputs, outputs and
     /// metadata are nulled. Deletion sets them version by version, as the real server
     /// must null every version; inspection reads them back version by version.
     nulled: Vec<u16>,
     versions: usize,
+    pub(crate) marker: Option<Marker>,
     /// Attachment files waiting for deletion (LangSmith deletes them within 7 days).
     pub(crate) attachments_queued: u64,
 }
 
 impl Store {
-    /// Builds the example table from per-workspace id lists (moved in; a single
-    /// workspace's list is sorted in place, so seeding costs no second copy). A repeated
-    /// id keeps its first workspace.
+    /// Builds the example table from per-dataset id lists (moved in; a single dataset's
+    /// list is sorted in place, so seeding costs no second copy). A repeated id keeps
+    /// its first dataset.
     pub(crate) fn seed(&mut self, mut groups: Vec<(u16, Vec<Uuid>)>, versions: usize) {
-        let (ids, workspace_of) = if groups.len() == 1 {
-            let (ws, mut ids) = groups.pop().expect("one group");
+        let (ids, dataset_of) = if groups.len() == 1 {
+            let (ds, mut ids) = groups.pop().expect("one group");
             ids.sort_unstable();
             ids.dedup();
             let n = ids.len();
-            (ids, vec![ws; n])
+            (ids, vec![ds; n])
         } else {
             let mut pairs: Vec<(Uuid, u16)> = groups
                 .into_iter()
-                .flat_map(|(ws, ids)| ids.into_iter().map(move |id| (id, ws)))
+                .flat_map(|(ds, ids)| ids.into_iter().map(move |id| (id, ds)))
                 .collect();
             // Stable: among equal ids the first seeded stays first.
             pairs.sort_by_key(|(id, _)| *id);
@@ -129,19 +170,42 @@ impl Store {
         };
         self.ids = ids;
         self.ids.shrink_to_fit();
-        self.workspace_of = workspace_of;
+        self.dataset_of = dataset_of;
         self.hard_deletes = vec![0; self.ids.len()];
         self.nulled = vec![0; self.ids.len()];
-        self.versions = versions.min(MAX_VERSIONS);
+        self.versions = versions.clamp(1, MAX_VERSIONS);
     }
 
-    fn index(&self, id: &Uuid) -> Option<usize> {
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub(crate) fn index(&self, id: &Uuid) -> Option<usize> {
         self.ids.binary_search(id).ok()
+    }
+
+    pub(crate) fn id_at(&self, i: usize) -> Uuid {
+        self.ids[i]
+    }
+
+    pub(crate) fn dataset_index_at(&self, i: usize) -> u16 {
+        self.dataset_of[i]
+    }
+
+    /// The workspace of example `i`.
+    pub(crate) fn workspace_at(&self, i: usize) -> Uuid {
+        let ds = &self.datasets[self.dataset_of[i] as usize];
+        self.workspaces[ds.workspace as usize].id
+    }
+
+    /// The workspace id of a dataset.
+    pub(crate) fn dataset_workspace(&self, ds: &Dataset) -> Uuid {
+        self.workspaces[ds.workspace as usize].id
     }
 
     pub(crate) fn lookup(&self, id: &Uuid) -> Lookup {
         match self.index(id) {
-            Some(i) => Lookup::In(self.workspaces[self.workspace_of[i] as usize].id),
+            Some(i) => Lookup::In(self.workspace_at(i)),
             None => Lookup::Missing,
         }
     }
@@ -170,10 +234,7 @@ impl Store {
 
     /// Every example id with its workspace, sorted by id.
     pub(crate) fn all(&self) -> impl Iterator<Item = (Uuid, Uuid)> + '_ {
-        self.ids
-            .iter()
-            .zip(&self.workspace_of)
-            .map(|(id, w)| (*id, self.workspaces[*w as usize].id))
+        (0..self.ids.len()).map(|i| (self.ids[i], self.workspace_at(i)))
     }
 
     /// Ids hard-deleted at least once.
@@ -185,35 +246,89 @@ impl Store {
             .map(|(id, _)| *id)
     }
 
+    /// How many versions each example has.
+    pub(crate) fn versions(&self) -> usize {
+        self.versions
+    }
+
+    /// `created_at` of example `i`, Unix seconds.
+    pub(crate) fn created_at(&self, i: usize) -> i64 {
+        EPOCH + i as i64
+    }
+
+    /// When version `v` of example `i` was made.
+    pub(crate) fn version_time(&self, i: usize, v: usize) -> i64 {
+        self.created_at(i) + v as i64 * VERSION_INTERVAL_SECS
+    }
+
+    /// The version of example `i` current at `as_of` (Unix seconds; `None`: the latest),
+    /// or `None` when it did not exist yet.
+    pub(crate) fn version_at(&self, i: usize, as_of: Option<i64>) -> Option<usize> {
+        let Some(t) = as_of else {
+            return Some(self.versions - 1);
+        };
+        (0..self.versions)
+            .rev()
+            .find(|v| self.version_time(i, *v) <= t)
+    }
+
+    /// Whether version `v` of example `i` is nulled.
+    pub(crate) fn is_nulled(&self, i: usize, v: usize) -> bool {
+        self.nulled[i] & (1u16 << v) != 0
+    }
+
+    /// Whether example `i` holds the marker (at every version, until nulled).
+    pub(crate) fn is_marked(&self, i: usize) -> bool {
+        self.marker
+            .as_ref()
+            .is_some_and(|m| m.every > 0 && spread(&self.ids[i]) % m.every == 0)
+    }
+
+    /// The content of example `i` at version `v`, or `None` once nulled.
+    pub(crate) fn content(&self, i: usize, v: usize) -> Option<Content> {
+        if self.is_nulled(i, v) {
+            return None;
+        }
+        let id = &self.ids[i];
+        let short = short(id);
+        let mut inputs =
+            json!({"question": format!("What is the capital in record {short}? (version {v})")});
+        if self.is_marked(i)
+            && let Some(m) = &self.marker
+        {
+            inputs["contact"] = Value::String(m.text.clone());
+        }
+        Some(Content {
+            inputs,
+            outputs: json!({"answer": format!("Answer for record {short}")}),
+            metadata: json!({"source": "langsmith-mock seed", "dataset_split": [split_of(id)]}),
+        })
+    }
+
     /// The example as it stands now.
     pub(crate) fn example(&self, id: &Uuid) -> Option<Example> {
         let i = self.index(id)?;
-        let ws = self.workspaces[self.workspace_of[i] as usize];
-        let t = template();
         let versions = (0..self.versions)
-            .map(|version| {
-                if self.nulled[i] & (1u16 << version) != 0 {
-                    Version {
-                        inputs: None,
-                        outputs: None,
-                        metadata: None,
-                        attachments: Vec::new(),
-                    }
-                } else {
-                    Version {
-                        inputs: Some(t.inputs.clone()),
-                        outputs: Some(t.outputs.clone()),
-                        metadata: Some(t.metadata.clone()),
-                        attachments: vec![t.attachment.clone()],
-                    }
-                }
+            .map(|v| match self.content(i, v) {
+                None => Version {
+                    inputs: None,
+                    outputs: None,
+                    metadata: None,
+                    attachments: Vec::new(),
+                },
+                Some(c) => Version {
+                    inputs: Some(Arc::new(c.inputs)),
+                    outputs: Some(Arc::new(c.outputs)),
+                    metadata: Some(Arc::new(c.metadata)),
+                    attachments: vec![Arc::from(format!("attachments/{}.png", short(id)))],
+                },
             })
             .collect();
         Some(Example {
             id: *id,
-            workspace_id: ws.id,
-            dataset_id: ws.dataset_id,
-            created_at: 1_767_225_600 + i as i64,
+            workspace_id: self.workspace_at(i),
+            dataset_id: self.datasets[self.dataset_of[i] as usize].id,
+            created_at: self.created_at(i),
             versions,
             hard_deletes: u32::from(self.hard_deletes[i]),
         })

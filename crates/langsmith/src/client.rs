@@ -243,7 +243,10 @@ impl Client {
             &base,
             http,
             langsmith_api::RequestDefaults::new(headers).with_versioned_base_path(
-                url::Url::parse(&base).map(|u| u.path().to_owned()).unwrap_or_default().as_str(),
+                url::Url::parse(&base)
+                    .map(|u| u.path().to_owned())
+                    .unwrap_or_default()
+                    .as_str(),
             ),
         );
         if b.rate_limit_per_minute == Some(0) {

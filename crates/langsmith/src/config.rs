@@ -542,7 +542,10 @@ mod tests {
         // The version suffix is kept: the generated client's hook maps each path behind it
         // (see `langsmith_api::hooks`; the wire paths are tested in tests/integration.rs).
         for (endpoint, base) in [
-            ("https://api.smith.langchain.com", "https://api.smith.langchain.com"),
+            (
+                "https://api.smith.langchain.com",
+                "https://api.smith.langchain.com",
+            ),
             ("https://host/api/v1", "https://host/api/v1"),
             ("https://host/api/v1/", "https://host/api/v1"),
             ("https://host/api", "https://host/api"),

@@ -1,0 +1,995 @@
+//! The read operations: list, count and read examples, list datasets. Query parameters
+//! are read per the spec's declarations and validated with `jsonschema` against the
+//! parameter schemas of the vendored document (a violation is FastAPI's 422 shape); a
+//! parameter the spec does not declare is refused, so a client that drifts from the
+//! spec fails here rather than being silently ignored.
+//!
+//! The `filter` parameter accepts a documented subset of LangSmith's filter language
+//! (see [`Filter`]); anything else is a 400 naming what is not supported.
+
+use crate::spec::{self, Parameter, ReadOperation, Scalar, Shape};
+use crate::store::{Content, Store, example_name};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// A read operation's answer: status and JSON body.
+pub(crate) type Answer = (u16, Value);
+
+fn validation_error(name: &str, location: &str, msg: &str, kind: &str) -> Answer {
+    (
+        422,
+        json!({"detail": [{"loc": [location, name], "msg": msg, "type": kind}]}),
+    )
+}
+
+fn bad_request(msg: String) -> Answer {
+    (400, json!({ "detail": msg }))
+}
+
+/// Query parameters read per the spec: name -> JSON value (arrays for array-shaped ones).
+pub(crate) fn read_query(
+    op: &ReadOperation,
+    query: Option<&str>,
+) -> Result<Map<String, Value>, Answer> {
+    let mut raw: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        raw.entry(k.into_owned()).or_default().push(v.into_owned());
+    }
+    let mut out = Map::new();
+    for (name, values) in raw {
+        let Some(p) = op.parameter(&name).filter(|p| p.location == "query") else {
+            return Err(validation_error(
+                &name,
+                "query",
+                "the spec declares no such query parameter for this operation",
+                "extra_forbidden",
+            ));
+        };
+        let value = match p.shape {
+            Shape::Array(item) => Value::Array(values.iter().map(|v| scalar(item, v)).collect()),
+            Shape::One(one) => {
+                if values.len() > 1 {
+                    return Err(validation_error(
+                        &name,
+                        "query",
+                        "given more than once, but not an array",
+                        "value_error",
+                    ));
+                }
+                scalar(one, &values[0])
+            }
+        };
+        check(p, &value)?;
+        out.insert(name, value);
+    }
+    Ok(out)
+}
+
+/// A path parameter, validated.
+pub(crate) fn read_path_parameter(
+    op: &ReadOperation,
+    name: &str,
+    raw: &str,
+) -> Result<Value, Answer> {
+    let p = op.parameter(name).expect("a declared path parameter");
+    let v = scalar(
+        match p.shape {
+            Shape::One(s) | Shape::Array(s) => s,
+        },
+        raw,
+    );
+    check(p, &v)?;
+    Ok(v)
+}
+
+fn check(p: &Parameter, value: &Value) -> Result<(), Answer> {
+    if let Some(v) = spec::parameter_violations(p, value).into_iter().next() {
+        return Err(validation_error(
+            &p.name,
+            &p.location,
+            &v.message,
+            "value_error",
+        ));
+    }
+    Ok(())
+}
+
+/// A query string value as the JSON type the spec declares; left a string when it does
+/// not read as one (so validation names the type error).
+fn scalar(kind: Scalar, raw: &str) -> Value {
+    match kind {
+        Scalar::Integer => raw
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| raw.into()),
+        Scalar::Number => raw
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .unwrap_or_else(|| raw.into()),
+        Scalar::Boolean => match raw {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => raw.into(),
+        },
+        Scalar::String => raw.into(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Time
+
+/// Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// `2026-01-01T00:00:00Z`
+pub fn rfc3339(unix: i64) -> String {
+    let (y, m, d) = civil_from_days(unix.div_euclid(86_400));
+    let s = unix.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
+/// Parses RFC 3339 (`Z` or `±HH:MM`; fractional seconds accepted and dropped, which
+/// rounds toward the past: a version made within that second is still "on or before").
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = text.get(r)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (y, mo, d, h, mi, s) = (
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+    );
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let mut rest = &text[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return None;
+        }
+        rest = &frac[n..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ if rest.len() == 6
+            && (rest.starts_with('+') || rest.starts_with('-'))
+            && &rest[3..4] == ":" =>
+        {
+            let oh: i64 = rest[1..3].parse().ok()?;
+            let om: i64 = rest[4..6].parse().ok()?;
+            let sign = if rest.starts_with('-') { -1 } else { 1 };
+            sign * (oh * 3600 + om * 60)
+        }
+        _ => return None,
+    };
+    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset)
+}
+
+// ---------------------------------------------------------------------------------------
+// The filter language (a documented subset of LangSmith's)
+
+/// A parsed `filter` expression. The stand-in supports:
+///
+/// - `and(F, F, ...)`, `or(F, F, ...)`, `not(F)`
+/// - `eq(id, "UUID")`, `neq(id, "UUID")`, `eq(name, "#0123")`, `neq(name, "...")`
+/// - `exists(metadata, "key")`: the metadata holds the key
+/// - `has(metadata, '{"key": value}')`: the metadata holds every key with that value
+///
+/// Strings are single- or double-quoted. Anything else is refused with a 400 naming it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    And(Vec<Filter>),
+    Or(Vec<Filter>),
+    Not(Box<Filter>),
+    Eq(Field, String),
+    Neq(Field, String),
+    Exists(String),
+    Has(Map<String, Value>),
+}
+
+/// A column `eq`/`neq` compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Id,
+    Name,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Arg {
+    Call(String, Vec<Arg>, usize),
+    Ident(String, usize),
+    Str(String, usize),
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn err<T>(&self, at: usize, what: impl std::fmt::Display) -> Result<T, String> {
+        Err(format!("filter: at character {}: {what}", at + 1))
+    }
+
+    fn skip_ws(&mut self) {
+        while self.text[self.pos..].starts_with(char::is_whitespace) {
+            self.pos += self.text[self.pos..]
+                .chars()
+                .next()
+                .map_or(1, char::len_utf8);
+        }
+    }
+
+    fn arg(&mut self) -> Result<Arg, String> {
+        self.skip_ws();
+        let start = self.pos;
+        let rest = &self.text[self.pos..];
+        if let Some(q) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') {
+            let body = &rest[1..];
+            let Some(end) = body.find(q) else {
+                return self.err(start, "unterminated string");
+            };
+            self.pos += 1 + end + 1;
+            return Ok(Arg::Str(body[..end].to_owned(), start));
+        }
+        let n = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+        if n == 0 {
+            return self.err(start, "expected a function, a column or a string");
+        }
+        let ident = rest[..n].to_owned();
+        self.pos += n;
+        self.skip_ws();
+        if !self.text[self.pos..].starts_with('(') {
+            return Ok(Arg::Ident(ident, start));
+        }
+        self.pos += 1;
+        let mut args = Vec::new();
+        self.skip_ws();
+        if self.text[self.pos..].starts_with(')') {
+            self.pos += 1;
+            return Ok(Arg::Call(ident, args, start));
+        }
+        loop {
+            args.push(self.arg()?);
+            self.skip_ws();
+            match self.text[self.pos..].chars().next() {
+                Some(',') => self.pos += 1,
+                Some(')') => {
+                    self.pos += 1;
+                    return Ok(Arg::Call(ident, args, start));
+                }
+                _ => return self.err(self.pos, "expected `,` or `)`"),
+            }
+        }
+    }
+}
+
+impl Filter {
+    /// Parses a filter expression; the error names the character and what is wrong.
+    pub fn parse(text: &str) -> Result<Filter, String> {
+        let mut p = Parser { text, pos: 0 };
+        let arg = p.arg()?;
+        p.skip_ws();
+        if p.pos != text.len() {
+            return p.err(p.pos, "unexpected text after the expression");
+        }
+        Self::from_arg(&p, arg)
+    }
+
+    fn from_arg(p: &Parser, arg: Arg) -> Result<Filter, String> {
+        let (name, args, at) = match arg {
+            Arg::Call(n, a, at) => (n, a, at),
+            Arg::Ident(i, at) | Arg::Str(i, at) => {
+                return p.err(
+                    at,
+                    format!("expected a function such as eq(...), got {i:?}"),
+                );
+            }
+        };
+        let string = |a: &Arg| match a {
+            Arg::Str(s, _) => Ok(s.clone()),
+            Arg::Ident(s, at) | Arg::Call(s, _, at) => {
+                p.err(*at, format!("expected a quoted string, got {s:?}"))
+            }
+        };
+        let column = |a: &Arg| -> Result<String, String> {
+            match a {
+                Arg::Ident(s, _) => Ok(s.clone()),
+                Arg::Str(s, at) | Arg::Call(s, _, at) => {
+                    p.err(*at, format!("expected a column name, got {s:?}"))
+                }
+            }
+        };
+        let arity = |n: usize| {
+            if args.len() == n {
+                Ok(())
+            } else {
+                p.err(
+                    at,
+                    format!("{name}() takes {n} arguments, got {}", args.len()),
+                )
+            }
+        };
+        Ok(match name.as_str() {
+            "and" | "or" => {
+                if args.is_empty() {
+                    return p.err(at, format!("{name}() needs at least one argument"));
+                }
+                let fs = args
+                    .into_iter()
+                    .map(|a| Self::from_arg(p, a))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if name == "and" {
+                    Filter::And(fs)
+                } else {
+                    Filter::Or(fs)
+                }
+            }
+            "not" => {
+                arity(1)?;
+                Filter::Not(Box::new(Self::from_arg(
+                    p,
+                    args.into_iter().next().expect("one"),
+                )?))
+            }
+            "eq" | "neq" => {
+                arity(2)?;
+                let field = match column(&args[0])?.as_str() {
+                    "id" => Field::Id,
+                    "name" => Field::Name,
+                    other => {
+                        return p.err(
+                            at,
+                            format!("{name}() on column {other:?} is not supported by the stand-in (only id and name)"),
+                        );
+                    }
+                };
+                let v = string(&args[1])?;
+                if name == "eq" {
+                    Filter::Eq(field, v)
+                } else {
+                    Filter::Neq(field, v)
+                }
+            }
+            "exists" | "has" => {
+                arity(2)?;
+                let col = column(&args[0])?;
+                if col != "metadata" {
+                    return p.err(
+                        at,
+                        format!("{name}() on column {col:?} is not supported by the stand-in (only metadata)"),
+                    );
+                }
+                let v = string(&args[1])?;
+                if name == "exists" {
+                    Filter::Exists(v)
+                } else {
+                    match serde_json::from_str::<Value>(&v) {
+                        Ok(Value::Object(m)) => Filter::Has(m),
+                        _ => {
+                            return p.err(at, "has(metadata, ...) takes a JSON object in a string");
+                        }
+                    }
+                }
+            }
+            other => {
+                return p.err(
+                    at,
+                    format!(
+                        "the function {other}() is not supported by the stand-in (supported: and, or, not, eq, neq, exists, has)"
+                    ),
+                );
+            }
+        })
+    }
+
+    fn matches(&self, id: &Uuid, name: &str, metadata: Option<&Value>) -> bool {
+        match self {
+            Filter::And(fs) => fs.iter().all(|f| f.matches(id, name, metadata)),
+            Filter::Or(fs) => fs.iter().any(|f| f.matches(id, name, metadata)),
+            Filter::Not(f) => !f.matches(id, name, metadata),
+            Filter::Eq(field, v) => field_is(*field, id, name, v),
+            Filter::Neq(field, v) => !field_is(*field, id, name, v),
+            Filter::Exists(key) => metadata.and_then(|m| m.get(key)).is_some(),
+            Filter::Has(want) => contains(metadata, want),
+        }
+    }
+
+    fn needs_content(&self) -> bool {
+        match self {
+            Filter::And(fs) | Filter::Or(fs) => fs.iter().any(Filter::needs_content),
+            Filter::Not(f) => f.needs_content(),
+            Filter::Eq(..) | Filter::Neq(..) => false,
+            Filter::Exists(_) | Filter::Has(_) => true,
+        }
+    }
+}
+
+fn field_is(field: Field, id: &Uuid, name: &str, v: &str) -> bool {
+    match field {
+        Field::Id => Uuid::try_parse(v).is_ok_and(|u| u == *id),
+        Field::Name => name == v,
+    }
+}
+
+/// Whether `metadata` holds every key of `want` with an equal value.
+fn contains(metadata: Option<&Value>, want: &Map<String, Value>) -> bool {
+    let Some(m) = metadata.and_then(Value::as_object) else {
+        return false;
+    };
+    want.iter().all(|(k, v)| m.get(k) == Some(v))
+}
+
+// ---------------------------------------------------------------------------------------
+// Example queries
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// By created_at (the stand-in's examples were created in id order).
+    Created,
+    Id,
+}
+
+/// The parsed query of list/count.
+pub(crate) struct ExampleQuery {
+    ids: Option<Vec<Uuid>>,
+    dataset: Option<u16>,
+    as_of: Option<i64>,
+    metadata: Option<Map<String, Value>>,
+    contains: Vec<String>,
+    splits: Vec<String>,
+    filter: Option<Filter>,
+    pub(crate) offset: usize,
+    pub(crate) limit: usize,
+    order: Order,
+    descending: bool,
+    select: Vec<String>,
+    /// What identifies the result set, for paging checkpoints.
+    pub(crate) key: String,
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Parses `as_of`: `latest` (the default) or an RFC 3339 time.
+pub(crate) fn as_of(v: Option<&Value>) -> Result<Option<i64>, Answer> {
+    match v.and_then(Value::as_str) {
+        None | Some("latest") => Ok(None),
+        Some(t) => parse_rfc3339(t).map(Some).ok_or_else(|| {
+            bad_request(format!(
+                "as_of {t:?}: the stand-in supports \"latest\" and RFC 3339 times, not version tags"
+            ))
+        }),
+    }
+}
+
+/// The dataset index a `dataset` parameter names, in the caller's workspace.
+pub(crate) fn dataset_index(
+    store: &Store,
+    workspace: Uuid,
+    v: Option<&Value>,
+) -> Result<Option<u16>, Answer> {
+    let Some(id) = v.and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    let id = Uuid::try_parse(id)
+        .map_err(|e| validation_error("dataset", "query", &e.to_string(), "uuid_parsing"))?;
+    store
+        .datasets
+        .iter()
+        .position(|d| d.id == id && store.dataset_workspace(d) == workspace)
+        .map(|i| Some(i as u16))
+        .ok_or_else(|| (404, json!({"detail": format!("Dataset {id} not found")})))
+}
+
+impl ExampleQuery {
+    pub(crate) fn parse(
+        store: &Store,
+        workspace: Uuid,
+        q: &Map<String, Value>,
+        paged: bool,
+    ) -> Result<ExampleQuery, Answer> {
+        let ids = match q.get("id") {
+            Some(v) => Some(
+                strings(Some(v))
+                    .iter()
+                    .map(|s| Uuid::try_parse(s))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| validation_error("id", "query", &e.to_string(), "uuid_parsing"))?,
+            ),
+            None => None,
+        };
+        let metadata = match q.get("metadata").and_then(Value::as_str) {
+            None => None,
+            Some(text) => match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(m)) => Some(m),
+                _ => return Err(bad_request(format!("metadata {text:?}: not a JSON object"))),
+            },
+        };
+        let filter = match q.get("filter").and_then(Value::as_str) {
+            None => None,
+            Some(text) => Some(Filter::parse(text).map_err(bad_request)?),
+        };
+        let order = match q.get("order").and_then(Value::as_str) {
+            None | Some("recent") | Some("recently_created") => Order::Created,
+            Some("id") => Order::Id,
+            Some(other) => {
+                return Err(bad_request(format!(
+                    "order {other:?} is not supported by the stand-in (recent, recently_created, id)"
+                )));
+            }
+        };
+        let descending = q
+            .get("descending")
+            .and_then(Value::as_bool)
+            .unwrap_or(order == Order::Created);
+        let mut key_parts: Vec<String> = q
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "offset" | "limit" | "select"))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        key_parts.push(workspace.to_string());
+        let limit_default = spec::read_operation(spec::LIST_EXAMPLES_PATH)
+            .parameter("limit")
+            .and_then(|p| p.schema.get("default"))
+            .and_then(Value::as_u64)
+            .unwrap_or(100) as usize;
+        Ok(ExampleQuery {
+            ids,
+            dataset: dataset_index(store, workspace, q.get("dataset"))?,
+            as_of: as_of(q.get("as_of"))?,
+            metadata,
+            contains: strings(q.get("full_text_contains"))
+                .into_iter()
+                .map(|s| s.to_lowercase())
+                .collect(),
+            splits: strings(q.get("splits")),
+            filter,
+            offset: if paged {
+                q.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize
+            } else {
+                0
+            },
+            limit: if paged {
+                q.get("limit")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(limit_default as u64) as usize
+            } else {
+                usize::MAX
+            },
+            order,
+            descending,
+            select: match q.get("select") {
+                Some(v) => strings(Some(v)),
+                None => spec::read_operation(spec::LIST_EXAMPLES_PATH)
+                    .parameter("select")
+                    .map(|p| strings(p.schema.get("default")))
+                    .unwrap_or_default(),
+            },
+            key: key_parts.join("&"),
+        })
+    }
+
+    fn needs_content(&self) -> bool {
+        self.metadata.is_some()
+            || !self.contains.is_empty()
+            || !self.splits.is_empty()
+            || self.filter.as_ref().is_some_and(Filter::needs_content)
+    }
+
+    /// Whether example `i` (in `workspace`) matches; its version and content if so.
+    fn matches(
+        &self,
+        store: &Store,
+        workspace: Uuid,
+        i: usize,
+    ) -> Option<(usize, Option<Content>)> {
+        if store.workspace_at(i) != workspace {
+            return None;
+        }
+        if let Some(ds) = self.dataset
+            && store.dataset_index_at(i) != ds
+        {
+            return None;
+        }
+        let v = store.version_at(i, self.as_of)?;
+        let content = if self.needs_content() {
+            store.content(i, v)
+        } else {
+            None
+        };
+        if self.needs_content() {
+            let c = content.as_ref()?;
+            if let Some(want) = &self.metadata
+                && !contains(Some(&c.metadata), want)
+            {
+                return None;
+            }
+            if !self.splits.is_empty() {
+                let have = strings(c.metadata.get("dataset_split"));
+                if !self.splits.iter().any(|s| have.contains(s)) {
+                    return None;
+                }
+            }
+            if !self.contains.is_empty() {
+                let mut text = String::new();
+                collect_text(&c.inputs, &mut text);
+                collect_text(&c.outputs, &mut text);
+                let text = text.to_lowercase();
+                if !self.contains.iter().all(|t| text.contains(t.as_str())) {
+                    return None;
+                }
+            }
+        }
+        if let Some(f) = &self.filter {
+            let id = store.id_at(i);
+            if !f.matches(
+                &id,
+                &example_name(&id),
+                content.as_ref().map(|c| &c.metadata),
+            ) {
+                return None;
+            }
+        }
+        Some((v, content))
+    }
+
+    /// Example `i` at version `v` as the spec's `Example`, with the selected fields plus
+    /// the ones the schema requires (`id`, `dataset_id`, `name`, `inputs`).
+    fn render(&self, store: &Store, i: usize, v: usize, content: Option<Content>) -> Value {
+        let id = store.id_at(i);
+        let content = content.or_else(|| store.content(i, v));
+        let mut m = Map::new();
+        let selected = |f: &str| self.select.iter().any(|s| s == f);
+        m.insert("id".into(), id.to_string().into());
+        m.insert(
+            "dataset_id".into(),
+            store.datasets[store.dataset_index_at(i) as usize]
+                .id
+                .to_string()
+                .into(),
+        );
+        m.insert("name".into(), example_name(&id).into());
+        let (inputs, outputs, metadata) = match content {
+            Some(c) => (c.inputs, c.outputs, c.metadata),
+            None => (Value::Null, Value::Null, Value::Null),
+        };
+        m.insert("inputs".into(), inputs);
+        if selected("outputs") {
+            m.insert("outputs".into(), outputs);
+        }
+        if selected("metadata") {
+            m.insert("metadata".into(), metadata);
+        }
+        if selected("created_at") {
+            m.insert("created_at".into(), rfc3339(store.created_at(i)).into());
+        }
+        if selected("modified_at") {
+            m.insert(
+                "modified_at".into(),
+                rfc3339(store.version_time(i, v)).into(),
+            );
+        }
+        if selected("source_run_id") {
+            m.insert("source_run_id".into(), Value::Null);
+        }
+        if selected("attachment_urls") {
+            m.insert("attachment_urls".into(), Value::Null);
+        }
+        Value::Object(m)
+    }
+}
+
+fn collect_text(v: &Value, out: &mut String) {
+    match v {
+        Value::String(s) => {
+            out.push_str(s);
+            out.push('\n');
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_text(x, out)),
+        Value::Object(m) => m.values().for_each(|x| collect_text(x, out)),
+        _ => {}
+    }
+}
+
+/// Paging checkpoints: per result set, matched count -> scan position, so consecutive
+/// pages of a large scan continue where the last stopped instead of rescanning. Cleared
+/// whenever a hard delete changes what content filters match.
+#[derive(Default)]
+pub(crate) struct Checkpoints {
+    sets: HashMap<String, BTreeMap<usize, usize>>,
+}
+
+impl Checkpoints {
+    pub(crate) fn clear(&mut self) {
+        self.sets.clear();
+    }
+}
+
+/// Lists (or with `count_only`, counts) the examples `q` selects.
+pub(crate) fn examples(
+    store: &Store,
+    checkpoints: &mut Checkpoints,
+    workspace: Uuid,
+    q: &ExampleQuery,
+    count_only: bool,
+) -> Value {
+    let n = store.len();
+    if let Some(ids) = &q.ids {
+        // By id: found ids in the requested order of the table.
+        let mut idx: Vec<usize> = ids.iter().filter_map(|id| store.index(id)).collect();
+        idx.sort_unstable();
+        idx.dedup();
+        let positions = if q.descending {
+            idx.into_iter().rev().collect::<Vec<_>>()
+        } else {
+            idx
+        };
+        let mut matched = positions
+            .into_iter()
+            .filter_map(|i| q.matches(store, workspace, i).map(|(v, c)| (i, v, c)));
+        if count_only {
+            return Value::from(matched.count());
+        }
+        let page = matched
+            .by_ref()
+            .skip(q.offset)
+            .take(q.limit)
+            .map(|(i, v, c)| q.render(store, i, v, c))
+            .collect();
+        return Value::Array(page);
+    }
+    let at = |p: usize| if q.descending { n - 1 - p } else { p };
+    let _ = q.order; // both orders are the table's order (created_at follows id)
+    if count_only {
+        return Value::from(
+            (0..n)
+                .filter(|p| q.matches(store, workspace, at(*p)).is_some())
+                .count(),
+        );
+    }
+    // Resume from the nearest checkpoint at or before the offset.
+    let marks = checkpoints.sets.entry(q.key.clone()).or_default();
+    let (mut matched, mut pos) = marks
+        .range(..=q.offset)
+        .next_back()
+        .map(|(m, p)| (*m, *p))
+        .unwrap_or((0, 0));
+    let mut page = Vec::new();
+    while pos < n && page.len() < q.limit {
+        let i = at(pos);
+        pos += 1;
+        if let Some((v, c)) = q.matches(store, workspace, i) {
+            if matched >= q.offset {
+                page.push(q.render(store, i, v, c));
+            }
+            matched += 1;
+        }
+    }
+    marks.insert(matched, pos);
+    if checkpoints.sets.len() > 256 {
+        checkpoints.sets.clear();
+    }
+    Value::Array(page)
+}
+
+/// One example by id (404 when absent or in another workspace).
+pub(crate) fn example(
+    store: &Store,
+    workspace: Uuid,
+    id: Uuid,
+    as_of: Option<i64>,
+    dataset: Option<u16>,
+) -> Answer {
+    let not_found = || (404, json!({"detail": format!("Example {id} not found")}));
+    let Some(i) = store.index(&id) else {
+        return not_found();
+    };
+    if store.workspace_at(i) != workspace || dataset.is_some_and(|d| store.dataset_index_at(i) != d)
+    {
+        return not_found();
+    }
+    let Some(v) = store.version_at(i, as_of) else {
+        return not_found();
+    };
+    let all = ExampleQuery {
+        ids: None,
+        dataset: None,
+        as_of,
+        metadata: None,
+        contains: Vec::new(),
+        splits: Vec::new(),
+        filter: None,
+        offset: 0,
+        limit: 1,
+        order: Order::Id,
+        descending: false,
+        select: [
+            "created_at",
+            "modified_at",
+            "outputs",
+            "metadata",
+            "source_run_id",
+            "attachment_urls",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        key: String::new(),
+    };
+    (200, all.render(store, i, v, None))
+}
+
+/// Datasets of the workspace, filtered by `id`, `name`, `name_contains`, paged.
+pub(crate) fn datasets(store: &Store, workspace: Uuid, q: &Map<String, Value>) -> Value {
+    let ids: Vec<Uuid> = strings(q.get("id"))
+        .iter()
+        .filter_map(|s| Uuid::try_parse(s).ok())
+        .collect();
+    let name = q.get("name").and_then(Value::as_str);
+    let contains = q
+        .get("name_contains")
+        .and_then(Value::as_str)
+        .map(str::to_lowercase);
+    let offset = q.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let limit = q.get("limit").and_then(Value::as_u64).unwrap_or(100) as usize;
+    let counts = {
+        let mut c = vec![0u64; store.datasets.len()];
+        for i in 0..store.len() {
+            c[store.dataset_index_at(i) as usize] += 1;
+        }
+        c
+    };
+    let list = store
+        .datasets
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| store.dataset_workspace(d) == workspace)
+        .filter(|(_, d)| ids.is_empty() || ids.contains(&d.id))
+        .filter(|(_, d)| name.is_none_or(|n| d.name == n))
+        .filter(|(_, d)| {
+            contains
+                .as_deref()
+                .is_none_or(|c| d.name.to_lowercase().contains(c))
+        })
+        .skip(offset)
+        .take(limit)
+        .map(|(i, d)| {
+            json!({
+                "id": d.id.to_string(),
+                "name": d.name,
+                "description": null,
+                "created_at": rfc3339(d.created_at),
+                "modified_at": rfc3339(d.created_at),
+                "tenant_id": workspace.to_string(),
+                "session_count": 0,
+                "example_count": counts[i],
+                "data_type": "kv",
+            })
+        })
+        .collect();
+    Value::Array(list)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_round_trip_and_offsets_apply() {
+        assert_eq!(rfc3339(crate::store::EPOCH), "2026-01-01T00:00:00Z");
+        assert_eq!(
+            parse_rfc3339("2026-01-01T00:00:00Z"),
+            Some(crate::store::EPOCH)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-01-01T01:00:00+01:00"),
+            Some(crate::store::EPOCH)
+        );
+        assert_eq!(
+            parse_rfc3339("2025-12-31T23:00:00.999-01:00"),
+            Some(crate::store::EPOCH)
+        );
+        assert_eq!(parse_rfc3339("2024-02-29T12:34:56Z"), Some(1_709_210_096));
+        for bad in [
+            "latest",
+            "2026-01-01",
+            "2026-13-01T00:00:00Z",
+            "2026-01-01T00:00:00",
+            "2026-01-01T00:00:00+0100",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_filter_subset_parses_and_refuses_the_rest_by_position() {
+        let f = Filter::parse(
+            r##"and(has(metadata, '{"a": 1}'), not(eq(name, "#0123")), exists(metadata, "k"))"##,
+        )
+        .unwrap();
+        assert_eq!(
+            f,
+            Filter::And(vec![
+                Filter::Has(serde_json::from_str(r#"{"a": 1}"#).unwrap()),
+                Filter::Not(Box::new(Filter::Eq(Field::Name, "#0123".into()))),
+                Filter::Exists("k".into()),
+            ])
+        );
+        let id = Uuid::from_u128(7);
+        let meta = json!({"a": 1, "k": null});
+        assert!(f.matches(&id, "#0000", Some(&meta)));
+        assert!(!f.matches(&id, "#0123", Some(&meta)));
+        assert!(!f.matches(&id, "#0000", None));
+        for (bad, says) in [
+            (
+                "gt(latency, 5)",
+                "at character 1: the function gt() is not supported",
+            ),
+            ("eq(inputs, 'x')", "on column \"inputs\" is not supported"),
+            ("eq(id, 'x'", "expected `,` or `)`"),
+            ("has(metadata, 'nope')", "takes a JSON object"),
+            (
+                "and(eq(id, \"x\")) extra",
+                "at character 18: unexpected text",
+            ),
+            ("eq(id, \"x)", "unterminated string"),
+        ] {
+            let e = Filter::parse(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+}
