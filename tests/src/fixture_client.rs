@@ -446,6 +446,15 @@ pub mod spec {
             /// The path's API version prefix (`/v1`, `/api/v1`), which an
             /// endpoint that already ends in `/v1` must not repeat.
             pub const VERSION_PREFIX: &str = "/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {
+                ///Constraints of the parameter `limit`.
+                pub mod limit {
+                    ///`minimum` of the spec.
+                    pub const MINIMUM: f64 = 0f64;
+                }
+            }
         }
         ///`POST /v1/widgets`.
         pub mod post_v1_widgets {
@@ -456,6 +465,9 @@ pub mod spec {
             /// The path's API version prefix (`/v1`, `/api/v1`), which an
             /// endpoint that already ends in `/v1` must not repeat.
             pub const VERSION_PREFIX: &str = "/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {}
         }
         ///`DELETE /v1/widgets/{widget_id}`.
         pub mod delete_widget {
@@ -466,12 +478,17 @@ pub mod spec {
             /// The path's API version prefix (`/v1`, `/api/v1`), which an
             /// endpoint that already ends in `/v1` must not repeat.
             pub const VERSION_PREFIX: &str = "/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {}
         }
     }
     /// Per schema, per property: the constraints the generated types do not enforce.
     pub mod schemas {
         ///Constraints of the schema `NewWidget`.
         pub mod new_widget {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &["name"];
             ///Constraints of `NewWidget.name`.
             pub mod name {
                 ///`minLength` of the spec.
@@ -484,6 +501,11 @@ pub mod spec {
                 ///`maxItems` of the spec.
                 pub const MAX_ITEMS: usize = 10usize;
             }
+        }
+        ///Constraints of the schema `Widget`.
+        pub mod widget {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &["id", "kind"];
         }
     }
 }

@@ -254,6 +254,30 @@ fn spec_facts(source: &SpecSource, original: &Value, doc: &Value) -> TokenStream
                 if !id.is_empty() {
                     let m = module_name(id);
                     let prefix = version_prefix(p);
+                    let mut params = Vec::new();
+                    for param in op
+                        .get("parameters")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let (Some(name), Some(schema)) = (
+                            param.get("name").and_then(Value::as_str),
+                            param.get("schema"),
+                        ) else {
+                            continue;
+                        };
+                        let consts = constraint_consts(schema);
+                        if consts.is_empty() {
+                            continue;
+                        }
+                        let pm = module_name(name);
+                        let doc_line = format!("Constraints of the parameter `{name}`.");
+                        params.push(quote! {
+                            #[doc = #doc_line]
+                            pub mod #pm { #(#consts)* }
+                        });
+                    }
                     let doc_line = format!("`{method_upper} {p}`.");
                     operation_mods.push(quote! {
                         #[doc = #doc_line]
@@ -265,6 +289,9 @@ fn spec_facts(source: &SpecSource, original: &Value, doc: &Value) -> TokenStream
                             /// The path's API version prefix (`/v1`, `/api/v1`), which an
                             /// endpoint that already ends in `/v1` must not repeat.
                             pub const VERSION_PREFIX: &str = #prefix;
+                            /// Per parameter: the constraints the generated signature
+                            /// does not enforce.
+                            pub mod parameters { #(#params)* }
                         }
                     });
                 }
@@ -325,14 +352,23 @@ fn spec_facts(source: &SpecSource, original: &Value, doc: &Value) -> TokenStream
                     });
                 }
             }
-            if props.is_empty() {
+            let required: Vec<&str> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            if props.is_empty() && required.is_empty() {
                 continue;
             }
             let m = module_name(name);
             let doc_line = format!("Constraints of the schema `{name}`.");
             schema_mods.push(quote! {
                 #[doc = #doc_line]
-                pub mod #m { #(#props)* }
+                pub mod #m {
+                    /// The properties the schema requires.
+                    pub const REQUIRED: &[&str] = &[#(#required),*];
+                    #(#props)*
+                }
             });
         }
     }
@@ -435,6 +471,14 @@ fn constraint_consts(schema: &Value) -> Vec<TokenStream> {
             let doc_line = format!("`{key}` of the spec.");
             out.push(quote!(#[doc = #doc_line] pub const #ident: f64 = #n;));
         }
+    }
+    if let Some(n) = schema.get("default").and_then(Value::as_u64)
+        && schema.get("type").and_then(Value::as_str) == Some("integer")
+    {
+        out.push(quote!(
+            #[doc = "`default` of the spec."]
+            pub const DEFAULT: u64 = #n;
+        ));
     }
     if schema.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
         out.push(quote!(

@@ -1245,6 +1245,26 @@ pub mod spec {
             /// The path's API version prefix (`/v1`, `/api/v1`), which an
             /// endpoint that already ends in `/v1` must not repeat.
             pub const VERSION_PREFIX: &str = "/api/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {
+                ///Constraints of the parameter `offset`.
+                pub mod offset {
+                    ///`minimum` of the spec.
+                    pub const MINIMUM: f64 = 0f64;
+                    ///`default` of the spec.
+                    pub const DEFAULT: u64 = 0u64;
+                }
+                ///Constraints of the parameter `limit`.
+                pub mod limit {
+                    ///`minimum` of the spec.
+                    pub const MINIMUM: f64 = 1f64;
+                    ///`maximum` of the spec.
+                    pub const MAXIMUM: f64 = 100f64;
+                    ///`default` of the spec.
+                    pub const DEFAULT: u64 = 100u64;
+                }
+            }
         }
         ///`GET /api/v1/examples`.
         pub mod read_examples_api_v1_examples_get {
@@ -1255,6 +1275,26 @@ pub mod spec {
             /// The path's API version prefix (`/v1`, `/api/v1`), which an
             /// endpoint that already ends in `/v1` must not repeat.
             pub const VERSION_PREFIX: &str = "/api/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {
+                ///Constraints of the parameter `offset`.
+                pub mod offset {
+                    ///`minimum` of the spec.
+                    pub const MINIMUM: f64 = 0f64;
+                    ///`default` of the spec.
+                    pub const DEFAULT: u64 = 0u64;
+                }
+                ///Constraints of the parameter `limit`.
+                pub mod limit {
+                    ///`minimum` of the spec.
+                    pub const MINIMUM: f64 = 1f64;
+                    ///`maximum` of the spec.
+                    pub const MAXIMUM: f64 = 100f64;
+                    ///`default` of the spec.
+                    pub const DEFAULT: u64 = 100u64;
+                }
+            }
         }
         ///`GET /api/v1/examples/count`.
         pub mod count_examples_api_v1_examples_count_get {
@@ -1265,6 +1305,9 @@ pub mod spec {
             /// The path's API version prefix (`/v1`, `/api/v1`), which an
             /// endpoint that already ends in `/v1` must not repeat.
             pub const VERSION_PREFIX: &str = "/api/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {}
         }
         ///`GET /api/v1/examples/{example_id}`.
         pub mod read_example_api_v1_examples_example_id_get {
@@ -1275,6 +1318,15 @@ pub mod spec {
             /// The path's API version prefix (`/v1`, `/api/v1`), which an
             /// endpoint that already ends in `/v1` must not repeat.
             pub const VERSION_PREFIX: &str = "/api/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {
+                ///Constraints of the parameter `example_id`.
+                pub mod example_id {
+                    ///`format` of the spec.
+                    pub const FORMAT: &str = "uuid";
+                }
+            }
         }
         ///`POST /v1/platform/datasets/examples/delete`.
         pub mod hard_delete_examples {
@@ -1285,12 +1337,23 @@ pub mod spec {
             /// The path's API version prefix (`/v1`, `/api/v1`), which an
             /// endpoint that already ends in `/v1` must not repeat.
             pub const VERSION_PREFIX: &str = "/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {}
         }
     }
     /// Per schema, per property: the constraints the generated types do not enforce.
     pub mod schemas {
         ///Constraints of the schema `Dataset`.
         pub mod dataset {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &[
+                "name",
+                "id",
+                "tenant_id",
+                "session_count",
+                "modified_at",
+            ];
             ///Constraints of `Dataset.created_at`.
             pub mod created_at {
                 ///`format` of the spec.
@@ -1312,8 +1375,15 @@ pub mod spec {
                 pub const FORMAT: &str = "uuid";
             }
         }
+        ///Constraints of the schema `DatasetTransformation`.
+        pub mod dataset_transformation {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &["path", "transformation_type"];
+        }
         ///Constraints of the schema `Example`.
         pub mod example {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &["dataset_id", "inputs", "id", "name"];
             ///Constraints of `Example.created_at`.
             pub mod created_at {
                 ///`format` of the spec.
@@ -1330,8 +1400,15 @@ pub mod spec {
                 pub const FORMAT: &str = "uuid";
             }
         }
+        ///Constraints of the schema `ValidationError`.
+        pub mod validation_error {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &["loc", "msg", "type"];
+        }
         ///Constraints of the schema `examples.DeleteExamplesRequest`.
         pub mod examples_delete_examples_request {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &["example_ids", "hard_delete"];
             ///Constraints of `examples.DeleteExamplesRequest.example_ids`.
             pub mod example_ids {
                 ///`minItems` of the spec.

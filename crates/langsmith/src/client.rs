@@ -410,13 +410,13 @@ pub(crate) fn api_error_from_body(
     request_id: Option<String>,
     body: &[u8],
 ) -> ApiError {
-    let parsed = serde_json::from_slice::<types::ExamplesErrorResponse>(body).ok();
+    let parsed = documented_error(body);
     let body_snippet = match &parsed {
         Some(_) => None,
         None if body.is_empty() => Some(String::new()),
         None => Some(snippet(body)),
     };
-    let (error, details) = parsed.map(|p| (p.error, p.details)).unwrap_or_default();
+    let (error, details) = parsed.unwrap_or_default();
     ApiError::new(status)
         .with_error(error, details)
         .with_request_id(request_id)
@@ -457,8 +457,66 @@ fn error_url(err: &reqwest::Error) -> Option<String> {
     err.url().map(|u| u.as_str().to_owned())
 }
 
-async fn map_error(
-    e: langsmith_api::Error<types::ExamplesErrorResponse>,
+/// The error shapes of the spec's operations: the platform API's `ErrorResponse`
+/// (`error`, `details` as a JSON string) and FastAPI's (`detail`: a message, or the
+/// `HTTPValidationError` list). `None` when the body is neither.
+fn documented_error(body: &[u8]) -> Option<(Option<String>, Option<String>)> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let object = value.as_object()?;
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if object.contains_key("error") || object.contains_key("details") {
+        let p = serde_json::from_value::<types::ExamplesErrorResponse>(value.clone()).ok()?;
+        return Some((p.error, p.details));
+    }
+    match object.get("detail")? {
+        serde_json::Value::String(s) => Some((Some(s.clone()), None)),
+        list @ serde_json::Value::Array(_) => {
+            let p =
+                serde_json::from_value::<types::HttpValidationError>(list_wrapper(list)).ok()?;
+            let first = p.detail.first().map(|v| {
+                let loc: Vec<String> = v
+                    .loc
+                    .iter()
+                    .map(|l| text(&serde_json::to_value(l).unwrap_or_default()))
+                    .collect();
+                format!("{}: {}", loc.join("."), v.msg)
+            });
+            Some((
+                first.or(Some("request validation failed".into())),
+                Some(list.to_string()),
+            ))
+        }
+        other => Some((Some(text(other)), None)),
+    }
+}
+
+fn list_wrapper(list: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({ "detail": list })
+}
+
+/// A documented error body of a generated call, as the facade's message and details.
+pub(crate) trait DocumentedError {
+    fn parts(self) -> (Option<String>, Option<String>);
+}
+
+impl DocumentedError for types::ExamplesErrorResponse {
+    fn parts(self) -> (Option<String>, Option<String>) {
+        (self.error, self.details)
+    }
+}
+
+impl DocumentedError for types::HttpValidationError {
+    fn parts(self) -> (Option<String>, Option<String>) {
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        documented_error(&body).unwrap_or((Some("request validation failed".into()), None))
+    }
+}
+
+pub(crate) async fn map_error<T: DocumentedError>(
+    e: langsmith_api::Error<T>,
     meta: ResponseMeta,
 ) -> Error {
     use langsmith_api::Error as E;
@@ -466,9 +524,9 @@ async fn map_error(
         E::ErrorResponse(rv) => {
             let status = rv.status();
             let headers = rv.headers().clone();
-            let body = rv.into_inner();
+            let (error, details) = rv.into_inner().parts();
             let api = ApiError::new(status)
-                .with_error(body.error, body.details)
+                .with_error(error, details)
                 .with_request_id(request_id(&headers));
             by_status(api, &headers)
         }

@@ -492,6 +492,8 @@ pub enum ErrorKind {
     Tls,
     /// Connection failures.
     Transport,
+    /// A name resolved to no resource, or to several (a dataset name).
+    Lookup,
 }
 
 impl ErrorKind {
@@ -533,6 +535,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Tls => "tls",
             ErrorKind::Transport => "transport",
+            ErrorKind::Lookup => "lookup",
         }
     }
 }
@@ -600,6 +603,33 @@ pub enum Error {
     Tls(TransportError),
     /// The server could not be reached, or the connection failed.
     Transport(TransportError),
+    /// A name the server resolved to no resource, or to several.
+    Lookup(LookupError),
+}
+
+/// A name that resolved to no resource or to several: which name, and how many matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupError {
+    what: &'static str,
+    name: String,
+    matches: usize,
+}
+
+impl LookupError {
+    /// What was looked up (`dataset`).
+    pub fn what(&self) -> &str {
+        self.what
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How many matched (0, or more than one).
+    pub fn matches(&self) -> usize {
+        self.matches
+    }
 }
 
 impl fmt::Display for Error {
@@ -630,6 +660,14 @@ impl fmt::Display for Error {
                 }
                 write!(f, ": {}", r.api)
             }
+            Error::Lookup(l) if l.matches == 0 => {
+                write!(f, "no {} is named {:?} here", l.what, l.name)
+            }
+            Error::Lookup(l) => write!(
+                f,
+                "{} {}s are named {:?}; name it by its UUID instead",
+                l.matches, l.what, l.name
+            ),
             Error::Server(a) => write!(f, "server error: {a}"),
             Error::UnexpectedStatus(a) => write!(f, "unexpected status: {a}{}", at(&a.url)),
             Error::Redirect(r) => {
@@ -749,6 +787,14 @@ impl Error {
         Error::RateLimited(RateLimited { api, retry_after })
     }
 
+    pub(crate) fn lookup(what: &'static str, name: &str, matches: usize) -> Self {
+        Error::Lookup(LookupError {
+            what,
+            name: name.to_owned(),
+            matches,
+        })
+    }
+
     pub(crate) fn request(message: String) -> Self {
         Error::Request(RequestError { message })
     }
@@ -798,6 +844,7 @@ impl Error {
             Error::Timeout(_) => ErrorKind::Timeout,
             Error::Tls(_) => ErrorKind::Tls,
             Error::Transport(_) => ErrorKind::Transport,
+            Error::Lookup(_) => ErrorKind::Lookup,
         }
     }
 

@@ -37,6 +37,7 @@ mod config;
 mod error;
 mod ids;
 mod profile;
+mod read;
 mod retry;
 
 pub use bulk::{BulkOptions, BulkReport, Outcome, Progress, ProgressCallback, RequestReport};
@@ -44,11 +45,15 @@ pub use client::{Client, Confirmation, HardDeleted};
 pub use config::{ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_USER_AGENT, Secret, Sources};
 pub use error::{
     ApiError, ConfigError, Details, EndpointError, Error, ErrorKind, HttpClientError, InsecureHttp,
-    InvalidSetting, RateLimited, Redirect, RequestError, ResponseTooLarge, TransportError,
-    UnexpectedBody,
+    InvalidSetting, LookupError, RateLimited, Redirect, RequestError, ResponseTooLarge,
+    TransportError, UnexpectedBody,
 };
 pub use ids::{CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds};
 pub use profile::Source;
+pub use read::{
+    AsOf, Dataset, Example, ExampleQuery, PAGE_SIZE, Verification, VerifyOptions, VerifyReport,
+    VerifyRequest,
+};
 pub use retry::RetryPolicy;
 
 /// The causes of an error, outermost first, looking inside `std::io::Error` (whose

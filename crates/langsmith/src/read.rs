@@ -1,0 +1,642 @@
+//! Finding examples and proving their erasure: [`Client::examples`],
+//! [`Client::count_examples`], [`Client::dataset_by_name`] and [`Client::verify_erased`],
+//! over the generated client's read operations.
+
+use crate::client::{Client, map_error};
+use crate::error::{Error, ErrorKind};
+use crate::retry;
+use futures_util::{Stream, StreamExt, stream};
+use langsmith_api::hooks;
+use langsmith_api::spec::{operations, schemas};
+use langsmith_api::types;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tracing::Instrument;
+use uuid::Uuid;
+
+pub use langsmith_api::types::{Dataset, Example};
+
+/// Examples per page and ids per verification request: the spec's `limit` maximum of
+/// `GET /api/v1/examples`.
+pub const PAGE_SIZE: usize =
+    operations::read_examples_api_v1_examples_get::parameters::limit::MAXIMUM as usize;
+
+/// A time to read examples as of (`as_of`): every modification made on or before it.
+pub type AsOf = chrono::DateTime<chrono::Utc>;
+
+/// Which examples to read: the filters of `GET /api/v1/examples`, typed. Filters combine
+/// with "and"; an empty query selects every example of the workspace.
+///
+/// ```
+/// use langsmith::ExampleQuery;
+/// let q = ExampleQuery::new()
+///     .dataset(langsmith::Uuid::nil())
+///     .contains("jane.doe@example.com")
+///     .split("test");
+/// assert_eq!(q.contains_terms(), ["jane.doe@example.com"]);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExampleQuery {
+    dataset: Option<Uuid>,
+    ids: Option<Vec<Uuid>>,
+    contains: Vec<String>,
+    metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    filter: Option<String>,
+    splits: Vec<String>,
+    as_of: Option<AsOf>,
+    prefetch: Option<usize>,
+}
+
+impl ExampleQuery {
+    /// Every example.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only examples of this dataset.
+    pub fn dataset(mut self, id: Uuid) -> Self {
+        self.dataset = Some(id);
+        self
+    }
+
+    /// Only these ids (at most [`PAGE_SIZE`] per request are sent by
+    /// [`Client::verify_erased`]; here, all go in one query string).
+    pub fn ids(mut self, ids: impl IntoIterator<Item = Uuid>) -> Self {
+        self.ids = Some(ids.into_iter().collect());
+        self
+    }
+
+    /// Only examples whose inputs or outputs contain `text` (`full_text_contains`;
+    /// repeat to require several).
+    pub fn contains(mut self, text: impl Into<String>) -> Self {
+        self.contains.push(text.into());
+        self
+    }
+
+    /// Only examples whose metadata holds every key of `metadata` with that value.
+    pub fn metadata(mut self, metadata: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    /// A filter expression in LangSmith's filter language, passed as is.
+    pub fn filter(mut self, expression: impl Into<String>) -> Self {
+        self.filter = Some(expression.into());
+        self
+    }
+
+    /// Only examples in this split (repeat for any of several).
+    pub fn split(mut self, name: impl Into<String>) -> Self {
+        self.splits.push(name.into());
+        self
+    }
+
+    /// Read the dataset as it was at `time` (default: the latest version).
+    pub fn as_of(mut self, time: AsOf) -> Self {
+        self.as_of = Some(time);
+        self
+    }
+
+    /// Pages in flight at once in [`Client::examples`] (default 4). At most `n - 1`
+    /// requests are spent past the last page.
+    pub fn prefetch(mut self, n: usize) -> Self {
+        self.prefetch = Some(n.max(1));
+        self
+    }
+
+    /// The `full_text_contains` terms.
+    pub fn contains_terms(&self) -> &[String] {
+        &self.contains
+    }
+
+    /// Whether the query selects by nothing: every example of the workspace.
+    pub fn is_unfiltered(&self) -> bool {
+        self.dataset.is_none()
+            && self.ids.is_none()
+            && self.contains.is_empty()
+            && self.metadata.is_none()
+            && self.filter.is_none()
+            && self.splits.is_empty()
+    }
+
+    fn as_of_param(&self) -> Option<String> {
+        self.as_of
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    }
+
+    fn metadata_param(&self) -> Option<String> {
+        self.metadata
+            .as_ref()
+            .map(|m| serde_json::Value::Object(m.clone()).to_string())
+    }
+}
+
+/// The fields every read selects: those the spec's `Example` requires (so a response
+/// always deserializes), plus what the caller needs.
+fn select(extra: &[types::ExampleSelect]) -> Vec<types::ExampleSelect> {
+    let mut out: Vec<types::ExampleSelect> = schemas::example::REQUIRED
+        .iter()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    for e in extra {
+        if !out.contains(e) {
+            out.push(*e);
+        }
+    }
+    out
+}
+
+/// A page of examples: the ids and content fields asked for.
+struct Page {
+    examples: Vec<Example>,
+}
+
+impl Client {
+    /// One page of `GET /api/v1/examples`, with retries within the rate limit.
+    async fn examples_page(
+        &self,
+        q: &ExampleQuery,
+        offset: u64,
+        limit: usize,
+        fields: &[types::ExampleSelect],
+        cancel: Option<&AtomicBool>,
+    ) -> (Result<Page, Error>, u32) {
+        let as_of = q.as_of_param();
+        let metadata = q.metadata_param();
+        let contains = (!q.contains.is_empty()).then_some(&q.contains);
+        let splits = (!q.splits.is_empty()).then_some(&q.splits);
+        let limit = std::num::NonZeroU64::new(limit as u64);
+        let order = Some(types::ExampleListOrder::Id);
+        let fields = fields.to_vec();
+        retry::run(&self.retry, self.limiter(), cancel, |_attempt| {
+            let (as_of, metadata, fields) = (&as_of, &metadata, &fields);
+            async move {
+                let call = self.api.read_examples_api_v1_examples_get(
+                    as_of.as_deref(),
+                    q.dataset.as_ref(),
+                    None,
+                    q.filter.as_deref(),
+                    contains,
+                    q.ids.as_ref(),
+                    limit,
+                    metadata.as_deref(),
+                    Some(offset),
+                    order,
+                    None,
+                    Some(fields),
+                    splits,
+                );
+                let (result, meta) = hooks::capture(call).await;
+                match result {
+                    Ok(rv) => Ok(Page {
+                        examples: rv.into_inner(),
+                    }),
+                    Err(e) => Err(map_error(e, meta).await),
+                }
+            }
+        })
+        .await
+    }
+
+    /// Every example `query` selects, over all pages (the spec's largest page,
+    /// [`PAGE_SIZE`], ordered by id, [`ExampleQuery::prefetch`] pages in flight). Each
+    /// example carries the fields the spec's `Example` requires (`id`, `dataset_id`,
+    /// `name`, `inputs`). The stream ends after the first short page, or with the first
+    /// error (after retries).
+    ///
+    /// Paging is by offset: examples added or changed to match while the stream runs can
+    /// shift pages, so an id may appear twice or be missed. Collect first, then act
+    /// (as the CLI's `hard-delete --dataset` does).
+    pub fn examples<'a>(
+        &'a self,
+        query: &'a ExampleQuery,
+    ) -> impl Stream<Item = Result<Example, Error>> + 'a {
+        let prefetch = query.prefetch.unwrap_or(4);
+        let fields = select(&[]);
+        let fetch = move |page: u64| {
+            let fields = fields.clone();
+            async move {
+                self.examples_page(query, page * PAGE_SIZE as u64, PAGE_SIZE, &fields, None)
+                    .instrument(tracing::debug_span!("examples_page", page))
+                    .await
+                    .0
+            }
+        };
+        // Up to `prefetch` pages in flight, yielded in order; after the first short page
+        // (or error) the rest are dropped, unsent or cancelled.
+        let state = (stream::FuturesOrdered::new(), 0u64, false, fetch);
+        stream::unfold(
+            state,
+            move |(mut queue, mut next, done, fetch)| async move {
+                if done {
+                    return None;
+                }
+                while queue.len() < prefetch {
+                    queue.push_back(fetch(next));
+                    next += 1;
+                }
+                let page = queue.next().await?;
+                let done = !matches!(&page, Ok(p) if p.examples.len() == PAGE_SIZE);
+                Some((page, (queue, next, done, fetch)))
+            },
+        )
+        .flat_map(|page| match page {
+            Ok(p) => stream::iter(p.examples.into_iter().map(Ok)).left_stream(),
+            Err(e) => stream::once(async { Err(e) }).right_stream(),
+        })
+    }
+
+    /// How many examples `query` selects (`GET /api/v1/examples/count`).
+    pub async fn count_examples(&self, query: &ExampleQuery) -> Result<u64, Error> {
+        let as_of = query.as_of_param();
+        let metadata = query.metadata_param();
+        let contains = (!query.contains.is_empty()).then_some(&query.contains);
+        let splits = (!query.splits.is_empty()).then_some(&query.splits);
+        let (result, _) = retry::run(&self.retry, self.limiter(), None, |_| {
+            let (as_of, metadata) = (&as_of, &metadata);
+            async move {
+                let call = self.api.count_examples_api_v1_examples_count_get(
+                    as_of.as_deref(),
+                    query.dataset.as_ref(),
+                    query.filter.as_deref(),
+                    contains,
+                    query.ids.as_ref(),
+                    metadata.as_deref(),
+                    splits,
+                );
+                let (result, meta) = hooks::capture(call).await;
+                match result {
+                    Ok(rv) => {
+                        let n = rv.into_inner();
+                        u64::try_from(n).map_err(|_| {
+                            Error::unexpected_body(
+                                meta.status,
+                                "a negative count",
+                                n.to_string(),
+                                meta.request_id.clone(),
+                                None,
+                            )
+                        })
+                    }
+                    Err(e) => Err(map_error(e, meta).await),
+                }
+            }
+        })
+        .await;
+        result
+    }
+
+    /// The dataset named exactly `name` (`GET /api/v1/datasets?name=`). None, or more
+    /// than one, is [`Error::Lookup`] naming it and how many matched.
+    pub async fn dataset_by_name(&self, name: &str) -> Result<Dataset, Error> {
+        let (result, _) = retry::run(&self.retry, self.limiter(), None, |_| async move {
+            // Two are enough to tell "exactly one" from "several".
+            let call = self.api.read_datasets_api_v1_datasets_get(
+                None,
+                None,
+                None,
+                None,
+                std::num::NonZeroU64::new(2),
+                None,
+                Some(name),
+                None,
+                None,
+                None,
+                None,
+                None,
+            );
+            let (result, meta) = hooks::capture(call).await;
+            match result {
+                Ok(rv) => Ok(rv.into_inner()),
+                Err(e) => Err(map_error(e, meta).await),
+            }
+        })
+        .await;
+        let mut found: Vec<Dataset> = result?.into_iter().filter(|d| d.name == name).collect();
+        match found.len() {
+            1 => Ok(found.pop().expect("one")),
+            n => Err(Error::lookup("dataset", name, n)),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Verification
+
+/// What reading an id back showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Verification {
+    /// Read back with inputs, outputs and metadata all null.
+    Erased,
+    /// Read back with data in at least one of the three (which ones; never the data).
+    NotErased {
+        /// `inputs` holds data.
+        inputs: bool,
+        /// `outputs` holds data.
+        outputs: bool,
+        /// `metadata` holds data.
+        metadata: bool,
+    },
+    /// Not in the answer: no example of this workspace has this id (at that time).
+    NotFound,
+    /// Its request failed (after retries) with this kind of error.
+    Failed(ErrorKind),
+    /// Never read (the run stopped or was cancelled first).
+    NotAttempted,
+}
+
+impl Verification {
+    /// `erased`, `not_erased`, `not_found`, `failed`, `not_attempted`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verification::Erased => "erased",
+            Verification::NotErased { .. } => "not_erased",
+            Verification::NotFound => "not_found",
+            Verification::Failed(_) => "failed",
+            Verification::NotAttempted => "not_attempted",
+        }
+    }
+
+    /// For [`Verification::NotErased`]: the fields still holding data, by name.
+    pub fn holding_data(self) -> Vec<&'static str> {
+        match self {
+            Verification::NotErased {
+                inputs,
+                outputs,
+                metadata,
+            } => [
+                (inputs, "inputs"),
+                (outputs, "outputs"),
+                (metadata, "metadata"),
+            ]
+            .into_iter()
+            .filter_map(|(held, name)| held.then_some(name))
+            .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn of(example: &Example) -> Verification {
+        let inputs = example.inputs.is_some();
+        let outputs = example.outputs.is_some();
+        let metadata = example.metadata.is_some();
+        if inputs || outputs || metadata {
+            Verification::NotErased {
+                inputs,
+                outputs,
+                metadata,
+            }
+        } else {
+            Verification::Erased
+        }
+    }
+}
+
+impl fmt::Display for Verification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verification::NotErased { .. } => {
+                write!(
+                    f,
+                    "not_erased ({} hold data)",
+                    self.holding_data().join(", ")
+                )
+            }
+            Verification::Failed(kind) => write!(f, "failed ({kind})"),
+            other => f.write_str(other.as_str()),
+        }
+    }
+}
+
+/// How [`Client::verify_erased`] runs.
+#[derive(Clone, Default)]
+pub struct VerifyOptions {
+    /// Requests in flight at once (0: 4).
+    pub concurrency: usize,
+    /// Read the examples as of this time instead of the latest version.
+    pub as_of: Option<AsOf>,
+    /// Called with the number of ids each finished request settled.
+    pub on_request: Option<Arc<dyn Fn(usize) + Send + Sync>>,
+    /// When set, no new request starts once it is true; the ids left are
+    /// [`Verification::NotAttempted`].
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl fmt::Debug for VerifyOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyOptions")
+            .field("concurrency", &self.concurrency)
+            .field("as_of", &self.as_of)
+            .field("on_request", &self.on_request.is_some())
+            .field("cancel", &self.cancel.is_some())
+            .finish()
+    }
+}
+
+/// One verification request.
+#[derive(Debug)]
+pub struct VerifyRequest {
+    /// Its index (in id order).
+    pub index: usize,
+    /// Ids asked for.
+    pub ids: usize,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Examples the answer held.
+    pub returned: usize,
+    /// Examples the answer held that were not asked for (ignored; a sign of a server
+    /// that does not apply the `id` filter).
+    pub foreign: usize,
+    /// The error, when it failed.
+    pub error: Option<Error>,
+}
+
+/// Per-id outcomes of [`Client::verify_erased`], sorted by id.
+#[derive(Debug)]
+pub struct VerifyReport {
+    ids: Vec<Uuid>,
+    outcomes: Vec<Verification>,
+    requests: Vec<VerifyRequest>,
+    as_of: Option<AsOf>,
+    stopped_by: Option<ErrorKind>,
+}
+
+impl VerifyReport {
+    /// The ids verified, sorted, unique.
+    pub fn ids(&self) -> &[Uuid] {
+        &self.ids
+    }
+
+    /// Every id with its outcome.
+    pub fn outcomes(&self) -> impl Iterator<Item = (&Uuid, Verification)> + '_ {
+        self.ids.iter().zip(self.outcomes.iter().copied())
+    }
+
+    /// The outcome of one id.
+    pub fn outcome_of(&self, id: &Uuid) -> Option<Verification> {
+        self.ids.binary_search(id).ok().map(|i| self.outcomes[i])
+    }
+
+    /// How many ids had an outcome of this kind (by [`Verification::as_str`]).
+    pub fn count(&self, kind: &str) -> usize {
+        self.outcomes.iter().filter(|o| o.as_str() == kind).count()
+    }
+
+    /// Whether every id read back erased.
+    pub fn all_erased(&self) -> bool {
+        self.outcomes.iter().all(|o| *o == Verification::Erased)
+    }
+
+    /// The requests made.
+    pub fn requests(&self) -> &[VerifyRequest] {
+        &self.requests
+    }
+
+    /// HTTP requests made, retries included.
+    pub fn http_requests(&self) -> u64 {
+        self.requests.iter().map(|r| u64::from(r.attempts)).sum()
+    }
+
+    /// The time read as of, if not the latest.
+    pub fn as_of(&self) -> Option<AsOf> {
+        self.as_of
+    }
+
+    /// The error that stopped the run (a 401, a redirect, TLS): every later request
+    /// would have failed the same way.
+    pub fn stopped_by(&self) -> Option<ErrorKind> {
+        self.stopped_by
+    }
+}
+
+fn stops_run(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::Unauthorized | ErrorKind::Redirect | ErrorKind::Tls
+    )
+}
+
+impl Client {
+    /// Reads every id back ([`PAGE_SIZE`] per request through the `id` filter, selecting
+    /// only the required fields plus outputs and metadata), with the client's retries
+    /// and rate limit, and says per id whether inputs, outputs and metadata are all
+    /// null. Duplicates are read once.
+    ///
+    /// A field the answer leaves out reads as null: the generated `Example` cannot tell
+    /// an absent `outputs` or `metadata` from a null one (`inputs` is required, so it
+    /// must be present). Fails only for invalid options.
+    pub async fn verify_erased(
+        &self,
+        ids: impl IntoIterator<Item = Uuid>,
+        options: &VerifyOptions,
+    ) -> Result<VerifyReport, Error> {
+        let mut ids: Vec<Uuid> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let concurrency = if options.concurrency == 0 {
+            4
+        } else {
+            options.concurrency
+        };
+        let fields = select(&[
+            types::ExampleSelect::Outputs,
+            types::ExampleSelect::Metadata,
+        ]);
+        let stop = AtomicBool::new(false);
+        let stopped_by = std::sync::Mutex::new(None);
+        let mut outcomes = vec![Verification::NotAttempted; ids.len()];
+        let mut requests: Vec<VerifyRequest> = Vec::new();
+        let span = tracing::info_span!("verify_erased", ids = ids.len());
+        let (stop, stopped_by_ref, fields_ref, ids_ref) = (&stop, &stopped_by, &fields, &ids);
+        let results: Vec<(usize, Option<(Vec<Verification>, VerifyRequest)>)> =
+            stream::iter(0..ids.len().div_ceil(PAGE_SIZE))
+                .map(|index| async move {
+                    let start = index * PAGE_SIZE;
+                    let chunk = &ids_ref[start..(start + PAGE_SIZE).min(ids_ref.len())];
+                    let cancelled = options
+                        .cancel
+                        .as_ref()
+                        .is_some_and(|c| c.load(Ordering::SeqCst));
+                    if cancelled || stop.load(Ordering::SeqCst) {
+                        return (index, None);
+                    }
+                    let mut query = ExampleQuery::new().ids(chunk.iter().copied());
+                    query.as_of = options.as_of;
+                    let (result, attempts) = self
+                        .examples_page(&query, 0, PAGE_SIZE, fields_ref, options.cancel.as_deref())
+                        .await;
+                    let mut request = VerifyRequest {
+                        index,
+                        ids: chunk.len(),
+                        attempts,
+                        returned: 0,
+                        foreign: 0,
+                        error: None,
+                    };
+                    let settled = match result {
+                        Ok(page) => {
+                            request.returned = page.examples.len();
+                            let mut found = vec![Verification::NotFound; chunk.len()];
+                            for example in &page.examples {
+                                match chunk.binary_search(&example.id) {
+                                    // A second copy of an id can only make it less erased.
+                                    Ok(k) => {
+                                        found[k] = match (found[k], Verification::of(example)) {
+                                            (Verification::NotErased { .. }, _) => found[k],
+                                            (_, v) => v,
+                                        }
+                                    }
+                                    Err(_) => request.foreign += 1,
+                                }
+                            }
+                            found
+                        }
+                        Err(e) => {
+                            let kind = e.kind();
+                            if stops_run(kind) {
+                                stop.store(true, Ordering::SeqCst);
+                                stopped_by_ref.lock().unwrap().get_or_insert(kind);
+                            }
+                            request.error = Some(e);
+                            vec![Verification::Failed(kind); chunk.len()]
+                        }
+                    };
+                    if let Some(cb) = &options.on_request {
+                        cb(chunk.len());
+                    }
+                    (index, Some((settled, request)))
+                })
+                .buffer_unordered(concurrency)
+                .collect()
+                .instrument(span)
+                .await;
+        for (index, result) in results {
+            if let Some((settled, request)) = result {
+                let start = index * PAGE_SIZE;
+                outcomes[start..start + settled.len()].copy_from_slice(&settled);
+                requests.push(request);
+            }
+        }
+        requests.sort_by_key(|r| r.index);
+        let stopped_by = *stopped_by.lock().unwrap();
+        Ok(VerifyReport {
+            ids,
+            outcomes,
+            requests,
+            as_of: options.as_of,
+            stopped_by,
+        })
+    }
+}
+
+/// The futures are `Send`: they run on a multi-threaded runtime.
+#[allow(dead_code)]
+fn futures_are_send(c: &Client, q: &ExampleQuery) {
+    fn is_send<T: Send>(_: &T) {}
+    is_send(&c.verify_erased(Vec::new(), &VerifyOptions::default()));
+    is_send(&c.count_examples(q));
+    is_send(&c.examples(q));
+    is_send(&c.dataset_by_name("x"));
+}

@@ -1,0 +1,244 @@
+//! Find, erase, prove: the facade's read side against the stand-in. Expected ids come
+//! from the stand-in's own store (`seeded_ids`, `marked_ids`), not from the facade.
+
+use futures_util::TryStreamExt;
+use langsmith::{
+    BulkOptions, Client, Error, ErrorKind, ExampleQuery, Outcome, PAGE_SIZE, RetryPolicy,
+    Verification, VerifyOptions,
+};
+use langsmith_mock::MockServer;
+use std::time::Duration;
+use uuid::Uuid;
+
+const MARKER: &str = "jane.doe@example.com";
+
+fn client(server: &MockServer, endpoint: String) -> Client {
+    Client::builder()
+        .endpoint(endpoint)
+        .api_key(server.api_key())
+        .retry_policy(RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap()
+}
+
+async fn seeded(n: usize) -> MockServer {
+    MockServer::builder()
+        .dataset("compliance")
+        .marker(MARKER, 20)
+        .examples(n)
+        // Another dataset in the same workspace, which a dataset query must not reach.
+        .dataset("other")
+        .examples(57)
+        .start()
+        .await
+        .unwrap()
+}
+
+fn sorted(mut v: Vec<Uuid>) -> Vec<Uuid> {
+    v.sort_unstable();
+    v
+}
+
+#[tokio::test]
+async fn a_dataset_streams_every_example_once_over_all_pages() {
+    let n = 3 * PAGE_SIZE + 17;
+    let server = seeded(n).await;
+    let client = client(&server, server.url());
+    let dataset = client.dataset_by_name("compliance").await.unwrap();
+    assert_eq!(Some(dataset.id), server.dataset_id("compliance"));
+    let query = ExampleQuery::new().dataset(dataset.id).prefetch(3);
+    let ids: Vec<Uuid> = client
+        .examples(&query)
+        .map_ok(|e| e.id)
+        .try_collect()
+        .await
+        .unwrap();
+    let other = server.dataset_id("other").unwrap();
+    let expected: Vec<Uuid> = server
+        .seeded_ids()
+        .into_iter()
+        .filter(|id| server.example(id).unwrap().dataset_id != other)
+        .collect();
+    assert_eq!(expected.len(), n);
+    assert_eq!(ids.len(), n, "each example once");
+    assert_eq!(sorted(ids), expected);
+    assert_eq!(client.count_examples(&query).await.unwrap(), n as u64);
+    // Pages: 4 with data (the last short) plus at most prefetch-1 past the end, and the
+    // dataset lookup and the count.
+    let lists = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/examples")
+        .count();
+    assert!((4..=6).contains(&lists), "{lists} list requests");
+}
+
+#[tokio::test]
+async fn content_selection_finds_exactly_the_marked_examples_and_verify_proves_the_erasure() {
+    let server = seeded(2_000).await;
+    let client = client(&server, server.url());
+    let marked = server.marked_ids();
+    assert!(marked.len() > 50, "the marker is in about 1 of 20");
+    let query = ExampleQuery::new().contains(MARKER);
+    let found: Vec<Uuid> = client
+        .examples(&query)
+        .map_ok(|e| e.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(sorted(found.clone()), marked);
+    assert_eq!(
+        client.count_examples(&query).await.unwrap(),
+        marked.len() as u64
+    );
+
+    // Before: every one holds data in all three fields.
+    let before = client
+        .verify_erased(found.clone(), &VerifyOptions::default())
+        .await
+        .unwrap();
+    assert!(!before.all_erased());
+    for (_, v) in before.outcomes() {
+        assert_eq!(v.holding_data(), ["inputs", "outputs", "metadata"]);
+    }
+    let reads = before.requests().len();
+    assert_eq!(reads, marked.len().div_ceil(PAGE_SIZE));
+
+    let report = client
+        .hard_delete_all(found.clone(), &BulkOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.count(Outcome::Deleted), marked.len());
+
+    // After: erased at the latest version, and at an earlier one (every version is
+    // nulled); an id nobody has is not_found, never erased.
+    let stranger = Uuid::from_u128(42);
+    let mut ids = found.clone();
+    ids.push(stranger);
+    let after = client
+        .verify_erased(ids.clone(), &VerifyOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(after.count("erased"), marked.len());
+    assert_eq!(after.outcome_of(&stranger), Some(Verification::NotFound));
+    assert!(!after.all_erased());
+    // Version 0 of the first example existed at the epoch plus its index; an hour
+    // later every example of the table has at least its first version.
+    let early = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:59:59Z")
+        .unwrap()
+        .to_utc();
+    let as_of = client
+        .verify_erased(
+            found.clone(),
+            &VerifyOptions {
+                as_of: Some(early),
+                ..VerifyOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(as_of.all_erased(), "{:?}", as_of.requests());
+    // Before the dataset existed, nothing can be read: not_found, not erased.
+    let before_time = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let none = client
+        .verify_erased(
+            found[..3].to_vec(),
+            &VerifyOptions {
+                as_of: Some(before_time),
+                ..VerifyOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(none.count("not_found"), 3);
+    // And the content selection no longer finds them: their inputs are null.
+    assert_eq!(client.count_examples(&query).await.unwrap(), 0);
+    // The requests said what the spec declares (the stand-in refuses anything else).
+    assert!(
+        server.statuses().iter().all(|s| *s == 200),
+        "{:?}",
+        server.statuses()
+    );
+}
+
+#[tokio::test]
+async fn behind_a_versioned_endpoint_both_path_families_are_reached_once() {
+    let server = seeded(10).await;
+    let client = client(&server, format!("{}/api/v1", server.url()));
+    let ds = client.dataset_by_name("compliance").await.unwrap();
+    let n = client
+        .count_examples(&ExampleQuery::new().dataset(ds.id))
+        .await
+        .unwrap();
+    assert_eq!(n, 10);
+    client
+        .hard_delete_all(server.seeded_ids(), &BulkOptions::default())
+        .await
+        .unwrap();
+    let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/v1/datasets",
+            "/api/v1/examples/count",
+            "/api/v1/platform/datasets/examples/delete"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn lookups_and_refusals_say_what_and_where() {
+    let server = seeded(5).await;
+    let client = client(&server, server.url());
+    match client.dataset_by_name("nope").await {
+        Err(Error::Lookup(l)) => {
+            assert_eq!((l.what(), l.name(), l.matches()), ("dataset", "nope", 0));
+        }
+        other => panic!("{other:?}"),
+    }
+    // An unsupported filter: the stand-in's 400 comes back with its message.
+    let err = client
+        .count_examples(&ExampleQuery::new().filter("gt(latency, 5)"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BadRequest);
+    assert!(err.to_string().contains("gt() is not supported"), "{err}");
+    // A dataset of no one: 404.
+    let err = client
+        .count_examples(&ExampleQuery::new().dataset(Uuid::from_u128(9)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    // A wrong key stops verification at once: every request would fail the same way.
+    let bad = Client::builder()
+        .endpoint(server.url())
+        .api_key("wrong")
+        .build()
+        .unwrap();
+    let ids: Vec<Uuid> = (0..1_000u128).map(Uuid::from_u128).collect();
+    let report = bad
+        .verify_erased(
+            ids,
+            &VerifyOptions {
+                concurrency: 1,
+                ..VerifyOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.stopped_by(), Some(ErrorKind::Unauthorized));
+    assert_eq!(report.requests().len(), 1);
+    assert_eq!(report.count("not_attempted"), 1_000 - PAGE_SIZE);
+    assert_eq!(
+        report.count("failed"),
+        PAGE_SIZE,
+        "the refused request's ids failed"
+    );
+}
