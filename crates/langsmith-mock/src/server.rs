@@ -391,7 +391,7 @@ fn process(
     };
     match bytes {
         Ok(bytes) => deliver(bytes, fault),
-        Err(response) => response,
+        Err(response) => *response,
     }
 }
 
@@ -401,7 +401,7 @@ fn read_answer(
     workspace: Uuid,
     op: &Op,
     query: Option<&str>,
-) -> Result<Vec<u8>, Response> {
+) -> Result<Vec<u8>, Box<Response>> {
     let path = match op {
         Op::ListExamples => spec::LIST_EXAMPLES_PATH,
         Op::CountExamples => spec::COUNT_EXAMPLES_PATH,
@@ -410,7 +410,10 @@ fn read_answer(
         Op::HardDelete => unreachable!("not a read"),
     };
     let reply = |(status, body): read::Answer| {
-        json_response(StatusCode::from_u16(status).expect("a status"), &body)
+        Box::new(json_response(
+            StatusCode::from_u16(status).expect("a status"),
+            &body,
+        ))
     };
     let spec_op = spec::read_operation(path);
     let q = read::read_query(spec_op, query).map_err(reply)?;
@@ -448,15 +451,15 @@ fn hard_delete(
     principal: Principal,
     body: &[u8],
     record: &mut RecordedRequest,
-) -> Result<Vec<u8>, Response> {
+) -> Result<Vec<u8>, Box<Response>> {
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
-            return Err(error(
+            return Err(Box::new(error(
                 StatusCode::BAD_REQUEST,
                 "Invalid request: malformed JSON",
                 Some(json!({"line": e.line(), "column": e.column(), "reason": e.to_string()})),
-            ));
+            )));
         }
     };
     if let Some(ids) = value.get("example_ids").and_then(Value::as_array) {
@@ -474,18 +477,18 @@ fn hard_delete(
             .iter()
             .map(|v| json!({"pointer": v.pointer, "message": v.message}))
             .collect();
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Invalid request: the body does not match the schema",
             Some(json!({"violations": list})),
-        ));
+        )));
     }
     if value["hard_delete"] != Value::Bool(true) {
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Invalid request: only hard_delete=true is supported",
             Some(json!({"field": "hard_delete", "reason": "must be true"})),
-        ));
+        )));
     }
     let raw_ids = value["example_ids"].as_array().expect("validated");
     let mut ids = Vec::with_capacity(raw_ids.len());
@@ -498,11 +501,11 @@ fn hard_delete(
     }
     if !bad.is_empty() {
         bad.truncate(20);
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::BAD_REQUEST,
             "Invalid request: example_ids must be UUIDs",
             Some(json!({"invalid": bad})),
-        ));
+        )));
     }
     let mut seen = HashSet::with_capacity(ids.len());
     ids.retain(|id| seen.insert(*id));
@@ -521,23 +524,27 @@ fn hard_delete(
         if !foreign.is_empty() {
             let n = foreign.len();
             foreign.truncate(20);
-            return Err(error(
+            return Err(Box::new(error(
                 StatusCode::FORBIDDEN,
                 "Some examples belong to another workspace",
                 Some(json!({"example_ids": foreign, "count": n})),
-            ));
+            )));
         }
         if !missing.is_empty() && shared.unknown == UnknownIds::NotFound {
             let n = missing.len();
             missing.truncate(20);
-            return Err(error(
+            return Err(Box::new(error(
                 StatusCode::NOT_FOUND,
                 "Examples not found",
                 Some(json!({"missing": missing, "count": n})),
-            ));
+            )));
         }
         if !missing.is_empty() && shared.unknown == UnknownIds::NotFoundBare {
-            return Err(error(StatusCode::NOT_FOUND, "Examples not found", None));
+            return Err(Box::new(error(
+                StatusCode::NOT_FOUND,
+                "Examples not found",
+                None,
+            )));
         }
         ids.into_iter()
             .filter(|id| store.hard_delete(id))

@@ -122,7 +122,11 @@ pub fn example_name(id: &Uuid) -> String {
 
 /// Its split: one in five is `test`, the rest `train`.
 pub fn split_of(id: &Uuid) -> &'static str {
-    if spread(id) % 5 == 0 { "test" } else { "train" }
+    if spread(id).is_multiple_of(5) {
+        "test"
+    } else {
+        "train"
+    }
 }
 
 /// The whole store.
@@ -281,7 +285,7 @@ impl Store {
     pub(crate) fn is_marked(&self, i: usize) -> bool {
         self.marker
             .as_ref()
-            .is_some_and(|m| m.every > 0 && spread(&self.ids[i]) % m.every == 0)
+            .is_some_and(|m| m.every > 0 && spread(&self.ids[i]).is_multiple_of(m.every))
     }
 
     /// The content of example `i` at version `v`, or `None` once nulled.

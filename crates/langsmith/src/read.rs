@@ -410,6 +410,9 @@ impl fmt::Display for Verification {
     }
 }
 
+/// What one verification request settled: the outcomes of its ids, and the request.
+type Settled = (Vec<Verification>, VerifyRequest);
+
 /// How [`Client::verify_erased`] runs.
 #[derive(Clone, Default)]
 pub struct VerifyOptions {
@@ -550,68 +553,67 @@ impl Client {
         let mut requests: Vec<VerifyRequest> = Vec::new();
         let span = tracing::info_span!("verify_erased", ids = ids.len());
         let (stop, stopped_by_ref, fields_ref, ids_ref) = (&stop, &stopped_by, &fields, &ids);
-        let results: Vec<(usize, Option<(Vec<Verification>, VerifyRequest)>)> =
-            stream::iter(0..ids.len().div_ceil(PAGE_SIZE))
-                .map(|index| async move {
-                    let start = index * PAGE_SIZE;
-                    let chunk = &ids_ref[start..(start + PAGE_SIZE).min(ids_ref.len())];
-                    let cancelled = options
-                        .cancel
-                        .as_ref()
-                        .is_some_and(|c| c.load(Ordering::SeqCst));
-                    if cancelled || stop.load(Ordering::SeqCst) {
-                        return (index, None);
-                    }
-                    let mut query = ExampleQuery::new().ids(chunk.iter().copied());
-                    query.as_of = options.as_of;
-                    let (result, attempts) = self
-                        .examples_page(&query, 0, PAGE_SIZE, fields_ref, options.cancel.as_deref())
-                        .await;
-                    let mut request = VerifyRequest {
-                        index,
-                        ids: chunk.len(),
-                        attempts,
-                        returned: 0,
-                        foreign: 0,
-                        error: None,
-                    };
-                    let settled = match result {
-                        Ok(page) => {
-                            request.returned = page.examples.len();
-                            let mut found = vec![Verification::NotFound; chunk.len()];
-                            for example in &page.examples {
-                                match chunk.binary_search(&example.id) {
-                                    // A second copy of an id can only make it less erased.
-                                    Ok(k) => {
-                                        found[k] = match (found[k], Verification::of(example)) {
-                                            (Verification::NotErased { .. }, _) => found[k],
-                                            (_, v) => v,
-                                        }
+        let results: Vec<(usize, Option<Settled>)> = stream::iter(0..ids.len().div_ceil(PAGE_SIZE))
+            .map(|index| async move {
+                let start = index * PAGE_SIZE;
+                let chunk = &ids_ref[start..(start + PAGE_SIZE).min(ids_ref.len())];
+                let cancelled = options
+                    .cancel
+                    .as_ref()
+                    .is_some_and(|c| c.load(Ordering::SeqCst));
+                if cancelled || stop.load(Ordering::SeqCst) {
+                    return (index, None);
+                }
+                let mut query = ExampleQuery::new().ids(chunk.iter().copied());
+                query.as_of = options.as_of;
+                let (result, attempts) = self
+                    .examples_page(&query, 0, PAGE_SIZE, fields_ref, options.cancel.as_deref())
+                    .await;
+                let mut request = VerifyRequest {
+                    index,
+                    ids: chunk.len(),
+                    attempts,
+                    returned: 0,
+                    foreign: 0,
+                    error: None,
+                };
+                let settled = match result {
+                    Ok(page) => {
+                        request.returned = page.examples.len();
+                        let mut found = vec![Verification::NotFound; chunk.len()];
+                        for example in &page.examples {
+                            match chunk.binary_search(&example.id) {
+                                // A second copy of an id can only make it less erased.
+                                Ok(k) => {
+                                    found[k] = match (found[k], Verification::of(example)) {
+                                        (Verification::NotErased { .. }, _) => found[k],
+                                        (_, v) => v,
                                     }
-                                    Err(_) => request.foreign += 1,
                                 }
+                                Err(_) => request.foreign += 1,
                             }
-                            found
                         }
-                        Err(e) => {
-                            let kind = e.kind();
-                            if stops_run(kind) {
-                                stop.store(true, Ordering::SeqCst);
-                                stopped_by_ref.lock().unwrap().get_or_insert(kind);
-                            }
-                            request.error = Some(e);
-                            vec![Verification::Failed(kind); chunk.len()]
-                        }
-                    };
-                    if let Some(cb) = &options.on_request {
-                        cb(chunk.len());
+                        found
                     }
-                    (index, Some((settled, request)))
-                })
-                .buffer_unordered(concurrency)
-                .collect()
-                .instrument(span)
-                .await;
+                    Err(e) => {
+                        let kind = e.kind();
+                        if stops_run(kind) {
+                            stop.store(true, Ordering::SeqCst);
+                            stopped_by_ref.lock().unwrap().get_or_insert(kind);
+                        }
+                        request.error = Some(e);
+                        vec![Verification::Failed(kind); chunk.len()]
+                    }
+                };
+                if let Some(cb) = &options.on_request {
+                    cb(chunk.len());
+                }
+                (index, Some((settled, request)))
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .instrument(span)
+            .await;
         for (index, result) in results {
             if let Some((settled, request)) = result {
                 let start = index * PAGE_SIZE;
