@@ -1,5 +1,6 @@
-//! `langsmith-examples`: compliance-grade hard deletion of LangSmith dataset examples.
+//! `langsmith-examples`: find, hard-delete and verify LangSmith dataset examples.
 
+mod find;
 mod input;
 mod journal;
 mod report;
@@ -25,9 +26,11 @@ Exit codes:
   3    authentication or permission refused (401/403), for the run or for some ids
   4    could not reach the server (nothing confirmed; connection, TLS or timeout)
   5    every id was deleted or not found, and some were not found
+  6    verification read back an id that is not erased (data left, or not found)
   130  interrupted (Ctrl-C): in-flight requests finished, journal and report written
 
-\"Deleted\" means the server's answer named the id. Environment: LANGSMITH_ENDPOINT,
+\"Deleted\" means the server's answer named the id; \"erased\" means the id read back
+with inputs, outputs and metadata all null. Environment: LANGSMITH_ENDPOINT,
 LANGSMITH_API_KEY, LANGSMITH_WORKSPACE_ID (or the LANGCHAIN_* names). The API key is
 never accepted as an argument.";
 
@@ -36,10 +39,11 @@ const EXIT_USAGE: u8 = 2;
 const EXIT_AUTH: u8 = 3;
 const EXIT_UNREACHABLE: u8 = 4;
 const EXIT_NOT_FOUND: u8 = 5;
+const EXIT_NOT_ERASED: u8 = 6;
 const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(Parser)]
-#[command(name = "langsmith-examples", version, about = "Hard-delete LangSmith dataset examples, provably.", after_help = EXIT_CODES)]
+#[command(name = "langsmith-examples", version, about = "Find, hard-delete and verify the erasure of LangSmith dataset examples.", after_help = EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -66,7 +70,9 @@ struct Cli {
     /// the API key then travels unencrypted.
     #[arg(long, global = true)]
     allow_insecure_http: bool,
-    /// Run against an embedded stand-in server on loopback, seeded with the ids given.
+    /// Run against an embedded stand-in server on loopback, seeded with the ids given, or
+    /// (with selectors) with 10,000 examples in the dataset --dataset names, one in 50
+    /// holding the marker jane.doe@example.com.
     #[cfg(feature = "mock")]
     #[arg(long, global = true, conflicts_with_all = ["endpoint", "workspace_id", "api_key_file", "profile"])]
     mock: bool,
@@ -92,6 +98,52 @@ enum Command {
     /// Hard-delete examples: null inputs, outputs and metadata of every version, delete attachments.
     #[command(after_help = EXIT_CODES)]
     HardDelete(HardDelete),
+    /// Print the ids of the examples the selectors match, one per line (read-only).
+    #[command(after_help = EXIT_CODES)]
+    Select(Select),
+    /// Read ids back and say per id whether inputs, outputs and metadata are null (read-only).
+    #[command(after_help = EXIT_CODES)]
+    Verify(Verify),
+}
+
+#[derive(Args)]
+struct Select {
+    #[command(flatten)]
+    selectors: find::Selectors,
+    /// `text`: one id per line; `json`: one document with the ids and the count.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Text)]
+    output: Output,
+    /// Pages in flight at once (1 to 64).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    concurrency: usize,
+    /// Client-side limit, requests per minute.
+    #[arg(long, value_name = "PER_MIN")]
+    rate_limit: Option<u32>,
+}
+
+#[derive(Args)]
+struct Verify {
+    /// Example ids (UUIDs in any usual form).
+    #[arg(value_name = "ID")]
+    ids: Vec<String>,
+    /// Ids one per line (blank lines and # comments ignored) or a JSON array of strings; `-` for stdin.
+    #[arg(long, value_name = "PATH")]
+    ids_file: Option<String>,
+    /// Read the examples as they were at this time (RFC 3339), to check earlier versions.
+    #[arg(long, value_name = "TIME")]
+    as_of: Option<String>,
+    /// Requests in flight at once (1 to 64).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    concurrency: usize,
+    /// Client-side limit, requests per minute.
+    #[arg(long, value_name = "PER_MIN")]
+    rate_limit: Option<u32>,
+    /// Write the JSON verification report here, atomically.
+    #[arg(long, value_name = "PATH")]
+    report: Option<PathBuf>,
+    /// What to print on stdout.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Text)]
+    output: Output,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -105,6 +157,13 @@ struct HardDelete {
     /// Example ids (UUIDs in any usual form).
     #[arg(value_name = "ID")]
     ids: Vec<String>,
+    /// Select the examples to delete instead of naming ids: the server counts them, they
+    /// are listed, and the confirmation shows the count and a few ids.
+    #[command(flatten)]
+    selectors: find::Selectors,
+    /// After deleting, read every id back; exit 0 only when each is erased.
+    #[arg(long)]
+    verify: bool,
     /// Ids one per line (blank lines and # comments ignored) or a JSON array of strings; `-` for stdin.
     #[arg(long, value_name = "PATH")]
     ids_file: Option<String>,
@@ -191,8 +250,14 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let Command::HardDelete(args) = &cli.command;
-    match runtime.block_on(hard_delete(&cli, args)) {
+    let work = async {
+        match &cli.command {
+            Command::HardDelete(args) => hard_delete(&cli, args).await,
+            Command::Select(args) => select(&cli, args).await,
+            Command::Verify(args) => verify(&cli, args).await,
+        }
+    };
+    match runtime.block_on(work) {
         Ok(code) => ExitCode::from(code),
         Err(exit) => {
             eprintln!("error: {}", exit.message);
@@ -236,14 +301,24 @@ struct Input {
     set: IdSet,
     lines: u64,
     sources: Vec<report::InputSource>,
+    /// When the ids came from selectors: what they selected.
+    selection: Option<report::SelectionInfo>,
+}
+
+/// Where ids come from: arguments and an ids file.
+struct IdArgs<'a> {
+    ids: &'a [String],
+    ids_file: Option<&'a str>,
+    /// Whether to hash the file's bytes (for a report).
+    hash: bool,
 }
 
 /// Reads and validates every input; nothing is sent before this succeeds.
-fn collect(args: &HardDelete) -> Result<Input, Exit> {
+fn collect(args: IdArgs<'_>) -> Result<Input, Exit> {
     let mut collected = input::Collected::default();
     let mut sources = Vec::new();
     if !args.ids.is_empty() {
-        collected.add_args(&args.ids);
+        collected.add_args(args.ids);
         let mut h =
             input::Hashing::new(std::io::Cursor::new(args.ids.join("\n").into_bytes()), true);
         let _ = std::io::copy(&mut h, &mut std::io::sink());
@@ -255,16 +330,11 @@ fn collect(args: &HardDelete) -> Result<Input, Exit> {
             lines: args.ids.len() as u64,
         });
     }
-    if let Some(path) = &args.ids_file {
-        let name = if path == "-" {
-            "<stdin>"
-        } else {
-            path.as_str()
-        };
+    if let Some(path) = args.ids_file {
+        let name = if path == "-" { "<stdin>" } else { path };
         let before = collected.input_lines;
         // The digest is evidence for the report; without one, only bytes are counted.
-        let hash = args.report.is_some() || args.output == Output::Json;
-        let mut reader = input::open(path, hash).map_err(|e| usage(format!("{name}: {e}")))?;
+        let mut reader = input::open(path, args.hash).map_err(|e| usage(format!("{name}: {e}")))?;
         collected
             .add_reader(name, &mut reader)
             .map_err(|e| usage(format!("{name}: {e}")))?;
@@ -299,38 +369,82 @@ fn collect(args: &HardDelete) -> Result<Input, Exit> {
     }
     if collected.ids.is_empty() {
         return Err(usage(
-            "no ids given (pass IDs or --ids-file PATH); nothing was sent",
+            "no ids given (pass IDs, --ids-file PATH, or selectors such as --dataset NAME); nothing was sent",
         ));
     }
     Ok(Input {
         lines: collected.input_lines,
         set: IdSet::from_uuids(collected.ids),
         sources,
+        selection: None,
     })
 }
 
-/// Flag checks that need no input: every number in range.
-fn check_flags(cli: &Cli, args: &HardDelete) -> Result<(), Exit> {
-    if args.ids_file.as_deref() == Some("-") && cli.api_key_file.as_deref() == Some("-") {
+/// The ids the selectors match, as the run's input: the server counts, then lists them.
+async fn select_input(
+    cli: &Cli,
+    target: &Target,
+    selectors: &find::Selectors,
+    concurrency: usize,
+) -> Result<Input, Exit> {
+    let query = selectors.query(&target.client, concurrency).await?;
+    let spinner = progress_bar(cli.quiet, 0);
+    let selection = find::select_ids(&target.client, &query, |_| spinner.inc(1)).await?;
+    spinner.finish_and_clear();
+    find::warn_if_changed(&selection);
+    // The selection's evidence: the sha256 of the ids as `select` prints them.
+    let (sha256, bytes) = {
+        use sha2::Digest;
+        let mut hasher = sha2::Sha256::new();
+        let mut buf = [0u8; 37];
+        for id in &selection.ids {
+            let text = id.hyphenated().encode_lower(&mut buf[..36]);
+            let len = text.len();
+            buf[len] = b'\n';
+            hasher.update(&buf[..=len]);
+        }
+        (
+            Some(format!("{:x}", hasher.finalize())),
+            selection.ids.len() as u64 * 37,
+        )
+    };
+    let n = selection.ids.len() as u64;
+    Ok(Input {
+        sources: vec![report::InputSource {
+            source: format!("selection: {}", selectors.describe()),
+            sha256,
+            bytes,
+            lines: n,
+        }],
+        lines: n,
+        selection: Some(report::SelectionInfo {
+            selectors: selectors.describe(),
+            counted: selection.counted,
+            listed: n,
+            samples: selection.ids.iter().take(5).copied().collect(),
+        }),
+        set: IdSet::from_uuids(selection.ids),
+    })
+}
+
+/// Checks shared by every command: stdin used once, numbers in range.
+fn check_common(
+    cli: &Cli,
+    ids_file: Option<&str>,
+    concurrency: usize,
+    rate_limit: Option<u32>,
+) -> Result<(), Exit> {
+    if ids_file == Some("-") && cli.api_key_file.as_deref() == Some("-") {
         return Err(usage(
             "--ids-file - and --api-key-file - cannot both read stdin",
         ));
     }
-    if !(ExampleIds::MIN..=ExampleIds::MAX).contains(&args.batch_size) {
+    if !(1..=64).contains(&concurrency) {
         return Err(usage(format!(
-            "--batch-size {} is outside {}..={} (the spec's bounds)",
-            args.batch_size,
-            ExampleIds::MIN,
-            ExampleIds::MAX
+            "--concurrency {concurrency} is outside 1..=64"
         )));
     }
-    if !(1..=64).contains(&args.concurrency) {
-        return Err(usage(format!(
-            "--concurrency {} is outside 1..=64",
-            args.concurrency
-        )));
-    }
-    if let Some(r) = args.rate_limit
+    if let Some(r) = rate_limit
         && !(1..=1_000_000).contains(&r)
     {
         return Err(usage(format!(
@@ -349,6 +463,31 @@ fn check_flags(cli: &Cli, args: &HardDelete) -> Result<(), Exit> {
             cli.max_retries
         )));
     }
+    Ok(())
+}
+
+/// Flag checks that need no input: every number in range.
+fn check_flags(cli: &Cli, args: &HardDelete) -> Result<(), Exit> {
+    check_common(
+        cli,
+        args.ids_file.as_deref(),
+        args.concurrency,
+        args.rate_limit,
+    )?;
+    args.selectors.check()?;
+    if args.selectors.any() && (!args.ids.is_empty() || args.ids_file.is_some()) {
+        return Err(usage(
+            "give ids (IDs, --ids-file) or selectors (--dataset, --contains, ...), not both; nothing was sent",
+        ));
+    }
+    if !(ExampleIds::MIN..=ExampleIds::MAX).contains(&args.batch_size) {
+        return Err(usage(format!(
+            "--batch-size {} is outside {}..={} (the spec's bounds)",
+            args.batch_size,
+            ExampleIds::MIN,
+            ExampleIds::MAX
+        )));
+    }
     if let Some(path) = &args.report {
         report::check_writable(path)
             .map_err(|e| usage(format!("--report {e}; nothing was sent")))?;
@@ -365,7 +504,28 @@ struct Target {
     mock: Option<langsmith_mock::MockServer>,
 }
 
-async fn connect(cli: &Cli, args: &HardDelete, set: &IdSet) -> Result<Target, Exit> {
+/// What the stand-in behind `--mock` is seeded with.
+enum Seed<'a> {
+    /// These ids, as examples holding data.
+    Ids(&'a [Uuid]),
+    /// 10,000 examples in a dataset of this name (or the default), some holding the
+    /// demo marker.
+    Dataset(Option<&'a str>),
+}
+
+/// How to connect.
+struct Connect<'a> {
+    rate_limit: Option<u32>,
+    /// Whether a missing API key is an error (a dry run needs none).
+    needs_key: bool,
+    seed: Seed<'a>,
+}
+
+/// Examples the stand-in holds for a selector run under `--mock`.
+#[cfg(feature = "mock")]
+const MOCK_SEEDED: usize = 10_000;
+
+async fn connect(cli: &Cli, opts: Connect<'_>) -> Result<Target, Exit> {
     let base = if cli.mock() {
         ClientBuilder::default()
     } else {
@@ -379,7 +539,7 @@ async fn connect(cli: &Cli, args: &HardDelete, set: &IdSet) -> Result<Target, Ex
             ..RetryPolicy::default()
         })
         .allow_insecure_http(cli.allow_insecure_http);
-    if let Some(r) = args.rate_limit {
+    if let Some(r) = opts.rate_limit {
         builder = builder.rate_limit_per_minute(r);
     }
     #[cfg(feature = "mock")]
@@ -388,8 +548,23 @@ async fn connect(cli: &Cli, args: &HardDelete, set: &IdSet) -> Result<Target, Ex
         #[cfg(feature = "mock")]
         {
             let mut b = langsmith_mock::MockServer::builder();
-            b.example_ids(set.as_slice().iter().copied())
-                .record_requests(false);
+            match opts.seed {
+                Seed::Ids(ids) => {
+                    b.example_ids(ids.iter().copied());
+                }
+                Seed::Dataset(name) => {
+                    let name = name
+                        .filter(|n| Uuid::try_parse(n).is_err())
+                        .unwrap_or(langsmith_mock::DEFAULT_DATASET);
+                    b.dataset(name)
+                        .marker(
+                            langsmith_mock::DEMO_MARKER,
+                            langsmith_mock::DEMO_MARKER_EVERY,
+                        )
+                        .examples(MOCK_SEEDED);
+                }
+            }
+            b.record_requests(false);
             let server = b
                 .start()
                 .await
@@ -401,7 +576,7 @@ async fn connect(cli: &Cli, args: &HardDelete, set: &IdSet) -> Result<Target, Ex
             mock = Some(server);
         }
     } else {
-        let _ = set;
+        let _ = &opts.seed;
         if let Some(e) = &cli.endpoint {
             builder = builder.endpoint(e);
         }
@@ -429,7 +604,7 @@ async fn connect(cli: &Cli, args: &HardDelete, set: &IdSet) -> Result<Target, Ex
             }
             builder = builder.api_key(key);
         }
-        if !args.dry_run && !builder.has_credentials() {
+        if opts.needs_key && !builder.has_credentials() {
             return Err(usage(
                 "no API key: set LANGSMITH_API_KEY or pass --api-key-file PATH (never the key itself)",
             ));
@@ -540,23 +715,181 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
     let started = SystemTime::now();
     let clock = Instant::now();
     check_flags(cli, args)?;
-    let input = collect(args)?;
-    let target = connect(cli, args, &input.set).await?;
+    let hash = args.report.is_some() || args.output == Output::Json;
+    let (input, target) = if args.selectors.any() {
+        let target = connect(
+            cli,
+            Connect {
+                rate_limit: args.rate_limit,
+                needs_key: true,
+                seed: Seed::Dataset(args.selectors.dataset.as_deref()),
+            },
+        )
+        .await?;
+        let input = select_input(cli, &target, &args.selectors, args.concurrency).await?;
+        (input, target)
+    } else {
+        let input = collect(IdArgs {
+            ids: &args.ids,
+            ids_file: args.ids_file.as_deref(),
+            hash,
+        })?;
+        let target = connect(
+            cli,
+            Connect {
+                rate_limit: args.rate_limit,
+                needs_key: !args.dry_run,
+                seed: Seed::Ids(input.set.as_slice()),
+            },
+        )
+        .await?;
+        (input, target)
+    };
+    if let Some(selection) = &input.selection
+        && selection.listed == 0
+    {
+        if args.output == Output::Text {
+            println!(
+                "no example matches ({}); nothing to delete",
+                selection.selectors
+            );
+        }
+        return Ok(0);
+    }
     let (journal, mut run) = prepare(args, input, &target, started)?;
-    if args.dry_run || run.plan.to_send == 0 {
+    if args.dry_run || (run.plan.to_send == 0 && !args.verify) {
         return dry_run(args, &run);
     }
-    if !args.yes {
-        confirm(
-            args,
-            run.plan.to_send as usize,
-            run.plan.batches,
-            &target.endpoint,
-            target.shown_workspace(),
-        )?;
+    if !args.yes && run.plan.to_send > 0 {
+        confirm(args, &run, &target)?;
     }
-    let (bulk, journal_error) = execute(cli, args, &target, &mut run, journal).await?;
-    finish(args, &target, &run, &bulk, journal_error, clock.elapsed())
+    let cancel = Arc::new(AtomicBool::new(false));
+    watch_interrupts(cancel.clone());
+    let (bulk, journal_error) =
+        execute(cli, args, &target, &mut run, journal, cancel.clone()).await?;
+    let verification = if args.verify && !bulk.cancelled() && bulk.stopped_by().is_none() {
+        // Every id of the run, also those an earlier run's journal confirmed.
+        let mut ids = bulk.ids().to_vec();
+        ids.extend_from_slice(&run.already);
+        Some(
+            find::verify_ids(
+                &target.client,
+                ids,
+                None,
+                args.concurrency,
+                cli.quiet,
+                cancel.clone(),
+            )
+            .await,
+        )
+    } else {
+        None
+    };
+    let interrupted = cancel.load(Ordering::SeqCst);
+    finish(
+        args,
+        &target,
+        &run,
+        &bulk,
+        journal_error,
+        verification.as_ref(),
+        interrupted,
+        clock.elapsed(),
+    )
+}
+
+/// `select`: the ids the selectors match, on stdout.
+async fn select(cli: &Cli, args: &Select) -> Result<u8, Exit> {
+    check_common(cli, None, args.concurrency, args.rate_limit)?;
+    args.selectors.check()?;
+    if !args.selectors.any() {
+        return Err(usage(
+            "select needs a selector: --dataset, --contains, --metadata, --filter or --split",
+        ));
+    }
+    let target = connect(
+        cli,
+        Connect {
+            rate_limit: args.rate_limit,
+            needs_key: true,
+            seed: Seed::Dataset(args.selectors.dataset.as_deref()),
+        },
+    )
+    .await?;
+    find::select(
+        &target.client,
+        &args.selectors,
+        args.output,
+        cli.quiet,
+        args.concurrency,
+    )
+    .await
+}
+
+/// `verify`: reads ids back and says per id whether they are erased.
+async fn verify(cli: &Cli, args: &Verify) -> Result<u8, Exit> {
+    let started = SystemTime::now();
+    check_common(
+        cli,
+        args.ids_file.as_deref(),
+        args.concurrency,
+        args.rate_limit,
+    )?;
+    let as_of = args.as_of.as_deref().map(find::parse_as_of).transpose()?;
+    if let Some(path) = &args.report {
+        report::check_writable(path)
+            .map_err(|e| usage(format!("--report {e}; nothing was sent")))?;
+    }
+    let input = collect(IdArgs {
+        ids: &args.ids,
+        ids_file: args.ids_file.as_deref(),
+        hash: args.report.is_some() || args.output == Output::Json,
+    })?;
+    let target = connect(
+        cli,
+        Connect {
+            rate_limit: args.rate_limit,
+            needs_key: true,
+            seed: Seed::Ids(input.set.as_slice()),
+        },
+    )
+    .await?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    watch_interrupts(cancel.clone());
+    let ids = input.set.as_slice().to_vec();
+    let v = find::verify_ids(
+        &target.client,
+        ids,
+        as_of,
+        args.concurrency,
+        cli.quiet,
+        cancel.clone(),
+    )
+    .await;
+    let interrupted = cancel.load(Ordering::SeqCst);
+    let exit = find::exit_code(&v, interrupted);
+    if args.report.is_some() || args.output == Output::Json {
+        let command: Vec<String> = std::env::args().collect();
+        let doc = find::VerifyReportDoc {
+            tool: env!("CARGO_BIN_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+            command: &command,
+            endpoint: &target.endpoint,
+            workspace: target.workspace.as_deref(),
+            started_at: report::rfc3339(started),
+            finished_at: report::rfc3339(SystemTime::now()),
+            inputs: &input.sources,
+            unique_ids: v.ids().len() as u64,
+            verification: find::VerificationSection::of(&v),
+            interrupted,
+            exit_code: exit,
+        };
+        write_json(args.report.as_deref(), args.output, &doc)?;
+    }
+    if args.output == Output::Text {
+        find::print_summary(&v);
+    }
+    Ok(exit)
 }
 
 /// What a run knows before it sends anything: its inputs, its plan, what the journal
@@ -575,6 +908,8 @@ struct Prepared {
     /// The ids to send (taken by [`execute`]).
     set: Option<IdSet>,
     plan: report::Plan,
+    /// When the ids came from selectors: what they selected.
+    selection: Option<report::SelectionInfo>,
 }
 
 impl Target {
@@ -615,6 +950,7 @@ fn prepare(
         mut set,
         lines,
         sources,
+        selection,
     } = input;
     let unique = set.len() as u64;
     let duplicates = set.duplicates_removed();
@@ -644,6 +980,7 @@ fn prepare(
             already,
             set: Some(set),
             plan,
+            selection,
         },
     ))
 }
@@ -653,7 +990,24 @@ fn dry_run(args: &HardDelete, run: &Prepared) -> Result<u8, Exit> {
     let exit = 0;
     if args.report.is_some() || args.output == Output::Json {
         let unsent = BulkReport::unsent(run.set.clone().unwrap_or_default());
-        emit_report(args, &run.report(args, &unsent, false, exit))?;
+        emit_report(args, &run.report(args, &unsent, None, false, exit))?;
+    }
+    if args.output == Output::Text
+        && let (Some(selection), Some(set)) = (&run.selection, &run.set)
+    {
+        // What would be deleted, one id a line (the selection, less what the journal
+        // already confirmed).
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        for id in set.as_slice() {
+            let _ = writeln!(out, "{id}");
+        }
+        let _ = out.flush();
+        println!(
+            "selected: {} ({}); the server counted {}",
+            plural(selection.listed, "example", "examples"),
+            selection.selectors,
+            selection.counted
+        );
     }
     if args.output == Output::Text {
         println!(
@@ -686,9 +1040,8 @@ async fn execute(
     target: &Target,
     run: &mut Prepared,
     journal: Option<journal::Journal>,
+    cancel: Arc<AtomicBool>,
 ) -> Result<(BulkReport, Option<String>), Exit> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    watch_interrupts(cancel.clone());
     let progress = progress_bar(cli.quiet, run.plan.to_send);
     let writer = journal.map(JournalWriter::start);
     let callback = {
@@ -729,27 +1082,41 @@ async fn execute(
 }
 
 /// Report, summary, failures, and the exit code.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     args: &HardDelete,
     target: &Target,
     run: &Prepared,
     bulk: &BulkReport,
     journal_error: Option<String>,
+    verification: Option<&langsmith::VerifyReport>,
+    interrupted: bool,
     elapsed: Duration,
 ) -> Result<u8, Exit> {
-    let interrupted = bulk.cancelled();
     let mut exit = exit_code(bulk);
     if journal_error.is_some() && exit == 0 {
         exit = EXIT_PARTIAL;
+    }
+    // Deleted is not enough under --verify: every id must read back erased.
+    if let Some(v) = verification
+        && exit == 0
+    {
+        exit = find::exit_code(v, false);
     }
     if interrupted {
         exit = EXIT_INTERRUPTED;
     }
     if args.report.is_some() || args.output == Output::Json {
-        emit_report(args, &run.report(args, bulk, interrupted, exit))?;
+        emit_report(
+            args,
+            &run.report(args, bulk, verification, interrupted, exit),
+        )?;
     }
     if args.output == Output::Text {
         summary(bulk, elapsed, run, target, args);
+        if let Some(v) = verification {
+            find::print_summary(v);
+        }
         #[cfg(feature = "mock")]
         if let Some(server) = &target.mock {
             println!(
@@ -793,6 +1160,7 @@ impl Prepared {
         &'a self,
         args: &'a HardDelete,
         bulk: &'a BulkReport,
+        verification: Option<&'a langsmith::VerifyReport>,
         interrupted: bool,
         exit_code: u8,
     ) -> report::Report<'a> {
@@ -819,6 +1187,8 @@ impl Prepared {
             totals: report::Totals::of_run(bulk, self.already.len() as u64),
             ids: report::IdsByOutcome::of_run(bulk, &self.already),
             stopped_by: bulk.stopped_by().map(ErrorKind::as_str),
+            selection: self.selection.as_ref(),
+            verification: verification.map(find::VerificationSection::of),
             interrupted,
             exit_code,
         }
@@ -826,8 +1196,17 @@ impl Prepared {
 }
 
 fn emit_report(args: &HardDelete, r: &report::Report<'_>) -> Result<(), Exit> {
+    write_json(args.report.as_deref(), args.output, r)
+}
+
+/// Writes a report to `path` (atomically) and, for `-o json`, to stdout.
+fn write_json(
+    path: Option<&std::path::Path>,
+    output: Output,
+    r: &impl serde::Serialize,
+) -> Result<(), Exit> {
     let json = serde_json::to_vec_pretty(r).expect("json");
-    if let Some(path) = &args.report {
+    if let Some(path) = path {
         let mut bytes = json.clone();
         bytes.push(b'\n');
         report::write_atomic(path, &bytes).map_err(|message| Exit {
@@ -835,7 +1214,7 @@ fn emit_report(args: &HardDelete, r: &report::Report<'_>) -> Result<(), Exit> {
             message,
         })?;
     }
-    if args.output == Output::Json {
+    if output == Output::Json {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(&json);
         let _ = out.write_all(b"\n");
@@ -932,13 +1311,11 @@ fn explain_failures(bulk: &BulkReport) {
     }
 }
 
-fn confirm(
-    args: &HardDelete,
-    n: usize,
-    batches: usize,
-    endpoint: &str,
-    ws: &str,
-) -> Result<(), Exit> {
+fn confirm(args: &HardDelete, run: &Prepared, target: &Target) -> Result<(), Exit> {
+    let n = run.plan.to_send as usize;
+    let batches = run.plan.batches;
+    let endpoint = &target.endpoint;
+    let ws = target.shown_workspace();
     let interactive = std::io::stdin().is_terminal()
         && std::io::stderr().is_terminal()
         && args.ids_file.as_deref() != Some("-");
@@ -946,6 +1323,21 @@ fn confirm(
         return Err(usage(
             "not on a terminal: pass --yes to confirm the hard deletion (nothing was sent)",
         ));
+    }
+    if let Some(s) = &run.selection {
+        let samples: Vec<String> = s.samples.iter().map(Uuid::to_string).collect();
+        eprintln!(
+            "Selected by {}: the server counted {}, {} listed, for example:\n  {}{}",
+            s.selectors,
+            s.counted,
+            s.listed,
+            samples.join("\n  "),
+            if s.listed > samples.len() as u64 {
+                format!("\n  ... and {} more", s.listed - samples.len() as u64)
+            } else {
+                String::new()
+            }
+        );
     }
     eprint!(
         "About to HARD-DELETE {} in {} at {endpoint}, workspace {ws}.\n\

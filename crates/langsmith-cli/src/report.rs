@@ -49,8 +49,27 @@ pub struct Report<'a> {
     pub ids: IdsByOutcome<'a>,
     /// The error kind that stopped the run early, if any.
     pub stopped_by: Option<&'static str>,
+    /// When the ids came from selectors (`--dataset`, `--contains`, ...): what selected them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection: Option<&'a SelectionInfo>,
+    /// With `--verify`: each id read back after deleting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::find::VerificationSection<'a>>,
     pub interrupted: bool,
     pub exit_code: u8,
+}
+
+/// What a selection selected (the ids themselves are in `inputs`' hash and `ids`).
+#[derive(Serialize, Clone, Debug)]
+pub struct SelectionInfo {
+    /// The selectors, as one line.
+    pub selectors: String,
+    /// The server's count before listing.
+    pub counted: u64,
+    /// Unique ids listed.
+    pub listed: u64,
+    /// The first few, as the confirmation showed them.
+    pub samples: Vec<Uuid>,
 }
 
 #[derive(Serialize)]

@@ -29,6 +29,11 @@ pub use store::{Dataset, Example, Marker, Principal, Version};
 
 /// The dataset a workspace's examples go to when no other is named.
 pub const DEFAULT_DATASET: &str = "default";
+/// The marker `langsmith-mock serve` and the CLI's `--mock` put into seeded examples: an
+/// email address standing for the person an erasure request names.
+pub const DEMO_MARKER: &str = "jane.doe@example.com";
+/// One seeded example in this many holds [`DEMO_MARKER`].
+pub const DEMO_MARKER_EVERY: u64 = 50;
 
 use server::Shared;
 use std::net::SocketAddr;

@@ -45,10 +45,10 @@ struct Serve {
     dataset: String,
     /// A findable string put into the inputs of some seeded examples (an email address
     /// standing for a person an erasure request names).
-    #[arg(long, default_value = "jane.doe@example.com")]
+    #[arg(long, default_value = langsmith_mock::DEMO_MARKER)]
     marker: String,
     /// One seeded example in this many holds the marker (chosen by id).
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = langsmith_mock::DEMO_MARKER_EVERY)]
     marker_every: u64,
     /// Write the seeded ids, one per line.
     #[arg(long, value_name = "FILE")]

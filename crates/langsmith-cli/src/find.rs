@@ -1,0 +1,514 @@
+//! Find and prove: `select` (stream the ids a query selects), `verify` (read ids back
+//! and say per id whether inputs, outputs and metadata are null), and the pieces
+//! `hard-delete --dataset ... --verify` shares with them.
+
+use crate::{Exit, Output, chain_lines, plural, report, usage};
+use clap::Args;
+use futures_util::StreamExt;
+use langsmith::{AsOf, Client, ExampleQuery, Uuid, Verification, VerifyOptions, VerifyReport};
+use serde::Serialize;
+use std::collections::HashSet;
+use std::io::Write;
+
+/// Which examples: the read API's filters. They combine with "and".
+#[derive(Args, Clone, Debug, Default)]
+pub struct Selectors {
+    /// Only examples of this dataset (its exact name, or its UUID).
+    #[arg(long, value_name = "NAME|UUID")]
+    pub dataset: Option<String>,
+    /// Only examples whose inputs or outputs contain TEXT (repeat: all must appear).
+    #[arg(long, value_name = "TEXT")]
+    pub contains: Vec<String>,
+    /// Only examples whose metadata holds every key of this JSON object with its value.
+    #[arg(long, value_name = "JSON")]
+    pub metadata: Option<String>,
+    /// A filter expression in LangSmith's filter language, e.g. `exists(metadata, "user")`.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Only examples in this split (repeat: any of them).
+    #[arg(long, value_name = "NAME")]
+    pub split: Vec<String>,
+}
+
+impl Selectors {
+    /// Whether any selector is given.
+    pub fn any(&self) -> bool {
+        self.dataset.is_some()
+            || !self.contains.is_empty()
+            || self.metadata.is_some()
+            || self.filter.is_some()
+            || !self.split.is_empty()
+    }
+
+    /// Checks what can be checked without the server; errors say which flag and why.
+    pub fn check(&self) -> Result<(), Exit> {
+        if let Some(m) = &self.metadata {
+            match serde_json::from_str::<serde_json::Value>(m) {
+                Ok(serde_json::Value::Object(_)) => {}
+                Ok(_) => {
+                    return Err(usage(format!(
+                        "--metadata {}: must be a JSON object such as '{{\"user\": \"jane\"}}'; nothing was sent",
+                        crate::input::quote_value(m)
+                    )));
+                }
+                Err(e) => {
+                    return Err(usage(format!(
+                        "--metadata {}: not JSON ({e}); nothing was sent",
+                        crate::input::quote_value(m)
+                    )));
+                }
+            }
+        }
+        for (flag, values) in [("--contains", &self.contains), ("--split", &self.split)] {
+            if values.iter().any(|v| v.trim().is_empty()) {
+                return Err(usage(format!(
+                    "{flag} needs a non-empty value; nothing was sent"
+                )));
+            }
+        }
+        if self.filter.as_deref().is_some_and(|f| f.trim().is_empty()) {
+            return Err(usage("--filter needs an expression; nothing was sent"));
+        }
+        if self.dataset.as_deref().is_some_and(|d| d.trim().is_empty()) {
+            return Err(usage("--dataset needs a name or a UUID; nothing was sent"));
+        }
+        Ok(())
+    }
+
+    /// One line saying what is selected, for messages and the report.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(d) = &self.dataset {
+            parts.push(format!("dataset {}", crate::input::quote_value(d)));
+        }
+        for c in &self.contains {
+            parts.push(format!("contains {}", crate::input::quote_value(c)));
+        }
+        if let Some(m) = &self.metadata {
+            parts.push(format!("metadata {m}"));
+        }
+        if let Some(f) = &self.filter {
+            parts.push(format!("filter {}", crate::input::quote_value(f)));
+        }
+        for s in &self.split {
+            parts.push(format!("split {}", crate::input::quote_value(s)));
+        }
+        parts.join(", ")
+    }
+
+    /// The typed query; a dataset name is resolved to its id (one request).
+    pub async fn query(&self, client: &Client, prefetch: usize) -> Result<ExampleQuery, Exit> {
+        let mut q = ExampleQuery::new().prefetch(prefetch);
+        if let Some(d) = &self.dataset {
+            let id = match Uuid::try_parse(d.trim()) {
+                Ok(id) => id,
+                Err(_) => {
+                    client
+                        .dataset_by_name(d)
+                        .await
+                        .map_err(|e| request_failed("resolving --dataset", &e))?
+                        .id
+                }
+            };
+            q = q.dataset(id);
+        }
+        for c in &self.contains {
+            q = q.contains(c.clone());
+        }
+        if let Some(m) = &self.metadata
+            && let Ok(serde_json::Value::Object(map)) = serde_json::from_str(m)
+        {
+            q = q.metadata(map);
+        }
+        if let Some(f) = &self.filter {
+            q = q.filter(f.clone());
+        }
+        for s in &self.split {
+            q = q.split(s.clone());
+        }
+        Ok(q)
+    }
+}
+
+/// A failed read request as the run's exit: its code from the error's kind.
+pub fn request_failed(what: &str, e: &langsmith::Error) -> Exit {
+    use langsmith::ErrorKind as K;
+    let code = match e.kind() {
+        K::Unauthorized | K::Forbidden => crate::EXIT_AUTH,
+        K::Transport | K::Timeout | K::Tls => crate::EXIT_UNREACHABLE,
+        K::Lookup | K::BadRequest | K::Unprocessable | K::NotFound => crate::EXIT_USAGE,
+        _ => crate::EXIT_PARTIAL,
+    };
+    Exit {
+        code,
+        message: format!("{what}: {}", chain_lines(e)),
+    }
+}
+
+/// What a selection found.
+pub struct Selection {
+    /// Unique ids in the order the server listed them.
+    pub ids: Vec<Uuid>,
+    /// The server's count before listing.
+    pub counted: u64,
+    /// Ids listed more than once (paging shifted under a concurrent change).
+    pub repeated: u64,
+}
+
+/// Counts, then lists every selected id (each once), calling `each` as ids arrive.
+pub async fn select_ids(
+    client: &Client,
+    query: &ExampleQuery,
+    mut each: impl FnMut(&Uuid),
+) -> Result<Selection, Exit> {
+    let counted = client
+        .count_examples(query)
+        .await
+        .map_err(|e| request_failed("counting the selection", &e))?;
+    let mut seen = HashSet::with_capacity(counted.min(10_000_000) as usize);
+    let mut ids = Vec::with_capacity(counted.min(10_000_000) as usize);
+    let mut repeated = 0;
+    let mut stream = std::pin::pin!(client.examples(query));
+    while let Some(item) = stream.next().await {
+        let example = item.map_err(|e| request_failed("listing the selection", &e))?;
+        if seen.insert(example.id) {
+            each(&example.id);
+            ids.push(example.id);
+        } else {
+            repeated += 1;
+        }
+    }
+    Ok(Selection {
+        ids,
+        counted,
+        repeated,
+    })
+}
+
+/// Warns on stderr when the listing and the count disagree.
+pub fn warn_if_changed(s: &Selection) {
+    if s.ids.len() as u64 != s.counted || s.repeated > 0 {
+        eprintln!(
+            "warning: the server counted {} but listed {} ({} listed twice): the selection changed while it was read",
+            s.counted,
+            s.ids.len(),
+            s.repeated
+        );
+    }
+}
+
+/// `select`: the ids, one per line, on stdout (or a JSON document); the count on stderr.
+pub async fn select(
+    client: &Client,
+    selectors: &Selectors,
+    output: Output,
+    quiet: bool,
+    prefetch: usize,
+) -> Result<u8, Exit> {
+    let query = selectors.query(client, prefetch).await?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut write_error = None;
+    let selection = select_ids(client, &query, |id| {
+        if output == Output::Text
+            && write_error.is_none()
+            && let Err(e) = writeln!(out, "{id}")
+        {
+            write_error = Some(e);
+        }
+    })
+    .await?;
+    if output == Output::Json {
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            selectors: String,
+            counted: u64,
+            count: usize,
+            ids: &'a [Uuid],
+        }
+        let doc = Doc {
+            selectors: selectors.describe(),
+            counted: selection.counted,
+            count: selection.ids.len(),
+            ids: &selection.ids,
+        };
+        let written = serde_json::to_writer(&mut out, &doc)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out));
+        if let Err(e) = written {
+            write_error = Some(e);
+        }
+    }
+    if let Err(e) = out.flush() {
+        write_error.get_or_insert(e);
+    }
+    if let Some(e) = write_error {
+        // A closed pipe (`| head`) is the reader's choice, not a failure of ours.
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Ok(0);
+        }
+        return Err(Exit {
+            code: crate::EXIT_PARTIAL,
+            message: format!("cannot write the ids to stdout: {e}"),
+        });
+    }
+    warn_if_changed(&selection);
+    if !quiet {
+        eprintln!(
+            "{} selected ({})",
+            plural(selection.ids.len() as u64, "example", "examples"),
+            selectors.describe()
+        );
+    }
+    Ok(0)
+}
+
+/// Parses `--as-of`: RFC 3339 (`2026-05-01T00:00:00Z`).
+pub fn parse_as_of(text: &str) -> Result<AsOf, Exit> {
+    chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.to_utc())
+        .map_err(|e| {
+            usage(format!(
+                "--as-of {}: not an RFC 3339 time such as 2026-05-01T00:00:00Z ({e}); nothing was sent",
+                crate::input::quote_value(text)
+            ))
+        })
+}
+
+/// Reads `ids` back with a progress line; Ctrl-C stops starting requests.
+pub async fn verify_ids(
+    client: &Client,
+    ids: Vec<Uuid>,
+    as_of: Option<AsOf>,
+    concurrency: usize,
+    quiet: bool,
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> VerifyReport {
+    let progress = crate::progress_bar(quiet, ids.len() as u64);
+    let bar = progress.clone();
+    let options = VerifyOptions {
+        concurrency,
+        as_of,
+        on_request: Some(std::sync::Arc::new(move |n| bar.inc(n as u64))),
+        cancel: Some(cancel),
+    };
+    let report = client
+        .verify_erased(ids, &options)
+        .await
+        .expect("verification has no invalid options");
+    progress.finish_and_clear();
+    report
+}
+
+/// The verification part of a report.
+#[derive(Serialize)]
+pub struct VerificationSection<'a> {
+    /// The time read as of; absent: the latest version.
+    pub as_of: Option<String>,
+    pub http_requests: u64,
+    pub totals: VerifyTotals,
+    pub ids: VerifyIds<'a>,
+    pub stopped_by: Option<&'static str>,
+    /// Requests that failed, with their error.
+    pub failed_requests: Vec<FailedRead>,
+}
+
+#[derive(Serialize, Default)]
+pub struct VerifyTotals {
+    pub erased: u64,
+    pub not_erased: u64,
+    pub not_found: u64,
+    pub failed: u64,
+    pub not_attempted: u64,
+}
+
+#[derive(Serialize)]
+pub struct NotErased<'a> {
+    pub id: &'a Uuid,
+    /// Which of inputs, outputs, metadata still hold data (never the data).
+    pub holding: Vec<&'static str>,
+}
+
+#[derive(Serialize, Default)]
+pub struct VerifyIds<'a> {
+    pub erased: Vec<&'a Uuid>,
+    pub not_erased: Vec<NotErased<'a>>,
+    pub not_found: Vec<&'a Uuid>,
+    pub failed: Vec<&'a Uuid>,
+    pub not_attempted: Vec<&'a Uuid>,
+}
+
+#[derive(Serialize)]
+pub struct FailedRead {
+    pub index: usize,
+    pub ids: usize,
+    pub attempts: u32,
+    pub error_kind: &'static str,
+    pub error: String,
+}
+
+impl<'a> VerificationSection<'a> {
+    pub fn of(v: &'a VerifyReport) -> Self {
+        let mut totals = VerifyTotals::default();
+        let mut ids = VerifyIds::default();
+        for (id, o) in v.outcomes() {
+            match o {
+                Verification::Erased => {
+                    totals.erased += 1;
+                    ids.erased.push(id);
+                }
+                Verification::NotErased { .. } => {
+                    totals.not_erased += 1;
+                    ids.not_erased.push(NotErased {
+                        id,
+                        holding: o.holding_data(),
+                    });
+                }
+                Verification::NotFound => {
+                    totals.not_found += 1;
+                    ids.not_found.push(id);
+                }
+                Verification::Failed(_) => {
+                    totals.failed += 1;
+                    ids.failed.push(id);
+                }
+                _ => {
+                    totals.not_attempted += 1;
+                    ids.not_attempted.push(id);
+                }
+            }
+        }
+        VerificationSection {
+            as_of: v
+                .as_of()
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            http_requests: v.http_requests(),
+            totals,
+            ids,
+            stopped_by: v.stopped_by().map(langsmith::ErrorKind::as_str),
+            failed_requests: v
+                .requests()
+                .iter()
+                .filter_map(|r| {
+                    r.error.as_ref().map(|e| FailedRead {
+                        index: r.index,
+                        ids: r.ids,
+                        attempts: r.attempts,
+                        error_kind: e.kind().as_str(),
+                        error: crate::chain_text(e),
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The exit code of a verification (see the exit code table): 0 only when every id read
+/// back erased.
+pub fn exit_code(v: &VerifyReport, cancelled: bool) -> u8 {
+    if cancelled {
+        return crate::EXIT_INTERRUPTED;
+    }
+    if v.all_erased() {
+        return 0;
+    }
+    let errors: Vec<_> = v
+        .requests()
+        .iter()
+        .filter_map(|r| r.error.as_ref())
+        .collect();
+    if errors.iter().any(|e| e.is_auth()) {
+        return crate::EXIT_AUTH;
+    }
+    if v.count("failed") + v.count("not_attempted") > 0 {
+        let unreachable = v.count("erased") + v.count("not_erased") + v.count("not_found") == 0
+            && errors.iter().all(|e| {
+                matches!(
+                    e.kind(),
+                    langsmith::ErrorKind::Transport
+                        | langsmith::ErrorKind::Timeout
+                        | langsmith::ErrorKind::Tls
+                )
+            });
+        return if unreachable {
+            crate::EXIT_UNREACHABLE
+        } else {
+            crate::EXIT_PARTIAL
+        };
+    }
+    crate::EXIT_NOT_ERASED
+}
+
+/// The text summary of a verification, on stdout; not-erased ids listed on stderr.
+pub fn print_summary(v: &VerifyReport) {
+    let not_erased = v.count("not_erased");
+    println!(
+        "verified {}: erased {}, not_erased {}, not_found {}{}{} ({}{})",
+        plural(v.ids().len() as u64, "id", "ids"),
+        v.count("erased"),
+        not_erased,
+        v.count("not_found"),
+        match v.count("failed") {
+            0 => String::new(),
+            n => format!(", failed {n}"),
+        },
+        match v.count("not_attempted") {
+            0 => String::new(),
+            n => format!(", not_attempted {n}"),
+        },
+        plural(v.http_requests(), "read request", "read requests"),
+        v.as_of()
+            .map(|t| format!(
+                ", as of {}",
+                t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+            ))
+            .unwrap_or_default(),
+    );
+    println!("(erased: read back with inputs, outputs and metadata all null)");
+    let listed = v
+        .outcomes()
+        .filter(|(_, o)| !matches!(o, Verification::Erased))
+        .take(crate::input::MAX_LISTED);
+    for (id, o) in listed {
+        eprintln!("{id}: {o}");
+    }
+    let others = v.ids().len() - v.count("erased");
+    if others > crate::input::MAX_LISTED {
+        eprintln!(
+            "... and {}",
+            plural(
+                (others - crate::input::MAX_LISTED) as u64,
+                "more id not erased",
+                "more ids not erased"
+            )
+        );
+    }
+    for r in v.requests().iter().filter(|r| r.error.is_some()).take(3) {
+        if let Some(e) = &r.error {
+            eprintln!(
+                "read request {} ({}) after {}: {}",
+                r.index,
+                plural(r.ids as u64, "id", "ids"),
+                plural(r.attempts, "attempt", "attempts"),
+                chain_lines(e)
+            );
+        }
+    }
+}
+
+/// The `verify` command's report.
+#[derive(Serialize)]
+pub struct VerifyReportDoc<'a> {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub command: &'a [String],
+    pub endpoint: &'a str,
+    pub workspace: Option<&'a str>,
+    pub started_at: String,
+    pub finished_at: String,
+    pub inputs: &'a [report::InputSource],
+    pub unique_ids: u64,
+    pub verification: VerificationSection<'a>,
+    pub interrupted: bool,
+    pub exit_code: u8,
+}
