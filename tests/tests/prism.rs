@@ -1,7 +1,10 @@
-//! Check 5, an independent validator: Stoplight Prism's mock of the vendored yaml, and Prism's
-//! proxy validating the stand-in server's responses.
+//! Check 5, an independent validator: Stoplight Prism's mock of the vendored spec (pruned
+//! to the client's operations), and Prism's proxy validating the stand-in server's
+//! responses. The proxy runs on the *repaired* document (`Example.inputs` nullable, the
+//! fixup `hard-deleted-example-inputs-are-null`): on the upstream document Prism flags
+//! every hard-deleted example, which the last test shows.
 
-use contract_tests::{prism, root};
+use contract_tests::{prism, repaired_spec, spec, write_spec};
 use langsmith::{Client, Error, ExampleIds, RetryPolicy};
 use langsmith_mock::MockServer;
 use std::time::Duration;
@@ -32,7 +35,7 @@ async fn raw_post(url: &str, key: &str, body: serde_json::Value) -> reqwest::Res
 #[ignore = "needs Node.js and npm (Stoplight Prism); run with --include-ignored, as .ci/run and the README's test command do"]
 async fn prism_mock_accepts_what_the_facade_sends() {
     let entry = prism::require();
-    let spec = root().join(xtask::VENDORED_SPEC);
+    let spec = write_spec("pruned.json", &spec());
     let server = prism::mock(&entry, &spec);
 
     // Valid calls at the bounds: no violations, and Prism's odd echo is still a success.
@@ -102,7 +105,7 @@ async fn prism_mock_accepts_what_the_facade_sends() {
 async fn the_stand_in_conforms_through_prism_proxy() {
     let entry = prism::require();
     let stand_in = MockServer::builder().examples(5).start().await.unwrap();
-    let spec = root().join(xtask::VENDORED_SPEC);
+    let spec = write_spec("pruned-repaired.json", &repaired_spec());
     let proxy = prism::proxy(&entry, &spec, &stand_in.url());
     let ids = stand_in.seeded_ids();
     let key = stand_in.api_key().to_owned();
@@ -149,4 +152,93 @@ async fn the_stand_in_conforms_through_prism_proxy() {
         .unwrap();
     assert_eq!(done.count(), Some(4));
     assert_eq!(done.confirmation(&ids[1..]).confirmed().len(), 4);
+}
+
+async fn raw_get(url: &str, key: &str, path_and_query: &str) -> (u16, Option<String>, String) {
+    let resp = reqwest::Client::new()
+        .get(format!("{url}{path_and_query}"))
+        .header("x-api-key", key)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let violations = resp
+        .headers()
+        .get("sl-violations")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, violations, resp.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Node.js and npm (Stoplight Prism); run with --include-ignored, as .ci/run and the README's test command do"]
+async fn the_stand_ins_reads_conform_through_prism_proxy() {
+    let entry = prism::require();
+    let stand_in = MockServer::builder()
+        .dataset("compliance")
+        .marker("jane@example.com", 2)
+        .examples(20)
+        .start()
+        .await
+        .unwrap();
+    let key = stand_in.api_key().to_owned();
+    let ds = stand_in.dataset_id("compliance").unwrap();
+    let ids = stand_in.seeded_ids();
+    // One hard-deleted example, read back below.
+    let client = Client::builder()
+        .endpoint(stand_in.url())
+        .api_key(key.as_str())
+        .build()
+        .unwrap();
+    client
+        .hard_delete_all([ids[0]], &langsmith::BulkOptions::default())
+        .await
+        .unwrap();
+
+    let repaired = prism::proxy(
+        &entry,
+        &write_spec("pruned-repaired.json", &repaired_spec()),
+        &stand_in.url(),
+    );
+    let reads = [
+        "/api/v1/datasets?name=compliance&limit=2".to_owned(),
+        format!(
+            "/api/v1/examples?dataset={ds}&limit=100&offset=0&order=id&select=id&select=name&select=dataset_id&select=inputs"
+        ),
+        // Two values each: Prism 5 reads a lone `name=v` of an `anyOf [array, null]`
+        // parameter as a string, not as the one-item array OpenAPI's form style makes it
+        // (FastAPI, and the stand-in, read it as an array).
+        format!(
+            "/api/v1/examples?full_text_contains=jane&full_text_contains=example.com&splits=train&splits=test&metadata=%7B%7D"
+        ),
+        format!("/api/v1/examples/count?dataset={ds}"),
+        format!(
+            "/api/v1/examples?id={}&id={}&select=outputs&select=metadata&as_of=2026-01-01T05:00:00Z",
+            ids[0], ids[1]
+        ),
+        format!("/api/v1/examples/{}", ids[1]),
+        format!("/api/v1/examples/{}", ids[0]),
+    ];
+    for read in &reads {
+        let (status, violations, body) = raw_get(&repaired.url, &key, read).await;
+        assert_eq!(status, 200, "{read}: {body}\n{}", repaired.log());
+        assert_eq!(violations, None, "{read}: {body}");
+    }
+    // A validation error of the stand-in is the spec's 422 shape.
+    let (status, violations, body) =
+        raw_get(&repaired.url, &key, "/api/v1/examples?limit=1000").await;
+    assert_eq!((status, violations.as_deref()), (422, None), "{body}");
+
+    // The upstream document: Prism flags the hard-deleted example's null inputs (the
+    // contradiction the fixup repairs), and passes the same read of a live one.
+    let upstream = prism::proxy(&entry, &write_spec("pruned.json", &spec()), &stand_in.url());
+    let (status, violations, body) =
+        raw_get(&upstream.url, &key, &format!("/api/v1/examples/{}", ids[1])).await;
+    assert_eq!((status, violations.as_deref()), (200, None), "{body}");
+    let (status, _, body) =
+        raw_get(&upstream.url, &key, &format!("/api/v1/examples/{}", ids[0])).await;
+    assert_ne!(
+        status, 200,
+        "Prism should refuse null inputs per the upstream spec: {body}"
+    );
+    assert!(body.contains("inputs"), "{body}\n{}", upstream.log());
 }

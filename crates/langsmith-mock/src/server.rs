@@ -50,6 +50,8 @@ pub enum Echo {
 pub struct RecordedRequest {
     pub method: Method,
     pub path: String,
+    /// The query string, if any (undecoded).
+    pub query: Option<String>,
     pub headers: HeaderMap,
     pub status: u16,
     pub fault: Fault,
@@ -216,6 +218,7 @@ async fn handle(
     let mut record = RecordedRequest {
         method,
         path: uri.path().to_owned(),
+        query: uri.query().map(str::to_owned),
         headers: if shared.record_requests {
             headers.clone()
         } else {

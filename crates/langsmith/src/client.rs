@@ -467,7 +467,10 @@ fn documented_error(body: &[u8]) -> Option<(Option<String>, Option<String>)> {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    if object.contains_key("error") || object.contains_key("details") {
+    if object.contains_key("error")
+        || object.contains_key("details")
+        || !object.contains_key("detail")
+    {
         let p = serde_json::from_value::<types::ExamplesErrorResponse>(value.clone()).ok()?;
         return Some((p.error, p.details));
     }

@@ -1,0 +1,364 @@
+//! Find, erase, prove from a shell: `select`, `hard-delete` by selectors with `--verify`,
+//! and `verify`, end to end against the stand-in. Expected ids come from the stand-in's
+//! store; digests from `sha256sum`.
+
+use langsmith_mock::MockServer;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use uuid::Uuid;
+
+const KEY: &str = "lsv2_sk_FINDSECRET_0a1b2c3d";
+const BIN: &str = env!("CARGO_BIN_EXE_langsmith-examples");
+const MARKER: &str = "jane.doe@example.com";
+
+struct Env {
+    dir: tempfile::TempDir,
+    server: MockServer,
+}
+
+impl Env {
+    async fn new(n: usize) -> Env {
+        let server = MockServer::builder()
+            .api_key(KEY)
+            .dataset("compliance")
+            .marker(MARKER, 50)
+            .examples(n)
+            .dataset("other")
+            .examples(100)
+            .start()
+            .await
+            .unwrap();
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            server,
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        let mut c = Command::new(BIN);
+        c.env_clear()
+            .env("LANGSMITH_ENDPOINT", self.server.url())
+            .env("LANGSMITH_API_KEY", KEY)
+            .args(args)
+            .stdin(Stdio::null());
+        let o = tokio::task::spawn_blocking(move || c.output().unwrap())
+            .await
+            .unwrap();
+        let (out, err) = text(&o);
+        assert!(!out.contains(KEY) && !err.contains(KEY), "the key leaked");
+        o
+    }
+
+    fn in_dataset(&self, name: &str) -> BTreeSet<Uuid> {
+        let ds = self.server.dataset_id(name).unwrap();
+        self.server
+            .seeded_ids()
+            .into_iter()
+            .filter(|id| self.server.example(id).unwrap().dataset_id == ds)
+            .collect()
+    }
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn ids_of(stdout: &str) -> Vec<Uuid> {
+    stdout
+        .lines()
+        .map(|l| Uuid::parse_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect()
+}
+
+fn sha256sum(path: &std::path::Path) -> String {
+    let o = Command::new("sha256sum").arg(path).output().unwrap();
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn select_erase_and_prove_the_erasure() {
+    let env = Env::new(10_000).await;
+
+    // Every id of the dataset, each once, and the count on stderr.
+    let o = env.run(&["select", "--dataset", "compliance"]).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let all = ids_of(&text(&o).0);
+    assert_eq!(all.len(), 10_000);
+    assert_eq!(
+        all.iter().copied().collect::<BTreeSet<_>>(),
+        env.in_dataset("compliance")
+    );
+    assert!(
+        text(&o).1.contains("10000 examples selected"),
+        "{}",
+        text(&o).1
+    );
+
+    // Exactly the examples holding the marker, in every dataset...
+    let o = env.run(&["select", "--contains", MARKER]).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let everywhere: BTreeSet<Uuid> = ids_of(&text(&o).0).into_iter().collect();
+    assert_eq!(everywhere, env.server.marked_ids().into_iter().collect());
+    // ...and in the dataset of the erasure request.
+    let o = env
+        .run(&["select", "--dataset", "compliance", "--contains", MARKER])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let marked = ids_of(&text(&o).0);
+    let expected: BTreeSet<Uuid> = everywhere
+        .intersection(&env.in_dataset("compliance"))
+        .copied()
+        .collect();
+    assert!(
+        expected.len() > 100 && expected.len() < everywhere.len(),
+        "{}",
+        expected.len()
+    );
+    assert_eq!(marked.iter().copied().collect::<BTreeSet<_>>(), expected);
+    let marked_file = env.path("marked.txt");
+    std::fs::write(&marked_file, &o.stdout).unwrap();
+    let marked_path = marked_file.to_str().unwrap();
+
+    // Before: not erased, exit 6, and which fields hold data (never the data).
+    let o = env.run(&["verify", "--ids-file", marked_path]).await;
+    assert_eq!(o.status.code(), Some(6), "{:?}", text(&o));
+    let (out, err) = text(&o);
+    assert!(
+        out.contains(&format!("erased 0, not_erased {}", marked.len())),
+        "{out}"
+    );
+    assert!(
+        err.contains("not_erased (inputs, outputs, metadata hold data)"),
+        "{err}"
+    );
+    assert!(
+        !err.contains(MARKER) && !out.contains(MARKER),
+        "data printed"
+    );
+
+    // Erase by selectors, and prove it.
+    let report = env.path("report.json");
+    let o = env
+        .run(&[
+            "hard-delete",
+            "--dataset",
+            "compliance",
+            "--contains",
+            MARKER,
+            "--yes",
+            "--verify",
+            "--report",
+            report.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["totals"]["deleted"], marked.len());
+    assert_eq!(r["selection"]["counted"], marked.len());
+    assert_eq!(r["selection"]["listed"], marked.len());
+    assert_eq!(r["verification"]["totals"]["erased"], marked.len());
+    assert_eq!(r["verification"]["totals"]["not_erased"], 0);
+    assert_eq!(r["exit_code"], 0);
+    // The selection's digest is that of the ids as `select` printed them.
+    assert_eq!(r["inputs"][0]["sha256"], sha256sum(&marked_file));
+    assert!(
+        r["inputs"][0]["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("selection: dataset \"compliance\""),
+        "{}",
+        r["inputs"][0]
+    );
+    let deleted: BTreeSet<Uuid> = env.server.hard_deleted_ids().into_iter().collect();
+    assert_eq!(
+        deleted, expected,
+        "exactly the marked examples were deleted"
+    );
+
+    // After: erased, exit 0; the content selection finds nothing now.
+    let o = env
+        .run(&["verify", "--ids-file", marked_path, "-o", "json"])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["verification"]["totals"]["erased"], marked.len());
+    assert_eq!(v["unique_ids"], marked.len());
+    let o = env
+        .run(&["select", "--dataset", "compliance", "--contains", MARKER])
+        .await;
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+    // An earlier version, read as of a time, is erased too (every version is nulled).
+    let o = env
+        .run(&[
+            "verify",
+            "--ids-file",
+            marked_path,
+            "--as-of",
+            "2026-01-01T06:00:00Z",
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_runs_and_refusals_send_no_deletion() {
+    let env = Env::new(300).await;
+    // A dry run lists what would be deleted and deletes nothing.
+    let o = env
+        .run(&["hard-delete", "--dataset", "compliance", "--dry-run"])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let listed: BTreeSet<Uuid> = text(&o)
+        .0
+        .lines()
+        .filter_map(|l| Uuid::parse_str(l).ok())
+        .collect();
+    assert_eq!(listed, env.in_dataset("compliance"));
+    assert!(env.server.hard_deleted_ids().is_empty());
+    // Not on a terminal and no --yes: refused before anything is deleted.
+    let o = env.run(&["hard-delete", "--dataset", "compliance"]).await;
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("--yes"), "{}", text(&o).1);
+    assert!(env.server.hard_deleted_ids().is_empty());
+    assert!(
+        env.server.requests().iter().all(|r| r.method == "GET"),
+        "only reads were sent"
+    );
+
+    // Usage errors say which flag and why; nothing is sent.
+    let before = env.server.request_count();
+    for (args, says) in [
+        (
+            vec![
+                "hard-delete",
+                "--dataset",
+                "compliance",
+                Uuid::nil().to_string().leak(),
+            ],
+            "not both",
+        ),
+        (vec!["select", "--metadata", "{not json"], "--metadata"),
+        (vec!["select", "--metadata", "[1]"], "must be a JSON object"),
+        (vec!["select"], "select needs a selector"),
+        (
+            vec!["select", "--contains", " "],
+            "--contains needs a non-empty value",
+        ),
+        (
+            vec![
+                "verify",
+                Uuid::nil().to_string().leak(),
+                "--as-of",
+                "yesterday",
+            ],
+            "--as-of",
+        ),
+        (vec!["verify", "not-a-uuid"], "argument 1"),
+        (
+            vec!["select", "--dataset", "c", "--concurrency", "0"],
+            "--concurrency",
+        ),
+    ] {
+        let o = env.run(&args).await;
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {:?}", text(&o));
+        assert!(text(&o).1.contains(says), "{args:?}: {}", text(&o).1);
+    }
+    assert_eq!(
+        env.server.request_count(),
+        before,
+        "usage errors send nothing"
+    );
+
+    // A dataset name nobody has: one lookup, a clear error, exit 2, no deletion.
+    let o = env
+        .run(&["hard-delete", "--dataset", "nope", "--yes"])
+        .await;
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("no dataset is named \"nope\""),
+        "{}",
+        text(&o).1
+    );
+    // A filter the stand-in does not support: its 400 says what, exit 2.
+    let o = env.run(&["select", "--filter", "gt(latency, 5)"]).await;
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("gt() is not supported"),
+        "{}",
+        text(&o).1
+    );
+    // A selection matching nothing deletes nothing and says so.
+    let o = env
+        .run(&[
+            "hard-delete",
+            "--contains",
+            "nobody@example.org",
+            "--yes",
+            "--verify",
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert!(text(&o).0.contains("no example matches"), "{}", text(&o).0);
+    assert!(env.server.hard_deleted_ids().is_empty());
+    // A wrong key: exit 3 from the first read.
+    let mut c = Command::new(BIN);
+    c.env_clear()
+        .env("LANGSMITH_ENDPOINT", env.server.url())
+        .env("LANGSMITH_API_KEY", "wrong")
+        .args(["select", "--dataset", "compliance"]);
+    let o = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{:?}", text(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mock_mode_runs_the_workflow_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let o = tokio::task::spawn_blocking({
+        let report = report.clone();
+        move || {
+            Command::new(BIN)
+                .env_clear()
+                .args([
+                    "hard-delete",
+                    "--mock",
+                    "--dataset",
+                    "compliance",
+                    "--contains",
+                    langsmith_mock::DEMO_MARKER,
+                    "--yes",
+                    "--verify",
+                    "--report",
+                    report.to_str().unwrap(),
+                ])
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let n = r["totals"]["deleted"].as_u64().unwrap();
+    // About one in DEMO_MARKER_EVERY of the 10,000 seeded examples.
+    let expected = 10_000 / langsmith_mock::DEMO_MARKER_EVERY;
+    assert!(n > expected / 2 && n < expected * 2, "{n}");
+    assert_eq!(r["verification"]["totals"]["erased"], n);
+}
