@@ -207,9 +207,7 @@ async fn the_stand_ins_reads_conform_through_prism_proxy() {
         // Two values each: Prism 5 reads a lone `name=v` of an `anyOf [array, null]`
         // parameter as a string, not as the one-item array OpenAPI's form style makes it
         // (FastAPI, and the stand-in, read it as an array).
-        format!(
-            "/api/v1/examples?full_text_contains=jane&full_text_contains=example.com&splits=train&splits=test&metadata=%7B%7D"
-        ),
+        "/api/v1/examples?full_text_contains=jane&full_text_contains=example.com&splits=train&splits=test&metadata=%7B%7D".to_owned(),
         format!("/api/v1/examples/count?dataset={ds}"),
         format!(
             "/api/v1/examples?id={}&id={}&select=outputs&select=metadata&as_of=2026-01-01T05:00:00Z",
