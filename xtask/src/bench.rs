@@ -49,6 +49,8 @@ pub struct Options {
     pub rate_seconds: u64,
     pub criterion: bool,
     pub build_cost: bool,
+    /// Only the find-and-prove figures (select and verify).
+    pub find_only: bool,
 }
 
 fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
@@ -71,7 +73,12 @@ struct Measured {
     stdout: String,
 }
 
-fn measure(mut cmd: Command) -> Result<Measured, String> {
+fn measure(cmd: Command) -> Result<Measured, String> {
+    measure_exit(cmd, &[0])
+}
+
+/// [`measure`], accepting any of `codes` as the exit status.
+fn measure_exit(mut cmd: Command, codes: &[i32]) -> Result<Measured, String> {
     let started = Instant::now();
     let mut child = cmd
         .stdout(Stdio::piped())
@@ -105,7 +112,7 @@ fn measure(mut cmd: Command) -> Result<Measured, String> {
     let cpu = tv(usage.ru_utime) + tv(usage.ru_stime);
     let stdout = reader.join().unwrap();
     let stderr = err_reader.join().unwrap();
-    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+    if !(libc::WIFEXITED(status) && codes.contains(&libc::WEXITSTATUS(status))) {
         return Err(format!("{cmd:?} failed: status {status}\n{stderr}"));
     }
     Ok(Measured {
@@ -299,6 +306,9 @@ pub fn run(root: &Path, opts: &Options) -> Result<Vec<Figure>, String> {
     write_ids(&ids_file, opts.ids, 1)?;
     let ids_arg = ids_file.to_str().unwrap();
     let million_factor = 1e6 / opts.ids as f64;
+    if opts.find_only {
+        return find_and_prove(&bin, &ids_file, opts.ids);
+    }
 
     // CPU: the CLI's whole process against a bare reqwest loop, same server, same ids.
     {
@@ -474,9 +484,125 @@ pub fn run(root: &Path, opts: &Options) -> Result<Vec<Figure>, String> {
         });
     }
 
+    figures.extend(find_and_prove(&bin, &ids_file, opts.ids)?);
+
     if opts.build_cost {
         figures.push(build_cost(root, &work)?);
     }
+    Ok(figures)
+}
+
+/// `select` and `verify` of every id against a stand-in answering each request after
+/// 20 ms, 8 requests in flight: wall time against the ideal the request count, the
+/// concurrency and the latency set, and peak memory per id net of the same command on
+/// (almost) nothing.
+fn find_and_prove(bin: &Path, ids_file: &Path, n: usize) -> Result<Vec<Figure>, String> {
+    const LATENCY: f64 = 0.020;
+    const CONCURRENCY: f64 = 8.0;
+    let page = 100.0; // the spec's `limit` maximum, which the facade uses (checked by the contract suite)
+    let server = mock(
+        bin,
+        &[
+            "--ids-file",
+            ids_file.to_str().unwrap(),
+            "--dataset",
+            "bench",
+            "--latency-ms",
+            "20",
+        ],
+    )?;
+    let cli = |args: &[&str]| {
+        let mut c = Command::new(bin.join("langsmith-examples"));
+        c.env_clear()
+            .env("LANGSMITH_ENDPOINT", &server.url)
+            .env("LANGSMITH_API_KEY", KEY)
+            .args(args)
+            .args(["-q", "--concurrency", "8"]);
+        c
+    };
+    let mut figures = Vec::new();
+
+    // The baselines run first: a forked child's peak RSS includes what it shared with
+    // this process before exec, so nothing large may be held here while measuring.
+    let none = measure(cli(&[
+        "select",
+        "--dataset",
+        "bench",
+        "--contains",
+        "no such text",
+    ]))?;
+    // An id the stand-in does not hold: not_found, exit 6.
+    let one = measure_exit(
+        cli(&["verify", "00000000-0000-4000-8000-000000000001"]),
+        &[6],
+    )?;
+
+    // Select every id of the dataset.
+    let mut all = measure(cli(&["select", "--dataset", "bench"]))?;
+    let listed = all.stdout.lines().count();
+    all.stdout = String::new();
+    if listed != n {
+        return Err(format!("select listed {listed} ids, not {n}"));
+    }
+    // A name lookup and a count, then the pages: at most CONCURRENCY in flight.
+    let pages = (n as f64 / page).floor() + 1.0;
+    let ideal = 2.0 * LATENCY + (pages / CONCURRENCY).ceil() * LATENCY;
+    let wall = all.wall.as_secs_f64();
+    figures.push(Figure {
+        name: format!("select --dataset: {n} ids, 20 ms latency, 8 pages in flight"),
+        measured: format!("{wall:.3} s wall, {:.3} CPU s", all.cpu.as_secs_f64()),
+        baseline: format!("ideal (2 + ceil({pages}/8)) x 20 ms = {ideal:.3} s"),
+        ratio: Some(wall / ideal),
+        target: "ratio <= 1.25".into(),
+        pass: Some(wall / ideal <= 1.25),
+    });
+    let per_id = (all.peak_rss_kib.saturating_sub(none.peak_rss_kib)) as f64 * 1024.0 / n as f64;
+    figures.push(Figure {
+        name: format!("select memory per id ({n} ids; each id kept once to drop repeats)"),
+        measured: format!(
+            "{per_id:.1} B/id ({:.1} MiB peak)",
+            all.peak_rss_kib as f64 / 1024.0
+        ),
+        baseline: format!(
+            "same command selecting nothing: {:.1} MiB; a UUID is 16 B",
+            none.peak_rss_kib as f64 / 1024.0
+        ),
+        ratio: Some(per_id / 16.0),
+        target: "<= 64 B/id (ratio <= 4)".into(),
+        pass: Some(per_id <= 64.0),
+    });
+
+    // Verify every id (none is erased: exit 6, every id read back).
+    let all = measure_exit(
+        cli(&["verify", "--ids-file", ids_file.to_str().unwrap()]),
+        &[6],
+    )?;
+    let requests = (n as f64 / page).ceil();
+    let ideal = (requests / CONCURRENCY).ceil() * LATENCY;
+    let wall = all.wall.as_secs_f64();
+    figures.push(Figure {
+        name: format!("verify: {n} ids read back, 20 ms latency, 8 requests in flight"),
+        measured: format!("{wall:.3} s wall, {:.3} CPU s", all.cpu.as_secs_f64()),
+        baseline: format!("ideal ceil({requests}/8) x 20 ms = {ideal:.3} s"),
+        ratio: Some(wall / ideal),
+        target: "ratio <= 1.25".into(),
+        pass: Some(wall / ideal <= 1.25),
+    });
+    let per_id = (all.peak_rss_kib.saturating_sub(one.peak_rss_kib)) as f64 * 1024.0 / n as f64;
+    figures.push(Figure {
+        name: format!("verify memory per id ({n} ids)"),
+        measured: format!(
+            "{per_id:.1} B/id ({:.1} MiB peak)",
+            all.peak_rss_kib as f64 / 1024.0
+        ),
+        baseline: format!(
+            "same command on one id: {:.1} MiB; a UUID is 16 B",
+            one.peak_rss_kib as f64 / 1024.0
+        ),
+        ratio: Some(per_id / 16.0),
+        target: "<= 64 B/id (ratio <= 4)".into(),
+        pass: Some(per_id <= 64.0),
+    });
     Ok(figures)
 }
 

@@ -14,8 +14,9 @@ usage:
                                   generate a standalone client crate from any OpenAPI 3.0/3.1 file,
                                   pruned to the operations FILE lists (`METHOD /path` or an
                                   operationId a line) and the components they need
-  cargo xtask bench [--quick] [--no-criterion] [--build-cost]
+  cargo xtask bench [--quick] [--no-criterion] [--build-cost] [--find-only]
                                   every benchmark figure as a ratio to a baseline of the same run
+                                  (--find-only: only select and verify of every id)
 ";
 
 fn main() -> ExitCode {
@@ -76,6 +77,7 @@ fn bench(args: &[String]) -> Result<ExitCode, String> {
         rate_seconds: 15,
         criterion: true,
         build_cost: false,
+        find_only: false,
     };
     for arg in args {
         match arg.as_str() {
@@ -86,6 +88,10 @@ fn bench(args: &[String]) -> Result<ExitCode, String> {
             }
             "--no-criterion" => opts.criterion = false,
             "--build-cost" => opts.build_cost = true,
+            "--find-only" => {
+                opts.find_only = true;
+                opts.criterion = false;
+            }
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }

@@ -1,4 +1,7 @@
-//! A validated, ergonomic client for LangSmith's "Hard Delete Examples" API.
+//! A validated, ergonomic client for erasing LangSmith dataset examples: find them
+//! ([`Client::examples`], [`Client::count_examples`], [`Client::dataset_by_name`]),
+//! hard-delete them ([`Client::hard_delete_all`]), and prove it by reading them back
+//! ([`Client::verify_erased`]).
 //!
 //! Built on the progenitor-generated [`langsmith_api`] crate. Invalid requests are not
 //! representable: [`ExampleIds`] holds between the spec's `minItems` and `maxItems`
@@ -24,6 +27,20 @@
 //! let report = client.hard_delete_all(many, &BulkOptions::default()).await?;
 //! let total: usize = langsmith::Outcome::ALL.iter().map(|o| report.count(*o)).sum();
 //! assert_eq!(total, report.unique());
+//!
+//! // Find by dataset and content, erase, then prove: each id read back with inputs,
+//! // outputs and metadata null.
+//! use futures_util::TryStreamExt;
+//! let dataset = client.dataset_by_name("compliance").await?;
+//! let query = langsmith::ExampleQuery::new()
+//!     .dataset(dataset.id)
+//!     .contains("jane.doe@example.com");
+//! let found: Vec<uuid::Uuid> = client.examples(&query).map_ok(|e| e.id).try_collect().await?;
+//! client.hard_delete_all(found.clone(), &BulkOptions::default()).await?;
+//! let proof = client.verify_erased(found, &langsmith::VerifyOptions::default()).await?;
+//! for (id, outcome) in proof.outcomes().filter(|(_, o)| *o != langsmith::Verification::Erased) {
+//!     eprintln!("{id}: {outcome}");
+//! }
 //! # Ok(())
 //! # }
 //! ```
