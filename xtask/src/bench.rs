@@ -51,6 +51,8 @@ pub struct Options {
     pub build_cost: bool,
     /// Only the find-and-prove figures (select and verify).
     pub find_only: bool,
+    /// Only the generation figures (the whole spec against the five operations).
+    pub generation_only: bool,
 }
 
 fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
@@ -244,6 +246,9 @@ pub fn run(root: &Path, opts: &Options) -> Result<Vec<Figure>, String> {
     let mut figures = Vec::new();
     let work = root.join("target/bench");
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    if opts.generation_only {
+        return generation(root, &work);
+    }
 
     if opts.criterion {
         cargo(
@@ -485,11 +490,117 @@ pub fn run(root: &Path, opts: &Options) -> Result<Vec<Figure>, String> {
     }
 
     figures.extend(find_and_prove(&bin, &ids_file, opts.ids)?);
+    figures.extend(generation(root, &work)?);
 
     if opts.build_cost {
         figures.push(build_cost(root, &work)?);
     }
     Ok(figures)
+}
+
+/// Generation and `cargo check` of the whole LangSmith client against the five-operation
+/// one, side by side. Generation runs in this process (the profile `cargo xtask` built);
+/// each check is timed on a second run after the dependencies are built, with the crate's
+/// own source touched, so it measures the generated crate alone.
+fn generation(root: &Path, work: &Path) -> Result<Vec<Figure>, String> {
+    use xtask::{Flavor, SpecSource, Strictness};
+    let spec = root.join(xtask::VENDORED_SPEC);
+    let source = SpecSource::read(&spec, xtask::VENDORED_SPEC).map_err(|e| e.to_string())?;
+    let list = xtask::read_operation_list(&root.join(xtask::OPERATION_LIST), xtask::OPERATION_LIST)
+        .map_err(|e| e.to_string())?;
+
+    let started = Instant::now();
+    let (five_source, _) = source.pruned(&list).map_err(|e| e.to_string())?;
+    let five = xtask::generate(&five_source, Flavor::Standalone, Strictness::Lenient)
+        .map_err(|e| e.to_string())?;
+    let five_gen = started.elapsed();
+
+    let started = Instant::now();
+    let full = xtask::whole::generate_all(&source, Flavor::Standalone, &mut |_| {})
+        .map_err(|e| e.to_string())?;
+    let full_gen = started.elapsed();
+    let generated_ops = full.operations - full.left_out.len();
+
+    let write = |name: &str, code: &str, lib: String| -> Result<PathBuf, String> {
+        let dir = work.join(name);
+        std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("Cargo.toml"), xtask::standalone_manifest(name))
+            .map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("src/lib.rs"), lib).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("src/generated.rs"), code).map_err(|e| e.to_string())?;
+        std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))
+            .map_err(|e| e.to_string())?;
+        Ok(dir)
+    };
+    let five_dir = write(
+        "five-client",
+        &five.code,
+        xtask::standalone_lib_rs(&[], None),
+    )?;
+    let full_dir = write(
+        "full-client",
+        &full.generated.code,
+        xtask::standalone_lib_rs(&full.left_out, Some(full.operations)),
+    )?;
+    let check = |dir: &Path| -> Result<Duration, String> {
+        let run = || {
+            let status = Command::new(env!("CARGO"))
+                .args(["check", "--quiet", "--manifest-path"])
+                .arg(dir.join("Cargo.toml"))
+                .env("CARGO_TARGET_DIR", root.join("target"))
+                .status()
+                .map_err(|e| e.to_string())?;
+            status
+                .success()
+                .then_some(())
+                .ok_or_else(|| format!("cargo check of {} failed", dir.display()))
+        };
+        run()?; // dependencies
+        let lib = dir.join("src/generated.rs");
+        let text = std::fs::read(&lib).map_err(|e| e.to_string())?;
+        std::fs::write(&lib, text).map_err(|e| e.to_string())?; // a new mtime
+        let started = Instant::now();
+        run()?;
+        Ok(started.elapsed())
+    };
+    let five_check = check(&five_dir)?;
+    let full_check = check(&full_dir)?;
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    Ok(vec![
+        Figure {
+            name: format!(
+                "generation ({profile} xtask): the whole spec, {generated_ops} of {} operations ({} left out, {} attempts)",
+                full.operations,
+                full.left_out.len(),
+                full.attempts
+            ),
+            measured: format!(
+                "{} ({:.1} MB of code)",
+                secs(full_gen),
+                full.generated.code.len() as f64 / 1e6
+            ),
+            baseline: format!(
+                "the five-operation client: {} ({:.1} kB)",
+                secs(five_gen),
+                five.code.len() as f64 / 1e3
+            ),
+            ratio: Some(full_gen.as_secs_f64() / five_gen.as_secs_f64()),
+            target: "-".into(),
+            pass: None,
+        },
+        Figure {
+            name: "cargo check of the generated crate alone (dependencies built)".into(),
+            measured: format!("whole spec: {}", secs(full_check)),
+            baseline: format!("five operations: {}", secs(five_check)),
+            ratio: Some(full_check.as_secs_f64() / five_check.as_secs_f64()),
+            target: "-".into(),
+            pass: None,
+        },
+    ])
 }
 
 /// `select` and `verify` of every id against a stand-in answering each request after

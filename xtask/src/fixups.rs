@@ -62,6 +62,33 @@ pub struct Fixup {
 /// Every fixup, in the order they run.
 pub const FIXUPS: &[Fixup] = &[
     Fixup {
+        name: "property-names-dropped",
+        why: "JSON Schema 2020-12 `propertyNames` (a schema every key of an object must \
+              match; LangSmith uses `{format: uuid}` and enum `$ref`s) has no OpenAPI 3.0 \
+              form and typify ignores it. Dropped, each change naming what it constrained: \
+              the generated map accepts any string key (the key constraint is lost).",
+        apply: property_names_dropped,
+        required: false,
+    },
+    Fixup {
+        name: "object-format-dropped",
+        why: "a `format` on an object schema (LangSmith has `type: object, format: date-time` \
+              with properties) means nothing to JSON Schema for objects, and typify 0.8 panics \
+              on it (\"not yet implemented: invalid (or unexpected) schema\"). Dropped; \
+              nothing an object can be is lost, and each change names the format.",
+        apply: object_format_dropped,
+        required: false,
+    },
+    Fixup {
+        name: "prefix-items-as-items",
+        why: "JSON Schema 2020-12 `prefixItems` (a tuple) has no OpenAPI 3.0 form. Becomes \
+              `items`: the one schema when every position has the same one (LangSmith's \
+              two-string tuples), else an `anyOf` of them; `minItems`/`maxItems` are kept. \
+              Which position holds which type is lost when they differ (the change says so).",
+        apply: prefix_items_as_items,
+        required: false,
+    },
+    Fixup {
         name: "openapi-3.1-to-3.0",
         why: "progenitor 0.15 accepts only OpenAPI 3.0.x (\"invalid version: 3.1.0\"); \
               upstream publishes 3.1.0. Translates 3.1-only constructs to their 3.0 form.",
@@ -106,6 +133,64 @@ pub const FIXUPS: &[Fixup] = &[
               string, so it is `type: string`; the formats of the other branches are lost \
               (each change names them).",
         apply: anyof_of_strings_is_a_string,
+        required: false,
+    },
+    Fixup {
+        name: "redundant-const-defaults-dropped",
+        why: "a `default` equal to the only value a schema allows (`const: \"app\"` with \
+              `default: \"app\"`, LangSmith's message and feedback-source tags) adds nothing \
+              the type does not say, and typify 0.8 refuses it inside an untagged union \
+              (\"value does not conform to the given schema\"). Dropped; an absent tag is \
+              not filled in on reading, which is all that is lost.",
+        apply: redundant_const_defaults_dropped,
+        required: false,
+    },
+    Fixup {
+        name: "union-defaults-dropped",
+        why: "typify 0.8 cannot place a default inside a union of several types (it panics: \
+              \"entered unreachable code\" in defaults.rs; LangSmith has `anyOf [integer, \
+              Missing, null]` with `default: 1`). The default is dropped (each change names \
+              it): the generated field stays optional and the server applies its own default \
+              when it is absent.",
+        apply: union_defaults_dropped,
+        required: false,
+    },
+    Fixup {
+        name: "undeclared-path-parameters-declared",
+        why: "a `{name}` in a path template that no parameter declares (LangSmith's \
+              `/api/v1/repos/{owner}/{repo}/...` operations declare `repo` but not `owner`) \
+              makes progenitor panic (\"missing path name mapping\"). Declares it as a \
+              required string path parameter, each change naming it; nothing is lost.",
+        apply: undeclared_path_parameters_declared,
+        required: false,
+    },
+    Fixup {
+        name: "path-parameters-not-in-the-path-dropped",
+        why: "a path parameter whose `{name}` is not in the path template cannot be sent \
+              (LangSmith's `POST /v1/platform/alerts/{session_id}/test` declares \
+              `alert_rule_id`), and progenitor panics on it (\"missing from path\"). Dropped, \
+              each change naming it: the operation is generated for the path as documented.",
+        apply: path_parameters_not_in_the_path_dropped,
+        required: false,
+    },
+    Fixup {
+        name: "nullable-header-parameters-are-optional",
+        why: "an optional header parameter typed `anyOf [string, null]` (LangSmith's \
+              `accept` on many operations) becomes a nullable optional in 3.0, and \
+              progenitor 0.15 then generates header code that does not compile \
+              (`Option<&str>::to_string`). A header cannot carry a JSON null: absent is how \
+              it is left out, so `nullable` is dropped and nothing is lost.",
+        apply: nullable_header_parameters_are_optional,
+        required: false,
+    },
+    Fixup {
+        name: "inline-titles-that-name-a-schema-dropped",
+        why: "typify names an inline type after its `title`; LangSmith titles every property \
+              (`__missing__` is titled \"Missing\"), and when a title is also the name of a \
+              component schema the two generated types collide (\"the name `Missing` is \
+              defined multiple times\"). Such an inline title is dropped (the inline type is \
+              named from its place instead); only that documentation title is lost.",
+        apply: inline_titles_that_name_a_schema_dropped,
         required: false,
     },
 ];
@@ -530,6 +615,157 @@ fn request_example_ids_are_uuids(doc: &mut Value) -> Result<Vec<String>, String>
 }
 
 // ---------------------------------------------------------------------------------------
+// General walks over every schema of a document
+
+/// What [`for_each_object`] calls on each object: the object, its JSON pointer, and the
+/// list of changes to add to.
+type SchemaVisitor<'a> = dyn FnMut(&mut Map<String, Value>, &str, &mut Vec<String>) + 'a;
+
+/// Calls `f(schema, pointer, changes)` on every object below `v` that is not data (not
+/// under `example`, `default`, `enum`, `const`, `x-*`), depth first, children first.
+fn for_each_object(v: &mut Value, ptr: &str, changes: &mut Vec<String>, f: &mut SchemaVisitor<'_>) {
+    match v {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if is_data_key(key) {
+                    continue;
+                }
+                let child_ptr = ptr_push(ptr, key);
+                match (key.as_str(), child) {
+                    // Maps from names to schemas: the names are not keywords.
+                    ("properties" | "schemas" | "$defs" | "definitions", Value::Object(named)) => {
+                        for (name, sub) in named.iter_mut() {
+                            for_each_object(sub, &ptr_push(&child_ptr, name), changes, f);
+                        }
+                    }
+                    (_, child) => for_each_object(child, &child_ptr, changes, f),
+                }
+            }
+            f(map, ptr, changes);
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                for_each_object(item, &ptr_push(ptr, &i.to_string()), changes, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// property-names-dropped
+
+fn property_names_dropped(doc: &mut Value) -> Result<Vec<String>, String> {
+    let mut changes = Vec::new();
+    for_each_object(doc, "", &mut changes, &mut |map, ptr, changes| {
+        if let Some(constraint) = map.remove("propertyNames") {
+            changes.push(format!(
+                "{ptr}/propertyNames: dropped (loses the key constraint {constraint})"
+            ));
+        }
+    });
+    Ok(changes)
+}
+
+// ---------------------------------------------------------------------------------------
+// object-format-dropped
+
+/// Whether a schema is an object schema by its own keywords.
+fn is_object_schema(map: &Map<String, Value>) -> bool {
+    map.get("type").and_then(Value::as_str) == Some("object")
+        || (map.get("type").is_none() && map.contains_key("properties"))
+}
+
+fn object_format_dropped(doc: &mut Value) -> Result<Vec<String>, String> {
+    // Component schemas that are objects: a `format` beside a reference to one (directly
+    // or as the only `allOf` member, as LangSmith writes it) is just as stray.
+    let objects: std::collections::BTreeSet<String> = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|schemas| {
+            schemas
+                .iter()
+                .filter(|(_, s)| s.as_object().is_some_and(is_object_schema))
+                .map(|(name, _)| format!("#/components/schemas/{name}"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let refers_to_object = |v: &Value| {
+        v.get("$ref")
+            .and_then(Value::as_str)
+            .is_some_and(|r| objects.contains(r))
+    };
+    let mut changes = Vec::new();
+    for_each_object(doc, "", &mut changes, &mut |map, ptr, changes| {
+        let is_object = is_object_schema(map)
+            || refers_to_object(&Value::Object(map.clone()))
+            || map
+                .get("allOf")
+                .and_then(Value::as_array)
+                .is_some_and(|all| all.iter().any(refers_to_object));
+        if is_object
+            && let Some(format) = map.get("format").and_then(Value::as_str).map(str::to_owned)
+        {
+            map.remove("format");
+            changes.push(format!(
+                "{ptr}/format: dropped from an object schema (`{format}` constrains strings, not objects)"
+            ));
+        }
+    });
+    Ok(changes)
+}
+
+// ---------------------------------------------------------------------------------------
+// prefix-items-as-items
+
+fn prefix_items_as_items(doc: &mut Value) -> Result<Vec<String>, String> {
+    let mut changes = Vec::new();
+    let mut error = None;
+    for_each_object(doc, "", &mut changes, &mut |map, ptr, changes| {
+        let Some(prefix) = map.get("prefixItems").and_then(Value::as_array).cloned() else {
+            return;
+        };
+        if matches!(map.get("items"), Some(i) if i != &Value::Bool(false)) {
+            // Extra items of another schema: the tuple cannot be folded into one `items`.
+            error.get_or_insert(format!(
+                "{ptr}: `prefixItems` with `items` for the rest has no OpenAPI 3.0 form"
+            ));
+            return;
+        }
+        let closed = map.get("items") == Some(&Value::Bool(false));
+        map.remove("prefixItems");
+        let mut distinct: Vec<Value> = Vec::new();
+        for p in &prefix {
+            if !distinct.contains(p) {
+                distinct.push(p.clone());
+            }
+        }
+        let items = match distinct.len() {
+            0 => serde_json::json!({}),
+            1 => distinct.pop().expect("one"),
+            _ => serde_json::json!({ "anyOf": distinct }),
+        };
+        let lost = if items.get("anyOf").is_some() {
+            " (loses which position holds which type)"
+        } else {
+            ""
+        };
+        map.insert("items".into(), items);
+        if closed && !map.contains_key("maxItems") {
+            map.insert("maxItems".into(), Value::from(prefix.len()));
+        }
+        changes.push(format!(
+            "{ptr}/prefixItems: a tuple of {} -> items{lost}",
+            prefix.len()
+        ));
+    });
+    match error {
+        Some(e) => Err(e),
+        None => Ok(changes),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // hard-deleted-example-inputs-are-null
 
 const EXAMPLE_INPUTS: &str = "/components/schemas/Example/properties/inputs";
@@ -633,6 +869,232 @@ fn anyof_of_strings_is_a_string(doc: &mut Value) -> Result<Vec<String>, String> 
 }
 
 // ---------------------------------------------------------------------------------------
+// redundant-const-defaults-dropped
+
+fn redundant_const_defaults_dropped(doc: &mut Value) -> Result<Vec<String>, String> {
+    let mut changes = Vec::new();
+    for_each_object(doc, "", &mut changes, &mut |map, ptr, changes| {
+        let Some(default) = map.get("default") else {
+            return;
+        };
+        let only = match (map.get("const"), map.get("enum").and_then(Value::as_array)) {
+            (Some(c), _) => Some(c),
+            (None, Some(values)) if values.len() == 1 => values.first(),
+            _ => None,
+        };
+        if only == Some(default) {
+            let d = map.remove("default").expect("present");
+            changes.push(format!(
+                "{ptr}/default: dropped ({d} is the only value the schema allows)"
+            ));
+        }
+    });
+    Ok(changes)
+}
+
+// ---------------------------------------------------------------------------------------
+// union-defaults-dropped
+
+fn union_defaults_dropped(doc: &mut Value) -> Result<Vec<String>, String> {
+    let mut changes = Vec::new();
+    for_each_object(doc, "", &mut changes, &mut |map, ptr, changes| {
+        if !map.contains_key("default") {
+            return;
+        }
+        let branches = ["anyOf", "oneOf"]
+            .iter()
+            .filter_map(|k| map.get(*k).and_then(Value::as_array))
+            .map(|b| b.iter().filter(|x| !is_null_schema(x)).count())
+            .max()
+            .unwrap_or(0);
+        if branches > 1 {
+            let d = map.remove("default").expect("present");
+            changes.push(format!(
+                "{ptr}/default: dropped (loses the default {d} of a union of {branches} types)"
+            ));
+        }
+    });
+    Ok(changes)
+}
+
+// ---------------------------------------------------------------------------------------
+// Path parameters and path templates
+
+/// The `{name}`s of a path template, in order.
+fn template_names(path: &str) -> Vec<String> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
+        .collect()
+}
+
+/// The names of the path parameters an operation declares (its own and its path's);
+/// `$ref`ed parameters are resolved in `components`.
+fn declared_path_parameters(
+    components: &Value,
+    item: &Map<String, Value>,
+    op: &Map<String, Value>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for list in [item.get("parameters"), op.get("parameters")] {
+        for p in list.and_then(Value::as_array).into_iter().flatten() {
+            let p = match p.get("$ref").and_then(Value::as_str) {
+                Some(r) => r
+                    .strip_prefix("#/components/")
+                    .and_then(|rest| components.pointer(&format!("/{rest}")))
+                    .unwrap_or(p),
+                None => p,
+            };
+            if p.get("in").and_then(Value::as_str) == Some("path")
+                && let Some(name) = p.get("name").and_then(Value::as_str)
+            {
+                out.push(name.to_owned());
+            }
+        }
+    }
+    out
+}
+
+fn undeclared_path_parameters_declared(doc: &mut Value) -> Result<Vec<String>, String> {
+    let components = doc.get("components").cloned().unwrap_or(Value::Null);
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return Ok(Vec::new());
+    };
+    let mut changes = Vec::new();
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        let item_view = item.clone();
+        for method in METHODS {
+            let Some(op) = item.get_mut(*method).and_then(Value::as_object_mut) else {
+                continue;
+            };
+            let declared = declared_path_parameters(&components, &item_view, op);
+            for name in template_names(path) {
+                if declared.contains(&name) {
+                    continue;
+                }
+                let params = op
+                    .entry("parameters")
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Some(list) = params.as_array_mut() {
+                    list.push(serde_json::json!({
+                        "name": name, "in": "path", "required": true,
+                        "schema": {"type": "string"}
+                    }));
+                    changes.push(format!(
+                        "{}/parameters: declared the path parameter `{name}` (a string; upstream declares none)",
+                        ptr_push(&ptr_push("/paths", path), method)
+                    ));
+                }
+            }
+        }
+    }
+    Ok(changes)
+}
+
+fn path_parameters_not_in_the_path_dropped(doc: &mut Value) -> Result<Vec<String>, String> {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return Ok(Vec::new());
+    };
+    let mut changes = Vec::new();
+    for (path, item) in paths.iter_mut() {
+        let names = template_names(path);
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for method in METHODS {
+            let Some(params) = item
+                .get_mut(*method)
+                .and_then(|op| op.get_mut("parameters"))
+                .and_then(Value::as_array_mut)
+            else {
+                continue;
+            };
+            params.retain(|p| {
+                let is_stray = p.get("in").and_then(Value::as_str) == Some("path")
+                    && p.get("name")
+                        .and_then(Value::as_str)
+                        .is_some_and(|n| !names.iter().any(|t| t == n));
+                if is_stray {
+                    changes.push(format!(
+                        "{}/parameters: dropped the path parameter `{}` (the path has no such placeholder)",
+                        ptr_push(&ptr_push("/paths", path), method),
+                        p["name"].as_str().unwrap_or_default()
+                    ));
+                }
+                !is_stray
+            });
+        }
+    }
+    Ok(changes)
+}
+
+// ---------------------------------------------------------------------------------------
+// nullable-header-parameters-are-optional
+
+fn nullable_header_parameters_are_optional(doc: &mut Value) -> Result<Vec<String>, String> {
+    let mut changes = Vec::new();
+    for_each_object(doc, "", &mut changes, &mut |map, ptr, changes| {
+        let is_header = map.get("in").and_then(Value::as_str) == Some("header");
+        let required = map.get("required").and_then(Value::as_bool) == Some(true);
+        if !is_header || required {
+            return;
+        }
+        if let Some(schema) = map.get_mut("schema").and_then(Value::as_object_mut)
+            && schema.remove("nullable").is_some()
+        {
+            changes.push(format!(
+                "{ptr}/schema/nullable: dropped (an optional header is left out, never null)"
+            ));
+        }
+    });
+    Ok(changes)
+}
+
+// ---------------------------------------------------------------------------------------
+// inline-titles-that-name-a-schema-dropped
+
+/// A name as typify would make a type of it: letters and digits, case folded.
+fn type_name_key(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+fn inline_titles_that_name_a_schema_dropped(doc: &mut Value) -> Result<Vec<String>, String> {
+    let names: std::collections::BTreeSet<String> = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|s| s.keys().map(|k| type_name_key(k)).collect())
+        .unwrap_or_default();
+    let mut changes = Vec::new();
+    for_each_object(doc, "", &mut changes, &mut |map, ptr, changes| {
+        // A component schema's own title is its name: only inline schemas are renamed.
+        let is_component = ptr
+            .strip_prefix("/components/schemas/")
+            .is_some_and(|rest| !rest.contains('/'));
+        if is_component {
+            return;
+        }
+        if let Some(title) = map.get("title").and_then(Value::as_str)
+            && names.contains(&type_name_key(title))
+            // Only schemas typify makes a type of: an enum or an object.
+            && (map.contains_key("enum") || map.contains_key("properties"))
+        {
+            let title = title.to_owned();
+            map.remove("title");
+            changes.push(format!(
+                "{ptr}/title: dropped (\"{title}\" is also a component schema's name)"
+            ));
+        }
+    });
+    Ok(changes)
+}
+
+// ---------------------------------------------------------------------------------------
 // synthesize-operation-ids
 
 const METHODS: &[&str] = &[
@@ -701,22 +1163,37 @@ fn synthesize_operation_ids(doc: &mut Value) -> Result<Vec<String>, String> {
                 continue;
             }
             let summary = op.get("summary").and_then(Value::as_str);
-            let id = operation_id_for(method, path, summary);
             let who = format!("{} {path}", method.to_uppercase());
-            if let Some(other) = taken.get(&id) {
-                return Err(format!(
-                    "the operationId `{id}` derived for {who} is already used by {other}; \
-                     give one of them an operationId upstream"
-                ));
-            }
-            changes.push(format!(
-                "{}: operationId `{id}` (from {})",
-                ptr_push(&ptr_push("/paths", path), method),
-                if summary.is_some_and(|s| !snake_case(s).is_empty()) {
-                    "summary"
+            let from_summary = operation_id_for(method, path, summary);
+            let from_route = operation_id_for(method, path, None);
+            // The summary's id; when another operation has it, method and path (unique
+            // per operation up to punctuation); then a numbered suffix. Paths are visited
+            // in the document's order, so the result is the same on every run.
+            let (id, source) = if !taken.contains_key(&from_summary) {
+                let source = if summary.is_some_and(|s| !snake_case(s).is_empty()) {
+                    "summary".to_owned()
                 } else {
-                    "method and path"
-                }
+                    "method and path".to_owned()
+                };
+                (from_summary, source)
+            } else if !taken.contains_key(&from_route) {
+                let owner = taken[&from_summary].clone();
+                (
+                    from_route,
+                    format!("method and path: `{from_summary}` belongs to {owner}"),
+                )
+            } else {
+                let n = (2..)
+                    .find(|n| !taken.contains_key(&format!("{from_route}_{n}")))
+                    .expect("a free suffix");
+                (
+                    format!("{from_route}_{n}"),
+                    format!("method and path, numbered: `{from_route}` is taken"),
+                )
+            };
+            changes.push(format!(
+                "{}: operationId `{id}` (from {source})",
+                ptr_push(&ptr_push("/paths", path), method),
             ));
             taken.insert(id.clone(), who);
             op.insert("operationId".into(), Value::String(id));
@@ -727,6 +1204,200 @@ fn synthesize_operation_ids(doc: &mut Value) -> Result<Vec<String>, String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn property_names_are_dropped_and_named() {
+        let mut d = json!({"components": {"schemas": {"M": {
+            "type": "object", "additionalProperties": {"type": "string"},
+            "propertyNames": {"format": "uuid"}}}}});
+        let changes = property_names_dropped(&mut d).unwrap();
+        assert_eq!(
+            changes,
+            [
+                r#"/components/schemas/M/propertyNames: dropped (loses the key constraint {"format":"uuid"})"#
+            ]
+        );
+        assert_eq!(
+            d.pointer("/components/schemas/M").unwrap(),
+            &json!({"type": "object", "additionalProperties": {"type": "string"}})
+        );
+        // A property named `propertyNames`, and data, are left alone.
+        let keep = json!({"components": {"schemas": {"N": {"type": "object",
+            "properties": {"propertyNames": {"type": "string"}},
+            "example": {"propertyNames": 1}}}}});
+        let mut d = keep.clone();
+        assert!(property_names_dropped(&mut d).unwrap().is_empty());
+        assert_eq!(d, keep);
+    }
+
+    #[test]
+    fn defaults_typify_cannot_place_are_dropped_and_named() {
+        let mut d = json!({"a": {"type": "string", "const": "app", "default": "app"},
+            "b": {"type": "string", "enum": ["x"], "default": "x"},
+            "c": {"type": "string", "enum": ["x", "y"], "default": "x"}});
+        assert_eq!(
+            redundant_const_defaults_dropped(&mut d).unwrap(),
+            [
+                r#"/a/default: dropped ("app" is the only value the schema allows)"#,
+                r#"/b/default: dropped ("x" is the only value the schema allows)"#
+            ]
+        );
+        assert_eq!(d["c"]["default"], "x", "a real choice keeps its default");
+        let mut d = json!({"u": {"anyOf": [{"type": "integer"}, {"$ref": "#/M"}, {"type": "null"}], "default": 1},
+            "n": {"anyOf": [{"type": "integer"}, {"type": "null"}], "default": 1}});
+        assert_eq!(
+            union_defaults_dropped(&mut d).unwrap(),
+            ["/u/default: dropped (loses the default 1 of a union of 2 types)"]
+        );
+        assert_eq!(
+            d["n"]["default"], 1,
+            "a nullable single type keeps its default"
+        );
+    }
+
+    #[test]
+    fn path_parameters_follow_the_path_template() {
+        let mut d = json!({"paths": {
+            "/repos/{owner}/{repo}/tags": {"get": {"parameters": [
+                {"name": "repo", "in": "path", "required": true, "schema": {"type": "string"}}]}},
+            "/alerts/{session_id}/test": {"post": {"parameters": [
+                {"name": "session_id", "in": "path", "required": true, "schema": {"type": "string"}},
+                {"name": "alert_rule_id", "in": "path", "required": true, "schema": {"type": "string"}},
+                {"name": "q", "in": "query", "schema": {"type": "string"}}]}}}});
+        assert_eq!(
+            undeclared_path_parameters_declared(&mut d).unwrap(),
+            [
+                "/paths/~1repos~1{owner}~1{repo}~1tags/get/parameters: declared the path parameter `owner` (a string; upstream declares none)"
+            ]
+        );
+        assert_eq!(
+            path_parameters_not_in_the_path_dropped(&mut d).unwrap(),
+            [
+                "/paths/~1alerts~1{session_id}~1test/post/parameters: dropped the path parameter `alert_rule_id` (the path has no such placeholder)"
+            ]
+        );
+        let names: Vec<&str> = d["paths"]["/alerts/{session_id}/test"]["post"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["session_id", "q"]);
+        // Declared at the path level counts as declared.
+        let mut d = json!({"paths": {"/a/{id}": {
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "get": {}}}});
+        assert!(
+            undeclared_path_parameters_declared(&mut d)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn optional_headers_are_not_nullable_and_inline_titles_do_not_collide() {
+        let mut d = json!({"paths": {"/a": {"get": {"parameters": [
+            {"name": "accept", "in": "header", "schema": {"type": "string", "nullable": true}},
+            {"name": "q", "in": "query", "schema": {"type": "string", "nullable": true}},
+            {"name": "x", "in": "header", "required": true, "schema": {"type": "string", "nullable": true}}]}}}});
+        assert_eq!(
+            nullable_header_parameters_are_optional(&mut d).unwrap(),
+            [
+                "/paths/~1a/get/parameters/0/schema/nullable: dropped (an optional header is left out, never null)"
+            ]
+        );
+        assert_eq!(
+            d.pointer("/paths/~1a/get/parameters/1/schema/nullable"),
+            Some(&json!(true))
+        );
+        assert_eq!(
+            d.pointer("/paths/~1a/get/parameters/2/schema/nullable"),
+            Some(&json!(true))
+        );
+
+        let mut d = json!({"components": {"schemas": {
+            "Missing": {"title": "Missing", "type": "object", "properties": {
+                "__missing__": {"type": "string", "enum": ["__missing__"], "title": "Missing"}}},
+            "Other": {"type": "object", "properties": {"name": {"type": "string", "title": "Missing"}}}}}});
+        assert_eq!(
+            inline_titles_that_name_a_schema_dropped(&mut d).unwrap(),
+            [
+                "/components/schemas/Missing/properties/__missing__/title: dropped (\"Missing\" is also a component schema's name)"
+            ]
+        );
+        assert_eq!(
+            d.pointer("/components/schemas/Missing/title"),
+            Some(&json!("Missing"))
+        );
+        // A plain string makes no type: its title stays.
+        assert_eq!(
+            d.pointer("/components/schemas/Other/properties/name/title"),
+            Some(&json!("Missing"))
+        );
+    }
+
+    #[test]
+    fn a_format_on_an_object_schema_is_dropped() {
+        let mut d = json!({"s": {"type": "object", "format": "date-time",
+            "properties": {"value": {"type": "string", "format": "date-time"}}}});
+        assert_eq!(
+            object_format_dropped(&mut d).unwrap(),
+            [
+                "/s/format: dropped from an object schema (`date-time` constrains strings, not objects)"
+            ]
+        );
+        // The string property keeps its format.
+        assert_eq!(
+            d["s"],
+            json!({"type": "object", "properties": {"value": {"type": "string", "format": "date-time"}}})
+        );
+        let mut d = json!({"s": {"type": "string", "format": "uuid"}});
+        assert!(object_format_dropped(&mut d).unwrap().is_empty());
+        // Beside a reference to an object schema (LangSmith's `sandbox_recreated_at`).
+        let mut d = json!({"components": {"schemas": {
+            "Opt": {"type": "object", "properties": {"set": {"type": "boolean"}}},
+            "T": {"properties": {"at": {"format": "date-time",
+                "allOf": [{"$ref": "#/components/schemas/Opt"}]}}}}}});
+        assert_eq!(
+            object_format_dropped(&mut d).unwrap(),
+            [
+                "/components/schemas/T/properties/at/format: dropped from an object schema (`date-time` constrains strings, not objects)"
+            ]
+        );
+    }
+
+    #[test]
+    fn prefix_items_become_items_and_say_what_is_lost() {
+        let mut d = json!({"s": {"type": "array", "minItems": 2, "maxItems": 2,
+            "prefixItems": [{"type": "string"}, {"type": "string"}]}});
+        assert_eq!(
+            prefix_items_as_items(&mut d).unwrap(),
+            ["/s/prefixItems: a tuple of 2 -> items"]
+        );
+        assert_eq!(
+            d["s"],
+            json!({"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "string"}})
+        );
+        let mut d = json!({"s": {"type": "array", "items": false,
+            "prefixItems": [{"type": "string"}, {"type": "integer"}]}});
+        assert_eq!(
+            prefix_items_as_items(&mut d).unwrap(),
+            ["/s/prefixItems: a tuple of 2 -> items (loses which position holds which type)"]
+        );
+        assert_eq!(
+            d["s"],
+            json!({"type": "array", "maxItems": 2,
+                "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}})
+        );
+        // Extra items of their own schema cannot be folded: an error naming the pointer.
+        let mut d =
+            json!({"s": {"prefixItems": [{"type": "string"}], "items": {"type": "integer"}}});
+        assert!(
+            prefix_items_as_items(&mut d)
+                .unwrap_err()
+                .starts_with("/s: ")
+        );
+    }
 
     #[test]
     fn example_inputs_become_nullable_only_while_hard_delete_nulls_them() {
@@ -1023,15 +1694,37 @@ mod tests {
     }
 
     #[test]
-    fn operation_id_collisions_are_errors() {
-        let mut d = json!({"paths": {"/a": {"get": {"summary": "List"}}, "/b": {"get": {"summary": "list"}}}});
-        let err = synthesize_operation_ids(&mut d).unwrap_err();
+    fn colliding_ids_fall_back_to_method_and_path_deterministically() {
+        let mut d = json!({"paths": {
+            "/a": {"get": {"summary": "List"}},
+            "/b": {"get": {"summary": "list"}},
+            "/c": {"get": {"operationId": "get_b"}},
+            "/d": {"get": {"operationId": "list_d"}},
+            "/e": {"get": {"summary": "list d"}}}});
+        let before = d.clone();
+        let changes = synthesize_operation_ids(&mut d).unwrap();
+        let p = &d["paths"];
+        // The first in document order keeps the summary's id.
+        assert_eq!(p["/a"]["get"]["operationId"], "list");
+        // The next falls back to method and path, and says why.
+        assert_eq!(p["/b"]["get"]["operationId"], "get_b_2");
         assert!(
-            err.contains("`list`") && err.contains("GET /a") && err.contains("GET /b"),
-            "{err}"
+            changes.iter().any(|c| c.contains("`get_b` is taken")),
+            "{changes:?}"
         );
-        let mut d = json!({"paths": {"/a": {"get": {"operationId": "list"}}, "/b": {"get": {"summary": "List"}}}});
-        assert!(synthesize_operation_ids(&mut d).is_err());
+        // An upstream id is never taken by a synthesized one.
+        assert_eq!(p["/c"]["get"]["operationId"], "get_b");
+        assert_eq!(p["/e"]["get"]["operationId"], "get_e");
+        assert!(
+            changes
+                .iter()
+                .any(|c| c.contains("`list_d` belongs to GET /d")),
+            "{changes:?}"
+        );
+        // The same document gives the same ids every time.
+        let mut again = before;
+        assert_eq!(synthesize_operation_ids(&mut again).unwrap(), changes);
+        assert_eq!(again, d);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod fixups;
 pub mod prune;
+pub mod whole;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -42,6 +43,13 @@ pub enum GenError {
     Fixup(fixups::FixupError),
     NotOpenApi(String, String),
     Progenitor(String, String),
+    /// progenitor or typify panicked: the message (no backtrace), and what was being
+    /// generated when it is known (a schema or an operation).
+    Panic {
+        path: String,
+        message: String,
+        culprit: Option<String>,
+    },
     Format(String, String),
 }
 
@@ -59,6 +67,17 @@ impl std::fmt::Display for GenError {
                 )
             }
             GenError::Progenitor(p, e) => write!(f, "{p}: progenitor refused it: {e}"),
+            GenError::Panic {
+                path,
+                message,
+                culprit,
+            } => {
+                write!(f, "{path}: the generator panicked")?;
+                if let Some(c) = culprit {
+                    write!(f, " on {c}")?;
+                }
+                write!(f, ": {message}")
+            }
             GenError::Format(p, e) => write!(f, "{p}: generated code does not parse: {e}"),
         }
     }
@@ -116,8 +135,13 @@ impl SpecSource {
         ))
     }
 
-    /// The document as JSON (YAML is a superset; JSON specs parse too).
+    /// The document as JSON (YAML is a superset; a JSON file is read as JSON, faster).
     pub fn to_value(&self) -> Result<Value, GenError> {
+        if self.text.trim_start().starts_with('{')
+            && let Ok(v) = serde_json::from_str::<Value>(&self.text)
+        {
+            return Ok(v);
+        }
         serde_saphyr::from_str::<Value>(&self.text)
             .map_err(|e| GenError::Parse(self.display_path.clone(), e.to_string()))
     }
@@ -146,25 +170,62 @@ pub fn generate(
     strictness: Strictness,
 ) -> Result<Generated, GenError> {
     let original = source.to_value()?;
-    let (doc, applied) = repaired(source, strictness)?;
+    generate_value(source, &original, flavor, strictness)
+}
+
+/// Runs `f`, turning a panic into its message (printed nowhere: no backtrace).
+fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    use std::sync::{Arc, Mutex};
+    // The panic hook is global: one catcher at a time.
+    static HOOK: Mutex<()> = Mutex::new(());
+    let _guard = HOOK.lock().unwrap_or_else(|e| e.into_inner());
+    let message: Arc<Mutex<Option<String>>> = Arc::default();
+    let slot = message.clone();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".into());
+        let at = info
+            .location()
+            .map(|l| {
+                format!(
+                    " (at {}:{})",
+                    l.file().rsplit("/src/").next().unwrap_or(l.file()),
+                    l.line()
+                )
+            })
+            .unwrap_or_default();
+        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("{payload}{at}"));
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(previous);
+    result.map_err(|_| {
+        message
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .unwrap_or_else(|| "a panic".into())
+    })
+}
+
+/// [`generate`] for a document already parsed (`source` names it in messages and the
+/// banner).
+pub fn generate_value(
+    source: &SpecSource,
+    original: &Value,
+    flavor: Flavor,
+    strictness: Strictness,
+) -> Result<Generated, GenError> {
+    let mut doc = original.clone();
+    let applied = fixups::apply_all(&mut doc, strictness).map_err(GenError::Fixup)?;
     let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone())
         .map_err(|e| GenError::NotOpenApi(source.display_path.clone(), e.to_string()))?;
-
-    let mut settings = progenitor::GenerationSettings::new();
-    settings
-        .with_interface(progenitor::InterfaceStyle::Positional)
-        .with_derive("schemars::JsonSchema");
-    if flavor == Flavor::Workspace {
-        settings
-            .with_inner_type(quote!(crate::RequestDefaults))
-            .with_pre_hook(quote!(crate::hooks::pre))
-            .with_post_hook(quote!(crate::hooks::post));
-    }
-    let mut generator = progenitor::Generator::new(&settings);
-    let client = generator
-        .generate_tokens(&spec)
-        .map_err(|e| GenError::Progenitor(source.display_path.clone(), e.to_string()))?;
-    let facts = spec_facts(source, &original, &doc);
+    let client = client_tokens(source, &spec, flavor)?;
+    let facts = spec_facts(source, original, &doc);
     let tokens = quote! {
         #client
         #facts
@@ -174,6 +235,44 @@ pub fn generate(
     let body = prettyplease::unparse(&file);
     let code = format!("{}{}", banner(source), body).replace("\r\n", "\n");
     Ok(Generated { code, applied })
+}
+
+/// Whether progenitor generates a client for `original` (after the fixups), without
+/// formatting it: the cheap trial [`whole`] runs per operation and per schema.
+pub fn trial(source: &SpecSource, original: &Value) -> Result<(), GenError> {
+    let mut doc = original.clone();
+    fixups::apply_all(&mut doc, Strictness::Lenient).map_err(GenError::Fixup)?;
+    let spec: openapiv3::OpenAPI = serde_json::from_value(doc)
+        .map_err(|e| GenError::NotOpenApi(source.display_path.clone(), e.to_string()))?;
+    client_tokens(source, &spec, Flavor::Standalone).map(|_| ())
+}
+
+/// progenitor's tokens for a (repaired) document; a panic becomes [`GenError::Panic`].
+fn client_tokens(
+    source: &SpecSource,
+    spec: &openapiv3::OpenAPI,
+    flavor: Flavor,
+) -> Result<TokenStream, GenError> {
+    let mut settings = progenitor::GenerationSettings::new();
+    settings.with_interface(progenitor::InterfaceStyle::Positional);
+    if flavor == Flavor::Workspace {
+        // The contract suite compares each generated type's schemars schema with the
+        // spec. A standalone client goes without: typify 0.8 writes schemars-0.8-style
+        // `JsonSchema` impls for integer enums, which schemars 1 does not compile.
+        settings
+            .with_derive("schemars::JsonSchema")
+            .with_inner_type(quote!(crate::RequestDefaults))
+            .with_pre_hook(quote!(crate::hooks::pre))
+            .with_post_hook(quote!(crate::hooks::post));
+    }
+    let mut generator = progenitor::Generator::new(&settings);
+    catch_panic(|| generator.generate_tokens(spec))
+        .map_err(|message| GenError::Panic {
+            path: source.display_path.clone(),
+            message,
+            culprit: None,
+        })?
+        .map_err(|e| GenError::Progenitor(source.display_path.clone(), e.to_string()))
 }
 
 fn banner(source: &SpecSource) -> String {
@@ -562,6 +661,36 @@ pub fn diff(path: &str, committed: &str, fresh: &str) -> Option<String> {
     )
 }
 
+/// `src/lib.rs` of a standalone client crate: its docs list the operations left out of
+/// it, each with its reason (`total`: the document's operations, when all were tried).
+pub fn standalone_lib_rs(left_out: &[whole::LeftOut], total: Option<usize>) -> String {
+    let mut out =
+        String::from("//! A client generated by `cargo xtask generate` with progenitor.\n");
+    if let Some(total) = total {
+        out.push_str(&format!(
+            "//!\n//! {} of the document's {total} operations are generated.",
+            total - left_out.len()
+        ));
+        if left_out.is_empty() {
+            out.push_str(" None is left out.\n");
+        } else {
+            out.push_str(&format!(
+                " Left out ({}), each with the reason:\n//!\n",
+                left_out.len()
+            ));
+            for l in left_out {
+                out.push_str(&format!(
+                    "//! - `{}`: {}\n",
+                    l.operation,
+                    l.reason.replace('\n', " ")
+                ));
+            }
+        }
+    }
+    out.push_str("\nmod generated;\npub use generated::*;\n");
+    out
+}
+
 /// `Cargo.toml` for a standalone client crate (`--spec PATH --out DIR`).
 pub fn standalone_manifest(name: &str) -> String {
     format!(
@@ -575,9 +704,13 @@ progenitor-client = "=0.15.1"
 reqwest = {{ version = "0.13", default-features = false, features = ["rustls", "json"] }}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
-schemars = {{ version = "1", features = ["uuid1", "chrono04"] }}
 uuid = {{ version = "1", features = ["serde"] }}
+# typify checks `pattern`s with regress.
+regress = "0.12"
 chrono = {{ version = "0.4", default-features = false, features = ["serde", "std"] }}
+
+# Its own workspace, wherever it is written (inside another one's target/ included).
+[workspace]
 "#
     )
 }

@@ -11,41 +11,67 @@ usage:
   cargo xtask generate            regenerate crates/langsmith-api (and the tests' fixture client)
   cargo xtask generate --check    fail with a diff when committed generated code is stale
   cargo xtask generate --spec PATH --out DIR [--operations FILE]
-                                  generate a standalone client crate from any OpenAPI 3.0/3.1 file,
-                                  pruned to the operations FILE lists (`METHOD /path` or an
-                                  operationId a line) and the components they need
-  cargo xtask bench [--quick] [--no-criterion] [--build-cost] [--find-only]
+                                  generate a standalone client crate from any OpenAPI 3.0/3.1 file:
+                                  with FILE, pruned to the operations it lists (`METHOD /path` or an
+                                  operationId a line) and the components they need; without, every
+                                  operation that can be generated, each one left out listed on
+                                  stdout with its reason (and in the crate's docs)
+  cargo xtask bench [--quick] [--no-criterion] [--build-cost] [--find-only] [--generation-only]
                                   every benchmark figure as a ratio to a baseline of the same run
-                                  (--find-only: only select and verify of every id)
+                                  (--find-only: only select and verify of every id;
+                                  --generation-only: only generating and checking the whole
+                                  spec's client against the five-operation one)
 ";
+
+/// Why a command failed: how it was asked (exit 2), or the generation itself (exit 1).
+enum Failure {
+    Usage(String),
+    Generation(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Usage(message)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Self {
+        Failure::Usage(message.to_owned())
+    }
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
         Ok(code) => code,
-        Err(message) => {
+        Err(Failure::Usage(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(2)
+        }
+        Err(Failure::Generation(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
         }
     }
 }
 
-fn run(args: &[String]) -> Result<ExitCode, String> {
+fn run(args: &[String]) -> Result<ExitCode, Failure> {
     let Some((command, rest)) = args.split_first() else {
-        return Err(format!("no command given\n{USAGE}"));
+        return Err(format!("no command given\n{USAGE}").into());
     };
     match command.as_str() {
         "generate" => generate(rest),
-        "bench" => bench(rest),
+        "bench" => bench(rest).map_err(Failure::Usage),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
-        other => Err(format!("unknown command `{other}`\n{USAGE}")),
+        other => Err(format!("unknown command `{other}`\n{USAGE}").into()),
     }
 }
 
-fn generate(args: &[String]) -> Result<ExitCode, String> {
+fn generate(args: &[String]) -> Result<ExitCode, Failure> {
     let mut check = false;
     let mut spec: Option<PathBuf> = None;
     let mut out: Option<PathBuf> = None;
@@ -59,7 +85,7 @@ fn generate(args: &[String]) -> Result<ExitCode, String> {
             "--operations" => {
                 operations = Some(it.next().ok_or("--operations needs a file")?.into())
             }
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}").into()),
         }
     }
     match (spec, out) {
@@ -78,6 +104,7 @@ fn bench(args: &[String]) -> Result<ExitCode, String> {
         criterion: true,
         build_cost: false,
         find_only: false,
+        generation_only: false,
     };
     for arg in args {
         match arg.as_str() {
@@ -88,6 +115,10 @@ fn bench(args: &[String]) -> Result<ExitCode, String> {
             }
             "--no-criterion" => opts.criterion = false,
             "--build-cost" => opts.build_cost = true,
+            "--generation-only" => {
+                opts.generation_only = true;
+                opts.criterion = false;
+            }
             "--find-only" => {
                 opts.find_only = true;
                 opts.criterion = false;
@@ -104,11 +135,12 @@ fn bench(args: &[String]) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn workspace(check: bool) -> Result<ExitCode, String> {
+fn workspace(check: bool) -> Result<ExitCode, Failure> {
     let root = xtask::workspace_root();
     let mut stale = false;
     for target in TARGETS {
-        let generated = xtask::generate_target(&root, target).map_err(|e| e.to_string())?;
+        let generated = xtask::generate_target(&root, target)
+            .map_err(|e| Failure::Generation(e.to_string()))?;
         for applied in &generated.applied {
             eprintln!(
                 "{}: fixup {}: {} change(s)",
@@ -153,7 +185,7 @@ fn standalone(
     out: &std::path::Path,
     operations: Option<&std::path::Path>,
     check: bool,
-) -> Result<ExitCode, String> {
+) -> Result<ExitCode, Failure> {
     let mut source =
         SpecSource::read(spec, spec.display().to_string()).map_err(|e| e.to_string())?;
     if let Some(list) = operations {
@@ -167,10 +199,49 @@ fn standalone(
             kept.components.len(),
             kept.security_schemes.len()
         );
+        for name in &kept.undefined_security_schemes {
+            eprintln!(
+                "note: the security scheme {name:?} is named by an operation but not defined"
+            );
+        }
         source = pruned;
     }
-    let generated = xtask::generate(&source, Flavor::Standalone, Strictness::Lenient)
-        .map_err(|e| e.to_string())?;
+    // With an operation list, exactly those operations; without, every operation that
+    // can be generated, the others listed with their reason.
+    let (generated, left_out, total) = if operations.is_some() {
+        let generated = xtask::generate(&source, Flavor::Standalone, Strictness::Lenient)
+            .map_err(|e| Failure::Generation(e.to_string()))?;
+        (generated, Vec::new(), None)
+    } else {
+        let partial =
+            xtask::whole::generate_all(&source, Flavor::Standalone, &mut |m| eprintln!("{m}"))
+                .map_err(|e| {
+                    let explained = match source.to_value() {
+                        Ok(doc) => xtask::whole::explain(&source, &doc, e),
+                        Err(e) => e,
+                    };
+                    Failure::Generation(explained.to_string())
+                })?;
+        let generated_ops = partial.operations - partial.left_out.len();
+        println!(
+            "generated {generated_ops} of {} operations ({:.1}%) in {:.1} s ({} generation attempts)",
+            partial.operations,
+            100.0 * generated_ops as f64 / partial.operations.max(1) as f64,
+            partial.elapsed.as_secs_f64(),
+            partial.attempts
+        );
+        if !partial.left_out.is_empty() {
+            println!("left out {}:", partial.left_out.len());
+            for l in &partial.left_out {
+                println!("  {}: {}", l.operation, l.reason);
+            }
+        }
+        (
+            partial.generated,
+            partial.left_out,
+            Some(partial.operations),
+        )
+    };
     for applied in &generated.applied {
         eprintln!(
             "fixup {}: {} change(s)",
@@ -178,6 +249,7 @@ fn standalone(
             applied.changes.len()
         );
     }
+    let lib_rs = xtask::standalone_lib_rs(&left_out, total);
     let name = out
         .file_name()
         .and_then(|n| n.to_str())
@@ -186,10 +258,7 @@ fn standalone(
         .unwrap_or_else(|| "generated-client".into());
     let files = [
         ("Cargo.toml", xtask::standalone_manifest(&name)),
-        (
-            "src/lib.rs",
-            "mod generated;\npub use generated::*;\n".to_owned(),
-        ),
+        ("src/lib.rs", lib_rs),
         ("src/generated.rs", generated.code),
     ];
     let mut stale = false;
@@ -206,9 +275,14 @@ fn standalone(
                 std::fs::create_dir_all(parent)
                     .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
             }
-            std::fs::write(&path, text)
+            std::fs::write(&path, &text)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            eprintln!("wrote {}", path.display());
+            eprintln!(
+                "wrote {} ({} bytes, {} lines)",
+                path.display(),
+                text.len(),
+                text.lines().count()
+            );
         }
     }
     Ok(if stale {

@@ -79,10 +79,12 @@ pub struct Kept {
     pub components: Vec<String>,
     /// Security schemes kept.
     pub security_schemes: Vec<String>,
+    /// Security schemes the kept operations name that the document does not define.
+    pub undefined_security_schemes: Vec<String>,
 }
 
 /// Every `#/components/KIND/NAME` reference inside `v`.
-fn refs(v: &Value, out: &mut BTreeSet<(String, String)>) {
+pub(crate) fn refs(v: &Value, out: &mut BTreeSet<(String, String)>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
@@ -195,13 +197,20 @@ pub fn prune(doc: &Value, selectors: &[Selector]) -> Result<(Value, Kept), Strin
             .and_then(Value::as_object);
         let section = out_components.entry("securitySchemes".into()).or_default();
         for name in &schemes {
-            let scheme = all
-                .and_then(|a| a.get(name))
-                .ok_or_else(|| format!("security scheme {name:?}: named but not defined"))?;
-            section.insert(name.clone(), scheme.clone());
+            match all.and_then(|a| a.get(name)) {
+                Some(scheme) => {
+                    section.insert(name.clone(), scheme.clone());
+                }
+                // Named by an operation but not defined: nothing to keep (progenitor
+                // ignores security schemes); reported in `Kept`.
+                None => kept.undefined_security_schemes.push(name.clone()),
+            }
         }
     }
-    kept.security_schemes = schemes.into_iter().collect();
+    kept.security_schemes = schemes
+        .into_iter()
+        .filter(|s| !kept.undefined_security_schemes.contains(s))
+        .collect();
 
     let mut out = doc
         .as_object()

@@ -1,0 +1,33 @@
+//! `cargo xtask generate --spec PATH --out DIR` as a process: what a user sees.
+
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_xtask");
+
+fn fixture(name: &str) -> String {
+    format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn a_schema_that_makes_typify_panic_is_named_exit_1_no_backtrace() {
+    let out = tempfile::tempdir().unwrap();
+    let o = Command::new(BIN)
+        .args(["generate", "--spec", &fixture("typify-panic.json"), "--out"])
+        .arg(out.path().join("client"))
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    // The error names the schema (not `Fine`, which it references) and the operation.
+    assert!(
+        err.contains("error: ")
+            && err.contains("panicked on schema Odd (#/components/schemas/Odd)"),
+        "{err}"
+    );
+    assert!(err.contains("left out GET /x: schema Odd"), "{err}");
+    assert!(err.contains("unhandled not schema"), "{err}");
+    assert!(!err.contains("stack backtrace"), "{err}");
+    assert!(!err.contains("panicked at"), "{err}");
+    assert!(!out.path().join("client").exists(), "nothing written");
+}
