@@ -635,7 +635,11 @@ pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, GenErr
         let selectors = read_operation_list(&root.join(list), list)?;
         source = source.pruned(&selectors)?.0;
     }
-    generate(&source, target.flavor, target.strictness)
+    match generate(&source, target.flavor, target.strictness) {
+        // A panic names the schema that causes it.
+        Err(e @ GenError::Panic { .. }) => Err(whole::explain(&source, &source.to_value()?, e)),
+        other => other,
+    }
 }
 
 /// Reads and parses an operation list (see [`prune::parse_operation_list`]).
