@@ -106,6 +106,116 @@ pub struct ResponseMeta {
     pub url: Option<String>,
     /// The bound the response body was read with (see [`limit_body`]).
     pub body_limit: Option<usize>,
+    /// Within [`capture_fields_present`], for a listing of examples: each example's id
+    /// and which content fields the answer carried (`None` when the body was not a
+    /// listing of examples).
+    pub fields_present: Option<Vec<(uuid::Uuid, FieldsPresent)>>,
+    /// Whether to record `fields_present`.
+    record_fields: bool,
+}
+/// Which content fields of one example an answer carried, whether null or not: what a
+/// typed `Option` cannot say (it reads an absent field and a null one alike).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FieldsPresent {
+    pub inputs: bool,
+    pub outputs: bool,
+    pub metadata: bool,
+}
+
+/// One element of a `GET /api/v1/examples` answer, read for presence only.
+#[derive(serde::Deserialize)]
+struct PresenceRow {
+    id: uuid::Uuid,
+    #[serde(default, deserialize_with = "present")]
+    inputs: bool,
+    #[serde(default, deserialize_with = "present")]
+    outputs: bool,
+    #[serde(default, deserialize_with = "present")]
+    metadata: bool,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(d)?;
+    Ok(true)
+}
+
+use serde::Deserialize as _;
+
+/// The operation whose answers [`capture_fields_present`] reads for presence.
+const LIST_EXAMPLES: &str = "read_examples_api_v1_examples_get";
+
+/// [`capture`], and for a `GET /api/v1/examples` answer also which content fields each
+/// example carried ([`ResponseMeta::fields_present`]): the proof of an erasure must not
+/// read an absent field as a null one.
+pub async fn capture_fields_present<F: std::future::Future>(
+    future: F,
+) -> (F::Output, ResponseMeta) {
+    LAST_RESPONSE
+        .scope(
+            std::cell::RefCell::new(ResponseMeta {
+                record_fields: true,
+                ..ResponseMeta::default()
+            }),
+            async move {
+                let out = future.await;
+                let meta = LAST_RESPONSE.with(|m| m.take());
+                (out, meta)
+            },
+        )
+        .await
+}
+
+/// A body that fails once with the error reading the original one failed with.
+struct FailedBody(Option<Box<dyn std::error::Error + Send + Sync>>);
+
+impl http_body::Body for FailedBody {
+    type Data = bytes::Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(self.0.take().map(Err))
+    }
+}
+
+/// Reads a (bounded) success body whole, records the presence of each example's content
+/// fields, and hands the same bytes (or the same read error) on.
+async fn record_fields_present(response: reqwest::Response) -> reqwest::Response {
+    use http_body_util::BodyExt;
+    use reqwest::ResponseBuilderExt;
+    let url = response.url().clone();
+    let response: http::Response<reqwest::Body> = response.into();
+    let (mut parts, body) = response.into_parts();
+    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
+        parts.extensions.extend(carrier.into_parts().0.extensions);
+    }
+    let body = match body.collect().await {
+        Ok(collected) => {
+            let bytes = collected.to_bytes();
+            let rows = serde_json::from_slice::<Vec<PresenceRow>>(&bytes)
+                .ok()
+                .map(|rows| {
+                    rows.into_iter()
+                        .map(|r| {
+                            (
+                                r.id,
+                                FieldsPresent {
+                                    inputs: r.inputs,
+                                    outputs: r.outputs,
+                                    metadata: r.metadata,
+                                },
+                            )
+                        })
+                        .collect()
+                });
+            let _ = LAST_RESPONSE.try_with(|m| m.borrow_mut().fields_present = rows);
+            reqwest::Body::from(bytes)
+        }
+        Err(e) => reqwest::Body::wrap(FailedBody(Some(e.into()))),
+    };
+    reqwest::Response::from(http::Response::from_parts(parts, body))
 }
 
 tokio::task_local! {
@@ -208,7 +318,7 @@ impl progenitor_client::ClientHooks<RequestDefaults> for crate::Client {
     async fn exec(
         &self,
         request: reqwest::Request,
-        _info: &progenitor_client::OperationInfo,
+        info: &progenitor_client::OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         use progenitor_client::ClientInfo;
         let sent = request
@@ -218,8 +328,16 @@ impl progenitor_client::ClientHooks<RequestDefaults> for crate::Client {
         let limit = self.inner().response_limit(sent);
         // Recorded for [`capture`], so an error can say which bound it hit.
         let _ = LAST_RESPONSE.try_with(|m| m.borrow_mut().body_limit = Some(limit));
-        let response = self.client().execute(request).await?;
-        Ok(limit_body(response, limit))
+        let response = limit_body(self.client().execute(request).await?, limit);
+        let record = info.operation_id == LIST_EXAMPLES
+            && response.status().is_success()
+            && LAST_RESPONSE
+                .try_with(|m| m.borrow().record_fields)
+                .unwrap_or(false);
+        if record {
+            return Ok(record_fields_present(response).await);
+        }
+        Ok(response)
     }
 }
 
@@ -265,6 +383,23 @@ mod tests {
             Some(e) => map_path(e, url_path).unwrap_or_else(|| url_path.to_owned()),
             None => url_path.to_owned(),
         }
+    }
+
+    #[test]
+    fn presence_is_read_for_the_generated_listing_of_examples() {
+        assert!(
+            crate::spec::OPERATIONS
+                .iter()
+                .any(|o| o.operation_id == LIST_EXAMPLES && o.path == "/api/v1/examples"),
+            "LIST_EXAMPLES names the generated operation"
+        );
+        let rows: Vec<PresenceRow> = serde_json::from_str(
+            r#"[{"id": "00000000-0000-0000-0000-000000000001", "inputs": null, "metadata": {}}]"#,
+        )
+        .unwrap();
+        let r = &rows[0];
+        // Null counts as present; absent does not.
+        assert_eq!((r.inputs, r.outputs, r.metadata), (true, false, true));
     }
 
     #[test]

@@ -317,6 +317,8 @@ pub struct VerificationSection<'a> {
 pub struct VerifyTotals {
     pub erased: u64,
     pub not_erased: u64,
+    /// Read back with a content field left out of the answer: proves nothing about it.
+    pub unproven: u64,
     pub not_found: u64,
     pub failed: u64,
     pub not_attempted: u64,
@@ -329,10 +331,18 @@ pub struct NotErased<'a> {
     pub holding: Vec<&'static str>,
 }
 
+#[derive(Serialize)]
+pub struct Unproven<'a> {
+    pub id: &'a Uuid,
+    /// Which of outputs, metadata the answer left out.
+    pub absent: Vec<&'static str>,
+}
+
 #[derive(Serialize, Default)]
 pub struct VerifyIds<'a> {
     pub erased: Vec<&'a Uuid>,
     pub not_erased: Vec<NotErased<'a>>,
+    pub unproven: Vec<Unproven<'a>>,
     pub not_found: Vec<&'a Uuid>,
     pub failed: Vec<&'a Uuid>,
     pub not_attempted: Vec<&'a Uuid>,
@@ -362,6 +372,13 @@ impl<'a> VerificationSection<'a> {
                     ids.not_erased.push(NotErased {
                         id,
                         holding: o.holding_data(),
+                    });
+                }
+                Verification::Unproven { .. } => {
+                    totals.unproven += 1;
+                    ids.unproven.push(Unproven {
+                        id,
+                        absent: o.absent_fields(),
                     });
                 }
                 Verification::NotFound => {
@@ -421,15 +438,17 @@ pub fn exit_code(v: &VerifyReport, cancelled: bool) -> u8 {
         return crate::EXIT_AUTH;
     }
     if v.count("failed") + v.count("not_attempted") > 0 {
-        let unreachable = v.count("erased") + v.count("not_erased") + v.count("not_found") == 0
-            && errors.iter().all(|e| {
-                matches!(
-                    e.kind(),
-                    langsmith::ErrorKind::Transport
-                        | langsmith::ErrorKind::Timeout
-                        | langsmith::ErrorKind::Tls
-                )
-            });
+        let unreachable =
+            v.count("erased") + v.count("not_erased") + v.count("unproven") + v.count("not_found")
+                == 0
+                && errors.iter().all(|e| {
+                    matches!(
+                        e.kind(),
+                        langsmith::ErrorKind::Transport
+                            | langsmith::ErrorKind::Timeout
+                            | langsmith::ErrorKind::Tls
+                    )
+                });
         return if unreachable {
             crate::EXIT_UNREACHABLE
         } else {
@@ -443,11 +462,15 @@ pub fn exit_code(v: &VerifyReport, cancelled: bool) -> u8 {
 pub fn print_summary(v: &VerifyReport) {
     let not_erased = v.count("not_erased");
     println!(
-        "verified {}: erased {}, not_erased {}, not_found {}{}{} ({}{})",
+        "verified {}: erased {}, not_erased {}, not_found {}{}{}{} ({}{})",
         plural(v.ids().len() as u64, "id", "ids"),
         v.count("erased"),
         not_erased,
         v.count("not_found"),
+        match v.count("unproven") {
+            0 => String::new(),
+            n => format!(", unproven {n}"),
+        },
         match v.count("failed") {
             0 => String::new(),
             n => format!(", failed {n}"),

@@ -26,7 +26,8 @@ Exit codes:
   3    authentication or permission refused (401/403), for the run or for some ids
   4    could not reach the server (nothing confirmed; connection, TLS or timeout)
   5    every id was deleted or not found, and some were not found
-  6    verification read back an id that is not erased (data left, or not found)
+  6    verification read back an id that is not erased (data left, a field left out
+       of the answer, or not found)
   130  interrupted (Ctrl-C): in-flight requests finished, journal and report written
 
 \"Deleted\" means the server's answer named the id; \"erased\" means the id read back

@@ -147,9 +147,11 @@ fn select(extra: &[types::ExampleSelect]) -> Vec<types::ExampleSelect> {
     out
 }
 
-/// A page of examples: the ids and content fields asked for.
+/// A page of examples: the ids and content fields asked for, and (when asked) which
+/// content fields the answer carried for each.
 struct Page {
     examples: Vec<Example>,
+    present: Option<Vec<(Uuid, hooks::FieldsPresent)>>,
 }
 
 impl Client {
@@ -161,6 +163,7 @@ impl Client {
         limit: usize,
         fields: &[types::ExampleSelect],
         cancel: Option<&AtomicBool>,
+        presence: bool,
     ) -> (Result<Page, Error>, u32) {
         let as_of = q.as_of_param();
         let metadata = q.metadata_param();
@@ -187,10 +190,15 @@ impl Client {
                     Some(fields),
                     splits,
                 );
-                let (result, meta) = hooks::capture(call).await;
+                let (result, mut meta) = if presence {
+                    hooks::capture_fields_present(call).await
+                } else {
+                    hooks::capture(call).await
+                };
                 match result {
                     Ok(rv) => Ok(Page {
                         examples: rv.into_inner(),
+                        present: meta.fields_present.take(),
                     }),
                     Err(e) => Err(map_error(e, meta).await),
                 }
@@ -217,10 +225,17 @@ impl Client {
         let fetch = move |page: u64| {
             let fields = fields.clone();
             async move {
-                self.examples_page(query, page * PAGE_SIZE as u64, PAGE_SIZE, &fields, None)
-                    .instrument(tracing::debug_span!("examples_page", page))
-                    .await
-                    .0
+                self.examples_page(
+                    query,
+                    page * PAGE_SIZE as u64,
+                    PAGE_SIZE,
+                    &fields,
+                    None,
+                    false,
+                )
+                .instrument(tracing::debug_span!("examples_page", page))
+                .await
+                .0
             }
         };
         // Up to `prefetch` pages in flight, yielded in order; after the first short page
@@ -339,6 +354,14 @@ pub enum Verification {
         /// `metadata` holds data.
         metadata: bool,
     },
+    /// Read back, but the answer left out a content field it was asked for, so it proves
+    /// nothing about that field (which ones are named; the others read null).
+    Unproven {
+        /// `outputs` was absent from the answer.
+        outputs: bool,
+        /// `metadata` was absent from the answer.
+        metadata: bool,
+    },
     /// Not in the answer: no example of this workspace has this id (at that time).
     NotFound,
     /// Its request failed (after retries) with this kind of error.
@@ -353,6 +376,7 @@ impl Verification {
         match self {
             Verification::Erased => "erased",
             Verification::NotErased { .. } => "not_erased",
+            Verification::Unproven { .. } => "unproven",
             Verification::NotFound => "not_found",
             Verification::Failed(_) => "failed",
             Verification::NotAttempted => "not_attempted",
@@ -378,19 +402,40 @@ impl Verification {
         }
     }
 
-    fn of(example: &Example) -> Verification {
+    /// For [`Verification::Unproven`]: the fields the answer left out, by name.
+    pub fn absent_fields(self) -> Vec<&'static str> {
+        match self {
+            Verification::Unproven { outputs, metadata } => {
+                [(outputs, "outputs"), (metadata, "metadata")]
+                    .into_iter()
+                    .filter_map(|(absent, name)| absent.then_some(name))
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// What an example read back shows, given which fields the answer carried (`inputs`
+    /// is required by the spec, so a typed example always had it).
+    fn of(example: &Example, present: hooks::FieldsPresent) -> Verification {
         let inputs = example.inputs.is_some();
         let outputs = example.outputs.is_some();
         let metadata = example.metadata.is_some();
         if inputs || outputs || metadata {
-            Verification::NotErased {
+            return Verification::NotErased {
                 inputs,
                 outputs,
                 metadata,
-            }
-        } else {
-            Verification::Erased
+            };
         }
+        // All read null: erased only if the answer carried each field.
+        if !present.outputs || !present.metadata {
+            return Verification::Unproven {
+                outputs: !present.outputs,
+                metadata: !present.metadata,
+            };
+        }
+        Verification::Erased
     }
 }
 
@@ -404,6 +449,11 @@ impl fmt::Display for Verification {
                     self.holding_data().join(", ")
                 )
             }
+            Verification::Unproven { .. } => write!(
+                f,
+                "unproven (the answer left out {})",
+                self.absent_fields().join(" and ")
+            ),
             Verification::Failed(kind) => write!(f, "failed ({kind})"),
             other => f.write_str(other.as_str()),
         }
@@ -527,9 +577,11 @@ impl Client {
     /// and rate limit, and says per id whether inputs, outputs and metadata are all
     /// null. Duplicates are read once.
     ///
-    /// A field the answer leaves out reads as null: the generated `Example` cannot tell
-    /// an absent `outputs` or `metadata` from a null one (`inputs` is required, so it
-    /// must be present). Fails only for invalid options.
+    /// An answer that leaves out `outputs` or `metadata` (both asked for) proves nothing
+    /// about them: such an id is [`Verification::Unproven`], never erased. Presence is
+    /// read from the raw answer (the generated `Example` reads absent and null alike;
+    /// `inputs` is required, so a typed example always had it). Fails only for invalid
+    /// options.
     pub async fn verify_erased(
         &self,
         ids: impl IntoIterator<Item = Uuid>,
@@ -567,7 +619,14 @@ impl Client {
                 let mut query = ExampleQuery::new().ids(chunk.iter().copied());
                 query.as_of = options.as_of;
                 let (result, attempts) = self
-                    .examples_page(&query, 0, PAGE_SIZE, fields_ref, options.cancel.as_deref())
+                    .examples_page(
+                        &query,
+                        0,
+                        PAGE_SIZE,
+                        fields_ref,
+                        options.cancel.as_deref(),
+                        true,
+                    )
                     .await;
                 let mut request = VerifyRequest {
                     index,
@@ -581,12 +640,23 @@ impl Client {
                     Ok(page) => {
                         request.returned = page.examples.len();
                         let mut found = vec![Verification::NotFound; chunk.len()];
-                        for example in &page.examples {
+                        let present = page.present.as_deref().unwrap_or_default();
+                        for (i, example) in page.examples.iter().enumerate() {
+                            // The presence row of the same element (same order, same id).
+                            let fields = present
+                                .get(i)
+                                .filter(|(id, _)| *id == example.id)
+                                .map(|(_, f)| *f)
+                                .unwrap_or_default();
                             match chunk.binary_search(&example.id) {
                                 // A second copy of an id can only make it less erased.
                                 Ok(k) => {
-                                    found[k] = match (found[k], Verification::of(example)) {
-                                        (Verification::NotErased { .. }, _) => found[k],
+                                    found[k] = match (found[k], Verification::of(example, fields)) {
+                                        (
+                                            v @ (Verification::NotErased { .. }
+                                            | Verification::Unproven { .. }),
+                                            _,
+                                        ) => v,
                                         (_, v) => v,
                                     }
                                 }

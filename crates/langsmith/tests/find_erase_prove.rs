@@ -242,3 +242,67 @@ async fn lookups_and_refusals_say_what_and_where() {
         "the refused request's ids failed"
     );
 }
+
+/// A server answering every request with this listing of examples (canned bytes).
+async fn listing(body: &str) -> langsmith_mock::raw::RawServer {
+    use langsmith_mock::raw::{Behavior, RawServer, http_response};
+    let bytes = http_response(
+        "200 OK",
+        &[("content-type", "application/json")],
+        body.as_bytes(),
+    );
+    RawServer::start(Behavior::Respond(bytes)).await.unwrap()
+}
+
+#[tokio::test]
+async fn an_answer_that_leaves_a_field_out_proves_nothing_about_it() {
+    let id = Uuid::from_u128(0x1234);
+    let ds = Uuid::from_u128(0x99);
+    let verify = |url: String| async move {
+        Client::builder()
+            .endpoint(url)
+            .api_key("k")
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap()
+            .verify_erased([id], &VerifyOptions::default())
+            .await
+            .unwrap()
+            .outcome_of(&id)
+    };
+    // Every field present and null: erased.
+    let full = format!(
+        r##"[{{"id":"{id}","dataset_id":"{ds}","name":"#1234","inputs":null,"outputs":null,"metadata":null}}]"##
+    );
+    let server = listing(&full).await;
+    assert_eq!(
+        verify(server.url().to_owned()).await,
+        Some(Verification::Erased)
+    );
+    // `outputs` and `metadata` left out: the typed example reads them as None, but the
+    // answer says nothing about them.
+    let partial =
+        format!(r##"[{{"id":"{id}","dataset_id":"{ds}","name":"#1234","inputs":null}}]"##);
+    let server = listing(&partial).await;
+    let outcome = verify(server.url().to_owned()).await.unwrap();
+    assert_eq!(
+        outcome,
+        Verification::Unproven {
+            outputs: true,
+            metadata: true
+        }
+    );
+    assert_eq!(outcome.absent_fields(), ["outputs", "metadata"]);
+    assert_eq!(
+        outcome.to_string(),
+        "unproven (the answer left out outputs and metadata)"
+    );
+    // Data left in a field that is present: not erased, whatever else is absent.
+    let held =
+        format!(r##"[{{"id":"{id}","dataset_id":"{ds}","name":"#1234","inputs":{{"q":"x"}}}}]"##);
+    let server = listing(&held).await;
+    assert!(matches!(
+        verify(server.url().to_owned()).await,
+        Some(Verification::NotErased { inputs: true, .. })
+    ));
+}
