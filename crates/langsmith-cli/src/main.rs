@@ -20,7 +20,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0    every id was confirmed deleted by the server's answer (or --dry-run succeeded)
+  0    hard-delete: every id was confirmed deleted by the server's answer (or --dry-run
+       succeeded), and with --verify read back erased; select: the ids were listed;
+       verify: every id read back erased
   1    some ids failed, were not confirmed, or were not attempted; the report says which
   2    usage or input error; nothing was sent
   3    authentication or permission refused (401/403), for the run or for some ids
@@ -757,12 +759,26 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
         }
         return Ok(0);
     }
-    let (journal, mut run) = prepare(args, input, &target, started)?;
+    let ask = !args.yes && !args.dry_run;
+    let (mut journal, mut run) = prepare(args, input, &target, started, !ask)?;
     if args.dry_run || (run.plan.to_send == 0 && !args.verify) {
         return dry_run(args, &run);
     }
-    if !args.yes && run.plan.to_send > 0 {
+    if ask && run.plan.to_send > 0 {
         confirm(args, &run, &target)?;
+    }
+    if journal.is_none()
+        && let Some(path) = &args.journal
+    {
+        // Confirmed: now the journal is opened (and locked) for writing; what it holds
+        // by now is taken out once more.
+        let jtarget = journal::Target {
+            endpoint: &target.endpoint,
+            workspace: target.workspace.as_deref(),
+        };
+        let (j, loaded) = journal::Journal::open(path, jtarget).map_err(usage)?;
+        run.take_out(&loaded.confirmed, args.batch_size);
+        journal = Some(j);
     }
     let cancel = Arc::new(AtomicBool::new(false));
     watch_interrupts(cancel.clone());
@@ -913,6 +929,32 @@ struct Prepared {
     selection: Option<report::SelectionInfo>,
 }
 
+impl Prepared {
+    /// Takes ids a journal confirmed out of the ids to send, as already deleted.
+    fn take_out(&mut self, confirmed: &IdSet, batch_size: usize) {
+        let Some(set) = self.set.as_mut() else {
+            return;
+        };
+        let newly: Vec<Uuid> = set
+            .as_slice()
+            .iter()
+            .filter(|id| confirmed.contains(id))
+            .copied()
+            .collect();
+        if newly.is_empty() {
+            return;
+        }
+        set.remove_all(confirmed);
+        self.already.extend(newly);
+        self.already.sort_unstable();
+        self.plan = report::Plan {
+            to_send: set.len() as u64,
+            batch_size,
+            batches: set.len().div_ceil(batch_size),
+        };
+    }
+}
+
 impl Target {
     fn shown_workspace(&self) -> &str {
         self.workspace.as_deref().unwrap_or("(the key's default)")
@@ -926,6 +968,7 @@ fn prepare(
     input: Input,
     target: &Target,
     started: SystemTime,
+    open: bool,
 ) -> Result<(Option<journal::Journal>, Prepared), Exit> {
     let jtarget = journal::Target {
         endpoint: &target.endpoint,
@@ -934,7 +977,9 @@ fn prepare(
     let mut journal = None;
     let loaded = match &args.journal {
         None => journal::Loaded::default(),
-        Some(path) if args.dry_run => journal::load(path, jtarget).map_err(usage)?,
+        // Read only: a dry run, or a run not yet confirmed (answering "no" must leave
+        // no journal behind).
+        Some(path) if args.dry_run || !open => journal::load(path, jtarget).map_err(usage)?,
         Some(path) => {
             let (j, loaded) = journal::Journal::open(path, jtarget).map_err(usage)?;
             journal = Some(j);

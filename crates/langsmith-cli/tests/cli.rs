@@ -548,11 +548,13 @@ async fn on_a_terminal_it_asks_before_deleting() {
     let env = Env::new(3, Faults::default()).await;
     let file = env.ids_file("ids.txt", &env.server.seeded_ids());
     let key = env.write("key", format!("{KEY}\n").as_bytes());
+    let journal = env.path("run.journal");
     let run = |answer: &'static str| {
         let cmd = format!(
-            "{BIN} hard-delete --ids-file {} --api-key-file {}",
+            "{BIN} hard-delete --ids-file {} --api-key-file {} --journal {}",
             file.display(),
-            key.display()
+            key.display(),
+            journal.display()
         );
         let mut c = Command::new("script");
         c.args(["-qec", &cmd, "/dev/null"])
@@ -593,10 +595,12 @@ async fn on_a_terminal_it_asks_before_deleting() {
     assert_eq!(o.status.code(), Some(2), "{out}");
     assert_eq!(env.server.request_count(), 0);
     assert!(!out.contains(KEY));
+    assert!(!journal.exists(), "answering no leaves no journal behind");
 
     let o = run("yes\n").await;
     let (out, _) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
+    assert_eq!(journal_ids(&journal).len(), 3, "the confirmed run journals");
     assert!(
         env.server
             .seeded_ids()
