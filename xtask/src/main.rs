@@ -256,10 +256,27 @@ fn standalone(
         .map(|n| n.replace('_', "-"))
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "generated-client".into());
+    // Every repair, one line each (synthesized operation ids included): the record that
+    // shows a regeneration made the same choices (`--check` compares it too).
+    let mut record = String::from(
+        "# Every in-memory repair `cargo xtask generate` made to the spec, by fixup.\n",
+    );
+    for applied in &generated.applied {
+        record.push_str(&format!(
+            "\n## {} ({} changes)\n",
+            applied.fixup,
+            applied.changes.len()
+        ));
+        for change in &applied.changes {
+            record.push_str(change);
+            record.push('\n');
+        }
+    }
     let files = [
         ("Cargo.toml", xtask::standalone_manifest(&name)),
         ("src/lib.rs", lib_rs),
         ("src/generated.rs", generated.code),
+        ("fixups.txt", record),
     ];
     let mut stale = false;
     for (rel, text) in files {
