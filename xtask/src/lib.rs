@@ -153,16 +153,6 @@ pub struct Generated {
     pub applied: Vec<fixups::Applied>,
 }
 
-/// Repairs the document in memory (see [`fixups`]) and returns the progenitor-readable form.
-pub fn repaired(
-    source: &SpecSource,
-    strictness: Strictness,
-) -> Result<(Value, Vec<fixups::Applied>), GenError> {
-    let mut doc = source.to_value()?;
-    let applied = fixups::apply_all(&mut doc, strictness).map_err(GenError::Fixup)?;
-    Ok((doc, applied))
-}
-
 /// Generates the client module for `source`.
 pub fn generate(
     source: &SpecSource,

@@ -150,19 +150,14 @@ const LIST_EXAMPLES: &str = "read_examples_api_v1_examples_get";
 pub async fn capture_fields_present<F: std::future::Future>(
     future: F,
 ) -> (F::Output, ResponseMeta) {
-    LAST_RESPONSE
-        .scope(
-            std::cell::RefCell::new(ResponseMeta {
-                record_fields: true,
-                ..ResponseMeta::default()
-            }),
-            async move {
-                let out = future.await;
-                let meta = LAST_RESPONSE.with(|m| m.take());
-                (out, meta)
-            },
-        )
-        .await
+    capture_with(
+        ResponseMeta {
+            record_fields: true,
+            ..ResponseMeta::default()
+        },
+        future,
+    )
+    .await
 }
 
 /// A body that fails once with the error reading the original one failed with.
@@ -184,13 +179,7 @@ impl http_body::Body for FailedBody {
 /// fields, and hands the same bytes (or the same read error) on.
 async fn record_fields_present(response: reqwest::Response) -> reqwest::Response {
     use http_body_util::BodyExt;
-    use reqwest::ResponseBuilderExt;
-    let url = response.url().clone();
-    let response: http::Response<reqwest::Body> = response.into();
-    let (mut parts, body) = response.into_parts();
-    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
-        parts.extensions.extend(carrier.into_parts().0.extensions);
-    }
+    let (parts, body) = into_parts(response);
     let body = match body.collect().await {
         Ok(collected) => {
             let bytes = collected.to_bytes();
@@ -226,15 +215,20 @@ tokio::task_local! {
 /// id of the response it received, even when progenitor's error for it carries neither
 /// (for example `InvalidResponsePayload` or a body that failed mid-read).
 pub async fn capture<F: std::future::Future>(future: F) -> (F::Output, ResponseMeta) {
+    capture_with(ResponseMeta::default(), future).await
+}
+
+/// Runs `future` in a capture scope starting from `meta`.
+async fn capture_with<F: std::future::Future>(
+    meta: ResponseMeta,
+    future: F,
+) -> (F::Output, ResponseMeta) {
     LAST_RESPONSE
-        .scope(
-            std::cell::RefCell::new(ResponseMeta::default()),
-            async move {
-                let out = future.await;
-                let meta = LAST_RESPONSE.with(|m| m.take());
-                (out, meta)
-            },
-        )
+        .scope(std::cell::RefCell::new(meta), async move {
+            let out = future.await;
+            let meta = LAST_RESPONSE.with(|m| m.take());
+            (out, meta)
+        })
         .await
 }
 
@@ -343,19 +337,25 @@ impl progenitor_client::ClientHooks<RequestDefaults> for crate::Client {
 
 /// Wraps a response's body so that reading more than `limit` bytes fails.
 pub fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
-    use reqwest::ResponseBuilderExt;
-    let url = response.url().clone();
-    let response: http::Response<reqwest::Body> = response.into();
-    let (mut parts, body) = response.into_parts();
-    // Keep the response's URL: reqwest carries it in an extension of its own.
-    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
-        parts.extensions.extend(carrier.into_parts().0.extensions);
-    }
+    let (parts, body) = into_parts(response);
     let limited = http_body_util::Limited::new(body, limit);
     reqwest::Response::from(http::Response::from_parts(
         parts,
         reqwest::Body::wrap(limited),
     ))
+}
+
+/// A response's head and body, the head keeping the response's URL (reqwest carries it in
+/// an extension of its own), to put back together with another body.
+fn into_parts(response: reqwest::Response) -> (http::response::Parts, reqwest::Body) {
+    use reqwest::ResponseBuilderExt;
+    let url = response.url().clone();
+    let response: http::Response<reqwest::Body> = response.into();
+    let (mut parts, body) = response.into_parts();
+    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
+        parts.extensions.extend(carrier.into_parts().0.extensions);
+    }
+    (parts, body)
 }
 
 /// The marker type of an over-long body: `http_body_util`'s length-limit error.

@@ -165,8 +165,11 @@ pub async fn select_ids(
         .count_examples(query)
         .await
         .map_err(|e| request_failed("counting the selection", &e))?;
-    let mut seen = HashSet::with_capacity(counted.min(10_000_000) as usize);
-    let mut ids = Vec::with_capacity(counted.min(10_000_000) as usize);
+    // The count is the server's word: it sizes the first allocation only up to a bound,
+    // past which the sets grow as ids actually arrive.
+    let hint = counted.min(1 << 20) as usize;
+    let mut seen = HashSet::with_capacity(hint);
+    let mut ids = Vec::with_capacity(hint);
     let mut repeated = 0;
     let mut stream = std::pin::pin!(client.examples(query));
     while let Some(item) = stream.next().await {

@@ -469,11 +469,13 @@ fn contains(metadata: Option<&Value>, want: &Map<String, Value>) -> bool {
 // ---------------------------------------------------------------------------------------
 // Example queries
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Order {
-    /// By created_at (the stand-in's examples were created in id order).
-    Created,
-    Id,
+/// The spec's default of an integer query parameter of the read operation at `path`.
+fn spec_default(path: &'static str, name: &str) -> u64 {
+    spec::read_operation(path)
+        .parameter(name)
+        .and_then(|p| p.schema.get("default"))
+        .and_then(Value::as_u64)
+        .unwrap_or_else(|| panic!("the vendored spec gives {path} `{name}` a default"))
 }
 
 /// The parsed query of list/count.
@@ -487,7 +489,6 @@ pub(crate) struct ExampleQuery {
     filter: Option<Filter>,
     pub(crate) offset: usize,
     pub(crate) limit: usize,
-    order: Order,
     descending: bool,
     select: Vec<String>,
     /// What identifies the result set, for paging checkpoints.
@@ -564,9 +565,11 @@ impl ExampleQuery {
             None => None,
             Some(text) => Some(Filter::parse(text).map_err(bad_request)?),
         };
-        let order = match q.get("order").and_then(Value::as_str) {
-            None | Some("recent") | Some("recently_created") => Order::Created,
-            Some("id") => Order::Id,
+        // The stand-in's examples were created in id order, so both orders walk the
+        // table; by creation, the newest comes first unless `descending` says otherwise.
+        let by_creation = match q.get("order").and_then(Value::as_str) {
+            None | Some("recent") | Some("recently_created") => true,
+            Some("id") => false,
             Some(other) => {
                 return Err(bad_request(format!(
                     "order {other:?} is not supported by the stand-in (recent, recently_created, id)"
@@ -576,18 +579,13 @@ impl ExampleQuery {
         let descending = q
             .get("descending")
             .and_then(Value::as_bool)
-            .unwrap_or(order == Order::Created);
+            .unwrap_or(by_creation);
         let mut key_parts: Vec<String> = q
             .iter()
             .filter(|(k, _)| !matches!(k.as_str(), "offset" | "limit" | "select"))
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         key_parts.push(workspace.to_string());
-        let limit_default = spec::read_operation(spec::LIST_EXAMPLES_PATH)
-            .parameter("limit")
-            .and_then(|p| p.schema.get("default"))
-            .and_then(Value::as_u64)
-            .unwrap_or(100) as usize;
         Ok(ExampleQuery {
             ids,
             dataset: dataset_index(store, workspace, q.get("dataset"))?,
@@ -607,11 +605,11 @@ impl ExampleQuery {
             limit: if paged {
                 q.get("limit")
                     .and_then(Value::as_u64)
-                    .unwrap_or(limit_default as u64) as usize
+                    .unwrap_or_else(|| spec_default(spec::LIST_EXAMPLES_PATH, "limit"))
+                    as usize
             } else {
                 usize::MAX
             },
-            order,
             descending,
             select: match q.get("select") {
                 Some(v) => strings(Some(v)),
@@ -794,7 +792,6 @@ pub(crate) fn examples(
         return Value::Array(page);
     }
     let at = |p: usize| if q.descending { n - 1 - p } else { p };
-    let _ = q.order; // both orders are the table's order (created_at follows id)
     if count_only {
         return Value::from(
             (0..n)
@@ -856,7 +853,6 @@ pub(crate) fn example(
         filter: None,
         offset: 0,
         limit: 1,
-        order: Order::Id,
         descending: false,
         select: [
             "created_at",
@@ -885,7 +881,10 @@ pub(crate) fn datasets(store: &Store, workspace: Uuid, q: &Map<String, Value>) -
         .and_then(Value::as_str)
         .map(str::to_lowercase);
     let offset = q.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
-    let limit = q.get("limit").and_then(Value::as_u64).unwrap_or(100) as usize;
+    let limit =
+        q.get("limit")
+            .and_then(Value::as_u64)
+            .unwrap_or_else(|| spec_default(spec::LIST_DATASETS_PATH, "limit")) as usize;
     let counts = {
         let mut c = vec![0u64; store.datasets.len()];
         for i in 0..store.len() {

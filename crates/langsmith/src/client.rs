@@ -463,41 +463,19 @@ fn error_url(err: &reqwest::Error) -> Option<String> {
 fn documented_error(body: &[u8]) -> Option<(Option<String>, Option<String>)> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     let object = value.as_object()?;
-    let text = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if object.contains_key("error")
-        || object.contains_key("details")
-        || !object.contains_key("detail")
-    {
-        let p = serde_json::from_value::<types::ExamplesErrorResponse>(value.clone()).ok()?;
-        return Some((p.error, p.details));
-    }
-    match object.get("detail")? {
-        serde_json::Value::String(s) => Some((Some(s.clone()), None)),
-        list @ serde_json::Value::Array(_) => {
-            let p =
-                serde_json::from_value::<types::HttpValidationError>(list_wrapper(list)).ok()?;
-            let first = p.detail.first().map(|v| {
-                let loc: Vec<String> = v
-                    .loc
-                    .iter()
-                    .map(|l| text(&serde_json::to_value(l).unwrap_or_default()))
-                    .collect();
-                format!("{}: {}", loc.join("."), v.msg)
-            });
-            Some((
-                first.or(Some("request validation failed".into())),
-                Some(list.to_string()),
-            ))
+    let platform = object.contains_key("error") || object.contains_key("details");
+    match object.get("detail") {
+        Some(serde_json::Value::Array(_)) if !platform => {
+            let p = serde_json::from_value::<types::HttpValidationError>(value).ok()?;
+            Some(p.parts())
         }
-        other => Some((Some(text(other)), None)),
+        Some(serde_json::Value::String(s)) if !platform => Some((Some(s.clone()), None)),
+        Some(other) if !platform => Some((Some(other.to_string()), None)),
+        _ => {
+            let p = serde_json::from_value::<types::ExamplesErrorResponse>(value).ok()?;
+            Some(p.parts())
+        }
     }
-}
-
-fn list_wrapper(list: &serde_json::Value) -> serde_json::Value {
-    serde_json::json!({ "detail": list })
 }
 
 /// A documented error body of a generated call, as the facade's message and details.
@@ -512,9 +490,24 @@ impl DocumentedError for types::ExamplesErrorResponse {
 }
 
 impl DocumentedError for types::HttpValidationError {
+    /// The first violation as `query.limit: message`; the whole list as details.
     fn parts(self) -> (Option<String>, Option<String>) {
-        let body = serde_json::to_vec(&self).unwrap_or_default();
-        documented_error(&body).unwrap_or((Some("request validation failed".into()), None))
+        let first = self.detail.first().map(|v| {
+            let loc: Vec<String> = v
+                .loc
+                .iter()
+                .map(|l| match serde_json::to_value(l) {
+                    Ok(serde_json::Value::String(s)) => s,
+                    Ok(other) => other.to_string(),
+                    Err(_) => String::new(),
+                })
+                .collect();
+            format!("{}: {}", loc.join("."), v.msg)
+        });
+        (
+            Some(first.unwrap_or_else(|| "request validation failed".into())),
+            serde_json::to_string(&self.detail).ok(),
+        )
     }
 }
 

@@ -120,16 +120,28 @@ impl ExampleQuery {
             && self.splits.is_empty()
     }
 
-    fn as_of_param(&self) -> Option<String> {
-        self.as_of
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    /// The filters as the generated calls take them (shared by listing and counting).
+    fn params(&self) -> Params<'_> {
+        Params {
+            as_of: self
+                .as_of
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            metadata: self
+                .metadata
+                .as_ref()
+                .map(|m| serde_json::Value::Object(m.clone()).to_string()),
+            contains: (!self.contains.is_empty()).then_some(&self.contains),
+            splits: (!self.splits.is_empty()).then_some(&self.splits),
+        }
     }
+}
 
-    fn metadata_param(&self) -> Option<String> {
-        self.metadata
-            .as_ref()
-            .map(|m| serde_json::Value::Object(m.clone()).to_string())
-    }
+/// The filters of an [`ExampleQuery`] the generated calls take as strings or options.
+struct Params<'a> {
+    as_of: Option<String>,
+    metadata: Option<String>,
+    contains: Option<&'a Vec<String>>,
+    splits: Option<&'a Vec<String>>,
 }
 
 /// The fields every read selects: those the spec's `Example` requires (so a response
@@ -165,30 +177,27 @@ impl Client {
         cancel: Option<&AtomicBool>,
         presence: bool,
     ) -> (Result<Page, Error>, u32) {
-        let as_of = q.as_of_param();
-        let metadata = q.metadata_param();
-        let contains = (!q.contains.is_empty()).then_some(&q.contains);
-        let splits = (!q.splits.is_empty()).then_some(&q.splits);
+        let p = q.params();
         let limit = std::num::NonZeroU64::new(limit as u64);
         let order = Some(types::ExampleListOrder::Id);
         let fields = fields.to_vec();
         retry::run(&self.retry, self.limiter(), cancel, |_attempt| {
-            let (as_of, metadata, fields) = (&as_of, &metadata, &fields);
+            let (p, fields) = (&p, &fields);
             async move {
                 let call = self.api.read_examples_api_v1_examples_get(
-                    as_of.as_deref(),
+                    p.as_of.as_deref(),
                     q.dataset.as_ref(),
                     None,
                     q.filter.as_deref(),
-                    contains,
+                    p.contains,
                     q.ids.as_ref(),
                     limit,
-                    metadata.as_deref(),
+                    p.metadata.as_deref(),
                     Some(offset),
                     order,
                     None,
                     Some(fields),
-                    splits,
+                    p.splits,
                 );
                 let (result, mut meta) = if presence {
                     hooks::capture_fields_present(call).await
@@ -264,21 +273,18 @@ impl Client {
 
     /// How many examples `query` selects (`GET /api/v1/examples/count`).
     pub async fn count_examples(&self, query: &ExampleQuery) -> Result<u64, Error> {
-        let as_of = query.as_of_param();
-        let metadata = query.metadata_param();
-        let contains = (!query.contains.is_empty()).then_some(&query.contains);
-        let splits = (!query.splits.is_empty()).then_some(&query.splits);
+        let p = query.params();
         let (result, _) = retry::run(&self.retry, self.limiter(), None, |_| {
-            let (as_of, metadata) = (&as_of, &metadata);
+            let p = &p;
             async move {
                 let call = self.api.count_examples_api_v1_examples_count_get(
-                    as_of.as_deref(),
+                    p.as_of.as_deref(),
                     query.dataset.as_ref(),
                     query.filter.as_deref(),
-                    contains,
+                    p.contains,
                     query.ids.as_ref(),
-                    metadata.as_deref(),
-                    splits,
+                    p.metadata.as_deref(),
+                    p.splits,
                 );
                 let (result, meta) = hooks::capture(call).await;
                 match result {
