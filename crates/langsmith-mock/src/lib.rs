@@ -23,7 +23,7 @@ mod server;
 pub mod spec;
 pub mod store;
 
-pub use faults::{Fault, Faults};
+pub use faults::{EndlessPages, Fault, Faults, Lies};
 pub use server::{Echo, RecordedRequest, UnknownIds, error_body};
 pub use store::{Dataset, Example, Marker, Principal, Version};
 
