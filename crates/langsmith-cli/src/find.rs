@@ -5,6 +5,7 @@
 use crate::{Exit, Output, chain_lines, plural, report, usage};
 use clap::Args;
 use futures_util::{FutureExt, StreamExt};
+use langsmith::VerificationKind as K;
 use langsmith::{
     AsOf, Client, ExampleQuery, Exclusion, Listed, Uuid, Verification, VerifyOptions, VerifyReport,
 };
@@ -424,7 +425,9 @@ pub async fn verify_ids(
     let options = VerifyOptions {
         concurrency,
         as_of,
-        on_request: Some(std::sync::Arc::new(move |n| bar.inc(n as u64))),
+        on_request: Some(std::sync::Arc::new(move |r: &langsmith::VerifyRequest| {
+            bar.inc(r.ids() as u64)
+        })),
         cancel: Some(cancel),
     };
     let report = client
@@ -524,7 +527,7 @@ impl<'a> VerificationSection<'a> {
                     totals.failed += 1;
                     ids.failed.push(id);
                 }
-                _ => {
+                Verification::NotAttempted => {
                     totals.not_attempted += 1;
                     ids.not_attempted.push(id);
                 }
@@ -542,10 +545,10 @@ impl<'a> VerificationSection<'a> {
                 .requests()
                 .iter()
                 .filter_map(|r| {
-                    r.error.as_ref().map(|e| FailedRead {
-                        index: r.index,
-                        ids: r.ids,
-                        attempts: r.attempts,
+                    r.error().map(|e| FailedRead {
+                        index: r.index(),
+                        ids: r.ids(),
+                        attempts: r.attempts(),
                         error_kind: e.kind().as_str(),
                         error: crate::chain_text(e),
                     })
@@ -564,26 +567,24 @@ pub fn exit_code(v: &VerifyReport, cancelled: bool) -> u8 {
     if v.all_erased() {
         return 0;
     }
-    let errors: Vec<_> = v
-        .requests()
-        .iter()
-        .filter_map(|r| r.error.as_ref())
-        .collect();
+    let errors: Vec<_> = v.requests().iter().filter_map(|r| r.error()).collect();
     if errors.iter().any(|e| e.is_auth()) {
         return crate::EXIT_AUTH;
     }
-    if v.count("failed") + v.count("not_attempted") > 0 {
-        let unreachable =
-            v.count("erased") + v.count("not_erased") + v.count("unproven") + v.count("not_found")
-                == 0
-                && errors.iter().all(|e| {
-                    matches!(
-                        e.kind(),
-                        langsmith::ErrorKind::Transport
-                            | langsmith::ErrorKind::Timeout
-                            | langsmith::ErrorKind::Tls
-                    )
-                });
+    if v.count(K::Failed) + v.count(K::NotAttempted) > 0 {
+        let unreachable = v.count(K::Erased)
+            + v.count(K::NotErased)
+            + v.count(K::Unproven)
+            + v.count(K::NotFound)
+            == 0
+            && errors.iter().all(|e| {
+                matches!(
+                    e.kind(),
+                    langsmith::ErrorKind::Transport
+                        | langsmith::ErrorKind::Timeout
+                        | langsmith::ErrorKind::Tls
+                )
+            });
         return if unreachable {
             crate::EXIT_UNREACHABLE
         } else {
@@ -595,22 +596,22 @@ pub fn exit_code(v: &VerifyReport, cancelled: bool) -> u8 {
 
 /// The text summary of a verification, on stdout; not-erased ids listed on stderr.
 pub fn print_summary(v: &VerifyReport) {
-    let not_erased = v.count("not_erased");
+    let not_erased = v.count(K::NotErased);
     println!(
         "verified {}: erased {}, not_erased {}, not_found {}{}{}{} ({}{})",
         plural(v.ids().len() as u64, "id", "ids"),
-        v.count("erased"),
+        v.count(K::Erased),
         not_erased,
-        v.count("not_found"),
-        match v.count("unproven") {
+        v.count(K::NotFound),
+        match v.count(K::Unproven) {
             0 => String::new(),
             n => format!(", unproven {n}"),
         },
-        match v.count("failed") {
+        match v.count(K::Failed) {
             0 => String::new(),
             n => format!(", failed {n}"),
         },
-        match v.count("not_attempted") {
+        match v.count(K::NotAttempted) {
             0 => String::new(),
             n => format!(", not_attempted {n}"),
         },
@@ -630,7 +631,7 @@ pub fn print_summary(v: &VerifyReport) {
     for (id, o) in listed {
         eprintln!("{id}: {o}");
     }
-    let others = v.ids().len() - v.count("erased");
+    let others = v.ids().len() - v.count(K::Erased);
     if others > crate::input::MAX_LISTED {
         eprintln!(
             "... and {}",
@@ -641,13 +642,13 @@ pub fn print_summary(v: &VerifyReport) {
             )
         );
     }
-    for r in v.requests().iter().filter(|r| r.error.is_some()).take(3) {
-        if let Some(e) = &r.error {
+    for r in v.requests().iter().filter(|r| r.error().is_some()).take(3) {
+        if let Some(e) = r.error() {
             eprintln!(
                 "read request {} ({}) after {}: {}",
-                r.index,
-                plural(r.ids as u64, "id", "ids"),
-                plural(r.attempts, "attempt", "attempts"),
+                r.index(),
+                plural(r.ids() as u64, "id", "ids"),
+                plural(r.attempts(), "attempt", "attempts"),
                 chain_lines(e)
             );
         }

@@ -134,7 +134,7 @@ impl Totals {
             Outcome::Forbidden => self.forbidden = n,
             Outcome::Unconfirmed => self.unconfirmed = n,
             Outcome::Failed => self.failed = n,
-            _ => self.not_attempted = n,
+            Outcome::NotAttempted => self.not_attempted = n,
         }
     }
 
@@ -184,7 +184,7 @@ impl<'a> IdsByOutcome<'a> {
                 Outcome::Forbidden => ids.forbidden.push(id),
                 Outcome::Unconfirmed => ids.unconfirmed.push(id),
                 Outcome::Failed => ids.failed.push(id),
-                _ => ids.not_attempted.push(id),
+                Outcome::NotAttempted => ids.not_attempted.push(id),
             }
         }
         ids

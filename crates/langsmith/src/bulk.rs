@@ -7,14 +7,13 @@
 //! split in halves, recursively. A refused set is never resent unchanged.
 
 use crate::client::{Client, Confirmation};
+use crate::engine;
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::ids::{ExampleIds, IdSet};
-use futures_util::StreamExt;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::SystemTime;
-use tracing::Instrument;
 use uuid::Uuid;
 
 /// Called once per finished request (not per attempt), with what it settled.
@@ -109,9 +108,9 @@ impl BulkOptions {
     }
 }
 
-/// What became of one id.
+/// What became of one id. Exhaustive on purpose: a new outcome must be handled by every
+/// caller (a report, an exit code), never fall into a catch-all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
 pub enum Outcome {
     /// A 2xx answer named the id in its `example_ids`: hard-deleted, on the server's word.
     Deleted,
@@ -245,7 +244,7 @@ pub struct BulkReport {
     cancelled: bool,
 }
 
-const NO_REQUEST: u32 = u32::MAX;
+use engine::NO_REQUEST;
 
 impl BulkReport {
     /// A report for ids that were not sent at all (a dry run's plan): every id
@@ -337,8 +336,9 @@ impl BulkReport {
     }
 }
 
-/// Errors after which every other request would fail the same way.
-fn stops_the_run(e: &Error) -> bool {
+/// Errors after which every other request would fail the same way: one rule for every
+/// batch operation.
+pub(crate) fn stops_the_run(e: &Error) -> bool {
     match e {
         Error::Unauthorized(_) | Error::Redirect(_) | Error::Tls(_) => true,
         // A 404 that is not the API's error shape: the endpoint is wrong, not the ids.
@@ -347,38 +347,12 @@ fn stops_the_run(e: &Error) -> bool {
     }
 }
 
-struct Shared<'a> {
-    client: &'a Client,
-    options: &'a BulkOptions,
-    stop: AtomicBool,
-    stopped_by: Mutex<Option<ErrorKind>>,
-    requests: Mutex<Vec<RequestReport>>,
-}
-
-impl Shared<'_> {
-    fn halted(&self) -> bool {
-        self.stop.load(Ordering::SeqCst)
-            || self
-                .options
-                .cancel
-                .as_ref()
-                .is_some_and(|c| c.load(Ordering::SeqCst))
-    }
-
-    fn halt(&self, kind: ErrorKind) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.stopped_by.lock().unwrap().get_or_insert(kind);
-    }
-}
-
-/// One settled id: (id, outcome, request index).
-type Settled = (Uuid, Outcome, u32);
-
 impl Client {
     /// Hard-deletes any number of ids: de-duplicates, splits into batches of at most the
     /// spec's maximum, sends them with bounded concurrency, retries and the client's rate
-    /// limit, and isolates ids the server refuses. A 401, a redirect or a TLS failure
-    /// stops the run (every request would fail the same way).
+    /// limit, and isolates ids the server refuses. A 401, a redirect, a TLS failure or a
+    /// 404 outside the API's error shape (a wrong endpoint) stops the run (every request
+    /// would fail the same way).
     ///
     /// Fails only for invalid options; per-id outcomes are in the report.
     pub async fn hard_delete_all<I>(
@@ -402,205 +376,183 @@ impl Client {
         let input = set.input_len();
         let duplicates = set.duplicates_removed();
         let ids = set.into_vec();
-        let size = options.batch_size;
-        let batches = ids.len().div_ceil(size);
-        let shared = Shared {
-            client: self,
-            options,
-            stop: AtomicBool::new(false),
-            stopped_by: Mutex::new(None),
-            requests: Mutex::new(Vec::new()),
-        };
+        let batches = ids.len().div_ceil(options.batch_size);
         let span = tracing::info_span!("hard_delete_all", unique = ids.len(), batches);
-        let shared_ref = &shared;
-        // Each batch writes the outcomes of its own ids into its own slice as it
-        // finishes: nothing per id is held beyond the batch in flight.
-        let mut outcomes = vec![Outcome::NotAttempted; ids.len()];
-        let mut settled_by = vec![NO_REQUEST; ids.len()];
-        let work = ids
-            .chunks(size)
-            .zip(outcomes.chunks_mut(size).zip(settled_by.chunks_mut(size)))
-            .enumerate();
-        futures_util::stream::iter(work)
-            .map(
-                |(batch, (chunk, (outcome_slot, request_slot)))| async move {
-                    let mut list = shared_ref.run_batch(batch, chunk.to_vec()).await;
-                    // Each id of the batch is settled exactly once; sorted by id, the list
-                    // lines up with the batch's slice (no search per id).
-                    list.sort_unstable_by_key(|(id, _, _)| *id);
-                    debug_assert_eq!(list.len(), chunk.len());
-                    for (k, (id, outcome, request)) in list.into_iter().enumerate() {
-                        debug_assert_eq!(chunk[k], id);
-                        outcome_slot[k] = outcome;
-                        request_slot[k] = request;
-                    }
-                },
-            )
-            .buffer_unordered(options.concurrency)
-            .collect::<()>()
-            .instrument(span)
-            .await;
+        let op = HardDelete {
+            client: self,
+            on_request: options.on_request.as_ref(),
+        };
+        let run = engine::run(
+            &op,
+            ids,
+            &engine::Settings {
+                batch_size: options.batch_size,
+                concurrency: options.concurrency,
+                fail_fast: options.fail_fast,
+                cancel: options.cancel.as_deref(),
+            },
+            span,
+        )
+        .await;
         let mut counts = [0usize; 6];
-        for o in &outcomes {
+        for o in &run.outcomes {
             counts[o.index()] += 1;
         }
-        debug_assert_eq!(counts.iter().sum::<usize>(), ids.len());
-        let cancelled = options
-            .cancel
-            .as_ref()
-            .is_some_and(|c| c.load(Ordering::SeqCst));
-        let stopped_by = *shared.stopped_by.lock().unwrap();
+        debug_assert_eq!(counts.iter().sum::<usize>(), run.ids.len());
         Ok(BulkReport {
-            ids,
-            outcomes,
-            settled_by,
+            ids: run.ids,
+            outcomes: run.outcomes,
+            settled_by: run.settled_by,
             input,
             duplicates,
             batches,
-            requests: shared.requests.into_inner().unwrap(),
+            requests: run.records,
             counts,
-            stopped_by,
-            cancelled,
+            stopped_by: run.stopped_by,
+            cancelled: run.cancelled,
         })
     }
 }
 
-impl Shared<'_> {
-    /// Sends one batch, isolating refused ids; returns an outcome for every id of it.
-    async fn run_batch(&self, batch: usize, ids: Vec<Uuid>) -> Vec<Settled> {
-        let mut out = Vec::with_capacity(ids.len());
-        let mut work = vec![ids];
-        while let Some(set) = work.pop() {
-            if self.halted() {
-                out.extend(
-                    set.iter()
-                        .map(|id| (*id, Outcome::NotAttempted, NO_REQUEST)),
-                );
-                continue;
-            }
-            let started = SystemTime::now();
-            let request = ExampleIds::from_batch(&set);
-            let (result, attempts) = self
-                .client
-                .send(
-                    &request,
-                    self.client.limiter(),
-                    self.options.cancel.as_deref(),
-                )
-                .instrument(tracing::info_span!("request", batch, ids = set.len()))
-                .await;
-            let finished = SystemTime::now();
-            let mut report = RequestReport {
-                index: 0,
-                batch,
-                ids: set.len(),
-                started,
-                finished,
-                attempts,
-                status: None,
-                request_id: None,
-                server_count: None,
-                error: None,
-                anomaly: None,
-                settled: [0; 6],
-            };
-            // (id, outcome) decided by this request; more work pushed onto `work`.
-            let mut decided: Vec<(Uuid, Outcome)> = Vec::new();
-            match result {
-                Ok(done) => {
-                    report.status = Some(done.status());
-                    report.request_id = done.request_id().map(str::to_owned);
-                    report.server_count = done.count();
-                    let c: Confirmation = done.confirmation(&set);
-                    report.anomaly = c.anomaly();
-                    if let Some(a) = &report.anomaly {
-                        tracing::warn!(batch, anomaly = %a, "the server's answer does not confirm every id");
-                    }
-                    decided.extend(c.confirmed().iter().map(|id| (*id, Outcome::Deleted)));
-                    decided.extend(c.unconfirmed().iter().map(|id| (*id, Outcome::Unconfirmed)));
-                }
-                Err(e) => {
-                    report.status = e.status().map(|s| s.as_u16());
-                    report.request_id = e.request_id().map(str::to_owned);
-                    let refused = match &e {
-                        Error::NotFound(api) if api.is_documented_shape() => {
-                            Some((Outcome::NotFound, api))
-                        }
-                        Error::Forbidden(api) => Some((Outcome::Forbidden, api)),
-                        _ => None,
-                    };
-                    if let Some((outcome, api)) = refused {
-                        let mut named: Vec<Uuid> =
-                            api.details().map(|d| d.named_uuids()).unwrap_or_default();
-                        named.sort_unstable();
-                        named.dedup();
-                        let (hit, rest): (Vec<Uuid>, Vec<Uuid>) =
-                            set.iter().partition(|id| named.binary_search(id).is_ok());
-                        if !hit.is_empty() {
-                            tracing::info!(batch, refused = hit.len(), resent = rest.len(), status = ?report.status, "the server named refused ids; resending the rest");
-                            decided.extend(hit.iter().map(|id| (*id, outcome)));
-                            if !rest.is_empty() {
-                                work.push(rest);
-                            }
-                        } else if outcome == Outcome::Forbidden || set.len() == 1 {
-                            // A 403 that names no example is not per-example: isolating
-                            // would only multiply refused requests.
-                            decided.extend(set.iter().map(|id| (*id, outcome)));
-                        } else {
-                            let (left, right) = set.split_at(set.len() / 2);
-                            tracing::info!(
-                                batch,
-                                ids = set.len(),
-                                "404 names no ids; splitting the request in halves"
-                            );
-                            work.push(right.to_vec());
-                            work.push(left.to_vec());
-                        }
-                    } else {
-                        let outcome = match (&e, report.status) {
-                            // A 2xx whose body could not be read: the server may have
-                            // deleted them, but it did not say so.
-                            (
-                                Error::UnexpectedBody(_)
-                                | Error::ResponseTooLarge(_)
-                                | Error::Timeout(_),
-                                Some(s),
-                            ) if (200..300).contains(&s) => Outcome::Unconfirmed,
-                            _ => Outcome::Failed,
-                        };
-                        if stops_the_run(&e)
-                            || (self.options.fail_fast && outcome == Outcome::Failed)
-                        {
-                            self.halt(e.kind());
-                        }
-                        decided.extend(set.iter().map(|id| (*id, outcome)));
-                    }
-                    report.error = Some(e);
-                }
-            }
-            for (_, o) in &decided {
-                report.settled[o.index()] += 1;
-            }
-            let deleted: Vec<Uuid> = decided
+/// Hard-deleting examples, as a batch operation: one request per set, its echo mapped to
+/// outcomes, refused ids isolated.
+struct HardDelete<'a> {
+    client: &'a Client,
+    on_request: Option<&'a ProgressCallback>,
+}
+
+impl engine::BatchOp for HardDelete<'_> {
+    type Outcome = Outcome;
+    type Record = RequestReport;
+    const NOT_ATTEMPTED: Outcome = Outcome::NotAttempted;
+
+    fn finished(&self, index: usize, report: &mut RequestReport, settled: &[(Uuid, Outcome)]) {
+        report.index = index;
+        for (_, o) in settled {
+            report.settled[o.index()] += 1;
+        }
+        if let Some(callback) = self.on_request {
+            let deleted: Vec<Uuid> = settled
                 .iter()
                 .filter(|(_, o)| *o == Outcome::Deleted)
                 .map(|(id, _)| *id)
                 .collect();
-            let index = {
-                let mut requests = self.requests.lock().unwrap();
-                report.index = requests.len();
-                if let Some(callback) = &self.options.on_request {
-                    callback(&Progress {
-                        request: &report,
-                        deleted: &deleted,
-                        settled: decided.len(),
-                    });
-                }
-                requests.push(report);
-                requests.len() - 1
-            };
-            out.extend(decided.into_iter().map(|(id, o)| (id, o, index as u32)));
+            callback(&Progress {
+                request: report,
+                deleted: &deleted,
+                settled: settled.len(),
+            });
         }
-        out
+    }
+
+    async fn send(
+        &self,
+        batch: usize,
+        set: Vec<Uuid>,
+        cancel: Option<&AtomicBool>,
+    ) -> engine::Step<Outcome, RequestReport> {
+        let started = SystemTime::now();
+        let request = ExampleIds::from_batch(&set);
+        let (result, attempts) = self
+            .client
+            .send(&request, self.client.limiter(), cancel)
+            .await;
+        let mut report = RequestReport {
+            index: 0,
+            batch,
+            ids: set.len(),
+            started,
+            finished: SystemTime::now(),
+            attempts,
+            status: None,
+            request_id: None,
+            server_count: None,
+            error: None,
+            anomaly: None,
+            settled: [0; 6],
+        };
+        let mut settled = Vec::with_capacity(set.len());
+        let (mut resend, mut stops_run, mut failed) = (Vec::new(), None, None);
+        match result {
+            Ok(done) => {
+                report.status = Some(done.status());
+                report.request_id = done.request_id().map(str::to_owned);
+                report.server_count = done.count();
+                let c: Confirmation = done.confirmation(&set);
+                report.anomaly = c.anomaly();
+                if let Some(a) = &report.anomaly {
+                    tracing::warn!(batch, anomaly = %a, "the server's answer does not confirm every id");
+                }
+                settled.extend(c.confirmed().iter().map(|id| (*id, Outcome::Deleted)));
+                settled.extend(c.unconfirmed().iter().map(|id| (*id, Outcome::Unconfirmed)));
+            }
+            Err(e) => {
+                report.status = e.status().map(|s| s.as_u16());
+                report.request_id = e.request_id().map(str::to_owned);
+                let refused = match &e {
+                    Error::NotFound(api) if api.is_documented_shape() => {
+                        Some((Outcome::NotFound, api))
+                    }
+                    Error::Forbidden(api) => Some((Outcome::Forbidden, api)),
+                    _ => None,
+                };
+                if let Some((outcome, api)) = refused {
+                    let mut named: Vec<Uuid> =
+                        api.details().map(|d| d.named_uuids()).unwrap_or_default();
+                    named.sort_unstable();
+                    named.dedup();
+                    let (hit, rest): (Vec<Uuid>, Vec<Uuid>) =
+                        set.iter().partition(|id| named.binary_search(id).is_ok());
+                    if !hit.is_empty() {
+                        tracing::info!(batch, refused = hit.len(), resent = rest.len(), status = ?report.status, "the server named refused ids; resending the rest");
+                        settled.extend(hit.iter().map(|id| (*id, outcome)));
+                        if !rest.is_empty() {
+                            resend.push(rest);
+                        }
+                    } else if outcome == Outcome::Forbidden || set.len() == 1 {
+                        // A 403 that names no example is not per-example: isolating would
+                        // only multiply refused requests.
+                        settled.extend(set.iter().map(|id| (*id, outcome)));
+                    } else {
+                        let (left, right) = set.split_at(set.len() / 2);
+                        tracing::info!(
+                            batch,
+                            ids = set.len(),
+                            "404 names no ids; splitting the request in halves"
+                        );
+                        resend.push(left.to_vec());
+                        resend.push(right.to_vec());
+                    }
+                } else {
+                    let outcome = match (&e, report.status) {
+                        // A 2xx whose body could not be read: the server may have deleted
+                        // them, but it did not say so.
+                        (
+                            Error::UnexpectedBody(_)
+                            | Error::ResponseTooLarge(_)
+                            | Error::Timeout(_),
+                            Some(s),
+                        ) if (200..300).contains(&s) => Outcome::Unconfirmed,
+                        _ => Outcome::Failed,
+                    };
+                    if stops_the_run(&e) {
+                        stops_run = Some(e.kind());
+                    }
+                    if outcome == Outcome::Failed {
+                        failed = Some(e.kind());
+                    }
+                    settled.extend(set.iter().map(|id| (*id, outcome)));
+                }
+                report.error = Some(e);
+            }
+        }
+        report.finished = SystemTime::now();
+        engine::Step {
+            settled,
+            resend,
+            record: report,
+            stops_run,
+            failed,
+        }
     }
 }

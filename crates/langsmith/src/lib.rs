@@ -52,6 +52,7 @@
 mod bulk;
 mod client;
 mod config;
+mod engine;
 mod error;
 mod ids;
 mod profile;
@@ -70,8 +71,8 @@ pub use error::{
 pub use ids::{CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds};
 pub use profile::Source;
 pub use read::{
-    AsOf, Dataset, Example, ExampleQuery, PAGE_SIZE, Verification, VerifyOptions, VerifyReport,
-    VerifyRequest,
+    AsOf, Dataset, Example, ExampleQuery, PAGE_SIZE, Verification, VerificationKind,
+    VerifyCallback, VerifyOptions, VerifyReport, VerifyRequest,
 };
 pub use retry::RetryPolicy;
 pub use select::{Exclusion, Listed, Selection, fold};

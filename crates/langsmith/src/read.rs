@@ -13,7 +13,7 @@ use langsmith_api::types;
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -356,6 +356,8 @@ fn select(extra: &[types::ExampleSelect]) -> Vec<types::ExampleSelect> {
 struct Page {
     examples: Vec<Example>,
     present: Option<Vec<(Uuid, hooks::FieldsPresent)>>,
+    status: Option<u16>,
+    request_id: Option<String>,
 }
 
 impl Client {
@@ -400,6 +402,8 @@ impl Client {
                     Ok(rv) => Ok(Page {
                         examples: rv.into_inner(),
                         present: meta.fields_present.take(),
+                        status: meta.status.map(|s| s.as_u16()),
+                        request_id: meta.request_id.take(),
                     }),
                     Err(e) => Err(map_error(e, meta).await),
                 }
@@ -599,9 +603,9 @@ impl Client {
 // ---------------------------------------------------------------------------------------
 // Verification
 
-/// What reading an id back showed.
+/// What reading an id back showed. Exhaustive on purpose: a new outcome must be handled
+/// by every caller (a report, an exit code), never fall into a catch-all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum Verification {
     /// Read back with inputs, outputs and metadata all null.
     Erased,
@@ -630,17 +634,70 @@ pub enum Verification {
     NotAttempted,
 }
 
-impl Verification {
-    /// `erased`, `not_erased`, `not_found`, `failed`, `not_attempted`.
+/// The kind of a [`Verification`], without its data: for counting and reports.
+/// Exhaustive, as [`Verification`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VerificationKind {
+    /// [`Verification::Erased`].
+    Erased,
+    /// [`Verification::NotErased`].
+    NotErased,
+    /// [`Verification::Unproven`].
+    Unproven,
+    /// [`Verification::NotFound`].
+    NotFound,
+    /// [`Verification::Failed`].
+    Failed,
+    /// [`Verification::NotAttempted`].
+    NotAttempted,
+}
+
+impl VerificationKind {
+    /// Every kind, in report order.
+    pub const ALL: [VerificationKind; 6] = [
+        VerificationKind::Erased,
+        VerificationKind::NotErased,
+        VerificationKind::Unproven,
+        VerificationKind::NotFound,
+        VerificationKind::Failed,
+        VerificationKind::NotAttempted,
+    ];
+
+    /// `erased`, `not_erased`, `unproven`, `not_found`, `failed`, `not_attempted`.
     pub fn as_str(self) -> &'static str {
         match self {
-            Verification::Erased => "erased",
-            Verification::NotErased { .. } => "not_erased",
-            Verification::Unproven { .. } => "unproven",
-            Verification::NotFound => "not_found",
-            Verification::Failed(_) => "failed",
-            Verification::NotAttempted => "not_attempted",
+            VerificationKind::Erased => "erased",
+            VerificationKind::NotErased => "not_erased",
+            VerificationKind::Unproven => "unproven",
+            VerificationKind::NotFound => "not_found",
+            VerificationKind::Failed => "failed",
+            VerificationKind::NotAttempted => "not_attempted",
         }
+    }
+}
+
+impl fmt::Display for VerificationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Verification {
+    /// Its kind, without the data.
+    pub fn kind(self) -> VerificationKind {
+        match self {
+            Verification::Erased => VerificationKind::Erased,
+            Verification::NotErased { .. } => VerificationKind::NotErased,
+            Verification::Unproven { .. } => VerificationKind::Unproven,
+            Verification::NotFound => VerificationKind::NotFound,
+            Verification::Failed(_) => VerificationKind::Failed,
+            Verification::NotAttempted => VerificationKind::NotAttempted,
+        }
+    }
+
+    /// `erased`, `not_erased`, `unproven`, `not_found`, `failed`, `not_attempted`.
+    pub fn as_str(self) -> &'static str {
+        self.kind().as_str()
     }
 
     /// For [`Verification::NotErased`]: the fields still holding data, by name.
@@ -720,21 +777,32 @@ impl fmt::Display for Verification {
     }
 }
 
-/// What one verification request settled: the outcomes of its ids, and the request.
-type Settled = (Vec<Verification>, VerifyRequest);
+/// Called once per finished verification request, with it.
+pub type VerifyCallback = Arc<dyn Fn(&VerifyRequest) + Send + Sync>;
 
 /// How [`Client::verify_erased`] runs.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct VerifyOptions {
-    /// Requests in flight at once (0: 4).
+    /// Requests in flight at once (default 4; at least 1).
     pub concurrency: usize,
     /// Read the examples as of this time instead of the latest version.
     pub as_of: Option<AsOf>,
-    /// Called with the number of ids each finished request settled.
-    pub on_request: Option<Arc<dyn Fn(usize) + Send + Sync>>,
+    /// Progress: called as each request finishes.
+    pub on_request: Option<VerifyCallback>,
     /// When set, no new request starts once it is true; the ids left are
     /// [`Verification::NotAttempted`].
     pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions {
+            concurrency: 4,
+            as_of: None,
+            on_request: None,
+            cancel: None,
+        }
+    }
 }
 
 impl fmt::Debug for VerifyOptions {
@@ -751,19 +819,65 @@ impl fmt::Debug for VerifyOptions {
 /// One verification request.
 #[derive(Debug)]
 pub struct VerifyRequest {
-    /// Its index (in id order).
-    pub index: usize,
+    index: usize,
+    batch: usize,
+    ids: usize,
+    started: std::time::SystemTime,
+    finished: std::time::SystemTime,
+    attempts: u32,
+    status: Option<u16>,
+    request_id: Option<String>,
+    returned: usize,
+    foreign: usize,
+    error: Option<Error>,
+}
+
+impl VerifyRequest {
+    /// 0-based, in order of completion.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+    /// The batch of ids it read (0-based, in id order).
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
     /// Ids asked for.
-    pub ids: usize,
-    /// Attempts made.
-    pub attempts: u32,
+    pub fn ids(&self) -> usize {
+        self.ids
+    }
+    /// When its first attempt started.
+    pub fn started(&self) -> std::time::SystemTime {
+        self.started
+    }
+    /// When its last attempt ended.
+    pub fn finished(&self) -> std::time::SystemTime {
+        self.finished
+    }
+    /// HTTP attempts made (1 without retries).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+    /// Status of the last response, if any.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+    /// The server's request id of the last response, if it sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
     /// Examples the answer held.
-    pub returned: usize,
+    pub fn returned(&self) -> usize {
+        self.returned
+    }
     /// Examples the answer held that were not asked for (ignored; a sign of a server
     /// that does not apply the `id` filter).
-    pub foreign: usize,
+    pub fn foreign(&self) -> usize {
+        self.foreign
+    }
     /// The error, when it failed.
-    pub error: Option<Error>,
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
 }
 
 /// Per-id outcomes of [`Client::verify_erased`], sorted by id.
@@ -792,9 +906,11 @@ impl VerifyReport {
         self.ids.binary_search(id).ok().map(|i| self.outcomes[i])
     }
 
-    /// How many ids had an outcome of this kind (by [`Verification::as_str`]).
-    pub fn count(&self, kind: &str) -> usize {
-        self.outcomes.iter().filter(|o| o.as_str() == kind).count()
+    /// How many ids had an outcome of this kind (the data of
+    /// [`Verification::NotErased`], [`Verification::Unproven`] and
+    /// [`Verification::Failed`] aside).
+    pub fn count(&self, kind: VerificationKind) -> usize {
+        self.outcomes.iter().filter(|o| o.kind() == kind).count()
     }
 
     /// Whether every id read back erased.
@@ -802,7 +918,7 @@ impl VerifyReport {
         self.outcomes.iter().all(|o| *o == Verification::Erased)
     }
 
-    /// The requests made.
+    /// The requests made, in order of completion.
     pub fn requests(&self) -> &[VerifyRequest] {
         &self.requests
     }
@@ -817,149 +933,166 @@ impl VerifyReport {
         self.as_of
     }
 
-    /// The error that stopped the run (a 401, a redirect, TLS): every later request
-    /// would have failed the same way.
+    /// The error that stopped the run (a 401, a redirect, TLS, a wrong endpoint): every
+    /// later request would have failed the same way.
     pub fn stopped_by(&self) -> Option<ErrorKind> {
         self.stopped_by
     }
-}
-
-fn stops_run(kind: ErrorKind) -> bool {
-    matches!(
-        kind,
-        ErrorKind::Unauthorized | ErrorKind::Redirect | ErrorKind::Tls
-    )
 }
 
 impl Client {
     /// Reads every id back ([`PAGE_SIZE`] per request through the `id` filter, selecting
     /// only the required fields plus outputs and metadata), with the client's retries
     /// and rate limit, and says per id whether inputs, outputs and metadata are all
-    /// null. Duplicates are read once.
+    /// null. Duplicates are read once. Runs on the same batch engine as
+    /// [`Client::hard_delete_all`]: the same concurrency, cancellation and stop rules.
     ///
     /// An answer that leaves out `outputs` or `metadata` (both asked for) proves nothing
     /// about them: such an id is [`Verification::Unproven`], never erased. Presence is
     /// read from the raw answer (the generated `Example` reads absent and null alike;
     /// `inputs` is required, so a typed example always had it). Fails only for invalid
-    /// options.
+    /// options (a concurrency of 0).
     pub async fn verify_erased(
         &self,
         ids: impl IntoIterator<Item = Uuid>,
         options: &VerifyOptions,
     ) -> Result<VerifyReport, Error> {
+        if options.concurrency == 0 {
+            return Err(
+                crate::error::ConfigError::setting("concurrency", "must be at least 1").into(),
+            );
+        }
         let mut ids: Vec<Uuid> = ids.into_iter().collect();
         ids.sort_unstable();
         ids.dedup();
-        let concurrency = if options.concurrency == 0 {
-            4
-        } else {
-            options.concurrency
+        let op = Verify {
+            client: self,
+            options,
+            fields: select(&[
+                types::ExampleSelect::Outputs,
+                types::ExampleSelect::Metadata,
+            ]),
         };
-        let fields = select(&[
-            types::ExampleSelect::Outputs,
-            types::ExampleSelect::Metadata,
-        ]);
-        let stop = AtomicBool::new(false);
-        let stopped_by = std::sync::Mutex::new(None);
-        let mut outcomes = vec![Verification::NotAttempted; ids.len()];
-        let mut requests: Vec<VerifyRequest> = Vec::new();
         let span = tracing::info_span!("verify_erased", ids = ids.len());
-        let (stop, stopped_by_ref, fields_ref, ids_ref) = (&stop, &stopped_by, &fields, &ids);
-        let results: Vec<(usize, Option<Settled>)> = stream::iter(0..ids.len().div_ceil(PAGE_SIZE))
-            .map(|index| async move {
-                let start = index * PAGE_SIZE;
-                let chunk = &ids_ref[start..(start + PAGE_SIZE).min(ids_ref.len())];
-                let cancelled = options
-                    .cancel
-                    .as_ref()
-                    .is_some_and(|c| c.load(Ordering::SeqCst));
-                if cancelled || stop.load(Ordering::SeqCst) {
-                    return (index, None);
-                }
-                let mut query = ExampleQuery::new().ids(chunk.iter().copied());
-                query.as_of = options.as_of;
-                let (result, attempts) = self
-                    .examples_page(
-                        &query,
-                        0,
-                        PAGE_SIZE,
-                        fields_ref,
-                        options.cancel.as_deref(),
-                        true,
-                    )
-                    .await;
-                let mut request = VerifyRequest {
-                    index,
-                    ids: chunk.len(),
-                    attempts,
-                    returned: 0,
-                    foreign: 0,
-                    error: None,
-                };
-                let settled = match result {
-                    Ok(page) => {
-                        request.returned = page.examples.len();
-                        let mut found = vec![Verification::NotFound; chunk.len()];
-                        let present = page.present.as_deref().unwrap_or_default();
-                        for (i, example) in page.examples.iter().enumerate() {
-                            // The presence row of the same element (same order, same id).
-                            let fields = present
-                                .get(i)
-                                .filter(|(id, _)| *id == example.id)
-                                .map(|(_, f)| *f)
-                                .unwrap_or_default();
-                            match chunk.binary_search(&example.id) {
-                                // A second copy of an id can only make it less erased.
-                                Ok(k) => {
-                                    found[k] = match (found[k], Verification::of(example, fields)) {
-                                        (
-                                            v @ (Verification::NotErased { .. }
-                                            | Verification::Unproven { .. }),
-                                            _,
-                                        ) => v,
-                                        (_, v) => v,
-                                    }
-                                }
-                                Err(_) => request.foreign += 1,
+        let run = crate::engine::run(
+            &op,
+            ids,
+            &crate::engine::Settings {
+                batch_size: PAGE_SIZE,
+                concurrency: options.concurrency,
+                fail_fast: false,
+                cancel: options.cancel.as_deref(),
+            },
+            span,
+        )
+        .await;
+        Ok(VerifyReport {
+            ids: run.ids,
+            outcomes: run.outcomes,
+            requests: run.records,
+            as_of: options.as_of,
+            stopped_by: run.stopped_by,
+        })
+    }
+}
+
+/// Reading ids back, as a batch operation: one listing by id per set, each id's presence
+/// and content mapped to a [`Verification`].
+struct Verify<'a> {
+    client: &'a Client,
+    options: &'a VerifyOptions,
+    fields: Vec<types::ExampleSelect>,
+}
+
+impl crate::engine::BatchOp for Verify<'_> {
+    type Outcome = Verification;
+    type Record = VerifyRequest;
+    const NOT_ATTEMPTED: Verification = Verification::NotAttempted;
+
+    fn finished(&self, index: usize, request: &mut VerifyRequest, _: &[(Uuid, Verification)]) {
+        request.index = index;
+        if let Some(cb) = &self.options.on_request {
+            cb(request);
+        }
+    }
+
+    async fn send(
+        &self,
+        batch: usize,
+        chunk: Vec<Uuid>,
+        cancel: Option<&AtomicBool>,
+    ) -> crate::engine::Step<Verification, VerifyRequest> {
+        let started = std::time::SystemTime::now();
+        let mut query = ExampleQuery::new().ids(chunk.iter().copied());
+        query.as_of = self.options.as_of;
+        let (result, attempts) = self
+            .client
+            .examples_page(&query, 0, PAGE_SIZE, &self.fields, cancel, true)
+            .await;
+        let mut request = VerifyRequest {
+            index: 0,
+            batch,
+            ids: chunk.len(),
+            started,
+            finished: std::time::SystemTime::now(),
+            attempts,
+            status: None,
+            request_id: None,
+            returned: 0,
+            foreign: 0,
+            error: None,
+        };
+        let (mut stops_run, mut failed) = (None, None);
+        let found = match result {
+            Ok(page) => {
+                request.status = page.status;
+                request.request_id = page.request_id.clone();
+                request.returned = page.examples.len();
+                let mut found = vec![Verification::NotFound; chunk.len()];
+                let present = page.present.as_deref().unwrap_or_default();
+                for (i, example) in page.examples.iter().enumerate() {
+                    // The presence row of the same element (same order, same id).
+                    let fields = present
+                        .get(i)
+                        .filter(|(id, _)| *id == example.id)
+                        .map(|(_, f)| *f)
+                        .unwrap_or_default();
+                    match chunk.binary_search(&example.id) {
+                        // A second copy of an id can only make it less erased.
+                        Ok(k) => {
+                            found[k] = match (found[k], Verification::of(example, fields)) {
+                                (
+                                    v @ (Verification::NotErased { .. }
+                                    | Verification::Unproven { .. }),
+                                    _,
+                                ) => v,
+                                (_, v) => v,
                             }
                         }
-                        found
+                        Err(_) => request.foreign += 1,
                     }
-                    Err(e) => {
-                        let kind = e.kind();
-                        if stops_run(kind) {
-                            stop.store(true, Ordering::SeqCst);
-                            stopped_by_ref.lock().unwrap().get_or_insert(kind);
-                        }
-                        request.error = Some(e);
-                        vec![Verification::Failed(kind); chunk.len()]
-                    }
-                };
-                if let Some(cb) = &options.on_request {
-                    cb(chunk.len());
                 }
-                (index, Some((settled, request)))
-            })
-            .buffer_unordered(concurrency)
-            .collect()
-            .instrument(span)
-            .await;
-        for (index, result) in results {
-            if let Some((settled, request)) = result {
-                let start = index * PAGE_SIZE;
-                outcomes[start..start + settled.len()].copy_from_slice(&settled);
-                requests.push(request);
+                found
             }
+            Err(e) => {
+                let kind = e.kind();
+                request.status = e.status().map(|s| s.as_u16());
+                request.request_id = e.request_id().map(str::to_owned);
+                if crate::bulk::stops_the_run(&e) {
+                    stops_run = Some(kind);
+                }
+                failed = Some(kind);
+                request.error = Some(e);
+                vec![Verification::Failed(kind); chunk.len()]
+            }
+        };
+        crate::engine::Step {
+            settled: chunk.into_iter().zip(found).collect(),
+            resend: Vec::new(),
+            record: request,
+            stops_run,
+            failed,
         }
-        requests.sort_by_key(|r| r.index);
-        let stopped_by = *stopped_by.lock().unwrap();
-        Ok(VerifyReport {
-            ids,
-            outcomes,
-            requests,
-            as_of: options.as_of,
-            stopped_by,
-        })
     }
 }
 

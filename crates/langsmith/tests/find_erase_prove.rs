@@ -3,7 +3,7 @@
 
 use langsmith::{
     BulkOptions, Client, Error, ErrorKind, ExampleQuery, Outcome, PAGE_SIZE, RetryPolicy,
-    Verification, VerifyOptions,
+    Verification, VerificationKind, VerifyOptions,
 };
 use langsmith_mock::MockServer;
 use std::time::Duration;
@@ -113,7 +113,7 @@ async fn content_selection_finds_exactly_the_marked_examples_and_verify_proves_t
         .verify_erased(ids.clone(), &VerifyOptions::default())
         .await
         .unwrap();
-    assert_eq!(after.count("erased"), marked.len());
+    assert_eq!(after.count(VerificationKind::Erased), marked.len());
     assert_eq!(after.outcome_of(&stranger), Some(Verification::NotFound));
     assert!(!after.all_erased());
     // Version 0 of the first example existed at the epoch plus its index; an hour
@@ -146,7 +146,7 @@ async fn content_selection_finds_exactly_the_marked_examples_and_verify_proves_t
         )
         .await
         .unwrap();
-    assert_eq!(none.count("not_found"), 3);
+    assert_eq!(none.count(VerificationKind::NotFound), 3);
     // And the content selection no longer finds them: their inputs are null.
     assert_eq!(client.count_examples(&query).await.unwrap(), 0);
     // The requests said what the spec declares (the stand-in refuses anything else).
@@ -224,9 +224,12 @@ async fn lookups_and_refusals_say_what_and_where() {
         .unwrap();
     assert_eq!(report.stopped_by(), Some(ErrorKind::Unauthorized));
     assert_eq!(report.requests().len(), 1);
-    assert_eq!(report.count("not_attempted"), 1_000 - PAGE_SIZE);
     assert_eq!(
-        report.count("failed"),
+        report.count(VerificationKind::NotAttempted),
+        1_000 - PAGE_SIZE
+    );
+    assert_eq!(
+        report.count(VerificationKind::Failed),
         PAGE_SIZE,
         "the refused request's ids failed"
     );
