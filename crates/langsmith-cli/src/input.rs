@@ -1,15 +1,19 @@
 //! Reading ids from arguments, files and stdin: streamed, validated, located.
 
-use langsmith::Uuid;
+use crate::exit::{Exit, usage};
+use crate::report;
+use crate::term::plural;
+use langsmith::{IdSet, Uuid};
+use std::io::Write;
 
 /// Parses one id in any usual form (hyphenated in any case, simple, braced, `urn:uuid:`),
 /// after trimming surrounding whitespace.
-fn parse_id(text: &str) -> Result<Uuid, String> {
+pub(crate) fn parse_id(text: &str) -> Result<Uuid, String> {
     Uuid::parse_str(text.trim()).map_err(|e| escape(&e.to_string()))
 }
 
 /// How much of an offending value a message quotes.
-const MAX_QUOTED_CHARS: usize = 80;
+pub(crate) const MAX_QUOTED_CHARS: usize = 80;
 
 /// Control characters (and only those) escaped, so that a message is one safe line.
 pub fn escape(text: &str) -> String {
@@ -42,7 +46,7 @@ use std::io::{BufRead, Read};
 /// How many bad items are listed before they are only counted.
 pub const MAX_LISTED: usize = 20;
 /// Lines longer than this are refused without being parsed.
-const MAX_LINE_BYTES: usize = 4096;
+pub(crate) const MAX_LINE_BYTES: usize = 4096;
 
 /// One refused item: `PATH:LINE: reason: value`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,7 +212,7 @@ impl Collected {
 
 /// Reads one line (without the `\n`) into `buf`, keeping at most `cap + 1` bytes.
 /// Returns the full line length read and whether it exceeded `cap`.
-fn read_line_capped(
+pub(crate) fn read_line_capped(
     reader: &mut impl BufRead,
     buf: &mut Vec<u8>,
     cap: usize,
@@ -245,7 +249,7 @@ fn read_line_capped(
 }
 
 /// Deserializes a JSON array of id strings straight into `Uuid`s.
-struct IdsSeed<'a> {
+pub(crate) struct IdsSeed<'a> {
     name: &'a str,
     out: &'a mut Collected,
 }
@@ -345,6 +349,91 @@ pub fn read_secret(path: &str) -> std::io::Result<String> {
         std::fs::File::open(path)?.read_to_string(&mut text)?;
     }
     Ok(text.trim().to_owned())
+}
+
+// ---------------------------------------------------------------------------------------
+// A run's input
+/// Everything read from the inputs.
+pub(crate) struct Input {
+    pub(crate) set: IdSet,
+    pub(crate) lines: u64,
+    pub(crate) sources: Vec<report::InputSource>,
+    /// When the ids came from selectors: what they selected.
+    pub(crate) selection: Option<report::SelectionInfo>,
+}
+
+/// Where ids come from: arguments and an ids file.
+pub(crate) struct IdArgs<'a> {
+    pub(crate) ids: &'a [String],
+    pub(crate) ids_file: Option<&'a str>,
+    /// Whether to hash the file's bytes (for a report).
+    pub(crate) hash: bool,
+}
+
+/// Reads and validates every input; nothing is sent before this succeeds.
+pub(crate) fn collect(args: IdArgs<'_>) -> Result<Input, Exit> {
+    let mut collected = Collected::default();
+    let mut sources = Vec::new();
+    if !args.ids.is_empty() {
+        collected.add_args(args.ids);
+        let mut h = Hashing::new(std::io::Cursor::new(args.ids.join("\n").into_bytes()), true);
+        let _ = std::io::copy(&mut h, &mut std::io::sink());
+        let (sha256, bytes) = h.finish();
+        sources.push(report::InputSource {
+            source: "arguments".into(),
+            sha256,
+            bytes,
+            lines: args.ids.len() as u64,
+        });
+    }
+    if let Some(path) = args.ids_file {
+        let name = if path == "-" { "<stdin>" } else { path };
+        let before = collected.input_lines;
+        // The digest is evidence for the report; without one, only bytes are counted.
+        let mut reader = open(path, args.hash).map_err(|e| usage(format!("{name}: {e}")))?;
+        collected
+            .add_reader(name, &mut reader)
+            .map_err(|e| usage(format!("{name}: {e}")))?;
+        // Hash every byte of the input, also what follows a JSON array.
+        std::io::copy(&mut reader, &mut std::io::sink())
+            .map_err(|e| usage(format!("{name}: {e}")))?;
+        let (sha256, bytes) = reader.into_inner().finish();
+        sources.push(report::InputSource {
+            source: name.into(),
+            sha256,
+            bytes,
+            lines: collected.input_lines - before,
+        });
+    }
+    if collected.bad_total > 0 {
+        let mut err = std::io::stderr().lock();
+        for bad in &collected.bad {
+            let _ = writeln!(err, "{bad}");
+        }
+        let unlisted = collected.bad_total - collected.bad.len();
+        if unlisted > 0 {
+            let _ = writeln!(
+                err,
+                "... and {}",
+                plural(unlisted as u64, "more invalid item", "more invalid items")
+            );
+        }
+        return Err(usage(format!(
+            "{}; nothing was sent",
+            plural(collected.bad_total as u64, "invalid id", "invalid ids")
+        )));
+    }
+    if collected.ids.is_empty() {
+        return Err(usage(
+            "no ids given (pass IDs, --ids-file PATH, or selectors such as --dataset NAME); nothing was sent",
+        ));
+    }
+    Ok(Input {
+        lines: collected.input_lines,
+        set: IdSet::from_uuids(collected.ids),
+        sources,
+        selection: None,
+    })
 }
 
 #[cfg(test)]

@@ -32,15 +32,15 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// The bytes every journal starts with.
-const MAGIC: &[u8] = br#"{"journal":"langsmith-examples""#;
-const VERSION: u32 = 2;
+pub(crate) const MAGIC: &[u8] = br#"{"journal":"langsmith-examples""#;
+pub(crate) const VERSION: u32 = 2;
 /// Longest line read: a 1,000-id entry is about 40 KB.
-const MAX_LINE_BYTES: u64 = 1 << 20;
+pub(crate) const MAX_LINE_BYTES: u64 = 1 << 20;
 /// `,"hash":"` + 64 hex digits + `"}`
-const HASH_SUFFIX_LEN: usize = 9 + 64 + 2;
+pub(crate) const HASH_SUFFIX_LEN: usize = 9 + 64 + 2;
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
-struct Header {
+pub(crate) struct Header {
     journal: String,
     version: u32,
     endpoint: String,
@@ -82,7 +82,7 @@ pub struct Loaded {
     has_header: bool,
 }
 
-fn chain(prev: &str, payload: &[u8]) -> String {
+pub(crate) fn chain(prev: &str, payload: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
     h.update(b"\n");
@@ -91,7 +91,7 @@ fn chain(prev: &str, payload: &[u8]) -> String {
 }
 
 /// A line for `value`, chained to `prev`: returns the line (with its newline) and its hash.
-fn seal<T: Serialize>(value: &T, prev: &str) -> (Vec<u8>, String) {
+pub(crate) fn seal<T: Serialize>(value: &T, prev: &str) -> (Vec<u8>, String) {
     let mut payload = serde_json::to_vec(value).expect("json");
     let hash = chain(prev, &payload);
     payload.pop(); // the closing brace
@@ -101,7 +101,7 @@ fn seal<T: Serialize>(value: &T, prev: &str) -> (Vec<u8>, String) {
 
 /// Checks a complete line (without its newline) against `prev`; returns its payload (the
 /// line without the hash field) and its hash.
-fn open_seal(line: &[u8], prev: &str) -> Result<(Vec<u8>, String), String> {
+pub(crate) fn open_seal(line: &[u8], prev: &str) -> Result<(Vec<u8>, String), String> {
     if line.len() < HASH_SUFFIX_LEN + 2 {
         return Err("no hash".into());
     }
@@ -130,12 +130,15 @@ pub struct Target<'a> {
     pub workspace: Option<&'a str>,
 }
 
-fn describe(path: &Path) -> String {
+pub(crate) fn describe(path: &Path) -> String {
     path.display().to_string()
 }
 
 /// Reads (at most [`MAX_LINE_BYTES`] of) one line; `Ok(None)` at the end.
-fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
+pub(crate) fn read_line(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Option<bool>> {
     buf.clear();
     let n = reader.take(MAX_LINE_BYTES + 1).read_until(b'\n', buf)?;
     if n == 0 {
@@ -145,7 +148,7 @@ fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<Op
 }
 
 /// Verifies a journal's content. Errors name the line; the file is never modified here.
-fn verify(path: &Path, reader: impl Read, target: Target<'_>) -> Result<Loaded, String> {
+pub(crate) fn verify(path: &Path, reader: impl Read, target: Target<'_>) -> Result<Loaded, String> {
     let name = describe(path);
     let mut reader = BufReader::with_capacity(1 << 16, reader);
     let mut loaded = Loaded::default();
@@ -364,12 +367,43 @@ impl Journal {
 }
 
 /// Makes a new file's directory entry durable.
-fn sync_parent(path: &Path) -> std::io::Result<()> {
+pub(crate) fn sync_parent(path: &Path) -> std::io::Result<()> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     File::open(parent)?.sync_all()
+}
+
+/// The journal runs on its own thread: fsyncs never block the async workers.
+pub(crate) struct JournalWriter {
+    pub(crate) sender: std::sync::mpsc::Sender<Entry>,
+    pub(crate) thread: std::thread::JoinHandle<Option<String>>,
+}
+
+impl JournalWriter {
+    pub(crate) fn start(mut journal: Journal) -> JournalWriter {
+        let (sender, receiver) = std::sync::mpsc::channel::<Entry>();
+        let thread = std::thread::spawn(move || {
+            let mut first_error = None;
+            for entry in receiver {
+                if let Err(e) = journal.record(&entry) {
+                    tracing::error!(error = %e, "journal write failed");
+                    first_error.get_or_insert(e);
+                }
+            }
+            first_error
+        });
+        JournalWriter { sender, thread }
+    }
+
+    /// Waits until everything sent is written; the first write error, if any.
+    pub(crate) fn finish(self) -> Option<String> {
+        drop(self.sender);
+        self.thread
+            .join()
+            .unwrap_or_else(|_| Some("the journal thread panicked".into()))
+    }
 }
 
 #[cfg(test)]

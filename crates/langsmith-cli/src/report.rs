@@ -2,8 +2,10 @@
 //! keeps. It never holds the API key. Written atomically (a temporary file in the same
 //! directory, fsynced, then renamed over the target).
 
+use crate::exit::{self, Exit};
 use langsmith::{BulkReport, Outcome, RequestReport, Uuid};
 use serde::Serialize;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -24,17 +26,50 @@ pub struct InputSource {
     pub lines: u64,
 }
 
+/// What every command's report starts with: which tool ran what, against what, when.
 #[derive(Serialize)]
-pub struct Report<'a> {
+pub(crate) struct Envelope<'a> {
     pub tool: &'static str,
     pub version: &'static str,
     /// The command line (the key is never an argument, so it holds no secret).
     pub command: &'a [String],
     pub endpoint: &'a str,
     pub workspace: Option<&'a str>,
-    pub dry_run: bool,
     pub started_at: String,
     pub finished_at: String,
+}
+
+impl<'a> Envelope<'a> {
+    /// The envelope of a run that started at `started` and ends now.
+    pub(crate) fn now(
+        command: &'a [String],
+        endpoint: &'a str,
+        workspace: Option<&'a str>,
+        started: SystemTime,
+    ) -> Self {
+        Envelope {
+            tool: env!("CARGO_BIN_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+            command,
+            endpoint,
+            workspace,
+            started_at: rfc3339(started),
+            finished_at: rfc3339(SystemTime::now()),
+        }
+    }
+}
+
+/// Whether a run writes its report document: to a file (`--report`), or to stdout (`-o
+/// json`). Input digests are computed only then.
+pub(crate) fn wanted(report: Option<&Path>, output: Output) -> bool {
+    report.is_some() || output == Output::Json
+}
+
+#[derive(Serialize)]
+pub(crate) struct Report<'a> {
+    #[serde(flatten)]
+    pub envelope: Envelope<'a>,
+    pub dry_run: bool,
     pub inputs: &'a [InputSource],
     pub input_lines: u64,
     pub unique_ids: u64,
@@ -54,7 +89,7 @@ pub struct Report<'a> {
     pub selection: Option<&'a SelectionInfo>,
     /// With `--verify`: each id read back after deleting.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verification: Option<crate::find::VerificationSection<'a>>,
+    pub verification: Option<crate::verification::VerificationSection<'a>>,
     pub interrupted: bool,
     pub exit_code: u8,
 }
@@ -74,7 +109,7 @@ pub struct SelectionInfo {
     /// Listed ids that passed the client's check: the ones acted on.
     pub selected: u64,
     /// Listed ids that failed it, with the check they failed: never deleted.
-    pub excluded: Vec<crate::find::ExcludedRow>,
+    pub excluded: Vec<crate::selection::ExcludedRow>,
     /// The first few, as the confirmation showed them.
     pub samples: Vec<Uuid>,
 }
@@ -206,7 +241,7 @@ pub fn requests(bulk: &BulkReport) -> Vec<Request> {
             server_count: r.server_count(),
             settled: Totals::of_request(r),
             error_kind: r.error().map(|e| e.kind().as_str()),
-            error: r.error().map(crate::chain_text),
+            error: r.error().map(crate::term::chain_text),
             anomaly: r.anomaly().map(str::to_owned),
         })
         .collect()
@@ -224,7 +259,7 @@ pub fn check_writable(path: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn dir_of(path: &Path) -> PathBuf {
+pub(crate) fn dir_of(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -277,4 +312,32 @@ mod tests {
         );
         assert!(check_writable(&dir.path().join("missing/r.json")).is_err());
     }
+}
+#[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
+pub(crate) enum Output {
+    Text,
+    Json,
+}
+
+/// Writes a report to `path` (atomically) and, for `-o json`, to stdout.
+pub(crate) fn write_json(
+    path: Option<&std::path::Path>,
+    output: Output,
+    r: &impl serde::Serialize,
+) -> Result<(), Exit> {
+    let json = serde_json::to_vec_pretty(r).expect("json");
+    if let Some(path) = path {
+        let mut bytes = json.clone();
+        bytes.push(b'\n');
+        write_atomic(path, &bytes).map_err(|message| Exit {
+            code: exit::PARTIAL,
+            message,
+        })?;
+    }
+    if output == Output::Json {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(&json);
+        let _ = out.write_all(b"\n");
+    }
+    Ok(())
 }

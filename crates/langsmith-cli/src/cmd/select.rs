@@ -1,0 +1,160 @@
+//! `select`: the ids the selectors match, one per line, as pages arrive.
+
+use crate::exit::{self, Exit, usage};
+use crate::report::Output;
+use crate::selection::{
+    ExcludedRow, INCOMPLETE_LINE, Selectors, excluded_rows, select_ids, server_word,
+    warn_if_changed,
+};
+use crate::term::plural;
+use crate::{Cli, connect};
+use langsmith::{Client, Uuid};
+use serde::Serialize;
+use std::io::Write;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    selectors: Selectors,
+    /// `text`: one id per line; `json`: one document with the ids and the count.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Text)]
+    output: Output,
+    /// Pages in flight at once (1 to 64).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    concurrency: usize,
+    /// Client-side limit, requests per minute.
+    #[arg(long, value_name = "PER_MIN")]
+    rate_limit: Option<u32>,
+}
+
+/// `select`: the ids the selectors match, on stdout.
+pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
+    connect::check_common(cli, None, args.concurrency, args.rate_limit)?;
+    args.selectors.check()?;
+    if !args.selectors.any() {
+        return Err(usage(
+            "select needs a selector: --dataset, --contains, --metadata, --filter or --split",
+        ));
+    }
+    let target = connect::connect(
+        cli,
+        connect::Connect {
+            rate_limit: args.rate_limit,
+            needs_key: true,
+            seed: connect::Seed::Dataset(args.selectors.dataset.as_deref()),
+        },
+    )
+    .await?;
+    list(
+        &target.client,
+        &args.selectors,
+        args.output,
+        cli.quiet,
+        args.concurrency,
+    )
+    .await
+}
+
+/// `select`: the ids, one per line, on stdout (or a JSON document); the count on stderr.
+async fn list(
+    client: &Client,
+    selectors: &Selectors,
+    output: Output,
+    quiet: bool,
+    prefetch: usize,
+) -> Result<u8, Exit> {
+    let query = selectors.query(client, prefetch).await?;
+    let stdout = std::io::stdout();
+    let out = std::cell::RefCell::new(std::io::BufWriter::new(stdout.lock()));
+    let write_error = std::cell::RefCell::new(None);
+    let selection = select_ids(
+        client,
+        &query,
+        |id| {
+            if output == Output::Text
+                && write_error.borrow().is_none()
+                && let Err(e) = writeln!(out.borrow_mut(), "{id}")
+            {
+                *write_error.borrow_mut() = Some(e);
+            }
+        },
+        // Each id reaches the reader before the next page is awaited.
+        || {
+            if write_error.borrow().is_none()
+                && let Err(e) = out.borrow_mut().flush()
+            {
+                *write_error.borrow_mut() = Some(e);
+            }
+        },
+    )
+    .await;
+    let mut out = out.into_inner();
+    let mut write_error = write_error.into_inner();
+    let selection = match selection {
+        Ok(s) => s,
+        Err(exit) => {
+            // Ids may already be out: end the stream with a line that is no id, so that
+            // a pipeline into `hard-delete --ids-file -` refuses the whole input, even
+            // without `set -o pipefail`.
+            if output == Output::Text && write_error.is_none() {
+                let _ = writeln!(out, "{INCOMPLETE_LINE}");
+                let _ = out.flush();
+            }
+            return Err(exit);
+        }
+    };
+    if output == Output::Json {
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            selectors: String,
+            /// Selectors only the server evaluated (not re-checked here).
+            server_evaluated: Vec<&'static str>,
+            counted: u64,
+            count: usize,
+            ids: &'a [Uuid],
+            /// Listed, but failing a selector when checked here: not selected.
+            excluded: Vec<ExcludedRow>,
+        }
+        let doc = Doc {
+            selectors: selectors.describe(),
+            server_evaluated: query.server_evaluated(),
+            counted: selection.counted,
+            count: selection.ids.len(),
+            ids: &selection.ids,
+            excluded: excluded_rows(&selection),
+        };
+        let written = serde_json::to_writer(&mut out, &doc)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out));
+        if let Err(e) = written {
+            write_error = Some(e);
+        }
+    }
+    if let Err(e) = out.flush() {
+        write_error.get_or_insert(e);
+    }
+    if let Some(e) = write_error {
+        // A closed pipe (`| head`) is the reader's choice, not a failure of ours.
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Ok(0);
+        }
+        return Err(Exit {
+            code: exit::PARTIAL,
+            message: format!("cannot write the ids to stdout: {e}"),
+        });
+    }
+    warn_if_changed(&selection);
+    if !quiet {
+        eprintln!(
+            "{} selected ({}){}",
+            plural(selection.ids.len() as u64, "example", "examples"),
+            selectors.describe(),
+            server_word(&query)
+        );
+    }
+    Ok(if selection.excluded.is_empty() {
+        0
+    } else {
+        exit::EXCLUDED
+    })
+}
