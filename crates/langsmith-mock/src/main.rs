@@ -102,6 +102,10 @@ struct Serve {
     /// Per-key limit, requests per minute.
     #[arg(long)]
     rate_limit: Option<u32>,
+    /// Log each request to stderr, with the query parameters it ignored because the spec
+    /// does not declare them (as LangSmith, a FastAPI service, ignores them).
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 fn main() -> std::process::ExitCode {
@@ -194,6 +198,7 @@ async fn serve(args: Serve) -> Result<(), String> {
         rate_limit_per_minute: args.rate_limit,
     });
     b.record_requests(false);
+    b.verbose(args.verbose);
     let server = b.start().await.map_err(|e| match e.kind() {
         std::io::ErrorKind::AddrInUse => format!(
             "cannot listen on {addr}: the port is already in use (pick another with --port, or --port 0 for any free one)"
