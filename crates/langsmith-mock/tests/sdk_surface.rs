@@ -313,7 +313,7 @@ async fn a_naive_as_of_is_read_as_utc() {
     let at10: Vec<String> = ids(&ok(
         &server,
         spec::LIST_EXAMPLES_PATH,
-        &format!("/examples?as_of=2026-01-01T00:00:10&order=id&descending=false"),
+        "/examples?as_of=2026-01-01T00:00:10&order=id&descending=false",
     )
     .await);
     let expected: Vec<String> = all[..11]
