@@ -683,7 +683,7 @@ fn find_and_prove(
             .args(["-q", "--concurrency", "8"]);
         c
     };
-    let mut figures = Vec::new();
+    let mut figures = vec![check_cost(bin, n)?];
 
     // The baselines run first: a forked child's peak RSS includes what it shared with
     // this process before exec, so nothing large may be held here while measuring.
@@ -754,6 +754,73 @@ fn find_and_prove(
         n,
     )?);
     Ok(figures)
+}
+
+/// The client's re-check of every listed row (issue 18), isolated: the same lean listing
+/// of `n` examples that all hold the text, with and without the facade's check per row,
+/// alternating three times each; the median CPU of each.
+fn check_cost(bin: &Path, n: usize) -> Result<Figure, String> {
+    const TEXT: &str = "jane.doe@example.com";
+    let seed = n.to_string();
+    let server = mock(
+        bin,
+        &[
+            "--seed",
+            &seed,
+            "--dataset",
+            "bench",
+            "--marker",
+            TEXT,
+            "--marker-every",
+            "1",
+        ],
+    )?;
+    let run = |check: bool| -> Result<Measured, String> {
+        let mut c = Command::new(bin.join("select_loop"));
+        c.args([server.url.as_str(), KEY, "bench", TEXT]);
+        if check {
+            c.arg("--check");
+        }
+        let m = measure(c)?;
+        let want = format!("{{\"listed\":{n},\"passed\":{n}}}");
+        if m.stdout.trim() != want {
+            return Err(format!("select_loop: {} (wanted {want})", m.stdout.trim()));
+        }
+        Ok(m)
+    };
+    let (mut plain, mut checked) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        plain.push(run(false)?);
+        checked.push(run(true)?);
+    }
+    let cpu = |m: &Measured| m.cpu.as_secs_f64();
+    let (pmin, pmax) = (
+        plain.iter().map(cpu).fold(f64::MAX, f64::min),
+        plain.iter().map(cpu).fold(0.0, f64::max),
+    );
+    let (cmin, cmax) = (
+        checked.iter().map(cpu).fold(f64::MAX, f64::min),
+        checked.iter().map(cpu).fold(0.0, f64::max),
+    );
+    let plain = median_by(plain, cpu);
+    let checked = median_by(checked, cpu);
+    let ratio = cpu(&checked) / cpu(&plain);
+    Ok(Figure {
+        name: format!(
+            "select's local re-check: {n} listed examples all holding the text (dataset + contains), client CPU"
+        ),
+        measured: format!(
+            "{:.3} CPU s with checks (min {cmin:.3}, max {cmax:.3})",
+            cpu(&checked)
+        ),
+        baseline: format!(
+            "the same lean listing without them: {:.3} CPU s (min {pmin:.3}, max {pmax:.3})",
+            cpu(&plain)
+        ),
+        ratio: Some(ratio),
+        target: "ratio <= 1.05".into(),
+        pass: Some(ratio <= 1.05),
+    })
 }
 
 fn build_cost(root: &Path, work: &Path) -> Result<Figure, String> {

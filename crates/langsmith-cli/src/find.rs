@@ -4,10 +4,11 @@
 
 use crate::{Exit, Output, chain_lines, plural, report, usage};
 use clap::Args;
-use futures_util::StreamExt;
-use langsmith::{AsOf, Client, ExampleQuery, Uuid, Verification, VerifyOptions, VerifyReport};
+use futures_util::{FutureExt, StreamExt};
+use langsmith::{
+    AsOf, Client, ExampleQuery, Exclusion, Listed, Uuid, Verification, VerifyOptions, VerifyReport,
+};
 use serde::Serialize;
-use std::collections::HashSet;
 use std::io::Write;
 
 /// Which examples: the read API's filters. They combine with "and".
@@ -147,58 +148,134 @@ pub fn request_failed(what: &str, e: &langsmith::Error) -> Exit {
 
 /// What a selection found.
 pub struct Selection {
-    /// Unique ids in the order the server listed them.
+    /// Unique ids that passed the client's check, in the order the server listed them.
     pub ids: Vec<Uuid>,
+    /// Listed ids that failed the client's check (never deleted), in listing order.
+    pub excluded: Vec<(Uuid, Exclusion)>,
     /// The server's count before listing.
     pub counted: u64,
     /// Ids listed more than once (paging shifted under a concurrent change).
     pub repeated: u64,
 }
 
-/// Counts, then lists every selected id (each once), calling `each` as ids arrive.
+impl Selection {
+    /// Unique ids the server listed, selected or excluded.
+    pub fn listed(&self) -> u64 {
+        (self.ids.len() + self.excluded.len()) as u64
+    }
+}
+
+/// Counts, then lists every selected id (each once), calling `each` as ids pass the
+/// client's check and `idle` whenever the listing waits for the server. A listing that
+/// does not end normally is an error: nothing it listed is returned.
 pub async fn select_ids(
     client: &Client,
     query: &ExampleQuery,
     mut each: impl FnMut(&Uuid),
+    mut idle: impl FnMut(),
 ) -> Result<Selection, Exit> {
     let counted = client
         .count_examples(query)
         .await
         .map_err(|e| request_failed("counting the selection", &e))?;
     // The count is the server's word: it sizes the first allocation only up to a bound,
-    // past which the sets grow as ids actually arrive.
-    let hint = counted.min(1 << 20) as usize;
-    let mut seen = HashSet::with_capacity(hint);
-    let mut ids = Vec::with_capacity(hint);
+    // past which the list grows as ids actually arrive.
+    let mut ids = Vec::with_capacity(counted.min(1 << 20) as usize);
+    let mut excluded = Vec::new();
     let mut repeated = 0;
-    let mut stream = std::pin::pin!(client.examples(query));
-    while let Some(item) = stream.next().await {
-        let example = item.map_err(|e| request_failed("listing the selection", &e))?;
-        if seen.insert(example.id) {
-            each(&example.id);
-            ids.push(example.id);
-        } else {
-            repeated += 1;
+    let query = query.clone().counted(counted);
+    let mut stream = std::pin::pin!(client.examples(&query));
+    loop {
+        let item = match stream.next().now_or_never() {
+            Some(item) => item,
+            None => {
+                idle();
+                stream.next().await
+            }
+        };
+        let Some(item) = item else { break };
+        match item.map_err(|e| request_failed("listing the selection", &e))? {
+            Listed::Selected(example) => {
+                each(&example.id);
+                ids.push(example.id);
+            }
+            Listed::Excluded { example, reason } => excluded.push((example.id, reason)),
+            Listed::Repeated(_) => repeated += 1,
         }
     }
     Ok(Selection {
         ids,
+        excluded,
         counted,
         repeated,
     })
 }
 
-/// Warns on stderr when the listing and the count disagree.
+/// Warns on stderr when the listing and the count disagree, and lists what the client's
+/// check excluded (never deleted).
 pub fn warn_if_changed(s: &Selection) {
-    if s.ids.len() as u64 != s.counted || s.repeated > 0 {
+    if s.listed() != s.counted || s.repeated > 0 {
         eprintln!(
             "warning: the server counted {} but listed {} ({} listed twice): the selection changed while it was read",
             s.counted,
-            s.ids.len(),
+            s.listed(),
             s.repeated
         );
     }
+    if s.excluded.is_empty() {
+        return;
+    }
+    let mut tally: std::collections::BTreeMap<Exclusion, u64> = Default::default();
+    for (_, reason) in &s.excluded {
+        *tally.entry(*reason).or_default() += 1;
+    }
+    let tally: Vec<String> = tally
+        .iter()
+        .map(|(reason, n)| format!("{n} {reason}"))
+        .collect();
+    eprintln!(
+        "warning: the server listed {} that fail the selectors when checked here ({}); they are excluded and never deleted:",
+        plural(s.excluded.len() as u64, "example", "examples"),
+        tally.join(", ")
+    );
+    for (id, reason) in s.excluded.iter().take(crate::input::MAX_LISTED) {
+        eprintln!("excluded {id}: {reason} (fails --{})", reason.selector());
+    }
+    if s.excluded.len() > crate::input::MAX_LISTED {
+        eprintln!(
+            "... and {}",
+            plural(
+                (s.excluded.len() - crate::input::MAX_LISTED) as u64,
+                "more excluded example",
+                "more excluded examples"
+            )
+        );
+    }
 }
+
+/// The excluded examples for a JSON document: id and the check it failed.
+#[derive(Serialize, Clone, Debug)]
+pub struct ExcludedRow {
+    pub id: Uuid,
+    /// `dataset_mismatch`, `id_mismatch`, `text_not_found`, `metadata_mismatch` or
+    /// `split_mismatch`.
+    pub reason: &'static str,
+}
+
+pub fn excluded_rows(s: &Selection) -> Vec<ExcludedRow> {
+    s.excluded
+        .iter()
+        .map(|(id, r)| ExcludedRow {
+            id: *id,
+            reason: r.as_str(),
+        })
+        .collect()
+}
+
+/// The last line `select` prints when its listing fails after ids were printed: not an
+/// id (nor a comment), so whatever reads the ids as input refuses them all.
+pub const INCOMPLETE_LINE: &str =
+    "!incomplete: the listing failed (see stderr); the ids above are not the selection";
 
 /// `select`: the ids, one per line, on stdout (or a JSON document); the count on stderr.
 pub async fn select(
@@ -210,30 +287,63 @@ pub async fn select(
 ) -> Result<u8, Exit> {
     let query = selectors.query(client, prefetch).await?;
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut write_error = None;
-    let selection = select_ids(client, &query, |id| {
-        if output == Output::Text
-            && write_error.is_none()
-            && let Err(e) = writeln!(out, "{id}")
-        {
-            write_error = Some(e);
+    let out = std::cell::RefCell::new(std::io::BufWriter::new(stdout.lock()));
+    let write_error = std::cell::RefCell::new(None);
+    let selection = select_ids(
+        client,
+        &query,
+        |id| {
+            if output == Output::Text
+                && write_error.borrow().is_none()
+                && let Err(e) = writeln!(out.borrow_mut(), "{id}")
+            {
+                *write_error.borrow_mut() = Some(e);
+            }
+        },
+        // Each id reaches the reader before the next page is awaited.
+        || {
+            if write_error.borrow().is_none()
+                && let Err(e) = out.borrow_mut().flush()
+            {
+                *write_error.borrow_mut() = Some(e);
+            }
+        },
+    )
+    .await;
+    let mut out = out.into_inner();
+    let mut write_error = write_error.into_inner();
+    let selection = match selection {
+        Ok(s) => s,
+        Err(exit) => {
+            // Ids may already be out: end the stream with a line that is no id, so that
+            // a pipeline into `hard-delete --ids-file -` refuses the whole input, even
+            // without `set -o pipefail`.
+            if output == Output::Text && write_error.is_none() {
+                let _ = writeln!(out, "{INCOMPLETE_LINE}");
+                let _ = out.flush();
+            }
+            return Err(exit);
         }
-    })
-    .await?;
+    };
     if output == Output::Json {
         #[derive(Serialize)]
         struct Doc<'a> {
             selectors: String,
+            /// Selectors only the server evaluated (not re-checked here).
+            server_evaluated: Vec<&'static str>,
             counted: u64,
             count: usize,
             ids: &'a [Uuid],
+            /// Listed, but failing a selector when checked here: not selected.
+            excluded: Vec<ExcludedRow>,
         }
         let doc = Doc {
             selectors: selectors.describe(),
+            server_evaluated: query.server_evaluated(),
             counted: selection.counted,
             count: selection.ids.len(),
             ids: &selection.ids,
+            excluded: excluded_rows(&selection),
         };
         let written = serde_json::to_writer(&mut out, &doc)
             .map_err(std::io::Error::other)
@@ -258,12 +368,34 @@ pub async fn select(
     warn_if_changed(&selection);
     if !quiet {
         eprintln!(
-            "{} selected ({})",
+            "{} selected ({}){}",
             plural(selection.ids.len() as u64, "example", "examples"),
-            selectors.describe()
+            selectors.describe(),
+            server_word(&query)
         );
     }
-    Ok(0)
+    Ok(if selection.excluded.is_empty() {
+        0
+    } else {
+        crate::EXIT_EXCLUDED
+    })
+}
+
+/// `; --filter is the server's word (not re-checked here)` when a selector is.
+pub fn server_word(query: &ExampleQuery) -> String {
+    let names = query.server_evaluated();
+    if names.is_empty() {
+        return String::new();
+    }
+    let flags: Vec<String> = names.iter().map(|n| format!("--{n}")).collect();
+    format!(
+        "; {} the server's word (not re-checked here)",
+        if flags.len() == 1 {
+            format!("{} is", flags[0])
+        } else {
+            format!("{} are", flags.join(", "))
+        }
+    )
 }
 
 /// Parses `--as-of`: RFC 3339 (`2026-05-01T00:00:00Z`).

@@ -30,6 +30,9 @@ Exit codes:
   5    every id was deleted or not found, and some were not found
   6    verification read back an id that is not erased (data left, a field left out
        of the answer, or not found)
+  8    select, hard-delete: the server listed examples that fail the selectors when
+       checked here (another dataset, text or metadata or split not there); they were
+       excluded, never deleted; the ids that passed were (see the report's `excluded`)
   130  interrupted (Ctrl-C): in-flight requests finished, journal and report written
 
 \"Deleted\" means the server's answer named the id; \"erased\" means the id read back
@@ -43,6 +46,7 @@ const EXIT_AUTH: u8 = 3;
 const EXIT_UNREACHABLE: u8 = 4;
 const EXIT_NOT_FOUND: u8 = 5;
 const EXIT_NOT_ERASED: u8 = 6;
+const EXIT_EXCLUDED: u8 = 8;
 const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(Parser)]
@@ -392,7 +396,7 @@ async fn select_input(
 ) -> Result<Input, Exit> {
     let query = selectors.query(&target.client, concurrency).await?;
     let spinner = progress_bar(cli.quiet, 0);
-    let selection = find::select_ids(&target.client, &query, |_| spinner.inc(1)).await?;
+    let selection = find::select_ids(&target.client, &query, |_| spinner.inc(1), || {}).await?;
     spinner.finish_and_clear();
     find::warn_if_changed(&selection);
     // The selection's evidence: the sha256 of the ids as `select` prints them.
@@ -422,8 +426,11 @@ async fn select_input(
         lines: n,
         selection: Some(report::SelectionInfo {
             selectors: selectors.describe(),
+            server_evaluated: query.server_evaluated(),
             counted: selection.counted,
-            listed: n,
+            listed: selection.listed(),
+            selected: n,
+            excluded: find::excluded_rows(&selection),
             samples: selection.ids.iter().take(5).copied().collect(),
         }),
         set: IdSet::from_uuids(selection.ids),
@@ -748,18 +755,14 @@ async fn hard_delete(cli: &Cli, args: &HardDelete) -> Result<u8, Exit> {
         .await?;
         (input, target)
     };
-    if let Some(selection) = &input.selection
-        && selection.listed == 0
-    {
-        if args.output == Output::Text {
-            println!(
-                "no example matches ({}); nothing to delete",
-                selection.selectors
-            );
-        }
-        return Ok(0);
-    }
     let ask = !args.yes && !args.dry_run;
+    if let Some(selection) = &input.selection
+        && selection.selected == 0
+    {
+        // A search that found nothing is evidence too: with --report, it is written.
+        let run = prepare(args, input, &target, started, false)?.1;
+        return nothing_selected(args, &run);
+    }
     let (mut journal, mut run) = prepare(args, input, &target, started, !ask)?;
     if args.dry_run || (run.plan.to_send == 0 && !args.verify) {
         return dry_run(args, &run);
@@ -1031,9 +1034,39 @@ fn prepare(
     ))
 }
 
+/// A selection that selected nothing: said, and with `--report` written; nothing is sent.
+fn nothing_selected(args: &HardDelete, run: &Prepared) -> Result<u8, Exit> {
+    let selection = run.selection.as_ref().expect("a selection");
+    let exit = excluded_exit(run, 0);
+    if args.report.is_some() || args.output == Output::Json {
+        let unsent = BulkReport::unsent(langsmith::IdSet::default());
+        emit_report(args, &run.report(args, &unsent, None, false, exit))?;
+    }
+    if args.output == Output::Text {
+        println!(
+            "no example matches ({}); the server counted {}; nothing to delete",
+            selection.selectors, selection.counted
+        );
+    }
+    Ok(exit)
+}
+
+/// [`EXIT_EXCLUDED`] in place of a success when the selection excluded listed examples.
+fn excluded_exit(run: &Prepared, exit: u8) -> u8 {
+    let excluded = run
+        .selection
+        .as_ref()
+        .is_some_and(|s| !s.excluded.is_empty());
+    if excluded && (exit == 0 || exit == EXIT_NOT_FOUND) {
+        EXIT_EXCLUDED
+    } else {
+        exit
+    }
+}
+
 /// The plan, printed and reported; nothing is sent.
 fn dry_run(args: &HardDelete, run: &Prepared) -> Result<u8, Exit> {
-    let exit = 0;
+    let exit = excluded_exit(run, 0);
     if args.report.is_some() || args.output == Output::Json {
         let unsent = BulkReport::unsent(run.set.clone().unwrap_or_default());
         emit_report(args, &run.report(args, &unsent, None, false, exit))?;
@@ -1049,10 +1082,17 @@ fn dry_run(args: &HardDelete, run: &Prepared) -> Result<u8, Exit> {
         }
         let _ = out.flush();
         println!(
-            "selected: {} ({}); the server counted {}",
-            plural(selection.listed, "example", "examples"),
+            "selected: {} ({}); the server counted {}{}",
+            plural(selection.selected, "example", "examples"),
             selection.selectors,
-            selection.counted
+            selection.counted,
+            match selection.excluded.len() {
+                0 => String::new(),
+                n => format!(
+                    "; {} excluded (listed, but failing the selectors here)",
+                    plural(n as u64, "example", "examples")
+                ),
+            }
         );
     }
     if args.output == Output::Text {
@@ -1149,6 +1189,7 @@ fn finish(
     {
         exit = find::exit_code(v, false);
     }
+    exit = excluded_exit(run, exit);
     if interrupted {
         exit = EXIT_INTERRUPTED;
     }
@@ -1373,17 +1414,29 @@ fn confirm(args: &HardDelete, run: &Prepared, target: &Target) -> Result<(), Exi
     if let Some(s) = &run.selection {
         let samples: Vec<String> = s.samples.iter().map(Uuid::to_string).collect();
         eprintln!(
-            "Selected by {}: the server counted {}, {} listed, for example:\n  {}{}",
+            "Selected by {}: the server counted {}, {} listed, {} passed the check here, for example:\n  {}{}",
             s.selectors,
             s.counted,
             s.listed,
+            s.selected,
             samples.join("\n  "),
-            if s.listed > samples.len() as u64 {
-                format!("\n  ... and {} more", s.listed - samples.len() as u64)
+            if s.selected > samples.len() as u64 {
+                format!("\n  ... and {} more", s.selected - samples.len() as u64)
             } else {
                 String::new()
             }
         );
+        if !s.excluded.is_empty() {
+            eprintln!(
+                "{} excluded: listed by the server but failing the selectors here (never deleted).",
+                plural(s.excluded.len() as u64, "example is", "examples are")
+            );
+        }
+        for name in &s.server_evaluated {
+            eprintln!(
+                "--{name} is the server's word: it cannot be re-checked here, so the examples it selected are trusted to match it."
+            );
+        }
     }
     eprint!(
         "About to HARD-DELETE {} in {} at {endpoint}, workspace {ws}.\n\

@@ -64,10 +64,17 @@ pub struct Report<'a> {
 pub struct SelectionInfo {
     /// The selectors, as one line.
     pub selectors: String,
+    /// Selectors only the server evaluated: every listed row was re-checked against the
+    /// others before it could be selected.
+    pub server_evaluated: Vec<&'static str>,
     /// The server's count before listing.
     pub counted: u64,
     /// Unique ids listed.
     pub listed: u64,
+    /// Listed ids that passed the client's check: the ones acted on.
+    pub selected: u64,
+    /// Listed ids that failed it, with the check they failed: never deleted.
+    pub excluded: Vec<crate::find::ExcludedRow>,
     /// The first few, as the confirmation showed them.
     pub samples: Vec<Uuid>,
 }

@@ -31,6 +31,36 @@ pub struct Faults {
     pub rate_non_json: f64,
     /// Per-credential limit: more requests than this within a minute get 429.
     pub rate_limit_per_minute: Option<u32>,
+    /// Lies about what a listing holds, told on every request they apply to.
+    pub lies: Lies,
+}
+
+/// Lies a server can tell about which examples match, as an older or buggy LangSmith
+/// would: deterministic, told on every request they apply to (not drawn). A client that
+/// acts on listed rows must catch each of them before it deletes anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lies {
+    /// Query parameters that listing and counting examples ignore (`full_text_contains`,
+    /// `metadata`, `splits`, `dataset`, `filter`, ...), as a server that does not know
+    /// them would.
+    pub ignore_params: Vec<String>,
+    /// The `dataset` filter leaks: the first this many examples (in id order) of every
+    /// other dataset of the workspace match it too, in listing and count alike.
+    pub foreign_examples: usize,
+    /// Pages past the end of a listing come back full instead of short.
+    pub endless_pages: Option<EndlessPages>,
+    /// Every read answers 200 with an HTML page (`text/html`) instead of its JSON.
+    pub html_200: bool,
+}
+
+/// What a full page past the end of a listing holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndlessPages {
+    /// The listing's first page again.
+    Repeat,
+    /// Made-up examples of the queried dataset, never listed before (their ids exist
+    /// nowhere else).
+    Fresh,
 }
 
 impl Default for Faults {
@@ -50,6 +80,7 @@ impl Default for Faults {
             rate_truncated: 0.0,
             rate_non_json: 0.0,
             rate_limit_per_minute: None,
+            lies: Lies::default(),
         }
     }
 }

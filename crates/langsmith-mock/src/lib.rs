@@ -25,7 +25,7 @@ mod side;
 pub mod spec;
 pub mod store;
 
-pub use faults::{Fault, Faults};
+pub use faults::{EndlessPages, Fault, Faults, Lies};
 pub use server::{Echo, RecordedRequest, UnknownIds, error_body};
 pub use side::{INFO_VERSION, SESSION_NAME, session_id};
 pub use store::{Dataset, Example, Marker, Principal, Version};

@@ -1,7 +1,7 @@
 //! `langsmith-mock serve`: the stand-in server as a process.
 
 use clap::{Args, Parser, Subcommand};
-use langsmith_mock::{Faults, MockServer, UnknownIds};
+use langsmith_mock::{EndlessPages, Faults, Lies, MockServer, UnknownIds};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -102,6 +102,21 @@ struct Serve {
     /// Per-key limit, requests per minute.
     #[arg(long)]
     rate_limit: Option<u32>,
+    /// Lie: listing and counting examples accept this query parameter but ignore it, as
+    /// an older server would (repeatable), e.g. `full_text_contains`.
+    #[arg(long, value_name = "NAME")]
+    fault_ignore_param: Vec<String>,
+    /// Lie: the `dataset` filter leaks the first N examples of every other dataset; N
+    /// examples are seeded in a second dataset named `other` for it.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    fault_foreign_examples: usize,
+    /// Lie: pages past the end of a listing come back full: `repeat` (the first page
+    /// again) or `fresh` (made-up examples never listed before).
+    #[arg(long, value_name = "MODE", value_parser = ["repeat", "fresh"])]
+    fault_endless_pages: Option<String>,
+    /// Lie: every read answers 200 with an HTML page instead of its JSON.
+    #[arg(long)]
+    fault_html_200: bool,
     /// Log each request to stderr, with the query parameters it ignored because the spec
     /// does not declare them (as LangSmith, a FastAPI service, ignores them).
     #[arg(short, long)]
@@ -176,6 +191,19 @@ async fn serve(args: Serve) -> Result<(), String> {
         b.example_ids(read_ids(path)?);
     }
     b.examples(args.seed);
+    let list = langsmith_mock::spec::read_operation(langsmith_mock::spec::LIST_EXAMPLES_PATH);
+    for name in &args.fault_ignore_param {
+        if list.parameter(name).is_none() {
+            return Err(format!(
+                "--fault-ignore-param {name:?}: GET {} declares no such query parameter",
+                langsmith_mock::spec::LIST_EXAMPLES_PATH
+            ));
+        }
+    }
+    if args.fault_foreign_examples > 0 {
+        b.dataset("other").examples(args.fault_foreign_examples);
+        b.dataset(args.dataset.clone());
+    }
     b.unknown_ids(match args.unknown_ids.as_str() {
         "ignore" => UnknownIds::Ignore,
         "404-bare" => UnknownIds::NotFoundBare,
@@ -196,6 +224,15 @@ async fn serve(args: Serve) -> Result<(), String> {
         rate_truncated: args.fault_truncated,
         rate_non_json: args.fault_non_json,
         rate_limit_per_minute: args.rate_limit,
+        lies: Lies {
+            ignore_params: args.fault_ignore_param.clone(),
+            foreign_examples: args.fault_foreign_examples,
+            endless_pages: args.fault_endless_pages.as_deref().map(|m| match m {
+                "fresh" => EndlessPages::Fresh,
+                _ => EndlessPages::Repeat,
+            }),
+            html_200: args.fault_html_200,
+        },
     });
     b.record_requests(false);
     b.verbose(args.verbose);

@@ -7,10 +7,11 @@
 //! The `filter` parameter accepts a documented subset of LangSmith's filter language
 //! (see [`Filter`]); anything else is a 400 naming what is not supported.
 
+use crate::faults::{EndlessPages, Lies};
 use crate::spec::{self, Parameter, ReadOperation, Scalar, Shape};
 use crate::store::{Content, Store, example_name};
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
 /// A read operation's answer: status and JSON body.
@@ -490,6 +491,10 @@ pub(crate) struct ExampleQuery {
     select: Vec<String>,
     /// What identifies the result set, for paging checkpoints.
     pub(crate) key: String,
+    /// The lie `foreign_examples`: examples of other datasets that match `dataset` too.
+    leak: HashSet<usize>,
+    /// The lie `endless_pages`.
+    endless: Option<EndlessPages>,
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
@@ -622,7 +627,52 @@ impl ExampleQuery {
                     .unwrap_or_default(),
             },
             key: key_parts.join("&"),
+            leak: HashSet::new(),
+            endless: None,
         })
+    }
+
+    /// Makes this query tell the listing lies of `lies` (the caller already dropped the
+    /// parameters it ignores).
+    pub(crate) fn lie(&mut self, store: &Store, workspace: Uuid, lies: &Lies) {
+        self.endless = lies.endless_pages;
+        let Some(ds) = self.dataset else { return };
+        if lies.foreign_examples == 0 {
+            return;
+        }
+        let mut taken: HashMap<u16, usize> = HashMap::new();
+        for i in 0..store.len() {
+            let d = store.dataset_index_at(i);
+            if d == ds || store.workspace_at(i) != workspace {
+                continue;
+            }
+            let n = taken.entry(d).or_default();
+            if *n < lies.foreign_examples {
+                *n += 1;
+                self.leak.insert(i);
+            }
+        }
+    }
+
+    /// Made-up example `k` past the end of the listing (the lie `endless_pages` fresh):
+    /// an id no store holds, in the queried dataset.
+    fn made_up(&self, store: &Store, k: usize) -> Value {
+        let id = Uuid::from_u128(0xfa1e_0000_0000_4000_8000_0000_0000_0000 | k as u128);
+        let dataset = self
+            .dataset
+            .map(|d| store.datasets[d as usize].id)
+            .unwrap_or_default();
+        let mut m = Map::new();
+        m.insert("id".into(), id.to_string().into());
+        m.insert("dataset_id".into(), dataset.to_string().into());
+        m.insert("name".into(), example_name(&id).into());
+        m.insert("inputs".into(), json!({"text": "a made-up example"}));
+        for f in ["outputs", "metadata"] {
+            if self.select.iter().any(|s| s == f) {
+                m.insert(f.into(), Value::Null);
+            }
+        }
+        Value::Object(m)
     }
 
     fn needs_content(&self) -> bool {
@@ -644,6 +694,7 @@ impl ExampleQuery {
         }
         if let Some(ds) = self.dataset
             && store.dataset_index_at(i) != ds
+            && !self.leak.contains(&i)
         {
             return None;
         }
@@ -824,6 +875,24 @@ pub(crate) fn examples(
     if checkpoints.sets.len() > 256 {
         checkpoints.sets.clear();
     }
+    // The lie `endless_pages`: a short page is filled up.
+    match q.endless {
+        Some(EndlessPages::Repeat) if page.len() < q.limit => {
+            let missing = q.limit - page.len();
+            page.extend(
+                (0..n)
+                    .filter_map(|p| q.matches(store, workspace, at(p)).map(|m| (at(p), m)))
+                    .take(missing)
+                    .map(|(i, (v, c))| q.render(store, i, v, c)),
+            );
+        }
+        Some(EndlessPages::Fresh) if page.len() < q.limit => {
+            let first = q.offset + page.len();
+            let missing = q.limit - page.len();
+            page.extend((first..first + missing).map(|k| q.made_up(store, k)));
+        }
+        _ => {}
+    }
     Value::Array(page)
 }
 
@@ -868,6 +937,8 @@ pub(crate) fn example(
         .map(str::to_owned)
         .to_vec(),
         key: String::new(),
+        leak: HashSet::new(),
+        endless: None,
     };
     (200, all.render(store, i, v, None))
 }

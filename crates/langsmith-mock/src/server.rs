@@ -462,6 +462,7 @@ fn process(
     }
     let bytes = match (op, principal) {
         (Op::HardDelete, Some(principal)) => hard_delete(shared, principal, body, record),
+        _ if shared.faults.lock().unwrap().lies.html_200 => return html_200(),
         (read_op, principal) => {
             read_answer(shared, principal.map(|p| p.workspace_id), read_op, query)
         }
@@ -470,6 +471,17 @@ fn process(
         Ok(bytes) => deliver(bytes, fault),
         Err(response) => *response,
     }
+}
+
+/// The lie `html_200`: a 200 carrying an HTML page, as a misrouted proxy or a login
+/// portal in front of the API would answer.
+fn html_200() -> Response {
+    let mut r = Response::new(Body::from(
+        "<!doctype html><html><head><title>Sign in</title></head><body><h1>Sign in</h1></body></html>",
+    ));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    r
 }
 
 /// Answers a read operation: the JSON body of a 200, or the error response.
@@ -488,7 +500,7 @@ fn read_answer(
         ))
     };
     let spec_op = spec::read_operation(path);
-    let q = read::read_query(spec_op, query).map_err(reply)?;
+    let mut q = read::read_query(spec_op, query).map_err(reply)?;
     params::refuse_unapplied(spec_op, &q).map_err(reply)?;
     let Some(workspace) = workspace else {
         return Ok(serde_json::to_vec(&side::info()).expect("json"));
@@ -497,7 +509,13 @@ fn read_answer(
     let value = match op {
         Op::ListExamples | Op::CountExamples => {
             let count = matches!(op, Op::CountExamples);
-            let eq = read::ExampleQuery::parse(&store, workspace, &q, !count).map_err(reply)?;
+            let lies = shared.faults.lock().unwrap().lies.clone();
+            // The lie `ignore_params`: validated as usual, then not applied.
+            for name in &lies.ignore_params {
+                q.remove(name);
+            }
+            let mut eq = read::ExampleQuery::parse(&store, workspace, &q, !count).map_err(reply)?;
+            eq.lie(&store, workspace, &lies);
             let mut checkpoints = shared.checkpoints.lock().unwrap();
             read::examples(&store, &mut checkpoints, workspace, &eq, count)
         }

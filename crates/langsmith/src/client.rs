@@ -555,8 +555,11 @@ pub(crate) async fn map_error<T: DocumentedError>(
                 &HeaderMap::new(),
             )
         }
+        // JSON that ends early was cut in transit (a transient fault); anything else
+        // arrived whole and is another answer than the documented one.
         E::InvalidResponsePayload(bytes, err) => Error::unexpected_body(
             meta.status,
+            err.classify() != serde_json::error::Category::Eof,
             "not the documented JSON",
             snippet(&bytes),
             meta.request_id.clone(),
@@ -574,6 +577,7 @@ pub(crate) async fn map_error<T: DocumentedError>(
         }
         E::ResponseBodyError(err) => Error::unexpected_body(
             meta.status,
+            false,
             "the body could not be read whole",
             String::new(),
             meta.request_id.clone(),

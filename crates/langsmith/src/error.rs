@@ -190,6 +190,8 @@ impl RateLimited {
 #[derive(Debug)]
 pub struct UnexpectedBody {
     status: Option<StatusCode>,
+    /// The body arrived whole (it is malformed, not cut short).
+    whole: bool,
     reason: String,
     snippet: String,
     request_id: Option<String>,
@@ -200,6 +202,13 @@ impl UnexpectedBody {
     /// The status of the response, when known.
     pub fn status(&self) -> Option<StatusCode> {
         self.status
+    }
+
+    /// Whether the body arrived whole: then it is malformed (the server answered
+    /// something else: not JSON, or JSON of another shape), not cut short in transit (JSON
+    /// that ends early, or a body that could not be read to its end).
+    pub fn arrived_whole(&self) -> bool {
+        self.whole
     }
 
     /// What was wrong with it.
@@ -494,6 +503,8 @@ pub enum ErrorKind {
     Transport,
     /// A name resolved to no resource, or to several (a dataset name).
     Lookup,
+    /// A listing that did not end as a listing must (pages without end).
+    Paging,
 }
 
 impl ErrorKind {
@@ -536,6 +547,7 @@ impl ErrorKind {
             ErrorKind::Tls => "tls",
             ErrorKind::Transport => "transport",
             ErrorKind::Lookup => "lookup",
+            ErrorKind::Paging => "paging",
         }
     }
 }
@@ -605,6 +617,66 @@ pub enum Error {
     Transport(TransportError),
     /// A name the server resolved to no resource, or to several.
     Lookup(LookupError),
+    /// A listing whose pages did not end as they must: nothing it listed may be acted on.
+    Paging(PagingError),
+}
+
+/// A listing that did not end normally: where it was stopped and why.
+#[derive(Debug)]
+pub struct PagingError {
+    offset: u64,
+    counted: u64,
+    listed: u64,
+    reason: PagingReason,
+}
+
+/// Why a listing was stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PagingReason {
+    /// A full page held no id not listed before: the server repeats itself.
+    NoNewIds,
+    /// More unique ids were listed than the server's count allows (this many at most).
+    PastCount {
+        /// The most unique ids the count allows.
+        bound: u64,
+    },
+    /// More pages were asked for than the server's count needs (this many at most).
+    PageCap {
+        /// The most pages the count allows.
+        pages: u64,
+    },
+}
+
+impl PagingError {
+    pub(crate) fn new(offset: u64, counted: u64, listed: u64, reason: PagingReason) -> Self {
+        PagingError {
+            offset,
+            counted,
+            listed,
+            reason,
+        }
+    }
+
+    /// The offset of the page that stopped the listing.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The server's count of the query.
+    pub fn counted(&self) -> u64 {
+        self.counted
+    }
+
+    /// Unique ids listed until then.
+    pub fn listed(&self) -> u64 {
+        self.listed
+    }
+
+    /// Why it was stopped.
+    pub fn reason(&self) -> PagingReason {
+        self.reason
+    }
 }
 
 /// A name that resolved to no resource or to several: which name, and how many matched.
@@ -668,6 +740,30 @@ impl fmt::Display for Error {
                 "{} {}s are named {:?}; name it by its UUID instead",
                 l.matches, l.what, l.name
             ),
+            Error::Paging(p) => {
+                write!(
+                    f,
+                    "the listing did not end normally: the page at offset {} ",
+                    p.offset
+                )?;
+                match p.reason {
+                    PagingReason::NoNewIds => {
+                        write!(f, "was full but held no id not listed before")?
+                    }
+                    PagingReason::PastCount { bound } => write!(
+                        f,
+                        "took the unique ids listed past {bound}, more than the count allows"
+                    )?,
+                    PagingReason::PageCap { pages } => {
+                        write!(f, "is past the {pages} pages the count needs")?
+                    }
+                }
+                write!(
+                    f,
+                    " (the server counted {}; {} unique ids listed); the server does not page as the API says, so nothing it listed is used",
+                    p.counted, p.listed
+                )
+            }
             Error::Server(a) => write!(f, "server error: {a}"),
             Error::UnexpectedStatus(a) => write!(f, "unexpected status: {a}{}", at(&a.url)),
             Error::Redirect(r) => {
@@ -745,6 +841,7 @@ impl From<ConfigError> for Error {
 impl Error {
     pub(crate) fn unexpected_body(
         status: Option<StatusCode>,
+        whole: bool,
         reason: impl Into<String>,
         snippet: String,
         request_id: Option<String>,
@@ -752,6 +849,7 @@ impl Error {
     ) -> Self {
         Error::UnexpectedBody(UnexpectedBody {
             status,
+            whole,
             reason: reason.into(),
             snippet,
             request_id,
@@ -845,6 +943,7 @@ impl Error {
             Error::Tls(_) => ErrorKind::Tls,
             Error::Transport(_) => ErrorKind::Transport,
             Error::Lookup(_) => ErrorKind::Lookup,
+            Error::Paging(_) => ErrorKind::Paging,
         }
     }
 
@@ -897,6 +996,14 @@ impl Error {
                 .is_none_or(|s| s.is_success() || s.is_server_error()),
             _ => false,
         }
+    }
+
+    /// Whether this is a success status whose body arrived whole but is not the
+    /// documented shape (an HTML page, another JSON document): the server answered
+    /// something else, which a retry rarely changes. [`RetryPolicy`](crate::RetryPolicy)
+    /// retries it at most once.
+    pub fn is_malformed_success(&self) -> bool {
+        matches!(self, Error::UnexpectedBody(b) if b.whole && b.status.is_some_and(|s| s.is_success()))
     }
 
     /// Whether the credentials were refused (401) or lack permission (403).

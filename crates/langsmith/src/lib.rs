@@ -1,5 +1,6 @@
 //! A validated, ergonomic client for erasing LangSmith dataset examples: find them
-//! ([`Client::examples`], [`Client::count_examples`], [`Client::dataset_by_name`]),
+//! ([`Client::select`], [`Client::examples`], [`Client::count_examples`],
+//! [`Client::dataset_by_name`]; every listed row re-checked against the selectors),
 //! hard-delete them ([`Client::hard_delete_all`]), and prove it by reading them back
 //! ([`Client::verify_erased`]).
 //!
@@ -30,12 +31,12 @@
 //!
 //! // Find by dataset and content, erase, then prove: each id read back with inputs,
 //! // outputs and metadata null.
-//! use futures_util::TryStreamExt;
+//! // Every listed row is re-checked against the selectors before it counts as found.
 //! let dataset = client.dataset_by_name("compliance").await?;
 //! let query = langsmith::ExampleQuery::new()
 //!     .dataset(dataset.id)
 //!     .contains("jane.doe@example.com");
-//! let found: Vec<uuid::Uuid> = client.examples(&query).map_ok(|e| e.id).try_collect().await?;
+//! let found = client.select(&query).await?.selected;
 //! client.hard_delete_all(found.clone(), &BulkOptions::default()).await?;
 //! let proof = client.verify_erased(found, &langsmith::VerifyOptions::default()).await?;
 //! for (id, outcome) in proof.outcomes().filter(|(_, o)| *o != langsmith::Verification::Erased) {
@@ -56,14 +57,15 @@ mod ids;
 mod profile;
 mod read;
 mod retry;
+mod select;
 
 pub use bulk::{BulkOptions, BulkReport, Outcome, Progress, ProgressCallback, RequestReport};
 pub use client::{Client, Confirmation, HardDeleted};
 pub use config::{ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_USER_AGENT, Secret, Sources};
 pub use error::{
     ApiError, ConfigError, Details, EndpointError, Error, ErrorKind, HttpClientError, InsecureHttp,
-    InvalidSetting, LookupError, RateLimited, Redirect, RequestError, ResponseTooLarge,
-    TransportError, UnexpectedBody,
+    InvalidSetting, LookupError, PagingError, PagingReason, RateLimited, Redirect, RequestError,
+    ResponseTooLarge, TransportError, UnexpectedBody,
 };
 pub use ids::{CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds};
 pub use profile::Source;
@@ -72,6 +74,7 @@ pub use read::{
     VerifyRequest,
 };
 pub use retry::RetryPolicy;
+pub use select::{Exclusion, Listed, Selection, fold};
 
 /// The causes of an error, outermost first, looking inside `std::io::Error` (whose
 /// `source()` skips the error it wraps): for printing the whole chain.

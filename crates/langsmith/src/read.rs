@@ -3,12 +3,14 @@
 //! over the generated client's read operations.
 
 use crate::client::{Client, map_error};
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, PagingError};
 use crate::retry;
+use crate::select::{self, Exclusion, Listed, Selection};
 use futures_util::{Stream, StreamExt, stream};
 use langsmith_api::hooks;
 use langsmith_api::spec::{operations, schemas};
 use langsmith_api::types;
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,6 +48,7 @@ pub struct ExampleQuery {
     splits: Vec<String>,
     as_of: Option<AsOf>,
     prefetch: Option<usize>,
+    counted: Option<u64>,
 }
 
 impl ExampleQuery {
@@ -105,9 +108,56 @@ impl ExampleQuery {
         self
     }
 
+    /// The server's count of this query, when the caller already has it
+    /// ([`Client::count_examples`]): it bounds the listing of [`Client::examples`], which
+    /// then does not count again.
+    pub fn counted(mut self, n: u64) -> Self {
+        self.counted = Some(n);
+        self
+    }
+
     /// The `full_text_contains` terms.
     pub fn contains_terms(&self) -> &[String] {
         &self.contains
+    }
+
+    /// The selectors the client cannot re-check in a listed row, so a row matches them
+    /// on the server's word alone: `filter` (LangSmith's filter language).
+    pub fn server_evaluated(&self) -> Vec<&'static str> {
+        self.filter.iter().map(|_| "filter").collect()
+    }
+
+    /// Re-checks a listed example against every selector its row can prove (see
+    /// [`Exclusion`] for each rule): `Err` names the first one it fails.
+    /// [`Client::examples`] applies this to every row it lists.
+    ///
+    /// ```
+    /// use langsmith::{Exclusion, ExampleQuery};
+    /// let row: langsmith::Example = serde_json::from_value(serde_json::json!({
+    ///     "id": "00000000-0000-4000-8000-000000000001",
+    ///     "dataset_id": "00000000-0000-4000-8000-0000000000da",
+    ///     "name": "#1", "inputs": {"q": "Mail JANE.DOE@example.com"},
+    /// })).unwrap();
+    /// let q = ExampleQuery::new().contains("jane.doe@example.com");
+    /// assert_eq!(q.check(&row), Ok(()));
+    /// let q = ExampleQuery::new().contains("john@example.com");
+    /// assert_eq!(q.check(&row), Err(Exclusion::TextNotFound));
+    /// ```
+    pub fn check(&self, example: &Example) -> Result<(), Exclusion> {
+        Checker::new(self).check(example)
+    }
+
+    /// The content fields a listing must select for [`ExampleQuery::check`]: `outputs`
+    /// for text, `metadata` for metadata and splits.
+    fn checked_fields(&self) -> Vec<types::ExampleSelect> {
+        let mut extra = Vec::new();
+        if !self.contains.is_empty() {
+            extra.push(types::ExampleSelect::Outputs);
+        }
+        if self.metadata.is_some() || !self.splits.is_empty() {
+            extra.push(types::ExampleSelect::Metadata);
+        }
+        select(&extra)
     }
 
     /// Whether the query selects by nothing: every example of the workspace.
@@ -133,6 +183,148 @@ impl ExampleQuery {
             contains: (!self.contains.is_empty()).then_some(&self.contains),
             splits: (!self.splits.is_empty()).then_some(&self.splits),
         }
+    }
+}
+
+/// An [`ExampleQuery`]'s checkable selectors, prepared once for many rows.
+struct Checker {
+    dataset: Option<Uuid>,
+    ids: Option<Vec<Uuid>>,
+    terms: select::Terms,
+    metadata: Option<serde_json::Value>,
+    splits: Vec<String>,
+}
+
+impl Checker {
+    fn new(q: &ExampleQuery) -> Self {
+        Checker {
+            dataset: q.dataset,
+            ids: q.ids.as_ref().map(|ids| {
+                let mut ids = ids.clone();
+                ids.sort_unstable();
+                ids
+            }),
+            terms: select::Terms::new(&q.contains),
+            metadata: q.metadata.clone().map(serde_json::Value::Object),
+            splits: q.splits.clone(),
+        }
+    }
+
+    fn check(&self, e: &Example) -> Result<(), Exclusion> {
+        if self.dataset.is_some_and(|d| d != e.dataset_id) {
+            return Err(Exclusion::DatasetMismatch);
+        }
+        if let Some(ids) = &self.ids
+            && ids.binary_search(&e.id).is_err()
+        {
+            return Err(Exclusion::IdMismatch);
+        }
+        if !self.terms.is_empty()
+            && !self
+                .terms
+                .all_found(&[e.inputs.as_ref(), e.outputs.as_ref()])
+        {
+            return Err(Exclusion::TextNotFound);
+        }
+        if let Some(want) = &self.metadata {
+            let have = e
+                .metadata
+                .clone()
+                .map(serde_json::Value::Object)
+                .unwrap_or_else(|| serde_json::Value::Object(Default::default()));
+            if !select::contains_json(&have, want) {
+                return Err(Exclusion::MetadataMismatch);
+            }
+        }
+        if !self.splits.is_empty() && !select::in_split(e.metadata.as_ref(), &self.splits) {
+            return Err(Exclusion::SplitMismatch);
+        }
+        Ok(())
+    }
+}
+
+/// How far a listing may go, from the server's count: past it, the server is not paging
+/// as the API says. The margin allows for examples added while the listing runs.
+#[derive(Clone, Copy, Debug)]
+struct Bound {
+    counted: u64,
+    max_unique: u64,
+    max_pages: u64,
+}
+
+impl Bound {
+    /// `counted` plus a margin of a tenth of it or one page, whichever is more, and the
+    /// pages those need plus one (the short page that ends the listing).
+    fn of(counted: u64) -> Self {
+        let margin = (counted / 10).max(PAGE_SIZE as u64);
+        let max_unique = counted.saturating_add(margin);
+        Bound {
+            counted,
+            max_unique,
+            max_pages: max_unique.div_ceil(PAGE_SIZE as u64) + 1,
+        }
+    }
+}
+
+/// A listing's state: the ids seen, the bound, and the check.
+struct Lister {
+    checker: Checker,
+    seen: HashSet<Uuid>,
+    bound: Option<Bound>,
+    /// Pages judged so far.
+    page: u64,
+}
+
+impl Lister {
+    /// Judges one page (the next in order): its rows, and whether it was full. A page
+    /// that shows the server is not paging as the API says is [`Error::Paging`].
+    fn judge(&mut self, examples: Vec<Example>) -> Result<(Vec<Listed>, bool), PagingError> {
+        let bound = self.bound.expect("counted before the first page");
+        let offset = self.page * PAGE_SIZE as u64;
+        self.page += 1;
+        let paging = |reason, listed: usize| {
+            Err(PagingError::new(
+                offset,
+                bound.counted,
+                listed as u64,
+                reason,
+            ))
+        };
+        if self.page > bound.max_pages {
+            return paging(
+                crate::PagingReason::PageCap {
+                    pages: bound.max_pages,
+                },
+                self.seen.len(),
+            );
+        }
+        let full = examples.len() >= PAGE_SIZE;
+        let mut fresh = 0;
+        let rows: Vec<Listed> = examples
+            .into_iter()
+            .map(|e| {
+                if !self.seen.insert(e.id) {
+                    return Listed::Repeated(e.id);
+                }
+                fresh += 1;
+                match self.checker.check(&e) {
+                    Ok(()) => Listed::Selected(e),
+                    Err(reason) => Listed::Excluded { example: e, reason },
+                }
+            })
+            .collect();
+        if full && fresh == 0 {
+            return paging(crate::PagingReason::NoNewIds, self.seen.len());
+        }
+        if self.seen.len() as u64 > bound.max_unique {
+            return paging(
+                crate::PagingReason::PastCount {
+                    bound: bound.max_unique,
+                },
+                self.seen.len(),
+            );
+        }
+        Ok((rows, full))
     }
 }
 
@@ -217,20 +409,32 @@ impl Client {
     }
 
     /// Every example `query` selects, over all pages (the spec's largest page,
-    /// [`PAGE_SIZE`], ordered by id, [`ExampleQuery::prefetch`] pages in flight). Each
-    /// example carries the fields the spec's `Example` requires (`id`, `dataset_id`,
-    /// `name`, `inputs`). The stream ends after the first short page, or with the first
-    /// error (after retries).
+    /// [`PAGE_SIZE`], ordered by id, [`ExampleQuery::prefetch`] pages in flight), each
+    /// row judged by the client: the server's word that a row matches is not enough.
     ///
-    /// Paging is by offset: examples added or changed to match while the stream runs can
-    /// shift pages, so an id may appear twice or be missed. Collect first, then act
-    /// (as the CLI's `hard-delete --dataset` does).
+    /// - [`Listed::Selected`]: the row passed every selector it can prove
+    ///   ([`ExampleQuery::check`]: dataset, ids, contains, metadata, split; the listing
+    ///   selects the fields those need). `filter` is the server's word alone
+    ///   ([`ExampleQuery::server_evaluated`]).
+    /// - [`Listed::Excluded`]: the server listed it, but it fails a selector; act on it
+    ///   never.
+    /// - [`Listed::Repeated`]: an id listed before (offset paging shifted under a
+    ///   concurrent change).
+    ///
+    /// Paging cannot run away: the listing is bounded by the server's count (counted
+    /// first, unless [`ExampleQuery::counted`] gives it), and ends with
+    /// [`Error::Paging`] when a full page brings no id not listed before, when the unique
+    /// ids listed exceed the count by more than a tenth of it or one page (whichever is
+    /// more), or past the pages that many ids need plus one. A listing that ends with an
+    /// error selects nothing: collect first, then act (as the CLI's `hard-delete
+    /// --dataset` does). The stream ends after the first short page, or with the first
+    /// error (after retries).
     pub fn examples<'a>(
         &'a self,
         query: &'a ExampleQuery,
-    ) -> impl Stream<Item = Result<Example, Error>> + 'a {
+    ) -> impl Stream<Item = Result<Listed, Error>> + 'a {
         let prefetch = query.prefetch.unwrap_or(4);
-        let fields = select(&[]);
+        let fields = query.checked_fields();
         let fetch = move |page: u64| {
             let fields = fields.clone();
             async move {
@@ -247,28 +451,77 @@ impl Client {
                 .0
             }
         };
+        let lister = Lister {
+            checker: Checker::new(query),
+            seen: HashSet::new(),
+            bound: query.counted.map(Bound::of),
+            page: 0,
+        };
         // Up to `prefetch` pages in flight, yielded in order; after the first short page
         // (or error) the rest are dropped, unsent or cancelled.
-        let state = (stream::FuturesOrdered::new(), 0u64, false, fetch);
+        let state = (stream::FuturesOrdered::new(), 0u64, false, fetch, lister);
         stream::unfold(
             state,
-            move |(mut queue, mut next, done, fetch)| async move {
+            move |(mut queue, mut next, done, fetch, mut lister)| async move {
                 if done {
                     return None;
+                }
+                if lister.bound.is_none() {
+                    match self.count_examples(query).await {
+                        Ok(n) => lister.bound = Some(Bound::of(n)),
+                        Err(e) => return Some((Err(e), (queue, next, true, fetch, lister))),
+                    }
                 }
                 while queue.len() < prefetch {
                     queue.push_back(fetch(next));
                     next += 1;
                 }
                 let page = queue.next().await?;
-                let done = !matches!(&page, Ok(p) if p.examples.len() == PAGE_SIZE);
-                Some((page, (queue, next, done, fetch)))
+                let judged = match page {
+                    Ok(p) => lister.judge(p.examples).map_err(Error::Paging),
+                    Err(e) => Err(e),
+                };
+                let done = !matches!(&judged, Ok((_, full)) if *full);
+                Some((
+                    judged.map(|(rows, _)| rows),
+                    (queue, next, done, fetch, lister),
+                ))
             },
         )
         .flat_map(|page| match page {
-            Ok(p) => stream::iter(p.examples.into_iter().map(Ok)).left_stream(),
+            Ok(rows) => stream::iter(rows.into_iter().map(Ok)).left_stream(),
             Err(e) => stream::once(async { Err(e) }).right_stream(),
         })
+    }
+
+    /// Counts, then lists, what `query` selects ([`Client::examples`]), collected: the
+    /// ids that passed the client's check, and those the server listed that did not.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: langsmith::Client, dataset: langsmith::Uuid) -> Result<(), langsmith::Error> {
+    /// let query = langsmith::ExampleQuery::new().dataset(dataset).contains("jane.doe@example.com");
+    /// let found = client.select(&query).await?;
+    /// for (id, why) in &found.excluded {
+    ///     eprintln!("the server listed {id}, but it fails the check: {why}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn select(&self, query: &ExampleQuery) -> Result<Selection, Error> {
+        let counted = self.count_examples(query).await?;
+        let query = query.clone().counted(counted);
+        let mut out = Selection {
+            counted,
+            ..Selection::default()
+        };
+        let mut rows = std::pin::pin!(self.examples(&query));
+        while let Some(row) = rows.next().await {
+            match row? {
+                Listed::Selected(e) => out.selected.push(e.id),
+                Listed::Excluded { example, reason } => out.excluded.push((example.id, reason)),
+                Listed::Repeated(_) => out.repeated += 1,
+            }
+        }
+        Ok(out)
     }
 
     /// How many examples `query` selects (`GET /api/v1/examples/count`).
@@ -293,6 +546,7 @@ impl Client {
                         u64::try_from(n).map_err(|_| {
                             Error::unexpected_body(
                                 meta.status,
+                                true,
                                 "a negative count",
                                 n.to_string(),
                                 meta.request_id.clone(),
@@ -716,5 +970,6 @@ fn futures_are_send(c: &Client, q: &ExampleQuery) {
     is_send(&c.verify_erased(Vec::new(), &VerifyOptions::default()));
     is_send(&c.count_examples(q));
     is_send(&c.examples(q));
+    is_send(&c.select(q));
     is_send(&c.dataset_by_name("x"));
 }

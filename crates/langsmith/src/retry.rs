@@ -10,7 +10,8 @@ use tokio::time::Instant;
 /// When and how often to retry a failed attempt.
 ///
 /// Retried: 408, 429, 5xx, timeouts, connection failures, and a success status whose
-/// body was cut short. Never retried: 400, 401, 403, 404, 422. A hard delete of the same
+/// body was cut short; a success status whose whole body is not the documented shape is
+/// retried once at most ([`Error::is_malformed_success`]). Never retried: 400, 401, 403, 404, 422. A hard delete of the same
 /// ids is idempotent, so repeating one is safe.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -51,6 +52,11 @@ impl RetryPolicy {
     /// when the error must not be retried or the budget is spent.
     pub fn delay(&self, retry: u32, error: &Error) -> Option<Duration> {
         if retry > self.max_retries || !error.is_retryable() {
+            return None;
+        }
+        // A success whose whole body is not the documented shape is the server answering
+        // something else (a login page, another API): one more try, then the error.
+        if retry > 1 && error.is_malformed_success() {
             return None;
         }
         if let Some(after) = error.retry_after() {
@@ -165,6 +171,33 @@ mod tests {
             max_retry_after: Duration::from_secs(60),
             jitter: false,
         }
+    }
+
+    #[test]
+    fn a_malformed_success_is_retried_once_and_a_cut_body_within_the_budget() {
+        let p = policy();
+        let body = |status: u16, whole: bool| {
+            Error::unexpected_body(
+                Some(StatusCode::from_u16(status).unwrap()),
+                whole,
+                "test",
+                String::new(),
+                None,
+                None,
+            )
+        };
+        // An HTML page or another JSON document on a 200: one retry, then the error.
+        let html = body(200, true);
+        assert!(html.is_malformed_success());
+        assert!(p.delay(1, &html).is_some());
+        assert_eq!(p.delay(2, &html), None);
+        // A body cut short in transit: every retry of the budget.
+        let cut = body(200, false);
+        assert!(!cut.is_malformed_success());
+        assert!(p.delay(3, &cut).is_some());
+        // A 5xx with a page is a server error: the whole budget too.
+        assert!(!body(502, true).is_malformed_success());
+        assert!(p.delay(3, &body(502, true)).is_some());
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Find, erase, prove: the facade's read side against the stand-in. Expected ids come
 //! from the stand-in's own store (`seeded_ids`, `marked_ids`), not from the facade.
 
-use futures_util::TryStreamExt;
 use langsmith::{
     BulkOptions, Client, Error, ErrorKind, ExampleQuery, Outcome, PAGE_SIZE, RetryPolicy,
     Verification, VerifyOptions,
@@ -52,12 +51,7 @@ async fn a_dataset_streams_every_example_once_over_all_pages() {
     let dataset = client.dataset_by_name("compliance").await.unwrap();
     assert_eq!(Some(dataset.id), server.dataset_id("compliance"));
     let query = ExampleQuery::new().dataset(dataset.id).prefetch(3);
-    let ids: Vec<Uuid> = client
-        .examples(&query)
-        .map_ok(|e| e.id)
-        .try_collect()
-        .await
-        .unwrap();
+    let ids: Vec<Uuid> = client.select(&query).await.unwrap().selected;
     let other = server.dataset_id("other").unwrap();
     let expected: Vec<Uuid> = server
         .seeded_ids()
@@ -85,12 +79,7 @@ async fn content_selection_finds_exactly_the_marked_examples_and_verify_proves_t
     let marked = server.marked_ids();
     assert!(marked.len() > 50, "the marker is in about 1 of 20");
     let query = ExampleQuery::new().contains(MARKER);
-    let found: Vec<Uuid> = client
-        .examples(&query)
-        .map_ok(|e| e.id)
-        .try_collect()
-        .await
-        .unwrap();
+    let found: Vec<Uuid> = client.select(&query).await.unwrap().selected;
     assert_eq!(sorted(found.clone()), marked);
     assert_eq!(
         client.count_examples(&query).await.unwrap(),
