@@ -17,14 +17,17 @@
 #![forbid(unsafe_code)]
 
 pub mod faults;
+mod params;
 pub mod raw;
 mod read;
 mod server;
+mod side;
 pub mod spec;
 pub mod store;
 
 pub use faults::{EndlessPages, Fault, Faults, Lies};
 pub use server::{Echo, RecordedRequest, UnknownIds, error_body};
+pub use side::{INFO_VERSION, SESSION_NAME, session_id};
 pub use store::{Dataset, Example, Marker, Principal, Version};
 
 /// The dataset a workspace's examples go to when no other is named.
@@ -60,6 +63,7 @@ pub struct MockServerBuilder {
     unknown: UnknownIds,
     echo: server::Echo,
     record_requests: bool,
+    verbose: bool,
     addr: SocketAddr,
     rng: fastrand::Rng,
 }
@@ -81,6 +85,7 @@ impl Default for MockServerBuilder {
             unknown: UnknownIds::default(),
             echo: server::Echo::default(),
             record_requests: true,
+            verbose: false,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             rng: fastrand::Rng::with_seed(0x5eed),
         }
@@ -215,6 +220,13 @@ impl MockServerBuilder {
         self
     }
 
+    /// Log each request to stderr, with the query parameters it ignored because the spec
+    /// does not declare them (default off; `serve -v`).
+    pub fn verbose(&mut self, on: bool) -> &mut Self {
+        self.verbose = on;
+        self
+    }
+
     /// Where to listen (default `127.0.0.1:0`, an ephemeral port).
     pub fn bind(&mut self, addr: SocketAddr) -> &mut Self {
         self.addr = addr;
@@ -282,13 +294,15 @@ impl MockServerBuilder {
             .find(|(_, ws)| *ws == default_ws)
             .map(|(k, _)| k.clone())
             .expect("a key was ensured");
-        let shared = Arc::new(Shared::new(
+        let mut shared = Shared::new(
             store,
             self.faults.clone(),
             self.unknown,
             self.echo,
             self.record_requests,
-        ));
+        );
+        shared.verbose = self.verbose;
+        let shared = Arc::new(shared);
         let listener = tokio::net::TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
         let app = server::router(shared.clone());

@@ -117,6 +117,10 @@ struct Serve {
     /// Lie: every read answers 200 with an HTML page instead of its JSON.
     #[arg(long)]
     fault_html_200: bool,
+    /// Log each request to stderr, with the query parameters it ignored because the spec
+    /// does not declare them (as LangSmith, a FastAPI service, ignores them).
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 fn main() -> std::process::ExitCode {
@@ -231,6 +235,7 @@ async fn serve(args: Serve) -> Result<(), String> {
         },
     });
     b.record_requests(false);
+    b.verbose(args.verbose);
     let server = b.start().await.map_err(|e| match e.kind() {
         std::io::ErrorKind::AddrInUse => format!(
             "cannot listen on {addr}: the port is already in use (pick another with --port, or --port 0 for any free one)"

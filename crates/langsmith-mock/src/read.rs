@@ -1,8 +1,8 @@
-//! The read operations: list, count and read examples, list datasets. Query parameters
-//! are read per the spec's declarations and validated with `jsonschema` against the
-//! parameter schemas of the vendored document (a violation is FastAPI's 422 shape); a
-//! parameter the spec does not declare is refused, so a client that drifts from the
-//! spec fails here rather than being silently ignored.
+//! The read operations: list, count and read examples, list and read datasets. Query
+//! parameters are read per the spec's declarations and validated with `jsonschema`
+//! against the parameter schemas of the vendored document (a violation is FastAPI's 422
+//! shape); a parameter the spec does not declare is ignored, as FastAPI ignores it, and a
+//! declared one the stand-in does not apply is refused by name (see [`crate::params`]).
 //!
 //! The `filter` parameter accepts a documented subset of LangSmith's filter language
 //! (see [`Filter`]); anything else is a 400 naming what is not supported.
@@ -40,12 +40,8 @@ pub(crate) fn read_query(
     let mut out = Map::new();
     for (name, values) in raw {
         let Some(p) = op.parameter(&name).filter(|p| p.location == "query") else {
-            return Err(validation_error(
-                &name,
-                "query",
-                "the spec declares no such query parameter for this operation",
-                "extra_forbidden",
-            ));
+            // Undeclared: ignored, as FastAPI does (recorded by `params::undeclared`).
+            continue;
         };
         let value = match p.shape {
             Shape::Array(item) => Value::Array(values.iter().map(|v| scalar(item, v)).collect()),
@@ -110,9 +106,10 @@ fn scalar(kind: Scalar, raw: &str) -> Value {
             .and_then(serde_json::Number::from_f64)
             .map(Value::Number)
             .unwrap_or_else(|| raw.into()),
-        Scalar::Boolean => match raw {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
+        // As pydantic (FastAPI) reads a boolean: Python's `requests` sends `True`.
+        Scalar::Boolean => match raw.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" | "t" | "y" => Value::Bool(true),
+            "false" | "0" | "no" | "off" | "f" | "n" => Value::Bool(false),
             _ => raw.into(),
         },
         Scalar::String => raw.into(),
@@ -511,13 +508,19 @@ fn strings(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Parses `as_of`: `latest` (the default) or an RFC 3339 time.
+/// A time as `as_of` takes it: RFC 3339, or the same without an offset (Python's
+/// `datetime.isoformat()` of a naive datetime), read as UTC.
+pub fn parse_as_of_time(text: &str) -> Option<i64> {
+    parse_rfc3339(text).or_else(|| parse_rfc3339(&format!("{text}Z")))
+}
+
+/// Parses `as_of`: `latest` (the default) or a time ([`parse_as_of_time`]).
 pub(crate) fn as_of(v: Option<&Value>) -> Result<Option<i64>, Answer> {
     match v.and_then(Value::as_str) {
         None | Some("latest") => Ok(None),
-        Some(t) => parse_rfc3339(t).map(Some).ok_or_else(|| {
+        Some(t) => parse_as_of_time(t).map(Some).ok_or_else(|| {
             bad_request(format!(
-                "as_of {t:?}: the stand-in supports \"latest\" and RFC 3339 times, not version tags"
+                "as_of {t:?}: the stand-in supports \"latest\" and RFC 3339 times (without an offset: UTC), not version tags"
             ))
         }),
     }
@@ -940,58 +943,156 @@ pub(crate) fn example(
     (200, all.render(store, i, v, None))
 }
 
-/// Datasets of the workspace, filtered by `id`, `name`, `name_contains`, paged.
-pub(crate) fn datasets(store: &Store, workspace: Uuid, q: &Map<String, Value>) -> Value {
+/// The metadata of every seeded dataset (datasets are filtered by `metadata` containment).
+pub fn dataset_metadata() -> Value {
+    json!({"source": "langsmith-mock seed"})
+}
+
+/// A dataset as the spec's `Dataset`; `example_count` null when `exclude`d.
+fn dataset_json(store: &Store, i: usize, example_count: Option<u64>) -> Value {
+    let d = &store.datasets[i];
+    json!({
+        "id": d.id.to_string(),
+        "name": d.name,
+        "description": null,
+        "created_at": rfc3339(d.created_at),
+        "modified_at": rfc3339(d.created_at),
+        "tenant_id": store.dataset_workspace(d).to_string(),
+        "session_count": 0,
+        "example_count": example_count,
+        "data_type": "kv",
+        "metadata": dataset_metadata(),
+        "last_session_start_time": null,
+    })
+}
+
+fn example_counts(store: &Store) -> Vec<u64> {
+    let mut c = vec![0u64; store.datasets.len()];
+    for i in 0..store.len() {
+        c[store.dataset_index_at(i) as usize] += 1;
+    }
+    c
+}
+
+/// Datasets of the workspace, with every filter the spec declares applied (`id`,
+/// `data_type`, `name`, `name_contains`, `metadata` containment, `tag_value_id`: the
+/// stand-in's datasets carry none, `exclude_corrections_datasets`: none is one), sorted
+/// by `sort_by` (ties in creation order) and paged; `exclude=example_count` nulls the count.
+pub(crate) fn datasets(
+    store: &Store,
+    workspace: Uuid,
+    q: &Map<String, Value>,
+) -> Result<Value, Answer> {
     let ids: Vec<Uuid> = strings(q.get("id"))
         .iter()
         .filter_map(|s| Uuid::try_parse(s).ok())
         .collect();
+    let data_types = match q.get("data_type") {
+        Some(Value::String(s)) => vec![s.clone()],
+        other => strings(other),
+    };
     let name = q.get("name").and_then(Value::as_str);
     let contains = q
         .get("name_contains")
         .and_then(Value::as_str)
         .map(str::to_lowercase);
+    let metadata = match q.get("metadata").and_then(Value::as_str) {
+        None => None,
+        Some(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(m)) => Some(m),
+            _ => return Err(bad_request(format!("metadata {text:?}: not a JSON object"))),
+        },
+    };
+    let tagged = q.contains_key("tag_value_id");
     let offset = q.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
     let limit =
         q.get("limit")
             .and_then(Value::as_u64)
             .unwrap_or_else(|| spec_default(spec::LIST_DATASETS_PATH, "limit")) as usize;
-    let counts = {
-        let mut c = vec![0u64; store.datasets.len()];
-        for i in 0..store.len() {
-            c[store.dataset_index_at(i) as usize] += 1;
-        }
-        c
-    };
-    let list = store
-        .datasets
+    let counts = example_counts(store);
+    let exclude_count = strings(q.get("exclude"))
         .iter()
-        .enumerate()
-        .filter(|(_, d)| store.dataset_workspace(d) == workspace)
-        .filter(|(_, d)| ids.is_empty() || ids.contains(&d.id))
-        .filter(|(_, d)| name.is_none_or(|n| d.name == n))
-        .filter(|(_, d)| {
+        .any(|e| e == "example_count");
+    let dataset_meta = dataset_metadata();
+    let mut list: Vec<usize> = (0..store.datasets.len())
+        .filter(|i| store.dataset_workspace(&store.datasets[*i]) == workspace)
+        .filter(|i| ids.is_empty() || ids.contains(&store.datasets[*i].id))
+        .filter(|_| data_types.is_empty() || data_types.iter().any(|t| t == "kv"))
+        .filter(|i| name.is_none_or(|n| store.datasets[*i].name == n))
+        .filter(|i| {
             contains
                 .as_deref()
-                .is_none_or(|c| d.name.to_lowercase().contains(c))
+                .is_none_or(|c| store.datasets[*i].name.to_lowercase().contains(c))
         })
-        .skip(offset)
-        .take(limit)
-        .map(|(i, d)| {
-            json!({
-                "id": d.id.to_string(),
-                "name": d.name,
-                "description": null,
-                "created_at": rfc3339(d.created_at),
-                "modified_at": rfc3339(d.created_at),
-                "tenant_id": workspace.to_string(),
-                "session_count": 0,
-                "example_count": counts[i],
-                "data_type": "kv",
-            })
+        .filter(|_| {
+            metadata
+                .as_ref()
+                .is_none_or(|m| contains_all(&dataset_meta, m))
         })
+        .filter(|_| !tagged)
         .collect();
-    Value::Array(list)
+    let sort_by = q
+        .get("sort_by")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| spec_default_str(spec::LIST_DATASETS_PATH, "sort_by"));
+    let descending = q
+        .get("sort_by_desc")
+        .and_then(Value::as_bool)
+        .unwrap_or_else(|| spec_default_bool(spec::LIST_DATASETS_PATH, "sort_by_desc"));
+    // Stable: ties keep creation order, whichever the direction.
+    let cmp = |a: &usize, b: &usize| {
+        let (da, db) = (&store.datasets[*a], &store.datasets[*b]);
+        match sort_by.as_str() {
+            "name" => da.name.cmp(&db.name),
+            "created_at" | "modified_at" => da.created_at.cmp(&db.created_at),
+            "example_count" => counts[*a].cmp(&counts[*b]),
+            // No dataset has sessions: every one has 0 and no last session start.
+            _ => std::cmp::Ordering::Equal,
+        }
+    };
+    if descending {
+        list.sort_by(|a, b| cmp(b, a));
+    } else {
+        list.sort_by(cmp);
+    }
+    Ok(Value::Array(
+        list.into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(|i| dataset_json(store, i, (!exclude_count).then_some(counts[i])))
+            .collect(),
+    ))
+}
+
+/// One dataset of the workspace by id (404 when absent or in another workspace).
+pub(crate) fn dataset(store: &Store, workspace: Uuid, id: Uuid) -> Answer {
+    match store
+        .datasets
+        .iter()
+        .position(|d| d.id == id && store.dataset_workspace(d) == workspace)
+    {
+        Some(i) => (200, dataset_json(store, i, Some(example_counts(store)[i]))),
+        None => (404, json!({"detail": format!("Dataset {id} not found")})),
+    }
+}
+
+/// Whether the object `have` holds every key of `want` with an equal value.
+fn contains_all(have: &Value, want: &Map<String, Value>) -> bool {
+    contains(Some(have), want)
+}
+
+fn spec_default_str(path: &'static str, name: &str) -> String {
+    spec::parameter_default(path, name)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("the vendored spec gives {path} `{name}` a default"))
+        .to_owned()
+}
+
+fn spec_default_bool(path: &'static str, name: &str) -> bool {
+    spec::parameter_default(path, name)
+        .and_then(Value::as_bool)
+        .unwrap_or_else(|| panic!("the vendored spec gives {path} `{name}` a default"))
 }
 
 #[cfg(test)]
@@ -1022,6 +1123,28 @@ mod tests {
             "2026-01-01T00:00:00+0100",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+        // `as_of` also takes Python's isoformat() of a naive datetime, as UTC.
+        assert_eq!(
+            parse_as_of_time("2026-01-01T00:01:00"),
+            Some(crate::store::EPOCH + 60)
+        );
+        assert_eq!(
+            parse_as_of_time("2026-01-01T00:01:00.250000"),
+            Some(crate::store::EPOCH + 60)
+        );
+        assert_eq!(
+            parse_as_of_time("2026-01-01T01:01:00+01:00"),
+            Some(crate::store::EPOCH + 60)
+        );
+        for bad in [
+            "latest",
+            "v1",
+            "2026-01-01",
+            "2026-01-01T00:00:00+0100",
+            "2026-01-01T00:00:00ZZ",
+        ] {
+            assert_eq!(parse_as_of_time(bad), None, "{bad}");
         }
     }
 

@@ -1,7 +1,9 @@
 //! The HTTP side: routing, auth, validation against the spec, semantics, faults.
 
 use crate::faults::{Fault, Faults};
+use crate::params;
 use crate::read;
+use crate::side;
 use crate::spec;
 use crate::store::{Lookup, Principal, Store};
 use axum::body::{Body, Bytes};
@@ -61,6 +63,9 @@ pub struct RecordedRequest {
     pub ids: Vec<String>,
     /// The raw body (when body recording is on).
     pub body: Option<Bytes>,
+    /// Query parameters the spec does not declare for the operation, ignored as FastAPI
+    /// ignores them (once each, in order; logged at `serve -v`).
+    pub ignored_params: Vec<String>,
 }
 
 /// Fixed one-minute windows per credential.
@@ -82,6 +87,8 @@ pub(crate) struct Shared {
     pub(crate) received: std::sync::atomic::AtomicU64,
     windows: Mutex<HashMap<String, Window>>,
     pub(crate) checkpoints: Mutex<read::Checkpoints>,
+    /// Log each request, and the query parameters it ignored, to stderr.
+    pub(crate) verbose: bool,
 }
 
 impl Shared {
@@ -103,6 +110,7 @@ impl Shared {
             received: std::sync::atomic::AtomicU64::new(0),
             windows: Mutex::new(HashMap::new()),
             checkpoints: Mutex::new(read::Checkpoints::default()),
+            verbose: false,
         }
     }
 }
@@ -115,13 +123,47 @@ enum Op {
     CountExamples,
     ReadExample(String),
     ListDatasets,
+    ReadDataset(String),
+    Info,
+    Sessions,
+}
+
+impl Op {
+    /// The GET operation of the spec this is (none for the hard delete).
+    fn read_path(&self) -> Option<&'static str> {
+        Some(match self {
+            Op::HardDelete => return None,
+            Op::ListExamples => spec::LIST_EXAMPLES_PATH,
+            Op::CountExamples => spec::COUNT_EXAMPLES_PATH,
+            Op::ReadExample(_) => spec::READ_EXAMPLE_PATH,
+            Op::ListDatasets => spec::LIST_DATASETS_PATH,
+            Op::ReadDataset(_) => spec::READ_DATASET_PATH,
+            Op::Info => spec::INFO_PATH,
+            Op::Sessions => spec::SESSIONS_PATH,
+        })
+    }
+}
+
+/// Where a classic operation is served: the spec's path (`/api/v1/...`) and the
+/// host-root form (`/...`, which the SDKs call when their endpoint is the host), each
+/// also with a trailing slash when `slash`.
+fn classic_paths(spec_path: &'static str, slash: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in [spec_path, spec::host_root(spec_path)] {
+        out.push(p.to_owned());
+        if slash {
+            out.push(format!("{p}/"));
+        }
+    }
+    out
 }
 
 pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
     use axum::extract::Path;
     use axum::routing::{get, post};
+    type Router = axum::Router<Arc<Shared>>;
     let path = &spec::hard_delete().path;
-    let mut router = axum::Router::new();
+    let mut router = Router::new();
     // The platform path as the spec writes it, and behind a self-hosted `/api` prefix.
     for p in [
         path.clone(),
@@ -138,43 +180,44 @@ pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
             ),
         );
     }
-    // The classic read paths (`/api/v1/...`) as the spec writes them.
-    for p in [
-        spec::LIST_EXAMPLES_PATH.to_owned(),
-        format!("{}/", spec::LIST_EXAMPLES_PATH),
-    ] {
-        router = router.route(
-            &p,
-            get(|s: State<Arc<Shared>>, m: Method, u: Uri, h: HeaderMap| {
-                handle(s, m, u, h, Bytes::new(), Op::ListExamples)
-            }),
-        );
-    }
-    router = router.route(
-        spec::COUNT_EXAMPLES_PATH,
-        get(|s: State<Arc<Shared>>, m: Method, u: Uri, h: HeaderMap| {
-            handle(s, m, u, h, Bytes::new(), Op::CountExamples)
-        }),
-    );
-    router = router.route(
-        spec::READ_EXAMPLE_PATH,
-        get(
-            |s: State<Arc<Shared>>, Path(id): Path<String>, m: Method, u: Uri, h: HeaderMap| {
-                handle(s, m, u, h, Bytes::new(), Op::ReadExample(id))
-            },
-        ),
-    );
-    for p in [
-        spec::LIST_DATASETS_PATH.to_owned(),
-        format!("{}/", spec::LIST_DATASETS_PATH),
-    ] {
-        router = router.route(
-            &p,
-            get(|s: State<Arc<Shared>>, m: Method, u: Uri, h: HeaderMap| {
-                handle(s, m, u, h, Bytes::new(), Op::ListDatasets)
-            }),
-        );
-    }
+    let plain = |mut router: Router, spec_path: &'static str, slash: bool, op: Op| {
+        for p in classic_paths(spec_path, slash) {
+            let op = op.clone();
+            router = router.route(
+                &p,
+                get(
+                    move |s: State<Arc<Shared>>, m: Method, u: Uri, h: HeaderMap| {
+                        handle(s, m, u, h, Bytes::new(), op.clone())
+                    },
+                ),
+            );
+        }
+        router
+    };
+    let by_id = |mut router: Router, spec_path: &'static str, op: fn(String) -> Op| {
+        for p in classic_paths(spec_path, false) {
+            router = router.route(
+                &p,
+                get(
+                    move |s: State<Arc<Shared>>,
+                          Path(id): Path<String>,
+                          m: Method,
+                          u: Uri,
+                          h: HeaderMap| {
+                        handle(s, m, u, h, Bytes::new(), op(id))
+                    },
+                ),
+            );
+        }
+        router
+    };
+    router = plain(router, spec::LIST_EXAMPLES_PATH, true, Op::ListExamples);
+    router = plain(router, spec::COUNT_EXAMPLES_PATH, false, Op::CountExamples);
+    router = by_id(router, spec::READ_EXAMPLE_PATH, Op::ReadExample);
+    router = plain(router, spec::LIST_DATASETS_PATH, true, Op::ListDatasets);
+    router = by_id(router, spec::READ_DATASET_PATH, Op::ReadDataset);
+    router = plain(router, spec::INFO_PATH, false, Op::Info);
+    router = plain(router, spec::SESSIONS_PATH, true, Op::Sessions);
     router.with_state(shared)
 }
 
@@ -229,6 +272,10 @@ async fn handle(
         id_count: 0,
         ids: Vec::new(),
         body: shared.record_requests.then(|| body.clone()),
+        ignored_params: op
+            .read_path()
+            .map(|p| params::undeclared(spec::read_operation(p), uri.query()))
+            .unwrap_or_default(),
     };
     let mut response = process(
         &shared,
@@ -246,6 +293,9 @@ async fn handle(
     if let Ok(v) = HeaderValue::from_str(&format!("mock-{n}")) {
         response.headers_mut().insert("x-request-id", v);
     }
+    if shared.verbose {
+        log(&record, &uri);
+    }
     if shared.record_requests {
         shared.log.lock().unwrap().push(record);
     }
@@ -254,6 +304,22 @@ async fn handle(
         tokio::time::sleep_until(arrived + delay).await;
     }
     response
+}
+
+/// One line per request on stderr (`serve -v`), naming the ignored query parameters.
+fn log(record: &RecordedRequest, uri: &Uri) {
+    let ignored = if record.ignored_params.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (ignored query parameter(s) the spec does not declare: {})",
+            record.ignored_params.join(", ")
+        )
+    };
+    eprintln!(
+        "langsmith-mock: {} {} -> {}{ignored}",
+        record.method, uri, record.status
+    );
 }
 
 fn authenticate(store: &Store, headers: &HeaderMap) -> Result<(String, Principal), Box<Response>> {
@@ -357,17 +423,23 @@ fn process(
     op: &Op,
     record: &mut RecordedRequest,
 ) -> Response {
-    let (credential, principal) = {
-        let store = shared.store.lock().unwrap();
-        match authenticate(&store, headers) {
-            Ok(c) => c,
-            Err(r) => return *r,
+    // The spec declares no security for `GET /info`: it answers without credentials.
+    let principal = if matches!(op, Op::Info) {
+        None
+    } else {
+        let (credential, principal) = {
+            let store = shared.store.lock().unwrap();
+            match authenticate(&store, headers) {
+                Ok(c) => c,
+                Err(r) => return *r,
+            }
+        };
+        let limit = shared.faults.lock().unwrap().rate_limit_per_minute;
+        if let Some(r) = rate_limited(shared, &credential, limit) {
+            return r;
         }
+        Some(principal)
     };
-    let limit = shared.faults.lock().unwrap().rate_limit_per_minute;
-    if let Some(r) = rate_limited(shared, &credential, limit) {
-        return r;
-    }
     match fault {
         Fault::TooManyRequests => {
             let secs = shared.faults.lock().unwrap().retry_after_secs;
@@ -388,10 +460,12 @@ fn process(
         }
         _ => {}
     }
-    let bytes = match op {
-        Op::HardDelete => hard_delete(shared, principal, body, record),
+    let bytes = match (op, principal) {
+        (Op::HardDelete, Some(principal)) => hard_delete(shared, principal, body, record),
         _ if shared.faults.lock().unwrap().lies.html_200 => return html_200(),
-        read_op => read_answer(shared, principal.workspace_id, read_op, query),
+        (read_op, principal) => {
+            read_answer(shared, principal.map(|p| p.workspace_id), read_op, query)
+        }
     };
     match bytes {
         Ok(bytes) => deliver(bytes, fault),
@@ -411,19 +485,14 @@ fn html_200() -> Response {
 }
 
 /// Answers a read operation: the JSON body of a 200, or the error response.
+/// `workspace` is the caller's (none for `/info`, which is unauthenticated).
 fn read_answer(
     shared: &Shared,
-    workspace: Uuid,
+    workspace: Option<Uuid>,
     op: &Op,
     query: Option<&str>,
 ) -> Result<Vec<u8>, Box<Response>> {
-    let path = match op {
-        Op::ListExamples => spec::LIST_EXAMPLES_PATH,
-        Op::CountExamples => spec::COUNT_EXAMPLES_PATH,
-        Op::ReadExample(_) => spec::READ_EXAMPLE_PATH,
-        Op::ListDatasets => spec::LIST_DATASETS_PATH,
-        Op::HardDelete => unreachable!("not a read"),
-    };
+    let path = op.read_path().expect("a read");
     let reply = |(status, body): read::Answer| {
         Box::new(json_response(
             StatusCode::from_u16(status).expect("a status"),
@@ -432,6 +501,10 @@ fn read_answer(
     };
     let spec_op = spec::read_operation(path);
     let mut q = read::read_query(spec_op, query).map_err(reply)?;
+    params::refuse_unapplied(spec_op, &q).map_err(reply)?;
+    let Some(workspace) = workspace else {
+        return Ok(serde_json::to_vec(&side::info()).expect("json"));
+    };
     let store = shared.store.lock().unwrap();
     let value = match op {
         Op::ListExamples | Op::CountExamples => {
@@ -460,8 +533,26 @@ fn read_answer(
             }
             body
         }
-        Op::ListDatasets => read::datasets(&store, workspace, &q),
-        Op::HardDelete => unreachable!("not a read"),
+        Op::ListDatasets => read::datasets(&store, workspace, &q).map_err(reply)?,
+        Op::ReadDataset(raw) => {
+            let id = read::read_path_parameter(spec_op, "dataset_id", raw).map_err(reply)?;
+            let id = Uuid::try_parse(id.as_str().unwrap_or_default()).map_err(|e| {
+                reply((422, json!({"detail": [{"loc": ["path", "dataset_id"], "msg": e.to_string(), "type": "uuid_parsing"}]})))
+            })?;
+            let (status, body) = read::dataset(&store, workspace, id);
+            if status != 200 {
+                return Err(reply((status, body)));
+            }
+            body
+        }
+        Op::Sessions => {
+            let (status, body) = side::sessions(workspace, &q);
+            if status != 200 {
+                return Err(reply((status, body)));
+            }
+            body
+        }
+        Op::HardDelete | Op::Info => unreachable!("answered above"),
     };
     Ok(serde_json::to_vec(&value).expect("json"))
 }

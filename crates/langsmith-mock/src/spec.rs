@@ -15,6 +15,34 @@ pub const LIST_EXAMPLES_PATH: &str = "/api/v1/examples";
 pub const COUNT_EXAMPLES_PATH: &str = "/api/v1/examples/count";
 pub const READ_EXAMPLE_PATH: &str = "/api/v1/examples/{example_id}";
 pub const LIST_DATASETS_PATH: &str = "/api/v1/datasets";
+pub const READ_DATASET_PATH: &str = "/api/v1/datasets/{dataset_id}";
+/// The side requests the official SDKs send: the server's version and flags, and the
+/// tenant look-up (`GET /sessions?limit=1`).
+pub const INFO_PATH: &str = "/api/v1/info";
+pub const SESSIONS_PATH: &str = "/api/v1/sessions";
+
+/// Every GET operation the stand-in serves, as the spec writes its path.
+pub const READ_PATHS: [&str; 7] = [
+    LIST_EXAMPLES_PATH,
+    COUNT_EXAMPLES_PATH,
+    READ_EXAMPLE_PATH,
+    LIST_DATASETS_PATH,
+    READ_DATASET_PATH,
+    INFO_PATH,
+    SESSIONS_PATH,
+];
+
+/// The prefix of the classic family in the spec's paths. LangSmith serves the classic
+/// routes at the host root too (`/examples`: the form the SDKs call when their endpoint
+/// is the host, as the default `https://api.smith.langchain.com` is).
+pub const CLASSIC_PREFIX: &str = "/api/v1";
+
+/// The host-root form of a classic path (`/api/v1/examples` -> `/examples`).
+pub fn host_root(path: &str) -> &str {
+    path.strip_prefix(CLASSIC_PREFIX)
+        .filter(|rest| rest.starts_with('/'))
+        .unwrap_or_else(|| panic!("{path} is not a classic (`{CLASSIC_PREFIX}/...`) path"))
+}
 
 /// The hard-delete operation as the spec describes it.
 #[derive(Debug)]
@@ -161,50 +189,56 @@ pub fn read_operation(path: &'static str) -> &'static ReadOperation {
     static OPS: OnceLock<Vec<ReadOperation>> = OnceLock::new();
     let ops = OPS.get_or_init(|| {
         let doc = document();
-        [
-            LIST_EXAMPLES_PATH,
-            COUNT_EXAMPLES_PATH,
-            READ_EXAMPLE_PATH,
-            LIST_DATASETS_PATH,
-        ]
-        .into_iter()
-        .map(|path| {
-            let op = doc["paths"][path]
-                .get("get")
-                .unwrap_or_else(|| panic!("the vendored spec has GET {path}"));
-            let parameters = op["parameters"]
-                .as_array()
-                .map(|ps| {
-                    ps.iter()
-                        .map(|p| {
-                            let schema = inline(doc, &p["schema"]);
-                            Parameter {
-                                name: p["name"].as_str().expect("named").to_owned(),
-                                location: p["in"].as_str().unwrap_or("query").to_owned(),
-                                required: p["required"].as_bool().unwrap_or(false),
-                                shape: shape_of(&schema),
-                                validator: jsonschema::draft202012::new(&schema)
-                                    .expect("a valid parameter schema"),
-                                schema,
-                            }
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            ReadOperation {
-                path,
-                parameters,
-                success_schema: inline(
-                    doc,
-                    &op["responses"]["200"]["content"]["application/json"]["schema"],
-                ),
-            }
-        })
-        .collect()
+        READ_PATHS
+            .into_iter()
+            .map(|path| {
+                let op = doc["paths"][path]
+                    .get("get")
+                    .unwrap_or_else(|| panic!("the vendored spec has GET {path}"));
+                let parameters = op["parameters"]
+                    .as_array()
+                    .map(|ps| {
+                        ps.iter()
+                            .map(|p| {
+                                let schema = inline(doc, &p["schema"]);
+                                Parameter {
+                                    name: p["name"].as_str().expect("named").to_owned(),
+                                    location: p["in"].as_str().unwrap_or("query").to_owned(),
+                                    required: p["required"].as_bool().unwrap_or(false),
+                                    shape: shape_of(&schema),
+                                    validator: jsonschema::draft202012::new(&schema)
+                                        .expect("a valid parameter schema"),
+                                    schema,
+                                }
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                ReadOperation {
+                    path,
+                    parameters,
+                    success_schema: inline(
+                        doc,
+                        &op["responses"]["200"]["content"]["application/json"]["schema"],
+                    ),
+                }
+            })
+            .collect()
     });
     ops.iter()
         .find(|o| o.path == path)
         .expect("one of the served read operations")
+}
+
+/// The `default` the spec gives a parameter of the GET operation at `path`, read from the
+/// document as written (inlining a `$ref` drops the `default` beside it).
+pub fn parameter_default(path: &str, name: &str) -> Option<&'static Value> {
+    document()["paths"][path]["get"]["parameters"]
+        .as_array()?
+        .iter()
+        .find(|p| p["name"] == name)?
+        .get("schema")?
+        .get("default")
 }
 
 /// The violations of a parameter value.
