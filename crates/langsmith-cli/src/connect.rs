@@ -51,6 +51,10 @@ pub(crate) struct Target {
     pub(crate) client: Client,
     pub(crate) endpoint: String,
     pub(crate) workspace: Option<String>,
+    /// What a journal is bound to: the endpoint, or under `--mock` the embedded stand-in
+    /// (its port changes from run to run; its seeded workspace and ids do not), so an
+    /// interrupted `--mock` run resumes like any other.
+    pub(crate) journal_identity: String,
     #[cfg(feature = "mock")]
     pub(crate) mock: Option<langsmith_mock::MockServer>,
 }
@@ -78,6 +82,9 @@ pub(crate) struct Connect<'a> {
     pub(crate) needs_key: bool,
     pub(crate) seed: Seed<'a>,
 }
+
+/// The journal's endpoint under `--mock`.
+const MOCK_IDENTITY: &str = "langsmith-mock (embedded, --mock)";
 
 /// Examples the stand-in holds for a selector run under `--mock`.
 #[cfg(feature = "mock")]
@@ -187,10 +194,16 @@ pub(crate) async fn connect(cli: &Cli, opts: Connect<'_>) -> Result<Target, Exit
     let client = builder
         .build()
         .map_err(|e| usage(format!("{}; nothing was sent", chain_lines(&e))))?;
+    let journal_identity = if cli.mock() {
+        MOCK_IDENTITY.to_owned()
+    } else {
+        endpoint.clone()
+    };
     Ok(Target {
         client,
         endpoint,
         workspace,
+        journal_identity,
         #[cfg(feature = "mock")]
         mock,
     })

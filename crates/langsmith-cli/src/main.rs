@@ -23,39 +23,86 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
     /// API endpoint (default: $LANGSMITH_ENDPOINT, else https://api.smith.langchain.com).
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "URL"
+    )]
     endpoint: Option<String>,
     /// Workspace id (a UUID), sent as X-Tenant-Id (default: $LANGSMITH_WORKSPACE_ID).
-    #[arg(long, global = true, value_name = "ID")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "ID"
+    )]
     workspace_id: Option<String>,
     /// Read the API key from this file, or `-` for stdin (default: $LANGSMITH_API_KEY).
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "PATH"
+    )]
     api_key_file: Option<String>,
     /// The CLI login profile to read (default: $LANGSMITH_PROFILE, else the config file's
     /// current profile). Flags win over the environment, which wins over the profile.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "NAME"
+    )]
     profile: Option<String>,
     /// Seconds allowed per attempt (0.001 to 3600).
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 30.0)]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "SECS",
+        default_value_t = 30.0
+    )]
     timeout: f64,
     /// Retries per request for 408/429/5xx/connection failures (0 to 100).
-    #[arg(long, global = true, value_name = "N", default_value_t = 5)]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "N",
+        default_value_t = 5
+    )]
     max_retries: u32,
     /// Allow plain http:// off loopback (self-hosted installs on an internal network):
     /// the API key then travels unencrypted.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     allow_insecure_http: bool,
     /// Run against an embedded stand-in server on loopback, seeded with the ids given, or
     /// (with selectors) with 10,000 examples in the dataset --dataset names, one in 50
     /// holding the marker jane.doe@example.com.
     #[cfg(feature = "mock")]
-    #[arg(long, global = true, conflicts_with_all = ["endpoint", "workspace_id", "api_key_file", "profile"])]
+    #[arg(long, global = true, help_heading = "Global options", conflicts_with_all = ["endpoint", "workspace_id", "api_key_file", "profile"])]
     mock: bool,
+    /// The erasure request's reference (a ticket or case number), recorded in every
+    /// report.
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "REF"
+    )]
+    ticket: Option<String>,
+    /// Record selector values (--contains, --metadata, --filter) in reports as they are.
+    /// By default a report records each as a salted SHA-256 (the salt is in the report),
+    /// since the report proves the erasure of the person they name: an auditor given the
+    /// value can confirm it, a reader of the report cannot learn it.
+    #[arg(long, global = true, help_heading = "Global options")]
+    plain_selectors: bool,
     /// More logging on stderr (-v info, -vv debug, -vvv trace).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, help_heading = "Global options", action = clap::ArgAction::Count)]
     verbose: u8,
     /// No progress bar and only errors on stderr.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     quiet: bool,
 }
 

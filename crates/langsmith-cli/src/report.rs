@@ -26,31 +26,139 @@ pub struct InputSource {
     pub lines: u64,
 }
 
-/// What every command's report starts with: which tool ran what, against what, when.
+/// How a report records values that may name the data subject: the values of
+/// `--contains`, `--metadata` and `--filter`, in the selection and in the command line.
+/// By default each is `sha256:HEX` of `SALT:VALUE` (`printf '%s:%s' SALT VALUE |
+/// sha256sum`), with one random salt per report; `--plain-selectors` keeps them as typed.
+pub(crate) struct Recorder {
+    salt: Option<String>,
+}
+
+/// The flags whose values a [`Recorder`] hashes.
+const SUBJECT_FLAGS: [&str; 3] = ["--contains", "--metadata", "--filter"];
+
+impl Recorder {
+    pub(crate) fn new(plain: bool) -> Self {
+        Recorder {
+            salt: (!plain).then(|| Uuid::new_v4().simple().to_string()),
+        }
+    }
+
+    /// A value as the report keeps it.
+    pub(crate) fn value(&self, value: &str) -> String {
+        use sha2::Digest;
+        match &self.salt {
+            None => value.to_owned(),
+            Some(salt) => {
+                let mut h = sha2::Sha256::new();
+                h.update(salt.as_bytes());
+                h.update(b":");
+                h.update(value.as_bytes());
+                format!("sha256:{:x}", h.finalize())
+            }
+        }
+    }
+
+    /// The command line with the values of [`SUBJECT_FLAGS`] recorded by [`Self::value`]
+    /// (`--contains X` and `--contains=X` alike).
+    pub(crate) fn command(&self, argv: &[String]) -> Vec<String> {
+        let mut out = Vec::with_capacity(argv.len());
+        let mut hash_next = false;
+        for arg in argv {
+            if hash_next {
+                out.push(self.value(arg));
+                hash_next = false;
+                continue;
+            }
+            match arg.split_once('=') {
+                Some((flag, v)) if SUBJECT_FLAGS.contains(&flag) => {
+                    out.push(format!("{flag}={}", self.value(v)))
+                }
+                _ => {
+                    hash_next = SUBJECT_FLAGS.contains(&arg.as_str());
+                    out.push(arg.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// For the report: how the values were recorded, and the salt.
+    pub(crate) fn describe(&self) -> SelectorValues {
+        SelectorValues {
+            recorded_as: if self.salt.is_some() {
+                "salted_sha256"
+            } else {
+                "plain"
+            },
+            salt: self.salt.clone(),
+            how_to_check: self
+                .salt
+                .as_ref()
+                .map(|_| "printf '%s:%s' \"$salt\" \"$value\" | sha256sum"),
+        }
+    }
+}
+
+/// How a report recorded selector values.
+#[derive(Serialize)]
+pub(crate) struct SelectorValues {
+    pub recorded_as: &'static str,
+    pub salt: Option<String>,
+    pub how_to_check: Option<&'static str>,
+}
+
+/// What every command's report starts with: which tool ran what, against what, when,
+/// for which request.
 #[derive(Serialize)]
 pub(crate) struct Envelope<'a> {
     pub tool: &'static str,
     pub version: &'static str,
-    /// The command line (the key is never an argument, so it holds no secret).
-    pub command: &'a [String],
+    /// The erasure request's reference (`--ticket`).
+    pub ticket: Option<&'a str>,
+    /// The command line (the key is never an argument, so it holds no secret), its
+    /// selector values recorded as `selector_values` says.
+    pub command: Vec<String>,
+    pub selector_values: SelectorValues,
     pub endpoint: &'a str,
+    /// The workspace sent as `X-Tenant-Id`; null when none was sent (the API key's
+    /// default workspace, which the API does not name).
     pub workspace: Option<&'a str>,
     pub started_at: String,
     pub finished_at: String,
 }
 
+/// What a run's report needs beyond its outcomes: the request's reference and how
+/// selector values are recorded (one salt for the whole report).
+pub(crate) struct Evidence {
+    pub ticket: Option<String>,
+    pub recorder: Recorder,
+}
+
+impl Evidence {
+    pub(crate) fn of(cli: &crate::Cli) -> Self {
+        Evidence {
+            ticket: cli.ticket.clone(),
+            recorder: Recorder::new(cli.plain_selectors),
+        }
+    }
+}
+
 impl<'a> Envelope<'a> {
     /// The envelope of a run that started at `started` and ends now.
     pub(crate) fn now(
-        command: &'a [String],
+        evidence: &'a Evidence,
         endpoint: &'a str,
         workspace: Option<&'a str>,
         started: SystemTime,
     ) -> Self {
+        let argv: Vec<String> = std::env::args().collect();
         Envelope {
             tool: env!("CARGO_BIN_NAME"),
             version: env!("CARGO_PKG_VERSION"),
-            command,
+            ticket: evidence.ticket.as_deref(),
+            command: evidence.recorder.command(&argv),
+            selector_values: evidence.recorder.describe(),
             endpoint,
             workspace,
             started_at: rfc3339(started),
@@ -71,7 +179,9 @@ pub(crate) struct Report<'a> {
     pub envelope: Envelope<'a>,
     pub dry_run: bool,
     pub inputs: &'a [InputSource],
-    pub input_lines: u64,
+    /// Lines read from input files and arguments; absent for a selection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_lines: Option<u64>,
     pub unique_ids: u64,
     pub duplicates_dropped: u64,
     pub journal: Option<JournalInfo<'a>>,
@@ -99,6 +209,9 @@ pub(crate) struct Report<'a> {
 pub struct SelectionInfo {
     /// The selectors, as one line.
     pub selectors: String,
+    /// The dataset as given (`--dataset`), and the id it resolved to.
+    pub dataset: Option<String>,
+    pub dataset_id: Option<Uuid>,
     /// Selectors only the server evaluated: every listed row was re-checked against the
     /// others before it could be selected.
     pub server_evaluated: Vec<&'static str>,
@@ -324,20 +437,26 @@ pub(crate) fn write_json(
     path: Option<&std::path::Path>,
     output: Output,
     r: &impl serde::Serialize,
-) -> Result<(), Exit> {
+) -> Result<Option<String>, Exit> {
     let json = serde_json::to_vec_pretty(r).expect("json");
+    let mut digest = None;
     if let Some(path) = path {
+        use sha2::Digest;
         let mut bytes = json.clone();
         bytes.push(b'\n');
         write_atomic(path, &bytes).map_err(|message| Exit {
             code: exit::PARTIAL,
             message,
         })?;
+        // The file's own digest, to reference it from a ticket.
+        let sha = format!("{:x}", sha2::Sha256::digest(&bytes));
+        eprintln!("report: {} (sha256 {sha})", path.display());
+        digest = Some(sha);
     }
     if output == Output::Json {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(&json);
         let _ = out.write_all(b"\n");
     }
-    Ok(())
+    Ok(digest)
 }

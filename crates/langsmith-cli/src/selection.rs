@@ -77,18 +77,30 @@ impl Selectors {
 
     /// One line saying what is selected, for messages and the report.
     pub fn describe(&self) -> String {
+        self.describe_with(&report::Recorder::new(true))
+    }
+
+    /// [`Selectors::describe`] with the values that may name a person (contains,
+    /// metadata, filter) as `recorder` keeps them.
+    pub fn describe_with(&self, recorder: &report::Recorder) -> String {
         let mut parts = Vec::new();
         if let Some(d) = &self.dataset {
             parts.push(format!("dataset {}", crate::input::quote_value(d)));
         }
         for c in &self.contains {
-            parts.push(format!("contains {}", crate::input::quote_value(c)));
+            parts.push(format!(
+                "contains {}",
+                crate::input::quote_value(&recorder.value(c))
+            ));
         }
         if let Some(m) = &self.metadata {
-            parts.push(format!("metadata {m}"));
+            parts.push(format!("metadata {}", recorder.value(m)));
         }
         if let Some(f) = &self.filter {
-            parts.push(format!("filter {}", crate::input::quote_value(f)));
+            parts.push(format!(
+                "filter {}",
+                crate::input::quote_value(&recorder.value(f))
+            ));
         }
         for s in &self.split {
             parts.push(format!("split {}", crate::input::quote_value(s)));
@@ -284,6 +296,7 @@ pub(crate) async fn select_input(
     target: &Target,
     selectors: &Selectors,
     concurrency: usize,
+    recorder: &report::Recorder,
 ) -> Result<Input, Exit> {
     let query = selectors.query(&target.client, concurrency).await?;
     let spinner = crate::term::progress_bar(cli.quiet, 0);
@@ -309,14 +322,16 @@ pub(crate) async fn select_input(
     let n = selection.ids.len() as u64;
     Ok(Input {
         sources: vec![report::InputSource {
-            source: format!("selection: {}", selectors.describe()),
+            source: format!("selection: {}", selectors.describe_with(recorder)),
             sha256,
             bytes,
             lines: n,
         }],
         lines: n,
         selection: Some(report::SelectionInfo {
-            selectors: selectors.describe(),
+            selectors: selectors.describe_with(recorder),
+            dataset: selectors.dataset.clone(),
+            dataset_id: query.dataset_id(),
             server_evaluated: query.server_evaluated(),
             counted: selection.counted,
             listed: selection.listed(),

@@ -54,8 +54,27 @@ pub(crate) struct VerificationSection<'a> {
     pub totals: VerifyTotals,
     pub ids: VerifyIds<'a>,
     pub stopped_by: Option<&'static str>,
+    /// Every read request, in order of completion: when, what the server answered, and
+    /// its request id (the read-back's own evidence).
+    pub requests: Vec<ReadRequest>,
     /// Requests that failed, with their error.
     pub failed_requests: Vec<FailedRead>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct ReadRequest {
+    pub index: usize,
+    pub batch: usize,
+    pub ids: usize,
+    pub started_at: String,
+    pub finished_at: String,
+    pub attempts: u32,
+    pub http_status: Option<u16>,
+    pub request_id: Option<String>,
+    /// Examples the answer held, and of those not asked for (ignored).
+    pub returned: usize,
+    pub foreign: usize,
+    pub error_kind: Option<&'static str>,
 }
 
 #[derive(Serialize, Default)]
@@ -148,6 +167,23 @@ impl<'a> VerificationSection<'a> {
             totals,
             ids,
             stopped_by: v.stopped_by().map(langsmith::ErrorKind::as_str),
+            requests: v
+                .requests()
+                .iter()
+                .map(|r| ReadRequest {
+                    index: r.index(),
+                    batch: r.batch(),
+                    ids: r.ids(),
+                    started_at: crate::report::rfc3339(r.started()),
+                    finished_at: crate::report::rfc3339(r.finished()),
+                    attempts: r.attempts(),
+                    http_status: r.status(),
+                    request_id: r.request_id().map(str::to_owned),
+                    returned: r.returned(),
+                    foreign: r.foreign(),
+                    error_kind: r.error().map(|e| e.kind().as_str()),
+                })
+                .collect(),
             failed_requests: v
                 .requests()
                 .iter()
@@ -202,15 +238,21 @@ pub(crate) fn print_summary(v: &VerifyReport) {
     for (id, o) in listed {
         eprintln!("{id}: {o}");
     }
-    let others = v.ids().len() - v.count(K::Erased);
-    if others > crate::input::MAX_LISTED {
+    // What was not listed, by what it is: not every id that is not erased holds data.
+    let mut rest: std::collections::BTreeMap<K, u64> = Default::default();
+    for (_, o) in v
+        .outcomes()
+        .filter(|(_, o)| !matches!(o, Verification::Erased))
+        .skip(crate::input::MAX_LISTED)
+    {
+        *rest.entry(o.kind()).or_default() += 1;
+    }
+    if !rest.is_empty() {
+        let parts: Vec<String> = rest.iter().map(|(k, n)| format!("{n} {k}")).collect();
         eprintln!(
-            "... and {}",
-            plural(
-                (others - crate::input::MAX_LISTED) as u64,
-                "more id not erased",
-                "more ids not erased"
-            )
+            "... and {} more: {} (each id with its outcome in the report)",
+            rest.values().sum::<u64>(),
+            parts.join(", ")
         );
     }
     for r in v.requests().iter().filter(|r| r.error().is_some()).take(3) {

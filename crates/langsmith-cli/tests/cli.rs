@@ -170,10 +170,15 @@ async fn dry_run_and_non_terminal_send_nothing() {
         .run(&["--dry-run", "--ids-file", file.to_str().unwrap()])
         .await;
     assert_eq!(o.status.code(), Some(0));
-    let (out, _) = text(&o);
+    // stdout: the ids that would be deleted, one a line, nothing else; the plan on stderr.
+    let (out, err) = text(&o);
+    let listed: Vec<Uuid> = out.lines().map(|l| Uuid::parse_str(l).unwrap()).collect();
+    let mut seeded = env.server.seeded_ids();
+    seeded.sort();
+    assert_eq!(listed, seeded);
     assert!(
-        out.contains(&format!("{n} unique examples in 2 requests")),
-        "{out}"
+        err.contains(&format!("{n} unique examples in 2 requests")),
+        "{err}"
     );
     // A dry run writes a report with the plan too.
     let report = env.path("plan.json");

@@ -223,12 +223,14 @@ async fn dry_runs_and_refusals_send_no_deletion() {
         .run(&["hard-delete", "--dataset", "compliance", "--dry-run"])
         .await;
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
-    let listed: BTreeSet<Uuid> = text(&o)
-        .0
-        .lines()
-        .filter_map(|l| Uuid::parse_str(l).ok())
-        .collect();
+    // stdout holds the ids alone, one a line; what the dry run says is on stderr.
+    let listed: BTreeSet<Uuid> = ids_of(&text(&o).0).into_iter().collect();
     assert_eq!(listed, env.in_dataset("compliance"));
+    assert!(
+        text(&o).1.contains("dry run: nothing was sent"),
+        "{}",
+        text(&o).1
+    );
     assert!(env.server.hard_deleted_ids().is_empty());
     // Not on a terminal and no --yes: refused before anything is deleted.
     let o = env.run(&["hard-delete", "--dataset", "compliance"]).await;

@@ -355,6 +355,7 @@ async fn an_empty_selection_leaves_a_report() {
             "compliance",
             "--contains",
             "jane.doe@exmaple.com",
+            "--plain-selectors",
             "--yes",
             "--report",
             report.to_str().unwrap(),

@@ -116,6 +116,11 @@ impl ExampleQuery {
         self
     }
 
+    /// The dataset, if the query selects one.
+    pub fn dataset_id(&self) -> Option<Uuid> {
+        self.dataset
+    }
+
     /// The `full_text_contains` terms.
     pub fn contains_terms(&self) -> &[String] {
         &self.contains

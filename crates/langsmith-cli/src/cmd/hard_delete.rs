@@ -60,8 +60,8 @@ pub struct Args {
 
 pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
     let started = SystemTime::now();
-    let clock = Instant::now();
     check_flags(cli, args)?;
+    let evidence = report::Evidence::of(cli);
     let hash = report::wanted(args.report.as_deref(), args.output);
     let (input, target) = if args.selectors.any() {
         let target = connect::connect(
@@ -73,8 +73,14 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
             },
         )
         .await?;
-        let input =
-            selection::select_input(cli, &target, &args.selectors, args.concurrency).await?;
+        let input = selection::select_input(
+            cli,
+            &target,
+            &args.selectors,
+            args.concurrency,
+            &evidence.recorder,
+        )
+        .await?;
         (input, target)
     } else {
         let input = input::collect(IdArgs {
@@ -98,23 +104,25 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
         && selection.selected == 0
     {
         // A search that found nothing is evidence too: with --report, it is written.
-        let run = prepare(args, input, &target, started, false)?.1;
+        let run = prepare(args, input, &target, started, false, evidence)?.1;
         return nothing_selected(args, &run);
     }
-    let (mut journal, mut run) = prepare(args, input, &target, started, !ask)?;
+    let (mut journal, mut run) = prepare(args, input, &target, started, !ask, evidence)?;
     if args.dry_run || (run.plan.to_send == 0 && !args.verify) {
         return dry_run(args, &run);
     }
     if ask && run.plan.to_send > 0 {
         confirm(args, &run, &target)?;
     }
+    // The summary's rate is the run's, not the time a person took to answer.
+    let clock = Instant::now();
     if journal.is_none()
         && let Some(path) = &args.journal
     {
         // Confirmed: now the journal is opened (and locked) for writing; what it holds
         // by now is taken out once more.
         let jtarget = journal::Target {
-            endpoint: &target.endpoint,
+            endpoint: &target.journal_identity,
             workspace: target.workspace.as_deref(),
         };
         let (j, loaded) = journal::Journal::open(path, jtarget).map_err(usage)?;
@@ -194,7 +202,7 @@ fn check_flags(cli: &Cli, args: &Args) -> Result<(), Exit> {
 /// What a run knows before it sends anything: its inputs, its plan, what the journal
 /// already holds. The report is built from it.
 struct Prepared {
-    command: Vec<String>,
+    evidence: report::Evidence,
     started: SystemTime,
     endpoint: String,
     workspace: Option<String>,
@@ -248,14 +256,14 @@ impl Prepared {
     ) -> report::Report<'a> {
         report::Report {
             envelope: report::Envelope::now(
-                &self.command,
+                &self.evidence,
                 &self.endpoint,
                 self.workspace.as_deref(),
                 self.started,
             ),
             dry_run: args.dry_run,
             inputs: &self.sources,
-            input_lines: self.input_lines,
+            input_lines: self.selection.is_none().then_some(self.input_lines),
             unique_ids: self.unique,
             duplicates_dropped: self.duplicates,
             journal: args.journal.as_deref().map(|path| report::JournalInfo {
@@ -284,9 +292,10 @@ fn prepare(
     target: &Target,
     started: SystemTime,
     open: bool,
+    evidence: report::Evidence,
 ) -> Result<(Option<journal::Journal>, Prepared), Exit> {
     let jtarget = journal::Target {
-        endpoint: &target.endpoint,
+        endpoint: &target.journal_identity,
         workspace: target.workspace.as_deref(),
     };
     let mut journal = None;
@@ -330,7 +339,7 @@ fn prepare(
     Ok((
         journal,
         Prepared {
-            command: std::env::args().collect(),
+            evidence,
             started,
             endpoint: target.endpoint.clone(),
             workspace: target.workspace.clone(),
@@ -385,17 +394,22 @@ fn dry_run(args: &Args, run: &Prepared) -> Result<u8, Exit> {
         let unsent = BulkReport::unsent(run.set.clone().unwrap_or_default());
         emit_report(args, &run.report(args, &unsent, None, false, exit))?;
     }
-    if args.output == Output::Text
-        && let (Some(selection), Some(set)) = (&run.selection, &run.set)
+    if args.dry_run
+        && args.output == Output::Text
+        && let Some(set) = &run.set
     {
-        // What would be deleted, one id a line (the selection, less what the journal
-        // already confirmed).
+        // What would be deleted, one id a line (less what the journal already
+        // confirmed): stdout holds nothing else.
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         for id in set.as_slice() {
             let _ = writeln!(out, "{id}");
         }
         let _ = out.flush();
-        println!(
+    }
+    if args.output == Output::Text
+        && let Some(selection) = &run.selection
+    {
+        eprintln!(
             "selected: {} ({}); the server counted {}{}",
             plural(selection.selected, "example", "examples"),
             selection.selectors,
@@ -410,24 +424,33 @@ fn dry_run(args: &Args, run: &Prepared) -> Result<u8, Exit> {
         );
     }
     if args.output == Output::Text {
-        println!(
+        // A dry run's stdout is the ids alone (machine-readable); what it says goes to
+        // stderr. A run with nothing left to send reports on stdout, as any run does.
+        let say = |line: String| {
+            if args.dry_run {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
+            }
+        };
+        say(format!(
             "plan: hard-delete {} in {} of at most {}",
             plural(run.plan.to_send, "unique example", "unique examples"),
             plural(run.plan.batches as u64, "request", "requests"),
             run.plan.batch_size
-        );
-        println!(
+        ));
+        say(format!(
             "input: {}, {} unique, {}, {} already deleted per the journal",
             plural(run.input_lines, "line", "lines"),
             run.unique,
             plural(run.duplicates, "duplicate", "duplicates"),
             run.already.len()
-        );
-        if run.plan.to_send == 0 {
-            println!("nothing to send: every id is already confirmed deleted");
+        ));
+        say(if run.plan.to_send == 0 {
+            "nothing to send: every id is already confirmed deleted".into()
         } else {
-            println!("dry run: nothing was sent");
-        }
+            "dry run: nothing was sent".into()
+        });
     }
     Ok(exit)
 }
@@ -498,14 +521,16 @@ fn finish(args: &Args, target: &Target, run: &Prepared, done: Done<'_>) -> Resul
         journal_failed: journal_error.is_some(),
         interrupted,
     });
-    if report::wanted(args.report.as_deref(), args.output) {
+    let digest = if report::wanted(args.report.as_deref(), args.output) {
         emit_report(
             args,
             &run.report(args, bulk, verification, interrupted, exit),
-        )?;
-    }
+        )?
+    } else {
+        None
+    };
     if args.output == Output::Text {
-        summary(bulk, elapsed, run, target, args);
+        summary(bulk, elapsed, run, target, args, digest.as_deref());
         if let Some(v) = verification {
             verification::print_summary(v);
         }
@@ -547,11 +572,18 @@ fn finish(args: &Args, target: &Target, run: &Prepared, done: Done<'_>) -> Resul
     Ok(exit)
 }
 
-fn emit_report(args: &Args, r: &report::Report<'_>) -> Result<(), Exit> {
+fn emit_report(args: &Args, r: &report::Report<'_>) -> Result<Option<String>, Exit> {
     report::write_json(args.report.as_deref(), args.output, r)
 }
 
-fn summary(bulk: &BulkReport, elapsed: Duration, run: &Prepared, target: &Target, args: &Args) {
+fn summary(
+    bulk: &BulkReport,
+    elapsed: Duration,
+    run: &Prepared,
+    target: &Target,
+    args: &Args,
+    report_sha256: Option<&str>,
+) {
     let settled = (bulk.unique() - bulk.count(Outcome::NotAttempted)) as f64;
     let secs = elapsed.as_secs_f64().max(1e-3);
     println!(
@@ -584,8 +616,8 @@ fn summary(bulk: &BulkReport, elapsed: Duration, run: &Prepared, target: &Target
         plural(run.duplicates, "duplicate", "duplicates"),
         already
     );
-    if let Some(p) = &args.report {
-        println!("report: {}", p.display());
+    if let (Some(p), Some(sha)) = (&args.report, report_sha256) {
+        println!("report: {} (sha256 {sha})", p.display());
     }
     if let Some(p) = &args.journal {
         println!("journal: {}", p.display());
@@ -667,7 +699,7 @@ fn confirm(args: &Args, run: &Prepared, target: &Target) -> Result<(), Exit> {
     eprint!(
         "About to HARD-DELETE {} in {} at {endpoint}, workspace {ws}.\n\
          Inputs, outputs and metadata of every version are nulled at once; this cannot be undone.\n\
-         Type 'yes' to continue: ",
+         Type yes (the whole word) to continue, anything else to stop: ",
         plural(n as u64, "unique example", "unique examples"),
         plural(batches as u64, "request", "requests"),
     );
@@ -676,8 +708,15 @@ fn confirm(args: &Args, run: &Prepared, target: &Target) -> Result<(), Exit> {
     std::io::stdin()
         .read_line(&mut answer)
         .map_err(|e| usage(format!("cannot read the answer: {e}")))?;
-    if answer.trim() != "yes" {
-        return Err(usage("not confirmed; nothing was sent"));
+    let answer = answer.trim();
+    if answer != "yes" {
+        return Err(usage(if answer.eq_ignore_ascii_case("y") {
+            format!(
+                "not confirmed: the answer was {answer:?}; only the whole word yes confirms; nothing was sent"
+            )
+        } else {
+            "not confirmed; nothing was sent".to_owned()
+        }));
     }
     Ok(())
 }

@@ -86,10 +86,10 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
         ..exit::RunOutcome::default()
     });
     if report::wanted(args.report.as_deref(), args.output) {
-        let command: Vec<String> = std::env::args().collect();
+        let evidence = report::Evidence::of(cli);
         let doc = VerifyReportDoc {
             envelope: report::Envelope::now(
-                &command,
+                &evidence,
                 &target.endpoint,
                 target.workspace.as_deref(),
                 started,
