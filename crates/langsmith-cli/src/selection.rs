@@ -167,6 +167,7 @@ impl Selection {
 pub(crate) async fn select_ids(
     client: &Client,
     query: &ExampleQuery,
+    progress: &crate::term::Progress,
     mut each: impl FnMut(&Uuid),
     mut idle: impl FnMut(),
 ) -> Result<Selection, Exit> {
@@ -174,6 +175,7 @@ pub(crate) async fn select_ids(
         .count_examples(query)
         .await
         .map_err(|e| exit::for_error("counting the selection", &e))?;
+    progress.set_total(counted);
     // The count is the server's word: it sizes the first allocation only up to a bound,
     // past which the list grows as ids actually arrive.
     let mut ids = Vec::with_capacity(counted.min(1 << 20) as usize);
@@ -192,10 +194,14 @@ pub(crate) async fn select_ids(
         let Some(item) = item else { break };
         match item.map_err(|e| exit::for_error("listing the selection", &e))? {
             Listed::Selected(example) => {
+                progress.inc(1);
                 each(&example.id);
                 ids.push(example.id);
             }
-            Listed::Excluded { example, reason } => excluded.push((example.id, reason)),
+            Listed::Excluded { example, reason } => {
+                progress.inc(1);
+                excluded.push((example.id, reason))
+            }
             Listed::Repeated(_) => repeated += 1,
         }
     }
@@ -299,9 +305,10 @@ pub(crate) async fn select_input(
     recorder: &report::Recorder,
 ) -> Result<Input, Exit> {
     let query = selectors.query(&target.client, concurrency).await?;
-    let spinner = crate::term::progress_bar(cli.quiet, 0);
-    let selection = select_ids(&target.client, &query, |_| spinner.inc(1), || {}).await?;
-    spinner.finish_and_clear();
+    let progress = crate::term::Progress::new(cli.quiet, None);
+    let selection = select_ids(&target.client, &query, &progress, |_| {}, || {}).await;
+    progress.finish();
+    let selection = selection?;
     warn_if_changed(&selection);
     // The selection's evidence: the sha256 of the ids as `select` prints them.
     let (sha256, bytes) = {

@@ -6,7 +6,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use langsmith::Error;
 use std::io::IsTerminal;
 use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 /// An error and its causes on one line: `outer: cause: innermost cause`.
 pub(crate) fn chain_text(e: &Error) -> String {
@@ -44,17 +47,75 @@ pub(crate) fn human_rate(per_sec: f64) -> String {
     }
 }
 
-/// At most 80 columns: `00:00:12 [========>           ] 412,000/1,000,000 ids 31.2k ids/s ETA 19s`,
-/// redrawn at most 4 times a second.
-pub(crate) fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// The progress line on stderr (hidden with `-q` or when stderr is not a terminal): ids
+/// done of the total, the rate and the ETA, fitted to the terminal's width (at most 80
+/// columns), redrawn at most 4 times a second however often it is told of progress.
+/// Without a total yet (a listing before its count) it counts what arrived.
+pub(crate) struct Progress {
+    bar: ProgressBar,
+    pending: AtomicU64,
+    last: Mutex<Instant>,
+}
+
+/// The most redraws a second.
+const REDRAWS_PER_SEC: u32 = 4;
+
+/// The line's template for a terminal `width` columns wide: the widest that fits.
+fn template(width: u16, total: bool) -> &'static str {
+    match (total, width) {
+        (true, 80..) => "{elapsed_precise} [{bar:20}] {human_pos}/{human_len} ids {rate} ETA {eta}",
+        (true, 60..) => "{elapsed_precise} {human_pos}/{human_len} ids {rate} ETA {eta}",
+        (true, _) => "{percent:>3}% {human_pos} ids ETA {eta}",
+        (false, 40..) => "{elapsed_precise} listed {human_pos} ids {rate}",
+        (false, _) => "listed {human_pos} ids",
     }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(4));
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:20}] {human_pos}/{human_len} ids {rate} ETA {eta}",
-        )
+}
+
+impl Progress {
+    /// A line for `total` ids (`None`: not known yet).
+    pub(crate) fn new(quiet: bool, total: Option<u64>) -> Arc<Progress> {
+        let bar = if quiet || !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else {
+            let bar = ProgressBar::with_draw_target(
+                total,
+                ProgressDrawTarget::stderr_with_hz(REDRAWS_PER_SEC as u8),
+            );
+            bar.set_style(style(total.is_some()));
+            bar
+        };
+        Arc::new(Progress {
+            bar,
+            pending: AtomicU64::new(0),
+            last: Mutex::new(Instant::now()),
+        })
+    }
+
+    /// The total is known now (a listing's count).
+    pub(crate) fn set_total(&self, total: u64) {
+        self.bar.set_length(total);
+        self.bar.set_style(style(true));
+    }
+
+    /// `n` more ids done; drawn when a quarter second has passed since the last draw.
+    pub(crate) fn inc(&self, n: u64) {
+        self.pending.fetch_add(n, Ordering::Relaxed);
+        let mut last = self.last.lock().unwrap();
+        if last.elapsed() >= Duration::from_secs(1) / REDRAWS_PER_SEC {
+            *last = Instant::now();
+            self.bar.inc(self.pending.swap(0, Ordering::Relaxed));
+        }
+    }
+
+    /// Clears the line.
+    pub(crate) fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+fn style(total: bool) -> ProgressStyle {
+    let width = console::Term::stderr().size().1.min(80);
+    ProgressStyle::with_template(template(width, total))
         .expect("template")
         .with_key(
             "rate",
@@ -62,9 +123,7 @@ pub(crate) fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
                 let _ = write!(w, "{} ids/s", human_rate(state.per_sec()));
             },
         )
-        .progress_chars("=> "),
-    );
-    bar
+        .progress_chars("=> ")
 }
 
 /// First Ctrl-C: stop starting requests; second: exit at once.

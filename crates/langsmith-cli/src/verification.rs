@@ -27,7 +27,7 @@ pub(crate) async fn verify_ids(
     quiet: bool,
     cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> VerifyReport {
-    let progress = crate::term::progress_bar(quiet, ids.len() as u64);
+    let progress = crate::term::Progress::new(quiet, Some(ids.len() as u64));
     let bar = progress.clone();
     let options = VerifyOptions {
         concurrency,
@@ -41,7 +41,7 @@ pub(crate) async fn verify_ids(
         .verify_erased(ids, &options)
         .await
         .expect("verification has no invalid options");
-    progress.finish_and_clear();
+    progress.finish();
     report
 }
 

@@ -291,3 +291,108 @@ async fn the_prompt_says_what_to_type_and_y_is_refused_by_name() {
     );
     assert!(env.server.hard_deleted_ids().is_empty(), "{screen}");
 }
+
+#[test]
+fn the_embedded_stand_in_names_its_workspace_and_dataset_apart() {
+    let o = Command::new(BIN)
+        .env_clear()
+        .args([
+            "hard-delete",
+            "--mock",
+            "--dataset",
+            "compliance",
+            "--contains",
+            MARKER,
+            "--dry-run",
+            "-o",
+            "json",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let workspace = doc["workspace"].as_str().unwrap();
+    let dataset = doc["selection"]["dataset_id"].as_str().unwrap();
+    Uuid::parse_str(workspace).unwrap();
+    Uuid::parse_str(dataset).unwrap();
+    assert_ne!(workspace, dataset);
+}
+
+/// The terminal's text without ANSI escapes, cut into what was drawn between carriage
+/// returns and newlines.
+fn drawn_lines(screen: &str) -> Vec<String> {
+    let mut plain = String::new();
+    let mut chars = screen.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // CSI: ESC [ params final-byte
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for d in chars.by_ref() {
+                    if ('@'..='~').contains(&d) {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        plain.push(c);
+    }
+    plain
+        .split(['\r', '\n'])
+        .map(str::to_owned)
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_progress_line_fits_the_terminal_and_keeps_its_rate() {
+    let server = MockServer::builder()
+        .api_key(KEY)
+        .examples(3_000)
+        .faults(langsmith_mock::Faults {
+            latency: std::time::Duration::from_millis(60),
+            ..langsmith_mock::Faults::default()
+        })
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ids.txt");
+    let ids: Vec<String> = server.seeded_ids().iter().map(Uuid::to_string).collect();
+    std::fs::write(&file, ids.join("\n")).unwrap();
+    for cols in [40u16, 80] {
+        // 30 read requests one at a time: about two seconds of progress.
+        let command = format!(
+            "env -i TERM=xterm LANGSMITH_ENDPOINT={} LANGSMITH_API_KEY={KEY} {BIN} verify --concurrency 1 --ids-file {}",
+            server.url(),
+            file.display()
+        );
+        let started = std::time::Instant::now();
+        let screen = tokio::task::spawn_blocking(move || on_terminal(cols, &command, ""))
+            .await
+            .unwrap();
+        let secs = started.elapsed().as_secs_f64();
+        let progress: Vec<String> = drawn_lines(&screen)
+            .into_iter()
+            .filter(|l| l.contains(" ids") && !l.starts_with("verified"))
+            .collect();
+        assert!(
+            !progress.is_empty(),
+            "{cols} columns: no progress line in {screen:?}"
+        );
+        for line in &progress {
+            assert!(
+                line.trim_end().chars().count() <= cols as usize,
+                "{cols} columns: {line:?}"
+            );
+        }
+        // At most 4 redraws a second (the first and the last aside).
+        assert!(
+            progress.len() as f64 <= 4.0 * secs + 2.0,
+            "{cols} columns: {} redraws in {secs:.1} s",
+            progress.len()
+        );
+    }
+}

@@ -465,7 +465,7 @@ async fn execute(
     journal: Option<journal::Journal>,
     cancel: Arc<AtomicBool>,
 ) -> Result<(BulkReport, Option<String>), Exit> {
-    let progress = term::progress_bar(cli.quiet, run.plan.to_send);
+    let progress = term::Progress::new(cli.quiet, Some(run.plan.to_send));
     let writer = journal.map(journal::JournalWriter::start);
     let callback = {
         let progress = progress.clone();
@@ -500,7 +500,7 @@ async fn execute(
         .await
         .map_err(|e| usage(chain_lines(&e)))?;
     drop(options); // the callback's journal sender
-    progress.finish_and_clear();
+    progress.finish();
     Ok((bulk, writer.and_then(journal::JournalWriter::finish)))
 }
 

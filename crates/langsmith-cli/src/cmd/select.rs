@@ -67,9 +67,11 @@ async fn list(
     let stdout = std::io::stdout();
     let out = std::cell::RefCell::new(std::io::BufWriter::new(stdout.lock()));
     let write_error = std::cell::RefCell::new(None);
+    let progress = crate::term::Progress::new(quiet, None);
     let selection = select_ids(
         client,
         &query,
+        &progress,
         |id| {
             if output == Output::Text
                 && write_error.borrow().is_none()
@@ -88,6 +90,7 @@ async fn list(
         },
     )
     .await;
+    progress.finish();
     let mut out = out.into_inner();
     let mut write_error = write_error.into_inner();
     let selection = match selection {
