@@ -11,23 +11,44 @@ use std::sync::atomic::AtomicU64;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+/// An error's causes, outermost first, each once: a wrapper that says exactly what the
+/// error it wraps says (as TLS and I/O layers do) is not repeated.
+fn causes(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in langsmith::error_chain(e) {
+        let text = c.to_string();
+        if out.last() != Some(&text) {
+            out.push(text);
+        }
+    }
+    out
+}
+
+/// What to try, when the causes show a known mistake.
+fn hint(causes: &[String]) -> Option<&'static str> {
+    // rustls's word for a peer that answered a TLS handshake in plain text.
+    causes
+        .iter()
+        .any(|c| c.contains("InvalidContentType"))
+        .then_some("the server answered the TLS handshake in plain text: it may speak plain http (an endpoint starting http://)")
+}
+
 /// An error and its causes on one line: `outer: cause: innermost cause`.
 pub(crate) fn chain_text(e: &Error) -> String {
-    langsmith::error_chain(e)
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(": ")
+    let causes = causes(e);
+    let mut text = causes.join(": ");
+    if let Some(h) = hint(&causes) {
+        text.push_str(&format!(" (hint: {h})"));
+    }
+    text
 }
 
 /// An error and its causes, one per line, for stderr.
 pub(crate) fn chain_lines(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = String::new();
-    for (i, c) in langsmith::error_chain(e).enumerate() {
-        if i == 0 {
-            out.push_str(&c.to_string());
-        } else {
-            out.push_str(&format!("\n  caused by: {c}"));
-        }
+    let causes = causes(e);
+    let mut out = causes.join("\n  caused by: ");
+    if let Some(h) = hint(&causes) {
+        out.push_str(&format!("\n  hint: {h}"));
     }
     out
 }

@@ -396,3 +396,44 @@ async fn the_progress_line_fits_the_terminal_and_keeps_its_rate() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mistakes_get_messages_that_say_what_to_do() {
+    let env = Env::new().await;
+    // A dataset name in another case, or with a typo: the endpoint and the close names.
+    for typed in ["Compliance", "complaince"] {
+        let o = env.run(&["select", "--dataset", typed]).await;
+        let err = text(&o).1;
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!(
+                "no dataset is named {typed:?} at {}",
+                env.server.url()
+            )),
+            "{err}"
+        );
+        assert!(err.contains("did you mean \"compliance\"?"), "{err}");
+    }
+    // https:// to a server speaking plain http: each cause once, and the likely fix.
+    let https = env.server.url().replace("http://", "https://");
+    let mut c = Command::new(BIN);
+    c.env_clear()
+        .env("LANGSMITH_API_KEY", KEY)
+        .args([
+            "select",
+            "--dataset",
+            "compliance",
+            "--max-retries",
+            "0",
+            "--endpoint",
+            &https,
+        ])
+        .stdin(Stdio::null());
+    let o = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert_eq!(err.matches("InvalidContentType").count(), 1, "{err}");
+    assert!(err.contains("it may speak plain http"), "{err}");
+}

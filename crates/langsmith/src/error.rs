@@ -685,6 +685,8 @@ pub struct LookupError {
     what: &'static str,
     name: String,
     matches: usize,
+    endpoint: String,
+    suggestions: Vec<String>,
 }
 
 impl LookupError {
@@ -701,6 +703,16 @@ impl LookupError {
     /// How many matched (0, or more than one).
     pub fn matches(&self) -> usize {
         self.matches
+    }
+
+    /// The endpoint asked.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// When none matched: names there that are close (another case, a typo or two).
+    pub fn suggestions(&self) -> &[String] {
+        &self.suggestions
     }
 }
 
@@ -733,12 +745,18 @@ impl fmt::Display for Error {
                 write!(f, ": {}", r.api)
             }
             Error::Lookup(l) if l.matches == 0 => {
-                write!(f, "no {} is named {:?} here", l.what, l.name)
+                write!(f, "no {} is named {:?} at {}", l.what, l.name, l.endpoint)?;
+                if !l.suggestions.is_empty() {
+                    let quoted: Vec<String> =
+                        l.suggestions.iter().map(|s| format!("{s:?}")).collect();
+                    write!(f, " (did you mean {}?)", quoted.join(" or "))?;
+                }
+                Ok(())
             }
             Error::Lookup(l) => write!(
                 f,
-                "{} {}s are named {:?}; name it by its UUID instead",
-                l.matches, l.what, l.name
+                "{} {}s are named {:?} at {}; name it by its UUID instead",
+                l.matches, l.what, l.name, l.endpoint
             ),
             Error::Paging(p) => {
                 write!(
@@ -885,11 +903,19 @@ impl Error {
         Error::RateLimited(RateLimited { api, retry_after })
     }
 
-    pub(crate) fn lookup(what: &'static str, name: &str, matches: usize) -> Self {
+    pub(crate) fn lookup(
+        what: &'static str,
+        name: &str,
+        matches: usize,
+        endpoint: &str,
+        suggestions: Vec<String>,
+    ) -> Self {
         Error::Lookup(LookupError {
             what,
             name: name.to_owned(),
             matches,
+            endpoint: endpoint.to_owned(),
+            suggestions,
         })
     }
 

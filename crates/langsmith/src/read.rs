@@ -571,19 +571,18 @@ impl Client {
         result
     }
 
-    /// The dataset named exactly `name` (`GET /api/v1/datasets?name=`). None, or more
-    /// than one, is [`Error::Lookup`] naming it and how many matched.
-    pub async fn dataset_by_name(&self, name: &str) -> Result<Dataset, Error> {
+    /// The datasets `GET /api/v1/datasets` lists, at most `limit`, named exactly `name`
+    /// when given.
+    async fn datasets(&self, name: Option<&str>, limit: u64) -> Result<Vec<Dataset>, Error> {
         let (result, _) = retry::run(&self.retry, self.limiter(), None, |_| async move {
-            // Two are enough to tell "exactly one" from "several".
             let call = self.api.read_datasets_api_v1_datasets_get(
                 None,
                 None,
                 None,
                 None,
-                std::num::NonZeroU64::new(2),
+                std::num::NonZeroU64::new(limit),
                 None,
-                Some(name),
+                name,
                 None,
                 None,
                 None,
@@ -597,11 +596,103 @@ impl Client {
             }
         })
         .await;
-        let mut found: Vec<Dataset> = result?.into_iter().filter(|d| d.name == name).collect();
+        result
+    }
+
+    /// The dataset named exactly `name` (`GET /api/v1/datasets?name=`). None, or more
+    /// than one, is [`Error::Lookup`] naming it, the endpoint and how many matched; when
+    /// none did, it also names the datasets there whose names are close (another case, a
+    /// typo or two), from one more listing.
+    pub async fn dataset_by_name(&self, name: &str) -> Result<Dataset, Error> {
+        // Two are enough to tell "exactly one" from "several".
+        let mut found: Vec<Dataset> = self
+            .datasets(Some(name), 2)
+            .await?
+            .into_iter()
+            .filter(|d| d.name == name)
+            .collect();
         match found.len() {
             1 => Ok(found.pop().expect("one")),
-            n => Err(Error::lookup("dataset", name, n)),
+            0 => {
+                let limit =
+                    operations::read_datasets_api_v1_datasets_get::parameters::limit::MAXIMUM
+                        as u64;
+                let near: Vec<String> = match self.datasets(None, limit).await {
+                    Ok(all) => close_names(name, all.into_iter().map(|d| d.name)),
+                    Err(_) => Vec::new(),
+                };
+                Err(Error::lookup("dataset", name, 0, self.endpoint(), near))
+            }
+            n => Err(Error::lookup(
+                "dataset",
+                name,
+                n,
+                self.endpoint(),
+                Vec::new(),
+            )),
         }
+    }
+}
+
+/// The names close to `name`: equal but for case, or within an edit distance of a
+/// quarter of its length (at least 1), closest first, at most three.
+fn close_names(name: &str, names: impl Iterator<Item = String>) -> Vec<String> {
+    let want = name.to_lowercase();
+    let names: Vec<String> = names.collect();
+    // Another case only: that is the one meant.
+    let same: Vec<String> = names
+        .iter()
+        .filter(|n| n.to_lowercase() == want)
+        .take(3)
+        .cloned()
+        .collect();
+    if !same.is_empty() {
+        return same;
+    }
+    let budget = (want.chars().count() / 4).max(1);
+    let mut scored: Vec<(usize, String)> = names
+        .into_iter()
+        .filter_map(|n| {
+            let d = edit_distance(&want, &n.to_lowercase());
+            (d <= budget).then_some((d, n))
+        })
+        .collect();
+    scored.sort();
+    scored.dedup();
+    scored.into_iter().take(3).map(|(_, n)| n).collect()
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod lookup_tests {
+    use super::*;
+
+    #[test]
+    fn close_names_catch_case_and_typos_and_nothing_far() {
+        let names = || {
+            ["compliance", "Compliance-2025", "other", "complaints"]
+                .map(String::from)
+                .into_iter()
+        };
+        assert_eq!(close_names("Compliance", names()), ["compliance"]);
+        assert!(close_names("complaince", names()).contains(&"compliance".to_owned()));
+        assert!(close_names("zzz", names()).is_empty());
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }
 

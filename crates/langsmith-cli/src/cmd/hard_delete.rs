@@ -587,12 +587,12 @@ fn summary(
     let settled = (bulk.unique() - bulk.count(Outcome::NotAttempted)) as f64;
     let secs = elapsed.as_secs_f64().max(1e-3);
     println!(
-        "deleted {} of {} in {:.1} s ({} ids/s), {} sent",
+        "deleted {} of {} in {:.1} s ({} ids/s), {} made",
         bulk.count(Outcome::Deleted),
         plural(bulk.unique() as u64, "unique id", "unique ids"),
         secs,
         term::human_rate(settled / secs),
-        plural(bulk.http_requests(), "HTTP request", "HTTP requests"),
+        plural(bulk.http_requests(), "HTTP attempt", "HTTP attempts"),
     );
     println!(
         "(deleted: the server named the id in its answer) at {}, workspace {}",
