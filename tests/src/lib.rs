@@ -124,9 +124,7 @@ pub struct SpecOperation {
 pub fn operations(doc: &Value) -> Vec<SpecOperation> {
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-        for method in [
-            "get", "put", "post", "delete", "options", "head", "patch", "trace",
-        ] {
+        for method in xtask::HTTP_METHODS {
             let Some(op) = item.get(method) else { continue };
             let mut responses: Vec<(u16, Value)> = op["responses"]
                 .as_object()

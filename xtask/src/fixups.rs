@@ -11,6 +11,7 @@
 //! A construct that cannot be translated faithfully is an error naming its JSON pointer;
 //! nothing is silently dropped.
 
+use crate::HTTP_METHODS;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -778,7 +779,7 @@ fn hard_deleted_example_inputs_are_null(doc: &mut Value) -> Result<Vec<String>, 
         .and_then(Value::as_object)
         .into_iter()
         .flat_map(|paths| paths.iter())
-        .flat_map(|(_, item)| METHODS.iter().filter_map(|m| item.get(*m)))
+        .flat_map(|(_, item)| HTTP_METHODS.iter().filter_map(|m| item.get(*m)))
         .filter_map(|op| op.get("description").and_then(Value::as_str))
         .find(|d| d.contains(NULLS_INPUTS))
         .is_some();
@@ -966,7 +967,7 @@ fn undeclared_path_parameters_declared(doc: &mut Value) -> Result<Vec<String>, S
             continue;
         };
         let item_view = item.clone();
-        for method in METHODS {
+        for method in HTTP_METHODS {
             let Some(op) = item.get_mut(*method).and_then(Value::as_object_mut) else {
                 continue;
             };
@@ -1004,7 +1005,7 @@ fn path_parameters_not_in_the_path_dropped(doc: &mut Value) -> Result<Vec<String
         let Some(item) = item.as_object_mut() else {
             continue;
         };
-        for method in METHODS {
+        for method in HTTP_METHODS {
             let Some(params) = item
                 .get_mut(*method)
                 .and_then(|op| op.get_mut("parameters"))
@@ -1097,10 +1098,6 @@ fn inline_titles_that_name_a_schema_dropped(doc: &mut Value) -> Result<Vec<Strin
 // ---------------------------------------------------------------------------------------
 // synthesize-operation-ids
 
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
 /// `Hard Delete Examples` -> `hard_delete_examples`.
 pub fn snake_case(text: &str) -> String {
     let mut out = String::new();
@@ -1143,7 +1140,7 @@ fn synthesize_operation_ids(doc: &mut Value) -> Result<Vec<String>, String> {
     // Every id already taken, and by whom.
     let mut taken: BTreeMap<String, String> = BTreeMap::new();
     for (path, item) in paths.iter() {
-        for method in METHODS {
+        for method in HTTP_METHODS {
             if let Some(id) = item
                 .get(*method)
                 .and_then(|op| op.get("operationId"))
@@ -1155,7 +1152,7 @@ fn synthesize_operation_ids(doc: &mut Value) -> Result<Vec<String>, String> {
     }
     let mut changes = Vec::new();
     for (path, item) in paths.iter_mut() {
-        for method in METHODS {
+        for method in HTTP_METHODS {
             let Some(op) = item.get_mut(*method).and_then(Value::as_object_mut) else {
                 continue;
             };

@@ -14,6 +14,13 @@ use std::path::{Path, PathBuf};
 
 pub use fixups::Strictness;
 
+/// The fixed fields of an OpenAPI Path Item Object that hold an operation, in the order
+/// the specification lists them (OpenAPI 3.0.3 and 3.1.0, "Path Item Object"): the one
+/// list every walk over a document's operations uses.
+pub const HTTP_METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
 /// The vendored spec, relative to the workspace root.
 pub const VENDORED_SPEC: &str = "openapi/langsmith.json";
 /// The operations of it the generated client holds, relative to the workspace root.
@@ -303,9 +310,7 @@ fn spec_facts(source: &SpecSource, original: &Value, doc: &Value) -> TokenStream
     let mut operation_mods = Vec::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (p, item) in paths {
-            for method in [
-                "get", "put", "post", "delete", "options", "head", "patch", "trace",
-            ] {
+            for method in HTTP_METHODS {
                 let Some(op) = item.get(method) else { continue };
                 let id = op.get("operationId").and_then(Value::as_str).unwrap_or("");
                 let method_upper = method.to_uppercase();
