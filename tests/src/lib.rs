@@ -71,7 +71,7 @@ pub fn repaired_spec() -> Value {
 }
 
 /// Spec repairs the generated types are expected to differ by: `(schema, property, fixup)`.
-/// Each names the fixup in `xtask/src/fixups.rs` that makes the difference; the types
+/// Each names the fixup in `xtask/src/fixups/` that makes the difference; the types
 /// check fails if that fixup is gone or the difference is not there.
 pub const EXPECTED_REPAIRS: &[(&str, &str, &str)] =
     &[("Example", "inputs", "hard-deleted-example-inputs-are-null")];

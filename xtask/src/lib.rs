@@ -129,7 +129,17 @@ impl SpecSource {
     /// The same document pruned to the operations of `list` (see [`prune`]), still named
     /// by the original file's path and sha256: the banner records what was vendored.
     pub fn pruned(&self, list: &[prune::Selector]) -> Result<(Self, prune::Kept), GenError> {
-        let (doc, kept) = prune::prune(&self.to_value()?, list)
+        self.pruned_from(&self.to_value()?, list)
+    }
+
+    /// [`SpecSource::pruned`] with the document already parsed (`doc`, this source's
+    /// [`SpecSource::to_value`]).
+    fn pruned_from(
+        &self,
+        doc: &Value,
+        list: &[prune::Selector],
+    ) -> Result<(Self, prune::Kept), GenError> {
+        let (doc, kept) = prune::prune(doc, list)
             .map_err(|e| GenError::Operations(format!("{}: {e}", self.display_path)))?;
         let text = serde_json::to_string_pretty(&doc).expect("json");
         Ok((
@@ -626,9 +636,16 @@ pub const TARGETS: &[Target] = &[
 /// Generates one target from the workspace at `root`.
 pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, GenError> {
     let mut source = SpecSource::read(&root.join(target.spec), target.spec)?;
+    let whole = source.to_value()?;
+    if target.strictness == Strictness::Vendored {
+        // Every general repair must still be needed somewhere in the document, though the
+        // client's operations may not need it (those that must apply to them are checked
+        // when generating).
+        fixups::require_all_apply(&whole).map_err(GenError::Fixup)?;
+    }
     if let Some(list) = target.operations {
         let selectors = read_operation_list(&root.join(list), list)?;
-        source = source.pruned(&selectors)?.0;
+        source = source.pruned_from(&whole, &selectors)?.0;
     }
     match generate(&source, target.flavor, target.strictness) {
         // A panic names the schema that causes it.
