@@ -8,6 +8,7 @@ use langsmith_mock::raw::{Behavior, RawServer, http_response};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use sha2::Digest;
+use std::collections::BTreeSet;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -53,144 +54,194 @@ fn every_check_passes_on_the_vendored_spec() {
 
 // 8. Sensitivity ----------------------------------------------------------------------
 
-fn mutate(f: impl FnOnce(&mut Value)) -> Value {
-    let mut doc = spec();
-    f(&mut doc);
-    doc
-}
-
 const REQ: &str = "/components/schemas/examples.DeleteExamplesRequest";
 const RESP: &str = "/components/schemas/examples.ExamplesDeletedResponse";
+const HARD_DELETE: &str = "/paths/~1v1~1platform~1datasets~1examples~1delete/post";
+const READ_EXAMPLES: &str = "/paths/~1api~1v1~1examples/get";
+
+/// `base`, or `base_2`, `base_3`, ...: the first that `taken` says is not in use.
+fn unused_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    std::iter::once(base.to_owned())
+        .chain((2..).map(|n| format!("{base}_{n}")))
+        .find(|name| !taken(name))
+        .expect("a free name")
+}
+
+/// Adds a new required property (a name the schema at `pointer` does not have yet).
+fn add_required_property(d: &mut Value, pointer: &str, base: &str) {
+    let schema = d.pointer_mut(pointer).unwrap();
+    let props = schema["properties"].as_object().unwrap();
+    let name = unused_name(base, |n| props.contains_key(n));
+    schema["properties"][&name] = json!({"type": "string"});
+    schema["required"].as_array_mut().unwrap().push(json!(name));
+}
+
+/// The query parameters of reading examples.
+fn read_examples_query(d: &mut Value) -> &mut Vec<Value> {
+    d.pointer_mut(&format!("{READ_EXAMPLES}/parameters"))
+        .unwrap()
+        .as_array_mut()
+        .unwrap()
+}
+
+/// A JSON type other than `current` (the next of a fixed cycle).
+fn another_type(current: &Value) -> Value {
+    const TYPES: [&str; 5] = ["string", "integer", "boolean", "object", "array"];
+    let i = TYPES.iter().position(|t| current == t).map_or(0, |i| i + 1);
+    json!(TYPES[i % TYPES.len()])
+}
+
+/// An upstream change to the document, made relative to what the document says (halve a
+/// maximum, add one to a minimum, a name not yet present), so that none of the spec's
+/// numbers or names is restated here and the change is one on any version of the spec.
+type Mutation = (&'static str, fn(&mut Value));
+
+/// Every upstream change the contract checks must notice without regenerating.
+const MUTATIONS: &[Mutation] = &[
+    ("maxItems doubled", |d| {
+        let m = &mut d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["maxItems"];
+        *m = json!(m.as_u64().unwrap() * 2);
+    }),
+    ("minItems raised by one", |d| {
+        let m = &mut d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["minItems"];
+        *m = json!(m.as_u64().unwrap() + 1);
+    }),
+    ("new required request property", |d| {
+        add_required_property(d, REQ, "dataset_id")
+    }),
+    ("response property renamed", |d| {
+        let props = d.pointer_mut(RESP).unwrap()["properties"]
+            .as_object_mut()
+            .unwrap();
+        let old = props.keys().next().unwrap().clone();
+        let new = unused_name(&format!("{old}_renamed"), |n| props.contains_key(n));
+        let schema = props.remove(&old).unwrap();
+        props.insert(new, schema);
+    }),
+    ("new response status", |d| {
+        let responses = d
+            .pointer_mut(&format!("{HARD_DELETE}/responses"))
+            .unwrap()
+            .as_object_mut()
+            .unwrap();
+        // A copy of a documented error, under the first client-error status not declared.
+        let error = responses
+            .iter()
+            .find(|(status, _)| status.starts_with('4'))
+            .map(|(_, r)| r.clone())
+            .unwrap();
+        let status = (400..500)
+            .map(|s: u16| s.to_string())
+            .find(|s| !responses.contains_key(s))
+            .unwrap();
+        responses.insert(status, error);
+    }),
+    ("description edited", |d| {
+        let text = &mut d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["description"];
+        *text = json!(format!("{} (edited)", text.as_str().unwrap()));
+    }),
+    ("item type changed", |d| {
+        let t = &mut d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["items"]["type"];
+        *t = another_type(t);
+    }),
+    ("hard_delete may now be false", |d| {
+        let text = &mut d.pointer_mut(REQ).unwrap()["properties"]["hard_delete"]["description"];
+        let said = text.as_str().unwrap();
+        *text = json!(format!(
+            "{}\nFalse is supported too.",
+            said.replace("only True is supported", "True is supported")
+        ));
+    }),
+    ("a query parameter of reading examples renamed", |d| {
+        let params = read_examples_query(d);
+        let taken: BTreeSet<String> = params
+            .iter()
+            .filter_map(|p| p["name"].as_str().map(str::to_owned))
+            .collect();
+        let p = params.iter_mut().find(|p| p["in"] == "query").unwrap();
+        let old = p["name"].as_str().unwrap();
+        p["name"] = json!(unused_name(&format!("{old}_renamed"), |n| taken.contains(n)));
+    }),
+    ("the limit maximum of reading examples halved", |d| {
+        let p = read_examples_query(d)
+            .iter_mut()
+            .find(|p| p["name"] == "limit")
+            .unwrap();
+        let max = p["schema"]["maximum"].as_u64().unwrap();
+        assert!(
+            max > 1,
+            "a limit maximum of {max} cannot be lowered by halving"
+        );
+        p["schema"]["maximum"] = json!(max / 2);
+    }),
+    ("a new required property of Example", |d| {
+        add_required_property(d, "/components/schemas/Example", "owner")
+    }),
+    (
+        "Example.inputs made nullable upstream (the repair must go)",
+        |d| {
+            // Its 3.1 form, as FastAPI writes an optional field: the schema or null.
+            let inputs = d
+                .pointer_mut("/components/schemas/Example/properties/inputs")
+                .unwrap();
+            let title = inputs.as_object_mut().unwrap().remove("title");
+            let schema = inputs.take();
+            *inputs = json!({"anyOf": [schema, {"type": "null"}]});
+            if let Some(title) = title {
+                inputs["title"] = title;
+            }
+        },
+    ),
+    ("response example changed shape", |d| {
+        // The example, one array deeper: no longer the shape the schema's type has.
+        let e = &mut d.pointer_mut(RESP).unwrap()["properties"]["count"]["example"];
+        assert!(!e.is_null(), "the response's count has no example");
+        *e = json!([e.take()]);
+    }),
+];
+
+/// The contract checks that fail on `doc`.
+fn noticed_by(doc: &Value) -> Vec<&'static str> {
+    all_checks(doc)
+        .into_iter()
+        .filter(|(_, r)| r.is_err())
+        .map(|(n, _)| n)
+        .collect()
+}
 
 #[test]
 fn every_upstream_change_is_noticed() {
-    let mutations: Vec<(&str, Value)> = vec![
-        (
-            "maxItems changed",
-            mutate(|d| {
-                let m = &mut d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["maxItems"];
-                *m = json!(m.as_u64().unwrap() * 2);
-            }),
-        ),
-        (
-            "minItems changed",
-            mutate(|d| {
-                d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["minItems"] = json!(2);
-            }),
-        ),
-        (
-            "new required request property",
-            mutate(|d| {
-                let s = d.pointer_mut(REQ).unwrap();
-                s["properties"]["dataset_id"] = json!({"type": "string"});
-                s["required"]
-                    .as_array_mut()
-                    .unwrap()
-                    .push(json!("dataset_id"));
-            }),
-        ),
-        (
-            "response property renamed",
-            mutate(|d| {
-                let props = d.pointer_mut(RESP).unwrap()["properties"]
-                    .as_object_mut()
-                    .unwrap();
-                let count = props.remove("count").unwrap();
-                props.insert("deleted_count".into(), count);
-            }),
-        ),
-        (
-            "new response status",
-            mutate(|d| {
-                let op = d
-                    .pointer_mut("/paths/~1v1~1platform~1datasets~1examples~1delete/post")
-                    .unwrap();
-                let e = op["responses"]["404"].clone();
-                op["responses"]["409"] = e;
-            }),
-        ),
-        (
-            "description edited",
-            mutate(|d| {
-                d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["description"] =
-                    json!("Some ids.");
-            }),
-        ),
-        (
-            "item type changed",
-            mutate(|d| {
-                d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["items"]["type"] =
-                    json!("integer");
-            }),
-        ),
-        (
-            "hard_delete may now be false",
-            mutate(|d| {
-                d.pointer_mut(REQ).unwrap()["properties"]["hard_delete"]["description"] =
-                    json!("HardDelete: true or false.");
-            }),
-        ),
-        (
-            "a query parameter of reading examples renamed",
-            mutate(|d| {
-                let params = d
-                    .pointer_mut("/paths/~1api~1v1~1examples/get/parameters")
-                    .unwrap()
-                    .as_array_mut()
-                    .unwrap();
-                let p = params
-                    .iter_mut()
-                    .find(|p| p["name"] == "full_text_contains")
-                    .unwrap();
-                p["name"] = json!("text_contains");
-            }),
-        ),
-        (
-            "the limit maximum of reading examples lowered",
-            mutate(|d| {
-                let params = d
-                    .pointer_mut("/paths/~1api~1v1~1examples/get/parameters")
-                    .unwrap()
-                    .as_array_mut()
-                    .unwrap();
-                let p = params.iter_mut().find(|p| p["name"] == "limit").unwrap();
-                p["schema"]["maximum"] = json!(50);
-            }),
-        ),
-        (
-            "a new required property of Example",
-            mutate(|d| {
-                let e = d.pointer_mut("/components/schemas/Example").unwrap();
-                e["properties"]["owner"] = json!({"type": "string"});
-                e["required"].as_array_mut().unwrap().push(json!("owner"));
-            }),
-        ),
-        (
-            "Example.inputs made nullable upstream (the repair must go)",
-            mutate(|d| {
-                let e = d
-                    .pointer_mut("/components/schemas/Example/properties/inputs")
-                    .unwrap();
-                *e = json!({"anyOf": [{"type": "object", "additionalProperties": true}, {"type": "null"}], "title": "Inputs"});
-            }),
-        ),
-        (
-            "response example changed shape",
-            mutate(|d| {
-                d.pointer_mut(RESP).unwrap()["properties"]["count"]["example"] = json!("one");
-            }),
-        ),
-    ];
-    for (name, doc) in &mutations {
-        let noticed: Vec<&str> = all_checks(doc)
-            .into_iter()
-            .filter(|(_, r)| r.is_err())
-            .map(|(n, _)| n)
-            .collect();
+    for (name, mutation) in MUTATIONS {
+        let mut doc = spec();
+        mutation(&mut doc);
         // A semantic check notices each, not only regeneration.
         assert!(
-            !noticed.is_empty(),
+            !noticed_by(&doc).is_empty(),
             "mutation `{name}` passes every contract check"
+        );
+    }
+}
+
+/// A mutation that restates a value (sets a maximum to 50) is no change on a spec that
+/// already says so, and the suite would report an upstream change as unnoticed after a
+/// regeneration that followed it. Applied twice in a row, each application must change
+/// the document, and the twice-changed document must still be noticed.
+#[test]
+fn every_mutation_changes_the_document_each_time_it_is_applied() {
+    for (name, mutation) in MUTATIONS {
+        let original = spec();
+        let mut once = original.clone();
+        mutation(&mut once);
+        assert_ne!(once, original, "mutation `{name}` changed nothing");
+        let mut twice = once.clone();
+        mutation(&mut twice);
+        assert_ne!(
+            twice, once,
+            "mutation `{name}` applied a second time changed nothing"
+        );
+        assert!(
+            !noticed_by(&twice).is_empty(),
+            "mutation `{name}`, applied twice, passes every contract check"
         );
     }
 }
