@@ -8,6 +8,7 @@ use langsmith_mock::raw::{Behavior, RawServer, http_response};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use sha2::Digest;
+use std::collections::BTreeSet;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -53,144 +54,194 @@ fn every_check_passes_on_the_vendored_spec() {
 
 // 8. Sensitivity ----------------------------------------------------------------------
 
-fn mutate(f: impl FnOnce(&mut Value)) -> Value {
-    let mut doc = spec();
-    f(&mut doc);
-    doc
-}
-
 const REQ: &str = "/components/schemas/examples.DeleteExamplesRequest";
 const RESP: &str = "/components/schemas/examples.ExamplesDeletedResponse";
+const HARD_DELETE: &str = "/paths/~1v1~1platform~1datasets~1examples~1delete/post";
+const READ_EXAMPLES: &str = "/paths/~1api~1v1~1examples/get";
+
+/// `base`, or `base_2`, `base_3`, ...: the first that `taken` says is not in use.
+fn unused_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    std::iter::once(base.to_owned())
+        .chain((2..).map(|n| format!("{base}_{n}")))
+        .find(|name| !taken(name))
+        .expect("a free name")
+}
+
+/// Adds a new required property (a name the schema at `pointer` does not have yet).
+fn add_required_property(d: &mut Value, pointer: &str, base: &str) {
+    let schema = d.pointer_mut(pointer).unwrap();
+    let props = schema["properties"].as_object().unwrap();
+    let name = unused_name(base, |n| props.contains_key(n));
+    schema["properties"][&name] = json!({"type": "string"});
+    schema["required"].as_array_mut().unwrap().push(json!(name));
+}
+
+/// The query parameters of reading examples.
+fn read_examples_query(d: &mut Value) -> &mut Vec<Value> {
+    d.pointer_mut(&format!("{READ_EXAMPLES}/parameters"))
+        .unwrap()
+        .as_array_mut()
+        .unwrap()
+}
+
+/// A JSON type other than `current` (the next of a fixed cycle).
+fn another_type(current: &Value) -> Value {
+    const TYPES: [&str; 5] = ["string", "integer", "boolean", "object", "array"];
+    let i = TYPES.iter().position(|t| current == t).map_or(0, |i| i + 1);
+    json!(TYPES[i % TYPES.len()])
+}
+
+/// An upstream change to the document, made relative to what the document says (halve a
+/// maximum, add one to a minimum, a name not yet present), so that none of the spec's
+/// numbers or names is restated here and the change is one on any version of the spec.
+type Mutation = (&'static str, fn(&mut Value));
+
+/// Every upstream change the contract checks must notice without regenerating.
+const MUTATIONS: &[Mutation] = &[
+    ("maxItems doubled", |d| {
+        let m = &mut d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["maxItems"];
+        *m = json!(m.as_u64().unwrap() * 2);
+    }),
+    ("minItems raised by one", |d| {
+        let m = &mut d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["minItems"];
+        *m = json!(m.as_u64().unwrap() + 1);
+    }),
+    ("new required request property", |d| {
+        add_required_property(d, REQ, "dataset_id")
+    }),
+    ("response property renamed", |d| {
+        let props = d.pointer_mut(RESP).unwrap()["properties"]
+            .as_object_mut()
+            .unwrap();
+        let old = props.keys().next().unwrap().clone();
+        let new = unused_name(&format!("{old}_renamed"), |n| props.contains_key(n));
+        let schema = props.remove(&old).unwrap();
+        props.insert(new, schema);
+    }),
+    ("new response status", |d| {
+        let responses = d
+            .pointer_mut(&format!("{HARD_DELETE}/responses"))
+            .unwrap()
+            .as_object_mut()
+            .unwrap();
+        // A copy of a documented error, under the first client-error status not declared.
+        let error = responses
+            .iter()
+            .find(|(status, _)| status.starts_with('4'))
+            .map(|(_, r)| r.clone())
+            .unwrap();
+        let status = (400..500)
+            .map(|s: u16| s.to_string())
+            .find(|s| !responses.contains_key(s))
+            .unwrap();
+        responses.insert(status, error);
+    }),
+    ("description edited", |d| {
+        let text = &mut d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["description"];
+        *text = json!(format!("{} (edited)", text.as_str().unwrap()));
+    }),
+    ("item type changed", |d| {
+        let t = &mut d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["items"]["type"];
+        *t = another_type(t);
+    }),
+    ("hard_delete may now be false", |d| {
+        let text = &mut d.pointer_mut(REQ).unwrap()["properties"]["hard_delete"]["description"];
+        let said = text.as_str().unwrap();
+        *text = json!(format!(
+            "{}\nFalse is supported too.",
+            said.replace("only True is supported", "True is supported")
+        ));
+    }),
+    ("a query parameter of reading examples renamed", |d| {
+        let params = read_examples_query(d);
+        let taken: BTreeSet<String> = params
+            .iter()
+            .filter_map(|p| p["name"].as_str().map(str::to_owned))
+            .collect();
+        let p = params.iter_mut().find(|p| p["in"] == "query").unwrap();
+        let old = p["name"].as_str().unwrap();
+        p["name"] = json!(unused_name(&format!("{old}_renamed"), |n| taken.contains(n)));
+    }),
+    ("the limit maximum of reading examples halved", |d| {
+        let p = read_examples_query(d)
+            .iter_mut()
+            .find(|p| p["name"] == "limit")
+            .unwrap();
+        let max = p["schema"]["maximum"].as_u64().unwrap();
+        assert!(
+            max > 1,
+            "a limit maximum of {max} cannot be lowered by halving"
+        );
+        p["schema"]["maximum"] = json!(max / 2);
+    }),
+    ("a new required property of Example", |d| {
+        add_required_property(d, "/components/schemas/Example", "owner")
+    }),
+    (
+        "Example.inputs made nullable upstream (the repair must go)",
+        |d| {
+            // Its 3.1 form, as FastAPI writes an optional field: the schema or null.
+            let inputs = d
+                .pointer_mut("/components/schemas/Example/properties/inputs")
+                .unwrap();
+            let title = inputs.as_object_mut().unwrap().remove("title");
+            let schema = inputs.take();
+            *inputs = json!({"anyOf": [schema, {"type": "null"}]});
+            if let Some(title) = title {
+                inputs["title"] = title;
+            }
+        },
+    ),
+    ("response example changed shape", |d| {
+        // The example, one array deeper: no longer the shape the schema's type has.
+        let e = &mut d.pointer_mut(RESP).unwrap()["properties"]["count"]["example"];
+        assert!(!e.is_null(), "the response's count has no example");
+        *e = json!([e.take()]);
+    }),
+];
+
+/// The contract checks that fail on `doc`.
+fn noticed_by(doc: &Value) -> Vec<&'static str> {
+    all_checks(doc)
+        .into_iter()
+        .filter(|(_, r)| r.is_err())
+        .map(|(n, _)| n)
+        .collect()
+}
 
 #[test]
 fn every_upstream_change_is_noticed() {
-    let mutations: Vec<(&str, Value)> = vec![
-        (
-            "maxItems changed",
-            mutate(|d| {
-                let m = &mut d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["maxItems"];
-                *m = json!(m.as_u64().unwrap() * 2);
-            }),
-        ),
-        (
-            "minItems changed",
-            mutate(|d| {
-                d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["minItems"] = json!(2);
-            }),
-        ),
-        (
-            "new required request property",
-            mutate(|d| {
-                let s = d.pointer_mut(REQ).unwrap();
-                s["properties"]["dataset_id"] = json!({"type": "string"});
-                s["required"]
-                    .as_array_mut()
-                    .unwrap()
-                    .push(json!("dataset_id"));
-            }),
-        ),
-        (
-            "response property renamed",
-            mutate(|d| {
-                let props = d.pointer_mut(RESP).unwrap()["properties"]
-                    .as_object_mut()
-                    .unwrap();
-                let count = props.remove("count").unwrap();
-                props.insert("deleted_count".into(), count);
-            }),
-        ),
-        (
-            "new response status",
-            mutate(|d| {
-                let op = d
-                    .pointer_mut("/paths/~1v1~1platform~1datasets~1examples~1delete/post")
-                    .unwrap();
-                let e = op["responses"]["404"].clone();
-                op["responses"]["409"] = e;
-            }),
-        ),
-        (
-            "description edited",
-            mutate(|d| {
-                d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["description"] =
-                    json!("Some ids.");
-            }),
-        ),
-        (
-            "item type changed",
-            mutate(|d| {
-                d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["items"]["type"] =
-                    json!("integer");
-            }),
-        ),
-        (
-            "hard_delete may now be false",
-            mutate(|d| {
-                d.pointer_mut(REQ).unwrap()["properties"]["hard_delete"]["description"] =
-                    json!("HardDelete: true or false.");
-            }),
-        ),
-        (
-            "a query parameter of reading examples renamed",
-            mutate(|d| {
-                let params = d
-                    .pointer_mut("/paths/~1api~1v1~1examples/get/parameters")
-                    .unwrap()
-                    .as_array_mut()
-                    .unwrap();
-                let p = params
-                    .iter_mut()
-                    .find(|p| p["name"] == "full_text_contains")
-                    .unwrap();
-                p["name"] = json!("text_contains");
-            }),
-        ),
-        (
-            "the limit maximum of reading examples lowered",
-            mutate(|d| {
-                let params = d
-                    .pointer_mut("/paths/~1api~1v1~1examples/get/parameters")
-                    .unwrap()
-                    .as_array_mut()
-                    .unwrap();
-                let p = params.iter_mut().find(|p| p["name"] == "limit").unwrap();
-                p["schema"]["maximum"] = json!(50);
-            }),
-        ),
-        (
-            "a new required property of Example",
-            mutate(|d| {
-                let e = d.pointer_mut("/components/schemas/Example").unwrap();
-                e["properties"]["owner"] = json!({"type": "string"});
-                e["required"].as_array_mut().unwrap().push(json!("owner"));
-            }),
-        ),
-        (
-            "Example.inputs made nullable upstream (the repair must go)",
-            mutate(|d| {
-                let e = d
-                    .pointer_mut("/components/schemas/Example/properties/inputs")
-                    .unwrap();
-                *e = json!({"anyOf": [{"type": "object", "additionalProperties": true}, {"type": "null"}], "title": "Inputs"});
-            }),
-        ),
-        (
-            "response example changed shape",
-            mutate(|d| {
-                d.pointer_mut(RESP).unwrap()["properties"]["count"]["example"] = json!("one");
-            }),
-        ),
-    ];
-    for (name, doc) in &mutations {
-        let noticed: Vec<&str> = all_checks(doc)
-            .into_iter()
-            .filter(|(_, r)| r.is_err())
-            .map(|(n, _)| n)
-            .collect();
+    for (name, mutation) in MUTATIONS {
+        let mut doc = spec();
+        mutation(&mut doc);
         // A semantic check notices each, not only regeneration.
         assert!(
-            !noticed.is_empty(),
+            !noticed_by(&doc).is_empty(),
             "mutation `{name}` passes every contract check"
+        );
+    }
+}
+
+/// A mutation that restates a value (sets a maximum to 50) is no change on a spec that
+/// already says so, and the suite would report an upstream change as unnoticed after a
+/// regeneration that followed it. Applied twice in a row, each application must change
+/// the document, and the twice-changed document must still be noticed.
+#[test]
+fn every_mutation_changes_the_document_each_time_it_is_applied() {
+    for (name, mutation) in MUTATIONS {
+        let original = spec();
+        let mut once = original.clone();
+        mutation(&mut once);
+        assert_ne!(once, original, "mutation `{name}` changed nothing");
+        let mut twice = once.clone();
+        mutation(&mut twice);
+        assert_ne!(
+            twice, once,
+            "mutation `{name}` applied a second time changed nothing"
+        );
+        assert!(
+            !noticed_by(&twice).is_empty(),
+            "mutation `{name}`, applied twice, passes every contract check"
         );
     }
 }
@@ -286,6 +337,34 @@ async fn canned(status: u16, body: &str) -> RawServer {
     RawServer::start(Behavior::Respond(bytes)).await.unwrap()
 }
 
+/// The outcome each status the spec documents must come to, written by hand (not read
+/// from the facade): the statuses are those `openapi/langsmith.json` declares for the
+/// client's operations (`responses` of the hard delete: 200, 400, 403, 404, 422; of the
+/// four reads: 200, 422), each given the kind its meaning in RFC 9110 (section 15) calls
+/// for. A status the spec starts to document fails the tests below until its expected
+/// outcome is written here.
+const EXPECTED_OUTCOMES: &[(u16, Option<ErrorKind>)] = &[
+    (200, None),
+    (400, Some(ErrorKind::BadRequest)),
+    (403, Some(ErrorKind::Forbidden)),
+    (404, Some(ErrorKind::NotFound)),
+    (422, Some(ErrorKind::Unprocessable)),
+];
+
+/// [`EXPECTED_OUTCOMES`] for a documented `status`.
+fn expected_outcome(method: &str, path: &str, status: u16) -> Option<ErrorKind> {
+    EXPECTED_OUTCOMES
+        .iter()
+        .find(|(s, _)| *s == status)
+        .unwrap_or_else(|| {
+            panic!(
+                "{method} {path} documents status {status}, which has no expected outcome: \
+                 write the one it must come to in EXPECTED_OUTCOMES"
+            )
+        })
+        .1
+}
+
 /// What a call came to: `None` for a success, else the error's kind.
 fn outcome(result: &Result<langsmith::HardDeleted, Error>) -> Option<ErrorKind> {
     result.as_ref().err().map(Error::kind)
@@ -328,8 +407,11 @@ async fn every_documented_status_has_its_own_outcome() {
                 );
                 assert_eq!(e.status().map(|s| s.as_u16()), Some(*status));
             }
-            // The mapping the operations check consults is the one calls use.
-            assert_eq!(got, ErrorKind::for_status(*status), "status {status}");
+            // The outcome written down for that status, and the mapping the operations
+            // check consults says the same.
+            let expected = expected_outcome(&op.method, &op.path, *status);
+            assert_eq!(got, expected, "status {status}");
+            assert_eq!(ErrorKind::for_status(*status), expected, "status {status}");
             if let Some(other) = documented.insert(got, *status) {
                 panic!("statuses {other} and {status} share the outcome {got:?}");
             }
@@ -558,12 +640,10 @@ proptest! {
 // The read operations ---------------------------------------------------------------
 
 /// The spec's `Example` schema with the named repair applied in its 3.1 form
-/// (`inputs: anyOf [object, null]`), as the generated type reads it.
+/// ([`repaired`]: `inputs: anyOf [object, null]`), as the generated type reads it.
 fn repaired_example_schema(doc: &Value) -> Value {
-    let mut example = inline_refs(doc, &doc["components"]["schemas"]["Example"]);
-    let inputs = example["properties"]["inputs"].take();
-    example["properties"]["inputs"] = json!({"anyOf": [inputs, {"type": "null"}]});
-    example
+    let doc = repaired(doc);
+    inline_refs(&doc, &doc["components"]["schemas"]["Example"])
 }
 
 #[tokio::test]
@@ -821,7 +901,8 @@ async fn every_documented_status_of_the_reads_has_its_own_outcome() {
                 "/api/v1/examples/count" => client.count_examples(&q).await.err().map(|e| e.kind()),
                 "/api/v1/datasets" => client.dataset_by_name("d").await.err().map(|e| e.kind()),
                 "/api/v1/examples/{example_id}" => {
-                    // Not wrapped by the facade: the generated call, read as the facade reads errors.
+                    // Not wrapped by the facade: the generated call succeeds on a documented
+                    // success and otherwise fails carrying the status it was answered.
                     let r = client
                         .api()
                         .read_example_api_v1_examples_example_id_get(
@@ -830,16 +911,28 @@ async fn every_documented_status_of_the_reads_has_its_own_outcome() {
                             None,
                         )
                         .await;
+                    let expected = expected_outcome(&op.method, &op.path, *status);
                     match r {
-                        Ok(_) => None,
-                        Err(e) => ErrorKind::for_status(e.status().map_or(0, |s| s.as_u16())),
+                        Ok(_) => assert!(expected.is_none(), "GET {} {status}: Ok", op.path),
+                        Err(e) => {
+                            assert!(expected.is_some(), "GET {} {status}: {e:?}", op.path);
+                            assert_eq!(
+                                e.status().map(|s| s.as_u16()),
+                                Some(*status),
+                                "GET {} {status}: {e:?}",
+                                op.path
+                            );
+                        }
                     }
+                    continue;
                 }
                 other => panic!("a read operation without a check: {other}"),
             };
+            let expected = expected_outcome(&op.method, &op.path, *status);
+            assert_eq!(got, expected, "GET {} {status}", op.path);
             assert_eq!(
-                got,
                 ErrorKind::for_status(*status),
+                expected,
                 "GET {} {status}",
                 op.path
             );

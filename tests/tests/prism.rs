@@ -4,7 +4,7 @@
 //! fixup `hard-deleted-example-inputs-are-null`): on the upstream document Prism flags
 //! every hard-deleted example, which the last test shows.
 
-use contract_tests::{prism, repaired_spec, spec, write_spec};
+use contract_tests::{operations, prism, repaired_spec, spec, write_spec};
 use langsmith::{Client, Error, ExampleIds, RetryPolicy};
 use langsmith_mock::MockServer;
 use std::time::Duration;
@@ -169,6 +169,21 @@ async fn raw_get(url: &str, key: &str, path_and_query: &str) -> (u16, Option<Str
     (status, violations, resp.text().await.unwrap())
 }
 
+/// The `limit` maximum of `GET /api/v1/examples`, as the spec says (a page of it is the
+/// largest valid read, one more the smallest invalid one).
+fn examples_limit_maximum() -> u64 {
+    operations(&spec())
+        .into_iter()
+        .find(|o| o.method == "GET" && o.path == "/api/v1/examples")
+        .and_then(|o| {
+            o.parameters
+                .into_iter()
+                .find(|(name, location, _)| name == "limit" && location == "query")
+        })
+        .and_then(|(_, _, schema)| schema["maximum"].as_u64())
+        .expect("GET /api/v1/examples has a limit maximum")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Node.js and npm (Stoplight Prism); run with --include-ignored, as .ci/run and the README's test command do"]
 async fn the_stand_ins_reads_conform_through_prism_proxy() {
@@ -199,10 +214,11 @@ async fn the_stand_ins_reads_conform_through_prism_proxy() {
         &write_spec("pruned-repaired.json", &repaired_spec()),
         &stand_in.url(),
     );
+    let page = examples_limit_maximum();
     let reads = [
         "/api/v1/datasets?name=compliance&limit=2".to_owned(),
         format!(
-            "/api/v1/examples?dataset={ds}&limit=100&offset=0&order=id&select=id&select=name&select=dataset_id&select=inputs"
+            "/api/v1/examples?dataset={ds}&limit={page}&offset=0&order=id&select=id&select=name&select=dataset_id&select=inputs"
         ),
         // Two values each: Prism 5 reads a lone `name=v` of an `anyOf [array, null]`
         // parameter as a string, not as the one-item array OpenAPI's form style makes it
@@ -222,8 +238,8 @@ async fn the_stand_ins_reads_conform_through_prism_proxy() {
         assert_eq!(violations, None, "{read}: {body}");
     }
     // A validation error of the stand-in is the spec's 422 shape.
-    let (status, violations, body) =
-        raw_get(&repaired.url, &key, "/api/v1/examples?limit=1000").await;
+    let too_many = format!("/api/v1/examples?limit={}", page + 1);
+    let (status, violations, body) = raw_get(&repaired.url, &key, &too_many).await;
     assert_eq!((status, violations.as_deref()), (422, None), "{body}");
 
     // The upstream document: Prism flags the hard-deleted example's null inputs (the

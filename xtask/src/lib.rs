@@ -14,6 +14,13 @@ use std::path::{Path, PathBuf};
 
 pub use fixups::Strictness;
 
+/// The fixed fields of an OpenAPI Path Item Object that hold an operation, in the order
+/// the specification lists them (OpenAPI 3.0.3 and 3.1.0, "Path Item Object"): the one
+/// list every walk over a document's operations uses.
+pub const HTTP_METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
 /// The vendored spec, relative to the workspace root.
 pub const VENDORED_SPEC: &str = "openapi/langsmith.json";
 /// The operations of it the generated client holds, relative to the workspace root.
@@ -37,6 +44,8 @@ pub fn workspace_root() -> PathBuf {
 #[derive(Debug)]
 pub enum GenError {
     Read(PathBuf, std::io::Error),
+    /// A generated file (or its directory) that cannot be written.
+    Write(PathBuf, std::io::Error),
     Parse(String, String),
     /// An operation list that does not parse, or a selector that matches nothing.
     Operations(String),
@@ -57,6 +66,7 @@ impl std::fmt::Display for GenError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             GenError::Read(p, e) => write!(f, "cannot read {}: {e}", p.display()),
+            GenError::Write(p, e) => write!(f, "cannot write {}: {e}", p.display()),
             GenError::Parse(p, e) => write!(f, "{p}: not valid YAML or JSON: {e}"),
             GenError::Operations(e) => write!(f, "{e}"),
             GenError::Fixup(e) => write!(f, "{e}"),
@@ -122,7 +132,17 @@ impl SpecSource {
     /// The same document pruned to the operations of `list` (see [`prune`]), still named
     /// by the original file's path and sha256: the banner records what was vendored.
     pub fn pruned(&self, list: &[prune::Selector]) -> Result<(Self, prune::Kept), GenError> {
-        let (doc, kept) = prune::prune(&self.to_value()?, list)
+        self.pruned_from(&self.to_value()?, list)
+    }
+
+    /// [`SpecSource::pruned`] with the document already parsed (`doc`, this source's
+    /// [`SpecSource::to_value`]).
+    fn pruned_from(
+        &self,
+        doc: &Value,
+        list: &[prune::Selector],
+    ) -> Result<(Self, prune::Kept), GenError> {
+        let (doc, kept) = prune::prune(doc, list)
             .map_err(|e| GenError::Operations(format!("{}: {e}", self.display_path)))?;
         let text = serde_json::to_string_pretty(&doc).expect("json");
         Ok((
@@ -303,9 +323,7 @@ fn spec_facts(source: &SpecSource, original: &Value, doc: &Value) -> TokenStream
     let mut operation_mods = Vec::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (p, item) in paths {
-            for method in [
-                "get", "put", "post", "delete", "options", "head", "patch", "trace",
-            ] {
+            for method in HTTP_METHODS {
                 let Some(op) = item.get(method) else { continue };
                 let id = op.get("operationId").and_then(Value::as_str).unwrap_or("");
                 let method_upper = method.to_uppercase();
@@ -621,9 +639,16 @@ pub const TARGETS: &[Target] = &[
 /// Generates one target from the workspace at `root`.
 pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, GenError> {
     let mut source = SpecSource::read(&root.join(target.spec), target.spec)?;
+    let whole = source.to_value()?;
+    if target.strictness == Strictness::Vendored {
+        // Every general repair must still be needed somewhere in the document, though the
+        // client's operations may not need it (those that must apply to them are checked
+        // when generating).
+        fixups::require_all_apply(&whole).map_err(GenError::Fixup)?;
+    }
     if let Some(list) = target.operations {
         let selectors = read_operation_list(&root.join(list), list)?;
-        source = source.pruned(&selectors)?.0;
+        source = source.pruned_from(&whole, &selectors)?.0;
     }
     match generate(&source, target.flavor, target.strictness) {
         // A panic names the schema that causes it.
@@ -636,6 +661,63 @@ pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, GenErr
 pub fn read_operation_list(path: &Path, display: &str) -> Result<Vec<prune::Selector>, GenError> {
     let text = std::fs::read_to_string(path).map_err(|e| GenError::Read(path.to_path_buf(), e))?;
     prune::parse_operation_list(display, &text).map_err(GenError::Operations)
+}
+
+/// What [`ensure_file_contents`] found or did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ensured {
+    /// `--check`: the file holds what was generated.
+    Current,
+    /// `--check`: it does not (or is missing); a unified diff from it to what was generated.
+    Stale(String),
+    /// The file was (re)written.
+    Written,
+    /// The file already held what was generated: left untouched.
+    Unchanged,
+}
+
+/// The one check-or-write of every generated file (rust-analyzer's
+/// `ensure_file_contents`): with `check`, compares `path` with `contents` and returns the
+/// diff when they differ (a missing file is empty); without, writes `contents` there
+/// (creating its directory) unless it already holds them. `name` is how the diff's
+/// header names the file. Reading an existing file that fails, or any failed write, is an
+/// error naming the path.
+pub fn ensure_file_contents(
+    path: &Path,
+    name: &str,
+    contents: &str,
+    check: bool,
+) -> Result<Ensured, GenError> {
+    let current = match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        // Absent, or a path through a file (whose write then fails, naming it).
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            None
+        }
+        Err(e) => return Err(GenError::Read(path.to_path_buf(), e)),
+    };
+    if current.as_deref() == Some(contents) {
+        return Ok(if check {
+            Ensured::Current
+        } else {
+            Ensured::Unchanged
+        });
+    }
+    if check {
+        let diff = diff(name, current.as_deref().unwrap_or_default(), contents)
+            .expect("the contents differ");
+        return Ok(Ensured::Stale(diff));
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| GenError::Write(parent.to_path_buf(), e))?;
+    }
+    std::fs::write(path, contents).map_err(|e| GenError::Write(path.to_path_buf(), e))?;
+    Ok(Ensured::Written)
 }
 
 /// A unified diff between the committed file and fresh output; `None` when identical.
@@ -707,4 +789,48 @@ chrono = {{ version = "0.4", default-features = false, features = ["serde", "std
 [workspace]
 "#
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ensure_file_contents_checks_without_writing_and_writes_only_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/file.rs");
+        // Missing: stale in check mode (the diff adds every line), and nothing is written.
+        let Ensured::Stale(d) = ensure_file_contents(&path, "file.rs", "one\n", true).unwrap()
+        else {
+            panic!("a missing file is stale")
+        };
+        assert!(d.contains("+one"), "{d}");
+        assert!(!path.exists() && !dir.path().join("a").exists());
+        // Written, its directories created; then unchanged, then current.
+        assert_eq!(
+            ensure_file_contents(&path, "file.rs", "one\n", false).unwrap(),
+            Ensured::Written
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "one\n");
+        assert_eq!(
+            ensure_file_contents(&path, "file.rs", "one\n", false).unwrap(),
+            Ensured::Unchanged
+        );
+        assert_eq!(
+            ensure_file_contents(&path, "file.rs", "one\n", true).unwrap(),
+            Ensured::Current
+        );
+        // Changed: the diff names the file and both lines; check mode leaves it alone.
+        let Ensured::Stale(d) = ensure_file_contents(&path, "file.rs", "two\n", true).unwrap()
+        else {
+            panic!("a changed file is stale")
+        };
+        assert!(d.contains("file.rs (committed)") && d.contains("-one") && d.contains("+two"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "one\n");
+        // A write that cannot happen (a file where a directory must be) names the path.
+        let blocked = path.join("under-a-file.rs");
+        let e = ensure_file_contents(&blocked, "x", "x", false).unwrap_err();
+        assert!(matches!(e, GenError::Write(..)), "{e:?}");
+        assert!(e.to_string().starts_with("cannot write "), "{e}");
+    }
 }

@@ -4,7 +4,7 @@ mod bench;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use xtask::{Flavor, SpecSource, Strictness, TARGETS};
+use xtask::{Ensured, Flavor, SpecSource, Strictness, TARGETS};
 
 const USAGE: &str = "\
 usage:
@@ -21,23 +21,25 @@ usage:
                                   (--find-only: only select and verify of every id;
                                   --generation-only: only generating and checking the whole
                                   spec's client against the five-operation one)
+
+exit status: 0 done (or current), 1 stale under --check or the work failed (generating,
+reading or writing a file), 2 a usage error (the arguments, or an input they name)
 ";
 
-/// Why a command failed: how it was asked (exit 2), or the generation itself (exit 1).
+/// Why a command failed: how it was asked (exit 2), or the work itself: generation,
+/// reading or writing a file (exit 1). Each error says which it is where it is made.
 enum Failure {
     Usage(String),
-    Generation(String),
+    Failed(String),
 }
 
-impl From<String> for Failure {
-    fn from(message: String) -> Self {
-        Failure::Usage(message)
+impl Failure {
+    fn usage(message: impl Into<String>) -> Self {
+        Failure::Usage(message.into())
     }
-}
 
-impl From<&str> for Failure {
-    fn from(message: &str) -> Self {
-        Failure::Usage(message.to_owned())
+    fn failed(message: impl std::fmt::Display) -> Self {
+        Failure::Failed(message.to_string())
     }
 }
 
@@ -49,7 +51,7 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(2)
         }
-        Err(Failure::Generation(message)) => {
+        Err(Failure::Failed(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(1)
         }
@@ -58,17 +60,30 @@ fn main() -> ExitCode {
 
 fn run(args: &[String]) -> Result<ExitCode, Failure> {
     let Some((command, rest)) = args.split_first() else {
-        return Err(format!("no command given\n{USAGE}").into());
+        return Err(Failure::usage(format!("no command given\n{USAGE}")));
     };
     match command.as_str() {
         "generate" => generate(rest),
-        "bench" => bench(rest).map_err(Failure::Usage),
+        "bench" => bench(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
-        other => Err(format!("unknown command `{other}`\n{USAGE}").into()),
+        other => Err(Failure::usage(format!(
+            "unknown command `{other}`\n{USAGE}"
+        ))),
     }
+}
+
+/// The value after `flag`, or a usage error saying what it needs.
+fn value(
+    it: &mut std::slice::Iter<'_, String>,
+    flag: &str,
+    what: &str,
+) -> Result<PathBuf, Failure> {
+    it.next()
+        .map(PathBuf::from)
+        .ok_or_else(|| Failure::usage(format!("{flag} needs {what}")))
 }
 
 fn generate(args: &[String]) -> Result<ExitCode, Failure> {
@@ -80,23 +95,25 @@ fn generate(args: &[String]) -> Result<ExitCode, Failure> {
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--check" => check = true,
-            "--spec" => spec = Some(it.next().ok_or("--spec needs a path")?.into()),
-            "--out" => out = Some(it.next().ok_or("--out needs a directory")?.into()),
-            "--operations" => {
-                operations = Some(it.next().ok_or("--operations needs a file")?.into())
+            "--spec" => spec = Some(value(&mut it, "--spec", "a path")?),
+            "--out" => out = Some(value(&mut it, "--out", "a directory")?),
+            "--operations" => operations = Some(value(&mut it, "--operations", "a file")?),
+            other => {
+                return Err(Failure::usage(format!(
+                    "unknown argument `{other}`\n{USAGE}"
+                )));
             }
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}").into()),
         }
     }
     match (spec, out) {
         (Some(spec), Some(out)) => standalone(&spec, &out, operations.as_deref(), check),
         (None, None) if operations.is_none() => workspace(check),
-        (None, None) => Err("--operations goes with --spec and --out".into()),
-        _ => Err("--spec and --out go together".into()),
+        (None, None) => Err(Failure::usage("--operations goes with --spec and --out")),
+        _ => Err(Failure::usage("--spec and --out go together")),
     }
 }
 
-fn bench(args: &[String]) -> Result<ExitCode, String> {
+fn bench(args: &[String]) -> Result<ExitCode, Failure> {
     let mut opts = bench::Options {
         ids: 1_000_000,
         dry_run_ids: 10_000_000,
@@ -123,14 +140,19 @@ fn bench(args: &[String]) -> Result<ExitCode, String> {
                 opts.find_only = true;
                 opts.criterion = false;
             }
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+            other => {
+                return Err(Failure::usage(format!(
+                    "unknown argument `{other}`\n{USAGE}"
+                )));
+            }
         }
     }
     let root = xtask::workspace_root();
-    let figures = bench::run(&root, &opts)?;
+    let figures = bench::run(&root, &opts).map_err(Failure::failed)?;
     let table = bench::table(&figures);
     let path = bench::last_table_path(&root);
-    std::fs::write(&path, &table).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::write(&path, &table)
+        .map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))?;
     println!("\n{table}\n(also written to {})", path.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -139,8 +161,7 @@ fn workspace(check: bool) -> Result<ExitCode, Failure> {
     let root = xtask::workspace_root();
     let mut stale = false;
     for target in TARGETS {
-        let generated = xtask::generate_target(&root, target)
-            .map_err(|e| Failure::Generation(e.to_string()))?;
+        let generated = xtask::generate_target(&root, target).map_err(Failure::failed)?;
         for applied in &generated.applied {
             eprintln!(
                 "{}: fixup {}: {} change(s)",
@@ -152,25 +173,25 @@ fn workspace(check: bool) -> Result<ExitCode, Failure> {
                 eprintln!("    {change}");
             }
         }
-        let path = root.join(target.out);
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        if check {
-            if let Some(diff) = xtask::diff(target.out, &committed, &generated.code) {
+        match xtask::ensure_file_contents(
+            &root.join(target.out),
+            target.out,
+            &generated.code,
+            check,
+        )
+        .map_err(Failure::failed)?
+        {
+            Ensured::Stale(diff) => {
                 stale = true;
                 println!("{diff}");
                 eprintln!(
                     "{} is stale against {}: run `cargo xtask generate` and commit the result",
                     target.out, target.spec
                 );
-            } else {
-                eprintln!("{} is current", target.out);
             }
-        } else if committed != generated.code {
-            std::fs::write(&path, &generated.code)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            eprintln!("wrote {}", target.out);
-        } else {
-            eprintln!("{} unchanged", target.out);
+            Ensured::Current => eprintln!("{} is current", target.out),
+            Ensured::Written => eprintln!("wrote {}", target.out),
+            Ensured::Unchanged => eprintln!("{} unchanged", target.out),
         }
     }
     Ok(if stale {
@@ -186,13 +207,18 @@ fn standalone(
     operations: Option<&std::path::Path>,
     check: bool,
 ) -> Result<ExitCode, Failure> {
-    let mut source =
-        SpecSource::read(spec, spec.display().to_string()).map_err(|e| e.to_string())?;
+    // The inputs the arguments name: one that cannot be read, or an operation list that
+    // does not fit the spec, is a usage error (exit 2), as it has always been.
+    let mut source = SpecSource::read(spec, spec.display().to_string())
+        .map_err(|e| Failure::usage(e.to_string()))?;
     if let Some(list) = operations {
         let text = std::fs::read_to_string(list)
-            .map_err(|e| format!("cannot read {}: {e}", list.display()))?;
-        let selectors = xtask::prune::parse_operation_list(&list.display().to_string(), &text)?;
-        let (pruned, kept) = source.pruned(&selectors).map_err(|e| e.to_string())?;
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", list.display())))?;
+        let selectors = xtask::prune::parse_operation_list(&list.display().to_string(), &text)
+            .map_err(Failure::usage)?;
+        let (pruned, kept) = source
+            .pruned(&selectors)
+            .map_err(|e| Failure::usage(e.to_string()))?;
         eprintln!(
             "pruned to {} operation(s), {} component(s), {} security scheme(s)",
             kept.operations.len(),
@@ -210,7 +236,7 @@ fn standalone(
     // can be generated, the others listed with their reason.
     let (generated, left_out, total) = if operations.is_some() {
         let generated = xtask::generate(&source, Flavor::Standalone, Strictness::Lenient)
-            .map_err(|e| Failure::Generation(e.to_string()))?;
+            .map_err(Failure::failed)?;
         (generated, Vec::new(), None)
     } else {
         let partial =
@@ -220,7 +246,7 @@ fn standalone(
                         Ok(doc) => xtask::whole::explain(&source, &doc, e),
                         Err(e) => e,
                     };
-                    Failure::Generation(explained.to_string())
+                    Failure::failed(explained)
                 })?;
         let generated_ops = partial.operations - partial.left_out.len();
         println!(
@@ -281,25 +307,19 @@ fn standalone(
     let mut stale = false;
     for (rel, text) in files {
         let path = out.join(rel);
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        if check {
-            if let Some(diff) = xtask::diff(&path.display().to_string(), &committed, &text) {
+        let shown = path.display().to_string();
+        match xtask::ensure_file_contents(&path, &shown, &text, check).map_err(Failure::failed)? {
+            Ensured::Stale(diff) => {
                 stale = true;
                 println!("{diff}");
             }
-        } else {
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-            }
-            std::fs::write(&path, &text)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            eprintln!(
-                "wrote {} ({} bytes, {} lines)",
-                path.display(),
+            Ensured::Current => {}
+            Ensured::Written => eprintln!(
+                "wrote {shown} ({} bytes, {} lines)",
                 text.len(),
                 text.lines().count()
-            );
+            ),
+            Ensured::Unchanged => eprintln!("{shown} unchanged"),
         }
     }
     Ok(if stale {

@@ -5,12 +5,9 @@
 //! The operation list is a small text file, one operation a line: `METHOD /path` or an
 //! upstream `operationId`; blank lines and `#` comments are ignored.
 
+use crate::HTTP_METHODS;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// One line of an operation list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +40,7 @@ pub fn parse_operation_list(name: &str, text: &str) -> Result<Vec<Selector>, Str
         let selector = match words.next() {
             Some(path) => {
                 let method = first.to_ascii_lowercase();
-                if !METHODS.contains(&method.as_str()) || !path.starts_with('/') {
+                if !HTTP_METHODS.contains(&method.as_str()) || !path.starts_with('/') {
                     return Err(format!(
                         "{name}:{}: expected `METHOD /path` or an operationId, got {line:?}",
                         i + 1
@@ -118,7 +115,7 @@ pub fn prune(doc: &Value, selectors: &[Selector]) -> Result<(Value, Kept), Strin
     for selector in selectors {
         let mut found = Vec::new();
         for (path, item) in paths {
-            for method in METHODS {
+            for method in HTTP_METHODS {
                 let Some(op) = item.get(*method) else {
                     continue;
                 };
@@ -175,7 +172,7 @@ pub fn prune(doc: &Value, selectors: &[Selector]) -> Result<(Value, Kept), Strin
     // Security schemes named by the kept operations (or the document's default).
     let mut schemes = BTreeSet::new();
     for item in kept_paths.values() {
-        for method in METHODS {
+        for method in HTTP_METHODS {
             if let Some(op) = item.get(*method) {
                 let security = op.get("security").or_else(|| doc.get("security"));
                 for requirement in security.and_then(Value::as_array).into_iter().flatten() {

@@ -8,15 +8,12 @@
 //! together; if that still fails, the first operation whose addition breaks the set is
 //! found by bisection and left out, until the set generates.
 
+use crate::HTTP_METHODS;
 use crate::prune::{self, Selector};
 use crate::{Flavor, GenError, Generated, SpecSource, Strictness, generate_value, trial};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// An operation left out of the generated client, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +44,7 @@ pub fn all_operations(doc: &Value) -> Vec<Selector> {
         .into_iter()
         .flatten()
     {
-        for method in METHODS {
+        for method in HTTP_METHODS {
             if item.get(*method).is_some() {
                 out.push(Selector::Route {
                     method: (*method).to_owned(),
@@ -133,7 +130,7 @@ fn error_schemas(doc: &Value) -> usize {
         .into_iter()
         .flat_map(|p| p.values())
     {
-        for method in METHODS {
+        for method in HTTP_METHODS {
             for (status, response) in item
                 .pointer(&format!("/{method}/responses"))
                 .and_then(Value::as_object)
