@@ -4,7 +4,6 @@
 //! flattened to a string, never a foreign type in the public API).
 
 use crate::ids::InvalidIds;
-use reqwest::StatusCode;
 use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
@@ -13,6 +12,24 @@ use std::time::Duration;
 pub(crate) const BODY_SNIPPET_BYTES: usize = 512;
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// Whether an HTTP status is a 2xx.
+fn is_success(status: u16) -> bool {
+    (200..=299).contains(&status)
+}
+
+/// An HTTP status as messages print it: the code and its canonical reason (`404 Not
+/// Found`), as `reqwest` prints its status type (which stays out of the public API).
+struct HttpStatus(u16);
+
+impl fmt::Display for HttpStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match reqwest::StatusCode::from_u16(self.0) {
+            Ok(status) => write!(f, "{status}"),
+            Err(_) => write!(f, "{}", self.0),
+        }
+    }
+}
 
 /// The server's `details`: parsed when it is a JSON string, kept raw otherwise.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,7 +88,7 @@ impl fmt::Display for Details {
 /// What an error response said.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
-    status: StatusCode,
+    status: u16,
     error: Option<String>,
     details: Option<Details>,
     request_id: Option<String>,
@@ -80,7 +97,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub(crate) fn new(status: StatusCode) -> Self {
+    pub(crate) fn new(status: u16) -> Self {
         ApiError {
             status,
             error: None,
@@ -113,7 +130,7 @@ impl ApiError {
     }
 
     /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
+    pub fn status(&self) -> u16 {
         self.status
     }
 
@@ -150,7 +167,7 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP {}", self.status)?;
+        write!(f, "HTTP {}", HttpStatus(self.status))?;
         if let Some(e) = &self.error {
             write!(f, ": {}", e.escape_debug())?;
         }
@@ -189,7 +206,7 @@ impl RateLimited {
 /// A response whose body is not the documented shape, or could not be read whole.
 #[derive(Debug)]
 pub struct UnexpectedBody {
-    status: Option<StatusCode>,
+    status: Option<u16>,
     /// The body arrived whole (it is malformed, not cut short).
     whole: bool,
     reason: String,
@@ -200,7 +217,7 @@ pub struct UnexpectedBody {
 
 impl UnexpectedBody {
     /// The status of the response, when known.
-    pub fn status(&self) -> Option<StatusCode> {
+    pub fn status(&self) -> Option<u16> {
         self.status
     }
 
@@ -230,14 +247,14 @@ impl UnexpectedBody {
 /// A response body larger than the bound that fits the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseTooLarge {
-    status: Option<StatusCode>,
+    status: Option<u16>,
     limit: usize,
     request_id: Option<String>,
 }
 
 impl ResponseTooLarge {
     /// The status of the response, when known.
-    pub fn status(&self) -> Option<StatusCode> {
+    pub fn status(&self) -> Option<u16> {
         self.status
     }
 
@@ -251,14 +268,14 @@ impl ResponseTooLarge {
 /// endpoint's origin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redirect {
-    status: StatusCode,
+    status: u16,
     location: Option<String>,
     url: Option<String>,
 }
 
 impl Redirect {
     /// The 3xx status.
-    pub fn status(&self) -> StatusCode {
+    pub fn status(&self) -> u16 {
         self.status
     }
 
@@ -279,7 +296,7 @@ impl Redirect {
 #[derive(Debug)]
 pub struct TransportError {
     url: Option<String>,
-    status: Option<StatusCode>,
+    status: Option<u16>,
     source: BoxError,
 }
 
@@ -291,7 +308,7 @@ impl TransportError {
 
     /// The status, when the response's head arrived before the failure (a body that
     /// timed out mid-read).
-    pub fn status(&self) -> Option<StatusCode> {
+    pub fn status(&self) -> Option<u16> {
         self.status
     }
 }
@@ -767,7 +784,11 @@ impl fmt::Display for Error {
             Error::Server(a) => write!(f, "server error: {a}"),
             Error::UnexpectedStatus(a) => write!(f, "unexpected status: {a}{}", at(&a.url)),
             Error::Redirect(r) => {
-                write!(f, "the server answered {} (a redirect", r.status)?;
+                write!(
+                    f,
+                    "the server answered {} (a redirect",
+                    HttpStatus(r.status)
+                )?;
                 match &r.location {
                     Some(origin) => write!(f, " to {origin}")?,
                     None => write!(f, " without a usable Location")?,
@@ -781,7 +802,7 @@ impl fmt::Display for Error {
             }
             Error::UnexpectedBody(b) => {
                 match b.status {
-                    Some(s) => write!(f, "HTTP {s}")?,
+                    Some(s) => write!(f, "HTTP {}", HttpStatus(s))?,
                     None => write!(f, "HTTP status unknown")?,
                 }
                 write!(f, ": body is not the documented shape: {}", b.reason)?;
@@ -792,7 +813,7 @@ impl fmt::Display for Error {
             }
             Error::ResponseTooLarge(r) => {
                 match r.status {
-                    Some(s) => write!(f, "HTTP {s}")?,
+                    Some(s) => write!(f, "HTTP {}", HttpStatus(s))?,
                     None => write!(f, "HTTP status unknown")?,
                 }
                 write!(
@@ -840,7 +861,7 @@ impl From<ConfigError> for Error {
 
 impl Error {
     pub(crate) fn unexpected_body(
-        status: Option<StatusCode>,
+        status: Option<u16>,
         whole: bool,
         reason: impl Into<String>,
         snippet: String,
@@ -857,11 +878,7 @@ impl Error {
         })
     }
 
-    pub(crate) fn too_large(
-        status: Option<StatusCode>,
-        limit: usize,
-        request_id: Option<String>,
-    ) -> Self {
+    pub(crate) fn too_large(status: Option<u16>, limit: usize, request_id: Option<String>) -> Self {
         Error::ResponseTooLarge(ResponseTooLarge {
             status,
             limit,
@@ -869,11 +886,7 @@ impl Error {
         })
     }
 
-    pub(crate) fn redirect(
-        status: StatusCode,
-        location: Option<String>,
-        url: Option<String>,
-    ) -> Self {
+    pub(crate) fn redirect(status: u16, location: Option<String>, url: Option<String>) -> Self {
         Error::Redirect(Redirect {
             status,
             location,
@@ -915,7 +928,7 @@ impl Error {
     }
 
     /// The same error, noting the status of a response whose head had arrived.
-    pub(crate) fn with_status(mut self, status: Option<StatusCode>) -> Self {
+    pub(crate) fn with_status(mut self, status: Option<u16>) -> Self {
         if let Error::Timeout(t) | Error::Tls(t) | Error::Transport(t) = &mut self {
             t.status = status;
         }
@@ -963,7 +976,7 @@ impl Error {
     }
 
     /// The HTTP status, when a response was received.
-    pub fn status(&self) -> Option<StatusCode> {
+    pub fn status(&self) -> Option<u16> {
         match self {
             Error::UnexpectedBody(b) => b.status,
             Error::ResponseTooLarge(r) => r.status,
@@ -990,10 +1003,10 @@ impl Error {
         match self {
             Error::RateLimited(_) | Error::Server(_) | Error::Timeout(_) => true,
             Error::Transport(_) => true,
-            Error::UnexpectedStatus(a) => a.status == StatusCode::REQUEST_TIMEOUT,
+            Error::UnexpectedStatus(a) => a.status == 408,
             Error::UnexpectedBody(b) => b
                 .status
-                .is_none_or(|s| s.is_success() || s.is_server_error()),
+                .is_none_or(|s| is_success(s) || (500..=599).contains(&s)),
             _ => false,
         }
     }
@@ -1003,7 +1016,7 @@ impl Error {
     /// something else, which a retry rarely changes. [`RetryPolicy`](crate::RetryPolicy)
     /// retries it at most once.
     pub fn is_malformed_success(&self) -> bool {
-        matches!(self, Error::UnexpectedBody(b) if b.whole && b.status.is_some_and(|s| s.is_success()))
+        matches!(self, Error::UnexpectedBody(b) if b.whole && b.status.is_some_and(is_success))
     }
 
     /// Whether the credentials were refused (401) or lack permission (403).
@@ -1041,6 +1054,25 @@ mod tests {
         assert!(!e.to_string().contains("refused-xyz"), "{e}");
         assert!(e.source().unwrap().to_string().contains("refused-xyz"));
         assert_eq!(e.kind().as_str(), "transport");
+    }
+
+    #[test]
+    fn statuses_are_numbers_and_print_with_their_reason() {
+        let e = Error::NotFound(ApiError::new(404));
+        assert_eq!(e.status(), Some(404));
+        assert_eq!(e.to_string(), "not found: HTTP 404 Not Found");
+        let r = Error::redirect(307, None, None);
+        assert_eq!(r.status(), Some(307));
+        assert!(
+            r.to_string()
+                .starts_with("the server answered 307 Temporary Redirect")
+        );
+        let odd = Error::unexpected_body(Some(599), true, "x", String::new(), None, None);
+        assert!(
+            odd.to_string()
+                .starts_with("HTTP 599 <unknown status code>:"),
+            "{odd}"
+        );
     }
 
     #[test]
