@@ -86,7 +86,7 @@ impl fmt::Display for Details {
 }
 
 /// What an error response said.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct ApiError {
     status: u16,
     error: Option<String>,
@@ -185,7 +185,7 @@ impl fmt::Display for ApiError {
 }
 
 /// A 429 response (after retries, if any).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct RateLimited {
     api: ApiError,
     retry_after: Option<Duration>,
@@ -245,7 +245,7 @@ impl UnexpectedBody {
 }
 
 /// A response body larger than the bound that fits the request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct ResponseTooLarge {
     status: Option<u16>,
     limit: usize,
@@ -266,7 +266,7 @@ impl ResponseTooLarge {
 
 /// A 3xx response. Redirects are never followed: credentials go only to the configured
 /// endpoint's origin.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Redirect {
     status: u16,
     location: Option<String>,
@@ -340,7 +340,7 @@ pub enum ConfigError {
 }
 
 /// A CLI login profile (`~/.langsmith/config.json`) that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct ProfileError {
     pub(crate) path: std::path::PathBuf,
     pub(crate) profile: Option<String>,
@@ -359,7 +359,7 @@ impl ProfileError {
 }
 
 /// An endpoint that is not a usable URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct EndpointError {
     pub(crate) endpoint: String,
     pub(crate) reason: String,
@@ -373,7 +373,7 @@ impl EndpointError {
 }
 
 /// Plain `http://` that would leave loopback.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct InsecureHttp {
     pub(crate) host: String,
     pub(crate) proxy_variable: Option<&'static str>,
@@ -392,7 +392,7 @@ impl InsecureHttp {
 }
 
 /// A setting that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct InvalidSetting {
     pub(crate) what: &'static str,
     pub(crate) reason: String,
@@ -697,7 +697,7 @@ impl PagingError {
 }
 
 /// A name that resolved to no resource or to several: which name, and how many matched.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct LookupError {
     what: &'static str,
     name: String,

@@ -29,7 +29,7 @@ pub(crate) fn quote_value(value: &str) -> String {
 }
 
 /// One offending input item.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct IdProblem {
     pub(crate) position: usize,
     pub(crate) value: String,
@@ -73,7 +73,7 @@ pub enum CountProblem {
 
 /// Invalid example ids: every offending position (the first [`InvalidIds::MAX_LISTED`]),
 /// how many there were in all, and any count problem. Nothing was sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct InvalidIds {
     pub(crate) problems: Vec<IdProblem>,
     pub(crate) total_problems: usize,
