@@ -452,7 +452,12 @@ impl StdError for ConfigError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
             ConfigError::HttpClient(e) => Some(e.source.as_ref()),
-            _ => None,
+            ConfigError::Endpoint(_)
+            | ConfigError::InsecureHttp(_)
+            | ConfigError::Header(_)
+            | ConfigError::BearerWithoutScope
+            | ConfigError::Setting(_)
+            | ConfigError::Profile(_) => None,
         }
     }
 }
@@ -480,48 +485,71 @@ impl ConfigError {
     }
 }
 
-/// A machine-readable name for what went wrong; stable strings for reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
+/// Defines [`ErrorKind`], its [`ErrorKind::ALL`] and [`ErrorKind::as_str`] from one
+/// list, so the three cannot drift apart.
+macro_rules! error_kinds {
+    ($($(#[doc = $doc:literal])* $kind:ident => $name:literal,)*) => {
+        /// A machine-readable name for what went wrong; stable strings for reports. Each
+        /// [`Error`] variant has its own kind ([`Error::kind`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorKind {
+            $($(#[doc = $doc])* $kind,)*
+        }
+
+        impl ErrorKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$kind),*];
+
+            /// `snake_case`, for reports and logs.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$kind => $name,)*
+                }
+            }
+        }
+    };
+}
+
+error_kinds! {
     /// Ids refused before sending.
-    InvalidIds,
+    InvalidIds => "invalid_ids",
     /// Misconfiguration.
-    Config,
+    Config => "config",
     /// 400.
-    BadRequest,
+    BadRequest => "bad_request",
     /// 401.
-    Unauthorized,
+    Unauthorized => "unauthorized",
     /// 403.
-    Forbidden,
+    Forbidden => "forbidden",
     /// 404.
-    NotFound,
+    NotFound => "not_found",
     /// 422.
-    Unprocessable,
+    Unprocessable => "unprocessable",
     /// 429.
-    RateLimited,
+    RateLimited => "rate_limited",
     /// 5xx.
-    Server,
+    Server => "server_error",
     /// Another status.
-    UnexpectedStatus,
+    UnexpectedStatus => "unexpected_status",
     /// A body not of the documented shape.
-    UnexpectedBody,
+    UnexpectedBody => "unexpected_body",
     /// A body over the bound.
-    ResponseTooLarge,
+    ResponseTooLarge => "response_too_large",
     /// A 3xx (never followed).
-    Redirect,
+    Redirect => "redirect",
     /// The request could not be built.
-    Request,
+    Request => "request",
     /// No answer in time.
-    Timeout,
+    Timeout => "timeout",
     /// TLS handshake or certificate failure.
-    Tls,
+    Tls => "tls",
     /// Connection failures.
-    Transport,
+    Transport => "transport",
     /// A name resolved to no resource, or to several (a dataset name).
-    Lookup,
+    Lookup => "lookup",
     /// A listing that did not end as a listing must (pages without end).
-    Paging,
+    Paging => "paging",
 }
 
 impl ErrorKind {
@@ -541,31 +569,6 @@ impl ErrorKind {
             500..=599 => ErrorKind::Server,
             _ => ErrorKind::UnexpectedStatus,
         })
-    }
-
-    /// `snake_case`, for reports and logs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidIds => "invalid_ids",
-            ErrorKind::Config => "config",
-            ErrorKind::BadRequest => "bad_request",
-            ErrorKind::Unauthorized => "unauthorized",
-            ErrorKind::Forbidden => "forbidden",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::Unprocessable => "unprocessable",
-            ErrorKind::RateLimited => "rate_limited",
-            ErrorKind::Server => "server_error",
-            ErrorKind::UnexpectedStatus => "unexpected_status",
-            ErrorKind::UnexpectedBody => "unexpected_body",
-            ErrorKind::ResponseTooLarge => "response_too_large",
-            ErrorKind::Redirect => "redirect",
-            ErrorKind::Request => "request",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Tls => "tls",
-            ErrorKind::Transport => "transport",
-            ErrorKind::Lookup => "lookup",
-            ErrorKind::Paging => "paging",
-        }
     }
 }
 
@@ -842,7 +845,19 @@ impl StdError for Error {
             Error::Config(e) => e.source(),
             Error::UnexpectedBody(b) => b.source.as_deref().map(|e| e as &(dyn StdError + 'static)),
             Error::Timeout(t) | Error::Tls(t) | Error::Transport(t) => Some(t.source.as_ref()),
-            _ => None,
+            Error::BadRequest(_)
+            | Error::Unauthorized(_)
+            | Error::Forbidden(_)
+            | Error::NotFound(_)
+            | Error::Unprocessable(_)
+            | Error::RateLimited(_)
+            | Error::Server(_)
+            | Error::UnexpectedStatus(_)
+            | Error::Redirect(_)
+            | Error::ResponseTooLarge(_)
+            | Error::Request(_)
+            | Error::Lookup(_)
+            | Error::Paging(_) => None,
         }
     }
 }
@@ -971,7 +986,17 @@ impl Error {
             | Error::Server(a)
             | Error::UnexpectedStatus(a) => Some(a),
             Error::RateLimited(r) => Some(&r.api),
-            _ => None,
+            Error::InvalidIds(_)
+            | Error::Config(_)
+            | Error::Redirect(_)
+            | Error::UnexpectedBody(_)
+            | Error::ResponseTooLarge(_)
+            | Error::Request(_)
+            | Error::Timeout(_)
+            | Error::Tls(_)
+            | Error::Transport(_)
+            | Error::Lookup(_)
+            | Error::Paging(_) => None,
         }
     }
 
@@ -1007,7 +1032,19 @@ impl Error {
             Error::UnexpectedBody(b) => b
                 .status
                 .is_none_or(|s| is_success(s) || (500..=599).contains(&s)),
-            _ => false,
+            Error::InvalidIds(_)
+            | Error::Config(_)
+            | Error::BadRequest(_)
+            | Error::Unauthorized(_)
+            | Error::Forbidden(_)
+            | Error::NotFound(_)
+            | Error::Unprocessable(_)
+            | Error::Redirect(_)
+            | Error::ResponseTooLarge(_)
+            | Error::Request(_)
+            | Error::Tls(_)
+            | Error::Lookup(_)
+            | Error::Paging(_) => false,
         }
     }
 
@@ -1073,6 +1110,94 @@ mod tests {
                 .starts_with("HTTP 599 <unknown status code>:"),
             "{odd}"
         );
+    }
+
+    /// One error of each variant.
+    fn one_of_each() -> Vec<Error> {
+        let io = || std::io::Error::other("cause");
+        vec![
+            Error::InvalidIds(InvalidIds {
+                problems: Vec::new(),
+                total_problems: 0,
+                count: None,
+            }),
+            Error::Config(ConfigError::BearerWithoutScope),
+            Error::BadRequest(ApiError::new(400)),
+            Error::Unauthorized(ApiError::new(401)),
+            Error::Forbidden(ApiError::new(403)),
+            Error::NotFound(ApiError::new(404)),
+            Error::Unprocessable(ApiError::new(422)),
+            Error::rate_limited(ApiError::new(429), None),
+            Error::Server(ApiError::new(500)),
+            Error::UnexpectedStatus(ApiError::new(418)),
+            Error::redirect(302, None, None),
+            Error::unexpected_body(Some(200), true, "x", String::new(), None, None),
+            Error::too_large(Some(200), 1, None),
+            Error::request("x".into()),
+            Error::transport(ErrorKind::Timeout, None, io()),
+            Error::transport(ErrorKind::Tls, None, io()),
+            Error::transport(ErrorKind::Transport, None, io()),
+            Error::lookup("dataset", "d", 0),
+            Error::Paging(PagingError::new(0, 0, 0, PagingReason::NoNewIds)),
+        ]
+    }
+
+    /// The variant's name. No wildcard: a new variant does not compile until it is named
+    /// here, and then `one_of_each` must hold one of it.
+    fn variant(e: &Error) -> &'static str {
+        match e {
+            Error::InvalidIds(_) => "InvalidIds",
+            Error::Config(_) => "Config",
+            Error::BadRequest(_) => "BadRequest",
+            Error::Unauthorized(_) => "Unauthorized",
+            Error::Forbidden(_) => "Forbidden",
+            Error::NotFound(_) => "NotFound",
+            Error::Unprocessable(_) => "Unprocessable",
+            Error::RateLimited(_) => "RateLimited",
+            Error::Server(_) => "Server",
+            Error::UnexpectedStatus(_) => "UnexpectedStatus",
+            Error::Redirect(_) => "Redirect",
+            Error::UnexpectedBody(_) => "UnexpectedBody",
+            Error::ResponseTooLarge(_) => "ResponseTooLarge",
+            Error::Request(_) => "Request",
+            Error::Timeout(_) => "Timeout",
+            Error::Tls(_) => "Tls",
+            Error::Transport(_) => "Transport",
+            Error::Lookup(_) => "Lookup",
+            Error::Paging(_) => "Paging",
+        }
+    }
+
+    #[test]
+    fn every_variant_has_a_kind_of_its_own_and_every_kind_a_variant() {
+        use std::collections::HashSet;
+        let errors = one_of_each();
+        let variants: HashSet<&str> = errors.iter().map(variant).collect();
+        assert_eq!(variants.len(), errors.len(), "one error of each variant");
+        let kinds: Vec<ErrorKind> = errors.iter().map(Error::kind).collect();
+        let distinct: HashSet<ErrorKind> = kinds.iter().copied().collect();
+        assert_eq!(
+            distinct.len(),
+            kinds.len(),
+            "two variants share a kind: {kinds:?}"
+        );
+        // ALL is generated from the kinds' one list, so a new kind is in it: it must then
+        // be some variant's kind, and a new variant must bring its own kind.
+        let all: HashSet<ErrorKind> = ErrorKind::ALL.iter().copied().collect();
+        assert_eq!(all.len(), ErrorKind::ALL.len());
+        assert_eq!(
+            distinct, all,
+            "ErrorKind::ALL and the variants' kinds differ"
+        );
+        let names: HashSet<&str> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), ErrorKind::ALL.len(), "two kinds share a name");
+        for e in &errors {
+            let name = e.kind().as_str();
+            assert!(
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{name:?} is not snake_case"
+            );
+        }
     }
 
     #[test]
