@@ -13,7 +13,7 @@ pub(crate) fn parse_as_of(text: &str) -> Result<AsOf, Exit> {
         .map_err(|e| {
             usage(format!(
                 "--as-of {}: not an RFC 3339 time such as 2026-05-01T00:00:00Z ({e}); nothing was sent",
-                crate::input::quote_value(text)
+                langsmith::quote_value(text)
             ))
         })
 }

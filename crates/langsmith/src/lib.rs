@@ -68,7 +68,10 @@ pub use error::{
     InvalidSetting, LookupError, PagingError, PagingReason, RateLimited, Redirect, RequestError,
     ResponseTooLarge, TransportError, UnexpectedBody,
 };
-pub use ids::{CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds};
+pub use ids::{
+    CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds, MAX_QUOTED_CHARS, NotAUuid, parse_id,
+    quote_value,
+};
 pub use profile::Source;
 pub use read::{
     AsOf, Dataset, Example, ExampleQuery, PAGE_SIZE, Verification, VerificationKind,
