@@ -241,7 +241,9 @@ pub fn requests(bulk: &BulkReport) -> Vec<Request> {
             server_count: r.server_count(),
             settled: Totals::of_request(r),
             error_kind: r.error().map(|e| e.kind().as_str()),
-            error: r.error().map(crate::term::chain_text),
+            error: r
+                .error()
+                .map(|e| langsmith::error_chain_line(e).to_string()),
             anomaly: r.anomaly().map(str::to_owned),
         })
         .collect()

@@ -3,18 +3,9 @@
 
 use crate::exit;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use langsmith::Error;
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-/// An error and its causes on one line: `outer: cause: innermost cause`.
-pub(crate) fn chain_text(e: &Error) -> String {
-    langsmith::error_chain(e)
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(": ")
-}
 
 /// An error and its causes, one per line, for stderr.
 pub(crate) fn chain_lines(e: &(dyn std::error::Error + 'static)) -> String {

@@ -157,7 +157,7 @@ impl<'a> VerificationSection<'a> {
                         ids: r.ids(),
                         attempts: r.attempts(),
                         error_kind: e.kind().as_str(),
-                        error: crate::term::chain_text(e),
+                        error: langsmith::error_chain_line(e).to_string(),
                     })
                 })
                 .collect(),

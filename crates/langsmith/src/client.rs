@@ -434,19 +434,9 @@ fn transport_kind(err: &reqwest::Error) -> ErrorKind {
     if err.is_timeout() {
         return ErrorKind::Timeout;
     }
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = current {
-        if e.is::<rustls::Error>() {
-            return ErrorKind::Tls;
-        }
-        // io::Error hides its inner error from `source()`; look inside.
-        current = match e
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
-            None => e.source(),
-        };
+    // `error_chain` looks inside io::Error, whose `source()` skips the error it wraps.
+    if crate::error_chain(err).any(|e| e.is::<rustls::Error>()) {
+        return ErrorKind::Tls;
     }
     ErrorKind::Transport
 }

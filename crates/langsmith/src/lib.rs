@@ -99,5 +99,43 @@ pub fn error_chain<'a>(
     })
 }
 
+/// An error and its causes on one line, `outer: cause: innermost cause`, as
+/// [`error_chain`] walks them; formatted only when displayed.
+///
+/// ```
+/// use std::{error::Error, fmt};
+/// #[derive(Debug)]
+/// struct Outer(fmt::Error);
+/// impl fmt::Display for Outer {
+///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+///         f.write_str("could not write the report")
+///     }
+/// }
+/// impl Error for Outer {
+///     fn source(&self) -> Option<&(dyn Error + 'static)> {
+///         Some(&self.0)
+///     }
+/// }
+/// let line = langsmith::error_chain_line(&Outer(fmt::Error)).to_string();
+/// assert_eq!(line, "could not write the report: an error occurred when formatting an argument");
+/// ```
+pub fn error_chain_line<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> impl std::fmt::Display + 'a {
+    struct Line<'a>(&'a (dyn std::error::Error + 'static));
+    impl std::fmt::Display for Line<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            for (i, cause) in error_chain(self.0).enumerate() {
+                if i > 0 {
+                    f.write_str(": ")?;
+                }
+                write!(f, "{cause}")?;
+            }
+            Ok(())
+        }
+    }
+    Line(error)
+}
+
 pub use langsmith_api;
 pub use uuid::{self, Uuid};

@@ -136,10 +136,7 @@ where
                         tracing::info!(
                             "attempt {n} failed ({}): {}; retrying in {:.1} s",
                             e.kind(),
-                            crate::error_chain(&e)
-                                .map(|c| c.to_string())
-                                .collect::<Vec<_>>()
-                                .join(": "),
+                            crate::error_chain_line(&e),
                             delay.as_secs_f64()
                         );
                         tokio::time::sleep(delay).await;
