@@ -2,15 +2,15 @@
 //! progenitor's `with_pre_hook`/`with_post_hook`).
 
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderMap;
 
 /// Headers added to every request the generated [`crate::Client`] sends.
 ///
 /// progenitor ignores the spec's `securitySchemes`, so authentication headers travel
 /// here. Holding them per client (rather than as `reqwest` default headers) means they
 /// are also sent through a caller-supplied `reqwest::Client`. Values that hold secrets
-/// should be marked sensitive ([`HeaderValue::set_sensitive`]) so that `reqwest` and
-/// `http` never print them; `Debug` here prints header names only.
+/// should be marked sensitive ([`reqwest::header::HeaderValue::set_sensitive`]) so that
+/// `reqwest` and `http` never print them; `Debug` here prints header names only.
 #[derive(Clone)]
 pub struct RequestDefaults {
     headers: HeaderMap,
@@ -295,12 +295,6 @@ pub fn post(_inner: &RequestDefaults, result: &reqwest::Result<reqwest::Response
             meta.url = Some(response.url().as_str().to_owned());
         });
     }
-}
-
-/// Marks a header value as sensitive and returns it.
-pub fn sensitive(mut value: HeaderValue) -> HeaderValue {
-    value.set_sensitive(true);
-    value
 }
 
 /// Executes requests with a bound on every response body (success or error), so that a

@@ -158,7 +158,7 @@ pub(crate) async fn connect(cli: &Cli, opts: Connect<'_>) -> Result<Target, Exit
             };
             return Err(usage(format!(
                 "{from} {}: a workspace id is a UUID; nothing was sent",
-                input::quote_value(ws)
+                langsmith::quote_value(ws)
             )));
         }
         if let Some(path) = &cli.api_key_file {

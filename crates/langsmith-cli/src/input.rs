@@ -3,17 +3,8 @@
 use crate::exit::{Exit, usage};
 use crate::report;
 use crate::term::plural;
-use langsmith::{IdSet, Uuid};
+use langsmith::{IdSet, Uuid, parse_id, quote_value};
 use std::io::Write;
-
-/// Parses one id in any usual form (hyphenated in any case, simple, braced, `urn:uuid:`),
-/// after trimming surrounding whitespace.
-pub(crate) fn parse_id(text: &str) -> Result<Uuid, String> {
-    Uuid::parse_str(text.trim()).map_err(|e| escape(&e.to_string()))
-}
-
-/// How much of an offending value a message quotes.
-pub(crate) const MAX_QUOTED_CHARS: usize = 80;
 
 /// Control characters (and only those) escaped, so that a message is one safe line.
 pub fn escape(text: &str) -> String {
@@ -29,16 +20,6 @@ pub fn escape(text: &str) -> String {
         .collect()
 }
 
-/// At most [`MAX_QUOTED_CHARS`] characters of `value`, quoted and escaped for one line.
-pub fn quote_value(value: &str) -> String {
-    let shown: String = value.chars().take(MAX_QUOTED_CHARS).collect();
-    let extra = value.chars().count().saturating_sub(MAX_QUOTED_CHARS);
-    let mut out = format!("{shown:?}");
-    if extra > 0 {
-        out.push_str(&format!(" (+{extra} more chars)"));
-    }
-    out
-}
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use std::fmt;
 use std::io::{BufRead, Read};
@@ -101,11 +82,7 @@ impl Collected {
             self.input_lines += 1;
             match parse_id(arg) {
                 Ok(id) => self.ids.push(id),
-                Err(e) => self.refuse(
-                    format!("argument {}", i + 1),
-                    format!("not a UUID ({e})"),
-                    arg,
-                ),
+                Err(e) => self.refuse(format!("argument {}", i + 1), e.to_string(), arg),
             }
         }
     }
@@ -185,7 +162,7 @@ impl Collected {
             }
             match parse_id(text) {
                 Ok(id) => self.ids.push(id),
-                Err(e) => self.refuse(location(), format!("not a UUID ({e})"), text),
+                Err(e) => self.refuse(location(), e.to_string(), text),
             }
         }
         Ok(())
@@ -275,7 +252,7 @@ impl<'de> Visitor<'de> for IdsSeed<'_> {
             match item {
                 serde_json::Value::String(s) => match parse_id(&s) {
                     Ok(id) => self.out.ids.push(id),
-                    Err(e) => self.out.refuse(location(), format!("not a UUID ({e})"), &s),
+                    Err(e) => self.out.refuse(location(), e.to_string(), &s),
                 },
                 other => self
                     .out

@@ -314,7 +314,7 @@ impl Journal {
             let (line, hash) = seal(&header, "");
             journal.append(&line, hash)?;
             if !existed {
-                sync_parent(path).map_err(err)?;
+                crate::report::sync_parent(path).map_err(err)?;
             }
         } else {
             journal.file.sync_all().map_err(err)?;
@@ -364,15 +364,6 @@ impl Journal {
         self.file.write_all(line)?;
         self.file.sync_data()
     }
-}
-
-/// Makes a new file's directory entry durable.
-pub(crate) fn sync_parent(path: &Path) -> std::io::Result<()> {
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    File::open(parent)?.sync_all()
 }
 
 /// The journal runs on its own thread: fsyncs never block the async workers.

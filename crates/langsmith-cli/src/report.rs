@@ -354,7 +354,9 @@ pub fn requests(bulk: &BulkReport) -> Vec<Request> {
             server_count: r.server_count(),
             settled: Totals::of_request(r),
             error_kind: r.error().map(|e| e.kind().as_str()),
-            error: r.error().map(crate::term::chain_text),
+            error: r
+                .error()
+                .map(|e| langsmith::error_chain_line(e).to_string()),
             anomaly: r.anomaly().map(str::to_owned),
         })
         .collect()
@@ -372,11 +374,17 @@ pub fn check_writable(path: &Path) -> Result<(), String> {
     Ok(())
 }
 
-pub(crate) fn dir_of(path: &Path) -> PathBuf {
+/// The directory a file is in (`.` for a bare file name).
+fn dir_of(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     }
+}
+
+/// Makes a new file's directory entry durable (fsyncs its directory).
+pub(crate) fn sync_parent(path: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir_of(path))?.sync_all()
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, fsynced, renamed.
@@ -387,9 +395,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     tmp.write_all(bytes).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
-    if let Ok(dir) = std::fs::File::open(dir_of(path)) {
-        let _ = dir.sync_all();
-    }
+    // The rename is done; a directory that cannot be fsynced does not undo it.
+    let _ = sync_parent(path);
     Ok(())
 }
 

@@ -48,13 +48,13 @@ impl Selectors {
                 Ok(_) => {
                     return Err(usage(format!(
                         "--metadata {}: must be a JSON object such as '{{\"user\": \"jane\"}}'; nothing was sent",
-                        crate::input::quote_value(m)
+                        langsmith::quote_value(m)
                     )));
                 }
                 Err(e) => {
                     return Err(usage(format!(
                         "--metadata {}: not JSON ({e}); nothing was sent",
-                        crate::input::quote_value(m)
+                        langsmith::quote_value(m)
                     )));
                 }
             }
@@ -85,12 +85,12 @@ impl Selectors {
     pub fn describe_with(&self, recorder: &report::Recorder) -> String {
         let mut parts = Vec::new();
         if let Some(d) = &self.dataset {
-            parts.push(format!("dataset {}", crate::input::quote_value(d)));
+            parts.push(format!("dataset {}", langsmith::quote_value(d)));
         }
         for c in &self.contains {
             parts.push(format!(
                 "contains {}",
-                crate::input::quote_value(&recorder.value(c))
+                langsmith::quote_value(&recorder.value(c))
             ));
         }
         if let Some(m) = &self.metadata {
@@ -99,11 +99,11 @@ impl Selectors {
         if let Some(f) = &self.filter {
             parts.push(format!(
                 "filter {}",
-                crate::input::quote_value(&recorder.value(f))
+                langsmith::quote_value(&recorder.value(f))
             ));
         }
         for s in &self.split {
-            parts.push(format!("split {}", crate::input::quote_value(s)));
+            parts.push(format!("split {}", langsmith::quote_value(s)));
         }
         parts.join(", ")
     }

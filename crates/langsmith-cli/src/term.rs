@@ -3,7 +3,6 @@
 
 use crate::exit;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use langsmith::Error;
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -31,16 +30,6 @@ fn hint(causes: &[String]) -> Option<&'static str> {
         .iter()
         .any(|c| c.contains("InvalidContentType"))
         .then_some("the server answered the TLS handshake in plain text: it may speak plain http (an endpoint starting http://)")
-}
-
-/// An error and its causes on one line: `outer: cause: innermost cause`.
-pub(crate) fn chain_text(e: &Error) -> String {
-    let causes = causes(e);
-    let mut text = causes.join(": ");
-    if let Some(h) = hint(&causes) {
-        text.push_str(&format!(" (hint: {h})"));
-    }
-    text
 }
 
 /// An error and its causes, one per line, for stderr.

@@ -13,7 +13,7 @@ pub(crate) fn parse_as_of(text: &str) -> Result<AsOf, Exit> {
         .map_err(|e| {
             usage(format!(
                 "--as-of {}: not an RFC 3339 time such as 2026-05-01T00:00:00Z ({e}); nothing was sent",
-                crate::input::quote_value(text)
+                langsmith::quote_value(text)
             ))
         })
 }
@@ -193,7 +193,7 @@ impl<'a> VerificationSection<'a> {
                         ids: r.ids(),
                         attempts: r.attempts(),
                         error_kind: e.kind().as_str(),
-                        error: crate::term::chain_text(e),
+                        error: langsmith::error_chain_line(e).to_string(),
                     })
                 })
                 .collect(),

@@ -487,7 +487,7 @@ impl engine::BatchOp for HardDelete<'_> {
                 settled.extend(c.unconfirmed().iter().map(|id| (*id, Outcome::Unconfirmed)));
             }
             Err(e) => {
-                report.status = e.status().map(|s| s.as_u16());
+                report.status = e.status();
                 report.request_id = e.request_id().map(str::to_owned);
                 let refused = match &e {
                     Error::NotFound(api) if api.is_documented_shape() => {

@@ -6,7 +6,6 @@ use crate::ids::ExampleIds;
 use crate::retry::{self, RateLimiter, RetryPolicy};
 use langsmith_api::hooks::{self, ResponseMeta, request_id};
 use langsmith_api::types;
-use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::time::Duration;
 use tracing::Instrument;
@@ -375,7 +374,7 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// Maps a status and what the body said to the facade's error, per
 /// [`ErrorKind::for_status`].
 pub(crate) fn by_status(api: ApiError, headers: &HeaderMap) -> Error {
-    match ErrorKind::for_status(api.status().as_u16()) {
+    match ErrorKind::for_status(api.status()) {
         Some(ErrorKind::BadRequest) => Error::BadRequest(api),
         Some(ErrorKind::Unauthorized) => Error::Unauthorized(api),
         Some(ErrorKind::Forbidden) => Error::Forbidden(api),
@@ -406,7 +405,7 @@ async fn read_bounded(mut response: reqwest::Response) -> Vec<u8> {
 /// Builds an [`ApiError`] from an undocumented response: the documented error shape when
 /// the body has it, a snippet otherwise.
 pub(crate) fn api_error_from_body(
-    status: StatusCode,
+    status: u16,
     request_id: Option<String>,
     body: &[u8],
 ) -> ApiError {
@@ -435,19 +434,9 @@ fn transport_kind(err: &reqwest::Error) -> ErrorKind {
     if err.is_timeout() {
         return ErrorKind::Timeout;
     }
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = current {
-        if e.is::<rustls::Error>() {
-            return ErrorKind::Tls;
-        }
-        // io::Error hides its inner error from `source()`; look inside.
-        current = match e
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
-            None => e.source(),
-        };
+    // `error_chain` looks inside io::Error, whose `source()` skips the error it wraps.
+    if crate::error_chain(err).any(|e| e.is::<rustls::Error>()) {
+        return ErrorKind::Tls;
     }
     ErrorKind::Transport
 }
@@ -518,7 +507,7 @@ pub(crate) async fn map_error<T: DocumentedError>(
     use langsmith_api::Error as E;
     match e {
         E::ErrorResponse(rv) => {
-            let status = rv.status();
+            let status = rv.status().as_u16();
             let headers = rv.headers().clone();
             let (error, details) = rv.into_inner().parts();
             let api = ApiError::new(status)
@@ -532,14 +521,14 @@ pub(crate) async fn map_error<T: DocumentedError>(
             let url = response.url().clone();
             if status.is_redirection() {
                 return Error::redirect(
-                    status,
+                    status.as_u16(),
                     location_origin(&headers, &url),
                     Some(url.as_str().to_owned()),
                 );
             }
             let body = read_bounded(response).await;
             by_status(
-                api_error_from_body(status, request_id(&headers), &body)
+                api_error_from_body(status.as_u16(), request_id(&headers), &body)
                     .with_url(Some(url.as_str().to_owned())),
                 &headers,
             )
@@ -548,7 +537,7 @@ pub(crate) async fn map_error<T: DocumentedError>(
         // error (a 404 from the wrong path, a gateway's page); only a 2xx is "unexpected".
         // (The documented statuses are 400/403/404/422: no `Retry-After` to read.)
         E::InvalidResponsePayload(bytes, _) if meta.status.is_some_and(|s| !s.is_success()) => {
-            let status = meta.status.expect("checked");
+            let status = meta.status.expect("checked").as_u16();
             by_status(
                 api_error_from_body(status, meta.request_id.clone(), &bytes)
                     .with_url(meta.url.clone()),
@@ -558,7 +547,7 @@ pub(crate) async fn map_error<T: DocumentedError>(
         // JSON that ends early was cut in transit (a transient fault); anything else
         // arrived whole and is another answer than the documented one.
         E::InvalidResponsePayload(bytes, err) => Error::unexpected_body(
-            meta.status,
+            meta.status.map(u16::from),
             err.classify() != serde_json::error::Category::Eof,
             "not the documented JSON",
             snippet(&bytes),
@@ -567,16 +556,17 @@ pub(crate) async fn map_error<T: DocumentedError>(
         ),
         E::ResponseBodyError(err) if langsmith_api::hooks::is_body_too_large(&err) => {
             Error::too_large(
-                meta.status,
+                meta.status.map(u16::from),
                 meta.body_limit.unwrap_or_default(),
                 meta.request_id.clone(),
             )
         }
         E::ResponseBodyError(err) if err.is_timeout() => {
-            Error::transport(ErrorKind::Timeout, error_url(&err), err).with_status(meta.status)
+            Error::transport(ErrorKind::Timeout, error_url(&err), err)
+                .with_status(meta.status.map(u16::from))
         }
         E::ResponseBodyError(err) => Error::unexpected_body(
-            meta.status,
+            meta.status.map(u16::from),
             false,
             "the body could not be read whole",
             String::new(),

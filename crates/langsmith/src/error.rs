@@ -4,7 +4,6 @@
 //! flattened to a string, never a foreign type in the public API).
 
 use crate::ids::InvalidIds;
-use reqwest::StatusCode;
 use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
@@ -13,6 +12,24 @@ use std::time::Duration;
 pub(crate) const BODY_SNIPPET_BYTES: usize = 512;
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// Whether an HTTP status is a 2xx.
+fn is_success(status: u16) -> bool {
+    (200..=299).contains(&status)
+}
+
+/// An HTTP status as messages print it: the code and its canonical reason (`404 Not
+/// Found`), as `reqwest` prints its status type (which stays out of the public API).
+struct HttpStatus(u16);
+
+impl fmt::Display for HttpStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match reqwest::StatusCode::from_u16(self.0) {
+            Ok(status) => write!(f, "{status}"),
+            Err(_) => write!(f, "{}", self.0),
+        }
+    }
+}
 
 /// The server's `details`: parsed when it is a JSON string, kept raw otherwise.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,9 +86,9 @@ impl fmt::Display for Details {
 }
 
 /// What an error response said.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct ApiError {
-    status: StatusCode,
+    status: u16,
     error: Option<String>,
     details: Option<Details>,
     request_id: Option<String>,
@@ -80,7 +97,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub(crate) fn new(status: StatusCode) -> Self {
+    pub(crate) fn new(status: u16) -> Self {
         ApiError {
             status,
             error: None,
@@ -113,7 +130,7 @@ impl ApiError {
     }
 
     /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
+    pub fn status(&self) -> u16 {
         self.status
     }
 
@@ -150,7 +167,7 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP {}", self.status)?;
+        write!(f, "HTTP {}", HttpStatus(self.status))?;
         if let Some(e) = &self.error {
             write!(f, ": {}", e.escape_debug())?;
         }
@@ -168,7 +185,7 @@ impl fmt::Display for ApiError {
 }
 
 /// A 429 response (after retries, if any).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct RateLimited {
     api: ApiError,
     retry_after: Option<Duration>,
@@ -189,7 +206,7 @@ impl RateLimited {
 /// A response whose body is not the documented shape, or could not be read whole.
 #[derive(Debug)]
 pub struct UnexpectedBody {
-    status: Option<StatusCode>,
+    status: Option<u16>,
     /// The body arrived whole (it is malformed, not cut short).
     whole: bool,
     reason: String,
@@ -200,7 +217,7 @@ pub struct UnexpectedBody {
 
 impl UnexpectedBody {
     /// The status of the response, when known.
-    pub fn status(&self) -> Option<StatusCode> {
+    pub fn status(&self) -> Option<u16> {
         self.status
     }
 
@@ -228,16 +245,16 @@ impl UnexpectedBody {
 }
 
 /// A response body larger than the bound that fits the request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct ResponseTooLarge {
-    status: Option<StatusCode>,
+    status: Option<u16>,
     limit: usize,
     request_id: Option<String>,
 }
 
 impl ResponseTooLarge {
     /// The status of the response, when known.
-    pub fn status(&self) -> Option<StatusCode> {
+    pub fn status(&self) -> Option<u16> {
         self.status
     }
 
@@ -249,16 +266,16 @@ impl ResponseTooLarge {
 
 /// A 3xx response. Redirects are never followed: credentials go only to the configured
 /// endpoint's origin.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Redirect {
-    status: StatusCode,
+    status: u16,
     location: Option<String>,
     url: Option<String>,
 }
 
 impl Redirect {
     /// The 3xx status.
-    pub fn status(&self) -> StatusCode {
+    pub fn status(&self) -> u16 {
         self.status
     }
 
@@ -279,7 +296,7 @@ impl Redirect {
 #[derive(Debug)]
 pub struct TransportError {
     url: Option<String>,
-    status: Option<StatusCode>,
+    status: Option<u16>,
     source: BoxError,
 }
 
@@ -291,7 +308,7 @@ impl TransportError {
 
     /// The status, when the response's head arrived before the failure (a body that
     /// timed out mid-read).
-    pub fn status(&self) -> Option<StatusCode> {
+    pub fn status(&self) -> Option<u16> {
         self.status
     }
 }
@@ -323,7 +340,7 @@ pub enum ConfigError {
 }
 
 /// A CLI login profile (`~/.langsmith/config.json`) that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct ProfileError {
     pub(crate) path: std::path::PathBuf,
     pub(crate) profile: Option<String>,
@@ -342,7 +359,7 @@ impl ProfileError {
 }
 
 /// An endpoint that is not a usable URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct EndpointError {
     pub(crate) endpoint: String,
     pub(crate) reason: String,
@@ -356,7 +373,7 @@ impl EndpointError {
 }
 
 /// Plain `http://` that would leave loopback.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct InsecureHttp {
     pub(crate) host: String,
     pub(crate) proxy_variable: Option<&'static str>,
@@ -375,7 +392,7 @@ impl InsecureHttp {
 }
 
 /// A setting that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct InvalidSetting {
     pub(crate) what: &'static str,
     pub(crate) reason: String,
@@ -435,7 +452,12 @@ impl StdError for ConfigError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
             ConfigError::HttpClient(e) => Some(e.source.as_ref()),
-            _ => None,
+            ConfigError::Endpoint(_)
+            | ConfigError::InsecureHttp(_)
+            | ConfigError::Header(_)
+            | ConfigError::BearerWithoutScope
+            | ConfigError::Setting(_)
+            | ConfigError::Profile(_) => None,
         }
     }
 }
@@ -463,48 +485,71 @@ impl ConfigError {
     }
 }
 
-/// A machine-readable name for what went wrong; stable strings for reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
+/// Defines [`ErrorKind`], its [`ErrorKind::ALL`] and [`ErrorKind::as_str`] from one
+/// list, so the three cannot drift apart.
+macro_rules! error_kinds {
+    ($($(#[doc = $doc:literal])* $kind:ident => $name:literal,)*) => {
+        /// A machine-readable name for what went wrong; stable strings for reports. Each
+        /// [`Error`] variant has its own kind ([`Error::kind`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorKind {
+            $($(#[doc = $doc])* $kind,)*
+        }
+
+        impl ErrorKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$kind),*];
+
+            /// `snake_case`, for reports and logs.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$kind => $name,)*
+                }
+            }
+        }
+    };
+}
+
+error_kinds! {
     /// Ids refused before sending.
-    InvalidIds,
+    InvalidIds => "invalid_ids",
     /// Misconfiguration.
-    Config,
+    Config => "config",
     /// 400.
-    BadRequest,
+    BadRequest => "bad_request",
     /// 401.
-    Unauthorized,
+    Unauthorized => "unauthorized",
     /// 403.
-    Forbidden,
+    Forbidden => "forbidden",
     /// 404.
-    NotFound,
+    NotFound => "not_found",
     /// 422.
-    Unprocessable,
+    Unprocessable => "unprocessable",
     /// 429.
-    RateLimited,
+    RateLimited => "rate_limited",
     /// 5xx.
-    Server,
+    Server => "server_error",
     /// Another status.
-    UnexpectedStatus,
+    UnexpectedStatus => "unexpected_status",
     /// A body not of the documented shape.
-    UnexpectedBody,
+    UnexpectedBody => "unexpected_body",
     /// A body over the bound.
-    ResponseTooLarge,
+    ResponseTooLarge => "response_too_large",
     /// A 3xx (never followed).
-    Redirect,
+    Redirect => "redirect",
     /// The request could not be built.
-    Request,
+    Request => "request",
     /// No answer in time.
-    Timeout,
+    Timeout => "timeout",
     /// TLS handshake or certificate failure.
-    Tls,
+    Tls => "tls",
     /// Connection failures.
-    Transport,
+    Transport => "transport",
     /// A name resolved to no resource, or to several (a dataset name).
-    Lookup,
+    Lookup => "lookup",
     /// A listing that did not end as a listing must (pages without end).
-    Paging,
+    Paging => "paging",
 }
 
 impl ErrorKind {
@@ -524,31 +569,6 @@ impl ErrorKind {
             500..=599 => ErrorKind::Server,
             _ => ErrorKind::UnexpectedStatus,
         })
-    }
-
-    /// `snake_case`, for reports and logs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidIds => "invalid_ids",
-            ErrorKind::Config => "config",
-            ErrorKind::BadRequest => "bad_request",
-            ErrorKind::Unauthorized => "unauthorized",
-            ErrorKind::Forbidden => "forbidden",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::Unprocessable => "unprocessable",
-            ErrorKind::RateLimited => "rate_limited",
-            ErrorKind::Server => "server_error",
-            ErrorKind::UnexpectedStatus => "unexpected_status",
-            ErrorKind::UnexpectedBody => "unexpected_body",
-            ErrorKind::ResponseTooLarge => "response_too_large",
-            ErrorKind::Redirect => "redirect",
-            ErrorKind::Request => "request",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Tls => "tls",
-            ErrorKind::Transport => "transport",
-            ErrorKind::Lookup => "lookup",
-            ErrorKind::Paging => "paging",
-        }
     }
 }
 
@@ -680,7 +700,7 @@ impl PagingError {
 }
 
 /// A name that resolved to no resource or to several: which name, and how many matched.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct LookupError {
     what: &'static str,
     name: String,
@@ -785,7 +805,11 @@ impl fmt::Display for Error {
             Error::Server(a) => write!(f, "server error: {a}"),
             Error::UnexpectedStatus(a) => write!(f, "unexpected status: {a}{}", at(&a.url)),
             Error::Redirect(r) => {
-                write!(f, "the server answered {} (a redirect", r.status)?;
+                write!(
+                    f,
+                    "the server answered {} (a redirect",
+                    HttpStatus(r.status)
+                )?;
                 match &r.location {
                     Some(origin) => write!(f, " to {origin}")?,
                     None => write!(f, " without a usable Location")?,
@@ -799,7 +823,7 @@ impl fmt::Display for Error {
             }
             Error::UnexpectedBody(b) => {
                 match b.status {
-                    Some(s) => write!(f, "HTTP {s}")?,
+                    Some(s) => write!(f, "HTTP {}", HttpStatus(s))?,
                     None => write!(f, "HTTP status unknown")?,
                 }
                 write!(f, ": body is not the documented shape: {}", b.reason)?;
@@ -810,7 +834,7 @@ impl fmt::Display for Error {
             }
             Error::ResponseTooLarge(r) => {
                 match r.status {
-                    Some(s) => write!(f, "HTTP {s}")?,
+                    Some(s) => write!(f, "HTTP {}", HttpStatus(s))?,
                     None => write!(f, "HTTP status unknown")?,
                 }
                 write!(
@@ -839,7 +863,19 @@ impl StdError for Error {
             Error::Config(e) => e.source(),
             Error::UnexpectedBody(b) => b.source.as_deref().map(|e| e as &(dyn StdError + 'static)),
             Error::Timeout(t) | Error::Tls(t) | Error::Transport(t) => Some(t.source.as_ref()),
-            _ => None,
+            Error::BadRequest(_)
+            | Error::Unauthorized(_)
+            | Error::Forbidden(_)
+            | Error::NotFound(_)
+            | Error::Unprocessable(_)
+            | Error::RateLimited(_)
+            | Error::Server(_)
+            | Error::UnexpectedStatus(_)
+            | Error::Redirect(_)
+            | Error::ResponseTooLarge(_)
+            | Error::Request(_)
+            | Error::Lookup(_)
+            | Error::Paging(_) => None,
         }
     }
 }
@@ -858,7 +894,7 @@ impl From<ConfigError> for Error {
 
 impl Error {
     pub(crate) fn unexpected_body(
-        status: Option<StatusCode>,
+        status: Option<u16>,
         whole: bool,
         reason: impl Into<String>,
         snippet: String,
@@ -875,11 +911,7 @@ impl Error {
         })
     }
 
-    pub(crate) fn too_large(
-        status: Option<StatusCode>,
-        limit: usize,
-        request_id: Option<String>,
-    ) -> Self {
+    pub(crate) fn too_large(status: Option<u16>, limit: usize, request_id: Option<String>) -> Self {
         Error::ResponseTooLarge(ResponseTooLarge {
             status,
             limit,
@@ -887,11 +919,7 @@ impl Error {
         })
     }
 
-    pub(crate) fn redirect(
-        status: StatusCode,
-        location: Option<String>,
-        url: Option<String>,
-    ) -> Self {
+    pub(crate) fn redirect(status: u16, location: Option<String>, url: Option<String>) -> Self {
         Error::Redirect(Redirect {
             status,
             location,
@@ -941,7 +969,7 @@ impl Error {
     }
 
     /// The same error, noting the status of a response whose head had arrived.
-    pub(crate) fn with_status(mut self, status: Option<StatusCode>) -> Self {
+    pub(crate) fn with_status(mut self, status: Option<u16>) -> Self {
         if let Error::Timeout(t) | Error::Tls(t) | Error::Transport(t) = &mut self {
             t.status = status;
         }
@@ -984,12 +1012,22 @@ impl Error {
             | Error::Server(a)
             | Error::UnexpectedStatus(a) => Some(a),
             Error::RateLimited(r) => Some(&r.api),
-            _ => None,
+            Error::InvalidIds(_)
+            | Error::Config(_)
+            | Error::Redirect(_)
+            | Error::UnexpectedBody(_)
+            | Error::ResponseTooLarge(_)
+            | Error::Request(_)
+            | Error::Timeout(_)
+            | Error::Tls(_)
+            | Error::Transport(_)
+            | Error::Lookup(_)
+            | Error::Paging(_) => None,
         }
     }
 
     /// The HTTP status, when a response was received.
-    pub fn status(&self) -> Option<StatusCode> {
+    pub fn status(&self) -> Option<u16> {
         match self {
             Error::UnexpectedBody(b) => b.status,
             Error::ResponseTooLarge(r) => r.status,
@@ -1016,11 +1054,23 @@ impl Error {
         match self {
             Error::RateLimited(_) | Error::Server(_) | Error::Timeout(_) => true,
             Error::Transport(_) => true,
-            Error::UnexpectedStatus(a) => a.status == StatusCode::REQUEST_TIMEOUT,
+            Error::UnexpectedStatus(a) => a.status == 408,
             Error::UnexpectedBody(b) => b
                 .status
-                .is_none_or(|s| s.is_success() || s.is_server_error()),
-            _ => false,
+                .is_none_or(|s| is_success(s) || (500..=599).contains(&s)),
+            Error::InvalidIds(_)
+            | Error::Config(_)
+            | Error::BadRequest(_)
+            | Error::Unauthorized(_)
+            | Error::Forbidden(_)
+            | Error::NotFound(_)
+            | Error::Unprocessable(_)
+            | Error::Redirect(_)
+            | Error::ResponseTooLarge(_)
+            | Error::Request(_)
+            | Error::Tls(_)
+            | Error::Lookup(_)
+            | Error::Paging(_) => false,
         }
     }
 
@@ -1029,7 +1079,7 @@ impl Error {
     /// something else, which a retry rarely changes. [`RetryPolicy`](crate::RetryPolicy)
     /// retries it at most once.
     pub fn is_malformed_success(&self) -> bool {
-        matches!(self, Error::UnexpectedBody(b) if b.whole && b.status.is_some_and(|s| s.is_success()))
+        matches!(self, Error::UnexpectedBody(b) if b.whole && b.status.is_some_and(is_success))
     }
 
     /// Whether the credentials were refused (401) or lack permission (403).
@@ -1067,6 +1117,113 @@ mod tests {
         assert!(!e.to_string().contains("refused-xyz"), "{e}");
         assert!(e.source().unwrap().to_string().contains("refused-xyz"));
         assert_eq!(e.kind().as_str(), "transport");
+    }
+
+    #[test]
+    fn statuses_are_numbers_and_print_with_their_reason() {
+        let e = Error::NotFound(ApiError::new(404));
+        assert_eq!(e.status(), Some(404));
+        assert_eq!(e.to_string(), "not found: HTTP 404 Not Found");
+        let r = Error::redirect(307, None, None);
+        assert_eq!(r.status(), Some(307));
+        assert!(
+            r.to_string()
+                .starts_with("the server answered 307 Temporary Redirect")
+        );
+        let odd = Error::unexpected_body(Some(599), true, "x", String::new(), None, None);
+        assert!(
+            odd.to_string()
+                .starts_with("HTTP 599 <unknown status code>:"),
+            "{odd}"
+        );
+    }
+
+    /// One error of each variant.
+    fn one_of_each() -> Vec<Error> {
+        let io = || std::io::Error::other("cause");
+        vec![
+            Error::InvalidIds(InvalidIds {
+                problems: Vec::new(),
+                total_problems: 0,
+                count: None,
+            }),
+            Error::Config(ConfigError::BearerWithoutScope),
+            Error::BadRequest(ApiError::new(400)),
+            Error::Unauthorized(ApiError::new(401)),
+            Error::Forbidden(ApiError::new(403)),
+            Error::NotFound(ApiError::new(404)),
+            Error::Unprocessable(ApiError::new(422)),
+            Error::rate_limited(ApiError::new(429), None),
+            Error::Server(ApiError::new(500)),
+            Error::UnexpectedStatus(ApiError::new(418)),
+            Error::redirect(302, None, None),
+            Error::unexpected_body(Some(200), true, "x", String::new(), None, None),
+            Error::too_large(Some(200), 1, None),
+            Error::request("x".into()),
+            Error::transport(ErrorKind::Timeout, None, io()),
+            Error::transport(ErrorKind::Tls, None, io()),
+            Error::transport(ErrorKind::Transport, None, io()),
+            Error::lookup("dataset", "d", 0, "http://h", Vec::new()),
+            Error::Paging(PagingError::new(0, 0, 0, PagingReason::NoNewIds)),
+        ]
+    }
+
+    /// The variant's name. No wildcard: a new variant does not compile until it is named
+    /// here, and then `one_of_each` must hold one of it.
+    fn variant(e: &Error) -> &'static str {
+        match e {
+            Error::InvalidIds(_) => "InvalidIds",
+            Error::Config(_) => "Config",
+            Error::BadRequest(_) => "BadRequest",
+            Error::Unauthorized(_) => "Unauthorized",
+            Error::Forbidden(_) => "Forbidden",
+            Error::NotFound(_) => "NotFound",
+            Error::Unprocessable(_) => "Unprocessable",
+            Error::RateLimited(_) => "RateLimited",
+            Error::Server(_) => "Server",
+            Error::UnexpectedStatus(_) => "UnexpectedStatus",
+            Error::Redirect(_) => "Redirect",
+            Error::UnexpectedBody(_) => "UnexpectedBody",
+            Error::ResponseTooLarge(_) => "ResponseTooLarge",
+            Error::Request(_) => "Request",
+            Error::Timeout(_) => "Timeout",
+            Error::Tls(_) => "Tls",
+            Error::Transport(_) => "Transport",
+            Error::Lookup(_) => "Lookup",
+            Error::Paging(_) => "Paging",
+        }
+    }
+
+    #[test]
+    fn every_variant_has_a_kind_of_its_own_and_every_kind_a_variant() {
+        use std::collections::HashSet;
+        let errors = one_of_each();
+        let variants: HashSet<&str> = errors.iter().map(variant).collect();
+        assert_eq!(variants.len(), errors.len(), "one error of each variant");
+        let kinds: Vec<ErrorKind> = errors.iter().map(Error::kind).collect();
+        let distinct: HashSet<ErrorKind> = kinds.iter().copied().collect();
+        assert_eq!(
+            distinct.len(),
+            kinds.len(),
+            "two variants share a kind: {kinds:?}"
+        );
+        // ALL is generated from the kinds' one list, so a new kind is in it: it must then
+        // be some variant's kind, and a new variant must bring its own kind.
+        let all: HashSet<ErrorKind> = ErrorKind::ALL.iter().copied().collect();
+        assert_eq!(all.len(), ErrorKind::ALL.len());
+        assert_eq!(
+            distinct, all,
+            "ErrorKind::ALL and the variants' kinds differ"
+        );
+        let names: HashSet<&str> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), ErrorKind::ALL.len(), "two kinds share a name");
+        for e in &errors {
+            let name = e.kind().as_str();
+            assert!(
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{name:?} is not snake_case"
+            );
+        }
     }
 
     #[test]

@@ -8,20 +8,50 @@ use uuid::Uuid;
 
 /// How many offending items an [`InvalidIds`] error lists before it only counts.
 const MAX_LISTED_PROBLEMS: usize = InvalidIds::MAX_LISTED;
-/// How much of an offending value an error quotes.
-const MAX_QUOTED_CHARS: usize = 80;
+/// How many characters of an offending value a message quotes ([`quote_value`]).
+pub const MAX_QUOTED_CHARS: usize = 80;
 
 /// Parses one id in any form the `uuid` crate accepts (hyphenated in any case, simple,
-/// braced, `urn:uuid:`), after trimming surrounding whitespace.
-pub(crate) fn parse_id(text: &str) -> Result<Uuid, String> {
-    Uuid::parse_str(text.trim()).map_err(|e| e.to_string())
+/// braced, `urn:uuid:`), after trimming surrounding whitespace: the one rule every id
+/// input (the API, the CLI's arguments, files and stdin) follows.
+///
+/// ```
+/// let id = langsmith::parse_id(" {123E4567-E89B-12D3-A456-426614174000}\n").unwrap();
+/// assert_eq!(id.to_string(), "123e4567-e89b-12d3-a456-426614174000");
+/// let err = langsmith::parse_id("nope").unwrap_err();
+/// assert!(err.to_string().starts_with("not a UUID ("));
+/// ```
+pub fn parse_id(text: &str) -> Result<Uuid, NotAUuid> {
+    Uuid::parse_str(text.trim()).map_err(|error| NotAUuid { error })
 }
 
-/// Quotes at most [`MAX_QUOTED_CHARS`] characters of `value`, escaped for one line.
-pub(crate) fn quote_value(value: &str) -> String {
-    let mut out: String = value.chars().take(MAX_QUOTED_CHARS).collect::<String>();
+/// A text that is not a UUID in any accepted form ([`parse_id`]). Its message says why
+/// (and has no further source).
+#[derive(Debug)]
+pub struct NotAUuid {
+    error: uuid::Error,
+}
+
+impl fmt::Display for NotAUuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not a UUID ({})", self.error)
+    }
+}
+
+impl std::error::Error for NotAUuid {}
+
+/// At most [`MAX_QUOTED_CHARS`] characters of `value`, quoted and escaped for one line,
+/// and how many more there were.
+///
+/// ```
+/// assert_eq!(langsmith::quote_value("a\tb"), r#""a\tb""#);
+/// let long = "x".repeat(langsmith::MAX_QUOTED_CHARS + 3);
+/// assert!(langsmith::quote_value(&long).ends_with("\" (+3 more chars)"));
+/// ```
+pub fn quote_value(value: &str) -> String {
+    let shown: String = value.chars().take(MAX_QUOTED_CHARS).collect();
     let extra = value.chars().count().saturating_sub(MAX_QUOTED_CHARS);
-    out = format!("{out:?}");
+    let mut out = format!("{shown:?}");
     if extra > 0 {
         out.push_str(&format!(" (+{extra} more chars)"));
     }
@@ -29,7 +59,7 @@ pub(crate) fn quote_value(value: &str) -> String {
 }
 
 /// One offending input item.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct IdProblem {
     pub(crate) position: usize,
     pub(crate) value: String,
@@ -73,7 +103,7 @@ pub enum CountProblem {
 
 /// Invalid example ids: every offending position (the first [`InvalidIds::MAX_LISTED`]),
 /// how many there were in all, and any count problem. Nothing was sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct InvalidIds {
     pub(crate) problems: Vec<IdProblem>,
     pub(crate) total_problems: usize,
@@ -157,7 +187,7 @@ where
         let text = item.as_ref();
         match parse_id(text) {
             Ok(id) => ids.push(id),
-            Err(reason) => problems.push(position, text, format!("not a UUID ({reason})")),
+            Err(e) => problems.push(position, text, e.to_string()),
         }
     }
     (ids, problems)

@@ -68,7 +68,10 @@ pub use error::{
     InvalidSetting, LookupError, PagingError, PagingReason, RateLimited, Redirect, RequestError,
     ResponseTooLarge, TransportError, UnexpectedBody,
 };
-pub use ids::{CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds};
+pub use ids::{
+    CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds, MAX_QUOTED_CHARS, NotAUuid, parse_id,
+    quote_value,
+};
 pub use profile::Source;
 pub use read::{
     AsOf, Dataset, Example, ExampleQuery, PAGE_SIZE, Verification, VerificationKind,
@@ -94,6 +97,52 @@ pub fn error_chain<'a>(
         };
         Some(current)
     })
+}
+
+/// An error and its causes on one line, `outer: cause: innermost cause`, as
+/// [`error_chain`] walks them; formatted only when displayed.
+///
+/// ```
+/// use std::{error::Error, fmt};
+/// #[derive(Debug)]
+/// struct Outer(fmt::Error);
+/// impl fmt::Display for Outer {
+///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+///         f.write_str("could not write the report")
+///     }
+/// }
+/// impl Error for Outer {
+///     fn source(&self) -> Option<&(dyn Error + 'static)> {
+///         Some(&self.0)
+///     }
+/// }
+/// let line = langsmith::error_chain_line(&Outer(fmt::Error)).to_string();
+/// assert_eq!(line, "could not write the report: an error occurred when formatting an argument");
+/// ```
+pub fn error_chain_line<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> impl std::fmt::Display + 'a {
+    struct Line<'a>(&'a (dyn std::error::Error + 'static));
+    impl std::fmt::Display for Line<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            // A wrapper that says exactly what the error it wraps says (as I/O and TLS
+            // layers do) is written once.
+            let mut last: Option<String> = None;
+            for cause in error_chain(self.0) {
+                let text = cause.to_string();
+                if last.as_deref() == Some(text.as_str()) {
+                    continue;
+                }
+                if last.is_some() {
+                    f.write_str(": ")?;
+                }
+                f.write_str(&text)?;
+                last = Some(text);
+            }
+            Ok(())
+        }
+    }
+    Line(error)
 }
 
 pub use langsmith_api;

@@ -554,7 +554,7 @@ impl Client {
                         let n = rv.into_inner();
                         u64::try_from(n).map_err(|_| {
                             Error::unexpected_body(
-                                meta.status,
+                                meta.status.map(u16::from),
                                 true,
                                 "a negative count",
                                 n.to_string(),
@@ -1172,7 +1172,7 @@ impl crate::engine::BatchOp for Verify<'_> {
             }
             Err(e) => {
                 let kind = e.kind();
-                request.status = e.status().map(|s| s.as_u16());
+                request.status = e.status();
                 request.request_id = e.request_id().map(str::to_owned);
                 if crate::bulk::stops_the_run(&e) {
                     stops_run = Some(kind);

@@ -136,10 +136,7 @@ where
                         tracing::info!(
                             "attempt {n} failed ({}): {}; retrying in {:.1} s",
                             e.kind(),
-                            crate::error_chain(&e)
-                                .map(|c| c.to_string())
-                                .collect::<Vec<_>>()
-                                .join(": "),
+                            crate::error_chain_line(&e),
                             delay.as_secs_f64()
                         );
                         tokio::time::sleep(delay).await;
@@ -155,12 +152,11 @@ where
 mod tests {
     use super::*;
     use crate::error::ApiError;
-    use reqwest::StatusCode;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
 
     fn api(status: u16) -> ApiError {
-        ApiError::new(StatusCode::from_u16(status).unwrap())
+        ApiError::new(status)
     }
 
     fn policy() -> RetryPolicy {
@@ -177,14 +173,7 @@ mod tests {
     fn a_malformed_success_is_retried_once_and_a_cut_body_within_the_budget() {
         let p = policy();
         let body = |status: u16, whole: bool| {
-            Error::unexpected_body(
-                Some(StatusCode::from_u16(status).unwrap()),
-                whole,
-                "test",
-                String::new(),
-                None,
-                None,
-            )
+            Error::unexpected_body(Some(status), whole, "test", String::new(), None, None)
         };
         // An HTML page or another JSON document on a 200: one retry, then the error.
         let html = body(200, true);

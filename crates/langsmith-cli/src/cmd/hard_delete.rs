@@ -121,11 +121,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
     {
         // Confirmed: now the journal is opened (and locked) for writing; what it holds
         // by now is taken out once more.
-        let jtarget = journal::Target {
-            endpoint: &target.journal_identity,
-            workspace: target.workspace.as_deref(),
-        };
-        let (j, loaded) = journal::Journal::open(path, jtarget).map_err(usage)?;
+        let (j, loaded) = journal::Journal::open(path, journal_target(&target)).map_err(usage)?;
         run.take_out(&loaded.confirmed, args.batch_size);
         journal = Some(j);
     }
@@ -284,6 +280,14 @@ impl Prepared {
     }
 }
 
+/// The run a journal belongs to: this endpoint (or the embedded stand-in) and workspace.
+fn journal_target(target: &Target) -> journal::Target<'_> {
+    journal::Target {
+        endpoint: &target.journal_identity,
+        workspace: target.workspace.as_deref(),
+    }
+}
+
 /// Opens (or, for a dry run, only reads) the journal and takes what it confirmed out of
 /// the ids to send.
 fn prepare(
@@ -294,10 +298,7 @@ fn prepare(
     open: bool,
     evidence: report::Evidence,
 ) -> Result<(Option<journal::Journal>, Prepared), Exit> {
-    let jtarget = journal::Target {
-        endpoint: &target.journal_identity,
-        workspace: target.workspace.as_deref(),
-    };
+    let jtarget = journal_target(target);
     let mut journal = None;
     let loaded = match &args.journal {
         None => journal::Loaded::default(),
