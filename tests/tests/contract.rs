@@ -905,11 +905,9 @@ async fn every_documented_status_of_the_reads_has_its_own_outcome() {
                     // success and otherwise fails carrying the status it was answered.
                     let r = client
                         .api()
-                        .read_example_api_v1_examples_example_id_get(
-                            &Uuid::from_u128(3),
-                            None,
-                            None,
-                        )
+                        .read_example_api_v1_examples_example_id_get()
+                        .example_id(Uuid::from_u128(3))
+                        .send()
                         .await;
                     let expected = expected_outcome(&op.method, &op.path, *status);
                     match r {

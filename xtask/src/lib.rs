@@ -264,7 +264,10 @@ fn client_tokens(
     flavor: Flavor,
 ) -> Result<TokenStream, GenError> {
     let mut settings = progenitor::GenerationSettings::new();
-    settings.with_interface(progenitor::InterfaceStyle::Positional);
+    // Named arguments: each parameter is set by its name (`.limit(..).offset(..)`), so an
+    // upstream reorder of same-typed parameters cannot silently shift their meaning (as
+    // oxide.rs generates its SDK).
+    settings.with_interface(progenitor::InterfaceStyle::Builder);
     if flavor == Flavor::Workspace {
         // The contract suite compares each generated type's schemars schema with the
         // spec. A standalone client goes without: typify 0.8 writes schemars-0.8-style

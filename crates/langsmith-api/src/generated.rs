@@ -115,6 +115,11 @@ pub mod types {
             ::std::vec::Vec<DatasetTransformation>,
         >,
     }
+    impl Dataset {
+        pub fn builder() -> builder::Dataset {
+            Default::default()
+        }
+    }
     ///`DatasetTransformation`
     #[derive(
         ::serde::Deserialize,
@@ -126,6 +131,11 @@ pub mod types {
     pub struct DatasetTransformation {
         pub path: ::std::vec::Vec<::std::string::String>,
         pub transformation_type: DatasetTransformationType,
+    }
+    impl DatasetTransformation {
+        pub fn builder() -> builder::DatasetTransformation {
+            Default::default()
+        }
     }
     /**Enum for dataset transformation types.
 Ordering determines the order in which transformations are applied if there are multiple transformations on the same path.*/
@@ -232,6 +242,11 @@ Ordering determines the order in which transformations are applied if there are 
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source_run_id: ::std::option::Option<::uuid::Uuid>,
+    }
+    impl Example {
+        pub fn builder() -> builder::Example {
+            Default::default()
+        }
     }
     ///`ExampleListOrder`
     #[derive(
@@ -400,6 +415,11 @@ Ordering determines the order in which transformations are applied if there are 
 Currently only True is supported.*/
         pub hard_delete: bool,
     }
+    impl ExamplesDeleteExamplesRequest {
+        pub fn builder() -> builder::ExamplesDeleteExamplesRequest {
+            Default::default()
+        }
+    }
     ///`ExamplesErrorResponse`
     #[derive(
         ::serde::Deserialize,
@@ -417,6 +437,11 @@ Currently only True is supported.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<::std::string::String>,
     }
+    impl ExamplesErrorResponse {
+        pub fn builder() -> builder::ExamplesErrorResponse {
+            Default::default()
+        }
+    }
     ///`ExamplesExamplesDeletedResponse`
     #[derive(
         ::serde::Deserialize,
@@ -431,6 +456,11 @@ Currently only True is supported.*/
         pub count: ::std::option::Option<i64>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub example_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    impl ExamplesExamplesDeletedResponse {
+        pub fn builder() -> builder::ExamplesExamplesDeletedResponse {
+            Default::default()
+        }
     }
     ///`GetDatasetsSelect`
     #[derive(
@@ -496,6 +526,11 @@ Currently only True is supported.*/
     pub struct HttpValidationError {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub detail: ::std::vec::Vec<ValidationError>,
+    }
+    impl HttpValidationError {
+        pub fn builder() -> builder::HttpValidationError {
+            Default::default()
+        }
     }
     ///`LocationItem`
     #[derive(
@@ -633,6 +668,989 @@ Currently only True is supported.*/
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
+    impl ValidationError {
+        pub fn builder() -> builder::ValidationError {
+            Default::default()
+        }
+    }
+    /// Types for composing complex structures.
+    pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct Dataset {
+            baseline_experiment_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            data_type: ::std::result::Result<
+                ::std::option::Option<super::DataType>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            example_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            externally_managed: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            inputs_schema_definition: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            last_session_start_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            metadata: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            modified_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            outputs_schema_definition: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            session_count: ::std::result::Result<i64, ::std::string::String>,
+            tenant_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            transformations: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::DatasetTransformation>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Dataset {
+            fn default() -> Self {
+                Self {
+                    baseline_experiment_id: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    data_type: Ok(super::defaults::dataset_data_type()),
+                    description: Ok(Default::default()),
+                    example_count: Ok(Default::default()),
+                    externally_managed: Ok(
+                        super::defaults::dataset_externally_managed(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    inputs_schema_definition: Ok(Default::default()),
+                    last_session_start_time: Ok(Default::default()),
+                    metadata: Ok(Default::default()),
+                    modified_at: Err("no value supplied for modified_at".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    outputs_schema_definition: Ok(Default::default()),
+                    session_count: Err(
+                        "no value supplied for session_count".to_string(),
+                    ),
+                    tenant_id: Err("no value supplied for tenant_id".to_string()),
+                    transformations: Ok(Default::default()),
+                }
+            }
+        }
+        impl Dataset {
+            pub fn baseline_experiment_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.baseline_experiment_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for baseline_experiment_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn data_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::DataType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data_type: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn example_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.example_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for example_count: {e}")
+                    });
+                self
+            }
+            pub fn externally_managed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.externally_managed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for externally_managed: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn inputs_schema_definition<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inputs_schema_definition = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for inputs_schema_definition: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_session_start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_session_start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_session_start_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
+                self
+            }
+            pub fn modified_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.modified_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for modified_at: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn outputs_schema_definition<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.outputs_schema_definition = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for outputs_schema_definition: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn session_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_count: {e}")
+                    });
+                self
+            }
+            pub fn tenant_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant_id: {e}")
+                    });
+                self
+            }
+            pub fn transformations<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::DatasetTransformation>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.transformations = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for transformations: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Dataset> for super::Dataset {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Dataset,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    baseline_experiment_id: value.baseline_experiment_id?,
+                    created_at: value.created_at?,
+                    data_type: value.data_type?,
+                    description: value.description?,
+                    example_count: value.example_count?,
+                    externally_managed: value.externally_managed?,
+                    id: value.id?,
+                    inputs_schema_definition: value.inputs_schema_definition?,
+                    last_session_start_time: value.last_session_start_time?,
+                    metadata: value.metadata?,
+                    modified_at: value.modified_at?,
+                    name: value.name?,
+                    outputs_schema_definition: value.outputs_schema_definition?,
+                    session_count: value.session_count?,
+                    tenant_id: value.tenant_id?,
+                    transformations: value.transformations?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Dataset> for Dataset {
+            fn from(value: super::Dataset) -> Self {
+                Self {
+                    baseline_experiment_id: Ok(value.baseline_experiment_id),
+                    created_at: Ok(value.created_at),
+                    data_type: Ok(value.data_type),
+                    description: Ok(value.description),
+                    example_count: Ok(value.example_count),
+                    externally_managed: Ok(value.externally_managed),
+                    id: Ok(value.id),
+                    inputs_schema_definition: Ok(value.inputs_schema_definition),
+                    last_session_start_time: Ok(value.last_session_start_time),
+                    metadata: Ok(value.metadata),
+                    modified_at: Ok(value.modified_at),
+                    name: Ok(value.name),
+                    outputs_schema_definition: Ok(value.outputs_schema_definition),
+                    session_count: Ok(value.session_count),
+                    tenant_id: Ok(value.tenant_id),
+                    transformations: Ok(value.transformations),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DatasetTransformation {
+            path: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            transformation_type: ::std::result::Result<
+                super::DatasetTransformationType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DatasetTransformation {
+            fn default() -> Self {
+                Self {
+                    path: Err("no value supplied for path".to_string()),
+                    transformation_type: Err(
+                        "no value supplied for transformation_type".to_string(),
+                    ),
+                }
+            }
+        }
+        impl DatasetTransformation {
+            pub fn path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for path: {e}")
+                    });
+                self
+            }
+            pub fn transformation_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::DatasetTransformationType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.transformation_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for transformation_type: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DatasetTransformation>
+        for super::DatasetTransformation {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DatasetTransformation,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    path: value.path?,
+                    transformation_type: value.transformation_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DatasetTransformation>
+        for DatasetTransformation {
+            fn from(value: super::DatasetTransformation) -> Self {
+                Self {
+                    path: Ok(value.path),
+                    transformation_type: Ok(value.transformation_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Example {
+            attachment_urls: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            dataset_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            inputs: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            metadata: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            modified_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            outputs: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            source_run_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Example {
+            fn default() -> Self {
+                Self {
+                    attachment_urls: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    dataset_id: Err("no value supplied for dataset_id".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    inputs: Err("no value supplied for inputs".to_string()),
+                    metadata: Ok(Default::default()),
+                    modified_at: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    outputs: Ok(Default::default()),
+                    source_run_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl Example {
+            pub fn attachment_urls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attachment_urls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for attachment_urls: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn dataset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dataset_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dataset_id: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn inputs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inputs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for inputs: {e}")
+                    });
+                self
+            }
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
+                self
+            }
+            pub fn modified_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.modified_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for modified_at: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn outputs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.outputs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for outputs: {e}")
+                    });
+                self
+            }
+            pub fn source_run_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_run_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for source_run_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Example> for super::Example {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Example,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    attachment_urls: value.attachment_urls?,
+                    created_at: value.created_at?,
+                    dataset_id: value.dataset_id?,
+                    id: value.id?,
+                    inputs: value.inputs?,
+                    metadata: value.metadata?,
+                    modified_at: value.modified_at?,
+                    name: value.name?,
+                    outputs: value.outputs?,
+                    source_run_id: value.source_run_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Example> for Example {
+            fn from(value: super::Example) -> Self {
+                Self {
+                    attachment_urls: Ok(value.attachment_urls),
+                    created_at: Ok(value.created_at),
+                    dataset_id: Ok(value.dataset_id),
+                    id: Ok(value.id),
+                    inputs: Ok(value.inputs),
+                    metadata: Ok(value.metadata),
+                    modified_at: Ok(value.modified_at),
+                    name: Ok(value.name),
+                    outputs: Ok(value.outputs),
+                    source_run_id: Ok(value.source_run_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ExamplesDeleteExamplesRequest {
+            example_ids: ::std::result::Result<
+                ::std::vec::Vec<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            hard_delete: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for ExamplesDeleteExamplesRequest {
+            fn default() -> Self {
+                Self {
+                    example_ids: Err("no value supplied for example_ids".to_string()),
+                    hard_delete: Err("no value supplied for hard_delete".to_string()),
+                }
+            }
+        }
+        impl ExamplesDeleteExamplesRequest {
+            pub fn example_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.example_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for example_ids: {e}")
+                    });
+                self
+            }
+            pub fn hard_delete<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hard_delete = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for hard_delete: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExamplesDeleteExamplesRequest>
+        for super::ExamplesDeleteExamplesRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExamplesDeleteExamplesRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    example_ids: value.example_ids?,
+                    hard_delete: value.hard_delete?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExamplesDeleteExamplesRequest>
+        for ExamplesDeleteExamplesRequest {
+            fn from(value: super::ExamplesDeleteExamplesRequest) -> Self {
+                Self {
+                    example_ids: Ok(value.example_ids),
+                    hard_delete: Ok(value.hard_delete),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ExamplesErrorResponse {
+            details: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ExamplesErrorResponse {
+            fn default() -> Self {
+                Self {
+                    details: Ok(Default::default()),
+                    error: Ok(Default::default()),
+                }
+            }
+        }
+        impl ExamplesErrorResponse {
+            pub fn details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for details: {e}")
+                    });
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExamplesErrorResponse>
+        for super::ExamplesErrorResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExamplesErrorResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    details: value.details?,
+                    error: value.error?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExamplesErrorResponse>
+        for ExamplesErrorResponse {
+            fn from(value: super::ExamplesErrorResponse) -> Self {
+                Self {
+                    details: Ok(value.details),
+                    error: Ok(value.error),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ExamplesExamplesDeletedResponse {
+            count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            example_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ExamplesExamplesDeletedResponse {
+            fn default() -> Self {
+                Self {
+                    count: Ok(Default::default()),
+                    example_ids: Ok(Default::default()),
+                }
+            }
+        }
+        impl ExamplesExamplesDeletedResponse {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn example_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.example_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for example_ids: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExamplesExamplesDeletedResponse>
+        for super::ExamplesExamplesDeletedResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExamplesExamplesDeletedResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    example_ids: value.example_ids?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExamplesExamplesDeletedResponse>
+        for ExamplesExamplesDeletedResponse {
+            fn from(value: super::ExamplesExamplesDeletedResponse) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    example_ids: Ok(value.example_ids),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct HttpValidationError {
+            detail: ::std::result::Result<
+                ::std::vec::Vec<super::ValidationError>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for HttpValidationError {
+            fn default() -> Self {
+                Self {
+                    detail: Ok(Default::default()),
+                }
+            }
+        }
+        impl HttpValidationError {
+            pub fn detail<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ValidationError>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.detail = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for detail: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<HttpValidationError>
+        for super::HttpValidationError {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: HttpValidationError,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { detail: value.detail? })
+            }
+        }
+        impl ::std::convert::From<super::HttpValidationError> for HttpValidationError {
+            fn from(value: super::HttpValidationError) -> Self {
+                Self { detail: Ok(value.detail) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ValidationError {
+            loc: ::std::result::Result<
+                ::std::vec::Vec<super::LocationItem>,
+                ::std::string::String,
+            >,
+            msg: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ValidationError {
+            fn default() -> Self {
+                Self {
+                    loc: Err("no value supplied for loc".to_string()),
+                    msg: Err("no value supplied for msg".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl ValidationError {
+            pub fn loc<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::LocationItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.loc = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for loc: {e}")
+                    });
+                self
+            }
+            pub fn msg<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.msg = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for msg: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ValidationError> for super::ValidationError {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ValidationError,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    loc: value.loc?,
+                    msg: value.msg?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ValidationError> for ValidationError {
+            fn from(value: super::ValidationError) -> Self {
+                Self {
+                    loc: Ok(value.loc),
+                    msg: Ok(value.msg),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+    }
     /// Generation of default values for serde.
     pub mod defaults {
         pub(super) fn dataset_data_type() -> ::std::option::Option<super::DataType> {
@@ -744,7 +1762,6 @@ impl ClientInfo<crate::RequestDefaults> for Client {
     }
 }
 impl ClientHooks<crate::RequestDefaults> for &Client {}
-#[allow(clippy::all)]
 impl Client {
     /**Read Datasets
 
@@ -752,75 +1769,27 @@ Get all datasets by query params and owner.
 
 Sends a `GET` request to `/api/v1/datasets`
 
-*/
-    pub async fn read_datasets_api_v1_datasets_get<'a>(
-        &'a self,
-        data_type: Option<&'a types::ReadDatasetsApiV1DatasetsGetDataType>,
-        exclude: Option<&'a ::std::vec::Vec<types::GetDatasetsSelect>>,
-        exclude_corrections_datasets: Option<bool>,
-        id: Option<&'a ::std::vec::Vec<::uuid::Uuid>>,
-        limit: Option<::std::num::NonZeroU64>,
-        metadata: Option<&'a str>,
-        name: Option<&'a str>,
-        name_contains: Option<&'a str>,
-        offset: Option<u64>,
-        sort_by: Option<types::SortByDatasetColumn>,
-        sort_by_desc: Option<bool>,
-        tag_value_id: Option<&'a ::std::vec::Vec<::uuid::Uuid>>,
-    ) -> Result<
-        ResponseValue<::std::vec::Vec<types::Dataset>>,
-        Error<types::HttpValidationError>,
-    > {
-        let url = format!("{}/api/v1/datasets", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .get(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .query(&progenitor_client::QueryParam::new("data_type", &data_type))
-            .query(&progenitor_client::QueryParam::new("exclude", &exclude))
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "exclude_corrections_datasets",
-                    &exclude_corrections_datasets,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("id", &id))
-            .query(&progenitor_client::QueryParam::new("limit", &limit))
-            .query(&progenitor_client::QueryParam::new("metadata", &metadata))
-            .query(&progenitor_client::QueryParam::new("name", &name))
-            .query(&progenitor_client::QueryParam::new("name_contains", &name_contains))
-            .query(&progenitor_client::QueryParam::new("offset", &offset))
-            .query(&progenitor_client::QueryParam::new("sort_by", &sort_by))
-            .query(&progenitor_client::QueryParam::new("sort_by_desc", &sort_by_desc))
-            .query(&progenitor_client::QueryParam::new("tag_value_id", &tag_value_id))
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "read_datasets_api_v1_datasets_get",
-        };
-        (crate::hooks::pre)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::hooks::post)(&self.inner, &result);
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            422u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+```ignore
+let response = client.read_datasets_api_v1_datasets_get()
+    .data_type(data_type)
+    .exclude(exclude)
+    .exclude_corrections_datasets(exclude_corrections_datasets)
+    .id(id)
+    .limit(limit)
+    .metadata(metadata)
+    .name(name)
+    .name_contains(name_contains)
+    .offset(offset)
+    .sort_by(sort_by)
+    .sort_by_desc(sort_by_desc)
+    .tag_value_id(tag_value_id)
+    .send()
+    .await;
+```*/
+    pub fn read_datasets_api_v1_datasets_get(
+        &self,
+    ) -> builder::ReadDatasetsApiV1DatasetsGet<'_> {
+        builder::ReadDatasetsApiV1DatasetsGet::new(self)
     }
     /**Read Examples
 
@@ -842,77 +1811,28 @@ Arguments:
 - `random_seed`
 - `select`
 - `splits`
-*/
-    pub async fn read_examples_api_v1_examples_get<'a>(
-        &'a self,
-        as_of: Option<&'a str>,
-        dataset: Option<&'a ::uuid::Uuid>,
-        descending: Option<bool>,
-        filter: Option<&'a str>,
-        full_text_contains: Option<&'a ::std::vec::Vec<::std::string::String>>,
-        id: Option<&'a ::std::vec::Vec<::uuid::Uuid>>,
-        limit: Option<::std::num::NonZeroU64>,
-        metadata: Option<&'a str>,
-        offset: Option<u64>,
-        order: Option<types::ExampleListOrder>,
-        random_seed: Option<f64>,
-        select: Option<&'a ::std::vec::Vec<types::ExampleSelect>>,
-        splits: Option<&'a ::std::vec::Vec<::std::string::String>>,
-    ) -> Result<
-        ResponseValue<::std::vec::Vec<types::Example>>,
-        Error<types::HttpValidationError>,
-    > {
-        let url = format!("{}/api/v1/examples", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .get(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .query(&progenitor_client::QueryParam::new("as_of", &as_of))
-            .query(&progenitor_client::QueryParam::new("dataset", &dataset))
-            .query(&progenitor_client::QueryParam::new("descending", &descending))
-            .query(&progenitor_client::QueryParam::new("filter", &filter))
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "full_text_contains",
-                    &full_text_contains,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("id", &id))
-            .query(&progenitor_client::QueryParam::new("limit", &limit))
-            .query(&progenitor_client::QueryParam::new("metadata", &metadata))
-            .query(&progenitor_client::QueryParam::new("offset", &offset))
-            .query(&progenitor_client::QueryParam::new("order", &order))
-            .query(&progenitor_client::QueryParam::new("random_seed", &random_seed))
-            .query(&progenitor_client::QueryParam::new("select", &select))
-            .query(&progenitor_client::QueryParam::new("splits", &splits))
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "read_examples_api_v1_examples_get",
-        };
-        (crate::hooks::pre)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::hooks::post)(&self.inner, &result);
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            422u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+```ignore
+let response = client.read_examples_api_v1_examples_get()
+    .as_of(as_of)
+    .dataset(dataset)
+    .descending(descending)
+    .filter(filter)
+    .full_text_contains(full_text_contains)
+    .id(id)
+    .limit(limit)
+    .metadata(metadata)
+    .offset(offset)
+    .order(order)
+    .random_seed(random_seed)
+    .select(select)
+    .splits(splits)
+    .send()
+    .await;
+```*/
+    pub fn read_examples_api_v1_examples_get(
+        &self,
+    ) -> builder::ReadExamplesApiV1ExamplesGet<'_> {
+        builder::ReadExamplesApiV1ExamplesGet::new(self)
     }
     /**Count Examples
 
@@ -928,62 +1848,22 @@ Arguments:
 - `id`
 - `metadata`
 - `splits`
-*/
-    pub async fn count_examples_api_v1_examples_count_get<'a>(
-        &'a self,
-        as_of: Option<&'a str>,
-        dataset: Option<&'a ::uuid::Uuid>,
-        filter: Option<&'a str>,
-        full_text_contains: Option<&'a ::std::vec::Vec<::std::string::String>>,
-        id: Option<&'a ::std::vec::Vec<::uuid::Uuid>>,
-        metadata: Option<&'a str>,
-        splits: Option<&'a ::std::vec::Vec<::std::string::String>>,
-    ) -> Result<ResponseValue<i64>, Error<types::HttpValidationError>> {
-        let url = format!("{}/api/v1/examples/count", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .get(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .query(&progenitor_client::QueryParam::new("as_of", &as_of))
-            .query(&progenitor_client::QueryParam::new("dataset", &dataset))
-            .query(&progenitor_client::QueryParam::new("filter", &filter))
-            .query(
-                &progenitor_client::QueryParam::new(
-                    "full_text_contains",
-                    &full_text_contains,
-                ),
-            )
-            .query(&progenitor_client::QueryParam::new("id", &id))
-            .query(&progenitor_client::QueryParam::new("metadata", &metadata))
-            .query(&progenitor_client::QueryParam::new("splits", &splits))
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "count_examples_api_v1_examples_count_get",
-        };
-        (crate::hooks::pre)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::hooks::post)(&self.inner, &result);
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            422u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+```ignore
+let response = client.count_examples_api_v1_examples_count_get()
+    .as_of(as_of)
+    .dataset(dataset)
+    .filter(filter)
+    .full_text_contains(full_text_contains)
+    .id(id)
+    .metadata(metadata)
+    .splits(splits)
+    .send()
+    .await;
+```*/
+    pub fn count_examples_api_v1_examples_count_get(
+        &self,
+    ) -> builder::CountExamplesApiV1ExamplesCountGet<'_> {
+        builder::CountExamplesApiV1ExamplesCountGet::new(self)
     }
     /**Read Example
 
@@ -995,50 +1875,18 @@ Arguments:
 - `example_id`
 - `as_of`: Only modifications made on or before this time are included. If None, the latest version of the dataset is used.
 - `dataset`
-*/
-    pub async fn read_example_api_v1_examples_example_id_get<'a>(
-        &'a self,
-        example_id: &'a ::uuid::Uuid,
-        as_of: Option<&'a str>,
-        dataset: Option<&'a ::uuid::Uuid>,
-    ) -> Result<ResponseValue<types::Example>, Error<types::HttpValidationError>> {
-        let url = format!(
-            "{}/api/v1/examples/{}", self.baseurl, encode_path(& example_id.to_string()),
-        );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .get(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .query(&progenitor_client::QueryParam::new("as_of", &as_of))
-            .query(&progenitor_client::QueryParam::new("dataset", &dataset))
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "read_example_api_v1_examples_example_id_get",
-        };
-        (crate::hooks::pre)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::hooks::post)(&self.inner, &result);
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            422u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+```ignore
+let response = client.read_example_api_v1_examples_example_id_get()
+    .example_id(example_id)
+    .as_of(as_of)
+    .dataset(dataset)
+    .send()
+    .await;
+```*/
+    pub fn read_example_api_v1_examples_example_id_get(
+        &self,
+    ) -> builder::ReadExampleApiV1ExamplesExampleIdGet<'_> {
+        builder::ReadExampleApiV1ExamplesExampleIdGet::new(self)
     }
     /**Hard Delete Examples
 
@@ -1048,63 +1896,1033 @@ IMPORTANT: attachment files can take up to 7 days to be deleted. inputs, outputs
 
 Sends a `POST` request to `/v1/platform/datasets/examples/delete`
 
-*/
-    pub async fn hard_delete_examples<'a>(
-        &'a self,
-        body: &'a types::ExamplesDeleteExamplesRequest,
-    ) -> Result<
-        ResponseValue<types::ExamplesExamplesDeletedResponse>,
-        Error<types::ExamplesErrorResponse>,
-    > {
-        let url = format!("{}/v1/platform/datasets/examples/delete", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+```ignore
+let response = client.hard_delete_examples()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn hard_delete_examples(&self) -> builder::HardDeleteExamples<'_> {
+        builder::HardDeleteExamples::new(self)
+    }
+}
+/// Types for composing operation parameters.
+#[allow(clippy::all)]
+pub mod builder {
+    use super::types;
+    #[allow(unused_imports)]
+    use super::{
+        encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
+        RequestBuilderExt, ResponseValue,
+    };
+    /**Builder for [`Client::read_datasets_api_v1_datasets_get`]
+
+[`Client::read_datasets_api_v1_datasets_get`]: super::Client::read_datasets_api_v1_datasets_get*/
+    #[derive(Debug, Clone)]
+    pub struct ReadDatasetsApiV1DatasetsGet<'a> {
+        client: &'a super::Client,
+        data_type: Result<Option<types::ReadDatasetsApiV1DatasetsGetDataType>, String>,
+        exclude: Result<Option<::std::vec::Vec<types::GetDatasetsSelect>>, String>,
+        exclude_corrections_datasets: Result<Option<bool>, String>,
+        id: Result<Option<::std::vec::Vec<::uuid::Uuid>>, String>,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+        metadata: Result<Option<::std::string::String>, String>,
+        name: Result<Option<::std::string::String>, String>,
+        name_contains: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<u64>, String>,
+        sort_by: Result<Option<types::SortByDatasetColumn>, String>,
+        sort_by_desc: Result<Option<bool>, String>,
+        tag_value_id: Result<Option<::std::vec::Vec<::uuid::Uuid>>, String>,
+    }
+    impl<'a> ReadDatasetsApiV1DatasetsGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                data_type: Ok(None),
+                exclude: Ok(None),
+                exclude_corrections_datasets: Ok(None),
+                id: Ok(None),
+                limit: Ok(None),
+                metadata: Ok(None),
+                name: Ok(None),
+                name_contains: Ok(None),
+                offset: Ok(None),
+                sort_by: Ok(None),
+                sort_by_desc: Ok(None),
+                tag_value_id: Ok(None),
+            }
+        }
+        pub fn data_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ReadDatasetsApiV1DatasetsGetDataType>,
+        {
+            self.data_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `ReadDatasetsApiV1DatasetsGetDataType` for data_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn exclude<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<types::GetDatasetsSelect>>,
+        {
+            self.exclude = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < GetDatasetsSelect >` for exclude failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn exclude_corrections_datasets<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.exclude_corrections_datasets = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for exclude_corrections_datasets failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+        {
+            self.id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: uuid :: Uuid >` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn metadata<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.metadata = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for metadata failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.name = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for name failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn name_contains<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.name_contains = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for name_contains failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u64` for offset failed".to_string());
+            self
+        }
+        pub fn sort_by<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SortByDatasetColumn>,
+        {
+            self.sort_by = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `SortByDatasetColumn` for sort_by failed".to_string()
+                });
+            self
+        }
+        pub fn sort_by_desc<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.sort_by_desc = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for sort_by_desc failed".to_string());
+            self
+        }
+        pub fn tag_value_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+        {
+            self.tag_value_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: uuid :: Uuid >` for tag_value_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/datasets`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<types::Dataset>>,
+            Error<types::HttpValidationError>,
+        > {
+            let Self {
+                client,
+                data_type,
+                exclude,
+                exclude_corrections_datasets,
+                id,
+                limit,
+                metadata,
+                name,
+                name_contains,
+                offset,
+                sort_by,
+                sort_by_desc,
+                tag_value_id,
+            } = self;
+            let data_type = data_type.map_err(Error::InvalidRequest)?;
+            let exclude = exclude.map_err(Error::InvalidRequest)?;
+            let exclude_corrections_datasets = exclude_corrections_datasets
+                .map_err(Error::InvalidRequest)?;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let metadata = metadata.map_err(Error::InvalidRequest)?;
+            let name = name.map_err(Error::InvalidRequest)?;
+            let name_contains = name_contains.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let sort_by = sort_by.map_err(Error::InvalidRequest)?;
+            let sort_by_desc = sort_by_desc.map_err(Error::InvalidRequest)?;
+            let tag_value_id = tag_value_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/datasets", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("data_type", &data_type))
+                .query(&progenitor_client::QueryParam::new("exclude", &exclude))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "exclude_corrections_datasets",
+                        &exclude_corrections_datasets,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("id", &id))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("metadata", &metadata))
+                .query(&progenitor_client::QueryParam::new("name", &name))
+                .query(
+                    &progenitor_client::QueryParam::new("name_contains", &name_contains),
+                )
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("sort_by", &sort_by))
+                .query(
+                    &progenitor_client::QueryParam::new("sort_by_desc", &sort_by_desc),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("tag_value_id", &tag_value_id),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "read_datasets_api_v1_datasets_get",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::read_examples_api_v1_examples_get`]
+
+[`Client::read_examples_api_v1_examples_get`]: super::Client::read_examples_api_v1_examples_get*/
+    #[derive(Debug, Clone)]
+    pub struct ReadExamplesApiV1ExamplesGet<'a> {
+        client: &'a super::Client,
+        as_of: Result<Option<::std::string::String>, String>,
+        dataset: Result<Option<::uuid::Uuid>, String>,
+        descending: Result<Option<bool>, String>,
+        filter: Result<Option<::std::string::String>, String>,
+        full_text_contains: Result<
+            Option<::std::vec::Vec<::std::string::String>>,
+            String,
+        >,
+        id: Result<Option<::std::vec::Vec<::uuid::Uuid>>, String>,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+        metadata: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<u64>, String>,
+        order: Result<Option<types::ExampleListOrder>, String>,
+        random_seed: Result<Option<f64>, String>,
+        select: Result<Option<::std::vec::Vec<types::ExampleSelect>>, String>,
+        splits: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
+    }
+    impl<'a> ReadExamplesApiV1ExamplesGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                as_of: Ok(None),
+                dataset: Ok(None),
+                descending: Ok(None),
+                filter: Ok(None),
+                full_text_contains: Ok(None),
+                id: Ok(None),
+                limit: Ok(None),
+                metadata: Ok(None),
+                offset: Ok(None),
+                order: Ok(None),
+                random_seed: Ok(None),
+                select: Ok(None),
+                splits: Ok(None),
+            }
+        }
+        pub fn as_of<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.as_of = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for as_of failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn dataset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.dataset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for dataset failed".to_string()
+                });
+            self
+        }
+        pub fn descending<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.descending = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for descending failed".to_string());
+            self
+        }
+        pub fn filter<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.filter = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for filter failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn full_text_contains<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+        {
+            self.full_text_contains = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for full_text_contains failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+        {
+            self.id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: uuid :: Uuid >` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn metadata<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.metadata = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for metadata failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u64` for offset failed".to_string());
+            self
+        }
+        pub fn order<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ExampleListOrder>,
+        {
+            self.order = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `ExampleListOrder` for order failed".to_string()
+                });
+            self
+        }
+        pub fn random_seed<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<f64>,
+        {
+            self.random_seed = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `f64` for random_seed failed".to_string());
+            self
+        }
+        pub fn select<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<types::ExampleSelect>>,
+        {
+            self.select = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < ExampleSelect >` for select failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn splits<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+        {
+            self.splits = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for splits failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/examples`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<types::Example>>,
+            Error<types::HttpValidationError>,
+        > {
+            let Self {
+                client,
+                as_of,
+                dataset,
+                descending,
+                filter,
+                full_text_contains,
+                id,
+                limit,
+                metadata,
+                offset,
+                order,
+                random_seed,
+                select,
+                splits,
+            } = self;
+            let as_of = as_of.map_err(Error::InvalidRequest)?;
+            let dataset = dataset.map_err(Error::InvalidRequest)?;
+            let descending = descending.map_err(Error::InvalidRequest)?;
+            let filter = filter.map_err(Error::InvalidRequest)?;
+            let full_text_contains = full_text_contains.map_err(Error::InvalidRequest)?;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let metadata = metadata.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let order = order.map_err(Error::InvalidRequest)?;
+            let random_seed = random_seed.map_err(Error::InvalidRequest)?;
+            let select = select.map_err(Error::InvalidRequest)?;
+            let splits = splits.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/examples", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("as_of", &as_of))
+                .query(&progenitor_client::QueryParam::new("dataset", &dataset))
+                .query(&progenitor_client::QueryParam::new("descending", &descending))
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "full_text_contains",
+                        &full_text_contains,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("id", &id))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("metadata", &metadata))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("order", &order))
+                .query(&progenitor_client::QueryParam::new("random_seed", &random_seed))
+                .query(&progenitor_client::QueryParam::new("select", &select))
+                .query(&progenitor_client::QueryParam::new("splits", &splits))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "read_examples_api_v1_examples_get",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::count_examples_api_v1_examples_count_get`]
+
+[`Client::count_examples_api_v1_examples_count_get`]: super::Client::count_examples_api_v1_examples_count_get*/
+    #[derive(Debug, Clone)]
+    pub struct CountExamplesApiV1ExamplesCountGet<'a> {
+        client: &'a super::Client,
+        as_of: Result<Option<::std::string::String>, String>,
+        dataset: Result<Option<::uuid::Uuid>, String>,
+        filter: Result<Option<::std::string::String>, String>,
+        full_text_contains: Result<
+            Option<::std::vec::Vec<::std::string::String>>,
+            String,
+        >,
+        id: Result<Option<::std::vec::Vec<::uuid::Uuid>>, String>,
+        metadata: Result<Option<::std::string::String>, String>,
+        splits: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
+    }
+    impl<'a> CountExamplesApiV1ExamplesCountGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                as_of: Ok(None),
+                dataset: Ok(None),
+                filter: Ok(None),
+                full_text_contains: Ok(None),
+                id: Ok(None),
+                metadata: Ok(None),
+                splits: Ok(None),
+            }
+        }
+        pub fn as_of<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.as_of = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for as_of failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn dataset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.dataset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for dataset failed".to_string()
+                });
+            self
+        }
+        pub fn filter<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.filter = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for filter failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn full_text_contains<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+        {
+            self.full_text_contains = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for full_text_contains failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+        {
+            self.id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: uuid :: Uuid >` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn metadata<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.metadata = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for metadata failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn splits<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+        {
+            self.splits = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for splits failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/examples/count`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<i64>, Error<types::HttpValidationError>> {
+            let Self {
+                client,
+                as_of,
+                dataset,
+                filter,
+                full_text_contains,
+                id,
+                metadata,
+                splits,
+            } = self;
+            let as_of = as_of.map_err(Error::InvalidRequest)?;
+            let dataset = dataset.map_err(Error::InvalidRequest)?;
+            let filter = filter.map_err(Error::InvalidRequest)?;
+            let full_text_contains = full_text_contains.map_err(Error::InvalidRequest)?;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let metadata = metadata.map_err(Error::InvalidRequest)?;
+            let splits = splits.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/examples/count", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("as_of", &as_of))
+                .query(&progenitor_client::QueryParam::new("dataset", &dataset))
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "full_text_contains",
+                        &full_text_contains,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("id", &id))
+                .query(&progenitor_client::QueryParam::new("metadata", &metadata))
+                .query(&progenitor_client::QueryParam::new("splits", &splits))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "count_examples_api_v1_examples_count_get",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::read_example_api_v1_examples_example_id_get`]
+
+[`Client::read_example_api_v1_examples_example_id_get`]: super::Client::read_example_api_v1_examples_example_id_get*/
+    #[derive(Debug, Clone)]
+    pub struct ReadExampleApiV1ExamplesExampleIdGet<'a> {
+        client: &'a super::Client,
+        example_id: Result<::uuid::Uuid, String>,
+        as_of: Result<Option<::std::string::String>, String>,
+        dataset: Result<Option<::uuid::Uuid>, String>,
+    }
+    impl<'a> ReadExampleApiV1ExamplesExampleIdGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                example_id: Err("example_id was not initialized".to_string()),
+                as_of: Ok(None),
+                dataset: Ok(None),
+            }
+        }
+        pub fn example_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.example_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for example_id failed".to_string()
+                });
+            self
+        }
+        pub fn as_of<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.as_of = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for as_of failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn dataset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.dataset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for dataset failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/examples/{example_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Example>, Error<types::HttpValidationError>> {
+            let Self { client, example_id, as_of, dataset } = self;
+            let example_id = example_id.map_err(Error::InvalidRequest)?;
+            let as_of = as_of.map_err(Error::InvalidRequest)?;
+            let dataset = dataset.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v1/examples/{}", client.baseurl, encode_path(& example_id
+                .to_string()),
             );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "hard_delete_examples",
-        };
-        (crate::hooks::pre)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::hooks::post)(&self.inner, &result);
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            400u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("as_of", &as_of))
+                .query(&progenitor_client::QueryParam::new("dataset", &dataset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "read_example_api_v1_examples_example_id_get",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
             }
-            403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+        }
+    }
+    /**Builder for [`Client::hard_delete_examples`]
+
+[`Client::hard_delete_examples`]: super::Client::hard_delete_examples*/
+    #[derive(Debug, Clone)]
+    pub struct HardDeleteExamples<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::ExamplesDeleteExamplesRequest, String>,
+    }
+    impl<'a> HardDeleteExamples<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
             }
-            404u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ExamplesDeleteExamplesRequest>,
+            <V as std::convert::TryInto<
+                types::ExamplesDeleteExamplesRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `ExamplesDeleteExamplesRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ExamplesDeleteExamplesRequest,
+            ) -> types::builder::ExamplesDeleteExamplesRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/platform/datasets/examples/delete`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ExamplesExamplesDeletedResponse>,
+            Error<types::ExamplesErrorResponse>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::ExamplesDeleteExamplesRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/platform/datasets/examples/delete", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "hard_delete_examples",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
             }
-            422u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            _ => Err(Error::UnexpectedResponse(response)),
         }
     }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
-    #[allow(unused_imports)]
-    pub use super::Client;
+    pub use self::super::Client;
 }
 /// Facts of the OpenAPI document that the generated types cannot carry
 /// (progenitor drops `minItems`/`maxItems`, string formats and `securitySchemes`).

@@ -1,7 +1,7 @@
 //! A local LangSmith stand-in for the "Hard Delete Examples" API.
 //!
 //! It runs on loopback with no account: tests, benchmarks and the CLI's `--mock` use it.
-//! It reads the vendored `openapi/langsmith.yaml` itself (not the facade or the generated
+//! It reads the vendored `openapi/langsmith.json` itself (not the facade or the generated
 //! types) to validate requests, keeps workspaces, credentials and versioned examples in
 //! memory, implements the endpoint's semantics (null inputs, outputs and metadata of every
 //! version; keep id, dataset id and created_at; queue attachments), and injects seeded

@@ -316,7 +316,8 @@ impl Client {
             );
             async move {
                 let started = std::time::Instant::now();
-                let (result, meta) = hooks::capture(self.api.hard_delete_examples(body)).await;
+                let (result, meta) =
+                    hooks::capture(self.api.hard_delete_examples().body(body.clone()).send()).await;
                 let span = tracing::Span::current();
                 let latency_ms = started.elapsed().as_millis() as u64;
                 span.record("latency_ms", latency_ms);

@@ -333,6 +333,36 @@ impl Lister {
     }
 }
 
+/// Sets the filters of an [`ExampleQuery`] (`$q`, with its [`Params`] `$p`) on a generated
+/// call's builder, by name: listing and counting take the same ones.
+macro_rules! with_filters {
+    ($call:expr, $q:expr, $p:expr) => {{
+        let mut call = $call;
+        if let Some(t) = &$p.as_of {
+            call = call.as_of(t.clone());
+        }
+        if let Some(d) = $q.dataset {
+            call = call.dataset(d);
+        }
+        if let Some(f) = &$q.filter {
+            call = call.filter(f.clone());
+        }
+        if let Some(c) = $p.contains {
+            call = call.full_text_contains(c.clone());
+        }
+        if let Some(ids) = &$q.ids {
+            call = call.id(ids.clone());
+        }
+        if let Some(m) = &$p.metadata {
+            call = call.metadata(m.clone());
+        }
+        if let Some(s) = $p.splits {
+            call = call.splits(s.clone());
+        }
+        call
+    }};
+}
+
 /// The filters of an [`ExampleQuery`] the generated calls take as strings or options.
 struct Params<'a> {
     as_of: Option<String>,
@@ -377,27 +407,18 @@ impl Client {
         presence: bool,
     ) -> (Result<Page, Error>, u32) {
         let p = q.params();
-        let limit = std::num::NonZeroU64::new(limit as u64);
-        let order = Some(types::ExampleListOrder::Id);
         let fields = fields.to_vec();
         retry::run(&self.retry, self.limiter(), cancel, |_attempt| {
             let (p, fields) = (&p, &fields);
             async move {
-                let call = self.api.read_examples_api_v1_examples_get(
-                    p.as_of.as_deref(),
-                    q.dataset.as_ref(),
-                    None,
-                    q.filter.as_deref(),
-                    p.contains,
-                    q.ids.as_ref(),
-                    limit,
-                    p.metadata.as_deref(),
-                    Some(offset),
-                    order,
-                    None,
-                    Some(fields),
-                    p.splits,
-                );
+                let call = self
+                    .api
+                    .read_examples_api_v1_examples_get()
+                    .limit(limit as u64)
+                    .offset(offset)
+                    .order(types::ExampleListOrder::Id)
+                    .select(fields.clone());
+                let call = with_filters!(call, q, p).send();
                 let (result, mut meta) = if presence {
                     hooks::capture_fields_present(call).await
                 } else {
@@ -539,15 +560,8 @@ impl Client {
         let (result, _) = retry::run(&self.retry, self.limiter(), None, |_| {
             let p = &p;
             async move {
-                let call = self.api.count_examples_api_v1_examples_count_get(
-                    p.as_of.as_deref(),
-                    query.dataset.as_ref(),
-                    query.filter.as_deref(),
-                    p.contains,
-                    query.ids.as_ref(),
-                    p.metadata.as_deref(),
-                    p.splits,
-                );
+                let call = self.api.count_examples_api_v1_examples_count_get();
+                let call = with_filters!(call, query, p).send();
                 let (result, meta) = hooks::capture(call).await;
                 match result {
                     Ok(rv) => {
@@ -575,20 +589,11 @@ impl Client {
     /// when given.
     async fn datasets(&self, name: Option<&str>, limit: u64) -> Result<Vec<Dataset>, Error> {
         let (result, _) = retry::run(&self.retry, self.limiter(), None, |_| async move {
-            let call = self.api.read_datasets_api_v1_datasets_get(
-                None,
-                None,
-                None,
-                None,
-                std::num::NonZeroU64::new(limit),
-                None,
-                name,
-                None,
-                None,
-                None,
-                None,
-                None,
-            );
+            let mut call = self.api.read_datasets_api_v1_datasets_get().limit(limit);
+            if let Some(name) = name {
+                call = call.name(name);
+            }
+            let call = call.send();
             let (result, meta) = hooks::capture(call).await;
             match result {
                 Ok(rv) => Ok(rv.into_inner()),
