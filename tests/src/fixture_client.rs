@@ -711,6 +711,9 @@ pub mod spec {
         pub statuses: &'static [u16],
         /// Alternative security requirements, each a list of scheme names.
         pub security: &'static [&'static [&'static str]],
+        /// The query parameters, in the spec's order: the generated call has a
+        /// setter of each name and sends it under that name.
+        pub query_parameters: &'static [&'static str],
     }
     /// Every operation of the document.
     pub const OPERATIONS: &[Operation] = &[
@@ -720,6 +723,7 @@ pub mod spec {
             path: "/v1/widgets",
             statuses: &[200u16],
             security: &[],
+            query_parameters: &["limit"],
         },
         Operation {
             operation_id: "post_v1_widgets",
@@ -727,6 +731,7 @@ pub mod spec {
             path: "/v1/widgets",
             statuses: &[201u16],
             security: &[],
+            query_parameters: &[],
         },
         Operation {
             operation_id: "delete_widget",
@@ -734,6 +739,7 @@ pub mod spec {
             path: "/v1/widgets/{widget_id}",
             statuses: &[204u16],
             security: &[],
+            query_parameters: &[],
         },
     ];
     /// A security scheme of the document.

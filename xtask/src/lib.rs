@@ -352,6 +352,15 @@ fn spec_facts(source: &SpecSource, original: &Value, doc: &Value) -> TokenStream
                             .collect()
                     })
                     .unwrap_or_default();
+                // The query parameters, by the names the builder's setters carry.
+                let query: Vec<&str> = op
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
+                    .filter_map(|p| p.get("name").and_then(Value::as_str))
+                    .collect();
                 operations.push(quote! {
                     Operation {
                         operation_id: #id,
@@ -359,6 +368,7 @@ fn spec_facts(source: &SpecSource, original: &Value, doc: &Value) -> TokenStream
                         path: #p,
                         statuses: &[#(#statuses),*],
                         security: &[#(#security),*],
+                        query_parameters: &[#(#query),*],
                     }
                 });
                 if !id.is_empty() {
@@ -506,6 +516,9 @@ fn spec_facts(source: &SpecSource, original: &Value, doc: &Value) -> TokenStream
                 pub statuses: &'static [u16],
                 /// Alternative security requirements, each a list of scheme names.
                 pub security: &'static [&'static [&'static str]],
+                /// The query parameters, in the spec's order: the generated call has a
+                /// setter of each name and sends it under that name.
+                pub query_parameters: &'static [&'static str],
             }
 
             /// Every operation of the document.

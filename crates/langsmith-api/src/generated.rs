@@ -2945,6 +2945,9 @@ pub mod spec {
         pub statuses: &'static [u16],
         /// Alternative security requirements, each a list of scheme names.
         pub security: &'static [&'static [&'static str]],
+        /// The query parameters, in the spec's order: the generated call has a
+        /// setter of each name and sends it under that name.
+        pub query_parameters: &'static [&'static str],
     }
     /// Every operation of the document.
     pub const OPERATIONS: &[Operation] = &[
@@ -2954,6 +2957,20 @@ pub mod spec {
             path: "/api/v1/datasets",
             statuses: &[200u16, 422u16],
             security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &[
+                "id",
+                "data_type",
+                "name",
+                "name_contains",
+                "metadata",
+                "offset",
+                "limit",
+                "sort_by",
+                "sort_by_desc",
+                "tag_value_id",
+                "exclude_corrections_datasets",
+                "exclude",
+            ],
         },
         Operation {
             operation_id: "read_examples_api_v1_examples_get",
@@ -2961,6 +2978,21 @@ pub mod spec {
             path: "/api/v1/examples",
             statuses: &[200u16, 422u16],
             security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &[
+                "id",
+                "as_of",
+                "metadata",
+                "full_text_contains",
+                "splits",
+                "dataset",
+                "offset",
+                "limit",
+                "order",
+                "random_seed",
+                "select",
+                "descending",
+                "filter",
+            ],
         },
         Operation {
             operation_id: "count_examples_api_v1_examples_count_get",
@@ -2968,6 +3000,15 @@ pub mod spec {
             path: "/api/v1/examples/count",
             statuses: &[200u16, 422u16],
             security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &[
+                "id",
+                "as_of",
+                "metadata",
+                "full_text_contains",
+                "splits",
+                "dataset",
+                "filter",
+            ],
         },
         Operation {
             operation_id: "read_example_api_v1_examples__example_id__get",
@@ -2975,6 +3016,7 @@ pub mod spec {
             path: "/api/v1/examples/{example_id}",
             statuses: &[200u16, 422u16],
             security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &["as_of", "dataset"],
         },
         Operation {
             operation_id: "hard_delete_examples",
@@ -2982,6 +3024,7 @@ pub mod spec {
             path: "/v1/platform/datasets/examples/delete",
             statuses: &[200u16, 400u16, 403u16, 404u16, 422u16],
             security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &[],
         },
     ];
     /// A security scheme of the document.
