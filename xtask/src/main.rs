@@ -16,8 +16,14 @@ usage:
                                   operationId a line) and the components they need; without, every
                                   operation that can be generated, each one left out listed on
                                   stdout with its reason (and in the crate's docs)
-  cargo xtask bench [--quick] [--no-criterion] [--build-cost] [--find-only] [--generation-only]
-                                  every benchmark figure as a ratio to a baseline of the same run
+  cargo xtask bench [--quick] [--runs N] [--no-criterion] [--build-cost] [--find-only]
+                    [--generation-only]
+                                  every benchmark figure as a ratio to a baseline of the same run,
+                                  each process-level one the median of N runs (default 3, at
+                                  least 3; two commands compared alternate A B A B ...) with its
+                                  min and max, at 100,000 and 1,000,000 ids (--quick: 100,000
+                                  ids, a 1,000,000-id dry run, 5 s rate-limit runs); binaries,
+                                  inputs and the table go under cargo's target directory
                                   (--find-only: only select and verify of every id;
                                   --generation-only: only generating and checking the whole
                                   spec's client against the five-operation one)
@@ -98,20 +104,29 @@ fn generate(args: &[String]) -> Result<ExitCode, Failure> {
 
 fn bench(args: &[String]) -> Result<ExitCode, String> {
     let mut opts = bench::Options {
-        ids: 1_000_000,
+        sizes: vec![100_000, 1_000_000],
         dry_run_ids: 10_000_000,
         rate_seconds: 15,
+        runs: 3,
         criterion: true,
         build_cost: false,
         find_only: false,
         generation_only: false,
     };
-    for arg in args {
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
         match arg.as_str() {
             "--quick" => {
-                opts.ids = 100_000;
+                opts.sizes = vec![100_000];
                 opts.dry_run_ids = 1_000_000;
                 opts.rate_seconds = 5;
+            }
+            "--runs" => {
+                let n = it.next().ok_or("--runs needs a number")?;
+                opts.runs = match n.parse() {
+                    Ok(n) if n >= 3 => n,
+                    _ => return Err(format!("--runs takes a number of at least 3, not `{n}`")),
+                };
             }
             "--no-criterion" => opts.criterion = false,
             "--build-cost" => opts.build_cost = true,
@@ -127,9 +142,10 @@ fn bench(args: &[String]) -> Result<ExitCode, String> {
         }
     }
     let root = xtask::workspace_root();
-    let figures = bench::run(&root, &opts)?;
+    let target = bench::target_dir(&root)?;
+    let figures = bench::run(&root, &target, &opts)?;
     let table = bench::table(&figures);
-    let path = bench::last_table_path(&root);
+    let path = bench::last_table_path(&target);
     std::fs::write(&path, &table).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("\n{table}\n(also written to {})", path.display());
     Ok(ExitCode::SUCCESS)
