@@ -4,6 +4,7 @@
 //! loopback) and reads wall time, and CPU time and peak RSS from `wait4`'s rusage.
 
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -14,7 +15,8 @@ pub struct Figure {
     pub name: String,
     pub measured: String,
     pub baseline: String,
-    pub ratio: Option<f64>,
+    /// Median over the runs (per-pair ratios where two commands alternated), with min and max.
+    pub ratio: Option<Spread>,
     pub target: String,
     pub pass: Option<bool>,
 }
@@ -27,7 +29,7 @@ impl Figure {
             self.measured,
             self.baseline,
             self.ratio
-                .map(|r| format!("{r:.3}"))
+                .map(|r| r.show(3, ""))
                 .unwrap_or_else(|| "-".into()),
             self.target,
             match self.pass {
@@ -41,12 +43,16 @@ impl Figure {
 
 /// What to run.
 pub struct Options {
-    /// Ids for the throughput/CPU/memory runs (default 1,000,000).
-    pub ids: usize,
-    /// Ids for the 10M dry-run memory figure (default 10,000,000).
+    /// Id counts of the per-size figures: client CPU, the Python peer, `--mock` memory and
+    /// bulk at 20 ms run at each (default 100,000 and 1,000,000; `--quick`: 100,000). The
+    /// find-and-prove figures run at the largest.
+    pub sizes: Vec<usize>,
+    /// Ids for the dry-run memory figure (default 10,000,000).
     pub dry_run_ids: usize,
-    /// Seconds of the rate-limit run (default 15).
+    /// Seconds of each rate-limit run (default 15).
     pub rate_seconds: u64,
+    /// Runs of each process-level figure (at least 3); two commands compared alternate.
+    pub runs: usize,
     pub criterion: bool,
     pub build_cost: bool,
     /// Only the find-and-prove figures (select and verify).
@@ -55,10 +61,34 @@ pub struct Options {
     pub generation_only: bool,
 }
 
+/// The release binaries the harness runs, copied out of cargo's target directory.
+const BINARIES: [&str; 5] = [
+    "langsmith-mock",
+    "langsmith-examples",
+    "bare_reqwest_loop",
+    "bulk",
+    "select_loop",
+];
+
+/// `cargo` run in the workspace root. A relative `CARGO_TARGET_DIR` is made absolute
+/// against this process's directory first, as the `cargo` that started it read it.
+fn cargo_command(root: &Path) -> Command {
+    let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into()));
+    c.current_dir(root);
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        let dir = PathBuf::from(dir);
+        if dir.is_relative()
+            && let Ok(cwd) = std::env::current_dir()
+        {
+            c.env("CARGO_TARGET_DIR", cwd.join(dir));
+        }
+    }
+    c
+}
+
 fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
-    let status = Command::new(env!("CARGO"))
+    let status = cargo_command(root)
         .args(args)
-        .current_dir(root)
         .status()
         .map_err(|e| e.to_string())?;
     status
@@ -67,12 +97,102 @@ fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
         .ok_or_else(|| format!("cargo {args:?} failed"))
 }
 
+/// Where cargo builds this workspace (`CARGO_TARGET_DIR`, `build.target-dir`, or
+/// `<root>/target`), as `cargo metadata` reports it.
+pub fn target_dir(root: &Path) -> Result<PathBuf, String> {
+    let out = cargo_command(root)
+        .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cargo metadata: {e}"))?;
+    if !out.status.success() {
+        return Err("cargo metadata failed".into());
+    }
+    let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    v["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata gave no target_directory".into())
+}
+
+/// The executables cargo reports in its `--message-format=json` stream
+/// (`compiler-artifact` messages with an `executable`), by target name.
+fn executables(messages: impl BufRead) -> Result<BTreeMap<String, PathBuf>, String> {
+    let mut found = BTreeMap::new();
+    for line in messages.lines() {
+        let line = line.map_err(|e| e.to_string())?;
+        let Ok(v) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        if v["reason"] != "compiler-artifact" {
+            continue;
+        }
+        if let (Some(name), Some(exe)) = (v["target"]["name"].as_str(), v["executable"].as_str()) {
+            found.insert(name.to_owned(), PathBuf::from(exe));
+        }
+    }
+    Ok(found)
+}
+
+/// Builds the release binaries and copies them into `dir`, taking each from where cargo
+/// says it put it. The copies are what runs, so a build into a shared target directory
+/// during the benchmarks cannot swap a binary between two runs.
+fn build_binaries(root: &Path, dir: &Path) -> Result<(), String> {
+    let mut child = cargo_command(root)
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--message-format=json-render-diagnostics",
+            "-p",
+            "langsmith-mock",
+            "-p",
+            "langsmith-cli",
+            "-p",
+            "bench-helpers",
+            "--bins",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cargo build: {e}"))?;
+    let found = executables(BufReader::new(child.stdout.take().unwrap()));
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("cargo build --release of the benchmark binaries failed".into());
+    }
+    let found = found?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for name in BINARIES {
+        let from = found
+            .get(name)
+            .ok_or_else(|| format!("cargo build reported no executable `{name}`"))?;
+        let to = dir.join(name);
+        let _ = std::fs::remove_file(&to);
+        std::fs::copy(from, &to)
+            .map_err(|e| format!("{} -> {}: {e}", from.display(), to.display()))?;
+    }
+    Ok(())
+}
+
 /// Resource use of one finished child process.
 struct Measured {
     wall: Duration,
     cpu: Duration,
     peak_rss_kib: u64,
     stdout: String,
+    stderr: String,
+}
+
+impl Measured {
+    fn cpu_s(&self) -> f64 {
+        self.cpu.as_secs_f64()
+    }
+    fn wall_s(&self) -> f64 {
+        self.wall.as_secs_f64()
+    }
+    fn rss_mib(&self) -> f64 {
+        self.peak_rss_kib as f64 / 1024.0
+    }
 }
 
 fn measure(cmd: Command) -> Result<Measured, String> {
@@ -86,7 +206,7 @@ fn measure_exit(mut cmd: Command, codes: &[i32]) -> Result<Measured, String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("{cmd:?}: {e}"))?;
     let pid = child.id() as libc::pid_t;
     let stdout = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
@@ -122,12 +242,94 @@ fn measure_exit(mut cmd: Command, codes: &[i32]) -> Result<Measured, String> {
         cpu,
         peak_rss_kib: usage.ru_maxrss as u64,
         stdout,
+        stderr,
     })
 }
 
-fn median_by<T>(mut runs: Vec<T>, key: impl Fn(&T) -> f64) -> T {
-    runs.sort_by(|a, b| key(a).total_cmp(&key(b)));
-    runs.swap_remove(runs.len() / 2)
+/// Median, min and max of one quantity over several runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spread {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Spread {
+    /// Of at least one value; the median of an even count is the mean of the middle two.
+    pub fn of(values: impl IntoIterator<Item = f64>) -> Spread {
+        let mut v: Vec<f64> = values.into_iter().collect();
+        assert!(!v.is_empty(), "a spread of no values");
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        };
+        Spread {
+            median,
+            min: v[0],
+            max: v[n - 1],
+        }
+    }
+
+    /// One value: a single run, or a quantity that does not vary.
+    pub fn one(x: f64) -> Spread {
+        Spread::of([x])
+    }
+
+    /// `median unit (min .., max ..)`, or just `median unit` when there is no range.
+    pub fn show(&self, decimals: usize, unit: &str) -> String {
+        let d = decimals;
+        if self.min == self.max {
+            format!("{:.d$}{unit}", self.median)
+        } else {
+            format!(
+                "{:.d$}{unit} (min {:.d$}, max {:.d$})",
+                self.median, self.min, self.max
+            )
+        }
+    }
+
+    fn map(self, f: impl Fn(f64) -> f64) -> Spread {
+        Spread {
+            median: f(self.median),
+            min: f(self.min),
+            max: f(self.max),
+        }
+    }
+}
+
+/// `key` of every run.
+fn spread<T>(runs: &[T], key: impl Fn(&T) -> f64) -> Spread {
+    Spread::of(runs.iter().map(key))
+}
+
+/// `runs` runs of `f`, one after the other.
+fn repeat<T>(runs: usize, mut f: impl FnMut() -> Result<T, String>) -> Result<Vec<T>, String> {
+    (0..runs).map(|_| f()).collect()
+}
+
+/// `runs` alternating runs of two commands, A B A B ...: the two of a pair ran back to
+/// back under (nearly) the same load from whatever else the machine is doing, so their
+/// ratio carries less of that noise than two medians taken apart.
+fn alternate<A, B>(
+    runs: usize,
+    mut a: impl FnMut() -> Result<A, String>,
+    mut b: impl FnMut() -> Result<B, String>,
+) -> Result<(Vec<A>, Vec<B>), String> {
+    let (mut xs, mut ys) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    for _ in 0..runs {
+        xs.push(a()?);
+        ys.push(b()?);
+    }
+    Ok((xs, ys))
+}
+
+/// The ratios `num(a_i) / den(b_i)` of each alternating pair: median, min and max.
+fn pair_ratios<A, B>(a: &[A], b: &[B], num: impl Fn(&A) -> f64, den: impl Fn(&B) -> f64) -> Spread {
+    assert_eq!(a.len(), b.len(), "pairs of unequal sides");
+    Spread::of(a.iter().zip(b).map(|(x, y)| num(x) / den(y)))
 }
 
 /// A `langsmith-mock serve` process.
@@ -160,7 +362,7 @@ fn mock(bin: &Path, args: &[&str]) -> Result<Mock, String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| format!("langsmith-mock: {e}"))?;
+        .map_err(|e| format!("{}: {e}", bin.join("langsmith-mock").display()))?;
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let url = loop {
         let line = lines
@@ -203,9 +405,9 @@ fn write_ids(path: &Path, n: usize, seed: u64) -> Result<(), String> {
     out.flush().map_err(|e| e.to_string())
 }
 
-fn criterion_mean_ns(root: &Path, rel: &str) -> Result<f64, String> {
-    let path = root
-        .join("target/criterion")
+fn criterion_mean_ns(target: &Path, rel: &str) -> Result<f64, String> {
+    let path = target
+        .join("criterion")
         .join(rel)
         .join("new/estimates.json");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -241,13 +443,15 @@ fn run_bulk(
     serde_json::from_str(m.stdout.trim()).map_err(|e| format!("bulk output: {e}: {}", m.stdout))
 }
 
-/// Runs every benchmark and returns the figures.
-pub fn run(root: &Path, opts: &Options) -> Result<Vec<Figure>, String> {
+/// Runs every benchmark and returns the figures. `target` is cargo's target directory
+/// ([`target_dir`]): the binaries, the id files, the Python venv and criterion's
+/// results live under it.
+pub fn run(root: &Path, target: &Path, opts: &Options) -> Result<Vec<Figure>, String> {
     let mut figures = Vec::new();
-    let work = root.join("target/bench");
-    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let work = target.join("bench");
+    std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
     if opts.generation_only {
-        return generation(root, &work);
+        return generation(root, target, &work);
     }
 
     if opts.criterion {
@@ -265,8 +469,8 @@ pub fn run(root: &Path, opts: &Options) -> Result<Vec<Figure>, String> {
             ],
         )?;
         for n in [1_000u64, 1_000_000] {
-            let base = criterion_mean_ns(root, &format!("validation/baseline_uuid_parse/{n}"))?;
-            let ours = criterion_mean_ns(root, &format!("validation/idset_parse/{n}"))?;
+            let base = criterion_mean_ns(target, &format!("validation/baseline_uuid_parse/{n}"))?;
+            let ours = criterion_mean_ns(target, &format!("validation/idset_parse/{n}"))?;
             let per_id = ours / n as f64;
             figures.push(Figure {
                 name: format!(
@@ -274,223 +478,119 @@ pub fn run(root: &Path, opts: &Options) -> Result<Vec<Figure>, String> {
                 ),
                 measured: format!("{per_id:.1} ns/id"),
                 baseline: format!("Uuid::parse_str alone: {:.1} ns/id", base / n as f64),
-                ratio: Some(ours / base),
+                ratio: Some(Spread::one(ours / base)),
                 target: "well under 100 ns/id".into(),
                 pass: Some(per_id < 100.0),
             });
         }
-        let raw = criterion_mean_ns(root, "request_1000_ids/baseline_raw_reqwest")?;
-        let facade = criterion_mean_ns(root, "request_1000_ids/facade_hard_delete_examples")?;
+        let raw = criterion_mean_ns(target, "request_1000_ids/baseline_raw_reqwest")?;
+        let facade = criterion_mean_ns(target, "request_1000_ids/facade_hard_delete_examples")?;
         figures.push(Figure {
             name: "per-request: facade hard_delete_examples, 1,000 ids, in-process stand-in".into(),
             measured: format!("{:.1} µs", facade / 1e3),
             baseline: format!("raw reqwest POST of the same bytes: {:.1} µs", raw / 1e3),
-            ratio: Some(facade / raw),
+            ratio: Some(Spread::one(facade / raw)),
             target: "ratio <= 1.10".into(),
             pass: Some(facade / raw <= 1.10),
         });
     }
 
-    cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "--locked",
-            "-p",
-            "langsmith-mock",
-            "-p",
-            "langsmith-cli",
-            "-p",
-            "bench-helpers",
-            "--bins",
-        ],
-    )?;
-    let bin = root.join("target/release");
-    let ids_file = work.join(format!("ids-{}.txt", opts.ids));
-    write_ids(&ids_file, opts.ids, 1)?;
-    let ids_arg = ids_file.to_str().unwrap();
-    let million_factor = 1e6 / opts.ids as f64;
+    let bin = work.join("bin");
+    build_binaries(root, &bin)?;
+    let runs = opts.runs.max(3);
+    let largest = *opts.sizes.iter().max().ok_or("no id counts to run")?;
+    let ids_file = |n: usize| -> Result<PathBuf, String> {
+        let path = work.join(format!("ids-{n}.txt"));
+        write_ids(&path, n, 1)?;
+        Ok(path)
+    };
     if opts.find_only {
-        return find_and_prove(root, &bin, &ids_file, opts.ids);
+        return find_and_prove(root, &bin, &ids_file(largest)?, largest, runs);
     }
 
-    // CPU: the CLI's whole process against a bare reqwest loop, same server, same ids.
-    {
-        let server = mock(&bin, &["--ids-file", ids_arg])?;
-        let run_bare = || {
-            let mut c = Command::new(bin.join("bare_reqwest_loop"));
-            c.args([&server.url, KEY, ids_arg]);
-            measure(c)
-        };
-        let run_cli = || {
-            let mut c = Command::new(bin.join("langsmith-examples"));
-            c.env_clear()
-                .env("LANGSMITH_ENDPOINT", &server.url)
-                .env("LANGSMITH_API_KEY", KEY)
-                .args(["hard-delete", "--yes", "-q", "--ids-file", ids_arg]);
-            measure(c)
-        };
-        let mut bare = Vec::new();
-        let mut cli = Vec::new();
-        for _ in 0..3 {
-            bare.push(run_bare()?);
-            cli.push(run_cli()?);
-        }
-        let bare = median_by(bare, |m| m.cpu.as_secs_f64());
-        let cli = median_by(cli, |m| m.cpu.as_secs_f64());
-        let ratio = cli.cpu.as_secs_f64() / bare.cpu.as_secs_f64();
-        figures.push(Figure {
-            name: format!(
-                "client CPU per million ids: langsmith-examples process, {} ids, journal off",
-                opts.ids
-            ),
-            measured: format!(
-                "{:.3} CPU s/M ids ({} wall)",
-                cli.cpu.as_secs_f64() * million_factor,
-                secs(cli.wall)
-            ),
-            baseline: format!(
-                "lean hand-written loop (current-thread, typed echo): {:.3} CPU s/M ids ({} wall)",
-                bare.cpu.as_secs_f64() * million_factor,
-                secs(bare.wall)
-            ),
-            ratio: Some(ratio),
-            target: "ratio <= 1.25".into(),
-            pass: Some(ratio <= 1.25),
-        });
-        figures.push(Figure {
-            name: "throughput, no latency, no faults (CLI, concurrency 4)".into(),
-            measured: format!("{:.0} ids/s", opts.ids as f64 / cli.wall.as_secs_f64()),
-            baseline: format!(
-                "lean hand-written loop (sequential): {:.0} ids/s",
-                opts.ids as f64 / bare.wall.as_secs_f64()
-            ),
-            ratio: Some(bare.wall.as_secs_f64() / cli.wall.as_secs_f64()),
-            target: "-".into(),
-            pass: None,
-        });
-        // The stand-in (its own process, validating each body with jsonschema) kept up
-        // with the CLI: requests of 1,000 ids it answered per second of that run.
-        let served = (opts.ids as f64 / 1000.0) / cli.wall.as_secs_f64();
-        figures.push(Figure {
-            name:
-                "stand-in capacity: requests of 1,000 ids answered per second (during the CLI run)"
-                    .into(),
-            measured: format!("{served:.0} requests/s"),
-            baseline: "target 1,000 requests/s".into(),
-            ratio: Some(served / 1000.0),
-            target: "ratio >= 1.0".into(),
-            pass: Some(served >= 1000.0),
-        });
-
-        // Memory: the whole CLI with the embedded stand-in, and a bare dry run.
-        let mut c = Command::new(bin.join("langsmith-examples"));
-        c.env_clear().args([
-            "hard-delete",
-            "--mock",
-            "--yes",
-            "-q",
-            "--ids-file",
-            ids_arg,
-        ]);
-        let with_mock = measure(c)?;
-        let limit = 40.0 * opts.ids as f64 / 1024.0 + 32.0 * 1024.0;
-        figures.push(Figure {
-            name: format!(
-                "peak RSS: hard-delete --mock --yes, {} ids (stand-in store included)",
-                opts.ids
-            ),
-            measured: format!("{:.1} MiB", with_mock.peak_rss_kib as f64 / 1024.0),
-            baseline: format!("budget 40 B/id + 32 MiB = {:.1} MiB", limit / 1024.0),
-            ratio: Some(with_mock.peak_rss_kib as f64 / limit),
-            target: "ratio <= 1.0".into(),
-            pass: Some(with_mock.peak_rss_kib as f64 <= limit),
-        });
+    let python = python_sdk(&work);
+    for &n in &opts.sizes {
+        figures.extend(per_size(&bin, &work, &ids_file(n)?, n, runs, &python)?);
     }
     {
         let big = work.join(format!("ids-{}.txt", opts.dry_run_ids));
         write_ids(&big, opts.dry_run_ids, 2)?;
-        let mut c = Command::new(bin.join("langsmith-examples"));
-        c.env_clear().args([
-            "hard-delete",
-            "--dry-run",
-            "-q",
-            "--ids-file",
-            big.to_str().unwrap(),
-        ]);
-        let dry = measure(c)?;
+        let dry = repeat(runs, || {
+            let mut c = Command::new(bin.join("langsmith-examples"));
+            c.env_clear().args([
+                "hard-delete",
+                "--dry-run",
+                "-q",
+                "--ids-file",
+                big.to_str().unwrap(),
+            ]);
+            measure(c)
+        })?;
         let _ = std::fs::remove_file(&big);
         let limit = 40.0 * opts.dry_run_ids as f64 / 1024.0 + 32.0 * 1024.0;
+        let rss = spread(&dry, Measured::rss_mib);
         figures.push(Figure {
             name: format!("peak RSS: hard-delete --dry-run, {} ids", opts.dry_run_ids),
             measured: format!(
-                "{:.1} MiB ({:.1} B/id), {} wall",
-                dry.peak_rss_kib as f64 / 1024.0,
-                dry.peak_rss_kib as f64 * 1024.0 / opts.dry_run_ids as f64,
-                secs(dry.wall)
+                "{} ({:.1} B/id), {} wall",
+                rss.show(1, " MiB"),
+                rss.median * 1024.0 * 1024.0 / opts.dry_run_ids as f64,
+                spread(&dry, Measured::wall_s).show(3, " s")
             ),
             baseline: format!("budget 40 B/id + 32 MiB = {:.1} MiB", limit / 1024.0),
-            ratio: Some(dry.peak_rss_kib as f64 / limit),
+            ratio: Some(rss.map(|r| r * 1024.0 / limit)),
             target: "ratio <= 1.0".into(),
-            pass: Some(dry.peak_rss_kib as f64 <= limit),
+            pass: Some(rss.median * 1024.0 <= limit),
         });
     }
 
-    // Throughput at the limit: 20 ms per request, concurrency 8.
-    {
-        let server = mock(&bin, &["--ids-file", ids_arg, "--latency-ms", "20"])?;
-        let v = run_bulk(&bin, &server, &ids_file, 8, None)?;
-        let wall = v["wall_s"].as_f64().unwrap();
-        let batches = v["batches"].as_f64().unwrap();
-        let ideal = (batches / 8.0).ceil() * 0.020;
-        figures.push(Figure {
-            name: format!(
-                "hard_delete_all of {} ids, 20 ms latency, concurrency 8",
-                opts.ids
-            ),
-            measured: format!("{wall:.3} s wall, {} confirmed", v["confirmed"]),
-            baseline: format!("ideal ceil(batches/8) x 20 ms = {ideal:.3} s"),
-            ratio: Some(wall / ideal),
-            target: "ratio <= 1.10".into(),
-            pass: Some(wall / ideal <= 1.10),
-        });
-    }
-
-    // Under a rate limit: 2000/min on the client; the server enforces 2000/min too.
+    // Under a rate limit: 2000/min on the client; the server enforces 2000/min too. A
+    // new server for each run, so no run starts inside the previous one's window.
     {
         let requests = (opts.rate_seconds as usize * 2000 / 60).max(2);
         let subset = work.join("ids-rate.txt");
         write_ids(&subset, requests * 1000, 3)?;
-        let server = mock(
-            &bin,
-            &[
-                "--ids-file",
-                subset.to_str().unwrap(),
-                "--rate-limit",
-                "2000",
-            ],
-        )?;
-        let v = run_bulk(&bin, &server, &subset, 8, Some(2000))?;
-        let wall = v["wall_s"].as_f64().unwrap();
-        let n = v["batches"].as_f64().unwrap();
-        // n starts spaced 30 ms apart span (n - 1) intervals.
-        let achieved = (n - 1.0) / wall * 60.0;
-        let retried = v["retried_batches"].as_u64().unwrap();
+        let results = repeat(runs, || {
+            let server = mock(
+                &bin,
+                &[
+                    "--ids-file",
+                    subset.to_str().unwrap(),
+                    "--rate-limit",
+                    "2000",
+                ],
+            )?;
+            let v = run_bulk(&bin, &server, &subset, 8, Some(2000))?;
+            let wall = v["wall_s"].as_f64().ok_or("bulk: no wall_s")?;
+            let n = v["batches"].as_f64().ok_or("bulk: no batches")?;
+            let retried = v["retried_batches"].as_u64().ok_or("bulk: no retried")?;
+            // n starts spaced 30 ms apart span (n - 1) intervals.
+            Ok(((n - 1.0) / wall * 60.0, retried))
+        })?;
+        let achieved = spread(&results, |r| r.0);
+        let retried: u64 = results.iter().map(|r| r.1).sum();
+        let ratio = achieved.map(|a| a / 2000.0);
         figures.push(Figure {
-            name: format!("rate limit 2000/min, {n} requests"),
+            name: format!("rate limit 2000/min, {requests} requests, {runs} runs"),
             measured: format!(
-                "{achieved:.0} requests/min, {retried} batches retried (a 429 forces a retry)"
+                "{} requests/min, {retried} batches retried in all runs (a 429 forces a retry)",
+                achieved.show(0, "")
             ),
             baseline: "2000 requests/min".into(),
-            ratio: Some(achieved / 2000.0),
+            ratio: Some(ratio),
             target: "within 5%, no 429".into(),
-            pass: Some((achieved / 2000.0 - 1.0).abs() <= 0.05 && retried == 0),
+            pass: Some((ratio.median - 1.0).abs() <= 0.05 && retried == 0),
         });
     }
 
-    figures.extend(find_and_prove(root, &bin, &ids_file, opts.ids)?);
-    figures.extend(generation(root, &work)?);
+    figures.extend(find_and_prove(
+        root,
+        &bin,
+        &ids_file(largest)?,
+        largest,
+        runs,
+    )?);
+    figures.extend(generation(root, target, &work)?);
 
     if opts.build_cost {
         figures.push(build_cost(root, &work)?);
@@ -498,11 +598,302 @@ pub fn run(root: &Path, opts: &Options) -> Result<Vec<Figure>, String> {
     Ok(figures)
 }
 
+/// The figures measured at each id count: the CLI's client CPU against the lean loop,
+/// throughput and the stand-in's capacity from the same runs, the Python SDK as a peer,
+/// `--mock` memory, and bulk at 20 ms latency.
+fn per_size(
+    bin: &Path,
+    work: &Path,
+    ids: &Path,
+    n: usize,
+    runs: usize,
+    python: &Result<PathBuf, String>,
+) -> Result<Vec<Figure>, String> {
+    let mut figures = Vec::new();
+    let ids_arg = ids.to_str().unwrap();
+    let per_million = 1e6 / n as f64;
+    let server = mock(bin, &["--ids-file", ids_arg])?;
+    let cli = |extra: &[&str]| {
+        let mut c = Command::new(bin.join("langsmith-examples"));
+        c.env_clear()
+            .env("LANGSMITH_ENDPOINT", &server.url)
+            .env("LANGSMITH_API_KEY", KEY)
+            .args(["hard-delete", "--yes", "--ids-file", ids_arg])
+            .args(extra);
+        measure(c)
+    };
+
+    // CPU: the CLI's whole process against a bare reqwest loop, same server, same ids.
+    let (cli_runs, bare) = alternate(
+        runs,
+        || cli(&["-q"]),
+        || {
+            let mut c = Command::new(bin.join("bare_reqwest_loop"));
+            c.args([&server.url, KEY, ids_arg]);
+            measure(c)
+        },
+    )?;
+    let cpu_ratio = pair_ratios(&cli_runs, &bare, Measured::cpu_s, Measured::cpu_s);
+    figures.push(Figure {
+        name: format!(
+            "client CPU per million ids: langsmith-examples process, {n} ids, journal off, {runs} alternating pairs"
+        ),
+        measured: format!(
+            "{} CPU s/M ids ({} wall)",
+            spread(&cli_runs, Measured::cpu_s).map(|c| c * per_million).show(3, ""),
+            spread(&cli_runs, Measured::wall_s).show(3, " s"),
+        ),
+        baseline: format!(
+            "lean hand-written loop (current-thread, typed echo): {} CPU s/M ids ({} wall)",
+            spread(&bare, Measured::cpu_s).map(|c| c * per_million).show(3, ""),
+            spread(&bare, Measured::wall_s).show(3, " s"),
+        ),
+        ratio: Some(cpu_ratio),
+        target: "ratio <= 1.25".into(),
+        pass: Some(cpu_ratio.median <= 1.25),
+    });
+    let throughput = |m: &Measured| n as f64 / m.wall_s();
+    figures.push(Figure {
+        name: format!("throughput, no latency, no faults (CLI, concurrency 4), {n} ids"),
+        measured: format!("{} ids/s", spread(&cli_runs, throughput).show(0, "")),
+        baseline: format!(
+            "lean hand-written loop (sequential): {} ids/s",
+            spread(&bare, throughput).show(0, "")
+        ),
+        ratio: Some(pair_ratios(&cli_runs, &bare, throughput, throughput)),
+        target: "-".into(),
+        pass: None,
+    });
+    // The stand-in (its own process, validating each body with jsonschema) kept up
+    // with the CLI: requests of 1,000 ids it answered per second of those runs.
+    let served = spread(&cli_runs, |m| (n as f64 / 1000.0) / m.wall_s());
+    figures.push(Figure {
+        name: format!(
+            "stand-in capacity: requests of 1,000 ids answered per second (during the CLI runs), {n} ids"
+        ),
+        measured: format!("{} requests/s", served.show(0, "")),
+        baseline: "target 1,000 requests/s".into(),
+        ratio: Some(served.map(|s| s / 1000.0)),
+        target: "ratio >= 1.0".into(),
+        pass: Some(served.median >= 1000.0),
+    });
+
+    // The peer: the official Python SDK's natural loop against the same server.
+    figures.push(match python {
+        Ok(python) => peer(python, work, &server, ids, n, runs, || cli(&[]))?,
+        Err(reason) => Figure {
+            name: format!("peer: official Python SDK {SDK_VERSION}, {n} ids, client CPU"),
+            measured: format!("skipped: {reason}"),
+            baseline: "-".into(),
+            ratio: None,
+            target: "ratio <= 0.10".into(),
+            pass: None,
+        },
+    });
+    drop(server);
+
+    // Memory: the whole CLI with the embedded stand-in, against its budget; the same
+    // command on one id shows the fixed part.
+    let one = work.join("ids-1.txt");
+    write_ids(&one, 1, 1)?;
+    let with_mock = |ids: &Path| {
+        let mut c = Command::new(bin.join("langsmith-examples"));
+        c.env_clear().args([
+            "hard-delete",
+            "--mock",
+            "--yes",
+            "-q",
+            "--ids-file",
+            ids.to_str().unwrap(),
+        ]);
+        measure(c)
+    };
+    let (small, full) = alternate(runs, || with_mock(&one), || with_mock(ids))?;
+    let limit = 40.0 * n as f64 / 1024.0 + 32.0 * 1024.0;
+    let rss = spread(&full, Measured::rss_mib);
+    figures.push(Figure {
+        name: format!("peak RSS: hard-delete --mock --yes, {n} ids (stand-in store included)"),
+        measured: rss.show(1, " MiB"),
+        baseline: format!(
+            "budget 40 B/id + 32 MiB = {:.1} MiB (the same command on 1 id: {})",
+            limit / 1024.0,
+            spread(&small, Measured::rss_mib).show(1, " MiB")
+        ),
+        ratio: Some(rss.map(|r| r * 1024.0 / limit)),
+        target: "ratio <= 1.0".into(),
+        pass: Some(rss.median * 1024.0 <= limit),
+    });
+
+    // Throughput at the limit: 20 ms per request, concurrency 8.
+    let server = mock(bin, &["--ids-file", ids_arg, "--latency-ms", "20"])?;
+    let bulk = repeat(runs, || {
+        let v = run_bulk(bin, &server, ids, 8, None)?;
+        let wall = v["wall_s"].as_f64().ok_or("bulk: no wall_s")?;
+        let batches = v["batches"].as_f64().ok_or("bulk: no batches")?;
+        let confirmed = v["confirmed"].as_u64().ok_or("bulk: no confirmed")?;
+        if confirmed != n as u64 {
+            return Err(format!("bulk confirmed {confirmed} of {n} ids"));
+        }
+        Ok((wall, (batches / 8.0).ceil() * 0.020))
+    })?;
+    let ideal = bulk[0].1;
+    let ratio = spread(&bulk, |(wall, ideal)| wall / ideal);
+    figures.push(Figure {
+        name: format!("hard_delete_all of {n} ids, 20 ms latency, concurrency 8, {runs} runs"),
+        measured: format!(
+            "{} wall, every id confirmed",
+            spread(&bulk, |b| b.0).show(3, " s")
+        ),
+        baseline: format!("ideal ceil(batches/8) x 20 ms = {ideal:.3} s"),
+        ratio: Some(ratio),
+        target: "ratio <= 1.10".into(),
+        pass: Some(ratio.median <= 1.10),
+    });
+    Ok(figures)
+}
+
+/// The official Python SDK the peer figure runs.
+const SDK_VERSION: &str = "0.14.17";
+
+/// The SDK's natural loop: `delete_examples(chunk, hard_delete=True)` per 1,000 ids.
+const SDK_SCRIPT: &str = r#"import json, sys
+from langsmith import Client
+
+url, key, path = sys.argv[1:4]
+with open(path) as f:
+    ids = [line.strip() for line in f if line.strip()]
+client = Client(api_url=url, api_key=key)
+for start in range(0, len(ids), 1000):
+    client.delete_examples(ids[start:start + 1000], hard_delete=True)
+print(json.dumps({"ids": len(ids)}))
+"#;
+
+/// A Python with `langsmith==SDK_VERSION`, in a venv under `work` made the first time
+/// and reused after. `Err` is the reason the peer figure is skipped.
+fn python_sdk(work: &Path) -> Result<PathBuf, String> {
+    let venv = work.join(format!("python-langsmith-{SDK_VERSION}"));
+    let python = venv.join("bin/python");
+    let has_sdk = || {
+        Command::new(&python)
+            .args([
+                "-c",
+                &format!(
+                    "import sys, langsmith; sys.exit(langsmith.__version__ != '{SDK_VERSION}')"
+                ),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if has_sdk() {
+        return Ok(python);
+    }
+    let interpreter = std::env::var_os("PYTHON").unwrap_or_else(|| "python3".into());
+    let run = |c: &mut Command, what: &str| -> Result<(), String> {
+        let out = c.output().map_err(|e| format!("{what}: {e}"))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        Err(format!("{what} failed: {}", last.replace('|', "\\|")))
+    };
+    eprintln!(
+        "bench: installing langsmith=={SDK_VERSION} into {}",
+        venv.display()
+    );
+    run(
+        Command::new(&interpreter)
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv),
+        &format!("{} -m venv", interpreter.to_string_lossy()),
+    )?;
+    run(
+        Command::new(&python).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            &format!("langsmith=={SDK_VERSION}"),
+        ]),
+        &format!("pip install langsmith=={SDK_VERSION}"),
+    )?;
+    if !has_sdk() {
+        return Err(format!(
+            "langsmith {SDK_VERSION} does not import after pip install"
+        ));
+    }
+    Ok(python)
+}
+
+/// The Python SDK against `langsmith-examples hard-delete --yes` on the same server and
+/// ids, alternating: client CPU and wall time.
+fn peer(
+    python: &Path,
+    work: &Path,
+    server: &Mock,
+    ids: &Path,
+    n: usize,
+    runs: usize,
+    ours: impl Fn() -> Result<Measured, String>,
+) -> Result<Figure, String> {
+    let script = work.join("sdk_delete.py");
+    std::fs::write(&script, SDK_SCRIPT).map_err(|e| e.to_string())?;
+    let sdk = || {
+        let mut c = Command::new(python);
+        c.env_clear()
+            .env("HOME", work)
+            .env("LANGSMITH_TRACING", "false")
+            .arg(&script)
+            .args([server.url.as_str(), KEY, ids.to_str().unwrap()]);
+        let m = measure(c)?;
+        let want = format!("{{\"ids\": {n}}}");
+        if m.stdout.trim() != want {
+            return Err(format!("the SDK script printed {:?}, not {want}", m.stdout));
+        }
+        Ok(m)
+    };
+    let (ours, theirs) = alternate(runs, ours, sdk)?;
+    // What the SDK said on stderr (warnings about side requests the stand-in does not
+    // serve, say), once.
+    let said = theirs[0].stderr.trim();
+    if !said.is_empty() {
+        eprintln!("bench: the Python SDK's stderr (first run):\n{said}");
+    }
+    let ratio = pair_ratios(&ours, &theirs, Measured::cpu_s, Measured::cpu_s);
+    Ok(Figure {
+        name: format!(
+            "peer: official Python SDK {SDK_VERSION}, delete_examples(1,000 ids, hard_delete=True) in a loop, {n} ids, client CPU, {runs} alternating pairs"
+        ),
+        measured: format!(
+            "langsmith-examples hard-delete --yes: {} CPU s, {} wall, {} peak",
+            spread(&ours, Measured::cpu_s).show(3, ""),
+            spread(&ours, Measured::wall_s).show(3, " s"),
+            spread(&ours, Measured::rss_mib).show(1, " MiB"),
+        ),
+        baseline: format!(
+            "Python SDK: {} CPU s, {} wall, {} peak",
+            spread(&theirs, Measured::cpu_s).show(3, ""),
+            spread(&theirs, Measured::wall_s).show(3, " s"),
+            spread(&theirs, Measured::rss_mib).show(1, " MiB"),
+        ),
+        ratio: Some(ratio),
+        target: "ratio <= 0.10".into(),
+        pass: Some(ratio.median <= 0.10),
+    })
+}
+
 /// Generation and `cargo check` of the whole LangSmith client against the five-operation
 /// one, side by side. Generation runs in this process (the profile `cargo xtask` built);
 /// each check is timed on a second run after the dependencies are built, with the crate's
 /// own source touched, so it measures the generated crate alone.
-fn generation(root: &Path, work: &Path) -> Result<Vec<Figure>, String> {
+fn generation(root: &Path, target: &Path, work: &Path) -> Result<Vec<Figure>, String> {
     use xtask::{Flavor, SpecSource, Strictness};
     let spec = root.join(xtask::VENDORED_SPEC);
     let source = SpecSource::read(&spec, xtask::VENDORED_SPEC).map_err(|e| e.to_string())?;
@@ -544,10 +935,10 @@ fn generation(root: &Path, work: &Path) -> Result<Vec<Figure>, String> {
     )?;
     let check = |dir: &Path| -> Result<Duration, String> {
         let run = || {
-            let status = Command::new(env!("CARGO"))
+            let status = cargo_command(root)
                 .args(["check", "--quiet", "--manifest-path"])
                 .arg(dir.join("Cargo.toml"))
-                .env("CARGO_TARGET_DIR", root.join("target"))
+                .env("CARGO_TARGET_DIR", target)
                 .status()
                 .map_err(|e| e.to_string())?;
             status
@@ -588,7 +979,7 @@ fn generation(root: &Path, work: &Path) -> Result<Vec<Figure>, String> {
                 secs(five_gen),
                 five.code.len() as f64 / 1e3
             ),
-            ratio: Some(full_gen.as_secs_f64() / five_gen.as_secs_f64()),
+            ratio: Some(Spread::one(full_gen.as_secs_f64() / five_gen.as_secs_f64())),
             target: "-".into(),
             pass: None,
         },
@@ -596,17 +987,15 @@ fn generation(root: &Path, work: &Path) -> Result<Vec<Figure>, String> {
             name: "cargo check of the generated crate alone (dependencies built)".into(),
             measured: format!("whole spec: {}", secs(full_check)),
             baseline: format!("five operations: {}", secs(five_check)),
-            ratio: Some(full_check.as_secs_f64() / five_check.as_secs_f64()),
+            ratio: Some(Spread::one(
+                full_check.as_secs_f64() / five_check.as_secs_f64(),
+            )),
             target: "-".into(),
             pass: None,
         },
     ])
 }
 
-/// `select` and `verify` of every id against a stand-in answering each request after
-/// 20 ms, 8 requests in flight: wall time against the ideal the request count, the
-/// concurrency and the latency set, and peak memory per id net of the same command on
-/// (almost) nothing.
 /// The `limit` maximum of listing examples, read from the vendored spec: the page the
 /// facade reads (the contract suite checks that it does).
 fn page_size(root: &Path) -> Result<f64, String> {
@@ -621,48 +1010,59 @@ fn page_size(root: &Path) -> Result<f64, String> {
         .ok_or_else(|| "the spec gives GET /api/v1/examples no `limit` maximum".into())
 }
 
-/// Peak memory per id of `all` net of `base` (the same command on almost nothing). A
-/// baseline not below the run means this process held memory while its children were
-/// measured (a forked child's peak RSS counts what it shared before `exec`): an error,
-/// never a figure of 0 B/id.
+/// Peak memory per id of each of `all` net of `base` (the same command on almost
+/// nothing). A baseline not below a run means this process held memory while its
+/// children were measured (a forked child's peak RSS counts what it shared before
+/// `exec`): an error, never a figure of 0 B/id.
 fn memory_figure(
     name: String,
-    all: &Measured,
+    all: &[Measured],
     base: &Measured,
     base_is: &str,
     n: usize,
 ) -> Result<Figure, String> {
-    if base.peak_rss_kib >= all.peak_rss_kib {
-        return Err(format!(
-            "{name}: the baseline's peak RSS ({} KiB) is not below the run's ({} KiB)",
-            base.peak_rss_kib, all.peak_rss_kib
-        ));
+    for run in all {
+        if base.peak_rss_kib >= run.peak_rss_kib {
+            return Err(format!(
+                "{name}: the baseline's peak RSS ({} KiB) is not below the run's ({} KiB)",
+                base.peak_rss_kib, run.peak_rss_kib
+            ));
+        }
     }
-    let per_id = (all.peak_rss_kib - base.peak_rss_kib) as f64 * 1024.0 / n as f64;
+    let per_id = spread(all, |m| {
+        (m.peak_rss_kib - base.peak_rss_kib) as f64 * 1024.0 / n as f64
+    });
     Ok(Figure {
         name,
         measured: format!(
-            "{per_id:.1} B/id ({:.1} MiB peak)",
-            all.peak_rss_kib as f64 / 1024.0
+            "{} ({} peak)",
+            per_id.show(1, " B/id"),
+            spread(all, Measured::rss_mib).show(1, " MiB")
         ),
         baseline: format!(
             "same command {base_is}: {:.1} MiB; a UUID is 16 B",
-            base.peak_rss_kib as f64 / 1024.0
+            base.rss_mib()
         ),
-        ratio: Some(per_id / 16.0),
+        ratio: Some(per_id.map(|b| b / 16.0)),
         target: "<= 64 B/id (ratio <= 4)".into(),
-        pass: Some(per_id <= 64.0),
+        pass: Some(per_id.median <= 64.0),
     })
 }
 
+/// `select` and `verify` of every id against a stand-in answering each request after
+/// 20 ms, 8 requests in flight, `runs` times each, alternating: wall time against the
+/// ideal the request count, the concurrency and the latency set, and peak memory per id
+/// net of the same command on (almost) nothing.
 fn find_and_prove(
     root: &Path,
     bin: &Path,
     ids_file: &Path,
     n: usize,
+    runs: usize,
 ) -> Result<Vec<Figure>, String> {
     const LATENCY: f64 = 0.020;
     const CONCURRENCY: f64 = 8.0;
+    let mut figures = vec![check_cost(bin, n, runs)?];
     let server = mock(
         bin,
         &[
@@ -683,7 +1083,6 @@ fn find_and_prove(
             .args(["-q", "--concurrency", "8"]);
         c
     };
-    let mut figures = vec![check_cost(bin, n)?];
 
     // The baselines run first: a forked child's peak RSS includes what it shared with
     // this process before exec, so nothing large may be held here while measuring.
@@ -700,55 +1099,72 @@ fn find_and_prove(
         &[6],
     )?;
 
-    // Select every id of the dataset.
-    let mut all = measure(cli(&["select", "--dataset", "bench"]))?;
-    let listed = all.stdout.lines().count();
-    all.stdout = String::new();
-    if listed != n {
-        return Err(format!("select listed {listed} ids, not {n}"));
-    }
-    // Verify every id (none is erased: exit 6, every id read back).
-    let verified = measure_exit(
-        cli(&["verify", "--ids-file", ids_file.to_str().unwrap()]),
-        &[6],
+    let (selected, verified) = alternate(
+        runs,
+        // Select every id of the dataset; its output is dropped before the next run.
+        || {
+            let mut all = measure(cli(&["select", "--dataset", "bench"]))?;
+            let listed = all.stdout.lines().count();
+            all.stdout = String::new();
+            if listed != n {
+                return Err(format!("select listed {listed} ids, not {n}"));
+            }
+            Ok(all)
+        },
+        // Verify every id (none is erased: exit 6, every id read back).
+        || {
+            measure_exit(
+                cli(&["verify", "--ids-file", ids_file.to_str().unwrap()]),
+                &[6],
+            )
+        },
     )?;
     // Read only now: the parsed spec would count in the children measured before it.
     let page = page_size(root)?;
     // A name lookup and a count, then the pages: at most CONCURRENCY in flight.
     let pages = (n as f64 / page).floor() + 1.0;
     let ideal = 2.0 * LATENCY + (pages / CONCURRENCY).ceil() * LATENCY;
-    let wall = all.wall.as_secs_f64();
+    let ratio = spread(&selected, |m| m.wall_s() / ideal);
     figures.push(Figure {
-        name: format!("select --dataset: {n} ids, 20 ms latency, 8 pages in flight"),
-        measured: format!("{wall:.3} s wall, {:.3} CPU s", all.cpu.as_secs_f64()),
+        name: format!("select --dataset: {n} ids, 20 ms latency, 8 pages in flight, {runs} runs"),
+        measured: format!(
+            "{} wall, {} CPU s",
+            spread(&selected, Measured::wall_s).show(3, " s"),
+            spread(&selected, Measured::cpu_s).show(3, "")
+        ),
         baseline: format!("ideal (2 + ceil({pages}/8)) x 20 ms = {ideal:.3} s"),
-        ratio: Some(wall / ideal),
+        ratio: Some(ratio),
         target: "ratio <= 1.25".into(),
-        pass: Some(wall / ideal <= 1.25),
+        pass: Some(ratio.median <= 1.25),
     });
     figures.push(memory_figure(
         format!("select memory per id ({n} ids; each id kept once to drop repeats)"),
-        &all,
+        &selected,
         &none,
         "selecting nothing",
         n,
     )?);
 
-    let all = verified;
     let requests = (n as f64 / page).ceil();
     let ideal = (requests / CONCURRENCY).ceil() * LATENCY;
-    let wall = all.wall.as_secs_f64();
+    let ratio = spread(&verified, |m| m.wall_s() / ideal);
     figures.push(Figure {
-        name: format!("verify: {n} ids read back, 20 ms latency, 8 requests in flight"),
-        measured: format!("{wall:.3} s wall, {:.3} CPU s", all.cpu.as_secs_f64()),
+        name: format!(
+            "verify: {n} ids read back, 20 ms latency, 8 requests in flight, {runs} runs"
+        ),
+        measured: format!(
+            "{} wall, {} CPU s",
+            spread(&verified, Measured::wall_s).show(3, " s"),
+            spread(&verified, Measured::cpu_s).show(3, "")
+        ),
         baseline: format!("ideal ceil({requests}/8) x 20 ms = {ideal:.3} s"),
-        ratio: Some(wall / ideal),
+        ratio: Some(ratio),
         target: "ratio <= 1.25".into(),
-        pass: Some(wall / ideal <= 1.25),
+        pass: Some(ratio.median <= 1.25),
     });
     figures.push(memory_figure(
         format!("verify memory per id ({n} ids)"),
-        &all,
+        &verified,
         &one,
         "on one id",
         n,
@@ -758,8 +1174,8 @@ fn find_and_prove(
 
 /// The client's re-check of every listed row (issue 18), isolated: the same lean listing
 /// of `n` examples that all hold the text, with and without the facade's check per row,
-/// alternating three times each; the median CPU of each.
-fn check_cost(bin: &Path, n: usize) -> Result<Figure, String> {
+/// alternating; the median of the pairs' CPU ratios.
+fn check_cost(bin: &Path, n: usize, runs: usize) -> Result<Figure, String> {
     const TEXT: &str = "jane.doe@example.com";
     let seed = n.to_string();
     let server = mock(
@@ -788,38 +1204,23 @@ fn check_cost(bin: &Path, n: usize) -> Result<Figure, String> {
         }
         Ok(m)
     };
-    let (mut plain, mut checked) = (Vec::new(), Vec::new());
-    for _ in 0..3 {
-        plain.push(run(false)?);
-        checked.push(run(true)?);
-    }
-    let cpu = |m: &Measured| m.cpu.as_secs_f64();
-    let (pmin, pmax) = (
-        plain.iter().map(cpu).fold(f64::MAX, f64::min),
-        plain.iter().map(cpu).fold(0.0, f64::max),
-    );
-    let (cmin, cmax) = (
-        checked.iter().map(cpu).fold(f64::MAX, f64::min),
-        checked.iter().map(cpu).fold(0.0, f64::max),
-    );
-    let plain = median_by(plain, cpu);
-    let checked = median_by(checked, cpu);
-    let ratio = cpu(&checked) / cpu(&plain);
+    let (plain, checked) = alternate(runs, || run(false), || run(true))?;
+    let ratio = pair_ratios(&checked, &plain, Measured::cpu_s, Measured::cpu_s);
     Ok(Figure {
         name: format!(
-            "select's local re-check: {n} listed examples all holding the text (dataset + contains), client CPU"
+            "select's local re-check: {n} listed examples all holding the text (dataset + contains), client CPU, {runs} alternating pairs"
         ),
         measured: format!(
-            "{:.3} CPU s with checks (min {cmin:.3}, max {cmax:.3})",
-            cpu(&checked)
+            "{} CPU s with checks",
+            spread(&checked, Measured::cpu_s).show(3, "")
         ),
         baseline: format!(
-            "the same lean listing without them: {:.3} CPU s (min {pmin:.3}, max {pmax:.3})",
-            cpu(&plain)
+            "the same lean listing without them: {} CPU s",
+            spread(&plain, Measured::cpu_s).show(3, "")
         ),
         ratio: Some(ratio),
         target: "ratio <= 1.05".into(),
-        pass: Some(ratio <= 1.05),
+        pass: Some(ratio.median <= 1.05),
     })
 }
 
@@ -827,10 +1228,9 @@ fn build_cost(root: &Path, work: &Path) -> Result<Figure, String> {
     let build = |dir: &Path, target: &Path, args: &[&str]| -> Result<(Duration, usize), String> {
         let _ = std::fs::remove_dir_all(target);
         let started = Instant::now();
-        let out = Command::new(env!("CARGO"))
+        let out = cargo_command(dir)
             .args(args)
             .env("CARGO_TARGET_DIR", target)
-            .current_dir(dir)
             .output()
             .map_err(|e| e.to_string())?;
         let elapsed = started.elapsed();
@@ -884,7 +1284,7 @@ tokio = { version = "1", features = ["rt-multi-thread", "macros", "time", "sync"
             "reqwest + serde + tokio only: {}, {base_n} crates",
             secs(base_t)
         ),
-        ratio: Some(ratio),
+        ratio: Some(Spread::one(ratio)),
         target: "ratio <= 1.3".into(),
         pass: Some(ratio <= 1.3),
     })
@@ -902,7 +1302,72 @@ pub fn table(figures: &[Figure]) -> String {
     s
 }
 
-/// Where the harness writes its last table.
-pub fn last_table_path(root: &Path) -> PathBuf {
-    root.join("target/bench/last.md")
+/// Where the harness writes its last table: under cargo's target directory.
+pub fn last_table_path(target: &Path) -> PathBuf {
+    target.join("bench/last.md")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_is_median_min_max() {
+        let s = Spread::of([3.0, 1.0, 2.0]);
+        assert_eq!((s.median, s.min, s.max), (2.0, 1.0, 3.0));
+        let s = Spread::of([4.0, 1.0, 2.0, 3.0]);
+        assert_eq!((s.median, s.min, s.max), (2.5, 1.0, 4.0));
+        assert_eq!(Spread::one(1.5).show(3, " s"), "1.500 s");
+        assert_eq!(
+            Spread::of([1.0, 2.0, 4.0]).show(1, " s"),
+            "2.0 s (min 1.0, max 4.0)"
+        );
+    }
+
+    #[test]
+    fn alternate_runs_a_then_b_each_time() {
+        let order = std::cell::RefCell::new(String::new());
+        let (a, b) = alternate(
+            3,
+            || {
+                order.borrow_mut().push('A');
+                Ok(order.borrow().len())
+            },
+            || {
+                order.borrow_mut().push('B');
+                Ok(order.borrow().len())
+            },
+        )
+        .unwrap();
+        assert_eq!(order.into_inner(), "ABABAB");
+        assert_eq!((a, b), (vec![1, 3, 5], vec![2, 4, 6]));
+    }
+
+    #[test]
+    fn ratios_are_taken_per_pair() {
+        // A drifting machine: each pair is 2:1, the medians of each side taken apart
+        // would say 10:3.
+        let a = [2.0, 10.0, 40.0];
+        let b = [1.0, 5.0, 20.0];
+        let r = pair_ratios(&a, &b, |x| *x, |y| *y);
+        assert_eq!((r.median, r.min, r.max), (2.0, 2.0, 2.0));
+    }
+
+    #[test]
+    fn executables_come_from_compiler_artifact_messages() {
+        let stream = concat!(
+            r#"{"reason":"compiler-artifact","target":{"name":"langsmith"},"executable":null}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","target":{"name":"bulk"},"executable":"/x/release/bulk"}"#,
+            "\n",
+            r#"{"reason":"compiler-message","target":{"name":"other"},"executable":"/no"}"#,
+            "\n",
+            "not json\n",
+            r#"{"reason":"build-finished","success":true}"#,
+            "\n"
+        );
+        let found = executables(stream.as_bytes()).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found["bulk"], PathBuf::from("/x/release/bulk"));
+    }
 }

@@ -16,8 +16,14 @@ usage:
                                   operationId a line) and the components they need; without, every
                                   operation that can be generated, each one left out listed on
                                   stdout with its reason (and in the crate's docs)
-  cargo xtask bench [--quick] [--no-criterion] [--build-cost] [--find-only] [--generation-only]
-                                  every benchmark figure as a ratio to a baseline of the same run
+  cargo xtask bench [--quick] [--runs N] [--no-criterion] [--build-cost] [--find-only]
+                    [--generation-only]
+                                  every benchmark figure as a ratio to a baseline of the same run,
+                                  each process-level one the median of N runs (default 3, at
+                                  least 3; two commands compared alternate A B A B ...) with its
+                                  min and max, at 100,000 and 1,000,000 ids (--quick: 100,000
+                                  ids, a 1,000,000-id dry run, 5 s rate-limit runs); binaries,
+                                  inputs and the table go under cargo's target directory
                                   (--find-only: only select and verify of every id;
                                   --generation-only: only generating and checking the whole
                                   spec's client against the five-operation one)
@@ -115,20 +121,35 @@ fn generate(args: &[String]) -> Result<ExitCode, Failure> {
 
 fn bench(args: &[String]) -> Result<ExitCode, Failure> {
     let mut opts = bench::Options {
-        ids: 1_000_000,
+        sizes: vec![100_000, 1_000_000],
         dry_run_ids: 10_000_000,
         rate_seconds: 15,
+        runs: 3,
         criterion: true,
         build_cost: false,
         find_only: false,
         generation_only: false,
     };
-    for arg in args {
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
         match arg.as_str() {
             "--quick" => {
-                opts.ids = 100_000;
+                opts.sizes = vec![100_000];
                 opts.dry_run_ids = 1_000_000;
                 opts.rate_seconds = 5;
+            }
+            "--runs" => {
+                let n = it
+                    .next()
+                    .ok_or_else(|| Failure::usage("--runs needs a number"))?;
+                opts.runs = match n.parse() {
+                    Ok(n) if n >= 3 => n,
+                    _ => {
+                        return Err(Failure::usage(format!(
+                            "--runs takes a number of at least 3, not `{n}`"
+                        )));
+                    }
+                };
             }
             "--no-criterion" => opts.criterion = false,
             "--build-cost" => opts.build_cost = true,
@@ -148,9 +169,10 @@ fn bench(args: &[String]) -> Result<ExitCode, Failure> {
         }
     }
     let root = xtask::workspace_root();
-    let figures = bench::run(&root, &opts).map_err(Failure::failed)?;
+    let target = bench::target_dir(&root).map_err(Failure::failed)?;
+    let figures = bench::run(&root, &target, &opts).map_err(Failure::failed)?;
     let table = bench::table(&figures);
-    let path = bench::last_table_path(&root);
+    let path = bench::last_table_path(&target);
     std::fs::write(&path, &table)
         .map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))?;
     println!("\n{table}\n(also written to {})", path.display());
