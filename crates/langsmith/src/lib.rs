@@ -74,7 +74,7 @@ pub use ids::{
 };
 pub use profile::Source;
 pub use read::{
-    AsOf, Dataset, Example, ExampleQuery, PAGE_SIZE, Verification, VerificationKind,
+    AsOf, Checker, Dataset, Example, ExampleQuery, PAGE_SIZE, Verification, VerificationKind,
     VerifyCallback, VerifyOptions, VerifyReport, VerifyRequest,
 };
 pub use retry::RetryPolicy;

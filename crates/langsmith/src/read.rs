@@ -152,6 +152,12 @@ impl ExampleQuery {
         Checker::new(self).check(example)
     }
 
+    /// [`ExampleQuery::check`] prepared once (terms folded, ids sorted) for many rows, as
+    /// [`Client::examples`] uses it.
+    pub fn checker(&self) -> Checker {
+        Checker::new(self)
+    }
+
     /// The content fields a listing must select for [`ExampleQuery::check`]: `outputs`
     /// for text, `metadata` for metadata and splits.
     fn checked_fields(&self) -> Vec<types::ExampleSelect> {
@@ -191,8 +197,10 @@ impl ExampleQuery {
     }
 }
 
-/// An [`ExampleQuery`]'s checkable selectors, prepared once for many rows.
-struct Checker {
+/// An [`ExampleQuery`]'s checkable selectors, prepared once for many rows
+/// ([`ExampleQuery::checker`]).
+#[derive(Debug, Clone)]
+pub struct Checker {
     dataset: Option<Uuid>,
     ids: Option<Vec<Uuid>>,
     terms: select::Terms,
@@ -215,7 +223,8 @@ impl Checker {
         }
     }
 
-    fn check(&self, e: &Example) -> Result<(), Exclusion> {
+    /// The first selector `e` fails, if any (see [`ExampleQuery::check`]).
+    pub fn check(&self, e: &Example) -> Result<(), Exclusion> {
         if self.dataset.is_some_and(|d| d != e.dataset_id) {
             return Err(Exclusion::DatasetMismatch);
         }

@@ -138,11 +138,29 @@ pub struct Selection {
 /// Folds text for comparison: Unicode NFKC, lower case, each run of white space as one
 /// space. ASCII text without upper case or unusual white space is returned as is.
 pub fn fold(text: &str) -> Cow<'_, str> {
-    let plain = text.bytes().all(|b| {
-        b.is_ascii() && !b.is_ascii_uppercase() && (b == b' ' || !b.is_ascii_whitespace())
-    }) && !text.contains("  ");
-    if plain {
-        return Cow::Borrowed(text);
+    if text.is_ascii() {
+        let plain = text
+            .bytes()
+            .all(|b| !b.is_ascii_uppercase() && (b == b' ' || !b.is_ascii_whitespace()))
+            && !text.contains("  ");
+        if plain {
+            return Cow::Borrowed(text);
+        }
+        // ASCII is its own NFKC form: lower-case it and collapse white space, byte by byte.
+        let mut out = String::with_capacity(text.len());
+        let mut space = false;
+        for b in text.bytes() {
+            if b.is_ascii_whitespace() {
+                if !space {
+                    out.push(' ');
+                }
+                space = true;
+            } else {
+                out.push(char::from(b.to_ascii_lowercase()));
+                space = false;
+            }
+        }
+        return Cow::Owned(out);
     }
     let mut out = String::with_capacity(text.len());
     let mut space = false;

@@ -1,7 +1,8 @@
 //! The local checks' cost, isolated: a lean sequential listing of one dataset's examples
 //! holding a text (`GET /api/v1/examples`, 100 a page, the fields the checks need), each
 //! page deserialized into the typed `Example`; with `--check`, every row also goes
-//! through the facade's own re-check ([`langsmith::ExampleQuery::check`]). The two runs
+//! through the facade's own re-check, prepared once as the stream prepares it
+//! ([`langsmith::ExampleQuery::checker`]). The two runs
 //! differ by the checks alone.
 //! `select_loop ENDPOINT API_KEY DATASET TEXT [--check]`
 
@@ -26,9 +27,10 @@ fn main() {
             .await
             .unwrap();
         let id = datasets[0].id;
-        let query = langsmith::ExampleQuery::new()
+        let checker = langsmith::ExampleQuery::new()
             .dataset(id)
-            .contains(text.clone());
+            .contains(text.clone())
+            .checker();
         let id = id.to_string();
         let (mut listed, mut passed, mut offset) = (0usize, 0usize, 0usize);
         loop {
@@ -57,7 +59,7 @@ fn main() {
             let page: Vec<langsmith::Example> = serde_json::from_slice(&bytes).unwrap();
             listed += page.len();
             if check {
-                passed += page.iter().filter(|e| query.check(e).is_ok()).count();
+                passed += page.iter().filter(|e| checker.check(e).is_ok()).count();
             } else {
                 passed += page.len();
             }
