@@ -83,6 +83,8 @@ pub(crate) struct VerifyTotals {
     pub not_erased: u64,
     /// Read back with a content field left out of the answer: proves nothing about it.
     pub unproven: u64,
+    /// Content null, attachments still listed (counted as not erased).
+    pub attachments_pending: u64,
     pub not_found: u64,
     pub failed: u64,
     pub not_attempted: u64,
@@ -107,6 +109,8 @@ pub(crate) struct VerifyIds<'a> {
     pub erased: Vec<&'a Uuid>,
     pub not_erased: Vec<NotErased<'a>>,
     pub unproven: Vec<Unproven<'a>>,
+    /// Content null, attachments still listed: not erased yet.
+    pub attachments_pending: Vec<&'a Uuid>,
     pub not_found: Vec<&'a Uuid>,
     pub failed: Vec<&'a Uuid>,
     pub not_attempted: Vec<&'a Uuid>,
@@ -144,6 +148,10 @@ impl<'a> VerificationSection<'a> {
                         id,
                         absent: o.absent_fields(),
                     });
+                }
+                Verification::AttachmentsPending { .. } => {
+                    totals.attachments_pending += 1;
+                    ids.attachments_pending.push(id);
                 }
                 Verification::NotFound => {
                     totals.not_found += 1;
