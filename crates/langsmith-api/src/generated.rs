@@ -8,6 +8,123 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///`BodyDeleteRunsApiV1RunsDeletePost`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct BodyDeleteRunsApiV1RunsDeletePost {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trace_ids: ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+    }
+    impl BodyDeleteRunsApiV1RunsDeletePost {
+        pub fn builder() -> builder::BodyDeleteRunsApiV1RunsDeletePost {
+            Default::default()
+        }
+    }
+    ///Query params for runs query endpoint.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct BodyParamsForRunsQuerySchema {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cursor: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data_source_type: ::std::option::Option<RunsFilterDataSourceTypeEnum>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub execution_order: ::std::option::Option<::std::num::NonZeroU64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub filter: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_root: ::std::option::Option<bool>,
+        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 100>")]
+        pub limit: ::std::num::NonZeroU64,
+        #[serde(default = "defaults::body_params_for_runs_query_schema_order")]
+        pub order: RunDateOrder,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_run: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub query: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reference_example: ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub run_type: ::std::option::Option<RunTypeEnum>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub search_filter: ::std::option::Option<::std::string::String>,
+        #[serde(default = "defaults::body_params_for_runs_query_schema_select")]
+        pub select: ::std::vec::Vec<RunSelect>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session: ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub skip_pagination: ::std::option::Option<bool>,
+        #[serde(default)]
+        pub skip_prev_cursor: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trace: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trace_filter: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tree_filter: ::std::option::Option<::std::string::String>,
+        #[serde(default)]
+        pub use_experimental_search: bool,
+    }
+    impl ::std::default::Default for BodyParamsForRunsQuerySchema {
+        fn default() -> Self {
+            Self {
+                cursor: Default::default(),
+                data_source_type: Default::default(),
+                end_time: Default::default(),
+                error: Default::default(),
+                execution_order: Default::default(),
+                filter: Default::default(),
+                id: Default::default(),
+                is_root: Default::default(),
+                limit: defaults::default_nzu64::<::std::num::NonZeroU64, 100>(),
+                order: defaults::body_params_for_runs_query_schema_order(),
+                parent_run: Default::default(),
+                query: Default::default(),
+                reference_example: Default::default(),
+                run_type: Default::default(),
+                search_filter: Default::default(),
+                select: defaults::body_params_for_runs_query_schema_select(),
+                session: Default::default(),
+                skip_pagination: Default::default(),
+                skip_prev_cursor: Default::default(),
+                start_time: Default::default(),
+                trace: Default::default(),
+                trace_filter: Default::default(),
+                tree_filter: Default::default(),
+                use_experimental_search: Default::default(),
+            }
+        }
+    }
+    impl BodyParamsForRunsQuerySchema {
+        pub fn builder() -> builder::BodyParamsForRunsQuerySchema {
+            Default::default()
+        }
+    }
     ///Enum for dataset data types.
     #[derive(
         ::serde::Deserialize,
@@ -532,6 +649,35 @@ Currently only True is supported.*/
             Default::default()
         }
     }
+    ///`ListRunsResponse`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ListRunsResponse {
+        pub cursors: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::option::Option<::std::string::String>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parsed_query: ::std::option::Option<::std::string::String>,
+        pub runs: ::std::vec::Vec<RunSchema>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub search_cursors: ::std::option::Option<
+            ::std::collections::HashMap<
+                ::std::string::String,
+                ::std::option::Option<::serde_json::Value>,
+            >,
+        >,
+    }
+    impl ListRunsResponse {
+        pub fn builder() -> builder::ListRunsResponse {
+            Default::default()
+        }
+    }
     ///`LocationItem`
     #[derive(
         ::serde::Deserialize,
@@ -580,6 +726,675 @@ Currently only True is supported.*/
     impl ::std::convert::From<DataType> for ReadDatasetsApiV1DatasetsGetDataType {
         fn from(value: DataType) -> Self {
             Self::DataType(value)
+        }
+    }
+    ///Enum for run start date order.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum RunDateOrder {
+        #[serde(rename = "asc")]
+        Asc,
+        #[serde(rename = "desc")]
+        Desc,
+    }
+    impl ::std::fmt::Display for RunDateOrder {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Asc => f.write_str("asc"),
+                Self::Desc => f.write_str("desc"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for RunDateOrder {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "asc" => Ok(Self::Asc),
+                "desc" => Ok(Self::Desc),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RunDateOrder {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RunDateOrder {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`RunDeletesQueued`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct RunDeletesQueued {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+    }
+    impl RunDeletesQueued {
+        pub fn builder() -> builder::RunDeletesQueued {
+            Default::default()
+        }
+    }
+    ///Run schema.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct RunSchema {
+        pub app_path: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub child_run_ids: ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub completion_cost: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub completion_cost_details: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub completion_token_details: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, i64>,
+        >,
+        #[serde(default)]
+        pub completion_tokens: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub direct_child_run_ids: ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+        pub dotted_order: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub events: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 1>")]
+        pub execution_order: ::std::num::NonZeroU64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub extra: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub feedback_stats: ::std::option::Option<
+            ::std::collections::HashMap<
+                ::std::string::String,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub first_token_time: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        pub id: ::uuid::Uuid,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub in_dataset: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub inputs: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub inputs_preview: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub inputs_s3_urls: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_queued_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub manifest_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub manifest_s3_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub messages: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub outputs: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub outputs_preview: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub outputs_s3_urls: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_run_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_run_ids: ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price_model_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt_cost: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt_cost_details: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt_token_details: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, i64>,
+        >,
+        #[serde(default)]
+        pub prompt_tokens: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reference_dataset_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reference_example_id: ::std::option::Option<::uuid::Uuid>,
+        pub run_type: RunTypeEnum,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub s3_urls: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub serialized: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        pub session_id: ::uuid::Uuid,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub share_token: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub status: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub thread_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_cost: ::std::option::Option<::std::string::String>,
+        #[serde(default)]
+        pub total_tokens: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trace_first_received_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        pub trace_id: ::uuid::Uuid,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trace_max_start_time: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trace_min_start_time: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trace_tier: ::std::option::Option<TraceTier>,
+        #[serde(default)]
+        pub trace_upgrade: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ttl_seconds: ::std::option::Option<i64>,
+    }
+    impl RunSchema {
+        pub fn builder() -> builder::RunSchema {
+            Default::default()
+        }
+    }
+    ///Enum for available run columns.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum RunSelect {
+        #[serde(rename = "id")]
+        Id,
+        #[serde(rename = "name")]
+        Name,
+        #[serde(rename = "run_type")]
+        RunType,
+        #[serde(rename = "start_time")]
+        StartTime,
+        #[serde(rename = "end_time")]
+        EndTime,
+        #[serde(rename = "status")]
+        Status,
+        #[serde(rename = "error")]
+        Error,
+        #[serde(rename = "extra")]
+        Extra,
+        #[serde(rename = "events")]
+        Events,
+        #[serde(rename = "inputs")]
+        Inputs,
+        #[serde(rename = "inputs_preview")]
+        InputsPreview,
+        #[serde(rename = "inputs_s3_urls")]
+        InputsS3Urls,
+        #[serde(rename = "inputs_or_signed_url")]
+        InputsOrSignedUrl,
+        #[serde(rename = "outputs")]
+        Outputs,
+        #[serde(rename = "outputs_preview")]
+        OutputsPreview,
+        #[serde(rename = "outputs_s3_urls")]
+        OutputsS3Urls,
+        #[serde(rename = "outputs_or_signed_url")]
+        OutputsOrSignedUrl,
+        #[serde(rename = "s3_urls")]
+        S3Urls,
+        #[serde(rename = "error_or_signed_url")]
+        ErrorOrSignedUrl,
+        #[serde(rename = "events_or_signed_url")]
+        EventsOrSignedUrl,
+        #[serde(rename = "extra_or_signed_url")]
+        ExtraOrSignedUrl,
+        #[serde(rename = "serialized_or_signed_url")]
+        SerializedOrSignedUrl,
+        #[serde(rename = "parent_run_id")]
+        ParentRunId,
+        #[serde(rename = "manifest_id")]
+        ManifestId,
+        #[serde(rename = "manifest_s3_id")]
+        ManifestS3Id,
+        #[serde(rename = "manifest")]
+        Manifest,
+        #[serde(rename = "session_id")]
+        SessionId,
+        #[serde(rename = "serialized")]
+        Serialized,
+        #[serde(rename = "reference_example_id")]
+        ReferenceExampleId,
+        #[serde(rename = "reference_dataset_id")]
+        ReferenceDatasetId,
+        #[serde(rename = "total_tokens")]
+        TotalTokens,
+        #[serde(rename = "prompt_tokens")]
+        PromptTokens,
+        #[serde(rename = "prompt_token_details")]
+        PromptTokenDetails,
+        #[serde(rename = "completion_tokens")]
+        CompletionTokens,
+        #[serde(rename = "completion_token_details")]
+        CompletionTokenDetails,
+        #[serde(rename = "total_cost")]
+        TotalCost,
+        #[serde(rename = "prompt_cost")]
+        PromptCost,
+        #[serde(rename = "prompt_cost_details")]
+        PromptCostDetails,
+        #[serde(rename = "completion_cost")]
+        CompletionCost,
+        #[serde(rename = "completion_cost_details")]
+        CompletionCostDetails,
+        #[serde(rename = "price_model_id")]
+        PriceModelId,
+        #[serde(rename = "first_token_time")]
+        FirstTokenTime,
+        #[serde(rename = "trace_id")]
+        TraceId,
+        #[serde(rename = "dotted_order")]
+        DottedOrder,
+        #[serde(rename = "last_queued_at")]
+        LastQueuedAt,
+        #[serde(rename = "feedback_stats")]
+        FeedbackStats,
+        #[serde(rename = "child_run_ids")]
+        ChildRunIds,
+        #[serde(rename = "parent_run_ids")]
+        ParentRunIds,
+        #[serde(rename = "tags")]
+        Tags,
+        #[serde(rename = "in_dataset")]
+        InDataset,
+        #[serde(rename = "app_path")]
+        AppPath,
+        #[serde(rename = "share_token")]
+        ShareToken,
+        #[serde(rename = "trace_tier")]
+        TraceTier,
+        #[serde(rename = "trace_first_received_at")]
+        TraceFirstReceivedAt,
+        #[serde(rename = "ttl_seconds")]
+        TtlSeconds,
+        #[serde(rename = "trace_upgrade")]
+        TraceUpgrade,
+        #[serde(rename = "thread_id")]
+        ThreadId,
+        #[serde(rename = "trace_min_max_start_time")]
+        TraceMinMaxStartTime,
+        #[serde(rename = "messages")]
+        Messages,
+        #[serde(rename = "inserted_at")]
+        InsertedAt,
+    }
+    impl ::std::fmt::Display for RunSelect {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Id => f.write_str("id"),
+                Self::Name => f.write_str("name"),
+                Self::RunType => f.write_str("run_type"),
+                Self::StartTime => f.write_str("start_time"),
+                Self::EndTime => f.write_str("end_time"),
+                Self::Status => f.write_str("status"),
+                Self::Error => f.write_str("error"),
+                Self::Extra => f.write_str("extra"),
+                Self::Events => f.write_str("events"),
+                Self::Inputs => f.write_str("inputs"),
+                Self::InputsPreview => f.write_str("inputs_preview"),
+                Self::InputsS3Urls => f.write_str("inputs_s3_urls"),
+                Self::InputsOrSignedUrl => f.write_str("inputs_or_signed_url"),
+                Self::Outputs => f.write_str("outputs"),
+                Self::OutputsPreview => f.write_str("outputs_preview"),
+                Self::OutputsS3Urls => f.write_str("outputs_s3_urls"),
+                Self::OutputsOrSignedUrl => f.write_str("outputs_or_signed_url"),
+                Self::S3Urls => f.write_str("s3_urls"),
+                Self::ErrorOrSignedUrl => f.write_str("error_or_signed_url"),
+                Self::EventsOrSignedUrl => f.write_str("events_or_signed_url"),
+                Self::ExtraOrSignedUrl => f.write_str("extra_or_signed_url"),
+                Self::SerializedOrSignedUrl => f.write_str("serialized_or_signed_url"),
+                Self::ParentRunId => f.write_str("parent_run_id"),
+                Self::ManifestId => f.write_str("manifest_id"),
+                Self::ManifestS3Id => f.write_str("manifest_s3_id"),
+                Self::Manifest => f.write_str("manifest"),
+                Self::SessionId => f.write_str("session_id"),
+                Self::Serialized => f.write_str("serialized"),
+                Self::ReferenceExampleId => f.write_str("reference_example_id"),
+                Self::ReferenceDatasetId => f.write_str("reference_dataset_id"),
+                Self::TotalTokens => f.write_str("total_tokens"),
+                Self::PromptTokens => f.write_str("prompt_tokens"),
+                Self::PromptTokenDetails => f.write_str("prompt_token_details"),
+                Self::CompletionTokens => f.write_str("completion_tokens"),
+                Self::CompletionTokenDetails => f.write_str("completion_token_details"),
+                Self::TotalCost => f.write_str("total_cost"),
+                Self::PromptCost => f.write_str("prompt_cost"),
+                Self::PromptCostDetails => f.write_str("prompt_cost_details"),
+                Self::CompletionCost => f.write_str("completion_cost"),
+                Self::CompletionCostDetails => f.write_str("completion_cost_details"),
+                Self::PriceModelId => f.write_str("price_model_id"),
+                Self::FirstTokenTime => f.write_str("first_token_time"),
+                Self::TraceId => f.write_str("trace_id"),
+                Self::DottedOrder => f.write_str("dotted_order"),
+                Self::LastQueuedAt => f.write_str("last_queued_at"),
+                Self::FeedbackStats => f.write_str("feedback_stats"),
+                Self::ChildRunIds => f.write_str("child_run_ids"),
+                Self::ParentRunIds => f.write_str("parent_run_ids"),
+                Self::Tags => f.write_str("tags"),
+                Self::InDataset => f.write_str("in_dataset"),
+                Self::AppPath => f.write_str("app_path"),
+                Self::ShareToken => f.write_str("share_token"),
+                Self::TraceTier => f.write_str("trace_tier"),
+                Self::TraceFirstReceivedAt => f.write_str("trace_first_received_at"),
+                Self::TtlSeconds => f.write_str("ttl_seconds"),
+                Self::TraceUpgrade => f.write_str("trace_upgrade"),
+                Self::ThreadId => f.write_str("thread_id"),
+                Self::TraceMinMaxStartTime => f.write_str("trace_min_max_start_time"),
+                Self::Messages => f.write_str("messages"),
+                Self::InsertedAt => f.write_str("inserted_at"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for RunSelect {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "id" => Ok(Self::Id),
+                "name" => Ok(Self::Name),
+                "run_type" => Ok(Self::RunType),
+                "start_time" => Ok(Self::StartTime),
+                "end_time" => Ok(Self::EndTime),
+                "status" => Ok(Self::Status),
+                "error" => Ok(Self::Error),
+                "extra" => Ok(Self::Extra),
+                "events" => Ok(Self::Events),
+                "inputs" => Ok(Self::Inputs),
+                "inputs_preview" => Ok(Self::InputsPreview),
+                "inputs_s3_urls" => Ok(Self::InputsS3Urls),
+                "inputs_or_signed_url" => Ok(Self::InputsOrSignedUrl),
+                "outputs" => Ok(Self::Outputs),
+                "outputs_preview" => Ok(Self::OutputsPreview),
+                "outputs_s3_urls" => Ok(Self::OutputsS3Urls),
+                "outputs_or_signed_url" => Ok(Self::OutputsOrSignedUrl),
+                "s3_urls" => Ok(Self::S3Urls),
+                "error_or_signed_url" => Ok(Self::ErrorOrSignedUrl),
+                "events_or_signed_url" => Ok(Self::EventsOrSignedUrl),
+                "extra_or_signed_url" => Ok(Self::ExtraOrSignedUrl),
+                "serialized_or_signed_url" => Ok(Self::SerializedOrSignedUrl),
+                "parent_run_id" => Ok(Self::ParentRunId),
+                "manifest_id" => Ok(Self::ManifestId),
+                "manifest_s3_id" => Ok(Self::ManifestS3Id),
+                "manifest" => Ok(Self::Manifest),
+                "session_id" => Ok(Self::SessionId),
+                "serialized" => Ok(Self::Serialized),
+                "reference_example_id" => Ok(Self::ReferenceExampleId),
+                "reference_dataset_id" => Ok(Self::ReferenceDatasetId),
+                "total_tokens" => Ok(Self::TotalTokens),
+                "prompt_tokens" => Ok(Self::PromptTokens),
+                "prompt_token_details" => Ok(Self::PromptTokenDetails),
+                "completion_tokens" => Ok(Self::CompletionTokens),
+                "completion_token_details" => Ok(Self::CompletionTokenDetails),
+                "total_cost" => Ok(Self::TotalCost),
+                "prompt_cost" => Ok(Self::PromptCost),
+                "prompt_cost_details" => Ok(Self::PromptCostDetails),
+                "completion_cost" => Ok(Self::CompletionCost),
+                "completion_cost_details" => Ok(Self::CompletionCostDetails),
+                "price_model_id" => Ok(Self::PriceModelId),
+                "first_token_time" => Ok(Self::FirstTokenTime),
+                "trace_id" => Ok(Self::TraceId),
+                "dotted_order" => Ok(Self::DottedOrder),
+                "last_queued_at" => Ok(Self::LastQueuedAt),
+                "feedback_stats" => Ok(Self::FeedbackStats),
+                "child_run_ids" => Ok(Self::ChildRunIds),
+                "parent_run_ids" => Ok(Self::ParentRunIds),
+                "tags" => Ok(Self::Tags),
+                "in_dataset" => Ok(Self::InDataset),
+                "app_path" => Ok(Self::AppPath),
+                "share_token" => Ok(Self::ShareToken),
+                "trace_tier" => Ok(Self::TraceTier),
+                "trace_first_received_at" => Ok(Self::TraceFirstReceivedAt),
+                "ttl_seconds" => Ok(Self::TtlSeconds),
+                "trace_upgrade" => Ok(Self::TraceUpgrade),
+                "thread_id" => Ok(Self::ThreadId),
+                "trace_min_max_start_time" => Ok(Self::TraceMinMaxStartTime),
+                "messages" => Ok(Self::Messages),
+                "inserted_at" => Ok(Self::InsertedAt),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RunSelect {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RunSelect {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Enum for run types.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum RunTypeEnum {
+        #[serde(rename = "tool")]
+        Tool,
+        #[serde(rename = "chain")]
+        Chain,
+        #[serde(rename = "llm")]
+        Llm,
+        #[serde(rename = "retriever")]
+        Retriever,
+        #[serde(rename = "embedding")]
+        Embedding,
+        #[serde(rename = "prompt")]
+        Prompt,
+        #[serde(rename = "parser")]
+        Parser,
+    }
+    impl ::std::fmt::Display for RunTypeEnum {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Tool => f.write_str("tool"),
+                Self::Chain => f.write_str("chain"),
+                Self::Llm => f.write_str("llm"),
+                Self::Retriever => f.write_str("retriever"),
+                Self::Embedding => f.write_str("embedding"),
+                Self::Prompt => f.write_str("prompt"),
+                Self::Parser => f.write_str("parser"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for RunTypeEnum {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "tool" => Ok(Self::Tool),
+                "chain" => Ok(Self::Chain),
+                "llm" => Ok(Self::Llm),
+                "retriever" => Ok(Self::Retriever),
+                "embedding" => Ok(Self::Embedding),
+                "prompt" => Ok(Self::Prompt),
+                "parser" => Ok(Self::Parser),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RunTypeEnum {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RunTypeEnum {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Enum for run data source types.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum RunsFilterDataSourceTypeEnum {
+        #[serde(rename = "current")]
+        Current,
+        #[serde(rename = "historical")]
+        Historical,
+        #[serde(rename = "lite")]
+        Lite,
+        #[serde(rename = "root_lite")]
+        RootLite,
+        #[serde(rename = "runs_feedbacks_rmt_wide")]
+        RunsFeedbacksRmtWide,
+    }
+    impl ::std::fmt::Display for RunsFilterDataSourceTypeEnum {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Current => f.write_str("current"),
+                Self::Historical => f.write_str("historical"),
+                Self::Lite => f.write_str("lite"),
+                Self::RootLite => f.write_str("root_lite"),
+                Self::RunsFeedbacksRmtWide => f.write_str("runs_feedbacks_rmt_wide"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for RunsFilterDataSourceTypeEnum {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "current" => Ok(Self::Current),
+                "historical" => Ok(Self::Historical),
+                "lite" => Ok(Self::Lite),
+                "root_lite" => Ok(Self::RootLite),
+                "runs_feedbacks_rmt_wide" => Ok(Self::RunsFeedbacksRmtWide),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RunsFilterDataSourceTypeEnum {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for RunsFilterDataSourceTypeEnum {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///Enum for available dataset columns to sort by.
@@ -654,6 +1469,62 @@ Currently only True is supported.*/
             value.parse()
         }
     }
+    ///`TraceTier`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum TraceTier {
+        #[serde(rename = "longlived")]
+        Longlived,
+        #[serde(rename = "shortlived")]
+        Shortlived,
+    }
+    impl ::std::fmt::Display for TraceTier {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Longlived => f.write_str("longlived"),
+                Self::Shortlived => f.write_str("shortlived"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TraceTier {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "longlived" => Ok(Self::Longlived),
+                "shortlived" => Ok(Self::Shortlived),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TraceTier {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TraceTier {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///`ValidationError`
     #[derive(
         ::serde::Deserialize,
@@ -675,6 +1546,607 @@ Currently only True is supported.*/
     }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct BodyDeleteRunsApiV1RunsDeletePost {
+            metadata: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            trace_ids: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BodyDeleteRunsApiV1RunsDeletePost {
+            fn default() -> Self {
+                Self {
+                    metadata: Ok(Default::default()),
+                    session_id: Ok(Default::default()),
+                    trace_ids: Ok(Default::default()),
+                }
+            }
+        }
+        impl BodyDeleteRunsApiV1RunsDeletePost {
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        >,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+            pub fn trace_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trace_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trace_ids: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BodyDeleteRunsApiV1RunsDeletePost>
+        for super::BodyDeleteRunsApiV1RunsDeletePost {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BodyDeleteRunsApiV1RunsDeletePost,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    metadata: value.metadata?,
+                    session_id: value.session_id?,
+                    trace_ids: value.trace_ids?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BodyDeleteRunsApiV1RunsDeletePost>
+        for BodyDeleteRunsApiV1RunsDeletePost {
+            fn from(value: super::BodyDeleteRunsApiV1RunsDeletePost) -> Self {
+                Self {
+                    metadata: Ok(value.metadata),
+                    session_id: Ok(value.session_id),
+                    trace_ids: Ok(value.trace_ids),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BodyParamsForRunsQuerySchema {
+            cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            data_source_type: ::std::result::Result<
+                ::std::option::Option<super::RunsFilterDataSourceTypeEnum>,
+                ::std::string::String,
+            >,
+            end_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            error: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            execution_order: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU64>,
+                ::std::string::String,
+            >,
+            filter: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+                ::std::string::String,
+            >,
+            is_root: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            limit: ::std::result::Result<::std::num::NonZeroU64, ::std::string::String>,
+            order: ::std::result::Result<super::RunDateOrder, ::std::string::String>,
+            parent_run: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            query: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            reference_example: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+                ::std::string::String,
+            >,
+            run_type: ::std::result::Result<
+                ::std::option::Option<super::RunTypeEnum>,
+                ::std::string::String,
+            >,
+            search_filter: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            select: ::std::result::Result<
+                ::std::vec::Vec<super::RunSelect>,
+                ::std::string::String,
+            >,
+            session: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+                ::std::string::String,
+            >,
+            skip_pagination: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            skip_prev_cursor: ::std::result::Result<bool, ::std::string::String>,
+            start_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            trace: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            trace_filter: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tree_filter: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            use_experimental_search: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for BodyParamsForRunsQuerySchema {
+            fn default() -> Self {
+                Self {
+                    cursor: Ok(Default::default()),
+                    data_source_type: Ok(Default::default()),
+                    end_time: Ok(Default::default()),
+                    error: Ok(Default::default()),
+                    execution_order: Ok(Default::default()),
+                    filter: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    is_root: Ok(Default::default()),
+                    limit: Ok(
+                        super::defaults::default_nzu64::<::std::num::NonZeroU64, 100>(),
+                    ),
+                    order: Ok(
+                        super::defaults::body_params_for_runs_query_schema_order(),
+                    ),
+                    parent_run: Ok(Default::default()),
+                    query: Ok(Default::default()),
+                    reference_example: Ok(Default::default()),
+                    run_type: Ok(Default::default()),
+                    search_filter: Ok(Default::default()),
+                    select: Ok(
+                        super::defaults::body_params_for_runs_query_schema_select(),
+                    ),
+                    session: Ok(Default::default()),
+                    skip_pagination: Ok(Default::default()),
+                    skip_prev_cursor: Ok(Default::default()),
+                    start_time: Ok(Default::default()),
+                    trace: Ok(Default::default()),
+                    trace_filter: Ok(Default::default()),
+                    tree_filter: Ok(Default::default()),
+                    use_experimental_search: Ok(Default::default()),
+                }
+            }
+        }
+        impl BodyParamsForRunsQuerySchema {
+            pub fn cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cursor: {e}")
+                    });
+                self
+            }
+            pub fn data_source_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::RunsFilterDataSourceTypeEnum>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_source_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_source_type: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_time: {e}")
+                    });
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn execution_order<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU64>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.execution_order = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for execution_order: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn filter<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filter = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for filter: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn is_root<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_root = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_root: {e}")
+                    });
+                self
+            }
+            pub fn limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::num::NonZeroU64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.limit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for limit: {e}")
+                    });
+                self
+            }
+            pub fn order<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::RunDateOrder>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for order: {e}")
+                    });
+                self
+            }
+            pub fn parent_run<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parent_run = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for parent_run: {e}")
+                    });
+                self
+            }
+            pub fn query<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.query = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for query: {e}")
+                    });
+                self
+            }
+            pub fn reference_example<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference_example = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reference_example: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn run_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::RunTypeEnum>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.run_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for run_type: {e}")
+                    });
+                self
+            }
+            pub fn search_filter<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.search_filter = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for search_filter: {e}")
+                    });
+                self
+            }
+            pub fn select<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::RunSelect>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.select = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for select: {e}")
+                    });
+                self
+            }
+            pub fn session<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session: {e}")
+                    });
+                self
+            }
+            pub fn skip_pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.skip_pagination = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for skip_pagination: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn skip_prev_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.skip_prev_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for skip_prev_cursor: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_time: {e}")
+                    });
+                self
+            }
+            pub fn trace<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trace = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trace: {e}")
+                    });
+                self
+            }
+            pub fn trace_filter<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trace_filter = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trace_filter: {e}")
+                    });
+                self
+            }
+            pub fn tree_filter<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tree_filter = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tree_filter: {e}")
+                    });
+                self
+            }
+            pub fn use_experimental_search<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.use_experimental_search = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for use_experimental_search: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BodyParamsForRunsQuerySchema>
+        for super::BodyParamsForRunsQuerySchema {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BodyParamsForRunsQuerySchema,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cursor: value.cursor?,
+                    data_source_type: value.data_source_type?,
+                    end_time: value.end_time?,
+                    error: value.error?,
+                    execution_order: value.execution_order?,
+                    filter: value.filter?,
+                    id: value.id?,
+                    is_root: value.is_root?,
+                    limit: value.limit?,
+                    order: value.order?,
+                    parent_run: value.parent_run?,
+                    query: value.query?,
+                    reference_example: value.reference_example?,
+                    run_type: value.run_type?,
+                    search_filter: value.search_filter?,
+                    select: value.select?,
+                    session: value.session?,
+                    skip_pagination: value.skip_pagination?,
+                    skip_prev_cursor: value.skip_prev_cursor?,
+                    start_time: value.start_time?,
+                    trace: value.trace?,
+                    trace_filter: value.trace_filter?,
+                    tree_filter: value.tree_filter?,
+                    use_experimental_search: value.use_experimental_search?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BodyParamsForRunsQuerySchema>
+        for BodyParamsForRunsQuerySchema {
+            fn from(value: super::BodyParamsForRunsQuerySchema) -> Self {
+                Self {
+                    cursor: Ok(value.cursor),
+                    data_source_type: Ok(value.data_source_type),
+                    end_time: Ok(value.end_time),
+                    error: Ok(value.error),
+                    execution_order: Ok(value.execution_order),
+                    filter: Ok(value.filter),
+                    id: Ok(value.id),
+                    is_root: Ok(value.is_root),
+                    limit: Ok(value.limit),
+                    order: Ok(value.order),
+                    parent_run: Ok(value.parent_run),
+                    query: Ok(value.query),
+                    reference_example: Ok(value.reference_example),
+                    run_type: Ok(value.run_type),
+                    search_filter: Ok(value.search_filter),
+                    select: Ok(value.select),
+                    session: Ok(value.session),
+                    skip_pagination: Ok(value.skip_pagination),
+                    skip_prev_cursor: Ok(value.skip_prev_cursor),
+                    start_time: Ok(value.start_time),
+                    trace: Ok(value.trace),
+                    trace_filter: Ok(value.trace_filter),
+                    tree_filter: Ok(value.tree_filter),
+                    use_experimental_search: Ok(value.use_experimental_search),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         pub struct Dataset {
             baseline_experiment_id: ::std::result::Result<
@@ -1574,6 +3046,1390 @@ Currently only True is supported.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ListRunsResponse {
+            cursors: ::std::result::Result<
+                ::std::collections::HashMap<
+                    ::std::string::String,
+                    ::std::option::Option<::std::string::String>,
+                >,
+                ::std::string::String,
+            >,
+            parsed_query: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            runs: ::std::result::Result<
+                ::std::vec::Vec<super::RunSchema>,
+                ::std::string::String,
+            >,
+            search_cursors: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::option::Option<::serde_json::Value>,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ListRunsResponse {
+            fn default() -> Self {
+                Self {
+                    cursors: Err("no value supplied for cursors".to_string()),
+                    parsed_query: Ok(Default::default()),
+                    runs: Err("no value supplied for runs".to_string()),
+                    search_cursors: Ok(Default::default()),
+                }
+            }
+        }
+        impl ListRunsResponse {
+            pub fn cursors<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::option::Option<::std::string::String>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cursors = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cursors: {e}")
+                    });
+                self
+            }
+            pub fn parsed_query<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parsed_query = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for parsed_query: {e}")
+                    });
+                self
+            }
+            pub fn runs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::RunSchema>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.runs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for runs: {e}")
+                    });
+                self
+            }
+            pub fn search_cursors<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            ::std::option::Option<::serde_json::Value>,
+                        >,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.search_cursors = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for search_cursors: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ListRunsResponse> for super::ListRunsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ListRunsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cursors: value.cursors?,
+                    parsed_query: value.parsed_query?,
+                    runs: value.runs?,
+                    search_cursors: value.search_cursors?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ListRunsResponse> for ListRunsResponse {
+            fn from(value: super::ListRunsResponse) -> Self {
+                Self {
+                    cursors: Ok(value.cursors),
+                    parsed_query: Ok(value.parsed_query),
+                    runs: Ok(value.runs),
+                    search_cursors: Ok(value.search_cursors),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RunDeletesQueued {
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RunDeletesQueued {
+            fn default() -> Self {
+                Self {
+                    message: Ok(Default::default()),
+                }
+            }
+        }
+        impl RunDeletesQueued {
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RunDeletesQueued> for super::RunDeletesQueued {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RunDeletesQueued,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { message: value.message? })
+            }
+        }
+        impl ::std::convert::From<super::RunDeletesQueued> for RunDeletesQueued {
+            fn from(value: super::RunDeletesQueued) -> Self {
+                Self { message: Ok(value.message) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RunSchema {
+            app_path: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            child_run_ids: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+                ::std::string::String,
+            >,
+            completion_cost: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            completion_cost_details: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+            completion_token_details: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::collections::HashMap<::std::string::String, i64>,
+                >,
+                ::std::string::String,
+            >,
+            completion_tokens: ::std::result::Result<i64, ::std::string::String>,
+            direct_child_run_ids: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+                ::std::string::String,
+            >,
+            dotted_order: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            end_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            events: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+            execution_order: ::std::result::Result<
+                ::std::num::NonZeroU64,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            feedback_stats: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+            first_token_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            in_dataset: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            inputs: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            inputs_preview: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            inputs_s3_urls: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            last_queued_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            manifest_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            manifest_s3_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            messages: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            outputs: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            outputs_preview: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            outputs_s3_urls: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            parent_run_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            parent_run_ids: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+                ::std::string::String,
+            >,
+            price_model_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            prompt_cost: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt_cost_details: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+            prompt_token_details: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::collections::HashMap<::std::string::String, i64>,
+                >,
+                ::std::string::String,
+            >,
+            prompt_tokens: ::std::result::Result<i64, ::std::string::String>,
+            reference_dataset_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            reference_example_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            run_type: ::std::result::Result<super::RunTypeEnum, ::std::string::String>,
+            s3_urls: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            serialized: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            share_token: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            start_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<::std::string::String, ::std::string::String>,
+            tags: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+            thread_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            total_cost: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            total_tokens: ::std::result::Result<i64, ::std::string::String>,
+            trace_first_received_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            trace_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            trace_max_start_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            trace_min_start_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            trace_tier: ::std::result::Result<
+                ::std::option::Option<super::TraceTier>,
+                ::std::string::String,
+            >,
+            trace_upgrade: ::std::result::Result<bool, ::std::string::String>,
+            ttl_seconds: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RunSchema {
+            fn default() -> Self {
+                Self {
+                    app_path: Err("no value supplied for app_path".to_string()),
+                    child_run_ids: Ok(Default::default()),
+                    completion_cost: Ok(Default::default()),
+                    completion_cost_details: Ok(Default::default()),
+                    completion_token_details: Ok(Default::default()),
+                    completion_tokens: Ok(Default::default()),
+                    direct_child_run_ids: Ok(Default::default()),
+                    dotted_order: Err("no value supplied for dotted_order".to_string()),
+                    end_time: Ok(Default::default()),
+                    error: Ok(Default::default()),
+                    events: Ok(Default::default()),
+                    execution_order: Ok(
+                        super::defaults::default_nzu64::<::std::num::NonZeroU64, 1>(),
+                    ),
+                    extra: Ok(Default::default()),
+                    feedback_stats: Ok(Default::default()),
+                    first_token_time: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    in_dataset: Ok(Default::default()),
+                    inputs: Ok(Default::default()),
+                    inputs_preview: Ok(Default::default()),
+                    inputs_s3_urls: Ok(Default::default()),
+                    last_queued_at: Ok(Default::default()),
+                    manifest_id: Ok(Default::default()),
+                    manifest_s3_id: Ok(Default::default()),
+                    messages: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    outputs: Ok(Default::default()),
+                    outputs_preview: Ok(Default::default()),
+                    outputs_s3_urls: Ok(Default::default()),
+                    parent_run_id: Ok(Default::default()),
+                    parent_run_ids: Ok(Default::default()),
+                    price_model_id: Ok(Default::default()),
+                    prompt_cost: Ok(Default::default()),
+                    prompt_cost_details: Ok(Default::default()),
+                    prompt_token_details: Ok(Default::default()),
+                    prompt_tokens: Ok(Default::default()),
+                    reference_dataset_id: Ok(Default::default()),
+                    reference_example_id: Ok(Default::default()),
+                    run_type: Err("no value supplied for run_type".to_string()),
+                    s3_urls: Ok(Default::default()),
+                    serialized: Ok(Default::default()),
+                    session_id: Err("no value supplied for session_id".to_string()),
+                    share_token: Ok(Default::default()),
+                    start_time: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    tags: Ok(Default::default()),
+                    thread_id: Ok(Default::default()),
+                    total_cost: Ok(Default::default()),
+                    total_tokens: Ok(Default::default()),
+                    trace_first_received_at: Ok(Default::default()),
+                    trace_id: Err("no value supplied for trace_id".to_string()),
+                    trace_max_start_time: Ok(Default::default()),
+                    trace_min_start_time: Ok(Default::default()),
+                    trace_tier: Ok(Default::default()),
+                    trace_upgrade: Ok(Default::default()),
+                    ttl_seconds: Ok(Default::default()),
+                }
+            }
+        }
+        impl RunSchema {
+            pub fn app_path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.app_path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for app_path: {e}")
+                    });
+                self
+            }
+            pub fn child_run_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.child_run_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for child_run_ids: {e}")
+                    });
+                self
+            }
+            pub fn completion_cost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completion_cost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for completion_cost: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn completion_cost_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        >,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completion_cost_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for completion_cost_details: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn completion_token_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::collections::HashMap<::std::string::String, i64>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completion_token_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for completion_token_details: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn completion_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completion_tokens = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for completion_tokens: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn direct_child_run_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.direct_child_run_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for direct_child_run_ids: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn dotted_order<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dotted_order = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dotted_order: {e}")
+                    });
+                self
+            }
+            pub fn end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_time: {e}")
+                    });
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn events<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.events = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for events: {e}")
+                    });
+                self
+            }
+            pub fn execution_order<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::num::NonZeroU64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.execution_order = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for execution_order: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+            pub fn feedback_stats<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feedback_stats = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for feedback_stats: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn first_token_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_token_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for first_token_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn in_dataset<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.in_dataset = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for in_dataset: {e}")
+                    });
+                self
+            }
+            pub fn inputs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inputs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for inputs: {e}")
+                    });
+                self
+            }
+            pub fn inputs_preview<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inputs_preview = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for inputs_preview: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn inputs_s3_urls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inputs_s3_urls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for inputs_s3_urls: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_queued_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_queued_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_queued_at: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn manifest_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.manifest_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for manifest_id: {e}")
+                    });
+                self
+            }
+            pub fn manifest_s3_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.manifest_s3_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for manifest_s3_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn messages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.messages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for messages: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn outputs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.outputs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for outputs: {e}")
+                    });
+                self
+            }
+            pub fn outputs_preview<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.outputs_preview = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for outputs_preview: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn outputs_s3_urls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.outputs_s3_urls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for outputs_s3_urls: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn parent_run_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parent_run_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for parent_run_id: {e}")
+                    });
+                self
+            }
+            pub fn parent_run_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parent_run_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for parent_run_ids: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn price_model_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price_model_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for price_model_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn prompt_cost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt_cost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt_cost: {e}")
+                    });
+                self
+            }
+            pub fn prompt_cost_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        >,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt_cost_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for prompt_cost_details: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn prompt_token_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::collections::HashMap<::std::string::String, i64>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt_token_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for prompt_token_details: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn prompt_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt_tokens = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt_tokens: {e}")
+                    });
+                self
+            }
+            pub fn reference_dataset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference_dataset_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reference_dataset_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn reference_example_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference_example_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reference_example_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn run_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::RunTypeEnum>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.run_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for run_type: {e}")
+                    });
+                self
+            }
+            pub fn s3_urls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.s3_urls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for s3_urls: {e}")
+                    });
+                self
+            }
+            pub fn serialized<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.serialized = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for serialized: {e}")
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+            pub fn share_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.share_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for share_token: {e}")
+                    });
+                self
+            }
+            pub fn start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_time: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn tags<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tags = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tags: {e}")
+                    });
+                self
+            }
+            pub fn thread_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.thread_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for thread_id: {e}")
+                    });
+                self
+            }
+            pub fn total_cost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_cost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_cost: {e}")
+                    });
+                self
+            }
+            pub fn total_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_tokens = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_tokens: {e}")
+                    });
+                self
+            }
+            pub fn trace_first_received_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trace_first_received_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for trace_first_received_at: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn trace_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trace_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trace_id: {e}")
+                    });
+                self
+            }
+            pub fn trace_max_start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trace_max_start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for trace_max_start_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn trace_min_start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trace_min_start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for trace_min_start_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn trace_tier<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::TraceTier>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trace_tier = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trace_tier: {e}")
+                    });
+                self
+            }
+            pub fn trace_upgrade<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trace_upgrade = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trace_upgrade: {e}")
+                    });
+                self
+            }
+            pub fn ttl_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ttl_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ttl_seconds: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RunSchema> for super::RunSchema {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RunSchema,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    app_path: value.app_path?,
+                    child_run_ids: value.child_run_ids?,
+                    completion_cost: value.completion_cost?,
+                    completion_cost_details: value.completion_cost_details?,
+                    completion_token_details: value.completion_token_details?,
+                    completion_tokens: value.completion_tokens?,
+                    direct_child_run_ids: value.direct_child_run_ids?,
+                    dotted_order: value.dotted_order?,
+                    end_time: value.end_time?,
+                    error: value.error?,
+                    events: value.events?,
+                    execution_order: value.execution_order?,
+                    extra: value.extra?,
+                    feedback_stats: value.feedback_stats?,
+                    first_token_time: value.first_token_time?,
+                    id: value.id?,
+                    in_dataset: value.in_dataset?,
+                    inputs: value.inputs?,
+                    inputs_preview: value.inputs_preview?,
+                    inputs_s3_urls: value.inputs_s3_urls?,
+                    last_queued_at: value.last_queued_at?,
+                    manifest_id: value.manifest_id?,
+                    manifest_s3_id: value.manifest_s3_id?,
+                    messages: value.messages?,
+                    name: value.name?,
+                    outputs: value.outputs?,
+                    outputs_preview: value.outputs_preview?,
+                    outputs_s3_urls: value.outputs_s3_urls?,
+                    parent_run_id: value.parent_run_id?,
+                    parent_run_ids: value.parent_run_ids?,
+                    price_model_id: value.price_model_id?,
+                    prompt_cost: value.prompt_cost?,
+                    prompt_cost_details: value.prompt_cost_details?,
+                    prompt_token_details: value.prompt_token_details?,
+                    prompt_tokens: value.prompt_tokens?,
+                    reference_dataset_id: value.reference_dataset_id?,
+                    reference_example_id: value.reference_example_id?,
+                    run_type: value.run_type?,
+                    s3_urls: value.s3_urls?,
+                    serialized: value.serialized?,
+                    session_id: value.session_id?,
+                    share_token: value.share_token?,
+                    start_time: value.start_time?,
+                    status: value.status?,
+                    tags: value.tags?,
+                    thread_id: value.thread_id?,
+                    total_cost: value.total_cost?,
+                    total_tokens: value.total_tokens?,
+                    trace_first_received_at: value.trace_first_received_at?,
+                    trace_id: value.trace_id?,
+                    trace_max_start_time: value.trace_max_start_time?,
+                    trace_min_start_time: value.trace_min_start_time?,
+                    trace_tier: value.trace_tier?,
+                    trace_upgrade: value.trace_upgrade?,
+                    ttl_seconds: value.ttl_seconds?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RunSchema> for RunSchema {
+            fn from(value: super::RunSchema) -> Self {
+                Self {
+                    app_path: Ok(value.app_path),
+                    child_run_ids: Ok(value.child_run_ids),
+                    completion_cost: Ok(value.completion_cost),
+                    completion_cost_details: Ok(value.completion_cost_details),
+                    completion_token_details: Ok(value.completion_token_details),
+                    completion_tokens: Ok(value.completion_tokens),
+                    direct_child_run_ids: Ok(value.direct_child_run_ids),
+                    dotted_order: Ok(value.dotted_order),
+                    end_time: Ok(value.end_time),
+                    error: Ok(value.error),
+                    events: Ok(value.events),
+                    execution_order: Ok(value.execution_order),
+                    extra: Ok(value.extra),
+                    feedback_stats: Ok(value.feedback_stats),
+                    first_token_time: Ok(value.first_token_time),
+                    id: Ok(value.id),
+                    in_dataset: Ok(value.in_dataset),
+                    inputs: Ok(value.inputs),
+                    inputs_preview: Ok(value.inputs_preview),
+                    inputs_s3_urls: Ok(value.inputs_s3_urls),
+                    last_queued_at: Ok(value.last_queued_at),
+                    manifest_id: Ok(value.manifest_id),
+                    manifest_s3_id: Ok(value.manifest_s3_id),
+                    messages: Ok(value.messages),
+                    name: Ok(value.name),
+                    outputs: Ok(value.outputs),
+                    outputs_preview: Ok(value.outputs_preview),
+                    outputs_s3_urls: Ok(value.outputs_s3_urls),
+                    parent_run_id: Ok(value.parent_run_id),
+                    parent_run_ids: Ok(value.parent_run_ids),
+                    price_model_id: Ok(value.price_model_id),
+                    prompt_cost: Ok(value.prompt_cost),
+                    prompt_cost_details: Ok(value.prompt_cost_details),
+                    prompt_token_details: Ok(value.prompt_token_details),
+                    prompt_tokens: Ok(value.prompt_tokens),
+                    reference_dataset_id: Ok(value.reference_dataset_id),
+                    reference_example_id: Ok(value.reference_example_id),
+                    run_type: Ok(value.run_type),
+                    s3_urls: Ok(value.s3_urls),
+                    serialized: Ok(value.serialized),
+                    session_id: Ok(value.session_id),
+                    share_token: Ok(value.share_token),
+                    start_time: Ok(value.start_time),
+                    status: Ok(value.status),
+                    tags: Ok(value.tags),
+                    thread_id: Ok(value.thread_id),
+                    total_cost: Ok(value.total_cost),
+                    total_tokens: Ok(value.total_tokens),
+                    trace_first_received_at: Ok(value.trace_first_received_at),
+                    trace_id: Ok(value.trace_id),
+                    trace_max_start_time: Ok(value.trace_max_start_time),
+                    trace_min_start_time: Ok(value.trace_min_start_time),
+                    trace_tier: Ok(value.trace_tier),
+                    trace_upgrade: Ok(value.trace_upgrade),
+                    ttl_seconds: Ok(value.ttl_seconds),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ValidationError {
             loc: ::std::result::Result<
                 ::std::vec::Vec<super::LocationItem>,
@@ -1653,6 +4509,48 @@ Currently only True is supported.*/
     }
     /// Generation of default values for serde.
     pub mod defaults {
+        pub(super) fn default_nzu64<T, const V: u64>() -> T
+        where
+            T: ::std::convert::TryFrom<::std::num::NonZeroU64>,
+            <T as ::std::convert::TryFrom<
+                ::std::num::NonZeroU64,
+            >>::Error: ::std::fmt::Debug,
+        {
+            T::try_from(::std::num::NonZeroU64::try_from(V).unwrap()).unwrap()
+        }
+        pub(super) fn body_params_for_runs_query_schema_order() -> super::RunDateOrder {
+            super::RunDateOrder::Desc
+        }
+        pub(super) fn body_params_for_runs_query_schema_select() -> ::std::vec::Vec<
+            super::RunSelect,
+        > {
+            vec![
+                super::RunSelect::Id, super::RunSelect::Name, super::RunSelect::RunType,
+                super::RunSelect::StartTime, super::RunSelect::EndTime,
+                super::RunSelect::Status, super::RunSelect::Error,
+                super::RunSelect::Extra, super::RunSelect::Events,
+                super::RunSelect::Inputs, super::RunSelect::Outputs,
+                super::RunSelect::ParentRunId, super::RunSelect::ManifestId,
+                super::RunSelect::ManifestS3Id, super::RunSelect::Manifest,
+                super::RunSelect::SessionId, super::RunSelect::Serialized,
+                super::RunSelect::ReferenceExampleId,
+                super::RunSelect::ReferenceDatasetId, super::RunSelect::TotalTokens,
+                super::RunSelect::PromptTokens, super::RunSelect::PromptTokenDetails,
+                super::RunSelect::CompletionTokens,
+                super::RunSelect::CompletionTokenDetails, super::RunSelect::TotalCost,
+                super::RunSelect::PromptCost, super::RunSelect::PromptCostDetails,
+                super::RunSelect::CompletionCost,
+                super::RunSelect::CompletionCostDetails, super::RunSelect::PriceModelId,
+                super::RunSelect::FirstTokenTime, super::RunSelect::TraceId,
+                super::RunSelect::DottedOrder, super::RunSelect::LastQueuedAt,
+                super::RunSelect::FeedbackStats, super::RunSelect::ParentRunIds,
+                super::RunSelect::Tags, super::RunSelect::InDataset,
+                super::RunSelect::AppPath, super::RunSelect::ShareToken,
+                super::RunSelect::TraceTier, super::RunSelect::TraceFirstReceivedAt,
+                super::RunSelect::TtlSeconds, super::RunSelect::TraceUpgrade,
+                super::RunSelect::ThreadId
+            ]
+        }
         pub(super) fn dataset_data_type() -> ::std::option::Option<super::DataType> {
             ::std::option::Option::Some(super::DataType::Kv)
         }
@@ -1887,6 +4785,38 @@ let response = client.read_example_api_v1_examples_example_id_get()
         &self,
     ) -> builder::ReadExampleApiV1ExamplesExampleIdGet<'_> {
         builder::ReadExampleApiV1ExamplesExampleIdGet::new(self)
+    }
+    /**Delete Runs
+
+Delete specific runs by trace IDs or metadata key-value pairs.
+
+Sends a `POST` request to `/api/v1/runs/delete`
+
+```ignore
+let response = client.delete_runs_api_v1_runs_delete_post()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn delete_runs_api_v1_runs_delete_post(
+        &self,
+    ) -> builder::DeleteRunsApiV1RunsDeletePost<'_> {
+        builder::DeleteRunsApiV1RunsDeletePost::new(self)
+    }
+    /**Query Runs
+
+Sends a `POST` request to `/api/v1/runs/query`
+
+```ignore
+let response = client.query_runs_api_v1_runs_query_post()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn query_runs_api_v1_runs_query_post(
+        &self,
+    ) -> builder::QueryRunsApiV1RunsQueryPost<'_> {
+        builder::QueryRunsApiV1RunsQueryPost::new(self)
     }
     /**Hard Delete Examples
 
@@ -2798,6 +5728,202 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::delete_runs_api_v1_runs_delete_post`]
+
+[`Client::delete_runs_api_v1_runs_delete_post`]: super::Client::delete_runs_api_v1_runs_delete_post*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteRunsApiV1RunsDeletePost<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::BodyDeleteRunsApiV1RunsDeletePost, String>,
+    }
+    impl<'a> DeleteRunsApiV1RunsDeletePost<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::BodyDeleteRunsApiV1RunsDeletePost>,
+            <V as std::convert::TryInto<
+                types::BodyDeleteRunsApiV1RunsDeletePost,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `BodyDeleteRunsApiV1RunsDeletePost` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::BodyDeleteRunsApiV1RunsDeletePost,
+            ) -> types::builder::BodyDeleteRunsApiV1RunsDeletePost,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/runs/delete`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::RunDeletesQueued>,
+            Error<types::HttpValidationError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::BodyDeleteRunsApiV1RunsDeletePost::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/runs/delete", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_runs_api_v1_runs_delete_post",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => ResponseValue::from_response(response).await,
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::query_runs_api_v1_runs_query_post`]
+
+[`Client::query_runs_api_v1_runs_query_post`]: super::Client::query_runs_api_v1_runs_query_post*/
+    #[derive(Debug, Clone)]
+    pub struct QueryRunsApiV1RunsQueryPost<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::BodyParamsForRunsQuerySchema, String>,
+    }
+    impl<'a> QueryRunsApiV1RunsQueryPost<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::BodyParamsForRunsQuerySchema>,
+            <V as std::convert::TryInto<
+                types::BodyParamsForRunsQuerySchema,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `BodyParamsForRunsQuerySchema` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::BodyParamsForRunsQuerySchema,
+            ) -> types::builder::BodyParamsForRunsQuerySchema,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/runs/query`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ListRunsResponse>,
+            Error<types::HttpValidationError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::BodyParamsForRunsQuerySchema::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/runs/query", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "query_runs_api_v1_runs_query_post",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::hard_delete_examples`]
 
 [`Client::hard_delete_examples`]: super::Client::hard_delete_examples*/
@@ -3019,6 +6145,22 @@ pub mod spec {
             query_parameters: &["as_of", "dataset"],
         },
         Operation {
+            operation_id: "delete_runs_api_v1_runs_delete_post",
+            method: "POST",
+            path: "/api/v1/runs/delete",
+            statuses: &[202u16, 422u16],
+            security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &[],
+        },
+        Operation {
+            operation_id: "query_runs_api_v1_runs_query_post",
+            method: "POST",
+            path: "/api/v1/runs/query",
+            statuses: &[200u16, 422u16],
+            security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &[],
+        },
+        Operation {
             operation_id: "hard_delete_examples",
             method: "POST",
             path: "/v1/platform/datasets/examples/delete",
@@ -3189,6 +6331,32 @@ pub mod spec {
                 }
             }
         }
+        ///`POST /api/v1/runs/delete`.
+        pub mod delete_runs_api_v1_runs_delete_post {
+            /// The HTTP method.
+            pub const METHOD: &str = "POST";
+            /// The path as the spec writes it.
+            pub const PATH: &str = "/api/v1/runs/delete";
+            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+            /// endpoint that already ends in `/v1` must not repeat.
+            pub const VERSION_PREFIX: &str = "/api/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {}
+        }
+        ///`POST /api/v1/runs/query`.
+        pub mod query_runs_api_v1_runs_query_post {
+            /// The HTTP method.
+            pub const METHOD: &str = "POST";
+            /// The path as the spec writes it.
+            pub const PATH: &str = "/api/v1/runs/query";
+            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+            /// endpoint that already ends in `/v1` must not repeat.
+            pub const VERSION_PREFIX: &str = "/api/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {}
+        }
         ///`POST /v1/platform/datasets/examples/delete`.
         pub mod hard_delete_examples {
             /// The HTTP method.
@@ -3205,6 +6373,20 @@ pub mod spec {
     }
     /// Per schema, per property: the constraints the generated types do not enforce.
     pub mod schemas {
+        ///Constraints of the schema `BodyParamsForRunsQuerySchema`.
+        pub mod body_params_for_runs_query_schema {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &[];
+            ///Constraints of `BodyParamsForRunsQuerySchema.limit`.
+            pub mod limit {
+                ///`minimum` of the spec.
+                pub const MINIMUM: f64 = 1f64;
+                ///`maximum` of the spec.
+                pub const MAXIMUM: f64 = 100f64;
+                ///`default` of the spec.
+                pub const DEFAULT: u64 = 100u64;
+            }
+        }
         ///Constraints of the schema `Dataset`.
         pub mod dataset {
             /// The properties the schema requires.
@@ -3257,6 +6439,67 @@ pub mod spec {
             }
             ///Constraints of `Example.id`.
             pub mod id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+        }
+        ///Constraints of the schema `ListRunsResponse`.
+        pub mod list_runs_response {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &["runs", "cursors"];
+        }
+        ///Constraints of the schema `RunSchema`.
+        pub mod run_schema {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &[
+                "name",
+                "run_type",
+                "trace_id",
+                "dotted_order",
+                "id",
+                "status",
+                "session_id",
+                "app_path",
+            ];
+            ///Constraints of `RunSchema.completion_tokens`.
+            pub mod completion_tokens {
+                ///`default` of the spec.
+                pub const DEFAULT: u64 = 0u64;
+            }
+            ///Constraints of `RunSchema.execution_order`.
+            pub mod execution_order {
+                ///`minimum` of the spec.
+                pub const MINIMUM: f64 = 1f64;
+                ///`default` of the spec.
+                pub const DEFAULT: u64 = 1u64;
+            }
+            ///Constraints of `RunSchema.id`.
+            pub mod id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `RunSchema.prompt_tokens`.
+            pub mod prompt_tokens {
+                ///`default` of the spec.
+                pub const DEFAULT: u64 = 0u64;
+            }
+            ///Constraints of `RunSchema.session_id`.
+            pub mod session_id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `RunSchema.start_time`.
+            pub mod start_time {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+            ///Constraints of `RunSchema.total_tokens`.
+            pub mod total_tokens {
+                ///`default` of the spec.
+                pub const DEFAULT: u64 = 0u64;
+            }
+            ///Constraints of `RunSchema.trace_id`.
+            pub mod trace_id {
                 ///`format` of the spec.
                 pub const FORMAT: &str = "uuid";
             }

@@ -198,6 +198,7 @@ fn of_verification(v: &VerifyReport) -> u8 {
     if v.count(K::Failed) + v.count(K::NotAttempted) > 0 {
         let read = v.count(K::Erased)
             + v.count(K::NotErased)
+            + v.count(K::AttachmentsPending)
             + v.count(K::Unproven)
             + v.count(K::NotFound);
         return if read == 0 && all_unreachable(errors()) {

@@ -83,6 +83,8 @@ pub(crate) struct VerifyTotals {
     pub not_erased: u64,
     /// Read back with a content field left out of the answer: proves nothing about it.
     pub unproven: u64,
+    /// Content null, attachments still listed (counted as not erased).
+    pub attachments_pending: u64,
     pub not_found: u64,
     pub failed: u64,
     pub not_attempted: u64,
@@ -107,6 +109,8 @@ pub(crate) struct VerifyIds<'a> {
     pub erased: Vec<&'a Uuid>,
     pub not_erased: Vec<NotErased<'a>>,
     pub unproven: Vec<Unproven<'a>>,
+    /// Content null, attachments still listed: not erased yet.
+    pub attachments_pending: Vec<&'a Uuid>,
     pub not_found: Vec<&'a Uuid>,
     pub failed: Vec<&'a Uuid>,
     pub not_attempted: Vec<&'a Uuid>,
@@ -144,6 +148,10 @@ impl<'a> VerificationSection<'a> {
                         id,
                         absent: o.absent_fields(),
                     });
+                }
+                Verification::AttachmentsPending { .. } => {
+                    totals.attachments_pending += 1;
+                    ids.attachments_pending.push(id);
                 }
                 Verification::NotFound => {
                     totals.not_found += 1;
@@ -205,11 +213,15 @@ impl<'a> VerificationSection<'a> {
 pub(crate) fn print_summary(v: &VerifyReport) {
     let not_erased = v.count(K::NotErased);
     println!(
-        "verified {}: erased {}, not_erased {}, not_found {}{}{}{} ({}{})",
+        "verified {}: erased {}, not_erased {}, not_found {}{}{}{}{} ({}{})",
         plural(v.ids().len() as u64, "id", "ids"),
         v.count(K::Erased),
         not_erased,
         v.count(K::NotFound),
+        match v.count(K::AttachmentsPending) {
+            0 => String::new(),
+            n => format!(", attachments_pending {n}"),
+        },
         match v.count(K::Unproven) {
             0 => String::new(),
             n => format!(", unproven {n}"),
@@ -230,7 +242,9 @@ pub(crate) fn print_summary(v: &VerifyReport) {
             ))
             .unwrap_or_default(),
     );
-    println!("(erased: read back with inputs, outputs and metadata all null)");
+    println!(
+        "(erased: read back with inputs, outputs and metadata all null and no attachment listed)"
+    );
     let listed = v
         .outcomes()
         .filter(|(_, o)| !matches!(o, Verification::Erased))

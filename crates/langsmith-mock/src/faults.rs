@@ -51,6 +51,9 @@ pub struct Lies {
     pub endless_pages: Option<EndlessPages>,
     /// Every read answers 200 with an HTML page (`text/html`) instead of its JSON.
     pub html_200: bool,
+    /// `POST /api/v1/runs/query` ignores its `reference_example` filter: every run of the
+    /// other filters comes back, those of other examples and unrelated traces too.
+    pub runs_ignore_reference_example: bool,
 }
 
 /// What a full page past the end of a listing holds.

@@ -20,12 +20,14 @@ pub mod faults;
 mod params;
 pub mod raw;
 mod read;
+pub mod runs;
 mod server;
 mod side;
 pub mod spec;
 pub mod store;
 
 pub use faults::{EndlessPages, Fault, Faults, Lies};
+pub use runs::Run;
 pub use server::{Echo, RecordedRequest, UnknownIds, error_body};
 pub use side::{INFO_VERSION, SESSION_NAME, session_id};
 pub use store::{Dataset, Example, Marker, Principal, Version};
@@ -66,6 +68,10 @@ pub struct MockServerBuilder {
     verbose: bool,
     addr: SocketAddr,
     rng: fastrand::Rng,
+    experiment_sessions: usize,
+    attachments_every: u64,
+    run_delete_delay: std::time::Duration,
+    attachment_delay: std::time::Duration,
 }
 
 impl Default for MockServerBuilder {
@@ -88,6 +94,10 @@ impl Default for MockServerBuilder {
             verbose: false,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             rng: fastrand::Rng::with_seed(0x5eed),
+            experiment_sessions: 0,
+            attachments_every: 0,
+            run_delete_delay: std::time::Duration::ZERO,
+            attachment_delay: std::time::Duration::ZERO,
         }
     }
 }
@@ -195,6 +205,35 @@ impl MockServerBuilder {
         self
     }
 
+    /// Seeds this many experiment sessions per workspace (default 0): each holds, per
+    /// seeded example, a trace whose root run has `reference_example_id` = the example and
+    /// its inputs, with a child run in the same trace; and one unrelated trace.
+    pub fn experiment_sessions(&mut self, n: usize) -> &mut Self {
+        self.experiment_sessions = n;
+        self
+    }
+
+    /// One seeded example in `every` (chosen by id) has an attachment: `attachment_urls`
+    /// set until the attachment delay after its hard delete (default 0: none).
+    pub fn attachments_every(&mut self, every: u64) -> &mut Self {
+        self.attachments_every = every;
+        self
+    }
+
+    /// How long after a runs delete is answered (202, queued) its traces are deleted
+    /// (default zero: at once).
+    pub fn run_delete_delay(&mut self, delay: std::time::Duration) -> &mut Self {
+        self.run_delete_delay = delay;
+        self
+    }
+
+    /// How long after its hard delete an example's attachments are still listed (default
+    /// zero: removed with it).
+    pub fn attachment_delay(&mut self, delay: std::time::Duration) -> &mut Self {
+        self.attachment_delay = delay;
+        self
+    }
+
     /// Faults to inject.
     pub fn faults(&mut self, faults: Faults) -> &mut Self {
         self.faults = faults;
@@ -288,6 +327,13 @@ impl MockServerBuilder {
             .map(|(ds, ids)| (ds as u16, ids))
             .collect();
         store.seed(groups, self.versions);
+        store.attachments_every = self.attachments_every;
+        store.attachment_delay = self.attachment_delay;
+        let mut runs = runs::Runs {
+            delay: self.run_delete_delay,
+            ..runs::Runs::default()
+        };
+        runs.seed(&store, self.experiment_sessions, &mut self.rng);
         let default_key = self
             .api_keys
             .iter()
@@ -302,6 +348,7 @@ impl MockServerBuilder {
             self.record_requests,
         );
         shared.verbose = self.verbose;
+        shared.runs = std::sync::Mutex::new(runs);
         let shared = Arc::new(shared);
         let listener = tokio::net::TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
@@ -443,6 +490,29 @@ impl MockServer {
     }
 
     /// Attachment files queued for deletion.
+    /// The runs the store holds now (queued deletions that are due carried out first).
+    pub fn runs(&self) -> Vec<Run> {
+        let mut runs = self.shared.runs.lock().unwrap();
+        runs.settle();
+        runs.runs.clone()
+    }
+
+    /// `(session_id, trace_id)` of every trace deleted so far, in order.
+    pub fn deleted_traces(&self) -> Vec<(Uuid, Uuid)> {
+        let mut runs = self.shared.runs.lock().unwrap();
+        runs.settle();
+        runs.deleted.clone()
+    }
+
+    /// Seeded example ids that have an attachment.
+    pub fn ids_with_attachments(&self) -> Vec<Uuid> {
+        let store = self.shared.store.lock().unwrap();
+        (0..store.len())
+            .filter(|i| store.has_attachments(*i))
+            .map(|i| store.id_at(i))
+            .collect()
+    }
+
     pub fn attachment_queue_len(&self) -> u64 {
         self.shared.store.lock().unwrap().attachments_queued
     }

@@ -117,6 +117,22 @@ struct Serve {
     /// Lie: every read answers 200 with an HTML page instead of its JSON.
     #[arg(long)]
     fault_html_200: bool,
+    /// Lie: the runs query ignores its `reference_example` filter.
+    #[arg(long)]
+    fault_runs_ignore_reference_example: bool,
+    /// Experiment sessions seeded per workspace: each holds one trace per seeded example
+    /// (a root run referencing it, with its inputs, and a child run) and one unrelated trace.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    experiment_sessions: usize,
+    /// One seeded example in N has an attachment (`attachment_urls` set); 0: none.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    attachments_every: u64,
+    /// A runs delete (answered 202, queued) happens this many seconds later.
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    run_delete_delay: u64,
+    /// A hard-deleted example's attachments are listed this many seconds longer.
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    attachment_delay: u64,
     /// Log each request to stderr, with the query parameters it ignored because the spec
     /// does not declare them (as LangSmith, a FastAPI service, ignores them).
     #[arg(short, long)]
@@ -232,8 +248,13 @@ async fn serve(args: Serve) -> Result<(), String> {
                 _ => EndlessPages::Repeat,
             }),
             html_200: args.fault_html_200,
+            runs_ignore_reference_example: args.fault_runs_ignore_reference_example,
         },
     });
+    b.experiment_sessions(args.experiment_sessions)
+        .attachments_every(args.attachments_every)
+        .run_delete_delay(Duration::from_secs(args.run_delete_delay))
+        .attachment_delay(Duration::from_secs(args.attachment_delay));
     b.record_requests(false);
     b.verbose(args.verbose);
     let server = b.start().await.map_err(|e| match e.kind() {

@@ -780,7 +780,7 @@ impl ExampleQuery {
             m.insert("source_run_id".into(), Value::Null);
         }
         if selected("attachment_urls") {
-            m.insert("attachment_urls".into(), Value::Null);
+            m.insert("attachment_urls".into(), store.attachment_urls(i));
         }
         Value::Object(m)
     }

@@ -89,6 +89,8 @@ pub(crate) struct Shared {
     pub(crate) checkpoints: Mutex<read::Checkpoints>,
     /// Log each request, and the query parameters it ignored, to stderr.
     pub(crate) verbose: bool,
+    /// The runs (experiment traces) and the trace deletions queued.
+    pub(crate) runs: Mutex<crate::runs::Runs>,
 }
 
 impl Shared {
@@ -111,6 +113,7 @@ impl Shared {
             windows: Mutex::new(HashMap::new()),
             checkpoints: Mutex::new(read::Checkpoints::default()),
             verbose: false,
+            runs: Mutex::new(crate::runs::Runs::default()),
         }
     }
 }
@@ -126,13 +129,15 @@ enum Op {
     ReadDataset(String),
     Info,
     Sessions,
+    RunsQuery,
+    RunsDelete,
 }
 
 impl Op {
     /// The GET operation of the spec this is (none for the hard delete).
     fn read_path(&self) -> Option<&'static str> {
         Some(match self {
-            Op::HardDelete => return None,
+            Op::HardDelete | Op::RunsQuery | Op::RunsDelete => return None,
             Op::ListExamples => spec::LIST_EXAMPLES_PATH,
             Op::CountExamples => spec::COUNT_EXAMPLES_PATH,
             Op::ReadExample(_) => spec::READ_EXAMPLE_PATH,
@@ -211,6 +216,22 @@ pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
         }
         router
     };
+    for (spec_path, op) in [
+        (crate::runs::RUNS_QUERY_PATH, Op::RunsQuery),
+        (crate::runs::RUNS_DELETE_PATH, Op::RunsDelete),
+    ] {
+        for p in classic_paths(spec_path, false) {
+            let op = op.clone();
+            router = router.route(
+                &p,
+                post(
+                    move |s: State<Arc<Shared>>, m: Method, u: Uri, h: HeaderMap, b: Bytes| {
+                        handle(s, m, u, h, b, op.clone())
+                    },
+                ),
+            );
+        }
+    }
     router = plain(router, spec::LIST_EXAMPLES_PATH, true, Op::ListExamples);
     router = plain(router, spec::COUNT_EXAMPLES_PATH, false, Op::CountExamples);
     router = by_id(router, spec::READ_EXAMPLE_PATH, Op::ReadExample);
@@ -462,6 +483,13 @@ fn process(
     }
     let bytes = match (op, principal) {
         (Op::HardDelete, Some(principal)) => hard_delete(shared, principal, body, record),
+        (Op::RunsQuery | Op::RunsDelete, Some(principal)) => {
+            let (status, value) = runs_answer(shared, principal, op, body, record);
+            if status != 200 {
+                return json_response(StatusCode::from_u16(status).expect("a status"), &value);
+            }
+            Ok(serde_json::to_vec(&value).expect("json"))
+        }
         _ if shared.faults.lock().unwrap().lies.html_200 => return html_200(),
         (read_op, principal) => {
             read_answer(shared, principal.map(|p| p.workspace_id), read_op, query)
@@ -552,9 +580,41 @@ fn read_answer(
             }
             body
         }
-        Op::HardDelete | Op::Info => unreachable!("answered above"),
+        Op::HardDelete | Op::Info | Op::RunsQuery | Op::RunsDelete => {
+            unreachable!("answered above")
+        }
     };
     Ok(serde_json::to_vec(&value).expect("json"))
+}
+
+/// The runs operations: `(status, body)`; the delete's trace ids are recorded as its ids.
+fn runs_answer(
+    shared: &Shared,
+    principal: Principal,
+    op: &Op,
+    body: &[u8],
+    record: &mut RecordedRequest,
+) -> (u16, Value) {
+    let mut runs = shared.runs.lock().unwrap();
+    match op {
+        Op::RunsQuery => {
+            let lie = shared
+                .faults
+                .lock()
+                .unwrap()
+                .lies
+                .runs_ignore_reference_example;
+            crate::runs::query(&mut runs, principal.workspace_id, body, lie)
+        }
+        _ => {
+            let (status, value, ids) = crate::runs::delete(&mut runs, principal.workspace_id, body);
+            record.id_count = ids.len();
+            if shared.record_requests {
+                record.ids = ids;
+            }
+            (status, value)
+        }
+    }
 }
 
 /// The hard-delete operation: the 200 body, or the error response.

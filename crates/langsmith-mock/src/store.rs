@@ -149,6 +149,13 @@ pub struct Store {
     pub(crate) marker: Option<Marker>,
     /// Attachment files waiting for deletion (LangSmith deletes them within 7 days).
     pub(crate) attachments_queued: u64,
+    /// One seeded example in this many (by id) has an attachment (`attachment_urls` set);
+    /// 0: none.
+    pub(crate) attachments_every: u64,
+    /// How long after its hard delete an example's attachments are still listed.
+    pub(crate) attachment_delay: std::time::Duration,
+    /// When each example with attachments was first hard-deleted.
+    attachments_deleted_at: HashMap<usize, std::time::Instant>,
 }
 
 impl Store {
@@ -227,8 +234,37 @@ impl Store {
                 self.attachments_queued += 1;
             }
         }
+        if self.has_attachments(i) {
+            self.attachments_deleted_at
+                .entry(i)
+                .or_insert_with(std::time::Instant::now);
+        }
         self.hard_deletes[i] = self.hard_deletes[i].saturating_add(1);
         true
+    }
+
+    /// Whether example `i` was seeded with an attachment.
+    pub(crate) fn has_attachments(&self, i: usize) -> bool {
+        self.attachments_every > 0
+            && (spread(&self.ids[i]) >> 3).is_multiple_of(self.attachments_every)
+    }
+
+    /// The `attachment_urls` of example `i` now: its attachment until the attachment delay
+    /// after its hard delete has passed, then null (as without attachments).
+    pub(crate) fn attachment_urls(&self, i: usize) -> Value {
+        if !self.has_attachments(i) {
+            return Value::Null;
+        }
+        if let Some(at) = self.attachments_deleted_at.get(&i)
+            && at.elapsed() >= self.attachment_delay
+        {
+            return Value::Null;
+        }
+        let name = format!("attachment.{}.png", short(&self.ids[i]));
+        json!({ name.clone(): {
+            "presigned_url": format!("https://storage.mock.invalid/{name}"),
+            "mime_type": "image/png"
+        }})
     }
 
     pub(crate) fn hard_delete_count(&self, id: &Uuid) -> u32 {

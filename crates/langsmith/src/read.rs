@@ -736,6 +736,13 @@ pub enum Verification {
         /// `metadata` was absent from the answer.
         metadata: bool,
     },
+    /// Inputs, outputs and metadata read back null, but `attachment_urls` still lists
+    /// attachment files (the hard delete removes them later, within up to 7 days): not
+    /// erased yet.
+    AttachmentsPending {
+        /// How many attachments the answer listed.
+        attachments: usize,
+    },
     /// Not in the answer: no example of this workspace has this id (at that time).
     NotFound,
     /// Its request failed (after retries) with this kind of error.
@@ -754,6 +761,8 @@ pub enum VerificationKind {
     NotErased,
     /// [`Verification::Unproven`].
     Unproven,
+    /// [`Verification::AttachmentsPending`].
+    AttachmentsPending,
     /// [`Verification::NotFound`].
     NotFound,
     /// [`Verification::Failed`].
@@ -764,10 +773,11 @@ pub enum VerificationKind {
 
 impl VerificationKind {
     /// Every kind, in report order.
-    pub const ALL: [VerificationKind; 6] = [
+    pub const ALL: [VerificationKind; 7] = [
         VerificationKind::Erased,
         VerificationKind::NotErased,
         VerificationKind::Unproven,
+        VerificationKind::AttachmentsPending,
         VerificationKind::NotFound,
         VerificationKind::Failed,
         VerificationKind::NotAttempted,
@@ -779,6 +789,7 @@ impl VerificationKind {
             VerificationKind::Erased => "erased",
             VerificationKind::NotErased => "not_erased",
             VerificationKind::Unproven => "unproven",
+            VerificationKind::AttachmentsPending => "attachments_pending",
             VerificationKind::NotFound => "not_found",
             VerificationKind::Failed => "failed",
             VerificationKind::NotAttempted => "not_attempted",
@@ -799,6 +810,7 @@ impl Verification {
             Verification::Erased => VerificationKind::Erased,
             Verification::NotErased { .. } => VerificationKind::NotErased,
             Verification::Unproven { .. } => VerificationKind::Unproven,
+            Verification::AttachmentsPending { .. } => VerificationKind::AttachmentsPending,
             Verification::NotFound => VerificationKind::NotFound,
             Verification::Failed(_) => VerificationKind::Failed,
             Verification::NotAttempted => VerificationKind::NotAttempted,
@@ -862,6 +874,11 @@ impl Verification {
                 metadata: !present.metadata,
             };
         }
+        // Content gone, files still listed: not erased until they are.
+        let attachments = example.attachment_urls.as_ref().map_or(0, |m| m.len());
+        if attachments > 0 {
+            return Verification::AttachmentsPending { attachments };
+        }
         Verification::Erased
     }
 }
@@ -882,6 +899,10 @@ impl fmt::Display for Verification {
                 self.absent_fields().join(" and ")
             ),
             Verification::Failed(kind) => write!(f, "failed ({kind})"),
+            Verification::AttachmentsPending { attachments } => write!(
+                f,
+                "attachments_pending ({attachments} attachment(s) still listed)"
+            ),
             other => f.write_str(other.as_str()),
         }
     }
@@ -1081,6 +1102,7 @@ impl Client {
             fields: select(&[
                 types::ExampleSelect::Outputs,
                 types::ExampleSelect::Metadata,
+                types::ExampleSelect::AttachmentUrls,
             ]),
         };
         let span = tracing::info_span!("verify_erased", ids = ids.len());
@@ -1175,6 +1197,10 @@ impl crate::engine::BatchOp for Verify<'_> {
                                     v @ (Verification::NotErased { .. }
                                     | Verification::Unproven { .. }),
                                     _,
+                                ) => v,
+                                (
+                                    v @ Verification::AttachmentsPending { .. },
+                                    Verification::Erased | Verification::AttachmentsPending { .. },
                                 ) => v,
                                 (_, v) => v,
                             }

@@ -111,6 +111,7 @@ pub const FIXUPS: &[Fixup] = &[
     generator_gaps::SYNTHESIZE_OPERATION_IDS,
     upstream_bugs::REQUEST_EXAMPLE_IDS_ARE_UUIDS,
     upstream_bugs::HARD_DELETED_EXAMPLE_INPUTS_ARE_NULL,
+    upstream_bugs::RUNS_DELETE_ANSWERS_202_QUEUED,
     generator_gaps::ANYOF_OF_STRINGS_IS_A_STRING,
     generator_gaps::REDUNDANT_CONST_DEFAULTS_DROPPED,
     generator_gaps::UNION_DEFAULTS_DROPPED,

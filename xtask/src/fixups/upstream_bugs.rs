@@ -1,5 +1,6 @@
 //! Repairs of mistakes in LangSmith's document itself: places where the spec contradicts
-//! its own words or the OpenAPI specification. Each names the spec location it repairs.
+//! its own words, the OpenAPI specification, or what the service is reported (in an
+//! upstream issue) to answer. Each names the spec location it repairs.
 
 use super::{Fixup, MustApply, ptr_push};
 use crate::HTTP_METHODS;
@@ -33,6 +34,23 @@ pub const HARD_DELETED_EXAMPLE_INPUTS_ARE_NULL: Fixup = Fixup {
           it stays required (the key is present, its value null). It loses nothing; it \
           fails once upstream makes `inputs` nullable, or stops saying inputs are nulled.",
     apply: hard_deleted_example_inputs_are_null,
+    must_apply: MustApply::ToTheClient,
+    defined_in: file!(),
+};
+
+/// Repairs `#/paths/~1api~1v1~1runs~1delete/post/responses` of `openapi/langsmith.json`
+/// (success `200`, `content.application/json.schema: {}`) against what the service answers,
+/// reported in langchain-ai/langsmith-sdk issue 2077: **202** `{"message": "Run deletes
+/// queued"}` (the deletion is queued and happens later).
+pub const RUNS_DELETE_ANSWERS_202_QUEUED: Fixup = Fixup {
+    name: "runs-delete-answers-202-queued",
+    why: "`POST /api/v1/runs/delete` is documented to answer 200 with an empty schema, \
+          but the service answers 202 `{\"message\": \"Run deletes queued\"}` \
+          (langchain-ai/langsmith-sdk issue 2077), so the generated call took the real \
+          answer for an undocumented status. Moves the success to 202, with an object \
+          schema whose optional `message` is a string and that answer as its example; \
+          it fails once upstream documents 202, or changes the 200 it repairs.",
+    apply: runs_delete_answers_202_queued,
     must_apply: MustApply::ToTheClient,
     defined_in: file!(),
 };
@@ -145,6 +163,49 @@ fn hard_deleted_example_inputs_are_null(doc: &mut Value) -> Result<Vec<String>, 
     inputs.insert("nullable".into(), Value::Bool(true));
     Ok(vec![format!(
         "{EXAMPLE_INPUTS}: nullable: true (the hard-delete operation says it sets inputs to null)"
+    )])
+}
+
+const RUNS_DELETE_RESPONSES: &str = "/paths/~1api~1v1~1runs~1delete/post/responses";
+/// The service's answer to a runs delete (langchain-ai/langsmith-sdk issue 2077).
+const RUN_DELETES_QUEUED: &str = "Run deletes queued";
+
+fn runs_delete_answers_202_queued(doc: &mut Value) -> Result<Vec<String>, String> {
+    let Some(responses) = doc
+        .pointer_mut(RUNS_DELETE_RESPONSES)
+        .and_then(Value::as_object_mut)
+    else {
+        return Ok(Vec::new());
+    };
+    // Upstream documents the queued answer now: nothing to repair.
+    if responses.contains_key("202") {
+        return Ok(Vec::new());
+    }
+    let Some(ok) = responses.get("200") else {
+        return Err(format!(
+            "{RUNS_DELETE_RESPONSES}: neither 200 nor 202 documented; the repair no longer fits"
+        ));
+    };
+    let schema = ok.pointer("/content/application~1json/schema");
+    if schema != Some(&Value::Object(Map::new())) {
+        return Err(format!(
+            "{RUNS_DELETE_RESPONSES}/200: its schema is no longer the empty `{{}}` \
+             (now {}); the repair no longer fits",
+            schema.map_or_else(|| "absent".to_owned(), Value::to_string)
+        ));
+    }
+    let mut queued = responses.remove("200").unwrap_or(Value::Null);
+    queued["description"] = Value::String("Run deletes queued".into());
+    queued["content"]["application/json"]["schema"] = serde_json::json!({
+        "type": "object",
+        "title": "RunDeletesQueued",
+        "properties": {"message": {"type": "string", "title": "Message"}},
+        "example": {"message": RUN_DELETES_QUEUED}
+    });
+    responses.insert("202".into(), queued);
+    Ok(vec![format!(
+        "{RUNS_DELETE_RESPONSES}: 200 {{}} -> 202 {{\"message\": \"{RUN_DELETES_QUEUED}\"}} \
+         (langchain-ai/langsmith-sdk issue 2077)"
     )])
 }
 
@@ -359,6 +420,47 @@ mod tests {
             hard_deleted_example_inputs_are_null(&mut d)
                 .unwrap_err()
                 .contains("no longer `type: object`")
+        );
+    }
+
+    #[test]
+    fn runs_delete_answers_202_only_while_the_spec_says_200_with_an_empty_schema() {
+        let doc = |responses: Value| json!({"paths": {"/api/v1/runs/delete": {"post": {"responses": responses}}}});
+        let upstream = json!({
+            "200": {"description": "Successful Response",
+                    "content": {"application/json": {"schema": {}}}},
+            "422": {"description": "Validation Error"}});
+        let mut d = doc(upstream.clone());
+        let changes = runs_delete_answers_202_queued(&mut d).unwrap();
+        assert_eq!(changes.len(), 1);
+        assert!(changes[0].contains("issue 2077"), "{}", changes[0]);
+        let responses = d.pointer(RUNS_DELETE_RESPONSES).unwrap();
+        assert!(responses.get("200").is_none());
+        assert!(responses.get("422").is_some());
+        let schema = &responses["202"]["content"]["application/json"]["schema"];
+        assert_eq!(schema["example"], json!({"message": "Run deletes queued"}));
+        assert_eq!(schema["properties"]["message"]["type"], "string");
+        // Applied twice: upstream (here, the first run) documents 202, nothing to do, and
+        // the vendored spec then fails generation naming the fixup.
+        assert!(runs_delete_answers_202_queued(&mut d).unwrap().is_empty());
+        assert!(
+            FIXUPS
+                .iter()
+                .any(|f| f.name == "runs-delete-answers-202-queued"
+                    && f.must_apply == MustApply::ToTheClient)
+        );
+        // The 200 it repairs has changed: loudly.
+        let mut changed = upstream.clone();
+        changed["200"]["content"]["application/json"]["schema"] = json!({"type": "object"});
+        let e = runs_delete_answers_202_queued(&mut doc(changed)).unwrap_err();
+        assert!(e.contains("no longer the empty"), "{e}");
+        let e = runs_delete_answers_202_queued(&mut doc(json!({"422": {}}))).unwrap_err();
+        assert!(e.contains("neither 200 nor 202"), "{e}");
+        // Another document: not applicable.
+        assert!(
+            runs_delete_answers_202_queued(&mut json!({}))
+                .unwrap()
+                .is_empty()
         );
     }
 
