@@ -42,8 +42,8 @@ pub const HARD_DELETE_CODES: &str = codes!(
   3    authentication or permission refused (401/403), for the run or for some ids
   4    could not reach the server (nothing confirmed; connection, TLS or timeout)
   5    every id was deleted or not found, and some were not found
-  6    with --verify: an id did not read back erased (data left, a field left out of
-       the answer, or not found)
+  6    with --verify: an id did not read back erased (data left, attachments still
+       listed, a field left out of the answer, or not found)
   8    with selectors: the server listed examples that fail the selectors when checked
        here; they were excluded, never deleted; the ids that passed were
   130  interrupted (Ctrl-C): in-flight requests finished, journal and report written
@@ -70,8 +70,8 @@ pub const VERIFY_CODES: &str = codes!(
   2    usage or input error; nothing was sent
   3    authentication or permission refused (401/403)
   4    could not reach the server (nothing read)
-  6    an id did not read back erased (data left, a field left out of the answer, or
-       not found)
+  6    an id did not read back erased (data left, attachments still listed, a field
+       left out of the answer, or not found)
   130  interrupted (Ctrl-C)
 "
 );
