@@ -7,7 +7,7 @@ use crate::input::Input;
 use crate::term::plural;
 use crate::{Cli, report};
 use futures_util::{FutureExt, StreamExt};
-use langsmith::{Client, ExampleQuery, Exclusion, IdSet, Listed, Uuid};
+use langsmith::{Client, ExampleQuery, Exclusion, IdSet, Listed, Selection, Uuid};
 use serde::Serialize;
 
 /// Which examples: the read API's filters. They combine with "and".
@@ -142,25 +142,6 @@ impl Selectors {
     }
 }
 
-/// What a selection found.
-pub(crate) struct Selection {
-    /// Unique ids that passed the client's check, in the order the server listed them.
-    pub ids: Vec<Uuid>,
-    /// Listed ids that failed the client's check (never deleted), in listing order.
-    pub excluded: Vec<(Uuid, Exclusion)>,
-    /// The server's count before listing.
-    pub counted: u64,
-    /// Ids listed more than once (paging shifted under a concurrent change).
-    pub repeated: u64,
-}
-
-impl Selection {
-    /// Unique ids the server listed, selected or excluded.
-    pub fn listed(&self) -> u64 {
-        (self.ids.len() + self.excluded.len()) as u64
-    }
-}
-
 /// Counts, then lists every selected id (each once), calling `each` as ids pass the
 /// client's check and `idle` whenever the listing waits for the server. A listing that
 /// does not end normally is an error: nothing it listed is returned.
@@ -176,11 +157,7 @@ pub(crate) async fn select_ids(
         .await
         .map_err(|e| exit::for_error("counting the selection", &e))?;
     progress.set_total(counted);
-    // The count is the server's word: it sizes the first allocation only up to a bound,
-    // past which the list grows as ids actually arrive.
-    let mut ids = Vec::with_capacity(counted.min(1 << 20) as usize);
-    let mut excluded = Vec::new();
-    let mut repeated = 0;
+    let mut selection = Selection::new(counted);
     let query = query.clone().counted(counted);
     let mut stream = std::pin::pin!(client.examples(&query));
     loop {
@@ -192,25 +169,16 @@ pub(crate) async fn select_ids(
             }
         };
         let Some(item) = item else { break };
-        match item.map_err(|e| exit::for_error("listing the selection", &e))? {
-            Listed::Selected(example) => {
-                progress.inc(1);
-                each(&example.id);
-                ids.push(example.id);
-            }
-            Listed::Excluded { example, reason } => {
-                progress.inc(1);
-                excluded.push((example.id, reason))
-            }
-            Listed::Repeated(_) => repeated += 1,
+        let row = item.map_err(|e| exit::for_error("listing the selection", &e))?;
+        if let Listed::Selected(example) = &row {
+            each(&example.id);
         }
+        if !matches!(row, Listed::Repeated(_)) {
+            progress.inc(1);
+        }
+        selection.push(&row);
     }
-    Ok(Selection {
-        ids,
-        excluded,
-        counted,
-        repeated,
-    })
+    Ok(selection)
 }
 
 /// Warns on stderr when the listing and the count disagree, and lists what the client's
@@ -315,7 +283,7 @@ pub(crate) async fn select_input(
         use sha2::Digest;
         let mut hasher = sha2::Sha256::new();
         let mut buf = [0u8; 37];
-        for id in &selection.ids {
+        for id in &selection.selected {
             let text = id.hyphenated().encode_lower(&mut buf[..36]);
             let len = text.len();
             buf[len] = b'\n';
@@ -323,10 +291,10 @@ pub(crate) async fn select_input(
         }
         (
             Some(format!("{:x}", hasher.finalize())),
-            selection.ids.len() as u64 * 37,
+            selection.selected.len() as u64 * 37,
         )
     };
-    let n = selection.ids.len() as u64;
+    let n = selection.selected.len() as u64;
     Ok(Input {
         sources: vec![report::InputSource {
             source: format!("selection: {}", selectors.describe_with(recorder)),
@@ -344,8 +312,8 @@ pub(crate) async fn select_input(
             listed: selection.listed(),
             selected: n,
             excluded: excluded_rows(&selection),
-            samples: selection.ids.iter().take(5).copied().collect(),
+            samples: selection.selected.iter().take(5).copied().collect(),
         }),
-        set: IdSet::from_uuids(selection.ids),
+        set: IdSet::from_uuids(selection.selected),
     })
 }

@@ -548,17 +548,10 @@ impl Client {
     pub async fn select(&self, query: &ExampleQuery) -> Result<Selection, Error> {
         let counted = self.count_examples(query).await?;
         let query = query.clone().counted(counted);
-        let mut out = Selection {
-            counted,
-            ..Selection::default()
-        };
+        let mut out = Selection::new(counted);
         let mut rows = std::pin::pin!(self.examples(&query));
         while let Some(row) = rows.next().await {
-            match row? {
-                Listed::Selected(e) => out.selected.push(e.id),
-                Listed::Excluded { example, reason } => out.excluded.push((example.id, reason)),
-                Listed::Repeated(_) => out.repeated += 1,
-            }
+            out.push(&row?);
         }
         Ok(out)
     }

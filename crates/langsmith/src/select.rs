@@ -135,6 +135,33 @@ pub struct Selection {
     pub repeated: u64,
 }
 
+impl Selection {
+    /// An empty selection of a query the server counted `counted`.
+    pub fn new(counted: u64) -> Self {
+        Selection {
+            // The count is the server's word: it sizes the first allocation only up to a
+            // bound, past which the list grows as ids actually arrive.
+            selected: Vec::with_capacity(counted.min(1 << 20) as usize),
+            counted,
+            ..Selection::default()
+        }
+    }
+
+    /// Takes in one row of the listing.
+    pub fn push(&mut self, row: &Listed) {
+        match row {
+            Listed::Selected(e) => self.selected.push(e.id),
+            Listed::Excluded { example, reason } => self.excluded.push((example.id, *reason)),
+            Listed::Repeated(_) => self.repeated += 1,
+        }
+    }
+
+    /// Unique ids the server listed, selected or excluded.
+    pub fn listed(&self) -> u64 {
+        (self.selected.len() + self.excluded.len()) as u64
+    }
+}
+
 /// Folds text for comparison: Unicode NFKC, lower case, each run of white space as one
 /// space. ASCII text without upper case or unusual white space is returned as is.
 pub fn fold(text: &str) -> Cow<'_, str> {

@@ -122,8 +122,8 @@ async fn list(
             selectors: selectors.describe(),
             server_evaluated: query.server_evaluated(),
             counted: selection.counted,
-            count: selection.ids.len(),
-            ids: &selection.ids,
+            count: selection.selected.len(),
+            ids: &selection.selected,
             excluded: excluded_rows(&selection),
         };
         let written = serde_json::to_writer(&mut out, &doc)
@@ -150,7 +150,7 @@ async fn list(
     if !quiet {
         eprintln!(
             "{} selected ({}){}",
-            plural(selection.ids.len() as u64, "example", "examples"),
+            plural(selection.selected.len() as u64, "example", "examples"),
             selectors.describe(),
             server_word(&query)
         );
