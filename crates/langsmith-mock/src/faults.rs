@@ -31,6 +31,9 @@ pub struct Faults {
     pub rate_non_json: f64,
     /// Per-credential limit: more requests than this within a minute get 429.
     pub rate_limit_per_minute: Option<u32>,
+    /// The first this many `POST /api/v1/runs/delete` requests answer 500 before anything
+    /// is queued (deterministic, not drawn): a retry must follow.
+    pub runs_delete_500_first: u32,
     /// Lies about what a listing holds, told on every request they apply to.
     pub lies: Lies,
 }
@@ -83,6 +86,7 @@ impl Default for Faults {
             rate_truncated: 0.0,
             rate_non_json: 0.0,
             rate_limit_per_minute: None,
+            runs_delete_500_first: 0,
             lies: Lies::default(),
         }
     }

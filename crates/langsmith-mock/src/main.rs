@@ -117,6 +117,9 @@ struct Serve {
     /// Lie: every read answers 200 with an HTML page instead of its JSON.
     #[arg(long)]
     fault_html_200: bool,
+    /// The first N runs delete requests answer 500 before anything is queued.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    fault_runs_delete_500_first: u32,
     /// Lie: the runs query ignores its `reference_example` filter.
     #[arg(long)]
     fault_runs_ignore_reference_example: bool,
@@ -240,6 +243,7 @@ async fn serve(args: Serve) -> Result<(), String> {
         rate_truncated: args.fault_truncated,
         rate_non_json: args.fault_non_json,
         rate_limit_per_minute: args.rate_limit,
+        runs_delete_500_first: args.fault_runs_delete_500_first,
         lies: Lies {
             ignore_params: args.fault_ignore_param.clone(),
             foreign_examples: args.fault_foreign_examples,

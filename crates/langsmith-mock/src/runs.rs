@@ -63,6 +63,9 @@ pub(crate) struct Runs {
     pub(crate) delay: Duration,
     /// `(session_id, trace_id)` of every trace deleted, in order.
     pub(crate) deleted: Vec<(Uuid, Uuid)>,
+    /// Runs delete requests received (for the deterministic 500s of
+    /// `Faults::runs_delete_500_first`).
+    pub(crate) delete_requests: u32,
 }
 
 impl Runs {

@@ -607,6 +607,14 @@ fn runs_answer(
             crate::runs::query(&mut runs, principal.workspace_id, body, lie)
         }
         _ => {
+            runs.delete_requests += 1;
+            let failing = shared.faults.lock().unwrap().runs_delete_500_first;
+            if runs.delete_requests <= failing {
+                return (
+                    500,
+                    serde_json::json!({"detail": "Internal Server Error (injected: runs_delete_500_first)"}),
+                );
+            }
             let (status, value, ids) = crate::runs::delete(&mut runs, principal.workspace_id, body);
             record.id_count = ids.len();
             if shared.record_requests {

@@ -422,6 +422,7 @@ struct HardDelete<'a> {
 }
 
 impl engine::BatchOp for HardDelete<'_> {
+    type Key = Uuid;
     type Outcome = Outcome;
     type Record = RequestReport;
     const NOT_ATTEMPTED: Outcome = Outcome::NotAttempted;
@@ -450,7 +451,7 @@ impl engine::BatchOp for HardDelete<'_> {
         batch: usize,
         set: Vec<Uuid>,
         cancel: Option<&AtomicBool>,
-    ) -> engine::Step<Outcome, RequestReport> {
+    ) -> engine::Step<Uuid, Outcome, RequestReport> {
         let started = SystemTime::now();
         let request = ExampleIds::from_batch(&set);
         let (result, attempts) = self

@@ -14,14 +14,13 @@ use std::future::Future;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::Instrument;
-use uuid::Uuid;
 
 /// What one request settled.
-pub(crate) struct Step<O, R> {
+pub(crate) struct Step<K, O, R> {
     /// Ids this request decided, each with its outcome.
-    pub(crate) settled: Vec<(Uuid, O)>,
+    pub(crate) settled: Vec<(K, O)>,
     /// Sets of this request's ids to send again (isolation), each smaller than the set sent.
-    pub(crate) resend: Vec<Vec<Uuid>>,
+    pub(crate) resend: Vec<Vec<K>>,
     /// The request, for the report.
     pub(crate) record: R,
     /// Every later request would fail the same way (401, a redirect, TLS, a wrong
@@ -33,6 +32,8 @@ pub(crate) struct Step<O, R> {
 
 /// A batch operation: its request, its answer-to-outcomes mapping, its outcome type.
 pub(crate) trait BatchOp: Sync {
+    /// What an id is: an example id, or a trace's `(session_id, trace_id)`.
+    type Key: Copy + Ord + Send + Sync;
     /// What becomes of one id.
     type Outcome: Copy + Send + Sync;
     /// One request, as reported.
@@ -45,13 +46,18 @@ pub(crate) trait BatchOp: Sync {
     fn send(
         &self,
         batch: usize,
-        ids: Vec<Uuid>,
+        ids: Vec<Self::Key>,
         cancel: Option<&AtomicBool>,
-    ) -> impl Future<Output = Step<Self::Outcome, Self::Record>> + Send;
+    ) -> impl Future<Output = Step<Self::Key, Self::Outcome, Self::Record>> + Send;
 
     /// Called once per finished request, in completion order: `index` is its place in
     /// the run's records (for the record, and progress callbacks).
-    fn finished(&self, index: usize, record: &mut Self::Record, settled: &[(Uuid, Self::Outcome)]);
+    fn finished(
+        &self,
+        index: usize,
+        record: &mut Self::Record,
+        settled: &[(Self::Key, Self::Outcome)],
+    );
 }
 
 /// How a run goes.
@@ -68,8 +74,8 @@ pub(crate) struct Settings<'a> {
 
 /// A finished run: an outcome per id (aligned with `ids`), which request settled it, and
 /// every request's record in completion order.
-pub(crate) struct Run<O, R> {
-    pub(crate) ids: Vec<Uuid>,
+pub(crate) struct Run<K, O, R> {
+    pub(crate) ids: Vec<K>,
     pub(crate) outcomes: Vec<O>,
     pub(crate) settled_by: Vec<u32>,
     pub(crate) records: Vec<R>,
@@ -105,7 +111,7 @@ impl<Op: BatchOp> Shared<'_, Op> {
     }
 
     /// One batch: its set, then every set its requests resend; an outcome for every id.
-    async fn batch(&self, batch: usize, ids: Vec<Uuid>) -> Vec<(Uuid, Op::Outcome, u32)> {
+    async fn batch(&self, batch: usize, ids: Vec<Op::Key>) -> Vec<(Op::Key, Op::Outcome, u32)> {
         let mut out = Vec::with_capacity(ids.len());
         let mut work = vec![ids];
         while let Some(set) = work.pop() {
@@ -144,11 +150,28 @@ impl<Op: BatchOp> Shared<'_, Op> {
 /// is held beyond the batches in flight.
 pub(crate) async fn run<Op: BatchOp>(
     op: &Op,
-    ids: Vec<Uuid>,
+    ids: Vec<Op::Key>,
     settings: &Settings<'_>,
     span: tracing::Span,
-) -> Run<Op::Outcome, Op::Record> {
+) -> Run<Op::Key, Op::Outcome, Op::Record> {
+    let size = settings.batch_size;
+    let n = ids.len();
+    let cuts: Vec<usize> = (0..n.div_ceil(size)).map(|b| b * size).collect();
+    run_in(op, ids, cuts, settings, span).await
+}
+
+/// [`run`] with the batches given: batch `b` is `ids[starts[b]..starts[b + 1]]` (the last
+/// runs to the end). `starts` is strictly increasing from 0, for an operation whose
+/// batches follow the ids' groups (a trace deletion names one session per request).
+pub(crate) async fn run_in<Op: BatchOp>(
+    op: &Op,
+    ids: Vec<Op::Key>,
+    starts: Vec<usize>,
+    settings: &Settings<'_>,
+    span: tracing::Span,
+) -> Run<Op::Key, Op::Outcome, Op::Record> {
     debug_assert!(ids.is_sorted() && settings.batch_size > 0 && settings.concurrency > 0);
+    debug_assert!(starts.is_sorted() && starts.first().is_none_or(|s| *s == 0));
     let shared = Shared {
         op,
         settings,
@@ -156,14 +179,14 @@ pub(crate) async fn run<Op: BatchOp>(
         stopped_by: Mutex::new(None),
         records: Mutex::new(Vec::new()),
     };
-    let size = settings.batch_size;
     let mut outcomes = vec![Op::NOT_ATTEMPTED; ids.len()];
     let mut settled_by = vec![NO_REQUEST; ids.len()];
-    let (shared_ref, ids_ref) = (&shared, &ids);
-    let mut batches = futures_util::stream::iter(0..ids.len().div_ceil(size))
+    let (shared_ref, ids_ref, starts_ref) = (&shared, &ids, &starts);
+    let mut batches = futures_util::stream::iter(0..starts.len())
         .map(|batch| async move {
-            let start = batch * size;
-            let chunk = ids_ref[start..(start + size).min(ids_ref.len())].to_vec();
+            let start = starts_ref[batch];
+            let end = starts_ref.get(batch + 1).copied().unwrap_or(ids_ref.len());
+            let chunk = ids_ref[start..end].to_vec();
             (start, chunk.len(), shared_ref.batch(batch, chunk).await)
         })
         .buffer_unordered(settings.concurrency);
@@ -174,7 +197,7 @@ pub(crate) async fn run<Op: BatchOp>(
             // up with the batch's slice (no search per id).
             list.sort_unstable_by_key(|(id, _, _)| *id);
             for (k, (id, outcome, request)) in list.into_iter().enumerate() {
-                assert_eq!(ids_ref[start + k], id, "every id of a batch settled once");
+                assert!(ids_ref[start + k] == id, "every id of a batch settled once");
                 outcomes[start + k] = outcome;
                 settled_by[start + k] = request;
             }

@@ -648,6 +648,8 @@ pub struct PagingError {
     counted: u64,
     listed: u64,
     reason: PagingReason,
+    /// The runs query's cursor paging (`offset` is then the page number, `counted` 0).
+    runs: bool,
 }
 
 /// Why a listing was stopped.
@@ -666,6 +668,9 @@ pub enum PagingReason {
         /// The most pages the count allows.
         pages: u64,
     },
+    /// A cursor-paged listing (the runs query) answered with a next cursor it had
+    /// already given: following it would go round for ever.
+    RepeatedCursor,
 }
 
 impl PagingError {
@@ -675,7 +680,25 @@ impl PagingError {
             counted,
             listed,
             reason,
+            runs: false,
         }
+    }
+
+    /// The runs query's paging stopped at page `page` (1-based), `listed` unique runs in.
+    pub(crate) fn runs(page: u64, listed: u64, reason: PagingReason) -> Self {
+        PagingError {
+            offset: page,
+            counted: 0,
+            listed,
+            reason,
+            runs: true,
+        }
+    }
+
+    /// Whether it was the runs query's cursor paging (then [`PagingError::offset`] is the
+    /// page number and there is no count).
+    pub fn is_runs_listing(&self) -> bool {
+        self.runs
     }
 
     /// The offset of the page that stopped the listing.
@@ -778,6 +801,29 @@ impl fmt::Display for Error {
                 "{} {}s are named {:?} at {}; name it by its UUID instead",
                 l.matches, l.what, l.name, l.endpoint
             ),
+            Error::Paging(p) if p.runs => {
+                write!(
+                    f,
+                    "the runs listing did not end normally: page {} ",
+                    p.offset
+                )?;
+                match p.reason {
+                    PagingReason::PastCount { bound } => write!(
+                        f,
+                        "took the unique runs listed past {bound}, the most allowed for its examples"
+                    )?,
+                    PagingReason::NoNewIds => write!(f, "was full but held no run listed before")?,
+                    PagingReason::RepeatedCursor => {
+                        write!(f, "gave a next cursor it had given before")?
+                    }
+                    PagingReason::PageCap { pages } => write!(f, "is past {pages} pages")?,
+                }
+                write!(
+                    f,
+                    " ({} unique runs listed); the server does not page as the API says, so nothing it listed is used",
+                    p.listed
+                )
+            }
             Error::Paging(p) => {
                 write!(
                     f,
@@ -794,6 +840,9 @@ impl fmt::Display for Error {
                     )?,
                     PagingReason::PageCap { pages } => {
                         write!(f, "is past the {pages} pages the count needs")?
+                    }
+                    PagingReason::RepeatedCursor => {
+                        write!(f, "gave a next cursor it had given before")?
                     }
                 }
                 write!(

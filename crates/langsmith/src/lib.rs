@@ -58,6 +58,7 @@ mod ids;
 mod profile;
 mod read;
 mod retry;
+mod runs;
 mod select;
 
 pub use bulk::{BulkOptions, BulkReport, Outcome, Progress, ProgressCallback, RequestReport};
@@ -78,6 +79,11 @@ pub use read::{
     VerifyCallback, VerifyOptions, VerifyReport, VerifyRequest,
 };
 pub use retry::RetryPolicy;
+pub use runs::{
+    ListedRun, MAX_TRACE_IDS, RUNS_PAGE_SIZE, RunRef, RunsOptions, Trace, TraceDeleteOptions,
+    TraceDeleteReport, TraceDeleteRequest, TraceKey, TraceOutcome, TraceState, TraceVerifyReport,
+    TracesFound,
+};
 pub use select::{Exclusion, Listed, Selection, fold};
 
 /// The causes of an error, outermost first, looking inside `std::io::Error` (whose

@@ -1130,6 +1130,7 @@ struct Verify<'a> {
 }
 
 impl crate::engine::BatchOp for Verify<'_> {
+    type Key = Uuid;
     type Outcome = Verification;
     type Record = VerifyRequest;
     const NOT_ATTEMPTED: Verification = Verification::NotAttempted;
@@ -1146,7 +1147,7 @@ impl crate::engine::BatchOp for Verify<'_> {
         batch: usize,
         chunk: Vec<Uuid>,
         cancel: Option<&AtomicBool>,
-    ) -> crate::engine::Step<Verification, VerifyRequest> {
+    ) -> crate::engine::Step<Uuid, Verification, VerifyRequest> {
         let started = std::time::SystemTime::now();
         let mut query = ExampleQuery::new().ids(chunk.iter().copied());
         query.as_of = self.options.as_of;

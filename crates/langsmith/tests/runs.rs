@@ -1,0 +1,331 @@
+//! The experiment traces that copied an example (issue 23), against the stand-in. What is
+//! expected comes from the stand-in's own store (`runs()`) and its record of what it
+//! received and deleted (`deleted_traces()`, `requests()`), not from the facade.
+
+use langsmith::{
+    BulkOptions, Client, Error, ErrorKind, ListedRun, RetryPolicy, RunsOptions, TraceDeleteOptions,
+    TraceKey, TraceOutcome, TraceState,
+};
+use langsmith_mock::{Faults, Lies, MockServer};
+use std::collections::BTreeSet;
+use std::time::Duration;
+use uuid::Uuid;
+
+fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .endpoint(server.url())
+        .api_key(server.api_key())
+        .retry_policy(RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap()
+}
+
+async fn server(examples: usize, sessions: usize, faults: Faults, delay: Duration) -> MockServer {
+    MockServer::builder()
+        .examples(examples)
+        .experiment_sessions(sessions)
+        .run_delete_delay(delay)
+        .faults(faults)
+        .start()
+        .await
+        .unwrap()
+}
+
+/// The traces of the stand-in's store whose root run references one of `ids`.
+fn expected_traces(server: &MockServer, ids: &[Uuid]) -> BTreeSet<TraceKey> {
+    server
+        .runs()
+        .into_iter()
+        .filter(|r| r.reference_example_id.is_some_and(|e| ids.contains(&e)))
+        .map(|r| TraceKey {
+            session_id: r.session_id,
+            trace_id: r.trace_id,
+        })
+        .collect()
+}
+
+fn deleted(server: &MockServer) -> BTreeSet<TraceKey> {
+    server
+        .deleted_traces()
+        .into_iter()
+        .map(|(session_id, trace_id)| TraceKey {
+            session_id,
+            trace_id,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_traces_referencing_some_examples_are_found_over_chunks_and_cursor_pages() {
+    // 230 examples x 3 sessions: 690 referencing root runs, plus children and unrelated
+    // traces; chunks of 40 ids (120 runs each: two cursor pages).
+    let s = server(230, 3, Faults::default(), Duration::ZERO).await;
+    let client = client(&s);
+    let ids: Vec<Uuid> = s.seeded_ids().into_iter().step_by(2).collect();
+    let options = RunsOptions {
+        chunk: 40,
+        ..RunsOptions::default()
+    };
+    let found = client
+        .traces_referencing(ids.clone(), &options)
+        .await
+        .unwrap();
+    let want = expected_traces(&s, &ids);
+    assert_eq!(want.len(), ids.len() * 3);
+    assert_eq!(found.keys().into_iter().collect::<BTreeSet<_>>(), want);
+    assert!(found.excluded().is_empty());
+    for t in found.traces() {
+        assert_eq!(t.reference_example_ids.len(), 1);
+        assert!(ids.contains(&t.reference_example_ids[0]));
+    }
+    // ceil(115 / 40) = 3 chunks of 120, 120 and 105 runs: 2 pages each.
+    assert_eq!(found.pages(), 6);
+    // The stream says the same, run by run.
+    use futures_util::StreamExt;
+    let rows: Vec<_> = client
+        .runs_referencing(ids.clone(), &options)
+        .collect()
+        .await;
+    assert_eq!(rows.len(), ids.len() * 3);
+    assert!(
+        rows.iter()
+            .all(|r| matches!(r, Ok(ListedRun::Referencing(_))))
+    );
+}
+
+#[tokio::test]
+async fn a_runs_query_that_ignores_its_filter_gets_no_foreign_trace_deleted() {
+    let lie = Faults {
+        lies: Lies {
+            runs_ignore_reference_example: true,
+            ..Lies::default()
+        },
+        ..Faults::default()
+    };
+    let s = server(30, 2, lie, Duration::ZERO).await;
+    let client = client(&s);
+    let ids: Vec<Uuid> = s.seeded_ids()[..4].to_vec();
+    let found = client
+        .traces_referencing(ids.clone(), &RunsOptions::default())
+        .await
+        .unwrap();
+    let want = expected_traces(&s, &ids);
+    assert_eq!(found.keys().into_iter().collect::<BTreeSet<_>>(), want);
+    // Every other run of the store came back and was excluded: 30 x 2 roots and
+    // children, plus 2 unrelated traces of two runs, less the 8 that are ours.
+    let all = s.runs().len();
+    assert_eq!(found.excluded().len(), all - want.len());
+    let report = client
+        .delete_traces(found.keys(), &TraceDeleteOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.requested(), want.len());
+    // Judged by the stand-in's record: exactly the traces of the four examples.
+    assert_eq!(deleted(&s), want);
+}
+
+#[tokio::test]
+async fn a_trace_deletion_is_one_session_per_request_at_most_1000_traces_each() {
+    let s = server(1205, 2, Faults::default(), Duration::ZERO).await;
+    let client = client(&s);
+    let ids = s.seeded_ids();
+    // The store before the deletion (deleted runs leave it).
+    let runs_before = s.runs();
+    let want = expected_traces(&s, &ids);
+    let found = client
+        .traces_referencing(ids.clone(), &RunsOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(found.traces().len(), 2410);
+    let report = client
+        .delete_traces(found.keys(), &TraceDeleteOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.requested(), 2410);
+    // 1205 traces per session: 2 requests each (1000 + 205), never across sessions.
+    assert_eq!(report.requests().len(), 4);
+    let deletes: Vec<_> = s
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/v1/runs/delete")
+        .collect();
+    assert_eq!(deletes.len(), 4);
+    for r in &deletes {
+        let body: serde_json::Value = serde_json::from_slice(r.body.as_ref().unwrap()).unwrap();
+        let traces = body["trace_ids"].as_array().unwrap();
+        assert!(
+            !traces.is_empty() && traces.len() <= 1000,
+            "{}",
+            traces.len()
+        );
+        let session: Uuid = body["session_id"].as_str().unwrap().parse().unwrap();
+        let in_session: BTreeSet<Uuid> = runs_before
+            .iter()
+            .filter(|run| run.session_id == session)
+            .map(|run| run.trace_id)
+            .collect();
+        for t in traces {
+            let t: Uuid = t.as_str().unwrap().parse().unwrap();
+            assert!(
+                in_session.contains(&t),
+                "trace {t} is not in session {session}"
+            );
+        }
+    }
+    assert_eq!(deleted(&s), want);
+    for r in report.requests() {
+        assert_eq!(r.status(), Some(202));
+        assert_eq!(r.message(), Some("Run deletes queued"));
+        assert!(r.request_id().is_some());
+    }
+}
+
+#[tokio::test]
+async fn a_first_runs_delete_answering_500_is_retried() {
+    let faults = Faults {
+        runs_delete_500_first: 1,
+        ..Faults::default()
+    };
+    let s = server(10, 1, faults, Duration::ZERO).await;
+    let client = client(&s);
+    let ids = s.seeded_ids();
+    let want = expected_traces(&s, &ids);
+    let found = client
+        .traces_referencing(ids.clone(), &RunsOptions::default())
+        .await
+        .unwrap();
+    let report = client
+        .delete_traces(found.keys(), &TraceDeleteOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.requested(), 10);
+    assert_eq!(report.requests().len(), 1);
+    assert_eq!(report.requests()[0].attempts(), 2);
+    assert_eq!(report.http_requests(), 2);
+    let statuses: Vec<u16> = s
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/v1/runs/delete")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [500, 202]);
+    assert_eq!(deleted(&s), want);
+}
+
+#[tokio::test]
+async fn a_runs_delete_that_keeps_failing_is_failed_never_requested() {
+    let faults = Faults {
+        runs_delete_500_first: 100,
+        ..Faults::default()
+    };
+    let s = server(3, 1, faults, Duration::ZERO).await;
+    let client = client(&s);
+    let found = client
+        .traces_referencing(s.seeded_ids(), &RunsOptions::default())
+        .await
+        .unwrap();
+    let report = client
+        .delete_traces(found.keys(), &TraceDeleteOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 3);
+    assert_eq!(report.requested(), 0);
+    for (_, o) in report.outcomes() {
+        assert_eq!(o, TraceOutcome::Failed(ErrorKind::Server));
+    }
+    assert!(s.deleted_traces().is_empty());
+}
+
+#[tokio::test]
+async fn a_queued_deletion_is_requested_not_gone_until_the_runs_query_stops_listing_it() {
+    let delay = Duration::from_millis(1500);
+    let s = server(6, 2, Faults::default(), delay).await;
+    let client = client(&s);
+    let ids = s.seeded_ids();
+    let all = expected_traces(&s, &ids);
+    // Only part of them requested: the rest are still there and nobody asked.
+    let requested: Vec<TraceKey> = all.iter().copied().take(8).collect();
+    let report = client
+        .delete_traces(requested.clone(), &TraceDeleteOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.requested(), 8);
+    let options = RunsOptions::default();
+    let now = client
+        .verify_traces_gone(ids.clone(), requested.clone(), &options)
+        .await
+        .unwrap();
+    assert_eq!(now.gone(), 0, "nothing is gone before the delay");
+    assert_eq!(now.pending(), 8);
+    assert_eq!(now.unrequested(), all.len() - 8);
+    assert!(s.deleted_traces().is_empty());
+    tokio::time::sleep(delay + Duration::from_millis(200)).await;
+    let later = client
+        .verify_traces_gone(ids.clone(), requested.clone(), &options)
+        .await
+        .unwrap();
+    assert_eq!(later.gone(), 8);
+    assert_eq!(later.pending(), 0);
+    assert_eq!(later.unrequested(), all.len() - 8);
+    for (k, state) in later.states() {
+        let was_requested = requested.contains(k);
+        assert_eq!(*state == TraceState::Gone, was_requested, "{k}");
+    }
+    assert_eq!(deleted(&s), requested.into_iter().collect());
+}
+
+#[tokio::test]
+async fn examples_deleted_then_their_traces_requested_end_to_end() {
+    let s = server(50, 3, Faults::default(), Duration::ZERO).await;
+    let client = client(&s);
+    let ids: Vec<Uuid> = s.seeded_ids()[..20].to_vec();
+    let bulk = client
+        .hard_delete_all(ids.clone(), &BulkOptions::default())
+        .await
+        .unwrap();
+    assert!(bulk.is_complete());
+    let found = client
+        .traces_referencing(bulk.ids().to_vec(), &RunsOptions::default())
+        .await
+        .unwrap();
+    client
+        .delete_traces(found.keys(), &TraceDeleteOptions::default())
+        .await
+        .unwrap();
+    let proof = client
+        .verify_traces_gone(ids.clone(), found.keys(), &RunsOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(proof.gone(), 60);
+    assert_eq!(proof.pending() + proof.unrequested(), 0);
+    // The other 30 examples' traces are untouched.
+    let rest: Vec<Uuid> = s.seeded_ids()[20..].to_vec();
+    assert_eq!(expected_traces(&s, &rest).len(), 90);
+}
+
+#[tokio::test]
+async fn invalid_options_are_refused_before_anything_is_sent() {
+    let s = server(2, 1, Faults::default(), Duration::ZERO).await;
+    let client = client(&s);
+    let bad = RunsOptions {
+        chunk: 0,
+        ..RunsOptions::default()
+    };
+    let e = client
+        .traces_referencing(s.seeded_ids(), &bad)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Config(_)), "{e}");
+    let bad = TraceDeleteOptions {
+        batch_size: 1001,
+        ..TraceDeleteOptions::default()
+    };
+    let e = client.delete_traces(Vec::new(), &bad).await.unwrap_err();
+    assert!(e.to_string().contains("1001"), "{e}");
+    assert_eq!(s.request_count(), 0);
+}
