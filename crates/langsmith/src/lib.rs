@@ -80,9 +80,9 @@ pub use read::{
 };
 pub use retry::RetryPolicy;
 pub use runs::{
-    ListedRun, MAX_TRACE_IDS, RUNS_PAGE_SIZE, RunRef, RunsOptions, Trace, TraceDeleteOptions,
-    TraceDeleteReport, TraceDeleteRequest, TraceKey, TraceOutcome, TraceState, TraceVerifyReport,
-    TracesFound,
+    ListedRun, MAX_TRACE_IDS, RUNS_PAGE_SIZE, RunRef, RunsOptions, Trace, TraceDeleteCallback,
+    TraceDeleteOptions, TraceDeleteReport, TraceDeleteRequest, TraceKey, TraceOutcome, TraceState,
+    TraceVerifyReport, TracesFound,
 };
 pub use select::{Exclusion, Listed, Selection, fold};
 

@@ -124,9 +124,9 @@ impl fmt::Debug for RunsOptions {
 }
 
 impl RunsOptions {
-    fn validate(&self) -> Result<(), Error> {
+    fn validate(&self) -> Result<(), crate::error::ConfigError> {
         let bad = |what: &'static str, why: &str| {
-            Err(crate::error::ConfigError::setting(what, why.to_owned()).into())
+            Err(crate::error::ConfigError::setting(what, why.to_owned()))
         };
         if self.chunk == 0 {
             return bad("runs chunk", "must be at least 1");
@@ -359,14 +359,12 @@ impl Client {
     ) -> impl Stream<Item = Result<ListedRun, Error>> + 'a {
         let invalid = options.validate().err();
         let valid = invalid.is_none();
-        let chunks = self
-            .runs_chunks(
-                if valid { Some(ids) } else { None }.into_iter().flatten(),
-                options,
-            )
-            .map(|c| c.result);
-        stream::iter(invalid.map(Err))
-            .chain(chunks.flat_map(|r| match r {
+        let chunks = self.runs_chunks(
+            if valid { Some(ids) } else { None }.into_iter().flatten(),
+            options,
+        );
+        stream::iter(invalid.map(Error::from).map(Err))
+            .chain(chunks.flat_map(|c| match c.result {
                 Ok(rows) => stream::iter(rows.into_iter().map(Ok).collect::<Vec<_>>()),
                 Err(e) => stream::iter(vec![Err(e)]),
             }))
@@ -478,6 +476,9 @@ impl fmt::Display for TraceOutcome {
     }
 }
 
+/// Called once per finished trace deletion request, with it.
+pub type TraceDeleteCallback = Arc<dyn Fn(&TraceDeleteRequest) + Send + Sync>;
+
 /// How [`Client::delete_traces`] runs.
 #[derive(Clone)]
 pub struct TraceDeleteOptions {
@@ -486,7 +487,7 @@ pub struct TraceDeleteOptions {
     /// Requests in flight at once (default 4).
     pub concurrency: usize,
     /// Called as each request finishes.
-    pub on_request: Option<Arc<dyn Fn(&TraceDeleteRequest) + Send + Sync>>,
+    pub on_request: Option<TraceDeleteCallback>,
     /// When set, no new request starts once it is true.
     pub cancel: Option<Arc<AtomicBool>>,
 }
