@@ -120,6 +120,7 @@ pub struct FieldsPresent {
     pub inputs: bool,
     pub outputs: bool,
     pub metadata: bool,
+    pub attachment_urls: bool,
 }
 
 /// One element of a `GET /api/v1/examples` answer, read for presence only.
@@ -132,6 +133,8 @@ struct PresenceRow {
     outputs: bool,
     #[serde(default, deserialize_with = "present")]
     metadata: bool,
+    #[serde(default, deserialize_with = "present")]
+    attachment_urls: bool,
 }
 
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -194,6 +197,7 @@ async fn record_fields_present(response: reqwest::Response) -> reqwest::Response
                                     inputs: r.inputs,
                                     outputs: r.outputs,
                                     metadata: r.metadata,
+                                    attachment_urls: r.attachment_urls,
                                 },
                             )
                         })

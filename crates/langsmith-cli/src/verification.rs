@@ -100,7 +100,7 @@ pub(crate) struct NotErased<'a> {
 #[derive(Serialize)]
 pub(crate) struct Unproven<'a> {
     pub id: &'a Uuid,
-    /// Which of outputs, metadata the answer left out.
+    /// Which of outputs, metadata, attachment_urls the answer left out.
     pub absent: Vec<&'static str>,
 }
 

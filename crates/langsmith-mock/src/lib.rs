@@ -70,6 +70,7 @@ pub struct MockServerBuilder {
     rng: fastrand::Rng,
     experiment_sessions: usize,
     attachments_every: u64,
+    source_runs_every: u64,
     run_delete_delay: std::time::Duration,
     attachment_delay: std::time::Duration,
 }
@@ -96,6 +97,7 @@ impl Default for MockServerBuilder {
             rng: fastrand::Rng::with_seed(0x5eed),
             experiment_sessions: 0,
             attachments_every: 0,
+            source_runs_every: 0,
             run_delete_delay: std::time::Duration::ZERO,
             attachment_delay: std::time::Duration::ZERO,
         }
@@ -220,6 +222,13 @@ impl MockServerBuilder {
         self
     }
 
+    /// One seeded example in `every` (chosen by id) was made from a trace: its
+    /// `source_run_id` is set (default 0: none).
+    pub fn source_runs_every(&mut self, every: u64) -> &mut Self {
+        self.source_runs_every = every;
+        self
+    }
+
     /// How long after a runs delete is answered (202, queued) its traces are deleted
     /// (default zero: at once).
     pub fn run_delete_delay(&mut self, delay: std::time::Duration) -> &mut Self {
@@ -329,6 +338,7 @@ impl MockServerBuilder {
         store.seed(groups, self.versions);
         store.attachments_every = self.attachments_every;
         store.attachment_delay = self.attachment_delay;
+        store.source_runs_every = self.source_runs_every;
         let mut runs = runs::Runs {
             delay: self.run_delete_delay,
             ..runs::Runs::default()
@@ -489,7 +499,6 @@ impl MockServer {
         self.shared.store.lock().unwrap().deleted().collect()
     }
 
-    /// Attachment files queued for deletion.
     /// The runs the store holds now (queued deletions that are due carried out first).
     pub fn runs(&self) -> Vec<Run> {
         let mut runs = self.shared.runs.lock().unwrap();
@@ -513,6 +522,17 @@ impl MockServer {
             .collect()
     }
 
+    /// `(example id, source_run_id)` of every seeded example made from a trace.
+    pub fn source_runs(&self) -> Vec<(Uuid, Uuid)> {
+        let store = self.shared.store.lock().unwrap();
+        let mut all: Vec<(Uuid, Uuid)> = (0..store.len())
+            .filter_map(|i| store.source_run_id(i).map(|run| (store.id_at(i), run)))
+            .collect();
+        all.sort_unstable();
+        all
+    }
+
+    /// Attachment files queued for deletion.
     pub fn attachment_queue_len(&self) -> u64 {
         self.shared.store.lock().unwrap().attachments_queued
     }

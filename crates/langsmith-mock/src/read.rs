@@ -777,7 +777,12 @@ impl ExampleQuery {
             );
         }
         if selected("source_run_id") {
-            m.insert("source_run_id".into(), Value::Null);
+            m.insert(
+                "source_run_id".into(),
+                store
+                    .source_run_id(i)
+                    .map_or(Value::Null, |id| id.to_string().into()),
+            );
         }
         if selected("attachment_urls") {
             m.insert("attachment_urls".into(), store.attachment_urls(i));

@@ -154,6 +154,9 @@ pub struct Store {
     pub(crate) attachments_every: u64,
     /// How long after its hard delete an example's attachments are still listed.
     pub(crate) attachment_delay: std::time::Duration,
+    /// One seeded example in this many (by id) was made from a trace (`source_run_id`
+    /// set); 0: none.
+    pub(crate) source_runs_every: u64,
     /// When each example with attachments was first hard-deleted.
     attachments_deleted_at: HashMap<usize, std::time::Instant>,
 }
@@ -241,6 +244,16 @@ impl Store {
         }
         self.hard_deletes[i] = self.hard_deletes[i].saturating_add(1);
         true
+    }
+
+    /// The `source_run_id` of example `i`: a run id derived from its id, for one example
+    /// in `source_runs_every` (a hard delete leaves it, as LangSmith's does).
+    pub(crate) fn source_run_id(&self, i: usize) -> Option<uuid::Uuid> {
+        (self.source_runs_every > 0
+            && (spread(&self.ids[i]) >> 11).is_multiple_of(self.source_runs_every))
+        .then(|| {
+            uuid::Uuid::from_u128(self.ids[i].as_u128() ^ 0x5ee0_0000_0000_0000_0000_0000_0000_5ee0)
+        })
     }
 
     /// Whether example `i` was seeded with an attachment.

@@ -728,6 +728,8 @@ pub enum Verification {
         outputs: bool,
         /// `metadata` was absent from the answer.
         metadata: bool,
+        /// `attachment_urls` was absent from the answer (so attachments may be listed).
+        attachment_urls: bool,
     },
     /// Inputs, outputs and metadata read back null, but `attachment_urls` still lists
     /// attachment files (the hard delete removes them later, within up to 7 days): not
@@ -837,12 +839,18 @@ impl Verification {
     /// For [`Verification::Unproven`]: the fields the answer left out, by name.
     pub fn absent_fields(self) -> Vec<&'static str> {
         match self {
-            Verification::Unproven { outputs, metadata } => {
-                [(outputs, "outputs"), (metadata, "metadata")]
-                    .into_iter()
-                    .filter_map(|(absent, name)| absent.then_some(name))
-                    .collect()
-            }
+            Verification::Unproven {
+                outputs,
+                metadata,
+                attachment_urls,
+            } => [
+                (outputs, "outputs"),
+                (metadata, "metadata"),
+                (attachment_urls, "attachment_urls"),
+            ]
+            .into_iter()
+            .filter_map(|(absent, name)| absent.then_some(name))
+            .collect(),
             _ => Vec::new(),
         }
     }
@@ -861,10 +869,11 @@ impl Verification {
             };
         }
         // All read null: erased only if the answer carried each field.
-        if !present.outputs || !present.metadata {
+        if !present.outputs || !present.metadata || !present.attachment_urls {
             return Verification::Unproven {
                 outputs: !present.outputs,
                 metadata: !present.metadata,
+                attachment_urls: !present.attachment_urls,
             };
         }
         // Content gone, files still listed: not erased until they are.
@@ -889,7 +898,7 @@ impl fmt::Display for Verification {
             Verification::Unproven { .. } => write!(
                 f,
                 "unproven (the answer left out {})",
-                self.absent_fields().join(" and ")
+                self.absent_fields().join(", ")
             ),
             Verification::Failed(kind) => write!(f, "failed ({kind})"),
             Verification::AttachmentsPending { attachments } => write!(
@@ -953,6 +962,7 @@ pub struct VerifyRequest {
     request_id: Option<String>,
     returned: usize,
     foreign: usize,
+    source_runs: Vec<(Uuid, Uuid)>,
     error: Option<Error>,
 }
 
@@ -1001,6 +1011,11 @@ impl VerifyRequest {
     /// The error, when it failed.
     pub fn error(&self) -> Option<&Error> {
         self.error.as_ref()
+    }
+    /// `(example id, source_run_id)` of each example read whose `source_run_id` is set:
+    /// the trace it was made from.
+    pub fn source_runs(&self) -> &[(Uuid, Uuid)] {
+        &self.source_runs
     }
 }
 
@@ -1062,6 +1077,20 @@ impl VerifyReport {
     pub fn stopped_by(&self) -> Option<ErrorKind> {
         self.stopped_by
     }
+
+    /// `(example id, source_run_id)` for every example read back whose `source_run_id`
+    /// is set (the trace it was made from: a copy of its data that deleting the example
+    /// does not touch), sorted by example id.
+    pub fn source_runs(&self) -> Vec<(Uuid, Uuid)> {
+        let mut all: Vec<(Uuid, Uuid)> = self
+            .requests
+            .iter()
+            .flat_map(|r| r.source_runs.iter().copied())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
 }
 
 impl Client {
@@ -1096,6 +1125,7 @@ impl Client {
                 types::ExampleSelect::Outputs,
                 types::ExampleSelect::Metadata,
                 types::ExampleSelect::AttachmentUrls,
+                types::ExampleSelect::SourceRunId,
             ]),
         };
         let span = tracing::info_span!("verify_erased", ids = ids.len());
@@ -1166,6 +1196,7 @@ impl crate::engine::BatchOp for Verify<'_> {
             request_id: None,
             returned: 0,
             foreign: 0,
+            source_runs: Vec::new(),
             error: None,
         };
         let (mut stops_run, mut failed) = (None, None);
@@ -1186,6 +1217,9 @@ impl crate::engine::BatchOp for Verify<'_> {
                     match chunk.binary_search(&example.id) {
                         // A second copy of an id can only make it less erased.
                         Ok(k) => {
+                            if let Some(run) = example.source_run_id {
+                                request.source_runs.push((example.id, run));
+                            }
                             found[k] = match (found[k], Verification::of(example, fields)) {
                                 (
                                     v @ (Verification::NotErased { .. }

@@ -264,7 +264,7 @@ async fn an_answer_that_leaves_a_field_out_proves_nothing_about_it() {
     };
     // Every field present and null: erased.
     let full = format!(
-        r##"[{{"id":"{id}","dataset_id":"{ds}","name":"#1234","inputs":null,"outputs":null,"metadata":null}}]"##
+        r##"[{{"id":"{id}","dataset_id":"{ds}","name":"#1234","inputs":null,"outputs":null,"metadata":null,"attachment_urls":null}}]"##
     );
     let server = listing(&full).await;
     assert_eq!(
@@ -281,13 +281,31 @@ async fn an_answer_that_leaves_a_field_out_proves_nothing_about_it() {
         outcome,
         Verification::Unproven {
             outputs: true,
-            metadata: true
+            metadata: true,
+            attachment_urls: true,
         }
     );
-    assert_eq!(outcome.absent_fields(), ["outputs", "metadata"]);
+    assert_eq!(
+        outcome.absent_fields(),
+        ["outputs", "metadata", "attachment_urls"]
+    );
     assert_eq!(
         outcome.to_string(),
-        "unproven (the answer left out outputs and metadata)"
+        "unproven (the answer left out outputs, metadata, attachment_urls)"
+    );
+    // Content present and null, `attachment_urls` (asked for) left out: attachments may
+    // still be listed, so this is no proof either.
+    let no_attachments = format!(
+        r##"[{{"id":"{id}","dataset_id":"{ds}","name":"#1234","inputs":null,"outputs":null,"metadata":null}}]"##
+    );
+    let server = listing(&no_attachments).await;
+    assert_eq!(
+        verify(server.url().to_owned()).await,
+        Some(Verification::Unproven {
+            outputs: false,
+            metadata: false,
+            attachment_urls: true,
+        })
     );
     // Data left in a field that is present: not erased, whatever else is absent.
     let held =

@@ -329,3 +329,27 @@ async fn invalid_options_are_refused_before_anything_is_sent() {
     assert!(e.to_string().contains("1001"), "{e}");
     assert_eq!(s.request_count(), 0);
 }
+
+#[tokio::test]
+async fn the_read_back_names_the_trace_each_example_was_made_from() {
+    let s = MockServer::builder()
+        .examples(40)
+        .source_runs_every(3)
+        .start()
+        .await
+        .unwrap();
+    let client = client(&s);
+    let ids = s.seeded_ids();
+    client
+        .hard_delete_all(ids.clone(), &BulkOptions::default())
+        .await
+        .unwrap();
+    let proof = client
+        .verify_erased(ids, &langsmith::VerifyOptions::default())
+        .await
+        .unwrap();
+    let want = s.source_runs();
+    assert!(!want.is_empty() && want.len() < 40, "{}", want.len());
+    // A hard delete leaves `source_run_id`: the copy it names is residual.
+    assert_eq!(proof.source_runs(), want);
+}
