@@ -81,10 +81,22 @@ pub(crate) struct Connect<'a> {
     /// Whether a missing API key is an error (a dry run needs none).
     pub(crate) needs_key: bool,
     pub(crate) seed: Seed<'a>,
+    /// Under `--mock`: seed experiment traces over the examples (`--with-runs`).
+    pub(crate) with_runs: bool,
 }
 
 /// The journal's endpoint under `--mock`.
 const MOCK_IDENTITY: &str = "langsmith-mock (embedded, --mock)";
+
+/// Under `--mock`: one example in this many was made from a run (`source_run_id`).
+#[cfg(feature = "mock")]
+const MOCK_SOURCE_RUNS_EVERY: u64 = 10;
+/// Under `--mock`: one example in this many has an attachment.
+#[cfg(feature = "mock")]
+const MOCK_ATTACHMENTS_EVERY: u64 = 25;
+/// Under `--mock --with-runs`: experiment sessions over every example.
+#[cfg(feature = "mock")]
+const MOCK_EXPERIMENTS: usize = 2;
 
 /// Examples the stand-in holds for a selector run under `--mock`.
 #[cfg(feature = "mock")]
@@ -128,6 +140,13 @@ pub(crate) async fn connect(cli: &Cli, opts: Connect<'_>) -> Result<Target, Exit
                         )
                         .examples(MOCK_SEEDED);
                 }
+            }
+            // As LangSmith holds them: some examples made from a run, some with an
+            // attachment; with --with-runs, two experiments over every example.
+            b.source_runs_every(MOCK_SOURCE_RUNS_EVERY)
+                .attachments_every(MOCK_ATTACHMENTS_EVERY);
+            if opts.with_runs {
+                b.experiment_sessions(MOCK_EXPERIMENTS);
             }
             b.record_requests(false);
             let server = b

@@ -9,6 +9,7 @@ pub const AUTH: u8 = 3;
 pub const UNREACHABLE: u8 = 4;
 pub const NOT_FOUND: u8 = 5;
 pub const NOT_ERASED: u8 = 6;
+pub const PENDING: u8 = 7;
 pub const EXCLUDED: u8 = 8;
 pub const INTERRUPTED: u8 = 130;
 
@@ -19,7 +20,9 @@ macro_rules! codes {
             "Exit codes:\n",
             $list,
             "\n\"Deleted\" means the server's answer named the id; \"erased\" means the id read back
-with inputs, outputs and metadata all null. Environment: LANGSMITH_ENDPOINT,
+with inputs, outputs and metadata all null and no attachment listed. With --with-runs,
+\"deletion requested\" means the service queued a trace's deletion (it confirms nothing);
+\"gone\" means a later runs query no longer lists it. Environment: LANGSMITH_ENDPOINT,
 LANGSMITH_API_KEY, LANGSMITH_WORKSPACE_ID (or the LANGCHAIN_* names). The API key is
 never accepted as an argument."
         )
@@ -42,10 +45,15 @@ pub const HARD_DELETE_CODES: &str = codes!(
   3    authentication or permission refused (401/403), for the run or for some ids
   4    could not reach the server (nothing confirmed; connection, TLS or timeout)
   5    every id was deleted or not found, and some were not found
-  6    with --verify: an id did not read back erased (data left, attachments still
-       listed, a field left out of the answer, or not found)
-  8    with selectors: the server listed examples that fail the selectors when checked
-       here; they were excluded, never deleted; the ids that passed were
+  6    with --verify: an id did not read back erased (data left, attachments listed
+       past their 7 days, a field left out of the answer, or not found), or with
+       --with-runs a run still references an example and its deletion was not requested
+  7    with --verify: nothing contradicts the erasure, but some of it is pending
+       (attachments still listed within their 7 days; with --with-runs, traces whose
+       deletion was requested and that are still listed): verify again later
+  8    the server listed examples that fail the selectors, or (--with-runs) runs that
+       reference none of the examples, when checked here; they were excluded, never
+       deleted; the rest were
   130  interrupted (Ctrl-C): in-flight requests finished, journal and report written
 "
 );
@@ -58,8 +66,8 @@ pub const SELECT_CODES: &str = codes!(
   2    usage error, or a dataset name that names no dataset (or several)
   3    authentication or permission refused (401/403)
   4    could not reach the server
-  8    the server listed examples that fail the selectors when checked here; they
-       were left out of the ids printed
+  8    the server listed examples that fail the selectors (or, --with-runs, runs that
+       reference none of them) when checked here; they were left out of what was printed
 "
 );
 
@@ -70,8 +78,15 @@ pub const VERIFY_CODES: &str = codes!(
   2    usage or input error; nothing was sent
   3    authentication or permission refused (401/403)
   4    could not reach the server (nothing read)
-  6    an id did not read back erased (data left, attachments still listed, a field
-       left out of the answer, or not found)
+  6    an id did not read back erased (data left, attachments listed past their 7
+       days, a field left out of the answer, or not found), or with --with-runs a run
+       still references an example and its deletion was never requested
+  7    nothing contradicts the erasure, but some of it is pending: attachments still
+       listed within 7 days of the deletion (or of an unknown deletion time), or with
+       --with-runs traces whose deletion was requested and that are still listed;
+       verify again later (LangSmith deletes traces in a later job)
+  8    with --with-runs: the runs query listed runs that reference none of the ids;
+       excluded from the proof
   130  interrupted (Ctrl-C)
 "
 );
@@ -132,11 +147,19 @@ pub struct RunOutcome<'a> {
     pub journal_failed: bool,
     /// Ctrl-C stopped the run.
     pub interrupted: bool,
+    /// With `--with-runs`: the traces found and their deletion requested.
+    pub traces: Option<&'a crate::traces::TraceRun>,
+    /// With `--with-runs` and a read-back: whether the traces are gone.
+    pub trace_verification: Option<&'a Result<langsmith::TraceVerifyReport, Error>>,
+    /// Ids read back with attachments still listed past their deadline (the deletion
+    /// time + 7 days): not erased, no longer pending.
+    pub attachments_overdue: usize,
 }
 
 /// The exit code of a run (see the commands' exit code lists): the worst of what
 /// happened, in this order: interrupted; the deletion's outcomes; a journal that could
-/// not be written; the read-back; listed examples excluded (which replaces 0 and 5).
+/// not be written; the trace deletion; the read-backs (of examples, then of traces; a
+/// pending one yields to any other); listed rows excluded (which replaces 0 and 5).
 pub fn decide(run: &RunOutcome<'_>) -> u8 {
     if run.interrupted {
         return INTERRUPTED;
@@ -145,15 +168,65 @@ pub fn decide(run: &RunOutcome<'_>) -> u8 {
     if run.journal_failed && code == 0 {
         code = PARTIAL;
     }
-    if let Some(v) = run.verification
+    if let Some(t) = run.traces
         && code == 0
     {
-        code = of_verification(v);
+        code = of_trace_run(t);
     }
-    if run.excluded > 0 && (code == 0 || code == NOT_FOUND) {
+    if code == 0 {
+        let examples = run
+            .verification
+            .map_or(0, |v| of_verification(v, run.attachments_overdue));
+        let traces = run.trace_verification.map_or(0, of_trace_verification);
+        code = match (examples, traces) {
+            (0 | PENDING, 0 | PENDING) => examples.max(traces),
+            (0 | PENDING, t) => t,
+            (e, _) => e,
+        };
+    }
+    let excluded = run.excluded + run.traces.map_or(0, crate::traces::TraceRun::excluded);
+    if excluded > 0 && (code == 0 || code == NOT_FOUND) {
         code = EXCLUDED;
     }
     code
+}
+
+/// The code of a failed look-up or request, from its error.
+fn of_failure(e: &Error) -> u8 {
+    if e.is_auth() {
+        AUTH
+    } else if all_unreachable(std::iter::once(e)) {
+        UNREACHABLE
+    } else {
+        PARTIAL
+    }
+}
+
+fn of_trace_run(t: &crate::traces::TraceRun) -> u8 {
+    if let Err(e) = &t.found {
+        return of_failure(e);
+    }
+    let Some(d) = &t.deletion else {
+        return 0;
+    };
+    if d.failed() + d.not_attempted() == 0 {
+        return 0;
+    }
+    let errors = || d.requests().iter().filter_map(|r| r.error());
+    if errors().any(Error::is_auth) {
+        AUTH
+    } else {
+        PARTIAL
+    }
+}
+
+fn of_trace_verification(v: &Result<langsmith::TraceVerifyReport, Error>) -> u8 {
+    match v {
+        Err(e) => of_failure(e),
+        Ok(v) if v.unrequested() > 0 => NOT_ERASED,
+        Ok(v) if v.pending() > 0 => PENDING,
+        Ok(_) => 0,
+    }
 }
 
 /// Whether every error is a failure to reach the server.
@@ -186,7 +259,7 @@ fn of_deletion(report: &BulkReport) -> u8 {
     0
 }
 
-fn of_verification(v: &VerifyReport) -> u8 {
+fn of_verification(v: &VerifyReport, attachments_overdue: usize) -> u8 {
     use VerificationKind as K;
     if v.all_erased() {
         return 0;
@@ -206,6 +279,11 @@ fn of_verification(v: &VerifyReport) -> u8 {
         } else {
             PARTIAL
         };
+    }
+    let contradicted = v.count(K::NotErased) + v.count(K::Unproven) + v.count(K::NotFound);
+    if contradicted == 0 && attachments_overdue == 0 {
+        // Only erased ids and attachments within their window.
+        return PENDING;
     }
     NOT_ERASED
 }
@@ -250,6 +328,7 @@ mod tests {
                     UNREACHABLE,
                     NOT_FOUND,
                     NOT_ERASED,
+                    PENDING,
                     EXCLUDED,
                     INTERRUPTED,
                 ][..],
@@ -267,6 +346,8 @@ mod tests {
                     AUTH,
                     UNREACHABLE,
                     NOT_ERASED,
+                    PENDING,
+                    EXCLUDED,
                     INTERRUPTED,
                 ][..],
             ),

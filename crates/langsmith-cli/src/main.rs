@@ -11,6 +11,7 @@ mod journal;
 mod report;
 mod selection;
 mod term;
+mod traces;
 mod verification;
 
 use clap::{Parser, Subcommand};
@@ -120,10 +121,10 @@ enum Command {
     /// Hard-delete examples: null inputs, outputs and metadata of every version, delete attachments.
     #[command(after_help = exit::HARD_DELETE_CODES)]
     HardDelete(cmd::hard_delete::Args),
-    /// Print the ids of the examples the selectors match, one per line (read-only).
+    /// Print the ids of the examples the selectors match, one per line; with --with-runs, the traces that copied them (read-only).
     #[command(after_help = exit::SELECT_CODES)]
     Select(cmd::select::Args),
-    /// Read ids back and say per id whether inputs, outputs and metadata are null (read-only).
+    /// Read ids back and say per id whether inputs, outputs, metadata and attachments are gone; with --with-runs, whether the traces that copied them are (read-only).
     #[command(after_help = exit::VERIFY_CODES)]
     Verify(cmd::verify::Args),
 }

@@ -126,6 +126,9 @@ pub(crate) struct Envelope<'a> {
     pub workspace: Option<&'a str>,
     pub started_at: String,
     pub finished_at: String,
+    /// Places the data may have been copied to that the API does not reach for this
+    /// tool: what this report cannot speak for.
+    pub not_reached: &'static [&'static str],
 }
 
 /// What a run's report needs beyond its outcomes: the request's reference and how
@@ -163,6 +166,7 @@ impl<'a> Envelope<'a> {
             workspace,
             started_at: rfc3339(started),
             finished_at: rfc3339(SystemTime::now()),
+            not_reached: crate::traces::UNREACHABLE,
         }
     }
 }
@@ -200,6 +204,13 @@ pub(crate) struct Report<'a> {
     /// With `--verify`: each id read back after deleting.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<crate::verification::VerificationSection<'a>>,
+    /// With `--with-runs`: the traces that referenced the deleted examples, and their
+    /// deletion requested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runs: Option<crate::traces::RunsSection<'a>>,
+    /// With `--with-runs --verify`: whether those traces are gone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runs_verification: Option<crate::traces::TraceVerifySection>,
     pub interrupted: bool,
     pub exit_code: u8,
 }

@@ -45,6 +45,42 @@ pub(crate) async fn verify_ids(
     report
 }
 
+/// How long LangSmith takes, at most, to delete a hard-deleted example's attachment
+/// files (its data-deletion guide: "within up to 7 days").
+pub(crate) const ATTACHMENT_WINDOW: std::time::Duration =
+    std::time::Duration::from_secs(7 * 86_400);
+
+/// When the ids read back were deleted, as far as the run knows: the attachments'
+/// deadline is that time + [`ATTACHMENT_WINDOW`].
+#[derive(Default)]
+pub(crate) struct DeletedAt {
+    /// The deletion time of the ids not in `unknown` (the earliest it can have been).
+    pub time: Option<std::time::SystemTime>,
+    /// Ids whose deletion time is not known (sorted): an earlier run's journal.
+    pub unknown: Vec<Uuid>,
+}
+
+impl DeletedAt {
+    /// The attachments' deadline of `id`, when its deletion time is known.
+    pub fn deadline(&self, id: &Uuid) -> Option<std::time::SystemTime> {
+        if self.unknown.binary_search(id).is_ok() {
+            return None;
+        }
+        self.time.map(|t| t + ATTACHMENT_WINDOW)
+    }
+
+    /// Ids with attachments still listed past their deadline.
+    pub fn overdue(&self, v: &VerifyReport) -> usize {
+        let now = std::time::SystemTime::now();
+        v.outcomes()
+            .filter(|(id, o)| {
+                matches!(o, Verification::AttachmentsPending { .. })
+                    && self.deadline(id).is_some_and(|d| now > d)
+            })
+            .count()
+    }
+}
+
 /// The verification part of a report.
 #[derive(Serialize)]
 pub(crate) struct VerificationSection<'a> {
@@ -59,6 +95,35 @@ pub(crate) struct VerificationSection<'a> {
     pub requests: Vec<ReadRequest>,
     /// Requests that failed, with their error.
     pub failed_requests: Vec<FailedRead>,
+    /// What the read-back showed this run did not touch: for each example its
+    /// `source_run_id` (the trace it was made from), when set.
+    pub residual: Residual,
+}
+
+/// Copies of the examples' data this run did not touch, as far as the API shows them.
+#[derive(Serialize)]
+pub(crate) struct Residual {
+    pub note: &'static str,
+    pub source_runs: Vec<SourceRun>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct SourceRun {
+    pub example_id: Uuid,
+    pub source_run_id: Uuid,
+}
+
+const RESIDUAL_NOTE: &str = "source_run_id: the run each example was made from, a copy of its data this tool does not delete (its trace may hold the same inputs); review it in its project";
+
+#[derive(Serialize)]
+pub(crate) struct AttachmentsPendingRow<'a> {
+    pub id: &'a Uuid,
+    /// Attachments still listed.
+    pub attachments: usize,
+    /// The deletion time + 7 days; null when the deletion time is not known.
+    pub deadline: Option<String>,
+    /// Past the deadline: no longer pending, not erased.
+    pub overdue: bool,
 }
 
 #[derive(Serialize)]
@@ -110,7 +175,7 @@ pub(crate) struct VerifyIds<'a> {
     pub not_erased: Vec<NotErased<'a>>,
     pub unproven: Vec<Unproven<'a>>,
     /// Content null, attachments still listed: not erased yet.
-    pub attachments_pending: Vec<&'a Uuid>,
+    pub attachments_pending: Vec<AttachmentsPendingRow<'a>>,
     pub not_found: Vec<&'a Uuid>,
     pub failed: Vec<&'a Uuid>,
     pub not_attempted: Vec<&'a Uuid>,
@@ -126,7 +191,8 @@ pub(crate) struct FailedRead {
 }
 
 impl<'a> VerificationSection<'a> {
-    pub fn of(v: &'a VerifyReport) -> Self {
+    pub fn of(v: &'a VerifyReport, deleted_at: &DeletedAt) -> Self {
+        let now = std::time::SystemTime::now();
         let mut totals = VerifyTotals::default();
         let mut ids = VerifyIds::default();
         for (id, o) in v.outcomes() {
@@ -149,9 +215,15 @@ impl<'a> VerificationSection<'a> {
                         absent: o.absent_fields(),
                     });
                 }
-                Verification::AttachmentsPending { .. } => {
+                Verification::AttachmentsPending { attachments } => {
                     totals.attachments_pending += 1;
-                    ids.attachments_pending.push(id);
+                    let deadline = deleted_at.deadline(id);
+                    ids.attachments_pending.push(AttachmentsPendingRow {
+                        id,
+                        attachments,
+                        deadline: deadline.map(crate::report::rfc3339),
+                        overdue: deadline.is_some_and(|d| now > d),
+                    });
                 }
                 Verification::NotFound => {
                     totals.not_found += 1;
@@ -205,12 +277,23 @@ impl<'a> VerificationSection<'a> {
                     })
                 })
                 .collect(),
+            residual: Residual {
+                note: RESIDUAL_NOTE,
+                source_runs: v
+                    .source_runs()
+                    .into_iter()
+                    .map(|(example_id, source_run_id)| SourceRun {
+                        example_id,
+                        source_run_id,
+                    })
+                    .collect(),
+            },
         }
     }
 }
 
 /// The text summary of a verification, on stdout; not-erased ids listed on stderr.
-pub(crate) fn print_summary(v: &VerifyReport) {
+pub(crate) fn print_summary(v: &VerifyReport, deleted_at: &DeletedAt) {
     let not_erased = v.count(K::NotErased);
     println!(
         "verified {}: erased {}, not_erased {}, not_found {}{}{}{}{} ({}{})",
@@ -245,6 +328,37 @@ pub(crate) fn print_summary(v: &VerifyReport) {
     println!(
         "(erased: read back with inputs, outputs and metadata all null and no attachment listed)"
     );
+    let pending = v.count(K::AttachmentsPending);
+    if pending > 0 {
+        let overdue = deleted_at.overdue(v);
+        let deadline = v
+            .outcomes()
+            .filter(|(_, o)| matches!(o, Verification::AttachmentsPending { .. }))
+            .filter_map(|(id, _)| deleted_at.deadline(id))
+            .max();
+        println!(
+            "attachments: {} still listed{}; {}",
+            plural(pending as u64, "example has its attachments", "examples have their attachments"),
+            match overdue {
+                0 => String::new(),
+                n => format!(", {n} past the 7 days LangSmith takes to remove them (not erased)"),
+            },
+            match deadline {
+                Some(d) => format!(
+                    "LangSmith removes them within 7 days of the deletion: verify again after {}",
+                    crate::report::rfc3339(d)
+                ),
+                None => "LangSmith removes them within 7 days of the deletion (its time is not known here): verify again later".to_owned(),
+            }
+        );
+    }
+    let sources = v.source_runs();
+    if !sources.is_empty() {
+        println!(
+            "residual: {} made from a run (source_run_id) that this tool does not delete; the report names each",
+            plural(sources.len() as u64, "example was", "examples were")
+        );
+    }
     let listed = v
         .outcomes()
         .filter(|(_, o)| !matches!(o, Verification::Erased))

@@ -26,6 +26,12 @@ pub struct Args {
     /// After deleting, read every id back; exit 0 only when each is erased.
     #[arg(long)]
     verify: bool,
+    /// After deleting, also find the experiment traces whose runs reference the deleted
+    /// examples (every run re-checked) and request their deletion; with --verify, read
+    /// back whether they are gone. LangSmith queues trace deletions: "requested" until a
+    /// later runs query no longer lists them.
+    #[arg(long)]
+    with_runs: bool,
     /// Ids one per line (blank lines and # comments ignored) or a JSON array of strings; `-` for stdin.
     #[arg(long, value_name = "PATH")]
     ids_file: Option<String>,
@@ -70,6 +76,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
                 rate_limit: args.rate_limit,
                 needs_key: true,
                 seed: connect::Seed::Dataset(args.selectors.dataset.as_deref()),
+                with_runs: args.with_runs,
             },
         )
         .await?;
@@ -94,6 +101,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
                 rate_limit: args.rate_limit,
                 needs_key: !args.dry_run,
                 seed: connect::Seed::Ids(input.set.as_slice()),
+                with_runs: args.with_runs,
             },
         )
         .await?;
@@ -127,9 +135,29 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
     }
     let cancel = Arc::new(AtomicBool::new(false));
     term::watch_interrupts(cancel.clone());
+    let sent_at = SystemTime::now();
     let (bulk, journal_error) =
         execute(cli, args, &target, &mut run, journal, cancel.clone()).await?;
-    let verification = if args.verify && !bulk.cancelled() && bulk.stopped_by().is_none() {
+    let went_on = !bulk.cancelled() && bulk.stopped_by().is_none();
+    // The examples this run deleted, and those an earlier run's journal confirmed.
+    let mut deleted: Vec<Uuid> = bulk.ids_with(Outcome::Deleted).copied().collect();
+    deleted.extend_from_slice(&run.already);
+    deleted.sort_unstable();
+    let traces = if args.with_runs && went_on && !cancel.load(Ordering::SeqCst) {
+        Some(
+            crate::traces::find_and_delete(
+                &target.client,
+                deleted.clone(),
+                args.concurrency,
+                cli.quiet,
+                &cancel,
+            )
+            .await,
+        )
+    } else {
+        None
+    };
+    let verification = if args.verify && went_on {
         // Every id of the run, also those an earlier run's journal confirmed.
         let mut ids = bulk.ids().to_vec();
         ids.extend_from_slice(&run.already);
@@ -147,10 +175,32 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
     } else {
         None
     };
+    let trace_verification = match &traces {
+        Some(t) if args.verify && t.found.is_ok() && !cancel.load(Ordering::SeqCst) => Some(
+            crate::traces::verify(
+                &target.client,
+                &deleted,
+                t.requested(),
+                args.concurrency,
+                &cancel,
+            )
+            .await,
+        ),
+        _ => None,
+    };
     let done = Done {
         bulk: &bulk,
         journal_error,
         verification: verification.as_ref(),
+        traces: traces.as_ref(),
+        trace_verification: trace_verification.as_ref(),
+        deleted_at: verification::DeletedAt {
+            // The earliest this run's deletions can have happened; an earlier run's are
+            // not known here.
+            time: Some(sent_at),
+            unknown: run.already.clone(),
+        },
+        examples_deleted: deleted.len(),
         interrupted: cancel.load(Ordering::SeqCst),
         elapsed: clock.elapsed(),
     };
@@ -162,6 +212,10 @@ struct Done<'a> {
     bulk: &'a BulkReport,
     journal_error: Option<String>,
     verification: Option<&'a langsmith::VerifyReport>,
+    traces: Option<&'a crate::traces::TraceRun>,
+    trace_verification: Option<&'a Result<langsmith::TraceVerifyReport, langsmith::Error>>,
+    deleted_at: verification::DeletedAt,
+    examples_deleted: usize,
     interrupted: bool,
     elapsed: Duration,
 }
@@ -178,6 +232,11 @@ fn check_flags(cli: &Cli, args: &Args) -> Result<(), Exit> {
     if args.selectors.any() && (!args.ids.is_empty() || args.ids_file.is_some()) {
         return Err(usage(
             "give ids (IDs, --ids-file) or selectors (--dataset, --contains, ...), not both; nothing was sent",
+        ));
+    }
+    if args.with_runs && args.dry_run {
+        return Err(usage(
+            "--with-runs sends its runs queries after the deletion, which --dry-run does not make; review the traces with `select --with-runs -o json` instead; nothing was sent",
         ));
     }
     if !(ExampleIds::MIN..=ExampleIds::MAX).contains(&args.batch_size) {
@@ -246,10 +305,11 @@ impl Prepared {
         &'a self,
         args: &'a Args,
         bulk: &'a BulkReport,
-        verification: Option<&'a langsmith::VerifyReport>,
-        interrupted: bool,
+        done: Option<&'a Done<'a>>,
         exit_code: u8,
     ) -> report::Report<'a> {
+        let verification = done.and_then(|d| d.verification);
+        let interrupted = done.is_some_and(|d| d.interrupted);
         report::Report {
             envelope: report::Envelope::now(
                 &self.evidence,
@@ -273,7 +333,19 @@ impl Prepared {
             ids: report::IdsByOutcome::of_run(bulk, &self.already),
             stopped_by: bulk.stopped_by().map(ErrorKind::as_str),
             selection: self.selection.as_ref(),
-            verification: verification.map(verification::VerificationSection::of),
+            verification: verification.map(|v| {
+                verification::VerificationSection::of(
+                    v,
+                    &done.expect("a read-back is done").deleted_at,
+                )
+            }),
+            runs: done
+                .and_then(|d| d.traces)
+                .map(crate::traces::RunsSection::of),
+            runs_verification: done.and_then(|d| {
+                d.trace_verification
+                    .map(|v| crate::traces::TraceVerifySection::of(d.examples_deleted, v))
+            }),
             interrupted,
             exit_code,
         }
@@ -362,7 +434,7 @@ fn nothing_selected(args: &Args, run: &Prepared) -> Result<u8, Exit> {
     let exit = run.unsent_exit();
     if report::wanted(args.report.as_deref(), args.output) {
         let unsent = BulkReport::unsent(langsmith::IdSet::default());
-        emit_report(args, &run.report(args, &unsent, None, false, exit))?;
+        emit_report(args, &run.report(args, &unsent, None, exit))?;
     }
     if args.output == Output::Text {
         println!(
@@ -393,7 +465,7 @@ fn dry_run(args: &Args, run: &Prepared) -> Result<u8, Exit> {
     let exit = run.unsent_exit();
     if report::wanted(args.report.as_deref(), args.output) {
         let unsent = BulkReport::unsent(run.set.clone().unwrap_or_default());
-        emit_report(args, &run.report(args, &unsent, None, false, exit))?;
+        emit_report(args, &run.report(args, &unsent, None, exit))?;
     }
     if args.dry_run
         && args.output == Output::Text
@@ -507,33 +579,43 @@ async fn execute(
 
 /// Report, summary, failures, and the exit code.
 fn finish(args: &Args, target: &Target, run: &Prepared, done: Done<'_>) -> Result<u8, Exit> {
-    let Done {
-        bulk,
-        journal_error,
-        verification,
-        interrupted,
-        elapsed,
-    } = done;
+    let (bulk, verification, interrupted) = (done.bulk, done.verification, done.interrupted);
     // Deleted is not enough under --verify: every id must read back erased.
     let exit = exit::decide(&exit::RunOutcome {
         bulk: Some(bulk),
         verification,
         excluded: run.excluded(),
-        journal_failed: journal_error.is_some(),
+        journal_failed: done.journal_error.is_some(),
         interrupted,
+        traces: done.traces,
+        trace_verification: done.trace_verification,
+        attachments_overdue: verification.map_or(0, |v| done.deleted_at.overdue(v)),
     });
     let digest = if report::wanted(args.report.as_deref(), args.output) {
-        emit_report(
-            args,
-            &run.report(args, bulk, verification, interrupted, exit),
-        )?
+        emit_report(args, &run.report(args, bulk, Some(&done), exit))?
     } else {
         None
     };
     if args.output == Output::Text {
-        summary(bulk, elapsed, run, target, args, digest.as_deref());
+        summary(bulk, done.elapsed, run, target, args, digest.as_deref());
+        if let Some(t) = done.traces {
+            crate::traces::print_summary(t);
+        }
         if let Some(v) = verification {
-            verification::print_summary(v);
+            verification::print_summary(v, &done.deleted_at);
+        }
+        if let Some(t) = done.trace_verification {
+            crate::traces::print_verify_summary(t);
+        }
+        if exit == exit::PENDING {
+            println!(
+                "pending: nothing contradicts the erasure, but part of it is still to happen; verify again later (langsmith-examples verify --from-report PATH{})",
+                if done.traces.is_some() {
+                    " --with-runs"
+                } else {
+                    ""
+                }
+            );
         }
         #[cfg(feature = "mock")]
         if let Some(server) = &target.mock {
@@ -548,7 +630,7 @@ fn finish(args: &Args, target: &Target, run: &Prepared, done: Done<'_>) -> Resul
         }
     }
     explain_failures(bulk);
-    if let Some(e) = journal_error {
+    if let Some(e) = &done.journal_error {
         eprintln!(
             "error: the journal could not be written ({e}); a re-run will send some confirmed ids again"
         );

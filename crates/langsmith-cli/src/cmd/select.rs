@@ -25,6 +25,11 @@ pub struct Args {
     /// Client-side limit, requests per minute.
     #[arg(long, value_name = "PER_MIN")]
     rate_limit: Option<u32>,
+    /// Also list the experiment traces whose runs reference the selected examples: the
+    /// traces `hard-delete --with-runs` would request deleted (in `-o json`; the text
+    /// output counts them on stderr). Read-only.
+    #[arg(long)]
+    with_runs: bool,
 }
 
 /// `select`: the ids the selectors match, on stdout.
@@ -42,6 +47,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
             rate_limit: args.rate_limit,
             needs_key: true,
             seed: connect::Seed::Dataset(args.selectors.dataset.as_deref()),
+            with_runs: args.with_runs,
         },
     )
     .await?;
@@ -51,6 +57,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
         args.output,
         cli.quiet,
         args.concurrency,
+        args.with_runs,
     )
     .await
 }
@@ -62,6 +69,7 @@ async fn list(
     output: Output,
     quiet: bool,
     prefetch: usize,
+    with_runs: bool,
 ) -> Result<u8, Exit> {
     let query = selectors.query(client, prefetch).await?;
     let stdout = std::io::stdout();
@@ -106,6 +114,12 @@ async fn list(
             return Err(exit);
         }
     };
+    let traces = if with_runs {
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        Some(crate::traces::find(client, &selection.selected, prefetch, quiet, &cancel).await)
+    } else {
+        None
+    };
     if output == Output::Json {
         #[derive(Serialize)]
         struct Doc<'a> {
@@ -117,6 +131,10 @@ async fn list(
             ids: &'a [Uuid],
             /// Listed, but failing a selector when checked here: not selected.
             excluded: Vec<ExcludedRow>,
+            /// With `--with-runs`: the traces `hard-delete --with-runs` would request
+            /// deleted.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            runs: Option<crate::traces::WouldDelete<'a>>,
         }
         let doc = Doc {
             selectors: selectors.describe(),
@@ -125,6 +143,9 @@ async fn list(
             count: selection.selected.len(),
             ids: &selection.selected,
             excluded: excluded_rows(&selection),
+            runs: traces
+                .as_ref()
+                .map(|t| crate::traces::WouldDelete::of(selection.selected.len(), t)),
         };
         let written = serde_json::to_writer(&mut out, &doc)
             .map_err(std::io::Error::other)
@@ -155,9 +176,36 @@ async fn list(
             server_word(&query)
         );
     }
-    Ok(if selection.excluded.is_empty() {
-        0
-    } else {
-        exit::EXCLUDED
-    })
+    let mut excluded = selection.excluded.len();
+    match &traces {
+        Some(Ok(found)) => {
+            if !quiet {
+                let sessions: std::collections::BTreeSet<_> =
+                    found.traces().iter().map(|t| t.key.session_id).collect();
+                eprintln!(
+                    "{} in {} reference the selected examples ({} listed){}",
+                    plural(found.traces().len() as u64, "trace", "traces"),
+                    plural(sessions.len() as u64, "session", "sessions"),
+                    plural(found.runs(), "run", "runs"),
+                    if output == Output::Text {
+                        "; -o json lists them"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            if !found.excluded().is_empty() {
+                eprintln!(
+                    "{} listed by the runs query reference none of the selected examples: excluded",
+                    plural(found.excluded().len() as u64, "run", "runs")
+                );
+            }
+            excluded += found.excluded().len();
+        }
+        Some(Err(e)) => {
+            return Err(exit::for_error("the runs lookup (--with-runs)", e));
+        }
+        None => {}
+    }
+    Ok(if excluded == 0 { 0 } else { exit::EXCLUDED })
 }

@@ -1,0 +1,451 @@
+//! Erase everywhere (issue 23), from a shell: `hard-delete --with-runs`, `select
+//! --with-runs`, `verify --from-report --with-runs`, exit 7 for what is pending. What is
+//! expected comes from the stand-in's store (`runs()`, `ids_with_attachments()`) and its
+//! record of what it received and deleted (`requests()`, `deleted_traces()`), and digests
+//! from `sha256sum`: never from the tool's own output.
+
+use langsmith_mock::{Faults, Lies, MockServer, MockServerBuilder};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+use uuid::Uuid;
+
+const KEY: &str = "lsv2_sk_EVERYWHERE_0a1b2c3d";
+const BIN: &str = env!("CARGO_BIN_EXE_langsmith-examples");
+const MARKER: &str = "jane.doe@example.com";
+
+struct Env {
+    dir: tempfile::TempDir,
+    server: MockServer,
+}
+
+impl Env {
+    async fn new(configure: impl FnOnce(&mut MockServerBuilder)) -> Env {
+        let mut b = MockServer::builder();
+        b.api_key(KEY)
+            .dataset("compliance")
+            .marker(MARKER, 5)
+            .examples(60)
+            .experiment_sessions(2);
+        configure(&mut b);
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            server: b.start().await.unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        let mut c = Command::new(BIN);
+        c.env_clear()
+            .env("LANGSMITH_ENDPOINT", self.server.url())
+            .env("LANGSMITH_API_KEY", KEY)
+            .args(args)
+            .stdin(Stdio::null());
+        let o = tokio::task::spawn_blocking(move || c.output().unwrap())
+            .await
+            .unwrap();
+        let (out, err) = text(&o);
+        assert!(!out.contains(KEY) && !err.contains(KEY), "the key leaked");
+        o
+    }
+
+    /// `(session_id, trace_id)` of the traces whose runs reference one of `ids`, as the
+    /// stand-in holds them now.
+    fn traces_of(&self, ids: &BTreeSet<Uuid>) -> BTreeSet<(Uuid, Uuid)> {
+        self.server
+            .runs()
+            .into_iter()
+            .filter(|r| r.reference_example_id.is_some_and(|e| ids.contains(&e)))
+            .map(|r| (r.session_id, r.trace_id))
+            .collect()
+    }
+
+    fn deleted_traces(&self) -> BTreeSet<(Uuid, Uuid)> {
+        self.server.deleted_traces().into_iter().collect()
+    }
+
+    fn sent_to(&self, path: &str) -> usize {
+        self.server
+            .requests()
+            .iter()
+            .filter(|r| r.path == path)
+            .count()
+    }
+
+    fn report(&self, name: &str) -> Value {
+        serde_json::from_slice(&std::fs::read(self.path(name)).unwrap()).unwrap()
+    }
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap()
+}
+
+fn keys(rows: &Value) -> BTreeSet<(Uuid, Uuid)> {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["session_id"].as_str().unwrap().parse().unwrap(),
+                t["trace_id"].as_str().unwrap().parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn sha256sum(path: &std::path::Path) -> String {
+    let o = Command::new("sha256sum").arg(path).output().unwrap();
+    String::from_utf8(o.stdout).unwrap()[..64].to_owned()
+}
+
+#[tokio::test]
+async fn with_runs_requests_the_traces_and_verify_says_pending_until_they_are_gone() {
+    let delay = Duration::from_millis(2500);
+    let env = Env::new(|b| {
+        b.attachments_every(2)
+            .run_delete_delay(delay)
+            .attachment_delay(delay);
+    })
+    .await;
+    let marked: BTreeSet<Uuid> = env.server.marked_ids().into_iter().collect();
+    let want = env.traces_of(&marked);
+    assert_eq!(want.len(), marked.len() * 2);
+    let with_attachments: BTreeSet<Uuid> = env
+        .server
+        .ids_with_attachments()
+        .into_iter()
+        .filter(|id| marked.contains(id))
+        .collect();
+    assert!(
+        !with_attachments.is_empty(),
+        "the seed gives some an attachment"
+    );
+    let report = env.path("run.json");
+    let o = env
+        .run(&[
+            "hard-delete",
+            "--dataset",
+            "compliance",
+            "--contains",
+            MARKER,
+            "--yes",
+            "--with-runs",
+            "--verify",
+            "--report",
+            report.to_str().unwrap(),
+        ])
+        .await;
+    let (out, err) = text(&o);
+    // Nothing contradicts the erasure, but traces and attachments are still to go.
+    assert_eq!(code(&o), 7, "{out}\n{err}");
+    assert!(out.contains("pending:"), "{out}");
+    assert!(out.contains("verify again after"), "{out}");
+    assert!(
+        env.deleted_traces().is_empty(),
+        "nothing is gone before the delay"
+    );
+    let r = env.report("run.json");
+    assert_eq!(r["exit_code"], 7);
+    assert_eq!(keys(&r["runs"]["traces"]), want);
+    for t in r["runs"]["traces"].as_array().unwrap() {
+        assert_eq!(t["outcome"], "deletion_requested");
+        assert_eq!(t["http_status"], 202);
+        assert!(t["request_id"].is_string());
+    }
+    assert_eq!(r["runs"]["totals"]["deletion_requested"], want.len());
+    // Claimed gone: none. Still present: every one, and requested.
+    assert!(
+        r["runs_verification"]["gone"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let still = &r["runs_verification"]["still_present"];
+    assert_eq!(keys(still), want);
+    assert!(
+        still
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["requested"] == true)
+    );
+    let pending: BTreeSet<Uuid> = r["verification"]["ids"]["attachments_pending"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            assert_eq!(p["overdue"], false);
+            assert!(p["deadline"].is_string());
+            p["id"].as_str().unwrap().parse().unwrap()
+        })
+        .collect();
+    assert_eq!(pending, with_attachments);
+    assert!(!r["not_reached"].as_array().unwrap().is_empty());
+
+    tokio::time::sleep(delay + Duration::from_millis(300)).await;
+    let again = env.path("verify.json");
+    let o = env
+        .run(&[
+            "verify",
+            "--from-report",
+            report.to_str().unwrap(),
+            "--with-runs",
+            "--report",
+            again.to_str().unwrap(),
+        ])
+        .await;
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{out}\n{err}");
+    let v = env.report("verify.json");
+    assert_eq!(keys(&v["runs_verification"]["gone"]), want);
+    assert!(
+        v["runs_verification"]["still_present"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(v["verification"]["totals"]["erased"], marked.len());
+    assert_eq!(v["from_report"]["sha256"], sha256sum(&report));
+    // The stand-in deleted exactly those traces, no other.
+    assert_eq!(env.deleted_traces(), want);
+}
+
+#[tokio::test]
+async fn a_runs_query_that_ignores_its_filter_gets_no_foreign_trace_deleted() {
+    let env = Env::new(|b| {
+        b.faults(Faults {
+            lies: Lies {
+                runs_ignore_reference_example: true,
+                ..Lies::default()
+            },
+            ..Faults::default()
+        });
+    })
+    .await;
+    let ids: BTreeSet<Uuid> = env.server.seeded_ids().into_iter().take(5).collect();
+    let want = env.traces_of(&ids);
+    let all_runs = env.server.runs().len();
+    let ids_file = env.path("ids.txt");
+    std::fs::write(
+        &ids_file,
+        ids.iter().map(|i| format!("{i}\n")).collect::<String>(),
+    )
+    .unwrap();
+    let report = env.path("run.json");
+    let o = env
+        .run(&[
+            "hard-delete",
+            "--ids-file",
+            ids_file.to_str().unwrap(),
+            "--yes",
+            "--with-runs",
+            "--report",
+            report.to_str().unwrap(),
+        ])
+        .await;
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 8, "{out}\n{err}");
+    assert!(err.contains("excluded, never deleted"), "{err}");
+    assert_eq!(env.deleted_traces(), want);
+    let r = env.report("run.json");
+    assert_eq!(
+        r["runs"]["lookup"]["excluded"].as_array().unwrap().len(),
+        all_runs - want.len()
+    );
+}
+
+#[tokio::test]
+async fn a_first_runs_delete_answering_500_is_retried() {
+    let env = Env::new(|b| {
+        b.faults(Faults {
+            runs_delete_500_first: 1,
+            ..Faults::default()
+        });
+    })
+    .await;
+    let marked: BTreeSet<Uuid> = env.server.marked_ids().into_iter().collect();
+    let want = env.traces_of(&marked);
+    let report = env.path("run.json");
+    let o = env
+        .run(&[
+            "hard-delete",
+            "--dataset",
+            "compliance",
+            "--contains",
+            MARKER,
+            "--yes",
+            "--with-runs",
+            "--verify",
+            "--report",
+            report.to_str().unwrap(),
+        ])
+        .await;
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{out}\n{err}");
+    let r = env.report("run.json");
+    // Two sessions: one request each; the first to arrive answered 500 and was retried.
+    let requests = r["runs"]["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 2);
+    let attempts: Vec<u64> = requests
+        .iter()
+        .map(|q| q["attempts"].as_u64().unwrap())
+        .collect();
+    assert_eq!(attempts.iter().sum::<u64>(), 3, "{attempts:?}");
+    assert!(requests.iter().all(|q| q["http_status"] == 202));
+    assert_eq!(r["runs"]["http_requests"], 3);
+    assert_eq!(env.sent_to("/api/v1/runs/delete"), 3);
+    assert_eq!(env.deleted_traces(), want);
+}
+
+#[tokio::test]
+async fn without_with_runs_nothing_about_runs_is_sent() {
+    let env = Env::new(|_| {}).await;
+    let report = env.path("run.json");
+    let o = env
+        .run(&[
+            "hard-delete",
+            "--dataset",
+            "compliance",
+            "--contains",
+            MARKER,
+            "--yes",
+            "--verify",
+            "--report",
+            report.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    assert_eq!(env.sent_to("/api/v1/runs/query"), 0);
+    assert_eq!(env.sent_to("/api/v1/runs/delete"), 0);
+    let r = env.report("run.json");
+    assert!(r.get("runs").is_none() && r.get("runs_verification").is_none());
+    // The residual list and what the API does not reach are there all the same.
+    assert!(r["verification"]["residual"]["source_runs"].is_array());
+    assert!(r["not_reached"].is_array());
+}
+
+#[tokio::test]
+async fn select_with_runs_lists_the_traces_and_deletes_nothing() {
+    let env = Env::new(|_| {}).await;
+    let marked: BTreeSet<Uuid> = env.server.marked_ids().into_iter().collect();
+    let want = env.traces_of(&marked);
+    let o = env
+        .run(&[
+            "select",
+            "--dataset",
+            "compliance",
+            "--contains",
+            MARKER,
+            "--with-runs",
+            "-o",
+            "json",
+        ])
+        .await;
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{out}\n{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(keys(&doc["runs"]["traces"]), want);
+    for t in doc["runs"]["traces"].as_array().unwrap() {
+        let refs = t["reference_example_ids"].as_array().unwrap();
+        assert_eq!(refs.len(), 1);
+        assert!(marked.contains(&refs[0].as_str().unwrap().parse().unwrap()));
+    }
+    assert_eq!(env.sent_to("/api/v1/runs/delete"), 0);
+    assert!(env.server.hard_deleted_ids().is_empty());
+}
+
+#[tokio::test]
+async fn verify_with_runs_of_traces_nobody_asked_to_delete_is_not_erased() {
+    let env = Env::new(|_| {}).await;
+    let want = env.traces_of(&env.server.marked_ids().into_iter().collect());
+    let marked: Vec<String> = env
+        .server
+        .marked_ids()
+        .iter()
+        .map(Uuid::to_string)
+        .collect();
+    let mut args = vec!["hard-delete", "--yes"];
+    args.extend(marked.iter().map(String::as_str));
+    assert_eq!(code(&env.run(&args).await), 0);
+    // The examples are erased; the traces that copied them were never requested.
+    let mut args = vec!["verify", "--with-runs"];
+    args.extend(marked.iter().map(String::as_str));
+    let o = env.run(&args).await;
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 6, "{out}\n{err}");
+    assert!(
+        out.contains(&format!("still present and never requested {}", want.len())),
+        "{out}"
+    );
+    assert!(err.contains("hard-delete --with-runs"), "{err}");
+}
+
+#[tokio::test]
+async fn verify_from_report_refuses_what_is_not_the_evidence_of_a_deletion() {
+    let env = Env::new(|_| {}).await;
+    let id = env.server.seeded_ids()[0].to_string();
+    // A verify report is not a deletion's.
+    let vr = env.path("verify.json");
+    let o = env
+        .run(&["verify", &id, "--report", vr.to_str().unwrap()])
+        .await;
+    assert_eq!(code(&o), 6);
+    let o = env
+        .run(&["verify", "--from-report", vr.to_str().unwrap()])
+        .await;
+    let (_, err) = text(&o);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(err.contains("not a hard-delete report"), "{err}");
+    // A hard-delete report with a broken id: the place is named.
+    let run = env.path("run.json");
+    let o = env
+        .run(&[
+            "hard-delete",
+            &id,
+            "--yes",
+            "--report",
+            run.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(code(&o), 0);
+    let mut doc = env.report("run.json");
+    doc["ids"]["deleted"]
+        .as_array_mut()
+        .unwrap()
+        .push("not-a-uuid".into());
+    let broken = env.path("broken.json");
+    std::fs::write(&broken, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let before = env.server.request_count();
+    let o = env
+        .run(&["verify", "--from-report", broken.to_str().unwrap()])
+        .await;
+    let (_, err) = text(&o);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(err.contains("ids.deleted[1]: not a UUID"), "{err}");
+    // The evidence is never overwritten by the verification of it.
+    let o = env
+        .run(&[
+            "verify",
+            "--from-report",
+            run.to_str().unwrap(),
+            "--report",
+            run.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(code(&o), 2, "{:?}", text(&o));
+    assert_eq!(env.server.request_count(), before, "nothing was sent");
+}
