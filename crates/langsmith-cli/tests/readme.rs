@@ -93,9 +93,20 @@ async fn find_erase_prove_runs_as_written() {
             langsmith_mock::DEMO_MARKER_EVERY,
         )
         .examples(arg("--seed").parse().unwrap())
+        .experiment_sessions(arg("--experiment-sessions").parse().unwrap())
         .start()
         .await
         .unwrap();
+    // The traces that copied the marked examples, as the stand-in holds them before.
+    let marked: std::collections::BTreeSet<Uuid> = server.marked_ids().into_iter().collect();
+    let mut copies: Vec<(Uuid, Uuid)> = server
+        .runs()
+        .into_iter()
+        .filter(|r| r.reference_example_id.is_some_and(|e| marked.contains(&e)))
+        .map(|r| (r.session_id, r.trace_id))
+        .collect();
+    copies.sort();
+    assert!(!copies.is_empty());
     let dir = tempfile::tempdir().unwrap();
     let block = sh_blocks()
         .into_iter()
@@ -161,4 +172,8 @@ async fn find_erase_prove_runs_as_written() {
     found_sorted.sort();
     assert_eq!(deleted, found_sorted);
     assert!(dir.path().join("erasure.json").exists());
+    // The traces that copied them, and no other, were deleted.
+    let mut traces = server.deleted_traces();
+    traces.sort();
+    assert_eq!(traces, copies);
 }
