@@ -3,6 +3,8 @@
 //! process-level ones (release binaries against a `langsmith-mock serve` process on
 //! loopback) and reads wall time, and CPU time and peak RSS from `wait4`'s rusage.
 
+mod traces;
+
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -1062,7 +1064,10 @@ fn find_and_prove(
 ) -> Result<Vec<Figure>, String> {
     const LATENCY: f64 = 0.020;
     const CONCURRENCY: f64 = 8.0;
-    let mut figures = vec![check_cost(bin, n, runs)?];
+    let mut figures = vec![
+        check_cost(bin, n, runs)?,
+        traces::with_runs_requests(bin, runs)?,
+    ];
     let server = mock(
         bin,
         &[

@@ -69,6 +69,7 @@ pub struct MockServerBuilder {
     addr: SocketAddr,
     rng: fastrand::Rng,
     experiment_sessions: usize,
+    traces_per_example: Option<usize>,
     attachments_every: u64,
     source_runs_every: u64,
     run_delete_delay: std::time::Duration,
@@ -96,6 +97,7 @@ impl Default for MockServerBuilder {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             rng: fastrand::Rng::with_seed(0x5eed),
             experiment_sessions: 0,
+            traces_per_example: None,
             attachments_every: 0,
             source_runs_every: 0,
             run_delete_delay: std::time::Duration::ZERO,
@@ -212,6 +214,13 @@ impl MockServerBuilder {
     /// its inputs, with a child run in the same trace; and one unrelated trace.
     pub fn experiment_sessions(&mut self, n: usize) -> &mut Self {
         self.experiment_sessions = n;
+        self
+    }
+
+    /// In how many of the experiment sessions each example has its trace (default: all):
+    /// example `i` is in sessions `i % S`, `(i + 1) % S`, ... (at most the sessions).
+    pub fn traces_per_example(&mut self, k: usize) -> &mut Self {
+        self.traces_per_example = Some(k);
         self
     }
 
@@ -343,7 +352,12 @@ impl MockServerBuilder {
             delay: self.run_delete_delay,
             ..runs::Runs::default()
         };
-        runs.seed(&store, self.experiment_sessions, &mut self.rng);
+        runs.seed(
+            &store,
+            self.experiment_sessions,
+            self.traces_per_example.unwrap_or(self.experiment_sessions),
+            &mut self.rng,
+        );
         let default_key = self
             .api_keys
             .iter()

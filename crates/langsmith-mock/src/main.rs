@@ -127,6 +127,9 @@ struct Serve {
     /// (a root run referencing it, with its inputs, and a child run) and one unrelated trace.
     #[arg(long, value_name = "N", default_value_t = 0)]
     experiment_sessions: usize,
+    /// In how many of those sessions each example has its trace (default: every one).
+    #[arg(long, value_name = "K")]
+    traces_per_example: Option<usize>,
     /// One seeded example in N has an attachment (`attachment_urls` set); 0: none.
     #[arg(long, value_name = "N", default_value_t = 0)]
     attachments_every: u64,
@@ -255,6 +258,9 @@ async fn serve(args: Serve) -> Result<(), String> {
             runs_ignore_reference_example: args.fault_runs_ignore_reference_example,
         },
     });
+    if let Some(k) = args.traces_per_example {
+        b.traces_per_example(k);
+    }
     b.experiment_sessions(args.experiment_sessions)
         .attachments_every(args.attachments_every)
         .run_delete_delay(Duration::from_secs(args.run_delete_delay))

@@ -90,8 +90,16 @@ impl Runs {
         }
     }
 
-    /// Seeds `sessions` experiment sessions per workspace over every seeded example.
-    pub(crate) fn seed(&mut self, store: &Store, sessions: usize, rng: &mut fastrand::Rng) {
+    /// Seeds `sessions` experiment sessions per workspace over the seeded examples, each
+    /// example in `per_example` of them (the `k`-th example of a workspace in sessions
+    /// `k % sessions`, `(k + 1) % sessions`, ...).
+    pub(crate) fn seed(
+        &mut self,
+        store: &Store,
+        sessions: usize,
+        per_example: usize,
+        rng: &mut fastrand::Rng,
+    ) {
         let mut id = || Uuid::from_u128(rng.u128(..) & !(0xf << 76) | (0x4 << 76));
         let mut workspaces: Vec<Uuid> = Vec::new();
         for i in 0..store.len() {
@@ -104,7 +112,11 @@ impl Runs {
             for s in 0..sessions {
                 let session_id = id();
                 let mut t = EPOCH_RUNS + (s as i64) * 86_400;
-                for i in (0..store.len()).filter(|i| store.workspace_at(*i) == ws) {
+                let in_workspace = (0..store.len()).filter(|i| store.workspace_at(*i) == ws);
+                for (k, i) in in_workspace.enumerate() {
+                    if (s + sessions - k % sessions) % sessions >= per_example {
+                        continue;
+                    }
                     let example = store.id_at(i);
                     let inputs = store
                         .content(i, store.versions() - 1)

@@ -353,3 +353,35 @@ async fn the_read_back_names_the_trace_each_example_was_made_from() {
     // A hard delete leaves `source_run_id`: the copy it names is residual.
     assert_eq!(proof.source_runs(), want);
 }
+
+#[tokio::test]
+async fn each_example_in_two_of_three_sessions_gets_its_two_traces_found() {
+    let s = MockServer::builder()
+        .examples(30)
+        .experiment_sessions(3)
+        .traces_per_example(2)
+        .start()
+        .await
+        .unwrap();
+    let client = client(&s);
+    let ids = s.seeded_ids();
+    let found = client
+        .traces_referencing(ids.clone(), &RunsOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        found.keys().into_iter().collect::<BTreeSet<_>>(),
+        expected_traces(&s, &ids)
+    );
+    for id in &ids {
+        let of_it: BTreeSet<Uuid> = found
+            .traces()
+            .iter()
+            .filter(|t| t.reference_example_ids.contains(id))
+            .map(|t| t.key.session_id)
+            .collect();
+        assert_eq!(of_it.len(), 2, "{id}");
+    }
+    let sessions: BTreeSet<Uuid> = found.traces().iter().map(|t| t.key.session_id).collect();
+    assert_eq!(sessions.len(), 3);
+}
