@@ -449,3 +449,79 @@ async fn verify_from_report_refuses_what_is_not_the_evidence_of_a_deletion() {
     assert_eq!(code(&o), 2, "{:?}", text(&o));
     assert_eq!(env.server.request_count(), before, "nothing was sent");
 }
+
+#[tokio::test]
+async fn a_runs_listing_that_never_ends_requests_no_trace_deletion() {
+    let env = Env::new(|b| {
+        b.faults(Faults {
+            lies: Lies {
+                runs_endless_cursor: true,
+                ..Lies::default()
+            },
+            ..Faults::default()
+        });
+    })
+    .await;
+    let marked = env.server.marked_ids().len();
+    let report = env.path("run.json");
+    let o = env
+        .run(&[
+            "hard-delete",
+            "--dataset",
+            "compliance",
+            "--contains",
+            MARKER,
+            "--yes",
+            "--with-runs",
+            "--report",
+            report.to_str().unwrap(),
+        ])
+        .await;
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 1, "{out}\n{err}");
+    assert!(out.contains("no trace deletion was requested"), "{out}");
+    assert!(
+        err.contains("the runs listing did not end normally"),
+        "{err}"
+    );
+    assert_eq!(env.sent_to("/api/v1/runs/delete"), 0);
+    let r = env.report("run.json");
+    assert_eq!(r["runs"]["lookup"]["error_kind"], "paging");
+    assert!(r["runs"]["traces"].as_array().unwrap().is_empty());
+    // The examples themselves were deleted, and said so.
+    assert_eq!(r["totals"]["deleted"], marked);
+}
+
+#[tokio::test]
+async fn mock_with_runs_and_verify_runs_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let o = Command::new(BIN)
+        .env_clear()
+        .args([
+            "hard-delete",
+            "--mock",
+            "--dataset",
+            "compliance",
+            "--contains",
+            MARKER,
+            "--yes",
+            "--with-runs",
+            "--verify",
+            "--report",
+            report.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{out}\n{err}");
+    let r: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let requested = r["runs"]["totals"]["deletion_requested"].as_u64().unwrap();
+    // Two experiments over every example: two traces per deleted example.
+    assert_eq!(requested, 2 * r["totals"]["deleted"].as_u64().unwrap());
+    assert_eq!(
+        r["runs_verification"]["gone"].as_array().unwrap().len() as u64,
+        requested
+    );
+    assert!(out.contains("traces: gone"), "{out}");
+}

@@ -57,6 +57,9 @@ pub struct Lies {
     /// `POST /api/v1/runs/query` ignores its `reference_example` filter: every run of the
     /// other filters comes back, those of other examples and unrelated traces too.
     pub runs_ignore_reference_example: bool,
+    /// `POST /api/v1/runs/query` never ends: every answer's next cursor leads back to the
+    /// first page.
+    pub runs_endless_cursor: bool,
 }
 
 /// What a full page past the end of a listing holds.

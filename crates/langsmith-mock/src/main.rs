@@ -123,6 +123,9 @@ struct Serve {
     /// Lie: the runs query ignores its `reference_example` filter.
     #[arg(long)]
     fault_runs_ignore_reference_example: bool,
+    /// Lie: the runs query's next cursor always leads back to its first page.
+    #[arg(long)]
+    fault_runs_endless_cursor: bool,
     /// Experiment sessions seeded per workspace: each holds one trace per seeded example
     /// (a root run referencing it, with its inputs, and a child run) and one unrelated trace.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -256,6 +259,7 @@ async fn serve(args: Serve) -> Result<(), String> {
             }),
             html_200: args.fault_html_200,
             runs_ignore_reference_example: args.fault_runs_ignore_reference_example,
+            runs_endless_cursor: args.fault_runs_endless_cursor,
         },
     });
     if let Some(k) = args.traces_per_example {

@@ -298,12 +298,14 @@ fn render(run: &Run, select: &[String]) -> Value {
 }
 
 /// `POST /api/v1/runs/query`: `(status, body)`. `ignore_reference_example` is the lie of a
-/// server that does not apply that filter.
+/// server that does not apply that filter; `endless` of one whose next cursor always
+/// leads back to the first page.
 pub(crate) fn query(
     runs: &mut Runs,
     workspace: Uuid,
     body: &[u8],
     ignore_reference_example: bool,
+    endless: bool,
 ) -> (u16, Value) {
     runs.settle();
     let q = match body_of(RUNS_QUERY_PATH, body) {
@@ -364,7 +366,11 @@ pub(crate) fn query(
         .take(limit)
         .map(|r| render(r, &select))
         .collect();
-    let next = (offset + limit < matching.len()).then(|| format!("o:{}", offset + limit));
+    let next = if endless {
+        Some("o:0".to_owned())
+    } else {
+        (offset + limit < matching.len()).then(|| format!("o:{}", offset + limit))
+    };
     let prev = (offset > 0).then(|| format!("o:{}", offset.saturating_sub(limit)));
     (
         200,

@@ -598,13 +598,14 @@ fn runs_answer(
     let mut runs = shared.runs.lock().unwrap();
     match op {
         Op::RunsQuery => {
-            let lie = shared
-                .faults
-                .lock()
-                .unwrap()
-                .lies
-                .runs_ignore_reference_example;
-            crate::runs::query(&mut runs, principal.workspace_id, body, lie)
+            let lies = shared.faults.lock().unwrap().lies.clone();
+            crate::runs::query(
+                &mut runs,
+                principal.workspace_id,
+                body,
+                lies.runs_ignore_reference_example,
+                lies.runs_endless_cursor,
+            )
         }
         _ => {
             runs.delete_requests += 1;

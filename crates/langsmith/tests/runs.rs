@@ -385,3 +385,37 @@ async fn each_example_in_two_of_three_sessions_gets_its_two_traces_found() {
     let sessions: BTreeSet<Uuid> = found.traces().iter().map(|t| t.key.session_id).collect();
     assert_eq!(sessions.len(), 3);
 }
+
+#[tokio::test]
+async fn a_runs_query_whose_cursor_never_ends_is_stopped_and_finds_nothing() {
+    let lie = Faults {
+        lies: Lies {
+            runs_endless_cursor: true,
+            ..Lies::default()
+        },
+        ..Faults::default()
+    };
+    // Fewer runs than a page, and more: each way the paging is caught.
+    for examples in [10, 120] {
+        let s = server(examples, 1, lie.clone(), Duration::ZERO).await;
+        let client = client(&s);
+        let e = client
+            .traces_referencing(s.seeded_ids(), &RunsOptions::default())
+            .await
+            .unwrap_err();
+        let Error::Paging(p) = &e else { panic!("{e}") };
+        assert!(p.is_runs_listing());
+        assert!(
+            e.to_string()
+                .contains("the runs listing did not end normally"),
+            "{e}"
+        );
+        // Bounded: a handful of pages, not an endless loop.
+        let queries = s
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/api/v1/runs/query")
+            .count();
+        assert!(queries <= 3 * examples.div_ceil(100), "{queries}");
+    }
+}
