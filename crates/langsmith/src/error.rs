@@ -671,6 +671,8 @@ pub enum PagingReason {
     /// A cursor-paged listing (the runs query) answered with a next cursor it had
     /// already given: following it would go round for ever.
     RepeatedCursor,
+    /// The listing was cancelled (the cancel flag) before its last page.
+    Cancelled,
 }
 
 impl PagingError {
@@ -817,6 +819,13 @@ impl fmt::Display for Error {
                         write!(f, "gave a next cursor it had given before")?
                     }
                     PagingReason::PageCap { pages } => write!(f, "is past {pages} pages")?,
+                    PagingReason::Cancelled => {
+                        return write!(
+                            f,
+                            "was not asked for: the run was cancelled ({} unique runs listed); an incomplete listing proves nothing",
+                            p.listed
+                        );
+                    }
                 }
                 write!(
                     f,
@@ -843,6 +852,9 @@ impl fmt::Display for Error {
                     }
                     PagingReason::RepeatedCursor => {
                         write!(f, "gave a next cursor it had given before")?
+                    }
+                    PagingReason::Cancelled => {
+                        write!(f, "was not asked for: the run was cancelled")?
                     }
                 }
                 write!(

@@ -2,7 +2,10 @@
 //! ([`Client::select`], [`Client::examples`], [`Client::count_examples`],
 //! [`Client::dataset_by_name`]; every listed row re-checked against the selectors),
 //! hard-delete them ([`Client::hard_delete_all`]), and prove it by reading them back
-//! ([`Client::verify_erased`]).
+//! ([`Client::verify_erased`]). The experiment traces that copied them are found
+//! ([`Client::traces_referencing`], every run re-checked), their deletion requested
+//! ([`Client::delete_traces`]: queued by the service, so "requested", never "gone"), and
+//! read back ([`Client::verify_traces_gone`]).
 //!
 //! Built on the progenitor-generated [`langsmith_api`] crate. Invalid requests are not
 //! representable: [`ExampleIds`] holds between the spec's `minItems` and `maxItems`

@@ -261,7 +261,13 @@ impl Client {
         };
         loop {
             if cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst)) {
-                break;
+                // Stopped before its last page: incomplete, so it finds (and proves)
+                // nothing.
+                return Chunk {
+                    result: Err(paging(pages + 1, seen.len(), PagingReason::Cancelled)),
+                    pages,
+                    attempts,
+                };
             }
             let (result, n) = self.runs_page(&chunk, cursor.as_deref(), cancel).await;
             attempts += u64::from(n);
@@ -349,7 +355,8 @@ impl Client {
     ///
     /// The stream ends with the first error (after retries): a paging that does not end
     /// ([`Error::Paging`]: a repeated cursor, a full page of runs listed before, more runs
-    /// than [`RunsOptions::max_runs_per_example`] allows) or a failed request. A listing
+    /// than [`RunsOptions::max_runs_per_example`] allows, or the cancel flag set before
+    /// the last page) or a failed request. A listing
     /// that ends with an error is incomplete: collect first, then act. Invalid options are
     /// the stream's only item, an error.
     pub fn runs_referencing<'a>(

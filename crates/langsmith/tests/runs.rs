@@ -419,3 +419,26 @@ async fn a_runs_query_whose_cursor_never_ends_is_stopped_and_finds_nothing() {
         assert!(queries <= 3 * examples.div_ceil(100), "{queries}");
     }
 }
+
+#[tokio::test]
+async fn a_cancelled_runs_listing_is_incomplete_and_proves_nothing_gone() {
+    let s = server(20, 1, Faults::default(), Duration::ZERO).await;
+    let client = client(&s);
+    let ids = s.seeded_ids();
+    let all: Vec<TraceKey> = expected_traces(&s, &ids).into_iter().collect();
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let options = RunsOptions {
+        cancel: Some(cancel),
+        ..RunsOptions::default()
+    };
+    // Nothing listed, so nothing may be called gone.
+    let e = client
+        .verify_traces_gone(ids, all, &options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Paging(p) if p.reason() == langsmith::PagingReason::Cancelled),
+        "{e}"
+    );
+    assert_eq!(s.request_count(), 0);
+}
