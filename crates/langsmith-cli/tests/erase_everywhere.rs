@@ -4,22 +4,17 @@
 //! record of what it received and deleted (`requests()`, `deleted_traces()`), and digests
 //! from `sha256sum`: never from the tool's own output.
 
+mod common;
+use common::*;
 use langsmith_mock::{Faults, Lies, MockServer, MockServerBuilder};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::Duration;
 use uuid::Uuid;
 
 const KEY: &str = "lsv2_sk_EVERYWHERE_0a1b2c3d";
-const BIN: &str = env!("CARGO_BIN_EXE_langsmith-examples");
 const MARKER: &str = "jane.doe@example.com";
-
-struct Env {
-    dir: tempfile::TempDir,
-    server: MockServer,
-}
 
 impl Env {
     async fn new(configure: impl FnOnce(&mut MockServerBuilder)) -> Env {
@@ -30,29 +25,7 @@ impl Env {
             .examples(60)
             .experiment_sessions(2);
         configure(&mut b);
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-            server: b.start().await.unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        let mut c = Command::new(BIN);
-        c.env_clear()
-            .env("LANGSMITH_ENDPOINT", self.server.url())
-            .env("LANGSMITH_API_KEY", KEY)
-            .args(args)
-            .stdin(Stdio::null());
-        let o = tokio::task::spawn_blocking(move || c.output().unwrap())
-            .await
-            .unwrap();
-        let (out, err) = text(&o);
-        assert!(!out.contains(KEY) && !err.contains(KEY), "the key leaked");
-        o
+        Env::with(b.start().await.unwrap(), KEY)
     }
 
     /// `(session_id, trace_id)` of the traces whose runs reference one of `ids`, as the
@@ -64,6 +37,20 @@ impl Env {
             .filter(|r| r.reference_example_id.is_some_and(|e| ids.contains(&e)))
             .map(|r| (r.session_id, r.trace_id))
             .collect()
+    }
+
+    /// `hard-delete --dataset compliance --contains MARKER --yes`, and `extra`.
+    async fn hard_delete_marked(&self, extra: &[&str]) -> std::process::Output {
+        let mut args = vec![
+            "hard-delete",
+            "--dataset",
+            "compliance",
+            "--contains",
+            MARKER,
+            "--yes",
+        ];
+        args.extend_from_slice(extra);
+        self.run(&args).await
     }
 
     fn deleted_traces(&self) -> BTreeSet<(Uuid, Uuid)> {
@@ -83,17 +70,6 @@ impl Env {
     }
 }
 
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap()
-}
-
 fn keys(rows: &Value) -> BTreeSet<(Uuid, Uuid)> {
     rows.as_array()
         .unwrap()
@@ -105,11 +81,6 @@ fn keys(rows: &Value) -> BTreeSet<(Uuid, Uuid)> {
             )
         })
         .collect()
-}
-
-fn sha256sum(path: &std::path::Path) -> String {
-    let o = Command::new("sha256sum").arg(path).output().unwrap();
-    String::from_utf8(o.stdout).unwrap()[..64].to_owned()
 }
 
 #[tokio::test]
@@ -136,13 +107,7 @@ async fn with_runs_requests_the_traces_and_verify_says_pending_until_they_are_go
     );
     let report = env.path("run.json");
     let o = env
-        .run(&[
-            "hard-delete",
-            "--dataset",
-            "compliance",
-            "--contains",
-            MARKER,
-            "--yes",
+        .hard_delete_marked(&[
             "--with-runs",
             "--verify",
             "--report",
@@ -281,13 +246,7 @@ async fn a_first_runs_delete_answering_500_is_retried() {
     let want = env.traces_of(&marked);
     let report = env.path("run.json");
     let o = env
-        .run(&[
-            "hard-delete",
-            "--dataset",
-            "compliance",
-            "--contains",
-            MARKER,
-            "--yes",
+        .hard_delete_marked(&[
             "--with-runs",
             "--verify",
             "--report",
@@ -316,17 +275,7 @@ async fn without_with_runs_nothing_about_runs_is_sent() {
     let env = Env::new(|_| {}).await;
     let report = env.path("run.json");
     let o = env
-        .run(&[
-            "hard-delete",
-            "--dataset",
-            "compliance",
-            "--contains",
-            MARKER,
-            "--yes",
-            "--verify",
-            "--report",
-            report.to_str().unwrap(),
-        ])
+        .hard_delete_marked(&["--verify", "--report", report.to_str().unwrap()])
         .await;
     assert_eq!(code(&o), 0, "{:?}", text(&o));
     assert_eq!(env.sent_to("/api/v1/runs/query"), 0);
@@ -465,17 +414,7 @@ async fn a_runs_listing_that_never_ends_requests_no_trace_deletion() {
     let marked = env.server.marked_ids().len();
     let report = env.path("run.json");
     let o = env
-        .run(&[
-            "hard-delete",
-            "--dataset",
-            "compliance",
-            "--contains",
-            MARKER,
-            "--yes",
-            "--with-runs",
-            "--report",
-            report.to_str().unwrap(),
-        ])
+        .hard_delete_marked(&["--with-runs", "--report", report.to_str().unwrap()])
         .await;
     let (out, err) = text(&o);
     assert_eq!(code(&o), 1, "{out}\n{err}");

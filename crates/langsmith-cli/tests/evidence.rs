@@ -4,20 +4,15 @@
 //! flags first. Expected values come from the stand-in's own store and record, and from
 //! `sha256sum`, never from the CLI's code.
 
+mod common;
+use common::*;
 use langsmith_mock::MockServer;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use uuid::Uuid;
 
 const KEY: &str = "lsv2_sk_EVIDENCE_0a1b2c3d";
-const BIN: &str = env!("CARGO_BIN_EXE_langsmith-examples");
 const MARKER: &str = "jane.doe@example.com";
-
-struct Env {
-    dir: tempfile::TempDir,
-    server: MockServer,
-}
 
 impl Env {
     async fn new() -> Env {
@@ -29,58 +24,8 @@ impl Env {
             .start()
             .await
             .unwrap();
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-            server,
-        }
+        Env::with(server, KEY)
     }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        let mut c = Command::new(BIN);
-        c.env_clear()
-            .env("LANGSMITH_ENDPOINT", self.server.url())
-            .env("LANGSMITH_API_KEY", KEY)
-            .args(args)
-            .stdin(Stdio::null());
-        let o = tokio::task::spawn_blocking(move || c.output().unwrap())
-            .await
-            .unwrap();
-        let (out, err) = text(&o);
-        assert!(!out.contains(KEY) && !err.contains(KEY), "the key leaked");
-        o
-    }
-}
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-fn sha256sum_of(bytes: &[u8]) -> String {
-    let mut c = Command::new("sha256sum")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    c.stdin.take().unwrap().write_all(bytes).unwrap();
-    let o = c.wait_with_output().unwrap();
-    String::from_utf8(o.stdout)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-fn sha256sum(path: &Path) -> String {
-    sha256sum_of(&std::fs::read(path).unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

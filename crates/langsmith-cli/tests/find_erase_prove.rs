@@ -2,21 +2,16 @@
 //! and `verify`, end to end against the stand-in. Expected ids come from the stand-in's
 //! store; digests from `sha256sum`.
 
+mod common;
+use common::*;
 use langsmith_mock::MockServer;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use uuid::Uuid;
 
 const KEY: &str = "lsv2_sk_FINDSECRET_0a1b2c3d";
-const BIN: &str = env!("CARGO_BIN_EXE_langsmith-examples");
 const MARKER: &str = "jane.doe@example.com";
-
-struct Env {
-    dir: tempfile::TempDir,
-    server: MockServer,
-}
 
 impl Env {
     async fn new(n: usize) -> Env {
@@ -30,29 +25,7 @@ impl Env {
             .start()
             .await
             .unwrap();
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-            server,
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        let mut c = Command::new(BIN);
-        c.env_clear()
-            .env("LANGSMITH_ENDPOINT", self.server.url())
-            .env("LANGSMITH_API_KEY", KEY)
-            .args(args)
-            .stdin(Stdio::null());
-        let o = tokio::task::spawn_blocking(move || c.output().unwrap())
-            .await
-            .unwrap();
-        let (out, err) = text(&o);
-        assert!(!out.contains(KEY) && !err.contains(KEY), "the key leaked");
-        o
+        Env::with(server, KEY)
     }
 
     fn in_dataset(&self, name: &str) -> BTreeSet<Uuid> {
@@ -65,28 +38,11 @@ impl Env {
     }
 }
 
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
 fn ids_of(stdout: &str) -> Vec<Uuid> {
     stdout
         .lines()
         .map(|l| Uuid::parse_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
         .collect()
-}
-
-fn sha256sum(path: &std::path::Path) -> String {
-    let o = Command::new("sha256sum").arg(path).output().unwrap();
-    String::from_utf8(o.stdout)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,23 +4,17 @@
 //! stand-in's own store and its own record of the requests it received, never from the
 //! CLI's output.
 
+mod common;
+use common::*;
 use langsmith_mock::{EndlessPages, Faults, Lies, MockServer};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
 use uuid::Uuid;
 
 const KEY: &str = "lsv2_sk_LIESECRET_0a1b2c3d";
-const BIN: &str = env!("CARGO_BIN_EXE_langsmith-examples");
 const MARKER: &str = "jane.doe@example.com";
 /// The documented exit code for "the server listed examples that fail the selectors".
 const EXIT_EXCLUDED: i32 = 8;
-
-struct Env {
-    dir: tempfile::TempDir,
-    server: MockServer,
-}
 
 impl Env {
     /// 600 examples in `compliance` (one in 30 holding the marker), 50 in `other`.
@@ -39,46 +33,7 @@ impl Env {
             .start()
             .await
             .unwrap();
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-            server,
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        self.run_with_stdin(args, None).await
-    }
-
-    async fn run_with_stdin(&self, args: &[&str], stdin: Option<Vec<u8>>) -> Output {
-        let mut c = Command::new(BIN);
-        c.env_clear()
-            .env("LANGSMITH_ENDPOINT", self.server.url())
-            .env("LANGSMITH_API_KEY", KEY)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            });
-        let o = tokio::task::spawn_blocking(move || {
-            let mut child = c.spawn().unwrap();
-            if let Some(bytes) = stdin {
-                use std::io::Write;
-                child.stdin.take().unwrap().write_all(&bytes).unwrap();
-            }
-            child.wait_with_output().unwrap()
-        })
-        .await
-        .unwrap();
-        let (out, err) = text(&o);
-        assert!(!out.contains(KEY) && !err.contains(KEY), "the key leaked");
-        o
+        Env::with(server, KEY)
     }
 
     fn in_dataset(&self, name: &str) -> BTreeSet<Uuid> {
@@ -118,13 +73,6 @@ impl Env {
             .filter(|r| r.method == "GET")
             .count()
     }
-}
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
 }
 
 fn read_json(path: &std::path::Path) -> Value {
