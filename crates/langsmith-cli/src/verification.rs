@@ -352,6 +352,9 @@ pub(crate) fn print_summary(v: &VerifyReport, deleted_at: &DeletedAt) {
             }
         );
     }
+    println!(
+        "(not covered by this proof: exports already made, systems fed by webhooks, evaluator runs, other workspaces; the report's not_reached lists them)"
+    );
     let sources = v.source_runs();
     if !sources.is_empty() {
         println!(
