@@ -76,12 +76,19 @@ impl Confirmation {
         let mut named: Vec<Uuid> = Vec::with_capacity(echo.len());
         let mut not_uuids = 0;
         for text in echo {
-            match Uuid::try_parse(text.trim()) {
+            match Uuid::try_parse_ascii(text.as_bytes().trim_ascii()) {
                 Ok(id) => named.push(id),
-                Err(_) => not_uuids += 1,
+                // Not ASCII around the id (Unicode spaces): the text rule, as for input.
+                Err(_) => match Uuid::try_parse(text.trim()) {
+                    Ok(id) => named.push(id),
+                    Err(_) => not_uuids += 1,
+                },
             }
         }
-        named.sort_unstable();
+        // An echo in the order sent (the usual answer) needs no sort.
+        if !named.is_sorted() {
+            crate::ids::sort_ids(&mut named);
+        }
         named.dedup();
         // Bulk batches are sorted already; only a caller's own order needs a sorted copy.
         let sorted_copy;
