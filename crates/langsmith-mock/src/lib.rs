@@ -508,6 +508,11 @@ impl MockServer {
             .collect()
     }
 
+    /// How many examples were hard-deleted at least once (counted, no list built).
+    pub fn hard_deleted_count(&self) -> usize {
+        self.shared.store.lock().unwrap().deleted().count()
+    }
+
     /// Ids hard-deleted at least once.
     pub fn hard_deleted_ids(&self) -> Vec<Uuid> {
         self.shared.store.lock().unwrap().deleted().collect()

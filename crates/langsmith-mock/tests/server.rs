@@ -427,6 +427,11 @@ async fn each_fault_mode() {
     assert_eq!(status, 200);
     assert!(text.is_err(), "the body must fail mid-read");
     assert_eq!(server.hard_deleted_ids().len(), 3);
+    assert_eq!(
+        server.hard_deleted_count(),
+        3,
+        "the count is the list's length"
+    );
 
     let (server, status, _, text) = with_fault(|f| f.rate_truncated = 1.0).await;
     assert_eq!(status, 200);

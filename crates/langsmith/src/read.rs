@@ -214,7 +214,7 @@ impl Checker {
             dataset: q.dataset,
             ids: q.ids.as_ref().map(|ids| {
                 let mut ids = ids.clone();
-                ids.sort_unstable();
+                crate::ids::sort_ids(&mut ids);
                 ids
             }),
             terms: select::Terms::new(&q.contains),
@@ -290,6 +290,28 @@ struct Lister {
 }
 
 impl Lister {
+    /// A listing of `query`, bounded now if the caller gave the count.
+    fn new(query: &ExampleQuery) -> Self {
+        let mut lister = Lister {
+            checker: Checker::new(query),
+            seen: HashSet::new(),
+            bound: None,
+            page: 0,
+        };
+        if let Some(counted) = query.counted {
+            lister.bind(counted);
+        }
+        lister
+    }
+
+    /// Sets the bound from the server's count, and sizes the set of ids seen for it at
+    /// once (up to the same cap as the selection's list: the count is the server's word)
+    /// so that it never holds its old and new tables together while it grows.
+    fn bind(&mut self, counted: u64) {
+        self.bound = Some(Bound::of(counted));
+        self.seen.reserve(counted.min(1 << 20) as usize);
+    }
+
     /// Judges one page (the next in order): its rows, and whether it was full. A page
     /// that shows the server is not paging as the API says is [`Error::Paging`].
     fn judge(&mut self, examples: Vec<Example>) -> Result<(Vec<Listed>, bool), PagingError> {
@@ -490,12 +512,7 @@ impl Client {
                 .0
             }
         };
-        let lister = Lister {
-            checker: Checker::new(query),
-            seen: HashSet::new(),
-            bound: query.counted.map(Bound::of),
-            page: 0,
-        };
+        let lister = Lister::new(query);
         // Up to `prefetch` pages in flight, yielded in order; after the first short page
         // (or error) the rest are dropped, unsent or cancelled.
         let state = (stream::FuturesOrdered::new(), 0u64, false, fetch, lister);
@@ -507,7 +524,7 @@ impl Client {
                 }
                 if lister.bound.is_none() {
                     match self.count_examples(query).await {
-                        Ok(n) => lister.bound = Some(Bound::of(n)),
+                        Ok(n) => lister.bind(n),
                         Err(e) => return Some((Err(e), (queue, next, true, fetch, lister))),
                     }
                 }
@@ -1116,7 +1133,7 @@ impl Client {
             );
         }
         let mut ids: Vec<Uuid> = ids.into_iter().collect();
-        ids.sort_unstable();
+        crate::ids::sort_ids(&mut ids);
         ids.dedup();
         let op = Verify {
             client: self,

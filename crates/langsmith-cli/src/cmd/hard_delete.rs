@@ -139,10 +139,17 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
     let (bulk, journal_error) =
         execute(cli, args, &target, &mut run, journal, cancel.clone()).await?;
     let went_on = !bulk.cancelled() && bulk.stopped_by().is_none();
-    // The examples this run deleted, and those an earlier run's journal confirmed.
-    let mut deleted: Vec<Uuid> = bulk.ids_with(Outcome::Deleted).copied().collect();
-    deleted.extend_from_slice(&run.already);
-    deleted.sort_unstable();
+    // The examples this run deleted, and those an earlier run's journal confirmed: the
+    // list is built only when the traces are looked for (16 B an id otherwise unspent).
+    let examples_deleted = bulk.count(Outcome::Deleted) + run.already.len();
+    let deleted: Vec<Uuid> = if args.with_runs {
+        let mut deleted: Vec<Uuid> = bulk.ids_with(Outcome::Deleted).copied().collect();
+        deleted.extend_from_slice(&run.already);
+        deleted.sort_unstable();
+        deleted
+    } else {
+        Vec::new()
+    };
     let traces = if args.with_runs && went_on && !cancel.load(Ordering::SeqCst) {
         Some(
             crate::traces::find_and_delete(
@@ -200,7 +207,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
             time: Some(sent_at),
             unknown: run.already.clone(),
         },
-        examples_deleted: deleted.len(),
+        examples_deleted,
         interrupted: cancel.load(Ordering::SeqCst),
         elapsed: clock.elapsed(),
     };
@@ -621,11 +628,7 @@ fn finish(args: &Args, target: &Target, run: &Prepared, done: Done<'_>) -> Resul
         if let Some(server) = &target.mock {
             println!(
                 "stand-in server: {} now hard-deleted (inputs, outputs, metadata nulled in every version)",
-                plural(
-                    server.hard_deleted_ids().len() as u64,
-                    "example",
-                    "examples"
-                )
+                plural(server.hard_deleted_count() as u64, "example", "examples")
             );
         }
     }
