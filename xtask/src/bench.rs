@@ -711,48 +711,81 @@ fn per_size(
         measure(c)
     };
     let (small, full) = alternate(runs, || with_mock(&one), || with_mock(ids))?;
-    let limit = 40.0 * n as f64 / 1024.0 + 32.0 * 1024.0;
+    // Two programs share the process: the client, held to its 40 B/id, and the stand-in,
+    // whose store holds every example it serves (STORE_BYTES_PER_ID). The old budget,
+    // which left the store out, is shown beside it.
+    let limit = (CLIENT_BYTES_PER_ID + STORE_BYTES_PER_ID) * n as f64 / 1024.0 + 32.0 * 1024.0;
+    let client_only = CLIENT_BYTES_PER_ID * n as f64 / 1024.0 + 32.0 * 1024.0;
     let rss = spread(&full, Measured::rss_mib);
     figures.push(Figure {
         name: format!("peak RSS: hard-delete --mock --yes, {n} ids (stand-in store included)"),
         measured: rss.show(1, " MiB"),
         baseline: format!(
-            "budget 40 B/id + 32 MiB = {:.1} MiB (the same command on 1 id: {})",
+            "budget 40 B/id (client) + 22 B/id (the stand-in's store) + 32 MiB = {:.1} MiB (the same command on 1 id: {}; against the client's budget alone, {:.1} MiB: {:.3})",
             limit / 1024.0,
-            spread(&small, Measured::rss_mib).show(1, " MiB")
+            spread(&small, Measured::rss_mib).show(1, " MiB"),
+            client_only / 1024.0,
+            rss.median * 1024.0 / client_only,
         ),
         ratio: Some(rss.map(|r| r * 1024.0 / limit)),
         target: "ratio <= 1.0".into(),
         pass: Some(rss.median * 1024.0 <= limit),
     });
 
-    // Throughput at the limit: 20 ms per request, concurrency 8.
-    let server = mock(bin, &["--ids-file", ids_arg, "--latency-ms", "20"])?;
-    let bulk = repeat(runs, || {
-        let v = run_bulk(bin, &server, ids, 8, None)?;
+    // Throughput at the limit: 20 ms per request, concurrency 8, against a careful
+    // hand-written loop keeping 8 requests in flight on the same server (a fresh one
+    // for each run: every run deletes every id). The ideal, latency alone, is shown
+    // beside it: the stand-in's own overshoot per request (its timer's millisecond,
+    // the answer's writing) is in both sides and in neither the ideal.
+    let bulk_run = |concurrency: usize, lean: bool| -> Result<(f64, f64), String> {
+        let server = mock(bin, &["--ids-file", ids_arg, "--latency-ms", "20"])?;
+        let v = if lean {
+            let mut c = Command::new(bin.join("bare_reqwest_loop"));
+            c.args([&server.url, KEY, ids_arg, &concurrency.to_string()]);
+            let m = measure(c)?;
+            serde_json::from_str::<Value>(m.stdout.trim())
+                .map_err(|e| format!("bare_reqwest_loop output: {e}: {}", m.stdout))?
+        } else {
+            run_bulk(bin, &server, ids, concurrency, None)?
+        };
         let wall = v["wall_s"].as_f64().ok_or("bulk: no wall_s")?;
         let batches = v["batches"].as_f64().ok_or("bulk: no batches")?;
         let confirmed = v["confirmed"].as_u64().ok_or("bulk: no confirmed")?;
         if confirmed != n as u64 {
             return Err(format!("bulk confirmed {confirmed} of {n} ids"));
         }
-        Ok((wall, (batches / 8.0).ceil() * 0.020))
-    })?;
+        Ok((wall, (batches / concurrency as f64).ceil() * 0.020))
+    };
+    let (bulk, lean) = alternate(runs, || bulk_run(8, false), || bulk_run(8, true))?;
     let ideal = bulk[0].1;
-    let ratio = spread(&bulk, |(wall, ideal)| wall / ideal);
+    let ratio = pair_ratios(&bulk, &lean, |b| b.0, |l| l.0);
+    let of_ideal = spread(&bulk, |(wall, ideal)| wall / ideal);
     figures.push(Figure {
-        name: format!("hard_delete_all of {n} ids, 20 ms latency, concurrency 8, {runs} runs"),
-        measured: format!(
-            "{} wall, every id confirmed",
-            spread(&bulk, |b| b.0).show(3, " s")
+        name: format!(
+            "hard_delete_all of {n} ids, 20 ms latency, concurrency 8, {runs} alternating pairs"
         ),
-        baseline: format!("ideal ceil(batches/8) x 20 ms = {ideal:.3} s"),
+        measured: format!(
+            "{} wall, every id confirmed ({} of the ideal ceil(batches/8) x 20 ms = {ideal:.3} s)",
+            spread(&bulk, |b| b.0).show(3, " s"),
+            of_ideal.show(3, ""),
+        ),
+        baseline: format!(
+            "lean hand-written loop, 8 requests in flight: {} wall ({} of the ideal)",
+            spread(&lean, |l| l.0).show(3, " s"),
+            spread(&lean, |(wall, ideal)| wall / ideal).show(3, ""),
+        ),
         ratio: Some(ratio),
         target: "ratio <= 1.10".into(),
         pass: Some(ratio.median <= 1.10),
     });
     Ok(figures)
 }
+
+/// The client's memory budget per id (its ids, outcomes and records).
+const CLIENT_BYTES_PER_ID: f64 = 40.0;
+/// The stand-in's store per example, by its layout (`crates/langsmith-mock/src/store.rs`):
+/// the 16-byte id and three `u16` columns (dataset, hard-delete count, nulled versions).
+const STORE_BYTES_PER_ID: f64 = 22.0;
 
 /// The official Python SDK the peer figure runs.
 const SDK_VERSION: &str = "0.14.17";
