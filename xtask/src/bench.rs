@@ -181,9 +181,18 @@ struct Measured {
     wall: Duration,
     cpu: Duration,
     peak_rss_kib: u64,
+    /// The first [`KEPT_STDOUT`] bytes of standard output (the rest only counted).
     stdout: String,
+    /// Lines of standard output, all of it.
+    stdout_lines: usize,
     stderr: String,
 }
+
+/// How much of a child's standard output the harness keeps. A child runs with what this
+/// process ever held counted in its peak RSS (the kernel carries the parent's high-water
+/// mark across `posix_spawn`'s exec), so a 370 MB dry-run listing read into a `String`
+/// here would show in every later child's memory figure: output is counted, not kept.
+const KEPT_STDOUT: usize = 1 << 20;
 
 impl Measured {
     fn cpu_s(&self) -> f64 {
@@ -212,9 +221,20 @@ fn measure_exit(mut cmd: Command, codes: &[i32]) -> Result<Measured, String> {
     let pid = child.id() as libc::pid_t;
     let stdout = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut BufReader::new(stdout), &mut s).ok();
-        s
+        let (mut kept, mut lines) = (Vec::new(), 0usize);
+        let mut stdout = stdout;
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match std::io::Read::read(&mut stdout, &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+                    let room = KEPT_STDOUT.saturating_sub(kept.len());
+                    kept.extend_from_slice(&buf[..n.min(room)]);
+                }
+            }
+        }
+        (String::from_utf8_lossy(&kept).into_owned(), lines)
     });
     let stderr = child.stderr.take().unwrap();
     let err_reader = std::thread::spawn(move || {
@@ -234,7 +254,7 @@ fn measure_exit(mut cmd: Command, codes: &[i32]) -> Result<Measured, String> {
     let wall = started.elapsed();
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     let cpu = tv(usage.ru_utime) + tv(usage.ru_stime);
-    let stdout = reader.join().unwrap();
+    let (stdout, stdout_lines) = reader.join().unwrap();
     let stderr = err_reader.join().unwrap();
     if !(libc::WIFEXITED(status) && codes.contains(&libc::WEXITSTATUS(status))) {
         return Err(format!("{cmd:?} failed: status {status}\n{stderr}"));
@@ -244,6 +264,7 @@ fn measure_exit(mut cmd: Command, codes: &[i32]) -> Result<Measured, String> {
         cpu,
         peak_rss_kib: usage.ru_maxrss as u64,
         stdout,
+        stdout_lines,
         stderr,
     })
 }
@@ -1141,9 +1162,8 @@ fn find_and_prove(
         runs,
         // Select every id of the dataset; its output is dropped before the next run.
         || {
-            let mut all = measure(cli(&["select", "--dataset", "bench"]))?;
-            let listed = all.stdout.lines().count();
-            all.stdout = String::new();
+            let all = measure(cli(&["select", "--dataset", "bench"]))?;
+            let listed = all.stdout_lines;
             if listed != n {
                 return Err(format!("select listed {listed} ids, not {n}"));
             }

@@ -498,9 +498,7 @@ mod tests {
         // What the uuid crate itself makes of each line, trimmed as str::trim does.
         let expected: Vec<Uuid> = lines
             .iter()
-            .filter_map(|l| {
-                uuid::Uuid::parse_str(l.trim_start_matches('\u{feff}').trim()).ok()
-            })
+            .filter_map(|l| uuid::Uuid::parse_str(l.trim_start_matches('\u{feff}').trim()).ok())
             .collect();
         assert_eq!(expected.len(), 9, "the test's own lines");
         let whole = read(text.as_bytes());
