@@ -442,7 +442,8 @@ impl IdSet {
         self.duplicates
     }
 
-    pub(crate) fn into_vec(self) -> Vec<Uuid> {
+    /// The unique ids, sorted, as a vector (no copy).
+    pub fn into_vec(self) -> Vec<Uuid> {
         self.ids
     }
 }

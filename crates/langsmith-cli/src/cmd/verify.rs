@@ -69,7 +69,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
         report::check_writable(path)
             .map_err(|e| usage(format!("--report {e}; nothing was sent")))?;
     }
-    let (input, earlier) = match &args.from_report {
+    let (mut input, earlier) = match &args.from_report {
         Some(path) => {
             let earlier = EarlierRun::read(path)?;
             let input = input::Input {
@@ -109,10 +109,18 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
     }
     let cancel = Arc::new(AtomicBool::new(false));
     term::watch_interrupts(cancel.clone());
-    let ids = input.set.as_slice().to_vec();
+    // The ids move on to the read-back (which keeps them, sorted, in its report): one
+    // copy of them in memory, and a second only when the runs are looked up too.
+    let unique = input.set.len();
+    let ids = std::mem::take(&mut input.set).into_vec();
+    let for_runs = if args.with_runs {
+        ids.clone()
+    } else {
+        Vec::new()
+    };
     let v = verification::verify_ids(
         &target.client,
-        ids.clone(),
+        ids,
         as_of,
         args.concurrency,
         cli.quiet,
@@ -126,10 +134,19 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
         if !cli.quiet {
             eprintln!(
                 "looking up the runs that reference {}",
-                term::plural(ids.len() as u64, "example", "examples")
+                term::plural(unique as u64, "example", "examples")
             );
         }
-        Some(traces::verify(&target.client, &ids, requested, args.concurrency, &cancel).await)
+        Some(
+            traces::verify(
+                &target.client,
+                &for_runs,
+                requested,
+                args.concurrency,
+                &cancel,
+            )
+            .await,
+        )
     } else {
         None
     };
@@ -167,7 +184,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
             verification: VerificationSection::of(&v, &deleted_at),
             runs_verification: trace_verification
                 .as_ref()
-                .map(|t| traces::TraceVerifySection::of(ids.len(), t)),
+                .map(|t| traces::TraceVerifySection::of(unique, t)),
             interrupted,
             exit_code: exit,
         };
