@@ -742,7 +742,7 @@ fn per_size(
         name: format!("peak RSS: hard-delete --mock --yes, {n} ids (stand-in store included)"),
         measured: rss.show(1, " MiB"),
         baseline: format!(
-            "budget 40 B/id (client) + 22 B/id (the stand-in's store) + 32 MiB = {:.1} MiB (the same command on 1 id: {}; against the client's budget alone, {:.1} MiB: {:.3})",
+            "budget {CLIENT_BYTES_PER_ID} B/id (client) + {STORE_BYTES_PER_ID} B/id (the stand-in's store) + 32 MiB = {:.1} MiB (the same command on 1 id: {}; against the client's budget alone, {:.1} MiB: {:.3})",
             limit / 1024.0,
             spread(&small, Measured::rss_mib).show(1, " MiB"),
             client_only / 1024.0,

@@ -78,17 +78,15 @@ impl Confirmation {
         for text in echo {
             match Uuid::try_parse_ascii(text.as_bytes().trim_ascii()) {
                 Ok(id) => named.push(id),
-                // Not ASCII around the id (Unicode spaces): the text rule, as for input.
-                Err(_) => match Uuid::try_parse(text.trim()) {
+                // Not ASCII around the id (Unicode spaces): the rule of every id input.
+                Err(_) => match crate::ids::parse_id(text) {
                     Ok(id) => named.push(id),
                     Err(_) => not_uuids += 1,
                 },
             }
         }
-        // An echo in the order sent (the usual answer) needs no sort.
-        if !named.is_sorted() {
-            crate::ids::sort_ids(&mut named);
-        }
+        // An echo in the order sent (the usual answer) costs one pass: `sort_ids` checks.
+        crate::ids::sort_ids(&mut named);
         named.dedup();
         // Bulk batches are sorted already; only a caller's own order needs a sorted copy.
         let sorted_copy;

@@ -305,11 +305,11 @@ impl Lister {
     }
 
     /// Sets the bound from the server's count, and sizes the set of ids seen for it at
-    /// once (up to the same cap as the selection's list: the count is the server's word)
-    /// so that it never holds its old and new tables together while it grows.
+    /// once (up to the selection's cap: the count is the server's word) so that it never
+    /// holds its old and new tables together while it grows.
     fn bind(&mut self, counted: u64) {
         self.bound = Some(Bound::of(counted));
-        self.seen.reserve(counted.min(1 << 20) as usize);
+        self.seen.reserve(select::presized(counted));
     }
 
     /// Judges one page (the next in order): its rows, and whether it was full. A page

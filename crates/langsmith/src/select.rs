@@ -135,13 +135,20 @@ pub struct Selection {
     pub repeated: u64,
 }
 
+/// The most ids a server's count may make the client allocate room for at once: the count
+/// is the server's word, so past this the lists grow as ids actually arrive.
+const MAX_PRESIZED: u64 = 1 << 20;
+
+/// Room to allocate up front for a listing the server counted `counted`.
+pub(crate) fn presized(counted: u64) -> usize {
+    counted.min(MAX_PRESIZED) as usize
+}
+
 impl Selection {
     /// An empty selection of a query the server counted `counted`.
     pub fn new(counted: u64) -> Self {
         Selection {
-            // The count is the server's word: it sizes the first allocation only up to a
-            // bound, past which the list grows as ids actually arrive.
-            selected: Vec::with_capacity(counted.min(1 << 20) as usize),
+            selected: Vec::with_capacity(presized(counted)),
             counted,
             ..Selection::default()
         }

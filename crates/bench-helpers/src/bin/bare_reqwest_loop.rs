@@ -73,12 +73,11 @@ fn main() {
             return (confirmed, started.elapsed().as_secs_f64());
         }
         let (ids, url, key) = (Arc::new(ids), Arc::new(url), Arc::new(key));
-        let chunks = batches;
         let mut in_flight = tokio::task::JoinSet::new();
         let mut next = 0;
         let mut confirmed = 0;
         loop {
-            while next < chunks && in_flight.len() < concurrency {
+            while next < batches && in_flight.len() < concurrency {
                 let (client, ids, url, key) =
                     (client.clone(), ids.clone(), url.clone(), key.clone());
                 let range = next * 1000..((next + 1) * 1000).min(ids.len());
