@@ -1,17 +1,11 @@
-//! Exit codes: what each means, per command, and the one place a run's code is decided
-//! from its typed outcomes ([`decide`]).
+//! Exit status: one enum with each status's code and rank ([`ExitStatus`]), the one
+//! mapping from errors to it, each phase's status from its typed outcomes, and what each
+//! code means per command (the help texts).
 
-use langsmith::{BulkReport, Error, ErrorKind, Outcome, VerificationKind, VerifyReport};
-
-pub const PARTIAL: u8 = 1;
-pub const USAGE: u8 = 2;
-pub const AUTH: u8 = 3;
-pub const UNREACHABLE: u8 = 4;
-pub const NOT_FOUND: u8 = 5;
-pub const NOT_ERASED: u8 = 6;
-pub const PENDING: u8 = 7;
-pub const EXCLUDED: u8 = 8;
-pub const INTERRUPTED: u8 = 130;
+use langsmith::{
+    BulkReport, Error, ErrorKind, Outcome, TraceDeleteReport, TraceVerifyReport, TracesFound,
+    VerificationKind, VerifyReport,
+};
 
 /// The exit code list of a command, and what every list ends with.
 macro_rules! codes {
@@ -40,7 +34,8 @@ pub const GENERAL: &str = codes!(
 pub const HARD_DELETE_CODES: &str = codes!(
     "  0    every id was confirmed deleted by the server's answer (or --dry-run succeeded),
        and with --verify read back erased
-  1    some ids failed, were not confirmed, or were not attempted; the report says which
+  1    some ids failed, were not confirmed, or were not attempted; the report says which;
+       or with --with-runs the runs lookup or a trace deletion request failed
   2    usage or input error; nothing was sent
   3    authentication or permission refused (401/403), for the run or for some ids
   4    could not reach the server (nothing confirmed; connection, TLS or timeout)
@@ -62,8 +57,10 @@ pub const HARD_DELETE_CODES: &str = codes!(
 pub const SELECT_CODES: &str = codes!(
     "  0    the ids were listed
   1    the listing failed or did not end normally (stdout then ends with a line
-       starting `!incomplete`, which is no id)
-  2    usage error, or a dataset name that names no dataset (or several)
+       starting `!incomplete`, which is no id), or with --with-runs the runs lookup
+       failed (the ids printed are the whole selection; its traces are not known)
+  2    usage error, a selector the server refused as malformed (400/422), or a
+       dataset name that names no dataset (or several)
   3    authentication or permission refused (401/403)
   4    could not reach the server
   8    the server listed examples that fail the selectors (or, --with-runs, runs that
@@ -74,7 +71,8 @@ pub const SELECT_CODES: &str = codes!(
 /// `verify --help`'s exit codes.
 pub const VERIFY_CODES: &str = codes!(
     "  0    every id read back erased
-  1    some ids could not be read (failed or not attempted); the report says which
+  1    some ids could not be read (failed or not attempted); the report says which;
+       or with --with-runs the runs query failed
   2    usage or input error; nothing was sent
   3    authentication or permission refused (401/403)
   4    could not reach the server (nothing read)
@@ -91,266 +89,310 @@ pub const VERIFY_CODES: &str = codes!(
 "
 );
 
-/// A failure that ends the run with `code`.
+/// How a run ends: one value per outcome a command can have, each with its code (the
+/// numbers the help texts list) and its rank. A command's status is the highest rank of
+/// the statuses of its phases ([`ExitStatus::worst`]); a phase's status comes from its
+/// typed outcomes (`of_*` below) and a failed request's from [`ExitStatus::of_error`],
+/// the one mapping from errors.
+///
+/// The rank, lowest first: success; not found (5: a deletion found nothing to delete);
+/// excluded (8: replaces only success and not found); pending (7: nothing contradicts the
+/// erasure); not erased (6); unreachable (4: nothing confirmed); partial (1: some of the
+/// work failed); auth (3); usage (2: nothing was sent); interrupted (130).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ExitStatus {
+    /// 0
+    #[default]
+    Success,
+    /// 5
+    NotFound,
+    /// 8
+    Excluded,
+    /// 7
+    Pending,
+    /// 6
+    NotErased,
+    /// 4
+    Unreachable,
+    /// 1
+    Partial,
+    /// 3
+    Auth,
+    /// 2
+    Usage,
+    /// 130
+    Interrupted,
+}
+
+impl ExitStatus {
+    /// Every status, lowest rank first.
+    #[cfg(test)]
+    pub const ALL: [ExitStatus; 10] = [
+        ExitStatus::Success,
+        ExitStatus::NotFound,
+        ExitStatus::Excluded,
+        ExitStatus::Pending,
+        ExitStatus::NotErased,
+        ExitStatus::Unreachable,
+        ExitStatus::Partial,
+        ExitStatus::Auth,
+        ExitStatus::Usage,
+        ExitStatus::Interrupted,
+    ];
+
+    /// The process's exit code.
+    pub const fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Partial => 1,
+            ExitStatus::Usage => 2,
+            ExitStatus::Auth => 3,
+            ExitStatus::Unreachable => 4,
+            ExitStatus::NotFound => 5,
+            ExitStatus::NotErased => 6,
+            ExitStatus::Pending => 7,
+            ExitStatus::Excluded => 8,
+            ExitStatus::Interrupted => 130,
+        }
+    }
+
+    /// The rank: of two statuses of one run, the higher one is the run's.
+    pub const fn rank(self) -> u8 {
+        self as u8
+    }
+
+    /// The highest rank of `statuses` (success when there are none).
+    pub fn worst(statuses: impl IntoIterator<Item = ExitStatus>) -> ExitStatus {
+        statuses
+            .into_iter()
+            .max_by_key(|s| s.rank())
+            .unwrap_or_default()
+    }
+
+    /// The one mapping from a failed request to a status, by the error's kind: refused
+    /// credentials are `Auth`; a server that could not be reached is `Unreachable`; what
+    /// refused the request's input (checked here, or by the server as malformed: 400,
+    /// 422) is `Usage`; everything else, a 404 included, is a request that failed:
+    /// `Partial`. (A 404 names no input mistake: a missing route or resource, found after
+    /// requests were sent, so never "nothing was sent".)
+    pub fn of_error(e: &Error) -> ExitStatus {
+        match e.kind() {
+            ErrorKind::Unauthorized | ErrorKind::Forbidden => ExitStatus::Auth,
+            ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Tls => ExitStatus::Unreachable,
+            ErrorKind::Lookup
+            | ErrorKind::BadRequest
+            | ErrorKind::Unprocessable
+            | ErrorKind::InvalidIds
+            | ErrorKind::Config
+            | ErrorKind::Request => ExitStatus::Usage,
+            ErrorKind::NotFound
+            | ErrorKind::RateLimited
+            | ErrorKind::Server
+            | ErrorKind::UnexpectedStatus
+            | ErrorKind::UnexpectedBody
+            | ErrorKind::ResponseTooLarge
+            | ErrorKind::Redirect
+            | ErrorKind::Paging => ExitStatus::Partial,
+            // A kind newer than this tool: the run did not complete.
+            _ => ExitStatus::Partial,
+        }
+    }
+
+    /// This status for a phase that follows requests already answered (the runs lookup
+    /// after a deletion, a read-back or a listing): `Usage` says nothing was sent, so
+    /// there it is `Partial` (some of the work failed). The same failure of such a phase
+    /// thus ends every command with the same code.
+    pub fn after_requests(self) -> ExitStatus {
+        match self {
+            ExitStatus::Usage => ExitStatus::Partial,
+            other => other,
+        }
+    }
+
+    /// `Excluded` when listed rows were excluded, else success.
+    pub fn excluded_if(excluded: usize) -> ExitStatus {
+        if excluded > 0 {
+            ExitStatus::Excluded
+        } else {
+            ExitStatus::Success
+        }
+    }
+
+    /// A batch phase with failed requests (`errors`): `Auth` when one was refused its
+    /// credentials; `Unreachable` when nothing was settled and every error is a failure
+    /// to reach the server; otherwise `Partial`. Each error through [`Self::of_error`].
+    fn of_failed_batch<'a>(
+        errors: impl Iterator<Item = &'a Error> + Clone,
+        settled_any: bool,
+    ) -> ExitStatus {
+        let mut statuses = errors.map(ExitStatus::of_error);
+        if statuses.clone().any(|s| s == ExitStatus::Auth) {
+            ExitStatus::Auth
+        } else if !settled_any
+            && statuses.clone().next().is_some()
+            && statuses.all(|s| s == ExitStatus::Unreachable)
+        {
+            ExitStatus::Unreachable
+        } else {
+            ExitStatus::Partial
+        }
+    }
+
+    /// The status of the deletion of examples.
+    pub fn of_deletion(report: &BulkReport) -> ExitStatus {
+        let errors = report.requests().iter().filter_map(|r| r.error());
+        if report.count(Outcome::Forbidden) > 0 {
+            return ExitStatus::Auth;
+        }
+        let unsettled = report.count(Outcome::Failed)
+            + report.count(Outcome::Unconfirmed)
+            + report.count(Outcome::NotAttempted);
+        if unsettled > 0 || errors.clone().next().is_some() {
+            let status = ExitStatus::of_failed_batch(errors, report.count(Outcome::Deleted) > 0);
+            // Errors that settled nothing (a retried request) leave the outcome whole.
+            if unsettled > 0 || status == ExitStatus::Auth {
+                return status;
+            }
+        }
+        if report.count(Outcome::NotFound) > 0 {
+            return ExitStatus::NotFound;
+        }
+        ExitStatus::Success
+    }
+
+    /// The status of `--with-runs`' lookup and deletion request, after the examples were
+    /// deleted.
+    pub fn of_trace_deletion(
+        found: &Result<TracesFound, Error>,
+        deletion: Option<&TraceDeleteReport>,
+    ) -> ExitStatus {
+        if let Err(e) = found {
+            return ExitStatus::of_error(e).after_requests();
+        }
+        let Some(d) = deletion else {
+            return ExitStatus::Success;
+        };
+        if d.failed() + d.not_attempted() == 0 {
+            return ExitStatus::Success;
+        }
+        // The examples were deleted before: the run did something, so never unreachable.
+        ExitStatus::of_failed_batch(d.requests().iter().filter_map(|r| r.error()), true)
+    }
+
+    /// The status of a read-back of examples: `attachments_overdue` ids still list
+    /// attachments past their deadline.
+    pub fn of_verification(v: &VerifyReport, attachments_overdue: usize) -> ExitStatus {
+        use VerificationKind as K;
+        if v.all_erased() {
+            return ExitStatus::Success;
+        }
+        let errors = || v.requests().iter().filter_map(|r| r.error());
+        if errors().any(Error::is_auth) {
+            return ExitStatus::Auth;
+        }
+        if v.count(K::Failed) + v.count(K::NotAttempted) > 0 {
+            let read = v.count(K::Erased)
+                + v.count(K::NotErased)
+                + v.count(K::AttachmentsPending)
+                + v.count(K::Unproven)
+                + v.count(K::NotFound);
+            let unreachable = errors().all(|e| ExitStatus::of_error(e) == ExitStatus::Unreachable);
+            return if read == 0 && unreachable {
+                ExitStatus::Unreachable
+            } else {
+                ExitStatus::Partial
+            };
+        }
+        let contradicted = v.count(K::NotErased) + v.count(K::Unproven) + v.count(K::NotFound);
+        if contradicted == 0 && attachments_overdue == 0 {
+            // Only erased ids and attachments within their window.
+            return ExitStatus::Pending;
+        }
+        ExitStatus::NotErased
+    }
+
+    /// The status of a read-back of traces.
+    pub fn of_trace_verification(v: &Result<TraceVerifyReport, Error>) -> ExitStatus {
+        match v {
+            Err(e) => ExitStatus::of_error(e).after_requests(),
+            Ok(v) if v.unrequested() > 0 => ExitStatus::NotErased,
+            Ok(v) if v.pending() > 0 => ExitStatus::Pending,
+            Ok(_) => ExitStatus::Success,
+        }
+    }
+}
+
+/// A failure that ends the run with `status`, and what to say on stderr.
 pub struct Exit {
-    pub code: u8,
+    pub status: ExitStatus,
     pub message: String,
 }
 
 /// A usage or input error: nothing was sent.
 pub fn usage(message: impl Into<String>) -> Exit {
     Exit {
-        code: USAGE,
+        status: ExitStatus::Usage,
         message: message.into(),
     }
 }
 
-/// A failed read request (a look-up, a count, a listing) as the run's exit, its code from
-/// the error's kind.
+/// A failed request (a look-up, a count, a listing) as the run's exit, its status from
+/// [`ExitStatus::of_error`].
 pub fn for_error(what: &str, e: &Error) -> Exit {
-    let code = match e.kind() {
-        ErrorKind::Unauthorized | ErrorKind::Forbidden => AUTH,
-        ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Tls => UNREACHABLE,
-        ErrorKind::Lookup
-        | ErrorKind::BadRequest
-        | ErrorKind::Unprocessable
-        | ErrorKind::NotFound
-        | ErrorKind::InvalidIds
-        | ErrorKind::Config
-        | ErrorKind::Request => USAGE,
-        ErrorKind::RateLimited
-        | ErrorKind::Server
-        | ErrorKind::UnexpectedStatus
-        | ErrorKind::UnexpectedBody
-        | ErrorKind::ResponseTooLarge
-        | ErrorKind::Redirect
-        | ErrorKind::Paging => PARTIAL,
-        // A kind newer than this tool: the run did not complete.
-        _ => PARTIAL,
-    };
     Exit {
-        code,
+        status: ExitStatus::of_error(e),
         message: format!("{what}: {}", crate::term::chain_lines(e)),
     }
-}
-
-/// What a run did, as far as its exit code depends on it.
-#[derive(Default)]
-pub struct RunOutcome<'a> {
-    /// The deletion, if one ran.
-    pub bulk: Option<&'a BulkReport>,
-    /// The read-back, if one ran.
-    pub verification: Option<&'a VerifyReport>,
-    /// Listed examples the client's check excluded.
-    pub excluded: usize,
-    /// The journal could not be written.
-    pub journal_failed: bool,
-    /// Ctrl-C stopped the run.
-    pub interrupted: bool,
-    /// With `--with-runs`: the traces found and their deletion requested.
-    pub traces: Option<&'a crate::traces::TraceRun>,
-    /// With `--with-runs` and a read-back: whether the traces are gone.
-    pub trace_verification: Option<&'a Result<langsmith::TraceVerifyReport, Error>>,
-    /// Ids read back with attachments still listed past their deadline (the deletion
-    /// time + 7 days): not erased, no longer pending.
-    pub attachments_overdue: usize,
-}
-
-/// The exit code of a run (see the commands' exit code lists): the worst of what
-/// happened, in this order: interrupted; the deletion's outcomes; a journal that could
-/// not be written; the trace deletion; the read-backs (of examples, then of traces; a
-/// pending one yields to any other); listed rows excluded (which replaces 0 and 5).
-pub fn decide(run: &RunOutcome<'_>) -> u8 {
-    if run.interrupted {
-        return INTERRUPTED;
-    }
-    let mut code = run.bulk.map_or(0, of_deletion);
-    if run.journal_failed && code == 0 {
-        code = PARTIAL;
-    }
-    if let Some(t) = run.traces
-        && code == 0
-    {
-        code = of_trace_run(t);
-    }
-    if code == 0 {
-        let examples = run
-            .verification
-            .map_or(0, |v| of_verification(v, run.attachments_overdue));
-        let traces = run.trace_verification.map_or(0, of_trace_verification);
-        code = match (examples, traces) {
-            (0 | PENDING, 0 | PENDING) => examples.max(traces),
-            (0 | PENDING, t) => t,
-            (e, _) => e,
-        };
-    }
-    let excluded = run.excluded + run.traces.map_or(0, crate::traces::TraceRun::excluded);
-    if excluded > 0 && (code == 0 || code == NOT_FOUND) {
-        code = EXCLUDED;
-    }
-    code
-}
-
-/// The code of a failed look-up or request, from its error.
-fn of_failure(e: &Error) -> u8 {
-    if e.is_auth() {
-        AUTH
-    } else if all_unreachable(std::iter::once(e)) {
-        UNREACHABLE
-    } else {
-        PARTIAL
-    }
-}
-
-fn of_trace_run(t: &crate::traces::TraceRun) -> u8 {
-    if let Err(e) = &t.found {
-        return of_failure(e);
-    }
-    let Some(d) = &t.deletion else {
-        return 0;
-    };
-    if d.failed() + d.not_attempted() == 0 {
-        return 0;
-    }
-    let errors = || d.requests().iter().filter_map(|r| r.error());
-    if errors().any(Error::is_auth) {
-        AUTH
-    } else {
-        PARTIAL
-    }
-}
-
-fn of_trace_verification(v: &Result<langsmith::TraceVerifyReport, Error>) -> u8 {
-    match v {
-        Err(e) => of_failure(e),
-        Ok(v) if v.unrequested() > 0 => NOT_ERASED,
-        Ok(v) if v.pending() > 0 => PENDING,
-        Ok(_) => 0,
-    }
-}
-
-/// Whether every error is a failure to reach the server.
-fn all_unreachable<'a>(mut errors: impl Iterator<Item = &'a Error>) -> bool {
-    errors.all(|e| {
-        matches!(
-            e.kind(),
-            ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Tls
-        )
-    })
-}
-
-fn of_deletion(report: &BulkReport) -> u8 {
-    let errors = || report.requests().iter().filter_map(|r| r.error());
-    if report.count(Outcome::Forbidden) > 0 || errors().any(Error::is_auth) {
-        return AUTH;
-    }
-    let unsettled = report.count(Outcome::Failed)
-        + report.count(Outcome::Unconfirmed)
-        + report.count(Outcome::NotAttempted);
-    if unsettled > 0 {
-        let unreachable = report.count(Outcome::Deleted) == 0
-            && errors().next().is_some()
-            && all_unreachable(errors());
-        return if unreachable { UNREACHABLE } else { PARTIAL };
-    }
-    if report.count(Outcome::NotFound) > 0 {
-        return NOT_FOUND;
-    }
-    0
-}
-
-fn of_verification(v: &VerifyReport, attachments_overdue: usize) -> u8 {
-    use VerificationKind as K;
-    if v.all_erased() {
-        return 0;
-    }
-    let errors = || v.requests().iter().filter_map(|r| r.error());
-    if errors().any(Error::is_auth) {
-        return AUTH;
-    }
-    if v.count(K::Failed) + v.count(K::NotAttempted) > 0 {
-        let read = v.count(K::Erased)
-            + v.count(K::NotErased)
-            + v.count(K::AttachmentsPending)
-            + v.count(K::Unproven)
-            + v.count(K::NotFound);
-        return if read == 0 && all_unreachable(errors()) {
-            UNREACHABLE
-        } else {
-            PARTIAL
-        };
-    }
-    let contradicted = v.count(K::NotErased) + v.count(K::Unproven) + v.count(K::NotFound);
-    if contradicted == 0 && attachments_overdue == 0 {
-        // Only erased ids and attachments within their window.
-        return PENDING;
-    }
-    NOT_ERASED
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ExitStatus as S;
 
     #[test]
-    fn interruption_wins_and_exclusion_replaces_success_and_not_found_only() {
-        let interrupted = RunOutcome {
-            interrupted: true,
-            excluded: 3,
-            ..RunOutcome::default()
-        };
-        assert_eq!(decide(&interrupted), 130);
-        let excluded = RunOutcome {
-            excluded: 1,
-            ..RunOutcome::default()
-        };
-        assert_eq!(decide(&excluded), 8);
-        assert_eq!(decide(&RunOutcome::default()), 0);
-        let journal = RunOutcome {
-            journal_failed: true,
-            excluded: 1,
-            ..RunOutcome::default()
-        };
-        // A journal that could not be written is worse than an exclusion.
-        assert_eq!(decide(&journal), 1);
+    fn codes_are_the_documented_numbers_and_rank_is_declaration_order() {
+        // The numbers are the interface (scripts read them): written here, not derived.
+        let codes: Vec<u8> = ExitStatus::ALL.iter().map(|s| s.code()).collect();
+        assert_eq!(codes, [0, 5, 8, 7, 6, 4, 1, 3, 2, 130]);
+        for pair in ExitStatus::ALL.windows(2) {
+            assert!(
+                pair[0].rank() < pair[1].rank() && pair[0] < pair[1],
+                "{pair:?}"
+            );
+        }
     }
 
     #[test]
-    fn each_code_of_the_help_text_is_the_constant_it_names() {
+    fn interruption_wins_and_exclusion_replaces_success_and_not_found_only() {
+        assert_eq!(S::worst([S::Excluded, S::Interrupted]), S::Interrupted);
+        assert_eq!(S::worst([S::Success, S::Excluded]), S::Excluded);
+        assert_eq!(S::worst([S::NotFound, S::Excluded]), S::Excluded);
+        assert_eq!(S::worst([]), S::Success);
+        // A journal that could not be written (partial) is worse than an exclusion, and
+        // pending keeps its word over an exclusion.
+        assert_eq!(S::worst([S::Partial, S::Excluded]), S::Partial);
+        assert_eq!(S::worst([S::Excluded, S::Pending]), S::Pending);
+        // Pending yields to anything that contradicts the erasure or failed.
+        for s in [S::NotErased, S::Unreachable, S::Partial, S::Auth] {
+            assert_eq!(S::worst([S::Pending, s]), s);
+        }
+    }
+
+    #[test]
+    fn a_phase_after_answered_requests_is_never_usage() {
+        assert_eq!(S::Usage.after_requests(), S::Partial);
+        for s in ExitStatus::ALL.into_iter().filter(|s| *s != S::Usage) {
+            assert_eq!(s.after_requests(), s);
+        }
+    }
+
+    #[test]
+    fn each_code_of_the_help_text_is_a_status_the_command_can_end_with() {
         for (text, codes) in [
-            (
-                HARD_DELETE_CODES,
-                &[
-                    0,
-                    PARTIAL,
-                    USAGE,
-                    AUTH,
-                    UNREACHABLE,
-                    NOT_FOUND,
-                    NOT_ERASED,
-                    PENDING,
-                    EXCLUDED,
-                    INTERRUPTED,
-                ][..],
-            ),
-            (
-                SELECT_CODES,
-                &[0, PARTIAL, USAGE, AUTH, UNREACHABLE, EXCLUDED][..],
-            ),
-            (
-                VERIFY_CODES,
-                &[
-                    0,
-                    PARTIAL,
-                    USAGE,
-                    AUTH,
-                    UNREACHABLE,
-                    NOT_ERASED,
-                    PENDING,
-                    EXCLUDED,
-                    INTERRUPTED,
-                ][..],
-            ),
+            (HARD_DELETE_CODES, &[0, 1, 2, 3, 4, 5, 6, 7, 8, 130][..]),
+            (SELECT_CODES, &[0, 1, 2, 3, 4, 8][..]),
+            (VERIFY_CODES, &[0, 1, 2, 3, 4, 6, 7, 8, 130][..]),
         ] {
             let listed: Vec<u8> = text
                 .lines()
@@ -359,6 +401,12 @@ mod tests {
                 .filter_map(|w| w.parse().ok())
                 .collect();
             assert_eq!(listed, codes, "{text}");
+            for code in listed {
+                assert!(
+                    ExitStatus::ALL.iter().any(|s| s.code() == code),
+                    "{code} is no status"
+                );
+            }
         }
     }
 }

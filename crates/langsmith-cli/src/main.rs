@@ -141,7 +141,7 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(exit::USAGE);
+            return ExitCode::from(exit::ExitStatus::Usage.code());
         }
     };
     let work = async {
@@ -152,10 +152,10 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(work) {
-        Ok(code) => ExitCode::from(code),
+        Ok(status) => ExitCode::from(status.code()),
         Err(exit) => {
             eprintln!("error: {}", exit.message);
-            ExitCode::from(exit.code)
+            ExitCode::from(exit.status.code())
         }
     }
 }

@@ -463,7 +463,7 @@ pub(crate) fn write_json(
         let mut bytes = json.clone();
         bytes.push(b'\n');
         write_atomic(path, &bytes).map_err(|message| Exit {
-            code: exit::PARTIAL,
+            status: exit::ExitStatus::Partial,
             message,
         })?;
         // The file's own digest, to reference it from a ticket.

@@ -150,7 +150,7 @@ pub(crate) fn watch_interrupts(cancel: Arc<AtomicBool>) {
             eprintln!(
                 "interrupted twice: exiting now; the journal holds every confirmation written so far"
             );
-            std::process::exit(i32::from(exit::INTERRUPTED));
+            std::process::exit(i32::from(exit::ExitStatus::Interrupted.code()));
         }
     });
 }

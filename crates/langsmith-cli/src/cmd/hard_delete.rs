@@ -2,7 +2,7 @@
 //! `--verify` read back.
 
 use crate::connect::{self, Target};
-use crate::exit::{self, Exit, usage};
+use crate::exit::{Exit, ExitStatus, usage};
 use crate::input::{self, IdArgs, Input};
 use crate::report::{self, Output};
 use crate::term::{self, chain_lines, plural};
@@ -64,7 +64,7 @@ pub struct Args {
     fail_fast: bool,
 }
 
-pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
+pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
     let started = SystemTime::now();
     check_flags(cli, args)?;
     let evidence = report::Evidence::of(cli);
@@ -313,7 +313,7 @@ impl Prepared {
         args: &'a Args,
         bulk: &'a BulkReport,
         done: Option<&'a Done<'a>>,
-        exit_code: u8,
+        exit: ExitStatus,
     ) -> report::Report<'a> {
         let verification = done.and_then(|d| d.verification);
         let interrupted = done.is_some_and(|d| d.interrupted);
@@ -354,7 +354,7 @@ impl Prepared {
                     .map(|v| crate::traces::TraceVerifySection::of(d.examples_deleted, v))
             }),
             interrupted,
-            exit_code,
+            exit_code: exit.code(),
         }
     }
 }
@@ -436,7 +436,7 @@ fn prepare(
 }
 
 /// A selection that selected nothing: said, and with `--report` written; nothing is sent.
-fn nothing_selected(args: &Args, run: &Prepared) -> Result<u8, Exit> {
+fn nothing_selected(args: &Args, run: &Prepared) -> Result<ExitStatus, Exit> {
     let selection = run.selection.as_ref().expect("a selection");
     let exit = run.unsent_exit();
     if report::wanted(args.report.as_deref(), args.output) {
@@ -458,17 +458,14 @@ impl Prepared {
         self.selection.as_ref().map_or(0, |s| s.excluded.len())
     }
 
-    /// The exit code of a run that sent no deletion.
-    fn unsent_exit(&self) -> u8 {
-        exit::decide(&exit::RunOutcome {
-            excluded: self.excluded(),
-            ..exit::RunOutcome::default()
-        })
+    /// The exit status of a run that sent no deletion.
+    fn unsent_exit(&self) -> ExitStatus {
+        ExitStatus::excluded_if(self.excluded())
     }
 }
 
 /// The plan, printed and reported; nothing is sent.
-fn dry_run(args: &Args, run: &Prepared) -> Result<u8, Exit> {
+fn dry_run(args: &Args, run: &Prepared) -> Result<ExitStatus, Exit> {
     let exit = run.unsent_exit();
     if report::wanted(args.report.as_deref(), args.output) {
         let unsent = BulkReport::unsent(run.set.clone().unwrap_or_default());
@@ -585,19 +582,39 @@ async fn execute(
 }
 
 /// Report, summary, failures, and the exit code.
-fn finish(args: &Args, target: &Target, run: &Prepared, done: Done<'_>) -> Result<u8, Exit> {
+fn finish(
+    args: &Args,
+    target: &Target,
+    run: &Prepared,
+    done: Done<'_>,
+) -> Result<ExitStatus, Exit> {
     let (bulk, verification, interrupted) = (done.bulk, done.verification, done.interrupted);
     // Deleted is not enough under --verify: every id must read back erased.
-    let exit = exit::decide(&exit::RunOutcome {
-        bulk: Some(bulk),
-        verification,
-        excluded: run.excluded(),
-        journal_failed: done.journal_error.is_some(),
-        interrupted,
-        traces: done.traces,
-        trace_verification: done.trace_verification,
-        attachments_overdue: verification.map_or(0, |v| done.deleted_at.overdue(v)),
-    });
+    let ok = ExitStatus::Success;
+    let exit = ExitStatus::worst([
+        ExitStatus::of_deletion(bulk),
+        if done.journal_error.is_some() {
+            ExitStatus::Partial
+        } else {
+            ok
+        },
+        done.traces.map_or(ok, |t| {
+            ExitStatus::of_trace_deletion(&t.found, t.deletion.as_ref())
+        }),
+        verification.map_or(ok, |v| {
+            ExitStatus::of_verification(v, done.deleted_at.overdue(v))
+        }),
+        done.trace_verification
+            .map_or(ok, ExitStatus::of_trace_verification),
+        ExitStatus::excluded_if(
+            run.excluded() + done.traces.map_or(0, crate::traces::TraceRun::excluded),
+        ),
+        if interrupted {
+            ExitStatus::Interrupted
+        } else {
+            ok
+        },
+    ]);
     let digest = if report::wanted(args.report.as_deref(), args.output) {
         emit_report(args, &run.report(args, bulk, Some(&done), exit))?
     } else {
@@ -614,7 +631,7 @@ fn finish(args: &Args, target: &Target, run: &Prepared, done: Done<'_>) -> Resul
         if let Some(t) = done.trace_verification {
             crate::traces::print_verify_summary(t);
         }
-        if exit == exit::PENDING {
+        if exit == ExitStatus::Pending {
             println!(
                 "pending: nothing contradicts the erasure, but part of it is still to happen; verify again later (langsmith-examples verify --from-report PATH{})",
                 if done.traces.is_some() {

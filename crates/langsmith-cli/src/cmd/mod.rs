@@ -1,5 +1,5 @@
 //! One file per command: each parses nothing (`main.rs` does) and returns the run's exit
-//! code, decided by [`crate::exit::decide`] from its typed outcomes.
+//! status, the highest rank of its phases' ([`crate::exit::ExitStatus::worst`]).
 
 pub mod hard_delete;
 pub mod select;

@@ -1,6 +1,6 @@
 //! `select`: the ids the selectors match, one per line, as pages arrive.
 
-use crate::exit::{self, Exit, usage};
+use crate::exit::{self, Exit, ExitStatus, usage};
 use crate::report::Output;
 use crate::selection::{
     ExcludedRow, INCOMPLETE_LINE, Selectors, excluded_rows, select_ids, server_word,
@@ -33,7 +33,7 @@ pub struct Args {
 }
 
 /// `select`: the ids the selectors match, on stdout.
-pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
+pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
     connect::check_common(cli, None, args.concurrency, args.rate_limit)?;
     args.selectors.check()?;
     if !args.selectors.any() {
@@ -70,7 +70,7 @@ async fn list(
     quiet: bool,
     prefetch: usize,
     with_runs: bool,
-) -> Result<u8, Exit> {
+) -> Result<ExitStatus, Exit> {
     let query = selectors.query(client, prefetch).await?;
     let stdout = std::io::stdout();
     let out = std::cell::RefCell::new(std::io::BufWriter::new(stdout.lock()));
@@ -160,10 +160,10 @@ async fn list(
     if let Some(e) = write_error {
         // A closed pipe (`| head`) is the reader's choice, not a failure of ours.
         if e.kind() == std::io::ErrorKind::BrokenPipe {
-            return Ok(0);
+            return Ok(ExitStatus::Success);
         }
         return Err(Exit {
-            code: exit::PARTIAL,
+            status: ExitStatus::Partial,
             message: format!("cannot write the ids to stdout: {e}"),
         });
     }
@@ -203,9 +203,12 @@ async fn list(
             excluded += found.excluded().len();
         }
         Some(Err(e)) => {
-            return Err(exit::for_error("the runs lookup (--with-runs)", e));
+            // After the listing's requests: the same status as in every command.
+            let mut exit = exit::for_error("the runs lookup (--with-runs)", e);
+            exit.status = exit.status.after_requests();
+            return Err(exit);
         }
         None => {}
     }
-    Ok(if excluded == 0 { 0 } else { exit::EXCLUDED })
+    Ok(ExitStatus::excluded_if(excluded))
 }

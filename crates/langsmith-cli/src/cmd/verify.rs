@@ -2,7 +2,7 @@
 //! whether the traces that referenced them are gone. The ids come from arguments, an
 //! ids file, or an earlier hard-delete's report (`--from-report`).
 
-use crate::exit::{self, Exit, usage};
+use crate::exit::{Exit, ExitStatus, usage};
 use crate::input::{self, IdArgs};
 use crate::report::{self, Output};
 use crate::verification::{self, DeletedAt, VerificationSection};
@@ -46,7 +46,7 @@ pub struct Args {
 }
 
 /// `verify`: reads ids back and says per id whether they are erased.
-pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
+pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
     let started = SystemTime::now();
     connect::check_common(
         cli,
@@ -161,14 +161,18 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
         .as_ref()
         .and_then(|t| t.as_ref().ok())
         .map_or(0, |t| t.listing().excluded().len());
-    let exit = exit::decide(&exit::RunOutcome {
-        verification: Some(&v),
-        interrupted,
-        trace_verification: trace_verification.as_ref(),
-        attachments_overdue: deleted_at.overdue(&v),
-        excluded: excluded_runs,
-        ..exit::RunOutcome::default()
-    });
+    let exit = ExitStatus::worst([
+        ExitStatus::of_verification(&v, deleted_at.overdue(&v)),
+        trace_verification
+            .as_ref()
+            .map_or(ExitStatus::Success, ExitStatus::of_trace_verification),
+        ExitStatus::excluded_if(excluded_runs),
+        if interrupted {
+            ExitStatus::Interrupted
+        } else {
+            ExitStatus::Success
+        },
+    ]);
     let digest = if report::wanted(args.report.as_deref(), args.output) {
         let evidence = report::Evidence::of(cli);
         let doc = VerifyReportDoc {
@@ -186,7 +190,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
                 .as_ref()
                 .map(|t| traces::TraceVerifySection::of(unique, t)),
             interrupted,
-            exit_code: exit,
+            exit_code: exit.code(),
         };
         report::write_json(args.report.as_deref(), args.output, &doc)?
     } else {
@@ -209,7 +213,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
                 );
             }
         }
-        if exit == exit::PENDING {
+        if exit == ExitStatus::Pending {
             println!(
                 "pending: nothing contradicts the erasure, but part of it is still to happen; run the same verify again later"
             );

@@ -15,12 +15,16 @@ pub struct Env {
     pub dir: tempfile::TempDir,
     pub server: MockServer,
     pub key: &'static str,
+    /// Where the binary is pointed (`LANGSMITH_ENDPOINT`): the stand-in, unless a test
+    /// puts something in front of it.
+    pub endpoint: String,
 }
 
 impl Env {
     pub fn with(server: MockServer, key: &'static str) -> Env {
         Env {
             dir: tempfile::tempdir().unwrap(),
+            endpoint: server.url(),
             server,
             key,
         }
@@ -40,7 +44,7 @@ impl Env {
     pub async fn run_with_stdin(&self, args: &[&str], stdin: Option<Vec<u8>>) -> Output {
         let mut c = Command::new(BIN);
         c.env_clear()
-            .env("LANGSMITH_ENDPOINT", self.server.url())
+            .env("LANGSMITH_ENDPOINT", &self.endpoint)
             .env("LANGSMITH_API_KEY", self.key)
             .args(args)
             .stdout(Stdio::piped())
