@@ -1,18 +1,25 @@
 //! `hard-delete`: ids or a selection, confirmed, journaled, deleted, reported, and with
 //! `--verify` read back.
 
-use crate::connect::{self, Target};
-use crate::exit::{Exit, ExitStatus, usage};
-use crate::input::{self, IdArgs, Input};
-use crate::report::{self, Output};
-use crate::term::{self, chain_lines, plural};
-use crate::{Cli, journal, selection, verification};
-use langsmith::{BulkOptions, BulkReport, ErrorKind, ExampleIds, IdSet, Outcome, Uuid};
-use std::io::{IsTerminal, Write};
+use crate::model::args::{Global, Output, Shared};
+use crate::model::deletion::{Done, Prepared};
+use crate::model::exit::{Exit, ExitStatus, usage};
+use crate::model::report::{self, Plan};
+use crate::model::selection::Selectors;
+use crate::model::traces::TraceRun;
+use crate::model::verification::DeletedAt;
+use crate::ops::connect::{self, Target};
+use crate::ops::input::{self, IdArgs, Input};
+use crate::ops::{journal, selection, traces, verification};
+use crate::present;
+use crate::present::hard_delete::Files;
+use crate::util::text::chain_lines;
+use crate::util::{fs::check_writable, rfc3339};
+use langsmith::{BulkOptions, BulkReport, ExampleIds, Outcome, Uuid};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -22,7 +29,7 @@ pub struct Args {
     /// Select the examples to delete instead of naming ids: the server counts them, they
     /// are listed, and the confirmation shows the count and a few ids.
     #[command(flatten)]
-    selectors: selection::Selectors,
+    selectors: Selectors,
     /// After deleting, read every id back; exit 0 only when each is erased.
     #[arg(long)]
     verify: bool,
@@ -41,12 +48,6 @@ pub struct Args {
     /// Do not ask for confirmation (required when not on a terminal).
     #[arg(short = 'y', long)]
     yes: bool,
-    /// Batches in flight at once (1 to 64).
-    #[arg(long, value_name = "N", default_value_t = 4)]
-    concurrency: usize,
-    /// Client-side limit, requests per minute (LangSmith allows 2000/min per key).
-    #[arg(long, value_name = "PER_MIN")]
-    rate_limit: Option<u32>,
     /// Ids per request (at most the spec's maximum).
     #[arg(long, value_name = "N", default_value_t = ExampleIds::MAX)]
     batch_size: usize,
@@ -56,38 +57,39 @@ pub struct Args {
     /// Write the JSON report (the run's evidence) here, atomically.
     #[arg(long, value_name = "PATH")]
     report: Option<PathBuf>,
-    /// What to print on stdout.
-    #[arg(short = 'o', long, value_enum, default_value_t = Output::Text)]
-    output: Output,
+    #[command(flatten)]
+    shared: Shared,
     /// Stop starting requests after the first failure.
     #[arg(long)]
     fail_fast: bool,
 }
 
-pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
+pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
     let started = SystemTime::now();
     check_flags(cli, args)?;
     let evidence = report::Evidence::of(cli);
-    let hash = report::wanted(args.report.as_deref(), args.output);
+    let hash = report::wanted(args.report.as_deref(), args.shared.output);
     let (input, target) = if args.selectors.any() {
-        let target = connect::connect(
+        let target = super::connect(
             cli,
             connect::Connect {
-                rate_limit: args.rate_limit,
+                rate_limit: args.shared.rate_limit,
                 needs_key: true,
                 seed: connect::Seed::Dataset(args.selectors.dataset.as_deref()),
                 with_runs: args.with_runs,
             },
         )
         .await?;
-        let input = selection::select_input(
-            cli,
+        let progress = present::term::ticker(cli.quiet, None);
+        let (query, selection) = selection::select(
             &target,
             &args.selectors,
-            args.concurrency,
-            &evidence.recorder,
+            args.shared.concurrency,
+            progress.as_ref(),
         )
         .await?;
+        present::selection::warn_if_changed(&selection);
+        let input = selection::as_input(&query, selection, &args.selectors, &evidence.recorder);
         (input, target)
     } else {
         let input = input::collect(IdArgs {
@@ -95,10 +97,10 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
             ids_file: args.ids_file.as_deref(),
             hash,
         })?;
-        let target = connect::connect(
+        let target = super::connect(
             cli,
             connect::Connect {
-                rate_limit: args.rate_limit,
+                rate_limit: args.shared.rate_limit,
                 needs_key: !args.dry_run,
                 seed: connect::Seed::Ids(input.set.as_slice()),
                 with_runs: args.with_runs,
@@ -120,7 +122,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
         return dry_run(args, &run);
     }
     if ask && run.plan.to_send > 0 {
-        confirm(args, &run, &target)?;
+        present::hard_delete::confirm(&run, &target, args.ids_file.as_deref() == Some("-"))?;
     }
     // The summary's rate is the run's, not the time a person took to answer.
     let clock = Instant::now();
@@ -134,7 +136,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
         journal = Some(j);
     }
     let cancel = Arc::new(AtomicBool::new(false));
-    term::watch_interrupts(cancel.clone());
+    present::term::watch_interrupts(cancel.clone());
     let sent_at = SystemTime::now();
     let (bulk, journal_error) =
         execute(cli, args, &target, &mut run, journal, cancel.clone()).await?;
@@ -151,16 +153,17 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
         Vec::new()
     };
     let traces = if args.with_runs && went_on && !cancel.load(Ordering::SeqCst) {
-        Some(
-            crate::traces::find_and_delete(
+        Some({
+            present::traces::looking_up(deleted.len(), cli.quiet);
+            traces::find_and_delete(
                 &target.client,
                 deleted.clone(),
-                args.concurrency,
-                cli.quiet,
+                args.shared.concurrency,
+                &|n| present::term::ticker(cli.quiet, Some(n)),
                 &cancel,
             )
-            .await,
-        )
+            .await
+        })
     } else {
         None
     };
@@ -173,8 +176,8 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
                 &target.client,
                 ids,
                 None,
-                args.concurrency,
-                cli.quiet,
+                args.shared.concurrency,
+                present::term::ticker(cli.quiet, None),
                 cancel.clone(),
             )
             .await,
@@ -184,11 +187,11 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
     };
     let trace_verification = match &traces {
         Some(t) if args.verify && t.found.is_ok() && !cancel.load(Ordering::SeqCst) => Some(
-            crate::traces::verify(
+            traces::verify(
                 &target.client,
                 &deleted,
                 t.requested(),
-                args.concurrency,
+                args.shared.concurrency,
                 &cancel,
             )
             .await,
@@ -201,7 +204,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
         verification: verification.as_ref(),
         traces: traces.as_ref(),
         trace_verification: trace_verification.as_ref(),
-        deleted_at: verification::DeletedAt {
+        deleted_at: DeletedAt {
             // The earliest this run's deletions can have happened; an earlier run's are
             // not known here.
             time: Some(sent_at),
@@ -214,27 +217,9 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
     finish(args, &target, &run, done)
 }
 
-/// What a run that sent requests leaves to report.
-struct Done<'a> {
-    bulk: &'a BulkReport,
-    journal_error: Option<String>,
-    verification: Option<&'a langsmith::VerifyReport>,
-    traces: Option<&'a crate::traces::TraceRun>,
-    trace_verification: Option<&'a Result<langsmith::TraceVerifyReport, langsmith::Error>>,
-    deleted_at: verification::DeletedAt,
-    examples_deleted: usize,
-    interrupted: bool,
-    elapsed: Duration,
-}
-
 /// Flag checks that need no input: every number in range.
-fn check_flags(cli: &Cli, args: &Args) -> Result<(), Exit> {
-    connect::check_common(
-        cli,
-        args.ids_file.as_deref(),
-        args.concurrency,
-        args.rate_limit,
-    )?;
+fn check_flags(cli: &Global, args: &Args) -> Result<(), Exit> {
+    super::check(cli, &args.shared, args.ids_file.as_deref())?;
     args.selectors.check()?;
     if args.selectors.any() && (!args.ids.is_empty() || args.ids_file.is_some()) {
         return Err(usage(
@@ -255,108 +240,9 @@ fn check_flags(cli: &Cli, args: &Args) -> Result<(), Exit> {
         )));
     }
     if let Some(path) = &args.report {
-        report::check_writable(path)
-            .map_err(|e| usage(format!("--report {e}; nothing was sent")))?;
+        check_writable(path).map_err(|e| usage(format!("--report {e}; nothing was sent")))?;
     }
     Ok(())
-}
-
-/// What a run knows before it sends anything: its inputs, its plan, what the journal
-/// already holds. The report is built from it.
-struct Prepared {
-    evidence: report::Evidence,
-    started: SystemTime,
-    endpoint: String,
-    workspace: Option<String>,
-    sources: Vec<report::InputSource>,
-    input_lines: u64,
-    unique: u64,
-    duplicates: u64,
-    /// Ids an earlier run's journal confirmed (not sent again).
-    already: Vec<Uuid>,
-    /// The ids to send (taken by [`execute`]).
-    set: Option<IdSet>,
-    plan: report::Plan,
-    /// When the ids came from selectors: what they selected.
-    selection: Option<report::SelectionInfo>,
-}
-
-impl Prepared {
-    /// Takes ids a journal confirmed out of the ids to send, as already deleted.
-    fn take_out(&mut self, confirmed: &IdSet, batch_size: usize) {
-        let Some(set) = self.set.as_mut() else {
-            return;
-        };
-        let newly: Vec<Uuid> = set
-            .as_slice()
-            .iter()
-            .filter(|id| confirmed.contains(id))
-            .copied()
-            .collect();
-        if newly.is_empty() {
-            return;
-        }
-        set.remove_all(confirmed);
-        self.already.extend(newly);
-        self.already.sort_unstable();
-        self.plan = report::Plan {
-            to_send: set.len() as u64,
-            batch_size,
-            batches: set.len().div_ceil(batch_size),
-        };
-    }
-}
-
-impl Prepared {
-    fn report<'a>(
-        &'a self,
-        args: &'a Args,
-        bulk: &'a BulkReport,
-        done: Option<&'a Done<'a>>,
-        exit: ExitStatus,
-    ) -> report::Report<'a> {
-        let verification = done.and_then(|d| d.verification);
-        let interrupted = done.is_some_and(|d| d.interrupted);
-        report::Report {
-            envelope: report::Envelope::now(
-                &self.evidence,
-                &self.endpoint,
-                self.workspace.as_deref(),
-                self.started,
-            ),
-            dry_run: args.dry_run,
-            inputs: &self.sources,
-            input_lines: self.selection.is_none().then_some(self.input_lines),
-            unique_ids: self.unique,
-            duplicates_dropped: self.duplicates,
-            journal: args.journal.as_deref().map(|path| report::JournalInfo {
-                path,
-                already_deleted: self.already.len() as u64,
-            }),
-            plan: self.plan.clone(),
-            http_requests: bulk.http_requests(),
-            requests: report::requests(bulk),
-            totals: report::Totals::of_run(bulk, self.already.len() as u64),
-            ids: report::IdsByOutcome::of_run(bulk, &self.already),
-            stopped_by: bulk.stopped_by().map(ErrorKind::as_str),
-            selection: self.selection.as_ref(),
-            verification: verification.map(|v| {
-                verification::VerificationSection::of(
-                    v,
-                    &done.expect("a read-back is done").deleted_at,
-                )
-            }),
-            runs: done
-                .and_then(|d| d.traces)
-                .map(crate::traces::RunsSection::of),
-            runs_verification: done.and_then(|d| {
-                d.trace_verification
-                    .map(|v| crate::traces::TraceVerifySection::of(d.examples_deleted, v))
-            }),
-            interrupted,
-            exit_code: exit.code(),
-        }
-    }
 }
 
 /// The run a journal belongs to: this endpoint (or the embedded stand-in) and workspace.
@@ -391,10 +277,7 @@ fn prepare(
         }
     };
     if let (true, Some(path)) = (loaded.torn_tail, &args.journal) {
-        eprintln!(
-            "note: {}: the last line was cut short by an interrupted run; its ids will be sent again",
-            path.display()
-        );
+        present::hard_delete::torn_journal(path);
     }
     let Input {
         mut set,
@@ -411,7 +294,7 @@ fn prepare(
         .copied()
         .collect();
     set.remove_all(&loaded.confirmed);
-    let plan = report::Plan {
+    let plan = Plan {
         to_send: set.len() as u64,
         batch_size: args.batch_size,
         batches: set.len().div_ceil(args.batch_size),
@@ -439,95 +322,25 @@ fn prepare(
 fn nothing_selected(args: &Args, run: &Prepared) -> Result<ExitStatus, Exit> {
     let selection = run.selection.as_ref().expect("a selection");
     let exit = run.unsent_exit();
-    if report::wanted(args.report.as_deref(), args.output) {
+    if report::wanted(args.report.as_deref(), args.shared.output) {
         let unsent = BulkReport::unsent(langsmith::IdSet::default());
-        emit_report(args, &run.report(args, &unsent, None, exit))?;
+        emit_report(args, &report_of(args, run, &unsent, None, exit))?;
     }
-    if args.output == Output::Text {
-        println!(
-            "no example matches ({}); the server counted {}; nothing to delete",
-            selection.selectors, selection.counted
-        );
+    if args.shared.output == Output::Text {
+        present::hard_delete::nothing_selected(selection);
     }
     Ok(exit)
-}
-
-impl Prepared {
-    /// Listed examples the selection excluded.
-    fn excluded(&self) -> usize {
-        self.selection.as_ref().map_or(0, |s| s.excluded.len())
-    }
-
-    /// The exit status of a run that sent no deletion.
-    fn unsent_exit(&self) -> ExitStatus {
-        ExitStatus::excluded_if(self.excluded())
-    }
 }
 
 /// The plan, printed and reported; nothing is sent.
 fn dry_run(args: &Args, run: &Prepared) -> Result<ExitStatus, Exit> {
     let exit = run.unsent_exit();
-    if report::wanted(args.report.as_deref(), args.output) {
+    if report::wanted(args.report.as_deref(), args.shared.output) {
         let unsent = BulkReport::unsent(run.set.clone().unwrap_or_default());
-        emit_report(args, &run.report(args, &unsent, None, exit))?;
+        emit_report(args, &report_of(args, run, &unsent, None, exit))?;
     }
-    if args.dry_run
-        && args.output == Output::Text
-        && let Some(set) = &run.set
-    {
-        // What would be deleted, one id a line (less what the journal already
-        // confirmed): stdout holds nothing else.
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        for id in set.as_slice() {
-            let _ = writeln!(out, "{id}");
-        }
-        let _ = out.flush();
-    }
-    if args.output == Output::Text
-        && let Some(selection) = &run.selection
-    {
-        eprintln!(
-            "selected: {} ({}); the server counted {}{}",
-            plural(selection.selected, "example", "examples"),
-            selection.selectors,
-            selection.counted,
-            match selection.excluded.len() {
-                0 => String::new(),
-                n => format!(
-                    "; {} excluded (listed, but failing the selectors here)",
-                    plural(n as u64, "example", "examples")
-                ),
-            }
-        );
-    }
-    if args.output == Output::Text {
-        // A dry run's stdout is the ids alone (machine-readable); what it says goes to
-        // stderr. A run with nothing left to send reports on stdout, as any run does.
-        let say = |line: String| {
-            if args.dry_run {
-                eprintln!("{line}");
-            } else {
-                println!("{line}");
-            }
-        };
-        say(format!(
-            "plan: hard-delete {} in {} of at most {}",
-            plural(run.plan.to_send, "unique example", "unique examples"),
-            plural(run.plan.batches as u64, "request", "requests"),
-            run.plan.batch_size
-        ));
-        say(format!(
-            "input: {}, {} unique, {}, {} already deleted per the journal",
-            plural(run.input_lines, "line", "lines"),
-            run.unique,
-            plural(run.duplicates, "duplicate", "duplicates"),
-            run.already.len()
-        ));
-        say(if run.plan.to_send == 0 {
-            "nothing to send: every id is already confirmed deleted".into()
-        } else {
-            "dry run: nothing was sent".into()
-        });
+    if args.shared.output == Output::Text {
+        present::hard_delete::plan(run, args.dry_run);
     }
     Ok(exit)
 }
@@ -535,14 +348,14 @@ fn dry_run(args: &Args, run: &Prepared) -> Result<ExitStatus, Exit> {
 /// Sends everything, journaling each confirmation on the journal's own thread, with a
 /// progress line and Ctrl-C handling; returns the report and any journal write error.
 async fn execute(
-    cli: &Cli,
+    cli: &Global,
     args: &Args,
     target: &Target,
     run: &mut Prepared,
     journal: Option<journal::Journal>,
     cancel: Arc<AtomicBool>,
 ) -> Result<(BulkReport, Option<String>), Exit> {
-    let progress = term::Progress::new(cli.quiet, Some(run.plan.to_send));
+    let progress = present::term::ticker(cli.quiet, Some(run.plan.to_send));
     let writer = journal.map(journal::JournalWriter::start);
     let callback = {
         let progress = progress.clone();
@@ -552,7 +365,7 @@ async fn execute(
                 && let Some(sender) = &sender
             {
                 let _ = sender.send(journal::Entry {
-                    t: report::rfc3339(p.request.finished()),
+                    t: rfc3339(p.request.finished()),
                     outcome: "deleted".into(),
                     request: p.request.index(),
                     request_id: p.request.request_id().map(str::to_owned),
@@ -565,7 +378,7 @@ async fn execute(
     };
     let options = BulkOptions {
         batch_size: args.batch_size,
-        concurrency: args.concurrency,
+        concurrency: args.shared.concurrency,
         fail_fast: args.fail_fast,
         on_request: Some(callback),
         cancel: Some(cancel),
@@ -581,7 +394,7 @@ async fn execute(
     Ok((bulk, writer.and_then(journal::JournalWriter::finish)))
 }
 
-/// Report, summary, failures, and the exit code.
+/// Report, summary, failures, and the exit status.
 fn finish(
     args: &Args,
     target: &Target,
@@ -606,220 +419,45 @@ fn finish(
         }),
         done.trace_verification
             .map_or(ok, ExitStatus::of_trace_verification),
-        ExitStatus::excluded_if(
-            run.excluded() + done.traces.map_or(0, crate::traces::TraceRun::excluded),
-        ),
+        ExitStatus::excluded_if(run.excluded() + done.traces.map_or(0, TraceRun::excluded)),
         if interrupted {
             ExitStatus::Interrupted
         } else {
             ok
         },
     ]);
-    let digest = if report::wanted(args.report.as_deref(), args.output) {
-        emit_report(args, &run.report(args, bulk, Some(&done), exit))?
+    let digest = if report::wanted(args.report.as_deref(), args.shared.output) {
+        emit_report(args, &report_of(args, run, bulk, Some(&done), exit))?
     } else {
         None
     };
-    if args.output == Output::Text {
-        summary(bulk, done.elapsed, run, target, args, digest.as_deref());
-        if let Some(t) = done.traces {
-            crate::traces::print_summary(t);
-        }
-        if let Some(v) = verification {
-            verification::print_summary(v, &done.deleted_at);
-        }
-        if let Some(t) = done.trace_verification {
-            crate::traces::print_verify_summary(t);
-        }
-        if exit == ExitStatus::Pending {
-            println!(
-                "pending: nothing contradicts the erasure, but part of it is still to happen; verify again later (langsmith-examples verify --from-report PATH{})",
-                if done.traces.is_some() {
-                    " --with-runs"
-                } else {
-                    ""
-                }
-            );
-        }
-        #[cfg(feature = "mock")]
-        if let Some(server) = &target.mock {
-            println!(
-                "stand-in server: {} now hard-deleted (inputs, outputs, metadata nulled in every version)",
-                plural(server.hard_deleted_count() as u64, "example", "examples")
-            );
-        }
-    }
-    explain_failures(bulk);
-    if let Some(e) = &done.journal_error {
-        eprintln!(
-            "error: the journal could not be written ({e}); a re-run will send some confirmed ids again"
-        );
-    }
-    if interrupted {
-        match &args.journal {
-            Some(p) => eprintln!(
-                "interrupted: re-run the same command with --journal {} to resume",
-                p.display()
-            ),
-            None => eprintln!(
-                "interrupted: {} confirmed deleted before the interruption; {}",
-                plural(bulk.count(Outcome::Deleted) as u64, "id was", "ids were"),
-                if args.report.is_some() {
-                    "the report names them"
-                } else {
-                    "pass --report PATH (and --journal PATH) next time to keep their names"
-                }
-            ),
-        }
-    }
+    let files = Files {
+        report: args.report.as_deref(),
+        report_sha256: digest.as_deref(),
+        journal: args.journal.as_deref(),
+    };
+    present::hard_delete::finished(
+        run,
+        &done,
+        target,
+        &files,
+        exit,
+        args.shared.output == Output::Text,
+    );
     Ok(exit)
 }
 
+/// The run's report, as its flags say.
+fn report_of<'a>(
+    args: &'a Args,
+    run: &'a Prepared,
+    bulk: &'a BulkReport,
+    done: Option<&'a Done<'a>>,
+    exit: ExitStatus,
+) -> report::Report<'a> {
+    run.report(args.dry_run, args.journal.as_deref(), bulk, done, exit)
+}
+
 fn emit_report(args: &Args, r: &report::Report<'_>) -> Result<Option<String>, Exit> {
-    report::write_json(args.report.as_deref(), args.output, r)
-}
-
-fn summary(
-    bulk: &BulkReport,
-    elapsed: Duration,
-    run: &Prepared,
-    target: &Target,
-    args: &Args,
-    report_sha256: Option<&str>,
-) {
-    let settled = (bulk.unique() - bulk.count(Outcome::NotAttempted)) as f64;
-    let secs = elapsed.as_secs_f64().max(1e-3);
-    println!(
-        "deleted {} of {} in {:.1} s ({} ids/s), {} made",
-        bulk.count(Outcome::Deleted),
-        plural(bulk.unique() as u64, "unique id", "unique ids"),
-        secs,
-        term::human_rate(settled / secs),
-        plural(bulk.http_requests(), "HTTP attempt", "HTTP attempts"),
-    );
-    println!(
-        "(deleted: the server named the id in its answer) at {}, workspace {}",
-        target.endpoint,
-        target.shown_workspace()
-    );
-    let others: Vec<String> = Outcome::ALL[1..]
-        .iter()
-        .filter(|o| bulk.count(**o) > 0)
-        .map(|o| format!("{} {}", o, bulk.count(*o)))
-        .collect();
-    if !others.is_empty() {
-        println!("not deleted: {}", others.join(", "));
-    }
-    let already = run.already.len() as u64;
-    println!(
-        "input: {} ({}), {} unique, {}, {} already deleted per the journal",
-        plural(run.input_lines, "line", "lines"),
-        plural(run.unique + run.duplicates, "id", "ids"),
-        run.unique,
-        plural(run.duplicates, "duplicate", "duplicates"),
-        already
-    );
-    if let (Some(p), Some(sha)) = (&args.report, report_sha256) {
-        println!("report: {} (sha256 {sha})", p.display());
-    }
-    if let Some(p) = &args.journal {
-        println!("journal: {}", p.display());
-    }
-}
-
-fn explain_failures(bulk: &BulkReport) {
-    let failing: Vec<_> = bulk
-        .requests()
-        .iter()
-        .filter(|r| r.error().is_some() || r.anomaly().is_some())
-        .collect();
-    for r in failing.iter().take(input::MAX_LISTED) {
-        let what = match (r.error(), r.anomaly()) {
-            (Some(e), _) => chain_lines(e),
-            (None, Some(a)) => format!("answer does not confirm every id: {a}"),
-            _ => continue,
-        };
-        eprintln!(
-            "request {} (batch {}, {}) after {}: {what}",
-            r.index(),
-            r.batch(),
-            plural(r.ids_sent() as u64, "id", "ids"),
-            plural(r.attempts(), "attempt", "attempts"),
-        );
-    }
-    if failing.len() > input::MAX_LISTED {
-        eprintln!(
-            "... and {}",
-            plural(
-                (failing.len() - input::MAX_LISTED) as u64,
-                "more request",
-                "more requests"
-            )
-        );
-    }
-}
-
-fn confirm(args: &Args, run: &Prepared, target: &Target) -> Result<(), Exit> {
-    let n = run.plan.to_send as usize;
-    let batches = run.plan.batches;
-    let endpoint = &target.endpoint;
-    let ws = target.shown_workspace();
-    let interactive = std::io::stdin().is_terminal()
-        && std::io::stderr().is_terminal()
-        && args.ids_file.as_deref() != Some("-");
-    if !interactive {
-        return Err(usage(
-            "not on a terminal: pass --yes to confirm the hard deletion (nothing was sent)",
-        ));
-    }
-    if let Some(s) = &run.selection {
-        let samples: Vec<String> = s.samples.iter().map(Uuid::to_string).collect();
-        eprintln!(
-            "Selected by {}: the server counted {}, {} listed, {} passed the check here, for example:\n  {}{}",
-            s.selectors,
-            s.counted,
-            s.listed,
-            s.selected,
-            samples.join("\n  "),
-            if s.selected > samples.len() as u64 {
-                format!("\n  ... and {} more", s.selected - samples.len() as u64)
-            } else {
-                String::new()
-            }
-        );
-        if !s.excluded.is_empty() {
-            eprintln!(
-                "{} excluded: listed by the server but failing the selectors here (never deleted).",
-                plural(s.excluded.len() as u64, "example is", "examples are")
-            );
-        }
-        for name in &s.server_evaluated {
-            eprintln!(
-                "--{name} is the server's word: it cannot be re-checked here, so the examples it selected are trusted to match it."
-            );
-        }
-    }
-    eprint!(
-        "About to HARD-DELETE {} in {} at {endpoint}, workspace {ws}.\n\
-         Inputs, outputs and metadata of every version are nulled at once; this cannot be undone.\n\
-         Type yes (the whole word) to continue, anything else to stop: ",
-        plural(n as u64, "unique example", "unique examples"),
-        plural(batches as u64, "request", "requests"),
-    );
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .map_err(|e| usage(format!("cannot read the answer: {e}")))?;
-    let answer = answer.trim();
-    if answer != "yes" {
-        return Err(usage(if answer.eq_ignore_ascii_case("y") {
-            format!(
-                "not confirmed: the answer was {answer:?}; only the whole word yes confirms; nothing was sent"
-            )
-        } else {
-            "not confirmed; nothing was sent".to_owned()
-        }));
-    }
-    Ok(())
+    present::report::write_json(args.report.as_deref(), args.shared.output, r)
 }

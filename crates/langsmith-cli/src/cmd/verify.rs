@@ -2,11 +2,15 @@
 //! whether the traces that referenced them are gone. The ids come from arguments, an
 //! ids file, or an earlier hard-delete's report (`--from-report`).
 
-use crate::exit::{Exit, ExitStatus, usage};
-use crate::input::{self, IdArgs};
-use crate::report::{self, Output};
-use crate::verification::{self, DeletedAt, VerificationSection};
-use crate::{Cli, connect, term, traces};
+use crate::model::args::{Global, Output, Shared};
+use crate::model::exit::{Exit, ExitStatus, usage};
+use crate::model::report;
+use crate::model::traces::TraceVerifySection;
+use crate::model::verification::{DeletedAt, VerificationSection};
+use crate::ops::input::{self, IdArgs};
+use crate::ops::{connect, traces, verification};
+use crate::present;
+use crate::util::fs::check_writable;
 use langsmith::{TraceKey, Uuid};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,29 +35,17 @@ pub struct Args {
     /// Read the examples as they were at this time (RFC 3339), to check earlier versions.
     #[arg(long, value_name = "TIME")]
     as_of: Option<String>,
-    /// Requests in flight at once (1 to 64).
-    #[arg(long, value_name = "N", default_value_t = 4)]
-    concurrency: usize,
-    /// Client-side limit, requests per minute.
-    #[arg(long, value_name = "PER_MIN")]
-    rate_limit: Option<u32>,
     /// Write the JSON verification report here, atomically.
     #[arg(long, value_name = "PATH")]
     report: Option<PathBuf>,
-    /// What to print on stdout.
-    #[arg(short = 'o', long, value_enum, default_value_t = Output::Text)]
-    output: Output,
+    #[command(flatten)]
+    shared: Shared,
 }
 
 /// `verify`: reads ids back and says per id whether they are erased.
-pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
+pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
     let started = SystemTime::now();
-    connect::check_common(
-        cli,
-        args.ids_file.as_deref(),
-        args.concurrency,
-        args.rate_limit,
-    )?;
+    super::check(cli, &args.shared, args.ids_file.as_deref())?;
     let as_of = args
         .as_of
         .as_deref()
@@ -66,8 +58,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
                 path.display()
             )));
         }
-        report::check_writable(path)
-            .map_err(|e| usage(format!("--report {e}; nothing was sent")))?;
+        check_writable(path).map_err(|e| usage(format!("--report {e}; nothing was sent")))?;
     }
     let (mut input, earlier) = match &args.from_report {
         Some(path) => {
@@ -89,15 +80,15 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
             let input = input::collect(IdArgs {
                 ids: &args.ids,
                 ids_file: args.ids_file.as_deref(),
-                hash: report::wanted(args.report.as_deref(), args.output),
+                hash: report::wanted(args.report.as_deref(), args.shared.output),
             })?;
             (input, None)
         }
     };
-    let target = connect::connect(
+    let target = super::connect(
         cli,
         connect::Connect {
-            rate_limit: args.rate_limit,
+            rate_limit: args.shared.rate_limit,
             needs_key: true,
             seed: connect::Seed::Ids(input.set.as_slice()),
             with_runs: args.with_runs,
@@ -108,7 +99,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
         e.check_endpoint(cli, &target)?;
     }
     let cancel = Arc::new(AtomicBool::new(false));
-    term::watch_interrupts(cancel.clone());
+    present::term::watch_interrupts(cancel.clone());
     // The ids move on to the read-back (which keeps them, sorted, in its report): one
     // copy of them in memory, and a second only when the runs are looked up too.
     let unique = input.set.len();
@@ -122,8 +113,8 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
         &target.client,
         ids,
         as_of,
-        args.concurrency,
-        cli.quiet,
+        args.shared.concurrency,
+        present::term::ticker(cli.quiet, None),
         cancel.clone(),
     )
     .await;
@@ -131,18 +122,13 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
         let requested = earlier
             .as_ref()
             .map_or_else(Vec::new, |e| e.requested.clone());
-        if !cli.quiet {
-            eprintln!(
-                "looking up the runs that reference {}",
-                term::plural(unique as u64, "example", "examples")
-            );
-        }
+        present::traces::looking_up(unique, cli.quiet);
         Some(
             traces::verify(
                 &target.client,
                 &for_runs,
                 requested,
-                args.concurrency,
+                args.shared.concurrency,
                 &cancel,
             )
             .await,
@@ -173,7 +159,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
             ExitStatus::Success
         },
     ]);
-    let digest = if report::wanted(args.report.as_deref(), args.output) {
+    let digest = if report::wanted(args.report.as_deref(), args.shared.output) {
         let evidence = report::Evidence::of(cli);
         let doc = VerifyReportDoc {
             envelope: report::Envelope::now(
@@ -188,39 +174,23 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<ExitStatus, Exit> {
             verification: VerificationSection::of(&v, &deleted_at),
             runs_verification: trace_verification
                 .as_ref()
-                .map(|t| traces::TraceVerifySection::of(unique, t)),
+                .map(|t| TraceVerifySection::of(unique, t)),
             interrupted,
             exit_code: exit.code(),
         };
-        report::write_json(args.report.as_deref(), args.output, &doc)?
+        present::report::write_json(args.report.as_deref(), args.shared.output, &doc)?
     } else {
         None
     };
-    if args.output == Output::Text {
-        verification::print_summary(&v, &deleted_at);
-        if let Some(t) = &trace_verification {
-            traces::print_verify_summary(t);
-            if earlier.as_ref().is_none_or(|e| e.requested.is_empty())
-                && t.as_ref().is_ok_and(|t| t.unrequested() > 0)
-            {
-                eprintln!(
-                    "(no trace deletion was requested {}: `hard-delete --with-runs` requests it)",
-                    if earlier.is_some() {
-                        "by the run of that report"
-                    } else {
-                        "for these ids here; with --from-report, the traces a hard-delete requested are known"
-                    }
-                );
-            }
-        }
-        if exit == ExitStatus::Pending {
-            println!(
-                "pending: nothing contradicts the erasure, but part of it is still to happen; run the same verify again later"
-            );
-        }
-        if let (Some(p), Some(sha)) = (&args.report, digest) {
-            println!("report: {} (sha256 {sha})", p.display());
-        }
+    if args.shared.output == Output::Text {
+        present::verify::summary(
+            &v,
+            &deleted_at,
+            trace_verification.as_ref(),
+            earlier.as_ref().map(|e| e.requested.is_empty()),
+            exit,
+            args.report.as_deref().zip(digest.as_deref()),
+        );
     }
     Ok(exit)
 }
@@ -238,7 +208,7 @@ pub struct VerifyReportDoc<'a> {
     pub verification: VerificationSection<'a>,
     /// With `--with-runs`: whether the traces referencing the ids are gone.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub runs_verification: Option<traces::TraceVerifySection>,
+    pub runs_verification: Option<TraceVerifySection>,
     pub interrupted: bool,
     pub exit_code: u8,
 }
@@ -390,7 +360,7 @@ impl EarlierRun {
 
     /// The report must be of the endpoint this run reads (not checked under `--mock`,
     /// whose stand-in is new each run).
-    fn check_endpoint(&self, cli: &Cli, target: &connect::Target) -> Result<(), Exit> {
+    fn check_endpoint(&self, cli: &Global, target: &connect::Target) -> Result<(), Exit> {
         if cli.mock() || self.endpoint == target.endpoint {
             return Ok(());
         }

@@ -1,10 +1,9 @@
 //! Reading ids from arguments, files and stdin: streamed, validated, located.
 
-use crate::exit::{Exit, usage};
-use crate::report;
-use crate::term::plural;
+use crate::model::exit::{Exit, usage};
+use crate::model::report;
+use crate::util::text::plural;
 use langsmith::{IdSet, Uuid, parse_id, quote_value};
-use std::io::Write;
 
 /// Control characters (and only those) escaped, so that a message is one safe line.
 pub fn escape(text: &str) -> String {
@@ -420,22 +419,20 @@ pub(crate) fn collect(args: IdArgs<'_>) -> Result<Input, Exit> {
         });
     }
     if collected.bad_total > 0 {
-        let mut err = std::io::stderr().lock();
-        for bad in &collected.bad {
-            let _ = writeln!(err, "{bad}");
-        }
+        // Each bad item on a line of its own, before the error.
+        let mut details: Vec<String> = collected.bad.iter().map(ToString::to_string).collect();
         let unlisted = collected.bad_total - collected.bad.len();
         if unlisted > 0 {
-            let _ = writeln!(
-                err,
+            details.push(format!(
                 "... and {}",
                 plural(unlisted as u64, "more invalid item", "more invalid items")
-            );
+            ));
         }
         return Err(usage(format!(
             "{}; nothing was sent",
             plural(collected.bad_total as u64, "invalid id", "invalid ids")
-        )));
+        ))
+        .with_details(details));
     }
     if collected.ids.is_empty() {
         return Err(usage(

@@ -1,7 +1,9 @@
-//! The terminal: plurals, rates, the progress line, Ctrl-C, the confirmation prompt,
-//! error chains.
+//! The terminal: the progress line, Ctrl-C, logging set-up, and the last word of a
+//! failed run.
 
-use crate::exit;
+use crate::model::exit::{self, Exit};
+use crate::util::Tick;
+use crate::util::text::human_rate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -9,53 +11,6 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-
-/// An error's causes, outermost first, each once: a wrapper that says exactly what the
-/// error it wraps says (as TLS and I/O layers do) is not repeated.
-fn causes(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for c in langsmith::error_chain(e) {
-        let text = c.to_string();
-        if out.last() != Some(&text) {
-            out.push(text);
-        }
-    }
-    out
-}
-
-/// What to try, when the causes show a known mistake.
-fn hint(causes: &[String]) -> Option<&'static str> {
-    // rustls's word for a peer that answered a TLS handshake in plain text.
-    causes
-        .iter()
-        .any(|c| c.contains("InvalidContentType"))
-        .then_some("the server answered the TLS handshake in plain text: it may speak plain http (an endpoint starting http://)")
-}
-
-/// An error and its causes, one per line, for stderr.
-pub(crate) fn chain_lines(e: &(dyn std::error::Error + 'static)) -> String {
-    let causes = causes(e);
-    let mut out = causes.join("\n  caused by: ");
-    if let Some(h) = hint(&causes) {
-        out.push_str(&format!("\n  hint: {h}"));
-    }
-    out
-}
-
-pub(crate) fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
-    let n = n.into();
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-pub(crate) fn human_rate(per_sec: f64) -> String {
-    if per_sec >= 1e6 {
-        format!("{:.1}M", per_sec / 1e6)
-    } else if per_sec >= 1e3 {
-        format!("{:.1}k", per_sec / 1e3)
-    } else {
-        format!("{per_sec:.0}")
-    }
-}
 
 /// The progress line on stderr (hidden with `-q` or when stderr is not a terminal): ids
 /// done of the total, the rate and the ETA, fitted to the terminal's width (at most 80
@@ -153,4 +108,69 @@ pub(crate) fn watch_interrupts(cancel: Arc<AtomicBool>) {
             std::process::exit(i32::from(exit::ExitStatus::Interrupted.code()));
         }
     });
+}
+
+/// Says why the run failed, on stderr, and gives its exit code.
+pub fn fail(exit: &Exit) -> std::process::ExitCode {
+    for line in &exit.details {
+        eprintln!("{line}");
+    }
+    eprintln!("error: {}", exit.message);
+    std::process::ExitCode::from(exit.status.code())
+}
+
+/// `-v`: retries and isolated refusals (INFO) from this tool and the facade only;
+/// `-vv`: plus one line per request (DEBUG); `-vvv`: everything, libraries included.
+/// `RUST_LOG`, when set, replaces all of that with its own filter.
+pub fn init_tracing(verbose: u8, quiet: bool) {
+    use tracing_subscriber::EnvFilter;
+    let ours = |level: &str| {
+        format!("warn,langsmith={level},langsmith_api={level},langsmith_examples={level}")
+    };
+    let directives = match (quiet, verbose) {
+        (true, _) => "error".to_owned(),
+        (false, 0) => "warn".to_owned(),
+        (false, 1) => ours("info"),
+        (false, 2) => ours("debug"),
+        _ => "trace".to_owned(),
+    };
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => EnvFilter::try_new(v.trim()).unwrap_or_else(|e| {
+            eprintln!("warning: RUST_LOG is not a valid filter ({e}); using -v levels");
+            EnvFilter::new(&directives)
+        }),
+        _ => EnvFilter::new(&directives),
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .with_target(verbose >= 3)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+impl Tick for Progress {
+    fn set_total(&self, total: u64) {
+        Progress::set_total(self, total);
+    }
+
+    fn inc(&self, n: u64) {
+        Progress::inc(self, n);
+    }
+
+    fn finish(&self) {
+        Progress::finish(self);
+    }
+}
+
+/// A progress line for `total` things, as an operation takes it.
+pub fn ticker(quiet: bool, total: Option<u64>) -> Arc<dyn Tick> {
+    Progress::new(quiet, total)
+}
+
+/// Warnings, one a line on stderr.
+pub fn warnings(lines: &[String]) {
+    for line in lines {
+        eprintln!("warning: {line}");
+    }
 }

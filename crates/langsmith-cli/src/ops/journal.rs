@@ -309,12 +309,12 @@ impl Journal {
                 version: VERSION,
                 endpoint: target.endpoint.into(),
                 workspace: target.workspace.map(str::to_owned),
-                created_at: crate::report::rfc3339(std::time::SystemTime::now()),
+                created_at: crate::util::rfc3339(std::time::SystemTime::now()),
             };
             let (line, hash) = seal(&header, "");
             journal.append(&line, hash)?;
             if !existed {
-                crate::report::sync_parent(path).map_err(err)?;
+                crate::util::fs::sync_parent(path).map_err(err)?;
             }
         } else {
             journal.file.sync_all().map_err(err)?;

@@ -1,15 +1,16 @@
 //! From flags, the environment and the login profile (or the embedded stand-in) to a
 //! client: the plumbing every command shares.
 
-use crate::exit::{Exit, usage};
-use crate::term::chain_lines;
-use crate::{Cli, input};
+use crate::model::args::Global;
+use crate::model::exit::{Exit, usage};
+use crate::ops::input;
+use crate::util::text::chain_lines;
 use langsmith::{Client, ClientBuilder, RetryPolicy, Uuid};
 use std::time::Duration;
 
 /// Checks shared by every command: stdin used once, numbers in range.
 pub(crate) fn check_common(
-    cli: &Cli,
+    cli: &Global,
     ids_file: Option<&str>,
     concurrency: usize,
     rate_limit: Option<u32>,
@@ -55,6 +56,8 @@ pub(crate) struct Target {
     /// (its port changes from run to run; its seeded workspace and ids do not), so an
     /// interrupted `--mock` run resumes like any other.
     pub(crate) journal_identity: String,
+    /// What the user should know before anything is sent (said by the caller).
+    pub(crate) warnings: Vec<String>,
     #[cfg(feature = "mock")]
     pub(crate) mock: Option<langsmith_mock::MockServer>,
 }
@@ -102,7 +105,7 @@ const MOCK_EXPERIMENTS: usize = 2;
 #[cfg(feature = "mock")]
 pub(crate) const MOCK_SEEDED: usize = 10_000;
 
-pub(crate) async fn connect(cli: &Cli, opts: Connect<'_>) -> Result<Target, Exit> {
+pub(crate) async fn connect(cli: &Global, opts: Connect<'_>) -> Result<Target, Exit> {
     let base = if cli.mock() {
         ClientBuilder::default()
     } else {
@@ -194,11 +197,12 @@ pub(crate) async fn connect(cli: &Cli, opts: Connect<'_>) -> Result<Target, Exit
             ));
         }
     }
+    let mut warnings = Vec::new();
     if cli.allow_insecure_http && builder.configured_endpoint().starts_with("http://") {
-        eprintln!(
-            "warning: --allow-insecure-http: the API key travels unencrypted to {}",
+        warnings.push(format!(
+            "--allow-insecure-http: the API key travels unencrypted to {}",
             builder.configured_endpoint()
-        );
+        ));
     }
     let sources = builder.sources();
     tracing::info!(
@@ -223,6 +227,7 @@ pub(crate) async fn connect(cli: &Cli, opts: Connect<'_>) -> Result<Target, Exit
         endpoint,
         workspace,
         journal_identity,
+        warnings,
         #[cfg(feature = "mock")]
         mock,
     })

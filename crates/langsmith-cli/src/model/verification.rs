@@ -1,49 +1,9 @@
-//! Proving: reading ids back, the verification part of a report, its summary.
+//! Proving as evidence: when the ids were deleted (the attachments' deadline), and the
+//! verification part of a report.
 
-use crate::exit::{Exit, usage};
-use crate::term::{chain_lines, plural};
-use langsmith::VerificationKind as K;
-use langsmith::{AsOf, Client, Uuid, Verification, VerifyOptions, VerifyReport};
+use crate::util::rfc3339;
+use langsmith::{Uuid, Verification, VerifyReport};
 use serde::Serialize;
-
-/// Parses `--as-of`: RFC 3339 (`2026-05-01T00:00:00Z`).
-pub(crate) fn parse_as_of(text: &str) -> Result<AsOf, Exit> {
-    chrono::DateTime::parse_from_rfc3339(text.trim())
-        .map(|t| t.to_utc())
-        .map_err(|e| {
-            usage(format!(
-                "--as-of {}: not an RFC 3339 time such as 2026-05-01T00:00:00Z ({e}); nothing was sent",
-                langsmith::quote_value(text)
-            ))
-        })
-}
-
-/// Reads `ids` back with a progress line; Ctrl-C stops starting requests.
-pub(crate) async fn verify_ids(
-    client: &Client,
-    ids: Vec<Uuid>,
-    as_of: Option<AsOf>,
-    concurrency: usize,
-    quiet: bool,
-    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
-) -> VerifyReport {
-    let progress = crate::term::Progress::new(quiet, Some(ids.len() as u64));
-    let bar = progress.clone();
-    let options = VerifyOptions {
-        concurrency,
-        as_of,
-        on_request: Some(std::sync::Arc::new(move |r: &langsmith::VerifyRequest| {
-            bar.inc(r.ids() as u64)
-        })),
-        cancel: Some(cancel),
-    };
-    let report = client
-        .verify_erased(ids, &options)
-        .await
-        .expect("verification has no invalid options");
-    progress.finish();
-    report
-}
 
 /// How long LangSmith takes, at most, to delete a hard-deleted example's attachment
 /// files (its data-deletion guide: "within up to 7 days").
@@ -221,7 +181,7 @@ impl<'a> VerificationSection<'a> {
                     ids.attachments_pending.push(AttachmentsPendingRow {
                         id,
                         attachments,
-                        deadline: deadline.map(crate::report::rfc3339),
+                        deadline: deadline.map(rfc3339),
                         overdue: deadline.is_some_and(|d| now > d),
                     });
                 }
@@ -254,8 +214,8 @@ impl<'a> VerificationSection<'a> {
                     index: r.index(),
                     batch: r.batch(),
                     ids: r.ids(),
-                    started_at: crate::report::rfc3339(r.started()),
-                    finished_at: crate::report::rfc3339(r.finished()),
+                    started_at: rfc3339(r.started()),
+                    finished_at: rfc3339(r.finished()),
                     attempts: r.attempts(),
                     http_status: r.status(),
                     request_id: r.request_id().map(str::to_owned),
@@ -288,113 +248,6 @@ impl<'a> VerificationSection<'a> {
                     })
                     .collect(),
             },
-        }
-    }
-}
-
-/// The text summary of a verification, on stdout; not-erased ids listed on stderr.
-pub(crate) fn print_summary(v: &VerifyReport, deleted_at: &DeletedAt) {
-    let not_erased = v.count(K::NotErased);
-    println!(
-        "verified {}: erased {}, not_erased {}, not_found {}{}{}{}{} ({}{})",
-        plural(v.ids().len() as u64, "id", "ids"),
-        v.count(K::Erased),
-        not_erased,
-        v.count(K::NotFound),
-        match v.count(K::AttachmentsPending) {
-            0 => String::new(),
-            n => format!(", attachments_pending {n}"),
-        },
-        match v.count(K::Unproven) {
-            0 => String::new(),
-            n => format!(", unproven {n}"),
-        },
-        match v.count(K::Failed) {
-            0 => String::new(),
-            n => format!(", failed {n}"),
-        },
-        match v.count(K::NotAttempted) {
-            0 => String::new(),
-            n => format!(", not_attempted {n}"),
-        },
-        plural(v.http_requests(), "read request", "read requests"),
-        v.as_of()
-            .map(|t| format!(
-                ", as of {}",
-                t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-            ))
-            .unwrap_or_default(),
-    );
-    println!(
-        "(erased: read back with inputs, outputs and metadata all null and no attachment listed)"
-    );
-    let pending = v.count(K::AttachmentsPending);
-    if pending > 0 {
-        let overdue = deleted_at.overdue(v);
-        let deadline = v
-            .outcomes()
-            .filter(|(_, o)| matches!(o, Verification::AttachmentsPending { .. }))
-            .filter_map(|(id, _)| deleted_at.deadline(id))
-            .max();
-        println!(
-            "attachments: {} still listed{}; {}",
-            plural(pending as u64, "example has its attachments", "examples have their attachments"),
-            match overdue {
-                0 => String::new(),
-                n => format!(", {n} past the 7 days LangSmith takes to remove them (not erased)"),
-            },
-            match deadline {
-                Some(d) => format!(
-                    "LangSmith removes them within 7 days of the deletion: verify again after {}",
-                    crate::report::rfc3339(d)
-                ),
-                None => "LangSmith removes them within 7 days of the deletion (its time is not known here): verify again later".to_owned(),
-            }
-        );
-    }
-    println!(
-        "(not covered by this proof: exports already made, systems fed by webhooks, evaluator runs, other workspaces; the report's not_reached lists them)"
-    );
-    let sources = v.source_runs();
-    if !sources.is_empty() {
-        println!(
-            "residual: {} made from a run (source_run_id) that this tool does not delete; the report names each",
-            plural(sources.len() as u64, "example was", "examples were")
-        );
-    }
-    let listed = v
-        .outcomes()
-        .filter(|(_, o)| !matches!(o, Verification::Erased))
-        .take(crate::input::MAX_LISTED);
-    for (id, o) in listed {
-        eprintln!("{id}: {o}");
-    }
-    // What was not listed, by what it is: not every id that is not erased holds data.
-    let mut rest: std::collections::BTreeMap<K, u64> = Default::default();
-    for (_, o) in v
-        .outcomes()
-        .filter(|(_, o)| !matches!(o, Verification::Erased))
-        .skip(crate::input::MAX_LISTED)
-    {
-        *rest.entry(o.kind()).or_default() += 1;
-    }
-    if !rest.is_empty() {
-        let parts: Vec<String> = rest.iter().map(|(k, n)| format!("{n} {k}")).collect();
-        eprintln!(
-            "... and {} more: {} (each id with its outcome in the report)",
-            rest.values().sum::<u64>(),
-            parts.join(", ")
-        );
-    }
-    for r in v.requests().iter().filter(|r| r.error().is_some()).take(3) {
-        if let Some(e) = r.error() {
-            eprintln!(
-                "read request {} ({}) after {}: {}",
-                r.index(),
-                plural(r.ids() as u64, "id", "ids"),
-                plural(r.attempts(), "attempt", "attempts"),
-                chain_lines(e)
-            );
         }
     }
 }

@@ -1,20 +1,13 @@
 //! The JSON run report (`--report PATH`, `--output json`): the evidence a compliance run
-//! keeps. It never holds the API key. Written atomically (a temporary file in the same
-//! directory, fsynced, then renamed over the target).
+//! keeps. It never holds the API key. (Written by `present::report`.)
 
-use crate::exit::{self, Exit};
-use langsmith::{BulkReport, Outcome, RequestReport, Uuid};
+use crate::model::args::{Global, Output};
+use crate::util::rfc3339;
+use langsmith::{BulkReport, Outcome, RequestReport, Selection, Uuid};
 use serde::Serialize;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
 
-/// RFC 3339 UTC with milliseconds.
-pub fn rfc3339(t: SystemTime) -> String {
-    humantime::format_rfc3339_millis(t).to_string()
-}
-
-/// One source of ids and the sha256 of exactly the bytes read from it.
 #[derive(Serialize, Clone, Debug)]
 pub struct InputSource {
     /// A path, `<stdin>`, or `arguments`.
@@ -139,7 +132,7 @@ pub(crate) struct Evidence {
 }
 
 impl Evidence {
-    pub(crate) fn of(cli: &crate::Cli) -> Self {
+    pub(crate) fn of(cli: &Global) -> Self {
         Evidence {
             ticket: cli.ticket.clone(),
             recorder: Recorder::new(cli.plain_selectors),
@@ -166,7 +159,7 @@ impl<'a> Envelope<'a> {
             workspace,
             started_at: rfc3339(started),
             finished_at: rfc3339(SystemTime::now()),
-            not_reached: crate::traces::UNREACHABLE,
+            not_reached: crate::model::traces::UNREACHABLE,
         }
     }
 }
@@ -203,14 +196,14 @@ pub(crate) struct Report<'a> {
     pub selection: Option<&'a SelectionInfo>,
     /// With `--verify`: each id read back after deleting.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verification: Option<crate::verification::VerificationSection<'a>>,
+    pub verification: Option<crate::model::verification::VerificationSection<'a>>,
     /// With `--with-runs`: the traces that referenced the deleted examples, and their
     /// deletion requested.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub runs: Option<crate::traces::RunsSection<'a>>,
+    pub runs: Option<crate::model::traces::RunsSection<'a>>,
     /// With `--with-runs --verify`: whether those traces are gone.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub runs_verification: Option<crate::traces::TraceVerifySection>,
+    pub runs_verification: Option<crate::model::traces::TraceVerifySection>,
     pub interrupted: bool,
     pub exit_code: u8,
 }
@@ -233,7 +226,7 @@ pub struct SelectionInfo {
     /// Listed ids that passed the client's check: the ones acted on.
     pub selected: u64,
     /// Listed ids that failed it, with the check they failed: never deleted.
-    pub excluded: Vec<crate::selection::ExcludedRow>,
+    pub excluded: Vec<ExcludedRow>,
     /// The first few, as the confirmation showed them.
     pub samples: Vec<Uuid>,
 }
@@ -373,108 +366,21 @@ pub fn requests(bulk: &BulkReport) -> Vec<Request> {
         .collect()
 }
 
-/// Checks, before anything is sent, that the report can be written at `path`: not a
-/// directory, and its directory takes a new file. Nothing is left behind.
-pub fn check_writable(path: &Path) -> Result<(), String> {
-    if path.is_dir() {
-        return Err(format!("{}: is a directory", path.display()));
-    }
-    let probe = tempfile::NamedTempFile::new_in(dir_of(path))
-        .map_err(|e| format!("{}: cannot write the report there: {e}", path.display()))?;
-    drop(probe);
-    Ok(())
+/// The excluded examples for a JSON document: id and the check it failed.
+#[derive(Serialize, Clone, Debug)]
+pub(crate) struct ExcludedRow {
+    pub id: Uuid,
+    /// `dataset_mismatch`, `id_mismatch`, `text_not_found`, `metadata_mismatch` or
+    /// `split_mismatch`.
+    pub reason: &'static str,
 }
 
-/// The directory a file is in (`.` for a bare file name).
-fn dir_of(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-/// Makes a new file's directory entry durable (fsyncs its directory).
-pub(crate) fn sync_parent(path: &Path) -> std::io::Result<()> {
-    std::fs::File::open(dir_of(path))?.sync_all()
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file beside it, fsynced, renamed.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let err = |e: std::io::Error| format!("{}: cannot write the report: {e}", path.display());
-    let mut tmp = tempfile::NamedTempFile::new_in(dir_of(path)).map_err(err)?;
-    tmp.write_all(bytes).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    // The rename is done; a directory that cannot be fsynced does not undo it.
-    let _ = sync_parent(path);
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::{Duration, UNIX_EPOCH};
-
-    #[test]
-    fn rfc3339_known_instants() {
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
-        let t = UNIX_EPOCH + Duration::from_millis(1_795_910_400_123); // 2026-11-29
-        assert_eq!(rfc3339(t), "2026-11-29T00:00:00.123Z");
-    }
-
-    #[test]
-    fn atomic_write_replaces_and_checks_the_directory() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("r.json");
-        check_writable(&path).unwrap();
-        write_atomic(&path, b"one").unwrap();
-        write_atomic(&path, b"two").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            1,
-            "no temporary left"
-        );
-        assert!(
-            check_writable(dir.path())
-                .unwrap_err()
-                .contains("directory")
-        );
-        assert!(check_writable(&dir.path().join("missing/r.json")).is_err());
-    }
-}
-#[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
-pub(crate) enum Output {
-    Text,
-    Json,
-}
-
-/// Writes a report to `path` (atomically) and, for `-o json`, to stdout.
-pub(crate) fn write_json(
-    path: Option<&std::path::Path>,
-    output: Output,
-    r: &impl serde::Serialize,
-) -> Result<Option<String>, Exit> {
-    let json = serde_json::to_vec_pretty(r).expect("json");
-    let mut digest = None;
-    if let Some(path) = path {
-        use sha2::Digest;
-        let mut bytes = json.clone();
-        bytes.push(b'\n');
-        write_atomic(path, &bytes).map_err(|message| Exit {
-            status: exit::ExitStatus::Partial,
-            message,
-        })?;
-        // The file's own digest, to reference it from a ticket.
-        let sha = format!("{:x}", sha2::Sha256::digest(&bytes));
-        eprintln!("report: {} (sha256 {sha})", path.display());
-        digest = Some(sha);
-    }
-    if output == Output::Json {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(&json);
-        let _ = out.write_all(b"\n");
-    }
-    Ok(digest)
+pub(crate) fn excluded_rows(s: &Selection) -> Vec<ExcludedRow> {
+    s.excluded
+        .iter()
+        .map(|(id, r)| ExcludedRow {
+            id: *id,
+            reason: r.as_str(),
+        })
+        .collect()
 }

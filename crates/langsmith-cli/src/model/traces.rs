@@ -1,15 +1,13 @@
-//! `--with-runs`: the experiment traces that copied the examples. Found by the runs query
-//! (every run re-checked), their deletion requested (never called gone), read back; the
-//! report's `runs` section; and what a report must say it did not reach.
+//! `--with-runs` as evidence: the experiment traces that copied the examples, what was
+//! done about them (the report's `runs` and `runs_verification` sections), and what a
+//! report must say it did not reach.
 
-use crate::term::{chain_lines, plural};
+use crate::util::rfc3339;
 use langsmith::{
-    Client, Error, RunsOptions, TraceDeleteOptions, TraceDeleteReport, TraceKey, TraceOutcome,
-    TraceState, TraceVerifyReport, TracesFound, Uuid,
+    Error, TraceDeleteReport, TraceKey, TraceOutcome, TraceState, TraceVerifyReport, TracesFound,
+    Uuid,
 };
 use serde::Serialize;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 /// Places an example's data may have been copied to that the API does not reach for this
 /// tool: every report lists them, so that it never claims more than it proves.
@@ -46,87 +44,6 @@ impl TraceRun {
                 .collect()
         })
     }
-}
-
-fn runs_options(concurrency: usize, cancel: &Arc<AtomicBool>) -> RunsOptions {
-    RunsOptions {
-        concurrency,
-        cancel: Some(cancel.clone()),
-        ..RunsOptions::default()
-    }
-}
-
-/// Finds the traces referencing `examples` (with a progress line counting examples).
-pub(crate) async fn find(
-    client: &Client,
-    examples: &[Uuid],
-    concurrency: usize,
-    quiet: bool,
-    cancel: &Arc<AtomicBool>,
-) -> Result<TracesFound, Error> {
-    if !quiet {
-        eprintln!(
-            "looking up the runs that reference {}",
-            plural(examples.len() as u64, "example", "examples")
-        );
-    }
-    client
-        .traces_referencing(examples.iter().copied(), &runs_options(concurrency, cancel))
-        .await
-}
-
-/// Finds the traces referencing `examples` and requests their deletion.
-pub(crate) async fn find_and_delete(
-    client: &Client,
-    examples: Vec<Uuid>,
-    concurrency: usize,
-    quiet: bool,
-    cancel: &Arc<AtomicBool>,
-) -> TraceRun {
-    let found = find(client, &examples, concurrency, quiet, cancel).await;
-    let deletion = match &found {
-        Ok(f) if !f.traces().is_empty() => {
-            let progress = crate::term::Progress::new(quiet, Some(f.traces().len() as u64));
-            let bar = progress.clone();
-            let options = TraceDeleteOptions {
-                concurrency,
-                on_request: Some(Arc::new(move |r: &langsmith::TraceDeleteRequest| {
-                    bar.inc(r.traces() as u64)
-                })),
-                cancel: Some(cancel.clone()),
-                ..TraceDeleteOptions::default()
-            };
-            let report = client
-                .delete_traces(f.keys(), &options)
-                .await
-                .expect("trace deletion has no invalid options");
-            progress.finish();
-            Some(report)
-        }
-        _ => None,
-    };
-    TraceRun {
-        examples: examples.len(),
-        found,
-        deletion,
-    }
-}
-
-/// Reads back whether the traces referencing `examples` are gone.
-pub(crate) async fn verify(
-    client: &Client,
-    examples: &[Uuid],
-    requested: Vec<TraceKey>,
-    concurrency: usize,
-    cancel: &Arc<AtomicBool>,
-) -> Result<TraceVerifyReport, Error> {
-    client
-        .verify_traces_gone(
-            examples.iter().copied(),
-            requested,
-            &runs_options(concurrency, cancel),
-        )
-        .await
 }
 
 #[derive(Serialize)]
@@ -272,7 +189,7 @@ impl<'a> RunsSection<'a> {
                     },
                     http_status: by.and_then(|r| r.status()),
                     request_id: by.and_then(|r| r.request_id()),
-                    requested_at: by.map(|r| crate::report::rfc3339(r.finished())),
+                    requested_at: by.map(|r| rfc3339(r.finished())),
                 });
             }
             requests = d
@@ -282,8 +199,8 @@ impl<'a> RunsSection<'a> {
                     index: r.index(),
                     session_id: r.session_id(),
                     traces: r.traces(),
-                    started_at: crate::report::rfc3339(r.started()),
-                    finished_at: crate::report::rfc3339(r.finished()),
+                    started_at: rfc3339(r.started()),
+                    finished_at: rfc3339(r.finished()),
                     attempts: r.attempts(),
                     http_status: r.status(),
                     request_id: r.request_id().map(str::to_owned),
@@ -400,96 +317,6 @@ impl TraceVerifySection {
             lookup: listing,
             gone,
             still_present,
-        }
-    }
-}
-
-/// The summary of a `--with-runs` deletion, on stdout; failures on stderr.
-pub(crate) fn print_summary(run: &TraceRun) {
-    match &run.found {
-        Err(e) => {
-            println!(
-                "traces: the runs lookup for {} did not complete, so no trace deletion was requested",
-                plural(run.examples as u64, "example", "examples")
-            );
-            eprintln!("runs lookup: {}", chain_lines(e));
-        }
-        Ok(f) => {
-            let (requested, failed, not_attempted) = run.deletion.as_ref().map_or((0, 0, 0), |d| {
-                (d.requested(), d.failed(), d.not_attempted())
-            });
-            println!(
-                "traces: {} found referencing {} ({} listed); deletion requested for {}{}{}",
-                plural(f.traces().len() as u64, "trace", "traces"),
-                plural(run.examples as u64, "deleted example", "deleted examples"),
-                plural(f.runs(), "run", "runs"),
-                requested,
-                match failed {
-                    0 => String::new(),
-                    n => format!(", failed {n}"),
-                },
-                match not_attempted {
-                    0 => String::new(),
-                    n => format!(", not_attempted {n}"),
-                },
-            );
-            if requested > 0 {
-                println!(
-                    "(deletion requested: queued by the service, not yet proven gone; verify with --with-runs later)"
-                );
-            }
-            if !f.excluded().is_empty() {
-                eprintln!(
-                    "{} listed by the runs query reference none of these examples: excluded, never deleted",
-                    plural(f.excluded().len() as u64, "run", "runs")
-                );
-            }
-            if let Some(d) = &run.deletion {
-                for r in d.requests().iter().filter(|r| r.error().is_some()).take(3) {
-                    if let Some(e) = r.error() {
-                        eprintln!(
-                            "trace deletion request {} (session {}, {}) after {}: {}",
-                            r.index(),
-                            r.session_id(),
-                            plural(r.traces() as u64, "trace", "traces"),
-                            plural(r.attempts(), "attempt", "attempts"),
-                            chain_lines(e)
-                        );
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The summary of a trace read-back, on stdout; traces still present on stderr.
-pub(crate) fn print_verify_summary(v: &Result<TraceVerifyReport, Error>) {
-    match v {
-        Err(e) => {
-            println!("traces: the runs lookup did not complete; nothing is proven gone");
-            eprintln!("runs lookup: {}", chain_lines(e));
-        }
-        Ok(v) => {
-            println!(
-                "traces: gone {}, pending {} (requested, still listed), still present and never requested {}",
-                v.gone(),
-                v.pending(),
-                v.unrequested()
-            );
-            for (k, state) in v
-                .states()
-                .iter()
-                .filter(|(_, s)| *s != TraceState::Gone)
-                .take(crate::input::MAX_LISTED)
-            {
-                let why = match state {
-                    TraceState::StillPresent { requested: true } => {
-                        "still listed (deletion requested, pending)"
-                    }
-                    _ => "still listed (its deletion was never requested)",
-                };
-                eprintln!("{k}: {why}");
-            }
         }
     }
 }

@@ -326,23 +326,39 @@ impl ExitStatus {
 pub struct Exit {
     pub status: ExitStatus,
     pub message: String,
+    /// Lines said before the message (the items an input error is about).
+    pub details: Vec<String>,
+}
+
+impl Exit {
+    /// A failure with `status`.
+    pub fn new(status: ExitStatus, message: impl Into<String>) -> Exit {
+        Exit {
+            status,
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// The same, with lines to say before its message.
+    pub fn with_details(mut self, details: Vec<String>) -> Exit {
+        self.details = details;
+        self
+    }
 }
 
 /// A usage or input error: nothing was sent.
 pub fn usage(message: impl Into<String>) -> Exit {
-    Exit {
-        status: ExitStatus::Usage,
-        message: message.into(),
-    }
+    Exit::new(ExitStatus::Usage, message)
 }
 
 /// A failed request (a look-up, a count, a listing) as the run's exit, its status from
 /// [`ExitStatus::of_error`].
 pub fn for_error(what: &str, e: &Error) -> Exit {
-    Exit {
-        status: ExitStatus::of_error(e),
-        message: format!("{what}: {}", crate::term::chain_lines(e)),
-    }
+    Exit::new(
+        ExitStatus::of_error(e),
+        format!("{what}: {}", crate::util::text::chain_lines(e)),
+    )
 }
 
 #[cfg(test)]
