@@ -2,12 +2,12 @@
 //! once against its embedded stand-in, ids and times as they came) are read by type, and
 //! what the model holds is judged against the raw JSON of the same files.
 
+use langsmith::Uuid;
 use langsmith_case::evidence::{
     self, Document, LoadErrorKind, Phase, RunsApi, SCHEMA, State, TargetId, TraceKeyRow,
 };
 use serde_json::Value;
 use std::collections::BTreeSet;
-use langsmith::Uuid;
 
 fn sample(name: &str) -> (Vec<u8>, Value) {
     let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));

@@ -12,6 +12,7 @@ use crate::ops::{connect, traces, verification};
 use crate::present;
 use crate::util::fs::check_writable;
 use langsmith::{TraceKey, Uuid};
+use langsmith_case::evidence::{self, Document, LoadErrorKind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -257,6 +258,8 @@ impl EarlierRun {
         }
     }
 
+    /// Reads an earlier hard-delete's report by type ([`evidence::load`]: this
+    /// release's reports through their compatibility path).
     fn read(path: &Path) -> Result<EarlierRun, Exit> {
         use sha2::Digest;
         let at = |what: String| {
@@ -273,73 +276,38 @@ impl EarlierRun {
             )));
         }
         let bytes = std::fs::read(path).map_err(|e| at(e.to_string()))?;
-        let doc: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| at(format!("not JSON ({e})")))?;
-        let text = |key: &str| doc.get(key).and_then(|v| v.as_str());
-        if text("tool") != Some(env!("CARGO_BIN_NAME")) {
-            return Err(at(format!(
-                "not a report of {} (its `tool` is {})",
-                env!("CARGO_BIN_NAME"),
-                doc.get("tool")
-                    .map_or_else(|| "absent".to_owned(), |v| v.to_string())
-            )));
-        }
-        let Some(by_outcome) = doc.get("ids").and_then(|v| v.as_object()) else {
-            return Err(at(
-                "not a hard-delete report (it has no `ids` by outcome; a verify report is not the evidence of a deletion)".into(),
-            ));
+        let not_a_deletion = || {
+            at("not a hard-delete report (it has no `ids` by outcome; a verify report is not the evidence of a deletion)".into())
         };
-        if doc.get("dry_run").and_then(|v| v.as_bool()) == Some(true) {
+        let report = match evidence::load(&bytes) {
+            Ok(Document::Deletion(r)) => r,
+            Ok(Document::Verify(_)) => return Err(not_a_deletion()),
+            Err(e) if e.kind() == LoadErrorKind::UnknownKind => return Err(not_a_deletion()),
+            Err(e) => {
+                // One line: the place and what is wrong there, then the parser's word.
+                let cause = std::error::Error::source(&e)
+                    .map(|c| format!(" ({c})"))
+                    .unwrap_or_default();
+                return Err(at(format!("{e}{cause}")));
+            }
+        };
+        if report.dry_run {
             return Err(at("the report of a --dry-run: it deleted nothing".into()));
         }
-        let uuid_at = |v: &serde_json::Value, pointer: String| -> Result<Uuid, Exit> {
-            v.as_str()
-                .and_then(|s| Uuid::try_parse(s).ok())
-                .ok_or_else(|| at(format!("{pointer}: not a UUID ({v})")))
-        };
-        let mut ids = Vec::new();
-        let mut already = Vec::new();
-        for (outcome, list) in by_outcome {
-            let Some(list) = list.as_array() else {
-                return Err(at(format!("ids.{outcome}: not an array")));
-            };
-            for (i, v) in list.iter().enumerate() {
-                let id = uuid_at(v, format!("ids.{outcome}[{i}]"))?;
-                ids.push(id);
-                if outcome == "already_deleted" {
-                    already.push(id);
-                }
-            }
-        }
-        ids.sort_unstable();
-        ids.dedup();
+        let ids = report.all_ids();
+        let mut already = report.ids.already_deleted.clone();
         already.sort_unstable();
-        let started_at = text("started_at")
-            .ok_or_else(|| at("no `started_at`".into()))?
-            .to_owned();
+        let started_at = report.envelope.started_at.clone();
         let deleted_at = chrono::DateTime::parse_from_rfc3339(&started_at)
             .map_err(|e| at(format!("started_at {started_at:?}: not RFC 3339 ({e})")))?;
-        let mut requested = Vec::new();
-        if let Some(traces) = doc.pointer("/runs/traces").and_then(|v| v.as_array()) {
-            for (i, t) in traces.iter().enumerate() {
-                if t.get("outcome").and_then(|v| v.as_str()) != Some("deletion_requested") {
-                    continue;
-                }
-                let field = |k: &str| {
-                    uuid_at(
-                        t.get(k).unwrap_or(&serde_json::Value::Null),
-                        format!("runs.traces[{i}].{k}"),
-                    )
-                };
-                requested.push(TraceKey {
-                    session_id: field("session_id")?,
-                    trace_id: field("trace_id")?,
-                });
-            }
-        }
-        let endpoint = text("endpoint")
-            .ok_or_else(|| at("no `endpoint`".into()))?
-            .to_owned();
+        let requested = report
+            .requested_traces()
+            .into_iter()
+            .map(|t| TraceKey {
+                session_id: t.session_id,
+                trace_id: t.trace_id,
+            })
+            .collect();
         Ok(EarlierRun {
             path: path.to_owned(),
             source: report::InputSource {
@@ -352,8 +320,8 @@ impl EarlierRun {
             already,
             deleted_at: Some(SystemTime::from(deleted_at.to_utc())),
             requested,
-            endpoint,
-            ticket: text("ticket").map(str::to_owned),
+            endpoint: report.envelope.endpoint,
+            ticket: report.envelope.ticket,
             started_at,
         })
     }
