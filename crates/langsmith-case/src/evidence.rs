@@ -514,6 +514,9 @@ pub struct EarlierSummary {
 /// `select -o json`'s document.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct SelectDoc {
+    /// [`SCHEMA`] when written by this version (absent before).
+    #[serde(default = "schema_0_1")]
+    pub schema: u32,
     pub selectors: String,
     /// Selectors only the server evaluated (not re-checked here).
     pub server_evaluated: Vec<String>,

@@ -75,3 +75,43 @@ fn a_dry_run_report_is_refused() {
     assert_eq!(code(&o), 2, "{err}");
     assert!(err.contains("the report of a --dry-run"), "{err}");
 }
+
+#[test]
+fn what_the_commands_write_is_the_model_of_this_version() {
+    use langsmith_case::evidence::{self, Document, SCHEMA};
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("run.json");
+    let o = Command::new(BIN)
+        .env_clear()
+        .args(["hard-delete", "--mock", "--yes", "--with-runs", "--verify"])
+        .args(["--ids-file"])
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ids.txt"))
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    let bytes = std::fs::read(&report).unwrap();
+    let raw: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(raw["schema"], SCHEMA);
+    let Document::Deletion(r) = evidence::load(&bytes).unwrap() else {
+        panic!("not a deletion report")
+    };
+    // Read back by type, it writes the same document again.
+    assert_eq!(serde_json::to_value(&r).unwrap(), raw);
+    assert_eq!(
+        r.all_ids().len() as u64,
+        raw["unique_ids"].as_u64().unwrap()
+    );
+
+    let o = Command::new(BIN)
+        .env_clear()
+        .args(["select", "--mock", "--dataset", "compliance", "--contains"])
+        .args(["jane.doe@example.com", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    let doc: evidence::SelectDoc = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc.schema, SCHEMA);
+    assert_eq!(doc.count, doc.ids.len());
+}

@@ -16,6 +16,7 @@ use crate::present::hard_delete::Files;
 use crate::util::text::chain_lines;
 use crate::util::{fs::check_writable, rfc3339};
 use langsmith::{BulkOptions, BulkReport, ExampleIds, Outcome, Uuid};
+use langsmith_case::evidence::DeletionReport;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -448,16 +449,16 @@ fn finish(
 }
 
 /// The run's report, as its flags say.
-fn report_of<'a>(
-    args: &'a Args,
-    run: &'a Prepared,
-    bulk: &'a BulkReport,
-    done: Option<&'a Done<'a>>,
+fn report_of(
+    args: &Args,
+    run: &Prepared,
+    bulk: &BulkReport,
+    done: Option<&Done<'_>>,
     exit: ExitStatus,
-) -> report::Report<'a> {
+) -> DeletionReport {
     run.report(args.dry_run, args.journal.as_deref(), bulk, done, exit)
 }
 
-fn emit_report(args: &Args, r: &report::Report<'_>) -> Result<Option<String>, Exit> {
+fn emit_report(args: &Args, r: &DeletionReport) -> Result<Option<String>, Exit> {
     present::report::write_json(args.report.as_deref(), args.shared.output, r)
 }

@@ -4,10 +4,11 @@ use crate::model::args::{Global, Output, Shared};
 use crate::model::exit::{self, Exit, ExitStatus, usage};
 use crate::model::report::excluded_rows;
 use crate::model::selection::Selectors;
-use crate::model::traces::WouldDelete;
+use crate::model::traces::would_delete;
 use crate::ops::{connect, selection, traces};
 use crate::present;
-use crate::present::select::{IdsOut, SelectDoc};
+use crate::present::select::IdsOut;
+use langsmith_case::evidence::{SCHEMA, SelectDoc};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -57,7 +58,7 @@ pub async fn run(global: &Global, args: &Args) -> Result<ExitStatus, Exit> {
     )
     .await;
     progress.finish();
-    let selection = match selection {
+    let mut selection = match selection {
         Ok(s) => s,
         Err(exit) => {
             // Ids may already be out: end the stream with a line that is no id, so that
@@ -74,18 +75,25 @@ pub async fn run(global: &Global, args: &Args) -> Result<ExitStatus, Exit> {
     } else {
         None
     };
+    let count = selection.selected.len();
     if output == Output::Json {
-        out.json(&SelectDoc {
+        // The ids move into the document and back: no second copy of them.
+        let doc = SelectDoc {
+            schema: SCHEMA,
             selectors: args.selectors.describe(),
-            server_evaluated: query.server_evaluated(),
+            server_evaluated: query
+                .server_evaluated()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
             counted: selection.counted,
-            count: selection.selected.len(),
-            ids: &selection.selected,
+            count,
+            ids: std::mem::take(&mut selection.selected),
             excluded: excluded_rows(&selection),
-            runs: traces
-                .as_ref()
-                .map(|t| WouldDelete::of(selection.selected.len(), t)),
-        });
+            runs: traces.as_ref().map(|t| would_delete(count, t)),
+        };
+        out.json(&doc);
+        selection.selected = doc.ids;
     }
     if let Some(e) = out.finish() {
         // A closed pipe (`| head`) is the reader's choice, not a failure of ours.

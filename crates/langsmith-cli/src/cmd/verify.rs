@@ -5,14 +5,16 @@
 use crate::model::args::{Global, Output, Shared};
 use crate::model::exit::{Exit, ExitStatus, usage};
 use crate::model::report;
-use crate::model::traces::TraceVerifySection;
-use crate::model::verification::{DeletedAt, VerificationSection};
+use crate::model::traces::trace_verify_section;
+use crate::model::verification::{DeletedAt, verification_section};
 use crate::ops::input::{self, IdArgs};
 use crate::ops::{connect, traces, verification};
 use crate::present;
 use crate::util::fs::check_writable;
 use langsmith::{TraceKey, Uuid};
-use langsmith_case::evidence::{self, Document, LoadErrorKind};
+use langsmith_case::evidence::{
+    self, Document, EarlierSummary, LoadErrorKind, SCHEMA, VerifyReport,
+};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -162,20 +164,16 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
     ]);
     let digest = if report::wanted(args.report.as_deref(), args.shared.output) {
         let evidence = report::Evidence::of(cli);
-        let doc = VerifyReportDoc {
-            envelope: report::Envelope::now(
-                &evidence,
-                &target.endpoint,
-                target.workspace.as_deref(),
-                started,
-            ),
-            inputs: &input.sources,
+        let doc = VerifyReport {
+            schema: SCHEMA,
+            envelope: evidence.envelope(&target.endpoint, target.workspace.as_deref(), started),
+            inputs: input.sources.clone(),
             from_report: earlier.as_ref().map(EarlierRun::summary),
             unique_ids: v.ids().len() as u64,
-            verification: VerificationSection::of(&v, &deleted_at),
+            verification: verification_section(&v, &deleted_at),
             runs_verification: trace_verification
                 .as_ref()
-                .map(|t| TraceVerifySection::of(unique, t)),
+                .map(|t| trace_verify_section(unique, t)),
             interrupted,
             exit_code: exit.code(),
         };
@@ -196,24 +194,6 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
     Ok(exit)
 }
 
-/// The `verify` command's report.
-#[derive(serde::Serialize)]
-pub struct VerifyReportDoc<'a> {
-    #[serde(flatten)]
-    pub envelope: report::Envelope<'a>,
-    pub inputs: &'a [report::InputSource],
-    /// With `--from-report`: the run whose erasure this verifies.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub from_report: Option<EarlierSummary<'a>>,
-    pub unique_ids: u64,
-    pub verification: VerificationSection<'a>,
-    /// With `--with-runs`: whether the traces referencing the ids are gone.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub runs_verification: Option<TraceVerifySection>,
-    pub interrupted: bool,
-    pub exit_code: u8,
-}
-
 /// What `--from-report` read from an earlier hard-delete's report.
 struct EarlierRun {
     path: PathBuf,
@@ -231,28 +211,17 @@ struct EarlierRun {
     started_at: String,
 }
 
-#[derive(serde::Serialize)]
-pub struct EarlierSummary<'a> {
-    path: &'a Path,
-    sha256: Option<&'a str>,
-    endpoint: &'a str,
-    ticket: Option<&'a str>,
-    started_at: &'a str,
-    ids: usize,
-    traces_requested: usize,
-}
-
 /// Reports larger than this are refused (a million ids take about 40 MB).
 const MAX_REPORT_BYTES: u64 = 1 << 30;
 
 impl EarlierRun {
-    fn summary(&self) -> EarlierSummary<'_> {
+    fn summary(&self) -> EarlierSummary {
         EarlierSummary {
-            path: &self.path,
-            sha256: self.source.sha256.as_deref(),
-            endpoint: &self.endpoint,
-            ticket: self.ticket.as_deref(),
-            started_at: &self.started_at,
+            path: self.path.clone(),
+            sha256: self.source.sha256.clone(),
+            endpoint: self.endpoint.clone(),
+            ticket: self.ticket.clone(),
+            started_at: self.started_at.clone(),
             ids: self.ids.len(),
             traces_requested: self.requested.len(),
         }

@@ -3,12 +3,13 @@
 
 use crate::model::exit::ExitStatus;
 use crate::model::report::{
-    Envelope, Evidence, IdsByOutcome, InputSource, JournalInfo, Plan, Report, SelectionInfo,
-    Totals, requests,
+    Evidence, InputSource, JournalInfo, Plan, SelectionInfo, ids_by_outcome, requests,
+    totals_of_run,
 };
-use crate::model::traces::{RunsSection, TraceRun, TraceVerifySection};
-use crate::model::verification::{DeletedAt, VerificationSection};
-use langsmith::{BulkReport, ErrorKind, IdSet, Uuid};
+use crate::model::traces::{TraceRun, runs_section, trace_verify_section};
+use crate::model::verification::{DeletedAt, verification_section};
+use langsmith::{BulkReport, IdSet, Uuid};
+use langsmith_case::evidence::{DeletionReport, SCHEMA};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -74,46 +75,45 @@ impl Prepared {
 impl Prepared {
     /// The report of this run: `dry_run` and `journal` as the flags say, what was sent
     /// (`bulk`) and, once sent, what followed (`done`).
-    pub(crate) fn report<'a>(
-        &'a self,
+    pub(crate) fn report(
+        &self,
         dry_run: bool,
-        journal: Option<&'a Path>,
-        bulk: &'a BulkReport,
-        done: Option<&'a Done<'a>>,
+        journal: Option<&Path>,
+        bulk: &BulkReport,
+        done: Option<&Done<'_>>,
         exit: ExitStatus,
-    ) -> Report<'a> {
+    ) -> DeletionReport {
         let verification = done.and_then(|d| d.verification);
         let interrupted = done.is_some_and(|d| d.interrupted);
-        Report {
-            envelope: Envelope::now(
-                &self.evidence,
+        DeletionReport {
+            schema: SCHEMA,
+            envelope: self.evidence.envelope(
                 &self.endpoint,
                 self.workspace.as_deref(),
                 self.started,
             ),
             dry_run,
-            inputs: &self.sources,
+            inputs: self.sources.clone(),
             input_lines: self.selection.is_none().then_some(self.input_lines),
             unique_ids: self.unique,
             duplicates_dropped: self.duplicates,
             journal: journal.map(|path| JournalInfo {
-                path,
+                path: path.to_owned(),
                 already_deleted: self.already.len() as u64,
             }),
             plan: self.plan.clone(),
             http_requests: bulk.http_requests(),
             requests: requests(bulk),
-            totals: Totals::of_run(bulk, self.already.len() as u64),
-            ids: IdsByOutcome::of_run(bulk, &self.already),
-            stopped_by: bulk.stopped_by().map(ErrorKind::as_str),
-            selection: self.selection.as_ref(),
-            verification: verification.map(|v| {
-                VerificationSection::of(v, &done.expect("a read-back is done").deleted_at)
-            }),
-            runs: done.and_then(|d| d.traces).map(RunsSection::of),
+            totals: totals_of_run(bulk, self.already.len() as u64),
+            ids: ids_by_outcome(bulk, &self.already),
+            stopped_by: bulk.stopped_by().map(|k| k.as_str().to_owned()),
+            selection: self.selection.clone(),
+            verification: verification
+                .map(|v| verification_section(v, &done.expect("a read-back is done").deleted_at)),
+            runs: done.and_then(|d| d.traces).map(runs_section),
             runs_verification: done.and_then(|d| {
                 d.trace_verification
-                    .map(|v| TraceVerifySection::of(d.examples_deleted, v))
+                    .map(|v| trace_verify_section(d.examples_deleted, v))
             }),
             interrupted,
             exit_code: exit.code(),

@@ -5,9 +5,11 @@
 use crate::util::rfc3339;
 use langsmith::{
     Error, TraceDeleteReport, TraceKey, TraceOutcome, TraceState, TraceVerifyReport, TracesFound,
-    Uuid,
 };
-use serde::Serialize;
+pub use langsmith_case::evidence::{
+    Lookup, RunRow, RunsSection, StillPresentRow, TraceKeyRow, TraceRequestRow, TraceRow,
+    TraceRowOutcome, TraceTotals, TraceVerifySection, WouldDelete, WouldDeleteRow,
+};
 
 /// Places an example's data may have been copied to that the API does not reach for this
 /// tool: every report lists them, so that it never claims more than it proves.
@@ -46,14 +48,6 @@ impl TraceRun {
     }
 }
 
-#[derive(Serialize)]
-pub(crate) struct RunRow {
-    pub run_id: Uuid,
-    pub trace_id: Uuid,
-    pub session_id: Uuid,
-    pub reference_example_id: Option<Uuid>,
-}
-
 fn excluded_rows(found: &TracesFound) -> Vec<RunRow> {
     found
         .excluded()
@@ -67,256 +61,158 @@ fn excluded_rows(found: &TracesFound) -> Vec<RunRow> {
         .collect()
 }
 
-/// The runs query behind a section.
-#[derive(Serialize)]
-pub(crate) struct Lookup {
-    /// Examples whose referencing runs were asked for.
-    pub examples: usize,
-    /// Unique runs listed that reference them, and the traces holding those runs.
-    pub runs: u64,
-    pub traces: usize,
-    pub pages: u64,
-    pub http_requests: u64,
-    /// Listed runs whose `reference_example_id` is none of the examples (a server that
-    /// did not apply the filter): excluded, never deleted.
-    pub excluded: Vec<RunRow>,
-    /// Why the listing did not complete (then nothing was requested); null when it did.
-    pub error: Option<String>,
-    pub error_kind: Option<&'static str>,
-}
-
-impl Lookup {
-    fn of(examples: usize, found: Result<&TracesFound, &Error>) -> Lookup {
-        match found {
-            Ok(f) => Lookup {
-                examples,
-                runs: f.runs(),
-                traces: f.traces().len(),
-                pages: f.pages(),
-                http_requests: f.http_requests(),
-                excluded: excluded_rows(f),
-                error: None,
-                error_kind: None,
-            },
-            Err(e) => Lookup {
-                examples,
-                runs: 0,
-                traces: 0,
-                pages: 0,
-                http_requests: 0,
-                excluded: Vec::new(),
-                error: Some(langsmith::error_chain_line(e).to_string()),
-                error_kind: Some(e.kind().as_str()),
-            },
-        }
+fn lookup_of(examples: usize, found: Result<&TracesFound, &Error>) -> Lookup {
+    match found {
+        // This version asks the v1 runs query with no window and records neither
+        // (null, as in the reports of before the v2 runs query).
+        Ok(f) => Lookup {
+            examples,
+            runs_api: None,
+            window: None,
+            datasets: Vec::new(),
+            runs: f.runs(),
+            traces: f.traces().len(),
+            pages: f.pages(),
+            http_requests: f.http_requests(),
+            excluded: excluded_rows(f),
+            error: None,
+            error_kind: None,
+        },
+        Err(e) => Lookup {
+            examples,
+            runs_api: None,
+            window: None,
+            datasets: Vec::new(),
+            runs: 0,
+            traces: 0,
+            pages: 0,
+            http_requests: 0,
+            excluded: Vec::new(),
+            error: Some(langsmith::error_chain_line(e).to_string()),
+            error_kind: Some(e.kind().as_str().to_owned()),
+        },
     }
-}
-
-#[derive(Serialize)]
-pub(crate) struct TraceRow<'a> {
-    pub session_id: Uuid,
-    pub trace_id: Uuid,
-    pub reference_example_ids: &'a [Uuid],
-    /// `deletion_requested` (the service queued it: not yet proven gone), `failed`,
-    /// `not_attempted`.
-    pub outcome: &'static str,
-    pub error_kind: Option<&'static str>,
-    pub http_status: Option<u16>,
-    pub request_id: Option<&'a str>,
-    pub requested_at: Option<String>,
-}
-
-#[derive(Serialize)]
-pub(crate) struct TraceRequestRow {
-    pub index: usize,
-    pub session_id: Uuid,
-    pub traces: usize,
-    pub started_at: String,
-    pub finished_at: String,
-    pub attempts: u32,
-    pub http_status: Option<u16>,
-    pub request_id: Option<String>,
-    /// The answer's `message` (`Run deletes queued`).
-    pub message: Option<String>,
-    pub error_kind: Option<&'static str>,
-    pub error: Option<String>,
-}
-
-#[derive(Serialize, Default)]
-pub(crate) struct TraceTotals {
-    pub deletion_requested: usize,
-    pub failed: usize,
-    pub not_attempted: usize,
-}
-
-/// The report's `runs` section of a `hard-delete --with-runs`.
-#[derive(Serialize)]
-pub(crate) struct RunsSection<'a> {
-    /// What "deletion_requested" means, in the report itself.
-    pub note: &'static str,
-    pub lookup: Lookup,
-    pub totals: TraceTotals,
-    pub http_requests: u64,
-    pub traces: Vec<TraceRow<'a>>,
-    pub requests: Vec<TraceRequestRow>,
-    pub stopped_by: Option<&'static str>,
 }
 
 const REQUESTED_NOTE: &str = "deletion_requested: the service accepted the request and queues the deletion (LangSmith runs it later, and confirms nothing); a trace is gone only when a later runs query no longer lists it (verify --with-runs)";
 
-impl<'a> RunsSection<'a> {
-    pub fn of(run: &'a TraceRun) -> Self {
-        let mut totals = TraceTotals::default();
-        let mut traces = Vec::new();
-        let mut requests = Vec::new();
-        if let (Ok(found), Some(d)) = (&run.found, &run.deletion) {
-            for t in found.traces() {
-                let outcome = d.outcome_of(&t.key).unwrap_or(TraceOutcome::NotAttempted);
-                match outcome {
-                    TraceOutcome::DeletionRequested => totals.deletion_requested += 1,
-                    TraceOutcome::Failed(_) => totals.failed += 1,
-                    TraceOutcome::NotAttempted => totals.not_attempted += 1,
-                }
-                let by = d.settled_by(&t.key);
-                traces.push(TraceRow {
-                    session_id: t.key.session_id,
-                    trace_id: t.key.trace_id,
-                    reference_example_ids: &t.reference_example_ids,
-                    outcome: outcome.as_str(),
-                    error_kind: match outcome {
-                        TraceOutcome::Failed(kind) => Some(kind.as_str()),
-                        _ => None,
-                    },
-                    http_status: by.and_then(|r| r.status()),
-                    request_id: by.and_then(|r| r.request_id()),
-                    requested_at: by.map(|r| rfc3339(r.finished())),
-                });
+/// The report's `runs` section of a `hard-delete --with-runs`.
+pub(crate) fn runs_section(run: &TraceRun) -> RunsSection {
+    let mut totals = TraceTotals::default();
+    let mut traces = Vec::new();
+    let mut requests = Vec::new();
+    if let (Ok(found), Some(d)) = (&run.found, &run.deletion) {
+        for t in found.traces() {
+            let outcome = d.outcome_of(&t.key).unwrap_or(TraceOutcome::NotAttempted);
+            match outcome {
+                TraceOutcome::DeletionRequested => totals.deletion_requested += 1,
+                TraceOutcome::Failed(_) => totals.failed += 1,
+                TraceOutcome::NotAttempted => totals.not_attempted += 1,
             }
-            requests = d
-                .requests()
-                .iter()
-                .map(|r| TraceRequestRow {
-                    index: r.index(),
-                    session_id: r.session_id(),
-                    traces: r.traces(),
-                    started_at: rfc3339(r.started()),
-                    finished_at: rfc3339(r.finished()),
-                    attempts: r.attempts(),
-                    http_status: r.status(),
-                    request_id: r.request_id().map(str::to_owned),
-                    message: r.message().map(str::to_owned),
-                    error_kind: r.error().map(|e| e.kind().as_str()),
-                    error: r
-                        .error()
-                        .map(|e| langsmith::error_chain_line(e).to_string()),
-                })
-                .collect();
-        }
-        RunsSection {
-            note: REQUESTED_NOTE,
-            lookup: Lookup::of(run.examples, run.found.as_ref()),
-            totals,
-            http_requests: run.deletion.as_ref().map_or(0, |d| d.http_requests()),
-            traces,
-            requests,
-            stopped_by: run
-                .deletion
-                .as_ref()
-                .and_then(|d| d.stopped_by())
-                .map(langsmith::ErrorKind::as_str),
-        }
-    }
-}
-
-/// The traces a `select --with-runs` would have deleted.
-#[derive(Serialize)]
-pub(crate) struct WouldDelete<'a> {
-    pub lookup: Lookup,
-    pub traces: Vec<WouldDeleteRow<'a>>,
-}
-
-#[derive(Serialize)]
-pub(crate) struct WouldDeleteRow<'a> {
-    pub session_id: Uuid,
-    pub trace_id: Uuid,
-    pub reference_example_ids: &'a [Uuid],
-    pub runs: usize,
-}
-
-impl<'a> WouldDelete<'a> {
-    pub fn of(examples: usize, found: &'a Result<TracesFound, Error>) -> Self {
-        WouldDelete {
-            lookup: Lookup::of(examples, found.as_ref()),
-            traces: found.as_ref().map_or_else(
-                |_| Vec::new(),
-                |f| {
-                    f.traces()
-                        .iter()
-                        .map(|t| WouldDeleteRow {
-                            session_id: t.key.session_id,
-                            trace_id: t.key.trace_id,
-                            reference_example_ids: &t.reference_example_ids,
-                            runs: t.runs,
-                        })
-                        .collect()
+            let by = d.settled_by(&t.key);
+            traces.push(TraceRow {
+                session_id: t.key.session_id,
+                trace_id: t.key.trace_id,
+                reference_example_ids: t.reference_example_ids.clone(),
+                outcome: match outcome {
+                    TraceOutcome::DeletionRequested => TraceRowOutcome::DeletionRequested,
+                    TraceOutcome::Failed(_) => TraceRowOutcome::Failed,
+                    TraceOutcome::NotAttempted => TraceRowOutcome::NotAttempted,
                 },
-            ),
+                error_kind: match outcome {
+                    TraceOutcome::Failed(kind) => Some(kind.as_str().to_owned()),
+                    _ => None,
+                },
+                http_status: by.and_then(|r| r.status()),
+                request_id: by.and_then(|r| r.request_id()).map(str::to_owned),
+                requested_at: by.map(|r| rfc3339(r.finished())),
+            });
         }
+        requests = d
+            .requests()
+            .iter()
+            .map(|r| TraceRequestRow {
+                index: r.index(),
+                session_id: r.session_id(),
+                traces: r.traces(),
+                started_at: rfc3339(r.started()),
+                finished_at: rfc3339(r.finished()),
+                attempts: r.attempts(),
+                http_status: r.status(),
+                request_id: r.request_id().map(str::to_owned),
+                message: r.message().map(str::to_owned),
+                error_kind: r.error().map(|e| e.kind().as_str().to_owned()),
+                error: r
+                    .error()
+                    .map(|e| langsmith::error_chain_line(e).to_string()),
+            })
+            .collect();
+    }
+    RunsSection {
+        note: REQUESTED_NOTE.to_owned(),
+        lookup: lookup_of(run.examples, run.found.as_ref()),
+        totals,
+        http_requests: run.deletion.as_ref().map_or(0, |d| d.http_requests()),
+        traces,
+        requests,
+        stopped_by: run
+            .deletion
+            .as_ref()
+            .and_then(|d| d.stopped_by())
+            .map(|k| k.as_str().to_owned()),
     }
 }
 
-/// The read-back of traces (`verify --with-runs`, `hard-delete --with-runs --verify`).
-#[derive(Serialize)]
-pub(crate) struct TraceVerifySection {
-    pub note: &'static str,
-    pub lookup: Lookup,
-    /// Traces requested that no run referencing the examples is listed in any more.
-    pub gone: Vec<TraceKeyRow>,
-    /// Traces still listed: `requested` true means their deletion is pending.
-    pub still_present: Vec<StillPresentRow>,
-}
-
-#[derive(Serialize)]
-pub(crate) struct TraceKeyRow {
-    pub session_id: Uuid,
-    pub trace_id: Uuid,
-}
-
-#[derive(Serialize)]
-pub(crate) struct StillPresentRow {
-    pub session_id: Uuid,
-    pub trace_id: Uuid,
-    /// Whether its deletion had been requested (then pending; otherwise nobody asked).
-    pub requested: bool,
+/// The traces a `select --with-runs` would have requested deleted.
+pub(crate) fn would_delete(examples: usize, found: &Result<TracesFound, Error>) -> WouldDelete {
+    WouldDelete {
+        lookup: lookup_of(examples, found.as_ref()),
+        traces: found.as_ref().map_or_else(
+            |_| Vec::new(),
+            |f| {
+                f.traces()
+                    .iter()
+                    .map(|t| WouldDeleteRow {
+                        session_id: t.key.session_id,
+                        trace_id: t.key.trace_id,
+                        reference_example_ids: t.reference_example_ids.clone(),
+                        runs: t.runs,
+                    })
+                    .collect()
+            },
+        ),
+    }
 }
 
 const GONE_NOTE: &str = "gone: its deletion was requested and a runs query for the examples no longer lists it; still_present with requested=true: queued, not carried out yet (LangSmith runs trace deletions later, at the weekend per its compliance guide)";
 
-impl TraceVerifySection {
-    pub fn of(examples: usize, v: &Result<TraceVerifyReport, Error>) -> Self {
-        let mut gone = Vec::new();
-        let mut still_present = Vec::new();
-        if let Ok(v) = v {
-            for (k, state) in v.states() {
-                match state {
-                    TraceState::Gone => gone.push(TraceKeyRow {
-                        session_id: k.session_id,
-                        trace_id: k.trace_id,
-                    }),
-                    TraceState::StillPresent { requested } => still_present.push(StillPresentRow {
-                        session_id: k.session_id,
-                        trace_id: k.trace_id,
-                        requested: *requested,
-                    }),
-                }
+/// The read-back of traces (`verify --with-runs`, `hard-delete --with-runs --verify`).
+pub(crate) fn trace_verify_section(
+    examples: usize,
+    v: &Result<TraceVerifyReport, Error>,
+) -> TraceVerifySection {
+    let mut gone = Vec::new();
+    let mut still_present = Vec::new();
+    if let Ok(v) = v {
+        for (k, state) in v.states() {
+            match state {
+                TraceState::Gone => gone.push(TraceKeyRow {
+                    session_id: k.session_id,
+                    trace_id: k.trace_id,
+                }),
+                TraceState::StillPresent { requested } => still_present.push(StillPresentRow {
+                    session_id: k.session_id,
+                    trace_id: k.trace_id,
+                    requested: *requested,
+                }),
             }
         }
-        let listing = Lookup::of(examples, v.as_ref().map(TraceVerifyReport::listing));
-        TraceVerifySection {
-            note: GONE_NOTE,
-            lookup: listing,
-            gone,
-            still_present,
-        }
+    }
+    let listing = lookup_of(examples, v.as_ref().map(TraceVerifyReport::listing));
+    TraceVerifySection {
+        note: GONE_NOTE.to_owned(),
+        lookup: listing,
+        gone,
+        still_present,
     }
 }

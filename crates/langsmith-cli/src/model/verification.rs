@@ -3,7 +3,10 @@
 
 use crate::util::rfc3339;
 use langsmith::{Uuid, Verification, VerifyReport};
-use serde::Serialize;
+pub use langsmith_case::evidence::{
+    AttachmentsPendingRow, FailedRead, NotErased, ReadRequest, Residual, SourceRun, Unproven,
+    VerificationSection, VerifyIds, VerifyTotals,
+};
 
 /// How long LangSmith takes, at most, to delete a hard-deleted example's attachment
 /// files (its data-deletion guide: "within up to 7 days").
@@ -41,213 +44,112 @@ impl DeletedAt {
     }
 }
 
-/// The verification part of a report.
-#[derive(Serialize)]
-pub(crate) struct VerificationSection<'a> {
-    /// The time read as of; absent: the latest version.
-    pub as_of: Option<String>,
-    pub http_requests: u64,
-    pub totals: VerifyTotals,
-    pub ids: VerifyIds<'a>,
-    pub stopped_by: Option<&'static str>,
-    /// Every read request, in order of completion: when, what the server answered, and
-    /// its request id (the read-back's own evidence).
-    pub requests: Vec<ReadRequest>,
-    /// Requests that failed, with their error.
-    pub failed_requests: Vec<FailedRead>,
-    /// What the read-back showed this run did not touch: for each example its
-    /// `source_run_id` (the trace it was made from), when set.
-    pub residual: Residual,
-}
-
-/// Copies of the examples' data this run did not touch, as far as the API shows them.
-#[derive(Serialize)]
-pub(crate) struct Residual {
-    pub note: &'static str,
-    pub source_runs: Vec<SourceRun>,
-}
-
-#[derive(Serialize)]
-pub(crate) struct SourceRun {
-    pub example_id: Uuid,
-    pub source_run_id: Uuid,
-}
-
 const RESIDUAL_NOTE: &str = "source_run_id: the run each example was made from, a copy of its data this tool does not delete (its trace may hold the same inputs); review it in its project";
 
-#[derive(Serialize)]
-pub(crate) struct AttachmentsPendingRow<'a> {
-    pub id: &'a Uuid,
-    /// Attachments still listed.
-    pub attachments: usize,
-    /// The deletion time + 7 days; null when the deletion time is not known.
-    pub deadline: Option<String>,
-    /// Past the deadline: no longer pending, not erased.
-    pub overdue: bool,
-}
-
-#[derive(Serialize)]
-pub(crate) struct ReadRequest {
-    pub index: usize,
-    pub batch: usize,
-    pub ids: usize,
-    pub started_at: String,
-    pub finished_at: String,
-    pub attempts: u32,
-    pub http_status: Option<u16>,
-    pub request_id: Option<String>,
-    /// Examples the answer held, and of those not asked for (ignored).
-    pub returned: usize,
-    pub foreign: usize,
-    pub error_kind: Option<&'static str>,
-}
-
-#[derive(Serialize, Default)]
-pub(crate) struct VerifyTotals {
-    pub erased: u64,
-    pub not_erased: u64,
-    /// Read back with a content field left out of the answer: proves nothing about it.
-    pub unproven: u64,
-    /// Content null, attachments still listed (counted as not erased).
-    pub attachments_pending: u64,
-    pub not_found: u64,
-    pub failed: u64,
-    pub not_attempted: u64,
-}
-
-#[derive(Serialize)]
-pub(crate) struct NotErased<'a> {
-    pub id: &'a Uuid,
-    /// Which of inputs, outputs, metadata still hold data (never the data).
-    pub holding: Vec<&'static str>,
-}
-
-#[derive(Serialize)]
-pub(crate) struct Unproven<'a> {
-    pub id: &'a Uuid,
-    /// Which of outputs, metadata, attachment_urls the answer left out.
-    pub absent: Vec<&'static str>,
-}
-
-#[derive(Serialize, Default)]
-pub(crate) struct VerifyIds<'a> {
-    pub erased: Vec<&'a Uuid>,
-    pub not_erased: Vec<NotErased<'a>>,
-    pub unproven: Vec<Unproven<'a>>,
-    /// Content null, attachments still listed: not erased yet.
-    pub attachments_pending: Vec<AttachmentsPendingRow<'a>>,
-    pub not_found: Vec<&'a Uuid>,
-    pub failed: Vec<&'a Uuid>,
-    pub not_attempted: Vec<&'a Uuid>,
-}
-
-#[derive(Serialize)]
-pub(crate) struct FailedRead {
-    pub index: usize,
-    pub ids: usize,
-    pub attempts: u32,
-    pub error_kind: &'static str,
-    pub error: String,
-}
-
-impl<'a> VerificationSection<'a> {
-    pub fn of(v: &'a VerifyReport, deleted_at: &DeletedAt) -> Self {
-        let now = std::time::SystemTime::now();
-        let mut totals = VerifyTotals::default();
-        let mut ids = VerifyIds::default();
-        for (id, o) in v.outcomes() {
-            match o {
-                Verification::Erased => {
-                    totals.erased += 1;
-                    ids.erased.push(id);
-                }
-                Verification::NotErased { .. } => {
-                    totals.not_erased += 1;
-                    ids.not_erased.push(NotErased {
-                        id,
-                        holding: o.holding_data(),
-                    });
-                }
-                Verification::Unproven { .. } => {
-                    totals.unproven += 1;
-                    ids.unproven.push(Unproven {
-                        id,
-                        absent: o.absent_fields(),
-                    });
-                }
-                Verification::AttachmentsPending { attachments } => {
-                    totals.attachments_pending += 1;
-                    let deadline = deleted_at.deadline(id);
-                    ids.attachments_pending.push(AttachmentsPendingRow {
-                        id,
-                        attachments,
-                        deadline: deadline.map(rfc3339),
-                        overdue: deadline.is_some_and(|d| now > d),
-                    });
-                }
-                Verification::NotFound => {
-                    totals.not_found += 1;
-                    ids.not_found.push(id);
-                }
-                Verification::Failed(_) => {
-                    totals.failed += 1;
-                    ids.failed.push(id);
-                }
-                Verification::NotAttempted => {
-                    totals.not_attempted += 1;
-                    ids.not_attempted.push(id);
-                }
+/// The verification part of a report.
+pub(crate) fn verification_section(
+    v: &VerifyReport,
+    deleted_at: &DeletedAt,
+) -> VerificationSection {
+    let now = std::time::SystemTime::now();
+    let mut totals = VerifyTotals::default();
+    let mut ids = VerifyIds::default();
+    for (id, o) in v.outcomes() {
+        match o {
+            Verification::Erased => {
+                totals.erased += 1;
+                ids.erased.push(*id);
+            }
+            Verification::NotErased { .. } => {
+                totals.not_erased += 1;
+                ids.not_erased.push(NotErased {
+                    id: *id,
+                    holding: strings(o.holding_data()),
+                });
+            }
+            Verification::Unproven { .. } => {
+                totals.unproven += 1;
+                ids.unproven.push(Unproven {
+                    id: *id,
+                    absent: strings(o.absent_fields()),
+                });
+            }
+            Verification::AttachmentsPending { attachments } => {
+                totals.attachments_pending += 1;
+                let deadline = deleted_at.deadline(id);
+                ids.attachments_pending.push(AttachmentsPendingRow {
+                    id: *id,
+                    attachments,
+                    deadline: deadline.map(rfc3339),
+                    overdue: deadline.is_some_and(|d| now > d),
+                });
+            }
+            Verification::NotFound => {
+                totals.not_found += 1;
+                ids.not_found.push(*id);
+            }
+            Verification::Failed(_) => {
+                totals.failed += 1;
+                ids.failed.push(*id);
+            }
+            Verification::NotAttempted => {
+                totals.not_attempted += 1;
+                ids.not_attempted.push(*id);
             }
         }
-        VerificationSection {
-            as_of: v
-                .as_of()
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
-            http_requests: v.http_requests(),
-            totals,
-            ids,
-            stopped_by: v.stopped_by().map(langsmith::ErrorKind::as_str),
-            requests: v
-                .requests()
-                .iter()
-                .map(|r| ReadRequest {
-                    index: r.index(),
-                    batch: r.batch(),
-                    ids: r.ids(),
-                    started_at: rfc3339(r.started()),
-                    finished_at: rfc3339(r.finished()),
-                    attempts: r.attempts(),
-                    http_status: r.status(),
-                    request_id: r.request_id().map(str::to_owned),
-                    returned: r.returned(),
-                    foreign: r.foreign(),
-                    error_kind: r.error().map(|e| e.kind().as_str()),
-                })
-                .collect(),
-            failed_requests: v
-                .requests()
-                .iter()
-                .filter_map(|r| {
-                    r.error().map(|e| FailedRead {
-                        index: r.index(),
-                        ids: r.ids(),
-                        attempts: r.attempts(),
-                        error_kind: e.kind().as_str(),
-                        error: langsmith::error_chain_line(e).to_string(),
-                    })
-                })
-                .collect(),
-            residual: Residual {
-                note: RESIDUAL_NOTE,
-                source_runs: v
-                    .source_runs()
-                    .into_iter()
-                    .map(|(example_id, source_run_id)| SourceRun {
-                        example_id,
-                        source_run_id,
-                    })
-                    .collect(),
-            },
-        }
     }
+    VerificationSection {
+        as_of: v
+            .as_of()
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        http_requests: v.http_requests(),
+        totals,
+        ids,
+        stopped_by: v.stopped_by().map(|k| k.as_str().to_owned()),
+        requests: v
+            .requests()
+            .iter()
+            .map(|r| ReadRequest {
+                index: r.index(),
+                batch: r.batch(),
+                ids: r.ids(),
+                started_at: rfc3339(r.started()),
+                finished_at: rfc3339(r.finished()),
+                attempts: r.attempts(),
+                http_status: r.status(),
+                request_id: r.request_id().map(str::to_owned),
+                returned: r.returned(),
+                foreign: r.foreign(),
+                error_kind: r.error().map(|e| e.kind().as_str().to_owned()),
+            })
+            .collect(),
+        failed_requests: v
+            .requests()
+            .iter()
+            .filter_map(|r| {
+                r.error().map(|e| FailedRead {
+                    index: r.index(),
+                    ids: r.ids(),
+                    attempts: r.attempts(),
+                    error_kind: e.kind().as_str().to_owned(),
+                    error: langsmith::error_chain_line(e).to_string(),
+                })
+            })
+            .collect(),
+        residual: Residual {
+            note: RESIDUAL_NOTE.to_owned(),
+            source_runs: v
+                .source_runs()
+                .into_iter()
+                .map(|(example_id, source_run_id)| SourceRun {
+                    example_id,
+                    source_run_id,
+                })
+                .collect(),
+        },
+    }
+}
+
+fn strings(names: Vec<&'static str>) -> Vec<String> {
+    names.into_iter().map(str::to_owned).collect()
 }

@@ -137,7 +137,11 @@ pub(crate) fn as_input(
             selectors: selectors.describe_with(recorder),
             dataset: selectors.dataset.clone(),
             dataset_id: query.dataset_id(),
-            server_evaluated: query.server_evaluated(),
+            server_evaluated: query
+                .server_evaluated()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
             counted: selection.counted,
             listed: selection.listed(),
             selected: n,

@@ -2,31 +2,13 @@
 //! counts.
 
 use crate::model::args::Output;
-use crate::model::report::ExcludedRow;
 use crate::model::selection::{INCOMPLETE_LINE, Selectors};
-use crate::model::traces::WouldDelete;
 use crate::present::selection::server_word;
 use crate::util::text::plural;
 use langsmith::{ExampleQuery, Selection, TracesFound, Uuid};
 use serde::Serialize;
 use std::cell::RefCell;
 use std::io::{BufWriter, StdoutLock, Write};
-
-/// `select -o json`'s document.
-#[derive(Serialize)]
-pub(crate) struct SelectDoc<'a> {
-    pub selectors: String,
-    /// Selectors only the server evaluated (not re-checked here).
-    pub server_evaluated: Vec<&'static str>,
-    pub counted: u64,
-    pub count: usize,
-    pub ids: &'a [Uuid],
-    /// Listed, but failing a selector when checked here: not selected.
-    pub excluded: Vec<ExcludedRow>,
-    /// With `--with-runs`: the traces `hard-delete --with-runs` would request deleted.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub runs: Option<WouldDelete<'a>>,
-}
 
 /// stdout for `select`: ids one a line as they arrive (text), or one document (json); the
 /// first write error is kept, and nothing is written after it.
