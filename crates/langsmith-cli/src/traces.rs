@@ -4,8 +4,8 @@
 
 use crate::term::{chain_lines, plural};
 use langsmith::{
-    Client, Error, RunsOptions, TraceDeleteOptions, TraceDeleteReport, TraceKey, TraceOutcome,
-    TraceState, TraceVerifyReport, TracesFound, Uuid,
+    Client, Error, ExampleScope, RunsApi, RunsOptions, TimeWindow, TraceDeleteOptions,
+    TraceDeleteReport, TraceKey, TraceOutcome, TraceState, TraceVerifyReport, TracesFound, Uuid,
 };
 use serde::Serialize;
 use std::sync::Arc;
@@ -48,11 +48,76 @@ impl TraceRun {
     }
 }
 
-fn runs_options(concurrency: usize, cancel: &Arc<AtomicBool>) -> RunsOptions {
-    RunsOptions {
+/// The runs lookup an earlier report recorded: the API, the window and the datasets it
+/// asked about, so a read-back asks the same question.
+#[derive(Debug, Clone)]
+pub(crate) struct Recorded {
+    pub api: Option<RunsApi>,
+    pub window: TimeWindow,
+    pub datasets: Vec<Uuid>,
+}
+
+/// Finds (`requested` None) or reads back the traces referencing `examples`: with an
+/// earlier report's lookup, its API, window and datasets; else the examples' scope is read
+/// and the window covers them.
+async fn lookup(
+    client: &Client,
+    examples: &[Uuid],
+    recorded: Option<&Recorded>,
+    concurrency: usize,
+    cancel: &Arc<AtomicBool>,
+    requested: Option<Vec<TraceKey>>,
+) -> Result<Lookedup, Error> {
+    let mut options = RunsOptions {
         concurrency,
         cancel: Some(cancel.clone()),
         ..RunsOptions::default()
+    };
+    let scope = match recorded {
+        Some(r) => {
+            options.window = Some(r.window);
+            options.api = r.api;
+            ExampleScope::spanning(
+                r.datasets.iter().copied(),
+                examples.iter().copied(),
+                r.window.min_start_time,
+            )
+        }
+        None => client.example_scope(examples.iter().copied()).await?,
+    };
+    match requested {
+        None => client
+            .traces_referencing(&scope, &options)
+            .await
+            .map(Lookedup::Found),
+        Some(requested) => client
+            .verify_traces_gone(&scope, requested, &options)
+            .await
+            .map(Lookedup::Verified),
+    }
+}
+
+enum Lookedup {
+    Found(TracesFound),
+    Verified(TraceVerifyReport),
+}
+
+/// Says on stderr which runs query answered, over which window.
+fn say_api(found: &TracesFound, quiet: bool) {
+    if quiet {
+        return;
+    }
+    let w = found.window();
+    match found.api() {
+        RunsApi::V2 => eprintln!(
+            "runs: looked up with the v2 runs query, start_time {} to {}",
+            crate::report::rfc3339(w.min_start_time),
+            crate::report::rfc3339(w.max_start_time)
+        ),
+        RunsApi::V1 => eprintln!(
+            "runs: the v2 runs query is not served at this endpoint; looked up with the v1 runs query (deprecated by LangSmith, removal after 2027-01-31), start_time from {}",
+            crate::report::rfc3339(w.min_start_time)
+        ),
     }
 }
 
@@ -70,9 +135,13 @@ pub(crate) async fn find(
             plural(examples.len() as u64, "example", "examples")
         );
     }
-    client
-        .traces_referencing(examples.iter().copied(), &runs_options(concurrency, cancel))
-        .await
+    match lookup(client, examples, None, concurrency, cancel, None).await? {
+        Lookedup::Found(f) => {
+            say_api(&f, quiet);
+            Ok(f)
+        }
+        Lookedup::Verified(_) => unreachable!("asked to find"),
+    }
 }
 
 /// Finds the traces referencing `examples` and requests their deletion.
@@ -112,21 +181,40 @@ pub(crate) async fn find_and_delete(
     }
 }
 
-/// Reads back whether the traces referencing `examples` are gone.
+/// Reads back whether the traces referencing `examples` are gone, asking what `recorded`
+/// (the deletion's lookup) asked when given.
 pub(crate) async fn verify(
     client: &Client,
     examples: &[Uuid],
     requested: Vec<TraceKey>,
+    recorded: Option<&Recorded>,
     concurrency: usize,
     cancel: &Arc<AtomicBool>,
 ) -> Result<TraceVerifyReport, Error> {
-    client
-        .verify_traces_gone(
-            examples.iter().copied(),
-            requested,
-            &runs_options(concurrency, cancel),
-        )
-        .await
+    match lookup(
+        client,
+        examples,
+        recorded,
+        concurrency,
+        cancel,
+        Some(requested),
+    )
+    .await?
+    {
+        Lookedup::Verified(v) => Ok(v),
+        Lookedup::Found(_) => unreachable!("asked to verify"),
+    }
+}
+
+impl Recorded {
+    /// What a finished lookup asked: for the read-back right after a deletion.
+    pub fn of(found: &TracesFound) -> Recorded {
+        Recorded {
+            api: Some(found.api()),
+            window: found.window(),
+            datasets: found.datasets().to_vec(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -150,11 +238,25 @@ fn excluded_rows(found: &TracesFound) -> Vec<RunRow> {
         .collect()
 }
 
+/// The `start_time` window of a runs lookup, as a report records it.
+#[derive(Serialize)]
+pub(crate) struct WindowRow {
+    pub min_start_time: String,
+    pub max_start_time: String,
+}
+
 /// The runs query behind a section.
 #[derive(Serialize)]
 pub(crate) struct Lookup {
     /// Examples whose referencing runs were asked for.
     pub examples: usize,
+    /// The runs query that answered: `v2` (`POST /api/v2/runs/query`) or `v1` (where v2
+    /// is not served); null when the lookup failed before one answered.
+    pub runs_api: Option<&'static str>,
+    /// The `start_time` window every query asked for (never the server's default).
+    pub window: Option<WindowRow>,
+    /// The datasets of the examples: each a v2 query's `reference_dataset_id`.
+    pub datasets: Vec<Uuid>,
     /// Unique runs listed that reference them, and the traces holding those runs.
     pub runs: u64,
     pub traces: usize,
@@ -173,6 +275,12 @@ impl Lookup {
         match found {
             Ok(f) => Lookup {
                 examples,
+                runs_api: Some(f.api().as_str()),
+                window: Some(WindowRow {
+                    min_start_time: crate::report::rfc3339(f.window().min_start_time),
+                    max_start_time: crate::report::rfc3339(f.window().max_start_time),
+                }),
+                datasets: f.datasets().to_vec(),
                 runs: f.runs(),
                 traces: f.traces().len(),
                 pages: f.pages(),
@@ -183,6 +291,9 @@ impl Lookup {
             },
             Err(e) => Lookup {
                 examples,
+                runs_api: None,
+                window: None,
+                datasets: Vec::new(),
                 runs: 0,
                 traces: 0,
                 pages: 0,

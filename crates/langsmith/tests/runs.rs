@@ -3,13 +3,18 @@
 //! received and deleted (`deleted_traces()`, `requests()`), not from the facade.
 
 use langsmith::{
-    BulkOptions, Client, Error, ErrorKind, ListedRun, RetryPolicy, RunsOptions, TraceDeleteOptions,
-    TraceKey, TraceOutcome, TraceState,
+    BulkOptions, Client, Error, ErrorKind, ExampleScope, ListedRun, RetryPolicy, RunsApi,
+    RunsOptions, TraceDeleteOptions, TraceKey, TraceOutcome, TraceState,
 };
 use langsmith_mock::{Faults, Lies, MockServer};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use uuid::Uuid;
+
+/// The examples' scope (dataset and created_at), read from the stand-in as the CLI does.
+async fn scope(client: &Client, ids: impl IntoIterator<Item = Uuid>) -> ExampleScope {
+    client.example_scope(ids).await.unwrap()
+}
 
 fn client(server: &MockServer) -> Client {
     Client::builder()
@@ -67,12 +72,14 @@ async fn the_traces_referencing_some_examples_are_found_over_chunks_and_cursor_p
     let s = server(230, 3, Faults::default(), Duration::ZERO).await;
     let client = client(&s);
     let ids: Vec<Uuid> = s.seeded_ids().into_iter().step_by(2).collect();
+    // The v1 query: pages of 100 (the v2 query's pages are tested apart).
     let options = RunsOptions {
-        chunk: 40,
+        v1_chunk: 40,
+        api: Some(RunsApi::V1),
         ..RunsOptions::default()
     };
     let found = client
-        .traces_referencing(ids.clone(), &options)
+        .traces_referencing(&scope(&client, ids.clone()).await, &options)
         .await
         .unwrap();
     let want = expected_traces(&s, &ids);
@@ -85,17 +92,13 @@ async fn the_traces_referencing_some_examples_are_found_over_chunks_and_cursor_p
     }
     // ceil(115 / 40) = 3 chunks of 120, 120 and 105 runs: 2 pages each.
     assert_eq!(found.pages(), 6);
-    // The stream says the same, run by run.
-    use futures_util::StreamExt;
-    let rows: Vec<_> = client
-        .runs_referencing(ids.clone(), &options)
-        .collect()
-        .await;
+    // The runs say the same, run by run.
+    let (rows, _) = client
+        .runs_referencing(&scope(&client, ids.clone()).await, &options)
+        .await
+        .unwrap();
     assert_eq!(rows.len(), ids.len() * 3);
-    assert!(
-        rows.iter()
-            .all(|r| matches!(r, Ok(ListedRun::Referencing(_))))
-    );
+    assert!(rows.iter().all(|r| matches!(r, ListedRun::Referencing(_))));
 }
 
 #[tokio::test]
@@ -111,7 +114,7 @@ async fn a_runs_query_that_ignores_its_filter_gets_no_foreign_trace_deleted() {
     let client = client(&s);
     let ids: Vec<Uuid> = s.seeded_ids()[..4].to_vec();
     let found = client
-        .traces_referencing(ids.clone(), &RunsOptions::default())
+        .traces_referencing(&scope(&client, ids.clone()).await, &RunsOptions::default())
         .await
         .unwrap();
     let want = expected_traces(&s, &ids);
@@ -138,7 +141,7 @@ async fn a_trace_deletion_is_one_session_per_request_at_most_1000_traces_each() 
     let runs_before = s.runs();
     let want = expected_traces(&s, &ids);
     let found = client
-        .traces_referencing(ids.clone(), &RunsOptions::default())
+        .traces_referencing(&scope(&client, ids.clone()).await, &RunsOptions::default())
         .await
         .unwrap();
     assert_eq!(found.traces().len(), 2410);
@@ -196,7 +199,7 @@ async fn a_first_runs_delete_answering_500_is_retried() {
     let ids = s.seeded_ids();
     let want = expected_traces(&s, &ids);
     let found = client
-        .traces_referencing(ids.clone(), &RunsOptions::default())
+        .traces_referencing(&scope(&client, ids.clone()).await, &RunsOptions::default())
         .await
         .unwrap();
     let report = client
@@ -226,7 +229,10 @@ async fn a_runs_delete_that_keeps_failing_is_failed_never_requested() {
     let s = server(3, 1, faults, Duration::ZERO).await;
     let client = client(&s);
     let found = client
-        .traces_referencing(s.seeded_ids(), &RunsOptions::default())
+        .traces_referencing(
+            &scope(&client, s.seeded_ids()).await,
+            &RunsOptions::default(),
+        )
         .await
         .unwrap();
     let report = client
@@ -257,7 +263,11 @@ async fn a_queued_deletion_is_requested_not_gone_until_the_runs_query_stops_list
     assert_eq!(report.requested(), 8);
     let options = RunsOptions::default();
     let now = client
-        .verify_traces_gone(ids.clone(), requested.clone(), &options)
+        .verify_traces_gone(
+            &scope(&client, ids.clone()).await,
+            requested.clone(),
+            &options,
+        )
         .await
         .unwrap();
     assert_eq!(now.gone(), 0, "nothing is gone before the delay");
@@ -266,7 +276,11 @@ async fn a_queued_deletion_is_requested_not_gone_until_the_runs_query_stops_list
     assert!(s.deleted_traces().is_empty());
     tokio::time::sleep(delay + Duration::from_millis(200)).await;
     let later = client
-        .verify_traces_gone(ids.clone(), requested.clone(), &options)
+        .verify_traces_gone(
+            &scope(&client, ids.clone()).await,
+            requested.clone(),
+            &options,
+        )
         .await
         .unwrap();
     assert_eq!(later.gone(), 8);
@@ -290,7 +304,10 @@ async fn examples_deleted_then_their_traces_requested_end_to_end() {
         .unwrap();
     assert!(bulk.is_complete());
     let found = client
-        .traces_referencing(bulk.ids().to_vec(), &RunsOptions::default())
+        .traces_referencing(
+            &scope(&client, bulk.ids().to_vec()).await,
+            &RunsOptions::default(),
+        )
         .await
         .unwrap();
     client
@@ -298,7 +315,11 @@ async fn examples_deleted_then_their_traces_requested_end_to_end() {
         .await
         .unwrap();
     let proof = client
-        .verify_traces_gone(ids.clone(), found.keys(), &RunsOptions::default())
+        .verify_traces_gone(
+            &scope(&client, ids.clone()).await,
+            found.keys(),
+            &RunsOptions::default(),
+        )
         .await
         .unwrap();
     assert_eq!(proof.gone(), 60);
@@ -313,13 +334,15 @@ async fn invalid_options_are_refused_before_anything_is_sent() {
     let s = server(2, 1, Faults::default(), Duration::ZERO).await;
     let client = client(&s);
     let bad = RunsOptions {
-        chunk: 0,
+        v1_chunk: 0,
         ..RunsOptions::default()
     };
-    let e = client
-        .traces_referencing(s.seeded_ids(), &bad)
-        .await
-        .unwrap_err();
+    // A scope built here, so that nothing at all is sent.
+    let mut known = ExampleScope::new();
+    for id in s.seeded_ids() {
+        known.add(id, Uuid::nil(), std::time::SystemTime::now());
+    }
+    let e = client.traces_referencing(&known, &bad).await.unwrap_err();
     assert!(matches!(e, Error::Config(_)), "{e}");
     let bad = TraceDeleteOptions {
         batch_size: 1001,
@@ -366,7 +389,7 @@ async fn each_example_in_two_of_three_sessions_gets_its_two_traces_found() {
     let client = client(&s);
     let ids = s.seeded_ids();
     let found = client
-        .traces_referencing(ids.clone(), &RunsOptions::default())
+        .traces_referencing(&scope(&client, ids.clone()).await, &RunsOptions::default())
         .await
         .unwrap();
     assert_eq!(
@@ -400,7 +423,10 @@ async fn a_runs_query_whose_cursor_never_ends_is_stopped_and_finds_nothing() {
         let s = server(examples, 1, lie.clone(), Duration::ZERO).await;
         let client = client(&s);
         let e = client
-            .traces_referencing(s.seeded_ids(), &RunsOptions::default())
+            .traces_referencing(
+                &scope(&client, s.seeded_ids()).await,
+                &RunsOptions::default(),
+            )
             .await
             .unwrap_err();
         let Error::Paging(p) = &e else { panic!("{e}") };
@@ -431,14 +457,16 @@ async fn a_cancelled_runs_listing_is_incomplete_and_proves_nothing_gone() {
         cancel: Some(cancel),
         ..RunsOptions::default()
     };
+    let scope = scope(&client, ids).await;
+    let before = s.request_count();
     // Nothing listed, so nothing may be called gone.
     let e = client
-        .verify_traces_gone(ids, all, &options)
+        .verify_traces_gone(&scope, all, &options)
         .await
         .unwrap_err();
     assert!(
         matches!(&e, Error::Paging(p) if p.reason() == langsmith::PagingReason::Cancelled),
         "{e}"
     );
-    assert_eq!(s.request_count(), 0);
+    assert_eq!(s.request_count(), before, "no runs query was sent");
 }

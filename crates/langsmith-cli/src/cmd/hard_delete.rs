@@ -183,16 +183,21 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
         None
     };
     let trace_verification = match &traces {
-        Some(t) if args.verify && t.found.is_ok() && !cancel.load(Ordering::SeqCst) => Some(
-            crate::traces::verify(
-                &target.client,
-                &deleted,
-                t.requested(),
-                args.concurrency,
-                &cancel,
+        Some(t) if args.verify && !cancel.load(Ordering::SeqCst) && t.found.is_ok() => {
+            // The same question as the lookup: its API, window and datasets.
+            let recorded = t.found.as_ref().ok().map(crate::traces::Recorded::of);
+            Some(
+                crate::traces::verify(
+                    &target.client,
+                    &deleted,
+                    t.requested(),
+                    recorded.as_ref(),
+                    args.concurrency,
+                    &cancel,
+                )
+                .await,
             )
-            .await,
-        ),
+        }
         _ => None,
     };
     let done = Done {

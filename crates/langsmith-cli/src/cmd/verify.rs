@@ -142,6 +142,7 @@ pub async fn run(cli: &Cli, args: &Args) -> Result<u8, Exit> {
                 &target.client,
                 &for_runs,
                 requested,
+                earlier.as_ref().and_then(|e| e.runs.as_ref()),
                 args.concurrency,
                 &cancel,
             )
@@ -251,6 +252,8 @@ struct EarlierRun {
     deleted_at: Option<SystemTime>,
     /// The traces whose deletion that run requested.
     requested: Vec<TraceKey>,
+    /// Its runs lookup (API, window, datasets), when the report records one.
+    runs: Option<traces::Recorded>,
     endpoint: String,
     ticket: Option<String>,
     started_at: String,
@@ -363,6 +366,51 @@ impl EarlierRun {
                 });
             }
         }
+        // The lookup's window, API and datasets (reports from before the v2 runs query
+        // have none: the read-back then reads the examples' scope afresh).
+        let runs = match doc.pointer("/runs/lookup/window") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(w) => {
+                let time = |k: &str| -> Result<SystemTime, Exit> {
+                    let v = w.get(k).and_then(|v| v.as_str()).ok_or_else(|| {
+                        at(format!("runs.lookup.window.{k}: absent or not a string"))
+                    })?;
+                    chrono::DateTime::parse_from_rfc3339(v)
+                        .map(|t| SystemTime::from(t.to_utc()))
+                        .map_err(|e| {
+                            at(format!("runs.lookup.window.{k} {v:?}: not RFC 3339 ({e})"))
+                        })
+                };
+                let api = match doc.pointer("/runs/lookup/runs_api") {
+                    None | Some(serde_json::Value::Null) => None,
+                    Some(v) => Some(v.as_str().and_then(langsmith::RunsApi::parse).ok_or_else(
+                        || {
+                            at(format!(
+                                "runs.lookup.runs_api: {v} is neither \"v2\" nor \"v1\""
+                            ))
+                        },
+                    )?),
+                };
+                let mut datasets = Vec::new();
+                for (i, v) in doc
+                    .pointer("/runs/lookup/datasets")
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    datasets.push(uuid_at(v, format!("runs.lookup.datasets[{i}]"))?);
+                }
+                Some(traces::Recorded {
+                    api,
+                    window: langsmith::TimeWindow {
+                        min_start_time: time("min_start_time")?,
+                        max_start_time: time("max_start_time")?,
+                    },
+                    datasets,
+                })
+            }
+        };
         let endpoint = text("endpoint")
             .ok_or_else(|| at("no `endpoint`".into()))?
             .to_owned();
@@ -378,6 +426,7 @@ impl EarlierRun {
             already,
             deleted_at: Some(SystemTime::from(deleted_at.to_utc())),
             requested,
+            runs,
             endpoint,
             ticket: text("ticket").map(str::to_owned),
             started_at,
