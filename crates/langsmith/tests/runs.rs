@@ -470,3 +470,157 @@ async fn a_cancelled_runs_listing_is_incomplete_and_proves_nothing_gone() {
     );
     assert_eq!(s.request_count(), before, "no runs query was sent");
 }
+
+// ---------------------------------------------------------------------------------------
+// The runs API LangSmith keeps (issue 30), against servers answering exact bytes: what a
+// server sends is written here, independent of the stand-in and of the facade.
+
+mod exact {
+    use super::*;
+    use langsmith_mock::raw::{Behavior, RawServer, http_response};
+
+    async fn canned(status: &str, body: &str) -> RawServer {
+        let bytes = http_response(
+            status,
+            &[("content-type", "application/json")],
+            body.as_bytes(),
+        );
+        RawServer::start(Behavior::Respond(bytes)).await.unwrap()
+    }
+
+    fn client_of(server: &RawServer) -> Client {
+        Client::builder()
+            .endpoint(server.url())
+            .api_key("k")
+            .retry_policy(RetryPolicy::none())
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap()
+    }
+
+    const EXAMPLE: Uuid = Uuid::from_u128(0xe1);
+    const DATASET: Uuid = Uuid::from_u128(0xd1);
+
+    /// A scope made here: no example read is sent.
+    fn one_example() -> ExampleScope {
+        let mut s = ExampleScope::new();
+        s.add(EXAMPLE, DATASET, std::time::SystemTime::now());
+        s
+    }
+
+    fn options(api: Option<RunsApi>) -> RunsOptions {
+        RunsOptions {
+            api,
+            ..RunsOptions::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_v2_answer_with_only_the_selected_properties_decodes() {
+        let body = format!(
+            r#"{{"items":[{{"id":"{r}","trace_id":"{r}","project_id":"{p}","reference_example_id":"{EXAMPLE}"}}],"has_more":false}}"#,
+            r = Uuid::from_u128(0xa1),
+            p = Uuid::from_u128(0xb1),
+        );
+        let s = canned("200 OK", &body).await;
+        let found = client_of(&s)
+            .traces_referencing(&one_example(), &options(None))
+            .await
+            .unwrap();
+        assert_eq!(found.api(), RunsApi::V2);
+        assert_eq!(found.traces().len(), 1);
+        assert_eq!(found.traces()[0].key.session_id, Uuid::from_u128(0xb1));
+        assert_eq!(found.datasets(), [DATASET]);
+        assert_eq!(s.connections(), 1, "one query, no probe of v1");
+    }
+
+    #[tokio::test]
+    async fn a_v1_answer_with_only_the_selected_properties_decodes() {
+        // What landed main could not read: RunSchema requires name, run_type, status...
+        let body = format!(
+            r#"{{"runs":[{{"id":"{r}","trace_id":"{r}","session_id":"{p}","reference_example_id":"{EXAMPLE}"}}],"cursors":{{"next":null}}}}"#,
+            r = Uuid::from_u128(0xa1),
+            p = Uuid::from_u128(0xb1),
+        );
+        let s = canned("200 OK", &body).await;
+        let found = client_of(&s)
+            .traces_referencing(&one_example(), &options(Some(RunsApi::V1)))
+            .await
+            .unwrap();
+        assert_eq!(found.api(), RunsApi::V1);
+        assert_eq!(found.traces().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_run_without_a_property_it_was_asked_for_is_an_error_naming_it() {
+        let body = format!(
+            r#"{{"items":[{{"id":"{r}","project_id":"{r}"}}],"has_more":false}}"#,
+            r = Uuid::from_u128(0xa1),
+        );
+        let s = canned("200 OK", &body).await;
+        let e = client_of(&s)
+            .traces_referencing(&one_example(), &options(Some(RunsApi::V2)))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::UnexpectedBody, "{e}");
+        let chain = langsmith::error_chain_line(&e).to_string();
+        assert!(
+            chain.contains("run 1") && chain.contains("trace_id"),
+            "{chain}"
+        );
+    }
+
+    #[tokio::test]
+    async fn has_more_without_a_cursor_is_an_error_not_the_last_page() {
+        let s = canned("200 OK", r#"{"items":[],"has_more":true}"#).await;
+        let e = client_of(&s)
+            .traces_referencing(&one_example(), &options(None))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::UnexpectedBody, "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_server_with_neither_route_is_an_error_naming_both_and_their_statuses() {
+        for (status, code) in [("404 Not Found", 404), ("405 Method Not Allowed", 405)] {
+            let s = canned(status, r#"{"detail":"Not Found"}"#).await;
+            let e = client_of(&s)
+                .traces_referencing(&one_example(), &options(None))
+                .await
+                .unwrap_err();
+            let Error::NoRunsApi(n) = &e else {
+                panic!("{e}")
+            };
+            assert_eq!((n.v2_status(), n.v1_status()), (Some(code), Some(code)));
+            let text = e.to_string();
+            assert!(
+                text.contains("/api/v2/runs/query") && text.contains("/api/v1/runs/query"),
+                "{text}"
+            );
+            assert_eq!(s.connections(), 2, "v2 once, then v1 once");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_problem_from_the_v2_route_is_an_error_never_a_fall_back() {
+        // The route answered (an RFC 7807 problem with a title): v1 is not asked.
+        for status in [
+            "404 Not Found",
+            "400 Bad Request",
+            "401 Unauthorized",
+            "500 Internal Server Error",
+        ] {
+            let s = canned(
+                status,
+                r#"{"title":"session not found","status":404,"detail":"no such dataset"}"#,
+            )
+            .await;
+            let e = client_of(&s)
+                .traces_referencing(&one_example(), &options(None))
+                .await
+                .unwrap_err();
+            assert!(!matches!(e, Error::NoRunsApi(_)), "{status}: {e}");
+            assert_eq!(s.connections(), 1, "{status}: no fall-back to v1");
+        }
+    }
+}
