@@ -34,6 +34,9 @@ pub struct Faults {
     /// The first this many `POST /api/v1/runs/delete` requests answer 500 before anything
     /// is queued (deterministic, not drawn): a retry must follow.
     pub runs_delete_500_first: u32,
+    /// Every `POST /api/v2/runs/query` answers 500 with a `shared.ProblemDetails` body
+    /// (after authentication; not drawn): a client must fail, not fall back to v1.
+    pub runs_v2_500: bool,
     /// Lies about what a listing holds, told on every request they apply to.
     pub lies: Lies,
 }
@@ -57,9 +60,12 @@ pub struct Lies {
     /// `POST /api/v1/runs/query` ignores its `reference_example` filter: every run of the
     /// other filters comes back, those of other examples and unrelated traces too.
     pub runs_ignore_reference_example: bool,
-    /// `POST /api/v1/runs/query` never ends: every answer's next cursor leads back to the
-    /// first page.
+    /// The runs queries (v1 and v2) never end: every answer's next cursor leads back to
+    /// the first page.
     pub runs_endless_cursor: bool,
+    /// `POST /api/v2/runs/query` ignores its `reference_examples` filter: every run of the
+    /// other filters and the window comes back.
+    pub runs_v2_ignore_reference_examples: bool,
 }
 
 /// What a full page past the end of a listing holds.
@@ -90,6 +96,7 @@ impl Default for Faults {
             rate_non_json: 0.0,
             rate_limit_per_minute: None,
             runs_delete_500_first: 0,
+            runs_v2_500: false,
             lies: Lies::default(),
         }
     }

@@ -18,9 +18,10 @@ use crate::read::Answer;
 use crate::spec::{self, ReadOperation};
 use serde_json::{Map, Value, json};
 
-/// What the stand-in does with a declared query parameter.
+/// What the stand-in does with a field or query parameter the spec declares (or a value
+/// of `selects`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Use {
+pub enum Use {
     /// Applied (values the stand-in cannot honour are refused by the handler, naming them:
     /// `order=random`, an `as_of` version tag, `include_stats=true`).
     Applied,
