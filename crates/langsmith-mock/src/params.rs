@@ -94,8 +94,8 @@ pub(crate) const POLICY: &[(&str, &[(&str, Use)])] = &[
     (
         spec::SESSIONS_PATH,
         &[
-            // A workspace has one session (project), `default`, referencing no dataset:
-            // every sort order is its order.
+            // A workspace's sessions: its `default` project (no dataset) and its
+            // experiments (each with its dataset); see `side::sessions` for the sorts.
             ("reference_free", Applied),
             ("reference_dataset", Applied),
             ("id", Applied),
@@ -125,7 +125,7 @@ pub(crate) const POLICY: &[(&str, &[(&str, Use)])] = &[
                 "tag_value_id",
                 Refused("the stand-in keeps no tags on sessions"),
             ),
-            ("facets", Refused("the stand-in keeps no runs to facet")),
+            ("facets", Refused("the stand-in computes no facets")),
             (
                 "filter",
                 Refused("the stand-in does not filter sessions by expression"),

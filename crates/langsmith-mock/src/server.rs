@@ -669,7 +669,9 @@ fn read_answer(
             body
         }
         Op::Sessions => {
-            let (status, body) = side::sessions(workspace, &q);
+            // The store is locked before the runs, as everywhere.
+            let listed = side::listed(workspace, &shared.runs.lock().unwrap());
+            let (status, body) = side::sessions(listed, &q);
             if status != 200 {
                 return Err(reply((status, body)));
             }

@@ -711,3 +711,74 @@ async fn v1_applies_its_window_order_and_type_fields() {
     .await;
     assert_eq!(answer["runs"], json!([]), "every seeded run succeeded");
 }
+
+#[tokio::test]
+async fn get_sessions_lists_the_experiments_with_their_dataset_so_every_project_can_be_enumerated()
+{
+    let s = MockServer::builder()
+        .dataset("a")
+        .examples(4)
+        .dataset("b")
+        .examples(3)
+        .experiment_sessions(2)
+        .start()
+        .await
+        .unwrap();
+    let get = |q: String| {
+        let s = &s;
+        async move {
+            let r = reqwest::Client::new()
+                .get(format!("{}/api/v1/sessions{q}", s.url()))
+                .header("x-api-key", s.api_key())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200, "{q}");
+            let body: Value = r.json().await.unwrap();
+            let schema = &spec::read_operation(spec::SESSIONS_PATH).success_schema;
+            let v = spec::validate(schema, &body);
+            assert!(v.is_empty(), "{q}: {v:?}");
+            body.as_array().unwrap().clone()
+        }
+    };
+    let record = s.sessions();
+    assert_eq!(record.len(), 4, "two per dataset");
+    let all = get("".into()).await;
+    assert_eq!(all.len(), 5, "the default project and the experiments");
+    let listed: HashSet<String> = all
+        .iter()
+        .map(|x| x["id"].as_str().unwrap().to_owned())
+        .collect();
+    for session in &record {
+        assert!(listed.contains(&session.id.to_string()));
+        let row = all
+            .iter()
+            .find(|x| x["id"] == session.id.to_string())
+            .unwrap();
+        assert_eq!(
+            row["reference_dataset_id"],
+            session.reference_dataset_id.unwrap().to_string()
+        );
+        assert_eq!(row["tenant_id"], s.workspace_id().to_string());
+    }
+    assert!(listed.contains(&langsmith_mock::session_id(s.workspace_id()).to_string()));
+    let a = s.dataset_id("a").unwrap();
+    let of_a = get(format!("?reference_dataset={a}")).await;
+    assert_eq!(of_a.len(), 2);
+    assert!(
+        of_a.iter()
+            .all(|x| x["reference_dataset_id"] == a.to_string())
+    );
+    assert_eq!(get("?reference_free=false".into()).await.len(), 4);
+    assert_eq!(get("?reference_free=true".into()).await.len(), 1);
+    assert_eq!(get("?limit=1".into()).await.len(), 1);
+    assert_eq!(get("?offset=3&limit=100".into()).await.len(), 2);
+    let by_name = get("?sort_by=name&sort_by_desc=false".into()).await;
+    let names: Vec<&str> = by_name
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted);
+}
