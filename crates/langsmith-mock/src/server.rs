@@ -656,13 +656,17 @@ fn read_answer(
             }
             body
         }
-        Op::ListDatasets => read::datasets(&store, workspace, &q).map_err(reply)?,
+        Op::ListDatasets => {
+            let stats = session_stats(shared, &store);
+            read::datasets(&store, workspace, &q, &stats).map_err(reply)?
+        }
         Op::ReadDataset(raw) => {
             let id = read::read_path_parameter(spec_op, "dataset_id", raw).map_err(reply)?;
             let id = Uuid::try_parse(id.as_str().unwrap_or_default()).map_err(|e| {
                 reply((422, json!({"detail": [{"loc": ["path", "dataset_id"], "msg": e.to_string(), "type": "uuid_parsing"}]})))
             })?;
-            let (status, body) = read::dataset(&store, workspace, id);
+            let stats = session_stats(shared, &store);
+            let (status, body) = read::dataset(&store, workspace, id, &stats);
             if status != 200 {
                 return Err(reply((status, body)));
             }
@@ -687,6 +691,23 @@ fn read_answer(
         }
     };
     Ok(serde_json::to_vec(&value).expect("json"))
+}
+
+/// Per dataset of the store: its experiment sessions' count and last start (the store is
+/// locked before the runs, as everywhere).
+fn session_stats(shared: &Shared, store: &Store) -> read::SessionStats {
+    let mut stats = vec![(0u64, None::<i64>); store.datasets.len()];
+    let runs = shared.runs.lock().unwrap();
+    for s in &runs.sessions {
+        if let Some(i) = s
+            .reference_dataset_id
+            .and_then(|d| store.datasets.iter().position(|x| x.id == d))
+        {
+            stats[i].0 += 1;
+            stats[i].1 = stats[i].1.max(Some(s.start_time));
+        }
+    }
+    stats
 }
 
 /// The runs operations: `(status, body)`; the delete's trace ids are recorded as its ids.

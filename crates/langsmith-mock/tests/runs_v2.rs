@@ -773,6 +773,29 @@ async fn get_sessions_lists_the_experiments_with_their_dataset_so_every_project_
     assert_eq!(get("?reference_free=true".into()).await.len(), 1);
     assert_eq!(get("?limit=1".into()).await.len(), 1);
     assert_eq!(get("?offset=3&limit=100".into()).await.len(), 2);
+    // Datasets count the experiments that ran over them.
+    let r = reqwest::Client::new()
+        .get(format!("{}/api/v1/datasets", s.url()))
+        .header("x-api-key", s.api_key())
+        .send()
+        .await
+        .unwrap();
+    let datasets: Value = r.json().await.unwrap();
+    let v = spec::validate(
+        &spec::read_operation(spec::LIST_DATASETS_PATH).success_schema,
+        &datasets,
+    );
+    assert!(v.is_empty(), "{v:?}");
+    for d in datasets.as_array().unwrap() {
+        let id = Uuid::parse_str(d["id"].as_str().unwrap()).unwrap();
+        let of: Vec<_> = record
+            .iter()
+            .filter(|x| x.reference_dataset_id == Some(id))
+            .collect();
+        assert_eq!(d["session_count"], of.len(), "{d}");
+        let last = of.iter().map(|x| x.start_time).max().unwrap();
+        assert_eq!(d["last_session_start_time"], at(last), "{d}");
+    }
     let by_name = get("?sort_by=name&sort_by_desc=false".into()).await;
     let names: Vec<&str> = by_name
         .iter()
