@@ -27,7 +27,7 @@ mod side;
 pub mod spec;
 pub mod store;
 
-pub use faults::{EndlessPages, Fault, Faults, Lies};
+pub use faults::{Condition, Effect, EndlessPages, Fault, Faults, Lies, Operation, Rule};
 pub use params::Use;
 pub use runs::{Run, Session};
 pub use server::{Echo, RecordedRequest, RunsApi, UnknownIds, error_body};
@@ -607,6 +607,7 @@ impl MockServer {
         faults.validate()?;
         *self.shared.rng.lock().unwrap() = fastrand::Rng::with_seed(faults.seed);
         *self.shared.faults.lock().unwrap() = faults;
+        self.shared.rule_counts.lock().unwrap().clear();
         Ok(())
     }
 

@@ -132,6 +132,13 @@ struct Serve {
     /// Every v2 runs query answers 500 (a `shared.ProblemDetails` body).
     #[arg(long)]
     fault_runs_v2_500: bool,
+    /// A deterministic fault rule, OPERATION:CONDITION:STATUS (repeatable), e.g.
+    /// `runs-query-v2:after-1:500` (the first v2 page answers, every later one 500).
+    /// Operations: hard-delete, list-examples, count-examples, read-example,
+    /// list-datasets, read-dataset, sessions, runs-query-v1, runs-query-v2, runs-delete;
+    /// conditions: always, first-N, after-N.
+    #[arg(long = "fault-rule", value_name = "RULE")]
+    fault_rules: Vec<langsmith_mock::Rule>,
     /// Which runs query routes to serve: `v1` (`POST /api/v1/runs/query`), `v2`
     /// (`POST /api/v2/runs/query`) or `both`; the other answers 404.
     #[arg(long, default_value = "both", value_parser = ["v1", "v2", "both"])]
@@ -262,6 +269,7 @@ async fn serve(args: Serve) -> Result<(), String> {
         rate_limit_per_minute: args.rate_limit,
         runs_delete_500_first: args.fault_runs_delete_500_first,
         runs_v2_500: args.fault_runs_v2_500,
+        rules: args.fault_rules.clone(),
         lies: Lies {
             ignore_params: args.fault_ignore_param.clone(),
             foreign_examples: args.fault_foreign_examples,

@@ -1,6 +1,6 @@
 //! The HTTP side: routing, auth, validation against the spec, semantics, faults.
 
-use crate::faults::{Fault, Faults};
+use crate::faults::{Effect, Fault, Faults, Operation};
 use crate::params;
 use crate::read;
 use crate::side;
@@ -117,6 +117,8 @@ pub(crate) struct Shared {
     pub(crate) runs: Mutex<crate::runs::Runs>,
     /// Which runs query routes are served.
     pub(crate) runs_api: RunsApi,
+    /// Requests each fault rule has seen of its operation (by index in `Faults::rules`).
+    pub(crate) rule_counts: Mutex<Vec<u32>>,
 }
 
 impl Shared {
@@ -141,6 +143,7 @@ impl Shared {
             verbose: false,
             runs: Mutex::new(crate::runs::Runs::default()),
             runs_api: RunsApi::default(),
+            rule_counts: Mutex::new(Vec::new()),
         }
     }
 }
@@ -164,6 +167,23 @@ enum Op {
 }
 
 impl Op {
+    /// The operation fault rules name it by.
+    fn rule_operation(&self) -> Option<Operation> {
+        Some(match self {
+            Op::HardDelete => Operation::HardDelete,
+            Op::ListExamples => Operation::ListExamples,
+            Op::CountExamples => Operation::CountExamples,
+            Op::ReadExample(_) => Operation::ReadExample,
+            Op::ListDatasets => Operation::ListDatasets,
+            Op::ReadDataset(_) => Operation::ReadDataset,
+            Op::Sessions => Operation::Sessions,
+            Op::RunsQuery => Operation::RunsQueryV1,
+            Op::RunsQueryV2 => Operation::RunsQueryV2,
+            Op::RunsDelete => Operation::RunsDelete,
+            Op::Info | Op::NotServed => return None,
+        })
+    }
+
     /// The GET operation of the spec this is (none for the hard delete).
     fn read_path(&self) -> Option<&'static str> {
         Some(match self {
@@ -556,6 +576,14 @@ fn process(
         }
         Some(principal)
     };
+    if let Some(status) = fired_rule(shared, op) {
+        let status = StatusCode::from_u16(status).expect("validated: 4xx or 5xx");
+        let reason = format!(
+            "{} (injected: a fault rule)",
+            status.canonical_reason().unwrap_or("error")
+        );
+        return error(status, &reason, None);
+    }
     match fault {
         Fault::TooManyRequests => {
             let secs = shared.faults.lock().unwrap().retry_after_secs;
@@ -594,6 +622,30 @@ fn process(
         Ok(bytes) => deliver(bytes, fault),
         Err(response) => *response,
     }
+}
+
+/// The status of the first fault rule that fires on this request, counting it for every
+/// rule of its operation.
+fn fired_rule(shared: &Shared, op: &Op) -> Option<u16> {
+    let operation = op.rule_operation()?;
+    let faults = shared.faults.lock().unwrap();
+    if faults.rules.is_empty() {
+        return None;
+    }
+    let mut counts = shared.rule_counts.lock().unwrap();
+    counts.resize(faults.rules.len(), 0);
+    let mut fired = None;
+    for (rule, n) in faults.rules.iter().zip(counts.iter_mut()) {
+        if rule.operation != operation {
+            continue;
+        }
+        *n += 1;
+        if fired.is_none() && rule.condition.holds(*n) {
+            let Effect::Status(s) = rule.effect;
+            fired = Some(s);
+        }
+    }
+    fired
 }
 
 /// The lie `html_200`: a 200 carrying an HTML page, as a misrouted proxy or a login

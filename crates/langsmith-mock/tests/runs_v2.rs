@@ -805,3 +805,52 @@ async fn get_sessions_lists_the_experiments_with_their_dataset_so_every_project_
     sorted.sort_unstable();
     assert_eq!(names, sorted);
 }
+
+#[tokio::test]
+async fn fault_rules_fail_a_listing_part_way_and_count_per_operation() {
+    use langsmith_mock::{Condition, Effect, Operation, Rule};
+    let s = MockServer::builder()
+        .examples(30)
+        .experiment_sessions(1)
+        .faults(Faults {
+            rules: vec![
+                "runs-query-v2:after-1:500".parse::<Rule>().unwrap(),
+                Rule {
+                    operation: Operation::RunsQueryV1,
+                    condition: Condition::FirstN(2),
+                    effect: Effect::Status(503),
+                },
+            ],
+            ..Faults::default()
+        })
+        .start()
+        .await
+        .unwrap();
+    let body = json!({"reference_dataset_id": dataset_of(&s), "page_size": 5});
+    let (status, first) = post(&s, V2, &body).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["has_more"], true);
+    let mut next = body.clone();
+    next["cursor"] = first["next_cursor"].clone();
+    for _ in 0..2 {
+        let (status, answer) = post(&s, V2, &next).await;
+        assert_eq!(status, 500, "{answer}");
+        conforms(500, &answer);
+    }
+    // The v1 rule counts v1 queries only: two 503s, then answers.
+    let statuses: Vec<u16> = {
+        let mut out = Vec::new();
+        for _ in 0..3 {
+            out.push(post(&s, "/api/v1/runs/query", &json!({"limit": 1})).await.0);
+        }
+        out
+    };
+    assert_eq!(statuses, [503, 503, 200]);
+    assert!("runs-query-v2:sometimes:500".parse::<Rule>().is_err());
+    assert!("nowhere:always:500".parse::<Rule>().is_err());
+    let bad = Faults {
+        rules: vec!["runs-delete:always:200".parse().unwrap()],
+        ..Faults::default()
+    };
+    assert!(s.set_faults(bad).is_err(), "a rule answers an error status");
+}
