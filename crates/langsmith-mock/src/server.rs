@@ -443,8 +443,13 @@ fn log(record: &RecordedRequest, uri: &Uri) {
     let ignored = if record.ignored_params.is_empty() {
         String::new()
     } else {
+        let what = if record.method == Method::POST {
+            "body field(s)"
+        } else {
+            "query parameter(s)"
+        };
         format!(
-            " (ignored query parameter(s) the spec does not declare: {})",
+            " (ignored {what} the spec does not declare: {})",
             record.ignored_params.join(", ")
         )
     };
