@@ -113,8 +113,13 @@ async fn a_runs_query_that_ignores_its_filter_gets_no_foreign_trace_deleted() {
     let s = server(30, 2, lie, Duration::ZERO).await;
     let client = client(&s);
     let ids: Vec<Uuid> = s.seeded_ids()[..4].to_vec();
+    // The lie is v1's.
+    let v1 = RunsOptions {
+        api: Some(RunsApi::V1),
+        ..RunsOptions::default()
+    };
     let found = client
-        .traces_referencing(&scope(&client, ids.clone()).await, &RunsOptions::default())
+        .traces_referencing(&scope(&client, ids.clone()).await, &v1)
         .await
         .unwrap();
     let want = expected_traces(&s, &ids);
@@ -130,6 +135,134 @@ async fn a_runs_query_that_ignores_its_filter_gets_no_foreign_trace_deleted() {
     assert_eq!(report.requested(), want.len());
     // Judged by the stand-in's record: exactly the traces of the four examples.
     assert_eq!(deleted(&s), want);
+}
+
+#[tokio::test]
+async fn a_v2_query_that_ignores_reference_examples_gets_no_foreign_trace_deleted() {
+    let lie = Faults {
+        lies: Lies {
+            runs_v2_ignore_reference_examples: true,
+            ..Lies::default()
+        },
+        ..Faults::default()
+    };
+    let s = server(30, 2, lie, Duration::ZERO).await;
+    let client = client(&s);
+    let ids: Vec<Uuid> = s.seeded_ids()[..4].to_vec();
+    let found = client
+        .traces_referencing(&scope(&client, ids.clone()).await, &RunsOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(found.api(), RunsApi::V2);
+    let want = expected_traces(&s, &ids);
+    assert_eq!(found.keys().into_iter().collect::<BTreeSet<_>>(), want);
+    // Every other run of the dataset's sessions in the window came back and was
+    // excluded (the stand-in's store says which): all of them but our roots.
+    let min = found
+        .window()
+        .min_start_time
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let in_window = s.runs().iter().filter(|r| r.start_time >= min).count();
+    assert!(in_window > want.len());
+    assert_eq!(found.excluded().len(), in_window - want.len());
+    let report = client
+        .delete_traces(found.keys(), &TraceDeleteOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.requested(), want.len());
+    // Judged by the stand-in's record: exactly the traces of the four examples.
+    assert_eq!(deleted(&s), want);
+}
+
+#[tokio::test]
+async fn traces_days_to_months_old_are_found_with_the_window_not_the_servers_one_day() {
+    // The stand-in seeds runs over the last 90 days, most older than a day (its v2
+    // query, like LangSmith's, looks one day back unless told).
+    let s = server(60, 2, Faults::default(), Duration::ZERO).await;
+    let client = client(&s);
+    let ids = s.seeded_ids();
+    let found = client
+        .traces_referencing(&scope(&client, ids.clone()).await, &RunsOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(found.api(), RunsApi::V2);
+    let want = expected_traces(&s, &ids);
+    assert_eq!(found.keys().into_iter().collect::<BTreeSet<_>>(), want);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let age_days = |k: &TraceKey| {
+        let root = s.runs().into_iter().find(|r| r.id == k.trace_id).unwrap();
+        (now - root.start_time) / 86_400
+    };
+    let ages: BTreeSet<i64> = want.iter().map(age_days).collect();
+    assert!(
+        ages.iter().any(|d| *d >= 3) && ages.iter().any(|d| *d >= 30),
+        "the stand-in seeded traces of these ages: {ages:?}"
+    );
+    // Every v2 query the stand-in received named the window; none left it to the server.
+    let v2: Vec<_> = s
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/v2/runs/query"))
+        .collect();
+    assert!(!v2.is_empty());
+    for r in v2 {
+        let body: serde_json::Value =
+            serde_json::from_slice(r.body.as_ref().expect("bodies are recorded")).unwrap();
+        assert!(body["min_start_time"].is_string() && body["max_start_time"].is_string());
+        assert!(body["reference_dataset_id"].is_string() && body.get("project_ids").is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_v2_query_answering_500_fails_the_lookup_with_no_fall_back() {
+    let fault = Faults {
+        runs_v2_500: true,
+        ..Faults::default()
+    };
+    let s = server(20, 1, fault, Duration::ZERO).await;
+    let client = client(&s);
+    let ids = s.seeded_ids();
+    let e = client
+        .traces_referencing(&scope(&client, ids).await, &RunsOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Server, "{e}");
+    let paths: Vec<String> = s.requests().into_iter().map(|r| r.path).collect();
+    assert!(paths.iter().any(|p| p.ends_with("/v2/runs/query")));
+    assert!(
+        !paths.iter().any(|p| p.ends_with("/v1/runs/query")),
+        "no fall-back to v1 on a 500: {paths:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_server_with_only_one_runs_api_is_found_on_it() {
+    use langsmith_mock::RunsApi as Served;
+    for (served, used) in [(Served::V1, RunsApi::V1), (Served::V2, RunsApi::V2)] {
+        let s = MockServer::builder()
+            .examples(30)
+            .experiment_sessions(2)
+            .runs_api(served)
+            .start()
+            .await
+            .unwrap();
+        let client = client(&s);
+        let ids = s.seeded_ids();
+        let found = client
+            .traces_referencing(&scope(&client, ids.clone()).await, &RunsOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(found.api(), used);
+        assert_eq!(
+            found.keys().into_iter().collect::<BTreeSet<_>>(),
+            expected_traces(&s, &ids)
+        );
+    }
 }
 
 #[tokio::test]
