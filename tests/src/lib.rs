@@ -877,7 +877,16 @@ pub fn check_replacements(doc: &Value) -> Result<(), String> {
             .unwrap_or_default()
     };
     let wire = |v: &dyn erased::Wire| v.wire();
-    let cases: [(&str, &str, &[&str], Vec<String>, fn(&str) -> String); 2] = [
+    /// A run schema, its select enum, the properties the facade reads, what it selects
+    /// (wire form), and how a property is spelled in the enum.
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a [&'a str],
+        Vec<String>,
+        fn(&str) -> String,
+    );
+    let cases: [Case; 2] = [
         (
             "query.RunResponse",
             "query.RunSelectField",
