@@ -98,6 +98,29 @@ type Mutation = (&'static str, fn(&mut Value));
 
 /// Every upstream change the contract checks must notice without regenerating.
 const MUTATIONS: &[Mutation] = &[
+    ("a property the facade reads from a v2 run renamed", |d| {
+        // The first the facade reads that is still there (each application renames one).
+        let props = d
+            .pointer_mut("/components/schemas/query.RunResponse/properties")
+            .unwrap()
+            .as_object_mut()
+            .unwrap();
+        let old = *langsmith::V2_FIELDS
+            .iter()
+            .find(|f| props.contains_key(**f))
+            .unwrap();
+        let schema = props.remove(old).unwrap();
+        let new = unused_name(&format!("{old}_renamed"), |n| props.contains_key(n));
+        props.insert(new.clone(), schema);
+        // Its select value too, so the document stays self-consistent.
+        let values = d
+            .pointer_mut("/components/schemas/query.RunSelectField/enum")
+            .unwrap()
+            .as_array_mut()
+            .unwrap();
+        values.retain(|v| v != &json!(old.to_ascii_uppercase()));
+        values.push(json!(new.to_ascii_uppercase()));
+    }),
     ("maxItems doubled", |d| {
         let m = &mut d.pointer_mut(REQ).unwrap()["properties"]["example_ids"]["maxItems"];
         *m = json!(m.as_u64().unwrap() * 2);

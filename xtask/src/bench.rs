@@ -1118,10 +1118,8 @@ fn find_and_prove(
 ) -> Result<Vec<Figure>, String> {
     const LATENCY: f64 = 0.020;
     const CONCURRENCY: f64 = 8.0;
-    let mut figures = vec![
-        check_cost(bin, n, runs)?,
-        traces::with_runs_requests(bin, runs)?,
-    ];
+    let mut figures = vec![check_cost(bin, n, runs)?];
+    figures.extend(traces::with_runs_requests(root, bin, runs)?);
     let server = mock(
         bin,
         &[

@@ -32,6 +32,39 @@ pub const FIXTURE_SPEC: &str = "tests/fixtures/multi-operation-3.1.yaml";
 /// Where that fixture's generated client goes.
 pub const FIXTURE_CLIENT: &str = "tests/src/fixture_client.rs";
 
+/// A schema of the workspace client generated as a hand-written type instead
+/// (progenitor's `with_replacement`): `schema` is the component's name in the spec,
+/// `rust_type` the type used in its place, `why` the reason. The contract suite reads this
+/// list: a replaced schema is checked by what the replacing type promises, not property
+/// by property.
+#[derive(Debug, Clone, Copy)]
+pub struct Replacement {
+    pub schema: &'static str,
+    pub rust_type: &'static str,
+    pub why: &'static str,
+}
+
+/// The schemas the workspace client replaces. Both are runs as a runs query answers them,
+/// which carry only the properties the query selected: `RunSchema` requires five
+/// properties the client never selects (`name`, `run_type`, `dotted_order`, `status`,
+/// `app_path`), so a server answering only the selection (as v2 does by contract) would
+/// fail to decode; `query.RunResponse` would decode a partial run, but also every
+/// property a server sent unasked, with its formats and enums. Each run is kept as the
+/// object sent, and the facade decodes exactly what it selected
+/// (`langsmith_api::partial::PartialRun::decode`).
+pub const REPLACEMENTS: &[Replacement] = &[
+    Replacement {
+        schema: "RunSchema",
+        rust_type: "crate::partial::PartialRun",
+        why: "a v1 runs query answers the selected properties; RunSchema requires others",
+    },
+    Replacement {
+        schema: "query.RunResponse",
+        rust_type: "crate::partial::PartialRun",
+        why: "a v2 runs query answers `id` and the `selects` only, by contract",
+    },
+];
+
 /// The workspace root (the parent of this crate).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -277,6 +310,14 @@ fn client_tokens(
             .with_inner_type(quote!(crate::RequestDefaults))
             .with_pre_hook(quote!(crate::hooks::pre))
             .with_post_hook(quote!(crate::hooks::post));
+        for r in REPLACEMENTS {
+            // typify looks a replacement up by the schema's name as it names the type.
+            settings.with_replacement(
+                typify_name(r.schema),
+                r.rust_type,
+                [progenitor::TypeImpl::Default].into_iter(),
+            );
+        }
     }
     let mut generator = progenitor::Generator::new(&settings);
     catch_panic(|| generator.generate_tokens(spec))
@@ -286,6 +327,21 @@ fn client_tokens(
             culprit: None,
         })?
         .map_err(|e| GenError::Progenitor(source.display_path.clone(), e.to_string()))
+}
+
+/// The name typify gives a component schema's type (`query.RunResponse` ->
+/// `QueryRunResponse`): words split at non-alphanumerics, each capitalised.
+pub fn typify_name(schema: &str) -> String {
+    schema
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 fn banner(source: &SpecSource) -> String {

@@ -664,7 +664,7 @@ Currently only True is supported.*/
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub parsed_query: ::std::option::Option<::std::string::String>,
-        pub runs: ::std::vec::Vec<RunSchema>,
+        pub runs: ::std::vec::Vec<crate::partial::PartialRun>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub search_cursors: ::std::option::Option<
             ::std::collections::HashMap<
@@ -702,6 +702,797 @@ Currently only True is supported.*/
     impl ::std::convert::From<i64> for LocationItem {
         fn from(value: i64) -> Self {
             Self::Integer(value)
+        }
+    }
+    ///`QueryQueryRunsRequestBody`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct QueryQueryRunsRequestBody {
+        ///`ai_query` is a natural-language query to filter runs using AI.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ai_query: ::std::option::Option<::std::string::String>,
+        ///`cursor` is the opaque string from a previous response's `next_cursor`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cursor: ::std::option::Option<::std::string::String>,
+        /**`filter` narrows results to runs matching this LangSmith filter expression, evaluated against each individual run.
+For example: and(eq(run_type, "llm"), gt(latency, 5)) or eq(status, "error").
+See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-language for syntax.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub filter: ::std::option::Option<::std::string::String>,
+        ///`has_error` filters to runs that errored (true) or completed without error (false).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub has_error: ::std::option::Option<bool>,
+        ///`ids` optionally limits the request to these run UUIDs.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub ids: ::std::vec::Vec<::uuid::Uuid>,
+        ///`is_root` returns only root runs (true) or only non-root runs (false).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_root: ::std::option::Option<bool>,
+        ///`max_start_time` is the upper bound for run `start_time` (RFC3339). Defaults to now.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_start_time: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        ///`min_start_time` is the lower bound for run `start_time` (RFC3339). Defaults to 1 day ago.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub min_start_time: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        ///`page_size` is the maximum number of runs to return in this response. Defaults to 100 when omitted; must be between 1 and 1000 inclusive when set.
+        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 100>")]
+        pub page_size: ::std::num::NonZeroU64,
+        /**`project_ids` lists tracing project UUIDs to query.
+Required unless `reference_dataset_id` is set. Mutually exclusive with `reference_dataset_id` — set exactly one of them.*/
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub project_ids: ::std::vec::Vec<::uuid::Uuid>,
+        /**`reference_dataset_id` resolves session IDs server-side from the dataset.
+Required unless `project_ids` is set. Mutually exclusive with `project_ids` — set exactly one of them.
+When provided and `min_start_time` is omitted, the server derives it from the earliest session creation date.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reference_dataset_id: ::std::option::Option<::uuid::Uuid>,
+        ///`reference_examples` optionally limits to runs linked to these dataset example UUIDs.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub reference_examples: ::std::vec::Vec<::uuid::Uuid>,
+        ///`run_type`, when set, restricts results to runs whose `run_type` equals this value.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub run_type: ::std::option::Option<QueryRunType>,
+        ///`selects` lists which properties to include on each returned run. If omitted, only `id` is returned. Properties not listed are omitted from each run object.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub selects: ::std::vec::Vec<QueryRunSelectField>,
+        ///`sort_order` is the sort direction for `start_time` (`ASC` or `DESC`). Defaults to `DESC` when omitted. Maps to the SmithDB proto `Order` field.
+        #[serde(default = "defaults::query_query_runs_request_body_sort_order")]
+        pub sort_order: QuerySortOrder,
+        /**`trace_filter` narrows results to runs whose root trace matches this LangSmith filter expression.
+Use this to filter by properties of the trace's root run — for example eq(status, "success") to include only traces that completed without error.
+See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-language for syntax.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trace_filter: ::std::option::Option<::std::string::String>,
+        ///`trace_id` optionally limits results to runs belonging to this trace UUID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trace_id: ::std::option::Option<::uuid::Uuid>,
+        /**`tree_filter` narrows results to runs that belong to a trace containing at least one run matching this LangSmith filter expression anywhere in the run tree (not just the root).
+Use this to find runs inside traces that involved a specific tool, tag, or model — for example has(tags, "production") or eq(name, "my_tool").
+See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-language for syntax.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tree_filter: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::default::Default for QueryQueryRunsRequestBody {
+        fn default() -> Self {
+            Self {
+                ai_query: Default::default(),
+                cursor: Default::default(),
+                filter: Default::default(),
+                has_error: Default::default(),
+                ids: Default::default(),
+                is_root: Default::default(),
+                max_start_time: Default::default(),
+                min_start_time: Default::default(),
+                page_size: defaults::default_nzu64::<::std::num::NonZeroU64, 100>(),
+                project_ids: Default::default(),
+                reference_dataset_id: Default::default(),
+                reference_examples: Default::default(),
+                run_type: Default::default(),
+                selects: Default::default(),
+                sort_order: defaults::query_query_runs_request_body_sort_order(),
+                trace_filter: Default::default(),
+                trace_id: Default::default(),
+                tree_filter: Default::default(),
+            }
+        }
+    }
+    impl QueryQueryRunsRequestBody {
+        pub fn builder() -> builder::QueryQueryRunsRequestBody {
+            Default::default()
+        }
+    }
+    ///`QueryQueryRunsResponseBody`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct QueryQueryRunsResponseBody {
+        ///`has_more` is true when another page of runs exists after this one.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub has_more: ::std::option::Option<bool>,
+        ///`items` is the page of runs, sorted by `start_time` in the direction given by the request `sort_order`.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub items: ::std::vec::Vec<crate::partial::PartialRun>,
+        ///`next_cursor` is the opaque cursor to pass as `cursor` on the next request when `has_more` is true. Omitted on the final page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl QueryQueryRunsResponseBody {
+        pub fn builder() -> builder::QueryQueryRunsResponseBody {
+            Default::default()
+        }
+    }
+    ///`QueryRunAttachmentUrLs`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct QueryRunAttachmentUrLs(
+        pub ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+    );
+    impl ::std::ops::Deref for QueryRunAttachmentUrLs {
+        type Target = ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >;
+        fn deref(
+            &self,
+        ) -> &::std::collections::HashMap<::std::string::String, ::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<QueryRunAttachmentUrLs>
+    for ::std::collections::HashMap<::std::string::String, ::std::string::String> {
+        fn from(value: QueryRunAttachmentUrLs) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<
+        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+    > for QueryRunAttachmentUrLs {
+        fn from(
+            value: ::std::collections::HashMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        ) -> Self {
+            Self(value)
+        }
+    }
+    ///`QueryRunCompletionCostDetails`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct QueryRunCompletionCostDetails {
+        ///`raw` maps each category name to its estimated USD cost.
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub raw: ::std::collections::HashMap<::std::string::String, f64>,
+    }
+    impl QueryRunCompletionCostDetails {
+        pub fn builder() -> builder::QueryRunCompletionCostDetails {
+            Default::default()
+        }
+    }
+    ///`QueryRunCompletionTokenDetails`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct QueryRunCompletionTokenDetails {
+        ///`raw` maps each category name to its completion-token count.
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub raw: ::std::collections::HashMap<::std::string::String, i64>,
+    }
+    impl QueryRunCompletionTokenDetails {
+        pub fn builder() -> builder::QueryRunCompletionTokenDetails {
+            Default::default()
+        }
+    }
+    ///`QueryRunEvent`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct QueryRunEvent {
+        ///`kwargs` is the event payload — an opaque JSON object whose shape depends on `name` and on the emitting SDK. For example LangChain emits `{"token": {...}}` for `new_token` events, tool-call start/end details for tool events, and arbitrary user-defined payloads for custom events. Clients should treat `kwargs` as untyped JSON: do not assume specific keys exist for a given `name`, and tolerate additional unknown keys appearing over time.
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub kwargs: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///`name` is the event kind. Common values emitted by the LangChain/LangSmith tracer SDKs include `"start"`, `"end"`, and `"new_token"`, but applications may emit arbitrary strings for their own instrumentation.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///`time` is when the event occurred (RFC3339 date-time with millisecond precision).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    }
+    impl QueryRunEvent {
+        pub fn builder() -> builder::QueryRunEvent {
+            Default::default()
+        }
+    }
+    ///`QueryRunFeedbackStat`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct QueryRunFeedbackStat {
+        ///`avg` is the arithmetic mean of numeric feedback scores for this key on the run, or `null` when no numeric score has been recorded (for example purely categorical feedback).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avg: ::std::option::Option<f64>,
+        ///`comments` is a sample of human-readable comments attached to feedback points for this key, in no particular order. May be empty; is not exhaustive when many comments exist.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub comments: ::std::vec::Vec<::std::string::String>,
+        ///`contains_thread_feedback` is true when at least one feedback point for this key was submitted at the thread level (rather than at an individual run). Always false on responses that already describe a single run in isolation.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub contains_thread_feedback: ::std::option::Option<bool>,
+        ///`errors` is the number of feedback points recorded as errors rather than successful scores (for example an automated evaluator that raised an exception). Defaults to 0 when no errors occurred.
+        #[serde(default)]
+        pub errors: i64,
+        ///`max` is the largest numeric feedback score recorded for this key on the run, or `null` when no numeric score has been recorded.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max: ::std::option::Option<f64>,
+        ///`min` is the smallest numeric feedback score recorded for this key on the run, or `null` when no numeric score has been recorded.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub min: ::std::option::Option<f64>,
+        ///`n` is the number of feedback points recorded for this key on the run. For numeric feedback this is the sample size behind `avg`, `min`, `max`, and `stdev`; for categorical feedback it is the sum of the `values` counts.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub n: ::std::option::Option<i64>,
+        ///`sources` is a sample of feedback sources for this key. Each entry is either a plain string identifier (for example `"api"`, `"app"`, `"model"`) or a JSON object describing a synthetic source (for example `{"type": "__ls_composite_feedback"}` for a computed aggregate). Clients must tolerate both shapes.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub sources: ::std::vec::Vec<::serde_json::Value>,
+        ///`stdev` is the sample standard deviation of numeric feedback scores for this key on the run, or `null` when it cannot be computed (for example fewer than two numeric scores, or purely categorical feedback).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stdev: ::std::option::Option<f64>,
+        ///`values` is the distribution of categorical feedback labels for this key, mapping each label to its occurrence count. Empty (`{}`) for purely numeric feedback.
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub values: ::std::collections::HashMap<::std::string::String, i64>,
+    }
+    impl QueryRunFeedbackStat {
+        pub fn builder() -> builder::QueryRunFeedbackStat {
+            Default::default()
+        }
+    }
+    ///`QueryRunFeedbackStats`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct QueryRunFeedbackStats(
+        pub ::std::collections::HashMap<::std::string::String, QueryRunFeedbackStat>,
+    );
+    impl ::std::ops::Deref for QueryRunFeedbackStats {
+        type Target = ::std::collections::HashMap<
+            ::std::string::String,
+            QueryRunFeedbackStat,
+        >;
+        fn deref(
+            &self,
+        ) -> &::std::collections::HashMap<::std::string::String, QueryRunFeedbackStat> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<QueryRunFeedbackStats>
+    for ::std::collections::HashMap<::std::string::String, QueryRunFeedbackStat> {
+        fn from(value: QueryRunFeedbackStats) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<
+        ::std::collections::HashMap<::std::string::String, QueryRunFeedbackStat>,
+    > for QueryRunFeedbackStats {
+        fn from(
+            value: ::std::collections::HashMap<
+                ::std::string::String,
+                QueryRunFeedbackStat,
+            >,
+        ) -> Self {
+            Self(value)
+        }
+    }
+    ///`QueryRunPromptCostDetails`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct QueryRunPromptCostDetails {
+        ///`raw` maps each category name to its estimated USD cost.
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub raw: ::std::collections::HashMap<::std::string::String, f64>,
+    }
+    impl QueryRunPromptCostDetails {
+        pub fn builder() -> builder::QueryRunPromptCostDetails {
+            Default::default()
+        }
+    }
+    ///`QueryRunPromptTokenDetails`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct QueryRunPromptTokenDetails {
+        ///`raw` maps each category name to its prompt-token count.
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub raw: ::std::collections::HashMap<::std::string::String, i64>,
+    }
+    impl QueryRunPromptTokenDetails {
+        pub fn builder() -> builder::QueryRunPromptTokenDetails {
+            Default::default()
+        }
+    }
+    ///`QueryRunSelectField`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum QueryRunSelectField {
+        #[serde(rename = "ID")]
+        Id,
+        #[serde(rename = "NAME")]
+        Name,
+        #[serde(rename = "RUN_TYPE")]
+        RunType,
+        #[serde(rename = "STATUS")]
+        Status,
+        #[serde(rename = "START_TIME")]
+        StartTime,
+        #[serde(rename = "END_TIME")]
+        EndTime,
+        #[serde(rename = "LATENCY_SECONDS")]
+        LatencySeconds,
+        #[serde(rename = "FIRST_TOKEN_TIME")]
+        FirstTokenTime,
+        #[serde(rename = "ERROR")]
+        Error,
+        #[serde(rename = "ERROR_PREVIEW")]
+        ErrorPreview,
+        #[serde(rename = "EXTRA")]
+        Extra,
+        #[serde(rename = "METADATA")]
+        Metadata,
+        #[serde(rename = "EVENTS")]
+        Events,
+        #[serde(rename = "INPUTS")]
+        Inputs,
+        #[serde(rename = "INPUTS_PREVIEW")]
+        InputsPreview,
+        #[serde(rename = "OUTPUTS")]
+        Outputs,
+        #[serde(rename = "OUTPUTS_PREVIEW")]
+        OutputsPreview,
+        #[serde(rename = "MANIFEST")]
+        Manifest,
+        #[serde(rename = "PARENT_RUN_IDS")]
+        ParentRunIds,
+        #[serde(rename = "PROJECT_ID")]
+        ProjectId,
+        #[serde(rename = "TRACE_ID")]
+        TraceId,
+        #[serde(rename = "THREAD_ID")]
+        ThreadId,
+        #[serde(rename = "DOTTED_ORDER")]
+        DottedOrder,
+        #[serde(rename = "IS_ROOT")]
+        IsRoot,
+        #[serde(rename = "REFERENCE_EXAMPLE_ID")]
+        ReferenceExampleId,
+        #[serde(rename = "REFERENCE_DATASET_ID")]
+        ReferenceDatasetId,
+        #[serde(rename = "TOTAL_TOKENS")]
+        TotalTokens,
+        #[serde(rename = "PROMPT_TOKENS")]
+        PromptTokens,
+        #[serde(rename = "COMPLETION_TOKENS")]
+        CompletionTokens,
+        #[serde(rename = "TOTAL_COST")]
+        TotalCost,
+        #[serde(rename = "PROMPT_COST")]
+        PromptCost,
+        #[serde(rename = "COMPLETION_COST")]
+        CompletionCost,
+        #[serde(rename = "PROMPT_TOKEN_DETAILS")]
+        PromptTokenDetails,
+        #[serde(rename = "COMPLETION_TOKEN_DETAILS")]
+        CompletionTokenDetails,
+        #[serde(rename = "PROMPT_COST_DETAILS")]
+        PromptCostDetails,
+        #[serde(rename = "COMPLETION_COST_DETAILS")]
+        CompletionCostDetails,
+        #[serde(rename = "PRICE_MODEL_ID")]
+        PriceModelId,
+        #[serde(rename = "TAGS")]
+        Tags,
+        #[serde(rename = "APP_PATH")]
+        AppPath,
+        #[serde(rename = "ATTACHMENTS")]
+        Attachments,
+        #[serde(rename = "THREAD_EVALUATION_TIME")]
+        ThreadEvaluationTime,
+        #[serde(rename = "IS_IN_DATASET")]
+        IsInDataset,
+        #[serde(rename = "SHARE_URL")]
+        ShareUrl,
+        #[serde(rename = "FEEDBACK_STATS")]
+        FeedbackStats,
+    }
+    impl ::std::fmt::Display for QueryRunSelectField {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Id => f.write_str("ID"),
+                Self::Name => f.write_str("NAME"),
+                Self::RunType => f.write_str("RUN_TYPE"),
+                Self::Status => f.write_str("STATUS"),
+                Self::StartTime => f.write_str("START_TIME"),
+                Self::EndTime => f.write_str("END_TIME"),
+                Self::LatencySeconds => f.write_str("LATENCY_SECONDS"),
+                Self::FirstTokenTime => f.write_str("FIRST_TOKEN_TIME"),
+                Self::Error => f.write_str("ERROR"),
+                Self::ErrorPreview => f.write_str("ERROR_PREVIEW"),
+                Self::Extra => f.write_str("EXTRA"),
+                Self::Metadata => f.write_str("METADATA"),
+                Self::Events => f.write_str("EVENTS"),
+                Self::Inputs => f.write_str("INPUTS"),
+                Self::InputsPreview => f.write_str("INPUTS_PREVIEW"),
+                Self::Outputs => f.write_str("OUTPUTS"),
+                Self::OutputsPreview => f.write_str("OUTPUTS_PREVIEW"),
+                Self::Manifest => f.write_str("MANIFEST"),
+                Self::ParentRunIds => f.write_str("PARENT_RUN_IDS"),
+                Self::ProjectId => f.write_str("PROJECT_ID"),
+                Self::TraceId => f.write_str("TRACE_ID"),
+                Self::ThreadId => f.write_str("THREAD_ID"),
+                Self::DottedOrder => f.write_str("DOTTED_ORDER"),
+                Self::IsRoot => f.write_str("IS_ROOT"),
+                Self::ReferenceExampleId => f.write_str("REFERENCE_EXAMPLE_ID"),
+                Self::ReferenceDatasetId => f.write_str("REFERENCE_DATASET_ID"),
+                Self::TotalTokens => f.write_str("TOTAL_TOKENS"),
+                Self::PromptTokens => f.write_str("PROMPT_TOKENS"),
+                Self::CompletionTokens => f.write_str("COMPLETION_TOKENS"),
+                Self::TotalCost => f.write_str("TOTAL_COST"),
+                Self::PromptCost => f.write_str("PROMPT_COST"),
+                Self::CompletionCost => f.write_str("COMPLETION_COST"),
+                Self::PromptTokenDetails => f.write_str("PROMPT_TOKEN_DETAILS"),
+                Self::CompletionTokenDetails => f.write_str("COMPLETION_TOKEN_DETAILS"),
+                Self::PromptCostDetails => f.write_str("PROMPT_COST_DETAILS"),
+                Self::CompletionCostDetails => f.write_str("COMPLETION_COST_DETAILS"),
+                Self::PriceModelId => f.write_str("PRICE_MODEL_ID"),
+                Self::Tags => f.write_str("TAGS"),
+                Self::AppPath => f.write_str("APP_PATH"),
+                Self::Attachments => f.write_str("ATTACHMENTS"),
+                Self::ThreadEvaluationTime => f.write_str("THREAD_EVALUATION_TIME"),
+                Self::IsInDataset => f.write_str("IS_IN_DATASET"),
+                Self::ShareUrl => f.write_str("SHARE_URL"),
+                Self::FeedbackStats => f.write_str("FEEDBACK_STATS"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for QueryRunSelectField {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "ID" => Ok(Self::Id),
+                "NAME" => Ok(Self::Name),
+                "RUN_TYPE" => Ok(Self::RunType),
+                "STATUS" => Ok(Self::Status),
+                "START_TIME" => Ok(Self::StartTime),
+                "END_TIME" => Ok(Self::EndTime),
+                "LATENCY_SECONDS" => Ok(Self::LatencySeconds),
+                "FIRST_TOKEN_TIME" => Ok(Self::FirstTokenTime),
+                "ERROR" => Ok(Self::Error),
+                "ERROR_PREVIEW" => Ok(Self::ErrorPreview),
+                "EXTRA" => Ok(Self::Extra),
+                "METADATA" => Ok(Self::Metadata),
+                "EVENTS" => Ok(Self::Events),
+                "INPUTS" => Ok(Self::Inputs),
+                "INPUTS_PREVIEW" => Ok(Self::InputsPreview),
+                "OUTPUTS" => Ok(Self::Outputs),
+                "OUTPUTS_PREVIEW" => Ok(Self::OutputsPreview),
+                "MANIFEST" => Ok(Self::Manifest),
+                "PARENT_RUN_IDS" => Ok(Self::ParentRunIds),
+                "PROJECT_ID" => Ok(Self::ProjectId),
+                "TRACE_ID" => Ok(Self::TraceId),
+                "THREAD_ID" => Ok(Self::ThreadId),
+                "DOTTED_ORDER" => Ok(Self::DottedOrder),
+                "IS_ROOT" => Ok(Self::IsRoot),
+                "REFERENCE_EXAMPLE_ID" => Ok(Self::ReferenceExampleId),
+                "REFERENCE_DATASET_ID" => Ok(Self::ReferenceDatasetId),
+                "TOTAL_TOKENS" => Ok(Self::TotalTokens),
+                "PROMPT_TOKENS" => Ok(Self::PromptTokens),
+                "COMPLETION_TOKENS" => Ok(Self::CompletionTokens),
+                "TOTAL_COST" => Ok(Self::TotalCost),
+                "PROMPT_COST" => Ok(Self::PromptCost),
+                "COMPLETION_COST" => Ok(Self::CompletionCost),
+                "PROMPT_TOKEN_DETAILS" => Ok(Self::PromptTokenDetails),
+                "COMPLETION_TOKEN_DETAILS" => Ok(Self::CompletionTokenDetails),
+                "PROMPT_COST_DETAILS" => Ok(Self::PromptCostDetails),
+                "COMPLETION_COST_DETAILS" => Ok(Self::CompletionCostDetails),
+                "PRICE_MODEL_ID" => Ok(Self::PriceModelId),
+                "TAGS" => Ok(Self::Tags),
+                "APP_PATH" => Ok(Self::AppPath),
+                "ATTACHMENTS" => Ok(Self::Attachments),
+                "THREAD_EVALUATION_TIME" => Ok(Self::ThreadEvaluationTime),
+                "IS_IN_DATASET" => Ok(Self::IsInDataset),
+                "SHARE_URL" => Ok(Self::ShareUrl),
+                "FEEDBACK_STATS" => Ok(Self::FeedbackStats),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for QueryRunSelectField {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for QueryRunSelectField {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`QueryRunStatus`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum QueryRunStatus {
+        #[serde(rename = "SUCCESS")]
+        Success,
+        #[serde(rename = "ERROR")]
+        Error,
+        #[serde(rename = "PENDING")]
+        Pending,
+    }
+    impl ::std::fmt::Display for QueryRunStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Success => f.write_str("SUCCESS"),
+                Self::Error => f.write_str("ERROR"),
+                Self::Pending => f.write_str("PENDING"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for QueryRunStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "SUCCESS" => Ok(Self::Success),
+                "ERROR" => Ok(Self::Error),
+                "PENDING" => Ok(Self::Pending),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for QueryRunStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for QueryRunStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`QueryRunType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum QueryRunType {
+        #[serde(rename = "TOOL")]
+        Tool,
+        #[serde(rename = "CHAIN")]
+        Chain,
+        #[serde(rename = "LLM")]
+        Llm,
+        #[serde(rename = "RETRIEVER")]
+        Retriever,
+        #[serde(rename = "EMBEDDING")]
+        Embedding,
+        #[serde(rename = "PROMPT")]
+        Prompt,
+        #[serde(rename = "PARSER")]
+        Parser,
+    }
+    impl ::std::fmt::Display for QueryRunType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Tool => f.write_str("TOOL"),
+                Self::Chain => f.write_str("CHAIN"),
+                Self::Llm => f.write_str("LLM"),
+                Self::Retriever => f.write_str("RETRIEVER"),
+                Self::Embedding => f.write_str("EMBEDDING"),
+                Self::Prompt => f.write_str("PROMPT"),
+                Self::Parser => f.write_str("PARSER"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for QueryRunType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "TOOL" => Ok(Self::Tool),
+                "CHAIN" => Ok(Self::Chain),
+                "LLM" => Ok(Self::Llm),
+                "RETRIEVER" => Ok(Self::Retriever),
+                "EMBEDDING" => Ok(Self::Embedding),
+                "PROMPT" => Ok(Self::Prompt),
+                "PARSER" => Ok(Self::Parser),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for QueryRunType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for QueryRunType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`QuerySortOrder`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum QuerySortOrder {
+        #[serde(rename = "ASC")]
+        Asc,
+        #[serde(rename = "DESC")]
+        Desc,
+    }
+    impl ::std::fmt::Display for QuerySortOrder {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Asc => f.write_str("ASC"),
+                Self::Desc => f.write_str("DESC"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for QuerySortOrder {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "ASC" => Ok(Self::Asc),
+                "DESC" => Ok(Self::Desc),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for QuerySortOrder {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for QuerySortOrder {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`ReadDatasetsApiV1DatasetsGetDataType`
@@ -799,168 +1590,6 @@ Currently only True is supported.*/
     }
     impl RunDeletesQueued {
         pub fn builder() -> builder::RunDeletesQueued {
-            Default::default()
-        }
-    }
-    ///Run schema.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    pub struct RunSchema {
-        pub app_path: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub child_run_ids: ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub completion_cost: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub completion_cost_details: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub completion_token_details: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, i64>,
-        >,
-        #[serde(default)]
-        pub completion_tokens: i64,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub direct_child_run_ids: ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
-        pub dotted_order: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub end_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub error: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub events: ::std::option::Option<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
-        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 1>")]
-        pub execution_order: ::std::num::NonZeroU64,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub extra: ::std::option::Option<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub feedback_stats: ::std::option::Option<
-            ::std::collections::HashMap<
-                ::std::string::String,
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub first_token_time: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
-        pub id: ::uuid::Uuid,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub in_dataset: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub inputs: ::std::option::Option<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub inputs_preview: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub inputs_s3_urls: ::std::option::Option<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub last_queued_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub manifest_id: ::std::option::Option<::uuid::Uuid>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub manifest_s3_id: ::std::option::Option<::uuid::Uuid>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub messages: ::std::option::Option<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
-        pub name: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub outputs: ::std::option::Option<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub outputs_preview: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub outputs_s3_urls: ::std::option::Option<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub parent_run_id: ::std::option::Option<::uuid::Uuid>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub parent_run_ids: ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub price_model_id: ::std::option::Option<::uuid::Uuid>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub prompt_cost: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub prompt_cost_details: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub prompt_token_details: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, i64>,
-        >,
-        #[serde(default)]
-        pub prompt_tokens: i64,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub reference_dataset_id: ::std::option::Option<::uuid::Uuid>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub reference_example_id: ::std::option::Option<::uuid::Uuid>,
-        pub run_type: RunTypeEnum,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub s3_urls: ::std::option::Option<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub serialized: ::std::option::Option<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
-        pub session_id: ::uuid::Uuid,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub share_token: ::std::option::Option<::uuid::Uuid>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub start_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        pub status: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub thread_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub total_cost: ::std::option::Option<::std::string::String>,
-        #[serde(default)]
-        pub total_tokens: i64,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub trace_first_received_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
-        pub trace_id: ::uuid::Uuid,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub trace_max_start_time: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub trace_min_start_time: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub trace_tier: ::std::option::Option<TraceTier>,
-        #[serde(default)]
-        pub trace_upgrade: bool,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ttl_seconds: ::std::option::Option<i64>,
-    }
-    impl RunSchema {
-        pub fn builder() -> builder::RunSchema {
             Default::default()
         }
     }
@@ -1395,6 +2024,35 @@ Currently only True is supported.*/
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///RFC 7807 problem details returned on V2 API errors.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct SharedProblemDetails {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub detail: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub instance: ::std::option::Option<::std::string::String>,
+        ///Remedy is a LangSmith extension for user-recoverable errors.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub remedy: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    impl SharedProblemDetails {
+        pub fn builder() -> builder::SharedProblemDetails {
+            Default::default()
         }
     }
     ///Enum for available dataset columns to sort by.
@@ -3059,7 +3717,7 @@ Currently only True is supported.*/
                 ::std::string::String,
             >,
             runs: ::std::result::Result<
-                ::std::vec::Vec<super::RunSchema>,
+                ::std::vec::Vec<crate::partial::PartialRun>,
                 ::std::string::String,
             >,
             search_cursors: ::std::result::Result<
@@ -3114,7 +3772,7 @@ Currently only True is supported.*/
             }
             pub fn runs<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::RunSchema>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::partial::PartialRun>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.runs = value
@@ -3170,6 +3828,957 @@ Currently only True is supported.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct QueryQueryRunsRequestBody {
+            ai_query: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            filter: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            has_error: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            ids: ::std::result::Result<
+                ::std::vec::Vec<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            is_root: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            max_start_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            min_start_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            page_size: ::std::result::Result<
+                ::std::num::NonZeroU64,
+                ::std::string::String,
+            >,
+            project_ids: ::std::result::Result<
+                ::std::vec::Vec<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            reference_dataset_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            reference_examples: ::std::result::Result<
+                ::std::vec::Vec<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            run_type: ::std::result::Result<
+                ::std::option::Option<super::QueryRunType>,
+                ::std::string::String,
+            >,
+            selects: ::std::result::Result<
+                ::std::vec::Vec<super::QueryRunSelectField>,
+                ::std::string::String,
+            >,
+            sort_order: ::std::result::Result<
+                super::QuerySortOrder,
+                ::std::string::String,
+            >,
+            trace_filter: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            trace_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            tree_filter: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QueryQueryRunsRequestBody {
+            fn default() -> Self {
+                Self {
+                    ai_query: Ok(Default::default()),
+                    cursor: Ok(Default::default()),
+                    filter: Ok(Default::default()),
+                    has_error: Ok(Default::default()),
+                    ids: Ok(Default::default()),
+                    is_root: Ok(Default::default()),
+                    max_start_time: Ok(Default::default()),
+                    min_start_time: Ok(Default::default()),
+                    page_size: Ok(
+                        super::defaults::default_nzu64::<::std::num::NonZeroU64, 100>(),
+                    ),
+                    project_ids: Ok(Default::default()),
+                    reference_dataset_id: Ok(Default::default()),
+                    reference_examples: Ok(Default::default()),
+                    run_type: Ok(Default::default()),
+                    selects: Ok(Default::default()),
+                    sort_order: Ok(
+                        super::defaults::query_query_runs_request_body_sort_order(),
+                    ),
+                    trace_filter: Ok(Default::default()),
+                    trace_id: Ok(Default::default()),
+                    tree_filter: Ok(Default::default()),
+                }
+            }
+        }
+        impl QueryQueryRunsRequestBody {
+            pub fn ai_query<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ai_query = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ai_query: {e}")
+                    });
+                self
+            }
+            pub fn cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cursor: {e}")
+                    });
+                self
+            }
+            pub fn filter<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filter = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for filter: {e}")
+                    });
+                self
+            }
+            pub fn has_error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_error: {e}")
+                    });
+                self
+            }
+            pub fn ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ids: {e}")
+                    });
+                self
+            }
+            pub fn is_root<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_root = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_root: {e}")
+                    });
+                self
+            }
+            pub fn max_start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for max_start_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn min_start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.min_start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for min_start_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn page_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::num::NonZeroU64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page_size: {e}")
+                    });
+                self
+            }
+            pub fn project_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_ids: {e}")
+                    });
+                self
+            }
+            pub fn reference_dataset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference_dataset_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reference_dataset_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn reference_examples<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference_examples = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reference_examples: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn run_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::QueryRunType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.run_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for run_type: {e}")
+                    });
+                self
+            }
+            pub fn selects<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::QueryRunSelectField>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.selects = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for selects: {e}")
+                    });
+                self
+            }
+            pub fn sort_order<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::QuerySortOrder>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sort_order = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sort_order: {e}")
+                    });
+                self
+            }
+            pub fn trace_filter<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trace_filter = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trace_filter: {e}")
+                    });
+                self
+            }
+            pub fn trace_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trace_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trace_id: {e}")
+                    });
+                self
+            }
+            pub fn tree_filter<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tree_filter = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tree_filter: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QueryQueryRunsRequestBody>
+        for super::QueryQueryRunsRequestBody {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QueryQueryRunsRequestBody,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    ai_query: value.ai_query?,
+                    cursor: value.cursor?,
+                    filter: value.filter?,
+                    has_error: value.has_error?,
+                    ids: value.ids?,
+                    is_root: value.is_root?,
+                    max_start_time: value.max_start_time?,
+                    min_start_time: value.min_start_time?,
+                    page_size: value.page_size?,
+                    project_ids: value.project_ids?,
+                    reference_dataset_id: value.reference_dataset_id?,
+                    reference_examples: value.reference_examples?,
+                    run_type: value.run_type?,
+                    selects: value.selects?,
+                    sort_order: value.sort_order?,
+                    trace_filter: value.trace_filter?,
+                    trace_id: value.trace_id?,
+                    tree_filter: value.tree_filter?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::QueryQueryRunsRequestBody>
+        for QueryQueryRunsRequestBody {
+            fn from(value: super::QueryQueryRunsRequestBody) -> Self {
+                Self {
+                    ai_query: Ok(value.ai_query),
+                    cursor: Ok(value.cursor),
+                    filter: Ok(value.filter),
+                    has_error: Ok(value.has_error),
+                    ids: Ok(value.ids),
+                    is_root: Ok(value.is_root),
+                    max_start_time: Ok(value.max_start_time),
+                    min_start_time: Ok(value.min_start_time),
+                    page_size: Ok(value.page_size),
+                    project_ids: Ok(value.project_ids),
+                    reference_dataset_id: Ok(value.reference_dataset_id),
+                    reference_examples: Ok(value.reference_examples),
+                    run_type: Ok(value.run_type),
+                    selects: Ok(value.selects),
+                    sort_order: Ok(value.sort_order),
+                    trace_filter: Ok(value.trace_filter),
+                    trace_id: Ok(value.trace_id),
+                    tree_filter: Ok(value.tree_filter),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct QueryQueryRunsResponseBody {
+            has_more: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            items: ::std::result::Result<
+                ::std::vec::Vec<crate::partial::PartialRun>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QueryQueryRunsResponseBody {
+            fn default() -> Self {
+                Self {
+                    has_more: Ok(Default::default()),
+                    items: Ok(Default::default()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl QueryQueryRunsResponseBody {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {e}")
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<crate::partial::PartialRun>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QueryQueryRunsResponseBody>
+        for super::QueryQueryRunsResponseBody {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QueryQueryRunsResponseBody,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::QueryQueryRunsResponseBody>
+        for QueryQueryRunsResponseBody {
+            fn from(value: super::QueryQueryRunsResponseBody) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct QueryRunCompletionCostDetails {
+            raw: ::std::result::Result<
+                ::std::collections::HashMap<::std::string::String, f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QueryRunCompletionCostDetails {
+            fn default() -> Self {
+                Self {
+                    raw: Ok(Default::default()),
+                }
+            }
+        }
+        impl QueryRunCompletionCostDetails {
+            pub fn raw<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<::std::string::String, f64>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.raw = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for raw: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QueryRunCompletionCostDetails>
+        for super::QueryRunCompletionCostDetails {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QueryRunCompletionCostDetails,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { raw: value.raw? })
+            }
+        }
+        impl ::std::convert::From<super::QueryRunCompletionCostDetails>
+        for QueryRunCompletionCostDetails {
+            fn from(value: super::QueryRunCompletionCostDetails) -> Self {
+                Self { raw: Ok(value.raw) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct QueryRunCompletionTokenDetails {
+            raw: ::std::result::Result<
+                ::std::collections::HashMap<::std::string::String, i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QueryRunCompletionTokenDetails {
+            fn default() -> Self {
+                Self {
+                    raw: Ok(Default::default()),
+                }
+            }
+        }
+        impl QueryRunCompletionTokenDetails {
+            pub fn raw<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<::std::string::String, i64>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.raw = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for raw: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QueryRunCompletionTokenDetails>
+        for super::QueryRunCompletionTokenDetails {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QueryRunCompletionTokenDetails,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { raw: value.raw? })
+            }
+        }
+        impl ::std::convert::From<super::QueryRunCompletionTokenDetails>
+        for QueryRunCompletionTokenDetails {
+            fn from(value: super::QueryRunCompletionTokenDetails) -> Self {
+                Self { raw: Ok(value.raw) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct QueryRunEvent {
+            kwargs: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QueryRunEvent {
+            fn default() -> Self {
+                Self {
+                    kwargs: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    time: Ok(Default::default()),
+                }
+            }
+        }
+        impl QueryRunEvent {
+            pub fn kwargs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kwargs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for kwargs: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for time: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QueryRunEvent> for super::QueryRunEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QueryRunEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    kwargs: value.kwargs?,
+                    name: value.name?,
+                    time: value.time?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::QueryRunEvent> for QueryRunEvent {
+            fn from(value: super::QueryRunEvent) -> Self {
+                Self {
+                    kwargs: Ok(value.kwargs),
+                    name: Ok(value.name),
+                    time: Ok(value.time),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct QueryRunFeedbackStat {
+            avg: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            comments: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            contains_thread_feedback: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            errors: ::std::result::Result<i64, ::std::string::String>,
+            max: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            min: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            n: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            sources: ::std::result::Result<
+                ::std::vec::Vec<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            stdev: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            values: ::std::result::Result<
+                ::std::collections::HashMap<::std::string::String, i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QueryRunFeedbackStat {
+            fn default() -> Self {
+                Self {
+                    avg: Ok(Default::default()),
+                    comments: Ok(Default::default()),
+                    contains_thread_feedback: Ok(Default::default()),
+                    errors: Ok(Default::default()),
+                    max: Ok(Default::default()),
+                    min: Ok(Default::default()),
+                    n: Ok(Default::default()),
+                    sources: Ok(Default::default()),
+                    stdev: Ok(Default::default()),
+                    values: Ok(Default::default()),
+                }
+            }
+        }
+        impl QueryRunFeedbackStat {
+            pub fn avg<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avg = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for avg: {e}")
+                    });
+                self
+            }
+            pub fn comments<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comments = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for comments: {e}")
+                    });
+                self
+            }
+            pub fn contains_thread_feedback<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.contains_thread_feedback = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for contains_thread_feedback: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn errors<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.errors = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for errors: {e}")
+                    });
+                self
+            }
+            pub fn max<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max: {e}")
+                    });
+                self
+            }
+            pub fn min<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.min = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for min: {e}")
+                    });
+                self
+            }
+            pub fn n<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.n = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for n: {e}"));
+                self
+            }
+            pub fn sources<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sources = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sources: {e}")
+                    });
+                self
+            }
+            pub fn stdev<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.stdev = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for stdev: {e}")
+                    });
+                self
+            }
+            pub fn values<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<::std::string::String, i64>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.values = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for values: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QueryRunFeedbackStat>
+        for super::QueryRunFeedbackStat {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QueryRunFeedbackStat,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    avg: value.avg?,
+                    comments: value.comments?,
+                    contains_thread_feedback: value.contains_thread_feedback?,
+                    errors: value.errors?,
+                    max: value.max?,
+                    min: value.min?,
+                    n: value.n?,
+                    sources: value.sources?,
+                    stdev: value.stdev?,
+                    values: value.values?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::QueryRunFeedbackStat> for QueryRunFeedbackStat {
+            fn from(value: super::QueryRunFeedbackStat) -> Self {
+                Self {
+                    avg: Ok(value.avg),
+                    comments: Ok(value.comments),
+                    contains_thread_feedback: Ok(value.contains_thread_feedback),
+                    errors: Ok(value.errors),
+                    max: Ok(value.max),
+                    min: Ok(value.min),
+                    n: Ok(value.n),
+                    sources: Ok(value.sources),
+                    stdev: Ok(value.stdev),
+                    values: Ok(value.values),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct QueryRunPromptCostDetails {
+            raw: ::std::result::Result<
+                ::std::collections::HashMap<::std::string::String, f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QueryRunPromptCostDetails {
+            fn default() -> Self {
+                Self {
+                    raw: Ok(Default::default()),
+                }
+            }
+        }
+        impl QueryRunPromptCostDetails {
+            pub fn raw<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<::std::string::String, f64>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.raw = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for raw: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QueryRunPromptCostDetails>
+        for super::QueryRunPromptCostDetails {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QueryRunPromptCostDetails,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { raw: value.raw? })
+            }
+        }
+        impl ::std::convert::From<super::QueryRunPromptCostDetails>
+        for QueryRunPromptCostDetails {
+            fn from(value: super::QueryRunPromptCostDetails) -> Self {
+                Self { raw: Ok(value.raw) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct QueryRunPromptTokenDetails {
+            raw: ::std::result::Result<
+                ::std::collections::HashMap<::std::string::String, i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QueryRunPromptTokenDetails {
+            fn default() -> Self {
+                Self {
+                    raw: Ok(Default::default()),
+                }
+            }
+        }
+        impl QueryRunPromptTokenDetails {
+            pub fn raw<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<::std::string::String, i64>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.raw = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for raw: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QueryRunPromptTokenDetails>
+        for super::QueryRunPromptTokenDetails {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QueryRunPromptTokenDetails,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { raw: value.raw? })
+            }
+        }
+        impl ::std::convert::From<super::QueryRunPromptTokenDetails>
+        for QueryRunPromptTokenDetails {
+            fn from(value: super::QueryRunPromptTokenDetails) -> Self {
+                Self { raw: Ok(value.raw) }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct RunDeletesQueued {
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -3211,943 +4820,84 @@ Currently only True is supported.*/
             }
         }
         #[derive(Clone, Debug)]
-        pub struct RunSchema {
-            app_path: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            child_run_ids: ::std::result::Result<
-                ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
-                ::std::string::String,
-            >,
-            completion_cost: ::std::result::Result<
+        pub struct SharedProblemDetails {
+            detail: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            completion_cost_details: ::std::result::Result<
-                ::std::option::Option<
-                    ::std::collections::HashMap<
-                        ::std::string::String,
-                        ::std::string::String,
-                    >,
-                >,
-                ::std::string::String,
-            >,
-            completion_token_details: ::std::result::Result<
-                ::std::option::Option<
-                    ::std::collections::HashMap<::std::string::String, i64>,
-                >,
-                ::std::string::String,
-            >,
-            completion_tokens: ::std::result::Result<i64, ::std::string::String>,
-            direct_child_run_ids: ::std::result::Result<
-                ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
-                ::std::string::String,
-            >,
-            dotted_order: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            end_time: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            error: ::std::result::Result<
+            instance: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            events: ::std::result::Result<
-                ::std::option::Option<
-                    ::std::vec::Vec<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
-                >,
-                ::std::string::String,
-            >,
-            execution_order: ::std::result::Result<
-                ::std::num::NonZeroU64,
-                ::std::string::String,
-            >,
-            extra: ::std::result::Result<
-                ::std::option::Option<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                ::std::string::String,
-            >,
-            feedback_stats: ::std::result::Result<
-                ::std::option::Option<
-                    ::std::collections::HashMap<
-                        ::std::string::String,
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
-                >,
-                ::std::string::String,
-            >,
-            first_token_time: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
-            in_dataset: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-            inputs: ::std::result::Result<
-                ::std::option::Option<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                ::std::string::String,
-            >,
-            inputs_preview: ::std::result::Result<
+            remedy: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            inputs_s3_urls: ::std::result::Result<
-                ::std::option::Option<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                ::std::string::String,
-            >,
-            last_queued_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            manifest_id: ::std::result::Result<
-                ::std::option::Option<::uuid::Uuid>,
-                ::std::string::String,
-            >,
-            manifest_s3_id: ::std::result::Result<
-                ::std::option::Option<::uuid::Uuid>,
-                ::std::string::String,
-            >,
-            messages: ::std::result::Result<
-                ::std::option::Option<
-                    ::std::vec::Vec<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
-                >,
-                ::std::string::String,
-            >,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
-            outputs: ::std::result::Result<
-                ::std::option::Option<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                ::std::string::String,
-            >,
-            outputs_preview: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            outputs_s3_urls: ::std::result::Result<
-                ::std::option::Option<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                ::std::string::String,
-            >,
-            parent_run_id: ::std::result::Result<
-                ::std::option::Option<::uuid::Uuid>,
-                ::std::string::String,
-            >,
-            parent_run_ids: ::std::result::Result<
-                ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
-                ::std::string::String,
-            >,
-            price_model_id: ::std::result::Result<
-                ::std::option::Option<::uuid::Uuid>,
-                ::std::string::String,
-            >,
-            prompt_cost: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            prompt_cost_details: ::std::result::Result<
-                ::std::option::Option<
-                    ::std::collections::HashMap<
-                        ::std::string::String,
-                        ::std::string::String,
-                    >,
-                >,
-                ::std::string::String,
-            >,
-            prompt_token_details: ::std::result::Result<
-                ::std::option::Option<
-                    ::std::collections::HashMap<::std::string::String, i64>,
-                >,
-                ::std::string::String,
-            >,
-            prompt_tokens: ::std::result::Result<i64, ::std::string::String>,
-            reference_dataset_id: ::std::result::Result<
-                ::std::option::Option<::uuid::Uuid>,
-                ::std::string::String,
-            >,
-            reference_example_id: ::std::result::Result<
-                ::std::option::Option<::uuid::Uuid>,
-                ::std::string::String,
-            >,
-            run_type: ::std::result::Result<super::RunTypeEnum, ::std::string::String>,
-            s3_urls: ::std::result::Result<
-                ::std::option::Option<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                ::std::string::String,
-            >,
-            serialized: ::std::result::Result<
-                ::std::option::Option<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                ::std::string::String,
-            >,
-            session_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
-            share_token: ::std::result::Result<
-                ::std::option::Option<::uuid::Uuid>,
-                ::std::string::String,
-            >,
-            start_time: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            status: ::std::result::Result<::std::string::String, ::std::string::String>,
-            tags: ::std::result::Result<
-                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                ::std::string::String,
-            >,
-            thread_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            total_cost: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            total_tokens: ::std::result::Result<i64, ::std::string::String>,
-            trace_first_received_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            trace_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
-            trace_max_start_time: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            trace_min_start_time: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            trace_tier: ::std::result::Result<
-                ::std::option::Option<super::TraceTier>,
-                ::std::string::String,
-            >,
-            trace_upgrade: ::std::result::Result<bool, ::std::string::String>,
-            ttl_seconds: ::std::result::Result<
+            status: ::std::result::Result<
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
-        impl ::std::default::Default for RunSchema {
+        impl ::std::default::Default for SharedProblemDetails {
             fn default() -> Self {
                 Self {
-                    app_path: Err("no value supplied for app_path".to_string()),
-                    child_run_ids: Ok(Default::default()),
-                    completion_cost: Ok(Default::default()),
-                    completion_cost_details: Ok(Default::default()),
-                    completion_token_details: Ok(Default::default()),
-                    completion_tokens: Ok(Default::default()),
-                    direct_child_run_ids: Ok(Default::default()),
-                    dotted_order: Err("no value supplied for dotted_order".to_string()),
-                    end_time: Ok(Default::default()),
-                    error: Ok(Default::default()),
-                    events: Ok(Default::default()),
-                    execution_order: Ok(
-                        super::defaults::default_nzu64::<::std::num::NonZeroU64, 1>(),
-                    ),
-                    extra: Ok(Default::default()),
-                    feedback_stats: Ok(Default::default()),
-                    first_token_time: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
-                    in_dataset: Ok(Default::default()),
-                    inputs: Ok(Default::default()),
-                    inputs_preview: Ok(Default::default()),
-                    inputs_s3_urls: Ok(Default::default()),
-                    last_queued_at: Ok(Default::default()),
-                    manifest_id: Ok(Default::default()),
-                    manifest_s3_id: Ok(Default::default()),
-                    messages: Ok(Default::default()),
-                    name: Err("no value supplied for name".to_string()),
-                    outputs: Ok(Default::default()),
-                    outputs_preview: Ok(Default::default()),
-                    outputs_s3_urls: Ok(Default::default()),
-                    parent_run_id: Ok(Default::default()),
-                    parent_run_ids: Ok(Default::default()),
-                    price_model_id: Ok(Default::default()),
-                    prompt_cost: Ok(Default::default()),
-                    prompt_cost_details: Ok(Default::default()),
-                    prompt_token_details: Ok(Default::default()),
-                    prompt_tokens: Ok(Default::default()),
-                    reference_dataset_id: Ok(Default::default()),
-                    reference_example_id: Ok(Default::default()),
-                    run_type: Err("no value supplied for run_type".to_string()),
-                    s3_urls: Ok(Default::default()),
-                    serialized: Ok(Default::default()),
-                    session_id: Err("no value supplied for session_id".to_string()),
-                    share_token: Ok(Default::default()),
-                    start_time: Ok(Default::default()),
-                    status: Err("no value supplied for status".to_string()),
-                    tags: Ok(Default::default()),
-                    thread_id: Ok(Default::default()),
-                    total_cost: Ok(Default::default()),
-                    total_tokens: Ok(Default::default()),
-                    trace_first_received_at: Ok(Default::default()),
-                    trace_id: Err("no value supplied for trace_id".to_string()),
-                    trace_max_start_time: Ok(Default::default()),
-                    trace_min_start_time: Ok(Default::default()),
-                    trace_tier: Ok(Default::default()),
-                    trace_upgrade: Ok(Default::default()),
-                    ttl_seconds: Ok(Default::default()),
+                    detail: Ok(Default::default()),
+                    instance: Ok(Default::default()),
+                    remedy: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                    type_: Ok(Default::default()),
                 }
             }
         }
-        impl RunSchema {
-            pub fn app_path<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.app_path = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for app_path: {e}")
-                    });
-                self
-            }
-            pub fn child_run_ids<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.child_run_ids = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for child_run_ids: {e}")
-                    });
-                self
-            }
-            pub fn completion_cost<T>(mut self, value: T) -> Self
+        impl SharedProblemDetails {
+            pub fn detail<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.completion_cost = value
+                self.detail = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for completion_cost: {e}"
-                        )
+                        format!("error converting supplied value for detail: {e}")
                     });
                 self
             }
-            pub fn completion_cost_details<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::collections::HashMap<
-                            ::std::string::String,
-                            ::std::string::String,
-                        >,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.completion_cost_details = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for completion_cost_details: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn completion_token_details<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::collections::HashMap<::std::string::String, i64>,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.completion_token_details = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for completion_token_details: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn completion_tokens<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<i64>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.completion_tokens = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for completion_tokens: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn direct_child_run_ids<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.direct_child_run_ids = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for direct_child_run_ids: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn dotted_order<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.dotted_order = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for dotted_order: {e}")
-                    });
-                self
-            }
-            pub fn end_time<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.end_time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for end_time: {e}")
-                    });
-                self
-            }
-            pub fn error<T>(mut self, value: T) -> Self
+            pub fn instance<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.error = value
+                self.instance = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
+                        format!("error converting supplied value for instance: {e}")
                     });
                 self
             }
-            pub fn events<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::vec::Vec<
-                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                        >,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.events = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for events: {e}")
-                    });
-                self
-            }
-            pub fn execution_order<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::num::NonZeroU64>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.execution_order = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for execution_order: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn extra<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.extra = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for extra: {e}")
-                    });
-                self
-            }
-            pub fn feedback_stats<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::collections::HashMap<
-                            ::std::string::String,
-                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                        >,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.feedback_stats = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for feedback_stats: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn first_token_time<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.first_token_time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for first_token_time: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::uuid::Uuid>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
-                self
-            }
-            pub fn in_dataset<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.in_dataset = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for in_dataset: {e}")
-                    });
-                self
-            }
-            pub fn inputs<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.inputs = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for inputs: {e}")
-                    });
-                self
-            }
-            pub fn inputs_preview<T>(mut self, value: T) -> Self
+            pub fn remedy<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.inputs_preview = value
+                self.remedy = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for inputs_preview: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn inputs_s3_urls<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.inputs_s3_urls = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for inputs_s3_urls: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn last_queued_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.last_queued_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for last_queued_at: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn manifest_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.manifest_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for manifest_id: {e}")
-                    });
-                self
-            }
-            pub fn manifest_s3_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.manifest_s3_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for manifest_s3_id: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn messages<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::vec::Vec<
-                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                        >,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.messages = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for messages: {e}")
-                    });
-                self
-            }
-            pub fn name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
-                self
-            }
-            pub fn outputs<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.outputs = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for outputs: {e}")
-                    });
-                self
-            }
-            pub fn outputs_preview<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.outputs_preview = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for outputs_preview: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn outputs_s3_urls<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.outputs_s3_urls = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for outputs_s3_urls: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn parent_run_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.parent_run_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for parent_run_id: {e}")
-                    });
-                self
-            }
-            pub fn parent_run_ids<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.parent_run_ids = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for parent_run_ids: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn price_model_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.price_model_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for price_model_id: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn prompt_cost<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.prompt_cost = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for prompt_cost: {e}")
-                    });
-                self
-            }
-            pub fn prompt_cost_details<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::collections::HashMap<
-                            ::std::string::String,
-                            ::std::string::String,
-                        >,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.prompt_cost_details = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for prompt_cost_details: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn prompt_token_details<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::std::collections::HashMap<::std::string::String, i64>,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.prompt_token_details = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for prompt_token_details: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn prompt_tokens<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<i64>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.prompt_tokens = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for prompt_tokens: {e}")
-                    });
-                self
-            }
-            pub fn reference_dataset_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.reference_dataset_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for reference_dataset_id: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn reference_example_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.reference_example_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for reference_example_id: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn run_type<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::RunTypeEnum>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.run_type = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for run_type: {e}")
-                    });
-                self
-            }
-            pub fn s3_urls<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.s3_urls = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for s3_urls: {e}")
-                    });
-                self
-            }
-            pub fn serialized<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.serialized = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for serialized: {e}")
-                    });
-                self
-            }
-            pub fn session_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::uuid::Uuid>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.session_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for session_id: {e}")
-                    });
-                self
-            }
-            pub fn share_token<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.share_token = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for share_token: {e}")
-                    });
-                self
-            }
-            pub fn start_time<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.start_time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for start_time: {e}")
+                        format!("error converting supplied value for remedy: {e}")
                     });
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -4157,275 +4907,56 @@ Currently only True is supported.*/
                     });
                 self
             }
-            pub fn tags<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.tags = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tags: {e}")
-                    });
-                self
-            }
-            pub fn thread_id<T>(mut self, value: T) -> Self
+            pub fn title<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.thread_id = value
+                self.title = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for thread_id: {e}")
+                        format!("error converting supplied value for title: {e}")
                     });
                 self
             }
-            pub fn total_cost<T>(mut self, value: T) -> Self
+            pub fn type_<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.total_cost = value
+                self.type_ = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for total_cost: {e}")
-                    });
-                self
-            }
-            pub fn total_tokens<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<i64>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.total_tokens = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for total_tokens: {e}")
-                    });
-                self
-            }
-            pub fn trace_first_received_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.trace_first_received_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trace_first_received_at: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn trace_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::uuid::Uuid>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.trace_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for trace_id: {e}")
-                    });
-                self
-            }
-            pub fn trace_max_start_time<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.trace_max_start_time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trace_max_start_time: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn trace_min_start_time<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.trace_min_start_time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for trace_min_start_time: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn trace_tier<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::TraceTier>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.trace_tier = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for trace_tier: {e}")
-                    });
-                self
-            }
-            pub fn trace_upgrade<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.trace_upgrade = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for trace_upgrade: {e}")
-                    });
-                self
-            }
-            pub fn ttl_seconds<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.ttl_seconds = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for ttl_seconds: {e}")
+                        format!("error converting supplied value for type_: {e}")
                     });
                 self
             }
         }
-        impl ::std::convert::TryFrom<RunSchema> for super::RunSchema {
+        impl ::std::convert::TryFrom<SharedProblemDetails>
+        for super::SharedProblemDetails {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: RunSchema,
+                value: SharedProblemDetails,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    app_path: value.app_path?,
-                    child_run_ids: value.child_run_ids?,
-                    completion_cost: value.completion_cost?,
-                    completion_cost_details: value.completion_cost_details?,
-                    completion_token_details: value.completion_token_details?,
-                    completion_tokens: value.completion_tokens?,
-                    direct_child_run_ids: value.direct_child_run_ids?,
-                    dotted_order: value.dotted_order?,
-                    end_time: value.end_time?,
-                    error: value.error?,
-                    events: value.events?,
-                    execution_order: value.execution_order?,
-                    extra: value.extra?,
-                    feedback_stats: value.feedback_stats?,
-                    first_token_time: value.first_token_time?,
-                    id: value.id?,
-                    in_dataset: value.in_dataset?,
-                    inputs: value.inputs?,
-                    inputs_preview: value.inputs_preview?,
-                    inputs_s3_urls: value.inputs_s3_urls?,
-                    last_queued_at: value.last_queued_at?,
-                    manifest_id: value.manifest_id?,
-                    manifest_s3_id: value.manifest_s3_id?,
-                    messages: value.messages?,
-                    name: value.name?,
-                    outputs: value.outputs?,
-                    outputs_preview: value.outputs_preview?,
-                    outputs_s3_urls: value.outputs_s3_urls?,
-                    parent_run_id: value.parent_run_id?,
-                    parent_run_ids: value.parent_run_ids?,
-                    price_model_id: value.price_model_id?,
-                    prompt_cost: value.prompt_cost?,
-                    prompt_cost_details: value.prompt_cost_details?,
-                    prompt_token_details: value.prompt_token_details?,
-                    prompt_tokens: value.prompt_tokens?,
-                    reference_dataset_id: value.reference_dataset_id?,
-                    reference_example_id: value.reference_example_id?,
-                    run_type: value.run_type?,
-                    s3_urls: value.s3_urls?,
-                    serialized: value.serialized?,
-                    session_id: value.session_id?,
-                    share_token: value.share_token?,
-                    start_time: value.start_time?,
+                    detail: value.detail?,
+                    instance: value.instance?,
+                    remedy: value.remedy?,
                     status: value.status?,
-                    tags: value.tags?,
-                    thread_id: value.thread_id?,
-                    total_cost: value.total_cost?,
-                    total_tokens: value.total_tokens?,
-                    trace_first_received_at: value.trace_first_received_at?,
-                    trace_id: value.trace_id?,
-                    trace_max_start_time: value.trace_max_start_time?,
-                    trace_min_start_time: value.trace_min_start_time?,
-                    trace_tier: value.trace_tier?,
-                    trace_upgrade: value.trace_upgrade?,
-                    ttl_seconds: value.ttl_seconds?,
+                    title: value.title?,
+                    type_: value.type_?,
                 })
             }
         }
-        impl ::std::convert::From<super::RunSchema> for RunSchema {
-            fn from(value: super::RunSchema) -> Self {
+        impl ::std::convert::From<super::SharedProblemDetails> for SharedProblemDetails {
+            fn from(value: super::SharedProblemDetails) -> Self {
                 Self {
-                    app_path: Ok(value.app_path),
-                    child_run_ids: Ok(value.child_run_ids),
-                    completion_cost: Ok(value.completion_cost),
-                    completion_cost_details: Ok(value.completion_cost_details),
-                    completion_token_details: Ok(value.completion_token_details),
-                    completion_tokens: Ok(value.completion_tokens),
-                    direct_child_run_ids: Ok(value.direct_child_run_ids),
-                    dotted_order: Ok(value.dotted_order),
-                    end_time: Ok(value.end_time),
-                    error: Ok(value.error),
-                    events: Ok(value.events),
-                    execution_order: Ok(value.execution_order),
-                    extra: Ok(value.extra),
-                    feedback_stats: Ok(value.feedback_stats),
-                    first_token_time: Ok(value.first_token_time),
-                    id: Ok(value.id),
-                    in_dataset: Ok(value.in_dataset),
-                    inputs: Ok(value.inputs),
-                    inputs_preview: Ok(value.inputs_preview),
-                    inputs_s3_urls: Ok(value.inputs_s3_urls),
-                    last_queued_at: Ok(value.last_queued_at),
-                    manifest_id: Ok(value.manifest_id),
-                    manifest_s3_id: Ok(value.manifest_s3_id),
-                    messages: Ok(value.messages),
-                    name: Ok(value.name),
-                    outputs: Ok(value.outputs),
-                    outputs_preview: Ok(value.outputs_preview),
-                    outputs_s3_urls: Ok(value.outputs_s3_urls),
-                    parent_run_id: Ok(value.parent_run_id),
-                    parent_run_ids: Ok(value.parent_run_ids),
-                    price_model_id: Ok(value.price_model_id),
-                    prompt_cost: Ok(value.prompt_cost),
-                    prompt_cost_details: Ok(value.prompt_cost_details),
-                    prompt_token_details: Ok(value.prompt_token_details),
-                    prompt_tokens: Ok(value.prompt_tokens),
-                    reference_dataset_id: Ok(value.reference_dataset_id),
-                    reference_example_id: Ok(value.reference_example_id),
-                    run_type: Ok(value.run_type),
-                    s3_urls: Ok(value.s3_urls),
-                    serialized: Ok(value.serialized),
-                    session_id: Ok(value.session_id),
-                    share_token: Ok(value.share_token),
-                    start_time: Ok(value.start_time),
+                    detail: Ok(value.detail),
+                    instance: Ok(value.instance),
+                    remedy: Ok(value.remedy),
                     status: Ok(value.status),
-                    tags: Ok(value.tags),
-                    thread_id: Ok(value.thread_id),
-                    total_cost: Ok(value.total_cost),
-                    total_tokens: Ok(value.total_tokens),
-                    trace_first_received_at: Ok(value.trace_first_received_at),
-                    trace_id: Ok(value.trace_id),
-                    trace_max_start_time: Ok(value.trace_max_start_time),
-                    trace_min_start_time: Ok(value.trace_min_start_time),
-                    trace_tier: Ok(value.trace_tier),
-                    trace_upgrade: Ok(value.trace_upgrade),
-                    ttl_seconds: Ok(value.ttl_seconds),
+                    title: Ok(value.title),
+                    type_: Ok(value.type_),
                 }
             }
         }
@@ -4556,6 +5087,9 @@ Currently only True is supported.*/
         }
         pub(super) fn dataset_externally_managed() -> ::std::option::Option<bool> {
             ::std::option::Option::Some(false)
+        }
+        pub(super) fn query_query_runs_request_body_sort_order() -> super::QuerySortOrder {
+            super::QuerySortOrder::Desc
         }
     }
     /// Error types.
@@ -4834,6 +5368,28 @@ let response = client.hard_delete_examples()
 ```*/
     pub fn hard_delete_examples(&self) -> builder::HardDeleteExamples<'_> {
         builder::HardDeleteExamples::new(self)
+    }
+    /**Query runs
+
+**Alpha:** The request and response contract may change;
+Returns a paginated list of runs for the given projects within min/max start_time. Supports filters, cursor pagination, and `selects` to select fields to return.
+
+Sends a `POST` request to `/v2/runs/query`
+
+Arguments:
+- `accept`: application/json
+- `content_type`: application/json (required for JSON body)
+- `body`
+```ignore
+let response = client.query_runs()
+    .accept(accept)
+    .content_type(content_type)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn query_runs(&self) -> builder::QueryRuns<'_> {
+        builder::QueryRuns::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -6045,6 +6601,191 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::query_runs`]
+
+[`Client::query_runs`]: super::Client::query_runs*/
+    #[derive(Debug, Clone)]
+    pub struct QueryRuns<'a> {
+        client: &'a super::Client,
+        accept: Result<Option<::std::string::String>, String>,
+        content_type: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::QueryQueryRunsRequestBody, String>,
+    }
+    impl<'a> QueryRuns<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                accept: Ok(None),
+                content_type: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn accept<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.accept = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for accept failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn content_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.content_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for content_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::QueryQueryRunsRequestBody>,
+            <V as std::convert::TryInto<
+                types::QueryQueryRunsRequestBody,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `QueryQueryRunsRequestBody` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::QueryQueryRunsRequestBody,
+            ) -> types::builder::QueryQueryRunsRequestBody,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v2/runs/query`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::QueryQueryRunsResponseBody>,
+            Error<types::SharedProblemDetails>,
+        > {
+            let Self { client, accept, content_type, body } = self;
+            let accept = accept.map_err(Error::InvalidRequest)?;
+            let content_type = content_type.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::QueryQueryRunsRequestBody::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v2/runs/query", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = accept {
+                header_map.append("Accept", value.to_string().try_into()?);
+            }
+            if let Some(value) = content_type {
+                header_map.append("Content-Type", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "query_runs",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                504u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
@@ -6166,6 +6907,16 @@ pub mod spec {
             path: "/v1/platform/datasets/examples/delete",
             statuses: &[200u16, 400u16, 403u16, 404u16, 422u16],
             security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &[],
+        },
+        Operation {
+            operation_id: "query_runs",
+            method: "POST",
+            path: "/v2/runs/query",
+            statuses: &[
+                200u16, 400u16, 401u16, 403u16, 404u16, 422u16, 500u16, 503u16, 504u16,
+            ],
+            security: &[&["API Key", "Tenant ID"], &["Bearer Auth", "Tenant ID"]],
             query_parameters: &[],
         },
     ];
@@ -6370,6 +7121,19 @@ pub mod spec {
             /// does not enforce.
             pub mod parameters {}
         }
+        ///`POST /v2/runs/query`.
+        pub mod query_runs {
+            /// The HTTP method.
+            pub const METHOD: &str = "POST";
+            /// The path as the spec writes it.
+            pub const PATH: &str = "/v2/runs/query";
+            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+            /// endpoint that already ends in `/v1` must not repeat.
+            pub const VERSION_PREFIX: &str = "/v2";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {}
+        }
     }
     /// Per schema, per property: the constraints the generated types do not enforce.
     pub mod schemas {
@@ -6521,6 +7285,140 @@ pub mod spec {
                 pub const MAX_ITEMS: usize = 1000usize;
                 ///`format` of the spec.
                 pub const ITEMS_FORMAT: &str = "uuid";
+            }
+        }
+        ///Constraints of the schema `query.QueryRunsRequestBody`.
+        pub mod query_query_runs_request_body {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &[];
+            ///Constraints of `query.QueryRunsRequestBody.ids`.
+            pub mod ids {
+                ///`format` of the spec.
+                pub const ITEMS_FORMAT: &str = "uuid";
+            }
+            ///Constraints of `query.QueryRunsRequestBody.max_start_time`.
+            pub mod max_start_time {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+            ///Constraints of `query.QueryRunsRequestBody.min_start_time`.
+            pub mod min_start_time {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+            ///Constraints of `query.QueryRunsRequestBody.page_size`.
+            pub mod page_size {
+                ///`minimum` of the spec.
+                pub const MINIMUM: f64 = 1f64;
+                ///`maximum` of the spec.
+                pub const MAXIMUM: f64 = 1000f64;
+                ///`default` of the spec.
+                pub const DEFAULT: u64 = 100u64;
+            }
+            ///Constraints of `query.QueryRunsRequestBody.project_ids`.
+            pub mod project_ids {
+                ///`format` of the spec.
+                pub const ITEMS_FORMAT: &str = "uuid";
+            }
+            ///Constraints of `query.QueryRunsRequestBody.reference_dataset_id`.
+            pub mod reference_dataset_id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `query.QueryRunsRequestBody.reference_examples`.
+            pub mod reference_examples {
+                ///`format` of the spec.
+                pub const ITEMS_FORMAT: &str = "uuid";
+            }
+            ///Constraints of `query.QueryRunsRequestBody.trace_id`.
+            pub mod trace_id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+        }
+        ///Constraints of the schema `query.RunEvent`.
+        pub mod query_run_event {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &[];
+            ///Constraints of `query.RunEvent.time`.
+            pub mod time {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+        }
+        ///Constraints of the schema `query.RunFeedbackStat`.
+        pub mod query_run_feedback_stat {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &[];
+            ///Constraints of `query.RunFeedbackStat.errors`.
+            pub mod errors {
+                ///`default` of the spec.
+                pub const DEFAULT: u64 = 0u64;
+            }
+        }
+        ///Constraints of the schema `query.RunResponse`.
+        pub mod query_run_response {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &[];
+            ///Constraints of `query.RunResponse.end_time`.
+            pub mod end_time {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+            ///Constraints of `query.RunResponse.first_token_time`.
+            pub mod first_token_time {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+            ///Constraints of `query.RunResponse.id`.
+            pub mod id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `query.RunResponse.parent_run_ids`.
+            pub mod parent_run_ids {
+                ///`format` of the spec.
+                pub const ITEMS_FORMAT: &str = "uuid";
+            }
+            ///Constraints of `query.RunResponse.price_model_id`.
+            pub mod price_model_id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `query.RunResponse.project_id`.
+            pub mod project_id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `query.RunResponse.reference_dataset_id`.
+            pub mod reference_dataset_id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `query.RunResponse.reference_example_id`.
+            pub mod reference_example_id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `query.RunResponse.start_time`.
+            pub mod start_time {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+            ///Constraints of `query.RunResponse.thread_evaluation_time`.
+            pub mod thread_evaluation_time {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+            ///Constraints of `query.RunResponse.thread_id`.
+            pub mod thread_id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `query.RunResponse.trace_id`.
+            pub mod trace_id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
             }
         }
     }

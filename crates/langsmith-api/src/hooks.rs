@@ -16,6 +16,9 @@ pub struct RequestDefaults {
     headers: HeaderMap,
     response_limit_base: usize,
     versioned_endpoint: Option<VersionedEndpoint>,
+    /// The base URL's path (`/api/v1`, `/langsmith`, or empty), and its root: the path
+    /// less a trailing `/api/vN` or `/vN`.
+    base: Option<(String, String)>,
 }
 
 /// An endpoint whose path already ends in an API version (`/api/v1`, self-hosted).
@@ -46,6 +49,7 @@ impl RequestDefaults {
             headers,
             response_limit_base: DEFAULT_RESPONSE_LIMIT_BASE,
             versioned_endpoint: None,
+            base: None,
         }
     }
 
@@ -56,13 +60,27 @@ impl RequestDefaults {
     /// and `/v1/platform/...` reaches `https://host/api/v1/platform/...`, never
     /// `/api/v1/api/v1/...`. `base_path` is the base URL's path; one that does not end in
     /// a version segment leaves paths unchanged.
+    ///
+    /// The v2 family is the exception, under every endpoint form: the spec writes
+    /// `/v2/runs/query`, and the official SDK (`client.runs.query()`) sends it to
+    /// `/api/v2/runs/query` at the endpoint's root, so a spec path starting `/v2/` goes to
+    /// `{root}/api/v2/...`, where the root is the base path less a trailing `/api/vN` or
+    /// `/vN` (`https://host` and `https://host/api/v1` both reach
+    /// `https://host/api/v2/runs/query`).
     pub fn with_versioned_base_path(mut self, base_path: &str) -> Self {
         let path = base_path.trim_end_matches('/');
         let last = path.rsplit('/').next().unwrap_or("");
-        self.versioned_endpoint = is_version_segment(last).then(|| VersionedEndpoint {
+        let versioned = is_version_segment(last);
+        self.versioned_endpoint = versioned.then(|| VersionedEndpoint {
             path: path.to_owned(),
             version: last.to_owned(),
         });
+        let mut root = path;
+        if versioned {
+            root = &root[..root.len() - last.len() - 1];
+            root = root.strip_suffix("/api").unwrap_or(root);
+        }
+        self.base = Some((path.to_owned(), root.to_owned()));
         self
     }
 
@@ -264,10 +282,22 @@ fn map_path(endpoint: &VersionedEndpoint, url_path: &str) -> Option<String> {
     Some(format!("{}{}", endpoint.path, &spec_path[drop..]))
 }
 
+/// The path a request for a v2 spec path (`/v2/...`) goes to: `{root}/api/v2/...`.
+fn map_v2_path(base: &str, root: &str, url_path: &str) -> Option<String> {
+    let spec_path = url_path.strip_prefix(base)?;
+    spec_path
+        .starts_with("/v2/")
+        .then(|| format!("{root}/api{spec_path}"))
+}
+
 /// Pre-request hook: maps the path behind a versioned endpoint
 /// ([`RequestDefaults::with_versioned_base_path`]) and adds the client's default headers.
 pub fn pre(inner: &RequestDefaults, request: &mut reqwest::Request) {
-    if let Some(endpoint) = &inner.versioned_endpoint
+    if let Some((base, root)) = &inner.base
+        && let Some(path) = map_v2_path(base, root, request.url().path())
+    {
+        request.url_mut().set_path(&path);
+    } else if let Some(endpoint) = &inner.versioned_endpoint
         && let Some(path) = map_path(endpoint, request.url().path())
     {
         request.url_mut().set_path(&path);
@@ -398,6 +428,38 @@ mod tests {
         let r = &rows[0];
         // Null counts as present; absent does not.
         assert_eq!((r.inputs, r.outputs, r.metadata), (true, false, true));
+    }
+
+    fn mapped_v2(base_path: &str, url_path: &str) -> String {
+        let d = RequestDefaults::default().with_versioned_base_path(base_path);
+        let (base, root) = d.base.as_ref().unwrap();
+        map_v2_path(base, root, url_path).unwrap_or_else(|| url_path.to_owned())
+    }
+
+    #[test]
+    fn the_v2_family_goes_under_api_at_the_endpoints_root() {
+        // As the official SDK's `client.runs.query()` sends it.
+        assert_eq!(mapped_v2("", "/v2/runs/query"), "/api/v2/runs/query");
+        assert_eq!(mapped_v2("/", "/v2/runs/query"), "/api/v2/runs/query");
+        assert_eq!(
+            mapped_v2("/api/v1", "/api/v1/v2/runs/query"),
+            "/api/v2/runs/query"
+        );
+        assert_eq!(mapped_v2("/v1", "/v1/v2/runs/query"), "/api/v2/runs/query");
+        assert_eq!(
+            mapped_v2("/langsmith", "/langsmith/v2/runs/query"),
+            "/langsmith/api/v2/runs/query"
+        );
+        assert_eq!(
+            mapped_v2("/langsmith/api/v1", "/langsmith/api/v1/v2/runs/query"),
+            "/langsmith/api/v2/runs/query"
+        );
+        // Other families are left to the versioned mapping.
+        assert_eq!(
+            mapped_v2("/api/v1", "/api/v1/api/v1/examples"),
+            "/api/v1/api/v1/examples"
+        );
+        assert_eq!(mapped_v2("", "/v1/platform/x"), "/v1/platform/x");
     }
 
     #[test]

@@ -15,6 +15,7 @@
 #[rustfmt::skip]
 mod generated;
 pub mod hooks;
+pub mod partial;
 
 pub use generated::*;
 pub use hooks::RequestDefaults;

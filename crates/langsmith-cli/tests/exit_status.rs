@@ -1,7 +1,7 @@
 //! One exit status: the same failure ends every command with the same code. A forwarding
-//! front before the stand-in answers one route with an error of its choosing (as a
-//! server without that route, or refusing it, would) and passes everything else through,
-//! so each command reaches that request after real work. What is expected is the help
+//! front before the stand-in fails the runs query (a 404 problem document from the v2
+//! route: a request that failed; or both routes missing: no runs API) and passes
+//! everything else through, so each command reaches that request after real work. What is expected is the help
 //! texts' word (`--help`, read here) and the stand-in's record of what it received.
 
 mod common;
@@ -14,24 +14,66 @@ use langsmith_mock::MockServer;
 
 const KEY: &str = "lsv2_sk_EXIT_STATUS_5e6f7a8b";
 const MARKER: &str = "jane.doe@example.com";
-const RUNS_QUERY: &str = "/api/v1/runs/query";
+/// Both runs query routes (v2, and v1 where v2 is missing): a server serving neither.
+const RUNS_QUERIES: [&str; 2] = ["/api/v2/runs/query", "/api/v1/runs/query"];
 
-/// Starts a front that answers `POST {path}` with `status` and a FastAPI-style body, and
-/// forwards every other request to `upstream`; returns its URL.
-async fn front(upstream: String, path: &'static str, status: StatusCode) -> String {
+/// How the front fails the runs query.
+#[derive(Clone, Copy, Debug)]
+enum Failure {
+    /// Both routes missing (FastAPI's 404 `{"detail": "Not Found"}`): no runs API.
+    NoRoute,
+    /// The v2 route answers a 404 problem document (RFC 7807): an answer, not a missing
+    /// route, so no fallback: a failed request of kind `not_found`.
+    Problem404,
+}
+
+impl Failure {
+    fn paths(self) -> &'static [&'static str] {
+        match self {
+            Failure::NoRoute => &RUNS_QUERIES,
+            Failure::Problem404 => &RUNS_QUERIES[..1],
+        }
+    }
+
+    fn answer(self) -> Response {
+        match self {
+            Failure::NoRoute => (
+                StatusCode::NOT_FOUND,
+                [(header::CONTENT_TYPE, "application/json")],
+                r#"{"detail":"Not Found"}"#,
+            )
+                .into_response(),
+            Failure::Problem404 => (
+                StatusCode::NOT_FOUND,
+                [(header::CONTENT_TYPE, "application/problem+json")],
+                r#"{"type":"about:blank","title":"Not Found","status":404,"detail":"no such dataset"}"#,
+            )
+                .into_response(),
+        }
+    }
+
+    /// What stderr says of it.
+    fn said(self) -> &'static str {
+        match self {
+            Failure::NoRoute => "no runs query is served",
+            Failure::Problem404 => "not found",
+        }
+    }
+}
+
+/// Starts a front that answers `POST` to the runs query as `failure` says and forwards
+/// every other request to `upstream`; returns its URL.
+async fn front(upstream: String, failure: Failure) -> String {
     let client = reqwest::Client::new();
     let app = axum::Router::new().fallback(move |req: Request| {
         let client = client.clone();
         let upstream = upstream.clone();
         async move {
             let (parts, body) = req.into_parts();
-            if parts.method == axum::http::Method::POST && parts.uri.path() == path {
-                return (
-                    status,
-                    [(header::CONTENT_TYPE, "application/json")],
-                    r#"{"detail":"Not Found"}"#,
-                )
-                    .into_response();
+            if parts.method == axum::http::Method::POST
+                && failure.paths().contains(&parts.uri.path())
+            {
+                return failure.answer();
             }
             let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
             let url = format!(
@@ -62,7 +104,7 @@ async fn front(upstream: String, path: &'static str, status: StatusCode) -> Stri
     format!("http://{addr}")
 }
 
-async fn env_with_front(status: StatusCode) -> Env {
+async fn env_with_front(failure: Failure) -> Env {
     let mut b = MockServer::builder();
     b.api_key(KEY)
         .dataset("compliance")
@@ -70,7 +112,7 @@ async fn env_with_front(status: StatusCode) -> Env {
         .examples(40)
         .experiment_sessions(1);
     let mut env = Env::with(b.start().await.unwrap(), KEY);
-    env.endpoint = front(env.server.url(), RUNS_QUERY, status).await;
+    env.endpoint = front(env.server.url(), failure).await;
     env
 }
 
@@ -99,7 +141,13 @@ fn code_in_help(command: &str, what: &str) -> i32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_runs_lookup_ends_every_command_with_one_code() {
-    let env = env_with_front(StatusCode::NOT_FOUND).await;
+    for failure in [Failure::Problem404, Failure::NoRoute] {
+        one_failure_one_code(failure).await;
+    }
+}
+
+async fn one_failure_one_code(failure: Failure) {
+    let env = env_with_front(failure).await;
     let marked: Vec<String> = env
         .server
         .marked_ids()
@@ -140,7 +188,7 @@ async fn a_failed_runs_lookup_ends_every_command_with_one_code() {
         .server
         .requests()
         .iter()
-        .filter(|r| r.path == RUNS_QUERY)
+        .filter(|r| RUNS_QUERIES.contains(&r.path.as_str()))
         .count();
     assert_eq!(
         runs_queries, 0,
@@ -157,8 +205,8 @@ async fn a_failed_runs_lookup_ends_every_command_with_one_code() {
     .map(|(name, o)| (name, code(o), text(o).1))
     .collect();
     for (name, c, err) in &codes {
-        assert!(err.contains("not found"), "{name}: {err}");
-        assert_eq!(*c, codes[0].1, "{name} differs: {codes:?}");
+        assert!(err.contains(failure.said()), "{failure:?} {name}: {err}");
+        assert_eq!(*c, codes[0].1, "{failure:?}: {name} differs: {codes:?}");
     }
     // ...and that code is the one each command's help gives a failed runs lookup.
     for (name, what) in [
@@ -166,6 +214,10 @@ async fn a_failed_runs_lookup_ends_every_command_with_one_code() {
         ("verify", "runs query failed"),
         ("hard-delete", "runs lookup or a trace"),
     ] {
-        assert_eq!(code_in_help(name, what), codes[0].1, "{name} --help");
+        assert_eq!(
+            code_in_help(name, what),
+            codes[0].1,
+            "{failure:?}: {name} --help"
+        );
     }
 }

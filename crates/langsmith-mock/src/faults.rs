@@ -34,6 +34,13 @@ pub struct Faults {
     /// The first this many `POST /api/v1/runs/delete` requests answer 500 before anything
     /// is queued (deterministic, not drawn): a retry must follow.
     pub runs_delete_500_first: u32,
+    /// Every `POST /api/v2/runs/query` answers 500 with a `shared.ProblemDetails` body
+    /// (after authentication; not drawn): a client must fail, not fall back to v1.
+    pub runs_v2_500: bool,
+    /// Deterministic faults as rules (operation, condition, effect), checked in order
+    /// after authentication and before anything else happens: the first that fires
+    /// answers. Each counts the requests of its operation itself.
+    pub rules: Vec<Rule>,
     /// Lies about what a listing holds, told on every request they apply to.
     pub lies: Lies,
 }
@@ -57,9 +64,119 @@ pub struct Lies {
     /// `POST /api/v1/runs/query` ignores its `reference_example` filter: every run of the
     /// other filters comes back, those of other examples and unrelated traces too.
     pub runs_ignore_reference_example: bool,
-    /// `POST /api/v1/runs/query` never ends: every answer's next cursor leads back to the
-    /// first page.
+    /// The runs queries (v1 and v2) never end: every answer's next cursor leads back to
+    /// the first page.
     pub runs_endless_cursor: bool,
+    /// `POST /api/v2/runs/query` ignores its `reference_examples` filter: every run of the
+    /// other filters and the window comes back.
+    pub runs_v2_ignore_reference_examples: bool,
+}
+
+/// A deterministic fault: on requests to `operation` that meet `condition`, `effect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub operation: Operation,
+    pub condition: Condition,
+    pub effect: Effect,
+}
+
+/// The operations a [`Rule`] can target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    HardDelete,
+    ListExamples,
+    CountExamples,
+    ReadExample,
+    ListDatasets,
+    ReadDataset,
+    Sessions,
+    /// `POST /api/v1/runs/query`.
+    RunsQueryV1,
+    /// `POST /api/v2/runs/query`.
+    RunsQueryV2,
+    /// `POST /api/v1/runs/delete`.
+    RunsDelete,
+}
+
+/// Which requests of its operation a [`Rule`] fires on (counted from 1 per rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Condition {
+    Always,
+    /// The first `n`.
+    FirstN(u32),
+    /// Every one after the first `n`: a listing that fails part-way.
+    AfterN(u32),
+}
+
+/// What a firing [`Rule`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Effect {
+    /// Answers this status (4xx or 5xx) in the route's error shape (`shared.ProblemDetails`
+    /// on the v2 route), before the operation runs.
+    Status(u16),
+}
+
+impl Condition {
+    /// Whether the `n`-th request (from 1) meets it.
+    pub(crate) fn holds(self, n: u32) -> bool {
+        match self {
+            Condition::Always => true,
+            Condition::FirstN(k) => n <= k,
+            Condition::AfterN(k) => n > k,
+        }
+    }
+}
+
+impl std::str::FromStr for Rule {
+    type Err = String;
+
+    /// `OPERATION:CONDITION:STATUS`, e.g. `runs-query-v2:after-1:500`: operations
+    /// `hard-delete`, `list-examples`, `count-examples`, `read-example`, `list-datasets`,
+    /// `read-dataset`, `sessions`, `runs-query-v1`, `runs-query-v2`, `runs-delete`;
+    /// conditions `always`, `first-N`, `after-N`.
+    fn from_str(text: &str) -> Result<Rule, String> {
+        let parts: Vec<&str> = text.split(':').collect();
+        let [op, cond, status] = parts[..] else {
+            return Err(format!("{text:?}: expected OPERATION:CONDITION:STATUS"));
+        };
+        let operation = match op {
+            "hard-delete" => Operation::HardDelete,
+            "list-examples" => Operation::ListExamples,
+            "count-examples" => Operation::CountExamples,
+            "read-example" => Operation::ReadExample,
+            "list-datasets" => Operation::ListDatasets,
+            "read-dataset" => Operation::ReadDataset,
+            "sessions" => Operation::Sessions,
+            "runs-query-v1" => Operation::RunsQueryV1,
+            "runs-query-v2" => Operation::RunsQueryV2,
+            "runs-delete" => Operation::RunsDelete,
+            other => return Err(format!("{text:?}: unknown operation {other:?}")),
+        };
+        let number = |n: &str| {
+            n.parse::<u32>()
+                .map_err(|e| format!("{text:?}: condition {cond:?}: {e}"))
+        };
+        let condition = if cond == "always" {
+            Condition::Always
+        } else if let Some(n) = cond.strip_prefix("first-") {
+            Condition::FirstN(number(n)?)
+        } else if let Some(n) = cond.strip_prefix("after-") {
+            Condition::AfterN(number(n)?)
+        } else {
+            return Err(format!("{text:?}: unknown condition {cond:?}"));
+        };
+        let status: u16 = status
+            .parse()
+            .map_err(|e| format!("{text:?}: status {status:?}: {e}"))?;
+        Ok(Rule {
+            operation,
+            condition,
+            effect: Effect::Status(status),
+        })
+    }
 }
 
 /// What a full page past the end of a listing holds.
@@ -90,6 +207,8 @@ impl Default for Faults {
             rate_non_json: 0.0,
             rate_limit_per_minute: None,
             runs_delete_500_first: 0,
+            runs_v2_500: false,
+            rules: Vec::new(),
             lies: Lies::default(),
         }
     }
@@ -167,6 +286,12 @@ impl Faults {
         }
         if rates.iter().sum::<f64>() > 1.0 + 1e-9 {
             return Err("fault rates add up to more than 1".into());
+        }
+        for r in &self.rules {
+            let Effect::Status(s) = r.effect;
+            if !(400..=599).contains(&s) {
+                return Err(format!("a rule's status must be 4xx or 5xx, not {s}"));
+            }
         }
         if self.rate_limit_per_minute == Some(0) {
             return Err("a rate limit must allow at least 1 request per minute".into());

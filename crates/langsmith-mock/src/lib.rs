@@ -21,14 +21,16 @@ mod params;
 pub mod raw;
 mod read;
 pub mod runs;
+pub mod runs_v2;
 mod server;
 mod side;
 pub mod spec;
 pub mod store;
 
-pub use faults::{EndlessPages, Fault, Faults, Lies};
-pub use runs::Run;
-pub use server::{Echo, RecordedRequest, UnknownIds, error_body};
+pub use faults::{Condition, Effect, EndlessPages, Fault, Faults, Lies, Operation, Rule};
+pub use params::Use;
+pub use runs::{Run, Session};
+pub use server::{Echo, RecordedRequest, RunsApi, UnknownIds, error_body};
 pub use side::{INFO_VERSION, SESSION_NAME, session_id};
 pub use store::{Dataset, Example, Marker, Principal, Version};
 
@@ -74,6 +76,7 @@ pub struct MockServerBuilder {
     source_runs_every: u64,
     run_delete_delay: std::time::Duration,
     attachment_delay: std::time::Duration,
+    runs_api: RunsApi,
 }
 
 impl Default for MockServerBuilder {
@@ -102,6 +105,7 @@ impl Default for MockServerBuilder {
             source_runs_every: 0,
             run_delete_delay: std::time::Duration::ZERO,
             attachment_delay: std::time::Duration::ZERO,
+            runs_api: RunsApi::Both,
         }
     }
 }
@@ -209,16 +213,20 @@ impl MockServerBuilder {
         self
     }
 
-    /// Seeds this many experiment sessions per workspace (default 0): each holds, per
-    /// seeded example, a trace whose root run has `reference_example_id` = the example and
-    /// its inputs, with a child run in the same trace; and one unrelated trace.
+    /// Seeds this many experiment sessions per dataset (default 0), each with the dataset
+    /// as its `reference_dataset_id`: each holds, per seeded example of the dataset, a
+    /// trace whose root run has `reference_example_id` = the example and its inputs, with a
+    /// child run in the same trace; and one unrelated trace. Traces start within the 90
+    /// days before the server starts (one in 20 within the last day; each after its
+    /// example's last version was made).
     pub fn experiment_sessions(&mut self, n: usize) -> &mut Self {
         self.experiment_sessions = n;
         self
     }
 
     /// In how many of the experiment sessions each example has its trace (default: all):
-    /// example `i` is in sessions `i % S`, `(i + 1) % S`, ... (at most the sessions).
+    /// example `i` (of its dataset) is in sessions `i % S`, `(i + 1) % S`, ... (at most the
+    /// sessions).
     pub fn traces_per_example(&mut self, k: usize) -> &mut Self {
         self.traces_per_example = Some(k);
         self
@@ -249,6 +257,13 @@ impl MockServerBuilder {
     /// zero: removed with it).
     pub fn attachment_delay(&mut self, delay: std::time::Duration) -> &mut Self {
         self.attachment_delay = delay;
+        self
+    }
+
+    /// Which runs query routes are served (default [`RunsApi::Both`]); the other answers
+    /// 404 `{"detail":"Not Found"}`.
+    pub fn runs_api(&mut self, api: RunsApi) -> &mut Self {
+        self.runs_api = api;
         self
     }
 
@@ -356,6 +371,7 @@ impl MockServerBuilder {
             &store,
             self.experiment_sessions,
             self.traces_per_example.unwrap_or(self.experiment_sessions),
+            runs::unix_now(),
             &mut self.rng,
         );
         let default_key = self
@@ -373,6 +389,7 @@ impl MockServerBuilder {
         );
         shared.verbose = self.verbose;
         shared.runs = std::sync::Mutex::new(runs);
+        shared.runs_api = self.runs_api;
         let shared = Arc::new(shared);
         let listener = tokio::net::TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
@@ -525,6 +542,12 @@ impl MockServer {
         runs.runs.clone()
     }
 
+    /// The experiment sessions (every workspace also has its `default` session,
+    /// [`session_id`], which holds no runs).
+    pub fn sessions(&self) -> Vec<Session> {
+        self.shared.runs.lock().unwrap().sessions.clone()
+    }
+
     /// `(session_id, trace_id)` of every trace deleted so far, in order.
     pub fn deleted_traces(&self) -> Vec<(Uuid, Uuid)> {
         let mut runs = self.shared.runs.lock().unwrap();
@@ -584,6 +607,7 @@ impl MockServer {
         faults.validate()?;
         *self.shared.rng.lock().unwrap() = fastrand::Rng::with_seed(faults.seed);
         *self.shared.faults.lock().unwrap() = faults;
+        self.shared.rule_counts.lock().unwrap().clear();
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! `langsmith-mock serve`: the stand-in server as a process.
 
 use clap::{Args, Parser, Subcommand};
-use langsmith_mock::{EndlessPages, Faults, Lies, MockServer, UnknownIds};
+use langsmith_mock::{EndlessPages, Faults, Lies, MockServer, RunsApi, UnknownIds};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -123,11 +123,29 @@ struct Serve {
     /// Lie: the runs query ignores its `reference_example` filter.
     #[arg(long)]
     fault_runs_ignore_reference_example: bool,
-    /// Lie: the runs query's next cursor always leads back to its first page.
+    /// Lie: the runs queries' (v1 and v2) next cursor always leads back to the first page.
     #[arg(long)]
     fault_runs_endless_cursor: bool,
-    /// Experiment sessions seeded per workspace: each holds one trace per seeded example
-    /// (a root run referencing it, with its inputs, and a child run) and one unrelated trace.
+    /// Lie: the v2 runs query ignores its `reference_examples` filter.
+    #[arg(long)]
+    fault_runs_v2_ignore_reference_examples: bool,
+    /// Every v2 runs query answers 500 (a `shared.ProblemDetails` body).
+    #[arg(long)]
+    fault_runs_v2_500: bool,
+    /// A deterministic fault rule, OPERATION:CONDITION:STATUS (repeatable), e.g.
+    /// `runs-query-v2:after-1:500` (the first v2 page answers, every later one 500).
+    /// Operations: hard-delete, list-examples, count-examples, read-example,
+    /// list-datasets, read-dataset, sessions, runs-query-v1, runs-query-v2, runs-delete;
+    /// conditions: always, first-N, after-N.
+    #[arg(long = "fault-rule", value_name = "RULE")]
+    fault_rules: Vec<langsmith_mock::Rule>,
+    /// Which runs query routes to serve: `v1` (`POST /api/v1/runs/query`), `v2`
+    /// (`POST /api/v2/runs/query`) or `both`; the other answers 404.
+    #[arg(long, default_value = "both", value_parser = ["v1", "v2", "both"])]
+    runs_api: String,
+    /// Experiment sessions seeded per dataset: each holds one trace per seeded example
+    /// (a root run referencing it, with its inputs, and a child run) and one unrelated
+    /// trace, spread over the last 90 days (most older than a day).
     #[arg(long, value_name = "N", default_value_t = 0)]
     experiment_sessions: usize,
     /// In how many of those sessions each example has its trace (default: every one).
@@ -250,6 +268,8 @@ async fn serve(args: Serve) -> Result<(), String> {
         rate_non_json: args.fault_non_json,
         rate_limit_per_minute: args.rate_limit,
         runs_delete_500_first: args.fault_runs_delete_500_first,
+        runs_v2_500: args.fault_runs_v2_500,
+        rules: args.fault_rules.clone(),
         lies: Lies {
             ignore_params: args.fault_ignore_param.clone(),
             foreign_examples: args.fault_foreign_examples,
@@ -260,7 +280,13 @@ async fn serve(args: Serve) -> Result<(), String> {
             html_200: args.fault_html_200,
             runs_ignore_reference_example: args.fault_runs_ignore_reference_example,
             runs_endless_cursor: args.fault_runs_endless_cursor,
+            runs_v2_ignore_reference_examples: args.fault_runs_v2_ignore_reference_examples,
         },
+    });
+    b.runs_api(match args.runs_api.as_str() {
+        "v1" => RunsApi::V1,
+        "v2" => RunsApi::V2,
+        _ => RunsApi::Both,
     });
     if let Some(k) = args.traces_per_example {
         b.traces_per_example(k);

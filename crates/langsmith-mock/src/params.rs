@@ -18,9 +18,10 @@ use crate::read::Answer;
 use crate::spec::{self, ReadOperation};
 use serde_json::{Map, Value, json};
 
-/// What the stand-in does with a declared query parameter.
+/// What the stand-in does with a field or query parameter the spec declares (or a value
+/// of `selects`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Use {
+pub enum Use {
     /// Applied (values the stand-in cannot honour are refused by the handler, naming them:
     /// `order=random`, an `as_of` version tag, `include_stats=true`).
     Applied,
@@ -93,8 +94,8 @@ pub(crate) const POLICY: &[(&str, &[(&str, Use)])] = &[
     (
         spec::SESSIONS_PATH,
         &[
-            // A workspace has one session (project), `default`, referencing no dataset:
-            // every sort order is its order.
+            // A workspace's sessions: its `default` project (no dataset) and its
+            // experiments (each with its dataset); see `side::sessions` for the sorts.
             ("reference_free", Applied),
             ("reference_dataset", Applied),
             ("id", Applied),
@@ -124,7 +125,7 @@ pub(crate) const POLICY: &[(&str, &[(&str, Use)])] = &[
                 "tag_value_id",
                 Refused("the stand-in keeps no tags on sessions"),
             ),
-            ("facets", Refused("the stand-in keeps no runs to facet")),
+            ("facets", Refused("the stand-in computes no facets")),
             (
                 "filter",
                 Refused("the stand-in does not filter sessions by expression"),

@@ -953,9 +953,19 @@ pub fn dataset_metadata() -> Value {
     json!({"source": "langsmith-mock seed"})
 }
 
+/// Per dataset (by index in the store): how many experiment sessions ran over it, and
+/// when the last of them started (Unix seconds).
+pub(crate) type SessionStats = Vec<(u64, Option<i64>)>;
+
 /// A dataset as the spec's `Dataset`; `example_count` null when `exclude`d.
-fn dataset_json(store: &Store, i: usize, example_count: Option<u64>) -> Value {
+fn dataset_json(
+    store: &Store,
+    i: usize,
+    example_count: Option<u64>,
+    sessions: &SessionStats,
+) -> Value {
     let d = &store.datasets[i];
+    let (session_count, last_session) = sessions.get(i).copied().unwrap_or((0, None));
     json!({
         "id": d.id.to_string(),
         "name": d.name,
@@ -963,11 +973,11 @@ fn dataset_json(store: &Store, i: usize, example_count: Option<u64>) -> Value {
         "created_at": rfc3339(d.created_at),
         "modified_at": rfc3339(d.created_at),
         "tenant_id": store.dataset_workspace(d).to_string(),
-        "session_count": 0,
+        "session_count": session_count,
         "example_count": example_count,
         "data_type": "kv",
         "metadata": dataset_metadata(),
-        "last_session_start_time": null,
+        "last_session_start_time": last_session.map(rfc3339),
     })
 }
 
@@ -987,6 +997,7 @@ pub(crate) fn datasets(
     store: &Store,
     workspace: Uuid,
     q: &Map<String, Value>,
+    sessions: &SessionStats,
 ) -> Result<Value, Answer> {
     let ids: Vec<Uuid> = strings(q.get("id"))
         .iter()
@@ -1045,6 +1056,7 @@ pub(crate) fn datasets(
         .get("sort_by_desc")
         .and_then(Value::as_bool)
         .unwrap_or_else(|| spec_default_bool(spec::LIST_DATASETS_PATH, "sort_by_desc"));
+    let stat = |i: usize| sessions.get(i).copied().unwrap_or((0, None));
     // Stable: ties keep creation order, whichever the direction.
     let cmp = |a: &usize, b: &usize| {
         let (da, db) = (&store.datasets[*a], &store.datasets[*b]);
@@ -1052,8 +1064,9 @@ pub(crate) fn datasets(
             "name" => da.name.cmp(&db.name),
             "created_at" | "modified_at" => da.created_at.cmp(&db.created_at),
             "example_count" => counts[*a].cmp(&counts[*b]),
-            // No dataset has sessions: every one has 0 and no last session start.
-            _ => std::cmp::Ordering::Equal,
+            "session_count" => stat(*a).0.cmp(&stat(*b).0),
+            // Last session start (a dataset without sessions has none: first ascending).
+            _ => stat(*a).1.cmp(&stat(*b).1),
         }
     };
     if descending {
@@ -1065,19 +1078,22 @@ pub(crate) fn datasets(
         list.into_iter()
             .skip(offset)
             .take(limit)
-            .map(|i| dataset_json(store, i, (!exclude_count).then_some(counts[i])))
+            .map(|i| dataset_json(store, i, (!exclude_count).then_some(counts[i]), sessions))
             .collect(),
     ))
 }
 
 /// One dataset of the workspace by id (404 when absent or in another workspace).
-pub(crate) fn dataset(store: &Store, workspace: Uuid, id: Uuid) -> Answer {
+pub(crate) fn dataset(store: &Store, workspace: Uuid, id: Uuid, sessions: &SessionStats) -> Answer {
     match store
         .datasets
         .iter()
         .position(|d| d.id == id && store.dataset_workspace(d) == workspace)
     {
-        Some(i) => (200, dataset_json(store, i, Some(example_counts(store)[i]))),
+        Some(i) => (
+            200,
+            dataset_json(store, i, Some(example_counts(store)[i]), sessions),
+        ),
         None => (404, json!({"detail": format!("Dataset {id} not found")})),
     }
 }

@@ -1,13 +1,20 @@
-//! Runs: the experiment traces that copied seeded examples' inputs (issue 23), and the
-//! two operations over them, `POST /api/v1/runs/query` and `POST /api/v1/runs/delete`.
+//! Runs: the experiment traces that copied seeded examples' inputs (issue 23), the
+//! experiment sessions that hold them, and the operations over them:
+//! `POST /api/v1/runs/query`, `POST /api/v1/runs/delete` and (in [`crate::runs_v2`])
+//! `POST /api/v2/runs/query`.
 //!
-//! As `evaluate()` makes them: per experiment session, one trace per example whose root
+//! As `evaluate()` makes them: per dataset, experiment sessions whose
+//! `reference_dataset_id` is that dataset; per session, one trace per example whose root
 //! run has `reference_example_id` = the example and the example's inputs, and a child run
-//! in the same trace holding a prompt built from them; plus one unrelated trace per session
-//! (no reference). A runs delete is queued (202 `{"message": "Run deletes queued"}`, as the
-//! service answers: langchain-ai/langsmith-sdk issue 2077) and happens after the server's
-//! run-delete delay.
+//! in the same trace holding a prompt built from them; plus one unrelated trace per
+//! session (no reference). Traces are spread over the **last 90 days relative to the
+//! server's start** (one trace in 20 within the last day, the others older; each one
+//! after its example's last version was made), so a client that leaves a query's window
+//! to a server's one-day default misses most of them. A runs delete is queued
+//! (202 `{"message": "Run deletes queued"}`, as the service answers:
+//! langchain-ai/langsmith-sdk issue 2077) and happens after the server's run-delete delay.
 
+use crate::params::Use::{self, Applied, Refused};
 use crate::spec;
 use crate::store::Store;
 use serde_json::{Map, Value, json};
@@ -24,26 +31,66 @@ pub const RUN_DELETES_QUEUED: &str = "Run deletes queued";
 /// The most trace ids one runs delete takes (LangSmith's data-deletion guide: "at most
 /// 1,000 traces a request"; the spec states no limit).
 pub const MAX_TRACE_IDS: usize = 1000;
+/// How far back the seeded traces reach: 90 days before the server started.
+pub const SEED_SPAN_SECS: i64 = 90 * 86_400;
+
+/// The least age of a seeded trace that is not among the recent ones: a day and an hour.
+const OLDER: i64 = 86_400 + 3600;
 
 /// One run of the store.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Run {
     pub id: Uuid,
     pub trace_id: Uuid,
+    /// The session (tracing project) it was logged to: v2's `project_id`.
     pub session_id: Uuid,
     pub workspace_id: Uuid,
     pub parent_run_id: Option<Uuid>,
     pub reference_example_id: Option<Uuid>,
+    /// The dataset of the reference example (none without one).
+    pub reference_dataset_id: Option<Uuid>,
     pub name: String,
+    /// `chain` (the root) or `llm` (the child), as v1 writes run types.
+    pub run_type: &'static str,
     pub inputs: Value,
+    pub outputs: Value,
     /// Unix seconds.
     pub start_time: i64,
+    /// Unix seconds (every seeded run has finished, successfully).
+    pub end_time: i64,
+    pub dotted_order: String,
 }
 
 impl Run {
     pub fn is_root(&self) -> bool {
         self.parent_run_id.is_none()
     }
+
+    /// v2's `project_id`: the session.
+    pub fn project_id(&self) -> Uuid {
+        self.session_id
+    }
+
+    /// The ancestors from the trace's root down to the direct parent (the seeded traces
+    /// are two runs deep).
+    pub fn parent_run_ids(&self) -> Vec<Uuid> {
+        self.parent_run_id.into_iter().collect()
+    }
+}
+
+/// A session (tracing project) of the store: an experiment over a dataset, or the
+/// workspace's `default` project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Session {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub name: String,
+    /// The dataset an experiment ran over (none for a plain tracing project).
+    pub reference_dataset_id: Option<Uuid>,
+    /// When it was created, Unix seconds: before every run it holds.
+    pub start_time: i64,
 }
 
 /// A trace deletion the server accepted and has not carried out yet (or has).
@@ -55,10 +102,12 @@ pub(crate) struct Queued {
     trace_ids: HashSet<Uuid>,
 }
 
-/// The runs of the store and the deletions queued.
+/// The runs of the store, their sessions and the deletions queued.
 #[derive(Debug, Default)]
 pub(crate) struct Runs {
     pub(crate) runs: Vec<Run>,
+    /// The experiment sessions (the workspaces' `default` sessions are in `side`).
+    pub(crate) sessions: Vec<Session>,
     pub(crate) queued: Vec<Queued>,
     pub(crate) delay: Duration,
     /// `(session_id, trace_id)` of every trace deleted, in order.
@@ -66,6 +115,22 @@ pub(crate) struct Runs {
     /// Runs delete requests received (for the deterministic 500s of
     /// `Faults::runs_delete_500_first`).
     pub(crate) delete_requests: u32,
+}
+
+/// Now, Unix seconds.
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// `20260101T000000000000Z` for a time, as LangSmith's dotted order writes it.
+fn compact(secs: i64) -> String {
+    let t = crate::read::rfc3339(secs)
+        .replace(['-', ':'], "")
+        .trim_end_matches('Z')
+        .to_owned();
+    format!("{t}000000Z")
 }
 
 impl Runs {
@@ -90,30 +155,40 @@ impl Runs {
         }
     }
 
-    /// Seeds `sessions` experiment sessions per workspace over the seeded examples, each
-    /// example in `per_example` of them (the `k`-th example of a workspace in sessions
-    /// `k % sessions`, `(k + 1) % sessions`, ...).
+    /// Seeds `sessions` experiment sessions per dataset over its seeded examples, each
+    /// example in `per_example` of them (the `k`-th example of a dataset in sessions
+    /// `k % sessions`, `(k + 1) % sessions`, ...), with traces over the 90 days before `now`.
     pub(crate) fn seed(
         &mut self,
         store: &Store,
         sessions: usize,
         per_example: usize,
+        now: i64,
         rng: &mut fastrand::Rng,
     ) {
-        let mut id = || Uuid::from_u128(rng.u128(..) & !(0xf << 76) | (0x4 << 76));
-        let mut workspaces: Vec<Uuid> = Vec::new();
+        if sessions == 0 {
+            return;
+        }
+        // Examples per dataset, in id order, datasets in order of their first example.
+        let mut groups: Vec<(u16, Vec<usize>)> = Vec::new();
         for i in 0..store.len() {
-            let ws = store.workspace_at(i);
-            if !workspaces.contains(&ws) {
-                workspaces.push(ws);
+            let ds = store.dataset_index_at(i);
+            match groups.iter_mut().find(|(d, _)| *d == ds) {
+                Some((_, v)) => v.push(i),
+                None => groups.push((ds, vec![i])),
             }
         }
-        for ws in workspaces {
+        let oldest = now - SEED_SPAN_SECS;
+        for (ds, examples) in groups {
+            let dataset = &store.datasets[ds as usize];
+            let workspace = store.dataset_workspace(dataset);
             for s in 0..sessions {
-                let session_id = id();
-                let mut t = EPOCH_RUNS + (s as i64) * 86_400;
-                let in_workspace = (0..store.len()).filter(|i| store.workspace_at(*i) == ws);
-                for (k, i) in in_workspace.enumerate() {
+                let session_id = uuid4(rng);
+                // Sessions made an hour apart (at most a day), before any of their runs.
+                let created = oldest + (s % 24) as i64 * 3600;
+                let mut earliest = created;
+                let mut k_in = 0usize;
+                for (k, i) in examples.iter().copied().enumerate() {
                     if (s + sessions - k % sessions) % sessions >= per_example {
                         continue;
                     }
@@ -121,66 +196,104 @@ impl Runs {
                     let inputs = store
                         .content(i, store.versions() - 1)
                         .map_or(Value::Null, |c| c.inputs);
-                    let root = id();
+                    // One trace in 20 within the last day, the others older.
+                    let age = if k_in.is_multiple_of(20) {
+                        rng.i64(600..20 * 3600)
+                    } else {
+                        rng.i64(OLDER..SEED_SPAN_SECS - 26 * 3600)
+                    };
+                    k_in += 1;
+                    // A run cannot reference an example before it exists.
+                    let made = store.version_time(i, store.versions() - 1);
+                    let start = (now - age).max(made + 60).min(now - 60);
+                    earliest = earliest.min(start - 60);
                     let prompt = json!({"prompt": format!("Answer the question: {inputs}")});
-                    self.push_trace(ws, session_id, root, id(), Some(example), inputs, prompt, t);
-                    t += 1;
+                    let trace = Trace {
+                        workspace,
+                        session: session_id,
+                        reference: Some((example, dataset.id)),
+                        inputs,
+                        prompt,
+                        start,
+                    };
+                    self.push_trace(trace, rng);
                 }
                 // An unrelated trace: no example behind it.
-                let (root, child) = (id(), id());
-                self.push_trace(
-                    ws,
-                    session_id,
-                    root,
-                    child,
-                    None,
-                    json!({"question": "unrelated"}),
-                    json!({"prompt": "unrelated"}),
-                    t,
-                );
+                let start = now - rng.i64(OLDER..SEED_SPAN_SECS - 26 * 3600);
+                let trace = Trace {
+                    workspace,
+                    session: session_id,
+                    reference: None,
+                    inputs: json!({"question": "unrelated"}),
+                    prompt: json!({"prompt": "unrelated"}),
+                    start,
+                };
+                self.push_trace(trace, rng);
+                self.sessions.push(Session {
+                    id: session_id,
+                    workspace_id: workspace,
+                    name: format!("experiment-{}-{}", dataset.name, s + 1),
+                    reference_dataset_id: Some(dataset.id),
+                    start_time: earliest.min(start - 60),
+                });
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn push_trace(
-        &mut self,
-        workspace_id: Uuid,
-        session_id: Uuid,
-        root: Uuid,
-        child: Uuid,
-        reference: Option<Uuid>,
-        inputs: Value,
-        prompt: Value,
-        start_time: i64,
-    ) {
+    /// A root run and its child.
+    fn push_trace(&mut self, t: Trace, rng: &mut fastrand::Rng) {
+        let (root, child) = (uuid4(rng), uuid4(rng));
+        let root_dotted = format!("{}{root}", compact(t.start));
+        let answer = json!({"answer": format!("answer {}", &root.simple().to_string()[..6])});
         self.runs.push(Run {
             id: root,
             trace_id: root,
-            session_id,
-            workspace_id,
+            session_id: t.session,
+            workspace_id: t.workspace,
             parent_run_id: None,
-            reference_example_id: reference,
+            reference_example_id: t.reference.map(|r| r.0),
+            reference_dataset_id: t.reference.map(|r| r.1),
             name: "target".into(),
-            inputs,
-            start_time,
+            run_type: "chain",
+            inputs: t.inputs,
+            outputs: answer.clone(),
+            start_time: t.start,
+            end_time: t.start + 3,
+            dotted_order: root_dotted.clone(),
         });
         self.runs.push(Run {
             id: child,
             trace_id: root,
-            session_id,
-            workspace_id,
+            session_id: t.session,
+            workspace_id: t.workspace,
             parent_run_id: Some(root),
             reference_example_id: None,
+            reference_dataset_id: None,
             name: "llm".into(),
-            inputs: prompt,
-            start_time,
+            run_type: "llm",
+            inputs: t.prompt,
+            outputs: json!({"generations": [answer]}),
+            start_time: t.start + 1,
+            end_time: t.start + 2,
+            dotted_order: format!("{root_dotted}.{}{child}", compact(t.start + 1)),
         });
     }
 }
 
-/// `start_time` of the first seeded run (2026-02-01T00:00:00Z).
-const EPOCH_RUNS: i64 = 1_769_904_000;
+/// What one seeded trace is made of.
+struct Trace {
+    workspace: Uuid,
+    session: Uuid,
+    /// The example and its dataset.
+    reference: Option<(Uuid, Uuid)>,
+    inputs: Value,
+    prompt: Value,
+    start: i64,
+}
+
+fn uuid4(rng: &mut fastrand::Rng) -> Uuid {
+    Uuid::from_u128(rng.u128(..) & !(0xf << 76) | (0x4 << 76))
+}
 
 fn schema_of(path: &str) -> &'static Value {
     use std::sync::OnceLock;
@@ -198,6 +311,82 @@ fn schema_of(path: &str) -> &'static Value {
             &doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"],
         )
     })
+}
+
+/// What the stand-in does with each field the spec declares for the v1 runs query body
+/// (`BodyParamsForRunsQuerySchema`): applied, or refused with a 400 naming it when present
+/// and not null. A unit test fails when the spec declares a field this table does not
+/// decide. (`use_experimental_search: true` is refused by the handler, by name.)
+pub const V1_QUERY_FIELDS: &[(&str, Use)] = &[
+    ("id", Applied),
+    ("trace", Applied),
+    ("parent_run", Applied),
+    ("run_type", Applied),
+    ("session", Applied),
+    ("reference_example", Applied),
+    // The spec allows only 1: the first run of its trace, the root.
+    ("execution_order", Applied),
+    // Runs that started at or after it.
+    ("start_time", Applied),
+    // Runs that ended at or before it.
+    ("end_time", Applied),
+    // Every seeded run succeeded: `true` matches none, `false` all.
+    ("error", Applied),
+    (
+        "query",
+        Refused("the stand-in does not search runs by free text"),
+    ),
+    (
+        "filter",
+        Refused("the stand-in does not evaluate filter expressions on runs"),
+    ),
+    (
+        "trace_filter",
+        Refused("the stand-in does not evaluate filter expressions on runs"),
+    ),
+    (
+        "tree_filter",
+        Refused("the stand-in does not evaluate filter expressions on runs"),
+    ),
+    ("is_root", Applied),
+    (
+        "data_source_type",
+        Refused("the stand-in keeps one store of runs"),
+    ),
+    ("skip_pagination", Applied),
+    (
+        "search_filter",
+        Refused("the stand-in does not search runs by free text"),
+    ),
+    ("use_experimental_search", Applied),
+    ("cursor", Applied),
+    ("limit", Applied),
+    ("select", Applied),
+    ("order", Applied),
+    ("skip_prev_cursor", Applied),
+];
+
+/// The first field of `body` the table refuses (present and not null), as a message
+/// naming it; and the names the spec does not declare (ignored, as pydantic ignores them).
+pub(crate) fn audit_body(
+    body: &Map<String, Value>,
+    table: &[(&str, Use)],
+    route: &str,
+) -> (Option<String>, Vec<String>) {
+    let mut ignored = Vec::new();
+    let mut refused = None;
+    for (name, value) in body {
+        match table.iter().find(|(n, _)| n == name) {
+            None => ignored.push(name.clone()),
+            Some((_, Refused(why))) if !value.is_null() && refused.is_none() => {
+                refused = Some(format!(
+                    "body field `{name}`: declared by the spec for POST {route}, but not supported by the stand-in: {name} ({why}); leave it out"
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    (refused, ignored)
 }
 
 /// FastAPI's 422 `HTTPValidationError` for body problems.
@@ -234,7 +423,7 @@ fn body_of(path: &str, body: &[u8]) -> Result<Value, (u16, Value)> {
     Ok(value)
 }
 
-fn uuids(v: &Value) -> Vec<Uuid> {
+pub(crate) fn uuids(v: &Value) -> Vec<Uuid> {
     v.as_array()
         .into_iter()
         .flatten()
@@ -252,84 +441,143 @@ fn render(run: &Run, select: &[String]) -> Value {
     m.insert("trace_id".into(), run.trace_id.to_string().into());
     m.insert("session_id".into(), run.session_id.to_string().into());
     m.insert("name".into(), run.name.clone().into());
-    m.insert(
-        "run_type".into(),
-        if run.is_root() { "chain" } else { "llm" }.into(),
-    );
+    m.insert("run_type".into(), run.run_type.into());
     m.insert("status".into(), "success".into());
     m.insert("app_path".into(), "/".into());
-    let compact = |secs: i64| {
-        rfc3339(secs)
-            .replace(['-', ':'], "")
-            .trim_end_matches('Z')
-            .to_owned()
-    };
-    let dotted = match run.parent_run_id {
-        None => format!("{}000000Z{}", compact(run.start_time), run.id),
-        Some(p) => format!(
-            "{}000000Z{p}.{}000001Z{}",
-            compact(run.start_time),
-            compact(run.start_time),
-            run.id
-        ),
-    };
-    m.insert("dotted_order".into(), dotted.into());
+    m.insert("dotted_order".into(), run.dotted_order.clone().into());
+    let id_or_null = |id: Option<Uuid>| id.map_or(Value::Null, |id| id.to_string().into());
     if selected("reference_example_id") {
         m.insert(
             "reference_example_id".into(),
-            run.reference_example_id
-                .map_or(Value::Null, |id| id.to_string().into()),
+            id_or_null(run.reference_example_id),
+        );
+    }
+    if selected("reference_dataset_id") {
+        m.insert(
+            "reference_dataset_id".into(),
+            id_or_null(run.reference_dataset_id),
         );
     }
     if selected("parent_run_id") {
-        m.insert(
-            "parent_run_id".into(),
-            run.parent_run_id
-                .map_or(Value::Null, |id| id.to_string().into()),
-        );
+        m.insert("parent_run_id".into(), id_or_null(run.parent_run_id));
+    }
+    if selected("parent_run_ids") {
+        let ids: Vec<Value> = run
+            .parent_run_ids()
+            .iter()
+            .map(|id| id.to_string().into())
+            .collect();
+        m.insert("parent_run_ids".into(), ids.into());
     }
     if selected("inputs") {
         m.insert("inputs".into(), run.inputs.clone());
     }
+    if selected("outputs") {
+        m.insert("outputs".into(), run.outputs.clone());
+    }
     if selected("start_time") {
         m.insert("start_time".into(), rfc3339(run.start_time).into());
+    }
+    if selected("end_time") {
+        m.insert("end_time".into(), rfc3339(run.end_time).into());
     }
     Value::Object(m)
 }
 
-/// `POST /api/v1/runs/query`: `(status, body)`. `ignore_reference_example` is the lie of a
-/// server that does not apply that filter; `endless` of one whose next cursor always
-/// leads back to the first page.
+/// An RFC 3339 time as Unix seconds, rounded up (`ceil`) or down: whole-second run times
+/// compare exactly with it either way.
+pub(crate) fn time_bound(text: &str, ceil: bool) -> Option<i64> {
+    let secs = crate::read::parse_rfc3339(text)?;
+    let fraction = text
+        .get(19..)
+        .and_then(|r| r.strip_prefix('.'))
+        .is_some_and(|f| f.bytes().take_while(u8::is_ascii_digit).any(|c| c != b'0'));
+    Some(if ceil && fraction { secs + 1 } else { secs })
+}
+
+/// `POST /api/v1/runs/query`: `(status, body)`, and the body fields it ignored because
+/// the spec does not declare them. `ignore_reference_example` is the lie of a server that
+/// does not apply that filter; `endless` of one whose next cursor always leads back to
+/// the first page.
 pub(crate) fn query(
     runs: &mut Runs,
     workspace: Uuid,
     body: &[u8],
     ignore_reference_example: bool,
     endless: bool,
-) -> (u16, Value) {
+) -> ((u16, Value), Vec<String>) {
     runs.settle();
     let q = match body_of(RUNS_QUERY_PATH, body) {
         Ok(q) => q,
-        Err(e) => return e,
+        Err(e) => return (e, Vec::new()),
     };
-    let references: Option<HashSet<Uuid>> = q
-        .get("reference_example")
-        .filter(|v| !v.is_null() && !ignore_reference_example)
-        .map(|v| uuids(v).into_iter().collect());
-    let sessions: Option<HashSet<Uuid>> = q
-        .get("session")
-        .filter(|v| !v.is_null())
-        .map(|v| uuids(v).into_iter().collect());
-    let ids: Option<HashSet<Uuid>> = q
-        .get("id")
-        .filter(|v| !v.is_null())
-        .map(|v| uuids(v).into_iter().collect());
-    let trace = q
-        .get("trace")
-        .and_then(Value::as_str)
-        .and_then(|s| Uuid::try_parse(s).ok());
-    let is_root = q.get("is_root").and_then(Value::as_bool);
+    let empty = Map::new();
+    let (refused, ignored) = audit_body(
+        q.as_object().unwrap_or(&empty),
+        V1_QUERY_FIELDS,
+        RUNS_QUERY_PATH,
+    );
+    if let Some(detail) = refused {
+        return ((400, json!({ "detail": detail })), ignored);
+    }
+    if q.get("use_experimental_search") == Some(&Value::Bool(true)) {
+        let detail = "body field `use_experimental_search`: true is not supported by the stand-in: use_experimental_search (it has one search, the filters it applies); leave it out";
+        return ((400, json!({ "detail": detail })), ignored);
+    }
+    (
+        query_v1(runs, workspace, &q, ignore_reference_example, endless),
+        ignored,
+    )
+}
+
+fn query_v1(
+    runs: &Runs,
+    workspace: Uuid,
+    q: &Value,
+    ignore_reference_example: bool,
+    endless: bool,
+) -> (u16, Value) {
+    let set = |name: &str| -> Option<HashSet<Uuid>> {
+        q.get(name)
+            .filter(|v| !v.is_null())
+            .map(|v| uuids(v).into_iter().collect())
+    };
+    let one = |name: &str| {
+        q.get(name)
+            .and_then(Value::as_str)
+            .and_then(|s| Uuid::try_parse(s).ok())
+    };
+    let references = set("reference_example").filter(|_| !ignore_reference_example);
+    let sessions = set("session");
+    let ids = set("id");
+    let trace = one("trace");
+    let parent = one("parent_run");
+    let run_type = q.get("run_type").and_then(Value::as_str);
+    let is_root = q.get("is_root").and_then(Value::as_bool).or_else(|| {
+        q.get("execution_order")
+            .and_then(Value::as_u64)
+            .map(|_| true)
+    });
+    let error = q.get("error").and_then(Value::as_bool);
+    let time = |name: &str, ceil: bool| -> Result<Option<i64>, (u16, Value)> {
+        match q.get(name).and_then(Value::as_str) {
+            None => Ok(None),
+            Some(t) => time_bound(t, ceil).map(Some).ok_or_else(|| {
+                unprocessable(vec![(
+                    format!("/{name}"),
+                    format!("not an RFC 3339 date-time: {t:?}"),
+                )])
+            }),
+        }
+    };
+    let (min_start, max_end) = match (time("start_time", true), time("end_time", false)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
     let limit = q.get("limit").and_then(Value::as_u64).unwrap_or(100) as usize;
+    let all_at_once = q.get("skip_pagination").and_then(Value::as_bool) == Some(true);
+    let skip_prev = q.get("skip_prev_cursor").and_then(Value::as_bool) == Some(true);
+    let ascending = q.get("order").and_then(Value::as_str) == Some("asc");
     let select: Vec<String> = q
         .get("select")
         .and_then(Value::as_array)
@@ -346,7 +594,7 @@ pub(crate) fn query(
             None => return unprocessable(vec![("/cursor".into(), "invalid cursor".into())]),
         },
     };
-    let matching: Vec<&Run> = runs
+    let mut matching: Vec<&Run> = runs
         .runs
         .iter()
         .filter(|r| r.workspace_id == workspace)
@@ -358,8 +606,23 @@ pub(crate) fn query(
         .filter(|r| sessions.as_ref().is_none_or(|s| s.contains(&r.session_id)))
         .filter(|r| ids.as_ref().is_none_or(|s| s.contains(&r.id)))
         .filter(|r| trace.is_none_or(|t| r.trace_id == t))
+        .filter(|r| parent.is_none_or(|p| r.parent_run_id == Some(p)))
+        .filter(|r| run_type.is_none_or(|t| r.run_type == t))
         .filter(|r| is_root.is_none_or(|root| r.is_root() == root))
+        .filter(|_| error != Some(true))
+        .filter(|r| min_start.is_none_or(|t| r.start_time >= t))
+        .filter(|r| max_end.is_none_or(|t| r.end_time <= t))
         .collect();
+    // `order`: by start time (the spec's default, descending), ties by id.
+    matching.sort_by_key(|r| (r.start_time, r.id));
+    if !ascending {
+        matching.reverse();
+    }
+    let limit = if all_at_once {
+        matching.len().max(1)
+    } else {
+        limit
+    };
     let page: Vec<Value> = matching
         .iter()
         .skip(offset)
@@ -371,7 +634,7 @@ pub(crate) fn query(
     } else {
         (offset + limit < matching.len()).then(|| format!("o:{}", offset + limit))
     };
-    let prev = (offset > 0).then(|| format!("o:{}", offset.saturating_sub(limit)));
+    let prev = (offset > 0 && !skip_prev).then(|| format!("o:{}", offset.saturating_sub(limit)));
     (
         200,
         json!({"runs": page, "cursors": {"next": next, "prev": prev}}),
@@ -426,4 +689,45 @@ pub(crate) fn delete(runs: &mut Runs, workspace: Uuid, body: &[u8]) -> (u16, Val
     });
     runs.settle();
     (202, json!({"message": RUN_DELETES_QUEUED}), raw)
+}
+
+/// The names the spec declares as properties of a request body schema (read at call time).
+pub fn declared_body_fields(schema: &Value) -> Vec<String> {
+    let doc = spec::document();
+    spec::resolve(doc, schema)["properties"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_v1_table_decides_every_declared_body_field_and_names_only_declared_ones() {
+        let doc = spec::document();
+        let fields = declared_body_fields(
+            &doc["paths"][RUNS_QUERY_PATH]["post"]["requestBody"]["content"]["application/json"]["schema"],
+        );
+        assert!(fields.len() > 10, "{fields:?}");
+        for f in &fields {
+            assert!(
+                V1_QUERY_FIELDS.iter().any(|(n, _)| n == f),
+                "the spec declares `{f}`, which V1_QUERY_FIELDS does not decide"
+            );
+        }
+        for (n, _) in V1_QUERY_FIELDS {
+            assert!(fields.iter().any(|f| f == n), "`{n}` is not declared");
+        }
+    }
+
+    #[test]
+    fn time_bounds_round_fractions_the_safe_way() {
+        let t = crate::read::parse_rfc3339("2026-03-01T00:00:00Z").unwrap();
+        assert_eq!(time_bound("2026-03-01T00:00:00.000Z", true), Some(t));
+        assert_eq!(time_bound("2026-03-01T00:00:00.250Z", true), Some(t + 1));
+        assert_eq!(time_bound("2026-03-01T00:00:00.250Z", false), Some(t));
+        assert_eq!(time_bound("yesterday", false), None);
+    }
 }

@@ -1,6 +1,6 @@
 //! The HTTP side: routing, auth, validation against the spec, semantics, faults.
 
-use crate::faults::{Fault, Faults};
+use crate::faults::{Effect, Fault, Faults, Operation};
 use crate::params;
 use crate::read;
 use crate::side;
@@ -47,6 +47,29 @@ pub enum Echo {
     Foreign,
 }
 
+/// Which runs query routes the server serves (the v2 query is LangSmith's new run store;
+/// self-hosted installs before v0.16 lack it, and v1 is deprecated): the other answers
+/// 404 with FastAPI's `{"detail":"Not Found"}`, as an unknown route does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RunsApi {
+    /// Only `POST /api/v1/runs/query`.
+    V1,
+    /// Only `POST /api/v2/runs/query`.
+    V2,
+    /// Both (the default).
+    #[default]
+    Both,
+}
+
+impl RunsApi {
+    fn v1(self) -> bool {
+        self != RunsApi::V2
+    }
+    fn v2(self) -> bool {
+        self != RunsApi::V1
+    }
+}
+
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct RecordedRequest {
@@ -63,8 +86,9 @@ pub struct RecordedRequest {
     pub ids: Vec<String>,
     /// The raw body (when body recording is on).
     pub body: Option<Bytes>,
-    /// Query parameters the spec does not declare for the operation, ignored as FastAPI
-    /// ignores them (once each, in order; logged at `serve -v`).
+    /// Query parameters (or, for the runs queries, body fields) the spec does not declare
+    /// for the operation, ignored as FastAPI ignores them (once each, in order; logged at
+    /// `serve -v`).
     pub ignored_params: Vec<String>,
 }
 
@@ -91,6 +115,10 @@ pub(crate) struct Shared {
     pub(crate) verbose: bool,
     /// The runs (experiment traces) and the trace deletions queued.
     pub(crate) runs: Mutex<crate::runs::Runs>,
+    /// Which runs query routes are served.
+    pub(crate) runs_api: RunsApi,
+    /// Requests each fault rule has seen of its operation (by index in `Faults::rules`).
+    pub(crate) rule_counts: Mutex<Vec<u32>>,
 }
 
 impl Shared {
@@ -114,6 +142,8 @@ impl Shared {
             checkpoints: Mutex::new(read::Checkpoints::default()),
             verbose: false,
             runs: Mutex::new(crate::runs::Runs::default()),
+            runs_api: RunsApi::default(),
+            rule_counts: Mutex::new(Vec::new()),
         }
     }
 }
@@ -130,14 +160,36 @@ enum Op {
     Info,
     Sessions,
     RunsQuery,
+    RunsQueryV2,
     RunsDelete,
+    /// A route switched off: 404 `{"detail":"Not Found"}`.
+    NotServed,
 }
 
 impl Op {
+    /// The operation fault rules name it by.
+    fn rule_operation(&self) -> Option<Operation> {
+        Some(match self {
+            Op::HardDelete => Operation::HardDelete,
+            Op::ListExamples => Operation::ListExamples,
+            Op::CountExamples => Operation::CountExamples,
+            Op::ReadExample(_) => Operation::ReadExample,
+            Op::ListDatasets => Operation::ListDatasets,
+            Op::ReadDataset(_) => Operation::ReadDataset,
+            Op::Sessions => Operation::Sessions,
+            Op::RunsQuery => Operation::RunsQueryV1,
+            Op::RunsQueryV2 => Operation::RunsQueryV2,
+            Op::RunsDelete => Operation::RunsDelete,
+            Op::Info | Op::NotServed => return None,
+        })
+    }
+
     /// The GET operation of the spec this is (none for the hard delete).
     fn read_path(&self) -> Option<&'static str> {
         Some(match self {
-            Op::HardDelete | Op::RunsQuery | Op::RunsDelete => return None,
+            Op::HardDelete | Op::RunsQuery | Op::RunsQueryV2 | Op::RunsDelete | Op::NotServed => {
+                return None;
+            }
             Op::ListExamples => spec::LIST_EXAMPLES_PATH,
             Op::CountExamples => spec::COUNT_EXAMPLES_PATH,
             Op::ReadExample(_) => spec::READ_EXAMPLE_PATH,
@@ -216,20 +268,46 @@ pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
         }
         router
     };
-    for (spec_path, op) in [
-        (crate::runs::RUNS_QUERY_PATH, Op::RunsQuery),
-        (crate::runs::RUNS_DELETE_PATH, Op::RunsDelete),
-    ] {
-        for p in classic_paths(spec_path, false) {
+    let runs_api = shared.runs_api;
+    let v1_query = if runs_api.v1() {
+        Op::RunsQuery
+    } else {
+        Op::NotServed
+    };
+    let v2_query = if runs_api.v2() {
+        Op::RunsQueryV2
+    } else {
+        Op::NotServed
+    };
+    let runs_routes = [
+        (classic_paths(crate::runs::RUNS_QUERY_PATH, false), v1_query),
+        (
+            classic_paths(crate::runs::RUNS_DELETE_PATH, false),
+            Op::RunsDelete,
+        ),
+        (
+            vec![
+                crate::runs_v2::RUNS_V2_QUERY_PATH.to_owned(),
+                crate::runs_v2::RUNS_V2_SPEC_PATH.to_owned(),
+            ],
+            v2_query,
+        ),
+    ];
+    for (paths, op) in runs_routes {
+        for p in paths {
+            let not_served = matches!(op, Op::NotServed);
             let op = op.clone();
-            router = router.route(
-                &p,
-                post(
-                    move |s: State<Arc<Shared>>, m: Method, u: Uri, h: HeaderMap, b: Bytes| {
-                        handle(s, m, u, h, b, op.clone())
-                    },
-                ),
-            );
+            let handler =
+                move |s: State<Arc<Shared>>, m: Method, u: Uri, h: HeaderMap, b: Bytes| {
+                    handle(s, m, u, h, b, op.clone())
+                };
+            // A route switched off answers every method as an unknown route does.
+            let method_router = if not_served {
+                axum::routing::any(handler)
+            } else {
+                post(handler)
+            };
+            router = router.route(&p, method_router);
         }
     }
     router = plain(router, spec::LIST_EXAMPLES_PATH, true, Op::ListExamples);
@@ -307,6 +385,9 @@ async fn handle(
         &op,
         &mut record,
     );
+    if matches!(op, Op::RunsQueryV2) {
+        response = problem_details(response).await;
+    }
     record.status = response.status().as_u16();
     let n = shared
         .received
@@ -327,13 +408,48 @@ async fn handle(
     response
 }
 
+/// The v2 routes answer errors as `shared.ProblemDetails`: an error the shared path made
+/// in another shape (auth, rate limit, injected statuses) is rewritten into one, its
+/// message as `detail`, its headers (`Retry-After`) kept. HTML pages stay HTML.
+async fn problem_details(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if status.as_u16() < 400 || !is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let body = if value.get("title").is_some() && value.get("status").is_some() {
+        value
+    } else {
+        let detail = match (value.get("error"), value.get("detail")) {
+            (Some(Value::String(e)), _) | (None, Some(Value::String(e))) => e.clone(),
+            _ => value.to_string(),
+        };
+        crate::runs_v2::problem(status.as_u16(), detail).1
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(serde_json::to_vec(&body).expect("json")))
+}
+
 /// One line per request on stderr (`serve -v`), naming the ignored query parameters.
 fn log(record: &RecordedRequest, uri: &Uri) {
     let ignored = if record.ignored_params.is_empty() {
         String::new()
     } else {
+        let what = if record.method == Method::POST {
+            "body field(s)"
+        } else {
+            "query parameter(s)"
+        };
         format!(
-            " (ignored query parameter(s) the spec does not declare: {})",
+            " (ignored {what} the spec does not declare: {})",
             record.ignored_params.join(", ")
         )
     };
@@ -444,6 +560,10 @@ fn process(
     op: &Op,
     record: &mut RecordedRequest,
 ) -> Response {
+    if matches!(op, Op::NotServed) {
+        // FastAPI's answer to a route it does not have.
+        return json_response(StatusCode::NOT_FOUND, &json!({"detail": "Not Found"}));
+    }
     // The spec declares no security for `GET /info`: it answers without credentials.
     let principal = if matches!(op, Op::Info) {
         None
@@ -461,6 +581,14 @@ fn process(
         }
         Some(principal)
     };
+    if let Some(status) = fired_rule(shared, op) {
+        let status = StatusCode::from_u16(status).expect("validated: 4xx or 5xx");
+        let reason = format!(
+            "{} (injected: a fault rule)",
+            status.canonical_reason().unwrap_or("error")
+        );
+        return error(status, &reason, None);
+    }
     match fault {
         Fault::TooManyRequests => {
             let secs = shared.faults.lock().unwrap().retry_after_secs;
@@ -483,7 +611,7 @@ fn process(
     }
     let bytes = match (op, principal) {
         (Op::HardDelete, Some(principal)) => hard_delete(shared, principal, body, record),
-        (Op::RunsQuery | Op::RunsDelete, Some(principal)) => {
+        (Op::RunsQuery | Op::RunsQueryV2 | Op::RunsDelete, Some(principal)) => {
             let (status, value) = runs_answer(shared, principal, op, body, record);
             if status != 200 {
                 return json_response(StatusCode::from_u16(status).expect("a status"), &value);
@@ -499,6 +627,30 @@ fn process(
         Ok(bytes) => deliver(bytes, fault),
         Err(response) => *response,
     }
+}
+
+/// The status of the first fault rule that fires on this request, counting it for every
+/// rule of its operation.
+fn fired_rule(shared: &Shared, op: &Op) -> Option<u16> {
+    let operation = op.rule_operation()?;
+    let faults = shared.faults.lock().unwrap();
+    if faults.rules.is_empty() {
+        return None;
+    }
+    let mut counts = shared.rule_counts.lock().unwrap();
+    counts.resize(faults.rules.len(), 0);
+    let mut fired = None;
+    for (rule, n) in faults.rules.iter().zip(counts.iter_mut()) {
+        if rule.operation != operation {
+            continue;
+        }
+        *n += 1;
+        if fired.is_none() && rule.condition.holds(*n) {
+            let Effect::Status(s) = rule.effect;
+            fired = Some(s);
+        }
+    }
+    fired
 }
 
 /// The lie `html_200`: a 200 carrying an HTML page, as a misrouted proxy or a login
@@ -561,30 +713,58 @@ fn read_answer(
             }
             body
         }
-        Op::ListDatasets => read::datasets(&store, workspace, &q).map_err(reply)?,
+        Op::ListDatasets => {
+            let stats = session_stats(shared, &store);
+            read::datasets(&store, workspace, &q, &stats).map_err(reply)?
+        }
         Op::ReadDataset(raw) => {
             let id = read::read_path_parameter(spec_op, "dataset_id", raw).map_err(reply)?;
             let id = Uuid::try_parse(id.as_str().unwrap_or_default()).map_err(|e| {
                 reply((422, json!({"detail": [{"loc": ["path", "dataset_id"], "msg": e.to_string(), "type": "uuid_parsing"}]})))
             })?;
-            let (status, body) = read::dataset(&store, workspace, id);
+            let stats = session_stats(shared, &store);
+            let (status, body) = read::dataset(&store, workspace, id, &stats);
             if status != 200 {
                 return Err(reply((status, body)));
             }
             body
         }
         Op::Sessions => {
-            let (status, body) = side::sessions(workspace, &q);
+            // The store is locked before the runs, as everywhere.
+            let listed = side::listed(workspace, &shared.runs.lock().unwrap());
+            let (status, body) = side::sessions(listed, &q);
             if status != 200 {
                 return Err(reply((status, body)));
             }
             body
         }
-        Op::HardDelete | Op::Info | Op::RunsQuery | Op::RunsDelete => {
+        Op::HardDelete
+        | Op::Info
+        | Op::RunsQuery
+        | Op::RunsQueryV2
+        | Op::RunsDelete
+        | Op::NotServed => {
             unreachable!("answered above")
         }
     };
     Ok(serde_json::to_vec(&value).expect("json"))
+}
+
+/// Per dataset of the store: its experiment sessions' count and last start (the store is
+/// locked before the runs, as everywhere).
+fn session_stats(shared: &Shared, store: &Store) -> read::SessionStats {
+    let mut stats = vec![(0u64, None::<i64>); store.datasets.len()];
+    let runs = shared.runs.lock().unwrap();
+    for s in &runs.sessions {
+        if let Some(i) = s
+            .reference_dataset_id
+            .and_then(|d| store.datasets.iter().position(|x| x.id == d))
+        {
+            stats[i].0 += 1;
+            stats[i].1 = stats[i].1.max(Some(s.start_time));
+        }
+    }
+    stats
 }
 
 /// The runs operations: `(status, body)`; the delete's trace ids are recorded as its ids.
@@ -595,17 +775,52 @@ fn runs_answer(
     body: &[u8],
     record: &mut RecordedRequest,
 ) -> (u16, Value) {
+    let workspace = principal.workspace_id;
+    // The caller's datasets, read before the runs are locked (one lock at a time).
+    let datasets: Vec<Uuid> = if matches!(op, Op::RunsQueryV2) {
+        let store = shared.store.lock().unwrap();
+        store
+            .datasets
+            .iter()
+            .filter(|d| store.dataset_workspace(d) == workspace)
+            .map(|d| d.id)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let (lies, v2_500) = {
+        let faults = shared.faults.lock().unwrap();
+        (faults.lies.clone(), faults.runs_v2_500)
+    };
     let mut runs = shared.runs.lock().unwrap();
     match op {
         Op::RunsQuery => {
-            let lies = shared.faults.lock().unwrap().lies.clone();
-            crate::runs::query(
+            let (answer, ignored) = crate::runs::query(
                 &mut runs,
-                principal.workspace_id,
+                workspace,
                 body,
                 lies.runs_ignore_reference_example,
                 lies.runs_endless_cursor,
-            )
+            );
+            record.ignored_params = ignored;
+            answer
+        }
+        Op::RunsQueryV2 => {
+            if v2_500 {
+                return crate::runs_v2::problem(
+                    500,
+                    "Internal Server Error (injected: runs_v2_500)",
+                );
+            }
+            let cx = crate::runs_v2::Context {
+                workspace,
+                now: crate::runs::unix_now(),
+                ignore_reference_examples: lies.runs_v2_ignore_reference_examples,
+                endless: lies.runs_endless_cursor,
+            };
+            let (answer, ignored) = crate::runs_v2::query(&mut runs, &datasets, body, cx);
+            record.ignored_params = ignored;
+            answer
         }
         _ => {
             runs.delete_requests += 1;

@@ -4,6 +4,7 @@
 //! spec's shapes (`InfoGetResponse`, `TracerSession`).
 
 use crate::read::{Answer, rfc3339};
+use crate::runs::{Runs, Session};
 use crate::spec;
 use crate::store::EPOCH;
 use serde_json::{Map, Value, json};
@@ -48,31 +49,73 @@ pub fn session_id(workspace: Uuid) -> Uuid {
     uuid::Builder::from_random_bytes(bits.rotate_left(61).to_le_bytes()).into_uuid()
 }
 
-fn session_json(workspace: Uuid) -> Value {
+/// A session as `GET /sessions` lists it: the store's [`Session`] and what its runs say.
+#[derive(Debug, Clone)]
+pub(crate) struct Listed {
+    pub(crate) session: Session,
+    /// How many runs it holds.
+    pub(crate) runs: u64,
+    /// When its last run started (Unix seconds), if it holds any.
+    pub(crate) last_run_start: Option<i64>,
+}
+
+/// The workspace's `default` session (tracing project): no dataset, no runs.
+pub(crate) fn default_session(workspace: Uuid) -> Listed {
+    Listed {
+        session: Session {
+            id: session_id(workspace),
+            workspace_id: workspace,
+            name: SESSION_NAME.to_owned(),
+            reference_dataset_id: None,
+            start_time: EPOCH - 86_400,
+        },
+        runs: 0,
+        last_run_start: None,
+    }
+}
+
+/// The workspace's sessions: its `default` one and its experiments, with their run stats.
+pub(crate) fn listed(workspace: Uuid, runs: &Runs) -> Vec<Listed> {
+    let mut out = vec![default_session(workspace)];
+    for s in runs.sessions.iter().filter(|s| s.workspace_id == workspace) {
+        let of = runs.runs.iter().filter(|r| r.session_id == s.id);
+        out.push(Listed {
+            session: s.clone(),
+            runs: of.clone().count() as u64,
+            last_run_start: of.map(|r| r.start_time).max(),
+        });
+    }
+    out
+}
+
+fn session_json(l: &Listed) -> Value {
+    let s = &l.session;
     json!({
-        "id": session_id(workspace).to_string(),
-        "tenant_id": workspace.to_string(),
-        "name": SESSION_NAME,
+        "id": s.id.to_string(),
+        "tenant_id": s.workspace_id.to_string(),
+        "name": s.name,
         "description": null,
-        "start_time": rfc3339(EPOCH - 86_400),
+        "start_time": rfc3339(s.start_time),
         "end_time": null,
         "extra": null,
         "default_dataset_id": null,
-        "reference_dataset_id": null,
+        "reference_dataset_id": s.reference_dataset_id.map(|d| d.to_string()),
         "trace_tier": null,
-        "last_run_start_time": null,
+        "last_run_start_time": l.last_run_start.map(rfc3339),
     })
 }
 
-/// `GET /sessions`: the workspace's one session, filtered by `id`, `name`,
-/// `name_contains`, `reference_free` (it references no dataset) and
-/// `reference_dataset` (so none matches), paged; `include_stats=true` is refused (the
-/// stand-in keeps no runs to compute them from).
-pub(crate) fn sessions(workspace: Uuid, q: &Map<String, Value>) -> Answer {
+/// `GET /sessions`: the workspace's sessions (its `default` one, which references no
+/// dataset, and its experiments, each with its `reference_dataset_id`), filtered by
+/// `id`, `name`, `name_contains`, `reference_free` and `reference_dataset`, sorted by
+/// `sort_by` (`name`, `start_time`, `last_run_start_time`, `runs_count`; the latency,
+/// error-rate and feedback columns tie, as every seeded run succeeded in 3 seconds with
+/// no feedback, and ties keep start-time order), paged; `include_stats=true` is refused.
+pub(crate) fn sessions(all: Vec<Listed>, q: &Map<String, Value>) -> Answer {
     if q.get("include_stats") == Some(&Value::Bool(true)) {
         return (
             400,
-            json!({"detail": "query parameter `include_stats`: true is not supported by the stand-in (it keeps no runs to compute stats from)"}),
+            json!({"detail": "query parameter `include_stats`: true is not supported by the stand-in (it computes no session stats)"}),
         );
     }
     let strings = |v: Option<&Value>| -> Vec<String> {
@@ -84,28 +127,55 @@ pub(crate) fn sessions(workspace: Uuid, q: &Map<String, Value>) -> Answer {
             })
             .unwrap_or_default()
     };
-    let id = session_id(workspace).to_string();
-    let ids = strings(q.get("id"));
-    let matches = (ids.is_empty()
-        || ids
+    let uuids = |name: &str| -> Vec<Uuid> {
+        strings(q.get(name))
             .iter()
-            .any(|i| Uuid::try_parse(i).is_ok_and(|u| u.to_string() == id)))
-        && q.get("name")
-            .and_then(Value::as_str)
-            .is_none_or(|n| n == SESSION_NAME)
-        && q.get("name_contains")
-            .and_then(Value::as_str)
-            .is_none_or(|c| SESSION_NAME.contains(&c.to_lowercase()))
-        && q.get("reference_free").and_then(Value::as_bool) != Some(false)
-        && !q.contains_key("reference_dataset");
-    let offset = q.get("offset").and_then(Value::as_u64).unwrap_or(0);
-    let limit = q.get("limit").and_then(Value::as_u64);
-    let list = if matches && offset == 0 && limit != Some(0) {
-        vec![session_json(workspace)]
-    } else {
-        Vec::new()
+            .filter_map(|i| Uuid::try_parse(i).ok())
+            .collect()
     };
-    (200, Value::Array(list))
+    let ids = uuids("id");
+    let datasets = uuids("reference_dataset");
+    let reference_free = q.get("reference_free").and_then(Value::as_bool);
+    let mut list: Vec<Listed> = all
+        .into_iter()
+        .filter(|l| {
+            let s = &l.session;
+            (ids.is_empty() || ids.contains(&s.id))
+                && q.get("name")
+                    .and_then(Value::as_str)
+                    .is_none_or(|n| n == s.name)
+                && q.get("name_contains")
+                    .and_then(Value::as_str)
+                    .is_none_or(|c| s.name.to_lowercase().contains(&c.to_lowercase()))
+                && reference_free.is_none_or(|free| s.reference_dataset_id.is_none() == free)
+                && (!q.contains_key("reference_dataset")
+                    || s.reference_dataset_id
+                        .is_some_and(|d| datasets.contains(&d)))
+        })
+        .collect();
+    list.sort_by_key(|l| (l.session.start_time, l.session.id));
+    let sort_by = q
+        .get("sort_by")
+        .and_then(Value::as_str)
+        .unwrap_or("start_time");
+    match sort_by {
+        "name" => list.sort_by(|a, b| a.session.name.cmp(&b.session.name)),
+        "last_run_start_time" => list.sort_by_key(|l| l.last_run_start),
+        "runs_count" => list.sort_by_key(|l| l.runs),
+        _ => {}
+    }
+    if q.get("sort_by_desc").and_then(Value::as_bool) != Some(false) {
+        list.reverse();
+    }
+    let offset = q.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let limit = q.get("limit").and_then(Value::as_u64).unwrap_or(100) as usize;
+    let page: Vec<Value> = list
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(session_json)
+        .collect();
+    (200, Value::Array(page))
 }
 
 #[cfg(test)]
@@ -118,7 +188,7 @@ mod tests {
             (spec::INFO_PATH, info()),
             (
                 spec::SESSIONS_PATH,
-                sessions(Uuid::from_u128(9), &Map::new()).1,
+                sessions(vec![default_session(Uuid::from_u128(9))], &Map::new()).1,
             ),
         ] {
             let schema = &spec::read_operation(path).success_schema;

@@ -484,6 +484,18 @@ impl DocumentedError for types::ExamplesErrorResponse {
     }
 }
 
+impl DocumentedError for types::SharedProblemDetails {
+    /// RFC 7807 (the v2 API's errors): the title and detail as the message, the
+    /// remedy (LangSmith's hint for errors a user can fix) as details.
+    fn parts(self) -> (Option<String>, Option<String>) {
+        let message = match (self.title, self.detail) {
+            (Some(t), Some(d)) => Some(format!("{t}: {d}")),
+            (t, d) => t.or(d),
+        };
+        (message, self.remedy)
+    }
+}
+
 impl DocumentedError for types::HttpValidationError {
     /// The first violation as `query.limit: message`; the whole list as details.
     fn parts(self) -> (Option<String>, Option<String>) {

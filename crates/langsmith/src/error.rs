@@ -550,6 +550,8 @@ error_kinds! {
     Lookup => "lookup",
     /// A listing that did not end as a listing must (pages without end).
     Paging => "paging",
+    /// Neither runs query's route is served at the endpoint.
+    NoRunsApi => "no_runs_api",
 }
 
 impl ErrorKind {
@@ -639,6 +641,45 @@ pub enum Error {
     Lookup(LookupError),
     /// A listing whose pages did not end as they must: nothing it listed may be acted on.
     Paging(PagingError),
+    /// Neither the v2 nor the v1 runs query is served at the endpoint (the route itself
+    /// is missing): no trace could be looked up.
+    NoRunsApi(NoRunsApi),
+}
+
+/// The runs query routes the endpoint does not serve, with the status each answered.
+#[derive(Debug)]
+pub struct NoRunsApi {
+    v2: Option<u16>,
+    v1: Option<u16>,
+}
+
+impl NoRunsApi {
+    /// What `POST /api/v2/runs/query` answered (`None`: not asked).
+    pub fn v2_status(&self) -> Option<u16> {
+        self.v2
+    }
+
+    /// What `POST /api/v1/runs/query` answered (`None`: not asked).
+    pub fn v1_status(&self) -> Option<u16> {
+        self.v1
+    }
+}
+
+impl fmt::Display for NoRunsApi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let said = |s: Option<u16>| {
+            s.map_or_else(
+                || "was not asked".to_owned(),
+                |s| format!("answered HTTP {s}"),
+            )
+        };
+        write!(
+            f,
+            "no runs query is served at this endpoint: POST /api/v2/runs/query {}, POST /api/v1/runs/query {} (the route itself is missing; self-hosted LangSmith serves v2 from v0.16)",
+            said(self.v2),
+            said(self.v1)
+        )
+    }
 }
 
 /// A listing that did not end normally: where it was stopped and why.
@@ -863,6 +904,7 @@ impl fmt::Display for Error {
                     p.counted, p.listed
                 )
             }
+            Error::NoRunsApi(n) => write!(f, "{n}"),
             Error::Server(a) => write!(f, "server error: {a}"),
             Error::UnexpectedStatus(a) => write!(f, "unexpected status: {a}{}", at(&a.url)),
             Error::Redirect(r) => {
@@ -936,7 +978,8 @@ impl StdError for Error {
             | Error::ResponseTooLarge(_)
             | Error::Request(_)
             | Error::Lookup(_)
-            | Error::Paging(_) => None,
+            | Error::Paging(_)
+            | Error::NoRunsApi(_) => None,
         }
     }
 }
@@ -954,6 +997,20 @@ impl From<ConfigError> for Error {
 }
 
 impl Error {
+    /// Neither runs query route: `missing` answered `status`; `v2_before` is what v2
+    /// answered before a fall-back to v1.
+    pub(crate) fn no_runs_api(
+        missing: crate::RunsApi,
+        status: u16,
+        v2_before: Option<u16>,
+    ) -> Self {
+        let (v2, v1) = match missing {
+            crate::RunsApi::V2 => (Some(status), None),
+            crate::RunsApi::V1 => (v2_before, Some(status)),
+        };
+        Error::NoRunsApi(NoRunsApi { v2, v1 })
+    }
+
     pub(crate) fn unexpected_body(
         status: Option<u16>,
         whole: bool,
@@ -1059,6 +1116,7 @@ impl Error {
             Error::Transport(_) => ErrorKind::Transport,
             Error::Lookup(_) => ErrorKind::Lookup,
             Error::Paging(_) => ErrorKind::Paging,
+            Error::NoRunsApi(_) => ErrorKind::NoRunsApi,
         }
     }
 
@@ -1083,7 +1141,8 @@ impl Error {
             | Error::Tls(_)
             | Error::Transport(_)
             | Error::Lookup(_)
-            | Error::Paging(_) => None,
+            | Error::Paging(_)
+            | Error::NoRunsApi(_) => None,
         }
     }
 
@@ -1131,7 +1190,8 @@ impl Error {
             | Error::Request(_)
             | Error::Tls(_)
             | Error::Lookup(_)
-            | Error::Paging(_) => false,
+            | Error::Paging(_)
+            | Error::NoRunsApi(_) => false,
         }
     }
 
@@ -1252,6 +1312,7 @@ mod tests {
             Error::Transport(_) => "Transport",
             Error::Lookup(_) => "Lookup",
             Error::Paging(_) => "Paging",
+            Error::NoRunsApi(_) => "NoRunsApi",
         }
     }
 

@@ -62,6 +62,7 @@ mod profile;
 mod read;
 mod retry;
 mod runs;
+mod runs_query;
 mod select;
 
 pub use bulk::{BulkOptions, BulkReport, Outcome, Progress, ProgressCallback, RequestReport};
@@ -69,8 +70,8 @@ pub use client::{Client, Confirmation, HardDeleted};
 pub use config::{ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_USER_AGENT, Secret, Sources};
 pub use error::{
     ApiError, ConfigError, Details, EndpointError, Error, ErrorKind, HttpClientError, InsecureHttp,
-    InvalidSetting, LookupError, PagingError, PagingReason, RateLimited, Redirect, RequestError,
-    ResponseTooLarge, TransportError, UnexpectedBody,
+    InvalidSetting, LookupError, NoRunsApi, PagingError, PagingReason, RateLimited, Redirect,
+    RequestError, ResponseTooLarge, TransportError, UnexpectedBody,
 };
 pub use ids::{
     CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds, MAX_QUOTED_CHARS, NotAUuid, parse_id,
@@ -83,9 +84,13 @@ pub use read::{
 };
 pub use retry::RetryPolicy;
 pub use runs::{
-    ListedRun, MAX_TRACE_IDS, RUNS_PAGE_SIZE, RunRef, RunsOptions, Trace, TraceDeleteCallback,
-    TraceDeleteOptions, TraceDeleteReport, TraceDeleteRequest, TraceKey, TraceOutcome, TraceState,
-    TraceVerifyReport, TracesFound,
+    MAX_TRACE_IDS, TraceDeleteCallback, TraceDeleteOptions, TraceDeleteReport, TraceDeleteRequest,
+    TraceKey, TraceOutcome,
+};
+pub use runs_query::{
+    ExampleScope, ListedRun, RUNS_PAGE_SIZE, RunRef, RunsApi, RunsOptions, TimeWindow, Trace,
+    TraceState, TraceVerifyReport, TracesFound, V1_FIELDS, V1_SELECT, V2_FIELDS, V2_PAGE_SIZE,
+    V2_SELECTS,
 };
 pub use select::{Exclusion, Listed, Selection, fold};
 

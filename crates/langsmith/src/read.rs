@@ -49,9 +49,18 @@ pub struct ExampleQuery {
     as_of: Option<AsOf>,
     prefetch: Option<usize>,
     counted: Option<u64>,
+    /// Also select `created_at` (the runs window is bounded by it).
+    created_at: bool,
 }
 
 impl ExampleQuery {
+    /// Also select each example's `created_at` (not a required field of `Example`, so
+    /// not selected otherwise).
+    pub(crate) fn with_created_at(mut self) -> Self {
+        self.created_at = true;
+        self
+    }
+
     /// Every example.
     pub fn new() -> Self {
         Self::default()
@@ -167,6 +176,9 @@ impl ExampleQuery {
         }
         if self.metadata.is_some() || !self.splits.is_empty() {
             extra.push(types::ExampleSelect::Metadata);
+        }
+        if self.created_at {
+            extra.push(types::ExampleSelect::CreatedAt);
         }
         select(&extra)
     }

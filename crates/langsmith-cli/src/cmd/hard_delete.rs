@@ -6,7 +6,7 @@ use crate::model::deletion::{Done, Prepared};
 use crate::model::exit::{Exit, ExitStatus, usage};
 use crate::model::report::{self, Plan};
 use crate::model::selection::Selectors;
-use crate::model::traces::TraceRun;
+use crate::model::traces::{Recorded, TraceRun};
 use crate::model::verification::DeletedAt;
 use crate::ops::connect::{self, Target};
 use crate::ops::input::{self, IdArgs, Input};
@@ -156,10 +156,16 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
     let traces = if args.with_runs && went_on && !cancel.load(Ordering::SeqCst) {
         Some({
             present::traces::looking_up(deleted.len(), cli.quiet);
-            traces::find_and_delete(
-                &target.client,
-                deleted.clone(),
-                args.shared.concurrency,
+            let (client, concurrency) = (&target.client, args.shared.concurrency);
+            let found = traces::find(client, &deleted, concurrency, &cancel).await;
+            if let Ok(f) = &found {
+                present::traces::say_api(f, cli.quiet);
+            }
+            traces::request_deletion(
+                client,
+                deleted.len(),
+                found,
+                concurrency,
                 &|n| present::term::ticker(cli.quiet, Some(n)),
                 &cancel,
             )
@@ -187,16 +193,21 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
         None
     };
     let trace_verification = match &traces {
-        Some(t) if args.verify && t.found.is_ok() && !cancel.load(Ordering::SeqCst) => Some(
-            traces::verify(
-                &target.client,
-                &deleted,
-                t.requested(),
-                args.shared.concurrency,
-                &cancel,
+        Some(t) if args.verify && !cancel.load(Ordering::SeqCst) && t.found.is_ok() => {
+            // The same question as the lookup: its API, window and datasets.
+            let recorded = t.found.as_ref().ok().map(Recorded::of);
+            Some(
+                traces::verify(
+                    &target.client,
+                    &deleted,
+                    t.requested(),
+                    recorded.as_ref(),
+                    args.shared.concurrency,
+                    &cancel,
+                )
+                .await,
             )
-            .await,
-        ),
+        }
         _ => None,
     };
     let done = Done {

@@ -5,7 +5,7 @@
 use crate::model::args::{Global, Output, Shared};
 use crate::model::exit::{Exit, ExitStatus, usage};
 use crate::model::report;
-use crate::model::traces::trace_verify_section;
+use crate::model::traces::{Recorded, trace_verify_section};
 use crate::model::verification::{DeletedAt, verification_section};
 use crate::ops::input::{self, IdArgs};
 use crate::ops::{connect, traces, verification};
@@ -131,6 +131,7 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
                 &target.client,
                 &for_runs,
                 requested,
+                earlier.as_ref().and_then(|e| e.runs.as_ref()),
                 args.shared.concurrency,
                 &cancel,
             )
@@ -206,6 +207,8 @@ struct EarlierRun {
     deleted_at: Option<SystemTime>,
     /// The traces whose deletion that run requested.
     requested: Vec<TraceKey>,
+    /// Its runs lookup (API, window, datasets), when the report records one.
+    runs: Option<Recorded>,
     endpoint: String,
     ticket: Option<String>,
     started_at: String,
@@ -277,6 +280,12 @@ impl EarlierRun {
                 trace_id: t.trace_id,
             })
             .collect();
+        // The lookup's window, API and datasets (reports from before the v2 runs query
+        // have none: the read-back then reads the examples' scope afresh).
+        let runs = match &report.runs {
+            Some(r) => Recorded::of_report(&r.lookup).map_err(at)?,
+            None => None,
+        };
         Ok(EarlierRun {
             path: path.to_owned(),
             source: report::InputSource {
@@ -289,6 +298,7 @@ impl EarlierRun {
             already,
             deleted_at: Some(SystemTime::from(deleted_at.to_utc())),
             requested,
+            runs,
             endpoint: report.envelope.endpoint,
             ticket: report.envelope.ticket,
             started_at,

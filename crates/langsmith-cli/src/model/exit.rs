@@ -172,9 +172,9 @@ impl ExitStatus {
     /// The one mapping from a failed request to a status, by the error's kind: refused
     /// credentials are `Auth`; a server that could not be reached is `Unreachable`; what
     /// refused the request's input (checked here, or by the server as malformed: 400,
-    /// 422) is `Usage`; everything else, a 404 included, is a request that failed:
-    /// `Partial`. (A 404 names no input mistake: a missing route or resource, found after
-    /// requests were sent, so never "nothing was sent".)
+    /// 422) is `Usage`; everything else, a 404 and a missing runs route included, is a
+    /// request that failed: `Partial`. (A 404 names no input mistake: a missing route or
+    /// resource, found after requests were sent, so never "nothing was sent".)
     pub fn of_error(e: &Error) -> ExitStatus {
         match e.kind() {
             ErrorKind::Unauthorized | ErrorKind::Forbidden => ExitStatus::Auth,
@@ -192,7 +192,8 @@ impl ExitStatus {
             | ErrorKind::UnexpectedBody
             | ErrorKind::ResponseTooLarge
             | ErrorKind::Redirect
-            | ErrorKind::Paging => ExitStatus::Partial,
+            | ErrorKind::Paging
+            | ErrorKind::NoRunsApi => ExitStatus::Partial,
             // A kind newer than this tool: the run did not complete.
             _ => ExitStatus::Partial,
         }

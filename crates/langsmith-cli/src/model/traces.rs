@@ -4,12 +4,62 @@
 
 use crate::util::rfc3339;
 use langsmith::{
-    Error, TraceDeleteReport, TraceKey, TraceOutcome, TraceState, TraceVerifyReport, TracesFound,
+    Error, RunsApi, TimeWindow, TraceDeleteReport, TraceKey, TraceOutcome, TraceState,
+    TraceVerifyReport, TracesFound, Uuid,
 };
 pub use langsmith_case::evidence::{
-    Lookup, RunRow, RunsSection, StillPresentRow, TraceKeyRow, TraceRequestRow, TraceRow,
-    TraceRowOutcome, TraceTotals, TraceVerifySection, WouldDelete, WouldDeleteRow,
+    self, Lookup, RunRow, RunsSection, StillPresentRow, TraceKeyRow, TraceRequestRow, TraceRow,
+    TraceRowOutcome, TraceTotals, TraceVerifySection, Window, WouldDelete, WouldDeleteRow,
 };
+
+/// The runs lookup a report recorded: the API, the window and the datasets it asked
+/// about, so a read-back asks the same question.
+#[derive(Debug, Clone)]
+pub(crate) struct Recorded {
+    pub api: Option<RunsApi>,
+    pub window: TimeWindow,
+    pub datasets: Vec<Uuid>,
+}
+
+impl Recorded {
+    /// What a finished lookup asked: for the read-back right after a deletion.
+    pub fn of(found: &TracesFound) -> Recorded {
+        Recorded {
+            api: Some(found.api()),
+            window: found.window(),
+            datasets: found.datasets().to_vec(),
+        }
+    }
+
+    /// What a report's lookup recorded; `None` when it recorded no window (a report from
+    /// before the v2 runs query: the read-back then reads the examples' scope afresh).
+    /// The error names the field that is not a time.
+    pub fn of_report(lookup: &Lookup) -> Result<Option<Recorded>, String> {
+        let Some(w) = &lookup.window else {
+            return Ok(None);
+        };
+        let (min, max) = w.parse().map_err(|e| format!("runs.lookup.window.{e}"))?;
+        Ok(Some(Recorded {
+            api: lookup.runs_api.map(|a| match a {
+                evidence::RunsApi::V2 => RunsApi::V2,
+                evidence::RunsApi::V1 => RunsApi::V1,
+            }),
+            window: TimeWindow {
+                min_start_time: min.into(),
+                max_start_time: max.into(),
+            },
+            datasets: lookup.datasets.clone(),
+        }))
+    }
+}
+
+/// The facade's runs API as the report names it.
+fn runs_api(api: RunsApi) -> evidence::RunsApi {
+    match api {
+        RunsApi::V2 => evidence::RunsApi::V2,
+        RunsApi::V1 => evidence::RunsApi::V1,
+    }
+}
 
 /// Places an example's data may have been copied to that the API does not reach for this
 /// tool: every report lists them, so that it never claims more than it proves.
@@ -63,13 +113,14 @@ fn excluded_rows(found: &TracesFound) -> Vec<RunRow> {
 
 fn lookup_of(examples: usize, found: Result<&TracesFound, &Error>) -> Lookup {
     match found {
-        // This version asks the v1 runs query with no window and records neither
-        // (null, as in the reports of before the v2 runs query).
         Ok(f) => Lookup {
             examples,
-            runs_api: None,
-            window: None,
-            datasets: Vec::new(),
+            runs_api: Some(runs_api(f.api())),
+            window: Some(Window {
+                min_start_time: rfc3339(f.window().min_start_time),
+                max_start_time: rfc3339(f.window().max_start_time),
+            }),
+            datasets: f.datasets().to_vec(),
             runs: f.runs(),
             traces: f.traces().len(),
             pages: f.pages(),

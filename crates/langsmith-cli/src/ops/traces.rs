@@ -1,20 +1,43 @@
 //! `--with-runs`: the experiment traces that copied the examples, found by the runs query
 //! (every run re-checked), their deletion requested (never called gone), read back.
 
-use crate::model::traces::TraceRun;
+use crate::model::traces::{Recorded, TraceRun};
 use crate::util::Tick;
 use langsmith::{
-    Client, Error, RunsOptions, TraceDeleteOptions, TraceKey, TraceVerifyReport, TracesFound, Uuid,
+    Client, Error, ExampleScope, RunsOptions, TraceDeleteOptions, TraceKey, TraceVerifyReport,
+    TracesFound, Uuid,
 };
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-fn runs_options(concurrency: usize, cancel: &Arc<AtomicBool>) -> RunsOptions {
-    RunsOptions {
+/// The options and scope of a lookup: with an earlier report's lookup (`recorded`), its
+/// API, window and datasets; else the examples' scope is read and the window covers
+/// them.
+async fn scope_of(
+    client: &Client,
+    examples: &[Uuid],
+    recorded: Option<&Recorded>,
+    concurrency: usize,
+    cancel: &Arc<AtomicBool>,
+) -> Result<(ExampleScope, RunsOptions), Error> {
+    let mut options = RunsOptions {
         concurrency,
         cancel: Some(cancel.clone()),
         ..RunsOptions::default()
-    }
+    };
+    let scope = match recorded {
+        Some(r) => {
+            options.window = Some(r.window);
+            options.api = r.api;
+            ExampleScope::spanning(
+                r.datasets.iter().copied(),
+                examples.iter().copied(),
+                r.window.min_start_time,
+            )
+        }
+        None => client.example_scope(examples.iter().copied()).await?,
+    };
+    Ok((scope, options))
 }
 
 /// Finds the traces referencing `examples`.
@@ -24,21 +47,20 @@ pub(crate) async fn find(
     concurrency: usize,
     cancel: &Arc<AtomicBool>,
 ) -> Result<TracesFound, Error> {
-    client
-        .traces_referencing(examples.iter().copied(), &runs_options(concurrency, cancel))
-        .await
+    let (scope, options) = scope_of(client, examples, None, concurrency, cancel).await?;
+    client.traces_referencing(&scope, &options).await
 }
 
-/// Finds the traces referencing `examples` and requests their deletion; `progress` makes
-/// the progress of the deletion requests from their number of traces.
-pub(crate) async fn find_and_delete(
+/// Requests the deletion of the traces `found` (the lookup for `examples` examples);
+/// `progress` makes the progress of the deletion requests from their number of traces.
+pub(crate) async fn request_deletion(
     client: &Client,
-    examples: Vec<Uuid>,
+    examples: usize,
+    found: Result<TracesFound, Error>,
     concurrency: usize,
     progress: &dyn Fn(u64) -> Arc<dyn Tick>,
     cancel: &Arc<AtomicBool>,
 ) -> TraceRun {
-    let found = find(client, &examples, concurrency, cancel).await;
     let deletion = match &found {
         Ok(f) if !f.traces().is_empty() => {
             let progress = progress(f.traces().len() as u64);
@@ -61,25 +83,22 @@ pub(crate) async fn find_and_delete(
         _ => None,
     };
     TraceRun {
-        examples: examples.len(),
+        examples,
         found,
         deletion,
     }
 }
 
-/// Reads back whether the traces referencing `examples` are gone.
+/// Reads back whether the traces referencing `examples` are gone, asking what `recorded`
+/// (the deletion's lookup) asked when given.
 pub(crate) async fn verify(
     client: &Client,
     examples: &[Uuid],
     requested: Vec<TraceKey>,
+    recorded: Option<&Recorded>,
     concurrency: usize,
     cancel: &Arc<AtomicBool>,
 ) -> Result<TraceVerifyReport, Error> {
-    client
-        .verify_traces_gone(
-            examples.iter().copied(),
-            requested,
-            &runs_options(concurrency, cancel),
-        )
-        .await
+    let (scope, options) = scope_of(client, examples, recorded, concurrency, cancel).await?;
+    client.verify_traces_gone(&scope, requested, &options).await
 }

@@ -103,3 +103,23 @@ pub(crate) fn print_verify_summary(v: &Result<TraceVerifyReport, Error>) {
         }
     }
 }
+
+/// Says on stderr which runs query answered, over which window (unless `quiet`).
+pub(crate) fn say_api(found: &langsmith::TracesFound, quiet: bool) {
+    use crate::util::rfc3339;
+    if quiet {
+        return;
+    }
+    let w = found.window();
+    match found.api() {
+        langsmith::RunsApi::V2 => eprintln!(
+            "runs: looked up with the v2 runs query, start_time {} to {}",
+            rfc3339(w.min_start_time),
+            rfc3339(w.max_start_time)
+        ),
+        langsmith::RunsApi::V1 => eprintln!(
+            "runs: the v2 runs query is not served at this endpoint; looked up with the v1 runs query (deprecated by LangSmith, removal after 2027-01-31), start_time from {}",
+            rfc3339(w.min_start_time)
+        ),
+    }
+}
