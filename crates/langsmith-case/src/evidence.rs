@@ -806,10 +806,9 @@ impl VerifyReport {
 
 /// A report read back.
 #[derive(Clone, Debug, PartialEq)]
-#[allow(clippy::large_enum_variant)]
 pub enum Document {
-    Deletion(DeletionReport),
-    Verify(VerifyReport),
+    Deletion(Box<DeletionReport>),
+    Verify(Box<VerifyReport>),
 }
 
 /// Why a document could not be read as a report.
@@ -904,9 +903,9 @@ pub fn load(bytes: &[u8]) -> Result<Document, LoadError> {
         upgrade_0_1(&mut doc);
     }
     if doc.get("ids").is_some_and(|v| v.is_object()) {
-        typed(doc).map(Document::Deletion)
+        typed(doc).map(|r| Document::Deletion(Box::new(r)))
     } else if doc.get("verification").is_some() {
-        typed(doc).map(Document::Verify)
+        typed(doc).map(|r| Document::Verify(Box::new(r)))
     } else {
         Err(LoadError::new(
             LoadErrorKind::UnknownKind,

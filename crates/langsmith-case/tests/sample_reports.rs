@@ -298,6 +298,7 @@ fn a_schema_2_report_loads_as_written() {
     let Document::Deletion(mut r) = evidence::load(&bytes).unwrap() else {
         panic!()
     };
+    // The sample says v1; make it v2.
     r.runs.as_mut().unwrap().lookup.runs_api = Some(RunsApi::V2);
     let written = serde_json::to_vec(&r).unwrap();
     let raw: Value = serde_json::from_slice(&written).unwrap();

@@ -252,7 +252,7 @@ impl EarlierRun {
             at("not a hard-delete report (it has no `ids` by outcome; a verify report is not the evidence of a deletion)".into())
         };
         let report = match evidence::load(&bytes) {
-            Ok(Document::Deletion(r)) => r,
+            Ok(Document::Deletion(r)) => *r,
             Ok(Document::Verify(_)) => return Err(not_a_deletion()),
             Err(e) if e.kind() == LoadErrorKind::UnknownKind => return Err(not_a_deletion()),
             Err(e) => {
