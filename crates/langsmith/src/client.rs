@@ -1,14 +1,14 @@
 //! The client and the single call.
 
+use crate::call::{Call, Called};
 use crate::config::{self, ClientBuilder};
 use crate::error::{ApiError, ConfigError, Error, ErrorKind, HttpClientError, snippet};
 use crate::ids::ExampleIds;
-use crate::retry::{self, RateLimiter, RetryPolicy};
+use crate::retry::{RateLimiter, RetryPolicy};
 use langsmith_api::hooks::{self, ResponseMeta, request_id};
 use langsmith_api::types;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::time::Duration;
-use tracing::Instrument;
 use uuid::Uuid;
 
 /// Bodies of unexpected responses are read up to this many bytes.
@@ -296,71 +296,42 @@ impl Client {
     /// Retries per the client's [`RetryPolicy`], within its rate limit. Only the ids the
     /// answer names are confirmed: see [`HardDeleted::confirmation`].
     pub async fn hard_delete_examples(&self, ids: &ExampleIds) -> Result<HardDeleted, Error> {
-        self.send(ids, self.limiter(), None).await.0
+        self.hard_delete_call(ids, None).await.result
     }
 
-    /// One request with retries; also returns the number of attempts.
-    pub(crate) async fn send(
+    /// One hard-delete request through [`Client::call`] (retries, rate limit, a debug
+    /// line per attempt); a failed attempt is not retried once `cancel` is true.
+    pub(crate) async fn hard_delete_call(
         &self,
         ids: &ExampleIds,
-        limiter: Option<&RateLimiter>,
         cancel: Option<&std::sync::atomic::AtomicBool>,
-    ) -> (Result<HardDeleted, Error>, u32) {
+    ) -> Called<HardDeleted> {
         let body = ids.request_body();
-        let span = tracing::debug_span!(
-            "hard_delete_examples",
-            ids = ids.len(),
-            attempts = tracing::field::Empty
-        );
-        let (result, attempts) = retry::run(&self.retry, limiter, cancel, |attempt| {
-            let attempt_span = tracing::debug_span!(
-                "attempt",
-                attempt,
-                status = tracing::field::Empty,
-                latency_ms = tracing::field::Empty
-            );
-            async move {
-                let started = std::time::Instant::now();
-                let (result, meta) =
-                    hooks::capture(self.api.hard_delete_examples().body(body.clone()).send()).await;
-                let span = tracing::Span::current();
-                let latency_ms = started.elapsed().as_millis() as u64;
-                span.record("latency_ms", latency_ms);
-                if let Some(status) = meta.status {
-                    span.record("status", status.as_u16());
-                }
-                tracing::debug!(
-                    "attempt {attempt}: {} ids, HTTP {}, {latency_ms} ms",
-                    ids.len(),
-                    meta.status
-                        .map_or_else(|| "no response".to_owned(), |s| s.as_u16().to_string())
-                );
-                match result {
-                    Ok(rv) => {
-                        let request_id = request_id(rv.headers());
-                        let status = rv.status().as_u16();
-                        let inner = rv.into_inner();
-                        Ok(HardDeleted {
-                            count: inner.count,
-                            example_ids: inner.example_ids,
-                            request_id,
-                            status,
-                            attempts: attempt,
-                        })
-                    }
-                    Err(e) => {
-                        let e = map_error(e, meta).await;
-                        tracing::debug!(error = %e, "attempt failed");
-                        Err(e)
-                    }
-                }
-            }
-            .instrument(attempt_span)
-        })
-        .instrument(span.clone())
-        .await;
-        span.record("attempts", attempts);
-        (result, attempts)
+        let call = Call::new("hard_delete_examples")
+            .ids(ids.len())
+            .cancel(cancel);
+        let mut called = self
+            .call(
+                call,
+                |_| hooks::capture(self.api.hard_delete_examples().body(body.clone()).send()),
+                |rv, _| {
+                    let request_id = request_id(rv.headers());
+                    let status = rv.status().as_u16();
+                    let inner = rv.into_inner();
+                    Ok(HardDeleted {
+                        count: inner.count,
+                        example_ids: inner.example_ids,
+                        request_id,
+                        status,
+                        attempts: 0,
+                    })
+                },
+            )
+            .await;
+        if let Ok(done) = &mut called.result {
+            done.attempts = called.attempts;
+        }
+        called
     }
 }
 

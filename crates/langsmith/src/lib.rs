@@ -53,6 +53,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod bulk;
+mod call;
 mod client;
 mod config;
 mod engine;
@@ -64,7 +65,10 @@ mod retry;
 mod runs;
 mod select;
 
-pub use bulk::{BulkOptions, BulkReport, Outcome, Progress, ProgressCallback, RequestReport};
+pub use bulk::{
+    BulkOptions, BulkReport, ExampleDeletion, Outcome, Progress, ProgressCallback, RequestReport,
+};
+pub use call::{Callback, RequestRecord};
 pub use client::{Client, Confirmation, HardDeleted};
 pub use config::{ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_USER_AGENT, Secret, Sources};
 pub use error::{
@@ -78,14 +82,14 @@ pub use ids::{
 };
 pub use profile::Source;
 pub use read::{
-    AsOf, Checker, Dataset, Example, ExampleQuery, PAGE_SIZE, Verification, VerificationKind,
-    VerifyCallback, VerifyOptions, VerifyReport, VerifyRequest,
+    AsOf, Checker, Dataset, Example, ExampleQuery, ExampleReadBack, PAGE_SIZE, Verification,
+    VerificationKind, VerifyCallback, VerifyOptions, VerifyReport, VerifyRequest,
 };
 pub use retry::RetryPolicy;
 pub use runs::{
     ListedRun, MAX_TRACE_IDS, RUNS_PAGE_SIZE, RunRef, RunsOptions, Trace, TraceDeleteCallback,
-    TraceDeleteOptions, TraceDeleteReport, TraceDeleteRequest, TraceKey, TraceOutcome, TraceState,
-    TraceVerifyReport, TracesFound,
+    TraceDeleteOptions, TraceDeleteReport, TraceDeleteRequest, TraceDeletion, TraceKey,
+    TraceOutcome, TraceState, TraceVerifyReport, TracesFound,
 };
 pub use select::{Exclusion, Listed, Selection, fold};
 

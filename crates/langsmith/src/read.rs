@@ -2,9 +2,9 @@
 //! [`Client::count_examples`], [`Client::dataset_by_name`] and [`Client::verify_erased`],
 //! over the generated client's read operations.
 
-use crate::client::{Client, map_error};
+use crate::call::{Call, Callback, Called, RequestRecord, stops_the_run};
+use crate::client::Client;
 use crate::error::{Error, ErrorKind, PagingError};
-use crate::retry;
 use crate::select::{self, Exclusion, Listed, Selection};
 use futures_util::{Stream, StreamExt, stream};
 use langsmith_api::hooks;
@@ -436,36 +436,46 @@ impl Client {
         fields: &[types::ExampleSelect],
         cancel: Option<&AtomicBool>,
         presence: bool,
-    ) -> (Result<Page, Error>, u32) {
+    ) -> Called<Page> {
         let p = q.params();
-        let fields = fields.to_vec();
-        retry::run(&self.retry, self.limiter(), cancel, |_attempt| {
-            let (p, fields) = (&p, &fields);
-            async move {
+        let call = Call::new(if presence {
+            "read_examples_back"
+        } else {
+            "list_examples"
+        })
+        .cancel(cancel);
+        let call = match &q.ids {
+            Some(ids) => call.ids(ids.len()),
+            None => call,
+        };
+        self.call(
+            call,
+            |_| {
                 let call = self
                     .api
                     .read_examples_api_v1_examples_get()
                     .limit(limit as u64)
                     .offset(offset)
                     .order(types::ExampleListOrder::Id)
-                    .select(fields.clone());
+                    .select(fields.to_vec());
                 let call = with_filters!(call, q, p).send();
-                let (result, mut meta) = if presence {
-                    hooks::capture_fields_present(call).await
-                } else {
-                    hooks::capture(call).await
-                };
-                match result {
-                    Ok(rv) => Ok(Page {
-                        examples: rv.into_inner(),
-                        present: meta.fields_present.take(),
-                        status: meta.status.map(|s| s.as_u16()),
-                        request_id: meta.request_id.take(),
-                    }),
-                    Err(e) => Err(map_error(e, meta).await),
+                async move {
+                    if presence {
+                        hooks::capture_fields_present(call).await
+                    } else {
+                        hooks::capture(call).await
+                    }
                 }
-            }
-        })
+            },
+            |rv, mut meta| {
+                Ok(Page {
+                    examples: rv.into_inner(),
+                    present: meta.fields_present.take(),
+                    status: meta.status.map(|s| s.as_u16()),
+                    request_id: meta.request_id.take(),
+                })
+            },
+        )
         .await
     }
 
@@ -509,7 +519,7 @@ impl Client {
                 )
                 .instrument(tracing::debug_span!("examples_page", page))
                 .await
-                .0
+                .result
             }
         };
         let lister = Lister::new(query);
@@ -576,51 +586,46 @@ impl Client {
     /// How many examples `query` selects (`GET /api/v1/examples/count`).
     pub async fn count_examples(&self, query: &ExampleQuery) -> Result<u64, Error> {
         let p = query.params();
-        let (result, _) = retry::run(&self.retry, self.limiter(), None, |_| {
-            let p = &p;
-            async move {
+        self.call(
+            Call::new("count_examples"),
+            |_| {
                 let call = self.api.count_examples_api_v1_examples_count_get();
-                let call = with_filters!(call, query, p).send();
-                let (result, meta) = hooks::capture(call).await;
-                match result {
-                    Ok(rv) => {
-                        let n = rv.into_inner();
-                        u64::try_from(n).map_err(|_| {
-                            Error::unexpected_body(
-                                meta.status.map(u16::from),
-                                true,
-                                "a negative count",
-                                n.to_string(),
-                                meta.request_id.clone(),
-                                None,
-                            )
-                        })
-                    }
-                    Err(e) => Err(map_error(e, meta).await),
-                }
-            }
-        })
-        .await;
-        result
+                hooks::capture(with_filters!(call, query, p).send())
+            },
+            |rv, meta| {
+                let n = rv.into_inner();
+                u64::try_from(n).map_err(|_| {
+                    Box::new(Error::unexpected_body(
+                        meta.status.map(u16::from),
+                        true,
+                        "a negative count",
+                        n.to_string(),
+                        meta.request_id.clone(),
+                        None,
+                    ))
+                })
+            },
+        )
+        .await
+        .result
     }
 
     /// The datasets `GET /api/v1/datasets` lists, at most `limit`, named exactly `name`
     /// when given.
     async fn datasets(&self, name: Option<&str>, limit: u64) -> Result<Vec<Dataset>, Error> {
-        let (result, _) = retry::run(&self.retry, self.limiter(), None, |_| async move {
-            let mut call = self.api.read_datasets_api_v1_datasets_get().limit(limit);
-            if let Some(name) = name {
-                call = call.name(name);
-            }
-            let call = call.send();
-            let (result, meta) = hooks::capture(call).await;
-            match result {
-                Ok(rv) => Ok(rv.into_inner()),
-                Err(e) => Err(map_error(e, meta).await),
-            }
-        })
-        .await;
-        result
+        self.call(
+            Call::new("list_datasets"),
+            |_| {
+                let mut call = self.api.read_datasets_api_v1_datasets_get().limit(limit);
+                if let Some(name) = name {
+                    call = call.name(name);
+                }
+                hooks::capture(call.send())
+            },
+            |rv, _| Ok(rv.into_inner()),
+        )
+        .await
+        .result
     }
 
     /// The dataset named exactly `name` (`GET /api/v1/datasets?name=`). None, or more
@@ -928,10 +933,17 @@ impl fmt::Display for Verification {
 }
 
 /// Called once per finished verification request, with it.
-pub type VerifyCallback = Arc<dyn Fn(&VerifyRequest) + Send + Sync>;
+pub type VerifyCallback = Callback<dyn Fn(&VerifyRequest) + Send + Sync>;
+
+impl VerifyCallback {
+    /// Wraps a function called with each finished verification request.
+    pub fn new(f: impl Fn(&VerifyRequest) + Send + Sync + 'static) -> Self {
+        Callback::from_arc(Arc::new(f))
+    }
+}
 
 /// How [`Client::verify_erased`] runs.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct VerifyOptions {
     /// Requests in flight at once (default 4; at least 1).
     pub concurrency: usize,
@@ -955,84 +967,36 @@ impl Default for VerifyOptions {
     }
 }
 
-impl fmt::Debug for VerifyOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerifyOptions")
-            .field("concurrency", &self.concurrency)
-            .field("as_of", &self.as_of)
-            .field("on_request", &self.on_request.is_some())
-            .field("cancel", &self.cancel.is_some())
-            .finish()
-    }
-}
+/// One verification request: the common record, plus what its answer held.
+pub type VerifyRequest = RequestRecord<ExampleReadBack>;
 
-/// One verification request.
-#[derive(Debug)]
-pub struct VerifyRequest {
-    index: usize,
-    batch: usize,
-    ids: usize,
-    started: std::time::SystemTime,
-    finished: std::time::SystemTime,
-    attempts: u32,
-    status: Option<u16>,
-    request_id: Option<String>,
+/// What a verification request's answer held, beside the common record: read through
+/// [`VerifyRequest`]'s accessors.
+#[derive(Debug, Default)]
+pub struct ExampleReadBack {
     returned: usize,
     foreign: usize,
     source_runs: Vec<(Uuid, Uuid)>,
-    error: Option<Error>,
 }
 
-impl VerifyRequest {
-    /// 0-based, in order of completion.
-    pub fn index(&self) -> usize {
-        self.index
-    }
-    /// The batch of ids it read (0-based, in id order).
-    pub fn batch(&self) -> usize {
-        self.batch
-    }
-    /// Ids asked for.
+impl RequestRecord<ExampleReadBack> {
+    /// Ids asked for ([`RequestRecord::ids_sent`]).
     pub fn ids(&self) -> usize {
-        self.ids
-    }
-    /// When its first attempt started.
-    pub fn started(&self) -> std::time::SystemTime {
-        self.started
-    }
-    /// When its last attempt ended.
-    pub fn finished(&self) -> std::time::SystemTime {
-        self.finished
-    }
-    /// HTTP attempts made (1 without retries).
-    pub fn attempts(&self) -> u32 {
-        self.attempts
-    }
-    /// Status of the last response, if any.
-    pub fn status(&self) -> Option<u16> {
-        self.status
-    }
-    /// The server's request id of the last response, if it sent one.
-    pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.ids_sent()
     }
     /// Examples the answer held.
     pub fn returned(&self) -> usize {
-        self.returned
+        self.extra.returned
     }
     /// Examples the answer held that were not asked for (ignored; a sign of a server
     /// that does not apply the `id` filter).
     pub fn foreign(&self) -> usize {
-        self.foreign
-    }
-    /// The error, when it failed.
-    pub fn error(&self) -> Option<&Error> {
-        self.error.as_ref()
+        self.extra.foreign
     }
     /// `(example id, source_run_id)` of each example read whose `source_run_id` is set:
     /// the trace it was made from.
     pub fn source_runs(&self) -> &[(Uuid, Uuid)] {
-        &self.source_runs
+        &self.extra.source_runs
     }
 }
 
@@ -1081,7 +1045,7 @@ impl VerifyReport {
 
     /// HTTP requests made, retries included.
     pub fn http_requests(&self) -> u64 {
-        self.requests.iter().map(|r| u64::from(r.attempts)).sum()
+        self.requests.iter().map(|r| u64::from(r.attempts())).sum()
     }
 
     /// The time read as of, if not the latest.
@@ -1102,7 +1066,7 @@ impl VerifyReport {
         let mut all: Vec<(Uuid, Uuid)> = self
             .requests
             .iter()
-            .flat_map(|r| r.source_runs.iter().copied())
+            .flat_map(|r| r.source_runs().iter().copied())
             .collect();
         all.sort_unstable();
         all.dedup();
@@ -1179,11 +1143,10 @@ struct Verify<'a> {
 impl crate::engine::BatchOp for Verify<'_> {
     type Key = Uuid;
     type Outcome = Verification;
-    type Record = VerifyRequest;
+    type Extra = ExampleReadBack;
     const NOT_ATTEMPTED: Verification = Verification::NotAttempted;
 
-    fn finished(&self, index: usize, request: &mut VerifyRequest, _: &[(Uuid, Verification)]) {
-        request.index = index;
+    fn finished(&self, request: &mut VerifyRequest, _: &[(Uuid, Verification)]) {
         if let Some(cb) = &self.options.on_request {
             cb(request);
         }
@@ -1194,34 +1157,20 @@ impl crate::engine::BatchOp for Verify<'_> {
         batch: usize,
         chunk: Vec<Uuid>,
         cancel: Option<&AtomicBool>,
-    ) -> crate::engine::Step<Uuid, Verification, VerifyRequest> {
-        let started = std::time::SystemTime::now();
+    ) -> crate::engine::Step<Uuid, Verification, ExampleReadBack> {
         let mut query = ExampleQuery::new().ids(chunk.iter().copied());
         query.as_of = self.options.as_of;
-        let (result, attempts) = self
+        let called = self
             .client
             .examples_page(&query, 0, PAGE_SIZE, &self.fields, cancel, true)
             .await;
-        let mut request = VerifyRequest {
-            index: 0,
-            batch,
-            ids: chunk.len(),
-            started,
-            finished: std::time::SystemTime::now(),
-            attempts,
-            status: None,
-            request_id: None,
-            returned: 0,
-            foreign: 0,
-            source_runs: Vec::new(),
-            error: None,
-        };
+        let mut request =
+            RequestRecord::of(batch, chunk.len(), &called, ExampleReadBack::default());
         let (mut stops_run, mut failed) = (None, None);
-        let found = match result {
+        let found = match called.result {
             Ok(page) => {
-                request.status = page.status;
-                request.request_id = page.request_id.clone();
-                request.returned = page.examples.len();
+                request.answered(page.status, page.request_id.clone());
+                request.extra.returned = page.examples.len();
                 let mut found = vec![Verification::NotFound; chunk.len()];
                 let present = page.present.as_deref().unwrap_or_default();
                 for (i, example) in page.examples.iter().enumerate() {
@@ -1235,7 +1184,7 @@ impl crate::engine::BatchOp for Verify<'_> {
                         // A second copy of an id can only make it less erased.
                         Ok(k) => {
                             if let Some(run) = example.source_run_id {
-                                request.source_runs.push((example.id, run));
+                                request.extra.source_runs.push((example.id, run));
                             }
                             found[k] = match (found[k], Verification::of(example, fields)) {
                                 (
@@ -1250,20 +1199,18 @@ impl crate::engine::BatchOp for Verify<'_> {
                                 (_, v) => v,
                             }
                         }
-                        Err(_) => request.foreign += 1,
+                        Err(_) => request.extra.foreign += 1,
                     }
                 }
                 found
             }
             Err(e) => {
                 let kind = e.kind();
-                request.status = e.status();
-                request.request_id = e.request_id().map(str::to_owned);
-                if crate::bulk::stops_the_run(&e) {
+                if stops_the_run(&e) {
                     stops_run = Some(kind);
                 }
                 failed = Some(kind);
-                request.error = Some(e);
+                request.failed(e);
                 vec![Verification::Failed(kind); chunk.len()]
             }
         };

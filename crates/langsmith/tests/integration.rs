@@ -462,7 +462,7 @@ async fn bulk_outcomes_add_up_under_faults_and_nothing_else_is_touched() {
     let f = finished.clone();
     let options = BulkOptions {
         concurrency: 8,
-        on_request: Some(Arc::new(move |_| {
+        on_request: Some(langsmith::ProgressCallback::new(move |_| {
             f.fetch_add(1, Ordering::SeqCst);
         })),
         ..BulkOptions::default()
@@ -616,7 +616,7 @@ async fn cancellation_stops_new_requests_and_keeps_what_was_confirmed() {
     let options = BulkOptions {
         concurrency: 1,
         cancel: Some(cancel.clone()),
-        on_request: Some(Arc::new(move |p| {
+        on_request: Some(langsmith::ProgressCallback::new(move |p| {
             if p.request.index() == 2 {
                 c.store(true, Ordering::SeqCst);
             }
