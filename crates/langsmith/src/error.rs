@@ -641,15 +641,53 @@ pub enum Error {
     Paging(PagingError),
 }
 
-/// A listing that did not end normally: where it was stopped and why.
+/// Which listing a [`PagingError`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Listing {
+    /// Examples (`GET /api/v1/examples`, offset paging bounded by the server's count).
+    Examples,
+    /// Datasets (`GET /api/v1/datasets`, offset paging).
+    Datasets,
+    /// Runs (the runs query, cursor paging).
+    Runs,
+}
+
+impl Listing {
+    /// `examples`, `datasets`, `runs`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Listing::Examples => "examples",
+            Listing::Datasets => "datasets",
+            Listing::Runs => "runs",
+        }
+    }
+
+    /// What one row of it is called in messages (singular, plural).
+    fn rows(self) -> (&'static str, &'static str) {
+        match self {
+            Listing::Examples => ("id", "ids"),
+            Listing::Datasets => ("dataset", "datasets"),
+            Listing::Runs => ("run", "runs"),
+        }
+    }
+}
+
+impl fmt::Display for Listing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A listing that did not end normally: which listing, where it was stopped, and why.
 #[derive(Debug)]
 pub struct PagingError {
-    offset: u64,
-    counted: u64,
+    listing: Listing,
+    page: u64,
+    offset: Option<u64>,
+    counted: Option<u64>,
     listed: u64,
     reason: PagingReason,
-    /// The runs query's cursor paging (`offset` is then the page number, `counted` 0).
-    runs: bool,
 }
 
 /// Why a listing was stopped.
@@ -658,14 +696,15 @@ pub struct PagingError {
 pub enum PagingReason {
     /// A full page held no id not listed before: the server repeats itself.
     NoNewIds,
-    /// More unique ids were listed than the server's count allows (this many at most).
+    /// More unique ids were listed than the listing allows (this many at most: the
+    /// server's count and its margin, or a cap per id asked about).
     PastCount {
-        /// The most unique ids the count allows.
+        /// The most unique ids allowed.
         bound: u64,
     },
-    /// More pages were asked for than the server's count needs (this many at most).
+    /// More pages were asked for than the listing allows (this many at most).
     PageCap {
-        /// The most pages the count allows.
+        /// The most pages allowed.
         pages: u64,
     },
     /// A cursor-paged listing (the runs query) answered with a next cursor it had
@@ -676,44 +715,52 @@ pub enum PagingReason {
 }
 
 impl PagingError {
-    pub(crate) fn new(offset: u64, counted: u64, listed: u64, reason: PagingReason) -> Self {
+    /// `listing` stopped at `page` (1-based; `offset` when it pages by offset), `listed`
+    /// unique rows in; `counted` is the server's count, when it bounds the listing.
+    pub(crate) fn new(
+        listing: Listing,
+        page: u64,
+        offset: Option<u64>,
+        counted: Option<u64>,
+        listed: u64,
+        reason: PagingReason,
+    ) -> Self {
         PagingError {
+            listing,
+            page,
             offset,
             counted,
             listed,
             reason,
-            runs: false,
         }
     }
 
     /// The runs query's paging stopped at page `page` (1-based), `listed` unique runs in.
     pub(crate) fn runs(page: u64, listed: u64, reason: PagingReason) -> Self {
-        PagingError {
-            offset: page,
-            counted: 0,
-            listed,
-            reason,
-            runs: true,
-        }
+        Self::new(Listing::Runs, page, None, None, listed, reason)
     }
 
-    /// Whether it was the runs query's cursor paging (then [`PagingError::offset`] is the
-    /// page number and there is no count).
-    pub fn is_runs_listing(&self) -> bool {
-        self.runs
+    /// Which listing it was.
+    pub fn listing(&self) -> Listing {
+        self.listing
     }
 
-    /// The offset of the page that stopped the listing.
-    pub fn offset(&self) -> u64 {
+    /// The page that stopped the listing (1-based).
+    pub fn page(&self) -> u64 {
+        self.page
+    }
+
+    /// The offset of the page that stopped the listing, for a listing paged by offset.
+    pub fn offset(&self) -> Option<u64> {
         self.offset
     }
 
-    /// The server's count of the query.
-    pub fn counted(&self) -> u64 {
+    /// The server's count of the query, when it bounded the listing.
+    pub fn counted(&self) -> Option<u64> {
         self.counted
     }
 
-    /// Unique ids listed until then.
+    /// Unique rows listed until then.
     pub fn listed(&self) -> u64 {
         self.listed
     }
@@ -721,6 +768,51 @@ impl PagingError {
     /// Why it was stopped.
     pub fn reason(&self) -> PagingReason {
         self.reason
+    }
+}
+
+impl fmt::Display for PagingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (row, rows) = self.listing.rows();
+        write!(f, "the {} listing did not end normally: ", self.listing)?;
+        match self.offset {
+            Some(offset) => write!(f, "the page at offset {offset} ")?,
+            None => write!(f, "page {} ", self.page)?,
+        }
+        match self.reason {
+            PagingReason::NoNewIds => write!(f, "was full but held no {row} not listed before")?,
+            PagingReason::PastCount { bound } => match self.counted {
+                Some(_) => write!(
+                    f,
+                    "took the unique {rows} listed past {bound}, more than the count allows"
+                )?,
+                None => write!(
+                    f,
+                    "took the unique {rows} listed past {bound}, the most allowed for what was asked"
+                )?,
+            },
+            PagingReason::PageCap { pages } => match self.counted {
+                Some(_) => write!(f, "is past the {pages} pages the count needs")?,
+                None => write!(f, "is past {pages} pages")?,
+            },
+            PagingReason::RepeatedCursor => write!(f, "gave a next cursor it had given before")?,
+            PagingReason::Cancelled => {
+                return write!(
+                    f,
+                    "was not asked for: the run was cancelled ({} unique {rows} listed); an incomplete listing proves nothing",
+                    self.listed
+                );
+            }
+        }
+        match self.counted {
+            Some(counted) => write!(
+                f,
+                " (the server counted {counted}; {} unique {rows} listed)",
+                self.listed
+            )?,
+            None => write!(f, " ({} unique {rows} listed)", self.listed)?,
+        }
+        f.write_str("; the server does not page as the API says, so nothing it listed is used")
     }
 }
 
@@ -803,66 +895,7 @@ impl fmt::Display for Error {
                 "{} {}s are named {:?} at {}; name it by its UUID instead",
                 l.matches, l.what, l.name, l.endpoint
             ),
-            Error::Paging(p) if p.runs => {
-                write!(
-                    f,
-                    "the runs listing did not end normally: page {} ",
-                    p.offset
-                )?;
-                match p.reason {
-                    PagingReason::PastCount { bound } => write!(
-                        f,
-                        "took the unique runs listed past {bound}, the most allowed for its examples"
-                    )?,
-                    PagingReason::NoNewIds => write!(f, "was full but held no run listed before")?,
-                    PagingReason::RepeatedCursor => {
-                        write!(f, "gave a next cursor it had given before")?
-                    }
-                    PagingReason::PageCap { pages } => write!(f, "is past {pages} pages")?,
-                    PagingReason::Cancelled => {
-                        return write!(
-                            f,
-                            "was not asked for: the run was cancelled ({} unique runs listed); an incomplete listing proves nothing",
-                            p.listed
-                        );
-                    }
-                }
-                write!(
-                    f,
-                    " ({} unique runs listed); the server does not page as the API says, so nothing it listed is used",
-                    p.listed
-                )
-            }
-            Error::Paging(p) => {
-                write!(
-                    f,
-                    "the listing did not end normally: the page at offset {} ",
-                    p.offset
-                )?;
-                match p.reason {
-                    PagingReason::NoNewIds => {
-                        write!(f, "was full but held no id not listed before")?
-                    }
-                    PagingReason::PastCount { bound } => write!(
-                        f,
-                        "took the unique ids listed past {bound}, more than the count allows"
-                    )?,
-                    PagingReason::PageCap { pages } => {
-                        write!(f, "is past the {pages} pages the count needs")?
-                    }
-                    PagingReason::RepeatedCursor => {
-                        write!(f, "gave a next cursor it had given before")?
-                    }
-                    PagingReason::Cancelled => {
-                        write!(f, "was not asked for: the run was cancelled")?
-                    }
-                }
-                write!(
-                    f,
-                    " (the server counted {}; {} unique ids listed); the server does not page as the API says, so nothing it listed is used",
-                    p.counted, p.listed
-                )
-            }
+            Error::Paging(p) => write!(f, "{p}"),
             Error::Server(a) => write!(f, "server error: {a}"),
             Error::UnexpectedStatus(a) => write!(f, "unexpected status: {a}{}", at(&a.url)),
             Error::Redirect(r) => {
@@ -1225,7 +1258,7 @@ mod tests {
             Error::transport(ErrorKind::Tls, None, io()),
             Error::transport(ErrorKind::Transport, None, io()),
             Error::lookup("dataset", "d", 0, "http://h", Vec::new()),
-            Error::Paging(PagingError::new(0, 0, 0, PagingReason::NoNewIds)),
+            Error::Paging(PagingError::runs(1, 0, PagingReason::NoNewIds)),
         ]
     }
 

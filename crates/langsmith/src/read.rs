@@ -4,13 +4,13 @@
 
 use crate::call::{Call, Callback, Called, RequestRecord, stops_the_run};
 use crate::client::Client;
-use crate::error::{Error, ErrorKind, PagingError};
+use crate::error::{Error, ErrorKind, Listing};
+use crate::paging::{Bound, Lister, Rows};
 use crate::select::{self, Exclusion, Listed, Selection};
 use futures_util::{Stream, StreamExt, stream};
 use langsmith_api::hooks;
 use langsmith_api::spec::{operations, schemas};
 use langsmith_api::types;
-use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -257,111 +257,34 @@ impl Checker {
     }
 }
 
-/// How far a listing may go, from the server's count: past it, the server is not paging
-/// as the API says. The margin allows for examples added while the listing runs.
-#[derive(Clone, Copy, Debug)]
-struct Bound {
-    counted: u64,
-    max_unique: u64,
-    max_pages: u64,
-}
+/// The rows of an examples listing: each new row re-checked by the query's [`Checker`],
+/// a row listed before reported as [`Listed::Repeated`].
+impl Rows for Checker {
+    type Row = Example;
+    type Id = Uuid;
+    type Judged = Listed;
 
-impl Bound {
-    /// `counted` plus a margin of a tenth of it or one page, whichever is more, and the
-    /// pages those need plus one (the short page that ends the listing).
-    fn of(counted: u64) -> Self {
-        let margin = (counted / 10).max(PAGE_SIZE as u64);
-        let max_unique = counted.saturating_add(margin);
-        Bound {
-            counted,
-            max_unique,
-            max_pages: max_unique.div_ceil(PAGE_SIZE as u64) + 1,
+    fn id(&self, row: &Example) -> Uuid {
+        row.id
+    }
+
+    fn judge(&self, e: Example) -> Listed {
+        match self.check(&e) {
+            Ok(()) => Listed::Selected(e),
+            Err(reason) => Listed::Excluded { example: e, reason },
         }
+    }
+
+    fn repeated(&self, e: Example) -> Option<Listed> {
+        Some(Listed::Repeated(e.id))
     }
 }
 
-/// A listing's state: the ids seen, the bound, and the check.
-struct Lister {
-    checker: Checker,
-    seen: HashSet<Uuid>,
-    bound: Option<Bound>,
-    /// Pages judged so far.
-    page: u64,
-}
-
-impl Lister {
-    /// A listing of `query`, bounded now if the caller gave the count.
-    fn new(query: &ExampleQuery) -> Self {
-        let mut lister = Lister {
-            checker: Checker::new(query),
-            seen: HashSet::new(),
-            bound: None,
-            page: 0,
-        };
-        if let Some(counted) = query.counted {
-            lister.bind(counted);
-        }
-        lister
-    }
-
-    /// Sets the bound from the server's count, and sizes the set of ids seen for it at
-    /// once (up to the selection's cap: the count is the server's word) so that it never
-    /// holds its old and new tables together while it grows.
-    fn bind(&mut self, counted: u64) {
-        self.bound = Some(Bound::of(counted));
-        self.seen.reserve(select::presized(counted));
-    }
-
-    /// Judges one page (the next in order): its rows, and whether it was full. A page
-    /// that shows the server is not paging as the API says is [`Error::Paging`].
-    fn judge(&mut self, examples: Vec<Example>) -> Result<(Vec<Listed>, bool), PagingError> {
-        let bound = self.bound.expect("counted before the first page");
-        let offset = self.page * PAGE_SIZE as u64;
-        self.page += 1;
-        let paging = |reason, listed: usize| {
-            Err(PagingError::new(
-                offset,
-                bound.counted,
-                listed as u64,
-                reason,
-            ))
-        };
-        if self.page > bound.max_pages {
-            return paging(
-                crate::PagingReason::PageCap {
-                    pages: bound.max_pages,
-                },
-                self.seen.len(),
-            );
-        }
-        let full = examples.len() >= PAGE_SIZE;
-        let mut fresh = 0;
-        let rows: Vec<Listed> = examples
-            .into_iter()
-            .map(|e| {
-                if !self.seen.insert(e.id) {
-                    return Listed::Repeated(e.id);
-                }
-                fresh += 1;
-                match self.checker.check(&e) {
-                    Ok(()) => Listed::Selected(e),
-                    Err(reason) => Listed::Excluded { example: e, reason },
-                }
-            })
-            .collect();
-        if full && fresh == 0 {
-            return paging(crate::PagingReason::NoNewIds, self.seen.len());
-        }
-        if self.seen.len() as u64 > bound.max_unique {
-            return paging(
-                crate::PagingReason::PastCount {
-                    bound: bound.max_unique,
-                },
-                self.seen.len(),
-            );
-        }
-        Ok((rows, full))
-    }
+/// Bounds an examples listing by the server's count, and sizes the set of ids seen for
+/// it at once (up to the selection's cap: the count is the server's word).
+fn bind_to_count(lister: &mut Lister<Checker>, counted: u64) {
+    lister.bind(Bound::counted(counted, PAGE_SIZE));
+    lister.reserve(select::presized(counted));
 }
 
 /// Sets the filters of an [`ExampleQuery`] (`$q`, with its [`Params`] `$p`) on a generated
@@ -522,7 +445,10 @@ impl Client {
                 .result
             }
         };
-        let lister = Lister::new(query);
+        let mut lister = Lister::offset(Listing::Examples, PAGE_SIZE, Checker::new(query));
+        if let Some(counted) = query.counted {
+            bind_to_count(&mut lister, counted);
+        }
         // Up to `prefetch` pages in flight, yielded in order; after the first short page
         // (or error) the rest are dropped, unsent or cancelled.
         let state = (stream::FuturesOrdered::new(), 0u64, false, fetch, lister);
@@ -532,9 +458,9 @@ impl Client {
                 if done {
                     return None;
                 }
-                if lister.bound.is_none() {
+                if !lister.is_bound() {
                     match self.count_examples(query).await {
-                        Ok(n) => lister.bind(n),
+                        Ok(n) => bind_to_count(&mut lister, n),
                         Err(e) => return Some((Err(e), (queue, next, true, fetch, lister))),
                     }
                 }
@@ -544,7 +470,7 @@ impl Client {
                 }
                 let page = queue.next().await?;
                 let judged = match page {
-                    Ok(p) => lister.judge(p.examples).map_err(Error::Paging),
+                    Ok(p) => lister.judge(p.examples, None).map_err(Error::Paging),
                     Err(e) => Err(e),
                 };
                 let done = !matches!(&judged, Ok((_, full)) if *full);
@@ -610,43 +536,50 @@ impl Client {
         .result
     }
 
-    /// The datasets `GET /api/v1/datasets` lists, at most `limit`, named exactly `name`
-    /// when given.
-    async fn datasets(&self, name: Option<&str>, limit: u64) -> Result<Vec<Dataset>, Error> {
-        self.call(
-            Call::new("list_datasets"),
-            |_| {
-                let mut call = self.api.read_datasets_api_v1_datasets_get().limit(limit);
-                if let Some(name) = name {
-                    call = call.name(name);
-                }
-                hooks::capture(call.send())
-            },
-            |rv, _| Ok(rv.into_inner()),
-        )
-        .await
-        .result
+    /// Every dataset `GET /api/v1/datasets` lists (named exactly `name` when given: the
+    /// server's filter, re-checked here), over all pages through the lister: the spec's
+    /// largest page, oldest first (so datasets made meanwhile land on later pages), at
+    /// most [`MAX_DATASETS`] of them.
+    async fn datasets(&self, name: Option<&str>) -> Result<Vec<Dataset>, Error> {
+        let rows = DatasetRows { name };
+        let walk = Lister::offset(Listing::Datasets, DATASETS_PAGE_SIZE, rows)
+            .bound(Bound::at_most(MAX_DATASETS, DATASETS_PAGE_SIZE))
+            .walk_offset(None, |offset| async move {
+                let called = self
+                    .call(
+                        Call::new("list_datasets"),
+                        |_| {
+                            let mut call = self
+                                .api
+                                .read_datasets_api_v1_datasets_get()
+                                .limit(DATASETS_PAGE_SIZE as u64)
+                                .offset(offset)
+                                .sort_by(types::SortByDatasetColumn::CreatedAt)
+                                .sort_by_desc(false);
+                            if let Some(name) = name {
+                                call = call.name(name);
+                            }
+                            hooks::capture(call.send())
+                        },
+                        |rv, _| Ok(rv.into_inner()),
+                    )
+                    .await;
+                (called.result, called.attempts)
+            })
+            .await;
+        Ok(walk.result?.into_iter().flatten().collect())
     }
 
-    /// The dataset named exactly `name` (`GET /api/v1/datasets?name=`). None, or more
-    /// than one, is [`Error::Lookup`] naming it, the endpoint and how many matched; when
-    /// none did, it also names the datasets there whose names are close (another case, a
-    /// typo or two), from one more listing.
+    /// The dataset named exactly `name` (`GET /api/v1/datasets?name=`, every page, each
+    /// row's name re-checked). None, or more than one, is [`Error::Lookup`] naming it, the
+    /// endpoint and how many matched; when none did, it also names the datasets there
+    /// whose names are close (another case, a typo or two), from a listing of them all.
     pub async fn dataset_by_name(&self, name: &str) -> Result<Dataset, Error> {
-        // Two are enough to tell "exactly one" from "several".
-        let mut found: Vec<Dataset> = self
-            .datasets(Some(name), 2)
-            .await?
-            .into_iter()
-            .filter(|d| d.name == name)
-            .collect();
+        let mut found = self.datasets(Some(name)).await?;
         match found.len() {
             1 => Ok(found.pop().expect("one")),
             0 => {
-                let limit =
-                    operations::read_datasets_api_v1_datasets_get::parameters::limit::MAXIMUM
-                        as u64;
-                let near: Vec<String> = match self.datasets(None, limit).await {
+                let near: Vec<String> = match self.datasets(None).await {
                     Ok(all) => close_names(name, all.into_iter().map(|d| d.name)),
                     Err(_) => Vec::new(),
                 };
@@ -660,6 +593,39 @@ impl Client {
                 Vec::new(),
             )),
         }
+    }
+}
+
+/// Datasets per page of a datasets listing: the spec's `limit` maximum of
+/// `GET /api/v1/datasets`.
+const DATASETS_PAGE_SIZE: usize =
+    operations::read_datasets_api_v1_datasets_get::parameters::limit::MAXIMUM as usize;
+
+/// The most datasets a listing takes before it is stopped as a server paging without
+/// end (a workspace with more is not one this client is made for).
+const MAX_DATASETS: u64 = 100_000;
+
+/// The rows of a datasets listing: a dataset whose name is not the one asked for (a
+/// server that did not apply the `name` filter) is dropped, as is one listed before.
+struct DatasetRows<'a> {
+    name: Option<&'a str>,
+}
+
+impl Rows for DatasetRows<'_> {
+    type Row = Dataset;
+    type Id = Uuid;
+    type Judged = Option<Dataset>;
+
+    fn id(&self, row: &Dataset) -> Uuid {
+        row.id
+    }
+
+    fn judge(&self, d: Dataset) -> Option<Dataset> {
+        self.name.is_none_or(|n| d.name == n).then_some(d)
+    }
+
+    fn repeated(&self, _: Dataset) -> Option<Option<Dataset>> {
+        None
     }
 }
 
