@@ -481,7 +481,10 @@ pub(crate) fn auth_headers(b: &ClientBuilder) -> Result<HeaderMap, ConfigError> 
     }
     if let Some(token) = &b.bearer_token {
         if b.workspace_id.is_none() && b.organization_id.is_none() {
-            return Err(ConfigError::BearerWithoutScope);
+            return Err(ConfigError::setting(
+                "bearer token",
+                "a bearer token needs a workspace (X-Tenant-Id) or organization (X-Organization-Id) id",
+            ));
         }
         let value = format!("Bearer {}", token.expose());
         headers.insert(AUTHORIZATION, header_value("bearer token", &value, true)?);
@@ -607,10 +610,12 @@ mod tests {
         assert_eq!(h[ORGANIZATION_HEADER], "org");
         assert!(h.get("x-api-key").is_none());
 
-        assert!(matches!(
-            auth_headers(&ClientBuilder::default().bearer_token("t")).unwrap_err(),
-            ConfigError::BearerWithoutScope
-        ));
+        let e = auth_headers(&ClientBuilder::default().bearer_token("t")).unwrap_err();
+        assert!(
+            matches!(&e, ConfigError::Setting(s) if s.what() == "bearer token"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("X-Tenant-Id"), "{e}");
         let err = base_url("127.0.0.1:8080", false).unwrap_err().to_string();
         assert!(err.contains("a scheme is needed"), "{err}");
     }

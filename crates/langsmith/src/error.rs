@@ -36,15 +36,44 @@ impl fmt::Display for HttpStatus {
 #[non_exhaustive]
 pub enum Details {
     /// `details` held JSON text.
-    Json(serde_json::Value),
+    Json(JsonDetails),
     /// `details` held plain text.
     Raw(String),
+}
+
+/// JSON the server sent as an error's `details`, parsed (an owned type of this crate:
+/// the JSON library behind it stays out of the public API).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonDetails(serde_json::Value);
+
+impl JsonDetails {
+    /// The JSON, compact (as [`fmt::Display`] writes it).
+    pub fn to_json(&self) -> String {
+        self.0.to_string()
+    }
+
+    /// The string at a JSON pointer (RFC 6901: `/field`, `/missing/0`), when there is
+    /// one there.
+    pub fn string_at(&self, pointer: &str) -> Option<&str> {
+        self.0.pointer(pointer).and_then(serde_json::Value::as_str)
+    }
+
+    /// Whether there is a value (of any type, `null` included) at a JSON pointer.
+    pub fn has(&self, pointer: &str) -> bool {
+        self.0.pointer(pointer).is_some()
+    }
+}
+
+impl fmt::Display for JsonDetails {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
 }
 
 impl Details {
     pub(crate) fn parse(text: String) -> Self {
         match serde_json::from_str(&text) {
-            Ok(value) => Details::Json(value),
+            Ok(value) => Details::Json(JsonDetails(value)),
             Err(_) => Details::Raw(text),
         }
     }
@@ -66,7 +95,7 @@ impl Details {
         }
         let mut out = Vec::new();
         match self {
-            Details::Json(v) => walk(v, &mut out),
+            Details::Json(JsonDetails(v)) => walk(v, &mut out),
             Details::Raw(s) => out.extend(
                 s.split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
                     .filter_map(|w| uuid::Uuid::try_parse(w).ok()),
@@ -329,8 +358,6 @@ pub enum ConfigError {
     InsecureHttp(InsecureHttp),
     /// A header value (key, token, id) cannot be sent.
     Header(InvalidSetting),
-    /// A bearer token without a workspace or organization id.
-    BearerWithoutScope,
     /// The HTTP client could not be built; the cause is the source.
     HttpClient(HttpClientError),
     /// A numeric or other setting is out of range.
@@ -339,12 +366,15 @@ pub enum ConfigError {
     Profile(ProfileError),
 }
 
-/// A CLI login profile (`~/.langsmith/config.json`) that cannot be used.
+/// A CLI login profile (`~/.langsmith/config.json`) that cannot be used: which file,
+/// which profile, what was wrong; the cause (the file could not be read, or is not the
+/// JSON expected, or a key command could not run) is the [`std::error::Error::source`].
 #[derive(Debug)]
 pub struct ProfileError {
     pub(crate) path: std::path::PathBuf,
     pub(crate) profile: Option<String>,
     pub(crate) message: String,
+    pub(crate) source: Option<BoxError>,
 }
 
 impl ProfileError {
@@ -432,9 +462,6 @@ impl fmt::Display for ConfigError {
                 ),
             },
             ConfigError::Header(s) => write!(f, "invalid {}: {}", s.what, s.reason),
-            ConfigError::BearerWithoutScope => f.write_str(
-                "a bearer token needs a workspace (X-Tenant-Id) or organization (X-Organization-Id) id",
-            ),
             ConfigError::HttpClient(_) => f.write_str("cannot build the HTTP client"),
             ConfigError::Setting(s) => write!(f, "invalid setting {}: {}", s.what, s.reason),
             ConfigError::Profile(p) => {
@@ -452,12 +479,11 @@ impl StdError for ConfigError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
             ConfigError::HttpClient(e) => Some(e.source.as_ref()),
+            ConfigError::Profile(p) => p.source.as_deref().map(|e| e as &(dyn StdError + 'static)),
             ConfigError::Endpoint(_)
             | ConfigError::InsecureHttp(_)
             | ConfigError::Header(_)
-            | ConfigError::BearerWithoutScope
-            | ConfigError::Setting(_)
-            | ConfigError::Profile(_) => None,
+            | ConfigError::Setting(_) => None,
         }
     }
 }
@@ -546,8 +572,9 @@ error_kinds! {
     Tls => "tls",
     /// Connection failures.
     Transport => "transport",
-    /// A name resolved to no resource, or to several (a dataset name).
-    Lookup => "lookup",
+    /// A name resolved to no resource, or to several (a dataset name). Its report name
+    /// stays `lookup`, as reports of earlier releases have it.
+    NameResolution => "lookup",
     /// A listing that did not end as a listing must (pages without end).
     Paging => "paging",
 }
@@ -636,7 +663,7 @@ pub enum Error {
     /// The server could not be reached, or the connection failed.
     Transport(TransportError),
     /// A name the server resolved to no resource, or to several.
-    Lookup(LookupError),
+    NameResolution(NameResolutionError),
     /// A listing whose pages did not end as they must: nothing it listed may be acted on.
     Paging(PagingError),
 }
@@ -818,7 +845,7 @@ impl fmt::Display for PagingError {
 
 /// A name that resolved to no resource or to several: which name, and how many matched.
 #[derive(Debug)]
-pub struct LookupError {
+pub struct NameResolutionError {
     what: &'static str,
     name: String,
     matches: usize,
@@ -826,7 +853,7 @@ pub struct LookupError {
     suggestions: Vec<String>,
 }
 
-impl LookupError {
+impl NameResolutionError {
     /// What was looked up (`dataset`).
     pub fn what(&self) -> &str {
         self.what
@@ -881,7 +908,7 @@ impl fmt::Display for Error {
                 }
                 write!(f, ": {}", r.api)
             }
-            Error::Lookup(l) if l.matches == 0 => {
+            Error::NameResolution(l) if l.matches == 0 => {
                 write!(f, "no {} is named {:?} at {}", l.what, l.name, l.endpoint)?;
                 if !l.suggestions.is_empty() {
                     let quoted: Vec<String> =
@@ -890,7 +917,7 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::Lookup(l) => write!(
+            Error::NameResolution(l) => write!(
                 f,
                 "{} {}s are named {:?} at {}; name it by its UUID instead",
                 l.matches, l.what, l.name, l.endpoint
@@ -968,7 +995,7 @@ impl StdError for Error {
             | Error::Redirect(_)
             | Error::ResponseTooLarge(_)
             | Error::Request(_)
-            | Error::Lookup(_)
+            | Error::NameResolution(_)
             | Error::Paging(_) => None,
         }
     }
@@ -1032,7 +1059,7 @@ impl Error {
         endpoint: &str,
         suggestions: Vec<String>,
     ) -> Self {
-        Error::Lookup(LookupError {
+        Error::NameResolution(NameResolutionError {
             what,
             name: name.to_owned(),
             matches,
@@ -1090,7 +1117,7 @@ impl Error {
             Error::Timeout(_) => ErrorKind::Timeout,
             Error::Tls(_) => ErrorKind::Tls,
             Error::Transport(_) => ErrorKind::Transport,
-            Error::Lookup(_) => ErrorKind::Lookup,
+            Error::NameResolution(_) => ErrorKind::NameResolution,
             Error::Paging(_) => ErrorKind::Paging,
         }
     }
@@ -1115,7 +1142,7 @@ impl Error {
             | Error::Timeout(_)
             | Error::Tls(_)
             | Error::Transport(_)
-            | Error::Lookup(_)
+            | Error::NameResolution(_)
             | Error::Paging(_) => None,
         }
     }
@@ -1163,7 +1190,7 @@ impl Error {
             | Error::ResponseTooLarge(_)
             | Error::Request(_)
             | Error::Tls(_)
-            | Error::Lookup(_)
+            | Error::NameResolution(_)
             | Error::Paging(_) => false,
         }
     }
@@ -1241,7 +1268,7 @@ mod tests {
                 total_problems: 0,
                 count: None,
             }),
-            Error::Config(ConfigError::BearerWithoutScope),
+            Error::Config(ConfigError::setting("x", "y")),
             Error::BadRequest(ApiError::new(400)),
             Error::Unauthorized(ApiError::new(401)),
             Error::Forbidden(ApiError::new(403)),
@@ -1283,7 +1310,7 @@ mod tests {
             Error::Timeout(_) => "Timeout",
             Error::Tls(_) => "Tls",
             Error::Transport(_) => "Transport",
-            Error::Lookup(_) => "Lookup",
+            Error::NameResolution(_) => "NameResolution",
             Error::Paging(_) => "Paging",
         }
     }

@@ -74,8 +74,8 @@ pub use client::{Client, Confirmation, HardDeleted};
 pub use config::{ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_USER_AGENT, Secret, Sources};
 pub use error::{
     ApiError, ConfigError, Details, EndpointError, Error, ErrorKind, HttpClientError, InsecureHttp,
-    InvalidSetting, Listing, LookupError, PagingError, PagingReason, RateLimited, Redirect,
-    RequestError, ResponseTooLarge, TransportError, UnexpectedBody,
+    InvalidSetting, JsonDetails, Listing, NameResolutionError, PagingError, PagingReason,
+    RateLimited, Redirect, RequestError, ResponseTooLarge, TransportError, UnexpectedBody,
 };
 pub use ids::{
     CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds, MAX_QUOTED_CHARS, NotAUuid, parse_id,

@@ -571,7 +571,7 @@ impl Client {
     }
 
     /// The dataset named exactly `name` (`GET /api/v1/datasets?name=`, every page, each
-    /// row's name re-checked). None, or more than one, is [`Error::Lookup`] naming it, the
+    /// row's name re-checked). None, or more than one, is [`Error::NameResolution`] naming it, the
     /// endpoint and how many matched; when none did, it also names the datasets there
     /// whose names are close (another case, a typo or two), from a listing of them all.
     pub async fn dataset_by_name(&self, name: &str) -> Result<Dataset, Error> {

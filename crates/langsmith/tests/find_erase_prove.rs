@@ -187,7 +187,7 @@ async fn lookups_and_refusals_say_what_and_where() {
     let server = seeded(5).await;
     let client = client(&server, server.url());
     match client.dataset_by_name("nope").await {
-        Err(Error::Lookup(l)) => {
+        Err(Error::NameResolution(l)) => {
             assert_eq!((l.what(), l.name(), l.matches()), ("dataset", "nope", 0));
         }
         other => panic!("{other:?}"),
@@ -341,7 +341,7 @@ async fn dataset_lookups_read_every_page_of_datasets() {
 
     // A typo: the close name on the last page is suggested, so every page was listed.
     match client.dataset_by_name("erasure-request").await {
-        Err(Error::Lookup(l)) => {
+        Err(Error::NameResolution(l)) => {
             assert_eq!(l.matches(), 0);
             assert_eq!(l.suggestions(), ["erasure-requests"]);
         }
