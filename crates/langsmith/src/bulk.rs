@@ -7,7 +7,8 @@
 //! split in halves, recursively. A refused set is never resent unchanged.
 
 use crate::call::{Callback, RequestRecord, stops_the_run};
-use crate::client::{Client, Confirmation};
+use crate::client::Client;
+use crate::delete::Confirmation;
 use crate::engine;
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::ids::{ExampleIds, IdSet};

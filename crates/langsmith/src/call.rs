@@ -3,7 +3,8 @@
 //! attempt logged at debug level), and the one record of a request a batch operation
 //! reports ([`RequestRecord`]: what every request has, plus the operation's own facts).
 
-use crate::client::{Client, DocumentedError, map_error};
+use crate::answer::{DocumentedError, map_error};
+use crate::client::Client;
 use crate::error::Error;
 use crate::retry;
 use langsmith_api::hooks::ResponseMeta;

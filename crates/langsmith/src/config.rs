@@ -3,6 +3,7 @@
 use crate::error::{ConfigError, InsecureHttp};
 use crate::profile::Source;
 use crate::retry::RetryPolicy;
+use crate::secret::Secret;
 use langsmith_api::spec;
 use reqwest::Url;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
@@ -17,46 +18,6 @@ pub const DEFAULT_USER_AGENT: &str = concat!("langsmith-rs/", env!("CARGO_PKG_VE
 /// Header naming an organization, for bearer auth on org-scoped APIs (the spec's Bearer
 /// scheme description names it; it is not a scheme of its own).
 pub(crate) const ORGANIZATION_HEADER: &str = "x-organization-id";
-
-/// A secret string (API key or bearer token). `Debug` and `Display` never print it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Box<str>);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into().into_boxed_str())
-    }
-
-    /// The secret itself: the only way to read it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-impl From<String> for Secret {
-    fn from(s: String) -> Self {
-        Secret::new(s)
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Self {
-        Secret::new(s)
-    }
-}
 
 /// Strips surrounding whitespace and quotes as the official SDKs do; empty is unset.
 pub(crate) fn clean_env_value(raw: &str) -> Option<String> {
@@ -370,11 +331,6 @@ impl ClientBuilder {
     /// The workspace id as configured.
     pub fn configured_workspace_id(&self) -> Option<&str> {
         self.workspace_id.as_deref()
-    }
-
-    /// Builds the client.
-    pub fn build(self) -> Result<crate::Client, ConfigError> {
-        crate::Client::from_builder(self)
     }
 }
 

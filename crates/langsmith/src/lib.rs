@@ -52,10 +52,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+mod answer;
 mod bulk;
 mod call;
 mod client;
 mod config;
+mod delete;
 mod engine;
 mod error;
 mod ids;
@@ -64,14 +66,16 @@ mod profile;
 mod read;
 mod retry;
 mod runs;
+mod secret;
 mod select;
 
 pub use bulk::{
     BulkOptions, BulkReport, ExampleDeletion, Outcome, Progress, ProgressCallback, RequestReport,
 };
 pub use call::{Callback, RequestRecord};
-pub use client::{Client, Confirmation, HardDeleted};
-pub use config::{ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_USER_AGENT, Secret, Sources};
+pub use client::Client;
+pub use config::{ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_USER_AGENT, Sources};
+pub use delete::{Confirmation, HardDeleted};
 pub use error::{
     ApiError, ConfigError, Details, EndpointError, Error, ErrorKind, HttpClientError, InsecureHttp,
     InvalidSetting, JsonDetails, Listing, NameResolutionError, PagingError, PagingReason,
@@ -92,6 +96,7 @@ pub use runs::{
     TraceDeleteOptions, TraceDeleteReport, TraceDeleteRequest, TraceDeletion, TraceKey,
     TraceOutcome, TraceState, TraceVerifyReport, TracesFound,
 };
+pub use secret::Secret;
 pub use select::{Exclusion, Listed, Selection, fold};
 
 /// The causes of an error, outermost first, looking inside `std::io::Error` (whose

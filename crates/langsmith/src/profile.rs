@@ -15,8 +15,8 @@
 //! interpreted), else an unexpired OAuth access token (sent as a bearer token; an expired
 //! one is an error naming the profile: this client does not refresh tokens).
 
-use crate::config::Secret;
 use crate::error::{ConfigError, ProfileError};
+use crate::secret::Secret;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
