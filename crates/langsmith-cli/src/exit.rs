@@ -111,7 +111,7 @@ pub fn for_error(what: &str, e: &Error) -> Exit {
     let code = match e.kind() {
         ErrorKind::Unauthorized | ErrorKind::Forbidden => AUTH,
         ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Tls => UNREACHABLE,
-        ErrorKind::Lookup
+        ErrorKind::NameResolution
         | ErrorKind::BadRequest
         | ErrorKind::Unprocessable
         | ErrorKind::NotFound
