@@ -237,7 +237,7 @@ async fn endless_pages_stop_with_an_error_and_delete_nothing() {
         let (_, err) = text(&o);
         assert_eq!(o.status.code(), Some(1), "{mode:?}: {err}");
         assert!(
-            err.contains("the listing did not end normally") && err.contains("offset"),
+            err.contains("the examples listing did not end normally") && err.contains("offset"),
             "{mode:?}: {err}"
         );
         // Caught where it shows: a repeated full page at once, made-up ids past the count.

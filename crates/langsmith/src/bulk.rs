@@ -6,18 +6,26 @@
 //! `details` name are settled at once and the rest resent; when it names none, the set is
 //! split in halves, recursively. A refused set is never resent unchanged.
 
-use crate::client::{Client, Confirmation};
+use crate::call::{Callback, RequestRecord, stops_the_run};
+use crate::client::Client;
+use crate::delete::Confirmation;
 use crate::engine;
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::ids::{ExampleIds, IdSet};
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::SystemTime;
 use uuid::Uuid;
 
 /// Called once per finished request (not per attempt), with what it settled.
-pub type ProgressCallback = Arc<dyn Fn(&Progress<'_>) + Send + Sync>;
+pub type ProgressCallback = Callback<dyn Fn(&Progress<'_>) + Send + Sync>;
+
+impl ProgressCallback {
+    /// Wraps a progress function.
+    pub fn new(f: impl Fn(&Progress<'_>) + Send + Sync + 'static) -> Self {
+        Callback::from_arc(Arc::new(f))
+    }
+}
 
 /// What one finished request settled, for [`BulkOptions::on_request`].
 #[derive(Debug)]
@@ -35,11 +43,12 @@ pub struct Progress<'a> {
 ///
 /// ```no_run
 /// use langsmith::{BulkOptions, Outcome};
-/// use std::sync::Arc;
 /// # async fn demo(client: langsmith::Client, ids: Vec<langsmith::Uuid>) -> Result<(), langsmith::Error> {
 /// let options = BulkOptions {
 ///     concurrency: 8,
-///     on_request: Some(Arc::new(|p| eprintln!("{} settled, {} deleted", p.settled, p.deleted.len()))),
+///     on_request: Some(langsmith::ProgressCallback::new(|p| {
+///         eprintln!("{} settled, {} deleted", p.settled, p.deleted.len())
+///     })),
 ///     ..BulkOptions::default()
 /// };
 /// let report = client.hard_delete_all(ids, &options).await?;
@@ -48,7 +57,7 @@ pub struct Progress<'a> {
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct BulkOptions {
     /// Ids per request, at most the spec's `maxItems` (the default).
     pub batch_size: usize,
@@ -72,18 +81,6 @@ impl Default for BulkOptions {
             on_request: None,
             cancel: None,
         }
-    }
-}
-
-impl fmt::Debug for BulkOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BulkOptions")
-            .field("batch_size", &self.batch_size)
-            .field("concurrency", &self.concurrency)
-            .field("fail_fast", &self.fail_fast)
-            .field("on_request", &self.on_request.is_some())
-            .field("cancel", &self.cancel.is_some())
-            .finish()
     }
 }
 
@@ -160,71 +157,31 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// One request of a bulk run (retries included: `attempts` counts them).
+/// One request of a bulk run (retries included: `attempts` counts them): the common
+/// record, plus what a hard-delete answer said.
+pub type RequestReport = RequestRecord<ExampleDeletion>;
+
+/// What a hard-delete request's answer said, beside the common record: read through
+/// [`RequestReport`]'s accessors.
 #[derive(Debug)]
-pub struct RequestReport {
-    index: usize,
-    batch: usize,
-    ids: usize,
-    started: SystemTime,
-    finished: SystemTime,
-    attempts: u32,
-    status: Option<u16>,
-    request_id: Option<String>,
+pub struct ExampleDeletion {
     server_count: Option<i64>,
-    error: Option<Error>,
     anomaly: Option<String>,
     settled: [usize; 6],
 }
 
-impl RequestReport {
-    /// 0-based, in order of completion.
-    pub fn index(&self) -> usize {
-        self.index
-    }
-    /// The batch it belongs to (0-based, in id order); isolation sends several per batch.
-    pub fn batch(&self) -> usize {
-        self.batch
-    }
-    /// Ids it carried.
-    pub fn ids_sent(&self) -> usize {
-        self.ids
-    }
-    /// When its first attempt started.
-    pub fn started(&self) -> SystemTime {
-        self.started
-    }
-    /// When its last attempt ended.
-    pub fn finished(&self) -> SystemTime {
-        self.finished
-    }
-    /// HTTP attempts made (1 without retries).
-    pub fn attempts(&self) -> u32 {
-        self.attempts
-    }
-    /// Status of the last response, if any.
-    pub fn status(&self) -> Option<u16> {
-        self.status
-    }
-    /// The server's request id of the last response, if it sent one.
-    pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
-    }
+impl RequestRecord<ExampleDeletion> {
     /// The server's `count`, for a 2xx.
     pub fn server_count(&self) -> Option<i64> {
-        self.server_count
-    }
-    /// Why it failed or was refused.
-    pub fn error(&self) -> Option<&Error> {
-        self.error.as_ref()
+        self.extra.server_count
     }
     /// What was odd about a 2xx answer (unnamed ids, foreign ids, a disagreeing count).
     pub fn anomaly(&self) -> Option<&str> {
-        self.anomaly.as_deref()
+        self.extra.anomaly.as_deref()
     }
     /// How many ids this request settled with `outcome`.
     pub fn settled(&self, outcome: Outcome) -> usize {
-        self.settled[outcome.index()]
+        self.extra.settled[outcome.index()]
     }
 }
 
@@ -295,7 +252,7 @@ impl BulkReport {
     }
     /// HTTP requests actually sent (attempts, retries included).
     pub fn http_requests(&self) -> u64 {
-        self.requests.iter().map(|r| u64::from(r.attempts)).sum()
+        self.requests.iter().map(|r| u64::from(r.attempts())).sum()
     }
     /// How many ids ended with `outcome`.
     pub fn count(&self, outcome: Outcome) -> usize {
@@ -333,17 +290,6 @@ impl BulkReport {
     /// Whether [`BulkOptions::cancel`] stopped the run.
     pub fn cancelled(&self) -> bool {
         self.cancelled
-    }
-}
-
-/// Errors after which every other request would fail the same way: one rule for every
-/// batch operation.
-pub(crate) fn stops_the_run(e: &Error) -> bool {
-    match e {
-        Error::Unauthorized(_) | Error::Redirect(_) | Error::Tls(_) => true,
-        // A 404 that is not the API's error shape: the endpoint is wrong, not the ids.
-        Error::NotFound(api) => !api.is_documented_shape(),
-        _ => false,
     }
 }
 
@@ -424,13 +370,12 @@ struct HardDelete<'a> {
 impl engine::BatchOp for HardDelete<'_> {
     type Key = Uuid;
     type Outcome = Outcome;
-    type Record = RequestReport;
+    type Extra = ExampleDeletion;
     const NOT_ATTEMPTED: Outcome = Outcome::NotAttempted;
 
-    fn finished(&self, index: usize, report: &mut RequestReport, settled: &[(Uuid, Outcome)]) {
-        report.index = index;
+    fn finished(&self, report: &mut RequestReport, settled: &[(Uuid, Outcome)]) {
         for (_, o) in settled {
-            report.settled[o.index()] += 1;
+            report.extra.settled[o.index()] += 1;
         }
         if let Some(callback) = self.on_request {
             let deleted: Vec<Uuid> = settled
@@ -451,45 +396,34 @@ impl engine::BatchOp for HardDelete<'_> {
         batch: usize,
         set: Vec<Uuid>,
         cancel: Option<&AtomicBool>,
-    ) -> engine::Step<Uuid, Outcome, RequestReport> {
-        let started = SystemTime::now();
+    ) -> engine::Step<Uuid, Outcome, ExampleDeletion> {
         let request = ExampleIds::from_batch(&set);
-        let (result, attempts) = self
-            .client
-            .send(&request, self.client.limiter(), cancel)
-            .await;
-        let mut report = RequestReport {
-            index: 0,
+        let called = self.client.hard_delete_call(&request, cancel).await;
+        let mut report = RequestRecord::of(
             batch,
-            ids: set.len(),
-            started,
-            finished: SystemTime::now(),
-            attempts,
-            status: None,
-            request_id: None,
-            server_count: None,
-            error: None,
-            anomaly: None,
-            settled: [0; 6],
-        };
+            set.len(),
+            &called,
+            ExampleDeletion {
+                server_count: None,
+                anomaly: None,
+                settled: [0; 6],
+            },
+        );
         let mut settled = Vec::with_capacity(set.len());
         let (mut resend, mut stops_run, mut failed) = (Vec::new(), None, None);
-        match result {
+        match called.result {
             Ok(done) => {
-                report.status = Some(done.status());
-                report.request_id = done.request_id().map(str::to_owned);
-                report.server_count = done.count();
+                report.answered(Some(done.status()), done.request_id().map(str::to_owned));
+                report.extra.server_count = done.count();
                 let c: Confirmation = done.confirmation(&set);
-                report.anomaly = c.anomaly();
-                if let Some(a) = &report.anomaly {
+                report.extra.anomaly = c.anomaly();
+                if let Some(a) = &report.extra.anomaly {
                     tracing::warn!(batch, anomaly = %a, "the server's answer does not confirm every id");
                 }
                 settled.extend(c.confirmed().iter().map(|id| (*id, Outcome::Deleted)));
                 settled.extend(c.unconfirmed().iter().map(|id| (*id, Outcome::Unconfirmed)));
             }
             Err(e) => {
-                report.status = e.status();
-                report.request_id = e.request_id().map(str::to_owned);
                 let refused = match &e {
                     Error::NotFound(api) if api.is_documented_shape() => {
                         Some((Outcome::NotFound, api))
@@ -505,7 +439,7 @@ impl engine::BatchOp for HardDelete<'_> {
                     let (hit, rest): (Vec<Uuid>, Vec<Uuid>) =
                         set.iter().partition(|id| named.binary_search(id).is_ok());
                     if !hit.is_empty() {
-                        tracing::info!(batch, refused = hit.len(), resent = rest.len(), status = ?report.status, "the server named refused ids; resending the rest");
+                        tracing::info!(batch, refused = hit.len(), resent = rest.len(), status = ?report.status(), "the server named refused ids; resending the rest");
                         settled.extend(hit.iter().map(|id| (*id, outcome)));
                         if !rest.is_empty() {
                             resend.push(rest);
@@ -525,7 +459,7 @@ impl engine::BatchOp for HardDelete<'_> {
                         resend.push(right.to_vec());
                     }
                 } else {
-                    let outcome = match (&e, report.status) {
+                    let outcome = match (&e, report.status()) {
                         // A 2xx whose body could not be read: the server may have deleted
                         // them, but it did not say so.
                         (
@@ -544,10 +478,9 @@ impl engine::BatchOp for HardDelete<'_> {
                     }
                     settled.extend(set.iter().map(|id| (*id, outcome)));
                 }
-                report.error = Some(e);
+                report.failed(e);
             }
         }
-        report.finished = SystemTime::now();
         engine::Step {
             settled,
             resend,

@@ -3,6 +3,7 @@
 use crate::error::{ConfigError, InsecureHttp};
 use crate::profile::Source;
 use crate::retry::RetryPolicy;
+use crate::secret::Secret;
 use langsmith_api::spec;
 use reqwest::Url;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
@@ -17,46 +18,6 @@ pub const DEFAULT_USER_AGENT: &str = concat!("langsmith-rs/", env!("CARGO_PKG_VE
 /// Header naming an organization, for bearer auth on org-scoped APIs (the spec's Bearer
 /// scheme description names it; it is not a scheme of its own).
 pub(crate) const ORGANIZATION_HEADER: &str = "x-organization-id";
-
-/// A secret string (API key or bearer token). `Debug` and `Display` never print it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Box<str>);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into().into_boxed_str())
-    }
-
-    /// The secret itself: the only way to read it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-impl From<String> for Secret {
-    fn from(s: String) -> Self {
-        Secret::new(s)
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Self {
-        Secret::new(s)
-    }
-}
 
 /// Strips surrounding whitespace and quotes as the official SDKs do; empty is unset.
 pub(crate) fn clean_env_value(raw: &str) -> Option<String> {
@@ -371,11 +332,6 @@ impl ClientBuilder {
     pub fn configured_workspace_id(&self) -> Option<&str> {
         self.workspace_id.as_deref()
     }
-
-    /// Builds the client.
-    pub fn build(self) -> Result<crate::Client, ConfigError> {
-        crate::Client::from_builder(self)
-    }
 }
 
 fn is_loopback(host: &url::Host<&str>) -> bool {
@@ -481,7 +437,10 @@ pub(crate) fn auth_headers(b: &ClientBuilder) -> Result<HeaderMap, ConfigError> 
     }
     if let Some(token) = &b.bearer_token {
         if b.workspace_id.is_none() && b.organization_id.is_none() {
-            return Err(ConfigError::BearerWithoutScope);
+            return Err(ConfigError::setting(
+                "bearer token",
+                "a bearer token needs a workspace (X-Tenant-Id) or organization (X-Organization-Id) id",
+            ));
         }
         let value = format!("Bearer {}", token.expose());
         headers.insert(AUTHORIZATION, header_value("bearer token", &value, true)?);
@@ -607,10 +566,12 @@ mod tests {
         assert_eq!(h[ORGANIZATION_HEADER], "org");
         assert!(h.get("x-api-key").is_none());
 
-        assert!(matches!(
-            auth_headers(&ClientBuilder::default().bearer_token("t")).unwrap_err(),
-            ConfigError::BearerWithoutScope
-        ));
+        let e = auth_headers(&ClientBuilder::default().bearer_token("t")).unwrap_err();
+        assert!(
+            matches!(&e, ConfigError::Setting(s) if s.what() == "bearer token"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("X-Tenant-Id"), "{e}");
         let err = base_url("127.0.0.1:8080", false).unwrap_err().to_string();
         assert!(err.contains("a scheme is needed"), "{err}");
     }

@@ -6,8 +6,10 @@
 //!
 //! An operation plugs in with [`BatchOp`]: how it sends one request for a set of ids and
 //! maps the answer to per-id outcomes (and sets to send again, when the answer isolates
-//! refused ids), its outcome type, and its request record.
+//! refused ids), its outcome type, and its own facts on the one request record
+//! ([`RequestRecord`]).
 
+use crate::call::RequestRecord;
 use crate::error::ErrorKind;
 use futures_util::StreamExt;
 use std::future::Future;
@@ -16,13 +18,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::Instrument;
 
 /// What one request settled.
-pub(crate) struct Step<K, O, R> {
+pub(crate) struct Step<K, O, E> {
     /// Ids this request decided, each with its outcome.
     pub(crate) settled: Vec<(K, O)>,
     /// Sets of this request's ids to send again (isolation), each smaller than the set sent.
     pub(crate) resend: Vec<Vec<K>>,
     /// The request, for the report.
-    pub(crate) record: R,
+    pub(crate) record: RequestRecord<E>,
     /// Every later request would fail the same way (401, a redirect, TLS, a wrong
     /// endpoint): the run stops, naming this kind.
     pub(crate) stops_run: Option<ErrorKind>,
@@ -36,8 +38,8 @@ pub(crate) trait BatchOp: Sync {
     type Key: Copy + Ord + Send + Sync;
     /// What becomes of one id.
     type Outcome: Copy + Send + Sync;
-    /// One request, as reported.
-    type Record: Send;
+    /// The operation's own facts about one request, beside the common ones.
+    type Extra: Send;
     /// The outcome of an id no request settled (cancelled, stopped, fail-fast).
     const NOT_ATTEMPTED: Self::Outcome;
 
@@ -48,14 +50,13 @@ pub(crate) trait BatchOp: Sync {
         batch: usize,
         ids: Vec<Self::Key>,
         cancel: Option<&AtomicBool>,
-    ) -> impl Future<Output = Step<Self::Key, Self::Outcome, Self::Record>> + Send;
+    ) -> impl Future<Output = Step<Self::Key, Self::Outcome, Self::Extra>> + Send;
 
-    /// Called once per finished request, in completion order: `index` is its place in
-    /// the run's records (for the record, and progress callbacks).
+    /// Called once per finished request, in completion order, after the engine has set
+    /// its place in the run's records (for tallies and progress callbacks).
     fn finished(
         &self,
-        index: usize,
-        record: &mut Self::Record,
+        record: &mut RequestRecord<Self::Extra>,
         settled: &[(Self::Key, Self::Outcome)],
     );
 }
@@ -74,11 +75,11 @@ pub(crate) struct Settings<'a> {
 
 /// A finished run: an outcome per id (aligned with `ids`), which request settled it, and
 /// every request's record in completion order.
-pub(crate) struct Run<K, O, R> {
+pub(crate) struct BatchRun<K, O, E> {
     pub(crate) ids: Vec<K>,
     pub(crate) outcomes: Vec<O>,
     pub(crate) settled_by: Vec<u32>,
-    pub(crate) records: Vec<R>,
+    pub(crate) records: Vec<RequestRecord<E>>,
     pub(crate) stopped_by: Option<ErrorKind>,
     pub(crate) cancelled: bool,
 }
@@ -91,7 +92,7 @@ struct Shared<'a, Op: BatchOp> {
     settings: &'a Settings<'a>,
     stop: AtomicBool,
     stopped_by: Mutex<Option<ErrorKind>>,
-    records: Mutex<Vec<Op::Record>>,
+    records: Mutex<Vec<RequestRecord<Op::Extra>>>,
 }
 
 impl<Op: BatchOp> Shared<'_, Op> {
@@ -134,7 +135,8 @@ impl<Op: BatchOp> Shared<'_, Op> {
             let index = {
                 let mut records = self.records.lock().unwrap();
                 let index = records.len();
-                self.op.finished(index, &mut step.record, &step.settled);
+                step.record.set_index(index);
+                self.op.finished(&mut step.record, &step.settled);
                 records.push(step.record);
                 index as u32
             };
@@ -153,7 +155,7 @@ pub(crate) async fn run<Op: BatchOp>(
     ids: Vec<Op::Key>,
     settings: &Settings<'_>,
     span: tracing::Span,
-) -> Run<Op::Key, Op::Outcome, Op::Record> {
+) -> BatchRun<Op::Key, Op::Outcome, Op::Extra> {
     let size = settings.batch_size;
     let n = ids.len();
     let cuts: Vec<usize> = (0..n.div_ceil(size)).map(|b| b * size).collect();
@@ -169,7 +171,7 @@ pub(crate) async fn run_in<Op: BatchOp>(
     starts: Vec<usize>,
     settings: &Settings<'_>,
     span: tracing::Span,
-) -> Run<Op::Key, Op::Outcome, Op::Record> {
+) -> BatchRun<Op::Key, Op::Outcome, Op::Extra> {
     debug_assert!(ids.is_sorted() && settings.batch_size > 0 && settings.concurrency > 0);
     debug_assert!(starts.is_sorted() && starts.first().is_none_or(|s| *s == 0));
     let shared = Shared {
@@ -208,7 +210,7 @@ pub(crate) async fn run_in<Op: BatchOp>(
     drop(batches);
     let cancelled = shared.cancelled();
     let stopped_by = *shared.stopped_by.lock().unwrap();
-    Run {
+    BatchRun {
         ids,
         outcomes,
         settled_by,

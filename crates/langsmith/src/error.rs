@@ -36,15 +36,44 @@ impl fmt::Display for HttpStatus {
 #[non_exhaustive]
 pub enum Details {
     /// `details` held JSON text.
-    Json(serde_json::Value),
+    Json(JsonDetails),
     /// `details` held plain text.
     Raw(String),
+}
+
+/// JSON the server sent as an error's `details`, parsed (an owned type of this crate:
+/// the JSON library behind it stays out of the public API).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonDetails(serde_json::Value);
+
+impl JsonDetails {
+    /// The JSON, compact (as [`fmt::Display`] writes it).
+    pub fn to_json(&self) -> String {
+        self.0.to_string()
+    }
+
+    /// The string at a JSON pointer (RFC 6901: `/field`, `/missing/0`), when there is
+    /// one there.
+    pub fn string_at(&self, pointer: &str) -> Option<&str> {
+        self.0.pointer(pointer).and_then(serde_json::Value::as_str)
+    }
+
+    /// Whether there is a value (of any type, `null` included) at a JSON pointer.
+    pub fn has(&self, pointer: &str) -> bool {
+        self.0.pointer(pointer).is_some()
+    }
+}
+
+impl fmt::Display for JsonDetails {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
 }
 
 impl Details {
     pub(crate) fn parse(text: String) -> Self {
         match serde_json::from_str(&text) {
-            Ok(value) => Details::Json(value),
+            Ok(value) => Details::Json(JsonDetails(value)),
             Err(_) => Details::Raw(text),
         }
     }
@@ -66,7 +95,7 @@ impl Details {
         }
         let mut out = Vec::new();
         match self {
-            Details::Json(v) => walk(v, &mut out),
+            Details::Json(JsonDetails(v)) => walk(v, &mut out),
             Details::Raw(s) => out.extend(
                 s.split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
                     .filter_map(|w| uuid::Uuid::try_parse(w).ok()),
@@ -329,8 +358,6 @@ pub enum ConfigError {
     InsecureHttp(InsecureHttp),
     /// A header value (key, token, id) cannot be sent.
     Header(InvalidSetting),
-    /// A bearer token without a workspace or organization id.
-    BearerWithoutScope,
     /// The HTTP client could not be built; the cause is the source.
     HttpClient(HttpClientError),
     /// A numeric or other setting is out of range.
@@ -339,12 +366,15 @@ pub enum ConfigError {
     Profile(ProfileError),
 }
 
-/// A CLI login profile (`~/.langsmith/config.json`) that cannot be used.
+/// A CLI login profile (`~/.langsmith/config.json`) that cannot be used: which file,
+/// which profile, what was wrong; the cause (the file could not be read, or is not the
+/// JSON expected, or a key command could not run) is the [`std::error::Error::source`].
 #[derive(Debug)]
 pub struct ProfileError {
     pub(crate) path: std::path::PathBuf,
     pub(crate) profile: Option<String>,
     pub(crate) message: String,
+    pub(crate) source: Option<BoxError>,
 }
 
 impl ProfileError {
@@ -432,9 +462,6 @@ impl fmt::Display for ConfigError {
                 ),
             },
             ConfigError::Header(s) => write!(f, "invalid {}: {}", s.what, s.reason),
-            ConfigError::BearerWithoutScope => f.write_str(
-                "a bearer token needs a workspace (X-Tenant-Id) or organization (X-Organization-Id) id",
-            ),
             ConfigError::HttpClient(_) => f.write_str("cannot build the HTTP client"),
             ConfigError::Setting(s) => write!(f, "invalid setting {}: {}", s.what, s.reason),
             ConfigError::Profile(p) => {
@@ -452,12 +479,11 @@ impl StdError for ConfigError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
             ConfigError::HttpClient(e) => Some(e.source.as_ref()),
+            ConfigError::Profile(p) => p.source.as_deref().map(|e| e as &(dyn StdError + 'static)),
             ConfigError::Endpoint(_)
             | ConfigError::InsecureHttp(_)
             | ConfigError::Header(_)
-            | ConfigError::BearerWithoutScope
-            | ConfigError::Setting(_)
-            | ConfigError::Profile(_) => None,
+            | ConfigError::Setting(_) => None,
         }
     }
 }
@@ -546,8 +572,9 @@ error_kinds! {
     Tls => "tls",
     /// Connection failures.
     Transport => "transport",
-    /// A name resolved to no resource, or to several (a dataset name).
-    Lookup => "lookup",
+    /// A name resolved to no resource, or to several (a dataset name). Its report name
+    /// stays `lookup`, as reports of earlier releases have it.
+    NameResolution => "lookup",
     /// A listing that did not end as a listing must (pages without end).
     Paging => "paging",
     /// Neither runs query's route is served at the endpoint.
@@ -638,7 +665,7 @@ pub enum Error {
     /// The server could not be reached, or the connection failed.
     Transport(TransportError),
     /// A name the server resolved to no resource, or to several.
-    Lookup(LookupError),
+    NameResolution(NameResolutionError),
     /// A listing whose pages did not end as they must: nothing it listed may be acted on.
     Paging(PagingError),
     /// Neither the v2 nor the v1 runs query is served at the endpoint (the route itself
@@ -682,15 +709,53 @@ impl fmt::Display for NoRunsApi {
     }
 }
 
-/// A listing that did not end normally: where it was stopped and why.
+/// Which listing a [`PagingError`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Listing {
+    /// Examples (`GET /api/v1/examples`, offset paging bounded by the server's count).
+    Examples,
+    /// Datasets (`GET /api/v1/datasets`, offset paging).
+    Datasets,
+    /// Runs (the runs query, cursor paging).
+    Runs,
+}
+
+impl Listing {
+    /// `examples`, `datasets`, `runs`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Listing::Examples => "examples",
+            Listing::Datasets => "datasets",
+            Listing::Runs => "runs",
+        }
+    }
+
+    /// What one row of it is called in messages (singular, plural).
+    fn rows(self) -> (&'static str, &'static str) {
+        match self {
+            Listing::Examples => ("id", "ids"),
+            Listing::Datasets => ("dataset", "datasets"),
+            Listing::Runs => ("run", "runs"),
+        }
+    }
+}
+
+impl fmt::Display for Listing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A listing that did not end normally: which listing, where it was stopped, and why.
 #[derive(Debug)]
 pub struct PagingError {
-    offset: u64,
-    counted: u64,
+    listing: Listing,
+    page: u64,
+    offset: Option<u64>,
+    counted: Option<u64>,
     listed: u64,
     reason: PagingReason,
-    /// The runs query's cursor paging (`offset` is then the page number, `counted` 0).
-    runs: bool,
 }
 
 /// Why a listing was stopped.
@@ -699,14 +764,15 @@ pub struct PagingError {
 pub enum PagingReason {
     /// A full page held no id not listed before: the server repeats itself.
     NoNewIds,
-    /// More unique ids were listed than the server's count allows (this many at most).
+    /// More unique ids were listed than the listing allows (this many at most: the
+    /// server's count and its margin, or a cap per id asked about).
     PastCount {
-        /// The most unique ids the count allows.
+        /// The most unique ids allowed.
         bound: u64,
     },
-    /// More pages were asked for than the server's count needs (this many at most).
+    /// More pages were asked for than the listing allows (this many at most).
     PageCap {
-        /// The most pages the count allows.
+        /// The most pages allowed.
         pages: u64,
     },
     /// A cursor-paged listing (the runs query) answered with a next cursor it had
@@ -717,44 +783,52 @@ pub enum PagingReason {
 }
 
 impl PagingError {
-    pub(crate) fn new(offset: u64, counted: u64, listed: u64, reason: PagingReason) -> Self {
+    /// `listing` stopped at `page` (1-based; `offset` when it pages by offset), `listed`
+    /// unique rows in; `counted` is the server's count, when it bounds the listing.
+    pub(crate) fn new(
+        listing: Listing,
+        page: u64,
+        offset: Option<u64>,
+        counted: Option<u64>,
+        listed: u64,
+        reason: PagingReason,
+    ) -> Self {
         PagingError {
+            listing,
+            page,
             offset,
             counted,
             listed,
             reason,
-            runs: false,
         }
     }
 
     /// The runs query's paging stopped at page `page` (1-based), `listed` unique runs in.
     pub(crate) fn runs(page: u64, listed: u64, reason: PagingReason) -> Self {
-        PagingError {
-            offset: page,
-            counted: 0,
-            listed,
-            reason,
-            runs: true,
-        }
+        Self::new(Listing::Runs, page, None, None, listed, reason)
     }
 
-    /// Whether it was the runs query's cursor paging (then [`PagingError::offset`] is the
-    /// page number and there is no count).
-    pub fn is_runs_listing(&self) -> bool {
-        self.runs
+    /// Which listing it was.
+    pub fn listing(&self) -> Listing {
+        self.listing
     }
 
-    /// The offset of the page that stopped the listing.
-    pub fn offset(&self) -> u64 {
+    /// The page that stopped the listing (1-based).
+    pub fn page(&self) -> u64 {
+        self.page
+    }
+
+    /// The offset of the page that stopped the listing, for a listing paged by offset.
+    pub fn offset(&self) -> Option<u64> {
         self.offset
     }
 
-    /// The server's count of the query.
-    pub fn counted(&self) -> u64 {
+    /// The server's count of the query, when it bounded the listing.
+    pub fn counted(&self) -> Option<u64> {
         self.counted
     }
 
-    /// Unique ids listed until then.
+    /// Unique rows listed until then.
     pub fn listed(&self) -> u64 {
         self.listed
     }
@@ -765,9 +839,54 @@ impl PagingError {
     }
 }
 
+impl fmt::Display for PagingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (row, rows) = self.listing.rows();
+        write!(f, "the {} listing did not end normally: ", self.listing)?;
+        match self.offset {
+            Some(offset) => write!(f, "the page at offset {offset} ")?,
+            None => write!(f, "page {} ", self.page)?,
+        }
+        match self.reason {
+            PagingReason::NoNewIds => write!(f, "was full but held no {row} not listed before")?,
+            PagingReason::PastCount { bound } => match self.counted {
+                Some(_) => write!(
+                    f,
+                    "took the unique {rows} listed past {bound}, more than the count allows"
+                )?,
+                None => write!(
+                    f,
+                    "took the unique {rows} listed past {bound}, the most allowed for what was asked"
+                )?,
+            },
+            PagingReason::PageCap { pages } => match self.counted {
+                Some(_) => write!(f, "is past the {pages} pages the count needs")?,
+                None => write!(f, "is past {pages} pages")?,
+            },
+            PagingReason::RepeatedCursor => write!(f, "gave a next cursor it had given before")?,
+            PagingReason::Cancelled => {
+                return write!(
+                    f,
+                    "was not asked for: the run was cancelled ({} unique {rows} listed); an incomplete listing proves nothing",
+                    self.listed
+                );
+            }
+        }
+        match self.counted {
+            Some(counted) => write!(
+                f,
+                " (the server counted {counted}; {} unique {rows} listed)",
+                self.listed
+            )?,
+            None => write!(f, " ({} unique {rows} listed)", self.listed)?,
+        }
+        f.write_str("; the server does not page as the API says, so nothing it listed is used")
+    }
+}
+
 /// A name that resolved to no resource or to several: which name, and how many matched.
 #[derive(Debug)]
-pub struct LookupError {
+pub struct NameResolutionError {
     what: &'static str,
     name: String,
     matches: usize,
@@ -775,7 +894,7 @@ pub struct LookupError {
     suggestions: Vec<String>,
 }
 
-impl LookupError {
+impl NameResolutionError {
     /// What was looked up (`dataset`).
     pub fn what(&self) -> &str {
         self.what
@@ -830,7 +949,7 @@ impl fmt::Display for Error {
                 }
                 write!(f, ": {}", r.api)
             }
-            Error::Lookup(l) if l.matches == 0 => {
+            Error::NameResolution(l) if l.matches == 0 => {
                 write!(f, "no {} is named {:?} at {}", l.what, l.name, l.endpoint)?;
                 if !l.suggestions.is_empty() {
                     let quoted: Vec<String> =
@@ -839,71 +958,12 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::Lookup(l) => write!(
+            Error::NameResolution(l) => write!(
                 f,
                 "{} {}s are named {:?} at {}; name it by its UUID instead",
                 l.matches, l.what, l.name, l.endpoint
             ),
-            Error::Paging(p) if p.runs => {
-                write!(
-                    f,
-                    "the runs listing did not end normally: page {} ",
-                    p.offset
-                )?;
-                match p.reason {
-                    PagingReason::PastCount { bound } => write!(
-                        f,
-                        "took the unique runs listed past {bound}, the most allowed for its examples"
-                    )?,
-                    PagingReason::NoNewIds => write!(f, "was full but held no run listed before")?,
-                    PagingReason::RepeatedCursor => {
-                        write!(f, "gave a next cursor it had given before")?
-                    }
-                    PagingReason::PageCap { pages } => write!(f, "is past {pages} pages")?,
-                    PagingReason::Cancelled => {
-                        return write!(
-                            f,
-                            "was not asked for: the run was cancelled ({} unique runs listed); an incomplete listing proves nothing",
-                            p.listed
-                        );
-                    }
-                }
-                write!(
-                    f,
-                    " ({} unique runs listed); the server does not page as the API says, so nothing it listed is used",
-                    p.listed
-                )
-            }
-            Error::Paging(p) => {
-                write!(
-                    f,
-                    "the listing did not end normally: the page at offset {} ",
-                    p.offset
-                )?;
-                match p.reason {
-                    PagingReason::NoNewIds => {
-                        write!(f, "was full but held no id not listed before")?
-                    }
-                    PagingReason::PastCount { bound } => write!(
-                        f,
-                        "took the unique ids listed past {bound}, more than the count allows"
-                    )?,
-                    PagingReason::PageCap { pages } => {
-                        write!(f, "is past the {pages} pages the count needs")?
-                    }
-                    PagingReason::RepeatedCursor => {
-                        write!(f, "gave a next cursor it had given before")?
-                    }
-                    PagingReason::Cancelled => {
-                        write!(f, "was not asked for: the run was cancelled")?
-                    }
-                }
-                write!(
-                    f,
-                    " (the server counted {}; {} unique ids listed); the server does not page as the API says, so nothing it listed is used",
-                    p.counted, p.listed
-                )
-            }
+            Error::Paging(p) => write!(f, "{p}"),
             Error::NoRunsApi(n) => write!(f, "{n}"),
             Error::Server(a) => write!(f, "server error: {a}"),
             Error::UnexpectedStatus(a) => write!(f, "unexpected status: {a}{}", at(&a.url)),
@@ -977,7 +1037,7 @@ impl StdError for Error {
             | Error::Redirect(_)
             | Error::ResponseTooLarge(_)
             | Error::Request(_)
-            | Error::Lookup(_)
+            | Error::NameResolution(_)
             | Error::Paging(_)
             | Error::NoRunsApi(_) => None,
         }
@@ -997,17 +1057,8 @@ impl From<ConfigError> for Error {
 }
 
 impl Error {
-    /// Neither runs query route: `missing` answered `status`; `v2_before` is what v2
-    /// answered before a fall-back to v1.
-    pub(crate) fn no_runs_api(
-        missing: crate::RunsApi,
-        status: u16,
-        v2_before: Option<u16>,
-    ) -> Self {
-        let (v2, v1) = match missing {
-            crate::RunsApi::V2 => (Some(status), None),
-            crate::RunsApi::V1 => (v2_before, Some(status)),
-        };
+    /// Neither runs query route: what each answered (`None`: not asked).
+    pub(crate) fn no_runs_api(v2: Option<u16>, v1: Option<u16>) -> Self {
         Error::NoRunsApi(NoRunsApi { v2, v1 })
     }
 
@@ -1056,7 +1107,7 @@ impl Error {
         endpoint: &str,
         suggestions: Vec<String>,
     ) -> Self {
-        Error::Lookup(LookupError {
+        Error::NameResolution(NameResolutionError {
             what,
             name: name.to_owned(),
             matches,
@@ -1114,7 +1165,7 @@ impl Error {
             Error::Timeout(_) => ErrorKind::Timeout,
             Error::Tls(_) => ErrorKind::Tls,
             Error::Transport(_) => ErrorKind::Transport,
-            Error::Lookup(_) => ErrorKind::Lookup,
+            Error::NameResolution(_) => ErrorKind::NameResolution,
             Error::Paging(_) => ErrorKind::Paging,
             Error::NoRunsApi(_) => ErrorKind::NoRunsApi,
         }
@@ -1140,7 +1191,7 @@ impl Error {
             | Error::Timeout(_)
             | Error::Tls(_)
             | Error::Transport(_)
-            | Error::Lookup(_)
+            | Error::NameResolution(_)
             | Error::Paging(_)
             | Error::NoRunsApi(_) => None,
         }
@@ -1189,7 +1240,7 @@ impl Error {
             | Error::ResponseTooLarge(_)
             | Error::Request(_)
             | Error::Tls(_)
-            | Error::Lookup(_)
+            | Error::NameResolution(_)
             | Error::Paging(_)
             | Error::NoRunsApi(_) => false,
         }
@@ -1268,7 +1319,7 @@ mod tests {
                 total_problems: 0,
                 count: None,
             }),
-            Error::Config(ConfigError::BearerWithoutScope),
+            Error::Config(ConfigError::setting("x", "y")),
             Error::BadRequest(ApiError::new(400)),
             Error::Unauthorized(ApiError::new(401)),
             Error::Forbidden(ApiError::new(403)),
@@ -1285,7 +1336,8 @@ mod tests {
             Error::transport(ErrorKind::Tls, None, io()),
             Error::transport(ErrorKind::Transport, None, io()),
             Error::lookup("dataset", "d", 0, "http://h", Vec::new()),
-            Error::Paging(PagingError::new(0, 0, 0, PagingReason::NoNewIds)),
+            Error::Paging(PagingError::runs(1, 0, PagingReason::NoNewIds)),
+            Error::no_runs_api(Some(404), Some(404)),
         ]
     }
 
@@ -1310,7 +1362,7 @@ mod tests {
             Error::Timeout(_) => "Timeout",
             Error::Tls(_) => "Tls",
             Error::Transport(_) => "Transport",
-            Error::Lookup(_) => "Lookup",
+            Error::NameResolution(_) => "NameResolution",
             Error::Paging(_) => "Paging",
             Error::NoRunsApi(_) => "NoRunsApi",
         }

@@ -52,26 +52,36 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+mod answer;
 mod bulk;
+mod call;
 mod client;
 mod config;
+mod delete;
 mod engine;
 mod error;
 mod ids;
+mod paging;
 mod profile;
 mod read;
 mod retry;
 mod runs;
 mod runs_query;
+mod secret;
 mod select;
 
-pub use bulk::{BulkOptions, BulkReport, Outcome, Progress, ProgressCallback, RequestReport};
-pub use client::{Client, Confirmation, HardDeleted};
-pub use config::{ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_USER_AGENT, Secret, Sources};
+pub use bulk::{
+    BulkOptions, BulkReport, ExampleDeletion, Outcome, Progress, ProgressCallback, RequestReport,
+};
+pub use call::{Callback, RequestRecord};
+pub use client::Client;
+pub use config::{ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_USER_AGENT, Sources};
+pub use delete::{Confirmation, HardDeleted};
 pub use error::{
     ApiError, ConfigError, Details, EndpointError, Error, ErrorKind, HttpClientError, InsecureHttp,
-    InvalidSetting, LookupError, NoRunsApi, PagingError, PagingReason, RateLimited, Redirect,
-    RequestError, ResponseTooLarge, TransportError, UnexpectedBody,
+    InvalidSetting, JsonDetails, Listing, NameResolutionError, NoRunsApi, PagingError,
+    PagingReason, RateLimited, Redirect, RequestError, ResponseTooLarge, TransportError,
+    UnexpectedBody,
 };
 pub use ids::{
     CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds, MAX_QUOTED_CHARS, NotAUuid, parse_id,
@@ -79,19 +89,20 @@ pub use ids::{
 };
 pub use profile::Source;
 pub use read::{
-    AsOf, Checker, Dataset, Example, ExampleQuery, PAGE_SIZE, Verification, VerificationKind,
-    VerifyCallback, VerifyOptions, VerifyReport, VerifyRequest,
+    AsOf, Checker, Dataset, Example, ExampleQuery, ExampleReadBack, PAGE_SIZE, Verification,
+    VerificationKind, VerifyCallback, VerifyOptions, VerifyReport, VerifyRequest,
 };
 pub use retry::RetryPolicy;
 pub use runs::{
     MAX_TRACE_IDS, TraceDeleteCallback, TraceDeleteOptions, TraceDeleteReport, TraceDeleteRequest,
-    TraceKey, TraceOutcome,
+    TraceDeletion, TraceKey, TraceOutcome,
 };
 pub use runs_query::{
     ExampleScope, ListedRun, RUNS_PAGE_SIZE, RunRef, RunsApi, RunsOptions, TimeWindow, Trace,
     TraceState, TraceVerifyReport, TracesFound, V1_FIELDS, V1_SELECT, V2_FIELDS, V2_PAGE_SIZE,
     V2_SELECTS,
 };
+pub use secret::Secret;
 pub use select::{Exclusion, Listed, Selection, fold};
 
 /// The causes of an error, outermost first, looking inside `std::io::Error` (whose

@@ -15,8 +15,8 @@
 //! interpreted), else an unexpired OAuth access token (sent as a bearer token; an expired
 //! one is an error naming the profile: this client does not refresh tokens).
 
-use crate::config::Secret;
 use crate::error::{ConfigError, ProfileError};
+use crate::secret::Secret;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -104,12 +104,28 @@ pub(crate) fn config_path(get: &dyn Fn(&str) -> Option<String>) -> Option<PathBu
 }
 
 fn err(path: &Path, profile: Option<&str>, message: impl Into<String>) -> ConfigError {
+    caused(path, profile, message, None)
+}
+
+/// A profile error whose cause is kept as its source, never flattened into the message.
+fn caused(
+    path: &Path,
+    profile: Option<&str>,
+    message: impl Into<String>,
+    source: Option<BoxError>,
+) -> ConfigError {
     ConfigError::Profile(ProfileError {
         path: path.to_path_buf(),
         profile: profile.map(str::to_owned),
         message: message.into(),
+        source,
     })
 }
+
+type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Why `api_key_cmd` gave no key: what, and the cause when there is one.
+type KeyCommandError = (String, Option<BoxError>);
 
 /// Reads the profile to use. `Ok(None)`: no config file and no profile asked for by name.
 /// `need_key`: whether the key must be resolved (the environment did not set one), so that
@@ -130,13 +146,21 @@ pub(crate) fn resolve(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && named.is_none() => {
             return Ok(None);
         }
-        Err(e) => return Err(err(&path, named.as_deref(), e.to_string())),
+        Err(e) => {
+            return Err(caused(
+                &path,
+                named.as_deref(),
+                "cannot read it",
+                Some(Box::new(e)),
+            ));
+        }
     };
     let file: ConfigFile = serde_json::from_str(&text).map_err(|e| {
-        err(
+        caused(
             &path,
             named.as_deref(),
-            format!("not a LangSmith config file: {e}"),
+            "not a LangSmith config file",
+            Some(Box::new(e)),
         )
     })?;
     let name = named
@@ -181,7 +205,8 @@ pub(crate) fn resolve(
             format!("api_key_env {var}"),
         ));
     } else if let Some(cmd) = raw.api_key_cmd.as_deref().filter(|c| !c.trim().is_empty()) {
-        let key = run_key_command(cmd).map_err(|m| err(&path, Some(&name), m))?;
+        let key =
+            run_key_command(cmd).map_err(|(m, source)| caused(&path, Some(&name), m, source))?;
         out.credential = Some((Credential::ApiKey(key), field("api_key_cmd")));
     } else if let Some(oauth) = &raw.oauth
         && let Some(token) = oauth.access_token.as_deref().filter(|t| !t.is_empty())
@@ -239,17 +264,23 @@ const KEY_COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 /// Runs `api_key_cmd` without a shell: its words are split like a POSIX shell would split
 /// them, and the first is the program. Its output, trimmed, is the key; a failure is an
 /// error that shows its stderr, never its stdout (which may hold a key).
-fn run_key_command(cmd: &str) -> Result<Secret, String> {
+fn run_key_command(cmd: &str) -> Result<Secret, KeyCommandError> {
+    let plain = |m: String| (m, None);
     let words = shlex::split(cmd)
         .filter(|w| !w.is_empty())
-        .ok_or("api_key_cmd: unbalanced quotes or empty")?;
+        .ok_or_else(|| plain("api_key_cmd: unbalanced quotes or empty".into()))?;
     let mut child = std::process::Command::new(&words[0])
         .args(&words[1..])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .map_err(|e| format!("api_key_cmd: cannot run {:?}: {e}", words[0]))?;
+        .map_err(|e| {
+            (
+                format!("api_key_cmd: cannot run {:?}", words[0]),
+                Some(Box::new(e) as BoxError),
+            )
+        })?;
     let started = std::time::Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -257,21 +288,28 @@ fn run_key_command(cmd: &str) -> Result<Secret, String> {
             Ok(None) if started.elapsed() > KEY_COMMAND_TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!(
+                return Err(plain(format!(
                     "api_key_cmd: {:?} did not finish within {} s",
                     words[0],
                     KEY_COMMAND_TIMEOUT.as_secs()
-                ));
+                )));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => return Err(format!("api_key_cmd: {e}")),
+            Err(e) => {
+                return Err(("api_key_cmd: cannot wait for it".into(), Some(Box::new(e))));
+            }
         }
     };
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let out = child.wait_with_output().map_err(|e| {
+        (
+            "api_key_cmd: cannot read its output".to_owned(),
+            Some(Box::new(e) as BoxError),
+        )
+    })?;
     if !status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let first = stderr.lines().next().unwrap_or("").trim();
-        return Err(format!(
+        return Err(plain(format!(
             "api_key_cmd: {:?} failed ({status}){}",
             words[0],
             if first.is_empty() {
@@ -279,13 +317,16 @@ fn run_key_command(cmd: &str) -> Result<Secret, String> {
             } else {
                 format!(": {}", first.escape_debug())
             }
-        ));
+        )));
     }
     let key = String::from_utf8(out.stdout)
-        .map_err(|_| "api_key_cmd: its output is not UTF-8".to_owned())?;
+        .map_err(|_| plain("api_key_cmd: its output is not UTF-8".to_owned()))?;
     let key = key.trim();
     if key.is_empty() {
-        return Err(format!("api_key_cmd: {:?} printed nothing", words[0]));
+        return Err(plain(format!(
+            "api_key_cmd: {:?} printed nothing",
+            words[0]
+        )));
     }
     Ok(Secret::new(key))
 }
@@ -326,16 +367,17 @@ mod tests {
             "lsv2 key;$(rm -rf /)",
             "no shell interpreted it"
         );
-        let e = run_key_command("sh -c 'echo oops >&2; exit 3'")
+        let (e, _) = run_key_command("sh -c 'echo oops >&2; exit 3'")
             .err()
             .unwrap();
         assert!(e.contains("failed") && e.contains("oops"), "{e}");
         assert!(run_key_command("'unbalanced").is_err());
-        assert!(
-            run_key_command("/nonexistent/program")
-                .unwrap_err()
-                .contains("cannot run")
-        );
+        // The cause is kept as the source, not flattened into the message.
+        let (e, source) = run_key_command("/nonexistent/program").unwrap_err();
+        assert!(e.contains("cannot run"), "{e}");
+        let source = source.expect("the spawn error is kept");
+        assert!(source.downcast_ref::<std::io::Error>().is_some());
+        assert!(!e.contains(&source.to_string()), "{e}");
     }
 
     #[test]
@@ -372,6 +414,18 @@ mod tests {
         let r = resolve(&get2, None, true).unwrap().unwrap();
         assert!(
             matches!(&r.credential, Some((Credential::ApiKey(k), _)) if k.expose() == "key-default")
+        );
+        // A file that is not the expected JSON: the parser's error is the source, and
+        // the message does not repeat it.
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, "{not json").unwrap();
+        let get_bad = env(&[("LANGSMITH_CONFIG_FILE", bad.to_string_lossy().into_owned())]);
+        let e = resolve(&get_bad, None, true).err().unwrap();
+        let source = std::error::Error::source(&e).expect("the parse error is the source");
+        assert!(source.is::<serde_json::Error>(), "{source:?}");
+        assert!(
+            e.to_string().ends_with("not a LangSmith config file"),
+            "{e}"
         );
         let e = resolve(&get, Some("nope"), true).err().unwrap().to_string();
         assert!(e.contains("no such profile") && e.contains("nope"), "{e}");

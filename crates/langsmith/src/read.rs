@@ -2,15 +2,15 @@
 //! [`Client::count_examples`], [`Client::dataset_by_name`] and [`Client::verify_erased`],
 //! over the generated client's read operations.
 
-use crate::client::{Client, map_error};
-use crate::error::{Error, ErrorKind, PagingError};
-use crate::retry;
+use crate::call::{Call, Callback, Called, RequestRecord, stops_the_run};
+use crate::client::Client;
+use crate::error::{Error, ErrorKind, Listing};
+use crate::paging::{Bound, Lister, Rows};
 use crate::select::{self, Exclusion, Listed, Selection};
 use futures_util::{Stream, StreamExt, stream};
 use langsmith_api::hooks;
 use langsmith_api::spec::{operations, schemas};
 use langsmith_api::types;
-use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -269,111 +269,34 @@ impl Checker {
     }
 }
 
-/// How far a listing may go, from the server's count: past it, the server is not paging
-/// as the API says. The margin allows for examples added while the listing runs.
-#[derive(Clone, Copy, Debug)]
-struct Bound {
-    counted: u64,
-    max_unique: u64,
-    max_pages: u64,
-}
+/// The rows of an examples listing: each new row re-checked by the query's [`Checker`],
+/// a row listed before reported as [`Listed::Repeated`].
+impl Rows for Checker {
+    type Row = Example;
+    type Id = Uuid;
+    type Judged = Listed;
 
-impl Bound {
-    /// `counted` plus a margin of a tenth of it or one page, whichever is more, and the
-    /// pages those need plus one (the short page that ends the listing).
-    fn of(counted: u64) -> Self {
-        let margin = (counted / 10).max(PAGE_SIZE as u64);
-        let max_unique = counted.saturating_add(margin);
-        Bound {
-            counted,
-            max_unique,
-            max_pages: max_unique.div_ceil(PAGE_SIZE as u64) + 1,
+    fn id(&self, row: &Example) -> Uuid {
+        row.id
+    }
+
+    fn judge(&self, e: Example) -> Listed {
+        match self.check(&e) {
+            Ok(()) => Listed::Selected(e),
+            Err(reason) => Listed::Excluded { example: e, reason },
         }
+    }
+
+    fn repeated(&self, e: Example) -> Option<Listed> {
+        Some(Listed::Repeated(e.id))
     }
 }
 
-/// A listing's state: the ids seen, the bound, and the check.
-struct Lister {
-    checker: Checker,
-    seen: HashSet<Uuid>,
-    bound: Option<Bound>,
-    /// Pages judged so far.
-    page: u64,
-}
-
-impl Lister {
-    /// A listing of `query`, bounded now if the caller gave the count.
-    fn new(query: &ExampleQuery) -> Self {
-        let mut lister = Lister {
-            checker: Checker::new(query),
-            seen: HashSet::new(),
-            bound: None,
-            page: 0,
-        };
-        if let Some(counted) = query.counted {
-            lister.bind(counted);
-        }
-        lister
-    }
-
-    /// Sets the bound from the server's count, and sizes the set of ids seen for it at
-    /// once (up to the selection's cap: the count is the server's word) so that it never
-    /// holds its old and new tables together while it grows.
-    fn bind(&mut self, counted: u64) {
-        self.bound = Some(Bound::of(counted));
-        self.seen.reserve(select::presized(counted));
-    }
-
-    /// Judges one page (the next in order): its rows, and whether it was full. A page
-    /// that shows the server is not paging as the API says is [`Error::Paging`].
-    fn judge(&mut self, examples: Vec<Example>) -> Result<(Vec<Listed>, bool), PagingError> {
-        let bound = self.bound.expect("counted before the first page");
-        let offset = self.page * PAGE_SIZE as u64;
-        self.page += 1;
-        let paging = |reason, listed: usize| {
-            Err(PagingError::new(
-                offset,
-                bound.counted,
-                listed as u64,
-                reason,
-            ))
-        };
-        if self.page > bound.max_pages {
-            return paging(
-                crate::PagingReason::PageCap {
-                    pages: bound.max_pages,
-                },
-                self.seen.len(),
-            );
-        }
-        let full = examples.len() >= PAGE_SIZE;
-        let mut fresh = 0;
-        let rows: Vec<Listed> = examples
-            .into_iter()
-            .map(|e| {
-                if !self.seen.insert(e.id) {
-                    return Listed::Repeated(e.id);
-                }
-                fresh += 1;
-                match self.checker.check(&e) {
-                    Ok(()) => Listed::Selected(e),
-                    Err(reason) => Listed::Excluded { example: e, reason },
-                }
-            })
-            .collect();
-        if full && fresh == 0 {
-            return paging(crate::PagingReason::NoNewIds, self.seen.len());
-        }
-        if self.seen.len() as u64 > bound.max_unique {
-            return paging(
-                crate::PagingReason::PastCount {
-                    bound: bound.max_unique,
-                },
-                self.seen.len(),
-            );
-        }
-        Ok((rows, full))
-    }
+/// Bounds an examples listing by the server's count, and sizes the set of ids seen for
+/// it at once (up to the selection's cap: the count is the server's word).
+fn bind_to_count(lister: &mut Lister<Checker>, counted: u64) {
+    lister.bind(Bound::counted(counted, PAGE_SIZE));
+    lister.reserve(select::presized(counted));
 }
 
 /// Sets the filters of an [`ExampleQuery`] (`$q`, with its [`Params`] `$p`) on a generated
@@ -448,36 +371,46 @@ impl Client {
         fields: &[types::ExampleSelect],
         cancel: Option<&AtomicBool>,
         presence: bool,
-    ) -> (Result<Page, Error>, u32) {
+    ) -> Called<Page> {
         let p = q.params();
-        let fields = fields.to_vec();
-        retry::run(&self.retry, self.limiter(), cancel, |_attempt| {
-            let (p, fields) = (&p, &fields);
-            async move {
+        let call = Call::new(if presence {
+            "read_examples_back"
+        } else {
+            "list_examples"
+        })
+        .cancel(cancel);
+        let call = match &q.ids {
+            Some(ids) => call.ids(ids.len()),
+            None => call,
+        };
+        self.call(
+            call,
+            |_| {
                 let call = self
                     .api
                     .read_examples_api_v1_examples_get()
                     .limit(limit as u64)
                     .offset(offset)
                     .order(types::ExampleListOrder::Id)
-                    .select(fields.clone());
+                    .select(fields.to_vec());
                 let call = with_filters!(call, q, p).send();
-                let (result, mut meta) = if presence {
-                    hooks::capture_fields_present(call).await
-                } else {
-                    hooks::capture(call).await
-                };
-                match result {
-                    Ok(rv) => Ok(Page {
-                        examples: rv.into_inner(),
-                        present: meta.fields_present.take(),
-                        status: meta.status.map(|s| s.as_u16()),
-                        request_id: meta.request_id.take(),
-                    }),
-                    Err(e) => Err(map_error(e, meta).await),
+                async move {
+                    if presence {
+                        hooks::capture_fields_present(call).await
+                    } else {
+                        hooks::capture(call).await
+                    }
                 }
-            }
-        })
+            },
+            |rv, mut meta| {
+                Ok(Page {
+                    examples: rv.into_inner(),
+                    present: meta.fields_present.take(),
+                    status: meta.status.map(|s| s.as_u16()),
+                    request_id: meta.request_id.take(),
+                })
+            },
+        )
         .await
     }
 
@@ -521,10 +454,13 @@ impl Client {
                 )
                 .instrument(tracing::debug_span!("examples_page", page))
                 .await
-                .0
+                .result
             }
         };
-        let lister = Lister::new(query);
+        let mut lister = Lister::offset(Listing::Examples, PAGE_SIZE, Checker::new(query));
+        if let Some(counted) = query.counted {
+            bind_to_count(&mut lister, counted);
+        }
         // Up to `prefetch` pages in flight, yielded in order; after the first short page
         // (or error) the rest are dropped, unsent or cancelled.
         let state = (stream::FuturesOrdered::new(), 0u64, false, fetch, lister);
@@ -534,9 +470,9 @@ impl Client {
                 if done {
                     return None;
                 }
-                if lister.bound.is_none() {
+                if !lister.is_bound() {
                     match self.count_examples(query).await {
-                        Ok(n) => lister.bind(n),
+                        Ok(n) => bind_to_count(&mut lister, n),
                         Err(e) => return Some((Err(e), (queue, next, true, fetch, lister))),
                     }
                 }
@@ -546,7 +482,7 @@ impl Client {
                 }
                 let page = queue.next().await?;
                 let judged = match page {
-                    Ok(p) => lister.judge(p.examples).map_err(Error::Paging),
+                    Ok(p) => lister.judge(p.examples, None).map_err(Error::Paging),
                     Err(e) => Err(e),
                 };
                 let done = !matches!(&judged, Ok((_, full)) if *full);
@@ -588,72 +524,74 @@ impl Client {
     /// How many examples `query` selects (`GET /api/v1/examples/count`).
     pub async fn count_examples(&self, query: &ExampleQuery) -> Result<u64, Error> {
         let p = query.params();
-        let (result, _) = retry::run(&self.retry, self.limiter(), None, |_| {
-            let p = &p;
-            async move {
+        self.call(
+            Call::new("count_examples"),
+            |_| {
                 let call = self.api.count_examples_api_v1_examples_count_get();
-                let call = with_filters!(call, query, p).send();
-                let (result, meta) = hooks::capture(call).await;
-                match result {
-                    Ok(rv) => {
-                        let n = rv.into_inner();
-                        u64::try_from(n).map_err(|_| {
-                            Error::unexpected_body(
-                                meta.status.map(u16::from),
-                                true,
-                                "a negative count",
-                                n.to_string(),
-                                meta.request_id.clone(),
-                                None,
-                            )
-                        })
-                    }
-                    Err(e) => Err(map_error(e, meta).await),
-                }
-            }
-        })
-        .await;
-        result
+                hooks::capture(with_filters!(call, query, p).send())
+            },
+            |rv, meta| {
+                let n = rv.into_inner();
+                u64::try_from(n).map_err(|_| {
+                    Box::new(Error::unexpected_body(
+                        meta.status.map(u16::from),
+                        true,
+                        "a negative count",
+                        n.to_string(),
+                        meta.request_id.clone(),
+                        None,
+                    ))
+                })
+            },
+        )
+        .await
+        .result
     }
 
-    /// The datasets `GET /api/v1/datasets` lists, at most `limit`, named exactly `name`
-    /// when given.
-    async fn datasets(&self, name: Option<&str>, limit: u64) -> Result<Vec<Dataset>, Error> {
-        let (result, _) = retry::run(&self.retry, self.limiter(), None, |_| async move {
-            let mut call = self.api.read_datasets_api_v1_datasets_get().limit(limit);
-            if let Some(name) = name {
-                call = call.name(name);
-            }
-            let call = call.send();
-            let (result, meta) = hooks::capture(call).await;
-            match result {
-                Ok(rv) => Ok(rv.into_inner()),
-                Err(e) => Err(map_error(e, meta).await),
-            }
-        })
-        .await;
-        result
+    /// Every dataset `GET /api/v1/datasets` lists (named exactly `name` when given: the
+    /// server's filter, re-checked here), over all pages through the lister: the spec's
+    /// largest page, oldest first (so datasets made meanwhile land on later pages), at
+    /// most [`MAX_DATASETS`] of them.
+    async fn datasets(&self, name: Option<&str>) -> Result<Vec<Dataset>, Error> {
+        let rows = DatasetRows { name };
+        let walk = Lister::offset(Listing::Datasets, DATASETS_PAGE_SIZE, rows)
+            .bound(Bound::at_most(MAX_DATASETS, DATASETS_PAGE_SIZE))
+            .walk_offset(None, |offset| async move {
+                let called = self
+                    .call(
+                        Call::new("list_datasets"),
+                        |_| {
+                            let mut call = self
+                                .api
+                                .read_datasets_api_v1_datasets_get()
+                                .limit(DATASETS_PAGE_SIZE as u64)
+                                .offset(offset)
+                                .sort_by(types::SortByDatasetColumn::CreatedAt)
+                                .sort_by_desc(false);
+                            if let Some(name) = name {
+                                call = call.name(name);
+                            }
+                            hooks::capture(call.send())
+                        },
+                        |rv, _| Ok(rv.into_inner()),
+                    )
+                    .await;
+                (called.result, called.attempts)
+            })
+            .await;
+        Ok(walk.result?.into_iter().flatten().collect())
     }
 
-    /// The dataset named exactly `name` (`GET /api/v1/datasets?name=`). None, or more
-    /// than one, is [`Error::Lookup`] naming it, the endpoint and how many matched; when
-    /// none did, it also names the datasets there whose names are close (another case, a
-    /// typo or two), from one more listing.
+    /// The dataset named exactly `name` (`GET /api/v1/datasets?name=`, every page, each
+    /// row's name re-checked). None, or more than one, is [`Error::NameResolution`] naming it, the
+    /// endpoint and how many matched; when none did, it also names the datasets there
+    /// whose names are close (another case, a typo or two), from a listing of them all.
     pub async fn dataset_by_name(&self, name: &str) -> Result<Dataset, Error> {
-        // Two are enough to tell "exactly one" from "several".
-        let mut found: Vec<Dataset> = self
-            .datasets(Some(name), 2)
-            .await?
-            .into_iter()
-            .filter(|d| d.name == name)
-            .collect();
+        let mut found = self.datasets(Some(name)).await?;
         match found.len() {
             1 => Ok(found.pop().expect("one")),
             0 => {
-                let limit =
-                    operations::read_datasets_api_v1_datasets_get::parameters::limit::MAXIMUM
-                        as u64;
-                let near: Vec<String> = match self.datasets(None, limit).await {
+                let near: Vec<String> = match self.datasets(None).await {
                     Ok(all) => close_names(name, all.into_iter().map(|d| d.name)),
                     Err(_) => Vec::new(),
                 };
@@ -667,6 +605,39 @@ impl Client {
                 Vec::new(),
             )),
         }
+    }
+}
+
+/// Datasets per page of a datasets listing: the spec's `limit` maximum of
+/// `GET /api/v1/datasets`.
+const DATASETS_PAGE_SIZE: usize =
+    operations::read_datasets_api_v1_datasets_get::parameters::limit::MAXIMUM as usize;
+
+/// The most datasets a listing takes before it is stopped as a server paging without
+/// end (a workspace with more is not one this client is made for).
+const MAX_DATASETS: u64 = 100_000;
+
+/// The rows of a datasets listing: a dataset whose name is not the one asked for (a
+/// server that did not apply the `name` filter) is dropped, as is one listed before.
+struct DatasetRows<'a> {
+    name: Option<&'a str>,
+}
+
+impl Rows for DatasetRows<'_> {
+    type Row = Dataset;
+    type Id = Uuid;
+    type Judged = Option<Dataset>;
+
+    fn id(&self, row: &Dataset) -> Uuid {
+        row.id
+    }
+
+    fn judge(&self, d: Dataset) -> Option<Dataset> {
+        self.name.is_none_or(|n| d.name == n).then_some(d)
+    }
+
+    fn repeated(&self, _: Dataset) -> Option<Option<Dataset>> {
+        None
     }
 }
 
@@ -940,10 +911,17 @@ impl fmt::Display for Verification {
 }
 
 /// Called once per finished verification request, with it.
-pub type VerifyCallback = Arc<dyn Fn(&VerifyRequest) + Send + Sync>;
+pub type VerifyCallback = Callback<dyn Fn(&VerifyRequest) + Send + Sync>;
+
+impl VerifyCallback {
+    /// Wraps a function called with each finished verification request.
+    pub fn new(f: impl Fn(&VerifyRequest) + Send + Sync + 'static) -> Self {
+        Callback::from_arc(Arc::new(f))
+    }
+}
 
 /// How [`Client::verify_erased`] runs.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct VerifyOptions {
     /// Requests in flight at once (default 4; at least 1).
     pub concurrency: usize,
@@ -967,84 +945,36 @@ impl Default for VerifyOptions {
     }
 }
 
-impl fmt::Debug for VerifyOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerifyOptions")
-            .field("concurrency", &self.concurrency)
-            .field("as_of", &self.as_of)
-            .field("on_request", &self.on_request.is_some())
-            .field("cancel", &self.cancel.is_some())
-            .finish()
-    }
-}
+/// One verification request: the common record, plus what its answer held.
+pub type VerifyRequest = RequestRecord<ExampleReadBack>;
 
-/// One verification request.
-#[derive(Debug)]
-pub struct VerifyRequest {
-    index: usize,
-    batch: usize,
-    ids: usize,
-    started: std::time::SystemTime,
-    finished: std::time::SystemTime,
-    attempts: u32,
-    status: Option<u16>,
-    request_id: Option<String>,
+/// What a verification request's answer held, beside the common record: read through
+/// [`VerifyRequest`]'s accessors.
+#[derive(Debug, Default)]
+pub struct ExampleReadBack {
     returned: usize,
     foreign: usize,
     source_runs: Vec<(Uuid, Uuid)>,
-    error: Option<Error>,
 }
 
-impl VerifyRequest {
-    /// 0-based, in order of completion.
-    pub fn index(&self) -> usize {
-        self.index
-    }
-    /// The batch of ids it read (0-based, in id order).
-    pub fn batch(&self) -> usize {
-        self.batch
-    }
-    /// Ids asked for.
+impl RequestRecord<ExampleReadBack> {
+    /// Ids asked for ([`RequestRecord::ids_sent`]).
     pub fn ids(&self) -> usize {
-        self.ids
-    }
-    /// When its first attempt started.
-    pub fn started(&self) -> std::time::SystemTime {
-        self.started
-    }
-    /// When its last attempt ended.
-    pub fn finished(&self) -> std::time::SystemTime {
-        self.finished
-    }
-    /// HTTP attempts made (1 without retries).
-    pub fn attempts(&self) -> u32 {
-        self.attempts
-    }
-    /// Status of the last response, if any.
-    pub fn status(&self) -> Option<u16> {
-        self.status
-    }
-    /// The server's request id of the last response, if it sent one.
-    pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.ids_sent()
     }
     /// Examples the answer held.
     pub fn returned(&self) -> usize {
-        self.returned
+        self.extra.returned
     }
     /// Examples the answer held that were not asked for (ignored; a sign of a server
     /// that does not apply the `id` filter).
     pub fn foreign(&self) -> usize {
-        self.foreign
-    }
-    /// The error, when it failed.
-    pub fn error(&self) -> Option<&Error> {
-        self.error.as_ref()
+        self.extra.foreign
     }
     /// `(example id, source_run_id)` of each example read whose `source_run_id` is set:
     /// the trace it was made from.
     pub fn source_runs(&self) -> &[(Uuid, Uuid)] {
-        &self.source_runs
+        &self.extra.source_runs
     }
 }
 
@@ -1093,7 +1023,7 @@ impl VerifyReport {
 
     /// HTTP requests made, retries included.
     pub fn http_requests(&self) -> u64 {
-        self.requests.iter().map(|r| u64::from(r.attempts)).sum()
+        self.requests.iter().map(|r| u64::from(r.attempts())).sum()
     }
 
     /// The time read as of, if not the latest.
@@ -1114,7 +1044,7 @@ impl VerifyReport {
         let mut all: Vec<(Uuid, Uuid)> = self
             .requests
             .iter()
-            .flat_map(|r| r.source_runs.iter().copied())
+            .flat_map(|r| r.source_runs().iter().copied())
             .collect();
         all.sort_unstable();
         all.dedup();
@@ -1191,11 +1121,10 @@ struct Verify<'a> {
 impl crate::engine::BatchOp for Verify<'_> {
     type Key = Uuid;
     type Outcome = Verification;
-    type Record = VerifyRequest;
+    type Extra = ExampleReadBack;
     const NOT_ATTEMPTED: Verification = Verification::NotAttempted;
 
-    fn finished(&self, index: usize, request: &mut VerifyRequest, _: &[(Uuid, Verification)]) {
-        request.index = index;
+    fn finished(&self, request: &mut VerifyRequest, _: &[(Uuid, Verification)]) {
         if let Some(cb) = &self.options.on_request {
             cb(request);
         }
@@ -1206,34 +1135,20 @@ impl crate::engine::BatchOp for Verify<'_> {
         batch: usize,
         chunk: Vec<Uuid>,
         cancel: Option<&AtomicBool>,
-    ) -> crate::engine::Step<Uuid, Verification, VerifyRequest> {
-        let started = std::time::SystemTime::now();
+    ) -> crate::engine::Step<Uuid, Verification, ExampleReadBack> {
         let mut query = ExampleQuery::new().ids(chunk.iter().copied());
         query.as_of = self.options.as_of;
-        let (result, attempts) = self
+        let called = self
             .client
             .examples_page(&query, 0, PAGE_SIZE, &self.fields, cancel, true)
             .await;
-        let mut request = VerifyRequest {
-            index: 0,
-            batch,
-            ids: chunk.len(),
-            started,
-            finished: std::time::SystemTime::now(),
-            attempts,
-            status: None,
-            request_id: None,
-            returned: 0,
-            foreign: 0,
-            source_runs: Vec::new(),
-            error: None,
-        };
+        let mut request =
+            RequestRecord::of(batch, chunk.len(), &called, ExampleReadBack::default());
         let (mut stops_run, mut failed) = (None, None);
-        let found = match result {
+        let found = match called.result {
             Ok(page) => {
-                request.status = page.status;
-                request.request_id = page.request_id.clone();
-                request.returned = page.examples.len();
+                request.answered(page.status, page.request_id.clone());
+                request.extra.returned = page.examples.len();
                 let mut found = vec![Verification::NotFound; chunk.len()];
                 let present = page.present.as_deref().unwrap_or_default();
                 for (i, example) in page.examples.iter().enumerate() {
@@ -1247,7 +1162,7 @@ impl crate::engine::BatchOp for Verify<'_> {
                         // A second copy of an id can only make it less erased.
                         Ok(k) => {
                             if let Some(run) = example.source_run_id {
-                                request.source_runs.push((example.id, run));
+                                request.extra.source_runs.push((example.id, run));
                             }
                             found[k] = match (found[k], Verification::of(example, fields)) {
                                 (
@@ -1262,20 +1177,18 @@ impl crate::engine::BatchOp for Verify<'_> {
                                 (_, v) => v,
                             }
                         }
-                        Err(_) => request.foreign += 1,
+                        Err(_) => request.extra.foreign += 1,
                     }
                 }
                 found
             }
             Err(e) => {
                 let kind = e.kind();
-                request.status = e.status();
-                request.request_id = e.request_id().map(str::to_owned);
-                if crate::bulk::stops_the_run(&e) {
+                if stops_the_run(&e) {
                     stops_run = Some(kind);
                 }
                 failed = Some(kind);
-                request.error = Some(e);
+                request.failed(e);
                 vec![Verification::Failed(kind); chunk.len()]
             }
         };

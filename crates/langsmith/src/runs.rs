@@ -11,15 +11,14 @@
 //! confirmation: a 2xx is [`TraceOutcome::DeletionRequested`], never "gone". Only a later
 //! runs query that no longer lists the trace ([`crate::TraceState::Gone`]) says it is gone.
 
-use crate::client::{Client, map_error};
+use crate::call::{Call, Callback, RequestRecord, stops_the_run};
+use crate::client::Client;
 use crate::engine;
 use crate::error::{Error, ErrorKind};
-use crate::retry;
 use langsmith_api::hooks;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::SystemTime;
 use uuid::Uuid;
 
 /// Trace ids per runs delete request: the service takes at most 1,000 (LangSmith's
@@ -77,10 +76,17 @@ impl fmt::Display for TraceOutcome {
 }
 
 /// Called once per finished trace deletion request, with it.
-pub type TraceDeleteCallback = Arc<dyn Fn(&TraceDeleteRequest) + Send + Sync>;
+pub type TraceDeleteCallback = Callback<dyn Fn(&TraceDeleteRequest) + Send + Sync>;
+
+impl TraceDeleteCallback {
+    /// Wraps a function called with each finished trace deletion request.
+    pub fn new(f: impl Fn(&TraceDeleteRequest) + Send + Sync + 'static) -> Self {
+        Callback::from_arc(Arc::new(f))
+    }
+}
 
 /// How [`Client::delete_traces`] runs.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct TraceDeleteOptions {
     /// Trace ids per request, at most [`MAX_TRACE_IDS`] (the default).
     pub batch_size: usize,
@@ -103,77 +109,30 @@ impl Default for TraceDeleteOptions {
     }
 }
 
-impl fmt::Debug for TraceDeleteOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TraceDeleteOptions")
-            .field("batch_size", &self.batch_size)
-            .field("concurrency", &self.concurrency)
-            .field("on_request", &self.on_request.is_some())
-            .field("cancel", &self.cancel.is_some())
-            .finish()
-    }
-}
+/// One runs delete request (retries included): the common record, plus its session and
+/// the answer's message.
+pub type TraceDeleteRequest = RequestRecord<TraceDeletion>;
 
-/// One runs delete request (retries included).
+/// What a runs delete request named and its answer said, beside the common record: read
+/// through [`TraceDeleteRequest`]'s accessors.
 #[derive(Debug)]
-pub struct TraceDeleteRequest {
-    index: usize,
-    batch: usize,
+pub struct TraceDeletion {
     session_id: Uuid,
-    traces: usize,
-    started: SystemTime,
-    finished: SystemTime,
-    attempts: u32,
-    status: Option<u16>,
-    request_id: Option<String>,
     message: Option<String>,
-    error: Option<Error>,
 }
 
-impl TraceDeleteRequest {
-    /// 0-based, in order of completion.
-    pub fn index(&self) -> usize {
-        self.index
-    }
-    /// Its batch (0-based, in key order).
-    pub fn batch(&self) -> usize {
-        self.batch
-    }
+impl RequestRecord<TraceDeletion> {
     /// The session it named.
     pub fn session_id(&self) -> Uuid {
-        self.session_id
+        self.extra.session_id
     }
-    /// Trace ids it carried.
+    /// Trace ids it carried ([`RequestRecord::ids_sent`]).
     pub fn traces(&self) -> usize {
-        self.traces
-    }
-    /// When its first attempt started.
-    pub fn started(&self) -> SystemTime {
-        self.started
-    }
-    /// When its last attempt ended.
-    pub fn finished(&self) -> SystemTime {
-        self.finished
-    }
-    /// HTTP attempts made.
-    pub fn attempts(&self) -> u32 {
-        self.attempts
-    }
-    /// Status of the last response.
-    pub fn status(&self) -> Option<u16> {
-        self.status
-    }
-    /// The server's request id of the last response.
-    pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.ids_sent()
     }
     /// The answer's `message` (`Run deletes queued`), when it had one.
     pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
-    }
-    /// The error, when it failed.
-    pub fn error(&self) -> Option<&Error> {
-        self.error.as_ref()
+        self.extra.message.as_deref()
     }
 }
 
@@ -227,7 +186,7 @@ impl TraceDeleteReport {
     }
     /// HTTP requests made, retries included.
     pub fn http_requests(&self) -> u64 {
-        self.requests.iter().map(|r| u64::from(r.attempts)).sum()
+        self.requests.iter().map(|r| u64::from(r.attempts())).sum()
     }
     /// The error kind that stopped the run (401, a redirect, TLS, a wrong endpoint).
     pub fn stopped_by(&self) -> Option<ErrorKind> {
@@ -319,16 +278,10 @@ struct DeleteTraces<'a> {
 impl engine::BatchOp for DeleteTraces<'_> {
     type Key = TraceKey;
     type Outcome = TraceOutcome;
-    type Record = TraceDeleteRequest;
+    type Extra = TraceDeletion;
     const NOT_ATTEMPTED: TraceOutcome = TraceOutcome::NotAttempted;
 
-    fn finished(
-        &self,
-        index: usize,
-        request: &mut TraceDeleteRequest,
-        _: &[(TraceKey, TraceOutcome)],
-    ) {
-        request.index = index;
+    fn finished(&self, request: &mut TraceDeleteRequest, _: &[(TraceKey, TraceOutcome)]) {
         if let Some(cb) = &self.options.on_request {
             cb(request);
         }
@@ -339,70 +292,63 @@ impl engine::BatchOp for DeleteTraces<'_> {
         batch: usize,
         set: Vec<TraceKey>,
         cancel: Option<&AtomicBool>,
-    ) -> engine::Step<TraceKey, TraceOutcome, TraceDeleteRequest> {
-        let started = SystemTime::now();
+    ) -> engine::Step<TraceKey, TraceOutcome, TraceDeletion> {
         let session_id = set[0].session_id;
         debug_assert!(set.iter().all(|k| k.session_id == session_id));
         let trace_ids: Vec<Uuid> = set.iter().map(|k| k.trace_id).collect();
         let client = self.client;
-        let (result, attempts) = retry::run(&client.retry, client.limiter(), cancel, |_attempt| {
-            let trace_ids = trace_ids.clone();
-            async move {
-                let call = client
-                    .api
-                    .delete_runs_api_v1_runs_delete_post()
-                    .body_map(|b| b.session_id(Some(session_id)).trace_ids(Some(trace_ids)))
-                    .send();
-                let (result, meta) = hooks::capture(call).await;
-                match result {
-                    Ok(rv) => Ok((
+        let call = Call::new("delete_traces").ids(set.len()).cancel(cancel);
+        let called = client
+            .call(
+                call,
+                |_| {
+                    let trace_ids = trace_ids.clone();
+                    hooks::capture(
+                        client
+                            .api
+                            .delete_runs_api_v1_runs_delete_post()
+                            .body_map(|b| b.session_id(Some(session_id)).trace_ids(Some(trace_ids)))
+                            .send(),
+                    )
+                },
+                |rv, _| {
+                    Ok((
                         rv.status().as_u16(),
                         hooks::request_id(rv.headers()),
                         rv.into_inner().message,
-                    )),
-                    Err(e) => Err(map_error(e, meta).await),
-                }
-            }
-        })
-        .await;
-        let mut request = TraceDeleteRequest {
-            index: 0,
+                    ))
+                },
+            )
+            .await;
+        let mut request = RequestRecord::of(
             batch,
-            session_id,
-            traces: set.len(),
-            started,
-            finished: SystemTime::now(),
-            attempts,
-            status: None,
-            request_id: None,
-            message: None,
-            error: None,
-        };
+            set.len(),
+            &called,
+            TraceDeletion {
+                session_id,
+                message: None,
+            },
+        );
         let (mut stops_run, mut failed) = (None, None);
-        let outcome = match result {
+        let outcome = match called.result {
             Ok((status, request_id, message)) => {
-                request.status = Some(status);
-                request.request_id = request_id;
-                request.message = message;
+                request.answered(Some(status), request_id);
+                request.extra.message = message;
                 TraceOutcome::DeletionRequested
             }
             // A 2xx the spec does not name (the spec's own 200, say): the request was
             // taken; what it did is as unknown as after a 202.
             Err(e) if e.status().is_some_and(|s| (200..300).contains(&s)) => {
-                request.status = e.status();
-                request.request_id = e.request_id().map(str::to_owned);
                 TraceOutcome::DeletionRequested
             }
             Err(e) => {
                 let kind = e.kind();
-                request.status = e.status();
-                request.request_id = e.request_id().map(str::to_owned);
-                if crate::bulk::stops_the_run(&e) {
+                if stops_the_run(&e) {
                     stops_run = Some(kind);
                 }
                 failed = Some(kind);
                 tracing::warn!(batch, %session_id, traces = set.len(), error = %e, "trace deletion request failed");
-                request.error = Some(e);
+                request.failed(e);
                 TraceOutcome::Failed(kind)
             }
         };

@@ -33,10 +33,11 @@
 //! full page of runs listed before, more runs than the bound, a cancellation) is
 //! [`Error::Paging`]: an incomplete listing finds nothing and proves nothing gone.
 
-use crate::client::{Client, map_error};
-use crate::error::{Error, PagingError, PagingReason};
+use crate::call::Call;
+use crate::client::Client;
+use crate::error::{Error, Listing, PagingError, PagingReason};
+use crate::paging::{Bound, CursorPage, Lister, Rows};
 use crate::read::{Example, ExampleQuery};
-use crate::retry;
 use crate::runs::TraceKey;
 use crate::select::Listed;
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -492,6 +493,83 @@ fn route_missing<T: ProblemShape>(
     }
 }
 
+/// An attempt's outcome with a missing route set apart from the errors (which the call
+/// path maps and retries).
+fn sort_out<T, E: ProblemShape>(
+    (result, meta): (
+        Result<T, langsmith_api::Error<E>>,
+        langsmith_api::hooks::ResponseMeta,
+    ),
+) -> (
+    Result<Sent<T>, langsmith_api::Error<E>>,
+    langsmith_api::hooks::ResponseMeta,
+) {
+    let result = match result {
+        Ok(body) => Ok(Sent::Body(body)),
+        Err(e) => match route_missing(&e, meta.status) {
+            Some(status) => Ok(Sent::RouteMissing(status)),
+            None => Err(e),
+        },
+    };
+    (result, meta)
+}
+
+type V2Answer = langsmith_api::ResponseValue<types::QueryQueryRunsResponseBody>;
+type V1Answer = langsmith_api::ResponseValue<types::ListRunsResponse>;
+
+/// A v2 page: its runs decoded as selected, and its next cursor (`has_more` rules).
+fn v2_answer(rv: V2Answer, _: langsmith_api::hooks::ResponseMeta) -> Result<Answer, Box<Error>> {
+    let status = rv.status().as_u16();
+    let request_id = hooks::request_id(rv.headers());
+    let page = rv.into_inner();
+    let runs = decode_runs(&page.items, |r: SelectedV2| RunRef {
+        id: r.id,
+        trace_id: r.trace_id,
+        session_id: r.project_id,
+        reference_example_id: r.reference_example_id,
+    })
+    .map_err(|e| Box::new(undecodable(RunsApi::V2, status, request_id.clone(), e)))?;
+    let next = match (page.has_more, page.next_cursor.filter(|c| !c.is_empty())) {
+        (Some(true), None) => {
+            return Err(Box::new(Error::unexpected_body(
+                Some(status),
+                true,
+                "a v2 runs query page says has_more but gives no next_cursor",
+                String::new(),
+                request_id,
+                None,
+            )));
+        }
+        (Some(true), next) => next,
+        // `has_more` false or absent: the last page, whatever cursor it carries.
+        _ => None,
+    };
+    Ok(Answer::Page(RunsPage { runs, next }))
+}
+
+/// A v1 page: its runs decoded as selected, and its `cursors.next`.
+fn v1_answer(rv: V1Answer, _: langsmith_api::hooks::ResponseMeta) -> Result<Answer, Box<Error>> {
+    let status = rv.status().as_u16();
+    let request_id = hooks::request_id(rv.headers());
+    let page = rv.into_inner();
+    let runs = decode_runs(&page.runs, |r: SelectedV1| RunRef {
+        id: r.id,
+        trace_id: r.trace_id,
+        session_id: r.session_id,
+        reference_example_id: r.reference_example_id,
+    })
+    .map_err(|e| Box::new(undecodable(RunsApi::V1, status, request_id, e)))?;
+    Ok(Answer::Page(RunsPage {
+        runs,
+        next: page
+            .cursors
+            .get("next")
+            .cloned()
+            .flatten()
+            .filter(|c| !c.is_empty()),
+    }))
+}
+
 /// Whether a documented error body is one the route itself wrote (not a router's "Not
 /// Found").
 trait ProblemShape {
@@ -548,120 +626,120 @@ fn undecodable(
     )
 }
 
+/// What one attempt of a runs query came back with: the route's answer, or that the
+/// route is not there (not an error: the lookup then chooses the other API).
+enum Sent<T> {
+    Body(T),
+    RouteMissing(u16),
+}
+
+/// The runs of one query, re-checked: a run is ours when its `reference_example_id` is
+/// one of the query's examples (sorted).
+struct RunRows<'a>(&'a [Uuid]);
+
+impl Rows for RunRows<'_> {
+    type Row = RunRef;
+    type Id = Uuid;
+    type Judged = ListedRun;
+
+    fn id(&self, run: &RunRef) -> Uuid {
+        run.id
+    }
+
+    fn judge(&self, run: RunRef) -> ListedRun {
+        let ours = run
+            .reference_example_id
+            .is_some_and(|r| self.0.binary_search(&r).is_ok());
+        if ours {
+            ListedRun::Referencing(run)
+        } else {
+            ListedRun::Excluded(run)
+        }
+    }
+
+    fn repeated(&self, _: RunRef) -> Option<ListedRun> {
+        None
+    }
+}
+
 impl Client {
-    /// One page of a runs query, with retries.
+    /// One page of a runs query, on the one call path (retries, rate limit, a debug line
+    /// per attempt); returns it and the attempts it took.
     async fn runs_page(
         &self,
         q: &Query,
         cursor: Option<&str>,
         cancel: Option<&AtomicBool>,
     ) -> (Result<Answer, Error>, u32) {
-        retry::run(&self.retry, self.limiter(), cancel, |_attempt| async move {
-            match q.api {
-                RunsApi::V2 => self.v2_page(q, cursor).await,
-                RunsApi::V1 => self.v1_page(q, cursor).await,
-            }
+        let call = Call::new(match q.api {
+            RunsApi::V2 => "query_runs_v2",
+            RunsApi::V1 => "query_runs_v1",
         })
-        .await
-    }
-
-    async fn v2_page(&self, q: &Query, cursor: Option<&str>) -> Result<Answer, Error> {
-        let call = self
-            .api
-            .query_runs()
-            .body_map(|b| {
-                b.reference_dataset_id(q.dataset)
-                    .reference_examples(q.examples.to_vec())
-                    .selects(V2_SELECTS.to_vec())
-                    .min_start_time(Some(to_chrono(q.window.min_start_time)))
-                    .max_start_time(Some(to_chrono(q.window.max_start_time)))
-                    .page_size(NonZeroU64::new(V2_PAGE_SIZE as u64).expect("non-zero"))
-                    .cursor(cursor.map(str::to_owned))
-            })
-            .send();
-        let (result, meta) = hooks::capture(call).await;
-        match result {
-            Ok(rv) => {
-                let status = rv.status().as_u16();
-                let request_id = hooks::request_id(rv.headers());
-                let page = rv.into_inner();
-                let runs = decode_runs(&page.items, |r: SelectedV2| RunRef {
-                    id: r.id,
-                    trace_id: r.trace_id,
-                    session_id: r.project_id,
-                    reference_example_id: r.reference_example_id,
-                })
-                .map_err(|e| undecodable(RunsApi::V2, status, request_id.clone(), e))?;
-                let next = match (page.has_more, page.next_cursor.filter(|c| !c.is_empty())) {
-                    (Some(true), None) => {
-                        return Err(Error::unexpected_body(
-                            Some(status),
-                            true,
-                            "a v2 runs query page says has_more but gives no next_cursor",
-                            String::new(),
-                            request_id,
-                            None,
-                        ));
-                    }
-                    (Some(true), next) => next,
-                    // `has_more` false or absent: the last page, whatever cursor it carries.
-                    _ => None,
-                };
-                Ok(Answer::Page(RunsPage { runs, next }))
+        .ids(q.examples.len())
+        .cancel(cancel);
+        let called = match q.api {
+            RunsApi::V2 => {
+                self.call(
+                    call,
+                    |_| async move {
+                        let sent = self
+                            .api
+                            .query_runs()
+                            .body_map(|b| {
+                                b.reference_dataset_id(q.dataset)
+                                    .reference_examples(q.examples.clone())
+                                    .selects(V2_SELECTS.to_vec())
+                                    .min_start_time(Some(to_chrono(q.window.min_start_time)))
+                                    .max_start_time(Some(to_chrono(q.window.max_start_time)))
+                                    .page_size(
+                                        NonZeroU64::new(V2_PAGE_SIZE as u64).expect("non-zero"),
+                                    )
+                                    .cursor(cursor.map(str::to_owned))
+                            })
+                            .send();
+                        sort_out(hooks::capture(sent).await)
+                    },
+                    |sent, meta| match sent {
+                        Sent::RouteMissing(status) => Ok(Answer::RouteMissing(status)),
+                        Sent::Body(rv) => v2_answer(rv, meta),
+                    },
+                )
+                .await
             }
-            Err(e) => match route_missing(&e, meta.status) {
-                Some(status) => Ok(Answer::RouteMissing(status)),
-                None => Err(map_error(e, meta).await),
-            },
-        }
-    }
-
-    async fn v1_page(&self, q: &Query, cursor: Option<&str>) -> Result<Answer, Error> {
-        let call = self
-            .api
-            .query_runs_api_v1_runs_query_post()
-            .body_map(|b| {
-                b.reference_example(Some(q.examples.to_vec()))
-                    .select(V1_SELECT.to_vec())
-                    .start_time(Some(to_chrono(q.window.min_start_time)))
-                    .limit(NonZeroU64::new(RUNS_PAGE_SIZE as u64).expect("non-zero"))
-                    .cursor(cursor.map(str::to_owned))
-            })
-            .send();
-        let (result, meta) = hooks::capture(call).await;
-        match result {
-            Ok(rv) => {
-                let status = rv.status().as_u16();
-                let request_id = hooks::request_id(rv.headers());
-                let page = rv.into_inner();
-                let runs = decode_runs(&page.runs, |r: SelectedV1| RunRef {
-                    id: r.id,
-                    trace_id: r.trace_id,
-                    session_id: r.session_id,
-                    reference_example_id: r.reference_example_id,
-                })
-                .map_err(|e| undecodable(RunsApi::V1, status, request_id, e))?;
-                Ok(Answer::Page(RunsPage {
-                    runs,
-                    next: page
-                        .cursors
-                        .get("next")
-                        .cloned()
-                        .flatten()
-                        .filter(|c| !c.is_empty()),
-                }))
+            RunsApi::V1 => {
+                self.call(
+                    call,
+                    |_| async move {
+                        let sent = self
+                            .api
+                            .query_runs_api_v1_runs_query_post()
+                            .body_map(|b| {
+                                b.reference_example(Some(q.examples.clone()))
+                                    .select(V1_SELECT.to_vec())
+                                    .start_time(Some(to_chrono(q.window.min_start_time)))
+                                    .limit(
+                                        NonZeroU64::new(RUNS_PAGE_SIZE as u64).expect("non-zero"),
+                                    )
+                                    .cursor(cursor.map(str::to_owned))
+                            })
+                            .send();
+                        sort_out(hooks::capture(sent).await)
+                    },
+                    |sent, meta| match sent {
+                        Sent::RouteMissing(status) => Ok(Answer::RouteMissing(status)),
+                        Sent::Body(rv) => v1_answer(rv, meta),
+                    },
+                )
+                .await
             }
-            Err(e) => match route_missing(&e, meta.status) {
-                Some(status) => Ok(Answer::RouteMissing(status)),
-                None => Err(map_error(e, meta).await),
-            },
-        }
+        };
+        (called.result, called.attempts)
     }
 
-    /// Every run of one query, over its cursor pages, each re-checked. `first` is its
-    /// first page when already fetched (the probe that chose the API). Bounded: a cursor
-    /// followed before, a full page with no run not listed before, or more unique runs
-    /// than `max_runs_per_example` per example of the chunk end it with [`Error::Paging`].
+    /// Every run of one query, over its cursor pages, on the one lister: each re-checked,
+    /// bounded (a cursor given before, a full page of runs listed before, more unique runs
+    /// than `max_runs_per_example` per example end it with [`Error::Paging`]). `first` is
+    /// its first page when already fetched (the probe that chose the API).
     async fn chunk_runs(&self, q: Query, first: Option<RunsPage>, options: &RunsOptions) -> Chunk {
         let cancel = options.cancel.as_deref();
         let page_size = match q.api {
@@ -672,82 +750,44 @@ impl Client {
             .examples
             .len()
             .saturating_mul(options.max_runs_per_example) as u64;
-        let mut seen: HashSet<Uuid> = HashSet::new();
-        let mut cursors: HashSet<String> = HashSet::new();
-        let mut rows = Vec::new();
-        let (mut pages, mut attempts) = (0u64, 0u64);
-        let mut cursor: Option<String> = None;
+        let lister = Lister::cursor(Listing::Runs, page_size, RunRows(&q.examples))
+            .bound(Bound::unique(cap));
         let mut first = first;
-        let paging = |pages: u64, seen: usize, reason| {
-            Error::Paging(PagingError::runs(pages, seen as u64, reason))
-        };
-        let fail = |result, pages, attempts| Chunk {
-            result: Err(result),
-            pages,
-            attempts,
-        };
-        loop {
-            let page = match first.take() {
-                Some(p) => p,
-                None => {
-                    if cancel.is_some_and(|c| c.load(Ordering::SeqCst)) {
-                        // Stopped before its last page: incomplete, so it finds (and
-                        // proves) nothing.
-                        let e = paging(pages + 1, seen.len(), PagingReason::Cancelled);
-                        return fail(e, pages, attempts);
+        let q = &q;
+        let walk = lister
+            .walk_cursor(cancel, |cursor| {
+                let ready = first.take();
+                async move {
+                    if let Some(page) = ready {
+                        return (
+                            Ok(CursorPage {
+                                rows: page.runs,
+                                next: page.next,
+                            }),
+                            0,
+                        );
                     }
-                    let (result, n) = self.runs_page(&q, cursor.as_deref(), cancel).await;
-                    attempts += u64::from(n);
-                    match result {
-                        Ok(Answer::Page(p)) => p,
-                        Ok(Answer::RouteMissing(status)) => {
-                            // The route answered before, in this lookup: now it is gone.
-                            let e = Error::no_runs_api(q.api, status, None);
-                            return fail(e, pages, attempts);
-                        }
-                        Err(e) => return fail(e, pages, attempts),
-                    }
+                    let (result, n) = self.runs_page(q, cursor.as_deref(), cancel).await;
+                    let page = match result {
+                        Ok(Answer::Page(p)) => Ok(CursorPage {
+                            rows: p.runs,
+                            next: p.next,
+                        }),
+                        // The route answered before, in this lookup: now it is gone.
+                        Ok(Answer::RouteMissing(status)) => Err(match q.api {
+                            RunsApi::V2 => Error::no_runs_api(Some(status), None),
+                            RunsApi::V1 => Error::no_runs_api(None, Some(status)),
+                        }),
+                        Err(e) => Err(e),
+                    };
+                    (page, n)
                 }
-            };
-            pages += 1;
-            let full = page.runs.len() >= page_size;
-            let mut new = 0usize;
-            for run in page.runs {
-                if !seen.insert(run.id) {
-                    continue;
-                }
-                new += 1;
-                let ours = run
-                    .reference_example_id
-                    .is_some_and(|r| q.examples.binary_search(&r).is_ok());
-                rows.push(if ours {
-                    ListedRun::Referencing(run)
-                } else {
-                    ListedRun::Excluded(run)
-                });
-            }
-            let stop = if full && new == 0 {
-                Some(PagingReason::NoNewIds)
-            } else if seen.len() as u64 > cap {
-                Some(PagingReason::PastCount { bound: cap })
-            } else {
-                match &page.next {
-                    Some(c) if !cursors.insert(c.clone()) => Some(PagingReason::RepeatedCursor),
-                    _ => None,
-                }
-            };
-            if let Some(reason) = stop {
-                return fail(paging(pages, seen.len(), reason), pages, attempts);
-            }
-            match page.next {
-                Some(c) => cursor = Some(c),
-                None => break,
-            }
-        }
+            })
+            .await;
         Chunk {
-            result: Ok(rows),
-            pages,
-            attempts,
+            result: walk.result,
+            pages: walk.pages,
+            attempts: walk.attempts,
         }
     }
 
@@ -823,15 +863,11 @@ impl Client {
                 }
                 Answer::RouteMissing(status) => match api {
                     RunsApi::V2 => missing_v2 = Some(status),
-                    RunsApi::V1 => return Err(Error::no_runs_api(RunsApi::V1, status, missing_v2)),
+                    RunsApi::V1 => return Err(Error::no_runs_api(missing_v2, Some(status))),
                 },
             }
         }
-        Err(Error::no_runs_api(
-            RunsApi::V2,
-            missing_v2.unwrap_or(404),
-            None,
-        ))
+        Err(Error::no_runs_api(missing_v2, None))
     }
 
     /// Every run whose `reference_example_id` is one of the scope's examples: the runs
@@ -938,7 +974,7 @@ impl Client {
 
     /// The scope of some examples, read from the API by id (`GET /api/v1/examples`, a
     /// page per [`crate::PAGE_SIZE`] ids): each example's dataset and `created_at`. An id
-    /// not listed, or listed without a `created_at`, fails it ([`Error::Lookup`], naming
+    /// not listed, or listed without a `created_at`, fails it ([`Error::NameResolution`], naming
     /// the first and how many): a window could not be shown to hold its runs, and a
     /// lookup that skipped it would be incomplete.
     pub async fn example_scope(

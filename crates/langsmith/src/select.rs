@@ -17,7 +17,7 @@
 //! ([`ExampleQuery::server_evaluated`](crate::ExampleQuery::server_evaluated)): `filter`
 //! (LangSmith's filter language) and `as_of` (which version is listed).
 
-use crate::read::Example;
+use langsmith_api::types::Example;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;

@@ -187,7 +187,7 @@ async fn lookups_and_refusals_say_what_and_where() {
     let server = seeded(5).await;
     let client = client(&server, server.url());
     match client.dataset_by_name("nope").await {
-        Err(Error::Lookup(l)) => {
+        Err(Error::NameResolution(l)) => {
             assert_eq!((l.what(), l.name(), l.matches()), ("dataset", "nope", 0));
         }
         other => panic!("{other:?}"),
@@ -315,4 +315,49 @@ async fn an_answer_that_leaves_a_field_out_proves_nothing_about_it() {
         verify(server.url().to_owned()).await,
         Some(Verification::NotErased { inputs: true, .. })
     ));
+}
+
+/// A workspace with more datasets than one page of `GET /api/v1/datasets` holds (the
+/// spec's `limit` maximum, read from the generated limits): the listing behind a look-up
+/// goes on past the first page.
+#[tokio::test]
+async fn dataset_lookups_read_every_page_of_datasets() {
+    let page =
+        langsmith_api::spec::operations::read_datasets_api_v1_datasets_get::parameters::limit::MAXIMUM
+            as usize;
+    let mut builder = MockServer::builder();
+    for i in 0..page + 30 {
+        // The one that matters is made last, so it sits on the last page in any order
+        // that keeps creation order (oldest first) or is stable on ties.
+        builder.dataset(format!("dataset-{i:04}"));
+    }
+    builder.dataset("erasure-requests").examples(3);
+    let server = builder.start().await.unwrap();
+    let client = client(&server, server.url());
+
+    // The exact name is found, whichever page it is on.
+    let found = client.dataset_by_name("erasure-requests").await.unwrap();
+    assert_eq!(Some(found.id), server.dataset_id("erasure-requests"));
+
+    // A typo: the close name on the last page is suggested, so every page was listed.
+    match client.dataset_by_name("erasure-request").await {
+        Err(Error::NameResolution(l)) => {
+            assert_eq!(l.matches(), 0);
+            assert_eq!(l.suggestions(), ["erasure-requests"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let unnamed_listings: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/datasets")
+        .filter_map(|r| r.query.clone())
+        .filter(|q| !q.contains("name="))
+        .collect();
+    // Every dataset (page + 31) in pages of `page`: two pages, the second short.
+    assert_eq!(unnamed_listings.len(), 2, "{unnamed_listings:?}");
+    assert!(
+        unnamed_listings[1].contains(&format!("offset={page}")),
+        "{unnamed_listings:?}"
+    );
 }

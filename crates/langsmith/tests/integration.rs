@@ -194,7 +194,7 @@ async fn real_semantics_401_403_404() {
         panic!("{err}")
     };
     assert!(
-        matches!(api.details(), Some(Details::Json(v)) if v.to_string().contains(&foreign.to_string()))
+        matches!(api.details(), Some(Details::Json(v)) if v.to_json().contains(&foreign.to_string()))
     );
     assert_eq!(server.request_count(), 2, "403 is not retried");
 
@@ -301,10 +301,12 @@ async fn every_status_maps_to_its_error() {
         assert_eq!(err.status().unwrap().to_string(), &status[..3]);
         if let Error::BadRequest(api) = &err {
             assert_eq!(api.error(), Some("nope"));
-            assert_eq!(
-                api.details(),
-                Some(&Details::Json(serde_json::json!({"field": "example_ids"})))
-            );
+            let Some(Details::Json(details)) = api.details() else {
+                panic!("{:?}", api.details())
+            };
+            // The whole JSON, exactly: one field, that value.
+            assert_eq!(details.to_json(), r#"{"field":"example_ids"}"#);
+            assert_eq!(details.string_at("/field"), Some("example_ids"));
         }
     }
 }
@@ -462,7 +464,7 @@ async fn bulk_outcomes_add_up_under_faults_and_nothing_else_is_touched() {
     let f = finished.clone();
     let options = BulkOptions {
         concurrency: 8,
-        on_request: Some(Arc::new(move |_| {
+        on_request: Some(langsmith::ProgressCallback::new(move |_| {
             f.fetch_add(1, Ordering::SeqCst);
         })),
         ..BulkOptions::default()
@@ -616,7 +618,7 @@ async fn cancellation_stops_new_requests_and_keeps_what_was_confirmed() {
     let options = BulkOptions {
         concurrency: 1,
         cancel: Some(cancel.clone()),
-        on_request: Some(Arc::new(move |p| {
+        on_request: Some(langsmith::ProgressCallback::new(move |p| {
             if p.request.index() == 2 {
                 c.store(true, Ordering::SeqCst);
             }

@@ -563,7 +563,7 @@ async fn a_runs_query_whose_cursor_never_ends_is_stopped_and_finds_nothing() {
             .await
             .unwrap_err();
         let Error::Paging(p) = &e else { panic!("{e}") };
-        assert!(p.is_runs_listing());
+        assert_eq!(p.listing(), langsmith::Listing::Runs);
         assert!(
             e.to_string()
                 .contains("the runs listing did not end normally"),

@@ -372,7 +372,7 @@ async fn execute(
     let callback = {
         let progress = progress.clone();
         let sender = writer.as_ref().map(|w| w.sender.clone());
-        Arc::new(move |p: &langsmith::Progress<'_>| {
+        langsmith::ProgressCallback::new(move |p: &langsmith::Progress<'_>| {
             if !p.deleted.is_empty()
                 && let Some(sender) = &sender
             {

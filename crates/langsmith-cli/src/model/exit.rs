@@ -179,7 +179,7 @@ impl ExitStatus {
         match e.kind() {
             ErrorKind::Unauthorized | ErrorKind::Forbidden => ExitStatus::Auth,
             ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Tls => ExitStatus::Unreachable,
-            ErrorKind::Lookup
+            ErrorKind::NameResolution
             | ErrorKind::BadRequest
             | ErrorKind::Unprocessable
             | ErrorKind::InvalidIds

@@ -67,9 +67,9 @@ pub(crate) async fn request_deletion(
             let bar = progress.clone();
             let options = TraceDeleteOptions {
                 concurrency,
-                on_request: Some(Arc::new(move |r: &langsmith::TraceDeleteRequest| {
-                    bar.inc(r.traces() as u64)
-                })),
+                on_request: Some(langsmith::TraceDeleteCallback::new(
+                    move |r: &langsmith::TraceDeleteRequest| bar.inc(r.traces() as u64),
+                )),
                 cancel: Some(cancel.clone()),
                 ..TraceDeleteOptions::default()
             };

@@ -32,9 +32,9 @@ pub(crate) async fn verify_ids(
     let options = VerifyOptions {
         concurrency,
         as_of,
-        on_request: Some(Arc::new(move |r: &langsmith::VerifyRequest| {
-            bar.inc(r.ids() as u64)
-        })),
+        on_request: Some(langsmith::VerifyCallback::new(
+            move |r: &langsmith::VerifyRequest| bar.inc(r.ids() as u64),
+        )),
         cancel: Some(cancel),
     };
     let report = client
