@@ -6,7 +6,8 @@
 //!   layer and those below (through `crate::`, `super::` or `self::` paths).
 //! - No import circle among the modules of the crates in [`NO_CIRCLE`] (a module is a
 //!   file; an edge is a path in its code that names another module, or an item the crate
-//!   root re-exports from one).
+//!   root re-exports from one; the crate root itself, which declares and re-exports the
+//!   modules, is left out: the CLI's layering check keeps modules from naming it).
 //! - Only the CLI's `present` layer prints (`println!`, `eprintln!`, `print!`, `eprint!`,
 //!   `dbg!`, `stdout()`, `stderr()`).
 //! - No `allow(clippy::too_many_arguments)` in hand-written code (files marked
@@ -18,8 +19,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Crates (their `src`) whose modules must hold no import circle. Add a crate here.
-const NO_CIRCLE: &[&str] = &["crates/langsmith-cli/src"];
+/// Crates (their `src`) whose modules must hold no import circle. Add a crate here. (On
+/// the facade of f11bf09 this reported its two circles: client <-> config <-> profile and
+/// read <-> select.)
+const NO_CIRCLE: &[&str] = &["crates/langsmith-cli/src", "crates/langsmith/src"];
 
 /// The CLI's layers, lowest first; the crate root is above them all.
 const CLI_LAYERS: &[&str] = &["util", "model", "ops", "present", "cmd"];
@@ -55,7 +58,7 @@ fn cli_layers_point_down_only() {
 #[test]
 fn no_import_circle() {
     for dir in NO_CIRCLE {
-        let graph = ModuleGraph::of_dir(&workspace().join(dir));
+        let graph = ModuleGraph::of_dir(&workspace().join(dir)).without_root();
         let circles = graph.circles();
         assert!(
             circles.is_empty(),
@@ -221,6 +224,26 @@ impl ModuleGraph {
             }
         }
         out
+    }
+
+    /// The graph without the crate root: the root declares and re-exports every module
+    /// by design, so a module that uses an item the root defines (the facade's
+    /// `error_chain`) would close a circle through it. Edges to the root are what the
+    /// layering check (the root is the top layer) is for.
+    fn without_root(&self) -> ModuleGraph {
+        ModuleGraph {
+            edges: self
+                .edges
+                .iter()
+                .filter(|(m, _)| *m != ROOT)
+                .map(|(m, to)| {
+                    (
+                        m.clone(),
+                        to.iter().filter(|t| *t != ROOT).cloned().collect(),
+                    )
+                })
+                .collect(),
+        }
     }
 
     /// Every set of modules that name each other in a circle (Tarjan's strongly
@@ -666,6 +689,19 @@ fn a_circle_and_a_back_arrow_are_caught() {
         ("cmd", "use crate::{ops::g, util};\npub struct Thing;"),
     ]);
     assert_eq!(g.circles(), vec![vec!["cmd".to_owned(), "ops".to_owned()]]);
+    assert_eq!(g.without_root().circles(), g.circles());
+    // A module naming an item the root defines closes a circle through the root; the
+    // layering check reports that back arrow, the circle check leaves the root out.
+    let r = fake(&[
+        ("crate", "mod m; pub use m::X; pub fn helper() {}"),
+        ("m", "pub struct X; fn f() { crate::helper(); }"),
+    ]);
+    assert_eq!(r.circles(), vec![vec!["crate".to_owned(), "m".to_owned()]]);
+    assert!(r.without_root().circles().is_empty());
+    assert_eq!(
+        r.back_arrows(|m| usize::from(m == ROOT)),
+        vec![("m".to_owned(), ROOT.to_owned())]
+    );
     let layer = |m: &str| match m {
         "util" => 0,
         "ops" => 1,
