@@ -432,6 +432,10 @@ pub struct TraceRow {
     pub http_status: Option<u16>,
     pub request_id: Option<String>,
     pub requested_at: Option<String>,
+    /// Requested by an earlier run of the same journal (found again, not sent again);
+    /// absent in reports before it (false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requested_by_earlier_run: bool,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]

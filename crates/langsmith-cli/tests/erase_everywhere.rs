@@ -526,3 +526,87 @@ async fn mock_with_runs_and_verify_runs_end_to_end() {
     );
     assert!(out.contains("traces: gone"), "{out}");
 }
+
+#[tokio::test]
+async fn a_resumed_run_does_not_request_again_the_traces_its_journal_holds() {
+    // The deletions are queued for longer than the test: the traces stay listed, so the
+    // second run finds them again.
+    let env = Env::new(|b| {
+        b.run_delete_delay(Duration::from_secs(600));
+    })
+    .await;
+    let marked: BTreeSet<Uuid> = env.server.marked_ids().into_iter().collect();
+    let want = env.traces_of(&marked);
+    let journal = env.path("run.journal");
+    let journal = journal.to_str().unwrap();
+    let (first_report, second_report) = (env.path("first.json"), env.path("second.json"));
+    // The same ids both times, as a resumed run has them (a selection by content would
+    // select nothing the second time: the content is gone).
+    let ids_file = env.path("ids.txt");
+    std::fs::write(
+        &ids_file,
+        marked.iter().map(|i| format!("{i}\n")).collect::<String>(),
+    )
+    .unwrap();
+    let ids_file = ids_file.to_str().unwrap();
+    let first = env
+        .run(&[
+            "hard-delete",
+            "--ids-file",
+            ids_file,
+            "--yes",
+            "--with-runs",
+            "--journal",
+            journal,
+            "--report",
+            first_report.to_str().unwrap(),
+        ])
+        .await;
+    let (out, err) = text(&first);
+    assert_eq!(code(&first), 0, "{out}\n{err}");
+    let deletes_first = env.sent_to("/api/v1/runs/delete");
+    assert!(deletes_first > 0);
+    // The journal holds each accepted request's traces (and no content: ids only).
+    let text_of_journal = std::fs::read_to_string(journal).unwrap();
+    assert!(text_of_journal.contains("\"outcome\":\"traces_requested\""));
+    assert!(!text_of_journal.contains(MARKER));
+
+    let second = env
+        .run(&[
+            "hard-delete",
+            "--ids-file",
+            ids_file,
+            "--yes",
+            "--with-runs",
+            "--journal",
+            journal,
+            "--report",
+            second_report.to_str().unwrap(),
+        ])
+        .await;
+    let (out, err) = text(&second);
+    assert_eq!(code(&second), 0, "{out}\n{err}");
+    // Judged by the stand-in's record: no runs delete was sent again.
+    assert_eq!(env.sent_to("/api/v1/runs/delete"), deletes_first);
+    let r = env.report("second.json");
+    assert!(r["runs"].is_object(), "{out}\n{err}\n{}", r);
+    assert_eq!(keys(&r["runs"]["traces"]), want);
+    for t in r["runs"]["traces"].as_array().unwrap() {
+        assert_eq!(t["outcome"], "deletion_requested", "{t}");
+        assert_eq!(t["requested_by_earlier_run"], true, "{t}");
+        assert!(t["request_id"].is_string(), "{t}");
+    }
+    assert_eq!(r["runs"]["totals"]["deletion_requested"], want.len());
+    // And its read-back calls them pending (requested, still listed), not data nobody
+    // asked to delete.
+    let v = env
+        .run(&[
+            "verify",
+            "--from-report",
+            second_report.to_str().unwrap(),
+            "--with-runs",
+        ])
+        .await;
+    let (out, err) = text(&v);
+    assert_eq!(code(&v), 7, "{out}\n{err}");
+}

@@ -75,12 +75,17 @@ impl fmt::Display for TraceOutcome {
     }
 }
 
-/// Called once per finished trace deletion request, with it.
-pub type TraceDeleteCallback = Callback<dyn Fn(&TraceDeleteRequest) + Send + Sync>;
+/// Called once per finished trace deletion request, with it and the traces it settled
+/// (each with its outcome): what a journal records.
+pub type TraceDeleteCallback =
+    Callback<dyn Fn(&TraceDeleteRequest, &[(TraceKey, TraceOutcome)]) + Send + Sync>;
 
 impl TraceDeleteCallback {
-    /// Wraps a function called with each finished trace deletion request.
-    pub fn new(f: impl Fn(&TraceDeleteRequest) + Send + Sync + 'static) -> Self {
+    /// Wraps a function called with each finished trace deletion request and the traces
+    /// it settled.
+    pub fn new(
+        f: impl Fn(&TraceDeleteRequest, &[(TraceKey, TraceOutcome)]) + Send + Sync + 'static,
+    ) -> Self {
         Callback::from_arc(Arc::new(f))
     }
 }
@@ -281,9 +286,9 @@ impl engine::BatchOp for DeleteTraces<'_> {
     type Extra = TraceDeletion;
     const NOT_ATTEMPTED: TraceOutcome = TraceOutcome::NotAttempted;
 
-    fn finished(&self, request: &mut TraceDeleteRequest, _: &[(TraceKey, TraceOutcome)]) {
+    fn finished(&self, request: &mut TraceDeleteRequest, settled: &[(TraceKey, TraceOutcome)]) {
         if let Some(cb) = &self.options.on_request {
-            cb(request);
+            cb(request, settled);
         }
     }
 

@@ -119,10 +119,12 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
         return nothing_selected(args, &run);
     }
     let (mut journal, mut run) = prepare(args, input, &target, started, !ask, evidence)?;
-    if args.dry_run || (run.plan.to_send == 0 && !args.verify) {
+    // With nothing left to send, a run still looks up (and requests) the traces of what
+    // its journal confirmed: the run before may have stopped before it did.
+    if args.dry_run || (run.plan.to_send == 0 && !args.verify && !args.with_runs) {
         return dry_run(args, &run);
     }
-    if ask && run.plan.to_send > 0 {
+    if ask && (run.plan.to_send > 0 || args.with_runs) {
         present::hard_delete::confirm(&run, &target, args.ids_file.as_deref() == Some("-"))?;
     }
     // The summary's rate is the run's, not the time a person took to answer.
@@ -134,12 +136,13 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
         // by now is taken out once more.
         let (j, loaded) = journal::Journal::open(path, journal_target(&target)).map_err(usage)?;
         run.take_out(&loaded.confirmed, args.batch_size);
+        run.traces_journaled = loaded.traces_requested;
         journal = Some(j);
     }
     let cancel = Arc::new(AtomicBool::new(false));
     present::term::watch_interrupts(cancel.clone());
     let sent_at = SystemTime::now();
-    let (bulk, journal_error) =
+    let (bulk, journal, mut journal_error) =
         execute(cli, args, &target, &mut run, journal, cancel.clone()).await?;
     let went_on = !bulk.cancelled() && bulk.stopped_by().is_none();
     // The examples this run deleted, and those an earlier run's journal confirmed: the
@@ -161,15 +164,25 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
             if let Ok(f) = &found {
                 present::traces::say_api(f, cli.quiet);
             }
-            traces::request_deletion(
+            // Each request the server accepts is journaled, on the journal's thread.
+            let writer = journal.map(journal::JournalWriter::start);
+            let run = traces::request_deletion(
                 client,
                 deleted.len(),
                 found,
+                traces::TraceJournal {
+                    earlier: std::mem::take(&mut run.traces_journaled),
+                    sender: writer.as_ref().map(|w| w.sender.clone()),
+                },
                 concurrency,
                 &|n| present::term::ticker(cli.quiet, Some(n)),
                 &cancel,
             )
-            .await
+            .await;
+            if let Some(e) = writer.and_then(|w| w.finish().1) {
+                journal_error.get_or_insert(e);
+            }
+            run
         })
     } else {
         None
@@ -323,6 +336,7 @@ fn prepare(
             unique,
             duplicates,
             already,
+            traces_journaled: loaded.traces_requested,
             set: Some(set),
             plan,
             selection,
@@ -358,7 +372,8 @@ fn dry_run(args: &Args, run: &Prepared) -> Result<ExitStatus, Exit> {
 }
 
 /// Sends everything, journaling each confirmation on the journal's own thread, with a
-/// progress line and Ctrl-C handling; returns the report and any journal write error.
+/// progress line and Ctrl-C handling; returns the report, the journal (for the traces'
+/// requests) and any journal write error.
 async fn execute(
     cli: &Global,
     args: &Args,
@@ -366,7 +381,7 @@ async fn execute(
     run: &mut Prepared,
     journal: Option<journal::Journal>,
     cancel: Arc<AtomicBool>,
-) -> Result<(BulkReport, Option<String>), Exit> {
+) -> Result<(BulkReport, Option<journal::Journal>, Option<String>), Exit> {
     let progress = present::term::ticker(cli.quiet, Some(run.plan.to_send));
     let writer = journal.map(journal::JournalWriter::start);
     let callback = {
@@ -383,6 +398,7 @@ async fn execute(
                     request_id: p.request.request_id().map(str::to_owned),
                     count: p.request.server_count(),
                     ids: p.deleted.to_vec(),
+                    session_id: None,
                 });
             }
             progress.inc(p.settled as u64);
@@ -403,7 +419,8 @@ async fn execute(
         .map_err(|e| usage(chain_lines(&e)))?;
     drop(options); // the callback's journal sender
     progress.finish();
-    Ok((bulk, writer.and_then(journal::JournalWriter::finish)))
+    let (journal, error) = writer.map_or((None, None), journal::JournalWriter::finish);
+    Ok((bulk, journal, error))
 }
 
 /// Report, summary, failures, and the exit status.

@@ -39,6 +39,9 @@ pub(crate) struct Prepared {
     pub duplicates: u64,
     /// Ids an earlier run's journal confirmed (not sent again).
     pub already: Vec<Uuid>,
+    /// Traces whose deletion an earlier run's journal says was requested (not requested
+    /// again), sorted by key.
+    pub traces_journaled: Vec<crate::model::traces::JournaledTrace>,
     /// The ids to send (taken when they are sent).
     pub set: Option<IdSet>,
     pub plan: Plan,

@@ -71,9 +71,22 @@ pub(crate) const UNREACHABLE: &[&str] = &[
 ];
 
 /// What `--with-runs` did after the examples were deleted.
+/// A trace whose deletion an earlier run requested, as its journal recorded it: not
+/// requested again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct JournaledTrace {
+    pub key: TraceKey,
+    pub request_id: Option<String>,
+    /// When the request was answered (RFC 3339).
+    pub requested_at: String,
+}
+
 pub(crate) struct TraceRun {
     /// The examples whose traces were looked up.
     pub examples: usize,
+    /// Traces an earlier run's journal says were requested (sorted by key): found again,
+    /// they are not requested again.
+    pub journaled: Vec<JournaledTrace>,
     /// The lookup: the traces found, or why the listing did not complete (then nothing
     /// was requested).
     pub found: Result<TracesFound, Error>,
@@ -87,14 +100,34 @@ impl TraceRun {
         self.found.as_ref().map_or(0, |f| f.excluded().len())
     }
 
-    /// The traces whose deletion was requested.
+    /// The traces whose deletion was requested, by this run or (found again) an
+    /// earlier one its journal records.
     pub fn requested(&self) -> Vec<TraceKey> {
-        self.deletion.as_ref().map_or_else(Vec::new, |d| {
+        let mut keys: Vec<TraceKey> = self.deletion.as_ref().map_or_else(Vec::new, |d| {
             d.outcomes()
                 .filter(|(_, o)| *o == TraceOutcome::DeletionRequested)
                 .map(|(k, _)| *k)
                 .collect()
-        })
+        });
+        if let Ok(found) = &self.found {
+            keys.extend(
+                found
+                    .keys()
+                    .into_iter()
+                    .filter(|k| self.journaled_request(k).is_some()),
+            );
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    /// The earlier run's request of a trace, when its journal holds one.
+    pub fn journaled_request(&self, key: &TraceKey) -> Option<&JournaledTrace> {
+        self.journaled
+            .binary_search_by(|j| j.key.cmp(key))
+            .ok()
+            .map(|i| &self.journaled[i])
     }
 }
 
@@ -152,15 +185,35 @@ pub(crate) fn runs_section(run: &TraceRun) -> RunsSection {
     let mut totals = TraceTotals::default();
     let mut traces = Vec::new();
     let mut requests = Vec::new();
-    if let (Ok(found), Some(d)) = (&run.found, &run.deletion) {
+    if let Ok(found) = &run.found {
         for t in found.traces() {
-            let outcome = d.outcome_of(&t.key).unwrap_or(TraceOutcome::NotAttempted);
+            if let Some(j) = run.journaled_request(&t.key) {
+                // Requested by an earlier run (its journal says so): not sent again.
+                totals.deletion_requested += 1;
+                traces.push(TraceRow {
+                    session_id: t.key.session_id,
+                    trace_id: t.key.trace_id,
+                    reference_example_ids: t.reference_example_ids.clone(),
+                    outcome: TraceRowOutcome::DeletionRequested,
+                    error_kind: None,
+                    http_status: None,
+                    request_id: j.request_id.clone(),
+                    requested_at: Some(j.requested_at.clone()),
+                    requested_by_earlier_run: true,
+                });
+                continue;
+            }
+            let outcome = run
+                .deletion
+                .as_ref()
+                .and_then(|d| d.outcome_of(&t.key))
+                .unwrap_or(TraceOutcome::NotAttempted);
             match outcome {
                 TraceOutcome::DeletionRequested => totals.deletion_requested += 1,
                 TraceOutcome::Failed(_) => totals.failed += 1,
                 TraceOutcome::NotAttempted => totals.not_attempted += 1,
             }
-            let by = d.settled_by(&t.key);
+            let by = run.deletion.as_ref().and_then(|d| d.settled_by(&t.key));
             traces.push(TraceRow {
                 session_id: t.key.session_id,
                 trace_id: t.key.trace_id,
@@ -177,8 +230,11 @@ pub(crate) fn runs_section(run: &TraceRun) -> RunsSection {
                 http_status: by.and_then(|r| r.status()),
                 request_id: by.and_then(|r| r.request_id()).map(str::to_owned),
                 requested_at: by.map(|r| rfc3339(r.finished())),
+                requested_by_earlier_run: false,
             });
         }
+    }
+    if let Some(d) = &run.deletion {
         requests = d
             .requests()
             .iter()

@@ -6,7 +6,12 @@
 //! ```text
 //! {"journal":"langsmith-examples","version":2,"endpoint":"...","workspace":"...","created_at":"...","hash":"<sha256>"}
 //! {"t":"2026-11-29T12:00:00.000Z","outcome":"deleted","request":0,"request_id":"...","count":1000,"ids":["...", ...],"hash":"<sha256>"}
+//! {"t":"...","outcome":"traces_requested","request":0,"request_id":"...","count":null,"ids":["<trace id>", ...],"session_id":"...","hash":"<sha256>"}
 //! ```
+//! `deleted` lines hold the example ids the server confirmed; `traces_requested` lines
+//! (`--with-runs`) the trace ids of one session whose deletion the server accepted (a 2xx
+//! to a runs delete): a resumed run finds those traces again but does not request them
+//! again, and its report marks them `requested_by_earlier_run`.
 //! Each line's `hash` is the sha256 (hex) of the previous line's hash, a newline, and the
 //! line as it would read without its `hash` field (the first line chains from the empty
 //! string). Editing, reordering or splicing lines breaks the chain and the journal is
@@ -24,7 +29,8 @@
 //!
 //! The journal never holds the API key.
 
-use langsmith::{IdSet, Uuid};
+use crate::model::traces::JournaledTrace;
+use langsmith::{IdSet, TraceKey, Uuid};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fs::{File, OpenOptions};
@@ -61,8 +67,11 @@ pub struct Entry {
     pub request_id: Option<String>,
     /// The server's `count`.
     pub count: Option<i64>,
-    /// The ids the server named.
+    /// The ids the server named (examples; for `traces_requested`, trace ids).
     pub ids: Vec<Uuid>,
+    /// For `traces_requested`: the session of the traces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<Uuid>,
 }
 
 /// What an existing journal says.
@@ -70,6 +79,8 @@ pub struct Entry {
 pub struct Loaded {
     /// Ids the server confirmed deleted in earlier runs.
     pub confirmed: IdSet,
+    /// Traces whose deletion earlier runs requested (sorted by key, unique).
+    pub traces_requested: Vec<JournaledTrace>,
     /// A torn last line was found (and is cut off when the journal is reopened).
     pub torn_tail: bool,
     /// Entries after the header.
@@ -208,13 +219,29 @@ pub(crate) fn verify(path: &Path, reader: impl Read, target: Target<'_>) -> Resu
         } else {
             let entry: Entry = serde_json::from_slice(&payload)
                 .map_err(|e| format!("{name}:{line_no}: corrupt journal entry ({e})"))?;
-            if entry.outcome != "deleted" {
-                return Err(format!(
-                    "{name}:{line_no}: unknown outcome {:?}",
-                    entry.outcome
-                ));
+            match (entry.outcome.as_str(), entry.session_id) {
+                ("deleted", None) => ids.extend(entry.ids),
+                ("traces_requested", Some(session_id)) => {
+                    loaded
+                        .traces_requested
+                        .extend(entry.ids.iter().map(|trace_id| JournaledTrace {
+                            key: TraceKey {
+                                session_id,
+                                trace_id: *trace_id,
+                            },
+                            request_id: entry.request_id.clone(),
+                            requested_at: entry.t.clone(),
+                        }))
+                }
+                ("traces_requested", None) => {
+                    return Err(format!(
+                        "{name}:{line_no}: corrupt journal entry (traces_requested without a session_id)"
+                    ));
+                }
+                (outcome, _) => {
+                    return Err(format!("{name}:{line_no}: unknown outcome {outcome:?}"));
+                }
             }
-            ids.extend(entry.ids);
             loaded.entries += 1;
         }
         offset += buf.len() as u64;
@@ -222,6 +249,9 @@ pub(crate) fn verify(path: &Path, reader: impl Read, target: Target<'_>) -> Resu
         loaded.last_hash = hash;
     }
     loaded.confirmed = IdSet::from_uuids(ids);
+    // The first request of a trace is the one kept.
+    loaded.traces_requested.sort_by_key(|t| t.key);
+    loaded.traces_requested.dedup_by(|b, a| a.key == b.key);
     Ok(loaded)
 }
 
@@ -369,7 +399,7 @@ impl Journal {
 /// The journal runs on its own thread: fsyncs never block the async workers.
 pub(crate) struct JournalWriter {
     pub(crate) sender: std::sync::mpsc::Sender<Entry>,
-    pub(crate) thread: std::thread::JoinHandle<Option<String>>,
+    pub(crate) thread: std::thread::JoinHandle<(Journal, Option<String>)>,
 }
 
 impl JournalWriter {
@@ -383,17 +413,19 @@ impl JournalWriter {
                     first_error.get_or_insert(e);
                 }
             }
-            first_error
+            (journal, first_error)
         });
         JournalWriter { sender, thread }
     }
 
-    /// Waits until everything sent is written; the first write error, if any.
-    pub(crate) fn finish(self) -> Option<String> {
+    /// Waits until everything sent is written; the journal, for a later phase to write
+    /// to, and the first write error, if any.
+    pub(crate) fn finish(self) -> (Option<Journal>, Option<String>) {
         drop(self.sender);
-        self.thread
-            .join()
-            .unwrap_or_else(|_| Some("the journal thread panicked".into()))
+        match self.thread.join() {
+            Ok((journal, error)) => (Some(journal), error),
+            Err(_) => (None, Some("the journal thread panicked".into())),
+        }
     }
 }
 
@@ -414,6 +446,7 @@ mod tests {
             request_id: None,
             count: Some(ids.len() as i64),
             ids: ids.to_vec(),
+            session_id: None,
         }
     }
 
@@ -450,6 +483,52 @@ mod tests {
         let loaded = load(&path, T).unwrap();
         assert!(!loaded.torn_tail);
         assert_eq!(loaded.confirmed.as_slice(), &ids[..]);
+    }
+
+    #[test]
+    fn trace_requests_are_kept_apart_from_deleted_examples_and_need_their_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let examples = ids(2);
+        let session = Uuid::from_u128(0x5e55);
+        let traces = [Uuid::from_u128(0x72), Uuid::from_u128(0x71)];
+        let (mut j, _) = Journal::open(&path, T).unwrap();
+        j.record(&entry(0, &examples)).unwrap();
+        let requested = |request, ids: &[Uuid]| Entry {
+            outcome: "traces_requested".into(),
+            request_id: Some(format!("req-{request}")),
+            count: None,
+            session_id: Some(session),
+            ..entry(request, ids)
+        };
+        j.record(&requested(0, &traces)).unwrap();
+        // The same trace requested again by a later request: the first is kept.
+        j.record(&requested(1, &traces[..1])).unwrap();
+        drop(j);
+        let loaded = load(&path, T).unwrap();
+        assert_eq!(loaded.confirmed.as_slice(), &examples[..]);
+        let keys: Vec<(Uuid, Uuid, Option<&str>)> = loaded
+            .traces_requested
+            .iter()
+            .map(|t| (t.key.session_id, t.key.trace_id, t.request_id.as_deref()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                (session, traces[1], Some("req-0")),
+                (session, traces[0], Some("req-0"))
+            ]
+        );
+        // A trace request without its session is corruption, named by its line.
+        let (mut j, _) = Journal::open(&path, T).unwrap();
+        j.record(&Entry {
+            session_id: None,
+            ..requested(2, &traces)
+        })
+        .unwrap();
+        drop(j);
+        let e = load(&path, T).unwrap_err();
+        assert!(e.contains(":5:") && e.contains("session_id"), "{e}");
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! `--with-runs`: the experiment traces that copied the examples, found by the runs query
 //! (every run re-checked), their deletion requested (never called gone), read back.
 
-use crate::model::traces::{Recorded, TraceRun};
-use crate::util::Tick;
+use crate::model::traces::{JournaledTrace, Recorded, TraceRun};
+use crate::ops::journal;
+use crate::util::{Tick, rfc3339};
 use langsmith::{
-    Client, Error, ExampleScope, RunsOptions, TraceDeleteOptions, TraceKey, TraceVerifyReport,
-    TracesFound, Uuid,
+    Client, Error, ExampleScope, RunsOptions, TraceDeleteOptions, TraceKey, TraceOutcome,
+    TraceVerifyReport, TracesFound, Uuid,
 };
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::Sender;
 
 /// The options and scope of a lookup: with an earlier report's lookup (`recorded`), its
 /// API, window and datasets; else the examples' scope is read and the window covers
@@ -51,41 +53,84 @@ pub(crate) async fn find(
     client.traces_referencing(&scope, &options).await
 }
 
-/// Requests the deletion of the traces `found` (the lookup for `examples` examples);
+/// A run's journal, for the traces: what earlier runs requested, and where this run's
+/// accepted requests go (the journal's writer).
+pub(crate) struct TraceJournal {
+    pub earlier: Vec<JournaledTrace>,
+    pub sender: Option<Sender<journal::Entry>>,
+}
+
+/// Requests the deletion of the traces `found` (the lookup for `examples` examples),
+/// except those the journal holds (an earlier run's requests, not sent again); each
+/// request the server accepts goes to the journal as a `traces_requested` entry.
 /// `progress` makes the progress of the deletion requests from their number of traces.
 pub(crate) async fn request_deletion(
     client: &Client,
     examples: usize,
     found: Result<TracesFound, Error>,
+    TraceJournal {
+        earlier: journaled,
+        sender: journal,
+    }: TraceJournal,
     concurrency: usize,
     progress: &dyn Fn(u64) -> Arc<dyn Tick>,
     cancel: &Arc<AtomicBool>,
 ) -> TraceRun {
-    let deletion = match &found {
-        Ok(f) if !f.traces().is_empty() => {
-            let progress = progress(f.traces().len() as u64);
-            let bar = progress.clone();
-            let options = TraceDeleteOptions {
-                concurrency,
-                on_request: Some(langsmith::TraceDeleteCallback::new(
-                    move |r: &langsmith::TraceDeleteRequest| bar.inc(r.traces() as u64),
-                )),
-                cancel: Some(cancel.clone()),
-                ..TraceDeleteOptions::default()
-            };
-            let report = client
-                .delete_traces(f.keys(), &options)
-                .await
-                .expect("trace deletion has no invalid options");
-            progress.finish();
-            Some(report)
-        }
-        _ => None,
-    };
-    TraceRun {
+    let run = TraceRun {
         examples,
+        journaled,
         found,
-        deletion,
+        deletion: None,
+    };
+    let to_request: Vec<TraceKey> = match &run.found {
+        Ok(f) => f
+            .keys()
+            .into_iter()
+            .filter(|k| run.journaled_request(k).is_none())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    if to_request.is_empty() {
+        return run;
+    }
+    let progress = progress(to_request.len() as u64);
+    let bar = progress.clone();
+    let options = TraceDeleteOptions {
+        concurrency,
+        on_request: Some(langsmith::TraceDeleteCallback::new(
+            move |r: &langsmith::TraceDeleteRequest, settled: &[(TraceKey, TraceOutcome)]| {
+                let accepted: Vec<Uuid> = settled
+                    .iter()
+                    .filter(|(_, o)| *o == TraceOutcome::DeletionRequested)
+                    .map(|(k, _)| k.trace_id)
+                    .collect();
+                if let Some(journal) = &journal
+                    && !accepted.is_empty()
+                {
+                    let _ = journal.send(journal::Entry {
+                        t: rfc3339(r.finished()),
+                        outcome: "traces_requested".into(),
+                        request: r.index(),
+                        request_id: r.request_id().map(str::to_owned),
+                        count: None,
+                        ids: accepted,
+                        session_id: Some(r.session_id()),
+                    });
+                }
+                bar.inc(r.traces() as u64)
+            },
+        )),
+        cancel: Some(cancel.clone()),
+        ..TraceDeleteOptions::default()
+    };
+    let report = client
+        .delete_traces(to_request, &options)
+        .await
+        .expect("trace deletion has no invalid options");
+    progress.finish();
+    TraceRun {
+        deletion: Some(report),
+        ..run
     }
 }
 
