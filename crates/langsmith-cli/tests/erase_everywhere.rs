@@ -189,61 +189,18 @@ async fn with_runs_requests_the_traces_and_verify_says_pending_until_they_are_go
     assert_eq!(env.deleted_traces(), want);
 }
 
-#[tokio::test]
-async fn a_runs_query_that_ignores_its_filter_gets_no_foreign_trace_deleted() {
+/// `hard-delete --with-runs` against a stand-in serving `served` whose runs query does
+/// not apply its example filter (`lies`): exit 8, the foreign runs of the window excluded
+/// (the stand-in's store says which), only the examples' traces deleted, and the report
+/// names the API that answered (`api`).
+async fn a_lying_runs_query_gets_no_foreign_trace_deleted(
+    served: langsmith_mock::RunsApi,
+    lies: Lies,
+    api: &str,
+) {
     let env = Env::new(|b| {
-        // The lie is v1's: a stand-in serving only v1 (self-hosted before v0.16).
-        b.runs_api(langsmith_mock::RunsApi::V1).faults(Faults {
-            lies: Lies {
-                runs_ignore_reference_example: true,
-                ..Lies::default()
-            },
-            ..Faults::default()
-        });
-    })
-    .await;
-    let ids: BTreeSet<Uuid> = env.server.seeded_ids().into_iter().take(5).collect();
-    let want = env.traces_of(&ids);
-    let all_runs = env.server.runs().len();
-    let ids_file = env.path("ids.txt");
-    std::fs::write(
-        &ids_file,
-        ids.iter().map(|i| format!("{i}\n")).collect::<String>(),
-    )
-    .unwrap();
-    let report = env.path("run.json");
-    let o = env
-        .run(&[
-            "hard-delete",
-            "--ids-file",
-            ids_file.to_str().unwrap(),
-            "--yes",
-            "--with-runs",
-            "--report",
-            report.to_str().unwrap(),
-        ])
-        .await;
-    let (out, err) = text(&o);
-    assert_eq!(code(&o), 8, "{out}\n{err}");
-    assert!(err.contains("excluded, never deleted"), "{err}");
-    assert_eq!(env.deleted_traces(), want);
-    let r = env.report("run.json");
-    assert_eq!(
-        r["runs"]["lookup"]["excluded"].as_array().unwrap().len(),
-        all_runs - want.len()
-    );
-    assert_eq!(r["runs"]["lookup"]["runs_api"], "v1");
-    assert!(err.contains("v1 runs query"), "{err}");
-}
-
-#[tokio::test]
-async fn a_v2_runs_query_that_ignores_reference_examples_gets_no_foreign_trace_deleted() {
-    let env = Env::new(|b| {
-        b.faults(Faults {
-            lies: Lies {
-                runs_v2_ignore_reference_examples: true,
-                ..Lies::default()
-            },
+        b.runs_api(served).faults(Faults {
+            lies,
             ..Faults::default()
         });
     })
@@ -275,9 +232,8 @@ async fn a_v2_runs_query_that_ignores_reference_examples_gets_no_foreign_trace_d
     assert!(err.contains("excluded, never deleted"), "{err}");
     assert_eq!(env.deleted_traces(), want);
     let r = env.report("run.json");
-    // Every run of the dataset's sessions in the recorded window came back, and all but
-    // the roots of the wanted traces were excluded (the stand-in's store says which).
-    assert_eq!(r["runs"]["lookup"]["runs_api"], "v2");
+    assert_eq!(r["runs"]["lookup"]["runs_api"], api);
+    assert!(err.contains(&format!("{api} runs query")), "{err}");
     let min = chrono::DateTime::parse_from_rfc3339(
         r["runs"]["lookup"]["window"]["min_start_time"]
             .as_str()
@@ -293,6 +249,26 @@ async fn a_v2_runs_query_that_ignores_reference_examples_gets_no_foreign_trace_d
         r["runs"]["lookup"]["excluded"].as_array().unwrap().len(),
         in_window - want.len()
     );
+}
+
+#[tokio::test]
+async fn a_runs_query_that_ignores_its_filter_gets_no_foreign_trace_deleted() {
+    // The lie is v1's: a stand-in serving only v1 (self-hosted before v0.16).
+    let lies = Lies {
+        runs_ignore_reference_example: true,
+        ..Lies::default()
+    };
+    a_lying_runs_query_gets_no_foreign_trace_deleted(langsmith_mock::RunsApi::V1, lies, "v1").await;
+}
+
+#[tokio::test]
+async fn a_v2_runs_query_that_ignores_reference_examples_gets_no_foreign_trace_deleted() {
+    let lies = Lies {
+        runs_v2_ignore_reference_examples: true,
+        ..Lies::default()
+    };
+    a_lying_runs_query_gets_no_foreign_trace_deleted(langsmith_mock::RunsApi::Both, lies, "v2")
+        .await;
 }
 
 #[tokio::test]
