@@ -853,10 +853,9 @@ impl Client {
             attempts += u64::from(n);
             match result? {
                 Answer::Page(page) => {
-                    if missing_v2.is_some() {
+                    if let Some(status) = missing_v2 {
                         tracing::info!(
-                            "the v2 runs query is not served here (HTTP {}): using the v1 runs query",
-                            missing_v2.unwrap_or(0)
+                            "the v2 runs query is not served here (HTTP {status}): using the v1 runs query"
                         );
                     }
                     return Ok((api, page, attempts));
