@@ -24,7 +24,8 @@ fn page_maxima(root: &Path) -> Result<(usize, usize), String> {
     let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let max = |schema: &str, prop: &str| {
         doc["components"]["schemas"][schema]["properties"][prop]["maximum"]
-            .as_u64()
+            .as_f64()
+            .filter(|m| m.fract() == 0.0 && *m >= 1.0)
             .map(|m| m as usize)
             .ok_or_else(|| format!("{schema}.{prop}: no maximum in the spec"))
     };
