@@ -301,16 +301,31 @@ pub struct PlaceRecord {
     pub answered: Answered,
     /// Why the place is incomplete: which container, which error kind (never content).
     pub problems: Vec<String>,
+    /// For traces: the runs query that answered (`v2`, or `v1` where v2 is missing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs_api: Option<String>,
+    /// For traces: the `start_time` window every runs query named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Window>,
+}
+
+/// A time window, RFC 3339.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Window {
+    pub min_start_time: String,
+    pub max_start_time: String,
 }
 
 /// What a search asked.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 pub struct Asked {
-    /// Identifiers searched for.
+    /// Identifiers searched for (0 for traces: found by reference, no identifier sent).
     pub identifiers: u64,
-    /// Containers searched (datasets, or examples whose traces were looked up).
+    /// Containers searched: datasets, or (traces) the found examples whose copies were
+    /// looked up.
     pub containers: u64,
-    /// Queries (one per container and identifier).
+    /// Requests of the search: examples, one listing per dataset and identifier; traces,
+    /// the runs query's HTTP requests.
     pub queries: u64,
 }
 
@@ -389,9 +404,9 @@ pub struct Item {
     /// The tracing project (session) holding the trace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<Uuid>,
-    /// The example a trace was found through.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub example_id: Option<Uuid>,
+    /// The found examples a trace references (it copies them), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<Uuid>,
     /// The hashes of the identifiers that matched it (for an excluded row: that the
     /// server said matched).
     pub matched: Vec<String>,
@@ -553,6 +568,12 @@ impl Case {
                 .find(|i| i.place == item.place && i.id == item.id)
             {
                 Some(have) => {
+                    for e in item.examples {
+                        if !have.examples.contains(&e) {
+                            have.examples.push(e);
+                        }
+                    }
+                    have.examples.sort();
                     for h in item.matched {
                         if !have.matched.contains(&h) {
                             have.matched.push(h);

@@ -2,9 +2,23 @@
 //! what came back ([`Search`]), for [`crate::case::CaseDir::record_place`].
 
 use crate::case::{
-    Answered, Asked, Identified, Item, ItemState, Place, PlaceRecord, PlaceState, Transition,
+    Answered, Asked, Case, Identified, Item, ItemState, Place, PlaceRecord, PlaceState, Transition,
+    Window,
 };
-use langsmith::{Client, Error, ExampleQuery, Exclusion};
+use langsmith::{Client, Error, ExampleQuery, Exclusion, RunsOptions, Uuid};
+use std::collections::BTreeMap;
+
+/// Records why a place is incomplete (`what`: which container): the error's kind, or a
+/// cut-off listing's own words (which listing, where), never content. Returns the error
+/// when it should decide the exit status (not a cut-off listing nor an unreadable
+/// example, which only make the place incomplete).
+fn problem(e: Error, what: &str, problems: &mut Vec<String>) -> Option<Error> {
+    problems.push(match &e {
+        Error::Paging(p) => format!("{what}: the listing did not end normally ({p})"),
+        other => format!("{what}: failed ({})", other.kind().as_str()),
+    });
+    (!matches!(e, Error::Paging(_) | Error::NameResolution(_))).then_some(e)
+}
 
 /// One place searched: the record, the items, and the first error that was not a cut-off
 /// listing (an authentication or connection failure decides the exit status).
@@ -35,12 +49,8 @@ pub async fn examples(client: &Client, who: &Identified, now: &dyn Fn() -> Strin
     let mut items = Vec::new();
     let mut error = None;
     let mut note = |e: Error, what: String, problems: &mut Vec<String>| {
-        problems.push(match &e {
-            Error::Paging(p) => format!("{what}: the listing did not end normally ({p})"),
-            other => format!("{what}: failed ({})", other.kind().as_str()),
-        });
-        if !matches!(e, Error::Paging(_)) && error.is_none() {
-            error = Some(e);
+        if let Some(e) = problem(e, &what, problems) {
+            error.get_or_insert(e);
         }
     };
     let datasets = match client.all_datasets().await {
@@ -74,7 +84,7 @@ pub async fn examples(client: &Client, who: &Identified, now: &dyn Fn() -> Strin
                 id,
                 dataset_id: Some(dataset.id),
                 session_id: None,
-                example_id: None,
+                examples: Vec::new(),
                 matched: vec![hash.to_owned()],
                 state,
                 reason: reason.map(|r| r.as_str().to_owned()),
@@ -116,7 +126,119 @@ pub async fn examples(client: &Client, who: &Identified, now: &dyn Fn() -> Strin
             asked,
             answered,
             problems,
+            runs_api: None,
+            window: None,
         },
+        items,
+        error,
+    }
+}
+
+/// The experiment traces that copied the examples the case found: every trace with a run
+/// whose `reference_example_id` is one of them ([`Client::example_scope`] for their
+/// datasets and creation times, then [`Client::traces_referencing`]: the v2 runs query,
+/// v1 only where v2 is missing, an explicit window from the examples' creation, each run
+/// re-checked by its reference). A trace made from the person's example is a copy
+/// whatever it holds now, so no identifier is sent: the items' `matched` are the hashes of
+/// the examples they reference. Runs the check refused are items `excluded`. A lookup
+/// that failed makes the place `incomplete` (it finds nothing then).
+pub async fn experiment_traces(client: &Client, case: &Case, now: &dyn Fn() -> String) -> Search {
+    let started_at = now();
+    let found: BTreeMap<Uuid, Vec<String>> = case
+        .items
+        .iter()
+        .filter(|i| i.place == Place::Examples && i.state == ItemState::Found)
+        .map(|i| (i.id, i.matched.clone()))
+        .collect();
+    let mut record = PlaceRecord {
+        place: Place::ExperimentTraces,
+        state: PlaceState::Complete,
+        started_at,
+        finished_at: String::new(),
+        asked: Asked {
+            identifiers: 0,
+            containers: found.len() as u64,
+            queries: 0,
+        },
+        answered: Answered::default(),
+        problems: Vec::new(),
+        runs_api: None,
+        window: None,
+    };
+    let mut items = Vec::new();
+    let mut error = None;
+    let lookup = async {
+        let scope = client.example_scope(found.keys().copied()).await?;
+        client
+            .traces_referencing(&scope, &RunsOptions::default())
+            .await
+    };
+    match lookup.await {
+        Ok(traces) => {
+            let at = now();
+            let rfc3339 = |t: std::time::SystemTime| {
+                chrono::DateTime::<chrono::Utc>::from(t)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            };
+            record.asked.queries = traces.http_requests();
+            record.runs_api = Some(traces.api().as_str().to_owned());
+            record.window = Some(Window {
+                min_start_time: rfc3339(traces.window().min_start_time),
+                max_start_time: rfc3339(traces.window().max_start_time),
+            });
+            record.answered.listed = traces.runs() + traces.excluded().len() as u64;
+            record.answered.matched = traces.runs();
+            record.answered.excluded = traces.excluded().len() as u64;
+            for t in traces.traces() {
+                let mut matched: Vec<String> = t
+                    .reference_example_ids
+                    .iter()
+                    .filter_map(|e| found.get(e))
+                    .flatten()
+                    .cloned()
+                    .collect();
+                matched.sort();
+                matched.dedup();
+                items.push(Item {
+                    place: Place::ExperimentTraces,
+                    id: t.key.trace_id,
+                    dataset_id: None,
+                    session_id: Some(t.key.session_id),
+                    examples: t.reference_example_ids.clone(),
+                    matched,
+                    state: ItemState::Found,
+                    reason: None,
+                    history: vec![Transition {
+                        at: at.clone(),
+                        state: ItemState::Found,
+                    }],
+                });
+            }
+            for run in traces.excluded() {
+                items.push(Item {
+                    place: Place::ExperimentTraces,
+                    id: run.trace_id,
+                    dataset_id: None,
+                    session_id: Some(run.session_id),
+                    examples: Vec::new(),
+                    matched: Vec::new(),
+                    state: ItemState::Excluded,
+                    reason: Some("reference_mismatch".to_owned()),
+                    history: vec![Transition {
+                        at: at.clone(),
+                        state: ItemState::Excluded,
+                    }],
+                });
+            }
+        }
+        Err(e) => {
+            error = problem(e, "the runs lookup", &mut record.problems);
+            record.state = PlaceState::Incomplete;
+        }
+    }
+    record.finished_at = now();
+    Search {
+        record,
         items,
         error,
     }

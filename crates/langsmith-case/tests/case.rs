@@ -11,6 +11,7 @@ use langsmith_mock::MockServer;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use uuid::Uuid;
 
 const NOW: &str = "2026-12-04T15:00:00.000Z";
 const MARKER: &str = "jane.doe@example.com";
@@ -314,4 +315,168 @@ async fn find_examples_finds_every_marked_example_in_every_dataset_and_nothing_e
         0
     );
     assert_eq!(dir.case().items.len(), marked.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn experiment_traces_of_found_examples_are_found_by_reference() {
+    let server = MockServer::builder()
+        .api_key("lsv2_case_test")
+        .marker(MARKER, 5)
+        .experiment_sessions(2)
+        .dataset("support")
+        .examples(120)
+        .dataset("sales")
+        .examples(80)
+        .start()
+        .await
+        .unwrap();
+    let client = langsmith::Client::builder()
+        .endpoint(server.url())
+        .api_key(server.api_key())
+        .build()
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("case");
+    let given = ids(&[MARKER]);
+    let case = Case::new("T-10", date("2026-12-04"), None, &given, NOW).unwrap();
+    let mut dir = CaseDir::create(&path, case).unwrap();
+    let who = dir.case().check_identifiers(&given).unwrap();
+    let now = || NOW.to_owned();
+    let search = langsmith_case::find::examples(&client, &who, &now).await;
+    dir.record_place(search.record, search.items, NOW).unwrap();
+    let search = langsmith_case::find::experiment_traces(&client, dir.case(), &now).await;
+    assert!(search.error.is_none(), "{:?}", search.error);
+    dir.record_place(search.record, search.items, NOW).unwrap();
+
+    // The stand-in's record: the traces whose runs reference a marked example.
+    let marked: BTreeSet<_> = server.marked_ids().into_iter().collect();
+    let mut want: std::collections::BTreeMap<(Uuid, Uuid), BTreeSet<Uuid>> = Default::default();
+    for run in server.runs() {
+        if let Some(e) = run.reference_example_id.filter(|e| marked.contains(e)) {
+            want.entry((run.session_id, run.trace_id))
+                .or_default()
+                .insert(e);
+        }
+    }
+    assert!(
+        !want.is_empty(),
+        "the seed has experiment traces of marked examples"
+    );
+    let case = CaseDir::load(&path).unwrap().case().clone();
+    let got: std::collections::BTreeMap<(Uuid, Uuid), BTreeSet<Uuid>> = case
+        .items
+        .iter()
+        .filter(|i| i.place == Place::ExperimentTraces)
+        .map(|i| {
+            assert_eq!(i.state, ItemState::Found);
+            assert_eq!(i.matched, case.identifiers, "the example's identifier hash");
+            (
+                (i.session_id.unwrap(), i.id),
+                i.examples.iter().copied().collect(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    let place = case
+        .places
+        .iter()
+        .find(|p| p.place == Place::ExperimentTraces)
+        .unwrap();
+    assert_eq!(place.state, PlaceState::Complete);
+    assert_eq!(place.asked.containers, marked.len() as u64);
+    assert_eq!(place.runs_api.as_deref(), Some("v2"));
+    assert!(place.window.is_some());
+    assert!(server.deleted_traces().is_empty(), "read-only");
+    assert_no_identifier(&path, &[MARKER]);
+}
+
+/// A stand-in that lies: its examples listing ignores `dataset` (every dataset's rows
+/// come back in each listing) and its v2 runs query ignores `reference_examples`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lies_are_excluded_never_found_and_a_foreign_listing_is_incomplete() {
+    let server = MockServer::builder()
+        .api_key("lsv2_case_test")
+        .marker(MARKER, 5)
+        .experiment_sessions(2)
+        .faults(langsmith_mock::Faults {
+            lies: langsmith_mock::Lies {
+                ignore_params: vec!["dataset".into()],
+                runs_v2_ignore_reference_examples: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .dataset("support")
+        .examples(60)
+        .dataset("sales")
+        .examples(40)
+        .start()
+        .await
+        .unwrap();
+    let client = langsmith::Client::builder()
+        .endpoint(server.url())
+        .api_key(server.api_key())
+        .build()
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("case");
+    let given = ids(&[MARKER]);
+    let case = Case::new("T-11", date("2026-12-04"), None, &given, NOW).unwrap();
+    let mut dir = CaseDir::create(&path, case).unwrap();
+    let who = dir.case().check_identifiers(&given).unwrap();
+    let now = || NOW.to_owned();
+    let search = langsmith_case::find::examples(&client, &who, &now).await;
+    dir.record_place(search.record, search.items, NOW).unwrap();
+    let search = langsmith_case::find::experiment_traces(&client, dir.case(), &now).await;
+    dir.record_place(search.record, search.items, NOW).unwrap();
+    let case = dir.case();
+
+    let marked: BTreeSet<_> = server.marked_ids().into_iter().collect();
+    let found = |place| -> BTreeSet<Uuid> {
+        case.items
+            .iter()
+            .filter(|i| i.place == place && i.state == ItemState::Found)
+            .map(|i| i.id)
+            .collect()
+    };
+    // Each marked example is found through its own dataset; listed in the other's, it
+    // was refused there (dataset_mismatch), which makes the place incomplete.
+    assert_eq!(found(Place::Examples), marked);
+    let examples = &case.places[0];
+    assert_eq!(examples.state, PlaceState::Incomplete);
+    assert_eq!(examples.answered.excluded, marked.len() as u64);
+    assert!(
+        examples
+            .problems
+            .iter()
+            .all(|p| p.contains("rows of another dataset")),
+        "{:?}",
+        examples.problems
+    );
+    assert_eq!(case.state, CaseState::Attention);
+
+    // Traces: exactly those of marked examples; the runs of others are excluded.
+    let want: BTreeSet<Uuid> = server
+        .runs()
+        .into_iter()
+        .filter(|r| r.reference_example_id.is_some_and(|e| marked.contains(&e)))
+        .map(|r| r.trace_id)
+        .collect();
+    assert_eq!(found(Place::ExperimentTraces), want);
+    let foreign: BTreeSet<Uuid> = server
+        .runs()
+        .into_iter()
+        .filter(|r| !want.contains(&r.trace_id))
+        .map(|r| r.trace_id)
+        .collect();
+    assert!(!foreign.is_empty(), "the lie returned other runs");
+    let excluded: BTreeSet<Uuid> = case
+        .items
+        .iter()
+        .filter(|i| i.place == Place::ExperimentTraces && i.state == ItemState::Excluded)
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(excluded, foreign);
+    assert!(server.deleted_traces().is_empty());
+    assert!(marked.iter().all(|id| server.hard_delete_count(id) == 0));
 }

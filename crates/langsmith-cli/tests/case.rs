@@ -15,9 +15,15 @@ const OTHER: &str = "Jane Q. Doe";
 
 impl Env {
     async fn case() -> Env {
+        Env::case_with(langsmith_mock::Faults::default()).await
+    }
+
+    async fn case_with(faults: langsmith_mock::Faults) -> Env {
         let server = MockServer::builder()
             .api_key(KEY)
             .marker(MARKER, 9)
+            .experiment_sessions(2)
+            .faults(faults)
             .dataset("support")
             .examples(400)
             .dataset("sales")
@@ -141,7 +147,11 @@ async fn open_find_show_a_case_across_datasets() {
         found, marked,
         "every marked example of both datasets, nothing else"
     );
-    assert_eq!(doc["items"].as_array().unwrap().len(), marked.len());
+    assert_eq!(
+        doc["items"].as_array().unwrap().len(),
+        marked.len() + traces_of(&env, &marked),
+        "nothing else"
+    );
     assert_eq!(doc["places"][0]["state"], "complete");
     assert_eq!(doc["places"][0]["asked"]["containers"], 2);
     assert_eq!(doc["places"][0]["asked"]["queries"], 4);
@@ -162,6 +172,60 @@ async fn open_find_show_a_case_across_datasets() {
     let o = env.run(&["case", "show", case]).await;
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     assert_clean(&env, &o);
+}
+
+/// How many traces of the stand-in reference one of `examples`.
+fn traces_of(env: &Env, examples: &BTreeSet<Uuid>) -> usize {
+    env.server
+        .runs()
+        .into_iter()
+        .filter(|r| {
+            r.reference_example_id
+                .is_some_and(|e| examples.contains(&e))
+        })
+        .map(|r| r.trace_id)
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_with_another_datasets_rows_makes_find_exit_1_in_attention() {
+    let env = Env::case_with(langsmith_mock::Faults {
+        lies: langsmith_mock::Lies {
+            ignore_params: vec!["dataset".into()],
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    let case = env.path("case");
+    let case = case.to_str().unwrap();
+    let o = env
+        .run(&[
+            "case", "open", case, "--ticket", "DSR-43", "--match", MARKER,
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let o = env.run(&["case", "find", case, "--match", MARKER]).await;
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert!(
+        text(&o).0.contains("rows of another dataset"),
+        "{:?}",
+        text(&o)
+    );
+    assert!(
+        text(&o).0.contains("case state: attention"),
+        "{:?}",
+        text(&o)
+    );
+    assert_clean(&env, &o);
+    let o = env.run(&["case", "show", case, "-o", "markdown"]).await;
+    assert!(
+        text(&o).0.contains("| State | **attention** |"),
+        "{:?}",
+        text(&o)
+    );
+    assert!(text(&o).0.contains("**incomplete**"), "{:?}", text(&o));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

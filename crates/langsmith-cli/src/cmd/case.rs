@@ -19,7 +19,8 @@ enum Command {
     /// the dates and the deadline (needs the global --ticket REF).
     #[command(after_help = exit::CASE_CODES)]
     Open(Open),
-    /// Search the workspace for the identifiers (read-only): examples in every dataset.
+    /// Search the workspace for the identifiers (read-only): examples in every dataset,
+    /// and the experiment traces that copied the examples found.
     #[command(after_help = exit::CASE_CODES)]
     Find(Find),
     /// Show the case: text, json (case.json), or markdown (a one-page summary to file).
@@ -126,8 +127,23 @@ async fn find(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
         },
     )
     .await?;
-    let search = langsmith_case::find::examples(&target.client, &who, &case::now).await;
-    let status = ExitStatus::worst([
+    let client = &target.client;
+    let mut statuses = Vec::new();
+    let search = langsmith_case::find::examples(client, &who, &case::now).await;
+    statuses.push(place_status(&search));
+    dir.record_place(search.record, search.items, &case::now())
+        .map_err(case::exit)?;
+    let search = langsmith_case::find::experiment_traces(client, dir.case(), &case::now).await;
+    statuses.push(place_status(&search));
+    dir.record_place(search.record, search.items, &case::now())
+        .map_err(case::exit)?;
+    present::case::found(dir.case());
+    Ok(ExitStatus::worst(statuses))
+}
+
+/// A place's exit status: 1 when incomplete, or the failed request's.
+fn place_status(search: &langsmith_case::find::Search) -> ExitStatus {
+    ExitStatus::worst([
         search
             .error
             .as_ref()
@@ -137,11 +153,7 @@ async fn find(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
         } else {
             ExitStatus::Success
         },
-    ]);
-    dir.record_place(search.record, search.items, &case::now())
-        .map_err(case::exit)?;
-    present::case::found(dir.case());
-    Ok(status)
+    ])
 }
 
 fn show(a: &Show) -> Result<ExitStatus, Exit> {

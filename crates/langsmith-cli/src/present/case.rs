@@ -80,11 +80,17 @@ fn place_line(p: &PlaceRecord) -> String {
         Place::ExperimentTraces => "examples",
         _ => "containers",
     };
+    let by = match p.place {
+        Place::Examples => format!(
+            "for {}",
+            crate::util::text::plural(p.asked.identifiers, "identifier", "identifiers")
+        ),
+        _ => "by their reference".to_owned(),
+    };
     format!(
-        "{}: {} {what} searched for {} ({} queries): {} listed, {} matched, {} excluded, {} new; {}",
+        "{}: {} {what} searched {by} ({} queries): {} listed, {} matched, {} excluded, {} new; {}",
         p.place,
         p.asked.containers,
-        crate::util::text::plural(p.asked.identifiers, "identifier", "identifiers"),
         p.asked.queries,
         p.answered.listed,
         p.answered.matched,
@@ -95,6 +101,29 @@ fn place_line(p: &PlaceRecord) -> String {
             PlaceState::Incomplete => "INCOMPLETE",
         }
     )
+}
+
+/// What a search asked, for the summary's table.
+fn asked(p: &PlaceRecord) -> String {
+    match p.place {
+        Place::Examples => format!(
+            "{} datasets, {} identifiers, {} queries",
+            p.asked.containers, p.asked.identifiers, p.asked.queries
+        ),
+        _ => {
+            let mut s = format!(
+                "traces referencing {} found examples, {} queries",
+                p.asked.containers, p.asked.queries
+            );
+            if let (Some(api), Some(w)) = (&p.runs_api, &p.window) {
+                s.push_str(&format!(
+                    " (runs query {api}, {} to {})",
+                    w.min_start_time, w.max_start_time
+                ));
+            }
+            s
+        }
+    }
 }
 
 /// Items per state, in the order of the states' life.
@@ -145,6 +174,12 @@ fn text(case: &Case, today: NaiveDate) {
     for p in &case.places {
         println!("{}", place_line(p));
         println!("  searched {} to {}", p.started_at, p.finished_at);
+        if let (Some(api), Some(w)) = (&p.runs_api, &p.window) {
+            println!(
+                "  runs query {api}, start_time from {} to {}",
+                w.min_start_time, w.max_start_time
+            );
+        }
         println!("  items: {}", tally_text(case, p.place));
         for problem in &p.problems {
             println!("  incomplete: {problem}");
@@ -195,12 +230,10 @@ pub(crate) fn markdown(case: &Case, today: NaiveDate) -> String {
         line("|---|---|---|---|---|---|".into());
         for p in &case.places {
             line(format!(
-                "| {} | {} | {} containers, {} identifiers, {} queries | {} listed, {} matched, {} excluded | {} | {} |",
+                "| {} | {} | {} | {} listed, {} matched, {} excluded | {} | {} |",
                 p.place,
                 p.finished_at,
-                p.asked.containers,
-                p.asked.identifiers,
-                p.asked.queries,
+                asked(p),
                 p.answered.listed,
                 p.answered.matched,
                 p.answered.excluded,
