@@ -645,6 +645,9 @@ pub struct CaseDir {
     /// Bytes of the log up to its last complete line (a torn tail is cut before the next
     /// append).
     log_bytes: u64,
+    /// The log, open for appending under an exclusive advisory lock held as long as this
+    /// value lives: a second command on the same case is refused, never interleaved.
+    log: File,
 }
 
 impl CaseDir {
@@ -683,10 +686,12 @@ impl CaseDir {
         };
         let (line, hash) = chain::seal(&header, "");
         let mut f = OpenOptions::new()
+            .read(true)
             .write(true)
             .create_new(true)
             .open(&log)
             .map_err(io("create the log", &log))?;
+        lock(&f, path)?;
         f.write_all(&line).map_err(io("write the log", &log))?;
         f.sync_all().map_err(io("fsync the log", &log))?;
         durable::sync_parent(&log).map_err(io("fsync the directory of", &log))?;
@@ -695,6 +700,7 @@ impl CaseDir {
             log_bytes: line.len() as u64,
             case,
             last_hash: hash,
+            log: f,
         };
         let opened = LogEvent::Opened {
             ticket: dir.case.ticket.clone(),
@@ -707,18 +713,33 @@ impl CaseDir {
         Ok(dir)
     }
 
-    /// Loads the case at `path`: `case.json` read by type, the log's chain verified.
+    /// Loads the case at `path` for a command that changes it: the log locked (a second
+    /// command on the case is refused), `case.json` read by type, the log's chain verified.
     pub fn load(path: &Path) -> Result<CaseDir, CaseError> {
+        let case_file_ok = path.join(CASE_FILE).is_file();
+        let log_path = path.join(LOG_FILE);
+        let log = match OpenOptions::new().read(true).write(true).open(&log_path) {
+            Ok(f) if case_file_ok => f,
+            _ => return Err(not_a_case(path)),
+        };
+        lock(&log, path)?;
+        let case = CaseDir::read(path)?;
+        let (last_hash, log_bytes) = verify_log(&log_path)?;
+        Ok(CaseDir {
+            path: path.to_owned(),
+            case,
+            last_hash,
+            log_bytes,
+            log,
+        })
+    }
+
+    /// Reads the case at `path` without changing anything (`show`): `case.json` read by
+    /// type, the log's chain verified.
+    pub fn read(path: &Path) -> Result<Case, CaseError> {
         let file = path.join(CASE_FILE);
         if !path.is_dir() || !file.is_file() {
-            return Err(CaseError::Path(PathError {
-                path: path.to_owned(),
-                reason: if path.exists() {
-                    "is not a case directory (no case.json)"
-                } else {
-                    "does not exist (open the case first)"
-                },
-            }));
+            return Err(not_a_case(path));
         }
         let bytes = std::fs::read(&file).map_err(|source| {
             CaseError::Io(IoError {
@@ -756,13 +777,8 @@ impl CaseDir {
                 format!("{}: {}", e.path(), e.inner().to_string().replace('\n', " ")),
             )
         })?;
-        let (last_hash, log_bytes) = verify_log(&path.join(LOG_FILE))?;
-        Ok(CaseDir {
-            path: path.to_owned(),
-            case,
-            last_hash,
-            log_bytes,
-        })
+        verify_log(&path.join(LOG_FILE))?;
+        Ok(case)
     }
 
     /// The case.
@@ -827,10 +843,7 @@ impl CaseDir {
             event: event.clone(),
         };
         let (bytes, hash) = chain::seal(&line, &self.last_hash);
-        let mut f = OpenOptions::new()
-            .write(true)
-            .open(&log)
-            .map_err(io("open the log"))?;
+        let f = &mut self.log;
         f.set_len(self.log_bytes).map_err(io("cut the log"))?;
         use std::io::Seek;
         f.seek(std::io::SeekFrom::Start(self.log_bytes))
@@ -842,6 +855,34 @@ impl CaseDir {
         self.log_bytes += bytes.len() as u64;
         self.last_hash = hash;
         Ok(())
+    }
+}
+
+/// The error for a path that holds no case.
+fn not_a_case(path: &Path) -> CaseError {
+    CaseError::Path(PathError {
+        path: path.to_owned(),
+        reason: if path.exists() {
+            "is not a case directory (no case.json and log.jsonl)"
+        } else {
+            "does not exist (open the case first)"
+        },
+    })
+}
+
+/// Takes the case's exclusive advisory lock on its log.
+fn lock(log: &File, path: &Path) -> Result<(), CaseError> {
+    match log.try_lock() {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => Err(CaseError::Path(PathError {
+            path: path.to_owned(),
+            reason: "another command is using this case (its log is locked); wait for it to finish",
+        })),
+        Err(std::fs::TryLockError::Error(source)) => Err(CaseError::Io(IoError {
+            path: path.join(LOG_FILE),
+            doing: "lock",
+            source,
+        })),
     }
 }
 

@@ -184,8 +184,8 @@ fn the_directory_is_created_once_and_its_log_is_chained() {
         .collect();
     names.sort();
     assert_eq!(names, ["case.json", "log.jsonl"]);
-    let loaded = CaseDir::load(&path).unwrap();
-    assert_eq!(loaded.case(), &case);
+    assert_eq!(CaseDir::read(&path).unwrap(), case);
+    drop(dir);
     // Each log line's hash: sha256 of the previous hash, a newline, the line without it.
     let log = std::fs::read_to_string(path.join("log.jsonl")).unwrap();
     let mut prev = String::new();
@@ -219,6 +219,42 @@ fn the_directory_is_created_once_and_its_log_is_chained() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
     let e = CaseDir::load(tmp.path()).unwrap_err();
     assert!(e.to_string().contains("not a case directory"), "{e}");
+
+    // One command at a time: a second one on the case is refused while the first holds it.
+    {
+        let _held = CaseDir::load(&path).unwrap();
+        let e = CaseDir::load(&path).unwrap_err();
+        assert!(
+            e.to_string().contains("another command is using this case"),
+            "{e}"
+        );
+        assert_eq!(CaseDir::read(&path).unwrap(), case, "reading needs no lock");
+    }
+    // A torn last line (a write cut by kill -9) is cut before the next append.
+    let mut torn = log.clone();
+    torn.push_str("{\"t\":\"2026-12");
+    std::fs::write(path.join("log.jsonl"), &torn).unwrap();
+    let mut dir = CaseDir::load(&path).unwrap();
+    let record = langsmith_case::case::PlaceRecord {
+        place: Place::Examples,
+        state: PlaceState::Complete,
+        started_at: NOW.into(),
+        finished_at: NOW.into(),
+        asked: Default::default(),
+        answered: Default::default(),
+        problems: Vec::new(),
+        runs_api: None,
+        window: None,
+    };
+    dir.record_place(record, Vec::new(), NOW).unwrap();
+    drop(dir);
+    let grown = std::fs::read_to_string(path.join("log.jsonl")).unwrap();
+    assert!(
+        grown.starts_with(&log) && grown.lines().count() == 3,
+        "{grown}"
+    );
+    let log = grown;
+    CaseDir::load(&path).unwrap();
 
     // An edited log is refused, naming the line.
     std::fs::write(path.join("log.jsonl"), log.replace("\"T-1\"", "\"T-2\"")).unwrap();
@@ -268,7 +304,7 @@ async fn find_examples_finds_every_marked_example_in_every_dataset_and_nothing_e
         2,
         "the seed marks examples in both datasets"
     );
-    let case = CaseDir::load(&path).unwrap().case().clone();
+    let case = CaseDir::read(&path).unwrap();
     let found: BTreeSet<_> = case
         .items
         .iter()
@@ -362,7 +398,7 @@ async fn experiment_traces_of_found_examples_are_found_by_reference() {
         !want.is_empty(),
         "the seed has experiment traces of marked examples"
     );
-    let case = CaseDir::load(&path).unwrap().case().clone();
+    let case = CaseDir::read(&path).unwrap();
     let got: std::collections::BTreeMap<(Uuid, Uuid), BTreeSet<Uuid>> = case
         .items
         .iter()

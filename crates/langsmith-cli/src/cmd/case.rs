@@ -157,7 +157,7 @@ fn place_status(search: &langsmith_case::find::Search) -> ExitStatus {
 }
 
 fn show(a: &Show) -> Result<ExitStatus, Exit> {
-    let dir = CaseDir::load(&a.case).map_err(case::exit)?;
-    present::case::show(dir.case(), a.output, case::today());
+    let case = CaseDir::read(&a.case).map_err(case::exit)?;
+    present::case::show(&case, a.output, case::today());
     Ok(ExitStatus::Success)
 }
