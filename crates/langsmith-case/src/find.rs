@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 /// example, which only make the place incomplete).
 fn problem(e: Error, what: &str, problems: &mut Vec<String>) -> Option<Error> {
     problems.push(match &e {
-        Error::Paging(p) => format!("{what}: the listing did not end normally ({p})"),
+        Error::Paging(p) => format!("{what}: {p}"),
         other => format!("{what}: failed ({})", other.kind().as_str()),
     });
     (!matches!(e, Error::Paging(_) | Error::NameResolution(_))).then_some(e)
