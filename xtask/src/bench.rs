@@ -61,6 +61,8 @@ pub struct Options {
     pub find_only: bool,
     /// Only the generation figures (the whole spec against the five operations).
     pub generation_only: bool,
+    /// Only the `--with-runs` request figures (v2 and v1).
+    pub with_runs_only: bool,
 }
 
 /// The release binaries the harness runs, copied out of cargo's target directory.
@@ -527,6 +529,9 @@ pub fn run(root: &Path, target: &Path, opts: &Options) -> Result<Vec<Figure>, St
         write_ids(&path, n, 1)?;
         Ok(path)
     };
+    if opts.with_runs_only {
+        return traces::with_runs_requests(root, &bin, runs);
+    }
     if opts.find_only {
         return find_and_prove(root, &bin, &ids_file(largest)?, largest, runs);
     }

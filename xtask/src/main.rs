@@ -17,7 +17,7 @@ usage:
                                   operation that can be generated, each one left out listed on
                                   stdout with its reason (and in the crate's docs)
   cargo xtask bench [--quick] [--runs N] [--no-criterion] [--build-cost] [--find-only]
-                    [--generation-only]
+                    [--generation-only] [--with-runs-only]
                                   every benchmark figure as a ratio to a baseline of the same run,
                                   each process-level one the median of N runs (default 3, at
                                   least 3; two commands compared alternate A B A B ...) with its
@@ -26,7 +26,9 @@ usage:
                                   inputs and the table go under cargo's target directory
                                   (--find-only: only select and verify of every id;
                                   --generation-only: only generating and checking the whole
-                                  spec's client against the five-operation one)
+                                  spec's client against the five-operation one;
+                                  --with-runs-only: only the runs requests of --with-runs on
+                                  the v2 and the v1 runs query)
 
 exit status: 0 done (or current), 1 stale under --check or the work failed (generating,
 reading or writing a file), 2 a usage error (the arguments, or an input they name)
@@ -129,6 +131,7 @@ fn bench(args: &[String]) -> Result<ExitCode, Failure> {
         build_cost: false,
         find_only: false,
         generation_only: false,
+        with_runs_only: false,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -159,6 +162,10 @@ fn bench(args: &[String]) -> Result<ExitCode, Failure> {
             }
             "--find-only" => {
                 opts.find_only = true;
+                opts.criterion = false;
+            }
+            "--with-runs-only" => {
+                opts.with_runs_only = true;
                 opts.criterion = false;
             }
             other => {

@@ -3,7 +3,12 @@
 //! json`) and reads back (`verify --from-report`), in [`evidence`].
 //!
 //! A workspace-wide case (find a person in every place, erase each copy, verify again)
-//! is to live here too, on the same model: a run is a list of phases, each a list of
-//! targets in one [`evidence::State`].
+//! lives in [`case`] (the model and its directory) and [`find`] (the searches); the hash
+//! chain of its log and of the CLI's journal in [`chain`]; durable writes in
+//! [`durable`].
 
+pub mod case;
+pub mod chain;
+pub mod durable;
 pub mod evidence;
+pub mod find;

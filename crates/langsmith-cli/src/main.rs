@@ -37,6 +37,8 @@ enum Command {
     /// Read ids back and say per id whether inputs, outputs, metadata and attachments are gone; with --with-runs, whether the traces that copied them are (read-only).
     #[command(after_help = exit::VERIFY_CODES)]
     Verify(cmd::verify::Args),
+    /// A workspace-wide erasure case: open it, find the person in every place, show it.
+    Case(cmd::case::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
             Command::HardDelete(args) => cmd::hard_delete::run(global, args).await,
             Command::Select(args) => cmd::select::run(global, args).await,
             Command::Verify(args) => cmd::verify::run(global, args).await,
+            Command::Case(args) => cmd::case::run(global, args).await,
         }
     };
     match runtime.block_on(work) {

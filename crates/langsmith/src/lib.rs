@@ -69,6 +69,7 @@ mod runs;
 mod runs_query;
 mod secret;
 mod select;
+mod workspace;
 
 pub use bulk::{
     BulkOptions, BulkReport, ExampleDeletion, Outcome, Progress, ProgressCallback, RequestReport,

@@ -552,7 +552,7 @@ impl Client {
     /// server's filter, re-checked here), over all pages through the lister: the spec's
     /// largest page, oldest first (so datasets made meanwhile land on later pages), at
     /// most [`MAX_DATASETS`] of them.
-    async fn datasets(&self, name: Option<&str>) -> Result<Vec<Dataset>, Error> {
+    pub(crate) async fn datasets(&self, name: Option<&str>) -> Result<Vec<Dataset>, Error> {
         let rows = DatasetRows { name };
         let walk = Lister::offset(Listing::Datasets, DATASETS_PAGE_SIZE, rows)
             .bound(Bound::at_most(MAX_DATASETS, DATASETS_PAGE_SIZE))

@@ -2,6 +2,7 @@
 //! what to say to `present`), and returns the run's exit status, the highest rank of its
 //! phases' ([`crate::model::exit::ExitStatus::worst`]).
 
+pub mod case;
 pub mod hard_delete;
 pub mod select;
 pub mod verify;

@@ -89,6 +89,19 @@ pub const VERIFY_CODES: &str = codes!(
 "
 );
 
+/// `case ... --help`'s exit codes.
+pub const CASE_CODES: &str = codes!(
+    "  0    the step completed (find: every place searched completely)
+  1    find: a place is incomplete (a listing failed or was cut off, or listed rows of
+       another dataset); or a file of the case could not be written
+  2    usage or input error (a bad date or identifier, identifiers that are not the
+       case's, a path that is not a case, an existing case for open); nothing was sent
+  3    authentication or permission refused (401/403)
+  4    could not reach the server
+  130  interrupted (Ctrl-C)
+"
+);
+
 /// How a run ends: one value per outcome a command can have, each with its code (the
 /// numbers the help texts list) and its rank. A command's status is the highest rank of
 /// the statuses of its phases ([`ExitStatus::worst`]); a phase's status comes from its

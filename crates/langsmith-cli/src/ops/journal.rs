@@ -31,8 +31,8 @@
 
 use crate::model::traces::JournaledTrace;
 use langsmith::{IdSet, TraceKey, Uuid};
+use langsmith_case::chain::{open_seal, seal};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -42,8 +42,6 @@ pub(crate) const MAGIC: &[u8] = br#"{"journal":"langsmith-examples""#;
 pub(crate) const VERSION: u32 = 2;
 /// Longest line read: a 1,000-id entry is about 40 KB.
 pub(crate) const MAX_LINE_BYTES: u64 = 1 << 20;
-/// `,"hash":"` + 64 hex digits + `"}`
-pub(crate) const HASH_SUFFIX_LEN: usize = 9 + 64 + 2;
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
 pub(crate) struct Header {
@@ -91,47 +89,6 @@ pub struct Loaded {
     last_hash: String,
     /// The file exists with a complete header.
     has_header: bool,
-}
-
-pub(crate) fn chain(prev: &str, payload: &[u8]) -> String {
-    let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    h.update(b"\n");
-    h.update(payload);
-    format!("{:x}", h.finalize())
-}
-
-/// A line for `value`, chained to `prev`: returns the line (with its newline) and its hash.
-pub(crate) fn seal<T: Serialize>(value: &T, prev: &str) -> (Vec<u8>, String) {
-    let mut payload = serde_json::to_vec(value).expect("json");
-    let hash = chain(prev, &payload);
-    payload.pop(); // the closing brace
-    payload.extend_from_slice(format!(",\"hash\":\"{hash}\"}}\n").as_bytes());
-    (payload, hash)
-}
-
-/// Checks a complete line (without its newline) against `prev`; returns its payload (the
-/// line without the hash field) and its hash.
-pub(crate) fn open_seal(line: &[u8], prev: &str) -> Result<(Vec<u8>, String), String> {
-    if line.len() < HASH_SUFFIX_LEN + 2 {
-        return Err("no hash".into());
-    }
-    let (body, tail) = line.split_at(line.len() - HASH_SUFFIX_LEN);
-    let hash = tail
-        .strip_prefix(b",\"hash\":\"")
-        .and_then(|t| t.strip_suffix(b"\"}"))
-        .filter(|h| h.len() == 64 && h.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')))
-        .ok_or("no hash at the end of the line")?;
-    let hash = String::from_utf8(hash.to_vec()).expect("hex");
-    let mut payload = body.to_vec();
-    payload.push(b'}');
-    if chain(prev, &payload) != hash {
-        return Err(
-            "its hash does not match: the line was edited, or lines were removed or reordered"
-                .into(),
-        );
-    }
-    Ok((payload, hash))
 }
 
 /// The run a journal belongs to.

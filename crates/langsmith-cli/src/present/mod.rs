@@ -1,6 +1,7 @@
 //! Presentation: the only layer that prints (text on stdout and stderr, JSON documents,
 //! the progress line, the confirmation prompt).
 
+pub mod case;
 pub mod hard_delete;
 pub mod report;
 pub mod select;

@@ -16,25 +16,18 @@ pub fn check_writable(path: &Path) -> Result<(), String> {
 
 /// The directory a file is in (`.` for a bare file name).
 fn dir_of(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
+    langsmith_case::durable::dir_of(path)
 }
 
 /// Makes a new file's directory entry durable (fsyncs its directory).
 pub fn sync_parent(path: &Path) -> std::io::Result<()> {
-    std::fs::File::open(dir_of(path))?.sync_all()
+    langsmith_case::durable::sync_parent(path)
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, fsynced, renamed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let err = |e: std::io::Error| format!("{}: cannot write the report: {e}", path.display());
-    let mut tmp = tempfile::NamedTempFile::new_in(dir_of(path)).map_err(err)?;
-    tmp.write_all(bytes).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
+    langsmith_case::durable::replace(path, bytes)
+        .map_err(|e| format!("{}: cannot write the report: {e}", path.display()))?;
     // The rename is done; a directory that cannot be fsynced does not undo it.
     let _ = sync_parent(path);
     Ok(())

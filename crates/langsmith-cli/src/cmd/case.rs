@@ -1,0 +1,163 @@
+//! `case`: a workspace-wide erasure case (`open`, `find`, `show`).
+
+use crate::model::args::Global;
+use crate::model::exit::{self, Exit, ExitStatus, usage};
+use crate::ops::{case, connect};
+use crate::present;
+use langsmith_case::case::{Case, CaseDir, PlaceState};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Open a case: create the directory CASE, record the identifiers as salted hashes,
+    /// the dates and the deadline (needs the global --ticket REF).
+    #[command(after_help = exit::CASE_CODES)]
+    Open(Open),
+    /// Search the workspace for the identifiers (read-only): examples in every dataset,
+    /// and the experiment traces that copied the examples found.
+    #[command(after_help = exit::CASE_CODES)]
+    Find(Find),
+    /// Show the case: text, json (case.json), or markdown (a one-page summary to file).
+    #[command(after_help = exit::CASE_CODES)]
+    Show(Show),
+}
+
+/// The person's identifiers, given to every command again.
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+struct Matches {
+    /// An identifier of the person (an email, a name, a customer id); repeatable.
+    #[arg(long = "match", value_name = "TEXT")]
+    matches: Vec<String>,
+    /// A file with one identifier per line (`-`: stdin); blank lines skipped.
+    #[arg(long, value_name = "PATH")]
+    match_file: Option<String>,
+}
+
+impl Matches {
+    fn read(&self, global: &Global) -> Result<Vec<langsmith_case::case::Identifier>, Exit> {
+        if self.match_file.as_deref() == Some("-") && global.api_key_file.as_deref() == Some("-") {
+            return Err(usage(
+                "--match-file - and --api-key-file - cannot both read stdin",
+            ));
+        }
+        case::identifiers(&self.matches, self.match_file.as_deref())
+    }
+}
+
+#[derive(clap::Args)]
+struct Open {
+    /// The case directory (created; must not exist).
+    case: PathBuf,
+    /// When the request was received, YYYY-MM-DD (default: today, UTC).
+    #[arg(long, value_name = "DATE")]
+    received: Option<String>,
+    /// When it must be answered, YYYY-MM-DD (default: one calendar month after
+    /// --received, GDPR Art. 12(3); under the CCPA give 45 days).
+    #[arg(long, value_name = "DATE")]
+    deadline: Option<String>,
+    #[command(flatten)]
+    matches: Matches,
+}
+
+#[derive(clap::Args)]
+struct Find {
+    /// The case directory.
+    case: PathBuf,
+    #[command(flatten)]
+    matches: Matches,
+}
+
+#[derive(clap::Args)]
+struct Show {
+    /// The case directory.
+    case: PathBuf,
+    /// `text`, `json` (case.json as recorded) or `markdown` (a one-page summary).
+    #[arg(short = 'o', long, value_enum, default_value_t = present::case::Format::Text)]
+    output: present::case::Format,
+}
+
+/// `case ...`.
+pub async fn run(global: &Global, args: &Args) -> Result<ExitStatus, Exit> {
+    match &args.command {
+        Command::Open(a) => open(global, a),
+        Command::Find(a) => find(global, a).await,
+        Command::Show(a) => show(a),
+    }
+}
+
+fn open(global: &Global, a: &Open) -> Result<ExitStatus, Exit> {
+    let ticket = global
+        .ticket
+        .as_deref()
+        .ok_or_else(|| usage("case open needs --ticket REF (the erasure request's reference)"))?;
+    let received = match &a.received {
+        Some(d) => case::date("--received", d)?,
+        None => case::today(),
+    };
+    let deadline = a
+        .deadline
+        .as_deref()
+        .map(|d| case::date("--deadline", d))
+        .transpose()?;
+    let given = a.matches.read(global)?;
+    let new = Case::new(ticket, received, deadline, &given, &case::now()).map_err(case::exit)?;
+    let dir = CaseDir::create(&a.case, new).map_err(case::exit)?;
+    present::case::opened(dir.path(), dir.case(), case::today());
+    Ok(ExitStatus::Success)
+}
+
+async fn find(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
+    connect::check_common(global, None, 1, None)?;
+    let given = a.matches.read(global)?;
+    let (mut dir, who) = case::load(&a.case, &given)?;
+    let target = super::connect(
+        global,
+        connect::Connect {
+            rate_limit: None,
+            needs_key: true,
+            seed: connect::Seed::Dataset(None),
+            with_runs: false,
+        },
+    )
+    .await?;
+    let client = &target.client;
+    let mut statuses = Vec::new();
+    let search = langsmith_case::find::examples(client, &who, &case::now).await;
+    statuses.push(place_status(&search));
+    dir.record_place(search.record, search.items, &case::now())
+        .map_err(case::exit)?;
+    let search = langsmith_case::find::experiment_traces(client, dir.case(), &case::now).await;
+    statuses.push(place_status(&search));
+    dir.record_place(search.record, search.items, &case::now())
+        .map_err(case::exit)?;
+    present::case::found(dir.case());
+    Ok(ExitStatus::worst(statuses))
+}
+
+/// A place's exit status: 1 when incomplete, or the failed request's.
+fn place_status(search: &langsmith_case::find::Search) -> ExitStatus {
+    ExitStatus::worst([
+        search
+            .error
+            .as_ref()
+            .map_or(ExitStatus::Success, ExitStatus::of_error),
+        if search.record.state == PlaceState::Incomplete {
+            ExitStatus::Partial
+        } else {
+            ExitStatus::Success
+        },
+    ])
+}
+
+fn show(a: &Show) -> Result<ExitStatus, Exit> {
+    let case = CaseDir::read(&a.case).map_err(case::exit)?;
+    present::case::show(&case, a.output, case::today());
+    Ok(ExitStatus::Success)
+}

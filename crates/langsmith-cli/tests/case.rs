@@ -1,0 +1,289 @@
+//! `case open`, `case find`, `case show` end to end against the stand-in. Expected ids
+//! from the stand-in's record; dates from the GDPR one-month rule; no identifier in any
+//! output or any file of the case.
+
+mod common;
+use common::*;
+use langsmith_mock::MockServer;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+const KEY: &str = "lsv2_sk_CASESECRET_0a1b2c3d";
+const MARKER: &str = "jane.doe@example.com";
+const OTHER: &str = "Jane Q. Doe";
+
+impl Env {
+    async fn case() -> Env {
+        Env::case_with(langsmith_mock::Faults::default()).await
+    }
+
+    async fn case_with(faults: langsmith_mock::Faults) -> Env {
+        let server = MockServer::builder()
+            .api_key(KEY)
+            .marker(MARKER, 9)
+            .experiment_sessions(2)
+            .faults(faults)
+            .dataset("support")
+            .examples(400)
+            .dataset("sales")
+            .examples(300)
+            .start()
+            .await
+            .unwrap();
+        Env::with(server, KEY)
+    }
+}
+
+/// Output and every file of the case directory hold no identifier (in any case).
+fn assert_clean(env: &Env, o: &std::process::Output) {
+    let (out, err) = text(o);
+    let mut texts = vec![out, err];
+    if let Ok(dir) = std::fs::read_dir(env.path("case")) {
+        for e in dir {
+            texts.push(
+                String::from_utf8_lossy(&std::fs::read(e.unwrap().path()).unwrap()).into_owned(),
+            );
+        }
+    }
+    for t in texts {
+        let t = t.to_lowercase();
+        for i in [MARKER, OTHER, "jane q"] {
+            assert!(!t.contains(&i.to_lowercase()), "an identifier leaked: {t}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_find_show_a_case_across_datasets() {
+    let env = Env::case().await;
+    let case = env.path("case");
+    let case = case.to_str().unwrap();
+    let ids_file = env.path("ids.txt");
+    std::fs::write(&ids_file, format!("{OTHER}\n\n{MARKER}\n")).unwrap();
+    let ids_file = ids_file.to_str().unwrap();
+
+    let o = env
+        .run(&[
+            "case",
+            "open",
+            case,
+            "--ticket",
+            "DSR-42",
+            "--received",
+            "2026-01-31",
+            "--match-file",
+            ids_file,
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert_clean(&env, &o);
+    assert_eq!(env.server.request_count(), 0, "open sends nothing");
+
+    // Every later command needs the same identifiers: a different set is refused, exit 2,
+    // nothing sent, and the message names no value.
+    let o = env
+        .run(&[
+            "case",
+            "find",
+            case,
+            "--match",
+            MARKER,
+            "--match",
+            "jane.doe@example.org",
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(
+        text(&o)
+            .1
+            .contains("not an identifier of this case: --match #2"),
+        "{:?}",
+        text(&o)
+    );
+    assert!(!text(&o).1.contains("example.org"));
+    assert_eq!(env.server.request_count(), 0);
+
+    // Same identifiers, other order and case: found.
+    let o = env
+        .run(&[
+            "case",
+            "find",
+            case,
+            "--match",
+            "JANE.DOE@example.com",
+            "--match",
+            OTHER,
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert_clean(&env, &o);
+
+    let o = env.run(&["case", "show", case, "-o", "json"]).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["schema"], 1);
+    assert_eq!(doc["ticket"], "DSR-42");
+    assert_eq!(doc["received"], "2026-01-31");
+    assert_eq!(
+        doc["deadline"], "2026-02-28",
+        "one calendar month, the month's last day"
+    );
+    assert_eq!(doc["state"], "found");
+    let found: BTreeSet<Uuid> = doc["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["state"] == "found" && i["place"] == "examples")
+        .map(|i| i["id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    let marked: BTreeSet<Uuid> = env.server.marked_ids().into_iter().collect();
+    let in_datasets: BTreeSet<Uuid> = marked
+        .iter()
+        .map(|id| env.server.example(id).unwrap().dataset_id)
+        .collect();
+    assert_eq!(in_datasets.len(), 2);
+    assert_eq!(
+        found, marked,
+        "every marked example of both datasets, nothing else"
+    );
+    assert_eq!(
+        doc["items"].as_array().unwrap().len(),
+        marked.len() + traces_of(&env, &marked),
+        "nothing else"
+    );
+    assert_eq!(doc["places"][0]["state"], "complete");
+    assert_eq!(doc["places"][0]["asked"]["containers"], 2);
+    assert_eq!(doc["places"][0]["asked"]["queries"], 4);
+    assert!(
+        marked
+            .iter()
+            .all(|id| env.server.hard_delete_count(id) == 0)
+    );
+
+    let o = env.run(&["case", "show", case, "-o", "markdown"]).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let md = text(&o).0;
+    assert!(md.starts_with("# Erasure case DSR-42\n"), "{md}");
+    assert!(md.contains("| Deadline | 2026-02-28"), "{md}");
+    assert!(md.contains(&format!("| {} found |", marked.len())), "{md}");
+    assert!(md.contains("## Not reached by this case"), "{md}");
+    assert_clean(&env, &o);
+    let o = env.run(&["case", "show", case]).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert_clean(&env, &o);
+}
+
+/// How many traces of the stand-in reference one of `examples`.
+fn traces_of(env: &Env, examples: &BTreeSet<Uuid>) -> usize {
+    env.server
+        .runs()
+        .into_iter()
+        .filter(|r| {
+            r.reference_example_id
+                .is_some_and(|e| examples.contains(&e))
+        })
+        .map(|r| r.trace_id)
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_with_another_datasets_rows_makes_find_exit_1_in_attention() {
+    let env = Env::case_with(langsmith_mock::Faults {
+        lies: langsmith_mock::Lies {
+            ignore_params: vec!["dataset".into()],
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    let case = env.path("case");
+    let case = case.to_str().unwrap();
+    let o = env
+        .run(&[
+            "case", "open", case, "--ticket", "DSR-43", "--match", MARKER,
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let o = env.run(&["case", "find", case, "--match", MARKER]).await;
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert!(
+        text(&o).0.contains("rows of another dataset"),
+        "{:?}",
+        text(&o)
+    );
+    assert!(
+        text(&o).0.contains("case state: attention"),
+        "{:?}",
+        text(&o)
+    );
+    assert_clean(&env, &o);
+    let o = env.run(&["case", "show", case, "-o", "markdown"]).await;
+    assert!(
+        text(&o).0.contains("| State | **attention** |"),
+        "{:?}",
+        text(&o)
+    );
+    assert!(text(&o).0.contains("**incomplete**"), "{:?}", text(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_exits_2_naming_what_and_where() {
+    let env = Env::case().await;
+    let case = env.path("case");
+    let case = case.to_str().unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (&["case", "open", case, "--match", MARKER], "--ticket"),
+        (
+            &[
+                "case",
+                "open",
+                case,
+                "--ticket",
+                "T",
+                "--deadline",
+                "2026-02-30",
+                "--match",
+                MARKER,
+            ],
+            "--deadline 2026-02-30",
+        ),
+        (
+            &[
+                "case", "open", case, "--ticket", "T", "--match", MARKER, "--match", " padded",
+            ],
+            "--match #2",
+        ),
+        (
+            &[
+                "case",
+                "open",
+                case,
+                "--ticket",
+                "T",
+                "--match-file",
+                "/nonexistent/ids",
+            ],
+            "--match-file /nonexistent/ids",
+        ),
+        (&["case", "find", case, "--match", MARKER], "does not exist"),
+    ];
+    for (args, names) in cases {
+        let o = env.run(args).await;
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {:?}", text(&o));
+        assert!(text(&o).1.contains(names), "{args:?}: {:?}", text(&o));
+        assert!(!env.path("case").exists(), "{args:?} created the case");
+    }
+    std::fs::write(env.path("case"), "not mine").unwrap();
+    let o = env
+        .run(&["case", "open", case, "--ticket", "T", "--match", MARKER])
+        .await;
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("not a case directory"));
+    assert_eq!(
+        std::fs::read_to_string(env.path("case")).unwrap(),
+        "not mine"
+    );
+    assert_eq!(env.server.request_count(), 0, "nothing sent");
+}
