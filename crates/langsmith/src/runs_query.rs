@@ -971,8 +971,8 @@ impl Client {
         Ok(found)
     }
 
-    /// The scope of some examples, read from the API by id (`GET /api/v1/examples`, a
-    /// page per [`crate::PAGE_SIZE`] ids): each example's dataset and `created_at`. An id
+    /// The scope of some examples, read from the API by id (`GET /api/v1/examples`, one
+    /// request per [`crate::PAGE_SIZE`] less one ids): each example's dataset and `created_at`. An id
     /// not listed, or listed without a `created_at`, fails it ([`Error::NameResolution`], naming
     /// the first and how many): a window could not be shown to hold its runs, and a
     /// lookup that skipped it would be incomplete.
@@ -985,10 +985,14 @@ impl Client {
         wanted.dedup();
         let mut scope = ExampleScope::new();
         let mut resolved: HashSet<Uuid> = HashSet::new();
-        for chunk in wanted.chunks(crate::read::PAGE_SIZE) {
+        // One request a chunk: a page short of full ends the listing, the ids asked for
+        // bound it (no count is asked), and no page is fetched ahead.
+        for chunk in wanted.chunks(crate::read::PAGE_SIZE - 1) {
             let query = ExampleQuery::new()
                 .ids(chunk.iter().copied())
-                .with_created_at();
+                .with_created_at()
+                .counted(chunk.len() as u64)
+                .prefetch(1);
             let listed: Vec<Listed> = self.examples(&query).try_collect().await?;
             for row in listed {
                 if let Listed::Selected(example) = row

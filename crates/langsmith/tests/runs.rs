@@ -747,3 +747,26 @@ mod exact {
         }
     }
 }
+
+#[tokio::test]
+async fn an_examples_scope_is_read_in_one_request_per_page_of_ids() {
+    let s = server(250, 1, Faults::default(), Duration::ZERO).await;
+    let client = client(&s);
+    let ids = s.seeded_ids();
+    let before = s.request_count();
+    let scope = client.example_scope(ids.clone()).await.unwrap();
+    // A page short of full (the spec's limit maximum, less one) a request: no count, no
+    // page fetched ahead, no empty page to end it.
+    let page = langsmith::PAGE_SIZE - 1;
+    assert_eq!(s.request_count() - before, ids.len().div_ceil(page));
+    let mut want = ids.clone();
+    want.sort_unstable();
+    assert_eq!(scope.example_ids(), want);
+    assert_eq!(scope.datasets().len(), 1);
+    // An id the stand-in does not hold cannot be placed in a window: the read fails.
+    let e = client
+        .example_scope([Uuid::from_u128(0xdead)])
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NameResolution, "{e}");
+}
