@@ -84,7 +84,9 @@ pub(crate) struct Connect<'a> {
     /// Whether a missing API key is an error (a dry run needs none).
     pub(crate) needs_key: bool,
     pub(crate) seed: Seed<'a>,
-    /// Under `--mock`: seed experiment traces over the examples (`--with-runs`).
+    /// Under `--mock`: seed experiment traces over the examples (`--with-runs`). Read only
+    /// by the `mock` feature's stand-in.
+    #[cfg_attr(not(feature = "mock"), allow(dead_code))]
     pub(crate) with_runs: bool,
 }
 
