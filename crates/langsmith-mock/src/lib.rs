@@ -26,6 +26,7 @@ mod server;
 mod side;
 pub mod spec;
 pub mod store;
+mod write;
 
 pub use faults::{Condition, Effect, EndlessPages, Fault, Faults, Lies, Operation, Rule};
 pub use params::Use;
@@ -352,6 +353,9 @@ impl MockServerBuilder {
                 name: name.clone(),
                 workspace,
                 created_at: store::EPOCH - 86_400 + i as i64,
+                description: None,
+                metadata: read::dataset_metadata(),
+                deleted: false,
             });
         }
         store.marker = self.marker.clone();
@@ -486,13 +490,15 @@ impl MockServer {
             .collect()
     }
 
-    /// The id of the dataset named `name` in the default workspace.
+    /// The id of the (not deleted) dataset named `name` in the default workspace.
     pub fn dataset_id(&self, name: &str) -> Option<Uuid> {
         let store = self.shared.store.lock().unwrap();
         store
             .datasets
             .iter()
-            .find(|d| d.name == name && store.dataset_workspace(d) == self.workspace_id)
+            .find(|d| {
+                d.name == name && !d.deleted && store.dataset_workspace(d) == self.workspace_id
+            })
             .map(|d| d.id)
     }
 
@@ -501,7 +507,7 @@ impl MockServer {
     pub fn marked_ids(&self) -> Vec<Uuid> {
         let store = self.shared.store.lock().unwrap();
         (0..store.len())
-            .filter(|i| store.is_marked(*i) && !store.is_nulled(*i, store.versions() - 1))
+            .filter(|i| store.is_marked(*i) && !store.is_nulled(*i, store.version_count(*i) - 1))
             .map(|i| store.id_at(i))
             .collect()
     }

@@ -418,7 +418,7 @@ fn try_answer(
         .filter(|r| ids.as_ref().is_none_or(|s| s.contains(&r.id)))
         .filter(|r| trace.is_none_or(|t| r.trace_id == t))
         .filter(|r| is_root.is_none_or(|root| r.is_root() == root))
-        .filter(|_| has_error != Some(true))
+        .filter(|r| has_error.is_none_or(|e| r.error.is_some() == e))
         .filter(|r| run_type.is_none_or(|t| r.run_type.eq_ignore_ascii_case(t)))
         .collect();
     matching.sort_by_key(|r| (r.start_time, r.id));
@@ -475,12 +475,23 @@ fn render(run: &Run, selects: &[&str]) -> Value {
             "ID" => continue,
             "NAME" => Some(run.name.clone().into()),
             "RUN_TYPE" => Some(run.run_type.to_uppercase().into()),
-            "STATUS" => Some("SUCCESS".into()),
+            "STATUS" => Some(
+                match (&run.error, run.end_time) {
+                    (Some(_), _) => "ERROR",
+                    (None, Some(_)) => "SUCCESS",
+                    (None, None) => "PENDING",
+                }
+                .into(),
+            ),
             "START_TIME" => Some(rfc3339(run.start_time).into()),
-            "END_TIME" => Some(rfc3339(run.end_time).into()),
-            "LATENCY_SECONDS" => Some(json!((run.end_time - run.start_time) as f64)),
-            // Every seeded run succeeded: no error to show.
-            "ERROR" | "ERROR_PREVIEW" => None,
+            "END_TIME" => run.end_time.map(|t| rfc3339(t).into()),
+            "LATENCY_SECONDS" => run.end_time.map(|t| json!((t - run.start_time) as f64)),
+            // A run that succeeded has no error to show.
+            "ERROR" => run.error.clone().map(Value::from),
+            "ERROR_PREVIEW" => run
+                .error
+                .as_deref()
+                .map(|e| preview(&Value::from(e)).into()),
             "EXTRA" | "METADATA" => Some(json!({})),
             "EVENTS" | "TAGS" => Some(json!([])),
             "INPUTS" => Some(run.inputs.clone()),
