@@ -962,3 +962,99 @@ async fn the_readme_python_snippet_runs() {
 async fn the_readme_js_snippet_runs() {
     readme_snippet(Sdk::Js, "js", "splits=test").await;
 }
+
+// ---------------------------------------------------------------------------------------
+// Your own app writes to the stand-in (issue 32)
+
+/// `tests/sdk-py/app.py`, an app using only the official SDK, makes a dataset whose
+/// example holds a person's email and traces itself on every example with
+/// `reference_example_id` set (as `evaluate()` does); then the stand-in's own record
+/// (`runs()`, `example()`) and the v2 runs query in raw HTTP must find the trace that
+/// copied the email, referencing that example, and nothing else.
+async fn own_app(form: Form) {
+    let server = MockServer::builder().api_key(KEY).start().await.unwrap();
+    let email = "jane.doe@example.com";
+    let name = format!("app-{form:?}");
+    let code = std::fs::read_to_string(tests_dir().join("sdk-py/app.py")).unwrap();
+    let out = run_code(
+        Sdk::Python,
+        &code,
+        &form.endpoint(&server),
+        KEY,
+        &json!({"dataset": name, "email": email}).to_string(),
+    )
+    .await;
+    let made: Value = serde_json::from_str(out.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("app.py printed no JSON ({e}): {out}"));
+    let person = Uuid::parse_str(made["person_example"].as_str().unwrap()).unwrap();
+    let dataset = Uuid::parse_str(made["dataset_id"].as_str().unwrap()).unwrap();
+    // The record: the dataset and the example as the app wrote them.
+    assert_eq!(server.dataset_id(&name), Some(dataset));
+    let example = server.example(&person).unwrap();
+    assert_eq!(example.dataset_id, dataset);
+    assert_eq!(
+        example.versions.last().unwrap().inputs.as_ref().unwrap()["email"],
+        email
+    );
+    // Every write went to this form's family.
+    for r in server.requests() {
+        assert!(
+            form.owns(&r.path) || r.path.starts_with("/runs"),
+            "{form:?}: {} {}",
+            r.method,
+            r.path
+        );
+    }
+    // The record: the app's root run references the example and holds the email; its
+    // child run (same trace) holds a prompt with the email too.
+    let runs = server.runs();
+    let roots: Vec<_> = runs
+        .iter()
+        .filter(|r| r.reference_example_id == Some(person))
+        .collect();
+    assert_eq!(roots.len(), 1, "{runs:?}");
+    let root = roots[0];
+    assert_eq!(root.inputs["inputs"]["email"], email, "{:?}", root.inputs);
+    let session = server
+        .sessions()
+        .into_iter()
+        .find(|s| s.id == root.session_id)
+        .expect("the experiment session");
+    assert_eq!(session.reference_dataset_id, Some(dataset));
+    assert!(
+        runs.iter().any(|r| r.trace_id == root.trace_id
+            && r.parent_run_id == Some(root.id)
+            && r.inputs.to_string().contains(email)),
+        "the child run copied the email"
+    );
+    // The v2 runs query, raw HTTP, finds exactly that trace's root for that example.
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v2/runs/query", server.url()))
+        .header("x-api-key", KEY)
+        .json(
+            &json!({"reference_dataset_id": dataset, "reference_examples": [person],
+                      "selects": ["REFERENCE_EXAMPLE_ID", "TRACE_ID"]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v2: Value = r.json().await.unwrap();
+    let items = v2["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{v2}");
+    assert_eq!(items[0]["id"], root.id.to_string());
+    assert_eq!(items[0]["reference_example_id"], person.to_string());
+    assert_eq!(items[0]["trace_id"], root.trace_id.to_string());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Python 3 and network access to PyPI"]
+async fn your_own_app_written_with_the_python_sdk_at_the_host_root() {
+    own_app(Form::HostRoot).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Python 3 and network access to PyPI"]
+async fn your_own_app_written_with_the_python_sdk_at_the_self_hosted_form() {
+    own_app(Form::SelfHosted).await;
+}
