@@ -30,7 +30,7 @@ mod write;
 
 pub use faults::{Condition, Effect, EndlessPages, Fault, Faults, Lies, Operation, Rule};
 pub use params::Use;
-pub use runs::{Run, Session};
+pub use runs::{Feedback, Run, Session};
 pub use server::{Echo, RecordedRequest, RunsApi, UnknownIds, error_body};
 pub use side::{INFO_VERSION, SESSION_NAME, session_id};
 pub use store::{Dataset, Example, Marker, Principal, Version};
@@ -552,6 +552,20 @@ impl MockServer {
     /// [`session_id`], which holds no runs).
     pub fn sessions(&self) -> Vec<Session> {
         self.shared.runs.lock().unwrap().sessions.clone()
+    }
+
+    /// The feedback the store holds now (what went with deleted runs is gone).
+    pub fn feedback(&self) -> Vec<Feedback> {
+        let mut runs = self.shared.runs.lock().unwrap();
+        runs.settle();
+        runs.feedback.clone()
+    }
+
+    /// `(run id, share token)` of every run shared now.
+    pub fn shared_runs(&self) -> Vec<(Uuid, Uuid)> {
+        let mut runs = self.shared.runs.lock().unwrap();
+        runs.settle();
+        runs.shares.iter().map(|(r, (t, _))| (*r, *t)).collect()
     }
 
     /// `(session_id, trace_id)` of every trace deleted so far, in order.

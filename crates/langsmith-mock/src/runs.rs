@@ -122,6 +122,39 @@ pub(crate) struct Runs {
     /// Runs delete requests received (for the deterministic 500s of
     /// `Faults::runs_delete_500_first`).
     pub(crate) delete_requests: u32,
+    /// Feedback written through the API, in the order written.
+    pub(crate) feedback: Vec<Feedback>,
+    /// Share links of runs: run id -> (token, created at, Unix seconds).
+    pub(crate) shares: std::collections::BTreeMap<Uuid, (Uuid, i64)>,
+}
+
+/// A feedback record (`POST /feedback`): the fields the spec's `FeedbackSchema` declares,
+/// as sent.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Feedback {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub run_id: Option<Uuid>,
+    pub trace_id: Option<Uuid>,
+    pub session_id: Option<Uuid>,
+    pub key: String,
+    /// The rest of what was sent that `FeedbackSchema` declares (`score`, `value`,
+    /// `comment`, `correction`, `feedback_source`, ...).
+    pub fields: Map<String, Value>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+impl Runs {
+    /// Drops what went with runs no longer stored: their feedback (LangSmith deletes a
+    /// trace's feedback with it) and their share links.
+    pub(crate) fn drop_orphans(&mut self) {
+        let alive: HashSet<Uuid> = self.runs.iter().map(|r| r.id).collect();
+        self.feedback
+            .retain(|f| f.run_id.is_none_or(|r| alive.contains(&r)));
+        self.shares.retain(|run, _| alive.contains(run));
+    }
 }
 
 /// Now, Unix seconds.
@@ -159,6 +192,9 @@ impl Runs {
                 !hit
             });
             self.deleted.extend(gone);
+        }
+        if !self.feedback.is_empty() || !self.shares.is_empty() {
+            self.drop_orphans();
         }
     }
 

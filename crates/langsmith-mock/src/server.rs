@@ -381,6 +381,21 @@ fn write_routes(mut router: axum::Router<Arc<Shared>>) -> axum::Router<Arc<Share
         ),
         (ingest("/runs"), MethodFilter::POST, Write::CreateRun),
         (ingest("/runs/batch"), MethodFilter::POST, Write::BatchRuns),
+        (
+            classic("/api/v1/feedback"),
+            MethodFilter::POST,
+            Write::CreateFeedback,
+        ),
+        (
+            classic("/api/v1/feedback"),
+            MethodFilter::GET,
+            Write::ListFeedback,
+        ),
+        (
+            classic("/api/v1/workspaces/current/shared"),
+            MethodFilter::GET,
+            Write::ListShared,
+        ),
     ];
     for (paths, method, op) in plain {
         for p in paths {
@@ -439,6 +454,31 @@ fn write_routes(mut router: axum::Router<Arc<Shared>>) -> axum::Router<Arc<Share
             Write::UpdateRun,
         ),
         (ingest("/runs/{run_id}"), MethodFilter::GET, Write::ReadRun),
+        (
+            classic("/api/v1/feedback/{feedback_id}"),
+            MethodFilter::GET,
+            Write::ReadFeedback,
+        ),
+        (
+            classic("/api/v1/feedback/{feedback_id}"),
+            MethodFilter::DELETE,
+            Write::DeleteFeedback,
+        ),
+        (
+            classic("/api/v1/runs/{run_id}/share"),
+            MethodFilter::PUT,
+            Write::ShareRun,
+        ),
+        (
+            classic("/api/v1/runs/{run_id}/share"),
+            MethodFilter::DELETE,
+            Write::UnshareRun,
+        ),
+        (
+            classic("/api/v1/runs/{run_id}/share"),
+            MethodFilter::GET,
+            Write::ReadRunShare,
+        ),
     ];
     for (paths, method, op) in by_id {
         for p in paths {

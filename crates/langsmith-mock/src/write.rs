@@ -41,6 +41,14 @@ pub(crate) enum Write {
     UpdateRun(String),
     BatchRuns,
     ReadRun(String),
+    CreateFeedback,
+    ListFeedback,
+    ReadFeedback(String),
+    DeleteFeedback(String),
+    ShareRun(String),
+    UnshareRun(String),
+    ReadRunShare(String),
+    ListShared,
 }
 
 impl Write {
@@ -63,6 +71,14 @@ impl Write {
             Write::UpdateRun(_) => ("/runs/{run_id}", "patch"),
             Write::BatchRuns => ("/runs/batch", "post"),
             Write::ReadRun(_) => ("/api/v1/runs/{run_id}", "get"),
+            Write::CreateFeedback => ("/api/v1/feedback", "post"),
+            Write::ListFeedback => ("/api/v1/feedback", "get"),
+            Write::ReadFeedback(_) => ("/api/v1/feedback/{feedback_id}", "get"),
+            Write::DeleteFeedback(_) => ("/api/v1/feedback/{feedback_id}", "delete"),
+            Write::ShareRun(_) => ("/api/v1/runs/{run_id}/share", "put"),
+            Write::UnshareRun(_) => ("/api/v1/runs/{run_id}/share", "delete"),
+            Write::ReadRunShare(_) => ("/api/v1/runs/{run_id}/share", "get"),
+            Write::ListShared => ("/api/v1/workspaces/current/shared", "get"),
         }
     }
 
@@ -263,6 +279,7 @@ pub(crate) fn answer(
             | Write::CreateRun
             | Write::UpdateRun(_)
             | Write::BatchRuns
+            | Write::CreateFeedback
     );
     let (value, ignored) = if has_body {
         match body_of(op, body) {
@@ -270,7 +287,25 @@ pub(crate) fn answer(
             Err(e) => return (e, Vec::new()),
         }
     } else {
-        (Value::Null, Vec::new())
+        // No body is declared: one sent is ignored, as FastAPI ignores it; query parameters
+        // the spec does not declare are ignored too. Both are recorded.
+        let (path, method) = op.spec_operation();
+        let declared: Vec<&str> = spec::document()["paths"][path][method]["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        let mut ignored: Vec<String> = Vec::new();
+        for (k, _) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            if !declared.contains(&&*k) && !ignored.iter().any(|i| *i == k) {
+                ignored.push(k.into_owned());
+            }
+        }
+        if !body.is_empty() {
+            ignored.push("(body)".to_owned());
+        }
+        (Value::Null, ignored)
     };
     let result = match op {
         Write::CreateDataset => create_dataset(cx, &value),
@@ -337,6 +372,47 @@ pub(crate) fn answer(
             };
             ingest(cx, &part("post"), &part("patch"))
         }
+        Write::CreateFeedback => create_feedback(cx, &value),
+        Write::ListFeedback => list_feedback(cx, query),
+        Write::ReadFeedback(id) => path_uuid(id, "feedback_id").and_then(|id| {
+            cx.runs
+                .feedback
+                .iter()
+                .find(|f| f.id == id && f.workspace_id == cx.workspace)
+                .map(feedback_json)
+                .ok_or_else(|| detail(404, format!("Feedback {id} not found")))
+        }),
+        Write::DeleteFeedback(id) => path_uuid(id, "feedback_id").and_then(|id| {
+            let before = cx.runs.feedback.len();
+            cx.runs
+                .feedback
+                .retain(|f| !(f.id == id && f.workspace_id == cx.workspace));
+            if cx.runs.feedback.len() == before {
+                return Err(detail(404, format!("Feedback {id} not found")));
+            }
+            Ok(json!({"message": "Feedback deleted"}))
+        }),
+        Write::ShareRun(id) => path_uuid(id, "run_id").and_then(|id| {
+            own_run(&cx, id)?;
+            let (token, _) = *cx.runs.shares.entry(id).or_insert((random_id(), cx.now));
+            Ok(json!({"run_id": id.to_string(), "share_token": token.to_string()}))
+        }),
+        Write::UnshareRun(id) => path_uuid(id, "run_id").and_then(|id| {
+            own_run(&cx, id)?;
+            cx.runs
+                .shares
+                .remove(&id)
+                .map(|_| json!({"message": "Run unshared"}))
+                .ok_or_else(|| detail(404, format!("Run {id} is not shared")))
+        }),
+        Write::ReadRunShare(id) => path_uuid(id, "run_id").and_then(|id| {
+            own_run(&cx, id)?;
+            Ok(cx.runs.shares.get(&id).map_or(
+                Value::Null,
+                |(t, _)| json!({"run_id": id.to_string(), "share_token": t.to_string()}),
+            ))
+        }),
+        Write::ListShared => list_shared(cx, query),
         Write::ReadRun(id) => path_uuid(id, "run_id").and_then(|id| {
             cx.runs
                 .runs
@@ -763,6 +839,7 @@ fn delete_session(cx: Cx<'_>, raw: &str) -> Result<Value, Answer> {
     let k = stored_session(&cx, raw)?;
     let s = cx.runs.sessions.remove(k);
     cx.runs.runs.retain(|r| r.session_id != s.id);
+    cx.runs.drop_orphans();
     Ok(json!({"message": "Session deleted"}))
 }
 
@@ -935,7 +1012,252 @@ fn ingest(cx: Cx<'_>, posts: &[Value], patches: &[Value]) -> Result<Value, Answe
     }
     cx.runs.runs = runs;
     cx.runs.sessions = sessions;
+    cx.runs.drop_orphans();
     // The spec's 202 schema (`additionalProperties` both a string and an object) admits
     // only an empty object.
     Ok(json!({}))
+}
+
+// ---- feedback and share links ----
+
+/// The run `id` of the caller's workspace, or a 404.
+fn own_run(cx: &Cx<'_>, id: Uuid) -> Result<usize, Answer> {
+    cx.runs
+        .runs
+        .iter()
+        .position(|r| r.id == id && r.workspace_id == cx.workspace)
+        .ok_or_else(|| detail(404, format!("Run {id} not found")))
+}
+
+/// The fields of `FeedbackSchema` a feedback record is answered with.
+fn feedback_json(f: &crate::runs::Feedback) -> Value {
+    let mut m = f.fields.clone();
+    let id_or_null = |id: Option<Uuid>| id.map_or(Value::Null, |id| id.to_string().into());
+    m.insert("id".into(), f.id.to_string().into());
+    m.insert("key".into(), f.key.clone().into());
+    m.insert("run_id".into(), id_or_null(f.run_id));
+    m.insert("trace_id".into(), id_or_null(f.trace_id));
+    m.insert("session_id".into(), id_or_null(f.session_id));
+    m.insert("created_at".into(), rfc3339(f.created_at).into());
+    m.insert("modified_at".into(), rfc3339(f.created_at).into());
+    Value::Object(m)
+}
+
+fn create_feedback(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
+    for refused in [
+        "comparative_experiment_id",
+        "feedback_group_id",
+        "feedback_config",
+    ] {
+        if v.get(refused).is_some_and(|x| !x.is_null()) {
+            return Err(detail(
+                400,
+                format!("field `{refused}` is not supported by the stand-in"),
+            ));
+        }
+    }
+    let id = uuid_field(v, "id", false)?.unwrap_or_else(random_id);
+    if cx.runs.feedback.iter().any(|f| f.id == id) {
+        return Err(detail(409, format!("Feedback {id} already exists")));
+    }
+    let run_id = uuid_field(v, "run_id", false)?;
+    let mut session_id = uuid_field(v, "session_id", false)?;
+    let mut trace_id = uuid_field(v, "trace_id", false)?;
+    match run_id {
+        Some(r) => {
+            let run = &cx.runs.runs[own_run(&cx, r)?];
+            session_id = Some(run.session_id);
+            trace_id = Some(run.trace_id);
+        }
+        None => {
+            let Some(s) = session_id else {
+                return Err(unprocessable(
+                    &["body", "run_id"],
+                    "one of run_id or session_id is required",
+                    "missing",
+                ));
+            };
+            if !listed(&cx).iter().any(|l| l.session.id == s) {
+                return Err(detail(404, format!("Session {s} not found")));
+            }
+        }
+    }
+    let schema = spec::inline(
+        spec::document(),
+        &spec::document()["components"]["schemas"]["FeedbackSchema"],
+    );
+    let declared = schema["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let fields: serde_json::Map<String, Value> = v
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| {
+            declared.contains_key(*k)
+                && !matches!(
+                    k.as_str(),
+                    "id" | "key"
+                        | "run_id"
+                        | "trace_id"
+                        | "session_id"
+                        | "created_at"
+                        | "modified_at"
+                )
+        })
+        .map(|(k, x)| (k.clone(), x.clone()))
+        .collect();
+    let f = crate::runs::Feedback {
+        id,
+        workspace_id: cx.workspace,
+        run_id,
+        trace_id,
+        session_id,
+        key: v["key"].as_str().unwrap_or_default().to_owned(),
+        fields,
+        created_at: time_field(v, "created_at", false)?.unwrap_or(cx.now),
+    };
+    let answer = feedback_json(&f);
+    cx.runs.feedback.push(f);
+    Ok(answer)
+}
+
+/// A query string as `name -> values`.
+fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// Every value of `name` as a UUID (422 in FastAPI's shape naming it otherwise).
+fn query_uuids(q: &[(String, String)], name: &str) -> Result<Vec<Uuid>, Answer> {
+    q.iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| {
+            Uuid::try_parse(v)
+                .map_err(|e| unprocessable(&["query", name], e.to_string(), "uuid_parsing"))
+        })
+        .collect()
+}
+
+/// `limit` and `offset` within the spec's bounds for `path`.
+fn paging(q: &[(String, String)], path: &str) -> Result<(usize, usize), Answer> {
+    let params = &spec::document()["paths"][path]["get"]["parameters"];
+    let bound = |name: &str, key: &str| {
+        params
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+            .and_then(|p| p["schema"][key].as_u64())
+    };
+    let read = |name: &str| -> Result<u64, Answer> {
+        match q.iter().find(|(k, _)| k == name) {
+            None => Ok(bound(name, "default").unwrap_or(0)),
+            Some((_, v)) => {
+                let n: u64 = v.parse().map_err(|_| {
+                    unprocessable(
+                        &["query", name],
+                        "Input should be a valid integer",
+                        "int_parsing",
+                    )
+                })?;
+                if bound(name, "minimum").is_some_and(|m| n < m)
+                    || bound(name, "maximum").is_some_and(|m| n > m)
+                {
+                    return Err(unprocessable(
+                        &["query", name],
+                        format!("{n} is out of the spec's bounds"),
+                        "value_error",
+                    ));
+                }
+                Ok(n)
+            }
+        }
+    };
+    Ok((read("offset")? as usize, read("limit")? as usize))
+}
+
+/// `GET /feedback`: by `run`, `session`, `key`, `has_comment`, `has_score`, paged; the
+/// other declared filters are refused by name.
+fn list_feedback(cx: Cx<'_>, query: Option<&str>) -> Result<Value, Answer> {
+    let q = query_pairs(query);
+    for refused in [
+        "source",
+        "user",
+        "level",
+        "max_created_at",
+        "min_created_at",
+        "comparative_experiment_id",
+    ] {
+        if q.iter().any(|(k, _)| k == refused) {
+            return Err(detail(
+                400,
+                format!("query parameter `{refused}` is not supported by the stand-in"),
+            ));
+        }
+    }
+    let runs = query_uuids(&q, "run")?;
+    let sessions = query_uuids(&q, "session")?;
+    let keys: Vec<&str> = q
+        .iter()
+        .filter(|(k, _)| k == "key")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let flag = |name: &str| -> Option<bool> {
+        q.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| matches!(v.as_str(), "true" | "True" | "1" | "yes" | "on"))
+    };
+    let (has_comment, has_score) = (flag("has_comment"), flag("has_score"));
+    let (offset, limit) = paging(&q, "/api/v1/feedback")?;
+    let set =
+        |f: &crate::runs::Feedback, name: &str| f.fields.get(name).is_some_and(|x| !x.is_null());
+    Ok(Value::Array(
+        cx.runs
+            .feedback
+            .iter()
+            .filter(|f| f.workspace_id == cx.workspace)
+            .filter(|f| runs.is_empty() || f.run_id.is_some_and(|r| runs.contains(&r)))
+            .filter(|f| sessions.is_empty() || f.session_id.is_some_and(|s| sessions.contains(&s)))
+            .filter(|f| keys.is_empty() || keys.contains(&f.key.as_str()))
+            .filter(|f| has_comment.is_none_or(|h| set(f, "comment") == h))
+            .filter(|f| has_score.is_none_or(|h| set(f, "score") == h))
+            .skip(offset)
+            .take(limit)
+            .map(feedback_json)
+            .collect(),
+    ))
+}
+
+/// `GET /workspaces/current/shared`: the workspace's shared runs, paged.
+fn list_shared(cx: Cx<'_>, query: Option<&str>) -> Result<Value, Answer> {
+    let q = query_pairs(query);
+    let (offset, limit) = paging(&q, "/api/v1/workspaces/current/shared")?;
+    let sessions = listed(&cx);
+    let entities: Vec<Value> = cx
+        .runs
+        .shares
+        .iter()
+        .filter_map(|(run, (token, at))| {
+            let r = cx
+                .runs
+                .runs
+                .iter()
+                .find(|r| r.id == *run && r.workspace_id == cx.workspace)?;
+            let session = sessions.iter().find(|l| l.session.id == r.session_id);
+            Some(json!({
+                "type": "run",
+                "share_token": token.to_string(),
+                "created_at": rfc3339(*at),
+                "run_id": run.to_string(),
+                "run_name": r.name,
+                "run_type": r.run_type,
+                "session_id": r.session_id.to_string(),
+                "session_name": session.map(|l| l.session.name.clone()),
+            }))
+        })
+        .skip(offset)
+        .take(limit)
+        .collect();
+    Ok(json!({ "entities": entities }))
 }

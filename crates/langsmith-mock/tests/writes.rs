@@ -365,3 +365,166 @@ async fn every_route_checks_the_key_first_and_answers_json() {
     let (s, body) = ok(&server, Method::PUT, "/examples", None).await;
     assert_eq!((s, body), (405, json!({"detail": "Method Not Allowed"})));
 }
+
+#[tokio::test]
+async fn feedback_and_share_links_are_written_listed_revoked_and_go_with_their_trace() {
+    let server = MockServer::builder().start().await.unwrap();
+    let (root, other) = (Uuid::new_v4(), Uuid::new_v4());
+    let t = now_iso();
+    let post = |id: Uuid| {
+        json!({"id": id, "trace_id": id, "dotted_order": format!("20260101T000000000000Z{id}"), "name": "app",
+               "run_type": "chain", "inputs": {}, "start_time": t, "session_name": "proj"})
+    };
+    let (s, _) = ok(
+        &server,
+        Method::POST,
+        "/runs/batch",
+        Some(&json!({"post": [post(root), post(other)]})),
+    )
+    .await;
+    assert_eq!(s, 202);
+
+    // Feedback: written, read, listed by run and by comment, deleted.
+    let (s, fb) = ok(
+        &server,
+        Method::POST,
+        "/feedback",
+        Some(&json!({"run_id": root, "key": "correctness", "score": 1, "comment": "mentions jane.doe@example.com"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{fb}");
+    conforms("/api/v1/feedback", "post", s, &fb);
+    let (s, _) = ok(
+        &server,
+        Method::POST,
+        "/feedback",
+        Some(&json!({"run_id": other, "key": "k"})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        "/feedback",
+        Some(&json!({"run_id": root})),
+    )
+    .await;
+    assert_eq!(s, 422, "key is required: {e}");
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        "/feedback",
+        Some(&json!({"run_id": Uuid::new_v4(), "key": "k"})),
+    )
+    .await;
+    assert_eq!(s, 404, "{e}");
+    assert_eq!(server.feedback().len(), 2, "refused feedback wrote nothing");
+    let (s, list) = ok(
+        &server,
+        Method::GET,
+        &format!("/api/v1/feedback?run={root}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    conforms("/api/v1/feedback", "get", s, &list);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], fb["id"]);
+    let (_, with_comment) = ok(&server, Method::GET, "/feedback?has_comment=true", None).await;
+    assert_eq!(with_comment.as_array().unwrap().len(), 1);
+    let (s, _) = ok(&server, Method::GET, "/feedback?level=run", None).await;
+    assert_eq!(
+        s, 400,
+        "a declared filter the stand-in does not apply is refused"
+    );
+    let other_fb = server
+        .feedback()
+        .into_iter()
+        .find(|f| f.run_id == Some(other))
+        .unwrap();
+    let (s, _) = ok(
+        &server,
+        Method::DELETE,
+        &format!("/feedback/{}", other_fb.id),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = ok(
+        &server,
+        Method::GET,
+        &format!("/feedback/{}", other_fb.id),
+        None,
+    )
+    .await;
+    assert_eq!(s, 404);
+
+    // Share links: made (once per run), listed in the workspace, revoked.
+    let (s, share) = ok(&server, Method::PUT, &format!("/runs/{root}/share"), None).await;
+    assert_eq!(s, 200, "{share}");
+    conforms("/api/v1/runs/{run_id}/share", "put", s, &share);
+    let (_, again) = ok(
+        &server,
+        Method::PUT,
+        &format!("/api/v1/runs/{root}/share"),
+        None,
+    )
+    .await;
+    assert_eq!(again, share);
+    let (s, _) = ok(&server, Method::PUT, &format!("/runs/{other}/share"), None).await;
+    assert_eq!(s, 200);
+    let (s, shared) = ok(&server, Method::GET, "/workspaces/current/shared", None).await;
+    assert_eq!(s, 200);
+    conforms("/api/v1/workspaces/current/shared", "get", s, &shared);
+    let mut tokens: Vec<&str> = shared["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["share_token"].as_str().unwrap())
+        .collect();
+    tokens.sort_unstable();
+    let mut want: Vec<String> = server
+        .shared_runs()
+        .iter()
+        .map(|(_, t)| t.to_string())
+        .collect();
+    want.sort_unstable();
+    assert_eq!(tokens, want);
+    assert!(want.contains(&share["share_token"].as_str().unwrap().to_owned()));
+    let (s, _) = ok(
+        &server,
+        Method::DELETE,
+        &format!("/runs/{other}/share"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, state) = ok(&server, Method::GET, &format!("/runs/{other}/share"), None).await;
+    assert_eq!((s, state), (200, Value::Null));
+    let (s, _) = ok(
+        &server,
+        Method::DELETE,
+        &format!("/runs/{other}/share"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 404, "not shared any more");
+
+    // Deleting the trace takes its feedback and its share link with it.
+    let session = server
+        .runs()
+        .iter()
+        .find(|r| r.id == root)
+        .unwrap()
+        .session_id;
+    let (s, _) = ok(
+        &server,
+        Method::POST,
+        "/api/v1/runs/delete",
+        Some(&json!({"session_id": session, "trace_ids": [root]})),
+    )
+    .await;
+    assert_eq!(s, 202);
+    assert!(server.feedback().is_empty());
+    assert!(server.shared_runs().is_empty());
+}
