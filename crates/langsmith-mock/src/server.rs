@@ -479,6 +479,14 @@ fn write_routes(mut router: axum::Router<Arc<Shared>>) -> axum::Router<Arc<Share
             MethodFilter::GET,
             Write::ReadRunShare,
         ),
+        (
+            vec![
+                "/api/v2/runs/{run_id}".to_owned(),
+                "/v2/runs/{run_id}".to_owned(),
+            ],
+            MethodFilter::GET,
+            Write::ReadRunV2,
+        ),
     ];
     for (paths, method, op) in by_id {
         for p in paths {
@@ -566,7 +574,10 @@ async fn handle(
         &op,
         &mut record,
     );
-    if matches!(op, Op::RunsQueryV2) {
+    if matches!(
+        op,
+        Op::RunsQueryV2 | Op::Write(crate::write::Write::ReadRunV2(_))
+    ) {
         response = problem_details(response).await;
     }
     record.status = response.status().as_u16();

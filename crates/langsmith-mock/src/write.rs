@@ -41,6 +41,7 @@ pub(crate) enum Write {
     UpdateRun(String),
     BatchRuns,
     ReadRun(String),
+    ReadRunV2(String),
     CreateFeedback,
     ListFeedback,
     ReadFeedback(String),
@@ -71,6 +72,7 @@ impl Write {
             Write::UpdateRun(_) => ("/runs/{run_id}", "patch"),
             Write::BatchRuns => ("/runs/batch", "post"),
             Write::ReadRun(_) => ("/api/v1/runs/{run_id}", "get"),
+            Write::ReadRunV2(_) => ("/v2/runs/{run_id}", "get"),
             Write::CreateFeedback => ("/api/v1/feedback", "post"),
             Write::ListFeedback => ("/api/v1/feedback", "get"),
             Write::ReadFeedback(_) => ("/api/v1/feedback/{feedback_id}", "get"),
@@ -371,6 +373,14 @@ pub(crate) fn answer(
                     .unwrap_or_default()
             };
             ingest(cx, &part("post"), &part("patch"))
+        }
+        Write::ReadRunV2(id) => {
+            let (status, v) = crate::runs_v2::read(cx.runs, cx.workspace, id, query);
+            if status == 200 {
+                Ok(v)
+            } else {
+                Err((status, v))
+            }
         }
         Write::CreateFeedback => create_feedback(cx, &value),
         Write::ListFeedback => list_feedback(cx, query),

@@ -326,6 +326,53 @@ async fn runs_ingested_with_a_reference_are_found_by_both_runs_queries() {
     assert_eq!(s, 200);
     conforms("/api/v1/runs/{run_id}", "get", s, &one);
 
+    // `GET /api/v2/runs/{id}` (what `read_run` calls on the new run store): the run with
+    // the selected properties, in the spec's shapes.
+    let v2_path = "/v2/runs/{run_id}";
+    let t_q = t.replace(':', "%3A");
+    let (s, one) = ok(
+        &server,
+        Method::GET,
+        &format!("/api/v2/runs/{root}?project_id={session_id}&start_time={t_q}&selects=REFERENCE_EXAMPLE_ID&selects=INPUTS"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{one}");
+    conforms(v2_path, "get", s, &one);
+    assert_eq!(one["reference_example_id"], example.to_string());
+    assert_eq!(one["inputs"]["email"], "jane.doe@example.com");
+    let (s, e) = ok(
+        &server,
+        Method::GET,
+        &format!("/api/v2/runs/{root}?start_time={t_q}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 400, "project_id is required: {e}");
+    conforms(v2_path, "get", s, &e);
+    let (s, e) = ok(
+        &server,
+        Method::GET,
+        &format!(
+            "/api/v2/runs/{root}?project_id={}&start_time={t_q}",
+            Uuid::new_v4()
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(s, 404, "{e}");
+    conforms(v2_path, "get", s, &e);
+    let (s, e) = call(
+        &server,
+        Method::GET,
+        &format!("/api/v2/runs/{root}"),
+        None,
+        Some("wrong"),
+    )
+    .await;
+    assert_eq!(s, 401);
+    conforms(v2_path, "get", s, &e);
+
     // A malformed run changes nothing: the whole batch is refused.
     let before = server.runs().len();
     let bad = json!({"post": [{"id": Uuid::new_v4(), "name": "ok", "run_type": "chain", "start_time": t},
