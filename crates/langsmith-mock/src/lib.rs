@@ -356,6 +356,7 @@ impl MockServerBuilder {
                 description: None,
                 metadata: read::dataset_metadata(),
                 deleted: false,
+                data_type: "kv",
             });
         }
         store.marker = self.marker.clone();

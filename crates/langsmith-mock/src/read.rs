@@ -992,7 +992,7 @@ fn dataset_json(
         "tenant_id": store.dataset_workspace(d).to_string(),
         "session_count": session_count,
         "example_count": example_count,
-        "data_type": "kv",
+        "data_type": d.data_type,
         "description": d.description,
         "metadata": d.metadata,
         "last_session_start_time": last_session.map(rfc3339),
@@ -1053,7 +1053,9 @@ pub(crate) fn datasets(
         .filter(|i| !store.datasets[*i].deleted)
         .filter(|i| store.dataset_workspace(&store.datasets[*i]) == workspace)
         .filter(|i| ids.is_empty() || ids.contains(&store.datasets[*i].id))
-        .filter(|_| data_types.is_empty() || data_types.iter().any(|t| t == "kv"))
+        .filter(|i| {
+            data_types.is_empty() || data_types.iter().any(|t| t == store.datasets[*i].data_type)
+        })
         .filter(|i| name.is_none_or(|n| store.datasets[*i].name == n))
         .filter(|i| {
             contains

@@ -375,6 +375,11 @@ fn write_routes(mut router: axum::Router<Arc<Shared>>) -> axum::Router<Arc<Share
             Write::CreateExamples,
         ),
         (
+            classic("/api/v1/examples/bulk"),
+            MethodFilter::PATCH,
+            Write::UpdateExamples,
+        ),
+        (
             classic("/api/v1/sessions"),
             MethodFilter::POST,
             Write::CreateSession,

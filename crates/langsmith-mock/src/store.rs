@@ -62,6 +62,8 @@ pub struct Dataset {
     pub metadata: Value,
     /// Deleted with `DELETE /datasets/{id}`: gone from every read, its examples too.
     pub deleted: bool,
+    /// `kv` (seeded datasets), `llm` or `chat`, as created.
+    pub data_type: &'static str,
 }
 
 /// An example written through the API (`POST /examples`, `/examples/bulk`), held in full:

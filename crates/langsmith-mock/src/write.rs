@@ -30,6 +30,7 @@ pub(crate) enum Write {
     DeleteDataset(String),
     CreateExample,
     CreateExamples,
+    UpdateExamples,
     UpdateExample(String),
     DeleteExample(String),
     DeleteExamples,
@@ -61,6 +62,7 @@ impl Write {
             Write::DeleteDataset(_) => ("/api/v1/datasets/{dataset_id}", "delete"),
             Write::CreateExample => ("/api/v1/examples", "post"),
             Write::CreateExamples => ("/api/v1/examples/bulk", "post"),
+            Write::UpdateExamples => ("/api/v1/examples/bulk", "patch"),
             Write::UpdateExample(_) => ("/api/v1/examples/{example_id}", "patch"),
             Write::DeleteExample(_) => ("/api/v1/examples/{example_id}", "delete"),
             Write::DeleteExamples => ("/api/v1/examples", "delete"),
@@ -275,6 +277,7 @@ pub(crate) fn answer(
             | Write::UpdateDataset(_)
             | Write::CreateExample
             | Write::CreateExamples
+            | Write::UpdateExamples
             | Write::UpdateExample(_)
             | Write::CreateSession
             | Write::UpdateSession(_)
@@ -323,6 +326,9 @@ pub(crate) fn answer(
             create_examples(cx, value.as_array().map_or(&[][..], Vec::as_slice)).map(Value::Array)
         }
         Write::UpdateExample(id) => update_example(cx, id, &value),
+        Write::UpdateExamples => {
+            update_examples(cx, value.as_array().map_or(&[][..], Vec::as_slice))
+        }
         Write::DeleteExample(id) => {
             path_uuid(id, "example_id").and_then(|id| delete_examples(cx, &[id]))
         }
@@ -460,14 +466,30 @@ fn dataset_answer(store: &Store, workspace: Uuid, id: Uuid) -> Value {
 
 fn create_dataset(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
     let name = v["name"].as_str().unwrap_or_default().to_owned();
-    if let Some(t) = v.get("data_type").and_then(Value::as_str)
-        && t != "kv"
-    {
+    for refused in [
+        "inputs_schema_definition",
+        "outputs_schema_definition",
+        "transformations",
+    ] {
+        if v.get(refused).is_some_and(|x| !x.is_null()) {
+            return Err(detail(
+                400,
+                format!("field `{refused}` is not supported by the stand-in"),
+            ));
+        }
+    }
+    if v.get("externally_managed").and_then(Value::as_bool) == Some(true) {
         return Err(detail(
             400,
-            format!("data_type {t:?} is not supported by the stand-in (kv only)"),
+            "field `externally_managed`: true is not supported by the stand-in",
         ));
     }
+    // The spec's `DataType` values (the schema validated it), as `&'static str`.
+    let data_type = match v.get("data_type").and_then(Value::as_str) {
+        Some("llm") => "llm",
+        Some("chat") => "chat",
+        _ => "kv",
+    };
     if name_taken(cx.store, cx.workspace, &name, None) {
         return Err(detail(
             409,
@@ -493,6 +515,7 @@ fn create_dataset(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
             description: v["description"].as_str().map(str::to_owned),
             metadata,
             deleted: false,
+            data_type,
         })
         .map_err(|e| detail(400, e))?;
     Ok(dataset_answer(cx.store, cx.workspace, id))
@@ -549,7 +572,7 @@ fn update_dataset(cx: Cx<'_>, raw: &str, v: &Value) -> Result<Value, Answer> {
         "name": d.name,
         "description": d.description,
         "created_at": rfc3339(d.created_at),
-        "data_type": "kv",
+        "data_type": d.data_type,
         "tenant_id": cx.workspace.to_string(),
     }))
 }
@@ -648,8 +671,28 @@ fn create_examples(cx: Cx<'_>, items: &[Value]) -> Result<Vec<Value>, Answer> {
         .collect())
 }
 
+/// `PATCH /examples/bulk`: every update checked first, then all applied (or none).
+fn update_examples(cx: Cx<'_>, items: &[Value]) -> Result<Value, Answer> {
+    let mut planned = Vec::with_capacity(items.len());
+    for v in items {
+        let id = uuid_field(v, "id", false)?.expect("required by the schema");
+        planned.push((id, planned_update(&cx, id, v)?));
+    }
+    for (_, (i, next, dataset)) in planned {
+        cx.store.update(i, next, dataset, cx.now);
+    }
+    Ok(json!({"message": format!("{} examples updated", items.len()), "count": items.len()}))
+}
+
 fn update_example(cx: Cx<'_>, raw: &str, v: &Value) -> Result<Value, Answer> {
     let id = path_uuid(raw, "example_id")?;
+    let (i, next, dataset) = planned_update(&cx, id, v)?;
+    cx.store.update(i, next, dataset, cx.now);
+    Ok(read::example(cx.store, cx.workspace, id, None, None).1)
+}
+
+/// What an update of example `id` makes: its index, its next content and dataset.
+fn planned_update(cx: &Cx<'_>, id: Uuid, v: &Value) -> Result<(usize, Content, u16), Answer> {
     let not_found = || detail(404, format!("Example {id} not found"));
     let i = cx.store.index(&id).ok_or_else(not_found)?;
     if cx.store.workspace_at(i) != cx.workspace {
@@ -685,8 +728,7 @@ fn update_example(cx: Cx<'_>, raw: &str, v: &Value) -> Result<Value, Answer> {
     if let Some(s) = v.get("split").filter(|x| !x.is_null()) {
         next.metadata = with_split(&next.metadata, Some(s));
     }
-    cx.store.update(i, next, dataset, cx.now);
-    Ok(read::example(cx.store, cx.workspace, id, None, None).1)
+    Ok((i, next, dataset))
 }
 
 /// Soft-deletes examples: every one must be readable now (else 404 naming the missing,

@@ -65,18 +65,24 @@ fn works(program: &str, arg: &str) -> bool {
 
 /// The virtual environment's interpreter, with the pinned Python SDK installed (once).
 fn python() -> PathBuf {
+    venv_with(&format!("py-{PY_SDK}"), "sdk-py/requirements.txt")
+}
+
+/// The interpreter of the virtual environment `name` under the SDK root, with the pinned
+/// `requirements` (a file under `tests/`) installed (once, again when the pins change).
+fn venv_with(name: &str, requirements: &str) -> PathBuf {
     let _guard = PROVISION.lock().unwrap_or_else(|e| e.into_inner());
     let system = ["python3", "python"]
         .into_iter()
         .find(|p| works(p, "--version"))
         .expect("Python 3 (python3) is needed to test the stand-in with the official Python SDK");
-    let venv = sdk_root().join(format!("py-{PY_SDK}"));
+    let venv = sdk_root().join(name);
     let interpreter = if cfg!(windows) {
         venv.join("Scripts").join("python.exe")
     } else {
         venv.join("bin").join("python")
     };
-    let pins = std::fs::read(tests_dir().join("sdk-py/requirements.txt")).unwrap();
+    let pins = std::fs::read(tests_dir().join(requirements)).unwrap();
     let stamp = venv.join("installed-requirements.txt");
     if interpreter.exists() && std::fs::read(&stamp).ok().as_deref() == Some(pins.as_slice()) {
         return interpreter;
@@ -98,12 +104,12 @@ fn python() -> PathBuf {
                 "--quiet",
                 "-r",
             ])
-            .arg(tests_dir().join("sdk-py/requirements.txt")),
-        "pip install -r tests/sdk-py/requirements.txt (needs PyPI)",
+            .arg(tests_dir().join(requirements)),
+        &format!("pip install -r tests/{requirements} (needs PyPI)"),
     );
     std::fs::write(&stamp, &pins).unwrap();
     eprintln!(
-        "installed langsmith=={PY_SDK} (Python) into {} in {:.1?}",
+        "installed tests/{requirements} (langsmith=={PY_SDK}, Python) into {} in {:.1?}",
         venv.display(),
         started.elapsed()
     );
@@ -1057,4 +1063,171 @@ async fn your_own_app_written_with_the_python_sdk_at_the_host_root() {
 #[ignore = "needs Python 3 and network access to PyPI"]
 async fn your_own_app_written_with_the_python_sdk_at_the_self_hosted_form() {
     own_app(Form::SelfHosted).await;
+}
+
+// ---------------------------------------------------------------------------------------
+// The SDK's own integration tests (issue 32)
+
+/// The sdist of the pinned Python SDK (it ships `tests/integration_tests/`), downloaded and
+/// unpacked once under the SDK root; its directory.
+fn sdk_sources(interpreter: &Path) -> PathBuf {
+    let _guard = PROVISION.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = sdk_root().join(format!("py-sdist-{PY_SDK}"));
+    let unpacked = dir.join(format!("langsmith-{PY_SDK}"));
+    if unpacked
+        .join("tests/integration_tests/test_client.py")
+        .exists()
+    {
+        return unpacked;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    run(
+        Command::new(interpreter)
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--disable-pip-version-check",
+                "--quiet",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "-d",
+            ])
+            .arg(&dir)
+            .arg(format!("langsmith=={PY_SDK}")),
+        "pip download the langsmith sdist (needs PyPI)",
+    );
+    run(
+        Command::new(interpreter)
+            .args([
+                "-c",
+                "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2], filter='data')",
+            ])
+            .arg(dir.join(format!("langsmith-{PY_SDK}.tar.gz")))
+            .arg(&dir),
+        "unpack the langsmith sdist",
+    );
+    unpacked
+}
+
+/// The committed expectations: `(test id, None)` for each test expected to pass,
+/// `(test id, Some(reason))` for each known not to.
+fn integration_expectations() -> Vec<(String, Option<String>)> {
+    let text =
+        std::fs::read_to_string(tests_dir().join("sdk-py/integration-expected.txt")).unwrap();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (verdict, rest) = l.split_once(' ').expect("`PASS id` or `NO id reason`");
+            let rest = rest.trim();
+            match verdict {
+                "PASS" => (rest.to_owned(), None),
+                "NO" => {
+                    let (id, reason) = rest.split_once(' ').expect("`NO id reason`");
+                    (id.to_owned(), Some(reason.trim().to_owned()))
+                }
+                other => panic!("integration-expected.txt: unknown verdict {other:?} in {l:?}"),
+            }
+        })
+        .collect()
+}
+
+/// Runs the SDK's `tests/integration_tests/test_client.py` (datasets, examples, runs)
+/// against the stand-in: every test the committed list expects to pass must pass, and a
+/// test that now passes beyond the list is named (grow the list).
+async fn sdk_integration_suite(form: Form) {
+    let expected = integration_expectations();
+    let reasons: Vec<_> = expected.iter().filter(|(_, r)| r.is_some()).collect();
+    assert!(
+        reasons
+            .iter()
+            .all(|(_, r)| r.as_ref().is_some_and(|r| r.len() > 10)),
+        "every test not expected to pass says why"
+    );
+    let server = MockServer::builder().api_key(KEY).start().await.unwrap();
+    let endpoint = form.endpoint(&server);
+    let out = tokio::task::spawn_blocking(move || {
+        let interpreter = venv_with(
+            &format!("py-it-{PY_SDK}"),
+            "sdk-py/integration-requirements.txt",
+        );
+        let sources = sdk_sources(&interpreter);
+        let mut cmd = Command::new(&interpreter);
+        cmd.args([
+            "-m",
+            "pytest",
+            "-p",
+            "pytest_stand_in",
+            "-o",
+            "addopts=",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-rA",
+            "--tb=line",
+            "--timeout",
+            "30",
+            "--timeout-method=signal",
+            "tests/integration_tests/test_client.py",
+            // Deselected: they hang on a thread join past the timeout (multipart uploads).
+            "-k",
+            "not large_multipart",
+        ])
+        .env("PYTHONPATH", tests_dir().join("sdk-py"));
+        // pytest exits non-zero while tests outside the list fail: the list decides.
+        match run_sdk(cmd, &sources, &endpoint, KEY, "") {
+            Ok(out) => out,
+            Err(e) => e,
+        }
+    })
+    .await
+    .unwrap();
+    let passed: BTreeSet<&str> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("PASSED tests/integration_tests/test_client.py::"))
+        .map(str::trim)
+        .collect();
+    let want: Vec<&str> = expected
+        .iter()
+        .filter(|(_, r)| r.is_none())
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert!(
+        want.len() >= 20,
+        "the list names {} expected passes",
+        want.len()
+    );
+    let missing: Vec<&&str> = want.iter().filter(|id| !passed.contains(**id)).collect();
+    assert!(
+        missing.is_empty(),
+        "{form:?}: expected to pass, did not: {missing:?}\n{out}"
+    );
+    let beyond: Vec<&&str> = passed.iter().filter(|id| !want.contains(id)).collect();
+    if !beyond.is_empty() {
+        eprintln!(
+            "{form:?}: now passing beyond tests/sdk-py/integration-expected.txt (add them): {beyond:?}"
+        );
+    }
+    // The stand-in was used: the suite wrote datasets and examples through it.
+    let written = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/datasets") && r.status == 200)
+        .count();
+    assert!(written > 0, "no dataset was created through the stand-in");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Python 3 and network access to PyPI"]
+async fn the_python_sdks_own_integration_tests_at_the_host_root() {
+    sdk_integration_suite(Form::HostRoot).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Python 3 and network access to PyPI"]
+async fn the_python_sdks_own_integration_tests_at_the_self_hosted_form() {
+    sdk_integration_suite(Form::SelfHosted).await;
 }

@@ -79,6 +79,36 @@ async fn datasets_and_examples_written_are_what_the_reads_answer() {
     assert_eq!(s, 409, "{e}");
     let (_, list) = ok(&server, Method::GET, "/datasets?name=mine", None).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
+    // The spec's data types are kept and filtered on; a field the stand-in cannot keep is
+    // refused by name, and nothing is created.
+    let (s, chat) = ok(
+        &server,
+        Method::POST,
+        "/datasets",
+        Some(&json!({"name": "chats", "data_type": "chat"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{chat}");
+    assert_eq!(chat["data_type"], "chat");
+    let (_, list) = ok(&server, Method::GET, "/datasets?data_type=chat", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], chat["id"]);
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        "/datasets",
+        Some(&json!({"name": "schema", "inputs_schema_definition": {"type": "object"}})),
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert!(
+        e["detail"]
+            .as_str()
+            .unwrap()
+            .contains("inputs_schema_definition"),
+        "{e}"
+    );
+    assert_eq!(server.dataset_id("schema"), None);
 
     let person = "jane.doe@example.com";
     let ids = [Uuid::new_v4(), Uuid::new_v4()];
@@ -181,6 +211,54 @@ async fn datasets_and_examples_written_are_what_the_reads_answer() {
     )
     .await;
     assert_eq!(old["inputs"], json!({"q": "other"}));
+
+    // A bulk update is all-or-nothing: one unknown id and no example changes.
+    let versions = |id: &Uuid| server.example(id).unwrap().versions.len();
+    let before = (versions(&ids[0]), versions(&ids[1]));
+    let (s, e) = ok(
+        &server,
+        Method::PATCH,
+        "/examples/bulk",
+        Some(&json!([{"id": ids[0], "outputs": {"a": 2}}, {"id": Uuid::new_v4(), "outputs": {}}])),
+    )
+    .await;
+    assert_eq!(s, 404, "{e}");
+    assert_eq!((versions(&ids[0]), versions(&ids[1])), before);
+    let (s, body) = ok(
+        &server,
+        Method::PATCH,
+        "/api/v1/examples/bulk",
+        Some(&json!([{"id": ids[0], "outputs": {"a": 2}}, {"id": ids[1], "split": ["test"]}])),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    conforms("/api/v1/examples/bulk", "patch", s, &body);
+    assert_eq!(
+        (versions(&ids[0]), versions(&ids[1])),
+        (before.0 + 1, before.1 + 1)
+    );
+    let e1 = server.example(&ids[1]).unwrap();
+    let last = e1.versions.last().unwrap();
+    assert_eq!(
+        last.metadata.as_deref().unwrap()["dataset_split"],
+        json!(["test"])
+    );
+    assert_eq!(
+        last.inputs.as_deref(),
+        Some(&json!({"q": "changed"})),
+        "inputs kept"
+    );
+    assert_eq!(
+        server
+            .example(&ids[0])
+            .unwrap()
+            .versions
+            .last()
+            .unwrap()
+            .outputs
+            .as_deref(),
+        Some(&json!({"a": 2}))
+    );
 
     // Soft delete by list: gone from the listing, the content kept in the record.
     let (s, _) = ok(
