@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod faults;
+mod multipart;
 mod params;
 pub mod raw;
 mod read;

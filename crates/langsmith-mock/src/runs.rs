@@ -147,13 +147,13 @@ pub struct Feedback {
 }
 
 impl Runs {
-    /// Drops what went with runs no longer stored: their feedback (LangSmith deletes a
-    /// trace's feedback with it) and their share links.
-    pub(crate) fn drop_orphans(&mut self) {
-        let alive: HashSet<Uuid> = self.runs.iter().map(|r| r.id).collect();
+    /// Drops what went with the `removed` runs: their feedback (LangSmith deletes a
+    /// trace's feedback with it) and their share links. (Feedback on a run not ingested
+    /// yet stays.)
+    pub(crate) fn drop_orphans(&mut self, removed: &HashSet<Uuid>) {
         self.feedback
-            .retain(|f| f.run_id.is_none_or(|r| alive.contains(&r)));
-        self.shares.retain(|run, _| alive.contains(run));
+            .retain(|f| f.run_id.is_none_or(|r| !removed.contains(&r)));
+        self.shares.retain(|run, _| !removed.contains(run));
     }
 }
 
@@ -180,6 +180,7 @@ impl Runs {
         let (due, later): (Vec<Queued>, Vec<Queued>) =
             self.queued.drain(..).partition(|q| q.due <= now);
         self.queued = later;
+        let mut removed = HashSet::new();
         for q in due {
             let mut gone: Vec<(Uuid, Uuid)> = Vec::new();
             self.runs.retain(|r| {
@@ -189,12 +190,15 @@ impl Runs {
                 if hit && !gone.contains(&(r.session_id, r.trace_id)) {
                     gone.push((r.session_id, r.trace_id));
                 }
+                if hit {
+                    removed.insert(r.id);
+                }
                 !hit
             });
             self.deleted.extend(gone);
         }
-        if !self.feedback.is_empty() || !self.shares.is_empty() {
-            self.drop_orphans();
+        if !removed.is_empty() {
+            self.drop_orphans(&removed);
         }
     }
 

@@ -486,6 +486,14 @@ fn write_routes(mut router: axum::Router<Arc<Shared>>) -> axum::Router<Arc<Share
         ),
         (
             vec![
+                "/v1/platform/datasets/{dataset_id}/examples".to_owned(),
+                "/api/v1/platform/datasets/{dataset_id}/examples".to_owned(),
+            ],
+            MethodFilter::POST,
+            Write::UploadExamples,
+        ),
+        (
+            vec![
                 "/api/v2/runs/{run_id}".to_owned(),
                 "/v2/runs/{run_id}".to_owned(),
             ],
@@ -827,7 +835,10 @@ fn process(
                     workspace: principal.workspace_id,
                     now: crate::runs::unix_now(),
                 };
-                crate::write::answer(cx, w, query, body)
+                let content_type = headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok());
+                crate::write::answer(cx, w, query, content_type, body)
             };
             record.ignored_params = ignored;
             // What filters match may have changed: paging checkpoints are stale.

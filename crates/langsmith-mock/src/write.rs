@@ -30,6 +30,7 @@ pub(crate) enum Write {
     DeleteDataset(String),
     CreateExample,
     CreateExamples,
+    UploadExamples(String),
     UpdateExamples,
     UpdateExample(String),
     DeleteExample(String),
@@ -63,6 +64,7 @@ impl Write {
             Write::CreateExample => ("/api/v1/examples", "post"),
             Write::CreateExamples => ("/api/v1/examples/bulk", "post"),
             Write::UpdateExamples => ("/api/v1/examples/bulk", "patch"),
+            Write::UploadExamples(_) => ("/v1/platform/datasets/{dataset_id}/examples", "post"),
             Write::UpdateExample(_) => ("/api/v1/examples/{example_id}", "patch"),
             Write::DeleteExample(_) => ("/api/v1/examples/{example_id}", "delete"),
             Write::DeleteExamples => ("/api/v1/examples", "delete"),
@@ -269,8 +271,14 @@ pub(crate) fn answer(
     cx: Cx<'_>,
     op: &Write,
     query: Option<&str>,
+    content_type: Option<&str>,
     body: &[u8],
 ) -> (Answer, Vec<String>) {
+    if let Write::UploadExamples(ds) = op {
+        let mut ignored = Vec::new();
+        let result = upload_examples(cx, ds, content_type, body, &mut ignored);
+        return (result.map_or_else(|e| e, |v| (201, v)), ignored);
+    }
     let has_body = matches!(
         op,
         Write::CreateDataset
@@ -326,6 +334,7 @@ pub(crate) fn answer(
             create_examples(cx, value.as_array().map_or(&[][..], Vec::as_slice)).map(Value::Array)
         }
         Write::UpdateExample(id) => update_example(cx, id, &value),
+        Write::UploadExamples(_) => unreachable!("answered above"),
         Write::UpdateExamples => {
             update_examples(cx, value.as_array().map_or(&[][..], Vec::as_slice))
         }
@@ -890,8 +899,15 @@ fn update_session(cx: Cx<'_>, raw: &str, v: &Value) -> Result<Value, Answer> {
 fn delete_session(cx: Cx<'_>, raw: &str) -> Result<Value, Answer> {
     let k = stored_session(&cx, raw)?;
     let s = cx.runs.sessions.remove(k);
+    let removed: HashSet<Uuid> = cx
+        .runs
+        .runs
+        .iter()
+        .filter(|r| r.session_id == s.id)
+        .map(|r| r.id)
+        .collect();
     cx.runs.runs.retain(|r| r.session_id != s.id);
-    cx.runs.drop_orphans();
+    cx.runs.drop_orphans(&removed);
     Ok(json!({"message": "Session deleted"}))
 }
 
@@ -1064,7 +1080,6 @@ fn ingest(cx: Cx<'_>, posts: &[Value], patches: &[Value]) -> Result<Value, Answe
     }
     cx.runs.runs = runs;
     cx.runs.sessions = sessions;
-    cx.runs.drop_orphans();
     // The spec's 202 schema (`additionalProperties` both a string and an object) admits
     // only an empty object.
     Ok(json!({}))
@@ -1116,11 +1131,16 @@ fn create_feedback(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
     let mut session_id = uuid_field(v, "session_id", false)?;
     let mut trace_id = uuid_field(v, "trace_id", false)?;
     match run_id {
-        Some(r) => {
-            let run = &cx.runs.runs[own_run(&cx, r)?];
-            session_id = Some(run.session_id);
-            trace_id = Some(run.trace_id);
-        }
+        // The SDKs send feedback while their tracing thread may still hold the run: a run
+        // not ingested yet is accepted, a run of another workspace is not found.
+        Some(r) => match cx.runs.runs.iter().find(|x| x.id == r) {
+            Some(run) if run.workspace_id == cx.workspace => {
+                session_id = Some(run.session_id);
+                trace_id = Some(run.trace_id);
+            }
+            Some(_) => return Err(detail(404, format!("Run {r} not found"))),
+            None => {}
+        },
         None => {
             let Some(s) = session_id else {
                 return Err(unprocessable(
@@ -1312,4 +1332,158 @@ fn list_shared(cx: Cx<'_>, query: Option<&str>) -> Result<Value, Answer> {
         .take(limit)
         .collect();
     Ok(json!({ "entities": entities }))
+}
+
+// ---- the multipart example upload ----
+
+/// The platform routes' error shape (`examples.ErrorResponse`).
+fn platform_error(status: u16, error: &str, details: Value) -> Answer {
+    (
+        status,
+        json!({"error": error, "details": details.to_string()}),
+    )
+}
+
+/// `POST /v1/platform/datasets/{id}/examples` (what the SDKs use when `/info` says
+/// `dataset_examples_multipart_enabled`, or a test forces it): per example a JSON part
+/// `{id}` (`metadata`, `split`, `created_at`, `source_run_id`; others ignored and
+/// recorded), `{id}.inputs` and `{id}.outputs`. Attachments are refused by name (the
+/// stand-in keeps none). All-or-nothing; 201 `{as_of, count, example_ids}`. The spec
+/// documents no 404 for it: a dataset not of the caller's is a 400 naming it.
+fn upload_examples(
+    cx: Cx<'_>,
+    raw: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+    ignored: &mut Vec<String>,
+) -> Result<Value, Answer> {
+    let bad = |what: String| platform_error(400, "Invalid request", json!({"reason": what}));
+    let dataset_id = Uuid::try_parse(raw).map_err(|e| {
+        platform_error(
+            422,
+            "Invalid dataset_id",
+            json!({"field": "dataset_id", "reason": e.to_string()}),
+        )
+    })?;
+    let ds = cx
+        .store
+        .live_dataset(cx.workspace, dataset_id)
+        .ok_or_else(|| {
+            platform_error(
+                400,
+                "Invalid request: dataset not found",
+                json!({"dataset_id": dataset_id.to_string()}),
+            )
+        })?;
+    let boundary = crate::multipart::boundary(content_type.unwrap_or_default()).map_err(bad)?;
+    let parts = crate::multipart::parse(body, &boundary).map_err(bad)?;
+    // Per example id, in order of first appearance: [info, inputs, outputs].
+    let mut order: Vec<Uuid> = Vec::new();
+    let mut found: HashMap<Uuid, [Option<Value>; 3]> = HashMap::new();
+    for p in &parts {
+        let (id_text, suffix) = match p.name.split_once('.') {
+            Some((i, s)) => (i, Some(s)),
+            None => (p.name.as_str(), None),
+        };
+        let id = Uuid::try_parse(id_text).map_err(|e| {
+            platform_error(
+                422,
+                "Invalid example id",
+                json!({"part": p.name, "reason": e.to_string()}),
+            )
+        })?;
+        let slot = match suffix {
+            None => 0,
+            Some("inputs") => 1,
+            Some("outputs") => 2,
+            Some(s) if s.starts_with("attachment") => {
+                return Err(bad(format!(
+                    "part {:?}: attachments are not supported by the stand-in",
+                    p.name
+                )));
+            }
+            Some(_) => return Err(bad(format!("part {:?}: unknown part", p.name))),
+        };
+        let value: Value = serde_json::from_slice(&p.data)
+            .map_err(|e| bad(format!("part {:?}: not JSON: {e}", p.name)))?;
+        let allowed = value.is_object() || (slot == 2 && value.is_null());
+        if !allowed {
+            return Err(platform_error(
+                422,
+                "Invalid example",
+                json!({"part": p.name, "reason": "not a JSON object"}),
+            ));
+        }
+        let entry = found.entry(id).or_insert_with(|| {
+            order.push(id);
+            [None, None, None]
+        });
+        entry[slot] = Some(value);
+    }
+    let declared = [
+        "metadata",
+        "split",
+        "created_at",
+        "modified_at",
+        "source_run_id",
+        "use_source_run_io",
+        "use_source_run_attachments",
+    ];
+    let mut new = Vec::with_capacity(order.len());
+    for id in &order {
+        let [info, inputs, outputs] = found.remove(id).expect("listed");
+        let info = info.unwrap_or_else(|| json!({}));
+        for k in info.as_object().into_iter().flatten().map(|(k, _)| k) {
+            let name = format!("{{example_id}}.{k}");
+            if !declared.contains(&k.as_str()) && !ignored.contains(&name) {
+                ignored.push(name);
+            }
+        }
+        if info.get("use_source_run_io").and_then(Value::as_bool) == Some(true) {
+            return Err(bad(format!(
+                "example {id}: use_source_run_io is not supported by the stand-in"
+            )));
+        }
+        if cx.store.index(id).is_some() {
+            return Err(platform_error(
+                409,
+                "Example already exists",
+                json!({"example_id": id.to_string()}),
+            ));
+        }
+        let invalid = |field: &str| {
+            platform_error(
+                422,
+                "Invalid example",
+                json!({"example_id": id.to_string(), "field": field}),
+            )
+        };
+        let created_at = match info.get("created_at").and_then(Value::as_str) {
+            None => cx.now,
+            Some(t) => parse_as_of_time(t).ok_or_else(|| invalid("created_at"))?,
+        };
+        let source_run_id = match info.get("source_run_id").and_then(Value::as_str) {
+            None => None,
+            Some(s) => Some(Uuid::try_parse(s).map_err(|_| invalid("source_run_id"))?),
+        };
+        let split = info.get("split").cloned().unwrap_or_else(default_split);
+        new.push(NewExample {
+            id: *id,
+            dataset: ds,
+            created_at,
+            content: Content {
+                inputs: inputs.unwrap_or_else(|| json!({})),
+                outputs: outputs.unwrap_or(Value::Null),
+                metadata: with_split(info.get("metadata").unwrap_or(&Value::Null), Some(&split)),
+            },
+            source_run_id,
+        });
+    }
+    let count = new.len();
+    cx.store.add_examples(new);
+    Ok(json!({
+        "as_of": rfc3339(cx.now),
+        "count": count,
+        "example_ids": order.iter().map(Uuid::to_string).collect::<Vec<_>>(),
+    }))
 }

@@ -1177,6 +1177,10 @@ async fn sdk_integration_suite(form: Form) {
             "not large_multipart",
         ])
         .env("PYTHONPATH", tests_dir().join("sdk-py"));
+        // One suite at a time: its tests have timeouts, and two at once on a small
+        // machine would trip them.
+        static SUITE: Mutex<()> = Mutex::new(());
+        let _one = SUITE.lock().unwrap_or_else(|e| e.into_inner());
         // pytest exits non-zero while tests outside the list fail: the list decides.
         match run_sdk(cmd, &sources, &endpoint, KEY, "") {
             Ok(out) => out,
