@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod faults;
+mod multipart;
 mod params;
 pub mod raw;
 mod read;
@@ -26,10 +27,11 @@ mod server;
 mod side;
 pub mod spec;
 pub mod store;
+mod write;
 
 pub use faults::{Condition, Effect, EndlessPages, Fault, Faults, Lies, Operation, Rule};
 pub use params::Use;
-pub use runs::{Run, Session};
+pub use runs::{Feedback, Run, Session};
 pub use server::{Echo, RecordedRequest, RunsApi, UnknownIds, error_body};
 pub use side::{INFO_VERSION, SESSION_NAME, session_id};
 pub use store::{Dataset, Example, Marker, Principal, Version};
@@ -352,6 +354,10 @@ impl MockServerBuilder {
                 name: name.clone(),
                 workspace,
                 created_at: store::EPOCH - 86_400 + i as i64,
+                description: None,
+                metadata: read::dataset_metadata(),
+                deleted: false,
+                data_type: "kv",
             });
         }
         store.marker = self.marker.clone();
@@ -486,13 +492,15 @@ impl MockServer {
             .collect()
     }
 
-    /// The id of the dataset named `name` in the default workspace.
+    /// The id of the (not deleted) dataset named `name` in the default workspace.
     pub fn dataset_id(&self, name: &str) -> Option<Uuid> {
         let store = self.shared.store.lock().unwrap();
         store
             .datasets
             .iter()
-            .find(|d| d.name == name && store.dataset_workspace(d) == self.workspace_id)
+            .find(|d| {
+                d.name == name && !d.deleted && store.dataset_workspace(d) == self.workspace_id
+            })
             .map(|d| d.id)
     }
 
@@ -501,7 +509,7 @@ impl MockServer {
     pub fn marked_ids(&self) -> Vec<Uuid> {
         let store = self.shared.store.lock().unwrap();
         (0..store.len())
-            .filter(|i| store.is_marked(*i) && !store.is_nulled(*i, store.versions() - 1))
+            .filter(|i| store.is_marked(*i) && !store.is_nulled(*i, store.version_count(*i) - 1))
             .map(|i| store.id_at(i))
             .collect()
     }
@@ -546,6 +554,20 @@ impl MockServer {
     /// [`session_id`], which holds no runs).
     pub fn sessions(&self) -> Vec<Session> {
         self.shared.runs.lock().unwrap().sessions.clone()
+    }
+
+    /// The feedback the store holds now (what went with deleted runs is gone).
+    pub fn feedback(&self) -> Vec<Feedback> {
+        let mut runs = self.shared.runs.lock().unwrap();
+        runs.settle();
+        runs.feedback.clone()
+    }
+
+    /// `(run id, share token)` of every run shared now.
+    pub fn shared_runs(&self) -> Vec<(Uuid, Uuid)> {
+        let mut runs = self.shared.runs.lock().unwrap();
+        runs.settle();
+        runs.shares.iter().map(|(r, (t, _))| (*r, *t)).collect()
     }
 
     /// `(session_id, trace_id)` of every trace deleted so far, in order.

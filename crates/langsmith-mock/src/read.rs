@@ -488,6 +488,8 @@ pub(crate) struct ExampleQuery {
     pub(crate) offset: usize,
     pub(crate) limit: usize,
     descending: bool,
+    /// `order=id` (else by creation).
+    by_id: bool,
     select: Vec<String>,
     /// What identifies the result set, for paging checkpoints.
     pub(crate) key: String,
@@ -540,7 +542,7 @@ pub(crate) fn dataset_index(
     store
         .datasets
         .iter()
-        .position(|d| d.id == id && store.dataset_workspace(d) == workspace)
+        .position(|d| d.id == id && !d.deleted && store.dataset_workspace(d) == workspace)
         .map(|i| Some(i as u16))
         .ok_or_else(|| (404, json!({"detail": format!("Dataset {id} not found")})))
 }
@@ -619,6 +621,7 @@ impl ExampleQuery {
                 usize::MAX
             },
             descending,
+            by_id: !by_creation,
             select: match q.get("select") {
                 Some(v) => strings(Some(v)),
                 None => spec::read_operation(spec::LIST_EXAMPLES_PATH)
@@ -829,7 +832,11 @@ pub(crate) fn examples(
     if let Some(ids) = &q.ids {
         // By id: found ids in the requested order of the table.
         let mut idx: Vec<usize> = ids.iter().filter_map(|id| store.index(id)).collect();
-        idx.sort_unstable();
+        if q.by_id {
+            idx.sort_unstable_by_key(|i| store.id_at(*i));
+        } else {
+            idx.sort_unstable();
+        }
         idx.dedup();
         let positions = if q.descending {
             idx.into_iter().rev().collect::<Vec<_>>()
@@ -850,7 +857,17 @@ pub(crate) fn examples(
             .collect();
         return Value::Array(page);
     }
-    let at = |p: usize| if q.descending { n - 1 - p } else { p };
+    // The table is in creation order, and in id order while it holds only seeded
+    // examples; with written ones, `order=id` walks a permutation sorted by id.
+    let by_id: Option<Vec<usize>> = (q.by_id && store.has_written()).then(|| {
+        let mut perm: Vec<usize> = (0..n).collect();
+        perm.sort_unstable_by_key(|i| store.id_at(*i));
+        perm
+    });
+    let at = |p: usize| {
+        let p = if q.descending { n - 1 - p } else { p };
+        by_id.as_ref().map_or(p, |perm| perm[p])
+    };
     if count_only {
         return Value::from(
             (0..n)
@@ -931,6 +948,7 @@ pub(crate) fn example(
         offset: 0,
         limit: 1,
         descending: false,
+        by_id: false,
         select: [
             "created_at",
             "modified_at",
@@ -969,14 +987,14 @@ fn dataset_json(
     json!({
         "id": d.id.to_string(),
         "name": d.name,
-        "description": null,
         "created_at": rfc3339(d.created_at),
         "modified_at": rfc3339(d.created_at),
         "tenant_id": store.dataset_workspace(d).to_string(),
         "session_count": session_count,
         "example_count": example_count,
-        "data_type": "kv",
-        "metadata": dataset_metadata(),
+        "data_type": d.data_type,
+        "description": d.description,
+        "metadata": d.metadata,
         "last_session_start_time": last_session.map(rfc3339),
     })
 }
@@ -984,7 +1002,9 @@ fn dataset_json(
 fn example_counts(store: &Store) -> Vec<u64> {
     let mut c = vec![0u64; store.datasets.len()];
     for i in 0..store.len() {
-        c[store.dataset_index_at(i) as usize] += 1;
+        if store.version_at(i, None).is_some() {
+            c[store.dataset_index_at(i) as usize] += 1;
+        }
     }
     c
 }
@@ -1029,21 +1049,23 @@ pub(crate) fn datasets(
     let exclude_count = strings(q.get("exclude"))
         .iter()
         .any(|e| e == "example_count");
-    let dataset_meta = dataset_metadata();
     let mut list: Vec<usize> = (0..store.datasets.len())
+        .filter(|i| !store.datasets[*i].deleted)
         .filter(|i| store.dataset_workspace(&store.datasets[*i]) == workspace)
         .filter(|i| ids.is_empty() || ids.contains(&store.datasets[*i].id))
-        .filter(|_| data_types.is_empty() || data_types.iter().any(|t| t == "kv"))
+        .filter(|i| {
+            data_types.is_empty() || data_types.iter().any(|t| t == store.datasets[*i].data_type)
+        })
         .filter(|i| name.is_none_or(|n| store.datasets[*i].name == n))
         .filter(|i| {
             contains
                 .as_deref()
                 .is_none_or(|c| store.datasets[*i].name.to_lowercase().contains(c))
         })
-        .filter(|_| {
+        .filter(|i| {
             metadata
                 .as_ref()
-                .is_none_or(|m| contains_all(&dataset_meta, m))
+                .is_none_or(|m| contains_all(&store.datasets[*i].metadata, m))
         })
         .filter(|_| !tagged)
         .collect();
@@ -1088,7 +1110,7 @@ pub(crate) fn dataset(store: &Store, workspace: Uuid, id: Uuid, sessions: &Sessi
     match store
         .datasets
         .iter()
-        .position(|d| d.id == id && store.dataset_workspace(d) == workspace)
+        .position(|d| d.id == id && !d.deleted && store.dataset_workspace(d) == workspace)
     {
         Some(i) => (
             200,

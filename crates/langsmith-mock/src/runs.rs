@@ -57,8 +57,11 @@ pub struct Run {
     pub outputs: Value,
     /// Unix seconds.
     pub start_time: i64,
-    /// Unix seconds (every seeded run has finished, successfully).
-    pub end_time: i64,
+    /// Unix seconds: every seeded run has finished, successfully; a run ingested without
+    /// an end time has none until a `PATCH` gives it one.
+    pub end_time: Option<i64>,
+    /// The error an ingested run reported (seeded runs succeeded).
+    pub error: Option<String>,
     pub dotted_order: String,
 }
 
@@ -91,6 +94,10 @@ pub struct Session {
     pub reference_dataset_id: Option<Uuid>,
     /// When it was created, Unix seconds: before every run it holds.
     pub start_time: i64,
+    /// Set by a create or `PATCH /sessions/{id}` (seeded sessions have none).
+    pub description: Option<String>,
+    pub end_time: Option<i64>,
+    pub extra: Option<Value>,
 }
 
 /// A trace deletion the server accepted and has not carried out yet (or has).
@@ -115,6 +122,39 @@ pub(crate) struct Runs {
     /// Runs delete requests received (for the deterministic 500s of
     /// `Faults::runs_delete_500_first`).
     pub(crate) delete_requests: u32,
+    /// Feedback written through the API, in the order written.
+    pub(crate) feedback: Vec<Feedback>,
+    /// Share links of runs: run id -> (token, created at, Unix seconds).
+    pub(crate) shares: std::collections::BTreeMap<Uuid, (Uuid, i64)>,
+}
+
+/// A feedback record (`POST /feedback`): the fields the spec's `FeedbackSchema` declares,
+/// as sent.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Feedback {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub run_id: Option<Uuid>,
+    pub trace_id: Option<Uuid>,
+    pub session_id: Option<Uuid>,
+    pub key: String,
+    /// The rest of what was sent that `FeedbackSchema` declares (`score`, `value`,
+    /// `comment`, `correction`, `feedback_source`, ...).
+    pub fields: Map<String, Value>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+impl Runs {
+    /// Drops what went with the `removed` runs: their feedback (LangSmith deletes a
+    /// trace's feedback with it) and their share links. (Feedback on a run not ingested
+    /// yet stays.)
+    pub(crate) fn drop_orphans(&mut self, removed: &HashSet<Uuid>) {
+        self.feedback
+            .retain(|f| f.run_id.is_none_or(|r| !removed.contains(&r)));
+        self.shares.retain(|run, _| !removed.contains(run));
+    }
 }
 
 /// Now, Unix seconds.
@@ -140,6 +180,7 @@ impl Runs {
         let (due, later): (Vec<Queued>, Vec<Queued>) =
             self.queued.drain(..).partition(|q| q.due <= now);
         self.queued = later;
+        let mut removed = HashSet::new();
         for q in due {
             let mut gone: Vec<(Uuid, Uuid)> = Vec::new();
             self.runs.retain(|r| {
@@ -149,9 +190,15 @@ impl Runs {
                 if hit && !gone.contains(&(r.session_id, r.trace_id)) {
                     gone.push((r.session_id, r.trace_id));
                 }
+                if hit {
+                    removed.insert(r.id);
+                }
                 !hit
             });
             self.deleted.extend(gone);
+        }
+        if !removed.is_empty() {
+            self.drop_orphans(&removed);
         }
     }
 
@@ -235,6 +282,9 @@ impl Runs {
                     name: format!("experiment-{}-{}", dataset.name, s + 1),
                     reference_dataset_id: Some(dataset.id),
                     start_time: earliest.min(start - 60),
+                    description: None,
+                    end_time: None,
+                    extra: None,
                 });
             }
         }
@@ -258,7 +308,8 @@ impl Runs {
             inputs: t.inputs,
             outputs: answer.clone(),
             start_time: t.start,
-            end_time: t.start + 3,
+            end_time: Some(t.start + 3),
+            error: None,
             dotted_order: root_dotted.clone(),
         });
         self.runs.push(Run {
@@ -274,7 +325,8 @@ impl Runs {
             inputs: t.prompt,
             outputs: json!({"generations": [answer]}),
             start_time: t.start + 1,
-            end_time: t.start + 2,
+            end_time: Some(t.start + 2),
+            error: None,
             dotted_order: format!("{root_dotted}.{}{child}", compact(t.start + 1)),
         });
     }
@@ -433,8 +485,9 @@ pub(crate) fn uuids(v: &Value) -> Vec<Uuid> {
 
 use crate::read::rfc3339;
 
-/// A run as the spec's `RunSchema`: its required fields and the selected ones.
-fn render(run: &Run, select: &[String]) -> Value {
+/// A run as the spec's `RunSchema`: its required fields and the selected ones (all
+/// with an empty selection).
+pub(crate) fn render(run: &Run, select: &[String]) -> Value {
     let selected = |f: &str| select.is_empty() || select.iter().any(|s| s == f);
     let mut m = Map::new();
     m.insert("id".into(), run.id.to_string().into());
@@ -442,7 +495,12 @@ fn render(run: &Run, select: &[String]) -> Value {
     m.insert("session_id".into(), run.session_id.to_string().into());
     m.insert("name".into(), run.name.clone().into());
     m.insert("run_type".into(), run.run_type.into());
-    m.insert("status".into(), "success".into());
+    let status = match (&run.error, run.end_time) {
+        (Some(_), _) => "error",
+        (None, Some(_)) => "success",
+        (None, None) => "pending",
+    };
+    m.insert("status".into(), status.into());
     m.insert("app_path".into(), "/".into());
     m.insert("dotted_order".into(), run.dotted_order.clone().into());
     let id_or_null = |id: Option<Uuid>| id.map_or(Value::Null, |id| id.to_string().into());
@@ -479,7 +537,10 @@ fn render(run: &Run, select: &[String]) -> Value {
         m.insert("start_time".into(), rfc3339(run.start_time).into());
     }
     if selected("end_time") {
-        m.insert("end_time".into(), rfc3339(run.end_time).into());
+        m.insert(
+            "end_time".into(),
+            run.end_time.map_or(Value::Null, |t| rfc3339(t).into()),
+        );
     }
     Value::Object(m)
 }
@@ -609,9 +670,9 @@ fn query_v1(
         .filter(|r| parent.is_none_or(|p| r.parent_run_id == Some(p)))
         .filter(|r| run_type.is_none_or(|t| r.run_type == t))
         .filter(|r| is_root.is_none_or(|root| r.is_root() == root))
-        .filter(|_| error != Some(true))
+        .filter(|r| error.is_none_or(|e| r.error.is_some() == e))
         .filter(|r| min_start.is_none_or(|t| r.start_time >= t))
-        .filter(|r| max_end.is_none_or(|t| r.end_time <= t))
+        .filter(|r| max_end.is_none_or(|t| r.end_time.is_some_and(|e| e <= t)))
         .collect();
     // `order`: by start time (the spec's default, descending), ties by id.
     matching.sort_by_key(|r| (r.start_time, r.id));

@@ -120,6 +120,85 @@ pub const V2_SELECTS: &[(&str, Use)] = &[
     ("FEEDBACK_STATS", Refused("it keeps no feedback")),
 ];
 
+/// Every select must be one the stand-in applies (400 naming it otherwise).
+fn check_selects(selects: &[&str]) -> Result<(), (u16, Value)> {
+    for s in selects {
+        match V2_SELECTS.iter().find(|(n, _)| n == s) {
+            Some((_, Applied)) => {}
+            Some((_, Refused(why))) => {
+                return Err(problem(
+                    400,
+                    format!(
+                        "`selects`: {s} is not supported by the stand-in ({why}); leave it out"
+                    ),
+                ));
+            }
+            None => {
+                return Err(problem(400, format!("`selects`: unknown property {s}")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `GET /api/v2/runs/{run_id}` (the spec's `/v2/runs/{run_id}`): the run of the caller's
+/// `project_id` with `id` plus the selected properties; `start_time` (required) is applied
+/// as on the query: the run started at or after it (to the second). Errors are
+/// `shared.ProblemDetails`: 400 for a missing parameter or a refused select, 422 for a
+/// malformed UUID or time, 404 for no such run in that project.
+pub(crate) fn read(
+    runs: &Runs,
+    workspace: Uuid,
+    run_id: &str,
+    query: Option<&str>,
+) -> (u16, Value) {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let one = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let read = || -> Result<Value, (u16, Value)> {
+        let id = Uuid::try_parse(run_id)
+            .map_err(|e| problem(422, format!("path parameter `run_id`: {e}")))?;
+        let project = one("project_id")
+            .ok_or_else(|| problem(400, "query parameter `project_id` is required"))?;
+        let project = Uuid::try_parse(project)
+            .map_err(|e| problem(422, format!("query parameter `project_id`: {e}")))?;
+        let start = one("start_time")
+            .ok_or_else(|| problem(400, "query parameter `start_time` is required"))?;
+        let start = crate::runs::time_bound(start, false).ok_or_else(|| {
+            problem(
+                422,
+                format!("query parameter `start_time`: not an RFC 3339 time: {start:?}"),
+            )
+        })?;
+        let selects: Vec<&str> = pairs
+            .iter()
+            .filter(|(k, _)| k == "selects")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        check_selects(&selects)?;
+        runs.runs
+            .iter()
+            .find(|r| {
+                r.id == id
+                    && r.workspace_id == workspace
+                    && r.session_id == project
+                    && r.start_time >= start
+            })
+            .map(|r| render(r, &selects))
+            .ok_or_else(|| problem(404, format!("run {id} not found in project {project}")))
+    };
+    match read() {
+        Ok(v) => (200, v),
+        Err(e) => e,
+    }
+}
+
 /// A `shared.ProblemDetails` (RFC 7807) answer.
 pub fn problem(status: u16, detail: impl Into<String>) -> (u16, Value) {
     let title = axum::http::StatusCode::from_u16(status)
@@ -313,22 +392,7 @@ fn try_answer(
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    for s in &selects {
-        match V2_SELECTS.iter().find(|(n, _)| n == s) {
-            Some((_, Applied)) => {}
-            Some((_, Refused(why))) => {
-                return Err(problem(
-                    400,
-                    format!(
-                        "`selects`: {s} is not supported by the stand-in ({why}); leave it out"
-                    ),
-                ));
-            }
-            None => {
-                return Err(problem(400, format!("`selects`: unknown property {s}")));
-            }
-        }
-    }
+    check_selects(&selects)?;
     let projects = uuid_list(q, "project_ids")?;
     let dataset = one_uuid(q, "reference_dataset_id")?;
     let sessions: HashSet<Uuid>;
@@ -418,7 +482,7 @@ fn try_answer(
         .filter(|r| ids.as_ref().is_none_or(|s| s.contains(&r.id)))
         .filter(|r| trace.is_none_or(|t| r.trace_id == t))
         .filter(|r| is_root.is_none_or(|root| r.is_root() == root))
-        .filter(|_| has_error != Some(true))
+        .filter(|r| has_error.is_none_or(|e| r.error.is_some() == e))
         .filter(|r| run_type.is_none_or(|t| r.run_type.eq_ignore_ascii_case(t)))
         .collect();
     matching.sort_by_key(|r| (r.start_time, r.id));
@@ -475,12 +539,23 @@ fn render(run: &Run, selects: &[&str]) -> Value {
             "ID" => continue,
             "NAME" => Some(run.name.clone().into()),
             "RUN_TYPE" => Some(run.run_type.to_uppercase().into()),
-            "STATUS" => Some("SUCCESS".into()),
+            "STATUS" => Some(
+                match (&run.error, run.end_time) {
+                    (Some(_), _) => "ERROR",
+                    (None, Some(_)) => "SUCCESS",
+                    (None, None) => "PENDING",
+                }
+                .into(),
+            ),
             "START_TIME" => Some(rfc3339(run.start_time).into()),
-            "END_TIME" => Some(rfc3339(run.end_time).into()),
-            "LATENCY_SECONDS" => Some(json!((run.end_time - run.start_time) as f64)),
-            // Every seeded run succeeded: no error to show.
-            "ERROR" | "ERROR_PREVIEW" => None,
+            "END_TIME" => run.end_time.map(|t| rfc3339(t).into()),
+            "LATENCY_SECONDS" => run.end_time.map(|t| json!((t - run.start_time) as f64)),
+            // A run that succeeded has no error to show.
+            "ERROR" => run.error.clone().map(Value::from),
+            "ERROR_PREVIEW" => run
+                .error
+                .as_deref()
+                .map(|e| preview(&Value::from(e)).into()),
             "EXTRA" | "METADATA" => Some(json!({})),
             "EVENTS" | "TAGS" => Some(json!([])),
             "INPUTS" => Some(run.inputs.clone()),

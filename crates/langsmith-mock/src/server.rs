@@ -164,6 +164,13 @@ enum Op {
     RunsDelete,
     /// A route switched off: 404 `{"detail":"Not Found"}`.
     NotServed,
+    /// A write (or a read that came with the writes).
+    Write(crate::write::Write),
+    /// No route: 404 `{"detail":"Not Found"}` once authenticated.
+    Unknown,
+    /// A route without this method: 405 `{"detail":"Method Not Allowed"}` once
+    /// authenticated.
+    MethodNotAllowed,
 }
 
 impl Op {
@@ -180,14 +187,23 @@ impl Op {
             Op::RunsQuery => Operation::RunsQueryV1,
             Op::RunsQueryV2 => Operation::RunsQueryV2,
             Op::RunsDelete => Operation::RunsDelete,
-            Op::Info | Op::NotServed => return None,
+            Op::Info | Op::NotServed | Op::Write(_) | Op::Unknown | Op::MethodNotAllowed => {
+                return None;
+            }
         })
     }
 
     /// The GET operation of the spec this is (none for the hard delete).
     fn read_path(&self) -> Option<&'static str> {
         Some(match self {
-            Op::HardDelete | Op::RunsQuery | Op::RunsQueryV2 | Op::RunsDelete | Op::NotServed => {
+            Op::HardDelete
+            | Op::RunsQuery
+            | Op::RunsQueryV2
+            | Op::RunsDelete
+            | Op::NotServed
+            | Op::Write(_)
+            | Op::Unknown
+            | Op::MethodNotAllowed => {
                 return None;
             }
             Op::ListExamples => spec::LIST_EXAMPLES_PATH,
@@ -317,7 +333,193 @@ pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
     router = by_id(router, spec::READ_DATASET_PATH, Op::ReadDataset);
     router = plain(router, spec::INFO_PATH, false, Op::Info);
     router = plain(router, spec::SESSIONS_PATH, true, Op::Sessions);
-    router.with_state(shared)
+    router = write_routes(router);
+    router
+        .fallback(|s: State<Arc<Shared>>, m: Method, u: Uri, h: HeaderMap| {
+            handle(s, m, u, h, Bytes::new(), Op::Unknown)
+        })
+        .method_not_allowed_fallback(|s: State<Arc<Shared>>, m: Method, u: Uri, h: HeaderMap| {
+            handle(s, m, u, h, Bytes::new(), Op::MethodNotAllowed)
+        })
+        .with_state(shared)
+}
+
+/// The write routes (issue 32), each where the SDKs call it: classic ones at the spec's
+/// path and the host root, the ingestion ones (the spec's `/runs...`) at the host root and
+/// under `/api/v1` (an endpoint ending in `/api/v1`).
+fn write_routes(mut router: axum::Router<Arc<Shared>>) -> axum::Router<Arc<Shared>> {
+    use crate::write::Write;
+    use axum::extract::Path;
+    use axum::routing::{MethodFilter, on};
+    let classic = |p: &'static str| classic_paths(p, false);
+    let ingest = |p: &'static str| vec![p.to_owned(), format!("/api/v1{p}")];
+    let plain: Vec<(Vec<String>, MethodFilter, Write)> = vec![
+        (
+            classic("/api/v1/datasets"),
+            MethodFilter::POST,
+            Write::CreateDataset,
+        ),
+        (
+            classic("/api/v1/examples"),
+            MethodFilter::POST,
+            Write::CreateExample,
+        ),
+        (
+            classic("/api/v1/examples"),
+            MethodFilter::DELETE,
+            Write::DeleteExamples,
+        ),
+        (
+            classic("/api/v1/examples/bulk"),
+            MethodFilter::POST,
+            Write::CreateExamples,
+        ),
+        (
+            classic("/api/v1/examples/bulk"),
+            MethodFilter::PATCH,
+            Write::UpdateExamples,
+        ),
+        (
+            classic("/api/v1/sessions"),
+            MethodFilter::POST,
+            Write::CreateSession,
+        ),
+        (ingest("/runs"), MethodFilter::POST, Write::CreateRun),
+        (ingest("/runs/batch"), MethodFilter::POST, Write::BatchRuns),
+        (
+            classic("/api/v1/feedback"),
+            MethodFilter::POST,
+            Write::CreateFeedback,
+        ),
+        (
+            classic("/api/v1/feedback"),
+            MethodFilter::GET,
+            Write::ListFeedback,
+        ),
+        (
+            classic("/api/v1/workspaces/current/shared"),
+            MethodFilter::GET,
+            Write::ListShared,
+        ),
+    ];
+    for (paths, method, op) in plain {
+        for p in paths {
+            let op = op.clone();
+            router = router.route(
+                &p,
+                on(
+                    method,
+                    move |s: State<Arc<Shared>>, m: Method, u: Uri, h: HeaderMap, b: Bytes| {
+                        handle(s, m, u, h, b, Op::Write(op.clone()))
+                    },
+                ),
+            );
+        }
+    }
+    type ById = fn(String) -> Write;
+    let by_id: Vec<(Vec<String>, MethodFilter, ById)> = vec![
+        (
+            classic("/api/v1/datasets/{dataset_id}"),
+            MethodFilter::PATCH,
+            Write::UpdateDataset,
+        ),
+        (
+            classic("/api/v1/datasets/{dataset_id}"),
+            MethodFilter::DELETE,
+            Write::DeleteDataset,
+        ),
+        (
+            classic("/api/v1/examples/{example_id}"),
+            MethodFilter::PATCH,
+            Write::UpdateExample,
+        ),
+        (
+            classic("/api/v1/examples/{example_id}"),
+            MethodFilter::DELETE,
+            Write::DeleteExample,
+        ),
+        (
+            classic("/api/v1/sessions/{session_id}"),
+            MethodFilter::GET,
+            Write::ReadSession,
+        ),
+        (
+            classic("/api/v1/sessions/{session_id}"),
+            MethodFilter::PATCH,
+            Write::UpdateSession,
+        ),
+        (
+            classic("/api/v1/sessions/{session_id}"),
+            MethodFilter::DELETE,
+            Write::DeleteSession,
+        ),
+        (
+            ingest("/runs/{run_id}"),
+            MethodFilter::PATCH,
+            Write::UpdateRun,
+        ),
+        (ingest("/runs/{run_id}"), MethodFilter::GET, Write::ReadRun),
+        (
+            classic("/api/v1/feedback/{feedback_id}"),
+            MethodFilter::GET,
+            Write::ReadFeedback,
+        ),
+        (
+            classic("/api/v1/feedback/{feedback_id}"),
+            MethodFilter::DELETE,
+            Write::DeleteFeedback,
+        ),
+        (
+            classic("/api/v1/runs/{run_id}/share"),
+            MethodFilter::PUT,
+            Write::ShareRun,
+        ),
+        (
+            classic("/api/v1/runs/{run_id}/share"),
+            MethodFilter::DELETE,
+            Write::UnshareRun,
+        ),
+        (
+            classic("/api/v1/runs/{run_id}/share"),
+            MethodFilter::GET,
+            Write::ReadRunShare,
+        ),
+        (
+            vec![
+                "/v1/platform/datasets/{dataset_id}/examples".to_owned(),
+                "/api/v1/platform/datasets/{dataset_id}/examples".to_owned(),
+            ],
+            MethodFilter::POST,
+            Write::UploadExamples,
+        ),
+        (
+            vec![
+                "/api/v2/runs/{run_id}".to_owned(),
+                "/v2/runs/{run_id}".to_owned(),
+            ],
+            MethodFilter::GET,
+            Write::ReadRunV2,
+        ),
+    ];
+    for (paths, method, op) in by_id {
+        for p in paths {
+            router = router.route(
+                &p,
+                on(
+                    method,
+                    move |s: State<Arc<Shared>>,
+                          Path(id): Path<String>,
+                          m: Method,
+                          u: Uri,
+                          h: HeaderMap,
+                          b: Bytes| {
+                        handle(s, m, u, h, b, Op::Write(op(id)))
+                    },
+                ),
+            );
+        }
+    }
+    router
 }
 
 fn json_response(status: StatusCode, body: &Value) -> Response {
@@ -385,7 +587,10 @@ async fn handle(
         &op,
         &mut record,
     );
-    if matches!(op, Op::RunsQueryV2) {
+    if matches!(
+        op,
+        Op::RunsQueryV2 | Op::Write(crate::write::Write::ReadRunV2(_))
+    ) {
         response = problem_details(response).await;
     }
     record.status = response.status().as_u16();
@@ -610,6 +815,41 @@ fn process(
         _ => {}
     }
     let bytes = match (op, principal) {
+        (Op::Unknown, _) => {
+            return json_response(StatusCode::NOT_FOUND, &json!({"detail": "Not Found"}));
+        }
+        (Op::MethodNotAllowed, _) => {
+            return json_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                &json!({"detail": "Method Not Allowed"}),
+            );
+        }
+        (Op::Write(w), Some(principal)) => {
+            let ((status, value), ignored) = {
+                let mut store = shared.store.lock().unwrap();
+                let mut runs = shared.runs.lock().unwrap();
+                runs.settle();
+                let cx = crate::write::Cx {
+                    store: &mut store,
+                    runs: &mut runs,
+                    workspace: principal.workspace_id,
+                    now: crate::runs::unix_now(),
+                };
+                let content_type = headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok());
+                crate::write::answer(cx, w, query, content_type, body)
+            };
+            record.ignored_params = ignored;
+            // What filters match may have changed: paging checkpoints are stale.
+            shared.checkpoints.lock().unwrap().clear();
+            if status >= 300 {
+                return json_response(StatusCode::from_u16(status).expect("a status"), &value);
+            }
+            let mut r = deliver(serde_json::to_vec(&value).expect("json"), fault);
+            *r.status_mut() = StatusCode::from_u16(status).expect("a status");
+            return r;
+        }
         (Op::HardDelete, Some(principal)) => hard_delete(shared, principal, body, record),
         (Op::RunsQuery | Op::RunsQueryV2 | Op::RunsDelete, Some(principal)) => {
             let (status, value) = runs_answer(shared, principal, op, body, record);
@@ -743,7 +983,10 @@ fn read_answer(
         | Op::RunsQuery
         | Op::RunsQueryV2
         | Op::RunsDelete
-        | Op::NotServed => {
+        | Op::NotServed
+        | Op::Write(_)
+        | Op::Unknown
+        | Op::MethodNotAllowed => {
             unreachable!("answered above")
         }
     };

@@ -19,8 +19,9 @@ pub const INFO_VERSION: &str = "0.18.0+langsmith-mock";
 /// project it makes first.
 pub const SESSION_NAME: &str = "default";
 
-/// `GET /info`: the version, no license expiry, the spec's default batch-ingest config,
-/// no instance flags (so the SDKs use no multipart or other flagged endpoint).
+/// `GET /info`: the version, no license expiry, the spec's default batch-ingest config
+/// with the multipart endpoint off, and instance flags that keep example writes on JSON
+/// (so the SDKs use no multipart route).
 pub(crate) fn info() -> Value {
     // Read from the document as written: inlining a `$ref` drops the `default` beside it.
     let doc = spec::document();
@@ -28,16 +29,24 @@ pub(crate) fn info() -> Value {
         doc,
         &doc["paths"][spec::INFO_PATH]["get"]["responses"]["200"]["content"]["application/json"]["schema"],
     );
-    let batch = schema["properties"]["batch_ingest_config"]
+    let mut batch = schema["properties"]["batch_ingest_config"]
         .get("default")
         .cloned()
         .expect("the vendored spec gives InfoGetResponse.batch_ingest_config a default");
+    // Runs are ingested through `POST /runs/batch` and `/runs`: the stand-in does not
+    // serve the multipart route, and says so here, so the SDKs batch from the start.
+    batch["use_multipart_endpoint"] = Value::Bool(false);
     json!({
         "version": INFO_VERSION,
         "git_sha": null,
         "license_expiration_time": null,
         "batch_ingest_config": batch,
-        "instance_flags": {},
+        // Examples are written as JSON (`POST /examples`, `/examples/bulk`, `PATCH
+        // /examples/{id}`), not through the multipart routes these flags switch on.
+        "instance_flags": {
+            "dataset_examples_multipart_enabled": false,
+            "examples_multipart_enabled": false,
+        },
         "customer_info": null,
     })
 }
@@ -68,6 +77,9 @@ pub(crate) fn default_session(workspace: Uuid) -> Listed {
             name: SESSION_NAME.to_owned(),
             reference_dataset_id: None,
             start_time: EPOCH - 86_400,
+            description: None,
+            end_time: None,
+            extra: None,
         },
         runs: 0,
         last_run_start: None,
@@ -77,6 +89,11 @@ pub(crate) fn default_session(workspace: Uuid) -> Listed {
 /// The workspace's sessions: its `default` one and its experiments, with their run stats.
 pub(crate) fn listed(workspace: Uuid, runs: &Runs) -> Vec<Listed> {
     let mut out = vec![default_session(workspace)];
+    // Runs ingested without a session went to the `default` one.
+    let default = out[0].session.id;
+    let of = runs.runs.iter().filter(|r| r.session_id == default);
+    out[0].runs = of.clone().count() as u64;
+    out[0].last_run_start = of.map(|r| r.start_time).max();
     for s in runs.sessions.iter().filter(|s| s.workspace_id == workspace) {
         let of = runs.runs.iter().filter(|r| r.session_id == s.id);
         out.push(Listed {
@@ -88,16 +105,16 @@ pub(crate) fn listed(workspace: Uuid, runs: &Runs) -> Vec<Listed> {
     out
 }
 
-fn session_json(l: &Listed) -> Value {
+pub(crate) fn session_json(l: &Listed) -> Value {
     let s = &l.session;
     json!({
         "id": s.id.to_string(),
         "tenant_id": s.workspace_id.to_string(),
         "name": s.name,
-        "description": null,
+        "description": s.description,
         "start_time": rfc3339(s.start_time),
-        "end_time": null,
-        "extra": null,
+        "end_time": s.end_time.map(rfc3339),
+        "extra": s.extra,
         "default_dataset_id": null,
         "reference_dataset_id": s.reference_dataset_id.map(|d| d.to_string()),
         "trace_tier": null,

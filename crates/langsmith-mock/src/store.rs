@@ -56,6 +56,37 @@ pub struct Dataset {
     pub(crate) workspace: u16,
     /// Unix seconds.
     pub created_at: i64,
+    /// Set by `PATCH /datasets/{id}` or the create (seeded datasets have none).
+    pub description: Option<String>,
+    /// Its metadata (seeded datasets: `{"source": "langsmith-mock seed"}`).
+    pub metadata: Value,
+    /// Deleted with `DELETE /datasets/{id}`: gone from every read, its examples too.
+    pub deleted: bool,
+    /// `kv` (seeded datasets), `llm` or `chat`, as created.
+    pub data_type: &'static str,
+}
+
+/// An example written through the API (`POST /examples`, `/examples/bulk`), held in full:
+/// every version's content (a `PATCH` adds one), nulled in place by a hard delete.
+#[derive(Debug, Clone)]
+pub(crate) struct Written {
+    id: Uuid,
+    dataset: u16,
+    created_at: i64,
+    /// `(made at, content)`; `None` once hard-deleted.
+    versions: Vec<(i64, Option<Content>)>,
+    hard_deletes: u16,
+    source_run_id: Option<Uuid>,
+}
+
+/// What a write asks the store to hold for an example.
+#[derive(Debug, Clone)]
+pub(crate) struct NewExample {
+    pub(crate) id: Uuid,
+    pub(crate) dataset: u16,
+    pub(crate) created_at: i64,
+    pub(crate) content: Content,
+    pub(crate) source_run_id: Option<Uuid>,
 }
 
 /// A findable string put into some seeded examples' inputs (an email address, say), so
@@ -159,6 +190,15 @@ pub struct Store {
     pub(crate) source_runs_every: u64,
     /// When each example with attachments was first hard-deleted.
     attachments_deleted_at: HashMap<usize, std::time::Instant>,
+    /// Examples written through the API, after the seeded ones: example index
+    /// `ids.len() + k` is `written[k]`, in the order they were written.
+    written: Vec<Written>,
+    written_index: HashMap<Uuid, usize>,
+    /// Soft-deleted examples (by index) and when (Unix seconds): absent from reads from
+    /// then on, still there `as_of` an earlier time.
+    soft_deleted: HashMap<usize, i64>,
+    /// Seeded rows a `PATCH` moved to the written table (absent from every read there).
+    adopted: std::collections::HashSet<usize>,
 }
 
 impl Store {
@@ -191,25 +231,137 @@ impl Store {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.ids.len()
+        self.ids.len() + self.written.len()
+    }
+
+    /// The written example at index `i`, if `i` is one.
+    fn written_at(&self, i: usize) -> Option<&Written> {
+        i.checked_sub(self.ids.len()).map(|k| &self.written[k])
+    }
+
+    /// Whether any example was written through the API (then index order is no longer
+    /// id order).
+    pub(crate) fn has_written(&self) -> bool {
+        !self.written.is_empty()
     }
 
     pub(crate) fn index(&self, id: &Uuid) -> Option<usize> {
-        self.ids.binary_search(id).ok()
+        // The written table first: a seeded example a `PATCH` moved is read there.
+        self.written_index
+            .get(id)
+            .map(|k| self.ids.len() + k)
+            .or_else(|| self.ids.binary_search(id).ok())
     }
 
     pub(crate) fn id_at(&self, i: usize) -> Uuid {
-        self.ids[i]
+        self.written_at(i).map_or_else(|| self.ids[i], |w| w.id)
     }
 
     pub(crate) fn dataset_index_at(&self, i: usize) -> u16 {
-        self.dataset_of[i]
+        self.written_at(i)
+            .map_or_else(|| self.dataset_of[i], |w| w.dataset)
     }
 
     /// The workspace of example `i`.
     pub(crate) fn workspace_at(&self, i: usize) -> Uuid {
-        let ds = &self.datasets[self.dataset_of[i] as usize];
+        let ds = &self.datasets[self.dataset_index_at(i) as usize];
         self.workspaces[ds.workspace as usize].id
+    }
+
+    /// The index of the workspace `id`.
+    pub(crate) fn workspace_index(&self, id: Uuid) -> Option<u16> {
+        self.workspaces
+            .iter()
+            .position(|w| w.id == id)
+            .map(|i| i as u16)
+    }
+
+    /// The index of the live (not deleted) dataset `id` of `workspace`.
+    pub(crate) fn live_dataset(&self, workspace: Uuid, id: Uuid) -> Option<u16> {
+        self.datasets
+            .iter()
+            .position(|d| d.id == id && !d.deleted && self.dataset_workspace(d) == workspace)
+            .map(|i| i as u16)
+    }
+
+    /// Adds a dataset (the caller checked the name is free); its index.
+    pub(crate) fn add_dataset(&mut self, dataset: Dataset) -> Result<u16, &'static str> {
+        if self.datasets.len() >= usize::from(u16::MAX) {
+            return Err("the stand-in holds at most 65,535 datasets");
+        }
+        self.datasets.push(dataset);
+        Ok((self.datasets.len() - 1) as u16)
+    }
+
+    /// Adds examples (the caller checked their ids are new and their datasets live).
+    pub(crate) fn add_examples(&mut self, new: Vec<NewExample>) {
+        for e in new {
+            self.written_index.insert(e.id, self.written.len());
+            self.written.push(Written {
+                id: e.id,
+                dataset: e.dataset,
+                created_at: e.created_at,
+                versions: vec![(e.created_at, Some(e.content))],
+                hard_deletes: 0,
+                source_run_id: e.source_run_id,
+            });
+        }
+    }
+
+    /// The current content of example `i` (none when soft- or hard-deleted or its dataset
+    /// is gone).
+    pub(crate) fn current(&self, i: usize) -> Option<(usize, Content)> {
+        let v = self.version_at(i, None)?;
+        self.content(i, v).map(|c| (v, c))
+    }
+
+    /// Makes `content` the new version of example `i` (a written one gains a version; a
+    /// seeded one is moved to the written table first, keeping its versions).
+    pub(crate) fn update(&mut self, i: usize, content: Content, dataset: u16, at: i64) -> usize {
+        let k = match i.checked_sub(self.ids.len()) {
+            Some(k) => k,
+            None => self.adopt(i),
+        };
+        let w = &mut self.written[k];
+        let at = at.max(w.versions.last().map_or(at, |v| v.0));
+        w.versions.push((at, Some(content)));
+        w.dataset = dataset;
+        self.ids.len() + k
+    }
+
+    /// Copies seeded example `i` into the written table (its seeded row stays, marked
+    /// soft-deleted from the beginning, so every read finds the written copy); the copy's
+    /// position in `written`.
+    fn adopt(&mut self, i: usize) -> usize {
+        let versions = (0..self.versions)
+            .map(|v| (self.version_time(i, v), self.content(i, v)))
+            .collect();
+        let w = Written {
+            id: self.ids[i],
+            dataset: self.dataset_of[i],
+            created_at: self.created_at(i),
+            versions,
+            hard_deletes: self.hard_deletes[i],
+            source_run_id: self.source_run_id(i),
+        };
+        self.written_index.insert(w.id, self.written.len());
+        self.written.push(w);
+        self.adopted.insert(i);
+        self.written.len() - 1
+    }
+
+    /// Soft-deletes example `i` at `at` (Unix seconds); false if it already was.
+    pub(crate) fn soft_delete(&mut self, i: usize, at: i64) -> bool {
+        if self.soft_deleted.contains_key(&i) {
+            return false;
+        }
+        self.soft_deleted.insert(i, at);
+        true
+    }
+
+    /// Deletes dataset `ds` (its examples go with it).
+    pub(crate) fn delete_dataset(&mut self, ds: u16) {
+        self.datasets[ds as usize].deleted = true;
     }
 
     /// The workspace id of a dataset.
@@ -217,10 +369,13 @@ impl Store {
         self.workspaces[ds.workspace as usize].id
     }
 
+    /// Where `id` stands for a hard delete: examples of a deleted dataset are gone.
     pub(crate) fn lookup(&self, id: &Uuid) -> Lookup {
         match self.index(id) {
-            Some(i) => Lookup::In(self.workspace_at(i)),
-            None => Lookup::Missing,
+            Some(i) if !self.datasets[self.dataset_index_at(i) as usize].deleted => {
+                Lookup::In(self.workspace_at(i))
+            }
+            _ => Lookup::Missing,
         }
     }
 
@@ -229,6 +384,14 @@ impl Store {
         let Some(i) = self.index(id) else {
             return false;
         };
+        if let Some(k) = i.checked_sub(self.ids.len()) {
+            let w = &mut self.written[k];
+            for v in &mut w.versions {
+                v.1 = None;
+            }
+            w.hard_deletes = w.hard_deletes.saturating_add(1);
+            return true;
+        }
         for version in 0..self.versions {
             let bit = 1u16 << version;
             if self.nulled[i] & bit == 0 {
@@ -246,9 +409,13 @@ impl Store {
         true
     }
 
-    /// The `source_run_id` of example `i`: a run id derived from its id, for one example
-    /// in `source_runs_every` (a hard delete leaves it, as LangSmith's does).
+    /// The `source_run_id` of example `i`: as written, or for a seeded one a run id derived
+    /// from its id, for one example in `source_runs_every` (a hard delete leaves it, as
+    /// LangSmith's does).
     pub(crate) fn source_run_id(&self, i: usize) -> Option<uuid::Uuid> {
+        if let Some(w) = self.written_at(i) {
+            return w.source_run_id;
+        }
         (self.source_runs_every > 0
             && (spread(&self.ids[i]) >> 11).is_multiple_of(self.source_runs_every))
         .then(|| {
@@ -256,9 +423,10 @@ impl Store {
         })
     }
 
-    /// Whether example `i` was seeded with an attachment.
+    /// Whether example `i` was seeded with an attachment (written ones have none).
     pub(crate) fn has_attachments(&self, i: usize) -> bool {
-        self.attachments_every > 0
+        i < self.ids.len()
+            && self.attachments_every > 0
             && (spread(&self.ids[i]) >> 3).is_multiple_of(self.attachments_every)
     }
 
@@ -280,65 +448,99 @@ impl Store {
         }})
     }
 
-    pub(crate) fn hard_delete_count(&self, id: &Uuid) -> u32 {
-        self.index(id)
-            .map_or(0, |i| u32::from(self.hard_deletes[i]))
+    fn hard_deletes_at(&self, i: usize) -> u16 {
+        self.written_at(i)
+            .map_or_else(|| self.hard_deletes[i], |w| w.hard_deletes)
     }
 
-    /// Every example id with its workspace, sorted by id.
+    pub(crate) fn hard_delete_count(&self, id: &Uuid) -> u32 {
+        self.index(id)
+            .map_or(0, |i| u32::from(self.hard_deletes_at(i)))
+    }
+
+    /// Every example id with its workspace: the seeded ones sorted by id, then the written
+    /// ones in the order they were written (a seeded example a `PATCH` moved to the
+    /// written table is listed there, once).
     pub(crate) fn all(&self) -> impl Iterator<Item = (Uuid, Uuid)> + '_ {
-        (0..self.ids.len()).map(|i| (self.ids[i], self.workspace_at(i)))
+        (0..self.len())
+            .filter(|i| !self.adopted.contains(i))
+            .map(|i| (self.id_at(i), self.workspace_at(i)))
     }
 
     /// Ids hard-deleted at least once.
     pub(crate) fn deleted(&self) -> impl Iterator<Item = Uuid> + '_ {
-        self.ids
-            .iter()
-            .zip(&self.hard_deletes)
-            .filter(|(_, n)| **n > 0)
-            .map(|(id, _)| *id)
+        (0..self.len())
+            .filter(|i| !self.adopted.contains(i) && self.hard_deletes_at(*i) > 0)
+            .map(|i| self.id_at(i))
     }
 
-    /// How many versions each example has.
+    /// How many versions each seeded example has.
     pub(crate) fn versions(&self) -> usize {
         self.versions
     }
 
+    /// How many versions example `i` has.
+    pub(crate) fn version_count(&self, i: usize) -> usize {
+        self.written_at(i)
+            .map_or(self.versions, |w| w.versions.len())
+    }
+
     /// `created_at` of example `i`, Unix seconds.
     pub(crate) fn created_at(&self, i: usize) -> i64 {
-        EPOCH + i as i64
+        self.written_at(i)
+            .map_or(EPOCH + i as i64, |w| w.created_at)
     }
 
     /// When version `v` of example `i` was made.
     pub(crate) fn version_time(&self, i: usize, v: usize) -> i64 {
-        self.created_at(i) + v as i64 * VERSION_INTERVAL_SECS
+        match self.written_at(i) {
+            Some(w) => w.versions[v].0,
+            None => self.created_at(i) + v as i64 * VERSION_INTERVAL_SECS,
+        }
     }
 
     /// The version of example `i` current at `as_of` (Unix seconds; `None`: the latest),
-    /// or `None` when it did not exist yet.
+    /// or `None` when it did not exist then: created later, soft-deleted by then, its
+    /// dataset deleted, or (a seeded row a `PATCH` moved) read through its written copy.
     pub(crate) fn version_at(&self, i: usize, as_of: Option<i64>) -> Option<usize> {
+        if self.adopted.contains(&i) || self.datasets[self.dataset_index_at(i) as usize].deleted {
+            return None;
+        }
+        if let Some(at) = self.soft_deleted.get(&i)
+            && as_of.is_none_or(|t| t >= *at)
+        {
+            return None;
+        }
+        let n = self.version_count(i);
         let Some(t) = as_of else {
-            return Some(self.versions - 1);
+            return Some(n - 1);
         };
-        (0..self.versions)
-            .rev()
-            .find(|v| self.version_time(i, *v) <= t)
+        (0..n).rev().find(|v| self.version_time(i, *v) <= t)
     }
 
     /// Whether version `v` of example `i` is nulled.
     pub(crate) fn is_nulled(&self, i: usize, v: usize) -> bool {
-        self.nulled[i] & (1u16 << v) != 0
+        match self.written_at(i) {
+            Some(w) => w.versions[v].1.is_none(),
+            None => self.nulled[i] & (1u16 << v) != 0,
+        }
     }
 
-    /// Whether example `i` holds the marker (at every version, until nulled).
+    /// Whether seeded example `i` holds the marker (at every version, until nulled).
     pub(crate) fn is_marked(&self, i: usize) -> bool {
-        self.marker
-            .as_ref()
-            .is_some_and(|m| m.every > 0 && spread(&self.ids[i]).is_multiple_of(m.every))
+        i < self.ids.len()
+            && !self.adopted.contains(&i)
+            && self
+                .marker
+                .as_ref()
+                .is_some_and(|m| m.every > 0 && spread(&self.ids[i]).is_multiple_of(m.every))
     }
 
     /// The content of example `i` at version `v`, or `None` once nulled.
     pub(crate) fn content(&self, i: usize, v: usize) -> Option<Content> {
+        if let Some(w) = self.written_at(i) {
+            return w.versions[v].1.clone();
+        }
         if self.is_nulled(i, v) {
             return None;
         }
@@ -361,7 +563,8 @@ impl Store {
     /// The example as it stands now.
     pub(crate) fn example(&self, id: &Uuid) -> Option<Example> {
         let i = self.index(id)?;
-        let versions = (0..self.versions)
+        let written = i >= self.ids.len();
+        let versions = (0..self.version_count(i))
             .map(|v| match self.content(i, v) {
                 None => Version {
                     inputs: None,
@@ -373,17 +576,21 @@ impl Store {
                     inputs: Some(Arc::new(c.inputs)),
                     outputs: Some(Arc::new(c.outputs)),
                     metadata: Some(Arc::new(c.metadata)),
-                    attachments: vec![Arc::from(format!("attachments/{}.png", short(id)))],
+                    attachments: if written {
+                        Vec::new()
+                    } else {
+                        vec![Arc::from(format!("attachments/{}.png", short(id)))]
+                    },
                 },
             })
             .collect();
         Some(Example {
             id: *id,
             workspace_id: self.workspace_at(i),
-            dataset_id: self.datasets[self.dataset_of[i] as usize].id,
+            dataset_id: self.datasets[self.dataset_index_at(i) as usize].id,
             created_at: self.created_at(i),
             versions,
-            hard_deletes: u32::from(self.hard_deletes[i]),
+            hard_deletes: u32::from(self.hard_deletes_at(i)),
         })
     }
 }

@@ -65,18 +65,24 @@ fn works(program: &str, arg: &str) -> bool {
 
 /// The virtual environment's interpreter, with the pinned Python SDK installed (once).
 fn python() -> PathBuf {
+    venv_with(&format!("py-{PY_SDK}"), "sdk-py/requirements.txt")
+}
+
+/// The interpreter of the virtual environment `name` under the SDK root, with the pinned
+/// `requirements` (a file under `tests/`) installed (once, again when the pins change).
+fn venv_with(name: &str, requirements: &str) -> PathBuf {
     let _guard = PROVISION.lock().unwrap_or_else(|e| e.into_inner());
     let system = ["python3", "python"]
         .into_iter()
         .find(|p| works(p, "--version"))
         .expect("Python 3 (python3) is needed to test the stand-in with the official Python SDK");
-    let venv = sdk_root().join(format!("py-{PY_SDK}"));
+    let venv = sdk_root().join(name);
     let interpreter = if cfg!(windows) {
         venv.join("Scripts").join("python.exe")
     } else {
         venv.join("bin").join("python")
     };
-    let pins = std::fs::read(tests_dir().join("sdk-py/requirements.txt")).unwrap();
+    let pins = std::fs::read(tests_dir().join(requirements)).unwrap();
     let stamp = venv.join("installed-requirements.txt");
     if interpreter.exists() && std::fs::read(&stamp).ok().as_deref() == Some(pins.as_slice()) {
         return interpreter;
@@ -98,12 +104,12 @@ fn python() -> PathBuf {
                 "--quiet",
                 "-r",
             ])
-            .arg(tests_dir().join("sdk-py/requirements.txt")),
-        "pip install -r tests/sdk-py/requirements.txt (needs PyPI)",
+            .arg(tests_dir().join(requirements)),
+        &format!("pip install -r tests/{requirements} (needs PyPI)"),
     );
     std::fs::write(&stamp, &pins).unwrap();
     eprintln!(
-        "installed langsmith=={PY_SDK} (Python) into {} in {:.1?}",
+        "installed tests/{requirements} (langsmith=={PY_SDK}, Python) into {} in {:.1?}",
         venv.display(),
         started.elapsed()
     );
@@ -961,4 +967,271 @@ async fn the_readme_python_snippet_runs() {
 #[ignore = "needs Node.js, npm and network access to the npm registry"]
 async fn the_readme_js_snippet_runs() {
     readme_snippet(Sdk::Js, "js", "splits=test").await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Your own app writes to the stand-in (issue 32)
+
+/// `tests/sdk-py/app.py`, an app using only the official SDK, makes a dataset whose
+/// example holds a person's email and traces itself on every example with
+/// `reference_example_id` set (as `evaluate()` does); then the stand-in's own record
+/// (`runs()`, `example()`) and the v2 runs query in raw HTTP must find the trace that
+/// copied the email, referencing that example, and nothing else.
+async fn own_app(form: Form) {
+    let server = MockServer::builder().api_key(KEY).start().await.unwrap();
+    let email = "jane.doe@example.com";
+    let name = format!("app-{form:?}");
+    let code = std::fs::read_to_string(tests_dir().join("sdk-py/app.py")).unwrap();
+    let out = run_code(
+        Sdk::Python,
+        &code,
+        &form.endpoint(&server),
+        KEY,
+        &json!({"dataset": name, "email": email}).to_string(),
+    )
+    .await;
+    let made: Value = serde_json::from_str(out.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("app.py printed no JSON ({e}): {out}"));
+    let person = Uuid::parse_str(made["person_example"].as_str().unwrap()).unwrap();
+    let dataset = Uuid::parse_str(made["dataset_id"].as_str().unwrap()).unwrap();
+    // The record: the dataset and the example as the app wrote them.
+    assert_eq!(server.dataset_id(&name), Some(dataset));
+    let example = server.example(&person).unwrap();
+    assert_eq!(example.dataset_id, dataset);
+    assert_eq!(
+        example.versions.last().unwrap().inputs.as_ref().unwrap()["email"],
+        email
+    );
+    // Every write went to this form's family.
+    for r in server.requests() {
+        assert!(
+            form.owns(&r.path) || r.path.starts_with("/runs"),
+            "{form:?}: {} {}",
+            r.method,
+            r.path
+        );
+    }
+    // The record: the app's root run references the example and holds the email; its
+    // child run (same trace) holds a prompt with the email too.
+    let runs = server.runs();
+    let roots: Vec<_> = runs
+        .iter()
+        .filter(|r| r.reference_example_id == Some(person))
+        .collect();
+    assert_eq!(roots.len(), 1, "{runs:?}");
+    let root = roots[0];
+    assert_eq!(root.inputs["inputs"]["email"], email, "{:?}", root.inputs);
+    let session = server
+        .sessions()
+        .into_iter()
+        .find(|s| s.id == root.session_id)
+        .expect("the experiment session");
+    assert_eq!(session.reference_dataset_id, Some(dataset));
+    assert!(
+        runs.iter().any(|r| r.trace_id == root.trace_id
+            && r.parent_run_id == Some(root.id)
+            && r.inputs.to_string().contains(email)),
+        "the child run copied the email"
+    );
+    // The v2 runs query, raw HTTP, finds exactly that trace's root for that example.
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v2/runs/query", server.url()))
+        .header("x-api-key", KEY)
+        .json(
+            &json!({"reference_dataset_id": dataset, "reference_examples": [person],
+                      "selects": ["REFERENCE_EXAMPLE_ID", "TRACE_ID"]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v2: Value = r.json().await.unwrap();
+    let items = v2["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{v2}");
+    assert_eq!(items[0]["id"], root.id.to_string());
+    assert_eq!(items[0]["reference_example_id"], person.to_string());
+    assert_eq!(items[0]["trace_id"], root.trace_id.to_string());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Python 3 and network access to PyPI"]
+async fn your_own_app_written_with_the_python_sdk_at_the_host_root() {
+    own_app(Form::HostRoot).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Python 3 and network access to PyPI"]
+async fn your_own_app_written_with_the_python_sdk_at_the_self_hosted_form() {
+    own_app(Form::SelfHosted).await;
+}
+
+// ---------------------------------------------------------------------------------------
+// The SDK's own integration tests (issue 32)
+
+/// The sdist of the pinned Python SDK (it ships `tests/integration_tests/`), downloaded and
+/// unpacked once under the SDK root; its directory.
+fn sdk_sources(interpreter: &Path) -> PathBuf {
+    let _guard = PROVISION.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = sdk_root().join(format!("py-sdist-{PY_SDK}"));
+    let unpacked = dir.join(format!("langsmith-{PY_SDK}"));
+    if unpacked
+        .join("tests/integration_tests/test_client.py")
+        .exists()
+    {
+        return unpacked;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    run(
+        Command::new(interpreter)
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--disable-pip-version-check",
+                "--quiet",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "-d",
+            ])
+            .arg(&dir)
+            .arg(format!("langsmith=={PY_SDK}")),
+        "pip download the langsmith sdist (needs PyPI)",
+    );
+    run(
+        Command::new(interpreter)
+            .args([
+                "-c",
+                "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2], filter='data')",
+            ])
+            .arg(dir.join(format!("langsmith-{PY_SDK}.tar.gz")))
+            .arg(&dir),
+        "unpack the langsmith sdist",
+    );
+    unpacked
+}
+
+/// The committed expectations: `(test id, None)` for each test expected to pass,
+/// `(test id, Some(reason))` for each known not to.
+fn integration_expectations() -> Vec<(String, Option<String>)> {
+    let text =
+        std::fs::read_to_string(tests_dir().join("sdk-py/integration-expected.txt")).unwrap();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (verdict, rest) = l.split_once(' ').expect("`PASS id` or `NO id reason`");
+            let rest = rest.trim();
+            match verdict {
+                "PASS" => (rest.to_owned(), None),
+                "NO" => {
+                    let (id, reason) = rest.split_once(' ').expect("`NO id reason`");
+                    (id.to_owned(), Some(reason.trim().to_owned()))
+                }
+                other => panic!("integration-expected.txt: unknown verdict {other:?} in {l:?}"),
+            }
+        })
+        .collect()
+}
+
+/// Runs the SDK's `tests/integration_tests/test_client.py` (datasets, examples, runs)
+/// against the stand-in: every test the committed list expects to pass must pass, and a
+/// test that now passes beyond the list is named (grow the list).
+async fn sdk_integration_suite(form: Form) {
+    let expected = integration_expectations();
+    let reasons: Vec<_> = expected.iter().filter(|(_, r)| r.is_some()).collect();
+    assert!(
+        reasons
+            .iter()
+            .all(|(_, r)| r.as_ref().is_some_and(|r| r.len() > 10)),
+        "every test not expected to pass says why"
+    );
+    let server = MockServer::builder().api_key(KEY).start().await.unwrap();
+    let endpoint = form.endpoint(&server);
+    let out = tokio::task::spawn_blocking(move || {
+        let interpreter = venv_with(
+            &format!("py-it-{PY_SDK}"),
+            "sdk-py/integration-requirements.txt",
+        );
+        let sources = sdk_sources(&interpreter);
+        let mut cmd = Command::new(&interpreter);
+        cmd.args([
+            "-m",
+            "pytest",
+            "-p",
+            "pytest_stand_in",
+            "-o",
+            "addopts=",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-rA",
+            "--tb=line",
+            "--timeout",
+            "30",
+            "--timeout-method=signal",
+            "tests/integration_tests/test_client.py",
+            // Deselected: they hang on a thread join past the timeout (multipart uploads).
+            "-k",
+            "not large_multipart",
+        ])
+        .env("PYTHONPATH", tests_dir().join("sdk-py"));
+        // One suite at a time: its tests have timeouts, and two at once on a small
+        // machine would trip them.
+        static SUITE: Mutex<()> = Mutex::new(());
+        let _one = SUITE.lock().unwrap_or_else(|e| e.into_inner());
+        // pytest exits non-zero while tests outside the list fail: the list decides.
+        match run_sdk(cmd, &sources, &endpoint, KEY, "") {
+            Ok(out) => out,
+            Err(e) => e,
+        }
+    })
+    .await
+    .unwrap();
+    let passed: BTreeSet<&str> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("PASSED tests/integration_tests/test_client.py::"))
+        .map(str::trim)
+        .collect();
+    let want: Vec<&str> = expected
+        .iter()
+        .filter(|(_, r)| r.is_none())
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert!(
+        want.len() >= 20,
+        "the list names {} expected passes",
+        want.len()
+    );
+    let missing: Vec<&&str> = want.iter().filter(|id| !passed.contains(**id)).collect();
+    assert!(
+        missing.is_empty(),
+        "{form:?}: expected to pass, did not: {missing:?}\n{out}"
+    );
+    let beyond: Vec<&&str> = passed.iter().filter(|id| !want.contains(id)).collect();
+    if !beyond.is_empty() {
+        eprintln!(
+            "{form:?}: now passing beyond tests/sdk-py/integration-expected.txt (add them): {beyond:?}"
+        );
+    }
+    // The stand-in was used: the suite wrote datasets and examples through it.
+    let written = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/datasets") && r.status == 200)
+        .count();
+    assert!(written > 0, "no dataset was created through the stand-in");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Python 3 and network access to PyPI"]
+async fn the_python_sdks_own_integration_tests_at_the_host_root() {
+    sdk_integration_suite(Form::HostRoot).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Python 3 and network access to PyPI"]
+async fn the_python_sdks_own_integration_tests_at_the_self_hosted_form() {
+    sdk_integration_suite(Form::SelfHosted).await;
 }

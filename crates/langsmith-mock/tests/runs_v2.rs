@@ -694,7 +694,9 @@ async fn v1_applies_its_window_order_and_type_fields() {
     let want: HashSet<Uuid> = runs
         .iter()
         .filter(|r| {
-            r.run_type == "llm" && r.start_time >= now - 30 * DAY && r.end_time <= now - 2 * DAY
+            r.run_type == "llm"
+                && r.start_time >= now - 30 * DAY
+                && r.end_time.is_some_and(|e| e <= now - 2 * DAY)
         })
         .map(|r| r.id)
         .collect();

@@ -1,0 +1,1489 @@
+//! The writes the official SDKs make (issue 32): datasets, examples, sessions and run
+//! ingestion, into the one workspace store every read answers from.
+//!
+//! Every body is validated with `jsonschema` against the request schema **read from the
+//! vendored spec** for the route; a violation is the route's documented error (FastAPI's
+//! 422 `HTTPValidationError` on the classic routes, `runs.ErrorResponse` on the ingestion
+//! routes), and nothing is written. Fields the spec does not declare are ignored, as
+//! pydantic and Go's JSON decoding ignore them, and recorded in
+//! `RecordedRequest::ignored_params`. A request is all-or-nothing: every check runs
+//! before the first change.
+
+use crate::read::{self, parse_as_of_time, rfc3339};
+use crate::runs::{Run, Runs, Session};
+use crate::side;
+use crate::spec;
+use crate::store::{Content, Dataset, NewExample, Store};
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
+use uuid::Uuid;
+
+/// `(status, body)`.
+pub(crate) type Answer = (u16, Value);
+
+/// A write operation (path parameters as sent, unparsed).
+#[derive(Debug, Clone)]
+pub(crate) enum Write {
+    CreateDataset,
+    UpdateDataset(String),
+    DeleteDataset(String),
+    CreateExample,
+    CreateExamples,
+    UploadExamples(String),
+    UpdateExamples,
+    UpdateExample(String),
+    DeleteExample(String),
+    DeleteExamples,
+    CreateSession,
+    ReadSession(String),
+    UpdateSession(String),
+    DeleteSession(String),
+    CreateRun,
+    UpdateRun(String),
+    BatchRuns,
+    ReadRun(String),
+    ReadRunV2(String),
+    CreateFeedback,
+    ListFeedback,
+    ReadFeedback(String),
+    DeleteFeedback(String),
+    ShareRun(String),
+    UnshareRun(String),
+    ReadRunShare(String),
+    ListShared,
+}
+
+impl Write {
+    /// The spec's path and method of the operation.
+    pub(crate) fn spec_operation(&self) -> (&'static str, &'static str) {
+        match self {
+            Write::CreateDataset => ("/api/v1/datasets", "post"),
+            Write::UpdateDataset(_) => ("/api/v1/datasets/{dataset_id}", "patch"),
+            Write::DeleteDataset(_) => ("/api/v1/datasets/{dataset_id}", "delete"),
+            Write::CreateExample => ("/api/v1/examples", "post"),
+            Write::CreateExamples => ("/api/v1/examples/bulk", "post"),
+            Write::UpdateExamples => ("/api/v1/examples/bulk", "patch"),
+            Write::UploadExamples(_) => ("/v1/platform/datasets/{dataset_id}/examples", "post"),
+            Write::UpdateExample(_) => ("/api/v1/examples/{example_id}", "patch"),
+            Write::DeleteExample(_) => ("/api/v1/examples/{example_id}", "delete"),
+            Write::DeleteExamples => ("/api/v1/examples", "delete"),
+            Write::CreateSession => ("/api/v1/sessions", "post"),
+            Write::ReadSession(_) => ("/api/v1/sessions/{session_id}", "get"),
+            Write::UpdateSession(_) => ("/api/v1/sessions/{session_id}", "patch"),
+            Write::DeleteSession(_) => ("/api/v1/sessions/{session_id}", "delete"),
+            Write::CreateRun => ("/runs", "post"),
+            Write::UpdateRun(_) => ("/runs/{run_id}", "patch"),
+            Write::BatchRuns => ("/runs/batch", "post"),
+            Write::ReadRun(_) => ("/api/v1/runs/{run_id}", "get"),
+            Write::ReadRunV2(_) => ("/v2/runs/{run_id}", "get"),
+            Write::CreateFeedback => ("/api/v1/feedback", "post"),
+            Write::ListFeedback => ("/api/v1/feedback", "get"),
+            Write::ReadFeedback(_) => ("/api/v1/feedback/{feedback_id}", "get"),
+            Write::DeleteFeedback(_) => ("/api/v1/feedback/{feedback_id}", "delete"),
+            Write::ShareRun(_) => ("/api/v1/runs/{run_id}/share", "put"),
+            Write::UnshareRun(_) => ("/api/v1/runs/{run_id}/share", "delete"),
+            Write::ReadRunShare(_) => ("/api/v1/runs/{run_id}/share", "get"),
+            Write::ListShared => ("/api/v1/workspaces/current/shared", "get"),
+        }
+    }
+
+    /// Whether the route belongs to the ingestion service (errors as `runs.ErrorResponse`).
+    pub(crate) fn is_ingest(&self) -> bool {
+        matches!(
+            self,
+            Write::CreateRun | Write::UpdateRun(_) | Write::BatchRuns
+        )
+    }
+}
+
+/// FastAPI's 422 for one problem.
+fn unprocessable(loc: &[&str], msg: impl Into<String>, kind: &str) -> Answer {
+    (
+        422,
+        json!({"detail": [{"loc": loc, "msg": msg.into(), "type": kind}]}),
+    )
+}
+
+fn detail(status: u16, msg: impl Into<String>) -> Answer {
+    (status, json!({"detail": msg.into()}))
+}
+
+/// The ingestion service's error shape (`runs.ErrorResponse`).
+fn ingest_error(status: u16, error: &str, details: impl Into<String>) -> Answer {
+    (status, json!({"error": error, "details": details.into()}))
+}
+
+/// The request body schema of an operation, as the spec writes it.
+fn request_schema(path: &str, method: &str) -> &'static Value {
+    &spec::document()["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+}
+
+/// Compiled request validators, by the spec's path and method.
+type Validators = HashMap<(&'static str, &'static str), Arc<jsonschema::Validator>>;
+
+/// A validator per operation, compiled once.
+fn validator(path: &'static str, method: &'static str) -> Arc<jsonschema::Validator> {
+    static CACHE: OnceLock<Mutex<Validators>> = OnceLock::new();
+    let mut cache = CACHE.get_or_init(Default::default).lock().unwrap();
+    cache
+        .entry((path, method))
+        .or_insert_with(|| Arc::new(spec::compile(request_schema(path, method))))
+        .clone()
+}
+
+/// Reads and validates the body of `op`: the value, and the fields it carries that the
+/// spec does not declare (ignored).
+fn body_of(op: &Write, body: &[u8]) -> Result<(Value, Vec<String>), Answer> {
+    let (path, method) = op.spec_operation();
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        if op.is_ingest() {
+            ingest_error(400, "invalid JSON", e.to_string())
+        } else {
+            unprocessable(
+                &["body", &e.column().to_string()],
+                e.to_string(),
+                "json_invalid",
+            )
+        }
+    })?;
+    let v = validator(path, method);
+    let errors: Vec<(String, String)> = v
+        .iter_errors(&value)
+        .map(|e| (e.instance_path().to_string(), e.to_string()))
+        .collect();
+    if !errors.is_empty() {
+        if op.is_ingest() {
+            let text: Vec<String> = errors
+                .iter()
+                .map(|(p, m)| format!("{}: {m}", if p.is_empty() { "/" } else { p }))
+                .collect();
+            return Err(ingest_error(422, "invalid run", text.join("; ")));
+        }
+        let list: Vec<Value> = errors
+            .iter()
+            .map(|(p, m)| {
+                let mut loc = vec![Value::from("body")];
+                loc.extend(
+                    p.split('/')
+                        .filter(|s| !s.is_empty())
+                        .map(|s| s.parse::<u64>().map_or_else(|_| s.into(), Value::from)),
+                );
+                json!({"loc": loc, "msg": m, "type": "value_error"})
+            })
+            .collect();
+        return Err((422, json!({ "detail": list })));
+    }
+    // Undeclared fields: of the object, or of each item of an array body (or of each run
+    // of a batch).
+    let schema = spec::inline(spec::document(), request_schema(path, method));
+    let mut ignored = Vec::new();
+    let mut note = |props: &Value, obj: &Value, prefix: &str| {
+        if let (Some(props), Some(obj)) = (props.as_object(), obj.as_object()) {
+            for k in obj.keys() {
+                let name = format!("{prefix}{k}");
+                if !props.contains_key(k) && !ignored.contains(&name) {
+                    ignored.push(name);
+                }
+            }
+        }
+    };
+    match (&value, op) {
+        (Value::Array(items), _) => {
+            for item in items {
+                note(&schema["items"]["properties"], item, "");
+            }
+        }
+        (Value::Object(m), Write::BatchRuns) => {
+            note(&schema["properties"], &value, "");
+            for part in ["post", "patch"] {
+                for item in m.get(part).and_then(Value::as_array).into_iter().flatten() {
+                    note(
+                        &schema["properties"][part]["items"]["properties"],
+                        item,
+                        &format!("{part}[]."),
+                    );
+                }
+            }
+        }
+        _ => note(&schema["properties"], &value, ""),
+    }
+    Ok((value, ignored))
+}
+
+fn path_uuid(raw: &str, name: &str) -> Result<Uuid, Answer> {
+    Uuid::try_parse(raw).map_err(|e| unprocessable(&["path", name], e.to_string(), "uuid_parsing"))
+}
+
+/// An optional UUID field of a body (validated already: a string when present).
+fn uuid_field(v: &Value, name: &str, ingest: bool) -> Result<Option<Uuid>, Answer> {
+    match v.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(x) => {
+            let s = x.as_str().unwrap_or_default();
+            Uuid::try_parse(s).map(Some).map_err(|e| {
+                if ingest {
+                    ingest_error(422, "invalid run", format!("{name}: {e}"))
+                } else {
+                    unprocessable(&["body", name], e.to_string(), "uuid_parsing")
+                }
+            })
+        }
+    }
+}
+
+/// A time field (RFC 3339, or without an offset: UTC), or `None`.
+fn time_field(v: &Value, name: &str, ingest: bool) -> Result<Option<i64>, Answer> {
+    match v.get(name).and_then(Value::as_str) {
+        None => Ok(None),
+        Some(t) => parse_as_of_time(t).map(Some).ok_or_else(|| {
+            if ingest {
+                ingest_error(
+                    422,
+                    "invalid run",
+                    format!("{name}: not an RFC 3339 time: {t:?}"),
+                )
+            } else {
+                unprocessable(
+                    &["body", name],
+                    format!("not an RFC 3339 time: {t:?}"),
+                    "datetime_parsing",
+                )
+            }
+        }),
+    }
+}
+
+fn random_id() -> Uuid {
+    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid()
+}
+
+/// Everything a write needs: the stores (locked store first, then runs, as everywhere).
+pub(crate) struct Cx<'a> {
+    pub(crate) store: &'a mut Store,
+    pub(crate) runs: &'a mut Runs,
+    pub(crate) workspace: Uuid,
+    pub(crate) now: i64,
+}
+
+/// Answers a write operation: `(status, body)` and the body fields ignored.
+pub(crate) fn answer(
+    cx: Cx<'_>,
+    op: &Write,
+    query: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> (Answer, Vec<String>) {
+    if let Write::UploadExamples(ds) = op {
+        let mut ignored = Vec::new();
+        let result = upload_examples(cx, ds, content_type, body, &mut ignored);
+        return (result.map_or_else(|e| e, |v| (201, v)), ignored);
+    }
+    let has_body = matches!(
+        op,
+        Write::CreateDataset
+            | Write::UpdateDataset(_)
+            | Write::CreateExample
+            | Write::CreateExamples
+            | Write::UpdateExamples
+            | Write::UpdateExample(_)
+            | Write::CreateSession
+            | Write::UpdateSession(_)
+            | Write::CreateRun
+            | Write::UpdateRun(_)
+            | Write::BatchRuns
+            | Write::CreateFeedback
+    );
+    let (value, ignored) = if has_body {
+        match body_of(op, body) {
+            Ok(v) => v,
+            Err(e) => return (e, Vec::new()),
+        }
+    } else {
+        // No body is declared: one sent is ignored, as FastAPI ignores it; query parameters
+        // the spec does not declare are ignored too. Both are recorded.
+        let (path, method) = op.spec_operation();
+        let declared: Vec<&str> = spec::document()["paths"][path][method]["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        let mut ignored: Vec<String> = Vec::new();
+        for (k, _) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            if !declared.contains(&&*k) && !ignored.iter().any(|i| *i == k) {
+                ignored.push(k.into_owned());
+            }
+        }
+        if !body.is_empty() {
+            ignored.push("(body)".to_owned());
+        }
+        (Value::Null, ignored)
+    };
+    let result = match op {
+        Write::CreateDataset => create_dataset(cx, &value),
+        Write::UpdateDataset(id) => update_dataset(cx, id, &value),
+        Write::DeleteDataset(id) => delete_dataset(cx, id),
+        Write::CreateExample => {
+            create_examples(cx, std::slice::from_ref(&value)).map(|mut list| match list.pop() {
+                Some(e) => e,
+                None => Value::Null,
+            })
+        }
+        Write::CreateExamples => {
+            create_examples(cx, value.as_array().map_or(&[][..], Vec::as_slice)).map(Value::Array)
+        }
+        Write::UpdateExample(id) => update_example(cx, id, &value),
+        Write::UploadExamples(_) => unreachable!("answered above"),
+        Write::UpdateExamples => {
+            update_examples(cx, value.as_array().map_or(&[][..], Vec::as_slice))
+        }
+        Write::DeleteExample(id) => {
+            path_uuid(id, "example_id").and_then(|id| delete_examples(cx, &[id]))
+        }
+        Write::DeleteExamples => {
+            let mut ids = Vec::new();
+            let mut bad = None;
+            for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+                if k == "example_ids" {
+                    match Uuid::try_parse(&v) {
+                        Ok(id) => ids.push(id),
+                        Err(e) => bad = Some(e.to_string()),
+                    }
+                }
+            }
+            match (bad, ids.is_empty()) {
+                (Some(e), _) => Err(unprocessable(&["query", "example_ids"], e, "uuid_parsing")),
+                (None, true) => Err(unprocessable(
+                    &["query", "example_ids"],
+                    "Field required",
+                    "missing",
+                )),
+                (None, false) => delete_examples(cx, &ids),
+            }
+        }
+        Write::CreateSession => {
+            let upsert = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .any(|(k, v)| k == "upsert" && matches!(&*v, "true" | "True" | "1" | "yes" | "on"));
+            create_session(cx, &value, upsert)
+        }
+        Write::ReadSession(id) => read_session(cx, id),
+        Write::UpdateSession(id) => update_session(cx, id, &value),
+        Write::DeleteSession(id) => delete_session(cx, id),
+        Write::CreateRun => ingest(cx, std::slice::from_ref(&value), &[]),
+        Write::UpdateRun(id) => match Uuid::try_parse(id) {
+            Ok(id) => {
+                let mut patch = value.clone();
+                patch["id"] = id.to_string().into();
+                ingest(cx, &[], std::slice::from_ref(&patch))
+            }
+            Err(e) => Err(ingest_error(400, "invalid run id", e.to_string())),
+        },
+        Write::BatchRuns => {
+            let part = |name: &str| {
+                value
+                    .get(name)
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            ingest(cx, &part("post"), &part("patch"))
+        }
+        Write::ReadRunV2(id) => {
+            let (status, v) = crate::runs_v2::read(cx.runs, cx.workspace, id, query);
+            if status == 200 {
+                Ok(v)
+            } else {
+                Err((status, v))
+            }
+        }
+        Write::CreateFeedback => create_feedback(cx, &value),
+        Write::ListFeedback => list_feedback(cx, query),
+        Write::ReadFeedback(id) => path_uuid(id, "feedback_id").and_then(|id| {
+            cx.runs
+                .feedback
+                .iter()
+                .find(|f| f.id == id && f.workspace_id == cx.workspace)
+                .map(feedback_json)
+                .ok_or_else(|| detail(404, format!("Feedback {id} not found")))
+        }),
+        Write::DeleteFeedback(id) => path_uuid(id, "feedback_id").and_then(|id| {
+            let before = cx.runs.feedback.len();
+            cx.runs
+                .feedback
+                .retain(|f| !(f.id == id && f.workspace_id == cx.workspace));
+            if cx.runs.feedback.len() == before {
+                return Err(detail(404, format!("Feedback {id} not found")));
+            }
+            Ok(json!({"message": "Feedback deleted"}))
+        }),
+        Write::ShareRun(id) => path_uuid(id, "run_id").and_then(|id| {
+            own_run(&cx, id)?;
+            let (token, _) = *cx.runs.shares.entry(id).or_insert((random_id(), cx.now));
+            Ok(json!({"run_id": id.to_string(), "share_token": token.to_string()}))
+        }),
+        Write::UnshareRun(id) => path_uuid(id, "run_id").and_then(|id| {
+            own_run(&cx, id)?;
+            cx.runs
+                .shares
+                .remove(&id)
+                .map(|_| json!({"message": "Run unshared"}))
+                .ok_or_else(|| detail(404, format!("Run {id} is not shared")))
+        }),
+        Write::ReadRunShare(id) => path_uuid(id, "run_id").and_then(|id| {
+            own_run(&cx, id)?;
+            Ok(cx.runs.shares.get(&id).map_or(
+                Value::Null,
+                |(t, _)| json!({"run_id": id.to_string(), "share_token": t.to_string()}),
+            ))
+        }),
+        Write::ListShared => list_shared(cx, query),
+        Write::ReadRun(id) => path_uuid(id, "run_id").and_then(|id| {
+            cx.runs
+                .runs
+                .iter()
+                .find(|r| r.id == id && r.workspace_id == cx.workspace)
+                .map(|r| crate::runs::render(r, &[]))
+                .ok_or_else(|| detail(404, format!("Run {id} not found")))
+        }),
+    };
+    (
+        result.map_or_else(|e| e, |v| (success_status(op), v)),
+        ignored,
+    )
+}
+
+/// The ingestion routes answer 202 (accepted), the others 200.
+fn success_status(op: &Write) -> u16 {
+    if op.is_ingest() { 202 } else { 200 }
+}
+
+// ---- datasets ----
+
+fn name_taken(store: &Store, workspace: Uuid, name: &str, except: Option<Uuid>) -> bool {
+    store.datasets.iter().any(|d| {
+        !d.deleted
+            && d.name == name
+            && Some(d.id) != except
+            && store.dataset_workspace(d) == workspace
+    })
+}
+
+fn dataset_answer(store: &Store, workspace: Uuid, id: Uuid) -> Value {
+    read::dataset(store, workspace, id, &Vec::new()).1
+}
+
+fn create_dataset(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
+    let name = v["name"].as_str().unwrap_or_default().to_owned();
+    for refused in [
+        "inputs_schema_definition",
+        "outputs_schema_definition",
+        "transformations",
+    ] {
+        if v.get(refused).is_some_and(|x| !x.is_null()) {
+            return Err(detail(
+                400,
+                format!("field `{refused}` is not supported by the stand-in"),
+            ));
+        }
+    }
+    if v.get("externally_managed").and_then(Value::as_bool) == Some(true) {
+        return Err(detail(
+            400,
+            "field `externally_managed`: true is not supported by the stand-in",
+        ));
+    }
+    // The spec's `DataType` values (the schema validated it), as `&'static str`.
+    let data_type = match v.get("data_type").and_then(Value::as_str) {
+        Some("llm") => "llm",
+        Some("chat") => "chat",
+        _ => "kv",
+    };
+    if name_taken(cx.store, cx.workspace, &name, None) {
+        return Err(detail(
+            409,
+            format!("Dataset with name {name:?} already exists"),
+        ));
+    }
+    let id = uuid_field(v, "id", false)?.unwrap_or_else(random_id);
+    if cx.store.datasets.iter().any(|d| d.id == id) {
+        return Err(detail(409, format!("Dataset {id} already exists")));
+    }
+    let created_at = time_field(v, "created_at", false)?.unwrap_or(cx.now);
+    let workspace = cx
+        .store
+        .workspace_index(cx.workspace)
+        .expect("an authenticated workspace");
+    let metadata = v["extra"].get("metadata").cloned().unwrap_or(Value::Null);
+    cx.store
+        .add_dataset(Dataset {
+            id,
+            name,
+            workspace,
+            created_at,
+            description: v["description"].as_str().map(str::to_owned),
+            metadata,
+            deleted: false,
+            data_type,
+        })
+        .map_err(|e| detail(400, e))?;
+    Ok(dataset_answer(cx.store, cx.workspace, id))
+}
+
+/// A `DatasetUpdate` field that is set: neither absent, null nor the spec's `Missing`
+/// marker (`{"__missing__": ...}`).
+fn set_field<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    v.get(name)
+        .filter(|x| !x.is_null() && x.get("__missing__").is_none())
+}
+
+fn update_dataset(cx: Cx<'_>, raw: &str, v: &Value) -> Result<Value, Answer> {
+    let id = path_uuid(raw, "dataset_id")?;
+    let ds = cx
+        .store
+        .live_dataset(cx.workspace, id)
+        .ok_or_else(|| detail(404, format!("Dataset {id} not found")))?;
+    for refused in [
+        "inputs_schema_definition",
+        "outputs_schema_definition",
+        "patch_examples",
+        "transformations",
+        "baseline_experiment_id",
+    ] {
+        if set_field(v, refused).is_some() {
+            return Err(detail(
+                400,
+                format!("field `{refused}` is not supported by the stand-in"),
+            ));
+        }
+    }
+    let name = set_field(v, "name").and_then(Value::as_str);
+    if let Some(n) = name
+        && name_taken(cx.store, cx.workspace, n, Some(id))
+    {
+        return Err(detail(
+            409,
+            format!("Dataset with name {n:?} already exists"),
+        ));
+    }
+    let d = &mut cx.store.datasets[ds as usize];
+    if let Some(n) = name {
+        d.name = n.to_owned();
+    }
+    if let Some(desc) = set_field(v, "description").and_then(Value::as_str) {
+        d.description = Some(desc.to_owned());
+    }
+    if let Some(m) = set_field(v, "metadata") {
+        d.metadata = m.clone();
+    }
+    Ok(json!({
+        "id": d.id.to_string(),
+        "name": d.name,
+        "description": d.description,
+        "created_at": rfc3339(d.created_at),
+        "data_type": d.data_type,
+        "tenant_id": cx.workspace.to_string(),
+    }))
+}
+
+fn delete_dataset(cx: Cx<'_>, raw: &str) -> Result<Value, Answer> {
+    let id = path_uuid(raw, "dataset_id")?;
+    let ds = cx
+        .store
+        .live_dataset(cx.workspace, id)
+        .ok_or_else(|| detail(404, format!("Dataset {id} not found")))?;
+    cx.store.delete_dataset(ds);
+    Ok(json!({"message": "Dataset deleted"}))
+}
+
+// ---- examples ----
+
+/// The metadata an example is stored with: its `metadata` and its `split` as
+/// `dataset_split` (a list, as LangSmith stores it).
+fn with_split(metadata: &Value, split: Option<&Value>) -> Value {
+    let mut m = metadata.as_object().cloned().unwrap_or_default();
+    match split {
+        Some(Value::String(s)) => {
+            m.insert("dataset_split".into(), json!([s]));
+        }
+        Some(Value::Array(a)) => {
+            m.insert("dataset_split".into(), Value::Array(a.clone()));
+        }
+        _ => {}
+    }
+    Value::Object(m)
+}
+
+/// The spec's default `split` of an example create.
+fn default_split() -> Value {
+    spec::inline(spec::document(), request_schema("/api/v1/examples", "post"))["properties"]
+        ["split"]["default"]
+        .clone()
+}
+
+fn create_examples(cx: Cx<'_>, items: &[Value]) -> Result<Vec<Value>, Answer> {
+    let mut new = Vec::with_capacity(items.len());
+    let mut seen = HashSet::new();
+    for (k, v) in items.iter().enumerate() {
+        let at = |field: &str| -> Vec<String> {
+            if items.len() > 1 || v.is_object() {
+                vec!["body".into(), k.to_string(), field.into()]
+            } else {
+                vec!["body".into(), field.into()]
+            }
+        };
+        if v.get("use_source_run_io").and_then(Value::as_bool) == Some(true)
+            || v.get("use_source_run_attachments")
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty())
+        {
+            return Err(detail(
+                400,
+                format!(
+                    "{}: copying a source run's inputs/outputs is not supported by the stand-in",
+                    at("use_source_run_io").join(".")
+                ),
+            ));
+        }
+        let dataset_id = uuid_field(v, "dataset_id", false)?.expect("required by the schema");
+        let ds = cx
+            .store
+            .live_dataset(cx.workspace, dataset_id)
+            .ok_or_else(|| detail(404, format!("Dataset {dataset_id} not found")))?;
+        let id = uuid_field(v, "id", false)?.unwrap_or_else(random_id);
+        if cx.store.index(&id).is_some() || !seen.insert(id) {
+            return Err(detail(409, format!("Example {id} already exists")));
+        }
+        let created_at = time_field(v, "created_at", false)?.unwrap_or(cx.now);
+        let split = v.get("split").cloned().unwrap_or_else(default_split);
+        let inputs = match v.get("inputs") {
+            Some(Value::Object(m)) => Value::Object(m.clone()),
+            _ => json!({}),
+        };
+        new.push(NewExample {
+            id,
+            dataset: ds,
+            created_at,
+            content: Content {
+                inputs,
+                outputs: v.get("outputs").cloned().unwrap_or(Value::Null),
+                metadata: with_split(v.get("metadata").unwrap_or(&Value::Null), Some(&split)),
+            },
+            source_run_id: uuid_field(v, "source_run_id", false)?,
+        });
+    }
+    let ids: Vec<Uuid> = new.iter().map(|e| e.id).collect();
+    cx.store.add_examples(new);
+    Ok(ids
+        .into_iter()
+        .map(|id| read::example(cx.store, cx.workspace, id, None, None).1)
+        .collect())
+}
+
+/// `PATCH /examples/bulk`: every update checked first, then all applied (or none).
+fn update_examples(cx: Cx<'_>, items: &[Value]) -> Result<Value, Answer> {
+    let mut planned = Vec::with_capacity(items.len());
+    for v in items {
+        let id = uuid_field(v, "id", false)?.expect("required by the schema");
+        planned.push((id, planned_update(&cx, id, v)?));
+    }
+    for (_, (i, next, dataset)) in planned {
+        cx.store.update(i, next, dataset, cx.now);
+    }
+    Ok(json!({"message": format!("{} examples updated", items.len()), "count": items.len()}))
+}
+
+fn update_example(cx: Cx<'_>, raw: &str, v: &Value) -> Result<Value, Answer> {
+    let id = path_uuid(raw, "example_id")?;
+    let (i, next, dataset) = planned_update(&cx, id, v)?;
+    cx.store.update(i, next, dataset, cx.now);
+    Ok(read::example(cx.store, cx.workspace, id, None, None).1)
+}
+
+/// What an update of example `id` makes: its index, its next content and dataset.
+fn planned_update(cx: &Cx<'_>, id: Uuid, v: &Value) -> Result<(usize, Content, u16), Answer> {
+    let not_found = || detail(404, format!("Example {id} not found"));
+    let i = cx.store.index(&id).ok_or_else(not_found)?;
+    if cx.store.workspace_at(i) != cx.workspace {
+        return Err(not_found());
+    }
+    let (_, current) = cx.store.current(i).ok_or_else(not_found)?;
+    if set_field(v, "attachments_operations").is_some() {
+        return Err(detail(
+            400,
+            "field `attachments_operations` is not supported by the stand-in",
+        ));
+    }
+    let dataset = match uuid_field(v, "dataset_id", false)? {
+        Some(d) => cx
+            .store
+            .live_dataset(cx.workspace, d)
+            .ok_or_else(|| detail(404, format!("Dataset {d} not found")))?,
+        None => cx.store.dataset_index_at(i),
+    };
+    let overwrite = v.get("overwrite").and_then(Value::as_bool) == Some(true);
+    let mut next = current.clone();
+    if let Some(x) = v.get("inputs").filter(|x| overwrite || !x.is_null()) {
+        next.inputs = if x.is_null() { json!({}) } else { x.clone() };
+    }
+    if let Some(x) = v.get("outputs").filter(|x| overwrite || !x.is_null()) {
+        next.outputs = x.clone();
+    }
+    if let Some(x) = v.get("metadata").filter(|x| overwrite || !x.is_null()) {
+        // The split lives in the metadata: kept unless a new one is given.
+        let split = current.metadata.get("dataset_split").cloned();
+        next.metadata = with_split(x, split.as_ref());
+    }
+    if let Some(s) = v.get("split").filter(|x| !x.is_null()) {
+        next.metadata = with_split(&next.metadata, Some(s));
+    }
+    Ok((i, next, dataset))
+}
+
+/// Soft-deletes examples: every one must be readable now (else 404 naming the missing,
+/// nothing deleted).
+fn delete_examples(cx: Cx<'_>, ids: &[Uuid]) -> Result<Value, Answer> {
+    let mut found = Vec::with_capacity(ids.len());
+    let mut missing = Vec::new();
+    for id in ids {
+        match cx.store.index(id) {
+            Some(i)
+                if cx.store.workspace_at(i) == cx.workspace
+                    && cx.store.version_at(i, None).is_some() =>
+            {
+                found.push(i)
+            }
+            _ => missing.push(id.to_string()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(detail(
+            404,
+            format!("Examples not found: {}", missing.join(", ")),
+        ));
+    }
+    for i in found {
+        cx.store.soft_delete(i, cx.now);
+    }
+    Ok(json!({"message": "Examples deleted", "count": ids.len()}))
+}
+
+// ---- sessions ----
+
+fn listed(cx: &Cx<'_>) -> Vec<side::Listed> {
+    side::listed(cx.workspace, cx.runs)
+}
+
+fn session_by_id(cx: &Cx<'_>, raw: &str) -> Result<side::Listed, Answer> {
+    let id = path_uuid(raw, "session_id")?;
+    listed(cx)
+        .into_iter()
+        .find(|l| l.session.id == id)
+        .ok_or_else(|| detail(404, format!("Session {id} not found")))
+}
+
+/// `TracerSessionWithoutVirtualFields`.
+fn session_answer(l: &side::Listed) -> Value {
+    let mut v = side::session_json(l);
+    if let Some(m) = v.as_object_mut() {
+        m.remove("last_run_start_time");
+    }
+    v
+}
+
+fn create_session(cx: Cx<'_>, v: &Value, upsert: bool) -> Result<Value, Answer> {
+    let id = uuid_field(v, "id", false)?.unwrap_or_else(random_id);
+    let name = match v.get("name").and_then(Value::as_str) {
+        Some(n) => n.to_owned(),
+        None => format!("session-{}", &id.simple().to_string()[..8]),
+    };
+    let reference = uuid_field(v, "reference_dataset_id", false)?;
+    if let Some(d) = reference
+        && cx.store.live_dataset(cx.workspace, d).is_none()
+    {
+        return Err(detail(404, format!("Dataset {d} not found")));
+    }
+    if let Some(existing) = listed(&cx).into_iter().find(|l| l.session.name == name) {
+        if upsert {
+            return Ok(session_answer(&existing));
+        }
+        return Err(detail(
+            409,
+            format!("Session with name {name:?} already exists"),
+        ));
+    }
+    if listed(&cx).iter().any(|l| l.session.id == id) || cx.runs.sessions.iter().any(|s| s.id == id)
+    {
+        return Err(detail(409, format!("Session {id} already exists")));
+    }
+    let session = Session {
+        id,
+        workspace_id: cx.workspace,
+        name,
+        reference_dataset_id: reference,
+        start_time: time_field(v, "start_time", false)?.unwrap_or(cx.now),
+        description: v
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        end_time: time_field(v, "end_time", false)?,
+        extra: v.get("extra").filter(|x| !x.is_null()).cloned(),
+    };
+    cx.runs.sessions.push(session);
+    session_by_id(&cx, &id.to_string()).map(|l| session_answer(&l))
+}
+
+fn read_session(cx: Cx<'_>, raw: &str) -> Result<Value, Answer> {
+    session_by_id(&cx, raw).map(|l| side::session_json(&l))
+}
+
+/// The index of an experiment (created or seeded) session: the workspace's `default`
+/// session is not stored and cannot be changed.
+fn stored_session(cx: &Cx<'_>, raw: &str) -> Result<usize, Answer> {
+    let id = session_by_id(cx, raw)?.session.id;
+    cx.runs
+        .sessions
+        .iter()
+        .position(|s| s.id == id)
+        .ok_or_else(|| {
+            detail(
+                400,
+                format!(
+                    "the stand-in's `{}` session cannot be changed or deleted",
+                    side::SESSION_NAME
+                ),
+            )
+        })
+}
+
+fn update_session(cx: Cx<'_>, raw: &str, v: &Value) -> Result<Value, Answer> {
+    let k = stored_session(&cx, raw)?;
+    for refused in ["default_dataset_id", "trace_tier"] {
+        if v.get(refused).is_some_and(|x| !x.is_null()) {
+            return Err(detail(
+                400,
+                format!("field `{refused}` is not supported by the stand-in"),
+            ));
+        }
+    }
+    let name = v.get("name").and_then(Value::as_str);
+    let id = cx.runs.sessions[k].id;
+    if let Some(n) = name
+        && listed(&cx)
+            .iter()
+            .any(|l| l.session.name == n && l.session.id != id)
+    {
+        return Err(detail(
+            409,
+            format!("Session with name {n:?} already exists"),
+        ));
+    }
+    let end_time = time_field(v, "end_time", false)?;
+    let s = &mut cx.runs.sessions[k];
+    if let Some(n) = name {
+        s.name = n.to_owned();
+    }
+    if let Some(d) = v.get("description").and_then(Value::as_str) {
+        s.description = Some(d.to_owned());
+    }
+    if end_time.is_some() {
+        s.end_time = end_time;
+    }
+    if let Some(x) = v.get("extra").filter(|x| !x.is_null()) {
+        s.extra = Some(x.clone());
+    }
+    session_by_id(&cx, raw).map(|l| session_answer(&l))
+}
+
+/// Deletes a session and every run in it.
+fn delete_session(cx: Cx<'_>, raw: &str) -> Result<Value, Answer> {
+    let k = stored_session(&cx, raw)?;
+    let s = cx.runs.sessions.remove(k);
+    let removed: HashSet<Uuid> = cx
+        .runs
+        .runs
+        .iter()
+        .filter(|r| r.session_id == s.id)
+        .map(|r| r.id)
+        .collect();
+    cx.runs.runs.retain(|r| r.session_id != s.id);
+    cx.runs.drop_orphans(&removed);
+    Ok(json!({"message": "Session deleted"}))
+}
+
+// ---- runs ----
+
+/// The run types the stand-in stores (the SDKs' `RUN_TYPE_T`).
+const RUN_TYPES: [&str; 7] = [
+    "tool",
+    "chain",
+    "llm",
+    "retriever",
+    "embedding",
+    "prompt",
+    "parser",
+];
+
+fn run_type(v: &Value) -> Result<&'static str, Answer> {
+    let t = v.get("run_type").and_then(Value::as_str).unwrap_or("chain");
+    RUN_TYPES.iter().find(|x| **x == t).copied().ok_or_else(|| {
+        ingest_error(
+            422,
+            "invalid run",
+            format!("run_type {t:?}: one of {RUN_TYPES:?}"),
+        )
+    })
+}
+
+/// The session a posted run goes to: `session_id` (one of the workspace's), else
+/// `session_name` (made when new, as LangSmith makes a project on first ingest), else the
+/// `default` one.
+fn session_of(
+    workspace: Uuid,
+    sessions: &mut Vec<Session>,
+    v: &Value,
+    now: i64,
+) -> Result<Uuid, Answer> {
+    let default = side::session_id(workspace);
+    if let Some(id) = uuid_field(v, "session_id", true)? {
+        if id == default
+            || sessions
+                .iter()
+                .any(|s| s.id == id && s.workspace_id == workspace)
+        {
+            return Ok(id);
+        }
+        return Err(ingest_error(
+            404,
+            "session not found",
+            format!("session_id {id}"),
+        ));
+    }
+    let name = v
+        .get("session_name")
+        .and_then(Value::as_str)
+        .unwrap_or(side::SESSION_NAME);
+    if name == side::SESSION_NAME {
+        return Ok(default);
+    }
+    if let Some(s) = sessions
+        .iter()
+        .find(|s| s.workspace_id == workspace && s.name == name)
+    {
+        return Ok(s.id);
+    }
+    let id = random_id();
+    sessions.push(Session {
+        id,
+        workspace_id: workspace,
+        name: name.to_owned(),
+        reference_dataset_id: None,
+        start_time: now,
+        description: None,
+        end_time: None,
+        extra: None,
+    });
+    Ok(id)
+}
+
+/// Posts then patches runs, on copies of the runs and sessions swapped in only when every
+/// one was accepted.
+fn ingest(cx: Cx<'_>, posts: &[Value], patches: &[Value]) -> Result<Value, Answer> {
+    let mut runs = cx.runs.runs.clone();
+    let mut sessions = cx.runs.sessions.clone();
+    let mut known: HashSet<Uuid> = runs.iter().map(|r| r.id).collect();
+    for v in posts {
+        let id = uuid_field(v, "id", true)?
+            .ok_or_else(|| ingest_error(422, "invalid run", "id: required"))?;
+        if !known.insert(id) {
+            return Err(ingest_error(409, "run already exists", format!("run {id}")));
+        }
+        let start_time = time_field(v, "start_time", true)?.unwrap_or(cx.now);
+        let parent = uuid_field(v, "parent_run_id", true)?;
+        let trace_id = match uuid_field(v, "trace_id", true)? {
+            Some(t) => t,
+            None => match parent {
+                Some(p) => runs
+                    .iter()
+                    .find(|r| r.id == p)
+                    .map(|r| r.trace_id)
+                    .ok_or_else(|| {
+                        ingest_error(
+                            422,
+                            "invalid run",
+                            format!("parent_run_id {p}: unknown, and no trace_id"),
+                        )
+                    })?,
+                None => id,
+            },
+        };
+        let reference = uuid_field(v, "reference_example_id", true)?;
+        let reference_dataset = reference.and_then(|e| {
+            let i = cx.store.index(&e)?;
+            (cx.store.workspace_at(i) == cx.workspace)
+                .then(|| cx.store.datasets[cx.store.dataset_index_at(i) as usize].id)
+        });
+        if let Some(e) = reference
+            && reference_dataset.is_none()
+        {
+            return Err(ingest_error(
+                404,
+                "example not found",
+                format!("reference_example_id {e}"),
+            ));
+        }
+        let session_id = session_of(cx.workspace, &mut sessions, v, cx.now)?;
+        runs.push(Run {
+            id,
+            trace_id,
+            session_id,
+            workspace_id: cx.workspace,
+            parent_run_id: parent,
+            reference_example_id: reference,
+            reference_dataset_id: reference_dataset,
+            name: v
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            run_type: run_type(v)?,
+            inputs: v.get("inputs").cloned().unwrap_or_else(|| json!({})),
+            outputs: v.get("outputs").cloned().unwrap_or(Value::Null),
+            start_time,
+            end_time: time_field(v, "end_time", true)?,
+            error: v.get("error").and_then(Value::as_str).map(str::to_owned),
+            dotted_order: v
+                .get("dotted_order")
+                .and_then(Value::as_str)
+                .map_or_else(|| id.to_string(), str::to_owned),
+        });
+    }
+    for v in patches {
+        let id = uuid_field(v, "id", true)?
+            .ok_or_else(|| ingest_error(422, "invalid run", "id: required"))?;
+        let run = runs
+            .iter_mut()
+            .find(|r| r.id == id && r.workspace_id == cx.workspace)
+            .ok_or_else(|| ingest_error(404, "run not found", format!("run {id}")))?;
+        if let Some(t) = time_field(v, "end_time", true)? {
+            run.end_time = Some(t);
+        }
+        if let Some(o) = v.get("outputs").filter(|x| !x.is_null()) {
+            run.outputs = o.clone();
+        }
+        if let Some(i) = v.get("inputs").filter(|x| !x.is_null()) {
+            run.inputs = i.clone();
+        }
+        if let Some(e) = v.get("error").and_then(Value::as_str) {
+            run.error = Some(e.to_owned());
+        }
+    }
+    cx.runs.runs = runs;
+    cx.runs.sessions = sessions;
+    // The spec's 202 schema (`additionalProperties` both a string and an object) admits
+    // only an empty object.
+    Ok(json!({}))
+}
+
+// ---- feedback and share links ----
+
+/// The run `id` of the caller's workspace, or a 404.
+fn own_run(cx: &Cx<'_>, id: Uuid) -> Result<usize, Answer> {
+    cx.runs
+        .runs
+        .iter()
+        .position(|r| r.id == id && r.workspace_id == cx.workspace)
+        .ok_or_else(|| detail(404, format!("Run {id} not found")))
+}
+
+/// The fields of `FeedbackSchema` a feedback record is answered with.
+fn feedback_json(f: &crate::runs::Feedback) -> Value {
+    let mut m = f.fields.clone();
+    let id_or_null = |id: Option<Uuid>| id.map_or(Value::Null, |id| id.to_string().into());
+    m.insert("id".into(), f.id.to_string().into());
+    m.insert("key".into(), f.key.clone().into());
+    m.insert("run_id".into(), id_or_null(f.run_id));
+    m.insert("trace_id".into(), id_or_null(f.trace_id));
+    m.insert("session_id".into(), id_or_null(f.session_id));
+    m.insert("created_at".into(), rfc3339(f.created_at).into());
+    m.insert("modified_at".into(), rfc3339(f.created_at).into());
+    Value::Object(m)
+}
+
+fn create_feedback(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
+    for refused in [
+        "comparative_experiment_id",
+        "feedback_group_id",
+        "feedback_config",
+    ] {
+        if v.get(refused).is_some_and(|x| !x.is_null()) {
+            return Err(detail(
+                400,
+                format!("field `{refused}` is not supported by the stand-in"),
+            ));
+        }
+    }
+    let id = uuid_field(v, "id", false)?.unwrap_or_else(random_id);
+    if cx.runs.feedback.iter().any(|f| f.id == id) {
+        return Err(detail(409, format!("Feedback {id} already exists")));
+    }
+    let run_id = uuid_field(v, "run_id", false)?;
+    let mut session_id = uuid_field(v, "session_id", false)?;
+    let mut trace_id = uuid_field(v, "trace_id", false)?;
+    match run_id {
+        // The SDKs send feedback while their tracing thread may still hold the run: a run
+        // not ingested yet is accepted, a run of another workspace is not found.
+        Some(r) => match cx.runs.runs.iter().find(|x| x.id == r) {
+            Some(run) if run.workspace_id == cx.workspace => {
+                session_id = Some(run.session_id);
+                trace_id = Some(run.trace_id);
+            }
+            Some(_) => return Err(detail(404, format!("Run {r} not found"))),
+            None => {}
+        },
+        None => {
+            let Some(s) = session_id else {
+                return Err(unprocessable(
+                    &["body", "run_id"],
+                    "one of run_id or session_id is required",
+                    "missing",
+                ));
+            };
+            if !listed(&cx).iter().any(|l| l.session.id == s) {
+                return Err(detail(404, format!("Session {s} not found")));
+            }
+        }
+    }
+    let schema = spec::inline(
+        spec::document(),
+        &spec::document()["components"]["schemas"]["FeedbackSchema"],
+    );
+    let declared = schema["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let fields: serde_json::Map<String, Value> = v
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| {
+            declared.contains_key(*k)
+                && !matches!(
+                    k.as_str(),
+                    "id" | "key"
+                        | "run_id"
+                        | "trace_id"
+                        | "session_id"
+                        | "created_at"
+                        | "modified_at"
+                )
+        })
+        .map(|(k, x)| (k.clone(), x.clone()))
+        .collect();
+    let f = crate::runs::Feedback {
+        id,
+        workspace_id: cx.workspace,
+        run_id,
+        trace_id,
+        session_id,
+        key: v["key"].as_str().unwrap_or_default().to_owned(),
+        fields,
+        created_at: time_field(v, "created_at", false)?.unwrap_or(cx.now),
+    };
+    let answer = feedback_json(&f);
+    cx.runs.feedback.push(f);
+    Ok(answer)
+}
+
+/// A query string as `name -> values`.
+fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// Every value of `name` as a UUID (422 in FastAPI's shape naming it otherwise).
+fn query_uuids(q: &[(String, String)], name: &str) -> Result<Vec<Uuid>, Answer> {
+    q.iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| {
+            Uuid::try_parse(v)
+                .map_err(|e| unprocessable(&["query", name], e.to_string(), "uuid_parsing"))
+        })
+        .collect()
+}
+
+/// `limit` and `offset` within the spec's bounds for `path`.
+fn paging(q: &[(String, String)], path: &str) -> Result<(usize, usize), Answer> {
+    let params = &spec::document()["paths"][path]["get"]["parameters"];
+    let bound = |name: &str, key: &str| {
+        params
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+            .and_then(|p| p["schema"][key].as_u64())
+    };
+    let read = |name: &str| -> Result<u64, Answer> {
+        match q.iter().find(|(k, _)| k == name) {
+            None => Ok(bound(name, "default").unwrap_or(0)),
+            Some((_, v)) => {
+                let n: u64 = v.parse().map_err(|_| {
+                    unprocessable(
+                        &["query", name],
+                        "Input should be a valid integer",
+                        "int_parsing",
+                    )
+                })?;
+                if bound(name, "minimum").is_some_and(|m| n < m)
+                    || bound(name, "maximum").is_some_and(|m| n > m)
+                {
+                    return Err(unprocessable(
+                        &["query", name],
+                        format!("{n} is out of the spec's bounds"),
+                        "value_error",
+                    ));
+                }
+                Ok(n)
+            }
+        }
+    };
+    Ok((read("offset")? as usize, read("limit")? as usize))
+}
+
+/// `GET /feedback`: by `run`, `session`, `key`, `has_comment`, `has_score`, paged; the
+/// other declared filters are refused by name.
+fn list_feedback(cx: Cx<'_>, query: Option<&str>) -> Result<Value, Answer> {
+    let q = query_pairs(query);
+    for refused in [
+        "source",
+        "user",
+        "level",
+        "max_created_at",
+        "min_created_at",
+        "comparative_experiment_id",
+    ] {
+        if q.iter().any(|(k, _)| k == refused) {
+            return Err(detail(
+                400,
+                format!("query parameter `{refused}` is not supported by the stand-in"),
+            ));
+        }
+    }
+    let runs = query_uuids(&q, "run")?;
+    let sessions = query_uuids(&q, "session")?;
+    let keys: Vec<&str> = q
+        .iter()
+        .filter(|(k, _)| k == "key")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let flag = |name: &str| -> Option<bool> {
+        q.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| matches!(v.as_str(), "true" | "True" | "1" | "yes" | "on"))
+    };
+    let (has_comment, has_score) = (flag("has_comment"), flag("has_score"));
+    let (offset, limit) = paging(&q, "/api/v1/feedback")?;
+    let set =
+        |f: &crate::runs::Feedback, name: &str| f.fields.get(name).is_some_and(|x| !x.is_null());
+    Ok(Value::Array(
+        cx.runs
+            .feedback
+            .iter()
+            .filter(|f| f.workspace_id == cx.workspace)
+            .filter(|f| runs.is_empty() || f.run_id.is_some_and(|r| runs.contains(&r)))
+            .filter(|f| sessions.is_empty() || f.session_id.is_some_and(|s| sessions.contains(&s)))
+            .filter(|f| keys.is_empty() || keys.contains(&f.key.as_str()))
+            .filter(|f| has_comment.is_none_or(|h| set(f, "comment") == h))
+            .filter(|f| has_score.is_none_or(|h| set(f, "score") == h))
+            .skip(offset)
+            .take(limit)
+            .map(feedback_json)
+            .collect(),
+    ))
+}
+
+/// `GET /workspaces/current/shared`: the workspace's shared runs, paged.
+fn list_shared(cx: Cx<'_>, query: Option<&str>) -> Result<Value, Answer> {
+    let q = query_pairs(query);
+    let (offset, limit) = paging(&q, "/api/v1/workspaces/current/shared")?;
+    let sessions = listed(&cx);
+    let entities: Vec<Value> = cx
+        .runs
+        .shares
+        .iter()
+        .filter_map(|(run, (token, at))| {
+            let r = cx
+                .runs
+                .runs
+                .iter()
+                .find(|r| r.id == *run && r.workspace_id == cx.workspace)?;
+            let session = sessions.iter().find(|l| l.session.id == r.session_id);
+            Some(json!({
+                "type": "run",
+                "share_token": token.to_string(),
+                "created_at": rfc3339(*at),
+                "run_id": run.to_string(),
+                "run_name": r.name,
+                "run_type": r.run_type,
+                "session_id": r.session_id.to_string(),
+                "session_name": session.map(|l| l.session.name.clone()),
+            }))
+        })
+        .skip(offset)
+        .take(limit)
+        .collect();
+    Ok(json!({ "entities": entities }))
+}
+
+// ---- the multipart example upload ----
+
+/// The platform routes' error shape (`examples.ErrorResponse`).
+fn platform_error(status: u16, error: &str, details: Value) -> Answer {
+    (
+        status,
+        json!({"error": error, "details": details.to_string()}),
+    )
+}
+
+/// `POST /v1/platform/datasets/{id}/examples` (what the SDKs use when `/info` says
+/// `dataset_examples_multipart_enabled`, or a test forces it): per example a JSON part
+/// `{id}` (`metadata`, `split`, `created_at`, `source_run_id`; others ignored and
+/// recorded), `{id}.inputs` and `{id}.outputs`. Attachments are refused by name (the
+/// stand-in keeps none). All-or-nothing; 201 `{as_of, count, example_ids}`. The spec
+/// documents no 404 for it: a dataset not of the caller's is a 400 naming it.
+fn upload_examples(
+    cx: Cx<'_>,
+    raw: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+    ignored: &mut Vec<String>,
+) -> Result<Value, Answer> {
+    let bad = |what: String| platform_error(400, "Invalid request", json!({"reason": what}));
+    let dataset_id = Uuid::try_parse(raw).map_err(|e| {
+        platform_error(
+            422,
+            "Invalid dataset_id",
+            json!({"field": "dataset_id", "reason": e.to_string()}),
+        )
+    })?;
+    let ds = cx
+        .store
+        .live_dataset(cx.workspace, dataset_id)
+        .ok_or_else(|| {
+            platform_error(
+                400,
+                "Invalid request: dataset not found",
+                json!({"dataset_id": dataset_id.to_string()}),
+            )
+        })?;
+    let boundary = crate::multipart::boundary(content_type.unwrap_or_default()).map_err(bad)?;
+    let parts = crate::multipart::parse(body, &boundary).map_err(bad)?;
+    // Per example id, in order of first appearance: [info, inputs, outputs].
+    let mut order: Vec<Uuid> = Vec::new();
+    let mut found: HashMap<Uuid, [Option<Value>; 3]> = HashMap::new();
+    for p in &parts {
+        let (id_text, suffix) = match p.name.split_once('.') {
+            Some((i, s)) => (i, Some(s)),
+            None => (p.name.as_str(), None),
+        };
+        let id = Uuid::try_parse(id_text).map_err(|e| {
+            platform_error(
+                422,
+                "Invalid example id",
+                json!({"part": p.name, "reason": e.to_string()}),
+            )
+        })?;
+        let slot = match suffix {
+            None => 0,
+            Some("inputs") => 1,
+            Some("outputs") => 2,
+            Some(s) if s.starts_with("attachment") => {
+                return Err(bad(format!(
+                    "part {:?}: attachments are not supported by the stand-in",
+                    p.name
+                )));
+            }
+            Some(_) => return Err(bad(format!("part {:?}: unknown part", p.name))),
+        };
+        let value: Value = serde_json::from_slice(&p.data)
+            .map_err(|e| bad(format!("part {:?}: not JSON: {e}", p.name)))?;
+        let allowed = value.is_object() || (slot == 2 && value.is_null());
+        if !allowed {
+            return Err(platform_error(
+                422,
+                "Invalid example",
+                json!({"part": p.name, "reason": "not a JSON object"}),
+            ));
+        }
+        let entry = found.entry(id).or_insert_with(|| {
+            order.push(id);
+            [None, None, None]
+        });
+        entry[slot] = Some(value);
+    }
+    let declared = [
+        "metadata",
+        "split",
+        "created_at",
+        "modified_at",
+        "source_run_id",
+        "use_source_run_io",
+        "use_source_run_attachments",
+    ];
+    let mut new = Vec::with_capacity(order.len());
+    for id in &order {
+        let [info, inputs, outputs] = found.remove(id).expect("listed");
+        let info = info.unwrap_or_else(|| json!({}));
+        for k in info.as_object().into_iter().flatten().map(|(k, _)| k) {
+            let name = format!("{{example_id}}.{k}");
+            if !declared.contains(&k.as_str()) && !ignored.contains(&name) {
+                ignored.push(name);
+            }
+        }
+        if info.get("use_source_run_io").and_then(Value::as_bool) == Some(true) {
+            return Err(bad(format!(
+                "example {id}: use_source_run_io is not supported by the stand-in"
+            )));
+        }
+        if cx.store.index(id).is_some() {
+            return Err(platform_error(
+                409,
+                "Example already exists",
+                json!({"example_id": id.to_string()}),
+            ));
+        }
+        let invalid = |field: &str| {
+            platform_error(
+                422,
+                "Invalid example",
+                json!({"example_id": id.to_string(), "field": field}),
+            )
+        };
+        let created_at = match info.get("created_at").and_then(Value::as_str) {
+            None => cx.now,
+            Some(t) => parse_as_of_time(t).ok_or_else(|| invalid("created_at"))?,
+        };
+        let source_run_id = match info.get("source_run_id").and_then(Value::as_str) {
+            None => None,
+            Some(s) => Some(Uuid::try_parse(s).map_err(|_| invalid("source_run_id"))?),
+        };
+        let split = info.get("split").cloned().unwrap_or_else(default_split);
+        new.push(NewExample {
+            id: *id,
+            dataset: ds,
+            created_at,
+            content: Content {
+                inputs: inputs.unwrap_or_else(|| json!({})),
+                outputs: outputs.unwrap_or(Value::Null),
+                metadata: with_split(info.get("metadata").unwrap_or(&Value::Null), Some(&split)),
+            },
+            source_run_id,
+        });
+    }
+    let count = new.len();
+    cx.store.add_examples(new);
+    Ok(json!({
+        "as_of": rfc3339(cx.now),
+        "count": count,
+        "example_ids": order.iter().map(Uuid::to_string).collect::<Vec<_>>(),
+    }))
+}

@@ -1,0 +1,770 @@
+//! The writes (issue 32) in raw HTTP. Expected values come from the spec (read at test
+//! time: request and response schemas validated with `jsonschema`) and from the stand-in's
+//! own record (`example()`, `runs()`, `sessions()`, `requests()`), never from the write
+//! code.
+
+use langsmith_mock::{MockServer, spec};
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+async fn call(
+    server: &MockServer,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+    key: Option<&str>,
+) -> (u16, Value) {
+    let mut r = reqwest::Client::new().request(method, format!("{}{path}", server.url()));
+    if let Some(k) = key {
+        r = r.header("x-api-key", k);
+    }
+    if let Some(b) = body {
+        r = r.json(b);
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn ok(server: &MockServer, method: Method, path: &str, body: Option<&Value>) -> (u16, Value) {
+    call(server, method, path, body, Some(server.api_key())).await
+}
+
+/// Asserts `body` is what the spec documents for `status` of `method path`.
+fn conforms(path: &str, method: &str, status: u16, body: &Value) {
+    let doc = spec::document();
+    let response = &doc["paths"][path][method]["responses"][status.to_string()];
+    assert!(
+        response.is_object(),
+        "{status} is not a documented status of {method} {path}"
+    );
+    let schema = &response["content"]["application/json"]["schema"];
+    let v = spec::validate(&spec::inline(doc, schema), body);
+    assert!(v.is_empty(), "{method} {path} {status} {body}: {v:?}");
+}
+
+fn now_iso() -> String {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    chrono::DateTime::from_timestamp(d.as_secs() as i64, d.subsec_nanos())
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+#[tokio::test]
+async fn datasets_and_examples_written_are_what_the_reads_answer() {
+    let server = MockServer::builder().examples(3).start().await.unwrap();
+    let (s, ds) = ok(
+        &server,
+        Method::POST,
+        "/datasets",
+        Some(&json!({"name": "mine", "description": "d", "extra": {"metadata": {"team": "a"}}})),
+    )
+    .await;
+    assert_eq!(s, 200, "{ds}");
+    conforms("/api/v1/datasets", "post", s, &ds);
+    let ds_id = Uuid::parse_str(ds["id"].as_str().unwrap()).unwrap();
+    assert_eq!(server.dataset_id("mine"), Some(ds_id));
+    // A duplicate name: 409, and still one dataset of that name.
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        "/api/v1/datasets",
+        Some(&json!({"name": "mine"})),
+    )
+    .await;
+    assert_eq!(s, 409, "{e}");
+    let (_, list) = ok(&server, Method::GET, "/datasets?name=mine", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    // The spec's data types are kept and filtered on; a field the stand-in cannot keep is
+    // refused by name, and nothing is created.
+    let (s, chat) = ok(
+        &server,
+        Method::POST,
+        "/datasets",
+        Some(&json!({"name": "chats", "data_type": "chat"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{chat}");
+    assert_eq!(chat["data_type"], "chat");
+    let (_, list) = ok(&server, Method::GET, "/datasets?data_type=chat", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], chat["id"]);
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        "/datasets",
+        Some(&json!({"name": "schema", "inputs_schema_definition": {"type": "object"}})),
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert!(
+        e["detail"]
+            .as_str()
+            .unwrap()
+            .contains("inputs_schema_definition"),
+        "{e}"
+    );
+    assert_eq!(server.dataset_id("schema"), None);
+
+    let person = "jane.doe@example.com";
+    let ids = [Uuid::new_v4(), Uuid::new_v4()];
+    let bulk = json!([
+        {"id": ids[0], "dataset_id": ds_id, "inputs": {"q": "hi", "email": person}, "outputs": {"a": 1}, "split": "train", "sdk_only_field": 1},
+        {"id": ids[1], "dataset_id": ds_id, "inputs": {"q": "other"}},
+    ]);
+    let (s, made) = ok(&server, Method::POST, "/examples/bulk", Some(&bulk)).await;
+    assert_eq!(s, 200, "{made}");
+    conforms("/api/v1/examples/bulk", "post", s, &made);
+    let last = server.requests().pop().unwrap();
+    assert_eq!(last.ignored_params, vec!["sdk_only_field".to_owned()]);
+    // The stand-in's record holds what was sent.
+    let e = server.example(&ids[0]).unwrap();
+    assert_eq!(e.dataset_id, ds_id);
+    assert_eq!(
+        e.versions.last().unwrap().inputs.as_deref(),
+        Some(&json!({"q": "hi", "email": person}))
+    );
+    // The listing and the full-text search find them; the count agrees with the dataset's.
+    let (_, listed) = ok(
+        &server,
+        Method::GET,
+        &format!("/examples?dataset={ds_id}"),
+        None,
+    )
+    .await;
+    let mut got: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    got.sort_unstable();
+    let mut want: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    want.sort_unstable();
+    assert_eq!(got, want);
+    let (_, found) = ok(
+        &server,
+        Method::GET,
+        &format!("/examples?dataset={ds_id}&full_text_contains=jane.doe%40example.com"),
+        None,
+    )
+    .await;
+    assert_eq!(found[0]["id"], ids[0].to_string());
+    assert_eq!(found.as_array().unwrap().len(), 1);
+
+    // A bad write changes nothing: inputs must be an object (422 naming it), an unknown
+    // dataset is a 404, a repeated id a 409.
+    let before = server.seeded_ids();
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        "/examples",
+        Some(&json!({"dataset_id": ds_id, "inputs": "text"})),
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    conforms("/api/v1/examples/{example_id}", "get", 422, &e);
+    assert_eq!(e["detail"][0]["loc"], json!(["body", "inputs"]));
+    let (s, _) = ok(
+        &server,
+        Method::POST,
+        "/examples/bulk",
+        Some(&json!([{"dataset_id": ds_id, "inputs": {}}, {"dataset_id": Uuid::new_v4(), "inputs": {}}])),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, _) = ok(
+        &server,
+        Method::POST,
+        "/examples",
+        Some(&json!({"id": ids[1], "dataset_id": ds_id, "inputs": {}})),
+    )
+    .await;
+    assert_eq!(s, 409);
+    assert_eq!(server.seeded_ids(), before, "a refused write wrote nothing");
+
+    // An update makes a version: `as_of` before it reads the old one.
+    let before_update = now_iso();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (s, up) = ok(
+        &server,
+        Method::PATCH,
+        &format!("/examples/{}", ids[1]),
+        Some(&json!({"inputs": {"q": "changed"}})),
+    )
+    .await;
+    assert_eq!(s, 200, "{up}");
+    assert_eq!(server.example(&ids[1]).unwrap().versions.len(), 2);
+    let (_, old) = ok(
+        &server,
+        Method::GET,
+        &format!(
+            "/examples/{}?as_of={}",
+            ids[1],
+            before_update.replace('+', "%2B")
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(old["inputs"], json!({"q": "other"}));
+
+    // A bulk update is all-or-nothing: one unknown id and no example changes.
+    let versions = |id: &Uuid| server.example(id).unwrap().versions.len();
+    let before = (versions(&ids[0]), versions(&ids[1]));
+    let (s, e) = ok(
+        &server,
+        Method::PATCH,
+        "/examples/bulk",
+        Some(&json!([{"id": ids[0], "outputs": {"a": 2}}, {"id": Uuid::new_v4(), "outputs": {}}])),
+    )
+    .await;
+    assert_eq!(s, 404, "{e}");
+    assert_eq!((versions(&ids[0]), versions(&ids[1])), before);
+    let (s, body) = ok(
+        &server,
+        Method::PATCH,
+        "/api/v1/examples/bulk",
+        Some(&json!([{"id": ids[0], "outputs": {"a": 2}}, {"id": ids[1], "split": ["test"]}])),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    conforms("/api/v1/examples/bulk", "patch", s, &body);
+    assert_eq!(
+        (versions(&ids[0]), versions(&ids[1])),
+        (before.0 + 1, before.1 + 1)
+    );
+    let e1 = server.example(&ids[1]).unwrap();
+    let last = e1.versions.last().unwrap();
+    assert_eq!(
+        last.metadata.as_deref().unwrap()["dataset_split"],
+        json!(["test"])
+    );
+    assert_eq!(
+        last.inputs.as_deref(),
+        Some(&json!({"q": "changed"})),
+        "inputs kept"
+    );
+    assert_eq!(
+        server
+            .example(&ids[0])
+            .unwrap()
+            .versions
+            .last()
+            .unwrap()
+            .outputs
+            .as_deref(),
+        Some(&json!({"a": 2}))
+    );
+
+    // Soft delete by list: gone from the listing, the content kept in the record.
+    let (s, _) = ok(
+        &server,
+        Method::DELETE,
+        &format!("/examples?example_ids={}", ids[1]),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = ok(&server, Method::GET, &format!("/examples/{}", ids[1]), None).await;
+    assert_eq!(s, 404);
+    assert!(!server.example(&ids[1]).unwrap().is_hard_deleted());
+    let (s, _) = ok(
+        &server,
+        Method::DELETE,
+        &format!("/examples/{}", ids[1]),
+        None,
+    )
+    .await;
+    assert_eq!(s, 404, "a soft-deleted example is not found again");
+
+    // The hard delete nulls every version of a written example.
+    let (s, body) = ok(
+        &server,
+        Method::POST,
+        "/v1/platform/datasets/examples/delete",
+        Some(&json!({"example_ids": [ids[0], ids[1]], "hard_delete": true})),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    for id in ids {
+        assert!(server.example(&id).unwrap().is_hard_deleted(), "{id}");
+    }
+
+    // Deleting the dataset takes its examples from every read.
+    let (s, _) = ok(&server, Method::DELETE, &format!("/datasets/{ds_id}"), None).await;
+    assert_eq!(s, 200);
+    let (s, _) = ok(&server, Method::GET, &format!("/datasets/{ds_id}"), None).await;
+    assert_eq!(s, 404);
+    assert_eq!(server.dataset_id("mine"), None);
+}
+
+#[tokio::test]
+async fn runs_ingested_with_a_reference_are_found_by_both_runs_queries() {
+    let server = MockServer::builder().start().await.unwrap();
+    let (_, ds) = ok(
+        &server,
+        Method::POST,
+        "/datasets",
+        Some(&json!({"name": "d"})),
+    )
+    .await;
+    let ds_id = ds["id"].as_str().unwrap().to_owned();
+    let example = Uuid::new_v4();
+    let (s, _) = ok(
+        &server,
+        Method::POST,
+        "/api/v1/examples",
+        Some(&json!({"id": example, "dataset_id": ds_id, "inputs": {"email": "jane.doe@example.com"}})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, session) = ok(
+        &server,
+        Method::POST,
+        "/sessions",
+        Some(&json!({"name": "experiment-1", "reference_dataset_id": ds_id})),
+    )
+    .await;
+    assert_eq!(s, 200, "{session}");
+    conforms("/api/v1/sessions", "post", s, &session);
+    let (s, _) = ok(
+        &server,
+        Method::POST,
+        "/sessions",
+        Some(&json!({"name": "experiment-1"})),
+    )
+    .await;
+    assert_eq!(s, 409);
+    let session_id = session["id"].as_str().unwrap().to_owned();
+    let (s, read) = ok(
+        &server,
+        Method::GET,
+        &format!("/sessions/{session_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    conforms("/api/v1/sessions/{session_id}", "get", s, &read);
+
+    let (root, child) = (Uuid::new_v4(), Uuid::new_v4());
+    let t = now_iso();
+    let batch = json!({
+        "post": [
+            {"id": root, "trace_id": root, "dotted_order": format!("20260101T000000000000Z{root}"), "name": "app", "run_type": "chain",
+             "inputs": {"email": "jane.doe@example.com"}, "start_time": t, "session_name": "experiment-1", "reference_example_id": example},
+            {"id": child, "trace_id": root, "parent_run_id": root, "dotted_order": format!("20260101T000000000000Z{root}.20260101T000000000001Z{child}"),
+             "name": "llm", "run_type": "llm", "inputs": {"prompt": "x"}, "start_time": t, "session_name": "experiment-1"}
+        ],
+        "patch": [{"id": child, "end_time": t, "outputs": {"y": 1}}]
+    });
+    let (s, body) = ok(&server, Method::POST, "/runs/batch", Some(&batch)).await;
+    assert_eq!(s, 202, "{body}");
+    conforms("/runs/batch", "post", s, &body);
+    let (s, body) = ok(
+        &server,
+        Method::PATCH,
+        &format!("/api/v1/runs/{root}"),
+        Some(&json!({"end_time": t, "outputs": {"answer": "ok"}})),
+    )
+    .await;
+    assert_eq!(s, 202, "{body}");
+    // The record: both runs in the session, the root referencing the example.
+    let runs = server.runs();
+    let r = runs.iter().find(|r| r.id == root).unwrap();
+    assert_eq!(r.session_id.to_string(), session_id);
+    assert_eq!(r.reference_example_id, Some(example));
+    assert!(r.end_time.is_some());
+    assert_eq!(runs.iter().filter(|r| r.trace_id == root).count(), 2);
+
+    // v2 by dataset and v1 by reference find exactly the root.
+    let (s, v2) = ok(
+        &server,
+        Method::POST,
+        "/api/v2/runs/query",
+        Some(&json!({"reference_dataset_id": ds_id, "reference_examples": [example], "selects": ["REFERENCE_EXAMPLE_ID"]})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v2}");
+    assert_eq!(v2["items"].as_array().unwrap().len(), 1, "{v2}");
+    assert_eq!(v2["items"][0]["id"], root.to_string());
+    let (s, v1) = ok(
+        &server,
+        Method::POST,
+        "/api/v1/runs/query",
+        Some(&json!({"reference_example": [example]})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v1}");
+    assert_eq!(v1["runs"].as_array().unwrap().len(), 1);
+    let (s, one) = ok(&server, Method::GET, &format!("/runs/{root}"), None).await;
+    assert_eq!(s, 200);
+    conforms("/api/v1/runs/{run_id}", "get", s, &one);
+
+    // `GET /api/v2/runs/{id}` (what `read_run` calls on the new run store): the run with
+    // the selected properties, in the spec's shapes.
+    let v2_path = "/v2/runs/{run_id}";
+    let t_q = t.replace(':', "%3A");
+    let (s, one) = ok(
+        &server,
+        Method::GET,
+        &format!("/api/v2/runs/{root}?project_id={session_id}&start_time={t_q}&selects=REFERENCE_EXAMPLE_ID&selects=INPUTS"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{one}");
+    conforms(v2_path, "get", s, &one);
+    assert_eq!(one["reference_example_id"], example.to_string());
+    assert_eq!(one["inputs"]["email"], "jane.doe@example.com");
+    let (s, e) = ok(
+        &server,
+        Method::GET,
+        &format!("/api/v2/runs/{root}?start_time={t_q}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 400, "project_id is required: {e}");
+    conforms(v2_path, "get", s, &e);
+    let (s, e) = ok(
+        &server,
+        Method::GET,
+        &format!(
+            "/api/v2/runs/{root}?project_id={}&start_time={t_q}",
+            Uuid::new_v4()
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(s, 404, "{e}");
+    conforms(v2_path, "get", s, &e);
+    let (s, e) = call(
+        &server,
+        Method::GET,
+        &format!("/api/v2/runs/{root}"),
+        None,
+        Some("wrong"),
+    )
+    .await;
+    assert_eq!(s, 401);
+    conforms(v2_path, "get", s, &e);
+
+    // A malformed run changes nothing: the whole batch is refused.
+    let before = server.runs().len();
+    let bad = json!({"post": [{"id": Uuid::new_v4(), "name": "ok", "run_type": "chain", "start_time": t},
+                              {"id": Uuid::new_v4(), "name": 5}]});
+    let (s, e) = ok(&server, Method::POST, "/runs/batch", Some(&bad)).await;
+    assert_eq!(s, 422, "{e}");
+    conforms("/runs/batch", "post", s, &e);
+    assert_eq!(server.runs().len(), before);
+
+    // Deleting the session deletes its runs.
+    let (s, _) = ok(
+        &server,
+        Method::DELETE,
+        &format!("/sessions/{session_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(server.runs().iter().all(|r| r.trace_id != root));
+}
+
+#[tokio::test]
+async fn every_route_checks_the_key_first_and_answers_json() {
+    let server = MockServer::builder().start().await.unwrap();
+    for (method, path) in [
+        (Method::POST, "/datasets"),
+        (Method::POST, "/runs/batch"),
+        (Method::GET, "/no/such/route"),
+        (Method::PUT, "/examples"),
+    ] {
+        let (s, body) = call(&server, method.clone(), path, Some(&json!({})), None).await;
+        assert_eq!(s, 401, "{method} {path}: {body}");
+        assert!(body.is_object(), "{method} {path}: JSON error");
+    }
+    let (s, body) = ok(&server, Method::GET, "/no/such/route", None).await;
+    assert_eq!((s, body), (404, json!({"detail": "Not Found"})));
+    let (s, body) = ok(&server, Method::PUT, "/examples", None).await;
+    assert_eq!((s, body), (405, json!({"detail": "Method Not Allowed"})));
+}
+
+#[tokio::test]
+async fn feedback_and_share_links_are_written_listed_revoked_and_go_with_their_trace() {
+    let server = MockServer::builder().start().await.unwrap();
+    let (root, other) = (Uuid::new_v4(), Uuid::new_v4());
+    let t = now_iso();
+    let post = |id: Uuid| {
+        json!({"id": id, "trace_id": id, "dotted_order": format!("20260101T000000000000Z{id}"), "name": "app",
+               "run_type": "chain", "inputs": {}, "start_time": t, "session_name": "proj"})
+    };
+    let (s, _) = ok(
+        &server,
+        Method::POST,
+        "/runs/batch",
+        Some(&json!({"post": [post(root), post(other)]})),
+    )
+    .await;
+    assert_eq!(s, 202);
+
+    // Feedback: written, read, listed by run and by comment, deleted.
+    let (s, fb) = ok(
+        &server,
+        Method::POST,
+        "/feedback",
+        Some(&json!({"run_id": root, "key": "correctness", "score": 1, "comment": "mentions jane.doe@example.com"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{fb}");
+    conforms("/api/v1/feedback", "post", s, &fb);
+    let (s, _) = ok(
+        &server,
+        Method::POST,
+        "/feedback",
+        Some(&json!({"run_id": other, "key": "k"})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        "/feedback",
+        Some(&json!({"run_id": root})),
+    )
+    .await;
+    assert_eq!(s, 422, "key is required: {e}");
+    assert_eq!(server.feedback().len(), 2, "refused feedback wrote nothing");
+    // Feedback on a run not ingested yet is accepted (the SDKs send it while their
+    // tracing thread may still hold the run), and stays when other traces go.
+    let later = Uuid::new_v4();
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        "/feedback",
+        Some(&json!({"run_id": later, "key": "early"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{e}");
+    let (s, list) = ok(
+        &server,
+        Method::GET,
+        &format!("/api/v1/feedback?run={root}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    conforms("/api/v1/feedback", "get", s, &list);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], fb["id"]);
+    let (_, with_comment) = ok(&server, Method::GET, "/feedback?has_comment=true", None).await;
+    assert_eq!(with_comment.as_array().unwrap().len(), 1);
+    let (s, _) = ok(&server, Method::GET, "/feedback?level=run", None).await;
+    assert_eq!(
+        s, 400,
+        "a declared filter the stand-in does not apply is refused"
+    );
+    let other_fb = server
+        .feedback()
+        .into_iter()
+        .find(|f| f.run_id == Some(other))
+        .unwrap();
+    let (s, _) = ok(
+        &server,
+        Method::DELETE,
+        &format!("/feedback/{}", other_fb.id),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = ok(
+        &server,
+        Method::GET,
+        &format!("/feedback/{}", other_fb.id),
+        None,
+    )
+    .await;
+    assert_eq!(s, 404);
+
+    // Share links: made (once per run), listed in the workspace, revoked.
+    let (s, share) = ok(&server, Method::PUT, &format!("/runs/{root}/share"), None).await;
+    assert_eq!(s, 200, "{share}");
+    conforms("/api/v1/runs/{run_id}/share", "put", s, &share);
+    let (_, again) = ok(
+        &server,
+        Method::PUT,
+        &format!("/api/v1/runs/{root}/share"),
+        None,
+    )
+    .await;
+    assert_eq!(again, share);
+    let (s, _) = ok(&server, Method::PUT, &format!("/runs/{other}/share"), None).await;
+    assert_eq!(s, 200);
+    let (s, shared) = ok(&server, Method::GET, "/workspaces/current/shared", None).await;
+    assert_eq!(s, 200);
+    conforms("/api/v1/workspaces/current/shared", "get", s, &shared);
+    let mut tokens: Vec<&str> = shared["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["share_token"].as_str().unwrap())
+        .collect();
+    tokens.sort_unstable();
+    let mut want: Vec<String> = server
+        .shared_runs()
+        .iter()
+        .map(|(_, t)| t.to_string())
+        .collect();
+    want.sort_unstable();
+    assert_eq!(tokens, want);
+    assert!(want.contains(&share["share_token"].as_str().unwrap().to_owned()));
+    let (s, _) = ok(
+        &server,
+        Method::DELETE,
+        &format!("/runs/{other}/share"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, state) = ok(&server, Method::GET, &format!("/runs/{other}/share"), None).await;
+    assert_eq!((s, state), (200, Value::Null));
+    let (s, _) = ok(
+        &server,
+        Method::DELETE,
+        &format!("/runs/{other}/share"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 404, "not shared any more");
+
+    // Deleting the trace takes its feedback and its share link with it.
+    let session = server
+        .runs()
+        .iter()
+        .find(|r| r.id == root)
+        .unwrap()
+        .session_id;
+    let (s, _) = ok(
+        &server,
+        Method::POST,
+        "/api/v1/runs/delete",
+        Some(&json!({"session_id": session, "trace_ids": [root]})),
+    )
+    .await;
+    assert_eq!(s, 202);
+    let left = server.feedback();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].run_id, Some(later));
+    assert!(server.shared_runs().is_empty());
+}
+
+/// A `multipart/form-data` body of `(name, json)` parts.
+fn form(boundary: &str, parts: &[(String, Value)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, value) in parts {
+        out.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\nContent-Type: application/json\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    out
+}
+
+#[tokio::test]
+async fn the_multipart_example_upload_writes_all_or_nothing() {
+    let server = MockServer::builder().start().await.unwrap();
+    let (_, ds) = ok(
+        &server,
+        Method::POST,
+        "/datasets",
+        Some(&json!({"name": "mp"})),
+    )
+    .await;
+    let ds_id = ds["id"].as_str().unwrap().to_owned();
+    let path = "/v1/platform/datasets/{dataset_id}/examples";
+    let send = |url_path: String, body: Vec<u8>| {
+        let server_url = server.url();
+        let key = server.api_key().to_owned();
+        async move {
+            let r = reqwest::Client::new()
+                .post(format!("{server_url}{url_path}"))
+                .header("x-api-key", key)
+                .header("content-type", "multipart/form-data; boundary=b0undary")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    let parts = vec![
+        (
+            a.to_string(),
+            json!({"metadata": {"m": 1}, "split": "test"}),
+        ),
+        (
+            format!("{a}.inputs"),
+            json!({"email": "jane.doe@example.com"}),
+        ),
+        (format!("{a}.outputs"), json!({"o": 1})),
+        (b.to_string(), json!({})),
+        (format!("{b}.inputs"), json!({"q": 2})),
+    ];
+    // An attachment part: refused by name, nothing written.
+    let mut with_attachment = parts.clone();
+    with_attachment.push((format!("{b}.attachment.file"), json!({})));
+    let (s, e) = send(
+        format!("/v1/platform/datasets/{ds_id}/examples"),
+        form("b0undary", &with_attachment),
+    )
+    .await;
+    assert_eq!(s, 400, "{e}");
+    conforms(path, "post", s, &e);
+    assert!(e["details"].as_str().unwrap().contains("attachment"), "{e}");
+    assert!(server.example(&a).is_none() && server.example(&b).is_none());
+    // A dataset not of the caller's: the spec documents no 404 here; a 400 naming it.
+    let (s, e) = send(
+        format!("/v1/platform/datasets/{}/examples", Uuid::new_v4()),
+        form("b0undary", &parts),
+    )
+    .await;
+    assert_eq!(s, 400, "{e}");
+    conforms(path, "post", s, &e);
+
+    let (s, made) = send(
+        format!("/api/v1/platform/datasets/{ds_id}/examples"),
+        form("b0undary", &parts),
+    )
+    .await;
+    assert_eq!(s, 201, "{made}");
+    conforms(path, "post", s, &made);
+    assert_eq!(made["count"], 2);
+    assert_eq!(made["example_ids"], json!([a.to_string(), b.to_string()]));
+    let ea = server.example(&a).unwrap();
+    let v = ea.versions.last().unwrap();
+    assert_eq!(
+        v.inputs.as_deref(),
+        Some(&json!({"email": "jane.doe@example.com"}))
+    );
+    assert_eq!(v.outputs.as_deref(), Some(&json!({"o": 1})));
+    assert_eq!(
+        v.metadata.as_deref(),
+        Some(&json!({"m": 1, "dataset_split": ["test"]}))
+    );
+    assert_eq!(ea.dataset_id.to_string(), ds_id);
+    // Again: the ids exist now (409), nothing changes.
+    let (s, e) = send(
+        format!("/v1/platform/datasets/{ds_id}/examples"),
+        form("b0undary", &parts),
+    )
+    .await;
+    assert_eq!(s, 409, "{e}");
+    conforms(path, "post", s, &e);
+    assert_eq!(server.example(&a).unwrap().versions.len(), 1);
+}
