@@ -1169,8 +1169,21 @@ async fn errors_name_the_cause_and_the_fix() {
         "{:?}",
         text(&o)
     );
-    // (The wrong path never reached the stand-in's handler: its router answered 404.)
-    assert_eq!(env.server.request_count(), 0);
+    // The wrong path reached no handler of the API: the stand-in answered it as a router
+    // answers a path it does not have (404, recorded), and deleted nothing.
+    let seen: Vec<(String, u16)> = env
+        .server
+        .requests()
+        .into_iter()
+        .map(|r| (r.path, r.status))
+        .collect();
+    assert_eq!(
+        seen,
+        [(
+            "/api/v2/v1/platform/datasets/examples/delete".to_owned(),
+            404
+        )]
+    );
     assert!(env.server.hard_deleted_ids().is_empty());
 }
 

@@ -755,7 +755,6 @@ fn too_many(retry_after: u64) -> Response {
     r
 }
 
-#[allow(clippy::too_many_arguments)]
 fn process(
     shared: &Shared,
     headers: &HeaderMap,
