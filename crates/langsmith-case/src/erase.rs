@@ -4,13 +4,16 @@
 //!
 //! - **Examples:** re-read by id, per identifier, with the server's `full_text_contains`
 //!   and the check here ([`ExampleQuery::contains`]); one that no longer holds an
-//!   identifier is `excluded` (`no_identifier_at_erase`), never deleted. The others are
+//!   identifier is read back: `erased` if it reads back erased (an earlier erase killed
+//!   before it recorded the deletion), else `excluded` (`no_identifier_at_erase`), never
+//!   deleted. The others are
 //!   hard-deleted ([`Client::hard_delete_all`]): `deleted` only when the server's answer
 //!   named the id, `failed` (with the outcome) otherwise.
 //! - **Experiment traces:** re-checked by the runs query again (the API and window the
 //!   find recorded, the case's examples as scope: no example needs to be readable); one
-//!   no longer listed as referencing a found example is `excluded`
-//!   (`not_listed_at_erase`). The others' deletion is requested
+//!   no longer listed is `excluded` (`not_listed_at_erase`) when every example it
+//!   references was refused by the re-check, else `gone` (the read-back shows it gone).
+//!   The others' deletion is requested
 //!   ([`Client::delete_traces`]): a 2xx is `erase_requested`, never gone.
 //!
 //! Resumable: only items `found`, `failed` or `still_present` are sent
@@ -19,9 +22,9 @@
 use crate::case::{CaseDir, CaseError, Change, Identified, Item, ItemState, Place};
 use langsmith::{
     BulkOptions, Client, Error, ExampleQuery, ExampleScope, Outcome, RunsApi, RunsOptions,
-    TimeWindow, TraceDeleteOptions, TraceKey, TraceOutcome, Uuid,
+    TimeWindow, TraceDeleteOptions, TraceKey, TraceOutcome, Uuid, Verification, VerifyOptions,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::SystemTime;
 
 /// What `erase` would send: the items to act on, per place.
@@ -75,6 +78,9 @@ pub struct Erasure {
     pub requested: u64,
     /// Items the re-check refused (now `excluded`, never sent).
     pub excluded: u64,
+    /// Items the re-check read back erased or gone already (an earlier erase's, never
+    /// recorded: not sent again).
+    pub already_gone: u64,
     /// Items whose re-check or deletion failed (now `failed`).
     pub failed: u64,
     /// The first error that decides the exit status (authentication, connection).
@@ -173,6 +179,24 @@ pub async fn erase(
             }
         }
     }
+    // One that no longer holds an identifier may be erased already (an earlier erase
+    // killed after the server deleted it, before the case recorded it): read back.
+    let unmatched: Vec<Uuid> = plan
+        .examples
+        .iter()
+        .filter(|id| !unread.contains(id) && !still.contains(id))
+        .copied()
+        .collect();
+    let mut read_back = BTreeMap::new();
+    if !unmatched.is_empty() {
+        match client
+            .verify_erased(unmatched.iter().copied(), &VerifyOptions::default())
+            .await
+        {
+            Ok(report) => read_back.extend(report.outcomes().map(|(id, v)| (*id, v))),
+            Err(e) => keep_first(&mut out.error, e),
+        }
+    }
     let mut changes = Vec::new();
     for id in &plan.examples {
         if unread.contains(id) {
@@ -181,10 +205,20 @@ pub async fn erase(
                     .because("recheck failed (not deleted)"),
             );
         } else if !still.contains(id) {
-            changes.push(
-                Change::new(Place::Examples, *id, ItemState::Excluded)
-                    .because("no_identifier_at_erase"),
-            );
+            changes.push(match read_back.get(id) {
+                Some(Verification::Erased | Verification::NotFound) => {
+                    Change::new(Place::Examples, *id, ItemState::Erased)
+                        .because("read back erased at the re-check (deleted before)")
+                }
+                Some(Verification::NotErased { .. }) => {
+                    Change::new(Place::Examples, *id, ItemState::Excluded)
+                        .because("no_identifier_at_erase")
+                }
+                Some(v) => Change::new(Place::Examples, *id, ItemState::Failed)
+                    .because(format!("recheck: read back {} (not deleted)", v.as_str())),
+                None => Change::new(Place::Examples, *id, ItemState::Failed)
+                    .because("recheck: read back failed (not deleted)"),
+            });
         }
     }
     count(&changes, &mut out);
@@ -207,19 +241,35 @@ pub async fn erase(
             Some((scope, options)) => match client.traces_referencing(&scope, &options).await {
                 Ok(found) => {
                     let listed = found.keys();
+                    let case = dir.case();
+                    let excluded = |e: &Uuid| {
+                        case.items.iter().any(|i| {
+                            i.place == Place::Examples
+                                && i.id == *e
+                                && i.state == ItemState::Excluded
+                        })
+                    };
                     for k in &plan.traces {
                         if listed.binary_search(k).is_ok() {
                             traces_still.push(*k);
-                        } else {
-                            changes.push(
-                                Change::new(
-                                    Place::ExperimentTraces,
-                                    k.trace_id,
-                                    ItemState::Excluded,
-                                )
-                                .because("not_listed_at_erase"),
-                            );
+                            continue;
                         }
+                        let refs = case
+                            .items
+                            .iter()
+                            .find(|i| i.place == Place::ExperimentTraces && i.id == k.trace_id)
+                            .map(|i| i.examples.clone())
+                            .unwrap_or_default();
+                        // Not listed: a copy only of examples the re-check refused is
+                        // not the person's; otherwise the read-back shows it gone (an
+                        // earlier erase's request, carried out).
+                        changes.push(if !refs.is_empty() && refs.iter().all(excluded) {
+                            Change::new(Place::ExperimentTraces, k.trace_id, ItemState::Excluded)
+                                .because("not_listed_at_erase")
+                        } else {
+                            Change::new(Place::ExperimentTraces, k.trace_id, ItemState::Gone)
+                                .because("not listed at the re-check (deleted before)")
+                        });
                     }
                 }
                 Err(e) => {
@@ -327,6 +377,7 @@ fn count(changes: &[Change], out: &mut Erasure) {
             ItemState::Deleted => out.deleted += 1,
             ItemState::EraseRequested => out.requested += 1,
             ItemState::Excluded => out.excluded += 1,
+            ItemState::Erased | ItemState::Gone => out.already_gone += 1,
             ItemState::Failed => out.failed += 1,
             _ => {}
         }

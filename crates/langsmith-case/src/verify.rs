@@ -7,8 +7,10 @@
 //! - **Experiment traces** ([`Client::verify_traces_gone`], the API the find recorded,
 //!   its window ending now): a requested trace no longer listed is `gone`; one still
 //!   listed is `pending` (a queued deletion; LangSmith runs the job later, on the
-//!   weekend: look again in 7 days); a listed trace never requested stays or becomes
-//!   `found` (data left); one the case did not hold is a new item.
+//!   weekend: look again 7 days after the request); a listed trace never requested stays
+//!   `found` (data left; a failed one stays `failed`); one the case did not hold is a new
+//!   item. A trace never requested that is no longer listed is `gone` too: the read-back
+//!   shows it.
 //! - **Search again:** the examples of every dataset with every identifier
 //!   ([`crate::find::examples`]); copies the case did not hold are new `found` items, so
 //!   the next `erase` takes them.
@@ -176,17 +178,28 @@ pub async fn verify(
             .problems
             .push("experiment traces: never searched (run find first)".to_owned()),
         Some((scope, options)) => {
+            // Every trace item the case holds is asked about; what "still listed" means
+            // depends on whether its deletion was requested.
+            let held: BTreeMap<Uuid, (ItemState, Option<String>)> = dir
+                .case()
+                .items
+                .iter()
+                .filter(|i| i.place == Place::ExperimentTraces && i.state != ItemState::Excluded)
+                .map(|i| {
+                    let requested_at = i
+                        .history
+                        .iter()
+                        .rev()
+                        .find(|t| t.state == ItemState::EraseRequested)
+                        .map(|t| t.at.clone());
+                    (i.id, (i.state, requested_at))
+                })
+                .collect();
             let requested: Vec<TraceKey> = dir
                 .case()
                 .items
                 .iter()
-                .filter(|i| {
-                    i.place == Place::ExperimentTraces
-                        && matches!(
-                            i.state,
-                            ItemState::EraseRequested | ItemState::Pending | ItemState::Gone
-                        )
-                })
+                .filter(|i| held.contains_key(&i.id) && i.place == Place::ExperimentTraces)
                 .filter_map(|i| {
                     i.session_id.map(|s| TraceKey {
                         session_id: s,
@@ -211,7 +224,7 @@ pub async fn verify(
                     let mut changes = Vec::new();
                     let mut new_items = Vec::new();
                     for (key, state) in report.states() {
-                        let held =
+                        let held_item =
                             dir.case().items.iter().find(|i| {
                                 i.place == Place::ExperimentTraces && i.id == key.trace_id
                             });
@@ -225,19 +238,46 @@ pub async fn verify(
                                 ));
                             }
                             TraceState::StillPresent { requested: true } => {
-                                pass.traces_pending += 1;
-                                let mut c = Change::new(
-                                    Place::ExperimentTraces,
-                                    key.trace_id,
-                                    ItemState::Pending,
-                                )
-                                .because("deletion queued; the runs query still lists it");
-                                c.look_again = Some(plus_week(&at));
-                                changes.push(c);
+                                match held.get(&key.trace_id) {
+                                    Some((
+                                        ItemState::EraseRequested
+                                        | ItemState::Pending
+                                        | ItemState::Gone,
+                                        requested_at,
+                                    )) => {
+                                        pass.traces_pending += 1;
+                                        let mut c = Change::new(
+                                            Place::ExperimentTraces,
+                                            key.trace_id,
+                                            ItemState::Pending,
+                                        )
+                                        .because("deletion queued; the runs query still lists it");
+                                        c.look_again =
+                                            Some(plus_week(requested_at.as_deref().unwrap_or(&at)));
+                                        changes.push(c);
+                                    }
+                                    // Never requested (found, or its request failed): data left.
+                                    Some((ItemState::Found | ItemState::Failed, _)) => {
+                                        pass.traces_present += 1;
+                                    }
+                                    _ => {
+                                        pass.traces_present += 1;
+                                        changes.push(
+                                            Change::new(
+                                                Place::ExperimentTraces,
+                                                key.trace_id,
+                                                ItemState::StillPresent,
+                                            )
+                                            .because(
+                                                "still listed; its deletion was never accepted",
+                                            ),
+                                        );
+                                    }
+                                }
                             }
                             TraceState::StillPresent { requested: false } => {
                                 pass.traces_present += 1;
-                                match held {
+                                match held_item {
                                     Some(i) if i.state != ItemState::Excluded => {}
                                     Some(_) => changes.push(
                                         Change::new(

@@ -747,3 +747,82 @@ async fn erase_and_verify_take_exactly_the_copies_and_never_claim_closed() {
     CaseDir::load(&path).unwrap();
     assert_no_identifier(&path, &[MARKER]);
 }
+
+/// An erase killed after the server carried out a deletion, before the case recorded it:
+/// the next erase reads those items back as erased or gone (never `excluded`, never sent
+/// again). Judged by the stand-in's record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_the_case_did_not_record_reads_back_erased_and_is_not_sent_again() {
+    let server = MockServer::builder()
+        .api_key("lsv2_case_test")
+        .marker(MARKER, 7)
+        .experiment_sessions(1)
+        .dataset("support")
+        .examples(70)
+        .start()
+        .await
+        .unwrap();
+    let client = langsmith::Client::builder()
+        .endpoint(server.url())
+        .api_key(server.api_key())
+        .build()
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("case");
+    let given = ids(&[MARKER]);
+    let case = Case::new("T-13", date("2026-12-04"), None, &given, NOW).unwrap();
+    let mut dir = CaseDir::create(&path, case).unwrap();
+    let who = dir.case().check_identifiers(&given).unwrap();
+    let now = || NOW.to_owned();
+    let search = langsmith_case::find::examples(&client, &who, &now).await;
+    dir.record_place(search.record, search.items, NOW).unwrap();
+    let search = langsmith_case::find::experiment_traces(&client, dir.case(), &now).await;
+    dir.record_place(search.record, search.items, NOW).unwrap();
+
+    let marked: BTreeSet<Uuid> = server.marked_ids().into_iter().collect();
+    let gone = *marked.iter().next().unwrap();
+    let trace = server
+        .runs()
+        .into_iter()
+        .find(|r| r.reference_example_id == Some(gone))
+        .map(|r| langsmith::TraceKey {
+            session_id: r.session_id,
+            trace_id: r.trace_id,
+        })
+        .unwrap();
+    // The deletions an earlier, killed erase got done.
+    client
+        .hard_delete_all([gone], &langsmith::BulkOptions::default())
+        .await
+        .unwrap();
+    client
+        .delete_traces([trace], &langsmith::TraceDeleteOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(server.hard_delete_count(&gone), 1);
+
+    let out = langsmith_case::erase::erase(&client, &mut dir, &who, &now)
+        .await
+        .unwrap();
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!(out.already_gone, 2);
+    let case = dir.case();
+    let state_of = |id: Uuid| case.items.iter().find(|i| i.id == id).unwrap().state;
+    assert_eq!(state_of(gone), ItemState::Erased);
+    assert_eq!(state_of(trace.trace_id), ItemState::Gone);
+    assert_eq!(server.hard_delete_count(&gone), 1, "not sent again");
+    let deleted: BTreeSet<Uuid> = server.hard_deleted_ids().into_iter().collect();
+    assert_eq!(deleted, marked);
+    assert_eq!(
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/runs/delete")
+                && r.body.as_ref().is_some_and(
+                    |b| String::from_utf8_lossy(b).contains(&trace.trace_id.to_string())
+                ))
+            .count(),
+        1,
+        "the trace's deletion requested once"
+    );
+}
