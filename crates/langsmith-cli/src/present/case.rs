@@ -84,8 +84,8 @@ pub(crate) fn confirm(plan: &Plan, target: &Target, stdin_used: bool) -> Result<
 /// After `erase`.
 pub fn erased(case: &Case, out: &Erasure) {
     println!(
-        "erase: {} deleted (the server named each), {} requested (trace deletions queued, not yet gone), {} excluded at the re-check (never sent), {} failed",
-        out.deleted, out.requested, out.excluded, out.failed
+        "erase: {} deleted (the server named each), {} requested (trace deletions queued, not yet gone), {} excluded at the re-check (never sent), {} read back erased or gone already (not sent again), {} failed",
+        out.deleted, out.requested, out.excluded, out.already_gone, out.failed
     );
     for place in [Place::Examples, Place::ExperimentTraces] {
         println!("{place}: {}", tally_text(case, place));
