@@ -201,6 +201,53 @@ pub struct Case {
     pub warnings: Vec<String>,
     /// What the API cannot reach, so the case cannot speak for it.
     pub not_reached: Vec<String>,
+    /// Places the issue names that this version does not search yet: while any is left,
+    /// the case is never `closed` (it stays `pending` at best). Absent in a case written
+    /// before this field: read as [`NOT_SEARCHED`].
+    #[serde(default = "not_searched")]
+    pub not_searched: Vec<String>,
+    /// Each verification pass, in order ([`crate::verify`]).
+    #[serde(default)]
+    pub passes: Vec<Pass>,
+}
+
+/// The places a case should search that this version does not search yet.
+pub const NOT_SEARCHED: [&str; 5] = [
+    "traces of every tracing project, by search (production traces)",
+    "source runs of found examples",
+    "feedback comments and corrections",
+    "public share links",
+    "rules and bulk exports that make new copies (warnings)",
+];
+
+fn not_searched() -> Vec<String> {
+    NOT_SEARCHED.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// One verification pass: when, what the read-back showed, and what the search again
+/// found that the case did not hold.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct Pass {
+    /// RFC 3339: when the pass ended.
+    pub at: String,
+    /// Examples read back erased (or no longer listed).
+    pub examples_erased: u64,
+    /// Examples whose attachments are still listed (within their 7 days).
+    pub examples_pending: u64,
+    /// Examples read back with data.
+    pub examples_not_erased: u64,
+    /// Traces the runs query no longer lists.
+    pub traces_gone: u64,
+    /// Traces requested and still listed (a queued deletion).
+    pub traces_pending: u64,
+    /// Traces listed whose deletion was never requested.
+    pub traces_present: u64,
+    /// Items whose read-back failed or proved nothing.
+    pub failed: u64,
+    /// Copies the search again found that the case did not hold (added as `found`).
+    pub new_items: u64,
+    /// Why a read-back or search of this pass is incomplete (never content).
+    pub problems: Vec<String>,
 }
 
 /// What the API does not reach (LangSmith's compliance documentation and API).
@@ -416,9 +463,13 @@ pub struct Item {
     pub reason: Option<String>,
     /// Every state it had, with when.
     pub history: Vec<Transition>,
+    /// For a `pending` item: when to verify again (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub look_again: Option<String>,
 }
 
-/// A state an item entered, and when (RFC 3339).
+/// A state an item entered, and when (RFC 3339). (An item's date to look again is
+/// [`Item::look_again`].)
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct Transition {
     pub at: String,
@@ -483,6 +534,8 @@ impl Case {
             items: Vec::new(),
             warnings: Vec::new(),
             not_reached: NOT_REACHED.iter().map(|s| (*s).to_owned()).collect(),
+            not_searched: not_searched(),
+            passes: Vec::new(),
         })
     }
 
@@ -517,16 +570,22 @@ impl Case {
     }
 
     /// The state the places and items say: `attention` when a place is incomplete or an
-    /// item failed or still holds data; `open` before any search; `pending` while an
-    /// erasure is under way; `found` after searches that all ended normally.
-    /// (`closed` needs a verification pass, which a later release adds.)
+    /// item failed or still holds data (or the last verification pass could not finish);
+    /// `open` before any search; `pending` while an erasure is under way, and also when
+    /// everything searched is proven erased or gone but a place the issue names is not
+    /// searched yet ([`Case::not_searched`]: nothing contradicts the erasure, but the case
+    /// cannot speak for those places); `closed` only when every item (the excluded aside)
+    /// is erased or gone, no place is incomplete, the last verification pass found
+    /// nothing new, and every place has been searched; `found` otherwise.
     pub fn derive_state(&self) -> CaseState {
         let live = || self.items.iter().filter(|i| i.state != ItemState::Excluded);
+        let last_pass = self.passes.last();
         if self
             .places
             .iter()
             .any(|p| p.state == PlaceState::Incomplete)
             || live().any(|i| matches!(i.state, ItemState::Failed | ItemState::StillPresent))
+            || last_pass.is_some_and(|p| !p.problems.is_empty())
         {
             CaseState::Attention
         } else if self.places.is_empty() {
@@ -538,8 +597,47 @@ impl Case {
             )
         }) {
             CaseState::Pending
+        } else if live().all(|i| matches!(i.state, ItemState::Erased | ItemState::Gone))
+            && last_pass.is_some_and(|p| p.new_items == 0)
+        {
+            if self.not_searched.is_empty() {
+                CaseState::Closed
+            } else {
+                CaseState::Pending
+            }
         } else {
             CaseState::Found
+        }
+    }
+
+    /// The earliest date an item says to verify again, if any.
+    pub fn look_again(&self) -> Option<&str> {
+        self.items
+            .iter()
+            .filter(|i| i.state == ItemState::Pending)
+            .filter_map(|i| i.look_again.as_deref())
+            .min()
+    }
+
+    /// Moves the item `place`/`id` to `state` (with `reason`, and `look_again` for a
+    /// pending one), its history extended. Returns whether it is an item of the case.
+    pub fn set_state(&mut self, change: &Change, at: &str) -> bool {
+        match self
+            .items
+            .iter_mut()
+            .find(|i| i.place == change.place && i.id == change.id)
+        {
+            Some(item) => {
+                item.state = change.state;
+                item.reason = change.reason.clone();
+                item.look_again = change.look_again.clone();
+                item.history.push(Transition {
+                    at: at.to_owned(),
+                    state: change.state,
+                });
+                true
+            }
+            None => false,
         }
     }
 
@@ -627,6 +725,52 @@ pub enum LogEvent {
         /// The state of the case after it.
         case_state: CaseState,
     },
+    /// An item changed state (erase, verify): one line per item.
+    Item {
+        #[serde(flatten)]
+        change: Change,
+    },
+    /// A step of `erase` began or ended (what it is, and counts; never content).
+    Step { step: String, detail: String },
+    /// A verification pass ended.
+    Verified {
+        pass: Pass,
+        /// The state of the case after it.
+        case_state: CaseState,
+    },
+}
+
+/// One item's new state, as `erase` and `verify` record it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Change {
+    pub place: Place,
+    pub id: Uuid,
+    pub state: ItemState,
+    /// Why (the check it failed at erase, the server's outcome, the error's kind).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For `pending`: when to verify again (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub look_again: Option<String>,
+}
+
+impl Change {
+    /// `place`/`id` to `state`, with no reason.
+    pub fn new(place: Place, id: Uuid, state: ItemState) -> Change {
+        Change {
+            place,
+            id,
+            state,
+            reason: None,
+            look_again: None,
+        }
+    }
+
+    /// With a reason.
+    pub fn because(mut self, reason: impl Into<String>) -> Change {
+        self.reason = Some(reason.into());
+        self
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -808,6 +952,42 @@ impl CaseDir {
         self.log(&event, now)?;
         self.save()?;
         Ok(new)
+    }
+
+    /// Applies item changes ([`Case::set_state`]), each logged as a line first, then
+    /// saves the case once.
+    pub fn apply(&mut self, changes: &[Change], now: &str) -> Result<(), CaseError> {
+        for c in changes {
+            self.log(&LogEvent::Item { change: c.clone() }, now)?;
+            self.case.set_state(c, now);
+        }
+        self.save()
+    }
+
+    /// Logs a step of a command (what, and counts).
+    pub fn step(&mut self, step: &str, detail: String, now: &str) -> Result<(), CaseError> {
+        self.log(
+            &LogEvent::Step {
+                step: step.to_owned(),
+                detail,
+            },
+            now,
+        )
+    }
+
+    /// Takes in a verification pass: logged, appended, the case saved.
+    pub fn record_pass(&mut self, pass: Pass, now: &str) -> Result<(), CaseError> {
+        self.case.passes.push(pass.clone());
+        self.case.state = self.case.derive_state();
+        let event = LogEvent::Verified {
+            pass,
+            case_state: self.case.state,
+        };
+        if let Err(e) = self.log(&event, now) {
+            self.case.passes.pop();
+            return Err(e);
+        }
+        self.save()
     }
 
     /// Writes `case.json` atomically.

@@ -92,6 +92,7 @@ pub async fn examples(client: &Client, who: &Identified, now: &dyn Fn() -> Strin
                     at: at.clone(),
                     state,
                 }],
+                look_again: None,
             };
             for id in &selection.selected {
                 items.push(item(*id, ItemState::Found, None));
@@ -212,6 +213,7 @@ pub async fn experiment_traces(client: &Client, case: &Case, now: &dyn Fn() -> S
                         at: at.clone(),
                         state: ItemState::Found,
                     }],
+                    look_again: None,
                 });
             }
             for run in traces.excluded() {
@@ -228,6 +230,7 @@ pub async fn experiment_traces(client: &Client, case: &Case, now: &dyn Fn() -> S
                         at: at.clone(),
                         state: ItemState::Excluded,
                     }],
+                    look_again: None,
                 });
             }
         }

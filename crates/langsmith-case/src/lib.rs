@@ -10,5 +10,7 @@
 pub mod case;
 pub mod chain;
 pub mod durable;
+pub mod erase;
 pub mod evidence;
 pub mod find;
+pub mod verify;

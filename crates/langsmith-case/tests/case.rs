@@ -516,3 +516,313 @@ async fn lies_are_excluded_never_found_and_a_foreign_listing_is_incomplete() {
     assert!(server.deleted_traces().is_empty());
     assert!(marked.iter().all(|id| server.hard_delete_count(id) == 0));
 }
+
+/// `(session, trace)` of every trace the stand-in was asked to delete (its own record of
+/// the runs delete bodies).
+fn requested_traces(server: &MockServer) -> BTreeSet<(Uuid, Uuid)> {
+    let mut out = BTreeSet::new();
+    for r in server.requests() {
+        if !r.path.ends_with("/runs/delete") || r.status >= 300 {
+            continue;
+        }
+        let body: serde_json::Value = serde_json::from_slice(r.body.as_ref().unwrap()).unwrap();
+        let session: Uuid = body["session_id"].as_str().unwrap().parse().unwrap();
+        for t in body["trace_ids"].as_array().unwrap() {
+            out.insert((session, t.as_str().unwrap().parse().unwrap()));
+        }
+    }
+    out
+}
+
+/// open -> find -> erase -> verify against the stand-in, judged by its own record: a
+/// marker in two datasets and experiment traces of the marked examples. The case is made
+/// to miss one marked example at find (a copy made after it), and to hold one example
+/// that never held the identifier (an example edited between find and erase).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erase_and_verify_take_exactly_the_copies_and_never_claim_closed() {
+    use langsmith_case::verify::Verdict;
+    let delay = std::time::Duration::from_millis(1500);
+    let server = MockServer::builder()
+        .api_key("lsv2_case_test")
+        .marker(MARKER, 6)
+        .experiment_sessions(2)
+        .run_delete_delay(delay)
+        .dataset("support")
+        .examples(90)
+        .dataset("sales")
+        .examples(60)
+        .start()
+        .await
+        .unwrap();
+    let client = langsmith::Client::builder()
+        .endpoint(server.url())
+        .api_key(server.api_key())
+        .build()
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("case");
+    let given = ids(&[MARKER]);
+    let case = Case::new("T-12", date("2026-12-04"), None, &given, NOW).unwrap();
+    let mut dir = CaseDir::create(&path, case).unwrap();
+    let who = dir.case().check_identifiers(&given).unwrap();
+    let now = || {
+        chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    };
+
+    // The stand-in's record.
+    let marked: BTreeSet<Uuid> = server.marked_ids().into_iter().collect();
+    assert!(marked.len() >= 4);
+    let datasets: BTreeSet<_> = marked
+        .iter()
+        .map(|id| server.example(id).unwrap().dataset_id)
+        .collect();
+    assert_eq!(datasets.len(), 2, "marked examples in both datasets");
+    let traces_of = |examples: &BTreeSet<Uuid>| -> BTreeSet<(Uuid, Uuid)> {
+        server
+            .runs()
+            .into_iter()
+            .filter(|r| {
+                r.reference_example_id
+                    .is_some_and(|e| examples.contains(&e))
+            })
+            .map(|r| (r.session_id, r.trace_id))
+            .collect()
+    };
+    let all_traces = traces_of(&marked);
+    assert!(!all_traces.is_empty());
+    let later = *marked.iter().next().unwrap(); // the copy the find misses
+    let edited = server
+        .seeded_ids()
+        .into_iter()
+        .find(|id| !marked.contains(id))
+        .unwrap();
+
+    // find, missing `later` and holding `edited` as found (the lie of a changed row).
+    let mut search = langsmith_case::find::examples(&client, &who, &now).await;
+    assert!(search.error.is_none());
+    search.items.retain(|i| i.id != later);
+    let mut fake = search.items[0].clone();
+    fake.id = edited;
+    fake.dataset_id = Some(server.example(&edited).unwrap().dataset_id);
+    search.items.push(fake);
+    dir.record_place(search.record, search.items, &now())
+        .unwrap();
+    let search = langsmith_case::find::experiment_traces(&client, dir.case(), &now).await;
+    assert!(search.error.is_none());
+    dir.record_place(search.record, search.items, &now())
+        .unwrap();
+
+    // A dry run's plan sends nothing.
+    let requests = server.request_count();
+    let plan = langsmith_case::erase::plan(dir.case());
+    assert_eq!(
+        plan.examples.len(),
+        marked.len(),
+        "the found ones and the lie"
+    );
+    assert_eq!(server.request_count(), requests);
+
+    // erase: the found marked examples deleted, the edited one not; their traces requested.
+    let first: BTreeSet<Uuid> = marked.iter().copied().filter(|i| *i != later).collect();
+    let out = langsmith_case::erase::erase(&client, &mut dir, &who, &now)
+        .await
+        .unwrap();
+    assert!(out.error.is_none(), "{:?}", out.error);
+    let deleted: BTreeSet<Uuid> = server.hard_deleted_ids().into_iter().collect();
+    assert_eq!(deleted, first);
+    assert_eq!(server.hard_delete_count(&edited), 0);
+    let requested: BTreeSet<(Uuid, Uuid)> = server.deleted_traces().into_iter().collect();
+    assert!(
+        requested.is_empty(),
+        "queued: none deleted before the delay"
+    );
+    let (got, want) = (requested_traces(&server), traces_of(&first));
+    assert_eq!(
+        got, want,
+        "the traces of the edited example are not requested"
+    );
+    let case = dir.case();
+    let lie = case.items.iter().find(|i| i.id == edited).unwrap();
+    assert_eq!(
+        (lie.state, lie.reason.as_deref()),
+        (ItemState::Excluded, Some("no_identifier_at_erase"))
+    );
+    assert_eq!(out.deleted, first.len() as u64);
+    assert_eq!(out.requested, traces_of(&first).len() as u64);
+    assert_eq!(case.count(Place::Examples, ItemState::Deleted), first.len());
+    assert_eq!(case.state, CaseState::Pending);
+
+    // A second erase sends nothing again.
+    let deletes = server.requests().len();
+    let out = langsmith_case::erase::erase(&client, &mut dir, &who, &now)
+        .await
+        .unwrap();
+    assert_eq!((out.deleted, out.requested), (0, 0));
+    assert_eq!(server.hard_deleted_count(), first.len());
+    assert!(first.iter().all(|id| server.hard_delete_count(id) == 1));
+    let sent: Vec<_> = server.requests()[deletes..]
+        .iter()
+        .map(|r| r.path.clone())
+        .filter(|p| p.contains("delete"))
+        .collect();
+    assert!(sent.is_empty(), "{sent:?}");
+
+    // verify: the copy the case did not hold is found again, with its traces: data left.
+    let v = langsmith_case::verify::verify(&client, &mut dir, &who, &now)
+        .await
+        .unwrap();
+    assert!(v.error.is_none(), "{:?}", v.error);
+    assert_eq!(v.verdict, Verdict::DataLeft);
+    let later_set: BTreeSet<Uuid> = [later].into();
+    assert_eq!(
+        v.pass.new_items,
+        1 + traces_of(&later_set).difference(&traces_of(&first)).count() as u64
+    );
+    assert_eq!(v.pass.examples_erased, first.len() as u64);
+    let case = dir.case();
+    assert_eq!(
+        case.items.iter().find(|i| i.id == later).unwrap().state,
+        ItemState::Found
+    );
+
+    // The next erase takes the new copy (and only it) ...
+    langsmith_case::erase::erase(&client, &mut dir, &who, &now)
+        .await
+        .unwrap();
+    let deleted: BTreeSet<Uuid> = server.hard_deleted_ids().into_iter().collect();
+    assert_eq!(deleted, marked);
+    assert!(marked.iter().all(|id| server.hard_delete_count(id) == 1));
+    assert_eq!(requested_traces(&server), all_traces);
+    let sends = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/runs/delete"))
+        .count();
+
+    // ... verify right after it: the traces' deletion is queued: pending, look again.
+    let v = langsmith_case::verify::verify(&client, &mut dir, &who, &now)
+        .await
+        .unwrap();
+    assert_eq!(v.verdict, Verdict::Pending);
+    assert_eq!(v.pass.new_items, 0);
+    assert!(v.pass.traces_pending > 0);
+    assert!(dir.case().look_again().is_some());
+    assert_eq!(dir.case().state, CaseState::Pending);
+
+    // After the delay: every trace gone, every example erased; still not closed, as
+    // places the issue names are not searched yet.
+    tokio::time::sleep(delay + std::time::Duration::from_millis(200)).await;
+    let v = langsmith_case::verify::verify(&client, &mut dir, &who, &now)
+        .await
+        .unwrap();
+    assert_eq!(v.verdict, Verdict::Pending);
+    assert_eq!(v.pass.traces_gone, all_traces.len() as u64);
+    assert_eq!(v.pass.traces_pending, 0);
+    assert_eq!(v.pass.examples_erased, marked.len() as u64);
+    assert_eq!(v.pass.new_items, 0);
+    let case = dir.case();
+    assert!(!case.not_searched.is_empty());
+    assert_eq!(case.state, CaseState::Pending, "never a false closed");
+    assert!(case.items.iter().all(|i| matches!(
+        i.state,
+        ItemState::Erased | ItemState::Gone | ItemState::Excluded
+    )));
+    assert_eq!(case.passes.len(), 3);
+    // Nothing else touched, nothing sent twice.
+    assert_eq!(server.hard_deleted_count(), marked.len());
+    assert_eq!(
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/runs/delete"))
+            .count(),
+        sends
+    );
+    assert_eq!(
+        server.deleted_traces().into_iter().collect::<BTreeSet<_>>(),
+        all_traces
+    );
+    drop(dir);
+    CaseDir::load(&path).unwrap();
+    assert_no_identifier(&path, &[MARKER]);
+}
+
+/// An erase killed after the server carried out a deletion, before the case recorded it:
+/// the next erase reads those items back as erased or gone (never `excluded`, never sent
+/// again). Judged by the stand-in's record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_the_case_did_not_record_reads_back_erased_and_is_not_sent_again() {
+    let server = MockServer::builder()
+        .api_key("lsv2_case_test")
+        .marker(MARKER, 7)
+        .experiment_sessions(1)
+        .dataset("support")
+        .examples(70)
+        .start()
+        .await
+        .unwrap();
+    let client = langsmith::Client::builder()
+        .endpoint(server.url())
+        .api_key(server.api_key())
+        .build()
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("case");
+    let given = ids(&[MARKER]);
+    let case = Case::new("T-13", date("2026-12-04"), None, &given, NOW).unwrap();
+    let mut dir = CaseDir::create(&path, case).unwrap();
+    let who = dir.case().check_identifiers(&given).unwrap();
+    let now = || NOW.to_owned();
+    let search = langsmith_case::find::examples(&client, &who, &now).await;
+    dir.record_place(search.record, search.items, NOW).unwrap();
+    let search = langsmith_case::find::experiment_traces(&client, dir.case(), &now).await;
+    dir.record_place(search.record, search.items, NOW).unwrap();
+
+    let marked: BTreeSet<Uuid> = server.marked_ids().into_iter().collect();
+    let gone = *marked.iter().next().unwrap();
+    let trace = server
+        .runs()
+        .into_iter()
+        .find(|r| r.reference_example_id == Some(gone))
+        .map(|r| langsmith::TraceKey {
+            session_id: r.session_id,
+            trace_id: r.trace_id,
+        })
+        .unwrap();
+    // The deletions an earlier, killed erase got done.
+    client
+        .hard_delete_all([gone], &langsmith::BulkOptions::default())
+        .await
+        .unwrap();
+    client
+        .delete_traces([trace], &langsmith::TraceDeleteOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(server.hard_delete_count(&gone), 1);
+
+    let out = langsmith_case::erase::erase(&client, &mut dir, &who, &now)
+        .await
+        .unwrap();
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!(out.already_gone, 2);
+    let case = dir.case();
+    let state_of = |id: Uuid| case.items.iter().find(|i| i.id == id).unwrap().state;
+    assert_eq!(state_of(gone), ItemState::Erased);
+    assert_eq!(state_of(trace.trace_id), ItemState::Gone);
+    assert_eq!(server.hard_delete_count(&gone), 1, "not sent again");
+    let deleted: BTreeSet<Uuid> = server.hard_deleted_ids().into_iter().collect();
+    assert_eq!(deleted, marked);
+    assert_eq!(
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/runs/delete")
+                && r.body.as_ref().is_some_and(
+                    |b| String::from_utf8_lossy(b).contains(&trace.trace_id.to_string())
+                ))
+            .count(),
+        1,
+        "the trace's deletion requested once"
+    );
+}

@@ -287,3 +287,188 @@ async fn bad_input_exits_2_naming_what_and_where() {
     );
     assert_eq!(env.server.request_count(), 0, "nothing sent");
 }
+
+/// `(session, trace)` of every trace the stand-in accepted a runs delete for (its own
+/// record of the bodies it received).
+fn requested_traces(env: &Env) -> BTreeSet<(Uuid, Uuid)> {
+    let mut out = BTreeSet::new();
+    for r in env.server.requests() {
+        if !r.path.ends_with("/runs/delete") || r.status >= 300 {
+            continue;
+        }
+        let body: Value = serde_json::from_slice(r.body.as_ref().unwrap()).unwrap();
+        let session: Uuid = body["session_id"].as_str().unwrap().parse().unwrap();
+        for t in body["trace_ids"].as_array().unwrap() {
+            out.insert((session, t.as_str().unwrap().parse().unwrap()));
+        }
+    }
+    out
+}
+
+fn traces_referencing(env: &Env, examples: &BTreeSet<Uuid>) -> BTreeSet<(Uuid, Uuid)> {
+    env.server
+        .runs()
+        .into_iter()
+        .filter(|r| {
+            r.reference_example_id
+                .is_some_and(|e| examples.contains(&e))
+        })
+        .map(|r| (r.session_id, r.trace_id))
+        .collect()
+}
+
+/// open -> find -> erase -> verify through the CLI: exactly the marked examples deleted
+/// and their traces requested; a dry run and an unconfirmed erase send nothing; a second
+/// erase sends nothing again; a copy the case did not hold (removed from case.json: a
+/// copy made after the find) is found by verify (exit 6) and taken by the next erase;
+/// verify right after exits 7 naming when to look again; after the run-delete delay the
+/// traces are gone, and the case stays pending, never closed, as places are not searched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erase_and_verify_a_case_exit_codes_and_the_stand_ins_record() {
+    let delay = std::time::Duration::from_millis(1500);
+    let server = MockServer::builder()
+        .api_key(KEY)
+        .marker(MARKER, 9)
+        .experiment_sessions(2)
+        .run_delete_delay(delay)
+        .dataset("support")
+        .examples(150)
+        .dataset("sales")
+        .examples(120)
+        .start()
+        .await
+        .unwrap();
+    let env = Env::with(server, KEY);
+    let case_path = env.path("case");
+    let case = case_path.to_str().unwrap();
+    let o = env
+        .run(&["case", "open", case, "--ticket", "DSR-7", "--match", MARKER])
+        .await;
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    let o = env.run(&["case", "find", case, "--match", MARKER]).await;
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+
+    let marked: BTreeSet<Uuid> = env.server.marked_ids().into_iter().collect();
+    let later = *marked.iter().next().unwrap();
+    let first: BTreeSet<Uuid> = marked.iter().copied().filter(|i| *i != later).collect();
+    // A copy made after the find: the case does not hold it (nor its traces).
+    let file = case_path.join("case.json");
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let later_traces: BTreeSet<String> = traces_referencing(&env, &[later].into())
+        .difference(&traces_referencing(&env, &first))
+        .map(|(_, t)| t.to_string())
+        .collect();
+    doc["items"].as_array_mut().unwrap().retain(|i| {
+        let id = i["id"].as_str().unwrap();
+        id != later.to_string() && !later_traces.contains(id)
+    });
+    std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+
+    // A dry run, and an erase without --yes off a terminal: nothing sent.
+    let before = env.server.request_count();
+    let o = env
+        .run(&["case", "erase", case, "--match", MARKER, "--dry-run"])
+        .await;
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    assert!(
+        text(&o).0.contains(&format!(
+            "would re-check and hard-delete {} examples",
+            first.len()
+        )),
+        "{:?}",
+        text(&o)
+    );
+    assert!(text(&o).0.contains("nothing was sent"));
+    let o = env.run(&["case", "erase", case, "--match", MARKER]).await;
+    assert_eq!(code(&o), 2, "{:?}", text(&o));
+    assert!(text(&o).1.contains("--yes"), "{:?}", text(&o));
+    assert_eq!(env.server.request_count(), before, "nothing sent");
+    assert_clean(&env, &o);
+
+    let o = env
+        .run(&["case", "erase", case, "--match", MARKER, "--yes"])
+        .await;
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    assert_clean(&env, &o);
+    let deleted: BTreeSet<Uuid> = env.server.hard_deleted_ids().into_iter().collect();
+    assert_eq!(deleted, first);
+    assert_eq!(requested_traces(&env), traces_referencing(&env, &first));
+    let doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(doc["state"], "pending");
+    let log = std::fs::read_to_string(case_path.join("log.jsonl")).unwrap();
+    assert!(log.contains("\"state\":\"deleted\""));
+    assert!(log.contains("\"state\":\"erase_requested\""));
+
+    // Again: nothing sent again.
+    let sent = env.server.requests().len();
+    let o = env
+        .run(&["case", "erase", case, "--match", MARKER, "--yes"])
+        .await;
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    assert!(text(&o).0.contains("nothing to erase"), "{:?}", text(&o));
+    assert!(
+        env.server.requests()[sent..]
+            .iter()
+            .all(|r| !r.path.contains("delete")),
+        "nothing deleted twice"
+    );
+
+    // verify: the copy the case did not hold is found: data left, exit 6.
+    let o = env.run(&["case", "verify", case, "--match", MARKER]).await;
+    assert_eq!(code(&o), 6, "{:?}", text(&o));
+    assert!(text(&o).0.contains("new copies") || text(&o).0.contains("new copy"));
+    assert_clean(&env, &o);
+    // The next erase takes it, and only it.
+    let o = env
+        .run(&["case", "erase", case, "--match", MARKER, "--yes"])
+        .await;
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    let deleted: BTreeSet<Uuid> = env.server.hard_deleted_ids().into_iter().collect();
+    assert_eq!(deleted, marked);
+    assert!(
+        marked
+            .iter()
+            .all(|id| env.server.hard_delete_count(id) == 1)
+    );
+    assert_eq!(requested_traces(&env), traces_referencing(&env, &marked));
+
+    // verify right after: the traces' deletion is queued: 7, with when to look again.
+    let o = env.run(&["case", "verify", case, "--match", MARKER]).await;
+    assert_eq!(code(&o), 7, "{:?}", text(&o));
+    assert!(
+        text(&o).0.contains("pending: verify again after "),
+        "{:?}",
+        text(&o)
+    );
+    // After the delay: traces gone, examples erased; still 7, never closed.
+    tokio::time::sleep(delay + std::time::Duration::from_millis(200)).await;
+    let o = env.run(&["case", "verify", case, "--match", MARKER]).await;
+    assert_eq!(code(&o), 7, "{:?}", text(&o));
+    let all = traces_referencing(&env, &marked).len();
+    assert_eq!(all, 0, "the stand-in carried the deletions out");
+    let (out, _) = text(&o);
+    assert!(
+        out.contains(&format!("{} gone", requested_traces(&env).len())),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("examples: {} erased", marked.len())),
+        "{out}"
+    );
+    assert!(out.contains("not searched: "), "{out}");
+    assert!(out.contains("case state: pending"), "{out}");
+    assert_clean(&env, &o);
+    assert_eq!(
+        env.server.hard_deleted_count(),
+        marked.len(),
+        "nothing else"
+    );
+    let o = env.run(&["case", "show", case, "-o", "markdown"]).await;
+    let (md, _) = text(&o);
+    assert!(md.contains("## Not searched yet"), "{md}");
+    assert!(md.contains("**pending**"), "{md}");
+    assert_clean(&env, &o);
+    let doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(doc["state"], "pending");
+    assert_eq!(doc["passes"].as_array().unwrap().len(), 3);
+}

@@ -1,4 +1,4 @@
-//! `case`: a workspace-wide erasure case (`open`, `find`, `show`).
+//! `case`: a workspace-wide erasure case (`open`, `find`, `erase`, `verify`, `show`).
 
 use crate::model::args::Global;
 use crate::model::exit::{self, Exit, ExitStatus, usage};
@@ -23,6 +23,14 @@ enum Command {
     /// and the experiment traces that copied the examples found.
     #[command(after_help = exit::CASE_CODES)]
     Find(Find),
+    /// Erase what the case found: each example re-checked and hard-deleted, each
+    /// experiment trace re-checked and its deletion requested; asks first unless --yes.
+    #[command(after_help = exit::CASE_CODES)]
+    Erase(Erase),
+    /// Read every item back and search again: erased, pending (when to look again), or
+    /// data left; new copies are added to the case for the next erase.
+    #[command(after_help = exit::CASE_CODES)]
+    Verify(Find),
     /// Show the case: text, json (case.json), or markdown (a one-page summary to file).
     #[command(after_help = exit::CASE_CODES)]
     Show(Show),
@@ -75,6 +83,20 @@ struct Find {
 }
 
 #[derive(clap::Args)]
+struct Erase {
+    /// The case directory.
+    case: PathBuf,
+    #[command(flatten)]
+    matches: Matches,
+    /// Do not ask (required without a terminal).
+    #[arg(long)]
+    yes: bool,
+    /// Show what would be sent, send nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(clap::Args)]
 struct Show {
     /// The case directory.
     case: PathBuf,
@@ -88,6 +110,8 @@ pub async fn run(global: &Global, args: &Args) -> Result<ExitStatus, Exit> {
     match &args.command {
         Command::Open(a) => open(global, a),
         Command::Find(a) => find(global, a).await,
+        Command::Erase(a) => erase(global, a).await,
+        Command::Verify(a) => verify(global, a).await,
         Command::Show(a) => show(a),
     }
 }
@@ -113,11 +137,8 @@ fn open(global: &Global, a: &Open) -> Result<ExitStatus, Exit> {
     Ok(ExitStatus::Success)
 }
 
-async fn find(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
-    connect::check_common(global, None, 1, None)?;
-    let given = a.matches.read(global)?;
-    let (mut dir, who) = case::load(&a.case, &given)?;
-    let target = super::connect(
+async fn target(global: &Global) -> Result<connect::Target, Exit> {
+    super::connect(
         global,
         connect::Connect {
             rate_limit: None,
@@ -126,7 +147,14 @@ async fn find(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
             with_runs: false,
         },
     )
-    .await?;
+    .await
+}
+
+async fn find(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
+    connect::check_common(global, None, 1, None)?;
+    let given = a.matches.read(global)?;
+    let (mut dir, who) = case::load(&a.case, &given)?;
+    let target = target(global).await?;
     let client = &target.client;
     let mut statuses = Vec::new();
     let search = langsmith_case::find::examples(client, &who, &case::now).await;
@@ -139,6 +167,58 @@ async fn find(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
         .map_err(case::exit)?;
     present::case::found(dir.case());
     Ok(ExitStatus::worst(statuses))
+}
+
+async fn erase(global: &Global, a: &Erase) -> Result<ExitStatus, Exit> {
+    connect::check_common(global, None, 1, None)?;
+    let given = a.matches.read(global)?;
+    let (mut dir, who) = case::load(&a.case, &given)?;
+    let plan = langsmith_case::erase::plan(dir.case());
+    present::case::erase_plan(&plan, a.dry_run);
+    if a.dry_run || (plan.examples.is_empty() && plan.traces.is_empty()) {
+        return Ok(ExitStatus::Success);
+    }
+    let target = target(global).await?;
+    if !a.yes {
+        present::case::confirm(&plan, &target, a.matches.match_file.as_deref() == Some("-"))?;
+    }
+    let out = langsmith_case::erase::erase(&target.client, &mut dir, &who, &case::now)
+        .await
+        .map_err(case::exit)?;
+    present::case::erased(dir.case(), &out);
+    Ok(ExitStatus::worst([
+        out.error
+            .as_ref()
+            .map_or(ExitStatus::Success, ExitStatus::of_error),
+        if out.failed > 0 {
+            ExitStatus::Partial
+        } else {
+            ExitStatus::Success
+        },
+    ]))
+}
+
+async fn verify(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
+    use langsmith_case::verify::Verdict;
+    connect::check_common(global, None, 1, None)?;
+    let given = a.matches.read(global)?;
+    let (mut dir, who) = case::load(&a.case, &given)?;
+    let target = target(global).await?;
+    let v = langsmith_case::verify::verify(&target.client, &mut dir, &who, &case::now)
+        .await
+        .map_err(case::exit)?;
+    present::case::verified(dir.case(), &v);
+    Ok(ExitStatus::worst([
+        v.error
+            .as_ref()
+            .map_or(ExitStatus::Success, ExitStatus::of_error),
+        match v.verdict {
+            Verdict::Closed => ExitStatus::Success,
+            Verdict::Pending => ExitStatus::Pending,
+            Verdict::DataLeft => ExitStatus::NotErased,
+            _ => ExitStatus::Partial,
+        },
+    ]))
 }
 
 /// A place's exit status: 1 when incomplete, or the failed request's.

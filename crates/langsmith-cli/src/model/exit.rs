@@ -91,13 +91,20 @@ pub const VERIFY_CODES: &str = codes!(
 
 /// `case ... --help`'s exit codes.
 pub const CASE_CODES: &str = codes!(
-    "  0    the step completed (find: every place searched completely)
+    "  0    find, erase: the step completed for every place and item; verify: the case is
+       closed (never while a place the issue names is not searched yet)
   1    find: a place is incomplete (a listing failed or was cut off, or listed rows of
-       another dataset); or a file of the case could not be written
+       another dataset); erase: an item failed; verify: a read-back or search failed,
+       or a place is incomplete; or a file of the case could not be written
   2    usage or input error (a bad date or identifier, identifiers that are not the
        case's, a path that is not a case, an existing case for open); nothing was sent
   3    authentication or permission refused (401/403)
   4    could not reach the server
+  6    verify: data left (an item read back with data) or new copies found (added to
+       the case: run erase again)
+  7    verify: nothing contradicts the erasure, but something is pending (a queued trace
+       deletion, attachments within 7 days, places not searched yet): verify again at
+       the date it names
   130  interrupted (Ctrl-C)
 "
 );

@@ -1,10 +1,152 @@
-//! A case on stdout: after `open` and `find`, and `show` as text, JSON or a one-page
+//! A case on stdout: after `open`, `find`, `erase` and `verify`, and `show` as text, JSON or a one-page
 //! Markdown summary. Only what the case holds is printed: hashes, ids, counts, states;
 //! never an identifier or content.
 
+use crate::model::exit::{Exit, usage};
+use crate::ops::connect::Target;
+use crate::util::text::plural;
 use chrono::NaiveDate;
-use langsmith_case::case::{Case, ItemState, Place, PlaceRecord, PlaceState};
+use langsmith_case::case::{Case, CaseState, ItemState, Place, PlaceRecord, PlaceState};
+use langsmith_case::erase::{Erasure, Plan};
+use langsmith_case::verify::{Verdict, Verified};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
+
+/// How many ids of each place `erase` shows before it asks.
+const FIRST_ITEMS: usize = 5;
+
+/// What `erase` will do (or, with `--dry-run`, would do): counts per place and the first
+/// ids; never content.
+pub fn erase_plan(plan: &Plan, dry_run: bool) {
+    let verb = if dry_run { "would" } else { "will" };
+    println!(
+        "examples: {verb} re-check and hard-delete {}",
+        plural(plan.examples.len() as u64, "example", "examples")
+    );
+    for id in plan.examples.iter().take(FIRST_ITEMS) {
+        println!("  {id}");
+    }
+    if plan.examples.len() > FIRST_ITEMS {
+        println!("  ... and {} more", plan.examples.len() - FIRST_ITEMS);
+    }
+    println!(
+        "experiment_traces: {verb} re-check and request the deletion of {}",
+        plural(plan.traces.len() as u64, "trace", "traces")
+    );
+    for k in plan.traces.iter().take(FIRST_ITEMS) {
+        println!("  {} (session {})", k.trace_id, k.session_id);
+    }
+    if plan.traces.len() > FIRST_ITEMS {
+        println!("  ... and {} more", plan.traces.len() - FIRST_ITEMS);
+    }
+    println!(
+        "{} done before (not sent again), {} excluded (never sent)",
+        plural(plan.done as u64, "item", "items"),
+        plan.excluded
+    );
+    if dry_run {
+        println!("dry run: nothing was sent");
+    } else if plan.examples.is_empty() && plan.traces.is_empty() {
+        println!("nothing to erase");
+    }
+}
+
+/// Asks before `erase` sends anything; without a terminal `--yes` is required (as
+/// `hard-delete` asks).
+pub(crate) fn confirm(plan: &Plan, target: &Target, stdin_used: bool) -> Result<(), Exit> {
+    let interactive =
+        std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && !stdin_used;
+    if !interactive {
+        return Err(usage(
+            "not on a terminal: pass --yes to confirm the erasure (nothing was sent)",
+        ));
+    }
+    eprint!(
+        "About to HARD-DELETE up to {} and request the deletion of up to {} at {}, workspace {}.\n\
+         Each is re-checked first; this cannot be undone.\n\
+         Type yes (the whole word) to continue, anything else to stop: ",
+        plural(plan.examples.len() as u64, "example", "examples"),
+        plural(plan.traces.len() as u64, "trace", "traces"),
+        target.endpoint,
+        target.shown_workspace(),
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| usage(format!("cannot read the answer: {e}")))?;
+    if answer.trim() != "yes" {
+        return Err(usage("not confirmed; nothing was sent"));
+    }
+    Ok(())
+}
+
+/// After `erase`.
+pub fn erased(case: &Case, out: &Erasure) {
+    println!(
+        "erase: {} deleted (the server named each), {} requested (trace deletions queued, not yet gone), {} excluded at the re-check (never sent), {} read back erased or gone already (not sent again), {} failed",
+        out.deleted, out.requested, out.excluded, out.already_gone, out.failed
+    );
+    for place in [Place::Examples, Place::ExperimentTraces] {
+        println!("{place}: {}", tally_text(case, place));
+    }
+    println!("case state: {}", case.state);
+    if out.requested > 0 || out.deleted > 0 {
+        println!("next: case verify (reads every item back and searches again)");
+    }
+}
+
+/// After `verify`.
+pub fn verified(case: &Case, v: &Verified) {
+    let p = &v.pass;
+    println!(
+        "examples: {} erased, {} pending (attachments), {} with data",
+        p.examples_erased, p.examples_pending, p.examples_not_erased
+    );
+    println!(
+        "experiment_traces: {} gone, {} pending (deletion queued), {} listed and never requested",
+        p.traces_gone, p.traces_pending, p.traces_present
+    );
+    println!(
+        "searched again: {}",
+        if p.new_items == 0 {
+            "nothing new".to_owned()
+        } else {
+            format!(
+                "{} the case did not hold (added as found: run case erase)",
+                plural(p.new_items, "new copy", "new copies")
+            )
+        }
+    );
+    for problem in &p.problems {
+        println!("  incomplete: {problem}");
+    }
+    not_searched_lines(case);
+    println!("case state: {}", case.state);
+    match v.verdict {
+        Verdict::Closed => println!("closed: every copy searched for is proven gone"),
+        Verdict::Pending => match case.look_again() {
+            Some(at) => println!("pending: verify again after {at}"),
+            None => println!(
+                "pending: nothing contradicts the erasure, but the places above are not searched yet"
+            ),
+        },
+        Verdict::DataLeft => println!("data left: run case erase, then verify again"),
+        _ => println!("attention: a read-back or search failed; verify again"),
+    }
+}
+
+/// The places not searched, and why they keep the case from `closed`.
+fn not_searched_lines(case: &Case) {
+    for n in &case.not_searched {
+        println!("not searched: {n}");
+    }
+    if !case.not_searched.is_empty() {
+        println!(
+            "  (this version does not search these places yet: the case stays pending, never closed, until they are searched)"
+        );
+    }
+}
 
 /// `show -o`.
 #[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
@@ -185,6 +327,21 @@ fn text(case: &Case, today: NaiveDate) {
             println!("  incomplete: {problem}");
         }
     }
+    if let Some(p) = case.passes.last() {
+        println!(
+            "verified {} ({} so far): {} new, {} failed",
+            p.at,
+            plural(case.passes.len() as u64, "pass", "passes"),
+            p.new_items,
+            p.failed
+        );
+    }
+    if case.state == CaseState::Pending
+        && let Some(at) = case.look_again()
+    {
+        println!("verify again after: {at}");
+    }
+    not_searched_lines(case);
     for w in &case.warnings {
         println!("warning: {w}");
     }
@@ -254,6 +411,46 @@ pub(crate) fn markdown(case: &Case, today: NaiveDate) -> String {
     }
     line(String::new());
     line("Excluded items were listed by the server but failed the check made here; they are never erased.".into());
+    line(String::new());
+    line("## Verification".into());
+    line(String::new());
+    if case.passes.is_empty() {
+        line("No verification pass yet.".into());
+    }
+    for p in &case.passes {
+        line(format!(
+            "- {}: examples {} erased, {} pending, {} with data; traces {} gone, {} pending, {} never requested; {} new copies{}",
+            p.at,
+            p.examples_erased,
+            p.examples_pending,
+            p.examples_not_erased,
+            p.traces_gone,
+            p.traces_pending,
+            p.traces_present,
+            p.new_items,
+            if p.problems.is_empty() {
+                ""
+            } else {
+                "; **incomplete**"
+            }
+        ));
+    }
+    if let Some(at) = case.look_again() {
+        line(String::new());
+        line(format!("Pending items: verify again after {at}."));
+    }
+    line(String::new());
+    line("## Not searched yet".into());
+    line(String::new());
+    if case.not_searched.is_empty() {
+        line("None.".into());
+    } else {
+        line("This version does not search these places yet, so the case cannot be closed (it stays **pending** at best: nothing found contradicts the erasure, but the case does not speak for them):".into());
+        line(String::new());
+        for n in &case.not_searched {
+            line(format!("- {n}"));
+        }
+    }
     line(String::new());
     line("## Warnings".into());
     line(String::new());
