@@ -209,6 +209,18 @@ pub struct Case {
     /// Each verification pass, in order ([`crate::verify`]).
     #[serde(default)]
     pub passes: Vec<Pass>,
+    /// The LangSmith the case searched, bound by its first command that talked to one:
+    /// every later command must talk to the same (its items' ids mean nothing elsewhere).
+    /// Absent until then, and in a case written before this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<CaseTarget>,
+}
+
+/// Where a case's data is: the endpoint (or the embedded stand-in) and the workspace.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CaseTarget {
+    pub endpoint: String,
+    pub workspace: Option<String>,
 }
 
 /// The places a case should search that this version does not search yet.
@@ -536,6 +548,7 @@ impl Case {
             not_reached: NOT_REACHED.iter().map(|s| (*s).to_owned()).collect(),
             not_searched: not_searched(),
             passes: Vec::new(),
+            target: None,
         })
     }
 
@@ -962,6 +975,37 @@ impl CaseDir {
             self.case.set_state(c, now);
         }
         self.save()
+    }
+
+    /// Binds the case to `target` on its first command that talks to a LangSmith, and
+    /// refuses any other afterwards: the ids a case holds mean nothing at another endpoint
+    /// or workspace, where reading them back proves nothing. Nothing is sent before it.
+    pub fn bind(&mut self, target: CaseTarget, now: &str) -> Result<(), CaseError> {
+        match &self.case.target {
+            Some(bound) if *bound == target => Ok(()),
+            Some(bound) => {
+                let show = |t: &CaseTarget| {
+                    format!(
+                        "{} (workspace {})",
+                        t.endpoint,
+                        t.workspace.as_deref().unwrap_or("the key's default")
+                    )
+                };
+                Err(CaseError::Input(InputError {
+                    what: format!(
+                        "this case was searched at {}; this command would read {}: its ids mean nothing there. Pass the case's endpoint and workspace (and their key); nothing was sent",
+                        show(bound),
+                        show(&target)
+                    ),
+                    place: self.path.display().to_string(),
+                }))
+            }
+            None => {
+                self.step("bound", format!("to {}", target.endpoint), now)?;
+                self.case.target = Some(target);
+                self.save()
+            }
+        }
     }
 
     /// Logs a step of a command (what, and counts).

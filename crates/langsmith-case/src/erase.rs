@@ -206,9 +206,11 @@ pub async fn erase(
             );
         } else if !still.contains(id) {
             changes.push(match read_back.get(id) {
-                Some(Verification::Erased | Verification::NotFound) => {
-                    Change::new(Place::Examples, *id, ItemState::Erased)
-                        .because("read back erased at the re-check (deleted before)")
+                Some(Verification::Erased) => Change::new(Place::Examples, *id, ItemState::Erased)
+                    .because("read back erased at the re-check (deleted before)"),
+                Some(Verification::NotFound) => {
+                    Change::new(Place::Examples, *id, ItemState::Failed)
+                        .because(crate::verify::NOT_LISTED)
                 }
                 Some(Verification::NotErased { .. }) => {
                     Change::new(Place::Examples, *id, ItemState::Excluded)

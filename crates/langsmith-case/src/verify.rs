@@ -1,6 +1,6 @@
 //! A verification pass: every item read back, and the workspace searched again.
 //!
-//! - **Examples** ([`Client::verify_erased`]): read back null (or no longer listed) is
+//! - **Examples** ([`Client::verify_erased`]): read back null is
 //!   `erased`; attachments still listed is `pending`, to look again 7 days after the
 //!   deletion; data is `still_present` (an item never erased stays `found`); an answer
 //!   that proves nothing, or a failed read, is `failed`.
@@ -24,6 +24,9 @@ use crate::case::{
 use langsmith::{Client, Error, TraceKey, TraceState, Uuid, Verification, VerifyOptions};
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
+
+/// Why an example not listed at a read-back is not erased.
+pub(crate) const NOT_LISTED: &str = "not listed when read back: nothing shows its data gone (a hard delete keeps the example, nulled); look at the endpoint and workspace";
 
 /// How long after a deletion to look again at a pending item: attachments are removed
 /// within 7 days; a queued trace deletion runs in a weekly (weekend) job.
@@ -122,9 +125,15 @@ pub async fn verify(
                 for (id, state, deleted_at) in &examples {
                     let change = |s| Change::new(Place::Examples, *id, s);
                     let c = match report.outcome_of(id) {
-                        Some(Verification::Erased | Verification::NotFound) => {
+                        Some(Verification::Erased) => {
                             pass.examples_erased += 1;
                             change(ItemState::Erased)
+                        }
+                        // Not listed: nothing read back shows its data gone (a hard
+                        // delete keeps the example, nulled): never called erased.
+                        Some(Verification::NotFound) => {
+                            pass.failed += 1;
+                            change(ItemState::Failed).because(NOT_LISTED)
                         }
                         Some(Verification::AttachmentsPending { .. }) => {
                             pass.examples_pending += 1;

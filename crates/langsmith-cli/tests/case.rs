@@ -472,3 +472,84 @@ async fn erase_and_verify_a_case_exit_codes_and_the_stand_ins_record() {
     assert_eq!(doc["state"], "pending");
     assert_eq!(doc["passes"].as_array().unwrap().len(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_is_bound_to_the_langsmith_it_searched() {
+    // Found at one stand-in; erase and verify pointed at another are refused before
+    // anything is sent there (its ids mean nothing at another endpoint: reading them
+    // back would prove nothing, and an erase there would delete what the case never saw).
+    let env = Env::case().await;
+    let other = Env::case().await;
+    let case = env.path("case");
+    let case = case.to_str().unwrap();
+    let o = env
+        .run(&[
+            "case", "open", case, "--ticket", "DSR-45", "--match", MARKER,
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let o = env.run(&["case", "find", case, "--match", MARKER]).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let before = std::fs::read(env.path("case").join("case.json")).unwrap();
+    for command in [
+        vec!["case", "erase", case, "--match", MARKER, "--yes"],
+        vec!["case", "verify", case, "--match", MARKER],
+        vec!["case", "find", case, "--match", MARKER],
+    ] {
+        let o = other.run(&command).await;
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{command:?}: {err}");
+        assert!(
+            err.contains("this case was searched at") && err.contains("nothing was sent"),
+            "{err}"
+        );
+        assert_clean(&env, &o);
+    }
+    // Judged by the other stand-in's record: nothing reached it but the connection's own
+    // look-ups, and nothing there was deleted; the case is as find left it.
+    assert!(other.server.hard_deleted_ids().is_empty());
+    assert!(other.server.deleted_traces().is_empty());
+    assert!(
+        other
+            .server
+            .requests()
+            .iter()
+            .all(|r| !r.path.contains("/examples") && !r.path.contains("/runs")),
+        "{:?}",
+        other
+            .server
+            .requests()
+            .iter()
+            .map(|r| &r.path)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        std::fs::read(env.path("case").join("case.json")).unwrap(),
+        before
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_into_a_reader_that_stops_early_is_no_error() {
+    let env = Env::case().await;
+    let case = env.path("case");
+    let case_s = case.to_str().unwrap().to_owned();
+    let o = env
+        .run(&[
+            "case", "open", &case_s, "--ticket", "DSR-46", "--match", MARKER,
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    for format in ["text", "json", "markdown"] {
+        // `| head -c 1`: the reader closes after one byte.
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "'{BIN}' case show '{case_s}' -o {format} | head -c 1 >/dev/null"
+            ))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{format}: {err}");
+    }
+}

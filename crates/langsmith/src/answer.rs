@@ -125,9 +125,6 @@ pub(crate) trait DocumentedError {
     fn parts(self) -> (Option<String>, Option<String>);
 }
 
-/// What an error body that has none of its route's documented error fields is shown as.
-const NONE_OF_THE_FIELDS: &str = "JSON without any field of the documented error shape";
-
 impl DocumentedError for types::ExamplesErrorResponse {
     fn parts(self) -> (Option<String>, Option<String>) {
         (self.error, self.details)
@@ -178,16 +175,10 @@ pub(crate) async fn map_error<T: DocumentedError>(
             let status = rv.status().as_u16();
             let headers = rv.headers().clone();
             let (error, details) = rv.into_inner().parts();
-            let api = ApiError::new(status).with_request_id(request_id(&headers));
-            // A body that decodes as the documented shape only because every field of it is
-            // optional, and holds none of them (a router's `{"detail": "Not Found"}` where
-            // the route documents `{error, details}`), is not the route's answer.
-            let api = if error.is_none() && details.is_none() {
-                api.with_snippet(Some(NONE_OF_THE_FIELDS.to_owned()))
-                    .with_url(meta.url.clone())
-            } else {
-                api.with_error(error, details)
-            };
+            let api = ApiError::new(status)
+                .with_error(error, details)
+                .with_request_id(request_id(&headers))
+                .with_url(meta.url.clone());
             by_status(api, &headers)
         }
         E::UnexpectedResponse(response) => {

@@ -425,7 +425,7 @@ impl engine::BatchOp for HardDelete<'_> {
             }
             Err(e) => {
                 let refused = match &e {
-                    Error::NotFound(api) if api.is_documented_shape() => {
+                    Error::NotFound(api) if api.is_the_routes_answer() => {
                         Some((Outcome::NotFound, api))
                     }
                     Error::Forbidden(api) => Some((Outcome::Forbidden, api)),

@@ -169,8 +169,8 @@ impl Client {
 pub(crate) fn stops_the_run(e: &Error) -> bool {
     match e {
         Error::Unauthorized(_) | Error::Redirect(_) | Error::Tls(_) => true,
-        // A 404 that is not the API's error shape: the endpoint is wrong, not the ids.
-        Error::NotFound(api) => !api.is_documented_shape(),
+        // A 404 that is not the route's answer: the endpoint is wrong, not the ids.
+        Error::NotFound(api) => !api.is_the_routes_answer(),
         _ => false,
     }
 }

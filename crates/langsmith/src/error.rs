@@ -192,6 +192,20 @@ impl ApiError {
     pub fn is_documented_shape(&self) -> bool {
         self.body_snippet.is_none()
     }
+
+    /// Whether the body is the route's own answer: of the documented shape, and saying
+    /// something in it (an error or details). A body of the documented shape that holds
+    /// none of its fields (the shape's fields are all optional), or only FastAPI's words
+    /// for a missing route (`{"detail": "Not Found"}`), is what a router answers for a
+    /// path it does not have: a wrong endpoint, not a refusal of the ids.
+    pub fn is_the_routes_answer(&self) -> bool {
+        // FastAPI's own words for a path it has no route for (a route's own 404 names
+        // what it did not find).
+        let router_words = self.error.as_deref() == Some("Not Found") && self.details.is_none();
+        self.is_documented_shape()
+            && (self.error.is_some() || self.details.is_some())
+            && !router_words
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -934,10 +948,10 @@ impl fmt::Display for Error {
             Error::BadRequest(a) => write!(f, "bad request: {a}"),
             Error::Unauthorized(a) => write!(f, "unauthorized (check the API key): {a}"),
             Error::Forbidden(a) => write!(f, "forbidden: {a}"),
-            Error::NotFound(a) if !a.is_documented_shape() => write!(
+            Error::NotFound(a) if !a.is_the_routes_answer() => write!(
                 f,
-                "not found: {a}; the body is not the API's error shape, so the endpoint is \
-                 probably wrong{}",
+                "not found: {a}; the body is not the route's answer (not the API's error \
+                 shape, or none of its fields), so the endpoint is probably wrong{}",
                 at(&a.url)
             ),
             Error::NotFound(a) => write!(f, "not found: {a}"),
@@ -1293,9 +1307,15 @@ mod tests {
 
     #[test]
     fn statuses_are_numbers_and_print_with_their_reason() {
-        let e = Error::NotFound(ApiError::new(404));
+        let e = Error::NotFound(ApiError::new(404).with_error(Some("no such id".into()), None));
         assert_eq!(e.status(), Some(404));
-        assert_eq!(e.to_string(), "not found: HTTP 404 Not Found");
+        assert_eq!(e.to_string(), "not found: HTTP 404 Not Found: no such id");
+        // A 404 that says nothing in the documented shape is not the route's answer.
+        let bare = Error::NotFound(ApiError::new(404)).to_string();
+        assert!(
+            bare.ends_with("so the endpoint is probably wrong"),
+            "{bare}"
+        );
         let r = Error::redirect(307, None, None);
         assert_eq!(r.status(), Some(307));
         assert!(

@@ -150,11 +150,25 @@ async fn target(global: &Global) -> Result<connect::Target, Exit> {
     .await
 }
 
+/// Binds the case to where `target` points (its first command that talks to a
+/// LangSmith), or refuses another endpoint or workspace before anything is sent.
+fn bind(dir: &mut CaseDir, target: &connect::Target) -> Result<(), Exit> {
+    dir.bind(
+        langsmith_case::case::CaseTarget {
+            endpoint: target.journal_identity.clone(),
+            workspace: target.workspace.clone(),
+        },
+        &case::now(),
+    )
+    .map_err(case::exit)
+}
+
 async fn find(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
     connect::check_common(global, None, 1, None)?;
     let given = a.matches.read(global)?;
     let (mut dir, who) = case::load(&a.case, &given)?;
     let target = target(global).await?;
+    bind(&mut dir, &target)?;
     let client = &target.client;
     let mut statuses = Vec::new();
     let search = langsmith_case::find::examples(client, &who, &case::now).await;
@@ -179,6 +193,7 @@ async fn erase(global: &Global, a: &Erase) -> Result<ExitStatus, Exit> {
         return Ok(ExitStatus::Success);
     }
     let target = target(global).await?;
+    bind(&mut dir, &target)?;
     if !a.yes {
         present::case::confirm(&plan, &target, a.matches.match_file.as_deref() == Some("-"))?;
     }
@@ -204,6 +219,7 @@ async fn verify(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
     let given = a.matches.read(global)?;
     let (mut dir, who) = case::load(&a.case, &given)?;
     let target = target(global).await?;
+    bind(&mut dir, &target)?;
     let v = langsmith_case::verify::verify(&target.client, &mut dir, &who, &case::now)
         .await
         .map_err(case::exit)?;

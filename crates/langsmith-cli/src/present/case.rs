@@ -121,7 +121,7 @@ pub fn verified(case: &Case, v: &Verified) {
     for problem in &p.problems {
         println!("  incomplete: {problem}");
     }
-    not_searched_lines(case);
+    print!("{}", not_searched_lines(case));
     println!("case state: {}", case.state);
     match v.verdict {
         Verdict::Closed => println!("closed: every copy searched for is proven gone"),
@@ -137,15 +137,15 @@ pub fn verified(case: &Case, v: &Verified) {
 }
 
 /// The places not searched, and why they keep the case from `closed`.
-fn not_searched_lines(case: &Case) {
+fn not_searched_lines(case: &Case) -> String {
+    let mut out = String::new();
     for n in &case.not_searched {
-        println!("not searched: {n}");
+        out.push_str(&format!("not searched: {n}\n"));
     }
     if !case.not_searched.is_empty() {
-        println!(
-            "  (this version does not search these places yet: the case stays pending, never closed, until they are searched)"
-        );
+        out.push_str("  (this version does not search these places yet: the case stays pending, never closed, until they are searched)\n");
     }
+    out
 }
 
 /// `show -o`.
@@ -186,13 +186,20 @@ pub fn found(case: &Case) {
 
 /// `show`.
 pub fn show(case: &Case, format: Format, today: NaiveDate) {
-    match format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(case).expect("a case serializes")
-        ),
+    let shown = match format {
+        Format::Json => serde_json::to_string_pretty(case).expect("a case serializes") + "\n",
         Format::Text => text(case, today),
-        Format::Markdown => print!("{}", markdown(case, today)),
+        Format::Markdown => markdown(case, today),
+    };
+    // A reader that stops early (`| head`) is no error of the case.
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(shown.as_bytes())
+        .and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: writing to stdout: {e}");
     }
 }
 
@@ -298,37 +305,46 @@ fn tally_text(case: &Case, place: Place) -> String {
         .join(", ")
 }
 
-fn text(case: &Case, today: NaiveDate) {
-    println!("ticket: {}", case.ticket);
-    println!("state: {}", case.state);
-    println!("opened: {}", case.opened_at);
-    println!("received: {}", case.received);
-    println!(
+fn text(case: &Case, today: NaiveDate) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "ticket: {}", case.ticket);
+    let _ = writeln!(out, "state: {}", case.state);
+    let _ = writeln!(out, "opened: {}", case.opened_at);
+    let _ = writeln!(out, "received: {}", case.received);
+    let _ = writeln!(
+        out,
         "deadline: {} ({}), {}",
         case.deadline,
         rule(&case.deadline_rule),
         days_left(case, today)
     );
-    println!("identifiers: {} (salted sha256)", case.identifiers.len());
+    let _ = writeln!(
+        out,
+        "identifiers: {} (salted sha256)",
+        case.identifiers.len()
+    );
     if case.places.is_empty() {
-        println!("places: none searched yet");
+        let _ = writeln!(out, "places: none searched yet");
     }
     for p in &case.places {
-        println!("{}", place_line(p));
-        println!("  searched {} to {}", p.started_at, p.finished_at);
+        let _ = writeln!(out, "{}", place_line(p));
+        let _ = writeln!(out, "  searched {} to {}", p.started_at, p.finished_at);
         if let (Some(api), Some(w)) = (&p.runs_api, &p.window) {
-            println!(
+            let _ = writeln!(
+                out,
                 "  runs query {api}, start_time from {} to {}",
                 w.min_start_time, w.max_start_time
             );
         }
-        println!("  items: {}", tally_text(case, p.place));
+        let _ = writeln!(out, "  items: {}", tally_text(case, p.place));
         for problem in &p.problems {
-            println!("  incomplete: {problem}");
+            let _ = writeln!(out, "  incomplete: {problem}");
         }
     }
     if let Some(p) = case.passes.last() {
-        println!(
+        let _ = writeln!(
+            out,
             "verified {} ({} so far): {} new, {} failed",
             p.at,
             plural(case.passes.len() as u64, "pass", "passes"),
@@ -339,15 +355,16 @@ fn text(case: &Case, today: NaiveDate) {
     if case.state == CaseState::Pending
         && let Some(at) = case.look_again()
     {
-        println!("verify again after: {at}");
+        let _ = writeln!(out, "verify again after: {at}");
     }
-    not_searched_lines(case);
+    out.push_str(&not_searched_lines(case));
     for w in &case.warnings {
-        println!("warning: {w}");
+        let _ = writeln!(out, "warning: {w}");
     }
     for n in &case.not_reached {
-        println!("not reached: {n}");
+        let _ = writeln!(out, "not reached: {n}");
     }
+    out
 }
 
 /// The one-page summary a data protection officer can file.
