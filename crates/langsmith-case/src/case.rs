@@ -214,6 +214,11 @@ pub struct Case {
     /// Absent until then, and in a case written before this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<CaseTarget>,
+    /// Every earlier search of each place, in order (a later search of a place replaces
+    /// its record in `places`, and the one it replaced moves here): what each found
+    /// stays in the evidence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_searches: Vec<PlaceRecord>,
 }
 
 /// Where a case's data is: the endpoint (or the embedded stand-in) and the workspace.
@@ -549,6 +554,7 @@ impl Case {
             not_searched: not_searched(),
             passes: Vec::new(),
             target: None,
+            earlier_searches: Vec::new(),
         })
     }
 
@@ -704,7 +710,10 @@ impl Case {
             }
         }
         record.answered.new_items = new;
-        self.places.retain(|p| p.place != record.place);
+        if let Some(i) = self.places.iter().position(|p| p.place == record.place) {
+            let earlier = self.places.remove(i);
+            self.earlier_searches.push(earlier);
+        }
         self.places.push(record);
         self.state = self.derive_state();
         new

@@ -553,3 +553,66 @@ async fn show_into_a_reader_that_stops_early_is_no_error() {
         assert!(!err.contains("panicked"), "{format}: {err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_search_keeps_what_the_earlier_ones_found() {
+    let env = Env::case().await;
+    let marked = env.server.marked_ids().len() as u64;
+    let case = env.path("case");
+    let case = case.to_str().unwrap();
+    let o = env
+        .run(&[
+            "case", "open", case, "--ticket", "DSR-47", "--match", MARKER,
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    for _ in 0..2 {
+        let o = env.run(&["case", "find", case, "--match", MARKER]).await;
+        assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    }
+    let doc: Value =
+        serde_json::from_slice(&std::fs::read(env.path("case").join("case.json")).unwrap())
+            .unwrap();
+    // The first search of the examples is kept, with what it matched (the stand-in's
+    // marked examples), beside the latest.
+    let earlier = doc["earlier_searches"].as_array().unwrap();
+    let first_examples = earlier
+        .iter()
+        .find(|p| p["place"] == "examples")
+        .expect("the first search of the examples is kept");
+    assert_eq!(first_examples["answered"]["matched"], marked);
+    let o = env.run(&["case", "show", case, "-o", "markdown"]).await;
+    let md = text(&o).0;
+    let rows = md.lines().filter(|l| l.starts_with("| examples |")).count();
+    assert_eq!(rows, 2, "{md}");
+    assert_clean(&env, &o);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_key_is_named_and_exits_3_in_every_case_command() {
+    let mut env = Env::case().await;
+    let case = env.path("case");
+    let case = case.to_str().unwrap().to_owned();
+    let o = env
+        .run(&[
+            "case", "open", &case, "--ticket", "DSR-48", "--match", MARKER,
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let o = env.run(&["case", "find", &case, "--match", MARKER]).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    env.key = "lsv2_sk_NOT_THE_KEY_0a1b2c3d";
+    for command in [
+        vec!["case", "find", &case, "--match", MARKER],
+        vec!["case", "erase", &case, "--match", MARKER, "--yes"],
+        vec!["case", "verify", &case, "--match", MARKER],
+    ] {
+        let o = env.run(&command).await;
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(3), "{command:?}: {err}");
+        assert!(err.contains("unauthorized"), "{command:?}: {err}");
+    }
+    // Judged by the stand-in's record: nothing was deleted with the wrong key.
+    assert!(env.server.hard_deleted_ids().is_empty());
+    assert!(env.server.deleted_traces().is_empty());
+}

@@ -180,7 +180,7 @@ async fn find(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
     dir.record_place(search.record, search.items, &case::now())
         .map_err(case::exit)?;
     present::case::found(dir.case());
-    Ok(ExitStatus::worst(statuses))
+    Ok(decisive(statuses))
 }
 
 async fn erase(global: &Global, a: &Erase) -> Result<ExitStatus, Exit> {
@@ -201,16 +201,7 @@ async fn erase(global: &Global, a: &Erase) -> Result<ExitStatus, Exit> {
         .await
         .map_err(case::exit)?;
     present::case::erased(dir.case(), &out);
-    Ok(ExitStatus::worst([
-        out.error
-            .as_ref()
-            .map_or(ExitStatus::Success, ExitStatus::of_error),
-        if out.failed > 0 {
-            ExitStatus::Partial
-        } else {
-            ExitStatus::Success
-        },
-    ]))
+    Ok(step_status(out.error.as_ref(), out.failed > 0))
 }
 
 async fn verify(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
@@ -224,10 +215,8 @@ async fn verify(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
         .await
         .map_err(case::exit)?;
     present::case::verified(dir.case(), &v);
-    Ok(ExitStatus::worst([
-        v.error
-            .as_ref()
-            .map_or(ExitStatus::Success, ExitStatus::of_error),
+    Ok(decisive([
+        step_status(v.error.as_ref(), false),
         match v.verdict {
             Verdict::Closed => ExitStatus::Success,
             Verdict::Pending => ExitStatus::Pending,
@@ -239,12 +228,37 @@ async fn verify(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
 
 /// A place's exit status: 1 when incomplete, or the failed request's.
 fn place_status(search: &langsmith_case::find::Search) -> ExitStatus {
+    step_status(
+        search.error.as_ref(),
+        search.record.state == PlaceState::Incomplete,
+    )
+}
+
+/// A command's status from its steps': the endpoint or the key (3, 4) when a step was
+/// stopped by them, else the worst.
+fn decisive(statuses: impl IntoIterator<Item = ExitStatus>) -> ExitStatus {
+    let statuses: Vec<ExitStatus> = statuses.into_iter().collect();
+    statuses
+        .iter()
+        .copied()
+        .find(|s| matches!(s, ExitStatus::Auth | ExitStatus::Unreachable))
+        .unwrap_or_else(|| ExitStatus::worst(statuses))
+}
+
+/// A step's status: what stopped it, said on stderr, decides when it is the endpoint or
+/// the key (3 or 4: every request would fail the same way, whatever items it left
+/// failed or places incomplete); otherwise the worst of it and the partial result.
+fn step_status(error: Option<&langsmith::Error>, partial: bool) -> ExitStatus {
+    if let Some(e) = error {
+        present::case::stopped_by(e);
+        let status = ExitStatus::of_error(e);
+        if matches!(status, ExitStatus::Auth | ExitStatus::Unreachable) {
+            return status;
+        }
+    }
     ExitStatus::worst([
-        search
-            .error
-            .as_ref()
-            .map_or(ExitStatus::Success, ExitStatus::of_error),
-        if search.record.state == PlaceState::Incomplete {
+        error.map_or(ExitStatus::Success, ExitStatus::of_error),
+        if partial {
             ExitStatus::Partial
         } else {
             ExitStatus::Success

@@ -148,6 +148,11 @@ fn not_searched_lines(case: &Case) -> String {
     out
 }
 
+/// What stopped a step (the endpoint, the key, a server failure), with its causes.
+pub fn stopped_by(e: &langsmith::Error) {
+    eprintln!("error: {}", crate::util::text::chain_lines(e));
+}
+
 /// `show -o`.
 #[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
 pub enum Format {
@@ -330,6 +335,21 @@ fn text(case: &Case, today: NaiveDate) -> String {
     for p in &case.places {
         let _ = writeln!(out, "{}", place_line(p));
         let _ = writeln!(out, "  searched {} to {}", p.started_at, p.finished_at);
+        let earlier: Vec<_> = case
+            .earlier_searches
+            .iter()
+            .filter(|e| e.place == p.place)
+            .collect();
+        if let Some(first) = earlier.first() {
+            let _ = writeln!(
+                out,
+                "  searched {} before; the first, at {}, matched {} of {} listed",
+                crate::util::text::plural(earlier.len() as u64, "time", "times"),
+                first.finished_at,
+                first.answered.matched,
+                first.answered.listed
+            );
+        }
         if let (Some(api), Some(w)) = (&p.runs_api, &p.window) {
             let _ = writeln!(
                 out,
@@ -400,9 +420,13 @@ pub(crate) fn markdown(case: &Case, today: NaiveDate) -> String {
     if case.places.is_empty() {
         line("None yet.".into());
     } else {
-        line("| Place | Searched | Asked | Came back | Items | State |".into());
+        line("Every search, in order (a later search of a place finds only what is left):".into());
+        line(String::new());
+        line("| Place | Searched | Asked | Came back | Items now | State |".into());
         line("|---|---|---|---|---|---|".into());
-        for p in &case.places {
+        let mut searches: Vec<_> = case.earlier_searches.iter().chain(&case.places).collect();
+        searches.sort_by(|a, b| a.finished_at.cmp(&b.finished_at));
+        for p in searches {
             line(format!(
                 "| {} | {} | {} | {} listed, {} matched, {} excluded | {} | {} |",
                 p.place,
