@@ -89,7 +89,7 @@ struct Erase {
     #[command(flatten)]
     matches: Matches,
     /// Do not ask (required without a terminal).
-    #[arg(long)]
+    #[arg(short = 'y', long)]
     yes: bool,
     /// Show what would be sent, send nothing.
     #[arg(long)]
