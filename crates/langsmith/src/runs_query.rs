@@ -1092,10 +1092,22 @@ impl Client {
         requested: impl IntoIterator<Item = TraceKey>,
         options: &RunsOptions,
     ) -> Result<TraceVerifyReport, Error> {
-        let found = self.traces_referencing(scope, options).await?;
         let mut requested: Vec<TraceKey> = requested.into_iter().collect();
         requested.sort_unstable();
         requested.dedup();
+        // With no example to query by, no query runs, and nothing listed would read as
+        // every requested trace gone: a claim no read-back made.
+        if scope.is_empty() && !requested.is_empty() {
+            return Err(crate::error::ConfigError::setting(
+                "runs scope",
+                format!(
+                    "no example (or no dataset) to look the {} requested traces up by: none can be shown gone",
+                    requested.len()
+                ),
+            )
+            .into());
+        }
+        let found = self.traces_referencing(scope, options).await?;
         let listed = found.keys();
         let mut states: Vec<(TraceKey, TraceState)> = requested
             .iter()

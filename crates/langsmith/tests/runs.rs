@@ -694,6 +694,24 @@ mod exact {
     }
 
     #[tokio::test]
+    async fn requested_traces_with_nothing_to_look_them_up_by_are_never_gone() {
+        // A report that recorded requested traces but no dataset: no query could run,
+        // so none of them may be called gone.
+        let s = canned("200 OK", r#"{"items":[],"has_more":false}"#).await;
+        let requested = [TraceKey {
+            session_id: Uuid::from_u128(0xb1),
+            trace_id: Uuid::from_u128(0xa1),
+        }];
+        let no_dataset = ExampleScope::spanning([], [EXAMPLE], std::time::SystemTime::now());
+        let e = client_of(&s)
+            .verify_traces_gone(&no_dataset, requested, &options(None))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config, "{e}");
+        assert_eq!(s.connections(), 0);
+    }
+
+    #[tokio::test]
     async fn has_more_without_a_cursor_is_an_error_not_the_last_page() {
         let s = canned("200 OK", r#"{"items":[],"has_more":true}"#).await;
         let e = client_of(&s)
