@@ -125,6 +125,363 @@ pub mod types {
             Default::default()
         }
     }
+    ///`BulkExport`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct BulkExport {
+        pub bulk_export_destination_id: ::uuid::Uuid,
+        #[serde(default = "defaults::bulk_export_compression")]
+        pub compression: BulkExportCompression,
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub export_fields: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub filter: ::std::option::Option<::std::string::String>,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub finished_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        #[serde(default = "defaults::bulk_export_format")]
+        pub format: BulkExportFormat,
+        #[serde(default = "defaults::bulk_export_format_version")]
+        pub format_version: BulkExportFormatVersion,
+        pub id: ::uuid::Uuid,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub interval_hours: ::std::option::Option<i64>,
+        pub session_id: ::uuid::Uuid,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_bulk_export_id: ::std::option::Option<::uuid::Uuid>,
+        pub start_time: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub status: BulkExportStatus,
+        pub tenant_id: ::uuid::Uuid,
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl BulkExport {
+        pub fn builder() -> builder::BulkExport {
+            Default::default()
+        }
+    }
+    ///`BulkExportCompression`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum BulkExportCompression {
+        #[serde(rename = "none")]
+        None,
+        #[serde(rename = "gzip")]
+        Gzip,
+        #[serde(rename = "snappy")]
+        Snappy,
+        #[serde(rename = "zstandard")]
+        Zstandard,
+    }
+    impl ::std::fmt::Display for BulkExportCompression {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::None => f.write_str("none"),
+                Self::Gzip => f.write_str("gzip"),
+                Self::Snappy => f.write_str("snappy"),
+                Self::Zstandard => f.write_str("zstandard"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for BulkExportCompression {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "none" => Ok(Self::None),
+                "gzip" => Ok(Self::Gzip),
+                "snappy" => Ok(Self::Snappy),
+                "zstandard" => Ok(Self::Zstandard),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for BulkExportCompression {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for BulkExportCompression {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`BulkExportFormat`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum BulkExportFormat {
+        Parquet,
+    }
+    impl ::std::fmt::Display for BulkExportFormat {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Parquet => f.write_str("Parquet"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for BulkExportFormat {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Parquet" => Ok(Self::Parquet),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for BulkExportFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for BulkExportFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Enum for bulk export format versions.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum BulkExportFormatVersion {
+        #[serde(rename = "v1")]
+        V1,
+        #[serde(rename = "v2_beta")]
+        V2Beta,
+    }
+    impl ::std::fmt::Display for BulkExportFormatVersion {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::V1 => f.write_str("v1"),
+                Self::V2Beta => f.write_str("v2_beta"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for BulkExportFormatVersion {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "v1" => Ok(Self::V1),
+                "v2_beta" => Ok(Self::V2Beta),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for BulkExportFormatVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for BulkExportFormatVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`BulkExportStatus`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum BulkExportStatus {
+        Cancelled,
+        Completed,
+        Created,
+        IntervalScheduled,
+        Failed,
+        TimedOut,
+        Running,
+    }
+    impl ::std::fmt::Display for BulkExportStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Cancelled => f.write_str("Cancelled"),
+                Self::Completed => f.write_str("Completed"),
+                Self::Created => f.write_str("Created"),
+                Self::IntervalScheduled => f.write_str("IntervalScheduled"),
+                Self::Failed => f.write_str("Failed"),
+                Self::TimedOut => f.write_str("TimedOut"),
+                Self::Running => f.write_str("Running"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for BulkExportStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Cancelled" => Ok(Self::Cancelled),
+                "Completed" => Ok(Self::Completed),
+                "Created" => Ok(Self::Created),
+                "IntervalScheduled" => Ok(Self::IntervalScheduled),
+                "Failed" => Ok(Self::Failed),
+                "TimedOut" => Ok(Self::TimedOut),
+                "Running" => Ok(Self::Running),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for BulkExportStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for BulkExportStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`CodeEvaluatorLanguage`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum CodeEvaluatorLanguage {
+        #[serde(rename = "python")]
+        Python,
+        #[serde(rename = "javascript")]
+        Javascript,
+    }
+    impl ::std::fmt::Display for CodeEvaluatorLanguage {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Python => f.write_str("python"),
+                Self::Javascript => f.write_str("javascript"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CodeEvaluatorLanguage {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "python" => Ok(Self::Python),
+                "javascript" => Ok(Self::Javascript),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CodeEvaluatorLanguage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CodeEvaluatorLanguage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`CodeEvaluatorTopLevel`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct CodeEvaluatorTopLevel {
+        pub code: ::std::string::String,
+        #[serde(default = "defaults::code_evaluator_top_level_language")]
+        pub language: ::std::option::Option<CodeEvaluatorLanguage>,
+    }
+    impl CodeEvaluatorTopLevel {
+        pub fn builder() -> builder::CodeEvaluatorTopLevel {
+            Default::default()
+        }
+    }
     ///Enum for dataset data types.
     #[derive(
         ::serde::Deserialize,
@@ -321,6 +678,81 @@ Ordering determines the order in which transformations are applied if there are 
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///`EntitiesItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum EntitiesItem {
+        RunToken(TenantShareRunToken),
+        DatasetToken(TenantShareDatasetToken),
+    }
+    impl ::std::convert::From<TenantShareRunToken> for EntitiesItem {
+        fn from(value: TenantShareRunToken) -> Self {
+            Self::RunToken(value)
+        }
+    }
+    impl ::std::convert::From<TenantShareDatasetToken> for EntitiesItem {
+        fn from(value: TenantShareDatasetToken) -> Self {
+            Self::DatasetToken(value)
+        }
+    }
+    ///Evaluator structured output schema.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct EvaluatorStructuredOutput {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub hub_ref: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<
+            ::std::vec::Vec<[::std::string::String; 2usize]>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub schema: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub template_format: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub variable_mapping: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        >,
+    }
+    impl EvaluatorStructuredOutput {
+        pub fn builder() -> builder::EvaluatorStructuredOutput {
+            Default::default()
+        }
+    }
+    ///`EvaluatorTopLevel`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct EvaluatorTopLevel {
+        pub structured: EvaluatorStructuredOutput,
+    }
+    impl EvaluatorTopLevel {
+        pub fn builder() -> builder::EvaluatorTopLevel {
+            Default::default()
         }
     }
     ///Example schema.
@@ -579,6 +1011,331 @@ Currently only True is supported.*/
             Default::default()
         }
     }
+    ///Enum for feedback levels.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum FeedbackLevel {
+        #[serde(rename = "run")]
+        Run,
+        #[serde(rename = "session")]
+        Session,
+    }
+    impl ::std::fmt::Display for FeedbackLevel {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Run => f.write_str("run"),
+                Self::Session => f.write_str("session"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FeedbackLevel {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "run" => Ok(Self::Run),
+                "session" => Ok(Self::Session),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedbackLevel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FeedbackLevel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Schema for getting feedback.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct FeedbackSchema {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub comment: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub comparative_experiment_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub correction: ::std::option::Option<FeedbackSchemaCorrection>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub extra: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub feedback_group_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub feedback_source: ::std::option::Option<FeedbackSource>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub feedback_thread_id: ::std::option::Option<::std::string::String>,
+        pub id: ::uuid::Uuid,
+        #[serde(default)]
+        pub is_root: bool,
+        pub key: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub run_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub score: ::std::option::Option<FeedbackSchemaScore>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trace_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<FeedbackSchemaValue>,
+    }
+    impl FeedbackSchema {
+        pub fn builder() -> builder::FeedbackSchema {
+            Default::default()
+        }
+    }
+    ///`FeedbackSchemaCorrection`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum FeedbackSchemaCorrection {
+        Object(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+        String(::std::string::String),
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > for FeedbackSchemaCorrection {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self::Object(value)
+        }
+    }
+    ///`FeedbackSchemaScore`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum FeedbackSchemaScore {
+        Number(f64),
+        Integer(i64),
+        Boolean(bool),
+    }
+    impl ::std::fmt::Display for FeedbackSchemaScore {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Number(x) => x.fmt(f),
+                Self::Integer(x) => x.fmt(f),
+                Self::Boolean(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FeedbackSchemaScore {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if let Ok(v) = value.parse() {
+                Ok(Self::Number(v))
+            } else if let Ok(v) = value.parse() {
+                Ok(Self::Integer(v))
+            } else if let Ok(v) = value.parse() {
+                Ok(Self::Boolean(v))
+            } else {
+                Err("string conversion failed for all variants".into())
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedbackSchemaScore {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FeedbackSchemaScore {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::From<f64> for FeedbackSchemaScore {
+        fn from(value: f64) -> Self {
+            Self::Number(value)
+        }
+    }
+    impl ::std::convert::From<i64> for FeedbackSchemaScore {
+        fn from(value: i64) -> Self {
+            Self::Integer(value)
+        }
+    }
+    impl ::std::convert::From<bool> for FeedbackSchemaScore {
+        fn from(value: bool) -> Self {
+            Self::Boolean(value)
+        }
+    }
+    ///`FeedbackSchemaValue`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum FeedbackSchemaValue {
+        Number(f64),
+        Integer(i64),
+        Boolean(bool),
+        String(::std::string::String),
+        Object(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+    }
+    impl ::std::convert::From<f64> for FeedbackSchemaValue {
+        fn from(value: f64) -> Self {
+            Self::Number(value)
+        }
+    }
+    impl ::std::convert::From<i64> for FeedbackSchemaValue {
+        fn from(value: i64) -> Self {
+            Self::Integer(value)
+        }
+    }
+    impl ::std::convert::From<bool> for FeedbackSchemaValue {
+        fn from(value: bool) -> Self {
+            Self::Boolean(value)
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > for FeedbackSchemaValue {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self::Object(value)
+        }
+    }
+    ///The feedback source loaded from the database.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct FeedbackSource {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ls_user_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_name: ::std::option::Option<::std::string::String>,
+    }
+    impl FeedbackSource {
+        pub fn builder() -> builder::FeedbackSource {
+            Default::default()
+        }
+    }
+    ///`FeedbackSourceParam`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum FeedbackSourceParam {
+        #[serde(rename = "session")]
+        Session,
+        #[serde(rename = "run")]
+        Run,
+    }
+    impl ::std::fmt::Display for FeedbackSourceParam {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Session => f.write_str("session"),
+                Self::Run => f.write_str("run"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FeedbackSourceParam {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "session" => Ok(Self::Session),
+                "run" => Ok(Self::Run),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedbackSourceParam {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FeedbackSourceParam {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///`GetDatasetsSelect`
     #[derive(
         ::serde::Deserialize,
@@ -649,6 +1406,63 @@ Currently only True is supported.*/
             Default::default()
         }
     }
+    ///`ListRulesApiV1RunsRulesGetType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum ListRulesApiV1RunsRulesGetType {
+        #[serde(rename = "session")]
+        Session,
+        #[serde(rename = "dataset")]
+        Dataset,
+    }
+    impl ::std::fmt::Display for ListRulesApiV1RunsRulesGetType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Session => f.write_str("session"),
+                Self::Dataset => f.write_str("dataset"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ListRulesApiV1RunsRulesGetType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "session" => Ok(Self::Session),
+                "dataset" => Ok(Self::Dataset),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListRulesApiV1RunsRulesGetType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListRulesApiV1RunsRulesGetType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///`ListRunsResponse`
     #[derive(
         ::serde::Deserialize,
@@ -702,6 +1516,70 @@ Currently only True is supported.*/
     impl ::std::convert::From<i64> for LocationItem {
         fn from(value: i64) -> Self {
             Self::Integer(value)
+        }
+    }
+    ///Enum for severity.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum PagerdutySeverity {
+        #[serde(rename = "critical")]
+        Critical,
+        #[serde(rename = "warning")]
+        Warning,
+        #[serde(rename = "error")]
+        Error,
+        #[serde(rename = "info")]
+        Info,
+    }
+    impl ::std::fmt::Display for PagerdutySeverity {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Critical => f.write_str("critical"),
+                Self::Warning => f.write_str("warning"),
+                Self::Error => f.write_str("error"),
+                Self::Info => f.write_str("info"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for PagerdutySeverity {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "critical" => Ok(Self::Critical),
+                "warning" => Ok(Self::Warning),
+                "error" => Ok(Self::Error),
+                "info" => Ok(Self::Info),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PagerdutySeverity {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for PagerdutySeverity {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`QueryQueryRunsRequestBody`
@@ -1519,6 +2397,54 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
             Self::DataType(value)
         }
     }
+    ///`ReadFeedbacksApiV1FeedbackGetRun`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum ReadFeedbacksApiV1FeedbackGetRun {
+        Array(::std::vec::Vec<::uuid::Uuid>),
+        Uuid(::uuid::Uuid),
+    }
+    impl ::std::convert::From<::std::vec::Vec<::uuid::Uuid>>
+    for ReadFeedbacksApiV1FeedbackGetRun {
+        fn from(value: ::std::vec::Vec<::uuid::Uuid>) -> Self {
+            Self::Array(value)
+        }
+    }
+    impl ::std::convert::From<::uuid::Uuid> for ReadFeedbacksApiV1FeedbackGetRun {
+        fn from(value: ::uuid::Uuid) -> Self {
+            Self::Uuid(value)
+        }
+    }
+    ///`ReadFeedbacksApiV1FeedbackGetSession`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum ReadFeedbacksApiV1FeedbackGetSession {
+        Array(::std::vec::Vec<::uuid::Uuid>),
+        Uuid(::uuid::Uuid),
+    }
+    impl ::std::convert::From<::std::vec::Vec<::uuid::Uuid>>
+    for ReadFeedbacksApiV1FeedbackGetSession {
+        fn from(value: ::std::vec::Vec<::uuid::Uuid>) -> Self {
+            Self::Array(value)
+        }
+    }
+    impl ::std::convert::From<::uuid::Uuid> for ReadFeedbacksApiV1FeedbackGetSession {
+        fn from(value: ::uuid::Uuid) -> Self {
+            Self::Uuid(value)
+        }
+    }
     ///Enum for run start date order.
     #[derive(
         ::serde::Deserialize,
@@ -1590,6 +2516,318 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
     }
     impl RunDeletesQueued {
         pub fn builder() -> builder::RunDeletesQueued {
+            Default::default()
+        }
+    }
+    ///`RunRuleSpendLimitSchemaOutput`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct RunRuleSpendLimitSchemaOutput {
+        pub limit_usd: ::std::string::String,
+        pub window: RunRuleSpendLimitWindow,
+    }
+    impl RunRuleSpendLimitSchemaOutput {
+        pub fn builder() -> builder::RunRuleSpendLimitSchemaOutput {
+            Default::default()
+        }
+    }
+    ///`RunRuleSpendLimitWindow`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum RunRuleSpendLimitWindow {
+        #[serde(rename = "weekly")]
+        Weekly,
+    }
+    impl ::std::fmt::Display for RunRuleSpendLimitWindow {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Weekly => f.write_str("weekly"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for RunRuleSpendLimitWindow {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "weekly" => Ok(Self::Weekly),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RunRuleSpendLimitWindow {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RunRuleSpendLimitWindow {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Enum for alert types.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum RunRulesAlertType {
+        #[serde(rename = "pagerduty")]
+        Pagerduty,
+    }
+    impl ::std::fmt::Display for RunRulesAlertType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Pagerduty => f.write_str("pagerduty"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for RunRulesAlertType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "pagerduty" => Ok(Self::Pagerduty),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RunRulesAlertType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RunRulesAlertType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`RunRulesPagerdutyAlertSchema`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct RunRulesPagerdutyAlertSchema {
+        pub routing_key: ::std::string::String,
+        #[serde(default = "defaults::run_rules_pagerduty_alert_schema_severity")]
+        pub severity: ::std::option::Option<PagerdutySeverity>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub summary: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "type",
+            default = "defaults::run_rules_pagerduty_alert_schema_type"
+        )]
+        pub type_: ::std::option::Option<RunRulesAlertType>,
+    }
+    impl RunRulesPagerdutyAlertSchema {
+        pub fn builder() -> builder::RunRulesPagerdutyAlertSchema {
+            Default::default()
+        }
+    }
+    ///Run rules schema.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct RunRulesSchema {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub add_to_annotation_queue_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub add_to_annotation_queue_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub add_to_dataset_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub add_to_dataset_name: ::std::option::Option<::std::string::String>,
+        #[serde(default)]
+        pub add_to_dataset_prefer_correction: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub alerts: ::std::option::Option<::std::vec::Vec<RunRulesPagerdutyAlertSchema>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub alignment_annotation_queue_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub backfill_completed_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub backfill_error: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub backfill_from: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub backfill_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub backfill_progress: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub backfill_status: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code_evaluators: ::std::option::Option<
+            ::std::vec::Vec<CodeEvaluatorTopLevel>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub corrections_dataset_id: ::std::option::Option<::uuid::Uuid>,
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub dataset_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub dataset_name: ::std::option::Option<::std::string::String>,
+        pub display_name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub evaluator_id: ::std::option::Option<::uuid::Uuid>,
+        pub evaluator_version: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub evaluators: ::std::option::Option<::std::vec::Vec<EvaluatorTopLevel>>,
+        #[serde(default)]
+        pub extend_only: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub filter: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_by: ::std::option::Option<RunRulesSchemaGroupBy>,
+        pub id: ::uuid::Uuid,
+        #[serde(default)]
+        pub include_extended_stats: bool,
+        #[serde(default = "defaults::default_bool::<true>")]
+        pub is_enabled: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub num_few_shot_examples: ::std::option::Option<i64>,
+        pub sampling_rate: f64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub spend_limit: ::std::option::Option<RunRuleSpendLimitSchemaOutput>,
+        pub tenant_id: ::uuid::Uuid,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trace_filter: ::std::option::Option<::std::string::String>,
+        #[serde(default)]
+        pub transient: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tree_filter: ::std::option::Option<::std::string::String>,
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        #[serde(default)]
+        pub use_corrections_dataset: bool,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub webhooks: ::std::option::Option<::std::vec::Vec<RunRulesWebhookSchema>>,
+    }
+    impl RunRulesSchema {
+        pub fn builder() -> builder::RunRulesSchema {
+            Default::default()
+        }
+    }
+    ///`RunRulesSchemaGroupBy`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum RunRulesSchemaGroupBy {
+        #[serde(rename = "thread_id")]
+        ThreadId,
+    }
+    impl ::std::fmt::Display for RunRulesSchemaGroupBy {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::ThreadId => f.write_str("thread_id"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for RunRulesSchemaGroupBy {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "thread_id" => Ok(Self::ThreadId),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RunRulesSchemaGroupBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RunRulesSchemaGroupBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`RunRulesWebhookSchema`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct RunRulesWebhookSchema {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub headers: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        >,
+        pub url: ::std::string::String,
+    }
+    impl RunRulesWebhookSchema {
+        pub fn builder() -> builder::RunRulesWebhookSchema {
             Default::default()
         }
     }
@@ -2026,6 +3264,86 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
             value.parse()
         }
     }
+    ///`SessionSortableColumns`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum SessionSortableColumns {
+        #[serde(rename = "name")]
+        Name,
+        #[serde(rename = "start_time")]
+        StartTime,
+        #[serde(rename = "last_run_start_time")]
+        LastRunStartTime,
+        #[serde(rename = "latency_p50")]
+        LatencyP50,
+        #[serde(rename = "latency_p99")]
+        LatencyP99,
+        #[serde(rename = "error_rate")]
+        ErrorRate,
+        #[serde(rename = "feedback")]
+        Feedback,
+        #[serde(rename = "runs_count")]
+        RunsCount,
+    }
+    impl ::std::fmt::Display for SessionSortableColumns {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Name => f.write_str("name"),
+                Self::StartTime => f.write_str("start_time"),
+                Self::LastRunStartTime => f.write_str("last_run_start_time"),
+                Self::LatencyP50 => f.write_str("latency_p50"),
+                Self::LatencyP99 => f.write_str("latency_p99"),
+                Self::ErrorRate => f.write_str("error_rate"),
+                Self::Feedback => f.write_str("feedback"),
+                Self::RunsCount => f.write_str("runs_count"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SessionSortableColumns {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "name" => Ok(Self::Name),
+                "start_time" => Ok(Self::StartTime),
+                "last_run_start_time" => Ok(Self::LastRunStartTime),
+                "latency_p50" => Ok(Self::LatencyP50),
+                "latency_p99" => Ok(Self::LatencyP99),
+                "error_rate" => Ok(Self::ErrorRate),
+                "feedback" => Ok(Self::Feedback),
+                "runs_count" => Ok(Self::RunsCount),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SessionSortableColumns {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SessionSortableColumns {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///RFC 7807 problem details returned on V2 API errors.
     #[derive(
         ::serde::Deserialize,
@@ -2127,6 +3445,136 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
             value.parse()
         }
     }
+    ///Enum for feedback source types.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum SourceType {
+        #[serde(rename = "api")]
+        Api,
+        #[serde(rename = "model")]
+        Model,
+        #[serde(rename = "app")]
+        App,
+        #[serde(rename = "auto_eval")]
+        AutoEval,
+    }
+    impl ::std::fmt::Display for SourceType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Api => f.write_str("api"),
+                Self::Model => f.write_str("model"),
+                Self::App => f.write_str("app"),
+                Self::AutoEval => f.write_str("auto_eval"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SourceType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "api" => Ok(Self::Api),
+                "model" => Ok(Self::Model),
+                "app" => Ok(Self::App),
+                "auto_eval" => Ok(Self::AutoEval),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SourceType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SourceType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`TenantShareDatasetToken`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct TenantShareDatasetToken {
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub dataset_id: ::uuid::Uuid,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub dataset_name: ::std::option::Option<::std::string::String>,
+        pub share_token: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: Type,
+    }
+    impl TenantShareDatasetToken {
+        pub fn builder() -> builder::TenantShareDatasetToken {
+            Default::default()
+        }
+    }
+    ///`TenantShareRunToken`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct TenantShareRunToken {
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub run_id: ::uuid::Uuid,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub run_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub run_type: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_name: ::std::option::Option<::std::string::String>,
+        pub share_token: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: Type,
+    }
+    impl TenantShareRunToken {
+        pub fn builder() -> builder::TenantShareRunToken {
+            Default::default()
+        }
+    }
+    ///`TenantShareTokensResponse`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct TenantShareTokensResponse {
+        pub entities: ::std::vec::Vec<EntitiesItem>,
+    }
+    impl TenantShareTokensResponse {
+        pub fn builder() -> builder::TenantShareTokensResponse {
+            Default::default()
+        }
+    }
     ///`TraceTier`
     #[derive(
         ::serde::Deserialize,
@@ -2176,6 +3624,143 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for TraceTier {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///TracerSession schema.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct TracerSession {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub completion_cost: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub completion_tokens: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub default_dataset_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_rate: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub extra: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub feedback_stats: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub first_token_p50: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub first_token_p99: ::std::option::Option<f64>,
+        pub id: ::uuid::Uuid,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_run_start_time: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_run_start_time_live: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub latency_p50: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub latency_p99: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt_cost: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt_tokens: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reference_dataset_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub run_count: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub run_facets: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_feedback_stats: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub streaming_rate: ::std::option::Option<f64>,
+        pub tenant_id: ::uuid::Uuid,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub test_run_number: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_cost: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_tokens: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trace_tier: ::std::option::Option<TraceTier>,
+    }
+    impl TracerSession {
+        pub fn builder() -> builder::TracerSession {
+            Default::default()
+        }
+    }
+    ///`Type`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum Type {
+        #[serde(rename = "dataset")]
+        Dataset,
+    }
+    impl ::std::fmt::Display for Type {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Dataset => f.write_str("dataset"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Type {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "dataset" => Ok(Self::Dataset),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Type {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Type {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -2806,6 +4391,425 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
             }
         }
         #[derive(Clone, Debug)]
+        pub struct BulkExport {
+            bulk_export_destination_id: ::std::result::Result<
+                ::uuid::Uuid,
+                ::std::string::String,
+            >,
+            compression: ::std::result::Result<
+                super::BulkExportCompression,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            end_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            export_fields: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+            filter: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            finished_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            format: ::std::result::Result<
+                super::BulkExportFormat,
+                ::std::string::String,
+            >,
+            format_version: ::std::result::Result<
+                super::BulkExportFormatVersion,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            interval_hours: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            source_bulk_export_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            start_time: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                super::BulkExportStatus,
+                ::std::string::String,
+            >,
+            tenant_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BulkExport {
+            fn default() -> Self {
+                Self {
+                    bulk_export_destination_id: Err(
+                        "no value supplied for bulk_export_destination_id".to_string(),
+                    ),
+                    compression: Ok(super::defaults::bulk_export_compression()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    end_time: Ok(Default::default()),
+                    export_fields: Ok(Default::default()),
+                    filter: Ok(Default::default()),
+                    finished_at: Err("no value supplied for finished_at".to_string()),
+                    format: Ok(super::defaults::bulk_export_format()),
+                    format_version: Ok(super::defaults::bulk_export_format_version()),
+                    id: Err("no value supplied for id".to_string()),
+                    interval_hours: Ok(Default::default()),
+                    session_id: Err("no value supplied for session_id".to_string()),
+                    source_bulk_export_id: Ok(Default::default()),
+                    start_time: Err("no value supplied for start_time".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                    tenant_id: Err("no value supplied for tenant_id".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl BulkExport {
+            pub fn bulk_export_destination_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.bulk_export_destination_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for bulk_export_destination_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn compression<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::BulkExportCompression>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.compression = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for compression: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_time: {e}")
+                    });
+                self
+            }
+            pub fn export_fields<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.export_fields = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for export_fields: {e}")
+                    });
+                self
+            }
+            pub fn filter<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filter = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for filter: {e}")
+                    });
+                self
+            }
+            pub fn finished_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.finished_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for finished_at: {e}")
+                    });
+                self
+            }
+            pub fn format<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::BulkExportFormat>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.format = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for format: {e}")
+                    });
+                self
+            }
+            pub fn format_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::BulkExportFormatVersion>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.format_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for format_version: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn interval_hours<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.interval_hours = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for interval_hours: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+            pub fn source_bulk_export_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_bulk_export_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for source_bulk_export_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_time: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::BulkExportStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn tenant_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant_id: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BulkExport> for super::BulkExport {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BulkExport,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    bulk_export_destination_id: value.bulk_export_destination_id?,
+                    compression: value.compression?,
+                    created_at: value.created_at?,
+                    end_time: value.end_time?,
+                    export_fields: value.export_fields?,
+                    filter: value.filter?,
+                    finished_at: value.finished_at?,
+                    format: value.format?,
+                    format_version: value.format_version?,
+                    id: value.id?,
+                    interval_hours: value.interval_hours?,
+                    session_id: value.session_id?,
+                    source_bulk_export_id: value.source_bulk_export_id?,
+                    start_time: value.start_time?,
+                    status: value.status?,
+                    tenant_id: value.tenant_id?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BulkExport> for BulkExport {
+            fn from(value: super::BulkExport) -> Self {
+                Self {
+                    bulk_export_destination_id: Ok(value.bulk_export_destination_id),
+                    compression: Ok(value.compression),
+                    created_at: Ok(value.created_at),
+                    end_time: Ok(value.end_time),
+                    export_fields: Ok(value.export_fields),
+                    filter: Ok(value.filter),
+                    finished_at: Ok(value.finished_at),
+                    format: Ok(value.format),
+                    format_version: Ok(value.format_version),
+                    id: Ok(value.id),
+                    interval_hours: Ok(value.interval_hours),
+                    session_id: Ok(value.session_id),
+                    source_bulk_export_id: Ok(value.source_bulk_export_id),
+                    start_time: Ok(value.start_time),
+                    status: Ok(value.status),
+                    tenant_id: Ok(value.tenant_id),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CodeEvaluatorTopLevel {
+            code: ::std::result::Result<::std::string::String, ::std::string::String>,
+            language: ::std::result::Result<
+                ::std::option::Option<super::CodeEvaluatorLanguage>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CodeEvaluatorTopLevel {
+            fn default() -> Self {
+                Self {
+                    code: Err("no value supplied for code".to_string()),
+                    language: Ok(super::defaults::code_evaluator_top_level_language()),
+                }
+            }
+        }
+        impl CodeEvaluatorTopLevel {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CodeEvaluatorLanguage>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for language: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CodeEvaluatorTopLevel>
+        for super::CodeEvaluatorTopLevel {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CodeEvaluatorTopLevel,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    language: value.language?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CodeEvaluatorTopLevel>
+        for CodeEvaluatorTopLevel {
+            fn from(value: super::CodeEvaluatorTopLevel) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    language: Ok(value.language),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Dataset {
             baseline_experiment_id: ::std::result::Result<
                 ::std::option::Option<::uuid::Uuid>,
@@ -3228,6 +5232,225 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
                 Self {
                     path: Ok(value.path),
                     transformation_type: Ok(value.transformation_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct EvaluatorStructuredOutput {
+            hub_ref: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            model: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<[::std::string::String; 2usize]>>,
+                ::std::string::String,
+            >,
+            schema: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            template_format: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            variable_mapping: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for EvaluatorStructuredOutput {
+            fn default() -> Self {
+                Self {
+                    hub_ref: Ok(Default::default()),
+                    model: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    schema: Ok(Default::default()),
+                    template_format: Ok(Default::default()),
+                    variable_mapping: Ok(Default::default()),
+                }
+            }
+        }
+        impl EvaluatorStructuredOutput {
+            pub fn hub_ref<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hub_ref = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for hub_ref: {e}")
+                    });
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model: {e}")
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::vec::Vec<[::std::string::String; 2usize]>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn schema<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.schema = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for schema: {e}")
+                    });
+                self
+            }
+            pub fn template_format<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.template_format = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for template_format: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn variable_mapping<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        >,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.variable_mapping = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for variable_mapping: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<EvaluatorStructuredOutput>
+        for super::EvaluatorStructuredOutput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: EvaluatorStructuredOutput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    hub_ref: value.hub_ref?,
+                    model: value.model?,
+                    prompt: value.prompt?,
+                    schema: value.schema?,
+                    template_format: value.template_format?,
+                    variable_mapping: value.variable_mapping?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::EvaluatorStructuredOutput>
+        for EvaluatorStructuredOutput {
+            fn from(value: super::EvaluatorStructuredOutput) -> Self {
+                Self {
+                    hub_ref: Ok(value.hub_ref),
+                    model: Ok(value.model),
+                    prompt: Ok(value.prompt),
+                    schema: Ok(value.schema),
+                    template_format: Ok(value.template_format),
+                    variable_mapping: Ok(value.variable_mapping),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct EvaluatorTopLevel {
+            structured: ::std::result::Result<
+                super::EvaluatorStructuredOutput,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for EvaluatorTopLevel {
+            fn default() -> Self {
+                Self {
+                    structured: Err("no value supplied for structured".to_string()),
+                }
+            }
+        }
+        impl EvaluatorTopLevel {
+            pub fn structured<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::EvaluatorStructuredOutput>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.structured = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for structured: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<EvaluatorTopLevel> for super::EvaluatorTopLevel {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: EvaluatorTopLevel,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    structured: value.structured?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::EvaluatorTopLevel> for EvaluatorTopLevel {
+            fn from(value: super::EvaluatorTopLevel) -> Self {
+                Self {
+                    structured: Ok(value.structured),
                 }
             }
         }
@@ -3658,6 +5881,516 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
                 Self {
                     count: Ok(value.count),
                     example_ids: Ok(value.example_ids),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedbackSchema {
+            comment: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            comparative_experiment_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            correction: ::std::result::Result<
+                ::std::option::Option<super::FeedbackSchemaCorrection>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            feedback_group_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            feedback_source: ::std::result::Result<
+                ::std::option::Option<super::FeedbackSource>,
+                ::std::string::String,
+            >,
+            feedback_thread_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            is_root: ::std::result::Result<bool, ::std::string::String>,
+            key: ::std::result::Result<::std::string::String, ::std::string::String>,
+            modified_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            run_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            score: ::std::result::Result<
+                ::std::option::Option<super::FeedbackSchemaScore>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            start_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            trace_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<super::FeedbackSchemaValue>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FeedbackSchema {
+            fn default() -> Self {
+                Self {
+                    comment: Ok(Default::default()),
+                    comparative_experiment_id: Ok(Default::default()),
+                    correction: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                    feedback_group_id: Ok(Default::default()),
+                    feedback_source: Ok(Default::default()),
+                    feedback_thread_id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    is_root: Ok(Default::default()),
+                    key: Err("no value supplied for key".to_string()),
+                    modified_at: Ok(Default::default()),
+                    run_id: Ok(Default::default()),
+                    score: Ok(Default::default()),
+                    session_id: Ok(Default::default()),
+                    start_time: Ok(Default::default()),
+                    trace_id: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+        impl FeedbackSchema {
+            pub fn comment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for comment: {e}")
+                    });
+                self
+            }
+            pub fn comparative_experiment_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comparative_experiment_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for comparative_experiment_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn correction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::FeedbackSchemaCorrection>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.correction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for correction: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+            pub fn feedback_group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feedback_group_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for feedback_group_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn feedback_source<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::FeedbackSource>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feedback_source = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for feedback_source: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn feedback_thread_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feedback_thread_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for feedback_thread_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn is_root<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_root = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_root: {e}")
+                    });
+                self
+            }
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key: {e}")
+                    });
+                self
+            }
+            pub fn modified_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.modified_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for modified_at: {e}")
+                    });
+                self
+            }
+            pub fn run_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.run_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for run_id: {e}")
+                    });
+                self
+            }
+            pub fn score<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::FeedbackSchemaScore>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.score = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for score: {e}")
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+            pub fn start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_time: {e}")
+                    });
+                self
+            }
+            pub fn trace_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trace_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trace_id: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::FeedbackSchemaValue>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedbackSchema> for super::FeedbackSchema {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedbackSchema,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    comment: value.comment?,
+                    comparative_experiment_id: value.comparative_experiment_id?,
+                    correction: value.correction?,
+                    created_at: value.created_at?,
+                    extra: value.extra?,
+                    feedback_group_id: value.feedback_group_id?,
+                    feedback_source: value.feedback_source?,
+                    feedback_thread_id: value.feedback_thread_id?,
+                    id: value.id?,
+                    is_root: value.is_root?,
+                    key: value.key?,
+                    modified_at: value.modified_at?,
+                    run_id: value.run_id?,
+                    score: value.score?,
+                    session_id: value.session_id?,
+                    start_time: value.start_time?,
+                    trace_id: value.trace_id?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedbackSchema> for FeedbackSchema {
+            fn from(value: super::FeedbackSchema) -> Self {
+                Self {
+                    comment: Ok(value.comment),
+                    comparative_experiment_id: Ok(value.comparative_experiment_id),
+                    correction: Ok(value.correction),
+                    created_at: Ok(value.created_at),
+                    extra: Ok(value.extra),
+                    feedback_group_id: Ok(value.feedback_group_id),
+                    feedback_source: Ok(value.feedback_source),
+                    feedback_thread_id: Ok(value.feedback_thread_id),
+                    id: Ok(value.id),
+                    is_root: Ok(value.is_root),
+                    key: Ok(value.key),
+                    modified_at: Ok(value.modified_at),
+                    run_id: Ok(value.run_id),
+                    score: Ok(value.score),
+                    session_id: Ok(value.session_id),
+                    start_time: Ok(value.start_time),
+                    trace_id: Ok(value.trace_id),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedbackSource {
+            ls_user_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            metadata: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            user_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FeedbackSource {
+            fn default() -> Self {
+                Self {
+                    ls_user_id: Ok(Default::default()),
+                    metadata: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                    user_id: Ok(Default::default()),
+                    user_name: Ok(Default::default()),
+                }
+            }
+        }
+        impl FeedbackSource {
+            pub fn ls_user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ls_user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ls_user_id: {e}")
+                    });
+                self
+            }
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+            pub fn user_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedbackSource> for super::FeedbackSource {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedbackSource,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    ls_user_id: value.ls_user_id?,
+                    metadata: value.metadata?,
+                    type_: value.type_?,
+                    user_id: value.user_id?,
+                    user_name: value.user_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedbackSource> for FeedbackSource {
+            fn from(value: super::FeedbackSource) -> Self {
+                Self {
+                    ls_user_id: Ok(value.ls_user_id),
+                    metadata: Ok(value.metadata),
+                    type_: Ok(value.type_),
+                    user_id: Ok(value.user_id),
+                    user_name: Ok(value.user_name),
                 }
             }
         }
@@ -4820,6 +7553,1075 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
             }
         }
         #[derive(Clone, Debug)]
+        pub struct RunRuleSpendLimitSchemaOutput {
+            limit_usd: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            window: ::std::result::Result<
+                super::RunRuleSpendLimitWindow,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RunRuleSpendLimitSchemaOutput {
+            fn default() -> Self {
+                Self {
+                    limit_usd: Err("no value supplied for limit_usd".to_string()),
+                    window: Err("no value supplied for window".to_string()),
+                }
+            }
+        }
+        impl RunRuleSpendLimitSchemaOutput {
+            pub fn limit_usd<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.limit_usd = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for limit_usd: {e}")
+                    });
+                self
+            }
+            pub fn window<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::RunRuleSpendLimitWindow>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.window = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for window: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RunRuleSpendLimitSchemaOutput>
+        for super::RunRuleSpendLimitSchemaOutput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RunRuleSpendLimitSchemaOutput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    limit_usd: value.limit_usd?,
+                    window: value.window?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RunRuleSpendLimitSchemaOutput>
+        for RunRuleSpendLimitSchemaOutput {
+            fn from(value: super::RunRuleSpendLimitSchemaOutput) -> Self {
+                Self {
+                    limit_usd: Ok(value.limit_usd),
+                    window: Ok(value.window),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RunRulesPagerdutyAlertSchema {
+            routing_key: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            severity: ::std::result::Result<
+                ::std::option::Option<super::PagerdutySeverity>,
+                ::std::string::String,
+            >,
+            summary: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<super::RunRulesAlertType>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RunRulesPagerdutyAlertSchema {
+            fn default() -> Self {
+                Self {
+                    routing_key: Err("no value supplied for routing_key".to_string()),
+                    severity: Ok(
+                        super::defaults::run_rules_pagerduty_alert_schema_severity(),
+                    ),
+                    summary: Ok(Default::default()),
+                    type_: Ok(super::defaults::run_rules_pagerduty_alert_schema_type()),
+                }
+            }
+        }
+        impl RunRulesPagerdutyAlertSchema {
+            pub fn routing_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.routing_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for routing_key: {e}")
+                    });
+                self
+            }
+            pub fn severity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::PagerdutySeverity>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.severity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for severity: {e}")
+                    });
+                self
+            }
+            pub fn summary<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.summary = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for summary: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::RunRulesAlertType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RunRulesPagerdutyAlertSchema>
+        for super::RunRulesPagerdutyAlertSchema {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RunRulesPagerdutyAlertSchema,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    routing_key: value.routing_key?,
+                    severity: value.severity?,
+                    summary: value.summary?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RunRulesPagerdutyAlertSchema>
+        for RunRulesPagerdutyAlertSchema {
+            fn from(value: super::RunRulesPagerdutyAlertSchema) -> Self {
+                Self {
+                    routing_key: Ok(value.routing_key),
+                    severity: Ok(value.severity),
+                    summary: Ok(value.summary),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RunRulesSchema {
+            add_to_annotation_queue_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            add_to_annotation_queue_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            add_to_dataset_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            add_to_dataset_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            add_to_dataset_prefer_correction: ::std::result::Result<
+                bool,
+                ::std::string::String,
+            >,
+            alerts: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::vec::Vec<super::RunRulesPagerdutyAlertSchema>,
+                >,
+                ::std::string::String,
+            >,
+            alignment_annotation_queue_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            backfill_completed_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            backfill_error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            backfill_from: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            backfill_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            backfill_progress: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            backfill_status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            code_evaluators: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::CodeEvaluatorTopLevel>>,
+                ::std::string::String,
+            >,
+            corrections_dataset_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            dataset_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            dataset_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            display_name: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            evaluator_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            evaluator_version: ::std::result::Result<i64, ::std::string::String>,
+            evaluators: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::EvaluatorTopLevel>>,
+                ::std::string::String,
+            >,
+            extend_only: ::std::result::Result<bool, ::std::string::String>,
+            filter: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            group_by: ::std::result::Result<
+                ::std::option::Option<super::RunRulesSchemaGroupBy>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            include_extended_stats: ::std::result::Result<bool, ::std::string::String>,
+            is_enabled: ::std::result::Result<bool, ::std::string::String>,
+            num_few_shot_examples: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            sampling_rate: ::std::result::Result<f64, ::std::string::String>,
+            session_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            session_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            spend_limit: ::std::result::Result<
+                ::std::option::Option<super::RunRuleSpendLimitSchemaOutput>,
+                ::std::string::String,
+            >,
+            tenant_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            trace_filter: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            transient: ::std::result::Result<bool, ::std::string::String>,
+            tree_filter: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            use_corrections_dataset: ::std::result::Result<bool, ::std::string::String>,
+            webhooks: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::RunRulesWebhookSchema>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RunRulesSchema {
+            fn default() -> Self {
+                Self {
+                    add_to_annotation_queue_id: Ok(Default::default()),
+                    add_to_annotation_queue_name: Ok(Default::default()),
+                    add_to_dataset_id: Ok(Default::default()),
+                    add_to_dataset_name: Ok(Default::default()),
+                    add_to_dataset_prefer_correction: Ok(Default::default()),
+                    alerts: Ok(Default::default()),
+                    alignment_annotation_queue_id: Ok(Default::default()),
+                    backfill_completed_at: Ok(Default::default()),
+                    backfill_error: Ok(Default::default()),
+                    backfill_from: Ok(Default::default()),
+                    backfill_id: Ok(Default::default()),
+                    backfill_progress: Ok(Default::default()),
+                    backfill_status: Ok(Default::default()),
+                    code_evaluators: Ok(Default::default()),
+                    corrections_dataset_id: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    dataset_id: Ok(Default::default()),
+                    dataset_name: Ok(Default::default()),
+                    display_name: Err("no value supplied for display_name".to_string()),
+                    evaluator_id: Ok(Default::default()),
+                    evaluator_version: Err(
+                        "no value supplied for evaluator_version".to_string(),
+                    ),
+                    evaluators: Ok(Default::default()),
+                    extend_only: Ok(Default::default()),
+                    filter: Ok(Default::default()),
+                    group_by: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    include_extended_stats: Ok(Default::default()),
+                    is_enabled: Ok(super::defaults::default_bool::<true>()),
+                    num_few_shot_examples: Ok(Default::default()),
+                    sampling_rate: Err(
+                        "no value supplied for sampling_rate".to_string(),
+                    ),
+                    session_id: Ok(Default::default()),
+                    session_name: Ok(Default::default()),
+                    spend_limit: Ok(Default::default()),
+                    tenant_id: Err("no value supplied for tenant_id".to_string()),
+                    trace_filter: Ok(Default::default()),
+                    transient: Ok(Default::default()),
+                    tree_filter: Ok(Default::default()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                    use_corrections_dataset: Ok(Default::default()),
+                    webhooks: Err("no value supplied for webhooks".to_string()),
+                }
+            }
+        }
+        impl RunRulesSchema {
+            pub fn add_to_annotation_queue_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.add_to_annotation_queue_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for add_to_annotation_queue_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn add_to_annotation_queue_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.add_to_annotation_queue_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for add_to_annotation_queue_name: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn add_to_dataset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.add_to_dataset_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for add_to_dataset_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn add_to_dataset_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.add_to_dataset_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for add_to_dataset_name: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn add_to_dataset_prefer_correction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.add_to_dataset_prefer_correction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for add_to_dataset_prefer_correction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn alerts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::vec::Vec<super::RunRulesPagerdutyAlertSchema>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.alerts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for alerts: {e}")
+                    });
+                self
+            }
+            pub fn alignment_annotation_queue_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.alignment_annotation_queue_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for alignment_annotation_queue_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn backfill_completed_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.backfill_completed_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for backfill_completed_at: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn backfill_error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.backfill_error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for backfill_error: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn backfill_from<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.backfill_from = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for backfill_from: {e}")
+                    });
+                self
+            }
+            pub fn backfill_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.backfill_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for backfill_id: {e}")
+                    });
+                self
+            }
+            pub fn backfill_progress<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.backfill_progress = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for backfill_progress: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn backfill_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.backfill_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for backfill_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn code_evaluators<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::CodeEvaluatorTopLevel>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code_evaluators = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for code_evaluators: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn corrections_dataset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.corrections_dataset_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for corrections_dataset_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn dataset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dataset_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dataset_id: {e}")
+                    });
+                self
+            }
+            pub fn dataset_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dataset_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dataset_name: {e}")
+                    });
+                self
+            }
+            pub fn display_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.display_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for display_name: {e}")
+                    });
+                self
+            }
+            pub fn evaluator_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.evaluator_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for evaluator_id: {e}")
+                    });
+                self
+            }
+            pub fn evaluator_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.evaluator_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for evaluator_version: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn evaluators<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::EvaluatorTopLevel>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.evaluators = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for evaluators: {e}")
+                    });
+                self
+            }
+            pub fn extend_only<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extend_only = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extend_only: {e}")
+                    });
+                self
+            }
+            pub fn filter<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filter = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for filter: {e}")
+                    });
+                self
+            }
+            pub fn group_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::RunRulesSchemaGroupBy>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.group_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for group_by: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn include_extended_stats<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.include_extended_stats = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for include_extended_stats: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn is_enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_enabled: {e}")
+                    });
+                self
+            }
+            pub fn num_few_shot_examples<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.num_few_shot_examples = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for num_few_shot_examples: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sampling_rate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sampling_rate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sampling_rate: {e}")
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+            pub fn session_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_name: {e}")
+                    });
+                self
+            }
+            pub fn spend_limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::RunRuleSpendLimitSchemaOutput>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.spend_limit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for spend_limit: {e}")
+                    });
+                self
+            }
+            pub fn tenant_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant_id: {e}")
+                    });
+                self
+            }
+            pub fn trace_filter<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trace_filter = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trace_filter: {e}")
+                    });
+                self
+            }
+            pub fn transient<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.transient = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for transient: {e}")
+                    });
+                self
+            }
+            pub fn tree_filter<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tree_filter = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tree_filter: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+            pub fn use_corrections_dataset<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.use_corrections_dataset = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for use_corrections_dataset: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn webhooks<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::RunRulesWebhookSchema>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhooks = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for webhooks: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RunRulesSchema> for super::RunRulesSchema {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RunRulesSchema,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    add_to_annotation_queue_id: value.add_to_annotation_queue_id?,
+                    add_to_annotation_queue_name: value.add_to_annotation_queue_name?,
+                    add_to_dataset_id: value.add_to_dataset_id?,
+                    add_to_dataset_name: value.add_to_dataset_name?,
+                    add_to_dataset_prefer_correction: value
+                        .add_to_dataset_prefer_correction?,
+                    alerts: value.alerts?,
+                    alignment_annotation_queue_id: value.alignment_annotation_queue_id?,
+                    backfill_completed_at: value.backfill_completed_at?,
+                    backfill_error: value.backfill_error?,
+                    backfill_from: value.backfill_from?,
+                    backfill_id: value.backfill_id?,
+                    backfill_progress: value.backfill_progress?,
+                    backfill_status: value.backfill_status?,
+                    code_evaluators: value.code_evaluators?,
+                    corrections_dataset_id: value.corrections_dataset_id?,
+                    created_at: value.created_at?,
+                    dataset_id: value.dataset_id?,
+                    dataset_name: value.dataset_name?,
+                    display_name: value.display_name?,
+                    evaluator_id: value.evaluator_id?,
+                    evaluator_version: value.evaluator_version?,
+                    evaluators: value.evaluators?,
+                    extend_only: value.extend_only?,
+                    filter: value.filter?,
+                    group_by: value.group_by?,
+                    id: value.id?,
+                    include_extended_stats: value.include_extended_stats?,
+                    is_enabled: value.is_enabled?,
+                    num_few_shot_examples: value.num_few_shot_examples?,
+                    sampling_rate: value.sampling_rate?,
+                    session_id: value.session_id?,
+                    session_name: value.session_name?,
+                    spend_limit: value.spend_limit?,
+                    tenant_id: value.tenant_id?,
+                    trace_filter: value.trace_filter?,
+                    transient: value.transient?,
+                    tree_filter: value.tree_filter?,
+                    updated_at: value.updated_at?,
+                    use_corrections_dataset: value.use_corrections_dataset?,
+                    webhooks: value.webhooks?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RunRulesSchema> for RunRulesSchema {
+            fn from(value: super::RunRulesSchema) -> Self {
+                Self {
+                    add_to_annotation_queue_id: Ok(value.add_to_annotation_queue_id),
+                    add_to_annotation_queue_name: Ok(value.add_to_annotation_queue_name),
+                    add_to_dataset_id: Ok(value.add_to_dataset_id),
+                    add_to_dataset_name: Ok(value.add_to_dataset_name),
+                    add_to_dataset_prefer_correction: Ok(
+                        value.add_to_dataset_prefer_correction,
+                    ),
+                    alerts: Ok(value.alerts),
+                    alignment_annotation_queue_id: Ok(
+                        value.alignment_annotation_queue_id,
+                    ),
+                    backfill_completed_at: Ok(value.backfill_completed_at),
+                    backfill_error: Ok(value.backfill_error),
+                    backfill_from: Ok(value.backfill_from),
+                    backfill_id: Ok(value.backfill_id),
+                    backfill_progress: Ok(value.backfill_progress),
+                    backfill_status: Ok(value.backfill_status),
+                    code_evaluators: Ok(value.code_evaluators),
+                    corrections_dataset_id: Ok(value.corrections_dataset_id),
+                    created_at: Ok(value.created_at),
+                    dataset_id: Ok(value.dataset_id),
+                    dataset_name: Ok(value.dataset_name),
+                    display_name: Ok(value.display_name),
+                    evaluator_id: Ok(value.evaluator_id),
+                    evaluator_version: Ok(value.evaluator_version),
+                    evaluators: Ok(value.evaluators),
+                    extend_only: Ok(value.extend_only),
+                    filter: Ok(value.filter),
+                    group_by: Ok(value.group_by),
+                    id: Ok(value.id),
+                    include_extended_stats: Ok(value.include_extended_stats),
+                    is_enabled: Ok(value.is_enabled),
+                    num_few_shot_examples: Ok(value.num_few_shot_examples),
+                    sampling_rate: Ok(value.sampling_rate),
+                    session_id: Ok(value.session_id),
+                    session_name: Ok(value.session_name),
+                    spend_limit: Ok(value.spend_limit),
+                    tenant_id: Ok(value.tenant_id),
+                    trace_filter: Ok(value.trace_filter),
+                    transient: Ok(value.transient),
+                    tree_filter: Ok(value.tree_filter),
+                    updated_at: Ok(value.updated_at),
+                    use_corrections_dataset: Ok(value.use_corrections_dataset),
+                    webhooks: Ok(value.webhooks),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RunRulesWebhookSchema {
+            headers: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for RunRulesWebhookSchema {
+            fn default() -> Self {
+                Self {
+                    headers: Ok(Default::default()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl RunRulesWebhookSchema {
+            pub fn headers<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        >,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.headers = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for headers: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RunRulesWebhookSchema>
+        for super::RunRulesWebhookSchema {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RunRulesWebhookSchema,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    headers: value.headers?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RunRulesWebhookSchema>
+        for RunRulesWebhookSchema {
+            fn from(value: super::RunRulesWebhookSchema) -> Self {
+                Self {
+                    headers: Ok(value.headers),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct SharedProblemDetails {
             detail: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -4961,6 +8763,970 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
             }
         }
         #[derive(Clone, Debug)]
+        pub struct TenantShareDatasetToken {
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            dataset_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            dataset_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            share_token: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<super::Type, ::std::string::String>,
+        }
+        impl ::std::default::Default for TenantShareDatasetToken {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    dataset_id: Err("no value supplied for dataset_id".to_string()),
+                    dataset_name: Ok(Default::default()),
+                    share_token: Err("no value supplied for share_token".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl TenantShareDatasetToken {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn dataset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dataset_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dataset_id: {e}")
+                    });
+                self
+            }
+            pub fn dataset_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dataset_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dataset_name: {e}")
+                    });
+                self
+            }
+            pub fn share_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.share_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for share_token: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Type>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TenantShareDatasetToken>
+        for super::TenantShareDatasetToken {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TenantShareDatasetToken,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    dataset_id: value.dataset_id?,
+                    dataset_name: value.dataset_name?,
+                    share_token: value.share_token?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TenantShareDatasetToken>
+        for TenantShareDatasetToken {
+            fn from(value: super::TenantShareDatasetToken) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    dataset_id: Ok(value.dataset_id),
+                    dataset_name: Ok(value.dataset_name),
+                    share_token: Ok(value.share_token),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TenantShareRunToken {
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            run_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            run_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            run_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            session_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            share_token: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<super::Type, ::std::string::String>,
+        }
+        impl ::std::default::Default for TenantShareRunToken {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    run_id: Err("no value supplied for run_id".to_string()),
+                    run_name: Ok(Default::default()),
+                    run_type: Ok(Default::default()),
+                    session_id: Ok(Default::default()),
+                    session_name: Ok(Default::default()),
+                    share_token: Err("no value supplied for share_token".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl TenantShareRunToken {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn run_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.run_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for run_id: {e}")
+                    });
+                self
+            }
+            pub fn run_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.run_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for run_name: {e}")
+                    });
+                self
+            }
+            pub fn run_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.run_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for run_type: {e}")
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+            pub fn session_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_name: {e}")
+                    });
+                self
+            }
+            pub fn share_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.share_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for share_token: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Type>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TenantShareRunToken>
+        for super::TenantShareRunToken {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TenantShareRunToken,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    run_id: value.run_id?,
+                    run_name: value.run_name?,
+                    run_type: value.run_type?,
+                    session_id: value.session_id?,
+                    session_name: value.session_name?,
+                    share_token: value.share_token?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TenantShareRunToken> for TenantShareRunToken {
+            fn from(value: super::TenantShareRunToken) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    run_id: Ok(value.run_id),
+                    run_name: Ok(value.run_name),
+                    run_type: Ok(value.run_type),
+                    session_id: Ok(value.session_id),
+                    session_name: Ok(value.session_name),
+                    share_token: Ok(value.share_token),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TenantShareTokensResponse {
+            entities: ::std::result::Result<
+                ::std::vec::Vec<super::EntitiesItem>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TenantShareTokensResponse {
+            fn default() -> Self {
+                Self {
+                    entities: Err("no value supplied for entities".to_string()),
+                }
+            }
+        }
+        impl TenantShareTokensResponse {
+            pub fn entities<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::EntitiesItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.entities = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for entities: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TenantShareTokensResponse>
+        for super::TenantShareTokensResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TenantShareTokensResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { entities: value.entities? })
+            }
+        }
+        impl ::std::convert::From<super::TenantShareTokensResponse>
+        for TenantShareTokensResponse {
+            fn from(value: super::TenantShareTokensResponse) -> Self {
+                Self {
+                    entities: Ok(value.entities),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TracerSession {
+            completion_cost: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            completion_tokens: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            default_dataset_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            end_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            error_rate: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            feedback_stats: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            first_token_p50: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            first_token_p99: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            last_run_start_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            last_run_start_time_live: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            latency_p50: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            latency_p99: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt_cost: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt_tokens: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            reference_dataset_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            run_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            run_facets: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+            session_feedback_stats: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            start_time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            streaming_rate: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            tenant_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            test_run_number: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            total_cost: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            total_tokens: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            trace_tier: ::std::result::Result<
+                ::std::option::Option<super::TraceTier>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TracerSession {
+            fn default() -> Self {
+                Self {
+                    completion_cost: Ok(Default::default()),
+                    completion_tokens: Ok(Default::default()),
+                    default_dataset_id: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    end_time: Ok(Default::default()),
+                    error_rate: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                    feedback_stats: Ok(Default::default()),
+                    first_token_p50: Ok(Default::default()),
+                    first_token_p99: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    last_run_start_time: Ok(Default::default()),
+                    last_run_start_time_live: Ok(Default::default()),
+                    latency_p50: Ok(Default::default()),
+                    latency_p99: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    prompt_cost: Ok(Default::default()),
+                    prompt_tokens: Ok(Default::default()),
+                    reference_dataset_id: Ok(Default::default()),
+                    run_count: Ok(Default::default()),
+                    run_facets: Ok(Default::default()),
+                    session_feedback_stats: Ok(Default::default()),
+                    start_time: Ok(Default::default()),
+                    streaming_rate: Ok(Default::default()),
+                    tenant_id: Err("no value supplied for tenant_id".to_string()),
+                    test_run_number: Ok(Default::default()),
+                    total_cost: Ok(Default::default()),
+                    total_tokens: Ok(Default::default()),
+                    trace_tier: Ok(Default::default()),
+                }
+            }
+        }
+        impl TracerSession {
+            pub fn completion_cost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completion_cost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for completion_cost: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn completion_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completion_tokens = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for completion_tokens: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn default_dataset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default_dataset_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for default_dataset_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_time: {e}")
+                    });
+                self
+            }
+            pub fn error_rate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_rate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error_rate: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+            pub fn feedback_stats<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feedback_stats = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for feedback_stats: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn first_token_p50<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_token_p50 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for first_token_p50: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn first_token_p99<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_token_p99 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for first_token_p99: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn last_run_start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_run_start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_run_start_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_run_start_time_live<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_run_start_time_live = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_run_start_time_live: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn latency_p50<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.latency_p50 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for latency_p50: {e}")
+                    });
+                self
+            }
+            pub fn latency_p99<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.latency_p99 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for latency_p99: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn prompt_cost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt_cost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt_cost: {e}")
+                    });
+                self
+            }
+            pub fn prompt_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt_tokens = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt_tokens: {e}")
+                    });
+                self
+            }
+            pub fn reference_dataset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference_dataset_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reference_dataset_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn run_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.run_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for run_count: {e}")
+                    });
+                self
+            }
+            pub fn run_facets<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.run_facets = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for run_facets: {e}")
+                    });
+                self
+            }
+            pub fn session_feedback_stats<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_feedback_stats = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for session_feedback_stats: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_time: {e}")
+                    });
+                self
+            }
+            pub fn streaming_rate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.streaming_rate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for streaming_rate: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn tenant_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant_id: {e}")
+                    });
+                self
+            }
+            pub fn test_run_number<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.test_run_number = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for test_run_number: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn total_cost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_cost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_cost: {e}")
+                    });
+                self
+            }
+            pub fn total_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_tokens = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_tokens: {e}")
+                    });
+                self
+            }
+            pub fn trace_tier<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::TraceTier>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trace_tier = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trace_tier: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TracerSession> for super::TracerSession {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TracerSession,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    completion_cost: value.completion_cost?,
+                    completion_tokens: value.completion_tokens?,
+                    default_dataset_id: value.default_dataset_id?,
+                    description: value.description?,
+                    end_time: value.end_time?,
+                    error_rate: value.error_rate?,
+                    extra: value.extra?,
+                    feedback_stats: value.feedback_stats?,
+                    first_token_p50: value.first_token_p50?,
+                    first_token_p99: value.first_token_p99?,
+                    id: value.id?,
+                    last_run_start_time: value.last_run_start_time?,
+                    last_run_start_time_live: value.last_run_start_time_live?,
+                    latency_p50: value.latency_p50?,
+                    latency_p99: value.latency_p99?,
+                    name: value.name?,
+                    prompt_cost: value.prompt_cost?,
+                    prompt_tokens: value.prompt_tokens?,
+                    reference_dataset_id: value.reference_dataset_id?,
+                    run_count: value.run_count?,
+                    run_facets: value.run_facets?,
+                    session_feedback_stats: value.session_feedback_stats?,
+                    start_time: value.start_time?,
+                    streaming_rate: value.streaming_rate?,
+                    tenant_id: value.tenant_id?,
+                    test_run_number: value.test_run_number?,
+                    total_cost: value.total_cost?,
+                    total_tokens: value.total_tokens?,
+                    trace_tier: value.trace_tier?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TracerSession> for TracerSession {
+            fn from(value: super::TracerSession) -> Self {
+                Self {
+                    completion_cost: Ok(value.completion_cost),
+                    completion_tokens: Ok(value.completion_tokens),
+                    default_dataset_id: Ok(value.default_dataset_id),
+                    description: Ok(value.description),
+                    end_time: Ok(value.end_time),
+                    error_rate: Ok(value.error_rate),
+                    extra: Ok(value.extra),
+                    feedback_stats: Ok(value.feedback_stats),
+                    first_token_p50: Ok(value.first_token_p50),
+                    first_token_p99: Ok(value.first_token_p99),
+                    id: Ok(value.id),
+                    last_run_start_time: Ok(value.last_run_start_time),
+                    last_run_start_time_live: Ok(value.last_run_start_time_live),
+                    latency_p50: Ok(value.latency_p50),
+                    latency_p99: Ok(value.latency_p99),
+                    name: Ok(value.name),
+                    prompt_cost: Ok(value.prompt_cost),
+                    prompt_tokens: Ok(value.prompt_tokens),
+                    reference_dataset_id: Ok(value.reference_dataset_id),
+                    run_count: Ok(value.run_count),
+                    run_facets: Ok(value.run_facets),
+                    session_feedback_stats: Ok(value.session_feedback_stats),
+                    start_time: Ok(value.start_time),
+                    streaming_rate: Ok(value.streaming_rate),
+                    tenant_id: Ok(value.tenant_id),
+                    test_run_number: Ok(value.test_run_number),
+                    total_cost: Ok(value.total_cost),
+                    total_tokens: Ok(value.total_tokens),
+                    trace_tier: Ok(value.trace_tier),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ValidationError {
             loc: ::std::result::Result<
                 ::std::vec::Vec<super::LocationItem>,
@@ -5040,6 +9806,9 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
     }
     /// Generation of default values for serde.
     pub mod defaults {
+        pub(super) fn default_bool<const V: bool>() -> bool {
+            V
+        }
         pub(super) fn default_nzu64<T, const V: u64>() -> T
         where
             T: ::std::convert::TryFrom<::std::num::NonZeroU64>,
@@ -5082,6 +9851,20 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
                 super::RunSelect::ThreadId
             ]
         }
+        pub(super) fn bulk_export_compression() -> super::BulkExportCompression {
+            super::BulkExportCompression::Gzip
+        }
+        pub(super) fn bulk_export_format() -> super::BulkExportFormat {
+            super::BulkExportFormat::Parquet
+        }
+        pub(super) fn bulk_export_format_version() -> super::BulkExportFormatVersion {
+            super::BulkExportFormatVersion::V1
+        }
+        pub(super) fn code_evaluator_top_level_language() -> ::std::option::Option<
+            super::CodeEvaluatorLanguage,
+        > {
+            ::std::option::Option::Some(super::CodeEvaluatorLanguage::Python)
+        }
         pub(super) fn dataset_data_type() -> ::std::option::Option<super::DataType> {
             ::std::option::Option::Some(super::DataType::Kv)
         }
@@ -5090,6 +9873,16 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
         }
         pub(super) fn query_query_runs_request_body_sort_order() -> super::QuerySortOrder {
             super::QuerySortOrder::Desc
+        }
+        pub(super) fn run_rules_pagerduty_alert_schema_severity() -> ::std::option::Option<
+            super::PagerdutySeverity,
+        > {
+            ::std::option::Option::Some(super::PagerdutySeverity::Warning)
+        }
+        pub(super) fn run_rules_pagerduty_alert_schema_type() -> ::std::option::Option<
+            super::RunRulesAlertType,
+        > {
+            ::std::option::Option::Some(super::RunRulesAlertType::Pagerduty)
         }
     }
     /// Error types.
@@ -5195,6 +9988,22 @@ impl ClientInfo<crate::RequestDefaults> for Client {
 }
 impl ClientHooks<crate::RequestDefaults> for &Client {}
 impl Client {
+    /**Get Bulk Exports
+
+Get the current workspace's bulk exports
+
+Sends a `GET` request to `/api/v1/bulk-exports`
+
+```ignore
+let response = client.get_bulk_exports_api_v1_bulk_exports_get()
+    .send()
+    .await;
+```*/
+    pub fn get_bulk_exports_api_v1_bulk_exports_get(
+        &self,
+    ) -> builder::GetBulkExportsApiV1BulkExportsGet<'_> {
+        builder::GetBulkExportsApiV1BulkExportsGet::new(self)
+    }
     /**Read Datasets
 
 Get all datasets by query params and owner.
@@ -5222,6 +10031,23 @@ let response = client.read_datasets_api_v1_datasets_get()
         &self,
     ) -> builder::ReadDatasetsApiV1DatasetsGet<'_> {
         builder::ReadDatasetsApiV1DatasetsGet::new(self)
+    }
+    /**Unshare Dataset
+
+Unshare a dataset.
+
+Sends a `DELETE` request to `/api/v1/datasets/{dataset_id}/share`
+
+```ignore
+let response = client.unshare_dataset_api_v1_datasets_dataset_id_share_delete()
+    .dataset_id(dataset_id)
+    .send()
+    .await;
+```*/
+    pub fn unshare_dataset_api_v1_datasets_dataset_id_share_delete(
+        &self,
+    ) -> builder::UnshareDatasetApiV1DatasetsDatasetIdShareDelete<'_> {
+        builder::UnshareDatasetApiV1DatasetsDatasetIdShareDelete::new(self)
     }
     /**Read Examples
 
@@ -5320,6 +10146,71 @@ let response = client.read_example_api_v1_examples_example_id_get()
     ) -> builder::ReadExampleApiV1ExamplesExampleIdGet<'_> {
         builder::ReadExampleApiV1ExamplesExampleIdGet::new(self)
     }
+    /**Read Feedbacks
+
+List all Feedback by query params.
+
+Sends a `GET` request to `/api/v1/feedback`
+
+```ignore
+let response = client.read_feedbacks_api_v1_feedback_get()
+    .comparative_experiment_id(comparative_experiment_id)
+    .has_comment(has_comment)
+    .has_score(has_score)
+    .include_user_names(include_user_names)
+    .key(key)
+    .level(level)
+    .limit(limit)
+    .max_created_at(max_created_at)
+    .min_created_at(min_created_at)
+    .offset(offset)
+    .run(run)
+    .session(session)
+    .source(source)
+    .user(user)
+    .send()
+    .await;
+```*/
+    pub fn read_feedbacks_api_v1_feedback_get(
+        &self,
+    ) -> builder::ReadFeedbacksApiV1FeedbackGet<'_> {
+        builder::ReadFeedbacksApiV1FeedbackGet::new(self)
+    }
+    /**Read Feedback
+
+Get a specific feedback.
+
+Sends a `GET` request to `/api/v1/feedback/{feedback_id}`
+
+```ignore
+let response = client.read_feedback_api_v1_feedback_feedback_id_get()
+    .feedback_id(feedback_id)
+    .include_user_names(include_user_names)
+    .send()
+    .await;
+```*/
+    pub fn read_feedback_api_v1_feedback_feedback_id_get(
+        &self,
+    ) -> builder::ReadFeedbackApiV1FeedbackFeedbackIdGet<'_> {
+        builder::ReadFeedbackApiV1FeedbackFeedbackIdGet::new(self)
+    }
+    /**Delete Feedback
+
+Delete a feedback.
+
+Sends a `DELETE` request to `/api/v1/feedback/{feedback_id}`
+
+```ignore
+let response = client.delete_feedback_api_v1_feedback_feedback_id_delete()
+    .feedback_id(feedback_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_feedback_api_v1_feedback_feedback_id_delete(
+        &self,
+    ) -> builder::DeleteFeedbackApiV1FeedbackFeedbackIdDelete<'_> {
+        builder::DeleteFeedbackApiV1FeedbackFeedbackIdDelete::new(self)
+    }
     /**Delete Runs
 
 Delete specific runs by trace IDs or metadata key-value pairs.
@@ -5351,6 +10242,103 @@ let response = client.query_runs_api_v1_runs_query_post()
         &self,
     ) -> builder::QueryRunsApiV1RunsQueryPost<'_> {
         builder::QueryRunsApiV1RunsQueryPost::new(self)
+    }
+    /**List Rules
+
+List all run rules.
+
+Sends a `GET` request to `/api/v1/runs/rules`
+
+```ignore
+let response = client.list_rules_api_v1_runs_rules_get()
+    .dataset_id(dataset_id)
+    .evaluator_id(evaluator_id)
+    .id(id)
+    .include_backfill_progress(include_backfill_progress)
+    .name_contains(name_contains)
+    .session_id(session_id)
+    .tag_value_id(tag_value_id)
+    .type_(type_)
+    .send()
+    .await;
+```*/
+    pub fn list_rules_api_v1_runs_rules_get(
+        &self,
+    ) -> builder::ListRulesApiV1RunsRulesGet<'_> {
+        builder::ListRulesApiV1RunsRulesGet::new(self)
+    }
+    /**Unshare Run
+
+Unshare a run.
+
+Sends a `DELETE` request to `/api/v1/runs/{run_id}/share`
+
+```ignore
+let response = client.unshare_run_api_v1_runs_run_id_share_delete()
+    .run_id(run_id)
+    .send()
+    .await;
+```*/
+    pub fn unshare_run_api_v1_runs_run_id_share_delete(
+        &self,
+    ) -> builder::UnshareRunApiV1RunsRunIdShareDelete<'_> {
+        builder::UnshareRunApiV1RunsRunIdShareDelete::new(self)
+    }
+    /**Read Tracer Sessions
+
+Get all sessions.
+
+Sends a `GET` request to `/api/v1/sessions`
+
+```ignore
+let response = client.read_tracer_sessions_api_v1_sessions_get()
+    .dataset_version(dataset_version)
+    .facets(facets)
+    .filter(filter)
+    .id(id)
+    .include_stats(include_stats)
+    .limit(limit)
+    .metadata(metadata)
+    .name(name)
+    .name_contains(name_contains)
+    .offset(offset)
+    .reference_dataset(reference_dataset)
+    .reference_free(reference_free)
+    .sort_by(sort_by)
+    .sort_by_desc(sort_by_desc)
+    .sort_by_feedback_key(sort_by_feedback_key)
+    .sort_by_feedback_source(sort_by_feedback_source)
+    .stats_filter(stats_filter)
+    .stats_select(stats_select)
+    .stats_start_time(stats_start_time)
+    .tag_value_id(tag_value_id)
+    .use_approx_stats(use_approx_stats)
+    .accept(accept)
+    .send()
+    .await;
+```*/
+    pub fn read_tracer_sessions_api_v1_sessions_get(
+        &self,
+    ) -> builder::ReadTracerSessionsApiV1SessionsGet<'_> {
+        builder::ReadTracerSessionsApiV1SessionsGet::new(self)
+    }
+    /**Get Shared Tokens
+
+List all shared entities and their tokens by the workspace.
+
+Sends a `GET` request to `/api/v1/workspaces/current/shared`
+
+```ignore
+let response = client.get_shared_tokens_api_v1_workspaces_current_shared_get()
+    .limit(limit)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    pub fn get_shared_tokens_api_v1_workspaces_current_shared_get(
+        &self,
+    ) -> builder::GetSharedTokensApiV1WorkspacesCurrentSharedGet<'_> {
+        builder::GetSharedTokensApiV1WorkspacesCurrentSharedGet::new(self)
     }
     /**Hard Delete Examples
 
@@ -5401,6 +10389,56 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /**Builder for [`Client::get_bulk_exports_api_v1_bulk_exports_get`]
+
+[`Client::get_bulk_exports_api_v1_bulk_exports_get`]: super::Client::get_bulk_exports_api_v1_bulk_exports_get*/
+    #[derive(Debug, Clone)]
+    pub struct GetBulkExportsApiV1BulkExportsGet<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> GetBulkExportsApiV1BulkExportsGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/api/v1/bulk-exports`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::BulkExport>>, Error<()>> {
+            let Self { client } = self;
+            let url = format!("{}/api/v1/bulk-exports", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_bulk_exports_api_v1_bulk_exports_get",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::read_datasets_api_v1_datasets_get`]
 
 [`Client::read_datasets_api_v1_datasets_get`]: super::Client::read_datasets_api_v1_datasets_get*/
@@ -5666,6 +10704,85 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "read_datasets_api_v1_datasets_get",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::unshare_dataset_api_v1_datasets_dataset_id_share_delete`]
+
+[`Client::unshare_dataset_api_v1_datasets_dataset_id_share_delete`]: super::Client::unshare_dataset_api_v1_datasets_dataset_id_share_delete*/
+    #[derive(Debug, Clone)]
+    pub struct UnshareDatasetApiV1DatasetsDatasetIdShareDelete<'a> {
+        client: &'a super::Client,
+        dataset_id: Result<::uuid::Uuid, String>,
+    }
+    impl<'a> UnshareDatasetApiV1DatasetsDatasetIdShareDelete<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                dataset_id: Err("dataset_id was not initialized".to_string()),
+            }
+        }
+        pub fn dataset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.dataset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for dataset_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/api/v1/datasets/{dataset_id}/share`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::serde_json::Value>,
+            Error<types::HttpValidationError>,
+        > {
+            let Self { client, dataset_id } = self;
+            let dataset_id = dataset_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v1/datasets/{}/share", client.baseurl, encode_path(& dataset_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "unshare_dataset_api_v1_datasets_dataset_id_share_delete",
             };
             (crate::hooks::pre)(&client.inner, &mut request);
             client.pre(&mut request, &info).await?;
@@ -6284,6 +11401,517 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::read_feedbacks_api_v1_feedback_get`]
+
+[`Client::read_feedbacks_api_v1_feedback_get`]: super::Client::read_feedbacks_api_v1_feedback_get*/
+    #[derive(Debug, Clone)]
+    pub struct ReadFeedbacksApiV1FeedbackGet<'a> {
+        client: &'a super::Client,
+        comparative_experiment_id: Result<Option<::uuid::Uuid>, String>,
+        has_comment: Result<Option<bool>, String>,
+        has_score: Result<Option<bool>, String>,
+        include_user_names: Result<Option<bool>, String>,
+        key: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
+        level: Result<Option<types::FeedbackLevel>, String>,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+        max_created_at: Result<
+            Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            String,
+        >,
+        min_created_at: Result<
+            Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            String,
+        >,
+        offset: Result<Option<u64>, String>,
+        run: Result<Option<types::ReadFeedbacksApiV1FeedbackGetRun>, String>,
+        session: Result<Option<types::ReadFeedbacksApiV1FeedbackGetSession>, String>,
+        source: Result<Option<::std::vec::Vec<types::SourceType>>, String>,
+        user: Result<Option<::std::vec::Vec<::uuid::Uuid>>, String>,
+    }
+    impl<'a> ReadFeedbacksApiV1FeedbackGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                comparative_experiment_id: Ok(None),
+                has_comment: Ok(None),
+                has_score: Ok(None),
+                include_user_names: Ok(None),
+                key: Ok(None),
+                level: Ok(None),
+                limit: Ok(None),
+                max_created_at: Ok(None),
+                min_created_at: Ok(None),
+                offset: Ok(None),
+                run: Ok(None),
+                session: Ok(None),
+                source: Ok(None),
+                user: Ok(None),
+            }
+        }
+        pub fn comparative_experiment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.comparative_experiment_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for comparative_experiment_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn has_comment<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.has_comment = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for has_comment failed".to_string());
+            self
+        }
+        pub fn has_score<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.has_score = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for has_score failed".to_string());
+            self
+        }
+        pub fn include_user_names<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.include_user_names = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for include_user_names failed".to_string()
+                });
+            self
+        }
+        pub fn key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+        {
+            self.key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for key failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn level<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FeedbackLevel>,
+        {
+            self.level = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `FeedbackLevel` for level failed".to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn max_created_at<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+        {
+            self.max_created_at = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: chrono :: DateTime < :: chrono :: offset :: Utc >` for max_created_at failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn min_created_at<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+        {
+            self.min_created_at = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: chrono :: DateTime < :: chrono :: offset :: Utc >` for min_created_at failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u64` for offset failed".to_string());
+            self
+        }
+        pub fn run<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ReadFeedbacksApiV1FeedbackGetRun>,
+        {
+            self.run = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `ReadFeedbacksApiV1FeedbackGetRun` for run failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn session<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ReadFeedbacksApiV1FeedbackGetSession>,
+        {
+            self.session = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `ReadFeedbacksApiV1FeedbackGetSession` for session failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn source<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<types::SourceType>>,
+        {
+            self.source = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < SourceType >` for source failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn user<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+        {
+            self.user = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: uuid :: Uuid >` for user failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/feedback`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<types::FeedbackSchema>>,
+            Error<types::HttpValidationError>,
+        > {
+            let Self {
+                client,
+                comparative_experiment_id,
+                has_comment,
+                has_score,
+                include_user_names,
+                key,
+                level,
+                limit,
+                max_created_at,
+                min_created_at,
+                offset,
+                run,
+                session,
+                source,
+                user,
+            } = self;
+            let comparative_experiment_id = comparative_experiment_id
+                .map_err(Error::InvalidRequest)?;
+            let has_comment = has_comment.map_err(Error::InvalidRequest)?;
+            let has_score = has_score.map_err(Error::InvalidRequest)?;
+            let include_user_names = include_user_names.map_err(Error::InvalidRequest)?;
+            let key = key.map_err(Error::InvalidRequest)?;
+            let level = level.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let max_created_at = max_created_at.map_err(Error::InvalidRequest)?;
+            let min_created_at = min_created_at.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let run = run.map_err(Error::InvalidRequest)?;
+            let session = session.map_err(Error::InvalidRequest)?;
+            let source = source.map_err(Error::InvalidRequest)?;
+            let user = user.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/feedback", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "comparative_experiment_id",
+                        &comparative_experiment_id,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("has_comment", &has_comment))
+                .query(&progenitor_client::QueryParam::new("has_score", &has_score))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "include_user_names",
+                        &include_user_names,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("key", &key))
+                .query(&progenitor_client::QueryParam::new("level", &level))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "max_created_at",
+                        &max_created_at,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "min_created_at",
+                        &min_created_at,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("run", &run))
+                .query(&progenitor_client::QueryParam::new("session", &session))
+                .query(&progenitor_client::QueryParam::new("source", &source))
+                .query(&progenitor_client::QueryParam::new("user", &user))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "read_feedbacks_api_v1_feedback_get",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::read_feedback_api_v1_feedback_feedback_id_get`]
+
+[`Client::read_feedback_api_v1_feedback_feedback_id_get`]: super::Client::read_feedback_api_v1_feedback_feedback_id_get*/
+    #[derive(Debug, Clone)]
+    pub struct ReadFeedbackApiV1FeedbackFeedbackIdGet<'a> {
+        client: &'a super::Client,
+        feedback_id: Result<::uuid::Uuid, String>,
+        include_user_names: Result<Option<bool>, String>,
+    }
+    impl<'a> ReadFeedbackApiV1FeedbackFeedbackIdGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                feedback_id: Err("feedback_id was not initialized".to_string()),
+                include_user_names: Ok(None),
+            }
+        }
+        pub fn feedback_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.feedback_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for feedback_id failed".to_string()
+                });
+            self
+        }
+        pub fn include_user_names<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.include_user_names = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for include_user_names failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/feedback/{feedback_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::FeedbackSchema>,
+            Error<types::HttpValidationError>,
+        > {
+            let Self { client, feedback_id, include_user_names } = self;
+            let feedback_id = feedback_id.map_err(Error::InvalidRequest)?;
+            let include_user_names = include_user_names.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v1/feedback/{}", client.baseurl, encode_path(& feedback_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "include_user_names",
+                        &include_user_names,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "read_feedback_api_v1_feedback_feedback_id_get",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_feedback_api_v1_feedback_feedback_id_delete`]
+
+[`Client::delete_feedback_api_v1_feedback_feedback_id_delete`]: super::Client::delete_feedback_api_v1_feedback_feedback_id_delete*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteFeedbackApiV1FeedbackFeedbackIdDelete<'a> {
+        client: &'a super::Client,
+        feedback_id: Result<::uuid::Uuid, String>,
+    }
+    impl<'a> DeleteFeedbackApiV1FeedbackFeedbackIdDelete<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                feedback_id: Err("feedback_id was not initialized".to_string()),
+            }
+        }
+        pub fn feedback_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.feedback_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for feedback_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/api/v1/feedback/{feedback_id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::serde_json::Value>,
+            Error<types::HttpValidationError>,
+        > {
+            let Self { client, feedback_id } = self;
+            let feedback_id = feedback_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v1/feedback/{}", client.baseurl, encode_path(& feedback_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_feedback_api_v1_feedback_feedback_id_delete",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::delete_runs_api_v1_runs_delete_post`]
 
 [`Client::delete_runs_api_v1_runs_delete_post`]: super::Client::delete_runs_api_v1_runs_delete_post*/
@@ -6460,6 +12088,897 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "query_runs_api_v1_runs_query_post",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_rules_api_v1_runs_rules_get`]
+
+[`Client::list_rules_api_v1_runs_rules_get`]: super::Client::list_rules_api_v1_runs_rules_get*/
+    #[derive(Debug, Clone)]
+    pub struct ListRulesApiV1RunsRulesGet<'a> {
+        client: &'a super::Client,
+        dataset_id: Result<Option<::uuid::Uuid>, String>,
+        evaluator_id: Result<Option<::uuid::Uuid>, String>,
+        id: Result<Option<::std::vec::Vec<::uuid::Uuid>>, String>,
+        include_backfill_progress: Result<Option<bool>, String>,
+        name_contains: Result<Option<::std::string::String>, String>,
+        session_id: Result<Option<::uuid::Uuid>, String>,
+        tag_value_id: Result<Option<::std::vec::Vec<::uuid::Uuid>>, String>,
+        type_: Result<Option<types::ListRulesApiV1RunsRulesGetType>, String>,
+    }
+    impl<'a> ListRulesApiV1RunsRulesGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                dataset_id: Ok(None),
+                evaluator_id: Ok(None),
+                id: Ok(None),
+                include_backfill_progress: Ok(None),
+                name_contains: Ok(None),
+                session_id: Ok(None),
+                tag_value_id: Ok(None),
+                type_: Ok(None),
+            }
+        }
+        pub fn dataset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.dataset_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for dataset_id failed".to_string()
+                });
+            self
+        }
+        pub fn evaluator_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.evaluator_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for evaluator_id failed".to_string()
+                });
+            self
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+        {
+            self.id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: uuid :: Uuid >` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn include_backfill_progress<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.include_backfill_progress = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for include_backfill_progress failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn name_contains<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.name_contains = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for name_contains failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn session_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.session_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for session_id failed".to_string()
+                });
+            self
+        }
+        pub fn tag_value_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+        {
+            self.tag_value_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: uuid :: Uuid >` for tag_value_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn type_<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ListRulesApiV1RunsRulesGetType>,
+        {
+            self.type_ = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `ListRulesApiV1RunsRulesGetType` for type_ failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/runs/rules`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<types::RunRulesSchema>>,
+            Error<types::HttpValidationError>,
+        > {
+            let Self {
+                client,
+                dataset_id,
+                evaluator_id,
+                id,
+                include_backfill_progress,
+                name_contains,
+                session_id,
+                tag_value_id,
+                type_,
+            } = self;
+            let dataset_id = dataset_id.map_err(Error::InvalidRequest)?;
+            let evaluator_id = evaluator_id.map_err(Error::InvalidRequest)?;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let include_backfill_progress = include_backfill_progress
+                .map_err(Error::InvalidRequest)?;
+            let name_contains = name_contains.map_err(Error::InvalidRequest)?;
+            let session_id = session_id.map_err(Error::InvalidRequest)?;
+            let tag_value_id = tag_value_id.map_err(Error::InvalidRequest)?;
+            let type_ = type_.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/runs/rules", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("dataset_id", &dataset_id))
+                .query(
+                    &progenitor_client::QueryParam::new("evaluator_id", &evaluator_id),
+                )
+                .query(&progenitor_client::QueryParam::new("id", &id))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "include_backfill_progress",
+                        &include_backfill_progress,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("name_contains", &name_contains),
+                )
+                .query(&progenitor_client::QueryParam::new("session_id", &session_id))
+                .query(
+                    &progenitor_client::QueryParam::new("tag_value_id", &tag_value_id),
+                )
+                .query(&progenitor_client::QueryParam::new("type", &type_))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_rules_api_v1_runs_rules_get",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::unshare_run_api_v1_runs_run_id_share_delete`]
+
+[`Client::unshare_run_api_v1_runs_run_id_share_delete`]: super::Client::unshare_run_api_v1_runs_run_id_share_delete*/
+    #[derive(Debug, Clone)]
+    pub struct UnshareRunApiV1RunsRunIdShareDelete<'a> {
+        client: &'a super::Client,
+        run_id: Result<::uuid::Uuid, String>,
+    }
+    impl<'a> UnshareRunApiV1RunsRunIdShareDelete<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                run_id: Err("run_id was not initialized".to_string()),
+            }
+        }
+        pub fn run_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.run_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for run_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/api/v1/runs/{run_id}/share`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::serde_json::Value>,
+            Error<types::HttpValidationError>,
+        > {
+            let Self { client, run_id } = self;
+            let run_id = run_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v1/runs/{}/share", client.baseurl, encode_path(& run_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "unshare_run_api_v1_runs_run_id_share_delete",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::read_tracer_sessions_api_v1_sessions_get`]
+
+[`Client::read_tracer_sessions_api_v1_sessions_get`]: super::Client::read_tracer_sessions_api_v1_sessions_get*/
+    #[derive(Debug, Clone)]
+    pub struct ReadTracerSessionsApiV1SessionsGet<'a> {
+        client: &'a super::Client,
+        dataset_version: Result<Option<::std::string::String>, String>,
+        facets: Result<Option<bool>, String>,
+        filter: Result<Option<::std::string::String>, String>,
+        id: Result<Option<::std::vec::Vec<::uuid::Uuid>>, String>,
+        include_stats: Result<Option<bool>, String>,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+        metadata: Result<Option<::std::string::String>, String>,
+        name: Result<Option<::std::string::String>, String>,
+        name_contains: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<u64>, String>,
+        reference_dataset: Result<Option<::std::vec::Vec<::uuid::Uuid>>, String>,
+        reference_free: Result<Option<bool>, String>,
+        sort_by: Result<Option<types::SessionSortableColumns>, String>,
+        sort_by_desc: Result<Option<bool>, String>,
+        sort_by_feedback_key: Result<Option<::std::string::String>, String>,
+        sort_by_feedback_source: Result<Option<types::FeedbackSourceParam>, String>,
+        stats_filter: Result<Option<::std::string::String>, String>,
+        stats_select: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
+        stats_start_time: Result<
+            Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            String,
+        >,
+        tag_value_id: Result<Option<::std::vec::Vec<::uuid::Uuid>>, String>,
+        use_approx_stats: Result<Option<bool>, String>,
+        accept: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ReadTracerSessionsApiV1SessionsGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                dataset_version: Ok(None),
+                facets: Ok(None),
+                filter: Ok(None),
+                id: Ok(None),
+                include_stats: Ok(None),
+                limit: Ok(None),
+                metadata: Ok(None),
+                name: Ok(None),
+                name_contains: Ok(None),
+                offset: Ok(None),
+                reference_dataset: Ok(None),
+                reference_free: Ok(None),
+                sort_by: Ok(None),
+                sort_by_desc: Ok(None),
+                sort_by_feedback_key: Ok(None),
+                sort_by_feedback_source: Ok(None),
+                stats_filter: Ok(None),
+                stats_select: Ok(None),
+                stats_start_time: Ok(None),
+                tag_value_id: Ok(None),
+                use_approx_stats: Ok(None),
+                accept: Ok(None),
+            }
+        }
+        pub fn dataset_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.dataset_version = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for dataset_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn facets<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.facets = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for facets failed".to_string());
+            self
+        }
+        pub fn filter<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.filter = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for filter failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+        {
+            self.id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: uuid :: Uuid >` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn include_stats<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.include_stats = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for include_stats failed".to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn metadata<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.metadata = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for metadata failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.name = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for name failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn name_contains<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.name_contains = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for name_contains failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u64` for offset failed".to_string());
+            self
+        }
+        pub fn reference_dataset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+        {
+            self.reference_dataset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: uuid :: Uuid >` for reference_dataset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn reference_free<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.reference_free = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for reference_free failed".to_string()
+                });
+            self
+        }
+        pub fn sort_by<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SessionSortableColumns>,
+        {
+            self.sort_by = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `SessionSortableColumns` for sort_by failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn sort_by_desc<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.sort_by_desc = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for sort_by_desc failed".to_string());
+            self
+        }
+        pub fn sort_by_feedback_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.sort_by_feedback_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for sort_by_feedback_key failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn sort_by_feedback_source<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FeedbackSourceParam>,
+        {
+            self.sort_by_feedback_source = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `FeedbackSourceParam` for sort_by_feedback_source failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn stats_filter<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.stats_filter = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for stats_filter failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn stats_select<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+        {
+            self.stats_select = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for stats_select failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn stats_start_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+        {
+            self.stats_start_time = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: chrono :: DateTime < :: chrono :: offset :: Utc >` for stats_start_time failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn tag_value_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+        {
+            self.tag_value_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: uuid :: Uuid >` for tag_value_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn use_approx_stats<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.use_approx_stats = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for use_approx_stats failed".to_string()
+                });
+            self
+        }
+        pub fn accept<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.accept = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for accept failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/sessions`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<types::TracerSession>>,
+            Error<types::HttpValidationError>,
+        > {
+            let Self {
+                client,
+                dataset_version,
+                facets,
+                filter,
+                id,
+                include_stats,
+                limit,
+                metadata,
+                name,
+                name_contains,
+                offset,
+                reference_dataset,
+                reference_free,
+                sort_by,
+                sort_by_desc,
+                sort_by_feedback_key,
+                sort_by_feedback_source,
+                stats_filter,
+                stats_select,
+                stats_start_time,
+                tag_value_id,
+                use_approx_stats,
+                accept,
+            } = self;
+            let dataset_version = dataset_version.map_err(Error::InvalidRequest)?;
+            let facets = facets.map_err(Error::InvalidRequest)?;
+            let filter = filter.map_err(Error::InvalidRequest)?;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let include_stats = include_stats.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let metadata = metadata.map_err(Error::InvalidRequest)?;
+            let name = name.map_err(Error::InvalidRequest)?;
+            let name_contains = name_contains.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let reference_dataset = reference_dataset.map_err(Error::InvalidRequest)?;
+            let reference_free = reference_free.map_err(Error::InvalidRequest)?;
+            let sort_by = sort_by.map_err(Error::InvalidRequest)?;
+            let sort_by_desc = sort_by_desc.map_err(Error::InvalidRequest)?;
+            let sort_by_feedback_key = sort_by_feedback_key
+                .map_err(Error::InvalidRequest)?;
+            let sort_by_feedback_source = sort_by_feedback_source
+                .map_err(Error::InvalidRequest)?;
+            let stats_filter = stats_filter.map_err(Error::InvalidRequest)?;
+            let stats_select = stats_select.map_err(Error::InvalidRequest)?;
+            let stats_start_time = stats_start_time.map_err(Error::InvalidRequest)?;
+            let tag_value_id = tag_value_id.map_err(Error::InvalidRequest)?;
+            let use_approx_stats = use_approx_stats.map_err(Error::InvalidRequest)?;
+            let accept = accept.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/sessions", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = accept {
+                header_map.append("accept", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "dataset_version",
+                        &dataset_version,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("facets", &facets))
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
+                .query(&progenitor_client::QueryParam::new("id", &id))
+                .query(
+                    &progenitor_client::QueryParam::new("include_stats", &include_stats),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("metadata", &metadata))
+                .query(&progenitor_client::QueryParam::new("name", &name))
+                .query(
+                    &progenitor_client::QueryParam::new("name_contains", &name_contains),
+                )
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "reference_dataset",
+                        &reference_dataset,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "reference_free",
+                        &reference_free,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("sort_by", &sort_by))
+                .query(
+                    &progenitor_client::QueryParam::new("sort_by_desc", &sort_by_desc),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "sort_by_feedback_key",
+                        &sort_by_feedback_key,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "sort_by_feedback_source",
+                        &sort_by_feedback_source,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("stats_filter", &stats_filter),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("stats_select", &stats_select),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "stats_start_time",
+                        &stats_start_time,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("tag_value_id", &tag_value_id),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "use_approx_stats",
+                        &use_approx_stats,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "read_tracer_sessions_api_v1_sessions_get",
+            };
+            (crate::hooks::pre)(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            (crate::hooks::post)(&client.inner, &result);
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_shared_tokens_api_v1_workspaces_current_shared_get`]
+
+[`Client::get_shared_tokens_api_v1_workspaces_current_shared_get`]: super::Client::get_shared_tokens_api_v1_workspaces_current_shared_get*/
+    #[derive(Debug, Clone)]
+    pub struct GetSharedTokensApiV1WorkspacesCurrentSharedGet<'a> {
+        client: &'a super::Client,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+        offset: Result<Option<u64>, String>,
+    }
+    impl<'a> GetSharedTokensApiV1WorkspacesCurrentSharedGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                limit: Ok(None),
+                offset: Ok(None),
+            }
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u64` for offset failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/workspaces/current/shared`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::TenantShareTokensResponse>,
+            Error<types::HttpValidationError>,
+        > {
+            let Self { client, limit, offset } = self;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/workspaces/current/shared", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_shared_tokens_api_v1_workspaces_current_shared_get",
             };
             (crate::hooks::pre)(&client.inner, &mut request);
             client.pre(&mut request, &info).await?;
@@ -6819,6 +13338,14 @@ pub mod spec {
     /// Every operation of the document.
     pub const OPERATIONS: &[Operation] = &[
         Operation {
+            operation_id: "get_bulk_exports_api_v1_bulk_exports_get",
+            method: "GET",
+            path: "/api/v1/bulk-exports",
+            statuses: &[200u16],
+            security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &[],
+        },
+        Operation {
             operation_id: "read_datasets_api_v1_datasets_get",
             method: "GET",
             path: "/api/v1/datasets",
@@ -6838,6 +13365,14 @@ pub mod spec {
                 "exclude_corrections_datasets",
                 "exclude",
             ],
+        },
+        Operation {
+            operation_id: "unshare_dataset_api_v1_datasets__dataset_id__share_delete",
+            method: "DELETE",
+            path: "/api/v1/datasets/{dataset_id}/share",
+            statuses: &[200u16, 422u16],
+            security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &[],
         },
         Operation {
             operation_id: "read_examples_api_v1_examples_get",
@@ -6886,6 +13421,45 @@ pub mod spec {
             query_parameters: &["as_of", "dataset"],
         },
         Operation {
+            operation_id: "read_feedbacks_api_v1_feedback_get",
+            method: "GET",
+            path: "/api/v1/feedback",
+            statuses: &[200u16, 422u16],
+            security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &[
+                "run",
+                "key",
+                "session",
+                "source",
+                "limit",
+                "offset",
+                "user",
+                "has_comment",
+                "has_score",
+                "level",
+                "max_created_at",
+                "min_created_at",
+                "include_user_names",
+                "comparative_experiment_id",
+            ],
+        },
+        Operation {
+            operation_id: "read_feedback_api_v1_feedback__feedback_id__get",
+            method: "GET",
+            path: "/api/v1/feedback/{feedback_id}",
+            statuses: &[200u16, 422u16],
+            security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &["include_user_names"],
+        },
+        Operation {
+            operation_id: "delete_feedback_api_v1_feedback__feedback_id__delete",
+            method: "DELETE",
+            path: "/api/v1/feedback/{feedback_id}",
+            statuses: &[200u16, 422u16],
+            security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &[],
+        },
+        Operation {
             operation_id: "delete_runs_api_v1_runs_delete_post",
             method: "POST",
             path: "/api/v1/runs/delete",
@@ -6900,6 +13474,69 @@ pub mod spec {
             statuses: &[200u16, 422u16],
             security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
             query_parameters: &[],
+        },
+        Operation {
+            operation_id: "list_rules_api_v1_runs_rules_get",
+            method: "GET",
+            path: "/api/v1/runs/rules",
+            statuses: &[200u16, 422u16],
+            security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &[
+                "dataset_id",
+                "session_id",
+                "type",
+                "name_contains",
+                "id",
+                "evaluator_id",
+                "tag_value_id",
+                "include_backfill_progress",
+            ],
+        },
+        Operation {
+            operation_id: "unshare_run_api_v1_runs__run_id__share_delete",
+            method: "DELETE",
+            path: "/api/v1/runs/{run_id}/share",
+            statuses: &[200u16, 422u16],
+            security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &[],
+        },
+        Operation {
+            operation_id: "read_tracer_sessions_api_v1_sessions_get",
+            method: "GET",
+            path: "/api/v1/sessions",
+            statuses: &[200u16, 422u16],
+            security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &[
+                "reference_free",
+                "reference_dataset",
+                "id",
+                "name",
+                "name_contains",
+                "dataset_version",
+                "sort_by",
+                "sort_by_desc",
+                "metadata",
+                "sort_by_feedback_key",
+                "sort_by_feedback_source",
+                "offset",
+                "limit",
+                "tag_value_id",
+                "facets",
+                "filter",
+                "include_stats",
+                "use_approx_stats",
+                "stats_start_time",
+                "stats_select",
+                "stats_filter",
+            ],
+        },
+        Operation {
+            operation_id: "get_shared_tokens_api_v1_workspaces_current_shared_get",
+            method: "GET",
+            path: "/api/v1/workspaces/current/shared",
+            statuses: &[200u16, 422u16],
+            security: &[&["API Key"], &["Tenant ID"], &["Bearer Auth"]],
+            query_parameters: &["limit", "offset"],
         },
         Operation {
             operation_id: "hard_delete_examples",
@@ -6990,6 +13627,19 @@ pub mod spec {
     /// Each operation by its (generated) operation id: an upstream rename fails
     /// to compile.
     pub mod operations {
+        ///`GET /api/v1/bulk-exports`.
+        pub mod get_bulk_exports_api_v1_bulk_exports_get {
+            /// The HTTP method.
+            pub const METHOD: &str = "GET";
+            /// The path as the spec writes it.
+            pub const PATH: &str = "/api/v1/bulk-exports";
+            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+            /// endpoint that already ends in `/v1` must not repeat.
+            pub const VERSION_PREFIX: &str = "/api/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {}
+        }
         ///`GET /api/v1/datasets`.
         pub mod read_datasets_api_v1_datasets_get {
             /// The HTTP method.
@@ -7017,6 +13667,25 @@ pub mod spec {
                     pub const MAXIMUM: f64 = 100f64;
                     ///`default` of the spec.
                     pub const DEFAULT: u64 = 100u64;
+                }
+            }
+        }
+        ///`DELETE /api/v1/datasets/{dataset_id}/share`.
+        pub mod unshare_dataset_api_v1_datasets_dataset_id_share_delete {
+            /// The HTTP method.
+            pub const METHOD: &str = "DELETE";
+            /// The path as the spec writes it.
+            pub const PATH: &str = "/api/v1/datasets/{dataset_id}/share";
+            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+            /// endpoint that already ends in `/v1` must not repeat.
+            pub const VERSION_PREFIX: &str = "/api/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {
+                ///Constraints of the parameter `dataset_id`.
+                pub mod dataset_id {
+                    ///`format` of the spec.
+                    pub const FORMAT: &str = "uuid";
                 }
             }
         }
@@ -7082,6 +13751,74 @@ pub mod spec {
                 }
             }
         }
+        ///`GET /api/v1/feedback`.
+        pub mod read_feedbacks_api_v1_feedback_get {
+            /// The HTTP method.
+            pub const METHOD: &str = "GET";
+            /// The path as the spec writes it.
+            pub const PATH: &str = "/api/v1/feedback";
+            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+            /// endpoint that already ends in `/v1` must not repeat.
+            pub const VERSION_PREFIX: &str = "/api/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {
+                ///Constraints of the parameter `limit`.
+                pub mod limit {
+                    ///`minimum` of the spec.
+                    pub const MINIMUM: f64 = 1f64;
+                    ///`maximum` of the spec.
+                    pub const MAXIMUM: f64 = 100f64;
+                    ///`default` of the spec.
+                    pub const DEFAULT: u64 = 100u64;
+                }
+                ///Constraints of the parameter `offset`.
+                pub mod offset {
+                    ///`minimum` of the spec.
+                    pub const MINIMUM: f64 = 0f64;
+                    ///`default` of the spec.
+                    pub const DEFAULT: u64 = 0u64;
+                }
+            }
+        }
+        ///`GET /api/v1/feedback/{feedback_id}`.
+        pub mod read_feedback_api_v1_feedback_feedback_id_get {
+            /// The HTTP method.
+            pub const METHOD: &str = "GET";
+            /// The path as the spec writes it.
+            pub const PATH: &str = "/api/v1/feedback/{feedback_id}";
+            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+            /// endpoint that already ends in `/v1` must not repeat.
+            pub const VERSION_PREFIX: &str = "/api/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {
+                ///Constraints of the parameter `feedback_id`.
+                pub mod feedback_id {
+                    ///`format` of the spec.
+                    pub const FORMAT: &str = "uuid";
+                }
+            }
+        }
+        ///`DELETE /api/v1/feedback/{feedback_id}`.
+        pub mod delete_feedback_api_v1_feedback_feedback_id_delete {
+            /// The HTTP method.
+            pub const METHOD: &str = "DELETE";
+            /// The path as the spec writes it.
+            pub const PATH: &str = "/api/v1/feedback/{feedback_id}";
+            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+            /// endpoint that already ends in `/v1` must not repeat.
+            pub const VERSION_PREFIX: &str = "/api/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {
+                ///Constraints of the parameter `feedback_id`.
+                pub mod feedback_id {
+                    ///`format` of the spec.
+                    pub const FORMAT: &str = "uuid";
+                }
+            }
+        }
         ///`POST /api/v1/runs/delete`.
         pub mod delete_runs_api_v1_runs_delete_post {
             /// The HTTP method.
@@ -7107,6 +13844,98 @@ pub mod spec {
             /// Per parameter: the constraints the generated signature
             /// does not enforce.
             pub mod parameters {}
+        }
+        ///`GET /api/v1/runs/rules`.
+        pub mod list_rules_api_v1_runs_rules_get {
+            /// The HTTP method.
+            pub const METHOD: &str = "GET";
+            /// The path as the spec writes it.
+            pub const PATH: &str = "/api/v1/runs/rules";
+            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+            /// endpoint that already ends in `/v1` must not repeat.
+            pub const VERSION_PREFIX: &str = "/api/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {}
+        }
+        ///`DELETE /api/v1/runs/{run_id}/share`.
+        pub mod unshare_run_api_v1_runs_run_id_share_delete {
+            /// The HTTP method.
+            pub const METHOD: &str = "DELETE";
+            /// The path as the spec writes it.
+            pub const PATH: &str = "/api/v1/runs/{run_id}/share";
+            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+            /// endpoint that already ends in `/v1` must not repeat.
+            pub const VERSION_PREFIX: &str = "/api/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {
+                ///Constraints of the parameter `run_id`.
+                pub mod run_id {
+                    ///`format` of the spec.
+                    pub const FORMAT: &str = "uuid";
+                }
+            }
+        }
+        ///`GET /api/v1/sessions`.
+        pub mod read_tracer_sessions_api_v1_sessions_get {
+            /// The HTTP method.
+            pub const METHOD: &str = "GET";
+            /// The path as the spec writes it.
+            pub const PATH: &str = "/api/v1/sessions";
+            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+            /// endpoint that already ends in `/v1` must not repeat.
+            pub const VERSION_PREFIX: &str = "/api/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {
+                ///Constraints of the parameter `offset`.
+                pub mod offset {
+                    ///`minimum` of the spec.
+                    pub const MINIMUM: f64 = 0f64;
+                    ///`default` of the spec.
+                    pub const DEFAULT: u64 = 0u64;
+                }
+                ///Constraints of the parameter `limit`.
+                pub mod limit {
+                    ///`minimum` of the spec.
+                    pub const MINIMUM: f64 = 1f64;
+                    ///`maximum` of the spec.
+                    pub const MAXIMUM: f64 = 100f64;
+                    ///`default` of the spec.
+                    pub const DEFAULT: u64 = 100u64;
+                }
+            }
+        }
+        ///`GET /api/v1/workspaces/current/shared`.
+        pub mod get_shared_tokens_api_v1_workspaces_current_shared_get {
+            /// The HTTP method.
+            pub const METHOD: &str = "GET";
+            /// The path as the spec writes it.
+            pub const PATH: &str = "/api/v1/workspaces/current/shared";
+            /// The path's API version prefix (`/v1`, `/api/v1`), which an
+            /// endpoint that already ends in `/v1` must not repeat.
+            pub const VERSION_PREFIX: &str = "/api/v1";
+            /// Per parameter: the constraints the generated signature
+            /// does not enforce.
+            pub mod parameters {
+                ///Constraints of the parameter `limit`.
+                pub mod limit {
+                    ///`minimum` of the spec.
+                    pub const MINIMUM: f64 = 1f64;
+                    ///`maximum` of the spec.
+                    pub const MAXIMUM: f64 = 100f64;
+                    ///`default` of the spec.
+                    pub const DEFAULT: u64 = 50u64;
+                }
+                ///Constraints of the parameter `offset`.
+                pub mod offset {
+                    ///`minimum` of the spec.
+                    pub const MINIMUM: f64 = 0f64;
+                    ///`default` of the spec.
+                    pub const DEFAULT: u64 = 0u64;
+                }
+            }
         }
         ///`POST /v1/platform/datasets/examples/delete`.
         pub mod hard_delete_examples {
@@ -7151,6 +13980,61 @@ pub mod spec {
                 pub const DEFAULT: u64 = 100u64;
             }
         }
+        ///Constraints of the schema `BulkExport`.
+        pub mod bulk_export {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &[
+                "bulk_export_destination_id",
+                "session_id",
+                "start_time",
+                "id",
+                "tenant_id",
+                "status",
+                "created_at",
+                "updated_at",
+                "finished_at",
+            ];
+            ///Constraints of `BulkExport.bulk_export_destination_id`.
+            pub mod bulk_export_destination_id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `BulkExport.created_at`.
+            pub mod created_at {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+            ///Constraints of `BulkExport.id`.
+            pub mod id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `BulkExport.session_id`.
+            pub mod session_id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `BulkExport.start_time`.
+            pub mod start_time {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+            ///Constraints of `BulkExport.tenant_id`.
+            pub mod tenant_id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `BulkExport.updated_at`.
+            pub mod updated_at {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+        }
+        ///Constraints of the schema `CodeEvaluatorTopLevel`.
+        pub mod code_evaluator_top_level {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &["code"];
+        }
         ///Constraints of the schema `Dataset`.
         pub mod dataset {
             /// The properties the schema requires.
@@ -7187,6 +14071,11 @@ pub mod spec {
             /// The properties the schema requires.
             pub const REQUIRED: &[&str] = &["path", "transformation_type"];
         }
+        ///Constraints of the schema `EvaluatorTopLevel`.
+        pub mod evaluator_top_level {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &["structured"];
+        }
         ///Constraints of the schema `Example`.
         pub mod example {
             /// The properties the schema requires.
@@ -7207,10 +14096,79 @@ pub mod spec {
                 pub const FORMAT: &str = "uuid";
             }
         }
+        ///Constraints of the schema `FeedbackSchema`.
+        pub mod feedback_schema {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &["key", "id"];
+            ///Constraints of `FeedbackSchema.created_at`.
+            pub mod created_at {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+            ///Constraints of `FeedbackSchema.id`.
+            pub mod id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `FeedbackSchema.modified_at`.
+            pub mod modified_at {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+        }
         ///Constraints of the schema `ListRunsResponse`.
         pub mod list_runs_response {
             /// The properties the schema requires.
             pub const REQUIRED: &[&str] = &["runs", "cursors"];
+        }
+        ///Constraints of the schema `RunRuleSpendLimitSchema-Output`.
+        pub mod run_rule_spend_limit_schema_output {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &["limit_usd", "window"];
+        }
+        ///Constraints of the schema `RunRulesPagerdutyAlertSchema`.
+        pub mod run_rules_pagerduty_alert_schema {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &["routing_key"];
+        }
+        ///Constraints of the schema `RunRulesSchema`.
+        pub mod run_rules_schema {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &[
+                "id",
+                "tenant_id",
+                "display_name",
+                "sampling_rate",
+                "webhooks",
+                "created_at",
+                "updated_at",
+                "evaluator_version",
+            ];
+            ///Constraints of `RunRulesSchema.created_at`.
+            pub mod created_at {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+            ///Constraints of `RunRulesSchema.id`.
+            pub mod id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `RunRulesSchema.tenant_id`.
+            pub mod tenant_id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `RunRulesSchema.updated_at`.
+            pub mod updated_at {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+        }
+        ///Constraints of the schema `RunRulesWebhookSchema`.
+        pub mod run_rules_webhook_schema {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &["url"];
         }
         ///Constraints of the schema `RunSchema`.
         pub mod run_schema {
@@ -7264,6 +14222,71 @@ pub mod spec {
             }
             ///Constraints of `RunSchema.trace_id`.
             pub mod trace_id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+        }
+        ///Constraints of the schema `TenantShareDatasetToken`.
+        pub mod tenant_share_dataset_token {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &[
+                "type",
+                "share_token",
+                "created_at",
+                "dataset_id",
+            ];
+            ///Constraints of `TenantShareDatasetToken.created_at`.
+            pub mod created_at {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+            ///Constraints of `TenantShareDatasetToken.dataset_id`.
+            pub mod dataset_id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+        }
+        ///Constraints of the schema `TenantShareRunToken`.
+        pub mod tenant_share_run_token {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &[
+                "type",
+                "share_token",
+                "created_at",
+                "run_id",
+            ];
+            ///Constraints of `TenantShareRunToken.created_at`.
+            pub mod created_at {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+            ///Constraints of `TenantShareRunToken.run_id`.
+            pub mod run_id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+        }
+        ///Constraints of the schema `TenantShareTokensResponse`.
+        pub mod tenant_share_tokens_response {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &["entities"];
+        }
+        ///Constraints of the schema `TracerSession`.
+        pub mod tracer_session {
+            /// The properties the schema requires.
+            pub const REQUIRED: &[&str] = &["id", "tenant_id"];
+            ///Constraints of `TracerSession.id`.
+            pub mod id {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "uuid";
+            }
+            ///Constraints of `TracerSession.start_time`.
+            pub mod start_time {
+                ///`format` of the spec.
+                pub const FORMAT: &str = "date-time";
+            }
+            ///Constraints of `TracerSession.tenant_id`.
+            pub mod tenant_id {
                 ///`format` of the spec.
                 pub const FORMAT: &str = "uuid";
             }

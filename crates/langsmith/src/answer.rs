@@ -125,6 +125,14 @@ pub(crate) trait DocumentedError {
     fn parts(self) -> (Option<String>, Option<String>);
 }
 
+/// An operation that documents no error body (its errors are read from the body as
+/// sent, [`api_error_from_body`]).
+impl DocumentedError for () {
+    fn parts(self) -> (Option<String>, Option<String>) {
+        (None, None)
+    }
+}
+
 impl DocumentedError for types::ExamplesErrorResponse {
     fn parts(self) -> (Option<String>, Option<String>) {
         (self.error, self.details)

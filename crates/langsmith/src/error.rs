@@ -733,6 +733,12 @@ pub enum Listing {
     Datasets,
     /// Runs (the runs query, cursor paging).
     Runs,
+    /// Tracing projects (`GET /api/v1/sessions`, offset paging).
+    Projects,
+    /// Feedback (`GET /api/v1/feedback`, offset paging).
+    Feedback,
+    /// Public share links (`GET /api/v1/workspaces/current/shared`, offset paging).
+    Shares,
 }
 
 impl Listing {
@@ -742,6 +748,9 @@ impl Listing {
             Listing::Examples => "examples",
             Listing::Datasets => "datasets",
             Listing::Runs => "runs",
+            Listing::Projects => "projects",
+            Listing::Feedback => "feedback",
+            Listing::Shares => "share links",
         }
     }
 
@@ -751,6 +760,9 @@ impl Listing {
             Listing::Examples => ("id", "ids"),
             Listing::Datasets => ("dataset", "datasets"),
             Listing::Runs => ("run", "runs"),
+            Listing::Projects => ("project", "projects"),
+            Listing::Feedback => ("feedback", "feedback"),
+            Listing::Shares => ("share link", "share links"),
         }
     }
 }

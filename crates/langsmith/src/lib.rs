@@ -62,6 +62,7 @@ mod engine;
 mod error;
 mod ids;
 mod paging;
+mod places;
 mod profile;
 mod read;
 mod retry;
@@ -87,6 +88,10 @@ pub use error::{
 pub use ids::{
     CountProblem, ExampleIds, IdProblem, IdSet, InvalidIds, MAX_QUOTED_CHARS, NotAUuid, parse_id,
     quote_value,
+};
+pub use places::{
+    CONTENT_FIELDS, CONTENT_SELECTS, CopySource, FeedbackRead, FeedbackRef, IDS_PER_QUERY,
+    PLACE_SELECTS, PROJECTS_PER_QUERY, Project, ReadRun, RunQuery, RunsRead, Shared,
 };
 pub use profile::Source;
 pub use read::{

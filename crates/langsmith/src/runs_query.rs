@@ -60,6 +60,10 @@ use langsmith_api::spec::schemas::{
 /// Runs per page of the v1 runs query: the spec's `limit` maximum.
 pub const RUNS_PAGE_SIZE: usize = v1_body::limit::MAXIMUM as usize;
 
+/// The most unique runs one read by content takes before it is stopped as a server
+/// paging without end.
+pub(crate) const MAX_RUNS_PER_READ: u64 = 10_000_000;
+
 /// Runs per page of the v2 runs query: the spec's `page_size` maximum.
 pub const V2_PAGE_SIZE: usize = v2_body::page_size::MAXIMUM as usize;
 

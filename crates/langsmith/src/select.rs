@@ -241,6 +241,13 @@ impl Terms {
     }
 }
 
+/// Whether `term` (folded) occurs in a string value or key of `v`, anywhere in it.
+pub(crate) fn holds(term: &str, v: &Value) -> bool {
+    let mut missing = vec![term];
+    walk(v, &mut missing);
+    missing.is_empty()
+}
+
 /// Removes the terms `text` contains.
 fn strike(missing: &mut Vec<&str>, text: &str) {
     if missing.is_empty() {
