@@ -219,6 +219,14 @@ pub struct Case {
     /// stays in the evidence.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub earlier_searches: Vec<PlaceRecord>,
+    /// RFC 3339: when a `find` (or a verification's search) began that has not ended: a
+    /// command killed mid-search. The next one resumes it, skipping each place already
+    /// searched completely since then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_under_way: Option<String>,
+    /// Whether a `find --scan` searched the traces (a verification then scans too).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub found_with_scan: bool,
 }
 
 /// Where a case's data is: the endpoint (or the embedded stand-in) and the workspace.
@@ -228,8 +236,12 @@ pub struct CaseTarget {
     pub workspace: Option<String>,
 }
 
-/// The places a case should search that this version does not search yet.
-pub const NOT_SEARCHED: [&str; 5] = [
+/// The places a case should search that this version does not search yet: none. A
+/// case's own list is emptied by its first complete `find` with this version.
+pub const NOT_SEARCHED: [&str; 0] = [];
+
+/// What a case written before [`Case::not_searched`] existed had not searched.
+const EARLIER_NOT_SEARCHED: [&str; 5] = [
     "traces of every tracing project, by search (production traces)",
     "source runs of found examples",
     "feedback comments and corrections",
@@ -238,7 +250,10 @@ pub const NOT_SEARCHED: [&str; 5] = [
 ];
 
 fn not_searched() -> Vec<String> {
-    NOT_SEARCHED.iter().map(|s| (*s).to_owned()).collect()
+    EARLIER_NOT_SEARCHED
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
 }
 
 /// One verification pass: when, what the read-back showed, and what the search again
@@ -261,6 +276,12 @@ pub struct Pass {
     pub traces_present: u64,
     /// Items whose read-back failed or proved nothing.
     pub failed: u64,
+    /// Feedback and share links read back gone.
+    #[serde(default)]
+    pub others_gone: u64,
+    /// Feedback and share links read back present after their deletion was accepted.
+    #[serde(default)]
+    pub others_present: u64,
     /// Copies the search again found that the case did not hold (added as `found`).
     pub new_items: u64,
     /// Why a read-back or search of this pass is incomplete (never content).
@@ -321,14 +342,28 @@ pub enum Place {
     Examples,
     /// Experiment traces that reference a found example.
     ExperimentTraces,
+    /// Traces of every tracing project holding an identifier (found by the server's
+    /// search, each run re-checked here).
+    Traces,
+    /// The runs found examples were made from (`source_run_id`), holding an identifier:
+    /// their traces.
+    SourceRuns,
+    /// Feedback whose comment or correction holds an identifier.
+    Feedback,
+    /// Public share links of a found trace, or of a dataset holding a found example.
+    Shares,
 }
 
 impl Place {
-    /// `examples`, `experiment_traces`.
+    /// `examples`, `experiment_traces`, `traces`, `source_runs`, `feedback`, `shares`.
     pub fn as_str(self) -> &'static str {
         match self {
             Place::Examples => "examples",
             Place::ExperimentTraces => "experiment_traces",
+            Place::Traces => "traces",
+            Place::SourceRuns => "source_runs",
+            Place::Feedback => "feedback",
+            Place::Shares => "shares",
         }
     }
 }
@@ -468,9 +503,20 @@ pub struct Item {
     /// The tracing project (session) holding the trace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<Uuid>,
-    /// The found examples a trace references (it copies them), sorted.
+    /// The found examples a trace references (it copies them), sorted; for a source
+    /// run's trace, the examples made from it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<Uuid>,
+    /// The runs that matched (a trace found by content, a source run), or the run a
+    /// feedback is about, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<Uuid>,
+    /// The trace a feedback's run belongs to, when the server named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<Uuid>,
+    /// For a share link: `run` or `dataset` (the item's id is the run's or dataset's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<String>,
     /// The hashes of the identifiers that matched it (for an excluded row: that the
     /// server said matched).
     pub matched: Vec<String>,
@@ -491,6 +537,30 @@ pub struct Item {
 pub struct Transition {
     pub at: String,
     pub state: ItemState,
+}
+
+impl Item {
+    /// An item of `place` entering `state` at `at` (RFC 3339), nothing else known yet.
+    pub fn new(place: Place, id: Uuid, state: ItemState, at: &str) -> Item {
+        Item {
+            place,
+            id,
+            dataset_id: None,
+            session_id: None,
+            examples: Vec::new(),
+            runs: Vec::new(),
+            trace_id: None,
+            share: None,
+            matched: Vec::new(),
+            state,
+            reason: None,
+            history: vec![Transition {
+                at: at.to_owned(),
+                state,
+            }],
+            look_again: None,
+        }
+    }
 }
 
 impl Case {
@@ -551,7 +621,9 @@ impl Case {
             items: Vec::new(),
             warnings: Vec::new(),
             not_reached: NOT_REACHED.iter().map(|s| (*s).to_owned()).collect(),
-            not_searched: not_searched(),
+            not_searched: NOT_SEARCHED.iter().map(|s| (*s).to_owned()).collect(),
+            search_under_way: None,
+            found_with_scan: false,
             passes: Vec::new(),
             target: None,
             earlier_searches: Vec::new(),
@@ -691,6 +763,12 @@ impl Case {
                         }
                     }
                     have.examples.sort();
+                    for r in item.runs {
+                        if !have.runs.contains(&r) {
+                            have.runs.push(r);
+                        }
+                    }
+                    have.runs.sort();
                     for h in item.matched {
                         if !have.matched.contains(&h) {
                             have.matched.push(h);
@@ -1015,6 +1093,47 @@ impl CaseDir {
                 self.save()
             }
         }
+    }
+
+    /// Begins a search of every place: returns when the one under way began, when a
+    /// command was killed during it (the places searched completely since then need not
+    /// be searched again), else records that one begins now.
+    pub fn begin_search(&mut self, now: &str) -> Result<Option<String>, CaseError> {
+        if let Some(t) = self.case.search_under_way.clone() {
+            self.step("search", format!("resumes the search begun at {t}"), now)?;
+            return Ok(Some(t));
+        }
+        self.step("search", "begins".to_owned(), now)?;
+        self.case.search_under_way = Some(now.to_owned());
+        self.save()?;
+        Ok(None)
+    }
+
+    /// Whether `place` was searched completely since `since` (a resumed search skips it).
+    pub fn searched_since(&self, place: Place, since: &str) -> bool {
+        let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+        self.case.places.iter().any(|p| {
+            p.place == place
+                && p.state == PlaceState::Complete
+                && at(&p.started_at).is_some_and(|a| Some(a) >= at(since))
+        })
+    }
+
+    /// Ends the search under way: what keeps making copies (`warnings`), and the places
+    /// this version does not search, recorded; the case saved.
+    pub fn end_search(
+        &mut self,
+        warnings: Vec<String>,
+        scanned: bool,
+        now: &str,
+    ) -> Result<(), CaseError> {
+        self.case.found_with_scan |= scanned;
+        self.step("search", "ends".to_owned(), now)?;
+        self.case.search_under_way = None;
+        self.case.warnings = warnings;
+        self.case.not_searched = NOT_SEARCHED.iter().map(|s| (*s).to_owned()).collect();
+        self.case.state = self.case.derive_state();
+        self.save()
     }
 
     /// Logs a step of a command (what, and counts).

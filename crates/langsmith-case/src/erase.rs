@@ -32,8 +32,15 @@ use std::time::SystemTime;
 pub struct Plan {
     /// Examples to re-check and hard-delete, sorted.
     pub examples: Vec<Uuid>,
-    /// Traces to re-check and request the deletion of, sorted.
+    /// Experiment traces to re-check and request the deletion of, sorted.
     pub traces: Vec<TraceKey>,
+    /// Traces found by content (`traces`, `source_runs`) to re-check and request the
+    /// deletion of, sorted.
+    pub content_traces: Vec<(Place, TraceKey)>,
+    /// Feedback to re-check and delete, sorted.
+    pub feedback: Vec<Uuid>,
+    /// Share links to revoke: `(kind, id)`, `run` or `dataset`, sorted.
+    pub shares: Vec<(String, Uuid)>,
     /// Items already done (deleted, requested, erased, gone, pending): not sent again.
     pub done: usize,
     /// Items excluded (never sent).
@@ -62,11 +69,39 @@ pub fn plan(case: &crate::case::Case) -> Plan {
                 session_id,
                 trace_id: i.id,
             });
+        } else if let (Place::Traces | Place::SourceRuns, Some(session_id)) =
+            (i.place, i.session_id)
+        {
+            p.content_traces.push((
+                i.place,
+                TraceKey {
+                    session_id,
+                    trace_id: i.id,
+                },
+            ));
+        } else if i.place == Place::Feedback {
+            p.feedback.push(i.id);
+        } else if let (Place::Shares, Some(kind)) = (i.place, &i.share) {
+            p.shares.push((kind.clone(), i.id));
         }
     }
     p.examples.sort_unstable();
     p.traces.sort_unstable();
+    p.content_traces.sort_unstable();
+    p.feedback.sort_unstable();
+    p.shares.sort_unstable();
     p
+}
+
+impl Plan {
+    /// Whether there is nothing to send.
+    pub fn is_empty(&self) -> bool {
+        self.examples.is_empty()
+            && self.traces.is_empty()
+            && self.content_traces.is_empty()
+            && self.feedback.is_empty()
+            && self.shares.is_empty()
+    }
 }
 
 /// What an erase did, per place (the per-item states are in the case).
@@ -130,7 +165,7 @@ pub(crate) fn recorded_scope(
     Some((scope, options))
 }
 
-fn keep_first(slot: &mut Option<Error>, e: Error) {
+pub(crate) fn keep_first(slot: &mut Option<Error>, e: Error) {
     if slot.is_none() {
         *slot = Some(e);
     }
@@ -154,13 +189,21 @@ pub async fn erase(
     dir.step(
         "erase",
         format!(
-            "{} examples and {} traces to re-check; {} items done before",
+            "{} examples, {} experiment traces, {} traces, {} feedback and {} share links to re-check; {} items done before",
             plan.examples.len(),
             plan.traces.len(),
+            plan.content_traces.len(),
+            plan.feedback.len(),
+            plan.shares.len(),
             plan.done
         ),
         &now(),
     )?;
+
+    // 0. Share links revoked, feedback re-checked and deleted (before the traces, whose
+    //    deletion takes their run-level feedback along).
+    crate::erase_more::revoke_shares(client, dir, &plan, &mut out, now).await?;
+    crate::erase_more::delete_feedback(client, dir, who, &plan, &mut out, now).await?;
 
     // 1. Examples re-checked: re-read by id, per identifier, checked here.
     let mut still: BTreeSet<Uuid> = BTreeSet::new();
@@ -362,6 +405,8 @@ pub async fn erase(
         count(&changes, &mut out);
         dir.apply(&changes, &now())?;
     }
+    // 5. Traces found by content re-checked and their deletion requested.
+    crate::erase_more::content_traces(client, dir, who, &plan, &mut out, now).await?;
     dir.step(
         "erase",
         format!(
@@ -373,7 +418,7 @@ pub async fn erase(
     Ok(out)
 }
 
-fn count(changes: &[Change], out: &mut Erasure) {
+pub(crate) fn count(changes: &[Change], out: &mut Erasure) {
     for c in changes {
         match c.state {
             ItemState::Deleted => out.deleted += 1,

@@ -2,11 +2,14 @@
 //! what came back ([`Search`]), for [`crate::case::CaseDir::record_place`].
 
 use crate::case::{
-    Answered, Asked, Case, Identified, Item, ItemState, Place, PlaceRecord, PlaceState, Transition,
-    Window,
+    Answered, Asked, Case, Identified, Item, ItemState, Place, PlaceRecord, PlaceState, Window,
 };
-use langsmith::{Client, Error, ExampleQuery, Exclusion, RunsOptions, Uuid};
-use std::collections::BTreeMap;
+use langsmith::{
+    Client, CopySource, Error, ExampleQuery, Exclusion, Project, ReadRun, RunQuery, RunsOptions,
+    Shared, TimeWindow, Uuid,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, SystemTime};
 
 /// Records why a place is incomplete (`what`: which container): the error's kind, or a
 /// cut-off listing's own words (which listing, where), never content. Returns the error
@@ -66,7 +69,8 @@ pub async fn examples(client: &Client, who: &Identified, now: &dyn Fn() -> Strin
             asked.queries += 1;
             let query = ExampleQuery::new()
                 .dataset(dataset.id)
-                .contains(identifier.text());
+                .contains(identifier.text())
+                .contains_in_metadata();
             let selection = match client.select(&query).await {
                 Ok(s) => s,
                 Err(e) => {
@@ -80,19 +84,10 @@ pub async fn examples(client: &Client, who: &Identified, now: &dyn Fn() -> Strin
             answered.excluded += selection.excluded.len() as u64;
             let at = now();
             let item = |id, state, reason: Option<Exclusion>| Item {
-                place: Place::Examples,
-                id,
                 dataset_id: Some(dataset.id),
-                session_id: None,
-                examples: Vec::new(),
                 matched: vec![hash.to_owned()],
-                state,
                 reason: reason.map(|r| r.as_str().to_owned()),
-                history: vec![Transition {
-                    at: at.clone(),
-                    state,
-                }],
-                look_again: None,
+                ..Item::new(Place::Examples, id, state, &at)
             };
             for id in &selection.selected {
                 items.push(item(*id, ItemState::Found, None));
@@ -201,36 +196,27 @@ pub async fn experiment_traces(client: &Client, case: &Case, now: &dyn Fn() -> S
                 matched.sort();
                 matched.dedup();
                 items.push(Item {
-                    place: Place::ExperimentTraces,
-                    id: t.key.trace_id,
-                    dataset_id: None,
                     session_id: Some(t.key.session_id),
                     examples: t.reference_example_ids.clone(),
                     matched,
-                    state: ItemState::Found,
-                    reason: None,
-                    history: vec![Transition {
-                        at: at.clone(),
-                        state: ItemState::Found,
-                    }],
-                    look_again: None,
+                    ..Item::new(
+                        Place::ExperimentTraces,
+                        t.key.trace_id,
+                        ItemState::Found,
+                        &at,
+                    )
                 });
             }
             for run in traces.excluded() {
                 items.push(Item {
-                    place: Place::ExperimentTraces,
-                    id: run.trace_id,
-                    dataset_id: None,
                     session_id: Some(run.session_id),
-                    examples: Vec::new(),
-                    matched: Vec::new(),
-                    state: ItemState::Excluded,
                     reason: Some("reference_mismatch".to_owned()),
-                    history: vec![Transition {
-                        at: at.clone(),
-                        state: ItemState::Excluded,
-                    }],
-                    look_again: None,
+                    ..Item::new(
+                        Place::ExperimentTraces,
+                        run.trace_id,
+                        ItemState::Excluded,
+                        &at,
+                    )
                 });
             }
         }
@@ -245,4 +231,563 @@ pub async fn experiment_traces(client: &Client, case: &Case, now: &dyn Fn() -> S
         items,
         error,
     }
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A search's record with nothing answered yet.
+fn record(place: Place, started_at: String, asked: Asked) -> PlaceRecord {
+    PlaceRecord {
+        place,
+        state: PlaceState::Complete,
+        started_at,
+        finished_at: String::new(),
+        asked,
+        answered: Answered::default(),
+        problems: Vec::new(),
+        runs_api: None,
+        window: None,
+    }
+}
+
+/// Ends a search: its finish time, and `incomplete` when it has a problem.
+fn finish(
+    mut record: PlaceRecord,
+    items: Vec<Item>,
+    error: Option<Error>,
+    now: &dyn Fn() -> String,
+) -> Search {
+    record.finished_at = now();
+    if !record.problems.is_empty() {
+        record.state = PlaceState::Incomplete;
+    }
+    Search {
+        record,
+        items,
+        error,
+    }
+}
+
+/// The earliest time a LangSmith run can have: before LangSmith was launched (2023).
+pub const LANGSMITH_FLOOR: &str = "2023-01-01T00:00:00Z";
+
+/// The window every traces search of a case asks: from `since` when given, else from
+/// the earliest project's start (a project with none: [`LANGSMITH_FLOOR`]), less
+/// [`TimeWindow::BEFORE_CREATION`]; to `now` plus [`TimeWindow::CLOCK_SKEW`]. Never the
+/// server's one-day default.
+pub fn traces_window(
+    projects: &[Project],
+    since: Option<SystemTime>,
+    now: SystemTime,
+) -> TimeWindow {
+    let floor: SystemTime = chrono::DateTime::parse_from_rfc3339(LANGSMITH_FLOOR)
+        .expect("a valid time")
+        .with_timezone(&chrono::Utc)
+        .into();
+    let start = since.unwrap_or_else(|| {
+        projects
+            .iter()
+            .map(|p| p.start_time.unwrap_or(floor))
+            .min()
+            .unwrap_or(now)
+    });
+    TimeWindow {
+        min_start_time: start
+            .checked_sub(TimeWindow::BEFORE_CREATION)
+            .unwrap_or(floor),
+        max_start_time: now + TimeWindow::CLOCK_SKEW,
+    }
+}
+
+fn window_record(w: TimeWindow) -> Window {
+    Window {
+        min_start_time: rfc3339(w.min_start_time),
+        max_start_time: rfc3339(w.max_start_time),
+    }
+}
+
+/// The hashes of the identifiers a row holds (`holds`: indexes in [`Identified::iter`]'s
+/// order), sorted.
+fn hashes(who: &Identified, holds: &[usize]) -> Vec<String> {
+    let all: Vec<&str> = who.iter().map(|(h, _)| h).collect();
+    let mut out: Vec<String> = holds
+        .iter()
+        .filter_map(|i| all.get(*i))
+        .map(|h| (*h).to_owned())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The identifiers' texts, in [`Identified::iter`]'s order.
+fn texts(who: &Identified) -> Vec<&str> {
+    who.iter().map(|(_, i)| i.text()).collect()
+}
+
+/// Runs grouped into trace items: a trace holding a run with an identifier is `found`
+/// (its matching runs and the identifiers' hashes recorded); a trace whose listed runs
+/// hold none (a search that did not apply its filter, or matched what the check here
+/// does not) or lie outside what was asked is `excluded`, never erased.
+fn trace_items(
+    place: Place,
+    who: &Identified,
+    runs: &[ReadRun],
+    at: &str,
+) -> (Vec<Item>, u64, u64) {
+    let mut traces: BTreeMap<(Uuid, Uuid), (Vec<Uuid>, BTreeSet<usize>, bool)> = BTreeMap::new();
+    for r in runs {
+        let e = traces.entry((r.session_id, r.trace_id)).or_default();
+        if r.stray {
+            e.2 = true;
+        } else if !r.holds.is_empty() {
+            e.0.push(r.id);
+            e.1.extend(r.holds.iter().copied());
+        }
+    }
+    let (mut matched, mut excluded) = (0u64, 0u64);
+    let items = traces
+        .into_iter()
+        .map(|((session, trace), (mut runs, holds, stray))| {
+            runs.sort_unstable();
+            let (state, reason) = if !runs.is_empty() {
+                matched += runs.len() as u64;
+                (ItemState::Found, None)
+            } else if stray {
+                excluded += 1;
+                (ItemState::Excluded, Some("not_asked_for".to_owned()))
+            } else {
+                excluded += 1;
+                (ItemState::Excluded, Some("no_identifier".to_owned()))
+            };
+            Item {
+                session_id: Some(session),
+                runs,
+                matched: hashes(who, &holds.into_iter().collect::<Vec<_>>()),
+                reason,
+                ..Item::new(place, trace, state, at)
+            }
+        })
+        .collect();
+    (items, matched, excluded)
+}
+
+/// Traces in every tracing project: the v2 runs query over every project (experiments
+/// included) with the server's full-text search for the identifiers (`search(...)`,
+/// `or(...)` of several), in `window`; each listed run re-checked here (an identifier in
+/// its inputs, outputs, error, events or extra) before its trace counts as found. The
+/// search cannot prove absence (the index holds 250 characters of a value and drops stop
+/// words): `--scan` reads every run instead (`scan`: no server filter, every run of the
+/// window checked here).
+pub async fn traces(
+    client: &Client,
+    who: &Identified,
+    projects: &[Project],
+    window: TimeWindow,
+    scan: bool,
+    now: &dyn Fn() -> String,
+) -> Search {
+    let mut rec = record(
+        Place::Traces,
+        now(),
+        Asked {
+            identifiers: who.len() as u64,
+            containers: projects.len() as u64,
+            queries: 0,
+        },
+    );
+    rec.runs_api = Some("v2".to_owned());
+    rec.window = Some(window_record(window));
+    let texts = texts(who);
+    let query = RunQuery::new(projects.iter().map(|p| p.id), window);
+    let query = if scan {
+        query.check(&texts)
+    } else {
+        query.search(&texts)
+    };
+    let mut error = None;
+    let mut items = Vec::new();
+    match client.read_runs(&query).await {
+        Ok(read) => {
+            rec.asked.queries = read.http_requests;
+            rec.answered.listed = read.runs.len() as u64;
+            let (it, matched, excluded) = trace_items(Place::Traces, who, &read.runs, &now());
+            rec.answered.matched = matched;
+            rec.answered.excluded = excluded;
+            items = it;
+        }
+        Err(e) => error = problem(e, "the runs search", &mut rec.problems),
+    }
+    finish(rec, items, error, now)
+}
+
+/// The source runs of the examples the case found (`source_run_id`): each read by id
+/// over every project in `window`, and re-checked for an identifier like any run (an
+/// example may have been edited since it was made). A source run holding one makes its
+/// trace an item (`found`, the examples made from it recorded); one without is
+/// `excluded`. A source run not listed is counted, not an item (nothing to erase).
+pub async fn source_runs(
+    client: &Client,
+    case: &Case,
+    who: &Identified,
+    projects: &[Project],
+    window: TimeWindow,
+    now: &dyn Fn() -> String,
+) -> Search {
+    let found: Vec<Uuid> = case
+        .items
+        .iter()
+        .filter(|i| i.place == Place::Examples && i.state != ItemState::Excluded)
+        .map(|i| i.id)
+        .collect();
+    let mut rec = record(
+        Place::SourceRuns,
+        now(),
+        Asked {
+            identifiers: who.len() as u64,
+            containers: found.len() as u64,
+            queries: 0,
+        },
+    );
+    rec.runs_api = Some("v2".to_owned());
+    rec.window = Some(window_record(window));
+    let mut items = Vec::new();
+    let mut error = None;
+    let sources = match client.source_runs_of(found.iter().copied()).await {
+        Ok(s) => s,
+        Err(e) => {
+            error = problem(e, "the examples' source runs", &mut rec.problems);
+            return finish(rec, items, error, now);
+        }
+    };
+    let mut made_from: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+    for (example, run) in &sources {
+        made_from.entry(*run).or_default().push(*example);
+    }
+    let query = RunQuery::new(projects.iter().map(|p| p.id), window)
+        .ids(made_from.keys().copied())
+        .check(&texts(who));
+    match client.read_runs(&query).await {
+        Ok(read) => {
+            rec.asked.queries = read.http_requests;
+            rec.answered.counted = made_from.len() as u64;
+            rec.answered.listed = read.runs.len() as u64;
+            let at = now();
+            let (mut it, matched, excluded) = trace_items(Place::SourceRuns, who, &read.runs, &at);
+            for item in &mut it {
+                let runs: Vec<Uuid> = read
+                    .runs
+                    .iter()
+                    .filter(|r| r.trace_id == item.id)
+                    .map(|r| r.id)
+                    .collect();
+                let mut examples: Vec<Uuid> = runs
+                    .iter()
+                    .filter_map(|r| made_from.get(r))
+                    .flatten()
+                    .copied()
+                    .collect();
+                examples.sort_unstable();
+                examples.dedup();
+                item.examples = examples;
+                if item.state == ItemState::Excluded
+                    && item.reason.as_deref() == Some("no_identifier")
+                {
+                    item.runs = runs;
+                }
+            }
+            rec.answered.matched = matched;
+            rec.answered.excluded = excluded;
+            items = it;
+        }
+        Err(e) => error = problem(e, "the source runs read", &mut rec.problems),
+    }
+    finish(rec, items, error, now)
+}
+
+/// Feedback of every project whose comment or correction holds an identifier (the
+/// server cannot search feedback: every project's feedback is listed and checked here).
+/// Feedback listed under another project than the one asked for makes the place
+/// incomplete. Run-level feedback also goes with its trace when that is deleted; each
+/// found here is deleted by id all the same, and read back.
+pub async fn feedback(
+    client: &Client,
+    who: &Identified,
+    projects: &[Project],
+    now: &dyn Fn() -> String,
+) -> Search {
+    let mut rec = record(
+        Place::Feedback,
+        now(),
+        Asked {
+            identifiers: who.len() as u64,
+            containers: projects.len() as u64,
+            queries: 0,
+        },
+    );
+    let texts = texts(who);
+    let mut items = Vec::new();
+    let mut error = None;
+    for p in projects {
+        match client.feedback_of_project(p.id, &texts).await {
+            Ok(read) => {
+                rec.asked.queries += read.http_requests;
+                rec.answered.listed += read.listed;
+                rec.answered.matched += read.holding.len() as u64;
+                if read.stray > 0 {
+                    rec.problems.push(format!(
+                        "project {}: the feedback listing returned {} feedback of another project",
+                        p.id, read.stray
+                    ));
+                }
+                let at = now();
+                for f in read.holding {
+                    items.push(Item {
+                        session_id: f.session_id.or(Some(p.id)),
+                        runs: f.run_id.into_iter().collect(),
+                        trace_id: f.trace_id,
+                        matched: hashes(who, &f.holds),
+                        ..Item::new(Place::Feedback, f.id, ItemState::Found, &at)
+                    });
+                }
+            }
+            Err(e) => {
+                if let Some(e) = problem(e, &format!("project {}", p.id), &mut rec.problems) {
+                    error.get_or_insert(e);
+                }
+            }
+        }
+    }
+    finish(rec, items, error, now)
+}
+
+/// Public share links that expose what the case found: a run's link when the run is a
+/// found trace's root or one of its matched runs, a dataset's link when the dataset holds
+/// a found example. The tokens are never kept.
+pub async fn shares(client: &Client, case: &Case, now: &dyn Fn() -> String) -> Search {
+    let live = || case.items.iter().filter(|i| i.state != ItemState::Excluded);
+    let runs: BTreeSet<Uuid> = live()
+        .filter(|i| {
+            matches!(
+                i.place,
+                Place::Traces | Place::ExperimentTraces | Place::SourceRuns
+            )
+        })
+        .flat_map(|i| std::iter::once(i.id).chain(i.runs.iter().copied()))
+        .collect();
+    let datasets: BTreeSet<Uuid> = live()
+        .filter(|i| i.place == Place::Examples)
+        .filter_map(|i| i.dataset_id)
+        .collect();
+    let mut rec = record(
+        Place::Shares,
+        now(),
+        Asked {
+            identifiers: 0,
+            containers: (runs.len() + datasets.len()) as u64,
+            queries: 0,
+        },
+    );
+    let mut items = Vec::new();
+    let mut error = None;
+    match client.shared_entities().await {
+        Ok(all) => {
+            rec.asked.queries = 1;
+            rec.answered.listed = all.len() as u64;
+            let at = now();
+            for s in all {
+                let (id, kind, session) = match s {
+                    Shared::Run { run_id, session_id } if runs.contains(&run_id) => {
+                        (run_id, "run", session_id)
+                    }
+                    Shared::Dataset { dataset_id } if datasets.contains(&dataset_id) => {
+                        (dataset_id, "dataset", None)
+                    }
+                    _ => continue,
+                };
+                rec.answered.matched += 1;
+                let matched: Vec<String> = {
+                    let mut m: Vec<String> = live()
+                        .filter(|i| match kind {
+                            "run" => i.id == id || i.runs.contains(&id),
+                            _ => i.place == Place::Examples && i.dataset_id == Some(id),
+                        })
+                        .flat_map(|i| i.matched.iter().cloned())
+                        .collect();
+                    m.sort();
+                    m.dedup();
+                    m
+                };
+                items.push(Item {
+                    session_id: session,
+                    dataset_id: (kind == "dataset").then_some(id),
+                    share: Some(kind.to_owned()),
+                    matched,
+                    ..Item::new(Place::Shares, id, ItemState::Found, &at)
+                });
+            }
+        }
+        Err(e) => error = problem(e, "the share links listing", &mut rec.problems),
+    }
+    finish(rec, items, error, now)
+}
+
+/// What keeps making copies, as the case's warnings (ids and counts, never names): rules
+/// that add runs to a dataset or an annotation queue or call webhooks, and bulk exports
+/// (recurring ones above all). A listing that failed is a warning too.
+pub async fn copy_sources(client: &Client) -> Vec<String> {
+    match client.copy_sources().await {
+        Err(e) => vec![format!(
+            "rules and bulk exports could not be listed ({}): copies they make are unknown",
+            e.kind().as_str()
+        )],
+        Ok(sources) => sources
+            .into_iter()
+            .filter_map(|s| match s {
+                CopySource::Rule {
+                    id,
+                    enabled,
+                    adds_to_dataset,
+                    adds_to_queue,
+                    webhooks,
+                } => {
+                    let mut what = Vec::new();
+                    if let Some(d) = adds_to_dataset {
+                        what.push(format!("adds runs to dataset {d}"));
+                    }
+                    if let Some(q) = adds_to_queue {
+                        what.push(format!("adds runs to annotation queue {q}"));
+                    }
+                    if webhooks > 0 {
+                        what.push(format!("calls {webhooks} webhook(s)"));
+                    }
+                    (!what.is_empty()).then(|| {
+                        format!(
+                            "rule {id} ({}) {}: new copies may appear after the erasure",
+                            if enabled { "enabled" } else { "disabled" },
+                            what.join(", ")
+                        )
+                    })
+                }
+                CopySource::Export {
+                    id,
+                    session_id,
+                    status,
+                    recurring,
+                } => Some(format!(
+                    "bulk export {id} of project {session_id} ({status}{}): data it exported is out of reach",
+                    if recurring { ", recurring" } else { "" }
+                )),
+            })
+            .collect(),
+    }
+}
+
+/// How long a scan of `rows` takes at `per_minute` requests a minute, `page` rows a
+/// request (what `--scan` says before it starts).
+pub fn scan_time(rows: u64, page: u64, per_minute: u64) -> Duration {
+    let requests = rows.div_ceil(page.max(1));
+    Duration::from_secs(requests.saturating_mul(60) / per_minute.max(1))
+}
+
+/// How [`all`] searches.
+#[derive(Debug, Clone, Default)]
+pub struct FindOptions {
+    /// The start of the traces window (default: each project's start).
+    pub since: Option<SystemTime>,
+    /// Read every run of the window and check it here instead of the server's search.
+    pub scan: bool,
+    /// Search only the places beyond examples and experiment traces (a verification
+    /// pass reads those itself).
+    pub beyond_examples: bool,
+}
+
+/// How one place's search ended, for the exit status.
+#[derive(Debug)]
+pub struct Searched {
+    pub place: Place,
+    pub state: PlaceState,
+    pub error: Option<Error>,
+}
+
+/// Searches every place, in order (examples, experiment traces, traces, source runs,
+/// feedback, share links; then rules and exports as warnings), each recorded as it ends.
+/// A search killed before it ended is resumed: the places searched completely since it
+/// began are not searched again.
+pub async fn all(
+    client: &Client,
+    dir: &mut crate::case::CaseDir,
+    who: &Identified,
+    options: &FindOptions,
+    now: &dyn Fn() -> String,
+) -> Result<Vec<Searched>, crate::case::CaseError> {
+    let resumed = dir.begin_search(&now())?;
+    let done = |dir: &crate::case::CaseDir, place| {
+        resumed
+            .as_deref()
+            .is_some_and(|t| dir.searched_since(place, t))
+    };
+    let mut out = Vec::new();
+    let mut keep = |dir: &mut crate::case::CaseDir, search: Search| {
+        out.push(Searched {
+            place: search.record.place,
+            state: search.record.state,
+            error: search.error,
+        });
+        dir.record_place(search.record, search.items, &now())
+    };
+    if !options.beyond_examples {
+        if !done(dir, Place::Examples) {
+            let s = examples(client, who, now).await;
+            keep(dir, s)?;
+        }
+        if !done(dir, Place::ExperimentTraces) {
+            let s = experiment_traces(client, dir.case(), now).await;
+            keep(dir, s)?;
+        }
+    }
+    let projects = client.all_projects().await;
+    let window = match &projects {
+        Ok(p) => traces_window(p, options.since, SystemTime::now()),
+        Err(_) => traces_window(&[], options.since, SystemTime::now()),
+    };
+    for place in [Place::Traces, Place::SourceRuns, Place::Feedback] {
+        if done(dir, place) {
+            continue;
+        }
+        let s = match &projects {
+            Ok(projects) => match place {
+                Place::Traces => traces(client, who, projects, window, options.scan, now).await,
+                Place::SourceRuns => {
+                    source_runs(client, dir.case(), who, projects, window, now).await
+                }
+                _ => feedback(client, who, projects, now).await,
+            },
+            Err(e) => {
+                let mut rec = record(place, now(), Asked::default());
+                rec.problems.push(format!(
+                    "the projects listing: failed ({})",
+                    e.kind().as_str()
+                ));
+                finish(rec, Vec::new(), None, now)
+            }
+        };
+        keep(dir, s)?;
+    }
+    if !done(dir, Place::Shares) {
+        let s = shares(client, dir.case(), now).await;
+        keep(dir, s)?;
+    }
+    if let Err(e) = projects {
+        out.push(Searched {
+            place: Place::Traces,
+            state: PlaceState::Incomplete,
+            error: Some(e),
+        });
+    }
+    let warnings = copy_sources(client).await;
+    dir.end_search(warnings, options.scan, &now())?;
+    Ok(out)
 }

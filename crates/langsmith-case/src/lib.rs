@@ -11,6 +11,8 @@ pub mod case;
 pub mod chain;
 pub mod durable;
 pub mod erase;
+mod erase_more;
 pub mod evidence;
 pub mod find;
 pub mod verify;
+mod verify_more;

@@ -19,7 +19,7 @@
 
 use crate::case::{
     Answered, Asked, Case, CaseDir, CaseError, CaseState, Change, Identified, Item, ItemState,
-    Pass, Place, PlaceRecord, PlaceState, Transition, Window,
+    Pass, Place, PlaceRecord, PlaceState, Window,
 };
 use langsmith::{Client, Error, TraceKey, TraceState, Uuid, Verification, VerifyOptions};
 use std::collections::BTreeMap;
@@ -82,7 +82,7 @@ fn rfc3339(t: SystemTime) -> String {
     chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-fn plus_week(at: &str) -> String {
+pub(crate) fn plus_week(at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(at)
         .map(|d| rfc3339(SystemTime::from(d.with_timezone(&chrono::Utc)) + LOOK_AGAIN))
         .unwrap_or_else(|_| rfc3339(SystemTime::now() + LOOK_AGAIN))
@@ -314,19 +314,15 @@ pub async fn verify(
                                         matched.sort();
                                         matched.dedup();
                                         new_items.push(Item {
-                                            place: Place::ExperimentTraces,
-                                            id: key.trace_id,
-                                            dataset_id: None,
                                             session_id: Some(key.session_id),
                                             examples: refs,
                                             matched,
-                                            state: ItemState::Found,
-                                            reason: None,
-                                            history: vec![Transition {
-                                                at: at.clone(),
-                                                state: ItemState::Found,
-                                            }],
-                                            look_again: None,
+                                            ..Item::new(
+                                                Place::ExperimentTraces,
+                                                key.trace_id,
+                                                ItemState::Found,
+                                                &at,
+                                            )
                                         });
                                     }
                                 }
@@ -372,6 +368,32 @@ pub async fn verify(
             }
         }
     }
+    // 4. Traces found by content, feedback and share links read back, and those places
+    //    searched again.
+    crate::verify_more::read_back(client, dir, who, &mut pass, &mut error, now).await?;
+    let options = crate::find::FindOptions {
+        beyond_examples: true,
+        scan: dir.case().found_with_scan,
+        ..crate::find::FindOptions::default()
+    };
+    let live = |dir: &CaseDir| {
+        dir.case()
+            .items
+            .iter()
+            .filter(|i| i.state != ItemState::Excluded)
+            .count() as u64
+    };
+    let before = live(dir);
+    for s in crate::find::all(client, dir, who, &options, now).await? {
+        if s.state == PlaceState::Incomplete {
+            pass.problems
+                .push(format!("{}: the search again is incomplete", s.place));
+        }
+        if let Some(e) = s.error {
+            error.get_or_insert(e);
+        }
+    }
+    pass.new_items += live(dir).saturating_sub(before);
     pass.at = now();
     dir.record_pass(pass.clone(), &pass.at)?;
     let verdict = verdict(dir.case(), &pass);

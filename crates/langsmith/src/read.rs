@@ -51,6 +51,10 @@ pub struct ExampleQuery {
     counted: Option<u64>,
     /// Also select `created_at` (the runs window is bounded by it).
     created_at: bool,
+    /// Also select `source_run_id`.
+    source_run: bool,
+    /// The `contains` texts are also looked for in metadata.
+    metadata_too: bool,
 }
 
 impl ExampleQuery {
@@ -58,6 +62,20 @@ impl ExampleQuery {
     /// not selected otherwise).
     pub(crate) fn with_created_at(mut self) -> Self {
         self.created_at = true;
+        self
+    }
+
+    /// Also select each example's `source_run_id`.
+    pub(crate) fn with_source_run(mut self) -> Self {
+        self.source_run = true;
+        self
+    }
+
+    /// The `contains` texts count when found in an example's metadata too (keys and
+    /// string values), not only in its inputs and outputs: a person's data is theirs
+    /// wherever it sits. (The server's `full_text_contains` is still what lists a row.)
+    pub fn contains_in_metadata(mut self) -> Self {
+        self.metadata_too = true;
         self
     }
 
@@ -174,11 +192,17 @@ impl ExampleQuery {
         if !self.contains.is_empty() {
             extra.push(types::ExampleSelect::Outputs);
         }
-        if self.metadata.is_some() || !self.splits.is_empty() {
+        if self.metadata.is_some()
+            || !self.splits.is_empty()
+            || (self.metadata_too && !self.contains.is_empty())
+        {
             extra.push(types::ExampleSelect::Metadata);
         }
         if self.created_at {
             extra.push(types::ExampleSelect::CreatedAt);
+        }
+        if self.source_run {
+            extra.push(types::ExampleSelect::SourceRunId);
         }
         select(&extra)
     }
@@ -216,6 +240,7 @@ pub struct Checker {
     dataset: Option<Uuid>,
     ids: Option<Vec<Uuid>>,
     terms: select::Terms,
+    metadata_too: bool,
     metadata: Option<serde_json::Value>,
     splits: Vec<String>,
 }
@@ -230,6 +255,7 @@ impl Checker {
                 ids
             }),
             terms: select::Terms::new(&q.contains),
+            metadata_too: q.metadata_too,
             metadata: q.metadata.clone().map(serde_json::Value::Object),
             splits: q.splits.clone(),
         }
@@ -246,9 +272,11 @@ impl Checker {
             return Err(Exclusion::IdMismatch);
         }
         if !self.terms.is_empty()
-            && !self
-                .terms
-                .all_found(&[e.inputs.as_ref(), e.outputs.as_ref()])
+            && !self.terms.all_found(&[
+                e.inputs.as_ref(),
+                e.outputs.as_ref(),
+                e.metadata.as_ref().filter(|_| self.metadata_too),
+            ])
         {
             return Err(Exclusion::TextNotFound);
         }

@@ -1024,6 +1024,41 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The source runs of some examples (`source_run_id`: the run an example was made
+    /// from), read by id (`GET /api/v1/examples`, one request per [`crate::PAGE_SIZE`]
+    /// less one ids): `(example, run)` pairs, sorted, for the examples that have one. An
+    /// example not listed is left out (it has no source run to read).
+    pub async fn source_runs_of(
+        &self,
+        ids: impl IntoIterator<Item = Uuid>,
+    ) -> Result<Vec<(Uuid, Uuid)>, Error> {
+        let mut wanted: Vec<Uuid> = ids.into_iter().collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut out = Vec::new();
+        for chunk in wanted.chunks(crate::read::PAGE_SIZE - 1) {
+            let query = ExampleQuery::new()
+                .ids(chunk.iter().copied())
+                .with_source_run()
+                .counted(chunk.len() as u64)
+                .prefetch(1);
+            let listed: Vec<Listed> = self.examples(&query).try_collect().await?;
+            for row in listed {
+                if let Listed::Selected(example) = row
+                    && chunk.binary_search(&example.id).is_ok()
+                    && let Some(run) = example.source_run_id
+                {
+                    out.push((example.id, run));
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Reading back whether traces are gone
 

@@ -20,7 +20,8 @@ enum Command {
     #[command(after_help = exit::CASE_CODES)]
     Open(Open),
     /// Search the workspace for the identifiers (read-only): examples in every dataset,
-    /// and the experiment traces that copied the examples found.
+    /// the experiment traces that copied them, traces of every project, the examples'
+    /// source runs, feedback comments, public share links; rules and exports as warnings.
     #[command(after_help = exit::CASE_CODES)]
     Find(Find),
     /// Erase what the case found: each example re-checked and hard-deleted, each
@@ -30,7 +31,7 @@ enum Command {
     /// Read every item back and search again: erased, pending (when to look again), or
     /// data left; new copies are added to the case for the next erase.
     #[command(after_help = exit::CASE_CODES)]
-    Verify(Find),
+    Verify(Verify),
     /// Show the case: text, json (case.json), or markdown (a one-page summary to file).
     #[command(after_help = exit::CASE_CODES)]
     Show(Show),
@@ -76,6 +77,23 @@ struct Open {
 
 #[derive(clap::Args)]
 struct Find {
+    /// The case directory.
+    case: PathBuf,
+    #[command(flatten)]
+    matches: Matches,
+    /// Read every run of the window and check it here, instead of the server's search
+    /// (which indexes 250 characters of a value and drops stop words: it cannot prove
+    /// absence). Says what it will read, and how long that takes, first.
+    #[arg(long)]
+    scan: bool,
+    /// Search traces that started on or after DATE, YYYY-MM-DD (default: each project's
+    /// start).
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct Verify {
     /// The case directory.
     case: PathBuf,
     #[command(flatten)]
@@ -165,20 +183,36 @@ fn bind(dir: &mut CaseDir, target: &connect::Target) -> Result<(), Exit> {
 
 async fn find(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
     connect::check_common(global, None, 1, None)?;
+    let since = a
+        .since
+        .as_deref()
+        .map(|d| case::date("--since", d))
+        .transpose()?;
+    if let Some(d) = since
+        && d > case::today()
+    {
+        return Err(usage(format!("--since {d}: a date in the future")));
+    }
     let given = a.matches.read(global)?;
     let (mut dir, who) = case::load(&a.case, &given)?;
     let target = target(global).await?;
     bind(&mut dir, &target)?;
     let client = &target.client;
-    let mut statuses = Vec::new();
-    let search = langsmith_case::find::examples(client, &who, &case::now).await;
-    statuses.push(place_status(&search));
-    dir.record_place(search.record, search.items, &case::now())
+    let options = langsmith_case::find::FindOptions {
+        since: since.map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().into()),
+        scan: a.scan,
+        beyond_examples: false,
+    };
+    if a.scan {
+        present::case::scan_notice();
+    }
+    let searched = langsmith_case::find::all(client, &mut dir, &who, &options, &case::now)
+        .await
         .map_err(case::exit)?;
-    let search = langsmith_case::find::experiment_traces(client, dir.case(), &case::now).await;
-    statuses.push(place_status(&search));
-    dir.record_place(search.record, search.items, &case::now())
-        .map_err(case::exit)?;
+    let statuses: Vec<ExitStatus> = searched
+        .iter()
+        .map(|s| step_status(s.error.as_ref(), s.state == PlaceState::Incomplete))
+        .collect();
     present::case::found(dir.case());
     Ok(decisive(statuses))
 }
@@ -189,7 +223,7 @@ async fn erase(global: &Global, a: &Erase) -> Result<ExitStatus, Exit> {
     let (mut dir, who) = case::load(&a.case, &given)?;
     let plan = langsmith_case::erase::plan(dir.case());
     present::case::erase_plan(&plan, a.dry_run);
-    if a.dry_run || (plan.examples.is_empty() && plan.traces.is_empty()) {
+    if a.dry_run || plan.is_empty() {
         return Ok(ExitStatus::Success);
     }
     let target = target(global).await?;
@@ -204,7 +238,7 @@ async fn erase(global: &Global, a: &Erase) -> Result<ExitStatus, Exit> {
     Ok(step_status(out.error.as_ref(), out.failed > 0))
 }
 
-async fn verify(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
+async fn verify(global: &Global, a: &Verify) -> Result<ExitStatus, Exit> {
     use langsmith_case::verify::Verdict;
     connect::check_common(global, None, 1, None)?;
     let given = a.matches.read(global)?;
@@ -224,14 +258,6 @@ async fn verify(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
             _ => ExitStatus::Partial,
         },
     ]))
-}
-
-/// A place's exit status: 1 when incomplete, or the failed request's.
-fn place_status(search: &langsmith_case::find::Search) -> ExitStatus {
-    step_status(
-        search.error.as_ref(),
-        search.record.state == PlaceState::Incomplete,
-    )
 }
 
 /// A command's status from its steps': the endpoint or the key (3, 4) when a step was

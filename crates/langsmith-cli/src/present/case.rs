@@ -12,6 +12,16 @@ use langsmith_case::verify::{Verdict, Verified};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
+/// Every place, in the order they are searched.
+const PLACES: [Place; 6] = [
+    Place::Examples,
+    Place::ExperimentTraces,
+    Place::Traces,
+    Place::SourceRuns,
+    Place::Feedback,
+    Place::Shares,
+];
+
 /// How many ids of each place `erase` shows before it asks.
 const FIRST_ITEMS: usize = 5;
 
@@ -40,13 +50,45 @@ pub fn erase_plan(plan: &Plan, dry_run: bool) {
         println!("  ... and {} more", plan.traces.len() - FIRST_ITEMS);
     }
     println!(
+        "traces and source_runs: {verb} re-check and request the deletion of {}",
+        plural(plan.content_traces.len() as u64, "trace", "traces")
+    );
+    for (place, k) in plan.content_traces.iter().take(FIRST_ITEMS) {
+        println!("  {} (session {}, {place})", k.trace_id, k.session_id);
+    }
+    if plan.content_traces.len() > FIRST_ITEMS {
+        println!("  ... and {} more", plan.content_traces.len() - FIRST_ITEMS);
+    }
+    println!(
+        "feedback: {verb} re-check and delete {}",
+        plural(
+            plan.feedback.len() as u64,
+            "feedback record",
+            "feedback records"
+        )
+    );
+    for id in plan.feedback.iter().take(FIRST_ITEMS) {
+        println!("  {id}");
+    }
+    println!(
+        "shares: {verb} revoke {}",
+        plural(
+            plan.shares.len() as u64,
+            "public share link",
+            "public share links"
+        )
+    );
+    for (kind, id) in plan.shares.iter().take(FIRST_ITEMS) {
+        println!("  {kind} {id}");
+    }
+    println!(
         "{} done before (not sent again), {} excluded (never sent)",
         plural(plan.done as u64, "item", "items"),
         plan.excluded
     );
     if dry_run {
         println!("dry run: nothing was sent");
-    } else if plan.examples.is_empty() && plan.traces.is_empty() {
+    } else if plan.is_empty() {
         println!("nothing to erase");
     }
 }
@@ -62,11 +104,21 @@ pub(crate) fn confirm(plan: &Plan, target: &Target, stdin_used: bool) -> Result<
         ));
     }
     eprint!(
-        "About to HARD-DELETE up to {} and request the deletion of up to {} at {}, workspace {}.\n\
+        "About to HARD-DELETE up to {}, request the deletion of up to {}, delete up to {} and revoke up to {} at {}, workspace {}.\n\
          Each is re-checked first; this cannot be undone.\n\
          Type yes (the whole word) to continue, anything else to stop: ",
         plural(plan.examples.len() as u64, "example", "examples"),
-        plural(plan.traces.len() as u64, "trace", "traces"),
+        plural(
+            (plan.traces.len() + plan.content_traces.len()) as u64,
+            "trace",
+            "traces"
+        ),
+        plural(
+            plan.feedback.len() as u64,
+            "feedback record",
+            "feedback records"
+        ),
+        plural(plan.shares.len() as u64, "share link", "share links"),
         target.endpoint,
         target.shown_workspace(),
     );
@@ -87,7 +139,7 @@ pub fn erased(case: &Case, out: &Erasure) {
         "erase: {} deleted (the server named each), {} requested (trace deletions queued, not yet gone), {} excluded at the re-check (never sent), {} read back erased or gone already (not sent again), {} failed",
         out.deleted, out.requested, out.excluded, out.already_gone, out.failed
     );
-    for place in [Place::Examples, Place::ExperimentTraces] {
+    for place in PLACES {
         println!("{place}: {}", tally_text(case, place));
     }
     println!("case state: {}", case.state);
@@ -104,8 +156,12 @@ pub fn verified(case: &Case, v: &Verified) {
         p.examples_erased, p.examples_pending, p.examples_not_erased
     );
     println!(
-        "experiment_traces: {} gone, {} pending (deletion queued), {} listed and never requested",
+        "traces (experiment, by content, source runs): {} gone, {} pending (deletion queued), {} listed and never requested",
         p.traces_gone, p.traces_pending, p.traces_present
+    );
+    println!(
+        "feedback and share links: {} gone, {} still there",
+        p.others_gone, p.others_present
     );
     println!(
         "searched again: {}",
@@ -178,6 +234,16 @@ pub fn opened(path: &Path, case: &Case, today: NaiveDate) {
     );
 }
 
+/// Before `find --scan`: what it reads, and what that costs.
+pub fn scan_notice() {
+    eprintln!(
+        "scan: every run of every project in the window is read ({} runs a request) and checked here, instead of the server's search; a workspace of a million runs takes about {} requests, {} minutes at 2,000 requests a minute",
+        langsmith::V2_PAGE_SIZE,
+        1_000_000 / langsmith::V2_PAGE_SIZE,
+        1_000_000 / langsmith::V2_PAGE_SIZE / 2_000 + 1
+    );
+}
+
 /// After `find`.
 pub fn found(case: &Case) {
     for p in &case.places {
@@ -231,14 +297,17 @@ fn days_left(case: &Case, today: NaiveDate) -> String {
 fn place_line(p: &PlaceRecord) -> String {
     let what = match p.place {
         Place::Examples => "datasets",
-        Place::ExperimentTraces => "examples",
-        _ => "containers",
+        Place::ExperimentTraces | Place::SourceRuns => "examples",
+        Place::Traces | Place::Feedback => "projects",
+        _ => "found items",
     };
     let by = match p.place {
-        Place::Examples => format!(
+        Place::Examples | Place::Traces | Place::Feedback => format!(
             "for {}",
             crate::util::text::plural(p.asked.identifiers, "identifier", "identifiers")
         ),
+        Place::SourceRuns => "for their source runs".to_owned(),
+        Place::Shares => "for public links".to_owned(),
         _ => "by their reference".to_owned(),
     };
     format!(
@@ -264,11 +333,29 @@ fn asked(p: &PlaceRecord) -> String {
             "{} datasets, {} identifiers, {} queries",
             p.asked.containers, p.asked.identifiers, p.asked.queries
         ),
+        Place::Feedback => format!(
+            "feedback of {} projects, {} identifiers, {} queries",
+            p.asked.containers, p.asked.identifiers, p.asked.queries
+        ),
+        Place::Shares => format!(
+            "public links of {} found traces and datasets, {} queries",
+            p.asked.containers, p.asked.queries
+        ),
         _ => {
-            let mut s = format!(
-                "traces referencing {} found examples, {} queries",
-                p.asked.containers, p.asked.queries
-            );
+            let mut s = match p.place {
+                Place::Traces => format!(
+                    "runs of {} projects searched for {} identifiers, {} queries",
+                    p.asked.containers, p.asked.identifiers, p.asked.queries
+                ),
+                Place::SourceRuns => format!(
+                    "source runs of {} found examples, {} queries",
+                    p.asked.containers, p.asked.queries
+                ),
+                _ => format!(
+                    "traces referencing {} found examples, {} queries",
+                    p.asked.containers, p.asked.queries
+                ),
+            };
             if let (Some(api), Some(w)) = (&p.runs_api, &p.window) {
                 s.push_str(&format!(
                     " (runs query {api}, {} to {})",
@@ -406,8 +493,8 @@ pub(crate) fn markdown(case: &Case, today: NaiveDate) -> String {
         rule(&case.deadline_rule)
     ));
     line(format!(
-        "| Days left (as of {today}) | {} |",
-        case.days_left(today)
+        "| Time left (as of {today}) | {} |",
+        days_left(case, today)
     ));
     line(format!("| Case opened | {} |", case.opened_at));
     line(format!(
@@ -460,7 +547,7 @@ pub(crate) fn markdown(case: &Case, today: NaiveDate) -> String {
     }
     for p in &case.passes {
         line(format!(
-            "- {}: examples {} erased, {} pending, {} with data; traces {} gone, {} pending, {} never requested; {} new copies{}",
+            "- {}: examples {} erased, {} pending, {} with data; traces {} gone, {} pending, {} never requested; feedback and share links {} gone, {} still there; {} new copies{}",
             p.at,
             p.examples_erased,
             p.examples_pending,
@@ -468,6 +555,8 @@ pub(crate) fn markdown(case: &Case, today: NaiveDate) -> String {
             p.traces_gone,
             p.traces_pending,
             p.traces_present,
+            p.others_gone,
+            p.others_present,
             p.new_items,
             if p.problems.is_empty() {
                 ""

@@ -1,0 +1,276 @@
+//! Erasing what a case found beyond examples and experiment traces: share links revoked,
+//! feedback re-read and deleted, traces found by content re-read and their deletion
+//! requested. Each item is re-read and re-checked right before it is acted on; every
+//! outcome is the server's word, logged and saved per step.
+
+use crate::case::{CaseDir, CaseError, Change, Identified, ItemState, Place};
+use crate::erase::{Erasure, Plan, count, keep_first};
+use langsmith::{Client, RunQuery, TimeWindow, TraceDeleteOptions, TraceKey, TraceOutcome, Uuid};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::SystemTime;
+
+/// Revokes each share link (a 2xx is `erase_requested`: the read-back of `verify` shows
+/// it gone; a 404 naming it: there is none, `gone`).
+pub(crate) async fn revoke_shares(
+    client: &Client,
+    dir: &mut CaseDir,
+    plan: &Plan,
+    out: &mut Erasure,
+    now: &dyn Fn() -> String,
+) -> Result<(), CaseError> {
+    let mut changes = Vec::new();
+    for (kind, id) in &plan.shares {
+        let sent = if kind == "dataset" {
+            client.unshare_dataset(*id).await
+        } else {
+            client.unshare_run(*id).await
+        };
+        changes.push(match sent {
+            Ok(true) => Change::new(Place::Shares, *id, ItemState::EraseRequested),
+            Ok(false) => Change::new(Place::Shares, *id, ItemState::Gone)
+                .because("the route answered that there is no such share link"),
+            Err(e) => {
+                let c = Change::new(Place::Shares, *id, ItemState::Failed)
+                    .because(format!("revoke failed ({})", e.kind().as_str()));
+                keep_first(&mut out.error, e);
+                c
+            }
+        });
+    }
+    count(&changes, out);
+    dir.apply(&changes, &now())
+}
+
+/// Re-reads each feedback (`gone` when the route says there is none; `excluded` when it
+/// no longer holds an identifier), then deletes it: a 2xx is `erase_requested`; a 404
+/// for feedback just read is `failed` (the delete did not do what it says).
+pub(crate) async fn delete_feedback(
+    client: &Client,
+    dir: &mut CaseDir,
+    who: &Identified,
+    plan: &Plan,
+    out: &mut Erasure,
+    now: &dyn Fn() -> String,
+) -> Result<(), CaseError> {
+    let texts: Vec<&str> = who.iter().map(|(_, i)| i.text()).collect();
+    let mut changes = Vec::new();
+    for id in &plan.feedback {
+        let c = |s| Change::new(Place::Feedback, *id, s);
+        let change = match client.read_feedback(*id, &texts).await {
+            Ok(None) => c(ItemState::Gone).because("not found at the re-check (deleted before)"),
+            Ok(Some(f)) if f.holds.is_empty() => {
+                c(ItemState::Excluded).because("no_identifier_at_erase")
+            }
+            Ok(Some(_)) => match client.delete_feedback(*id).await {
+                Ok(true) => c(ItemState::EraseRequested),
+                Ok(false) => c(ItemState::Failed)
+                    .because("the delete answered 404 for feedback read just before"),
+                Err(e) => {
+                    let ch = c(ItemState::Failed)
+                        .because(format!("delete failed ({})", e.kind().as_str()));
+                    keep_first(&mut out.error, e);
+                    ch
+                }
+            },
+            Err(e) => {
+                let ch = c(ItemState::Failed).because(format!(
+                    "recheck failed ({}; not deleted)",
+                    e.kind().as_str()
+                ));
+                keep_first(&mut out.error, e);
+                ch
+            }
+        };
+        changes.push(change);
+    }
+    count(&changes, out);
+    dir.apply(&changes, &now())
+}
+
+/// The window a place's search recorded, its end moved to `until`.
+pub(crate) fn recorded_window(
+    case: &crate::case::Case,
+    place: Place,
+    until: SystemTime,
+) -> Option<TimeWindow> {
+    let w = case
+        .places
+        .iter()
+        .find(|p| p.place == place)?
+        .window
+        .as_ref()?;
+    let parse = |t: &str| -> Option<SystemTime> {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .ok()
+            .map(|d| d.with_timezone(&chrono::Utc).into())
+    };
+    Some(TimeWindow {
+        min_start_time: parse(&w.min_start_time)?,
+        max_start_time: parse(&w.max_start_time)?.max(until + TimeWindow::CLOCK_SKEW),
+    })
+}
+
+/// What a read of some traces by their runs showed: per trace, whether a run of it is
+/// listed, and whether a listed run holds an identifier.
+pub(crate) struct TracesRead {
+    pub(crate) listed: BTreeSet<Uuid>,
+    pub(crate) holding: BTreeSet<Uuid>,
+}
+
+/// Reads the runs of `keys` (each trace's root and matched runs) in `window`, per
+/// project, checked for `texts` (none: only whether listed).
+pub(crate) async fn read_traces(
+    client: &Client,
+    case: &crate::case::Case,
+    keys: &[(Place, TraceKey)],
+    window: TimeWindow,
+    texts: &[&str],
+) -> Result<TracesRead, langsmith::Error> {
+    let mut by_project: BTreeMap<Uuid, BTreeSet<Uuid>> = BTreeMap::new();
+    for (place, k) in keys {
+        let runs = case
+            .items
+            .iter()
+            .find(|i| i.place == *place && i.id == k.trace_id)
+            .map(|i| i.runs.clone())
+            .unwrap_or_default();
+        let e = by_project.entry(k.session_id).or_default();
+        e.insert(k.trace_id);
+        e.extend(runs);
+    }
+    let mut read = TracesRead {
+        listed: BTreeSet::new(),
+        holding: BTreeSet::new(),
+    };
+    for (project, ids) in by_project {
+        let q = RunQuery::new([project], window).ids(ids).check(texts);
+        for r in client.read_runs(&q).await?.runs {
+            if r.stray {
+                continue;
+            }
+            read.listed.insert(r.trace_id);
+            if !r.holds.is_empty() {
+                read.holding.insert(r.trace_id);
+            }
+        }
+    }
+    Ok(read)
+}
+
+/// Re-reads each trace found by content (its matched runs and root, checked again):
+/// not listed is `gone`; listed without an identifier is `excluded`; the others' deletion
+/// is requested (one request per project, at most [`langsmith::MAX_TRACE_IDS`] traces):
+/// a 2xx is `erase_requested`. A trace whose deletion was requested in this erase as an
+/// experiment trace is not sent again: it takes that state.
+pub(crate) async fn content_traces(
+    client: &Client,
+    dir: &mut CaseDir,
+    who: &Identified,
+    plan: &Plan,
+    out: &mut Erasure,
+    now: &dyn Fn() -> String,
+) -> Result<(), CaseError> {
+    if plan.content_traces.is_empty() {
+        return Ok(());
+    }
+    let texts: Vec<&str> = who.iter().map(|(_, i)| i.text()).collect();
+    let mut changes = Vec::new();
+    let mut send: Vec<(Place, TraceKey)> = Vec::new();
+    let requested_before: BTreeMap<Uuid, ItemState> = dir
+        .case()
+        .items
+        .iter()
+        .filter(|i| i.place == Place::ExperimentTraces)
+        .filter(|i| matches!(i.state, ItemState::EraseRequested | ItemState::Gone))
+        .map(|i| (i.id, i.state))
+        .collect();
+    for place in [Place::Traces, Place::SourceRuns] {
+        let keys: Vec<(Place, TraceKey)> = plan
+            .content_traces
+            .iter()
+            .filter(|(p, _)| *p == place)
+            .copied()
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        let Some(window) = recorded_window(dir.case(), place, SystemTime::now()) else {
+            for (p, k) in &keys {
+                changes.push(
+                    Change::new(*p, k.trace_id, ItemState::Failed)
+                        .because("recheck: the search has no recorded window"),
+                );
+            }
+            continue;
+        };
+        match read_traces(client, dir.case(), &keys, window, &texts).await {
+            Ok(read) => {
+                for (p, k) in keys {
+                    if let Some(state) = requested_before.get(&k.trace_id) {
+                        changes.push(
+                            Change::new(p, k.trace_id, *state)
+                                .because("requested as an experiment trace in this erase"),
+                        );
+                    } else if !read.listed.contains(&k.trace_id) {
+                        changes.push(
+                            Change::new(p, k.trace_id, ItemState::Gone)
+                                .because("not listed at the re-check (deleted before)"),
+                        );
+                    } else if !read.holding.contains(&k.trace_id) {
+                        changes.push(
+                            Change::new(p, k.trace_id, ItemState::Excluded)
+                                .because("no_identifier_at_erase"),
+                        );
+                    } else {
+                        // A trace found in both places is sent once; both items follow.
+                        send.push((p, k));
+                    }
+                }
+            }
+            Err(e) => {
+                for (p, k) in &keys {
+                    changes.push(
+                        Change::new(*p, k.trace_id, ItemState::Failed)
+                            .because(format!("recheck failed ({})", e.kind().as_str())),
+                    );
+                }
+                keep_first(&mut out.error, e);
+            }
+        }
+    }
+    let unique: BTreeSet<TraceKey> = send.iter().map(|(_, k)| *k).collect();
+    if !unique.is_empty() {
+        match client
+            .delete_traces(unique.iter().copied(), &TraceDeleteOptions::default())
+            .await
+        {
+            Ok(report) => {
+                let outcomes: BTreeMap<TraceKey, TraceOutcome> =
+                    report.outcomes().map(|(k, o)| (*k, o)).collect();
+                for (p, k) in &send {
+                    changes.push(match outcomes.get(k) {
+                        Some(TraceOutcome::DeletionRequested) => {
+                            Change::new(*p, k.trace_id, ItemState::EraseRequested)
+                        }
+                        Some(other) => {
+                            Change::new(*p, k.trace_id, ItemState::Failed).because(other.as_str())
+                        }
+                        None => Change::new(*p, k.trace_id, ItemState::Failed)
+                            .because("runs delete: no outcome"),
+                    });
+                }
+            }
+            Err(e) => {
+                for (p, k) in &send {
+                    changes.push(
+                        Change::new(*p, k.trace_id, ItemState::Failed)
+                            .because(format!("runs delete not sent ({})", e.kind().as_str())),
+                    );
+                }
+                keep_first(&mut out.error, e);
+            }
+        }
+    }
+    count(&changes, out);
+    dir.apply(&changes, &now())
+}
