@@ -692,6 +692,9 @@ pub fn scan_time(rows: u64, page: u64, per_minute: u64) -> Duration {
     Duration::from_secs(requests.saturating_mul(60) / per_minute.max(1))
 }
 
+/// The warning of a case whose traces were searched by the server's index only.
+pub const NOT_PROOF: &str = "traces were searched by the server's full-text index, which holds at most 250 characters of a value and drops stop words: it cannot prove absence; run case find --scan to read and check every run";
+
 /// How [`all`] searches.
 #[derive(Debug, Clone, Default)]
 pub struct FindOptions {
@@ -787,7 +790,10 @@ pub async fn all(
             error: Some(e),
         });
     }
-    let warnings = copy_sources(client).await;
+    let mut warnings = copy_sources(client).await;
+    if !options.scan && !dir.case().found_with_scan {
+        warnings.push(NOT_PROOF.to_owned());
+    }
     dir.end_search(warnings, options.scan, &now())?;
     Ok(out)
 }
