@@ -41,7 +41,15 @@ pub struct Search {
 /// listing holding another dataset's rows, make the place `incomplete`.
 ///
 /// `now` gives the time (RFC 3339) for the record and the items' history.
-pub async fn examples(client: &Client, who: &Identified, now: &dyn Fn() -> String) -> Search {
+///
+/// With `scan`, no server search: every example of every dataset is listed and checked
+/// here ([`Client::scan_examples`]), one listing per dataset.
+pub async fn examples(
+    client: &Client,
+    who: &Identified,
+    scan: bool,
+    now: &dyn Fn() -> String,
+) -> Search {
     let started_at = now();
     let mut asked = Asked {
         identifiers: who.len() as u64,
@@ -64,7 +72,34 @@ pub async fn examples(client: &Client, who: &Identified, now: &dyn Fn() -> Strin
         }
     };
     asked.containers = datasets.len() as u64;
-    for dataset in &datasets {
+    if scan {
+        let texts = texts(who);
+        for dataset in &datasets {
+            asked.queries += 1;
+            match client.scan_examples(dataset.id, &texts).await {
+                Ok(read) => {
+                    answered.listed += read.listed;
+                    answered.matched += read.holding.len() as u64;
+                    let at = now();
+                    for (id, holds) in read.holding {
+                        items.push(Item {
+                            dataset_id: Some(dataset.id),
+                            matched: hashes(who, &holds),
+                            ..Item::new(Place::Examples, id, ItemState::Found, &at)
+                        });
+                    }
+                    if read.foreign > 0 {
+                        problems.push(format!(
+                            "dataset {}: the listing returned {} rows of another dataset",
+                            dataset.id, read.foreign
+                        ));
+                    }
+                }
+                Err(e) => note(e, format!("dataset {}", dataset.id), &mut problems),
+            }
+        }
+    }
+    for dataset in datasets.iter().filter(|_| !scan) {
         for (hash, identifier) in who.iter() {
             asked.queries += 1;
             let query = ExampleQuery::new()
@@ -685,13 +720,6 @@ pub async fn copy_sources(client: &Client) -> Vec<String> {
     }
 }
 
-/// How long a scan of `rows` takes at `per_minute` requests a minute, `page` rows a
-/// request (what `--scan` says before it starts).
-pub fn scan_time(rows: u64, page: u64, per_minute: u64) -> Duration {
-    let requests = rows.div_ceil(page.max(1));
-    Duration::from_secs(requests.saturating_mul(60) / per_minute.max(1))
-}
-
 /// The warning of a case whose traces were searched by the server's index only.
 pub const NOT_PROOF: &str = "traces were searched by the server's full-text index, which holds at most 250 characters of a value and drops stop words: it cannot prove absence; run case find --scan to read and check every run";
 
@@ -743,7 +771,7 @@ pub async fn all(
     };
     if !options.beyond_examples {
         if !done(dir, Place::Examples) {
-            let s = examples(client, who, now).await;
+            let s = examples(client, who, options.scan, now).await;
             keep(dir, s)?;
         }
         if !done(dir, Place::ExperimentTraces) {
@@ -796,4 +824,58 @@ pub async fn all(
     }
     dir.end_search(warnings, options.scan, &now())?;
     Ok(out)
+}
+
+/// What a `--scan` will read, from the listings' own counts (a dataset's
+/// `example_count`, a project's `run_count`; the runs of a project that does not say are
+/// not counted).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanPlan {
+    pub datasets: u64,
+    pub examples: u64,
+    pub projects: u64,
+    pub runs: u64,
+    /// Projects whose listing gave no run count.
+    pub projects_uncounted: u64,
+    /// Requests the scan needs at least: every page of every listing.
+    pub requests: u64,
+}
+
+impl ScanPlan {
+    /// The time the requests take at `per_minute` requests a minute.
+    pub fn time_at(&self, per_minute: u64) -> Duration {
+        Duration::from_secs(self.requests.saturating_mul(60).div_ceil(per_minute.max(1)))
+    }
+}
+
+/// Counts what a scan reads (two listings: datasets and projects).
+pub async fn scan_plan(client: &Client) -> Result<ScanPlan, Error> {
+    let datasets = client.all_datasets().await?;
+    let projects = client.all_projects().await?;
+    let mut plan = ScanPlan {
+        datasets: datasets.len() as u64,
+        projects: projects.len() as u64,
+        ..ScanPlan::default()
+    };
+    for d in &datasets {
+        let n = d
+            .example_count
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0);
+        plan.examples += n;
+        // A count, then the pages (the last one short).
+        plan.requests += 1 + n / langsmith::PAGE_SIZE as u64 + 1;
+    }
+    let per_query = langsmith::PROJECTS_PER_QUERY as u64;
+    plan.requests += plan.projects.div_ceil(per_query);
+    for p in &projects {
+        match p.run_count {
+            Some(n) => {
+                plan.runs += n;
+                plan.requests += n / langsmith::V2_PAGE_SIZE as u64;
+            }
+            None => plan.projects_uncounted += 1,
+        }
+    }
+    Ok(plan)
 }

@@ -173,7 +173,7 @@ pub async fn verify(
     }
 
     // 2. The examples searched again: new copies are new items.
-    let search = crate::find::examples(client, who, now).await;
+    let search = crate::find::examples(client, who, dir.case().found_with_scan, now).await;
     if let Some(e) = search.error {
         error.get_or_insert(e);
     }

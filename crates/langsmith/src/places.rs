@@ -60,6 +60,8 @@ pub struct Project {
     pub start_time: Option<SystemTime>,
     /// The dataset an experiment ran over.
     pub reference_dataset_id: Option<Uuid>,
+    /// How many runs it holds, when the listing says.
+    pub run_count: Option<u64>,
 }
 
 /// The properties a content read selects, in the spec's enum: the run's place and every
@@ -364,6 +366,18 @@ fn feedback_ref(f: types::FeedbackSchema, check: &[String]) -> FeedbackRef {
     }
 }
 
+/// What a scan of one dataset's examples read: the examples holding a text (with the
+/// indexes of the texts), and how many were listed.
+#[derive(Debug, Default)]
+pub struct ExamplesScanned {
+    /// `(example, indexes of the texts it holds)`, in the order listed.
+    pub holding: Vec<(Uuid, Vec<usize>)>,
+    /// Examples listed.
+    pub listed: u64,
+    /// Rows of another dataset the listing returned: never acted on.
+    pub foreign: u64,
+}
+
 /// Rows listed by id, dropped when listed before.
 struct ById<T>(fn(&T) -> Uuid);
 
@@ -392,6 +406,44 @@ fn not_found(e: &Error) -> bool {
 }
 
 impl Client {
+    /// Every example of `dataset` (`GET /api/v1/examples`, every page, no server
+    /// filter), each checked here for `texts` in a string value or key of its inputs,
+    /// outputs or metadata: what the server's search cannot prove absent, read whole.
+    /// Streams: an example's content is dropped once checked.
+    pub async fn scan_examples(
+        &self,
+        dataset: Uuid,
+        texts: &[&str],
+    ) -> Result<ExamplesScanned, Error> {
+        use futures_util::StreamExt;
+        let check: Vec<String> = texts.iter().map(|t| fold(t).into_owned()).collect();
+        let query = crate::ExampleQuery::new().dataset(dataset).with_content();
+        let mut out = ExamplesScanned::default();
+        let mut rows = std::pin::pin!(self.examples(&query));
+        while let Some(row) = rows.next().await {
+            out.listed += 1;
+            match row? {
+                crate::Listed::Selected(e) => {
+                    let docs = [e.inputs, e.outputs, e.metadata].map(|d| d.map(Value::Object));
+                    let held: Vec<usize> = check
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, t)| {
+                            docs.iter().any(|d| d.as_ref().is_some_and(|v| holds(t, v)))
+                        })
+                        .map(|(i, _)| i)
+                        .collect();
+                    if !held.is_empty() {
+                        out.holding.push((e.id, held));
+                    }
+                }
+                crate::Listed::Excluded { .. } => out.foreign += 1,
+                crate::Listed::Repeated(_) => {}
+            }
+        }
+        Ok(out)
+    }
+
     /// Every tracing project (`GET /api/v1/sessions`, every page, oldest first),
     /// experiments included.
     pub async fn all_projects(&self) -> Result<Vec<Project>, Error> {
@@ -425,6 +477,7 @@ impl Client {
                 id: s.id,
                 start_time: s.start_time.map(from_chrono),
                 reference_dataset_id: s.reference_dataset_id,
+                run_count: s.run_count.and_then(|n| u64::try_from(n).ok()),
             })
             .collect())
     }

@@ -53,6 +53,8 @@ pub struct ExampleQuery {
     created_at: bool,
     /// Also select `source_run_id`.
     source_run: bool,
+    /// Also select `outputs` and `metadata` (a scan checks them here).
+    content: bool,
     /// The `contains` texts are also looked for in metadata.
     metadata_too: bool,
 }
@@ -62,6 +64,12 @@ impl ExampleQuery {
     /// not selected otherwise).
     pub(crate) fn with_created_at(mut self) -> Self {
         self.created_at = true;
+        self
+    }
+
+    /// Also select each example's `outputs` and `metadata` (the text a scan checks).
+    pub(crate) fn with_content(mut self) -> Self {
+        self.content = true;
         self
     }
 
@@ -189,11 +197,12 @@ impl ExampleQuery {
     /// for text, `metadata` for metadata and splits.
     fn checked_fields(&self) -> Vec<types::ExampleSelect> {
         let mut extra = Vec::new();
-        if !self.contains.is_empty() {
+        if !self.contains.is_empty() || self.content {
             extra.push(types::ExampleSelect::Outputs);
         }
         if self.metadata.is_some()
             || !self.splits.is_empty()
+            || self.content
             || (self.metadata_too && !self.contains.is_empty())
         {
             extra.push(types::ExampleSelect::Metadata);

@@ -204,7 +204,10 @@ async fn find(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
         beyond_examples: false,
     };
     if a.scan {
-        present::case::scan_notice();
+        match langsmith_case::find::scan_plan(client).await {
+            Ok(plan) => present::case::scan_notice(&plan),
+            Err(e) => return Ok(step_status(Some(&e), true)),
+        }
     }
     let searched = langsmith_case::find::all(client, &mut dir, &who, &options, &case::now)
         .await

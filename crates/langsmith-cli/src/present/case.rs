@@ -234,15 +234,27 @@ pub fn opened(path: &Path, case: &Case, today: NaiveDate) {
     );
 }
 
-/// Before `find --scan`: what it reads, and what that costs.
-pub fn scan_notice() {
+/// Before `find --scan`: what it reads, and how long that takes at the rate limit.
+pub fn scan_notice(plan: &langsmith_case::find::ScanPlan) {
+    let minutes = plan.time_at(SCAN_RATE).as_secs().div_ceil(60);
     eprintln!(
-        "scan: every run of every project in the window is read ({} runs a request) and checked here, instead of the server's search; a workspace of a million runs takes about {} requests, {} minutes at 2,000 requests a minute",
-        langsmith::V2_PAGE_SIZE,
-        1_000_000 / langsmith::V2_PAGE_SIZE,
-        1_000_000 / langsmith::V2_PAGE_SIZE / 2_000 + 1
+        "scan: reads every example of {} ({} examples) and every run of {} ({} runs{}) in the window, each checked here: at least {} requests, about {} at {SCAN_RATE} requests a minute",
+        plural(plan.datasets, "dataset", "datasets"),
+        plan.examples,
+        plural(plan.projects, "project", "projects"),
+        plan.runs,
+        if plan.projects_uncounted > 0 {
+            format!(", {} not counted by the listing", plan.projects_uncounted)
+        } else {
+            String::new()
+        },
+        plan.requests,
+        plural(minutes, "minute", "minutes"),
     );
 }
+
+/// The request rate a scan's time is told at (the rate issue 31's benchmarks assume).
+const SCAN_RATE: u64 = 2_000;
 
 /// After `find`.
 pub fn found(case: &Case) {
