@@ -289,7 +289,7 @@ async fn find_examples_finds_every_marked_example_in_every_dataset_and_nothing_e
     let who = dir.case().check_identifiers(&given).unwrap();
 
     let now = || NOW.to_owned();
-    let search = langsmith_case::find::examples(&client, &who, &now).await;
+    let search = langsmith_case::find::examples(&client, &who, false, &now).await;
     assert!(search.error.is_none(), "{:?}", search.error);
     dir.record_place(search.record, search.items, NOW).unwrap();
 
@@ -345,7 +345,7 @@ async fn find_examples_finds_every_marked_example_in_every_dataset_and_nothing_e
     assert_no_identifier(&path, &[MARKER, ABSENT]);
 
     // A second search takes nothing twice.
-    let search = langsmith_case::find::examples(&client, &who, &now).await;
+    let search = langsmith_case::find::examples(&client, &who, false, &now).await;
     assert_eq!(
         dir.record_place(search.record, search.items, NOW).unwrap(),
         0
@@ -378,7 +378,7 @@ async fn experiment_traces_of_found_examples_are_found_by_reference() {
     let mut dir = CaseDir::create(&path, case).unwrap();
     let who = dir.case().check_identifiers(&given).unwrap();
     let now = || NOW.to_owned();
-    let search = langsmith_case::find::examples(&client, &who, &now).await;
+    let search = langsmith_case::find::examples(&client, &who, false, &now).await;
     dir.record_place(search.record, search.items, NOW).unwrap();
     let search = langsmith_case::find::experiment_traces(&client, dir.case(), &now).await;
     assert!(search.error.is_none(), "{:?}", search.error);
@@ -461,7 +461,7 @@ async fn lies_are_excluded_never_found_and_a_foreign_listing_is_incomplete() {
     let mut dir = CaseDir::create(&path, case).unwrap();
     let who = dir.case().check_identifiers(&given).unwrap();
     let now = || NOW.to_owned();
-    let search = langsmith_case::find::examples(&client, &who, &now).await;
+    let search = langsmith_case::find::examples(&client, &who, false, &now).await;
     dir.record_place(search.record, search.items, NOW).unwrap();
     let search = langsmith_case::find::experiment_traces(&client, dir.case(), &now).await;
     dir.record_place(search.record, search.items, NOW).unwrap();
@@ -599,7 +599,7 @@ async fn erase_and_verify_take_exactly_the_copies_and_never_claim_closed() {
         .unwrap();
 
     // find, missing `later` and holding `edited` as found (the lie of a changed row).
-    let mut search = langsmith_case::find::examples(&client, &who, &now).await;
+    let mut search = langsmith_case::find::examples(&client, &who, false, &now).await;
     assert!(search.error.is_none());
     search.items.retain(|i| i.id != later);
     let mut fake = search.items[0].clone();
@@ -774,7 +774,7 @@ async fn a_deletion_the_case_did_not_record_reads_back_erased_and_is_not_sent_ag
     let mut dir = CaseDir::create(&path, case).unwrap();
     let who = dir.case().check_identifiers(&given).unwrap();
     let now = || NOW.to_owned();
-    let search = langsmith_case::find::examples(&client, &who, &now).await;
+    let search = langsmith_case::find::examples(&client, &who, false, &now).await;
     dir.record_place(search.record, search.items, NOW).unwrap();
     let search = langsmith_case::find::experiment_traces(&client, dir.case(), &now).await;
     dir.record_place(search.record, search.items, NOW).unwrap();

@@ -125,6 +125,9 @@ struct Show {
 
 /// `case ...`.
 pub async fn run(global: &Global, args: &Args) -> Result<ExitStatus, Exit> {
+    if !matches!(args.command, Command::Open(_) | Command::Show(_)) {
+        present::term::exit_on_interrupt();
+    }
     match &args.command {
         Command::Open(a) => open(global, a),
         Command::Find(a) => find(global, a).await,

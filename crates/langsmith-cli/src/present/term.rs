@@ -110,6 +110,21 @@ pub(crate) fn watch_interrupts(cancel: Arc<AtomicBool>) {
     });
 }
 
+/// For a case command: Ctrl-C exits at once with 130. Safe: every state the case holds
+/// was logged (fsynced) before it counted, and the next command resumes from the log (a
+/// search skips the places searched completely; an erase re-reads every item it had not
+/// recorded, so an answer lost to the interruption is read back, not assumed).
+pub(crate) fn exit_on_interrupt() {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "\ninterrupted: the case holds every step confirmed so far; run the same command again to resume"
+            );
+            std::process::exit(i32::from(exit::ExitStatus::Interrupted.code()));
+        }
+    });
+}
+
 /// Says why the run failed, on stderr, and gives its exit code.
 pub fn fail(exit: &Exit) -> std::process::ExitCode {
     for line in &exit.details {
