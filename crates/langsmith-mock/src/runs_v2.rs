@@ -579,10 +579,11 @@ fn render(run: &Run, selects: &[&str]) -> Value {
             ),
             "EVENTS" => Some(run.events.clone().unwrap_or_else(|| json!([]))),
             "TAGS" => Some(json!([])),
-            "INPUTS" => Some(run.inputs.clone()),
-            "INPUTS_PREVIEW" => Some(preview(&run.inputs).into()),
-            "OUTPUTS" => Some(run.outputs.clone()),
-            "OUTPUTS_PREVIEW" => Some(preview(&run.outputs).into()),
+            // A run still pending (or ingested without them) has no outputs to show.
+            "INPUTS" => Some(run.inputs.clone()).filter(|v| !v.is_null()),
+            "INPUTS_PREVIEW" => (!run.inputs.is_null()).then(|| preview(&run.inputs).into()),
+            "OUTPUTS" => Some(run.outputs.clone()).filter(|v| !v.is_null()),
+            "OUTPUTS_PREVIEW" => (!run.outputs.is_null()).then(|| preview(&run.outputs).into()),
             "PARENT_RUN_IDS" => Some(
                 run.parent_run_ids()
                     .iter()
