@@ -336,9 +336,16 @@ async fn serve(args: Serve) -> Result<(), String> {
         // A key made up for this throwaway server, printed so a shell demo can use it.
         println!("api key {}", server.api_key());
     }
+    // The person workspace's examples are counted apart, below.
+    let person_examples = if args.person {
+        let scale = langsmith_mock::person::PersonScale::default();
+        scale.datasets * scale.examples_per_dataset
+    } else {
+        0
+    };
     println!(
         "{} example(s) seeded in dataset {:?} ({})",
-        server.seeded_ids().len(),
+        server.seeded_ids().len() - person_examples,
         args.dataset,
         server
             .dataset_id(&args.dataset)
@@ -356,7 +363,7 @@ async fn serve(args: Serve) -> Result<(), String> {
             langsmith_mock::person::IDENTIFIERS.join(", ")
         );
         println!(
-            "  {} example(s) in {} dataset(s), {} trace(s) holding an identifier in {} session(s), {} experiment trace(s) referencing the person's examples, {} feedback record(s), {} shared run(s), {} shared dataset(s), {} rule(s), {} bulk export(s)",
+            "  {person_examples} example(s) in all; the person's: {} example(s) in {} dataset(s), {} trace(s) holding an identifier in {} session(s), {} experiment trace(s) referencing the person's examples, {} feedback record(s), {} shared run(s), {} shared dataset(s), {} rule(s), {} bulk export(s)",
             p.example_ids().len(),
             p.examples.len(),
             p.traces.values().map(|t| t.len()).sum::<usize>(),
