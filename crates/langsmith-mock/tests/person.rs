@@ -630,3 +630,68 @@ fn serve_person_seeds_it_and_names_the_person() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn any_scale_seeds_a_consistent_record_even_at_the_edges() {
+    for scale in [
+        PersonScale {
+            datasets: 0,
+            examples_per_dataset: 0,
+            projects: 0,
+            runs_per_project: 0,
+            copies: 0,
+        },
+        PersonScale {
+            datasets: 1,
+            examples_per_dataset: 2,
+            projects: 1,
+            runs_per_project: 2,
+            copies: 5,
+        },
+        PersonScale {
+            datasets: 9,
+            examples_per_dataset: 40,
+            projects: 7,
+            runs_per_project: 60,
+            copies: 9,
+        },
+    ] {
+        let server = MockServer::builder()
+            .person_workspace_scaled(scale)
+            .start()
+            .await
+            .unwrap();
+        let p = server.person_copies();
+        let holding = |n: usize| if n > 1 { n - 1 } else { n };
+        let per = scale.copies.min(scale.examples_per_dataset);
+        assert_eq!(
+            p.example_ids().len(),
+            holding(scale.datasets) * per,
+            "{scale:?}"
+        );
+        let plain: BTreeSet<Uuid> = server
+            .sessions()
+            .iter()
+            .filter(|s| s.reference_dataset_id.is_none())
+            .map(|s| s.id)
+            .collect();
+        let plain_traces: usize = p
+            .traces
+            .iter()
+            .filter(|(s, _)| plain.contains(s))
+            .map(|(_, t)| t.len())
+            .sum();
+        assert_eq!(
+            plain_traces,
+            holding(scale.projects) * scale.copies.min(scale.runs_per_project),
+            "{scale:?}"
+        );
+        assert_eq!(server.person_left(), p, "nothing erased yet: {scale:?}");
+        let traces: usize = server
+            .runs()
+            .iter()
+            .filter(|r| r.parent_run_id.is_none() && plain.contains(&r.session_id))
+            .count();
+        assert_eq!(traces, scale.projects * scale.runs_per_project);
+    }
+}
