@@ -48,12 +48,12 @@ pub enum RunFilter {
     Search(String),
     And(Vec<RunFilter>),
     Or(Vec<RunFilter>),
-    Eq(Eq),
+    Eq(Equals),
 }
 
 /// An `eq(FIELD, value)` the stand-in evaluates.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Eq {
+pub enum Equals {
     Id(Uuid),
     TraceId(Uuid),
     RunType(String),
@@ -213,13 +213,13 @@ impl Parser<'_> {
                     })
                 };
                 Ok(RunFilter::Eq(match field.as_str() {
-                    "id" => Eq::Id(uuid(&value)?),
-                    "trace_id" => Eq::TraceId(uuid(&value)?),
-                    "run_type" => Eq::RunType(value.to_ascii_lowercase()),
-                    "name" => Eq::Name(value),
+                    "id" => Equals::Id(uuid(&value)?),
+                    "trace_id" => Equals::TraceId(uuid(&value)?),
+                    "run_type" => Equals::RunType(value.to_ascii_lowercase()),
+                    "name" => Equals::Name(value),
                     "is_root" => match value.as_str() {
-                        "true" | "True" => Eq::IsRoot(true),
-                        "false" | "False" => Eq::IsRoot(false),
+                        "true" | "True" => Equals::IsRoot(true),
+                        "false" | "False" => Equals::IsRoot(false),
                         other => {
                             return self.fail(v_at, format!("eq(is_root, ...): not a boolean: {other:?}"));
                         }
@@ -266,11 +266,11 @@ impl RunFilter {
             RunFilter::And(all) => all.iter().all(|f| f.matches(run)),
             RunFilter::Or(any) => any.iter().any(|f| f.matches(run)),
             RunFilter::Search(text) => searchable(run, text),
-            RunFilter::Eq(Eq::Id(id)) => run.id == *id,
-            RunFilter::Eq(Eq::TraceId(id)) => run.trace_id == *id,
-            RunFilter::Eq(Eq::RunType(t)) => run.run_type.eq_ignore_ascii_case(t),
-            RunFilter::Eq(Eq::IsRoot(b)) => run.is_root() == *b,
-            RunFilter::Eq(Eq::Name(n)) => run.name == *n,
+            RunFilter::Eq(Equals::Id(id)) => run.id == *id,
+            RunFilter::Eq(Equals::TraceId(id)) => run.trace_id == *id,
+            RunFilter::Eq(Equals::RunType(t)) => run.run_type.eq_ignore_ascii_case(t),
+            RunFilter::Eq(Equals::IsRoot(b)) => run.is_root() == *b,
+            RunFilter::Eq(Equals::Name(n)) => run.name == *n,
         }
     }
 }
@@ -324,10 +324,10 @@ mod tests {
             Ok(RunFilter::And(vec![
                 RunFilter::Search("ann".into()),
                 RunFilter::Or(vec![
-                    RunFilter::Eq(Eq::Id(id)),
-                    RunFilter::Eq(Eq::IsRoot(true))
+                    RunFilter::Eq(Equals::Id(id)),
+                    RunFilter::Eq(Equals::IsRoot(true))
                 ]),
-                RunFilter::Eq(Eq::RunType("llm".into())),
+                RunFilter::Eq(Equals::RunType("llm".into())),
             ]))
         );
         assert_eq!(

@@ -7,6 +7,13 @@
 //! version; keep id, dataset id and created_at; queue attachments), and injects seeded
 //! faults.
 //!
+//! [`MockServerBuilder::person_workspace`] seeds a whole workspace in which one fictitious
+//! person's data is spread everywhere (examples, traces, experiments, feedback, share
+//! links, a run rule, a bulk export) among other people's, with the stand-in's own record
+//! of every copy ([`MockServer::person_copies`], and [`MockServer::person_left`] after an
+//! erasure); the runs queries evaluate a subset of LangSmith's filter language
+//! ([`filter`]), full-text index blind spots included.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let server = langsmith_mock::MockServer::builder().examples(10).start().await?;
