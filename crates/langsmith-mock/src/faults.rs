@@ -55,7 +55,8 @@ pub struct Lies {
     /// them would.
     pub ignore_params: Vec<String>,
     /// The `dataset` filter leaks: the first this many examples (in id order) of every
-    /// other dataset of the workspace match it too, in listing and count alike.
+    /// other dataset of the workspace match it too, in listing and count alike (an
+    /// examples listing of one dataset returns rows of another: `--fault-foreign-examples`).
     pub foreign_examples: usize,
     /// Pages past the end of a listing come back full instead of short.
     pub endless_pages: Option<EndlessPages>,
@@ -70,6 +71,13 @@ pub struct Lies {
     /// `POST /api/v2/runs/query` ignores its `reference_examples` filter: every run of the
     /// other filters and the window comes back.
     pub runs_v2_ignore_reference_examples: bool,
+    /// `POST /api/v2/runs/query` parses its `filter` (a malformed one still answers 400),
+    /// then answers as if it were absent: every run of the projects in the window, as a
+    /// search that silently fell back to listing would.
+    pub runs_v2_search_ignores_filter: bool,
+    /// `DELETE /api/v1/feedback/{id}` answers 404 for a feedback record that exists, and
+    /// keeps it: a client must read back, not take a 404 for "already gone".
+    pub feedback_delete_404: bool,
 }
 
 /// A deterministic fault: on requests to `operation` that meet `condition`, `effect`.

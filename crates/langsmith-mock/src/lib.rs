@@ -7,6 +7,13 @@
 //! version; keep id, dataset id and created_at; queue attachments), and injects seeded
 //! faults.
 //!
+//! [`MockServerBuilder::person_workspace`] seeds a whole workspace in which one fictitious
+//! person's data is spread everywhere (examples, traces, experiments, feedback, share
+//! links, a run rule, a bulk export) among other people's, with the stand-in's own record
+//! of every copy ([`MockServer::person_copies`], and [`MockServer::person_left`] after an
+//! erasure); the runs queries evaluate a subset of LangSmith's filter language
+//! ([`filter`]), full-text index blind spots included.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let server = langsmith_mock::MockServer::builder().examples(10).start().await?;
@@ -17,8 +24,10 @@
 #![forbid(unsafe_code)]
 
 pub mod faults;
+pub mod filter;
 mod multipart;
 mod params;
+pub mod person;
 pub mod raw;
 mod read;
 pub mod runs;
@@ -27,6 +36,7 @@ mod server;
 mod side;
 pub mod spec;
 pub mod store;
+mod workspace;
 mod write;
 
 pub use faults::{Condition, Effect, EndlessPages, Fault, Faults, Lies, Operation, Rule};
@@ -79,6 +89,7 @@ pub struct MockServerBuilder {
     run_delete_delay: std::time::Duration,
     attachment_delay: std::time::Duration,
     runs_api: RunsApi,
+    person: Option<person::PersonScale>,
 }
 
 impl Default for MockServerBuilder {
@@ -108,6 +119,7 @@ impl Default for MockServerBuilder {
             run_delete_delay: std::time::Duration::ZERO,
             attachment_delay: std::time::Duration::ZERO,
             runs_api: RunsApi::Both,
+            person: None,
         }
     }
 }
@@ -269,6 +281,23 @@ impl MockServerBuilder {
         self
     }
 
+    /// Seeds the person workspace into the current workspace: one fictitious person
+    /// ([`person::IDENTIFIERS`]) spread over datasets, tracing projects, experiments,
+    /// feedback, share links, a run rule and a bulk export, among other people's data
+    /// ([`person::OTHER`] and more), at the default [`person::PersonScale`]. Deterministic:
+    /// the same build gives the same ids. [`MockServer::person_copies`] records where the
+    /// person is.
+    pub fn person_workspace(&mut self) -> &mut Self {
+        self.person_workspace_scaled(person::PersonScale::default())
+    }
+
+    /// [`MockServerBuilder::person_workspace`] at another scale (benchmarks).
+    pub fn person_workspace_scaled(&mut self, scale: person::PersonScale) -> &mut Self {
+        self.current_workspace();
+        self.person = Some(scale);
+        self
+    }
+
     /// Faults to inject.
     pub fn faults(&mut self, faults: Faults) -> &mut Self {
         self.faults = faults;
@@ -380,6 +409,13 @@ impl MockServerBuilder {
             runs::unix_now(),
             &mut self.rng,
         );
+        let person = match self.person {
+            Some(scale) => Some(
+                person::seed(&mut store, &mut runs, default_ws, runs::unix_now(), scale)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+            ),
+            None => None,
+        };
         let default_key = self
             .api_keys
             .iter()
@@ -410,6 +446,7 @@ impl MockServerBuilder {
             api_key: default_key,
             workspace_id: default_ws,
             organization_id: self.organization_id,
+            person,
         })
     }
 }
@@ -426,6 +463,8 @@ pub struct MockServer {
     api_key: String,
     workspace_id: Uuid,
     organization_id: Uuid,
+    /// Where the person workspace put the person, when seeded.
+    person: Option<person::PersonCopies>,
 }
 
 impl std::fmt::Debug for MockServer {
@@ -568,6 +607,47 @@ impl MockServer {
         let mut runs = self.shared.runs.lock().unwrap();
         runs.settle();
         runs.shares.iter().map(|(r, (t, _))| (*r, *t)).collect()
+    }
+
+    /// `(dataset id, share token)` of every dataset shared now.
+    pub fn shared_datasets(&self) -> Vec<(Uuid, Uuid)> {
+        let runs = self.shared.runs.lock().unwrap();
+        runs.dataset_shares
+            .iter()
+            .map(|(d, (t, _))| (*d, *t))
+            .collect()
+    }
+
+    /// The run rules, as `GET /api/v1/runs/rules` answers them (every workspace).
+    pub fn run_rules(&self) -> Vec<serde_json::Value> {
+        let runs = self.shared.runs.lock().unwrap();
+        runs.rules.iter().map(|(_, r)| r.clone()).collect()
+    }
+
+    /// The bulk exports, as `GET /api/v1/bulk-exports` answers them (every workspace).
+    pub fn bulk_exports(&self) -> Vec<serde_json::Value> {
+        let runs = self.shared.runs.lock().unwrap();
+        runs.exports.iter().map(|(_, e)| e.clone()).collect()
+    }
+
+    /// Where the person workspace put the person when it was seeded (empty when it was not:
+    /// see [`MockServerBuilder::person_workspace`]).
+    pub fn person_copies(&self) -> person::PersonCopies {
+        self.person.clone().unwrap_or_default()
+    }
+
+    /// Where the person is now, by the same rules as [`MockServer::person_copies`] (queued
+    /// run deletions that are due carried out first): what an erasure left. The person's
+    /// examples and places are those of the seed, so a trace referencing an example
+    /// hard-deleted since still counts. Empty when no person workspace was seeded.
+    pub fn person_left(&self) -> person::PersonCopies {
+        let Some(seed) = &self.person else {
+            return person::PersonCopies::default();
+        };
+        let store = self.shared.store.lock().unwrap();
+        let mut runs = self.shared.runs.lock().unwrap();
+        runs.settle();
+        person::record(&store, &runs, self.workspace_id, Some(seed))
     }
 
     /// `(session_id, trace_id)` of every trace deleted so far, in order.

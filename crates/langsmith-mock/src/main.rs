@@ -132,6 +132,13 @@ struct Serve {
     /// Every v2 runs query answers 500 (a `shared.ProblemDetails` body).
     #[arg(long)]
     fault_runs_v2_500: bool,
+    /// Lie: the v2 runs query parses its `filter`, then answers as if it were absent
+    /// (every run of the projects in the window).
+    #[arg(long)]
+    fault_runs_v2_search_ignores_filter: bool,
+    /// Lie: `DELETE /api/v1/feedback/{id}` answers 404 for feedback that exists, and keeps it.
+    #[arg(long)]
+    fault_feedback_delete_404: bool,
     /// A deterministic fault rule, OPERATION:CONDITION:STATUS (repeatable), e.g.
     /// `runs-query-v2:after-1:500` (the first v2 page answers, every later one 500).
     /// Operations: hard-delete, list-examples, count-examples, read-example,
@@ -160,6 +167,12 @@ struct Serve {
     /// A hard-deleted example's attachments are listed this many seconds longer.
     #[arg(long, value_name = "SECS", default_value_t = 0)]
     attachment_delay: u64,
+    /// Seed the person workspace in the default workspace: one fictitious person (an
+    /// email, a full name, a customer id) spread over datasets, tracing projects,
+    /// experiments, feedback, share links, a run rule and a bulk export, among other
+    /// people's data; the identifiers and what holds them are printed.
+    #[arg(long)]
+    person: bool,
     /// Log each request to stderr, with the query parameters it ignored because the spec
     /// does not declare them (as LangSmith, a FastAPI service, ignores them).
     #[arg(short, long)]
@@ -281,6 +294,8 @@ async fn serve(args: Serve) -> Result<(), String> {
             runs_ignore_reference_example: args.fault_runs_ignore_reference_example,
             runs_endless_cursor: args.fault_runs_endless_cursor,
             runs_v2_ignore_reference_examples: args.fault_runs_v2_ignore_reference_examples,
+            runs_v2_search_ignores_filter: args.fault_runs_v2_search_ignores_filter,
+            feedback_delete_404: args.fault_feedback_delete_404,
         },
     });
     b.runs_api(match args.runs_api.as_str() {
@@ -295,6 +310,9 @@ async fn serve(args: Serve) -> Result<(), String> {
         .attachments_every(args.attachments_every)
         .run_delete_delay(Duration::from_secs(args.run_delete_delay))
         .attachment_delay(Duration::from_secs(args.attachment_delay));
+    if args.person {
+        b.person_workspace();
+    }
     b.record_requests(false);
     b.verbose(args.verbose);
     let server = b.start().await.map_err(|e| match e.kind() {
@@ -318,9 +336,16 @@ async fn serve(args: Serve) -> Result<(), String> {
         // A key made up for this throwaway server, printed so a shell demo can use it.
         println!("api key {}", server.api_key());
     }
+    // The person workspace's examples are counted apart, below.
+    let person_examples = if args.person {
+        let scale = langsmith_mock::person::PersonScale::default();
+        scale.datasets * scale.examples_per_dataset
+    } else {
+        0
+    };
     println!(
         "{} example(s) seeded in dataset {:?} ({})",
-        server.seeded_ids().len(),
+        server.seeded_ids().len() - person_examples,
         args.dataset,
         server
             .dataset_id(&args.dataset)
@@ -331,6 +356,30 @@ async fn serve(args: Serve) -> Result<(), String> {
         server.marked_ids().len(),
         args.marker
     );
+    if args.person {
+        let p = server.person_copies();
+        println!(
+            "person workspace: the person is {}",
+            langsmith_mock::person::IDENTIFIERS.join(", ")
+        );
+        println!(
+            "  {person_examples} example(s) in all; the person's: {} example(s) in {} dataset(s), {} trace(s) holding an identifier in {} session(s), {} experiment trace(s) referencing the person's examples, {} feedback record(s), {} shared run(s), {} shared dataset(s), {} rule(s), {} bulk export(s)",
+            p.example_ids().len(),
+            p.examples.len(),
+            p.traces.values().map(|t| t.len()).sum::<usize>(),
+            p.traces.len(),
+            p.experiment_traces.values().map(|t| t.len()).sum::<usize>(),
+            p.feedback.len(),
+            p.shared_runs.len(),
+            p.shared_datasets.len(),
+            p.rules.len(),
+            p.exports.len(),
+        );
+        println!(
+            "  decoy: another person is {}",
+            langsmith_mock::person::OTHER.join(", ")
+        );
+    }
     tokio::select! {
         _ = server.wait() => {}
         _ = tokio::signal::ctrl_c() => {}

@@ -62,6 +62,10 @@ pub struct Run {
     pub end_time: Option<i64>,
     /// The error an ingested run reported (seeded runs succeeded).
     pub error: Option<String>,
+    /// Runtime JSON sent with the run (`extra.metadata` is its metadata); none when not sent.
+    pub extra: Option<Value>,
+    /// The run's events as sent (a list of objects); none when not sent.
+    pub events: Option<Value>,
     pub dotted_order: String,
 }
 
@@ -126,6 +130,12 @@ pub(crate) struct Runs {
     pub(crate) feedback: Vec<Feedback>,
     /// Share links of runs: run id -> (token, created at, Unix seconds).
     pub(crate) shares: std::collections::BTreeMap<Uuid, (Uuid, i64)>,
+    /// Share links of datasets: dataset id -> (token, created at, Unix seconds).
+    pub(crate) dataset_shares: std::collections::BTreeMap<Uuid, (Uuid, i64)>,
+    /// Run rules (automations) as `RunRulesSchema` answers them, with their workspace.
+    pub(crate) rules: Vec<(Uuid, Value)>,
+    /// Bulk exports as `BulkExport` answers them, with their workspace.
+    pub(crate) exports: Vec<(Uuid, Value)>,
 }
 
 /// A feedback record (`POST /feedback`): the fields the spec's `FeedbackSchema` declares,
@@ -165,7 +175,7 @@ pub(crate) fn unix_now() -> i64 {
 }
 
 /// `20260101T000000000000Z` for a time, as LangSmith's dotted order writes it.
-fn compact(secs: i64) -> String {
+pub(crate) fn compact(secs: i64) -> String {
     let t = crate::read::rfc3339(secs)
         .replace(['-', ':'], "")
         .trim_end_matches('Z')
@@ -310,6 +320,8 @@ impl Runs {
             start_time: t.start,
             end_time: Some(t.start + 3),
             error: None,
+            extra: None,
+            events: None,
             dotted_order: root_dotted.clone(),
         });
         self.runs.push(Run {
@@ -327,6 +339,8 @@ impl Runs {
             start_time: t.start + 1,
             end_time: Some(t.start + 2),
             error: None,
+            extra: None,
+            events: None,
             dotted_order: format!("{root_dotted}.{}{child}", compact(t.start + 1)),
         });
     }
@@ -343,7 +357,8 @@ struct Trace {
     start: i64,
 }
 
-fn uuid4(rng: &mut fastrand::Rng) -> Uuid {
+/// A random (seeded) version-4 UUID.
+pub(crate) fn uuid4(rng: &mut fastrand::Rng) -> Uuid {
     Uuid::from_u128(rng.u128(..) & !(0xf << 76) | (0x4 << 76))
 }
 
@@ -388,10 +403,8 @@ pub const V1_QUERY_FIELDS: &[(&str, Use)] = &[
         "query",
         Refused("the stand-in does not search runs by free text"),
     ),
-    (
-        "filter",
-        Refused("the stand-in does not evaluate filter expressions on runs"),
-    ),
+    // The subset of `crate::filter`; anything else is refused by name.
+    ("filter", Applied),
     (
         "trace_filter",
         Refused("the stand-in does not evaluate filter expressions on runs"),
@@ -533,6 +546,18 @@ pub(crate) fn render(run: &Run, select: &[String]) -> Value {
     if selected("outputs") {
         m.insert("outputs".into(), run.outputs.clone());
     }
+    if selected("error") {
+        m.insert(
+            "error".into(),
+            run.error.clone().map_or(Value::Null, Value::from),
+        );
+    }
+    if selected("extra") {
+        m.insert("extra".into(), run.extra.clone().unwrap_or(Value::Null));
+    }
+    if selected("events") {
+        m.insert("events".into(), run.events.clone().unwrap_or(Value::Null));
+    }
     if selected("start_time") {
         m.insert("start_time".into(), rfc3339(run.start_time).into());
     }
@@ -620,6 +645,18 @@ fn query_v1(
             .map(|_| true)
     });
     let error = q.get("error").and_then(Value::as_bool);
+    let filter = match q.get("filter").and_then(Value::as_str) {
+        None => None,
+        Some(text) => match crate::filter::RunFilter::parse(text) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                return (
+                    400,
+                    json!({ "detail": format!("body field `filter`: {e}") }),
+                );
+            }
+        },
+    };
     let time = |name: &str, ceil: bool| -> Result<Option<i64>, (u16, Value)> {
         match q.get(name).and_then(Value::as_str) {
             None => Ok(None),
@@ -671,6 +708,7 @@ fn query_v1(
         .filter(|r| run_type.is_none_or(|t| r.run_type == t))
         .filter(|r| is_root.is_none_or(|root| r.is_root() == root))
         .filter(|r| error.is_none_or(|e| r.error.is_some() == e))
+        .filter(|r| filter.as_ref().is_none_or(|f| f.matches(r)))
         .filter(|r| min_start.is_none_or(|t| r.start_time >= t))
         .filter(|r| max_end.is_none_or(|t| r.end_time.is_some_and(|e| e <= t)))
         .collect();
@@ -762,8 +800,32 @@ pub fn declared_body_fields(schema: &Value) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A root run with nothing in it, for unit tests to fill in.
+    pub(crate) fn run() -> Run {
+        let id = Uuid::from_u128(1);
+        Run {
+            id,
+            trace_id: id,
+            session_id: Uuid::from_u128(2),
+            workspace_id: Uuid::from_u128(3),
+            parent_run_id: None,
+            reference_example_id: None,
+            reference_dataset_id: None,
+            name: "run".into(),
+            run_type: "chain",
+            inputs: json!({}),
+            outputs: Value::Null,
+            start_time: 0,
+            end_time: None,
+            error: None,
+            extra: None,
+            events: None,
+            dotted_order: id.to_string(),
+        }
+    }
 
     #[test]
     fn the_v1_table_decides_every_declared_body_field_and_names_only_declared_ones() {

@@ -14,6 +14,9 @@
 //! - `page_size` (1..=1000, the spec's default), `sort_order` by `start_time` (default
 //!   `DESC`), `has_more` and an opaque `next_cursor` (omitted on the last page) that
 //!   resumes after the last run listed, so deletions between pages skip nothing;
+//! - `filter`: the subset [`crate::filter`] evaluates (`search`, `and`, `or`, `eq` on
+//!   `id`, `trace_id`, `run_type`, `is_root`, `name`), with the full-text index's blind
+//!   spots; anything else is a 400 naming it;
 //! - every declared field is applied or refused by name ([`V2_QUERY_FIELDS`]), and so is
 //!   every value of `selects` ([`V2_SELECTS`]); an empty `project_ids`,
 //!   `reference_examples` or `ids` is refused too (a list that names nothing would
@@ -51,10 +54,9 @@ pub const V2_QUERY_FIELDS: &[(&str, Use)] = &[
     ("page_size", Applied),
     ("cursor", Applied),
     ("sort_order", Applied),
-    (
-        "filter",
-        Refused("it does not evaluate filter expressions on runs"),
-    ),
+    // The subset of `crate::filter` (search, and, or, eq on five fields); anything else
+    // is a 400 naming what it cannot evaluate.
+    ("filter", Applied),
     (
         "trace_filter",
         Refused("it does not evaluate filter expressions on runs"),
@@ -259,6 +261,9 @@ pub(crate) struct Context {
     pub(crate) ignore_reference_examples: bool,
     /// The lie: every next cursor leads back to the first page.
     pub(crate) endless: bool,
+    /// The lie: `filter` is parsed, then not applied (every run of the projects in the
+    /// window comes back).
+    pub(crate) ignore_filter: bool,
 }
 
 /// The sort key a cursor resumes after: `(start_time, id)`.
@@ -456,6 +461,12 @@ fn try_answer(
     let is_root = field(q, "is_root").and_then(Value::as_bool);
     let has_error = field(q, "has_error").and_then(Value::as_bool);
     let run_type = field(q, "run_type").and_then(Value::as_str);
+    let filter = field(q, "filter")
+        .and_then(Value::as_str)
+        .map(crate::filter::RunFilter::parse)
+        .transpose()
+        .map_err(|e| problem(400, format!("`filter`: {e}")))?
+        .filter(|_| !cx.ignore_filter);
     let min = time(q, "min_start_time", true)?.unwrap_or(default_min);
     let max = time(q, "max_start_time", false)?.unwrap_or(cx.now);
     let page_size = field(q, "page_size")
@@ -484,6 +495,7 @@ fn try_answer(
         .filter(|r| is_root.is_none_or(|root| r.is_root() == root))
         .filter(|r| has_error.is_none_or(|e| r.error.is_some() == e))
         .filter(|r| run_type.is_none_or(|t| r.run_type.eq_ignore_ascii_case(t)))
+        .filter(|r| filter.as_ref().is_none_or(|f| f.matches(r)))
         .collect();
     matching.sort_by_key(|r| (r.start_time, r.id));
     if !ascending {
@@ -556,12 +568,22 @@ fn render(run: &Run, selects: &[&str]) -> Value {
                 .error
                 .as_deref()
                 .map(|e| preview(&Value::from(e)).into()),
-            "EXTRA" | "METADATA" => Some(json!({})),
-            "EVENTS" | "TAGS" => Some(json!([])),
-            "INPUTS" => Some(run.inputs.clone()),
-            "INPUTS_PREVIEW" => Some(preview(&run.inputs).into()),
-            "OUTPUTS" => Some(run.outputs.clone()),
-            "OUTPUTS_PREVIEW" => Some(preview(&run.outputs).into()),
+            "EXTRA" => Some(run.extra.clone().unwrap_or_else(|| json!({}))),
+            "METADATA" => Some(
+                run.extra
+                    .as_ref()
+                    .and_then(|x| x.get("metadata"))
+                    .filter(|m| m.is_object())
+                    .cloned()
+                    .unwrap_or_else(|| json!({})),
+            ),
+            "EVENTS" => Some(run.events.clone().unwrap_or_else(|| json!([]))),
+            "TAGS" => Some(json!([])),
+            // A run still pending (or ingested without them) has no outputs to show.
+            "INPUTS" => Some(run.inputs.clone()).filter(|v| !v.is_null()),
+            "INPUTS_PREVIEW" => (!run.inputs.is_null()).then(|| preview(&run.inputs).into()),
+            "OUTPUTS" => Some(run.outputs.clone()).filter(|v| !v.is_null()),
+            "OUTPUTS_PREVIEW" => (!run.outputs.is_null()).then(|| preview(&run.outputs).into()),
             "PARENT_RUN_IDS" => Some(
                 run.parent_run_ids()
                     .iter()

@@ -401,6 +401,16 @@ fn write_routes(mut router: axum::Router<Arc<Shared>>) -> axum::Router<Arc<Share
             MethodFilter::GET,
             Write::ListShared,
         ),
+        (
+            classic("/api/v1/runs/rules"),
+            MethodFilter::GET,
+            Write::ListRunRules,
+        ),
+        (
+            classic("/api/v1/bulk-exports"),
+            MethodFilter::GET,
+            Write::ListBulkExports,
+        ),
     ];
     for (paths, method, op) in plain {
         for p in paths {
@@ -491,6 +501,21 @@ fn write_routes(mut router: axum::Router<Arc<Shared>>) -> axum::Router<Arc<Share
             ],
             MethodFilter::POST,
             Write::UploadExamples,
+        ),
+        (
+            classic("/api/v1/datasets/{dataset_id}/share"),
+            MethodFilter::GET,
+            Write::ReadDatasetShare,
+        ),
+        (
+            classic("/api/v1/datasets/{dataset_id}/share"),
+            MethodFilter::PUT,
+            Write::ShareDataset,
+        ),
+        (
+            classic("/api/v1/datasets/{dataset_id}/share"),
+            MethodFilter::DELETE,
+            Write::UnshareDataset,
         ),
         (
             vec![
@@ -825,6 +850,7 @@ fn process(
         }
         (Op::Write(w), Some(principal)) => {
             let ((status, value), ignored) = {
+                let feedback_delete_404 = shared.faults.lock().unwrap().lies.feedback_delete_404;
                 let mut store = shared.store.lock().unwrap();
                 let mut runs = shared.runs.lock().unwrap();
                 runs.settle();
@@ -833,6 +859,7 @@ fn process(
                     runs: &mut runs,
                     workspace: principal.workspace_id,
                     now: crate::runs::unix_now(),
+                    feedback_delete_404,
                 };
                 let content_type = headers
                     .get(header::CONTENT_TYPE)
@@ -1059,6 +1086,7 @@ fn runs_answer(
                 now: crate::runs::unix_now(),
                 ignore_reference_examples: lies.runs_v2_ignore_reference_examples,
                 endless: lies.runs_endless_cursor,
+                ignore_filter: lies.runs_v2_search_ignores_filter,
             };
             let (answer, ignored) = crate::runs_v2::query(&mut runs, &datasets, body, cx);
             record.ignored_params = ignored;

@@ -52,6 +52,11 @@ pub(crate) enum Write {
     UnshareRun(String),
     ReadRunShare(String),
     ListShared,
+    ReadDatasetShare(String),
+    ShareDataset(String),
+    UnshareDataset(String),
+    ListRunRules,
+    ListBulkExports,
 }
 
 impl Write {
@@ -85,6 +90,11 @@ impl Write {
             Write::UnshareRun(_) => ("/api/v1/runs/{run_id}/share", "delete"),
             Write::ReadRunShare(_) => ("/api/v1/runs/{run_id}/share", "get"),
             Write::ListShared => ("/api/v1/workspaces/current/shared", "get"),
+            Write::ReadDatasetShare(_) => ("/api/v1/datasets/{dataset_id}/share", "get"),
+            Write::ShareDataset(_) => ("/api/v1/datasets/{dataset_id}/share", "put"),
+            Write::UnshareDataset(_) => ("/api/v1/datasets/{dataset_id}/share", "delete"),
+            Write::ListRunRules => ("/api/v1/runs/rules", "get"),
+            Write::ListBulkExports => ("/api/v1/bulk-exports", "get"),
         }
     }
 
@@ -105,7 +115,7 @@ fn unprocessable(loc: &[&str], msg: impl Into<String>, kind: &str) -> Answer {
     )
 }
 
-fn detail(status: u16, msg: impl Into<String>) -> Answer {
+pub(crate) fn detail(status: u16, msg: impl Into<String>) -> Answer {
     (status, json!({"detail": msg.into()}))
 }
 
@@ -211,7 +221,7 @@ fn body_of(op: &Write, body: &[u8]) -> Result<(Value, Vec<String>), Answer> {
     Ok((value, ignored))
 }
 
-fn path_uuid(raw: &str, name: &str) -> Result<Uuid, Answer> {
+pub(crate) fn path_uuid(raw: &str, name: &str) -> Result<Uuid, Answer> {
     Uuid::try_parse(raw).map_err(|e| unprocessable(&["path", name], e.to_string(), "uuid_parsing"))
 }
 
@@ -264,6 +274,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) runs: &'a mut Runs,
     pub(crate) workspace: Uuid,
     pub(crate) now: i64,
+    /// The lie `Lies::feedback_delete_404`.
+    pub(crate) feedback_delete_404: bool,
 }
 
 /// Answers a write operation: `(status, body)` and the body fields ignored.
@@ -408,6 +420,10 @@ pub(crate) fn answer(
                 .ok_or_else(|| detail(404, format!("Feedback {id} not found")))
         }),
         Write::DeleteFeedback(id) => path_uuid(id, "feedback_id").and_then(|id| {
+            if cx.feedback_delete_404 {
+                // The lie: not found, and kept.
+                return Err(detail(404, format!("Feedback {id} not found")));
+            }
             let before = cx.runs.feedback.len();
             cx.runs
                 .feedback
@@ -438,6 +454,11 @@ pub(crate) fn answer(
             ))
         }),
         Write::ListShared => list_shared(cx, query),
+        Write::ReadDatasetShare(id) => crate::workspace::read_dataset_share(cx, id),
+        Write::ShareDataset(id) => crate::workspace::share_dataset(cx, id, query),
+        Write::UnshareDataset(id) => crate::workspace::unshare_dataset(cx, id),
+        Write::ListRunRules => crate::workspace::list_rules(cx, query),
+        Write::ListBulkExports => Ok(crate::workspace::list_exports(cx)),
         Write::ReadRun(id) => path_uuid(id, "run_id").and_then(|id| {
             cx.runs
                 .runs
@@ -1052,6 +1073,8 @@ fn ingest(cx: Cx<'_>, posts: &[Value], patches: &[Value]) -> Result<Value, Answe
             start_time,
             end_time: time_field(v, "end_time", true)?,
             error: v.get("error").and_then(Value::as_str).map(str::to_owned),
+            extra: v.get("extra").filter(|x| !x.is_null()).cloned(),
+            events: v.get("events").filter(|x| !x.is_null()).cloned(),
             dotted_order: v
                 .get("dotted_order")
                 .and_then(Value::as_str)
@@ -1076,6 +1099,12 @@ fn ingest(cx: Cx<'_>, posts: &[Value], patches: &[Value]) -> Result<Value, Answe
         }
         if let Some(e) = v.get("error").and_then(Value::as_str) {
             run.error = Some(e.to_owned());
+        }
+        if let Some(x) = v.get("extra").filter(|x| !x.is_null()) {
+            run.extra = Some(x.clone());
+        }
+        if let Some(x) = v.get("events").filter(|x| !x.is_null()) {
+            run.events = Some(x.clone());
         }
     }
     cx.runs.runs = runs;
@@ -1196,14 +1225,14 @@ fn create_feedback(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
 }
 
 /// A query string as `name -> values`.
-fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
     form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
 /// Every value of `name` as a UUID (422 in FastAPI's shape naming it otherwise).
-fn query_uuids(q: &[(String, String)], name: &str) -> Result<Vec<Uuid>, Answer> {
+pub(crate) fn query_uuids(q: &[(String, String)], name: &str) -> Result<Vec<Uuid>, Answer> {
     q.iter()
         .filter(|(k, _)| k == name)
         .map(|(_, v)| {
@@ -1301,11 +1330,13 @@ fn list_feedback(cx: Cx<'_>, query: Option<&str>) -> Result<Value, Answer> {
     ))
 }
 
-/// `GET /workspaces/current/shared`: the workspace's shared runs, paged.
+/// `GET /workspaces/current/shared`: the workspace's shared runs, then its shared
+/// datasets, paged.
 fn list_shared(cx: Cx<'_>, query: Option<&str>) -> Result<Value, Answer> {
     let q = query_pairs(query);
     let (offset, limit) = paging(&q, "/api/v1/workspaces/current/shared")?;
     let sessions = listed(&cx);
+    let datasets = crate::workspace::shared_dataset_entities(&cx);
     let entities: Vec<Value> = cx
         .runs
         .shares
@@ -1328,6 +1359,7 @@ fn list_shared(cx: Cx<'_>, query: Option<&str>) -> Result<Value, Answer> {
                 "session_name": session.map(|l| l.session.name.clone()),
             }))
         })
+        .chain(datasets)
         .skip(offset)
         .take(limit)
         .collect();
