@@ -13,7 +13,7 @@ use crate::read::{self, parse_as_of_time, rfc3339};
 use crate::runs::{Run, Runs, Session};
 use crate::side;
 use crate::spec;
-use crate::store::{Content, Dataset, NewExample, Store};
+use crate::store::{AttachmentChange, Content, Dataset, NewAttachment, NewExample, Store};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -31,6 +31,7 @@ pub(crate) enum Write {
     CreateExample,
     CreateExamples,
     UploadExamples(String),
+    UpdateExamplesMultipart(String),
     UpdateExamples,
     UpdateExample(String),
     DeleteExample(String),
@@ -65,6 +66,9 @@ impl Write {
             Write::CreateExamples => ("/api/v1/examples/bulk", "post"),
             Write::UpdateExamples => ("/api/v1/examples/bulk", "patch"),
             Write::UploadExamples(_) => ("/v1/platform/datasets/{dataset_id}/examples", "post"),
+            Write::UpdateExamplesMultipart(_) => {
+                ("/v1/platform/datasets/{dataset_id}/examples", "patch")
+            }
             Write::UpdateExample(_) => ("/api/v1/examples/{example_id}", "patch"),
             Write::DeleteExample(_) => ("/api/v1/examples/{example_id}", "delete"),
             Write::DeleteExamples => ("/api/v1/examples", "delete"),
@@ -274,9 +278,13 @@ pub(crate) fn answer(
     content_type: Option<&str>,
     body: &[u8],
 ) -> (Answer, Vec<String>) {
-    if let Write::UploadExamples(ds) = op {
+    if let Write::UploadExamples(ds) | Write::UpdateExamplesMultipart(ds) = op {
         let mut ignored = Vec::new();
-        let result = upload_examples(cx, ds, content_type, body, &mut ignored);
+        let result = if matches!(op, Write::UploadExamples(_)) {
+            upload_examples(cx, ds, content_type, body, &mut ignored)
+        } else {
+            update_examples_multipart(cx, ds, content_type, body, &mut ignored)
+        };
         return (result.map_or_else(|e| e, |v| (201, v)), ignored);
     }
     let has_body = matches!(
@@ -334,7 +342,9 @@ pub(crate) fn answer(
             create_examples(cx, value.as_array().map_or(&[][..], Vec::as_slice)).map(Value::Array)
         }
         Write::UpdateExample(id) => update_example(cx, id, &value),
-        Write::UploadExamples(_) => unreachable!("answered above"),
+        Write::UploadExamples(_) | Write::UpdateExamplesMultipart(_) => {
+            unreachable!("answered above")
+        }
         Write::UpdateExamples => {
             update_examples(cx, value.as_array().map_or(&[][..], Vec::as_slice))
         }
@@ -670,6 +680,7 @@ fn create_examples(cx: Cx<'_>, items: &[Value]) -> Result<Vec<Value>, Answer> {
                 metadata: with_split(v.get("metadata").unwrap_or(&Value::Null), Some(&split)),
             },
             source_run_id: uuid_field(v, "source_run_id", false)?,
+            attachments: Vec::new(),
         });
     }
     let ids: Vec<Uuid> = new.iter().map(|e| e.id).collect();
@@ -688,7 +699,8 @@ fn update_examples(cx: Cx<'_>, items: &[Value]) -> Result<Value, Answer> {
         planned.push((id, planned_update(&cx, id, v)?));
     }
     for (_, (i, next, dataset)) in planned {
-        cx.store.update(i, next, dataset, cx.now);
+        cx.store
+            .update(i, next, dataset, cx.now, AttachmentChange::Keep);
     }
     Ok(json!({"message": format!("{} examples updated", items.len()), "count": items.len()}))
 }
@@ -696,7 +708,8 @@ fn update_examples(cx: Cx<'_>, items: &[Value]) -> Result<Value, Answer> {
 fn update_example(cx: Cx<'_>, raw: &str, v: &Value) -> Result<Value, Answer> {
     let id = path_uuid(raw, "example_id")?;
     let (i, next, dataset) = planned_update(&cx, id, v)?;
-    cx.store.update(i, next, dataset, cx.now);
+    cx.store
+        .update(i, next, dataset, cx.now, AttachmentChange::Keep);
     Ok(read::example(cx.store, cx.workspace, id, None, None).1)
 }
 
@@ -1344,43 +1357,34 @@ fn platform_error(status: u16, error: &str, details: Value) -> Answer {
     )
 }
 
-/// `POST /v1/platform/datasets/{id}/examples` (what the SDKs use when `/info` says
-/// `dataset_examples_multipart_enabled`, or a test forces it): per example a JSON part
-/// `{id}` (`metadata`, `split`, `created_at`, `source_run_id`; others ignored and
-/// recorded), `{id}.inputs` and `{id}.outputs`. Attachments are refused by name (the
-/// stand-in keeps none). All-or-nothing; 201 `{as_of, count, example_ids}`. The spec
-/// documents no 404 for it: a dataset not of the caller's is a 400 naming it.
-fn upload_examples(
-    cx: Cx<'_>,
-    raw: &str,
+/// One example's parts of a multipart example upload or update.
+#[derive(Default)]
+struct ExampleParts {
+    /// `{id}`: the JSON info (metadata, split, ...).
+    info: Option<Value>,
+    /// `{id}.inputs`, `{id}.outputs`.
+    inputs: Option<Value>,
+    outputs: Option<Value>,
+    /// `{id}.attachment.{name}` (also `{id}.attachments.{name}`, as the spec writes the
+    /// upload's), in order.
+    attachments: Vec<NewAttachment>,
+    /// `{id}.attachments_operations` (updates only).
+    operations: Option<Value>,
+}
+
+/// Reads a multipart example body: the examples' ids in order of first appearance, and
+/// per id its parts. `update` admits the `attachments_operations` part.
+fn example_parts(
     content_type: Option<&str>,
     body: &[u8],
-    ignored: &mut Vec<String>,
-) -> Result<Value, Answer> {
+    update: bool,
+) -> Result<(Vec<Uuid>, HashMap<Uuid, ExampleParts>), Answer> {
     let bad = |what: String| platform_error(400, "Invalid request", json!({"reason": what}));
-    let dataset_id = Uuid::try_parse(raw).map_err(|e| {
-        platform_error(
-            422,
-            "Invalid dataset_id",
-            json!({"field": "dataset_id", "reason": e.to_string()}),
-        )
-    })?;
-    let ds = cx
-        .store
-        .live_dataset(cx.workspace, dataset_id)
-        .ok_or_else(|| {
-            platform_error(
-                400,
-                "Invalid request: dataset not found",
-                json!({"dataset_id": dataset_id.to_string()}),
-            )
-        })?;
     let boundary = crate::multipart::boundary(content_type.unwrap_or_default()).map_err(bad)?;
     let parts = crate::multipart::parse(body, &boundary).map_err(bad)?;
-    // Per example id, in order of first appearance: [info, inputs, outputs].
     let mut order: Vec<Uuid> = Vec::new();
-    let mut found: HashMap<Uuid, [Option<Value>; 3]> = HashMap::new();
-    for p in &parts {
+    let mut found: HashMap<Uuid, ExampleParts> = HashMap::new();
+    for p in parts {
         let (id_text, suffix) = match p.name.split_once('.') {
             Some((i, s)) => (i, Some(s)),
             None => (p.name.as_str(), None),
@@ -1392,34 +1396,106 @@ fn upload_examples(
                 json!({"part": p.name, "reason": e.to_string()}),
             )
         })?;
-        let slot = match suffix {
-            None => 0,
-            Some("inputs") => 1,
-            Some("outputs") => 2,
-            Some(s) if s.starts_with("attachment") => {
+        let entry = found.entry(id).or_insert_with(|| {
+            order.push(id);
+            ExampleParts::default()
+        });
+        let attachment = suffix.and_then(|s| {
+            s.strip_prefix("attachment.")
+                .or_else(|| s.strip_prefix("attachments."))
+        });
+        if let Some(name) = attachment {
+            if name.is_empty() {
                 return Err(bad(format!(
-                    "part {:?}: attachments are not supported by the stand-in",
+                    "part {:?}: an attachment needs a name",
                     p.name
                 )));
             }
-            Some(_) => return Err(bad(format!("part {:?}: unknown part", p.name))),
-        };
+            entry.attachments.push(NewAttachment {
+                name: name.to_owned(),
+                mime_type: p
+                    .mime_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_owned(),
+                data: p.data,
+            });
+            continue;
+        }
         let value: Value = serde_json::from_slice(&p.data)
             .map_err(|e| bad(format!("part {:?}: not JSON: {e}", p.name)))?;
-        let allowed = value.is_object() || (slot == 2 && value.is_null());
-        if !allowed {
-            return Err(platform_error(
+        let invalid = |reason: &str| {
+            platform_error(
                 422,
                 "Invalid example",
-                json!({"part": p.name, "reason": "not a JSON object"}),
-            ));
+                json!({"part": p.name, "reason": reason}),
+            )
+        };
+        let slot = match suffix {
+            None => &mut entry.info,
+            Some("inputs") => &mut entry.inputs,
+            Some("outputs") => &mut entry.outputs,
+            Some("attachments_operations") if update => &mut entry.operations,
+            Some(_) => return Err(bad(format!("part {:?}: unknown part", p.name))),
+        };
+        let allowed = value.is_object() || (suffix == Some("outputs") && value.is_null());
+        if !allowed {
+            return Err(invalid("not a JSON object"));
         }
-        let entry = found.entry(id).or_insert_with(|| {
-            order.push(id);
-            [None, None, None]
-        });
-        entry[slot] = Some(value);
+        *slot = Some(value);
     }
+    Ok((order, found))
+}
+
+/// The info part's fields the spec names for the route (the others are ignored, as
+/// FastAPI and Go's JSON decoding ignore them, and recorded).
+fn note_undeclared(info: &Value, declared: &[&str], ignored: &mut Vec<String>) {
+    for k in info.as_object().into_iter().flatten().map(|(k, _)| k) {
+        let name = format!("{{example_id}}.{k}");
+        if !declared.contains(&k.as_str()) && !ignored.contains(&name) {
+            ignored.push(name);
+        }
+    }
+}
+
+/// The multipart routes' dataset: the caller's live dataset `raw`. A dataset that is not
+/// (or not the caller's) is a 404 in `examples.ErrorResponse`'s shape: the update
+/// documents it, and the SDK's own integration test expects it of the upload too
+/// (`test_upload_examples_multipart`), which the spec documents no 404 for.
+fn multipart_dataset(cx: &Cx<'_>, raw: &str) -> Result<u16, Answer> {
+    let dataset_id = Uuid::try_parse(raw).map_err(|e| {
+        platform_error(
+            422,
+            "Invalid dataset_id",
+            json!({"field": "dataset_id", "reason": e.to_string()}),
+        )
+    })?;
+    cx.store
+        .live_dataset(cx.workspace, dataset_id)
+        .ok_or_else(|| {
+            platform_error(
+                404,
+                "Dataset not found",
+                json!({"dataset_id": dataset_id.to_string()}),
+            )
+        })
+}
+
+/// `POST /v1/platform/datasets/{id}/examples` (what the SDKs use when `/info` says
+/// `dataset_examples_multipart_enabled`, or a test forces it): per example a JSON part
+/// `{id}` (`metadata`, `split`, `created_at`, `source_run_id`; others ignored and
+/// recorded), `{id}.inputs`, `{id}.outputs` and attachments `{id}.attachment.{name}`
+/// (kept with the MIME type of the part's `Content-Type`). All-or-nothing; 201
+/// `{as_of, count, example_ids}`.
+fn upload_examples(
+    cx: Cx<'_>,
+    raw: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+    ignored: &mut Vec<String>,
+) -> Result<Value, Answer> {
+    let bad = |what: String| platform_error(400, "Invalid request", json!({"reason": what}));
+    let ds = multipart_dataset(&cx, raw)?;
+    let (order, mut found) = example_parts(content_type, body, false)?;
     let declared = [
         "metadata",
         "split",
@@ -1431,14 +1507,9 @@ fn upload_examples(
     ];
     let mut new = Vec::with_capacity(order.len());
     for id in &order {
-        let [info, inputs, outputs] = found.remove(id).expect("listed");
-        let info = info.unwrap_or_else(|| json!({}));
-        for k in info.as_object().into_iter().flatten().map(|(k, _)| k) {
-            let name = format!("{{example_id}}.{k}");
-            if !declared.contains(&k.as_str()) && !ignored.contains(&name) {
-                ignored.push(name);
-            }
-        }
+        let parts = found.remove(id).expect("listed");
+        let info = parts.info.unwrap_or_else(|| json!({}));
+        note_undeclared(&info, &declared, ignored);
         if info.get("use_source_run_io").and_then(Value::as_bool) == Some(true) {
             return Err(bad(format!(
                 "example {id}: use_source_run_io is not supported by the stand-in"
@@ -1472,15 +1543,175 @@ fn upload_examples(
             dataset: ds,
             created_at,
             content: Content {
-                inputs: inputs.unwrap_or_else(|| json!({})),
-                outputs: outputs.unwrap_or(Value::Null),
+                inputs: parts.inputs.unwrap_or_else(|| json!({})),
+                outputs: parts.outputs.unwrap_or(Value::Null),
                 metadata: with_split(info.get("metadata").unwrap_or(&Value::Null), Some(&split)),
             },
             source_run_id,
+            attachments: parts.attachments,
         });
     }
     let count = new.len();
     cx.store.add_examples(new);
+    Ok(json!({
+        "as_of": rfc3339(cx.now),
+        "count": count,
+        "example_ids": order.iter().map(Uuid::to_string).collect::<Vec<_>>(),
+    }))
+}
+
+/// An error of the classic routes (`{"detail": ...}`) in the platform routes' shape.
+fn as_platform_error((status, v): Answer) -> Answer {
+    let text = match &v["detail"] {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    platform_error(status, &text, json!({}))
+}
+
+/// What an update's attachment parts make of example `i`'s current attachments: with
+/// neither new files nor `attachments_operations`, they are kept; otherwise only those
+/// the operations `retain` or `rename` stay, beside the new files (which win over a kept
+/// one of the same name), as LangSmith does (the SDK's own integration tests
+/// `test_update_example_with_attachments_operations`, `test_update_examples_multipart`).
+fn attachment_change(
+    cx: &Cx<'_>,
+    id: Uuid,
+    i: usize,
+    operations: Option<&Value>,
+    uploaded: Vec<NewAttachment>,
+) -> Result<AttachmentChange, Answer> {
+    if operations.is_none() && uploaded.is_empty() {
+        return Ok(AttachmentChange::Keep);
+    }
+    let invalid = |reason: String| {
+        platform_error(
+            422,
+            "Invalid attachments_operations",
+            json!({"example_id": id.to_string(), "reason": reason}),
+        )
+    };
+    let empty = json!({});
+    let ops = operations.unwrap_or(&empty);
+    for k in ops.as_object().into_iter().flatten().map(|(k, _)| k) {
+        if k != "rename" && k != "retain" {
+            return Err(invalid(format!("unknown field {k:?} (rename, retain)")));
+        }
+    }
+    let rename: Vec<(&str, &str)> = match ops.get("rename") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| {
+                v.as_str()
+                    .map(|to| (k.as_str(), to))
+                    .ok_or_else(|| invalid(format!("rename.{k}: not a string")))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(invalid("rename: not an object".into())),
+    };
+    let retain: Vec<&str> = match ops.get("retain") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| invalid("retain: not a list of strings".into()))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(invalid("retain: not a list".into())),
+    };
+    let (v, _) = cx.store.current(i).expect("checked by the caller");
+    let current = cx.store.attachments(i, v);
+    for name in rename
+        .iter()
+        .map(|(from, _)| *from)
+        .chain(retain.iter().copied())
+    {
+        if !current.iter().any(|a| a.name == name) {
+            return Err(invalid(format!("the example has no attachment {name:?}")));
+        }
+    }
+    let kept = current
+        .iter()
+        .filter_map(|a| {
+            let renamed = rename.iter().find(|(from, _)| *from == a.name);
+            match renamed {
+                Some((_, to)) => Some(((*to).to_owned(), a.key)),
+                None => retain
+                    .contains(&a.name.as_str())
+                    .then(|| (a.name.clone(), a.key)),
+            }
+        })
+        .collect();
+    Ok(AttachmentChange::Set { kept, uploaded })
+}
+
+/// `PATCH /v1/platform/datasets/{id}/examples` (what the SDKs' `update_example(s)` use
+/// when multipart is on): per example its `{id}` part (`metadata`, `split`; required),
+/// and optionally `{id}.inputs`, `{id}.outputs` (absent: kept), new attachments and
+/// `{id}.attachments_operations`. An example not found is a 404, one of another dataset
+/// a 409 (as the SDK's `test_update_examples_multiple_datasets` expects of LangSmith).
+/// Every update is checked before the first is applied; 201
+/// `{as_of, count, example_ids}`.
+fn update_examples_multipart(
+    cx: Cx<'_>,
+    raw: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+    ignored: &mut Vec<String>,
+) -> Result<Value, Answer> {
+    let ds = multipart_dataset(&cx, raw)?;
+    let (order, mut found) = example_parts(content_type, body, true)?;
+    let mut planned = Vec::with_capacity(order.len());
+    for id in &order {
+        let parts = found.remove(id).expect("listed");
+        let Some(info) = parts.info else {
+            return Err(platform_error(
+                422,
+                "Invalid example",
+                json!({"example_id": id.to_string(), "reason": "the `{example_id}` part is required"}),
+            ));
+        };
+        note_undeclared(&info, &["metadata", "split"], ignored);
+        let i = cx
+            .store
+            .index(id)
+            .filter(|i| cx.store.workspace_at(*i) == cx.workspace && cx.store.current(*i).is_some())
+            .ok_or_else(|| {
+                platform_error(
+                    404,
+                    "Example not found",
+                    json!({"example_id": id.to_string()}),
+                )
+            })?;
+        if cx.store.dataset_index_at(i) != ds {
+            return Err(platform_error(
+                409,
+                "Example belongs to another dataset",
+                json!({"example_id": id.to_string(), "dataset_id": raw}),
+            ));
+        }
+        let mut update = serde_json::Map::new();
+        for (k, v) in [("inputs", parts.inputs), ("outputs", parts.outputs)] {
+            if let Some(v) = v {
+                update.insert(k.into(), v);
+            }
+        }
+        for k in ["metadata", "split"] {
+            if let Some(v) = info.get(k) {
+                update.insert(k.into(), v.clone());
+            }
+        }
+        let (i, next, dataset) =
+            planned_update(&cx, *id, &Value::Object(update)).map_err(as_platform_error)?;
+        let change = attachment_change(&cx, *id, i, parts.operations.as_ref(), parts.attachments)?;
+        planned.push((i, next, dataset, change));
+    }
+    let count = planned.len();
+    for (i, next, dataset, change) in planned {
+        cx.store.update(i, next, dataset, cx.now, change);
+    }
     Ok(json!({
         "as_of": rfc3339(cx.now),
         "count": count,
