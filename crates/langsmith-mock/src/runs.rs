@@ -126,6 +126,9 @@ pub(crate) struct Runs {
     pub(crate) feedback: Vec<Feedback>,
     /// Share links of runs: run id -> (token, created at, Unix seconds).
     pub(crate) shares: std::collections::BTreeMap<Uuid, (Uuid, i64)>,
+    /// Patches `POST /runs/multipart` took before their run's post: `(workspace, patch)`,
+    /// applied when the post arrives (LangSmith's ingestion accepts either order).
+    pub(crate) early_patches: Vec<(Uuid, Value)>,
 }
 
 /// A feedback record (`POST /feedback`): the fields the spec's `FeedbackSchema` declares,

@@ -404,6 +404,11 @@ fn write_routes(mut router: axum::Router<Arc<Shared>>) -> axum::Router<Arc<Share
         (ingest("/runs"), MethodFilter::POST, Write::CreateRun),
         (ingest("/runs/batch"), MethodFilter::POST, Write::BatchRuns),
         (
+            ingest("/runs/multipart"),
+            MethodFilter::POST,
+            Write::MultipartRuns,
+        ),
+        (
             classic("/api/v1/feedback"),
             MethodFilter::POST,
             Write::CreateFeedback,
@@ -864,7 +869,16 @@ fn process(
                 let content_type = headers
                     .get(header::CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok());
-                crate::write::answer(cx, w, query, content_type, body)
+                // The multipart ingestion's body may come compressed (the spec says so).
+                let body = if matches!(w, crate::write::Write::MultipartRuns) {
+                    decoded(headers, body)
+                } else {
+                    Ok(std::borrow::Cow::Borrowed(body))
+                };
+                match body {
+                    Ok(body) => crate::write::answer(cx, w, query, content_type, &body),
+                    Err(e) => (e, Vec::new()),
+                }
             };
             record.ignored_params = ignored;
             // What filters match may have changed: paging checkpoints are stale.
@@ -892,6 +906,41 @@ fn process(
     match bytes {
         Ok(bytes) => deliver(bytes, fault),
         Err(response) => *response,
+    }
+}
+
+/// A request body as sent, or decompressed from `Content-Encoding: zstd` (the SDKs'
+/// compressed run ingestion); another encoding is a 400 in `runs.ErrorResponse`'s shape
+/// naming it.
+fn decoded<'a>(
+    headers: &HeaderMap,
+    body: &'a [u8],
+) -> Result<std::borrow::Cow<'a, [u8]>, (u16, Value)> {
+    let encoding = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .unwrap_or("identity");
+    let refuse = |what: String| {
+        (
+            400,
+            json!({"error": "invalid request body", "details": what}),
+        )
+    };
+    match encoding.to_ascii_lowercase().as_str() {
+        "" | "identity" => Ok(std::borrow::Cow::Borrowed(body)),
+        "zstd" => {
+            use std::io::Read;
+            let mut out = Vec::new();
+            ruzstd::decoding::StreamingDecoder::new(body)
+                .map_err(|e| refuse(format!("zstd: {e}")))?
+                .read_to_end(&mut out)
+                .map_err(|e| refuse(format!("zstd: {e}")))?;
+            Ok(std::borrow::Cow::Owned(out))
+        }
+        other => Err(refuse(format!(
+            "Content-Encoding {other:?} is not supported by the stand-in (zstd is)"
+        ))),
     }
 }
 

@@ -101,12 +101,13 @@ pub(crate) struct Attachment {
 }
 
 /// An attachment file as uploaded: its MIME type and bytes, and the example it belongs to
-/// (by index), whose hard delete takes it away after the attachment delay.
+/// (by index; none for a run's), whose hard delete takes it away after the attachment
+/// delay.
 #[derive(Debug, Clone)]
 pub(crate) struct File {
     pub(crate) mime_type: String,
     pub(crate) data: Arc<[u8]>,
-    example: usize,
+    example: Option<usize>,
 }
 
 /// An attachment a write brings: its name, MIME type and bytes.
@@ -259,8 +260,11 @@ pub struct Store {
     soft_deleted: HashMap<usize, i64>,
     /// Seeded rows a `PATCH` moved to the written table (absent from every read there).
     adopted: HashSet<usize>,
-    /// The attachment files of written examples, by key.
+    /// The attachment files of written examples and ingested runs, by key.
     files: HashMap<Uuid, File>,
+    /// The attachments `POST /runs/multipart` gave runs (`attachment.{run_id}.{name}`),
+    /// by run id.
+    run_attachments: HashMap<Uuid, Vec<Attachment>>,
 }
 
 impl Store {
@@ -359,7 +363,7 @@ impl Store {
     pub(crate) fn add_examples(&mut self, new: Vec<NewExample>) {
         for e in new {
             let i = self.ids.len() + self.written.len();
-            let attachments = self.store_files(i, e.attachments);
+            let attachments = self.store_files(Some(i), e.attachments);
             self.written_index.insert(e.id, self.written.len());
             self.written.push(Written {
                 id: e.id,
@@ -376,9 +380,9 @@ impl Store {
         }
     }
 
-    /// Keeps the files of example `i`'s new attachments: their names and keys, in order
-    /// (a name given twice keeps the last file, at its first place).
-    fn store_files(&mut self, i: usize, new: Vec<NewAttachment>) -> Vec<Attachment> {
+    /// Keeps the files of example `i`'s (or a run's) new attachments: their names and
+    /// keys, in order (a name given twice keeps the last file, at its first place).
+    fn store_files(&mut self, i: Option<usize>, new: Vec<NewAttachment>) -> Vec<Attachment> {
         let mut out: Vec<Attachment> = Vec::with_capacity(new.len());
         for a in new {
             let key =
@@ -410,7 +414,43 @@ impl Store {
     /// example's hard delete.
     pub(crate) fn file(&self, key: &Uuid) -> Option<&File> {
         let f = self.files.get(key)?;
-        (!self.attachments_expired(f.example)).then_some(f)
+        (!f.example.is_some_and(|i| self.attachments_expired(i))).then_some(f)
+    }
+
+    /// Adds attachments to run `run` (a name it has already is replaced).
+    pub(crate) fn add_run_attachments(&mut self, run: Uuid, new: Vec<NewAttachment>) {
+        for a in self.store_files(None, new) {
+            let list = self.run_attachments.entry(run).or_default();
+            match list.iter_mut().find(|x| x.name == a.name) {
+                Some(x) => x.key = a.key,
+                None => list.push(a),
+            }
+        }
+    }
+
+    /// A run's attachments as the spec's `RunSchema.s3_urls` (the SDKs read
+    /// `attachment.{name}` entries of it), or null without any.
+    pub(crate) fn run_attachment_urls(&self, run: &Uuid) -> Value {
+        match self.run_attachments.get(run) {
+            Some(list) if !list.is_empty() => self.urls(list),
+            _ => Value::Null,
+        }
+    }
+
+    /// `{"attachment.{name}": {presigned_url, mime_type}}` for `list`.
+    fn urls(&self, list: &[Attachment]) -> Value {
+        let mut m = serde_json::Map::new();
+        for a in list {
+            let mime = self.files.get(&a.key).map(|f| f.mime_type.clone());
+            m.insert(
+                format!("attachment.{}", a.name),
+                json!({
+                    "presigned_url": format!("{ATTACHMENT_PATH}{}", a.key),
+                    "mime_type": mime,
+                }),
+            );
+        }
+        Value::Object(m)
     }
 
     /// Whether example `i` was hard-deleted at least the attachment delay ago.
@@ -456,7 +496,7 @@ impl Store {
                     .map(|(name, key)| Attachment { name, key })
                     .collect();
                 // Files uploaded with the update win over kept ones of the same name.
-                for new in self.store_files(index, uploaded) {
+                for new in self.store_files(Some(index), uploaded) {
                     match list.iter_mut().find(|x| x.name == new.name) {
                         Some(x) => x.key = new.key,
                         None => list.push(new),
@@ -606,18 +646,7 @@ impl Store {
             if list.is_empty() {
                 return Value::Null;
             }
-            let mut m = serde_json::Map::new();
-            for a in list {
-                let mime = self.files.get(&a.key).map(|f| f.mime_type.clone());
-                m.insert(
-                    format!("attachment.{}", a.name),
-                    json!({
-                        "presigned_url": format!("{ATTACHMENT_PATH}{}", a.key),
-                        "mime_type": mime,
-                    }),
-                );
-            }
-            return Value::Object(m);
+            return self.urls(list);
         }
         if !self.has_attachments(i) {
             return Value::Null;

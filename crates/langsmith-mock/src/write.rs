@@ -43,6 +43,7 @@ pub(crate) enum Write {
     CreateRun,
     UpdateRun(String),
     BatchRuns,
+    MultipartRuns,
     ReadRun(String),
     ReadRunV2(String),
     CreateFeedback,
@@ -79,6 +80,7 @@ impl Write {
             Write::CreateRun => ("/runs", "post"),
             Write::UpdateRun(_) => ("/runs/{run_id}", "patch"),
             Write::BatchRuns => ("/runs/batch", "post"),
+            Write::MultipartRuns => ("/runs/multipart", "post"),
             Write::ReadRun(_) => ("/api/v1/runs/{run_id}", "get"),
             Write::ReadRunV2(_) => ("/v2/runs/{run_id}", "get"),
             Write::CreateFeedback => ("/api/v1/feedback", "post"),
@@ -96,7 +98,7 @@ impl Write {
     pub(crate) fn is_ingest(&self) -> bool {
         matches!(
             self,
-            Write::CreateRun | Write::UpdateRun(_) | Write::BatchRuns
+            Write::CreateRun | Write::UpdateRun(_) | Write::BatchRuns | Write::MultipartRuns
         )
     }
 }
@@ -287,6 +289,11 @@ pub(crate) fn answer(
         };
         return (result.map_or_else(|e| e, |v| (201, v)), ignored);
     }
+    if let Write::MultipartRuns = op {
+        let mut ignored = Vec::new();
+        let result = multipart_runs(cx, content_type, body, &mut ignored);
+        return (result.map_or_else(|e| e, |v| (202, v)), ignored);
+    }
     let has_body = matches!(
         op,
         Write::CreateDataset
@@ -342,7 +349,7 @@ pub(crate) fn answer(
             create_examples(cx, value.as_array().map_or(&[][..], Vec::as_slice)).map(Value::Array)
         }
         Write::UpdateExample(id) => update_example(cx, id, &value),
-        Write::UploadExamples(_) | Write::UpdateExamplesMultipart(_) => {
+        Write::UploadExamples(_) | Write::UpdateExamplesMultipart(_) | Write::MultipartRuns => {
             unreachable!("answered above")
         }
         Write::UpdateExamples => {
@@ -449,12 +456,19 @@ pub(crate) fn answer(
         }),
         Write::ListShared => list_shared(cx, query),
         Write::ReadRun(id) => path_uuid(id, "run_id").and_then(|id| {
-            cx.runs
+            let mut run = cx
+                .runs
                 .runs
                 .iter()
                 .find(|r| r.id == id && r.workspace_id == cx.workspace)
                 .map(|r| crate::runs::render(r, &[]))
-                .ok_or_else(|| detail(404, format!("Run {id} not found")))
+                .ok_or_else(|| detail(404, format!("Run {id} not found")))?;
+            // The attachments `POST /runs/multipart` gave it, as `RunSchema.s3_urls`.
+            let urls = cx.store.run_attachment_urls(&id);
+            if !urls.is_null() {
+                run["s3_urls"] = urls;
+            }
+            Ok(run)
         }),
     };
     (
@@ -1095,6 +1109,209 @@ fn ingest(cx: Cx<'_>, posts: &[Value], patches: &[Value]) -> Result<Value, Answe
     cx.runs.sessions = sessions;
     // The spec's 202 schema (`additionalProperties` both a string and an object) admits
     // only an empty object.
+    Ok(json!({}))
+}
+
+// ---- the multipart run ingestion ----
+
+/// A write context borrowed again, for one step of a larger write.
+fn again<'b>(cx: &'b mut Cx<'_>) -> Cx<'b> {
+    Cx {
+        store: &mut *cx.store,
+        runs: &mut *cx.runs,
+        workspace: cx.workspace,
+        now: cx.now,
+    }
+}
+
+/// The out-of-band run fields a `post.{id}.{field}` / `patch.{id}.{field}` part may carry
+/// (the spec's description of the route).
+const RUN_FIELDS: [&str; 6] = [
+    "inputs",
+    "outputs",
+    "events",
+    "error",
+    "extra",
+    "serialized",
+];
+
+/// `POST /runs/multipart` (the SDKs' run ingestion when `/info` turns it on, and what
+/// their tracing thread sends when `zstd_compression_enabled`; the body arrives
+/// decompressed): parts `post.{id}` and `patch.{id}` (the run's JSON), `post|patch.{id}.{field}`
+/// (a field of it sent apart: inputs, outputs, events, error, extra, serialized),
+/// `feedback.{id}` (a feedback create, validated as `POST /feedback`) and
+/// `attachment.{id}.{name}` (a file, kept with its MIME type and read back as the run's
+/// `s3_urls`). The runs are validated as the batch route's body and stored through the
+/// same ingestion; a patch of a run neither stored nor posted in the request is kept and
+/// applied when its post arrives (LangSmith's ingestion takes either order; the SDK's own
+/// `test_multipart_ingest_update_then_create` sends them so). All-or-nothing; 202 `{}`.
+fn multipart_runs(
+    mut cx: Cx<'_>,
+    content_type: Option<&str>,
+    body: &[u8],
+    ignored: &mut Vec<String>,
+) -> Result<Value, Answer> {
+    let bad = |what: String| ingest_error(400, "invalid multipart body", what);
+    let boundary = crate::multipart::boundary(content_type.unwrap_or_default()).map_err(bad)?;
+    let parts = crate::multipart::parse(body, &boundary).map_err(bad)?;
+    // Runs in order of first appearance, per event.
+    let mut posts: Vec<(Uuid, serde_json::Map<String, Value>)> = Vec::new();
+    let mut patches: Vec<(Uuid, serde_json::Map<String, Value>)> = Vec::new();
+    let mut feedback: Vec<Value> = Vec::new();
+    let mut files: Vec<(Uuid, NewAttachment)> = Vec::new();
+    for p in parts {
+        let mut segments = p.name.splitn(3, '.');
+        let event = segments.next().unwrap_or_default();
+        let id_text = segments.next().unwrap_or_default();
+        let rest = segments.next();
+        let id = Uuid::try_parse(id_text)
+            .map_err(|e| bad(format!("part {:?}: the run id: {e}", p.name)))?;
+        if event == "attachment" {
+            let name = rest
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| bad(format!("part {:?}: an attachment needs a name", p.name)))?;
+            let mime_type = p
+                .mime_type()
+                .ok_or_else(|| bad(format!("part {:?}: no Content-Type", p.name)))?
+                .to_owned();
+            files.push((
+                id,
+                NewAttachment {
+                    name: name.to_owned(),
+                    mime_type,
+                    data: p.data,
+                },
+            ));
+            continue;
+        }
+        let value: Value = serde_json::from_slice(&p.data)
+            .map_err(|e| bad(format!("part {:?}: not JSON: {e}", p.name)))?;
+        let list = match event {
+            "post" => &mut posts,
+            "patch" => &mut patches,
+            "feedback" if rest.is_none() => {
+                feedback.push(value);
+                continue;
+            }
+            _ => return Err(bad(format!("part {:?}: unknown part", p.name))),
+        };
+        let k = match list.iter().position(|(r, _)| *r == id) {
+            Some(k) => k,
+            None => {
+                list.push((id, serde_json::Map::new()));
+                list.len() - 1
+            }
+        };
+        let run = &mut list[k].1;
+        match rest {
+            None => {
+                let Value::Object(m) = value else {
+                    return Err(ingest_error(
+                        422,
+                        "invalid run",
+                        format!("part {:?}: not a JSON object", p.name),
+                    ));
+                };
+                for (field, v) in m {
+                    run.entry(field).or_insert(v);
+                }
+            }
+            Some(field) if RUN_FIELDS.contains(&field) => {
+                run.insert(field.to_owned(), value);
+            }
+            Some(_) => return Err(bad(format!("part {:?}: unknown part", p.name))),
+        }
+        run.insert("id".into(), id.to_string().into());
+    }
+    // The runs, validated as the batch route's body (undeclared fields recorded). A field
+    // sent as null is absent: the ingestion service decodes runs with Go's encoding/json,
+    // which leaves a field at its zero value for null (the SDK's tracing thread sends
+    // `"parent_run_id": null` and `"session_id": null` in its patches here).
+    let as_list = |l: Vec<(Uuid, serde_json::Map<String, Value>)>| -> Vec<Value> {
+        l.into_iter()
+            .map(|(_, mut m)| {
+                m.retain(|_, v| !v.is_null());
+                Value::Object(m)
+            })
+            .collect()
+    };
+    let batch = json!({"post": as_list(posts), "patch": as_list(patches)});
+    let (batch, noted) = body_of(
+        &Write::BatchRuns,
+        &serde_json::to_vec(&batch).expect("json"),
+    )?;
+    ignored.extend(noted);
+    let mut checked_feedback = Vec::with_capacity(feedback.len());
+    for f in &feedback {
+        let (v, noted) = body_of(
+            &Write::CreateFeedback,
+            &serde_json::to_vec(f).expect("json"),
+        )
+        .map_err(|(status, e)| ingest_error(status, "invalid feedback", e.to_string()))?;
+        ignored.extend(noted.into_iter().map(|n| format!("feedback.{n}")));
+        checked_feedback.push(v);
+    }
+    let posts = batch["post"].as_array().cloned().unwrap_or_default();
+    let mut now = Vec::new();
+    let mut early = Vec::new();
+    for p in batch["patch"].as_array().into_iter().flatten() {
+        let id = uuid_field(p, "id", true)?;
+        let known = |x: &Uuid| {
+            cx.runs
+                .runs
+                .iter()
+                .any(|r| r.id == *x && r.workspace_id == cx.workspace)
+                || posts
+                    .iter()
+                    .any(|v| v["id"].as_str() == Some(&x.to_string()))
+        };
+        if id.as_ref().is_some_and(known) {
+            now.push(p.clone());
+        } else {
+            early.push(p.clone());
+        }
+    }
+    // Patches that arrived before these posts.
+    let posted: HashSet<String> = posts
+        .iter()
+        .filter_map(|v| v["id"].as_str().map(str::to_owned))
+        .collect();
+    let (due, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut cx.runs.early_patches)
+        .into_iter()
+        .partition(|(w, p)| {
+            *w == cx.workspace && p["id"].as_str().is_some_and(|id| posted.contains(id))
+        });
+    cx.runs.early_patches = waiting.clone();
+    now.extend(due.iter().map(|(_, p)| p.clone()));
+    // All or nothing: what the steps below change is put back if a later one refuses.
+    let saved = (
+        cx.runs.runs.clone(),
+        cx.runs.sessions.clone(),
+        cx.runs.feedback.clone(),
+    );
+    let restore = |cx: &mut Cx<'_>| {
+        cx.runs.runs = saved.0.clone();
+        cx.runs.sessions = saved.1.clone();
+        cx.runs.feedback = saved.2.clone();
+        cx.runs.early_patches = waiting.iter().chain(&due).cloned().collect();
+    };
+    if let Err(e) = ingest(again(&mut cx), &posts, &now) {
+        restore(&mut cx);
+        return Err(e);
+    }
+    for f in &checked_feedback {
+        if let Err((status, e)) = create_feedback(again(&mut cx), f) {
+            restore(&mut cx);
+            return Err(ingest_error(status, "invalid feedback", e.to_string()));
+        }
+    }
+    for (id, file) in files {
+        cx.store.add_run_attachments(id, vec![file]);
+    }
+    let workspace = cx.workspace;
+    cx.runs
+        .early_patches
+        .extend(early.into_iter().map(|p| (workspace, p)));
     Ok(json!({}))
 }
 

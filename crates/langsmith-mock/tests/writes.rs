@@ -1017,3 +1017,120 @@ async fn the_multipart_example_update_keeps_renames_and_replaces_attachments_all
     assert_eq!(s, 201);
     assert_eq!(names(&b), ["only"]);
 }
+
+#[tokio::test]
+async fn the_multipart_run_ingestion_stores_runs_fields_feedback_and_files_all_or_nothing() {
+    let server = MockServer::builder().start().await.unwrap();
+    let route = "/runs/multipart";
+    let (root, early) = (Uuid::new_v4(), Uuid::new_v4());
+    let json_part = |name: String, v: Value| (name, "application/json", v.to_string().into_bytes());
+    let post = |id: Uuid| {
+        json!({"id": id.to_string(), "trace_id": id.to_string(), "name": "app",
+               "run_type": "chain", "session_name": "mine", "start_time": now_iso(),
+               "dotted_order": format!("20260101T000000000000Z{id}"), "parent_run_id": null})
+    };
+    // A patch before its post: accepted, applied when the post arrives.
+    let (s, e) = send_form(
+        &server,
+        Method::POST,
+        route,
+        form_raw(
+            "b0undary",
+            &[json_part(
+                format!("patch.{early}"),
+                json!({"id": early.to_string(), "trace_id": early.to_string(),
+                       "end_time": now_iso(), "outputs": {"late": true}}),
+            )],
+        ),
+    )
+    .await;
+    assert_eq!(s, 202, "{e}");
+    conforms(route, "post", s, &e);
+    assert!(server.runs().iter().all(|r| r.id != early));
+    let parts = vec![
+        json_part(format!("post.{root}"), post(root)),
+        json_part(
+            format!("post.{root}.inputs"),
+            json!({"email": "jane.doe@example.com"}),
+        ),
+        json_part(format!("post.{early}"), post(early)),
+        (
+            format!("attachment.{root}.note.txt"),
+            "text/plain; length=2",
+            b"hi".to_vec(),
+        ),
+        json_part(
+            format!("feedback.{root}"),
+            json!({"run_id": root.to_string(), "trace_id": root.to_string(), "key": "score", "score": 1}),
+        ),
+    ];
+    // A bad run type anywhere refuses the whole request: nothing is stored.
+    let mut bad = parts.clone();
+    let other = Uuid::new_v4();
+    let mut wrong = post(other);
+    wrong["run_type"] = "agent".into();
+    bad.push(json_part(format!("post.{other}"), wrong));
+    let (s, e) = send_form(&server, Method::POST, route, form_raw("b0undary", &bad)).await;
+    assert_eq!(s, 422, "{e}");
+    conforms(route, "post", s, &e);
+    assert!(server.runs().is_empty() && server.feedback().is_empty());
+    // Compressed as the SDKs' tracing thread sends it.
+    let body = ruzstd::encoding::compress_to_vec(
+        &form_raw("b0undary", &parts)[..],
+        ruzstd::encoding::CompressionLevel::Fastest,
+    );
+    let r = reqwest::Client::new()
+        .post(format!("{}{route}", server.url()))
+        .header("x-api-key", server.api_key())
+        .header("content-type", "multipart/form-data; boundary=b0undary")
+        .header("content-encoding", "zstd")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status().as_u16();
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(s, 202, "{e}");
+    conforms(route, "post", s, &e);
+    let runs = server.runs();
+    let r = runs.iter().find(|r| r.id == root).unwrap();
+    assert_eq!(r.inputs, json!({"email": "jane.doe@example.com"}));
+    let session = server
+        .sessions()
+        .into_iter()
+        .find(|s| s.id == r.session_id)
+        .unwrap();
+    assert_eq!(session.name, "mine");
+    let e = runs.iter().find(|r| r.id == early).unwrap();
+    assert_eq!(e.outputs, json!({"late": true}));
+    assert!(e.end_time.is_some());
+    let fb = server.feedback();
+    assert_eq!(fb.len(), 1);
+    assert_eq!((fb[0].run_id, fb[0].key.as_str()), (Some(root), "score"));
+    // The run reads back with its file as `s3_urls`.
+    let (s, read) = ok(&server, Method::GET, &format!("/runs/{root}"), None).await;
+    assert_eq!(s, 200, "{read}");
+    let file = &read["s3_urls"]["attachment.note.txt"];
+    assert_eq!(file["mime_type"], "text/plain");
+    assert_eq!(
+        download(&server, file["presigned_url"].as_str().unwrap()).await,
+        (200, Some("text/plain".into()), b"hi".to_vec())
+    );
+    // Another encoding is refused by name.
+    let r = reqwest::Client::new()
+        .post(format!("{}{route}", server.url()))
+        .header("x-api-key", server.api_key())
+        .header("content-type", "multipart/form-data; boundary=b0undary")
+        .header("content-encoding", "br")
+        .body(form_raw("b0undary", &parts))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let e: Value = r.json().await.unwrap();
+    conforms(route, "post", 400, &e);
+    assert!(e["details"].as_str().unwrap().contains("br"), "{e}");
+    // Unauthenticated: 401 before anything is read.
+    let (s, _) = call(&server, Method::POST, route, Some(&json!({})), None).await;
+    assert_eq!(s, 401);
+}
