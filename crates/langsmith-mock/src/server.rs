@@ -409,6 +409,11 @@ fn write_routes(mut router: axum::Router<Arc<Shared>>) -> axum::Router<Arc<Share
             Write::MultipartRuns,
         ),
         (
+            classic("/api/v1/runs/stats"),
+            MethodFilter::POST,
+            Write::RunStats,
+        ),
+        (
             classic("/api/v1/feedback"),
             MethodFilter::POST,
             Write::CreateFeedback,

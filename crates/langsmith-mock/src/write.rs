@@ -44,6 +44,7 @@ pub(crate) enum Write {
     UpdateRun(String),
     BatchRuns,
     MultipartRuns,
+    RunStats,
     ReadRun(String),
     ReadRunV2(String),
     CreateFeedback,
@@ -81,6 +82,7 @@ impl Write {
             Write::UpdateRun(_) => ("/runs/{run_id}", "patch"),
             Write::BatchRuns => ("/runs/batch", "post"),
             Write::MultipartRuns => ("/runs/multipart", "post"),
+            Write::RunStats => ("/api/v1/runs/stats", "post"),
             Write::ReadRun(_) => ("/api/v1/runs/{run_id}", "get"),
             Write::ReadRunV2(_) => ("/v2/runs/{run_id}", "get"),
             Write::CreateFeedback => ("/api/v1/feedback", "post"),
@@ -308,6 +310,7 @@ pub(crate) fn answer(
             | Write::UpdateRun(_)
             | Write::BatchRuns
             | Write::CreateFeedback
+            | Write::RunStats
     );
     let (value, ignored) = if has_body {
         match body_of(op, body) {
@@ -415,6 +418,7 @@ pub(crate) fn answer(
             }
         }
         Write::CreateFeedback => create_feedback(cx, &value),
+        Write::RunStats => run_stats(cx, &value),
         Write::ListFeedback => list_feedback(cx, query),
         Write::ReadFeedback(id) => path_uuid(id, "feedback_id").and_then(|id| {
             cx.runs
@@ -1313,6 +1317,96 @@ fn multipart_runs(
         .early_patches
         .extend(early.into_iter().map(|p| (workspace, p)));
     Ok(json!({}))
+}
+
+/// `POST /runs/stats`: the spec's `RunStats` of the caller's runs that the body selects
+/// (`session`, `id`, `trace`, `parent_run`, `run_type`, `reference_example`, `is_root`,
+/// `error`, `start_time`/`end_time`): `run_count`, `latency_p50`/`latency_p99` (seconds,
+/// of the finished runs, nearest rank), `error_rate` and `last_run_start_time`. The
+/// stand-in keeps no tokens, costs, feedback or streaming: those fields are left out; the
+/// filter expressions, grouping and `select` are refused by name (400), as they would
+/// otherwise be silently ignored.
+fn run_stats(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
+    for refused in [
+        "query",
+        "filter",
+        "trace_filter",
+        "tree_filter",
+        "search_filter",
+        "group_by",
+        "groups",
+        "select",
+        "data_source_type",
+        "execution_order",
+    ] {
+        if v.get(refused).is_some_and(|x| !x.is_null()) {
+            return Err(detail(
+                400,
+                format!("field `{refused}` is not supported by the stand-in"),
+            ));
+        }
+    }
+    let ids = |name: &str| -> Result<Option<Vec<Uuid>>, Answer> {
+        match v.get(name).and_then(Value::as_array) {
+            None => Ok(None),
+            Some(a) => a
+                .iter()
+                .map(|x| {
+                    Uuid::try_parse(x.as_str().unwrap_or_default())
+                        .map_err(|e| unprocessable(&["body", name], e.to_string(), "uuid_parsing"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+        }
+    };
+    let (sessions, run_ids, examples) = (ids("session")?, ids("id")?, ids("reference_example")?);
+    let trace = uuid_field(v, "trace", false)?;
+    let parent = uuid_field(v, "parent_run", false)?;
+    let run_type = v.get("run_type").and_then(Value::as_str);
+    let is_root = v.get("is_root").and_then(Value::as_bool);
+    let error = v.get("error").and_then(Value::as_bool);
+    let after = time_field(v, "start_time", false)?;
+    let before = time_field(v, "end_time", false)?;
+    let within = |list: &Option<Vec<Uuid>>, id: Option<Uuid>| {
+        list.as_ref()
+            .is_none_or(|l| id.is_some_and(|id| l.contains(&id)))
+    };
+    let runs: Vec<&Run> = cx
+        .runs
+        .runs
+        .iter()
+        .filter(|r| r.workspace_id == cx.workspace)
+        .filter(|r| within(&sessions, Some(r.session_id)) && within(&run_ids, Some(r.id)))
+        .filter(|r| within(&examples, r.reference_example_id))
+        .filter(|r| trace.is_none_or(|t| r.trace_id == t))
+        .filter(|r| parent.is_none_or(|p| r.parent_run_id == Some(p)))
+        .filter(|r| run_type.is_none_or(|t| r.run_type == t))
+        .filter(|r| is_root.is_none_or(|b| r.is_root() == b))
+        .filter(|r| error.is_none_or(|b| r.error.is_some() == b))
+        .filter(|r| after.is_none_or(|t| r.start_time >= t))
+        .filter(|r| before.is_none_or(|t| r.start_time <= t))
+        .collect();
+    let mut latencies: Vec<i64> = runs
+        .iter()
+        .filter_map(|r| r.end_time.map(|e| e - r.start_time))
+        .collect();
+    latencies.sort_unstable();
+    // Nearest rank: the smallest latency at or above the share `p` of them.
+    let rank = |p: f64| -> Value {
+        if latencies.is_empty() {
+            return Value::Null;
+        }
+        let k = ((p * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len());
+        json!(latencies[k - 1] as f64)
+    };
+    let errors = runs.iter().filter(|r| r.error.is_some()).count();
+    Ok(json!({
+        "run_count": runs.len(),
+        "latency_p50": rank(0.5),
+        "latency_p99": rank(0.99),
+        "error_rate": if runs.is_empty() { Value::Null } else { json!(errors as f64 / runs.len() as f64) },
+        "last_run_start_time": runs.iter().map(|r| r.start_time).max().map(rfc3339),
+    }))
 }
 
 // ---- feedback and share links ----

@@ -1134,3 +1134,75 @@ async fn the_multipart_run_ingestion_stores_runs_fields_feedback_and_files_all_o
     let (s, _) = call(&server, Method::POST, route, Some(&json!({})), None).await;
     assert_eq!(s, 401);
 }
+
+#[tokio::test]
+async fn run_stats_count_the_selected_runs_and_refuse_what_they_cannot_apply() {
+    let server = MockServer::builder().start().await.unwrap();
+    let at = |secs: i64| {
+        chrono::DateTime::from_timestamp(1_767_225_600 + secs, 0)
+            .unwrap()
+            .to_rfc3339()
+    };
+    // Three llm runs of 1, 2 and 10 s (one failed) and a chain run, in session `s`.
+    let mut posts = Vec::new();
+    for (k, (kind, secs, error)) in [
+        ("llm", 1, None),
+        ("llm", 2, Some("boom")),
+        ("llm", 10, None),
+        ("chain", 5, None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = Uuid::new_v4();
+        let start = 100 * k as i64;
+        let mut run = json!({"id": id.to_string(), "trace_id": id.to_string(), "name": "r",
+            "run_type": kind, "session_name": "s", "start_time": at(start),
+            "end_time": at(start + secs),
+            "dotted_order": format!("20260101T000000000000Z{id}")});
+        if let Some(e) = error {
+            run["error"] = e.into();
+        }
+        posts.push(run);
+    }
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        "/runs/batch",
+        Some(&json!({ "post": posts })),
+    )
+    .await;
+    assert_eq!(s, 202, "{e}");
+    let session = server.sessions()[0].id.to_string();
+    let stats = |body: Value| {
+        let server = &server;
+        async move { ok(server, Method::POST, "/runs/stats", Some(&body)).await }
+    };
+    let (s, llm) = stats(json!({"session": [session], "run_type": "llm"})).await;
+    assert_eq!(s, 200, "{llm}");
+    conforms("/api/v1/runs/stats", "post", s, &llm);
+    assert_eq!(llm["run_count"], 3);
+    assert_eq!(llm["latency_p50"], 2.0);
+    assert_eq!(llm["latency_p99"], 10.0);
+    assert!((llm["error_rate"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(llm["last_run_start_time"].as_str().unwrap())
+            .unwrap()
+            .timestamp(),
+        1_767_225_600 + 200
+    );
+    let (_, all) = stats(json!({ "session": [session] })).await;
+    assert_eq!(all["run_count"], server.runs().len());
+    let (_, none) = stats(json!({"session": [Uuid::new_v4().to_string()]})).await;
+    assert_eq!(none["run_count"], 0);
+    assert_eq!(none["latency_p50"], Value::Null);
+    // A filter expression it cannot apply is refused by name, not ignored.
+    let (s, e) = stats(json!({"session": [session], "filter": "eq(name, 'r')"})).await;
+    assert_eq!(s, 400, "{e}");
+    assert!(e["detail"].as_str().unwrap().contains("filter"), "{e}");
+    // A body the schema refuses: FastAPI's 422 naming the field.
+    let (s, e) = stats(json!({"session": "not-a-list"})).await;
+    assert_eq!(s, 422, "{e}");
+    conforms("/api/v1/runs/stats", "post", s, &e);
+    assert_eq!(e["detail"][0]["loc"], json!(["body", "session"]));
+}
