@@ -8,7 +8,7 @@
 mod common;
 use common::*;
 use langsmith_mock::person::{IDENTIFIERS, OTHER};
-use langsmith_mock::{Faults, MockServer};
+use langsmith_mock::{Faults, Lies, MockServer};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -225,7 +225,10 @@ async fn the_servers_search_misses_long_values_and_the_case_says_it_cannot_prove
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_search_that_ignores_its_filter_deletes_nothing_of_anyone_else() {
     let env = env(Faults {
-        runs_v2_search_ignores_filter: true,
+        lies: Lies {
+            runs_v2_search_ignores_filter: true,
+            ..Lies::default()
+        },
         ..Faults::default()
     })
     .await;
@@ -269,7 +272,10 @@ async fn a_search_that_ignores_its_filter_deletes_nothing_of_anyone_else() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_feedback_delete_that_answers_404_leaves_the_case_in_attention() {
     let env = env(Faults {
-        feedback_delete_404: true,
+        lies: Lies {
+            feedback_delete_404: true,
+            ..Lies::default()
+        },
         ..Faults::default()
     })
     .await;

@@ -1,14 +1,27 @@
-//! A small `multipart/form-data` reader for the multipart example upload
-//! (`POST /v1/platform/datasets/{id}/examples`): each part's name and bytes, framed as
-//! RFC 7578 frames them (a part's other headers are not read). Anything else (no
-//! boundary, a part without a name, a body that does not end with the closing
-//! delimiter) is an error naming what is wrong.
+//! A small `multipart/form-data` reader for the multipart routes (the example upload and
+//! update, `POST`/`PATCH /v1/platform/datasets/{id}/examples`, and `POST /runs/multipart`):
+//! each part's name, content type and bytes, framed as RFC 7578 frames them (a part's
+//! other headers are not read). Anything else (no boundary, a part without a name, a body
+//! that does not end with the closing delimiter) is an error naming what is wrong.
 
 /// One part of a form.
 #[derive(Debug)]
 pub(crate) struct Part {
     pub(crate) name: String,
+    /// Its `Content-Type` header as sent (`image/png; length=12`), if any.
+    pub(crate) content_type: Option<String>,
     pub(crate) data: Vec<u8>,
+}
+
+impl Part {
+    /// The media type of its `Content-Type` without parameters (`image/png`), if any.
+    pub(crate) fn mime_type(&self) -> Option<&str> {
+        self.content_type
+            .as_deref()
+            .and_then(|t| t.split(';').next())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    }
 }
 
 /// The boundary of a `multipart/form-data` content type.
@@ -56,6 +69,7 @@ pub(crate) fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, String> {
         let headers = std::str::from_utf8(&body[pos..headers_end])
             .map_err(|_| format!("byte {pos}: a part's headers are not UTF-8"))?;
         let mut name = None;
+        let mut content_type = None;
         for line in headers.split("\r\n") {
             let (k, v) = line
                 .split_once(':')
@@ -66,6 +80,8 @@ pub(crate) fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, String> {
                     .map(str::trim)
                     .find_map(|p| p.strip_prefix("name="))
                     .map(|n| n.trim_matches('"').to_owned());
+            } else if k.trim().eq_ignore_ascii_case("content-type") {
+                content_type = Some(v.trim().to_owned());
             }
         }
         let name = name.ok_or_else(|| format!("byte {pos}: a part without a name"))?;
@@ -74,6 +90,7 @@ pub(crate) fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, String> {
             .ok_or_else(|| format!("part {name:?}: no closing delimiter"))?;
         parts.push(Part {
             name,
+            content_type,
             data: body[data_start..end].to_vec(),
         });
         pos = end + next_delimiter.len();
@@ -91,6 +108,8 @@ mod tests {
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0].name, "a");
         assert_eq!(parts[0].data, b"{\"k\":\r\n1}");
+        assert_eq!(parts[0].mime_type(), Some("application/json"));
+        assert_eq!(parts[1].mime_type(), None);
         assert_eq!(parts[1].data, b"\x00\xff");
         assert_eq!(
             boundary("multipart/form-data; boundary=\"xyz\"").unwrap(),

@@ -670,6 +670,7 @@ pub(crate) fn seed(
                 created_at: made + 60 * (d * scale.examples_per_dataset + k) as i64,
                 content: content.clone(),
                 source_run_id,
+                attachments: Vec::new(),
             });
             listed.push((example, content, mine));
         }

@@ -336,12 +336,12 @@ impl Filter {
                 p.err(*at, format!("expected a quoted string, got {s:?}"))
             }
         };
+        // A column is named bare (`metadata`) or quoted (`"metadata"`: LangSmith takes
+        // both; the SDK's own `test_list_examples` sends the quoted form).
         let column = |a: &Arg| -> Result<String, String> {
             match a {
-                Arg::Ident(s, _) => Ok(s.clone()),
-                Arg::Str(s, at) | Arg::Call(s, _, at) => {
-                    p.err(*at, format!("expected a column name, got {s:?}"))
-                }
+                Arg::Ident(s, _) | Arg::Str(s, _) => Ok(s.clone()),
+                Arg::Call(s, _, at) => p.err(*at, format!("expected a column name, got {s:?}")),
             }
         };
         let arity = |n: usize| {
@@ -788,7 +788,7 @@ impl ExampleQuery {
             );
         }
         if selected("attachment_urls") {
-            m.insert("attachment_urls".into(), store.attachment_urls(i));
+            m.insert("attachment_urls".into(), store.attachment_urls(i, v));
         }
         Value::Object(m)
     }

@@ -136,6 +136,9 @@ pub(crate) struct Runs {
     pub(crate) rules: Vec<(Uuid, Value)>,
     /// Bulk exports as `BulkExport` answers them, with their workspace.
     pub(crate) exports: Vec<(Uuid, Value)>,
+    /// Patches `POST /runs/multipart` took before their run's post: `(workspace, patch)`,
+    /// applied when the post arrives (LangSmith's ingestion accepts either order).
+    pub(crate) early_patches: Vec<(Uuid, Value)>,
 }
 
 /// A feedback record (`POST /feedback`): the fields the spec's `FeedbackSchema` declares,

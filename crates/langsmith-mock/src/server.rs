@@ -166,6 +166,9 @@ enum Op {
     NotServed,
     /// A write (or a read that came with the writes).
     Write(crate::write::Write),
+    /// An attachment file, by key (`store::ATTACHMENT_PATH`): the stand-in's presigned
+    /// URLs, answered without an API key.
+    Attachment(String),
     /// No route: 404 `{"detail":"Not Found"}` once authenticated.
     Unknown,
     /// A route without this method: 405 `{"detail":"Method Not Allowed"}` once
@@ -187,7 +190,12 @@ impl Op {
             Op::RunsQuery => Operation::RunsQueryV1,
             Op::RunsQueryV2 => Operation::RunsQueryV2,
             Op::RunsDelete => Operation::RunsDelete,
-            Op::Info | Op::NotServed | Op::Write(_) | Op::Unknown | Op::MethodNotAllowed => {
+            Op::Info
+            | Op::NotServed
+            | Op::Write(_)
+            | Op::Attachment(_)
+            | Op::Unknown
+            | Op::MethodNotAllowed => {
                 return None;
             }
         })
@@ -202,6 +210,7 @@ impl Op {
             | Op::RunsDelete
             | Op::NotServed
             | Op::Write(_)
+            | Op::Attachment(_)
             | Op::Unknown
             | Op::MethodNotAllowed => {
                 return None;
@@ -334,6 +343,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
     router = plain(router, spec::INFO_PATH, false, Op::Info);
     router = plain(router, spec::SESSIONS_PATH, true, Op::Sessions);
     router = write_routes(router);
+    router = router.route(
+        &format!("{}{{key}}", crate::store::ATTACHMENT_PATH),
+        get(
+            |s: State<Arc<Shared>>, Path(key): Path<String>, m: Method, u: Uri, h: HeaderMap| {
+                handle(s, m, u, h, Bytes::new(), Op::Attachment(key))
+            },
+        ),
+    );
     router
         .fallback(|s: State<Arc<Shared>>, m: Method, u: Uri, h: HeaderMap| {
             handle(s, m, u, h, Bytes::new(), Op::Unknown)
@@ -386,6 +403,16 @@ fn write_routes(mut router: axum::Router<Arc<Shared>>) -> axum::Router<Arc<Share
         ),
         (ingest("/runs"), MethodFilter::POST, Write::CreateRun),
         (ingest("/runs/batch"), MethodFilter::POST, Write::BatchRuns),
+        (
+            ingest("/runs/multipart"),
+            MethodFilter::POST,
+            Write::MultipartRuns,
+        ),
+        (
+            classic("/api/v1/runs/stats"),
+            MethodFilter::POST,
+            Write::RunStats,
+        ),
         (
             classic("/api/v1/feedback"),
             MethodFilter::POST,
@@ -516,6 +543,14 @@ fn write_routes(mut router: axum::Router<Arc<Shared>>) -> axum::Router<Arc<Share
             classic("/api/v1/datasets/{dataset_id}/share"),
             MethodFilter::DELETE,
             Write::UnshareDataset,
+        ),
+        (
+            vec![
+                "/v1/platform/datasets/{dataset_id}/examples".to_owned(),
+                "/api/v1/platform/datasets/{dataset_id}/examples".to_owned(),
+            ],
+            MethodFilter::PATCH,
+            Write::UpdateExamplesMultipart,
         ),
         (
             vec![
@@ -793,8 +828,9 @@ fn process(
         // FastAPI's answer to a route it does not have.
         return json_response(StatusCode::NOT_FOUND, &json!({"detail": "Not Found"}));
     }
-    // The spec declares no security for `GET /info`: it answers without credentials.
-    let principal = if matches!(op, Op::Info) {
+    // The spec declares no security for `GET /info`: it answers without credentials; an
+    // attachment's URL is presigned (its key is the credential), as an object store's is.
+    let principal = if matches!(op, Op::Info | Op::Attachment(_)) {
         None
     } else {
         let (credential, principal) = {
@@ -839,6 +875,7 @@ fn process(
         _ => {}
     }
     let bytes = match (op, principal) {
+        (Op::Attachment(key), _) => return attachment_file(shared, key),
         (Op::Unknown, _) => {
             return json_response(StatusCode::NOT_FOUND, &json!({"detail": "Not Found"}));
         }
@@ -864,7 +901,16 @@ fn process(
                 let content_type = headers
                     .get(header::CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok());
-                crate::write::answer(cx, w, query, content_type, body)
+                // The multipart ingestion's body may come compressed (the spec says so).
+                let body = if matches!(w, crate::write::Write::MultipartRuns) {
+                    decoded(headers, body)
+                } else {
+                    Ok(std::borrow::Cow::Borrowed(body))
+                };
+                match body {
+                    Ok(body) => crate::write::answer(cx, w, query, content_type, &body),
+                    Err(e) => (e, Vec::new()),
+                }
             };
             record.ignored_params = ignored;
             // What filters match may have changed: paging checkpoints are stale.
@@ -893,6 +939,58 @@ fn process(
         Ok(bytes) => deliver(bytes, fault),
         Err(response) => *response,
     }
+}
+
+/// A request body as sent, or decompressed from `Content-Encoding: zstd` (the SDKs'
+/// compressed run ingestion); another encoding is a 400 in `runs.ErrorResponse`'s shape
+/// naming it.
+fn decoded<'a>(
+    headers: &HeaderMap,
+    body: &'a [u8],
+) -> Result<std::borrow::Cow<'a, [u8]>, (u16, Value)> {
+    let encoding = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .unwrap_or("identity");
+    let refuse = |what: String| {
+        (
+            400,
+            json!({"error": "invalid request body", "details": what}),
+        )
+    };
+    match encoding.to_ascii_lowercase().as_str() {
+        "" | "identity" => Ok(std::borrow::Cow::Borrowed(body)),
+        "zstd" => {
+            use std::io::Read;
+            let mut out = Vec::new();
+            ruzstd::decoding::StreamingDecoder::new(body)
+                .map_err(|e| refuse(format!("zstd: {e}")))?
+                .read_to_end(&mut out)
+                .map_err(|e| refuse(format!("zstd: {e}")))?;
+            Ok(std::borrow::Cow::Owned(out))
+        }
+        other => Err(refuse(format!(
+            "Content-Encoding {other:?} is not supported by the stand-in (zstd is)"
+        ))),
+    }
+}
+
+/// An attachment file: its bytes with the MIME type it was uploaded with, or 404 once
+/// unknown or gone (the attachment delay after its example's hard delete).
+fn attachment_file(shared: &Shared, key: &str) -> Response {
+    let store = shared.store.lock().unwrap();
+    let Some(file) = Uuid::try_parse(key).ok().and_then(|k| store.file(&k)) else {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            &json!({"detail": "Attachment not found"}),
+        );
+    };
+    let mut r = Response::new(Body::from(Bytes::copy_from_slice(&file.data)));
+    if let Ok(v) = HeaderValue::from_str(&file.mime_type) {
+        r.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    r
 }
 
 /// The status of the first fault rule that fires on this request, counting it for every
@@ -1011,6 +1109,7 @@ fn read_answer(
         | Op::RunsDelete
         | Op::NotServed
         | Op::Write(_)
+        | Op::Attachment(_)
         | Op::Unknown
         | Op::MethodNotAllowed => {
             unreachable!("answered above")

@@ -33,8 +33,9 @@ pub(crate) fn info() -> Value {
         .get("default")
         .cloned()
         .expect("the vendored spec gives InfoGetResponse.batch_ingest_config a default");
-    // Runs are ingested through `POST /runs/batch` and `/runs`: the stand-in does not
-    // serve the multipart route, and says so here, so the SDKs batch from the start.
+    // Runs are ingested through `POST /runs/batch` and `/runs` by default: the stand-in
+    // serves the multipart route too (the SDK's own tests force it), but keeps the
+    // SDKs on the JSON routes unless a caller switches multipart on.
     batch["use_multipart_endpoint"] = Value::Bool(false);
     json!({
         "version": INFO_VERSION,

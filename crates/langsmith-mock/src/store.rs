@@ -8,7 +8,7 @@
 //! metadata and queues its attachments, keeping id, dataset id and created_at.
 
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -66,17 +66,56 @@ pub struct Dataset {
     pub data_type: &'static str,
 }
 
-/// An example written through the API (`POST /examples`, `/examples/bulk`), held in full:
-/// every version's content (a `PATCH` adds one), nulled in place by a hard delete.
+/// An example written through the API (`POST /examples`, `/examples/bulk`, the multipart
+/// upload), held in full: every version's content (a `PATCH` adds one), nulled in place by
+/// a hard delete.
 #[derive(Debug, Clone)]
 pub(crate) struct Written {
     id: Uuid,
     dataset: u16,
     created_at: i64,
-    /// `(made at, content)`; `None` once hard-deleted.
-    versions: Vec<(i64, Option<Content>)>,
+    versions: Vec<WrittenVersion>,
     hard_deletes: u16,
     source_run_id: Option<Uuid>,
+}
+
+/// One version of a written example.
+#[derive(Debug, Clone)]
+struct WrittenVersion {
+    /// When it was made, Unix seconds.
+    at: i64,
+    /// `None` once hard-deleted.
+    content: Option<Content>,
+    /// Its attachment files, in the order they were given. A hard delete leaves the list
+    /// (the files are listed until the attachment delay after it, as the seeded ones are)
+    /// but the content is gone.
+    attachments: Vec<Attachment>,
+}
+
+/// An attachment of a written example's version: its name (without the `attachment.`
+/// prefix of `attachment_urls`) and the key of its file in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Attachment {
+    pub(crate) name: String,
+    pub(crate) key: Uuid,
+}
+
+/// An attachment file as uploaded: its MIME type and bytes, and the example it belongs to
+/// (by index; none for a run's), whose hard delete takes it away after the attachment
+/// delay.
+#[derive(Debug, Clone)]
+pub(crate) struct File {
+    pub(crate) mime_type: String,
+    pub(crate) data: Arc<[u8]>,
+    example: Option<usize>,
+}
+
+/// An attachment a write brings: its name, MIME type and bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct NewAttachment {
+    pub(crate) name: String,
+    pub(crate) mime_type: String,
+    pub(crate) data: Vec<u8>,
 }
 
 /// What a write asks the store to hold for an example.
@@ -87,7 +126,29 @@ pub(crate) struct NewExample {
     pub(crate) created_at: i64,
     pub(crate) content: Content,
     pub(crate) source_run_id: Option<Uuid>,
+    pub(crate) attachments: Vec<NewAttachment>,
 }
+
+/// What an update does to an example's attachments.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum AttachmentChange {
+    /// The new version keeps the current one's attachments (a JSON update).
+    #[default]
+    Keep,
+    /// The new version holds these: `(name, the key of a current file)` kept (maybe
+    /// renamed), and files uploaded with the update.
+    Set {
+        kept: Vec<(String, Uuid)>,
+        uploaded: Vec<NewAttachment>,
+    },
+}
+
+/// Where the stand-in serves an attachment file: this prefix and the file's key. The
+/// path is what `attachment_urls` gives as `presigned_url`; the SDKs resolve a path
+/// starting with `/api/v1` against the endpoint's host (Python's `_construct_url`), so
+/// one route serves both endpoint forms. Like a presigned URL, it needs no API key: the
+/// key (a random UUID) is the credential.
+pub const ATTACHMENT_PATH: &str = "/api/v1/langsmith-mock/attachments/";
 
 /// A findable string put into some seeded examples' inputs (an email address, say), so
 /// that selection by content has something to find.
@@ -198,7 +259,12 @@ pub struct Store {
     /// then on, still there `as_of` an earlier time.
     soft_deleted: HashMap<usize, i64>,
     /// Seeded rows a `PATCH` moved to the written table (absent from every read there).
-    adopted: std::collections::HashSet<usize>,
+    adopted: HashSet<usize>,
+    /// The attachment files of written examples and ingested runs, by key.
+    files: HashMap<Uuid, File>,
+    /// The attachments `POST /runs/multipart` gave runs (`attachment.{run_id}.{name}`),
+    /// by run id.
+    run_attachments: HashMap<Uuid, Vec<Attachment>>,
 }
 
 impl Store {
@@ -296,16 +362,102 @@ impl Store {
     /// Adds examples (the caller checked their ids are new and their datasets live).
     pub(crate) fn add_examples(&mut self, new: Vec<NewExample>) {
         for e in new {
+            let i = self.ids.len() + self.written.len();
+            let attachments = self.store_files(Some(i), e.attachments);
             self.written_index.insert(e.id, self.written.len());
             self.written.push(Written {
                 id: e.id,
                 dataset: e.dataset,
                 created_at: e.created_at,
-                versions: vec![(e.created_at, Some(e.content))],
+                versions: vec![WrittenVersion {
+                    at: e.created_at,
+                    content: Some(e.content),
+                    attachments,
+                }],
                 hard_deletes: 0,
                 source_run_id: e.source_run_id,
             });
         }
+    }
+
+    /// Keeps the files of example `i`'s (or a run's) new attachments: their names and
+    /// keys, in order (a name given twice keeps the last file, at its first place).
+    fn store_files(&mut self, i: Option<usize>, new: Vec<NewAttachment>) -> Vec<Attachment> {
+        let mut out: Vec<Attachment> = Vec::with_capacity(new.len());
+        for a in new {
+            let key =
+                uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
+            self.files.insert(
+                key,
+                File {
+                    mime_type: a.mime_type,
+                    data: Arc::from(a.data),
+                    example: i,
+                },
+            );
+            match out.iter_mut().find(|x| x.name == a.name) {
+                Some(x) => x.key = key,
+                None => out.push(Attachment { name: a.name, key }),
+            }
+        }
+        out
+    }
+
+    /// The attachments of example `i` at version `v` (none for seeded examples, whose
+    /// attachment is made up by [`Store::attachment_urls`]).
+    pub(crate) fn attachments(&self, i: usize, v: usize) -> &[Attachment] {
+        self.written_at(i)
+            .map_or(&[][..], |w| w.versions[v].attachments.as_slice())
+    }
+
+    /// The attachment file `key`, while it is listed: until the attachment delay after its
+    /// example's hard delete.
+    pub(crate) fn file(&self, key: &Uuid) -> Option<&File> {
+        let f = self.files.get(key)?;
+        (!f.example.is_some_and(|i| self.attachments_expired(i))).then_some(f)
+    }
+
+    /// Adds attachments to run `run` (a name it has already is replaced).
+    pub(crate) fn add_run_attachments(&mut self, run: Uuid, new: Vec<NewAttachment>) {
+        for a in self.store_files(None, new) {
+            let list = self.run_attachments.entry(run).or_default();
+            match list.iter_mut().find(|x| x.name == a.name) {
+                Some(x) => x.key = a.key,
+                None => list.push(a),
+            }
+        }
+    }
+
+    /// A run's attachments as the spec's `RunSchema.s3_urls` (the SDKs read
+    /// `attachment.{name}` entries of it), or null without any.
+    pub(crate) fn run_attachment_urls(&self, run: &Uuid) -> Value {
+        match self.run_attachments.get(run) {
+            Some(list) if !list.is_empty() => self.urls(list),
+            _ => Value::Null,
+        }
+    }
+
+    /// `{"attachment.{name}": {presigned_url, mime_type}}` for `list`.
+    fn urls(&self, list: &[Attachment]) -> Value {
+        let mut m = serde_json::Map::new();
+        for a in list {
+            let mime = self.files.get(&a.key).map(|f| f.mime_type.clone());
+            m.insert(
+                format!("attachment.{}", a.name),
+                json!({
+                    "presigned_url": format!("{ATTACHMENT_PATH}{}", a.key),
+                    "mime_type": mime,
+                }),
+            );
+        }
+        Value::Object(m)
+    }
+
+    /// Whether example `i` was hard-deleted at least the attachment delay ago.
+    fn attachments_expired(&self, i: usize) -> bool {
+        self.attachments_deleted_at
+            .get(&i)
+            .is_some_and(|at| at.elapsed() >= self.attachment_delay)
     }
 
     /// The current content of example `i` (none when soft- or hard-deleted or its dataset
@@ -316,17 +468,52 @@ impl Store {
     }
 
     /// Makes `content` the new version of example `i` (a written one gains a version; a
-    /// seeded one is moved to the written table first, keeping its versions).
-    pub(crate) fn update(&mut self, i: usize, content: Content, dataset: u16, at: i64) -> usize {
+    /// seeded one is moved to the written table first, keeping its versions), with its
+    /// attachments as `change` says.
+    pub(crate) fn update(
+        &mut self,
+        i: usize,
+        content: Content,
+        dataset: u16,
+        at: i64,
+        change: AttachmentChange,
+    ) -> usize {
         let k = match i.checked_sub(self.ids.len()) {
             Some(k) => k,
             None => self.adopt(i),
         };
+        let index = self.ids.len() + k;
+        let current = self.written[k]
+            .versions
+            .last()
+            .map(|v| v.attachments.clone())
+            .unwrap_or_default();
+        let attachments = match change {
+            AttachmentChange::Keep => current,
+            AttachmentChange::Set { kept, uploaded } => {
+                let mut list: Vec<Attachment> = kept
+                    .into_iter()
+                    .map(|(name, key)| Attachment { name, key })
+                    .collect();
+                // Files uploaded with the update win over kept ones of the same name.
+                for new in self.store_files(Some(index), uploaded) {
+                    match list.iter_mut().find(|x| x.name == new.name) {
+                        Some(x) => x.key = new.key,
+                        None => list.push(new),
+                    }
+                }
+                list
+            }
+        };
         let w = &mut self.written[k];
-        let at = at.max(w.versions.last().map_or(at, |v| v.0));
-        w.versions.push((at, Some(content)));
+        let at = at.max(w.versions.last().map_or(at, |v| v.at));
+        w.versions.push(WrittenVersion {
+            at,
+            content: Some(content),
+            attachments,
+        });
         w.dataset = dataset;
-        self.ids.len() + k
+        index
     }
 
     /// Copies seeded example `i` into the written table (its seeded row stays, marked
@@ -334,7 +521,11 @@ impl Store {
     /// position in `written`.
     fn adopt(&mut self, i: usize) -> usize {
         let versions = (0..self.versions)
-            .map(|v| (self.version_time(i, v), self.content(i, v)))
+            .map(|v| WrittenVersion {
+                at: self.version_time(i, v),
+                content: self.content(i, v),
+                attachments: Vec::new(),
+            })
             .collect();
         let w = Written {
             id: self.ids[i],
@@ -386,10 +577,20 @@ impl Store {
         };
         if let Some(k) = i.checked_sub(self.ids.len()) {
             let w = &mut self.written[k];
+            let mut files = HashSet::new();
             for v in &mut w.versions {
-                v.1 = None;
+                if v.content.take().is_some() {
+                    files.extend(v.attachments.iter().map(|a| a.key));
+                }
             }
             w.hard_deletes = w.hard_deletes.saturating_add(1);
+            // Its attachment files are queued (LangSmith deletes them within days).
+            self.attachments_queued += files.len() as u64;
+            if w.versions.iter().any(|v| !v.attachments.is_empty()) {
+                self.attachments_deleted_at
+                    .entry(i)
+                    .or_insert_with(std::time::Instant::now);
+            }
             return true;
         }
         for version in 0..self.versions {
@@ -423,22 +624,31 @@ impl Store {
         })
     }
 
-    /// Whether example `i` was seeded with an attachment (written ones have none).
+    /// Whether example `i` was seeded with an attachment (written ones hold theirs per
+    /// version: [`Store::attachments`]).
     pub(crate) fn has_attachments(&self, i: usize) -> bool {
         i < self.ids.len()
             && self.attachments_every > 0
             && (spread(&self.ids[i]) >> 3).is_multiple_of(self.attachments_every)
     }
 
-    /// The `attachment_urls` of example `i` now: its attachment until the attachment delay
-    /// after its hard delete has passed, then null (as without attachments).
-    pub(crate) fn attachment_urls(&self, i: usize) -> Value {
-        if !self.has_attachments(i) {
+    /// The `attachment_urls` of example `i` at version `v`: its attachments until the
+    /// attachment delay after its hard delete has passed, then null (as without
+    /// attachments). A written example's are `attachment.{name}` with the path the
+    /// stand-in serves the file at ([`ATTACHMENT_PATH`]) and the MIME type it was uploaded
+    /// with; a seeded one's is made up (its URL is not served).
+    pub(crate) fn attachment_urls(&self, i: usize, v: usize) -> Value {
+        if self.attachments_expired(i) {
             return Value::Null;
         }
-        if let Some(at) = self.attachments_deleted_at.get(&i)
-            && at.elapsed() >= self.attachment_delay
-        {
+        if self.written_at(i).is_some() {
+            let list = self.attachments(i, v);
+            if list.is_empty() {
+                return Value::Null;
+            }
+            return self.urls(list);
+        }
+        if !self.has_attachments(i) {
             return Value::Null;
         }
         let name = format!("attachment.{}.png", short(&self.ids[i]));
@@ -494,7 +704,7 @@ impl Store {
     /// When version `v` of example `i` was made.
     pub(crate) fn version_time(&self, i: usize, v: usize) -> i64 {
         match self.written_at(i) {
-            Some(w) => w.versions[v].0,
+            Some(w) => w.versions[v].at,
             None => self.created_at(i) + v as i64 * VERSION_INTERVAL_SECS,
         }
     }
@@ -521,7 +731,7 @@ impl Store {
     /// Whether version `v` of example `i` is nulled.
     pub(crate) fn is_nulled(&self, i: usize, v: usize) -> bool {
         match self.written_at(i) {
-            Some(w) => w.versions[v].1.is_none(),
+            Some(w) => w.versions[v].content.is_none(),
             None => self.nulled[i] & (1u16 << v) != 0,
         }
     }
@@ -539,7 +749,7 @@ impl Store {
     /// The content of example `i` at version `v`, or `None` once nulled.
     pub(crate) fn content(&self, i: usize, v: usize) -> Option<Content> {
         if let Some(w) = self.written_at(i) {
-            return w.versions[v].1.clone();
+            return w.versions[v].content.clone();
         }
         if self.is_nulled(i, v) {
             return None;
@@ -577,7 +787,10 @@ impl Store {
                     outputs: Some(Arc::new(c.outputs)),
                     metadata: Some(Arc::new(c.metadata)),
                     attachments: if written {
-                        Vec::new()
+                        self.attachments(i, v)
+                            .iter()
+                            .map(|a| Arc::from(a.name.as_str()))
+                            .collect()
                     } else {
                         vec![Arc::from(format!("attachments/{}.png", short(id)))]
                     },

@@ -207,6 +207,9 @@ mod tests {
             Write::UnshareDataset(id()),
             Write::ListRunRules,
             Write::ListBulkExports,
+            Write::UpdateExamplesMultipart(id()),
+            Write::MultipartRuns,
+            Write::RunStats,
         ];
         // A variant added to `Write` fails to compile here until it is listed above.
         for w in &all {
@@ -238,6 +241,9 @@ mod tests {
                 | Write::UnshareRun(_)
                 | Write::ReadRunShare(_)
                 | Write::ListShared
+                | Write::UpdateExamplesMultipart(_)
+                | Write::MultipartRuns
+                | Write::RunStats
                 | Write::ReadDatasetShare(_)
                 | Write::ShareDataset(_)
                 | Write::UnshareDataset(_)

@@ -13,7 +13,7 @@ use crate::read::{self, parse_as_of_time, rfc3339};
 use crate::runs::{Run, Runs, Session};
 use crate::side;
 use crate::spec;
-use crate::store::{Content, Dataset, NewExample, Store};
+use crate::store::{AttachmentChange, Content, Dataset, NewAttachment, NewExample, Store};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -31,6 +31,7 @@ pub(crate) enum Write {
     CreateExample,
     CreateExamples,
     UploadExamples(String),
+    UpdateExamplesMultipart(String),
     UpdateExamples,
     UpdateExample(String),
     DeleteExample(String),
@@ -42,6 +43,8 @@ pub(crate) enum Write {
     CreateRun,
     UpdateRun(String),
     BatchRuns,
+    MultipartRuns,
+    RunStats,
     ReadRun(String),
     ReadRunV2(String),
     CreateFeedback,
@@ -70,6 +73,9 @@ impl Write {
             Write::CreateExamples => ("/api/v1/examples/bulk", "post"),
             Write::UpdateExamples => ("/api/v1/examples/bulk", "patch"),
             Write::UploadExamples(_) => ("/v1/platform/datasets/{dataset_id}/examples", "post"),
+            Write::UpdateExamplesMultipart(_) => {
+                ("/v1/platform/datasets/{dataset_id}/examples", "patch")
+            }
             Write::UpdateExample(_) => ("/api/v1/examples/{example_id}", "patch"),
             Write::DeleteExample(_) => ("/api/v1/examples/{example_id}", "delete"),
             Write::DeleteExamples => ("/api/v1/examples", "delete"),
@@ -80,6 +86,8 @@ impl Write {
             Write::CreateRun => ("/runs", "post"),
             Write::UpdateRun(_) => ("/runs/{run_id}", "patch"),
             Write::BatchRuns => ("/runs/batch", "post"),
+            Write::MultipartRuns => ("/runs/multipart", "post"),
+            Write::RunStats => ("/api/v1/runs/stats", "post"),
             Write::ReadRun(_) => ("/api/v1/runs/{run_id}", "get"),
             Write::ReadRunV2(_) => ("/v2/runs/{run_id}", "get"),
             Write::CreateFeedback => ("/api/v1/feedback", "post"),
@@ -102,7 +110,7 @@ impl Write {
     pub(crate) fn is_ingest(&self) -> bool {
         matches!(
             self,
-            Write::CreateRun | Write::UpdateRun(_) | Write::BatchRuns
+            Write::CreateRun | Write::UpdateRun(_) | Write::BatchRuns | Write::MultipartRuns
         )
     }
 }
@@ -286,10 +294,19 @@ pub(crate) fn answer(
     content_type: Option<&str>,
     body: &[u8],
 ) -> (Answer, Vec<String>) {
-    if let Write::UploadExamples(ds) = op {
+    if let Write::UploadExamples(ds) | Write::UpdateExamplesMultipart(ds) = op {
         let mut ignored = Vec::new();
-        let result = upload_examples(cx, ds, content_type, body, &mut ignored);
+        let result = if matches!(op, Write::UploadExamples(_)) {
+            upload_examples(cx, ds, content_type, body, &mut ignored)
+        } else {
+            update_examples_multipart(cx, ds, content_type, body, &mut ignored)
+        };
         return (result.map_or_else(|e| e, |v| (201, v)), ignored);
+    }
+    if let Write::MultipartRuns = op {
+        let mut ignored = Vec::new();
+        let result = multipart_runs(cx, content_type, body, &mut ignored);
+        return (result.map_or_else(|e| e, |v| (202, v)), ignored);
     }
     let has_body = matches!(
         op,
@@ -305,6 +322,7 @@ pub(crate) fn answer(
             | Write::UpdateRun(_)
             | Write::BatchRuns
             | Write::CreateFeedback
+            | Write::RunStats
     );
     let (value, ignored) = if has_body {
         match body_of(op, body) {
@@ -346,7 +364,9 @@ pub(crate) fn answer(
             create_examples(cx, value.as_array().map_or(&[][..], Vec::as_slice)).map(Value::Array)
         }
         Write::UpdateExample(id) => update_example(cx, id, &value),
-        Write::UploadExamples(_) => unreachable!("answered above"),
+        Write::UploadExamples(_) | Write::UpdateExamplesMultipart(_) | Write::MultipartRuns => {
+            unreachable!("answered above")
+        }
         Write::UpdateExamples => {
             update_examples(cx, value.as_array().map_or(&[][..], Vec::as_slice))
         }
@@ -410,6 +430,7 @@ pub(crate) fn answer(
             }
         }
         Write::CreateFeedback => create_feedback(cx, &value),
+        Write::RunStats => run_stats(cx, &value),
         Write::ListFeedback => list_feedback(cx, query),
         Write::ReadFeedback(id) => path_uuid(id, "feedback_id").and_then(|id| {
             cx.runs
@@ -460,12 +481,19 @@ pub(crate) fn answer(
         Write::ListRunRules => crate::workspace::list_rules(cx, query),
         Write::ListBulkExports => Ok(crate::workspace::list_exports(cx)),
         Write::ReadRun(id) => path_uuid(id, "run_id").and_then(|id| {
-            cx.runs
+            let mut run = cx
+                .runs
                 .runs
                 .iter()
                 .find(|r| r.id == id && r.workspace_id == cx.workspace)
                 .map(|r| crate::runs::render(r, &[]))
-                .ok_or_else(|| detail(404, format!("Run {id} not found")))
+                .ok_or_else(|| detail(404, format!("Run {id} not found")))?;
+            // The attachments `POST /runs/multipart` gave it, as `RunSchema.s3_urls`.
+            let urls = cx.store.run_attachment_urls(&id);
+            if !urls.is_null() {
+                run["s3_urls"] = urls;
+            }
+            Ok(run)
         }),
     };
     (
@@ -691,6 +719,7 @@ fn create_examples(cx: Cx<'_>, items: &[Value]) -> Result<Vec<Value>, Answer> {
                 metadata: with_split(v.get("metadata").unwrap_or(&Value::Null), Some(&split)),
             },
             source_run_id: uuid_field(v, "source_run_id", false)?,
+            attachments: Vec::new(),
         });
     }
     let ids: Vec<Uuid> = new.iter().map(|e| e.id).collect();
@@ -709,7 +738,8 @@ fn update_examples(cx: Cx<'_>, items: &[Value]) -> Result<Value, Answer> {
         planned.push((id, planned_update(&cx, id, v)?));
     }
     for (_, (i, next, dataset)) in planned {
-        cx.store.update(i, next, dataset, cx.now);
+        cx.store
+            .update(i, next, dataset, cx.now, AttachmentChange::Keep);
     }
     Ok(json!({"message": format!("{} examples updated", items.len()), "count": items.len()}))
 }
@@ -717,7 +747,8 @@ fn update_examples(cx: Cx<'_>, items: &[Value]) -> Result<Value, Answer> {
 fn update_example(cx: Cx<'_>, raw: &str, v: &Value) -> Result<Value, Answer> {
     let id = path_uuid(raw, "example_id")?;
     let (i, next, dataset) = planned_update(&cx, id, v)?;
-    cx.store.update(i, next, dataset, cx.now);
+    cx.store
+        .update(i, next, dataset, cx.now, AttachmentChange::Keep);
     Ok(read::example(cx.store, cx.workspace, id, None, None).1)
 }
 
@@ -1114,6 +1145,300 @@ fn ingest(cx: Cx<'_>, posts: &[Value], patches: &[Value]) -> Result<Value, Answe
     Ok(json!({}))
 }
 
+// ---- the multipart run ingestion ----
+
+/// A write context borrowed again, for one step of a larger write.
+fn again<'b>(cx: &'b mut Cx<'_>) -> Cx<'b> {
+    Cx {
+        store: &mut *cx.store,
+        runs: &mut *cx.runs,
+        workspace: cx.workspace,
+        now: cx.now,
+        feedback_delete_404: cx.feedback_delete_404,
+    }
+}
+
+/// The out-of-band run fields a `post.{id}.{field}` / `patch.{id}.{field}` part may carry
+/// (the spec's description of the route).
+const RUN_FIELDS: [&str; 6] = [
+    "inputs",
+    "outputs",
+    "events",
+    "error",
+    "extra",
+    "serialized",
+];
+
+/// `POST /runs/multipart` (the SDKs' run ingestion when `/info` turns it on, and what
+/// their tracing thread sends when `zstd_compression_enabled`; the body arrives
+/// decompressed): parts `post.{id}` and `patch.{id}` (the run's JSON), `post|patch.{id}.{field}`
+/// (a field of it sent apart: inputs, outputs, events, error, extra, serialized),
+/// `feedback.{id}` (a feedback create, validated as `POST /feedback`) and
+/// `attachment.{id}.{name}` (a file, kept with its MIME type and read back as the run's
+/// `s3_urls`). The runs are validated as the batch route's body and stored through the
+/// same ingestion; a patch of a run neither stored nor posted in the request is kept and
+/// applied when its post arrives (LangSmith's ingestion takes either order; the SDK's own
+/// `test_multipart_ingest_update_then_create` sends them so). All-or-nothing; 202 `{}`.
+fn multipart_runs(
+    mut cx: Cx<'_>,
+    content_type: Option<&str>,
+    body: &[u8],
+    ignored: &mut Vec<String>,
+) -> Result<Value, Answer> {
+    let bad = |what: String| ingest_error(400, "invalid multipart body", what);
+    let boundary = crate::multipart::boundary(content_type.unwrap_or_default()).map_err(bad)?;
+    let parts = crate::multipart::parse(body, &boundary).map_err(bad)?;
+    // Runs in order of first appearance, per event.
+    let mut posts: Vec<(Uuid, serde_json::Map<String, Value>)> = Vec::new();
+    let mut patches: Vec<(Uuid, serde_json::Map<String, Value>)> = Vec::new();
+    let mut feedback: Vec<Value> = Vec::new();
+    let mut files: Vec<(Uuid, NewAttachment)> = Vec::new();
+    for p in parts {
+        let mut segments = p.name.splitn(3, '.');
+        let event = segments.next().unwrap_or_default();
+        let id_text = segments.next().unwrap_or_default();
+        let rest = segments.next();
+        let id = Uuid::try_parse(id_text)
+            .map_err(|e| bad(format!("part {:?}: the run id: {e}", p.name)))?;
+        if event == "attachment" {
+            let name = rest
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| bad(format!("part {:?}: an attachment needs a name", p.name)))?;
+            let mime_type = p
+                .mime_type()
+                .ok_or_else(|| bad(format!("part {:?}: no Content-Type", p.name)))?
+                .to_owned();
+            files.push((
+                id,
+                NewAttachment {
+                    name: name.to_owned(),
+                    mime_type,
+                    data: p.data,
+                },
+            ));
+            continue;
+        }
+        let value: Value = serde_json::from_slice(&p.data)
+            .map_err(|e| bad(format!("part {:?}: not JSON: {e}", p.name)))?;
+        let list = match event {
+            "post" => &mut posts,
+            "patch" => &mut patches,
+            "feedback" if rest.is_none() => {
+                feedback.push(value);
+                continue;
+            }
+            _ => return Err(bad(format!("part {:?}: unknown part", p.name))),
+        };
+        let k = match list.iter().position(|(r, _)| *r == id) {
+            Some(k) => k,
+            None => {
+                list.push((id, serde_json::Map::new()));
+                list.len() - 1
+            }
+        };
+        let run = &mut list[k].1;
+        match rest {
+            None => {
+                let Value::Object(m) = value else {
+                    return Err(ingest_error(
+                        422,
+                        "invalid run",
+                        format!("part {:?}: not a JSON object", p.name),
+                    ));
+                };
+                for (field, v) in m {
+                    run.entry(field).or_insert(v);
+                }
+            }
+            Some(field) if RUN_FIELDS.contains(&field) => {
+                run.insert(field.to_owned(), value);
+            }
+            Some(_) => return Err(bad(format!("part {:?}: unknown part", p.name))),
+        }
+        run.insert("id".into(), id.to_string().into());
+    }
+    // The runs, validated as the batch route's body (undeclared fields recorded). A field
+    // sent as null is absent: the ingestion service decodes runs with Go's encoding/json,
+    // which leaves a field at its zero value for null (the SDK's tracing thread sends
+    // `"parent_run_id": null` and `"session_id": null` in its patches here).
+    let as_list = |l: Vec<(Uuid, serde_json::Map<String, Value>)>| -> Vec<Value> {
+        l.into_iter()
+            .map(|(_, mut m)| {
+                m.retain(|_, v| !v.is_null());
+                Value::Object(m)
+            })
+            .collect()
+    };
+    let batch = json!({"post": as_list(posts), "patch": as_list(patches)});
+    let (batch, noted) = body_of(
+        &Write::BatchRuns,
+        &serde_json::to_vec(&batch).expect("json"),
+    )?;
+    ignored.extend(noted);
+    let mut checked_feedback = Vec::with_capacity(feedback.len());
+    for f in &feedback {
+        let (v, noted) = body_of(
+            &Write::CreateFeedback,
+            &serde_json::to_vec(f).expect("json"),
+        )
+        .map_err(|(status, e)| ingest_error(status, "invalid feedback", e.to_string()))?;
+        ignored.extend(noted.into_iter().map(|n| format!("feedback.{n}")));
+        checked_feedback.push(v);
+    }
+    let posts = batch["post"].as_array().cloned().unwrap_or_default();
+    let mut now = Vec::new();
+    let mut early = Vec::new();
+    for p in batch["patch"].as_array().into_iter().flatten() {
+        let id = uuid_field(p, "id", true)?;
+        let known = |x: &Uuid| {
+            cx.runs
+                .runs
+                .iter()
+                .any(|r| r.id == *x && r.workspace_id == cx.workspace)
+                || posts
+                    .iter()
+                    .any(|v| v["id"].as_str() == Some(&x.to_string()))
+        };
+        if id.as_ref().is_some_and(known) {
+            now.push(p.clone());
+        } else {
+            early.push(p.clone());
+        }
+    }
+    // Patches that arrived before these posts.
+    let posted: HashSet<String> = posts
+        .iter()
+        .filter_map(|v| v["id"].as_str().map(str::to_owned))
+        .collect();
+    let (due, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut cx.runs.early_patches)
+        .into_iter()
+        .partition(|(w, p)| {
+            *w == cx.workspace && p["id"].as_str().is_some_and(|id| posted.contains(id))
+        });
+    cx.runs.early_patches = waiting.clone();
+    now.extend(due.iter().map(|(_, p)| p.clone()));
+    // All or nothing: what the steps below change is put back if a later one refuses.
+    let saved = (
+        cx.runs.runs.clone(),
+        cx.runs.sessions.clone(),
+        cx.runs.feedback.clone(),
+    );
+    let restore = |cx: &mut Cx<'_>| {
+        cx.runs.runs = saved.0.clone();
+        cx.runs.sessions = saved.1.clone();
+        cx.runs.feedback = saved.2.clone();
+        cx.runs.early_patches = waiting.iter().chain(&due).cloned().collect();
+    };
+    if let Err(e) = ingest(again(&mut cx), &posts, &now) {
+        restore(&mut cx);
+        return Err(e);
+    }
+    for f in &checked_feedback {
+        if let Err((status, e)) = create_feedback(again(&mut cx), f) {
+            restore(&mut cx);
+            return Err(ingest_error(status, "invalid feedback", e.to_string()));
+        }
+    }
+    for (id, file) in files {
+        cx.store.add_run_attachments(id, vec![file]);
+    }
+    let workspace = cx.workspace;
+    cx.runs
+        .early_patches
+        .extend(early.into_iter().map(|p| (workspace, p)));
+    Ok(json!({}))
+}
+
+/// `POST /runs/stats`: the spec's `RunStats` of the caller's runs that the body selects
+/// (`session`, `id`, `trace`, `parent_run`, `run_type`, `reference_example`, `is_root`,
+/// `error`, `start_time`/`end_time`): `run_count`, `latency_p50`/`latency_p99` (seconds,
+/// of the finished runs, nearest rank), `error_rate` and `last_run_start_time`. The
+/// stand-in keeps no tokens, costs, feedback or streaming: those fields are left out; the
+/// filter expressions, grouping and `select` are refused by name (400), as they would
+/// otherwise be silently ignored.
+fn run_stats(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
+    for refused in [
+        "query",
+        "filter",
+        "trace_filter",
+        "tree_filter",
+        "search_filter",
+        "group_by",
+        "groups",
+        "select",
+        "data_source_type",
+        "execution_order",
+    ] {
+        if v.get(refused).is_some_and(|x| !x.is_null()) {
+            return Err(detail(
+                400,
+                format!("field `{refused}` is not supported by the stand-in"),
+            ));
+        }
+    }
+    let ids = |name: &str| -> Result<Option<Vec<Uuid>>, Answer> {
+        match v.get(name).and_then(Value::as_array) {
+            None => Ok(None),
+            Some(a) => a
+                .iter()
+                .map(|x| {
+                    Uuid::try_parse(x.as_str().unwrap_or_default())
+                        .map_err(|e| unprocessable(&["body", name], e.to_string(), "uuid_parsing"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+        }
+    };
+    let (sessions, run_ids, examples) = (ids("session")?, ids("id")?, ids("reference_example")?);
+    let trace = uuid_field(v, "trace", false)?;
+    let parent = uuid_field(v, "parent_run", false)?;
+    let run_type = v.get("run_type").and_then(Value::as_str);
+    let is_root = v.get("is_root").and_then(Value::as_bool);
+    let error = v.get("error").and_then(Value::as_bool);
+    let after = time_field(v, "start_time", false)?;
+    let before = time_field(v, "end_time", false)?;
+    let within = |list: &Option<Vec<Uuid>>, id: Option<Uuid>| {
+        list.as_ref()
+            .is_none_or(|l| id.is_some_and(|id| l.contains(&id)))
+    };
+    let runs: Vec<&Run> = cx
+        .runs
+        .runs
+        .iter()
+        .filter(|r| r.workspace_id == cx.workspace)
+        .filter(|r| within(&sessions, Some(r.session_id)) && within(&run_ids, Some(r.id)))
+        .filter(|r| within(&examples, r.reference_example_id))
+        .filter(|r| trace.is_none_or(|t| r.trace_id == t))
+        .filter(|r| parent.is_none_or(|p| r.parent_run_id == Some(p)))
+        .filter(|r| run_type.is_none_or(|t| r.run_type == t))
+        .filter(|r| is_root.is_none_or(|b| r.is_root() == b))
+        .filter(|r| error.is_none_or(|b| r.error.is_some() == b))
+        .filter(|r| after.is_none_or(|t| r.start_time >= t))
+        .filter(|r| before.is_none_or(|t| r.start_time <= t))
+        .collect();
+    let mut latencies: Vec<i64> = runs
+        .iter()
+        .filter_map(|r| r.end_time.map(|e| e - r.start_time))
+        .collect();
+    latencies.sort_unstable();
+    // Nearest rank: the smallest latency at or above the share `p` of them.
+    let rank = |p: f64| -> Value {
+        if latencies.is_empty() {
+            return Value::Null;
+        }
+        let k = ((p * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len());
+        json!(latencies[k - 1] as f64)
+    };
+    let errors = runs.iter().filter(|r| r.error.is_some()).count();
+    Ok(json!({
+        "run_count": runs.len(),
+        "latency_p50": rank(0.5),
+        "latency_p99": rank(0.99),
+        "error_rate": if runs.is_empty() { Value::Null } else { json!(errors as f64 / runs.len() as f64) },
+        "last_run_start_time": runs.iter().map(|r| r.start_time).max().map(rfc3339),
+    }))
+}
+
 // ---- feedback and share links ----
 
 /// The run `id` of the caller's workspace, or a 404.
@@ -1376,43 +1701,34 @@ fn platform_error(status: u16, error: &str, details: Value) -> Answer {
     )
 }
 
-/// `POST /v1/platform/datasets/{id}/examples` (what the SDKs use when `/info` says
-/// `dataset_examples_multipart_enabled`, or a test forces it): per example a JSON part
-/// `{id}` (`metadata`, `split`, `created_at`, `source_run_id`; others ignored and
-/// recorded), `{id}.inputs` and `{id}.outputs`. Attachments are refused by name (the
-/// stand-in keeps none). All-or-nothing; 201 `{as_of, count, example_ids}`. The spec
-/// documents no 404 for it: a dataset not of the caller's is a 400 naming it.
-fn upload_examples(
-    cx: Cx<'_>,
-    raw: &str,
+/// One example's parts of a multipart example upload or update.
+#[derive(Default)]
+struct ExampleParts {
+    /// `{id}`: the JSON info (metadata, split, ...).
+    info: Option<Value>,
+    /// `{id}.inputs`, `{id}.outputs`.
+    inputs: Option<Value>,
+    outputs: Option<Value>,
+    /// `{id}.attachment.{name}` (also `{id}.attachments.{name}`, as the spec writes the
+    /// upload's), in order.
+    attachments: Vec<NewAttachment>,
+    /// `{id}.attachments_operations` (updates only).
+    operations: Option<Value>,
+}
+
+/// Reads a multipart example body: the examples' ids in order of first appearance, and
+/// per id its parts. `update` admits the `attachments_operations` part.
+fn example_parts(
     content_type: Option<&str>,
     body: &[u8],
-    ignored: &mut Vec<String>,
-) -> Result<Value, Answer> {
+    update: bool,
+) -> Result<(Vec<Uuid>, HashMap<Uuid, ExampleParts>), Answer> {
     let bad = |what: String| platform_error(400, "Invalid request", json!({"reason": what}));
-    let dataset_id = Uuid::try_parse(raw).map_err(|e| {
-        platform_error(
-            422,
-            "Invalid dataset_id",
-            json!({"field": "dataset_id", "reason": e.to_string()}),
-        )
-    })?;
-    let ds = cx
-        .store
-        .live_dataset(cx.workspace, dataset_id)
-        .ok_or_else(|| {
-            platform_error(
-                400,
-                "Invalid request: dataset not found",
-                json!({"dataset_id": dataset_id.to_string()}),
-            )
-        })?;
     let boundary = crate::multipart::boundary(content_type.unwrap_or_default()).map_err(bad)?;
     let parts = crate::multipart::parse(body, &boundary).map_err(bad)?;
-    // Per example id, in order of first appearance: [info, inputs, outputs].
     let mut order: Vec<Uuid> = Vec::new();
-    let mut found: HashMap<Uuid, [Option<Value>; 3]> = HashMap::new();
-    for p in &parts {
+    let mut found: HashMap<Uuid, ExampleParts> = HashMap::new();
+    for p in parts {
         let (id_text, suffix) = match p.name.split_once('.') {
             Some((i, s)) => (i, Some(s)),
             None => (p.name.as_str(), None),
@@ -1424,34 +1740,106 @@ fn upload_examples(
                 json!({"part": p.name, "reason": e.to_string()}),
             )
         })?;
-        let slot = match suffix {
-            None => 0,
-            Some("inputs") => 1,
-            Some("outputs") => 2,
-            Some(s) if s.starts_with("attachment") => {
+        let entry = found.entry(id).or_insert_with(|| {
+            order.push(id);
+            ExampleParts::default()
+        });
+        let attachment = suffix.and_then(|s| {
+            s.strip_prefix("attachment.")
+                .or_else(|| s.strip_prefix("attachments."))
+        });
+        if let Some(name) = attachment {
+            if name.is_empty() {
                 return Err(bad(format!(
-                    "part {:?}: attachments are not supported by the stand-in",
+                    "part {:?}: an attachment needs a name",
                     p.name
                 )));
             }
-            Some(_) => return Err(bad(format!("part {:?}: unknown part", p.name))),
-        };
+            entry.attachments.push(NewAttachment {
+                name: name.to_owned(),
+                mime_type: p
+                    .mime_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_owned(),
+                data: p.data,
+            });
+            continue;
+        }
         let value: Value = serde_json::from_slice(&p.data)
             .map_err(|e| bad(format!("part {:?}: not JSON: {e}", p.name)))?;
-        let allowed = value.is_object() || (slot == 2 && value.is_null());
-        if !allowed {
-            return Err(platform_error(
+        let invalid = |reason: &str| {
+            platform_error(
                 422,
                 "Invalid example",
-                json!({"part": p.name, "reason": "not a JSON object"}),
-            ));
+                json!({"part": p.name, "reason": reason}),
+            )
+        };
+        let slot = match suffix {
+            None => &mut entry.info,
+            Some("inputs") => &mut entry.inputs,
+            Some("outputs") => &mut entry.outputs,
+            Some("attachments_operations") if update => &mut entry.operations,
+            Some(_) => return Err(bad(format!("part {:?}: unknown part", p.name))),
+        };
+        let allowed = value.is_object() || (suffix == Some("outputs") && value.is_null());
+        if !allowed {
+            return Err(invalid("not a JSON object"));
         }
-        let entry = found.entry(id).or_insert_with(|| {
-            order.push(id);
-            [None, None, None]
-        });
-        entry[slot] = Some(value);
+        *slot = Some(value);
     }
+    Ok((order, found))
+}
+
+/// The info part's fields the spec names for the route (the others are ignored, as
+/// FastAPI and Go's JSON decoding ignore them, and recorded).
+fn note_undeclared(info: &Value, declared: &[&str], ignored: &mut Vec<String>) {
+    for k in info.as_object().into_iter().flatten().map(|(k, _)| k) {
+        let name = format!("{{example_id}}.{k}");
+        if !declared.contains(&k.as_str()) && !ignored.contains(&name) {
+            ignored.push(name);
+        }
+    }
+}
+
+/// The multipart routes' dataset: the caller's live dataset `raw`. A dataset that is not
+/// (or not the caller's) is a 404 in `examples.ErrorResponse`'s shape: the update
+/// documents it, and the SDK's own integration test expects it of the upload too
+/// (`test_upload_examples_multipart`), which the spec documents no 404 for.
+fn multipart_dataset(cx: &Cx<'_>, raw: &str) -> Result<u16, Answer> {
+    let dataset_id = Uuid::try_parse(raw).map_err(|e| {
+        platform_error(
+            422,
+            "Invalid dataset_id",
+            json!({"field": "dataset_id", "reason": e.to_string()}),
+        )
+    })?;
+    cx.store
+        .live_dataset(cx.workspace, dataset_id)
+        .ok_or_else(|| {
+            platform_error(
+                404,
+                "Dataset not found",
+                json!({"dataset_id": dataset_id.to_string()}),
+            )
+        })
+}
+
+/// `POST /v1/platform/datasets/{id}/examples` (what the SDKs use when `/info` says
+/// `dataset_examples_multipart_enabled`, or a test forces it): per example a JSON part
+/// `{id}` (`metadata`, `split`, `created_at`, `source_run_id`; others ignored and
+/// recorded), `{id}.inputs`, `{id}.outputs` and attachments `{id}.attachment.{name}`
+/// (kept with the MIME type of the part's `Content-Type`). All-or-nothing; 201
+/// `{as_of, count, example_ids}`.
+fn upload_examples(
+    cx: Cx<'_>,
+    raw: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+    ignored: &mut Vec<String>,
+) -> Result<Value, Answer> {
+    let bad = |what: String| platform_error(400, "Invalid request", json!({"reason": what}));
+    let ds = multipart_dataset(&cx, raw)?;
+    let (order, mut found) = example_parts(content_type, body, false)?;
     let declared = [
         "metadata",
         "split",
@@ -1463,14 +1851,9 @@ fn upload_examples(
     ];
     let mut new = Vec::with_capacity(order.len());
     for id in &order {
-        let [info, inputs, outputs] = found.remove(id).expect("listed");
-        let info = info.unwrap_or_else(|| json!({}));
-        for k in info.as_object().into_iter().flatten().map(|(k, _)| k) {
-            let name = format!("{{example_id}}.{k}");
-            if !declared.contains(&k.as_str()) && !ignored.contains(&name) {
-                ignored.push(name);
-            }
-        }
+        let parts = found.remove(id).expect("listed");
+        let info = parts.info.unwrap_or_else(|| json!({}));
+        note_undeclared(&info, &declared, ignored);
         if info.get("use_source_run_io").and_then(Value::as_bool) == Some(true) {
             return Err(bad(format!(
                 "example {id}: use_source_run_io is not supported by the stand-in"
@@ -1504,15 +1887,175 @@ fn upload_examples(
             dataset: ds,
             created_at,
             content: Content {
-                inputs: inputs.unwrap_or_else(|| json!({})),
-                outputs: outputs.unwrap_or(Value::Null),
+                inputs: parts.inputs.unwrap_or_else(|| json!({})),
+                outputs: parts.outputs.unwrap_or(Value::Null),
                 metadata: with_split(info.get("metadata").unwrap_or(&Value::Null), Some(&split)),
             },
             source_run_id,
+            attachments: parts.attachments,
         });
     }
     let count = new.len();
     cx.store.add_examples(new);
+    Ok(json!({
+        "as_of": rfc3339(cx.now),
+        "count": count,
+        "example_ids": order.iter().map(Uuid::to_string).collect::<Vec<_>>(),
+    }))
+}
+
+/// An error of the classic routes (`{"detail": ...}`) in the platform routes' shape.
+fn as_platform_error((status, v): Answer) -> Answer {
+    let text = match &v["detail"] {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    platform_error(status, &text, json!({}))
+}
+
+/// What an update's attachment parts make of example `i`'s current attachments: with
+/// neither new files nor `attachments_operations`, they are kept; otherwise only those
+/// the operations `retain` or `rename` stay, beside the new files (which win over a kept
+/// one of the same name), as LangSmith does (the SDK's own integration tests
+/// `test_update_example_with_attachments_operations`, `test_update_examples_multipart`).
+fn attachment_change(
+    cx: &Cx<'_>,
+    id: Uuid,
+    i: usize,
+    operations: Option<&Value>,
+    uploaded: Vec<NewAttachment>,
+) -> Result<AttachmentChange, Answer> {
+    if operations.is_none() && uploaded.is_empty() {
+        return Ok(AttachmentChange::Keep);
+    }
+    let invalid = |reason: String| {
+        platform_error(
+            422,
+            "Invalid attachments_operations",
+            json!({"example_id": id.to_string(), "reason": reason}),
+        )
+    };
+    let empty = json!({});
+    let ops = operations.unwrap_or(&empty);
+    for k in ops.as_object().into_iter().flatten().map(|(k, _)| k) {
+        if k != "rename" && k != "retain" {
+            return Err(invalid(format!("unknown field {k:?} (rename, retain)")));
+        }
+    }
+    let rename: Vec<(&str, &str)> = match ops.get("rename") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| {
+                v.as_str()
+                    .map(|to| (k.as_str(), to))
+                    .ok_or_else(|| invalid(format!("rename.{k}: not a string")))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(invalid("rename: not an object".into())),
+    };
+    let retain: Vec<&str> = match ops.get("retain") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| invalid("retain: not a list of strings".into()))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(invalid("retain: not a list".into())),
+    };
+    let (v, _) = cx.store.current(i).expect("checked by the caller");
+    let current = cx.store.attachments(i, v);
+    for name in rename
+        .iter()
+        .map(|(from, _)| *from)
+        .chain(retain.iter().copied())
+    {
+        if !current.iter().any(|a| a.name == name) {
+            return Err(invalid(format!("the example has no attachment {name:?}")));
+        }
+    }
+    let kept = current
+        .iter()
+        .filter_map(|a| {
+            let renamed = rename.iter().find(|(from, _)| *from == a.name);
+            match renamed {
+                Some((_, to)) => Some(((*to).to_owned(), a.key)),
+                None => retain
+                    .contains(&a.name.as_str())
+                    .then(|| (a.name.clone(), a.key)),
+            }
+        })
+        .collect();
+    Ok(AttachmentChange::Set { kept, uploaded })
+}
+
+/// `PATCH /v1/platform/datasets/{id}/examples` (what the SDKs' `update_example(s)` use
+/// when multipart is on): per example its `{id}` part (`metadata`, `split`; required),
+/// and optionally `{id}.inputs`, `{id}.outputs` (absent: kept), new attachments and
+/// `{id}.attachments_operations`. An example not found is a 404, one of another dataset
+/// a 409 (as the SDK's `test_update_examples_multiple_datasets` expects of LangSmith).
+/// Every update is checked before the first is applied; 201
+/// `{as_of, count, example_ids}`.
+fn update_examples_multipart(
+    cx: Cx<'_>,
+    raw: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+    ignored: &mut Vec<String>,
+) -> Result<Value, Answer> {
+    let ds = multipart_dataset(&cx, raw)?;
+    let (order, mut found) = example_parts(content_type, body, true)?;
+    let mut planned = Vec::with_capacity(order.len());
+    for id in &order {
+        let parts = found.remove(id).expect("listed");
+        let Some(info) = parts.info else {
+            return Err(platform_error(
+                422,
+                "Invalid example",
+                json!({"example_id": id.to_string(), "reason": "the `{example_id}` part is required"}),
+            ));
+        };
+        note_undeclared(&info, &["metadata", "split"], ignored);
+        let i = cx
+            .store
+            .index(id)
+            .filter(|i| cx.store.workspace_at(*i) == cx.workspace && cx.store.current(*i).is_some())
+            .ok_or_else(|| {
+                platform_error(
+                    404,
+                    "Example not found",
+                    json!({"example_id": id.to_string()}),
+                )
+            })?;
+        if cx.store.dataset_index_at(i) != ds {
+            return Err(platform_error(
+                409,
+                "Example belongs to another dataset",
+                json!({"example_id": id.to_string(), "dataset_id": raw}),
+            ));
+        }
+        let mut update = serde_json::Map::new();
+        for (k, v) in [("inputs", parts.inputs), ("outputs", parts.outputs)] {
+            if let Some(v) = v {
+                update.insert(k.into(), v);
+            }
+        }
+        for k in ["metadata", "split"] {
+            if let Some(v) = info.get(k) {
+                update.insert(k.into(), v.clone());
+            }
+        }
+        let (i, next, dataset) =
+            planned_update(&cx, *id, &Value::Object(update)).map_err(as_platform_error)?;
+        let change = attachment_change(&cx, *id, i, parts.operations.as_ref(), parts.attachments)?;
+        planned.push((i, next, dataset, change));
+    }
+    let count = planned.len();
+    for (i, next, dataset, change) in planned {
+        cx.store.update(i, next, dataset, cx.now, change);
+    }
     Ok(json!({
         "as_of": rfc3339(cx.now),
         "count": count,

@@ -659,23 +659,52 @@ async fn feedback_and_share_links_are_written_listed_revoked_and_go_with_their_t
     assert!(server.shared_runs().is_empty());
 }
 
-/// A `multipart/form-data` body of `(name, json)` parts.
-fn form(boundary: &str, parts: &[(String, Value)]) -> Vec<u8> {
+/// A `multipart/form-data` body of `(name, content type, bytes)` parts.
+fn form_raw(boundary: &str, parts: &[(String, &str, Vec<u8>)]) -> Vec<u8> {
     let mut out = Vec::new();
-    for (name, value) in parts {
+    for (name, content_type, data) in parts {
         out.extend_from_slice(
             format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\nContent-Type: application/json\r\n\r\n{value}\r\n"
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\nContent-Type: {content_type}\r\n\r\n"
             )
             .as_bytes(),
         );
+        out.extend_from_slice(data);
+        out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     out
 }
 
+/// Sends a multipart body (boundary `b0undary`) with the server's key: status and JSON.
+async fn send_form(server: &MockServer, method: Method, path: &str, body: Vec<u8>) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .request(method, format!("{}{path}", server.url()))
+        .header("x-api-key", server.api_key())
+        .header("content-type", "multipart/form-data; boundary=b0undary")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json::<Value>().await.unwrap_or(Value::Null))
+}
+
+/// `GET` of an attachment URL as the SDKs fetch it: no API key (it is presigned).
+async fn download(server: &MockServer, url: &str) -> (u16, Option<String>, Vec<u8>) {
+    let r = reqwest::get(format!("{}{url}", server.url()))
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let mime = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, mime, r.bytes().await.unwrap().to_vec())
+}
+
 #[tokio::test]
-async fn the_multipart_example_upload_writes_all_or_nothing() {
+async fn the_multipart_example_upload_writes_all_or_nothing_with_attachments() {
     let server = MockServer::builder().start().await.unwrap();
     let (_, ds) = ok(
         &server,
@@ -686,60 +715,57 @@ async fn the_multipart_example_upload_writes_all_or_nothing() {
     .await;
     let ds_id = ds["id"].as_str().unwrap().to_owned();
     let path = "/v1/platform/datasets/{dataset_id}/examples";
-    let send = |url_path: String, body: Vec<u8>| {
-        let server_url = server.url();
-        let key = server.api_key().to_owned();
-        async move {
-            let r = reqwest::Client::new()
-                .post(format!("{server_url}{url_path}"))
-                .header("x-api-key", key)
-                .header("content-type", "multipart/form-data; boundary=b0undary")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            let status = r.status().as_u16();
-            (status, r.json::<Value>().await.unwrap_or(Value::Null))
-        }
-    };
     let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    let json_part = |name: String, v: Value| (name, "application/json", v.to_string().into_bytes());
     let parts = vec![
-        (
+        json_part(
             a.to_string(),
             json!({"metadata": {"m": 1}, "split": "test"}),
         ),
-        (
+        json_part(
             format!("{a}.inputs"),
             json!({"email": "jane.doe@example.com"}),
         ),
-        (format!("{a}.outputs"), json!({"o": 1})),
-        (b.to_string(), json!({})),
-        (format!("{b}.inputs"), json!({"q": 2})),
+        json_part(format!("{a}.outputs"), json!({"o": 1})),
+        json_part(b.to_string(), json!({})),
+        json_part(format!("{b}.inputs"), json!({"q": 2})),
+        (
+            format!("{b}.attachment.scan.png"),
+            "image/png; length=4",
+            vec![0x89, b'P', 0, 0xff],
+        ),
     ];
-    // An attachment part: refused by name, nothing written.
-    let mut with_attachment = parts.clone();
-    with_attachment.push((format!("{b}.attachment.file"), json!({})));
-    let (s, e) = send(
-        format!("/v1/platform/datasets/{ds_id}/examples"),
-        form("b0undary", &with_attachment),
+    // A part the route does not know: refused by name, nothing written.
+    let mut bad = parts.clone();
+    bad.push(json_part(format!("{b}.bogus"), json!({})));
+    let (s, e) = send_form(
+        &server,
+        Method::POST,
+        &format!("/v1/platform/datasets/{ds_id}/examples"),
+        form_raw("b0undary", &bad),
     )
     .await;
     assert_eq!(s, 400, "{e}");
     conforms(path, "post", s, &e);
-    assert!(e["details"].as_str().unwrap().contains("attachment"), "{e}");
+    assert!(e["details"].as_str().unwrap().contains("bogus"), "{e}");
     assert!(server.example(&a).is_none() && server.example(&b).is_none());
-    // A dataset not of the caller's: the spec documents no 404 here; a 400 naming it.
-    let (s, e) = send(
-        format!("/v1/platform/datasets/{}/examples", Uuid::new_v4()),
-        form("b0undary", &parts),
+    // A dataset not of the caller's: 404 (the SDK's own integration test expects it of
+    // LangSmith; the spec documents it for the update, in the same schema).
+    let (s, e) = send_form(
+        &server,
+        Method::POST,
+        &format!("/v1/platform/datasets/{}/examples", Uuid::new_v4()),
+        form_raw("b0undary", &parts),
     )
     .await;
-    assert_eq!(s, 400, "{e}");
-    conforms(path, "post", s, &e);
+    assert_eq!(s, 404, "{e}");
+    conforms(path, "patch", s, &e);
 
-    let (s, made) = send(
-        format!("/api/v1/platform/datasets/{ds_id}/examples"),
-        form("b0undary", &parts),
+    let (s, made) = send_form(
+        &server,
+        Method::POST,
+        &format!("/api/v1/platform/datasets/{ds_id}/examples"),
+        form_raw("b0undary", &parts),
     )
     .await;
     assert_eq!(s, 201, "{made}");
@@ -757,14 +783,426 @@ async fn the_multipart_example_upload_writes_all_or_nothing() {
         v.metadata.as_deref(),
         Some(&json!({"m": 1, "dataset_split": ["test"]}))
     );
+    assert!(v.attachments.is_empty());
     assert_eq!(ea.dataset_id.to_string(), ds_id);
+    let eb = server.example(&b).unwrap();
+    let names: Vec<&str> = eb.versions[0].attachments.iter().map(|a| &**a).collect();
+    assert_eq!(names, ["scan.png"]);
+    // Read back as the spec's `Example`: `attachment_urls` names it with its MIME type,
+    // and its URL serves the bytes without an API key.
+    let (s, read) = ok(&server, Method::GET, &format!("/examples/{b}"), None).await;
+    assert_eq!(s, 200, "{read}");
+    conforms("/api/v1/examples/{example_id}", "get", s, &read);
+    let urls = read["attachment_urls"].as_object().unwrap();
+    assert_eq!(urls.keys().collect::<Vec<_>>(), ["attachment.scan.png"]);
+    let file = &urls["attachment.scan.png"];
+    assert_eq!(file["mime_type"], "image/png");
+    let url = file["presigned_url"].as_str().unwrap();
+    assert_eq!(
+        download(&server, url).await,
+        (200, Some("image/png".into()), vec![0x89, b'P', 0, 0xff])
+    );
+    assert_eq!(download(&server, &format!("{url}0")).await.0, 404);
+    // The listing selects it too.
+    let (_, list) = ok(
+        &server,
+        Method::GET,
+        &format!("/examples?dataset={ds_id}&select=attachment_urls"),
+        None,
+    )
+    .await;
+    for e in list.as_array().unwrap() {
+        let want = if e["id"] == b.to_string() {
+            &read["attachment_urls"]
+        } else {
+            &Value::Null
+        };
+        assert_eq!(&e["attachment_urls"], want, "{e}");
+    }
     // Again: the ids exist now (409), nothing changes.
-    let (s, e) = send(
-        format!("/v1/platform/datasets/{ds_id}/examples"),
-        form("b0undary", &parts),
+    let (s, e) = send_form(
+        &server,
+        Method::POST,
+        &format!("/v1/platform/datasets/{ds_id}/examples"),
+        form_raw("b0undary", &parts),
     )
     .await;
     assert_eq!(s, 409, "{e}");
     conforms(path, "post", s, &e);
     assert_eq!(server.example(&a).unwrap().versions.len(), 1);
+    // A hard delete takes the files (attachment delay 0): no URL, no file.
+    let (s, _) = ok(
+        &server,
+        Method::POST,
+        "/v1/platform/datasets/examples/delete",
+        Some(&json!({"example_ids": [b.to_string()], "hard_delete": true})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(download(&server, url).await.0, 404);
+    assert!(server.example(&b).unwrap().is_hard_deleted());
+    assert_eq!(server.attachment_queue_len(), 1);
+}
+
+#[tokio::test]
+async fn the_multipart_example_update_keeps_renames_and_replaces_attachments_all_or_nothing() {
+    let server = MockServer::builder().start().await.unwrap();
+    let mut datasets = Vec::new();
+    for name in ["one", "two"] {
+        let (_, ds) = ok(
+            &server,
+            Method::POST,
+            "/datasets",
+            Some(&json!({ "name": name })),
+        )
+        .await;
+        datasets.push(ds["id"].as_str().unwrap().to_owned());
+    }
+    let path = "/v1/platform/datasets/{dataset_id}/examples";
+    let route = |ds: &str| format!("/v1/platform/datasets/{ds}/examples");
+    let file = |name: String, data: &str| (name, "text/plain", data.as_bytes().to_vec());
+    let json_part = |name: String, v: Value| (name, "application/json", v.to_string().into_bytes());
+    let (a, b, other) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let mut create = Vec::new();
+    for id in [a, b] {
+        create.push(json_part(id.to_string(), json!({"metadata": {"v": 1}})));
+        create.push(json_part(
+            format!("{id}.inputs"),
+            json!({"q": id.to_string()}),
+        ));
+        create.push(json_part(format!("{id}.outputs"), json!({"o": 1})));
+        create.push(file(format!("{id}.attachment.keep"), "kept"));
+        create.push(file(format!("{id}.attachment.drop"), "dropped"));
+        create.push(file(format!("{id}.attachment.old"), "renamed"));
+    }
+    let (s, _) = send_form(
+        &server,
+        Method::POST,
+        &route(&datasets[0]),
+        form_raw("b0undary", &create),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (s, _) = send_form(
+        &server,
+        Method::POST,
+        &route(&datasets[1]),
+        form_raw(
+            "b0undary",
+            &[
+                json_part(other.to_string(), json!({})),
+                json_part(format!("{other}.inputs"), json!({})),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let names = |id: &Uuid| -> Vec<String> {
+        let e = server.example(id).unwrap();
+        e.versions
+            .last()
+            .unwrap()
+            .attachments
+            .iter()
+            .map(|a| a.to_string())
+            .collect()
+    };
+    // `a`: inputs replaced, outputs kept (no part), metadata replaced; `keep` retained,
+    // `old` renamed to `new`, `drop` dropped, `fresh` uploaded, and an upload named like a
+    // retained file wins over it.
+    let update_a = vec![
+        json_part(a.to_string(), json!({"metadata": {"v": 2}})),
+        json_part(format!("{a}.inputs"), json!({"q": "changed"})),
+        json_part(
+            format!("{a}.attachments_operations"),
+            json!({"retain": ["keep"], "rename": {"old": "new"}}),
+        ),
+        file(format!("{a}.attachment.fresh"), "fresh"),
+    ];
+    // Refused as a whole: `b` names an attachment it lacks; `other` is in another
+    // dataset (409); an unknown example (404). Nothing of `a` is applied.
+    for (extra, status) in [
+        (
+            vec![
+                json_part(b.to_string(), json!({})),
+                json_part(
+                    format!("{b}.attachments_operations"),
+                    json!({"retain": ["nope"]}),
+                ),
+            ],
+            422,
+        ),
+        (vec![json_part(other.to_string(), json!({}))], 409),
+        (vec![json_part(Uuid::new_v4().to_string(), json!({}))], 404),
+    ] {
+        let mut body = update_a.clone();
+        body.extend(extra);
+        let (s, e) = send_form(
+            &server,
+            Method::PATCH,
+            &route(&datasets[0]),
+            form_raw("b0undary", &body),
+        )
+        .await;
+        assert_eq!(s, status, "{e}");
+        conforms(path, "patch", s, &e);
+        assert_eq!(server.example(&a).unwrap().versions.len(), 1, "{e}");
+    }
+    // `b`: no attachment part and no operations: its files are kept.
+    let mut body = update_a.clone();
+    body.push(json_part(b.to_string(), json!({"split": "test"})));
+    let (s, done) = send_form(
+        &server,
+        Method::PATCH,
+        &route(&datasets[0]),
+        form_raw("b0undary", &body),
+    )
+    .await;
+    assert_eq!(s, 201, "{done}");
+    conforms(path, "patch", s, &done);
+    assert_eq!(done["count"], 2);
+    assert_eq!(done["example_ids"], json!([a.to_string(), b.to_string()]));
+    let ea = server.example(&a).unwrap();
+    let last = ea.versions.last().unwrap();
+    assert_eq!(last.inputs.as_deref(), Some(&json!({"q": "changed"})));
+    assert_eq!(last.outputs.as_deref(), Some(&json!({"o": 1})));
+    assert_eq!(
+        last.metadata.as_deref(),
+        Some(&json!({"v": 2, "dataset_split": ["base"]}))
+    );
+    assert_eq!(names(&a), ["keep", "new", "fresh"]);
+    assert_eq!(names(&b), ["keep", "drop", "old"]);
+    assert_eq!(
+        server
+            .example(&b)
+            .unwrap()
+            .versions
+            .last()
+            .unwrap()
+            .metadata
+            .as_deref(),
+        Some(&json!({"v": 1, "dataset_split": ["test"]}))
+    );
+    // The renamed file is the old bytes; the earlier version still lists its own.
+    let (_, read) = ok(&server, Method::GET, &format!("/examples/{a}"), None).await;
+    let url = |name: &str| {
+        read["attachment_urls"][format!("attachment.{name}")]["presigned_url"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(download(&server, &url("new")).await.2, b"renamed");
+    assert_eq!(download(&server, &url("fresh")).await.2, b"fresh");
+    assert_eq!(download(&server, &url("keep")).await.2, b"kept");
+    let v0: Vec<String> = ea.versions[0]
+        .attachments
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    assert_eq!(v0, ["keep", "drop", "old"]);
+    // Uploads replace: an update with a file and no operations keeps only the new file.
+    let (s, _) = send_form(
+        &server,
+        Method::PATCH,
+        &route(&datasets[0]),
+        form_raw(
+            "b0undary",
+            &[
+                json_part(b.to_string(), json!({})),
+                file(format!("{b}.attachment.only"), "x"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(s, 201);
+    assert_eq!(names(&b), ["only"]);
+}
+
+#[tokio::test]
+async fn the_multipart_run_ingestion_stores_runs_fields_feedback_and_files_all_or_nothing() {
+    let server = MockServer::builder().start().await.unwrap();
+    let route = "/runs/multipart";
+    let (root, early) = (Uuid::new_v4(), Uuid::new_v4());
+    let json_part = |name: String, v: Value| (name, "application/json", v.to_string().into_bytes());
+    let post = |id: Uuid| {
+        json!({"id": id.to_string(), "trace_id": id.to_string(), "name": "app",
+               "run_type": "chain", "session_name": "mine", "start_time": now_iso(),
+               "dotted_order": format!("20260101T000000000000Z{id}"), "parent_run_id": null})
+    };
+    // A patch before its post: accepted, applied when the post arrives.
+    let (s, e) = send_form(
+        &server,
+        Method::POST,
+        route,
+        form_raw(
+            "b0undary",
+            &[json_part(
+                format!("patch.{early}"),
+                json!({"id": early.to_string(), "trace_id": early.to_string(),
+                       "end_time": now_iso(), "outputs": {"late": true}}),
+            )],
+        ),
+    )
+    .await;
+    assert_eq!(s, 202, "{e}");
+    conforms(route, "post", s, &e);
+    assert!(server.runs().iter().all(|r| r.id != early));
+    let parts = vec![
+        json_part(format!("post.{root}"), post(root)),
+        json_part(
+            format!("post.{root}.inputs"),
+            json!({"email": "jane.doe@example.com"}),
+        ),
+        json_part(format!("post.{early}"), post(early)),
+        (
+            format!("attachment.{root}.note.txt"),
+            "text/plain; length=2",
+            b"hi".to_vec(),
+        ),
+        json_part(
+            format!("feedback.{root}"),
+            json!({"run_id": root.to_string(), "trace_id": root.to_string(), "key": "score", "score": 1}),
+        ),
+    ];
+    // A bad run type anywhere refuses the whole request: nothing is stored.
+    let mut bad = parts.clone();
+    let other = Uuid::new_v4();
+    let mut wrong = post(other);
+    wrong["run_type"] = "agent".into();
+    bad.push(json_part(format!("post.{other}"), wrong));
+    let (s, e) = send_form(&server, Method::POST, route, form_raw("b0undary", &bad)).await;
+    assert_eq!(s, 422, "{e}");
+    conforms(route, "post", s, &e);
+    assert!(server.runs().is_empty() && server.feedback().is_empty());
+    // Compressed as the SDKs' tracing thread sends it.
+    let body = ruzstd::encoding::compress_to_vec(
+        &form_raw("b0undary", &parts)[..],
+        ruzstd::encoding::CompressionLevel::Fastest,
+    );
+    let r = reqwest::Client::new()
+        .post(format!("{}{route}", server.url()))
+        .header("x-api-key", server.api_key())
+        .header("content-type", "multipart/form-data; boundary=b0undary")
+        .header("content-encoding", "zstd")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status().as_u16();
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(s, 202, "{e}");
+    conforms(route, "post", s, &e);
+    let runs = server.runs();
+    let r = runs.iter().find(|r| r.id == root).unwrap();
+    assert_eq!(r.inputs, json!({"email": "jane.doe@example.com"}));
+    let session = server
+        .sessions()
+        .into_iter()
+        .find(|s| s.id == r.session_id)
+        .unwrap();
+    assert_eq!(session.name, "mine");
+    let e = runs.iter().find(|r| r.id == early).unwrap();
+    assert_eq!(e.outputs, json!({"late": true}));
+    assert!(e.end_time.is_some());
+    let fb = server.feedback();
+    assert_eq!(fb.len(), 1);
+    assert_eq!((fb[0].run_id, fb[0].key.as_str()), (Some(root), "score"));
+    // The run reads back with its file as `s3_urls`.
+    let (s, read) = ok(&server, Method::GET, &format!("/runs/{root}"), None).await;
+    assert_eq!(s, 200, "{read}");
+    let file = &read["s3_urls"]["attachment.note.txt"];
+    assert_eq!(file["mime_type"], "text/plain");
+    assert_eq!(
+        download(&server, file["presigned_url"].as_str().unwrap()).await,
+        (200, Some("text/plain".into()), b"hi".to_vec())
+    );
+    // Another encoding is refused by name.
+    let r = reqwest::Client::new()
+        .post(format!("{}{route}", server.url()))
+        .header("x-api-key", server.api_key())
+        .header("content-type", "multipart/form-data; boundary=b0undary")
+        .header("content-encoding", "br")
+        .body(form_raw("b0undary", &parts))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let e: Value = r.json().await.unwrap();
+    conforms(route, "post", 400, &e);
+    assert!(e["details"].as_str().unwrap().contains("br"), "{e}");
+    // Unauthenticated: 401 before anything is read.
+    let (s, _) = call(&server, Method::POST, route, Some(&json!({})), None).await;
+    assert_eq!(s, 401);
+}
+
+#[tokio::test]
+async fn run_stats_count_the_selected_runs_and_refuse_what_they_cannot_apply() {
+    let server = MockServer::builder().start().await.unwrap();
+    let at = |secs: i64| {
+        chrono::DateTime::from_timestamp(1_767_225_600 + secs, 0)
+            .unwrap()
+            .to_rfc3339()
+    };
+    // Three llm runs of 1, 2 and 10 s (one failed) and a chain run, in session `s`.
+    let mut posts = Vec::new();
+    for (k, (kind, secs, error)) in [
+        ("llm", 1, None),
+        ("llm", 2, Some("boom")),
+        ("llm", 10, None),
+        ("chain", 5, None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = Uuid::new_v4();
+        let start = 100 * k as i64;
+        let mut run = json!({"id": id.to_string(), "trace_id": id.to_string(), "name": "r",
+            "run_type": kind, "session_name": "s", "start_time": at(start),
+            "end_time": at(start + secs),
+            "dotted_order": format!("20260101T000000000000Z{id}")});
+        if let Some(e) = error {
+            run["error"] = e.into();
+        }
+        posts.push(run);
+    }
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        "/runs/batch",
+        Some(&json!({ "post": posts })),
+    )
+    .await;
+    assert_eq!(s, 202, "{e}");
+    let session = server.sessions()[0].id.to_string();
+    let stats = |body: Value| {
+        let server = &server;
+        async move { ok(server, Method::POST, "/runs/stats", Some(&body)).await }
+    };
+    let (s, llm) = stats(json!({"session": [session], "run_type": "llm"})).await;
+    assert_eq!(s, 200, "{llm}");
+    conforms("/api/v1/runs/stats", "post", s, &llm);
+    assert_eq!(llm["run_count"], 3);
+    assert_eq!(llm["latency_p50"], 2.0);
+    assert_eq!(llm["latency_p99"], 10.0);
+    assert!((llm["error_rate"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(llm["last_run_start_time"].as_str().unwrap())
+            .unwrap()
+            .timestamp(),
+        1_767_225_600 + 200
+    );
+    let (_, all) = stats(json!({ "session": [session] })).await;
+    assert_eq!(all["run_count"], server.runs().len());
+    let (_, none) = stats(json!({"session": [Uuid::new_v4().to_string()]})).await;
+    assert_eq!(none["run_count"], 0);
+    assert_eq!(none["latency_p50"], Value::Null);
+    // A filter expression it cannot apply is refused by name, not ignored.
+    let (s, e) = stats(json!({"session": [session], "filter": "eq(name, 'r')"})).await;
+    assert_eq!(s, 400, "{e}");
+    assert!(e["detail"].as_str().unwrap().contains("filter"), "{e}");
+    // A body the schema refuses: FastAPI's 422 naming the field.
+    let (s, e) = stats(json!({"session": "not-a-list"})).await;
+    assert_eq!(s, 422, "{e}");
+    conforms("/api/v1/runs/stats", "post", s, &e);
+    assert_eq!(e["detail"][0]["loc"], json!(["body", "session"]));
 }
