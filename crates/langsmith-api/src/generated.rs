@@ -3524,11 +3524,63 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
         pub dataset_name: ::std::option::Option<::std::string::String>,
         pub share_token: ::std::string::String,
         #[serde(rename = "type")]
-        pub type_: Type,
+        pub type_: TenantShareDatasetTokenType,
     }
     impl TenantShareDatasetToken {
         pub fn builder() -> builder::TenantShareDatasetToken {
             Default::default()
+        }
+    }
+    ///`TenantShareDatasetTokenType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum TenantShareDatasetTokenType {
+        #[serde(rename = "dataset")]
+        Dataset,
+    }
+    impl ::std::fmt::Display for TenantShareDatasetTokenType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Dataset => f.write_str("dataset"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TenantShareDatasetTokenType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "dataset" => Ok(Self::Dataset),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TenantShareDatasetTokenType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TenantShareDatasetTokenType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`TenantShareRunToken`
@@ -3552,11 +3604,63 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
         pub session_name: ::std::option::Option<::std::string::String>,
         pub share_token: ::std::string::String,
         #[serde(rename = "type")]
-        pub type_: Type,
+        pub type_: TenantShareRunTokenType,
     }
     impl TenantShareRunToken {
         pub fn builder() -> builder::TenantShareRunToken {
             Default::default()
+        }
+    }
+    ///`TenantShareRunTokenType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum TenantShareRunTokenType {
+        #[serde(rename = "run")]
+        Run,
+    }
+    impl ::std::fmt::Display for TenantShareRunTokenType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Run => f.write_str("run"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TenantShareRunTokenType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "run" => Ok(Self::Run),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TenantShareRunTokenType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TenantShareRunTokenType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`TenantShareTokensResponse`
@@ -3714,58 +3818,6 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
     impl TracerSession {
         pub fn builder() -> builder::TracerSession {
             Default::default()
-        }
-    }
-    ///`Type`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
-    pub enum Type {
-        #[serde(rename = "dataset")]
-        Dataset,
-    }
-    impl ::std::fmt::Display for Type {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Dataset => f.write_str("dataset"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for Type {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "dataset" => Ok(Self::Dataset),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Type {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Type {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`ValidationError`
@@ -8777,7 +8829,10 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
                 ::std::string::String,
                 ::std::string::String,
             >,
-            type_: ::std::result::Result<super::Type, ::std::string::String>,
+            type_: ::std::result::Result<
+                super::TenantShareDatasetTokenType,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for TenantShareDatasetToken {
             fn default() -> Self {
@@ -8841,7 +8896,7 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Type>,
+                T: ::std::convert::TryInto<super::TenantShareDatasetTokenType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -8906,7 +8961,10 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
                 ::std::string::String,
                 ::std::string::String,
             >,
-            type_: ::std::result::Result<super::Type, ::std::string::String>,
+            type_: ::std::result::Result<
+                super::TenantShareRunTokenType,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for TenantShareRunToken {
             fn default() -> Self {
@@ -9009,7 +9067,7 @@ See https://docs.langchain.com/langsmith/trace-query-syntax#filter-query-languag
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Type>,
+                T: ::std::convert::TryInto<super::TenantShareRunTokenType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value

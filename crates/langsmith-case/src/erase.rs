@@ -2,9 +2,10 @@
 //! deletion, every outcome the server's word, every change logged and saved
 //! ([`crate::case::CaseDir::apply`]).
 //!
-//! - **Examples:** re-read by id, per identifier, with the server's `full_text_contains`
-//!   and the check here ([`ExampleQuery::contains`]); one that no longer holds an
-//!   identifier is read back: `erased` if it reads back erased (an earlier erase killed
+//! - **Examples:** re-read by id and checked here for every identifier
+//!   ([`Client::recheck_examples`]: a string value or key of inputs, outputs or
+//!   metadata; no server search decides it); one that no longer holds an identifier is
+//!   read back: `erased` if it reads back erased (an earlier erase killed
 //!   before it recorded the deletion), else `excluded` (`no_identifier_at_erase`), never
 //!   deleted. The others are
 //!   hard-deleted ([`Client::hard_delete_all`]): `deleted` only when the server's answer
@@ -21,8 +22,8 @@
 
 use crate::case::{CaseDir, CaseError, Change, Identified, Item, ItemState, Place};
 use langsmith::{
-    BulkOptions, Client, Error, ExampleQuery, ExampleScope, Outcome, RunsApi, RunsOptions,
-    TimeWindow, TraceDeleteOptions, TraceKey, TraceOutcome, Uuid, Verification, VerifyOptions,
+    BulkOptions, Client, Error, ExampleScope, Outcome, RunsApi, RunsOptions, TimeWindow,
+    TraceDeleteOptions, TraceKey, TraceOutcome, Uuid, Verification, VerifyOptions,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::SystemTime;
@@ -205,20 +206,18 @@ pub async fn erase(
     crate::erase_more::revoke_shares(client, dir, &plan, &mut out, now).await?;
     crate::erase_more::delete_feedback(client, dir, who, &plan, &mut out, now).await?;
 
-    // 1. Examples re-checked: re-read by id, per identifier, checked here.
+    // 1. Examples re-checked: re-read by id, each checked here for every identifier (in
+    //    a string value or key of its inputs, outputs or metadata), whatever the server's
+    //    search would say.
     let mut still: BTreeSet<Uuid> = BTreeSet::new();
     let mut unread: BTreeSet<Uuid> = BTreeSet::new();
+    let texts: Vec<&str> = who.iter().map(|(_, i)| i.text()).collect();
     for chunk in plan.examples.chunks(langsmith::PAGE_SIZE - 1) {
-        for (_, identifier) in who.iter() {
-            let query = ExampleQuery::new()
-                .ids(chunk.iter().copied())
-                .contains(identifier.text());
-            match client.select(&query).await {
-                Ok(sel) => still.extend(sel.selected.iter().filter(|id| chunk.contains(id))),
-                Err(e) => {
-                    unread.extend(chunk.iter().copied());
-                    keep_first(&mut out.error, e);
-                }
+        match client.recheck_examples(chunk, &texts).await {
+            Ok(read) => still.extend(read.holding.iter().map(|(id, _)| *id)),
+            Err(e) => {
+                unread.extend(chunk.iter().copied());
+                keep_first(&mut out.error, e);
             }
         }
     }

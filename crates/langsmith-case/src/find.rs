@@ -366,10 +366,14 @@ fn texts(who: &Identified) -> Vec<&str> {
 /// (its matching runs and the identifiers' hashes recorded); a trace whose listed runs
 /// hold none (a search that did not apply its filter, or matched what the check here
 /// does not) or lie outside what was asked is `excluded`, never erased.
+///
+/// Under a scan (`all_listed`: every run of the window listed, none said to match) a
+/// trace without an identifier is simply not the person's: counted, not an item.
 fn trace_items(
     place: Place,
     who: &Identified,
     runs: &[ReadRun],
+    all_listed: bool,
     at: &str,
 ) -> (Vec<Item>, u64, u64) {
     let mut traces: BTreeMap<(Uuid, Uuid), (Vec<Uuid>, BTreeSet<usize>, bool)> = BTreeMap::new();
@@ -385,6 +389,7 @@ fn trace_items(
     let (mut matched, mut excluded) = (0u64, 0u64);
     let items = traces
         .into_iter()
+        .filter(|(_, (runs, _, stray))| !all_listed || !runs.is_empty() || *stray)
         .map(|((session, trace), (mut runs, holds, stray))| {
             runs.sort_unstable();
             let (state, reason) = if !runs.is_empty() {
@@ -448,7 +453,7 @@ pub async fn traces(
         Ok(read) => {
             rec.asked.queries = read.http_requests;
             rec.answered.listed = read.runs.len() as u64;
-            let (it, matched, excluded) = trace_items(Place::Traces, who, &read.runs, &now());
+            let (it, matched, excluded) = trace_items(Place::Traces, who, &read.runs, scan, &now());
             rec.answered.matched = matched;
             rec.answered.excluded = excluded;
             items = it;
@@ -510,7 +515,8 @@ pub async fn source_runs(
             rec.answered.counted = made_from.len() as u64;
             rec.answered.listed = read.runs.len() as u64;
             let at = now();
-            let (mut it, matched, excluded) = trace_items(Place::SourceRuns, who, &read.runs, &at);
+            let (mut it, matched, excluded) =
+                trace_items(Place::SourceRuns, who, &read.runs, false, &at);
             for item in &mut it {
                 let runs: Vec<Uuid> = read
                     .runs

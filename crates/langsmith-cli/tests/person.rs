@@ -157,7 +157,13 @@ async fn scan_finds_every_copy_erase_takes_exactly_those_and_verify_closes() {
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     let o = case(&env, "verify", &[]).await;
     let c = case_json(&env);
-    assert_eq!(o.status.code(), Some(0), "{:?} {}", text(&o), c["state"]);
+    let open: Vec<&Value> = c["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| !["erased", "gone", "excluded"].contains(&i["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(o.status.code(), Some(0), "{:?} {open:#?}", text(&o));
     assert_eq!(c["state"], "closed");
 
     // The stand-in's own record: nothing of the person left; nothing of anyone else touched.
@@ -290,9 +296,10 @@ async fn a_feedback_delete_that_answers_404_leaves_the_case_in_attention() {
     let c = case_json(&env);
     assert_eq!(c["state"], "attention", "{:?}", text(&o));
     assert_ne!(o.status.code(), Some(0));
-    assert_eq!(
-        env.server.person_left().feedback,
-        seeded.feedback,
-        "still there"
+    // What the lie kept is still there (feedback of deleted traces went with them).
+    let left = env.server.person_left().feedback;
+    assert!(
+        !left.is_empty() && left.is_subset(&seeded.feedback),
+        "{left:?}"
     );
 }

@@ -415,11 +415,45 @@ impl Client {
         dataset: Uuid,
         texts: &[&str],
     ) -> Result<ExamplesScanned, Error> {
+        let query = crate::ExampleQuery::new().dataset(dataset).with_content();
+        self.check_examples(&query, texts).await
+    }
+
+    /// Some examples re-read by id (`GET /api/v1/examples`, one listing per
+    /// [`crate::PAGE_SIZE`] less one ids, no server filter), each checked here for `texts`
+    /// as [`Client::scan_examples`] checks: what a deletion is decided on, whatever the
+    /// server's search says. An id not listed is in neither list of the answer.
+    pub async fn recheck_examples(
+        &self,
+        ids: &[Uuid],
+        texts: &[&str],
+    ) -> Result<ExamplesScanned, Error> {
+        let mut out = ExamplesScanned::default();
+        for chunk in ids.chunks(crate::PAGE_SIZE - 1) {
+            let query = crate::ExampleQuery::new()
+                .ids(chunk.iter().copied())
+                .with_content();
+            let read = self.check_examples(&query, texts).await?;
+            out.listed += read.listed;
+            out.foreign += read.foreign;
+            out.holding.extend(
+                read.holding
+                    .into_iter()
+                    .filter(|(id, _)| chunk.contains(id)),
+            );
+        }
+        Ok(out)
+    }
+
+    async fn check_examples(
+        &self,
+        query: &crate::ExampleQuery,
+        texts: &[&str],
+    ) -> Result<ExamplesScanned, Error> {
         use futures_util::StreamExt;
         let check: Vec<String> = texts.iter().map(|t| fold(t).into_owned()).collect();
-        let query = crate::ExampleQuery::new().dataset(dataset).with_content();
         let mut out = ExamplesScanned::default();
-        let mut rows = std::pin::pin!(self.examples(&query));
+        let mut rows = std::pin::pin!(self.examples(query));
         while let Some(row) = rows.next().await {
             out.listed += 1;
             match row? {

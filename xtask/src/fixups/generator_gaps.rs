@@ -117,6 +117,23 @@ pub const INLINE_TITLES_THAT_NAME_A_SCHEMA_DROPPED: Fixup = Fixup {
     defined_in: file!(),
 };
 
+/// Works around: typify 0.8 names an inline type after its `title` and, when two
+/// different inline types share a title, keeps one of them for both: in
+/// `openapi/langsmith.json` the share tokens' `type` (`TenantShareRunToken`: `const: run`;
+/// `TenantShareDatasetToken`: `const: dataset`), both titled "Type", became one enum
+/// holding only `dataset`, so every run share link failed to decode.
+pub const INLINE_TITLES_SHARED_BY_DIFFERENT_TYPES_DROPPED: Fixup = Fixup {
+    name: "inline-titles-shared-by-different-types-dropped",
+    why: "typify names an inline type after its `title`; when inline schemas that differ \
+          share a title (the share tokens' `type`: `const: run` and `const: dataset`, both \
+          titled \"Type\") it generates one type for all of them, and the others' values no \
+          longer decode. Their titles are dropped (each inline type is then named from its \
+          place); only those documentation titles are lost.",
+    apply: inline_titles_shared_by_different_types_dropped,
+    must_apply: MustApply::ToTheWholeDocument,
+    defined_in: file!(),
+};
+
 /// Whether a schema is an object schema by its own keywords.
 fn is_object_schema(map: &Map<String, Value>) -> bool {
     map.get("type").and_then(Value::as_str) == Some("object")
@@ -314,6 +331,52 @@ fn inline_titles_that_name_a_schema_dropped(doc: &mut Value) -> Result<Vec<Strin
             map.remove("title");
             changes.push(format!(
                 "{ptr}/title: dropped (\"{title}\" is also a component schema's name)"
+            ));
+        }
+    });
+    Ok(changes)
+}
+
+fn inline_titles_shared_by_different_types_dropped(doc: &mut Value) -> Result<Vec<String>, String> {
+    use std::collections::{BTreeMap, BTreeSet};
+    // Pass 1: per title (as typify names it), the distinct inline schemas carrying it.
+    let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut none = Vec::new();
+    let is_inline_type = |map: &Map<String, Value>, ptr: &str| {
+        let is_component = ptr
+            .strip_prefix("/components/schemas/")
+            .is_some_and(|rest| !rest.contains('/'));
+        !is_component && (map.contains_key("enum") || map.contains_key("properties"))
+    };
+    let mut probe = doc.clone();
+    for_each_object(&mut probe, "", &mut none, &mut |map, ptr, _| {
+        if is_inline_type(map, ptr)
+            && let Some(title) = map.get("title").and_then(Value::as_str)
+        {
+            let mut body = map.clone();
+            body.remove("title");
+            body.remove("description");
+            seen.entry(type_name_key(title))
+                .or_default()
+                .insert(Value::Object(body).to_string());
+        }
+    });
+    let shared: BTreeSet<String> = seen
+        .into_iter()
+        .filter(|(_, bodies)| bodies.len() > 1)
+        .map(|(t, _)| t)
+        .collect();
+    // Pass 2: drop those titles.
+    let mut changes = Vec::new();
+    for_each_object(doc, "", &mut changes, &mut |map, ptr, changes| {
+        if is_inline_type(map, ptr)
+            && let Some(title) = map.get("title").and_then(Value::as_str)
+            && shared.contains(&type_name_key(title))
+        {
+            let title = title.to_owned();
+            map.remove("title");
+            changes.push(format!(
+                "{ptr}/title: dropped (\"{title}\" titles other, different inline types too)"
             ));
         }
     });

@@ -119,6 +119,7 @@ pub const FIXUPS: &[Fixup] = &[
     upstream_bugs::PATH_PARAMETERS_NOT_IN_THE_PATH_DROPPED,
     generator_gaps::NULLABLE_HEADER_PARAMETERS_ARE_OPTIONAL,
     generator_gaps::INLINE_TITLES_THAT_NAME_A_SCHEMA_DROPPED,
+    generator_gaps::INLINE_TITLES_SHARED_BY_DIFFERENT_TYPES_DROPPED,
 ];
 
 /// Runs every fixup over `doc`.
