@@ -875,7 +875,30 @@ fn valid_body(op: &SpecOperation, schema: &Value) -> Value {
         "id": Uuid::from_u128(3).to_string(), "dataset_id": Uuid::from_u128(1).to_string(),
         "name": "#0003", "inputs": {"q": "a"}, "outputs": null, "metadata": null
     });
+    let u = |n: u128| Uuid::from_u128(n).to_string();
+    let at = "2026-01-01T00:00:00Z";
+    // The reads of a person's places: the least body the schema allows (checked below).
+    let placed = match op.path.as_str() {
+        "/api/v1/sessions" => Some(json!([{"id": u(4), "tenant_id": u(2)}])),
+        "/api/v1/feedback" => Some(json!([{"id": u(5), "key": "k"}])),
+        "/api/v1/feedback/{feedback_id}" => Some(json!({"id": u(5), "key": "k"})),
+        "/api/v1/workspaces/current/shared" => Some(json!({"entities": [
+            {"type": "run", "share_token": u(10), "created_at": at, "run_id": u(6)},
+            {"type": "dataset", "share_token": u(11), "created_at": at, "dataset_id": u(1)}
+        ]})),
+        "/api/v1/runs/rules" => Some(json!([{
+            "id": u(7), "tenant_id": u(2), "display_name": "r", "sampling_rate": 1.0,
+            "webhooks": null, "created_at": at, "updated_at": at, "evaluator_version": 1
+        }])),
+        "/api/v1/bulk-exports" => Some(json!([{
+            "bulk_export_destination_id": u(8), "session_id": u(4), "start_time": at,
+            "id": u(9), "tenant_id": u(2), "status": "Completed", "created_at": at,
+            "updated_at": at, "finished_at": null
+        }])),
+        _ => None,
+    };
     let body = match schema["type"].as_str() {
+        _ if placed.is_some() => placed.unwrap(),
         Some("integer") => json!(7),
         Some("array") if schema["items"]["title"] == "Dataset" => json!([dataset]),
         Some("array") => json!([example]),
@@ -923,6 +946,22 @@ async fn every_documented_status_of_the_reads_has_its_own_outcome() {
                 }
                 "/api/v1/examples/count" => client.count_examples(&q).await.err().map(|e| e.kind()),
                 "/api/v1/datasets" => client.dataset_by_name("d").await.err().map(|e| e.kind()),
+                "/api/v1/sessions" => client.all_projects().await.err().map(|e| e.kind()),
+                "/api/v1/feedback" => client
+                    .feedback_of_project(Uuid::from_u128(4), &["x"])
+                    .await
+                    .err()
+                    .map(|e| e.kind()),
+                "/api/v1/feedback/{feedback_id}" => client
+                    .read_feedback(Uuid::from_u128(5), &["x"])
+                    .await
+                    .err()
+                    .map(|e| e.kind()),
+                "/api/v1/workspaces/current/shared" => {
+                    client.shared_entities().await.err().map(|e| e.kind())
+                }
+                "/api/v1/runs/rules" => client.rules().await.err().map(|e| e.kind()),
+                "/api/v1/bulk-exports" => client.bulk_exports().await.err().map(|e| e.kind()),
                 "/api/v1/examples/{example_id}" => {
                     // Not wrapped by the facade: the generated call succeeds on a documented
                     // success and otherwise fails carrying the status it was answered.

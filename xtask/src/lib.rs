@@ -63,6 +63,16 @@ pub const REPLACEMENTS: &[Replacement] = &[
         rust_type: "crate::partial::PartialRun",
         why: "a v2 runs query answers `id` and the `selects` only, by contract",
     },
+    Replacement {
+        schema: "RunRulesSchema",
+        rust_type: "crate::partial::PartialObject",
+        why: "a rule is listed for a warning: the client reads six properties, never its evaluators, alerts or enums",
+    },
+    Replacement {
+        schema: "BulkExport",
+        rust_type: "crate::partial::PartialObject",
+        why: "an export is listed for a warning: the client reads four properties, never its formats or required times",
+    },
 ];
 
 /// The workspace root (the parent of this crate).

@@ -56,6 +56,35 @@ impl JsonSchema for PartialRun {
     }
 }
 
+/// An object the client reads only a few properties of (a rule, a bulk export): kept as
+/// the server sent it, decoded by the caller into a type holding exactly what it uses
+/// ([`PartialObject::decode`]). The spec's schemas for these require properties (a
+/// rule's `evaluator_version`, an export's `finished_at`) and name enums the client never
+/// reads; a listing that lists them for warnings must not fail on one of those.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PartialObject(Map<String, Value>);
+
+impl PartialObject {
+    /// Decodes the object into `T`; properties `T` does not name are ignored.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        T::deserialize(&self.0)
+    }
+}
+
+impl JsonSchema for PartialObject {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PartialObject".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "description": "An object the client reads only some properties of (see langsmith_api::partial)."
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

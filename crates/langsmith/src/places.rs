@@ -809,6 +809,14 @@ impl Client {
     /// The rules (`GET /api/v1/runs/rules`) and bulk exports (`GET /api/v1/bulk-exports`)
     /// of the workspace: what keeps making copies.
     pub async fn copy_sources(&self) -> Result<Vec<CopySource>, Error> {
+        let mut out = self.rules().await?;
+        out.extend(self.bulk_exports().await?);
+        Ok(out)
+    }
+
+    /// The rules (`GET /api/v1/runs/rules`), read for the properties the client uses
+    /// ([`RULE_FIELDS`]).
+    pub async fn rules(&self) -> Result<Vec<CopySource>, Error> {
         let rules = self
             .call(
                 Call::new("list_rules"),
@@ -817,6 +825,23 @@ impl Client {
             )
             .await
             .result?;
+        let mut out = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            let r: ReadRule = r.decode().map_err(|e| undecodable("rule", i, e))?;
+            out.push(CopySource::Rule {
+                id: r.id,
+                enabled: r.is_enabled.unwrap_or(true),
+                adds_to_dataset: r.add_to_dataset_id,
+                adds_to_queue: r.add_to_annotation_queue_id,
+                webhooks: r.webhooks.map_or(0, |w| w.len()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The bulk exports (`GET /api/v1/bulk-exports`), read for the properties the client
+    /// uses ([`EXPORT_FIELDS`]).
+    pub async fn bulk_exports(&self) -> Result<Vec<CopySource>, Error> {
         let exports = self
             .call(
                 Call::new("list_bulk_exports"),
@@ -825,30 +850,71 @@ impl Client {
             )
             .await
             .result?;
-        let mut out: Vec<CopySource> = rules
-            .into_iter()
-            .map(|r| CopySource::Rule {
-                id: r.id,
-                enabled: r.is_enabled,
-                adds_to_dataset: r.add_to_dataset_id,
-                adds_to_queue: r.add_to_annotation_queue_id,
-                webhooks: r.webhooks.map_or(0, |w| w.len()),
-            })
-            .collect();
-        out.extend(exports.into_iter().map(|e| {
-            CopySource::Export {
+        let mut out = Vec::new();
+        for (i, e) in exports.iter().enumerate() {
+            let e: ReadExport = e.decode().map_err(|e| undecodable("bulk export", i, e))?;
+            out.push(CopySource::Export {
                 id: e.id,
                 session_id: e.session_id,
-                status: serde_json::to_value(&e.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                status: e.status.unwrap_or_default(),
                 recurring: e.interval_hours.is_some_and(|h| h > 0),
-            }
-        }));
+            });
+        }
         Ok(out)
     }
 }
+
+/// A listed object that is not what the client reads (a property it uses missing or of
+/// another type): which one, and why.
+fn undecodable(what: &str, i: usize, e: serde_json::Error) -> Error {
+    Error::unexpected_body(
+        Some(200),
+        true,
+        format!(
+            "{what} {} of the listing is not what the client reads",
+            i + 1
+        ),
+        String::new(),
+        None,
+        Some(Box::new(e)),
+    )
+}
+
+/// The properties of a rule the client reads ([`RULE_FIELDS`]).
+#[derive(Deserialize)]
+struct ReadRule {
+    id: Uuid,
+    #[serde(default)]
+    is_enabled: Option<bool>,
+    #[serde(default)]
+    add_to_dataset_id: Option<Uuid>,
+    #[serde(default)]
+    add_to_annotation_queue_id: Option<Uuid>,
+    #[serde(default)]
+    webhooks: Option<Vec<Value>>,
+}
+
+/// The properties of a bulk export the client reads ([`EXPORT_FIELDS`]).
+#[derive(Deserialize)]
+struct ReadExport {
+    id: Uuid,
+    session_id: Uuid,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    interval_hours: Option<i64>,
+}
+
+/// The properties of `RunRulesSchema` the client reads, for the contract suite.
+pub const RULE_FIELDS: &[&str] = &[
+    "id",
+    "is_enabled",
+    "add_to_dataset_id",
+    "add_to_annotation_queue_id",
+    "webhooks",
+];
+/// The properties of `BulkExport` the client reads, for the contract suite.
+pub const EXPORT_FIELDS: &[&str] = &["id", "session_id", "status", "interval_hours"];
 
 /// A v2 page of a content read, decoded as selected.
 fn content_page(
