@@ -17,14 +17,15 @@ pub async fn erase_person(
     identifiers: &[&str],
 ) -> Result<CaseState, Box<dyn std::error::Error>> {
     let client = Client::from_env()?;
-    let now = || chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let utc = || chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+    let now = || utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     // The identifiers are stored only as salted hashes; every step needs them again.
     let given: Vec<Identifier> = identifiers
         .iter()
         .enumerate()
         .map(|(i, text)| Identifier::new(*text, format!("identifier #{}", i + 1)))
         .collect();
-    let today = chrono::Utc::now().date_naive();
+    let today = utc().date_naive();
     let case = Case::new(ticket, today, None, &given, &now())?;
     let mut dir = CaseDir::create(dir, case)?;
     let who = dir.case().check_identifiers(&given)?;

@@ -203,8 +203,14 @@ pub async fn erase(
 
     // 0. Share links revoked, feedback re-checked and deleted (before the traces, whose
     //    deletion takes their run-level feedback along).
-    crate::erase_more::revoke_shares(client, dir, &plan, &mut out, now).await?;
-    crate::erase_more::delete_feedback(client, dir, who, &plan, &mut out, now).await?;
+    Box::pin(crate::erase_more::revoke_shares(
+        client, dir, &plan, &mut out, now,
+    ))
+    .await?;
+    Box::pin(crate::erase_more::delete_feedback(
+        client, dir, who, &plan, &mut out, now,
+    ))
+    .await?;
 
     // 1. Examples re-checked: re-read by id, each checked here for every identifier (in
     //    a string value or key of its inputs, outputs or metadata), whatever the server's
@@ -405,7 +411,10 @@ pub async fn erase(
         dir.apply(&changes, &now())?;
     }
     // 5. Traces found by content re-checked and their deletion requested.
-    crate::erase_more::content_traces(client, dir, who, &plan, &mut out, now).await?;
+    Box::pin(crate::erase_more::content_traces(
+        client, dir, who, &plan, &mut out, now,
+    ))
+    .await?;
     dir.step(
         "erase",
         format!(

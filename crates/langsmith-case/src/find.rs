@@ -777,15 +777,15 @@ pub async fn all(
     };
     if !options.beyond_examples {
         if !done(dir, Place::Examples) {
-            let s = examples(client, who, options.scan, now).await;
+            let s = Box::pin(examples(client, who, options.scan, now)).await;
             keep(dir, s)?;
         }
         if !done(dir, Place::ExperimentTraces) {
-            let s = experiment_traces(client, dir.case(), now).await;
+            let s = Box::pin(experiment_traces(client, dir.case(), now)).await;
             keep(dir, s)?;
         }
     }
-    let projects = client.all_projects().await;
+    let projects = Box::pin(client.all_projects()).await;
     let window = match &projects {
         Ok(p) => traces_window(p, options.since, SystemTime::now()),
         Err(_) => traces_window(&[], options.since, SystemTime::now()),
@@ -796,11 +796,13 @@ pub async fn all(
         }
         let s = match &projects {
             Ok(projects) => match place {
-                Place::Traces => traces(client, who, projects, window, options.scan, now).await,
-                Place::SourceRuns => {
-                    source_runs(client, dir.case(), who, projects, window, now).await
+                Place::Traces => {
+                    Box::pin(traces(client, who, projects, window, options.scan, now)).await
                 }
-                _ => feedback(client, who, projects, now).await,
+                Place::SourceRuns => {
+                    Box::pin(source_runs(client, dir.case(), who, projects, window, now)).await
+                }
+                _ => Box::pin(feedback(client, who, projects, now)).await,
             },
             Err(e) => {
                 let mut rec = record(place, now(), Asked::default());
@@ -814,7 +816,7 @@ pub async fn all(
         keep(dir, s)?;
     }
     if !done(dir, Place::Shares) {
-        let s = shares(client, dir.case(), now).await;
+        let s = Box::pin(shares(client, dir.case(), now)).await;
         keep(dir, s)?;
     }
     if let Err(e) = projects {
@@ -824,7 +826,7 @@ pub async fn all(
             error: Some(e),
         });
     }
-    let mut warnings = copy_sources(client).await;
+    let mut warnings = Box::pin(copy_sources(client)).await;
     if !options.scan && !dir.case().found_with_scan {
         warnings.push(NOT_PROOF.to_owned());
     }

@@ -173,7 +173,13 @@ pub async fn verify(
     }
 
     // 2. The examples searched again: new copies are new items.
-    let search = crate::find::examples(client, who, dir.case().found_with_scan, now).await;
+    let search = Box::pin(crate::find::examples(
+        client,
+        who,
+        dir.case().found_with_scan,
+        now,
+    ))
+    .await;
     if let Some(e) = search.error {
         error.get_or_insert(e);
     }
@@ -370,7 +376,10 @@ pub async fn verify(
     }
     // 4. Traces found by content, feedback and share links read back, and those places
     //    searched again.
-    crate::verify_more::read_back(client, dir, who, &mut pass, &mut error, now).await?;
+    Box::pin(crate::verify_more::read_back(
+        client, dir, who, &mut pass, &mut error, now,
+    ))
+    .await?;
     let options = crate::find::FindOptions {
         beyond_examples: true,
         scan: dir.case().found_with_scan,
@@ -384,7 +393,7 @@ pub async fn verify(
             .count() as u64
     };
     let before = live(dir);
-    for s in crate::find::all(client, dir, who, &options, now).await? {
+    for s in Box::pin(crate::find::all(client, dir, who, &options, now)).await? {
         if s.state == PlaceState::Incomplete {
             pass.problems
                 .push(format!("{}: the search again is incomplete", s.place));

@@ -147,11 +147,35 @@ async fn open_find_show_a_case_across_datasets() {
         found, marked,
         "every marked example of both datasets, nothing else"
     );
+    let items_of = |places: &[&str]| {
+        doc["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| places.contains(&i["place"].as_str().unwrap()))
+            .count()
+    };
     assert_eq!(
-        doc["items"].as_array().unwrap().len(),
+        items_of(&["examples", "experiment_traces"]),
         marked.len() + traces_of(&env, &marked),
         "nothing else"
     );
+    // Traces found by content hold an identifier in a run, by the stand-in's record.
+    let holding: BTreeSet<String> = env
+        .server
+        .runs()
+        .iter()
+        .filter(|r| {
+            let text = format!("{} {}", r.inputs, r.outputs).to_lowercase();
+            text.contains(MARKER) || text.contains(&OTHER.to_lowercase())
+        })
+        .map(|r| r.trace_id.to_string())
+        .collect();
+    for i in doc["items"].as_array().unwrap() {
+        if i["place"] == "traces" && i["state"] == "found" {
+            assert!(holding.contains(i["id"].as_str().unwrap()), "{i}");
+        }
+    }
     assert_eq!(doc["places"][0]["state"], "complete");
     assert_eq!(doc["places"][0]["asked"]["containers"], 2);
     assert_eq!(doc["places"][0]["asked"]["queries"], 4);
@@ -322,7 +346,7 @@ fn traces_referencing(env: &Env, examples: &BTreeSet<Uuid>) -> BTreeSet<(Uuid, U
 /// erase sends nothing again; a copy the case did not hold (removed from case.json: a
 /// copy made after the find) is found by verify (exit 6) and taken by the next erase;
 /// verify right after exits 7 naming when to look again; after the run-delete delay the
-/// traces are gone, and the case stays pending, never closed, as places are not searched.
+/// traces are gone, every place searched again finds nothing new, and the case is closed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn erase_and_verify_a_case_exit_codes_and_the_stand_ins_record() {
     let delay = std::time::Duration::from_millis(1500);
@@ -349,6 +373,8 @@ async fn erase_and_verify_a_case_exit_codes_and_the_stand_ins_record() {
     assert_eq!(code(&o), 0, "{:?}", text(&o));
 
     let marked: BTreeSet<Uuid> = env.server.marked_ids().into_iter().collect();
+    // Before any deletion: a deleted trace's runs leave the stand-in after the delay.
+    let all_traces = traces_referencing(&env, &marked);
     let later = *marked.iter().next().unwrap();
     let first: BTreeSet<Uuid> = marked.iter().copied().filter(|i| *i != later).collect();
     // A copy made after the find: the case does not hold it (nor its traces).
@@ -430,7 +456,7 @@ async fn erase_and_verify_a_case_exit_codes_and_the_stand_ins_record() {
             .iter()
             .all(|id| env.server.hard_delete_count(id) == 1)
     );
-    assert_eq!(requested_traces(&env), traces_referencing(&env, &marked));
+    assert_eq!(requested_traces(&env), all_traces);
 
     // verify right after: the traces' deletion is queued: 7, with when to look again.
     let o = env.run(&["case", "verify", case, "--match", MARKER]).await;
@@ -440,23 +466,23 @@ async fn erase_and_verify_a_case_exit_codes_and_the_stand_ins_record() {
         "{:?}",
         text(&o)
     );
-    // After the delay: traces gone, examples erased; still 7, never closed.
+    // After the delay: traces gone, examples erased, every place searched again and
+    // nothing new: closed, 0.
     tokio::time::sleep(delay + std::time::Duration::from_millis(200)).await;
     let o = env.run(&["case", "verify", case, "--match", MARKER]).await;
-    assert_eq!(code(&o), 7, "{:?}", text(&o));
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
     let all = traces_referencing(&env, &marked).len();
     assert_eq!(all, 0, "the stand-in carried the deletions out");
     let (out, _) = text(&o);
     assert!(
-        out.contains(&format!("{} gone", requested_traces(&env).len())),
+        out.contains("0 pending (deletion queued), 0 listed and never requested"),
         "{out}"
     );
     assert!(
         out.contains(&format!("examples: {} erased", marked.len())),
         "{out}"
     );
-    assert!(out.contains("not searched: "), "{out}");
-    assert!(out.contains("case state: pending"), "{out}");
+    assert!(out.contains("case state: closed"), "{out}");
     assert_clean(&env, &o);
     assert_eq!(
         env.server.hard_deleted_count(),
@@ -465,11 +491,10 @@ async fn erase_and_verify_a_case_exit_codes_and_the_stand_ins_record() {
     );
     let o = env.run(&["case", "show", case, "-o", "markdown"]).await;
     let (md, _) = text(&o);
-    assert!(md.contains("## Not searched yet"), "{md}");
-    assert!(md.contains("**pending**"), "{md}");
+    assert!(md.contains("**closed**"), "{md}");
     assert_clean(&env, &o);
     let doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-    assert_eq!(doc["state"], "pending");
+    assert_eq!(doc["state"], "closed");
     assert_eq!(doc["passes"].as_array().unwrap().len(), 3);
 }
 

@@ -14,12 +14,16 @@ fn root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The README's ```rust block.
+/// The README's ```rust block of the facade's section.
 fn readme_block() -> String {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let start = readme
-        .find("```rust\n")
-        .expect("the README has a ```rust block")
+    let after = readme
+        .find("### From Rust: the `langsmith` crate")
+        .expect("the README has the facade's section");
+    let start = after
+        + readme[after..]
+            .find("```rust\n")
+            .expect("the README has a ```rust block there")
         + 8;
     let len = readme[start..].find("```\n").unwrap();
     readme[start..start + len].to_owned()
