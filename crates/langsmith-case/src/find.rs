@@ -376,40 +376,57 @@ fn trace_items(
     all_listed: bool,
     at: &str,
 ) -> (Vec<Item>, u64, u64) {
-    let mut traces: BTreeMap<(Uuid, Uuid), (Vec<Uuid>, BTreeSet<usize>, bool)> = BTreeMap::new();
+    /// A trace's runs as listed: those holding an identifier, which identifiers, and
+    /// whether a run of it was not asked for.
+    #[derive(Default)]
+    struct Listed {
+        runs: Vec<Uuid>,
+        holds: BTreeSet<usize>,
+        stray: bool,
+    }
+    let mut traces: BTreeMap<(Uuid, Uuid), Listed> = BTreeMap::new();
     for r in runs {
         let e = traces.entry((r.session_id, r.trace_id)).or_default();
         if r.stray {
-            e.2 = true;
+            e.stray = true;
         } else if !r.holds.is_empty() {
-            e.0.push(r.id);
-            e.1.extend(r.holds.iter().copied());
+            e.runs.push(r.id);
+            e.holds.extend(r.holds.iter().copied());
         }
     }
     let (mut matched, mut excluded) = (0u64, 0u64);
     let items = traces
         .into_iter()
-        .filter(|(_, (runs, _, stray))| !all_listed || !runs.is_empty() || *stray)
-        .map(|((session, trace), (mut runs, holds, stray))| {
-            runs.sort_unstable();
-            let (state, reason) = if !runs.is_empty() {
-                matched += runs.len() as u64;
-                (ItemState::Found, None)
-            } else if stray {
-                excluded += 1;
-                (ItemState::Excluded, Some("not_asked_for".to_owned()))
-            } else {
-                excluded += 1;
-                (ItemState::Excluded, Some("no_identifier".to_owned()))
-            };
-            Item {
-                session_id: Some(session),
-                runs,
-                matched: hashes(who, &holds.into_iter().collect::<Vec<_>>()),
-                reason,
-                ..Item::new(place, trace, state, at)
-            }
-        })
+        .filter(|(_, t)| !all_listed || !t.runs.is_empty() || t.stray)
+        .map(
+            |(
+                (session, trace),
+                Listed {
+                    mut runs,
+                    holds,
+                    stray,
+                },
+            )| {
+                runs.sort_unstable();
+                let (state, reason) = if !runs.is_empty() {
+                    matched += runs.len() as u64;
+                    (ItemState::Found, None)
+                } else if stray {
+                    excluded += 1;
+                    (ItemState::Excluded, Some("not_asked_for".to_owned()))
+                } else {
+                    excluded += 1;
+                    (ItemState::Excluded, Some("no_identifier".to_owned()))
+                };
+                Item {
+                    session_id: Some(session),
+                    runs,
+                    matched: hashes(who, &holds.into_iter().collect::<Vec<_>>()),
+                    reason,
+                    ..Item::new(place, trace, state, at)
+                }
+            },
+        )
         .collect();
     (items, matched, excluded)
 }

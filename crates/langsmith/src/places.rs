@@ -593,7 +593,7 @@ impl Client {
                     .await;
                 out.pages += walk.pages;
                 out.http_requests += walk.attempts;
-                out.runs.extend(walk.result.map_err(|e| no_v2(e))?);
+                out.runs.extend(walk.result.map_err(no_v2)?);
             }
         }
         Ok(out)
