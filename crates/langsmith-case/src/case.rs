@@ -929,10 +929,12 @@ impl CaseDir {
             created_at: case.opened_at.clone(),
         };
         let (line, hash) = chain::seal(&header, "");
-        let mut f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        // Readable by its owner only, as case.json is (a temporary file's mode).
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut f = options
             .open(&log)
             .map_err(io("create the log", &log))?;
         lock(&f, path)?;

@@ -654,10 +654,59 @@ pub async fn shares(client: &Client, case: &Case, now: &dyn Fn() -> String) -> S
         Ok(all) => {
             rec.asked.queries = 1;
             rec.answered.listed = all.len() as u64;
+            // A shared run that is none of the found traces' roots or matched runs may
+            // still be a run of one of them (a child run's link): its trace is read.
+            let traces: BTreeSet<Uuid> = live()
+                .filter(|i| {
+                    matches!(
+                        i.place,
+                        Place::Traces | Place::ExperimentTraces | Place::SourceRuns
+                    )
+                })
+                .map(|i| i.id)
+                .collect();
+            let mut unknown: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+            for s in &all {
+                if let Shared::Run {
+                    run_id,
+                    session_id: Some(session),
+                } = s
+                    && !runs.contains(run_id)
+                {
+                    unknown.entry(*session).or_default().push(*run_id);
+                }
+            }
+            let mut of_found_traces: BTreeSet<Uuid> = BTreeSet::new();
+            if !unknown.is_empty() && !traces.is_empty() {
+                let window = traces_window(&[], None, SystemTime::now());
+                for (session, ids) in unknown {
+                    let q = RunQuery::new([session], window).ids(ids);
+                    match client.read_runs(&q).await {
+                        Ok(read) => {
+                            rec.asked.queries += read.http_requests;
+                            of_found_traces.extend(
+                                read.runs
+                                    .iter()
+                                    .filter(|r| !r.stray && traces.contains(&r.trace_id))
+                                    .map(|r| r.id),
+                            );
+                        }
+                        Err(e) => {
+                            error = problem(
+                                e,
+                                &format!("the shared runs of project {session}"),
+                                &mut rec.problems,
+                            );
+                        }
+                    }
+                }
+            }
             let at = now();
             for s in all {
                 let (id, kind, session) = match s {
-                    Shared::Run { run_id, session_id } if runs.contains(&run_id) => {
+                    Shared::Run { run_id, session_id }
+                        if runs.contains(&run_id) || of_found_traces.contains(&run_id) =>
+                    {
                         (run_id, "run", session_id)
                     }
                     Shared::Dataset { dataset_id } if datasets.contains(&dataset_id) => {

@@ -146,6 +146,12 @@ fn open(global: &Global, a: &Open) -> Result<ExitStatus, Exit> {
         Some(d) => case::date("--received", d)?,
         None => case::today(),
     };
+    if received > case::today() {
+        return Err(usage(format!(
+            "--received {received}: a date in the future (today is {})",
+            case::today()
+        )));
+    }
     let deadline = a
         .deadline
         .as_deref()

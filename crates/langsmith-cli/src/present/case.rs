@@ -307,12 +307,13 @@ fn days_left(case: &Case, today: NaiveDate) -> String {
 }
 
 fn place_line(p: &PlaceRecord) -> String {
-    let what = match p.place {
-        Place::Examples => "datasets",
-        Place::ExperimentTraces | Place::SourceRuns => "examples",
-        Place::Traces | Place::Feedback => "projects",
-        _ => "found items",
+    let (one, many) = match p.place {
+        Place::Examples => ("dataset", "datasets"),
+        Place::ExperimentTraces | Place::SourceRuns => ("example", "examples"),
+        Place::Traces | Place::Feedback => ("project", "projects"),
+        _ => ("found item", "found items"),
     };
+    let containers = plural(p.asked.containers, one, many);
     let by = match p.place {
         Place::Examples | Place::Traces | Place::Feedback => format!(
             "for {}",
@@ -323,10 +324,9 @@ fn place_line(p: &PlaceRecord) -> String {
         _ => "by their reference".to_owned(),
     };
     format!(
-        "{}: {} {what} searched {by} ({} queries): {} listed, {} matched, {} excluded, {} new; {}",
+        "{}: {containers} searched {by} ({}): {} listed, {} matched, {} excluded, {} new; {}",
         p.place,
-        p.asked.containers,
-        p.asked.queries,
+        plural(p.asked.queries, "query", "queries"),
         p.answered.listed,
         p.answered.matched,
         p.answered.excluded,
