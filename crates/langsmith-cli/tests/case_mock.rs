@@ -203,3 +203,48 @@ fn the_mock_flag_names_the_person_a_reader_can_type() {
         );
     }
 }
+
+/// The README's `case ... --mock` lines (an indented ```sh block in the case section), run
+/// as written in a scratch directory: each exits 0, and the case is closed.
+#[test]
+fn the_readmes_offline_case_runs_as_written() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
+    let mut lines: Vec<Vec<String>> = Vec::new();
+    let mut inside = false;
+    for l in readme.lines() {
+        match (inside, l.trim()) {
+            (false, "```sh") => inside = true,
+            (true, "```") if !lines.is_empty() => break,
+            (true, "```") => inside = false,
+            (true, t)
+                if t.starts_with("langsmith-examples case") && t.contains("--mock")
+                    || t.starts_with("langsmith-examples case open") =>
+            {
+                let mut words = shlex::split(t).unwrap();
+                if let Some(i) = words.iter().position(|w| w == "#") {
+                    words.truncate(i);
+                }
+                lines.push(words);
+            }
+            (true, _) => {}
+            (false, _) => {}
+        }
+    }
+    assert_eq!(lines.len(), 4, "open, find, erase, verify: {lines:?}");
+    let tmp = tempfile::tempdir().unwrap();
+    for words in &lines {
+        assert_eq!(words[0], "langsmith-examples");
+        let o = Command::new(BIN)
+            .args(&words[1..])
+            .current_dir(tmp.path())
+            .env_clear()
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{words:?}: {}", say(&o));
+    }
+    let case = tmp.path().join(&lines[0][3]);
+    assert_eq!(case_json(&case)["state"], "closed");
+}
