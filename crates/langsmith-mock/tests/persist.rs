@@ -547,3 +547,64 @@ async fn a_directory_that_is_not_a_workspace_is_refused() {
     drop(first);
     assert!(open(busy).await.unwrap().restored());
 }
+
+/// `serve --data DIR`, killed once it has said its address: the lines it printed.
+fn serve_until_listening(args: &[&str]) -> Vec<String> {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_langsmith-mock"))
+        .arg("serve")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    for line in std::io::BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let done = line.starts_with("workspace restored") || line.contains("hold the marker");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    lines
+}
+
+#[test]
+fn serve_restores_its_data_directory_and_refuses_seeding_flags_that_contradict_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ws");
+    let dir_s = dir.to_str().unwrap();
+    let first = serve_until_listening(&["--data", dir_s, "--seed", "3", "--api-key", KEY]);
+    assert!(
+        first.iter().any(|l| l.starts_with("3 example(s) seeded")),
+        "{first:?}"
+    );
+    // Seeding flags, or a key the stored workspace lacks: refused, naming them.
+    for (flags, says) in [
+        (vec!["--seed", "3"], "--seed"),
+        (vec!["--person"], "--person"),
+        (vec!["--api-key", "lsv2_other"], "--api-key lsv2_other"),
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_langsmith-mock"))
+            .args(["serve", "--data", dir_s])
+            .args(&flags)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("holds a workspace already") && err.contains(says),
+            "{err}"
+        );
+    }
+    let again = serve_until_listening(&["--data", dir_s, "--api-key", KEY]);
+    assert!(
+        again
+            .iter()
+            .any(|l| l.starts_with("workspace restored") && l.contains("3 example(s)")),
+        "{again:?}"
+    );
+}
