@@ -27,6 +27,7 @@ pub mod faults;
 pub mod filter;
 mod multipart;
 mod params;
+pub mod persist;
 pub mod person;
 pub mod raw;
 mod read;
@@ -90,6 +91,7 @@ pub struct MockServerBuilder {
     attachment_delay: std::time::Duration,
     runs_api: RunsApi,
     person: Option<person::PersonScale>,
+    data_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for MockServerBuilder {
@@ -120,6 +122,7 @@ impl Default for MockServerBuilder {
             attachment_delay: std::time::Duration::ZERO,
             runs_api: RunsApi::Both,
             person: None,
+            data_dir: None,
         }
     }
 }
@@ -298,6 +301,24 @@ impl MockServerBuilder {
         self
     }
 
+    /// Keeps the workspace in the directory `dir` (`serve --data DIR`): the whole store
+    /// (credentials, datasets, examples and their versions, attachment files, sessions,
+    /// runs, feedback, share links, rules, exports, queued trace deletions) in an embedded
+    /// database, each successful write committed before it is answered. A new or empty
+    /// `dir` is seeded as this builder says and created; a `dir` that holds a workspace is
+    /// loaded instead, and **the stored workspace wins**: what this builder would seed
+    /// (workspaces, credentials, datasets, examples, markers, experiment sessions, the
+    /// person workspace, ...) is ignored ([`MockServer::restored`] tells which happened).
+    /// Faults, the unknown-id policy, the echo, request recording, the address, the runs
+    /// API and the run-delete and attachment delays are this builder's in either case. A
+    /// directory holding other files, a database of another program or schema, or one in
+    /// use by another stand-in is refused (`InvalidData`). Without it, the workspace lives
+    /// in memory only.
+    pub fn data_dir(&mut self, dir: impl Into<std::path::PathBuf>) -> &mut Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
     /// Faults to inject.
     pub fn faults(&mut self, faults: Faults) -> &mut Self {
         self.faults = faults;
@@ -341,6 +362,76 @@ impl MockServerBuilder {
         self.faults
             .validate()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let restored = match &self.data_dir {
+            Some(dir) => persist::open(dir)?,
+            None => None,
+        };
+        let was_restored = restored.is_some();
+        let (store, runs, person, meta, db) = match restored {
+            Some((db, loaded)) => {
+                let mut store = loaded.store;
+                store.attachment_delay = self.attachment_delay;
+                let mut runs = loaded.runs;
+                runs.delay = self.run_delete_delay;
+                (store, runs, loaded.person, loaded.server, Some(db))
+            }
+            None => {
+                let (store, runs, person, meta) = self.seed()?;
+                let db = match &self.data_dir {
+                    Some(dir) => Some(persist::Db::create(
+                        dir,
+                        &store,
+                        &runs,
+                        &meta,
+                        person.as_ref(),
+                    )?),
+                    None => None,
+                };
+                (store, runs, person, meta, db)
+            }
+        };
+        let mut shared = Shared::new(
+            store,
+            self.faults.clone(),
+            self.unknown,
+            self.echo,
+            self.record_requests,
+        );
+        shared.verbose = self.verbose;
+        shared.runs = std::sync::Mutex::new(runs);
+        shared.runs_api = self.runs_api;
+        shared.kept = db.is_some();
+        shared.db = std::sync::Mutex::new(db);
+        let shared = Arc::new(shared);
+        let listener = tokio::net::TcpListener::bind(self.addr).await?;
+        let addr = listener.local_addr()?;
+        let app = server::router(shared.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(MockServer {
+            addr,
+            shared,
+            task,
+            api_key: meta.api_key,
+            workspace_id: meta.default_workspace,
+            organization_id: meta.organization_id,
+            person,
+            restored: was_restored,
+        })
+    }
+
+    /// The store and runs this builder seeds, where the person workspace put the person,
+    /// and who the server is.
+    #[allow(clippy::type_complexity)]
+    fn seed(
+        &mut self,
+    ) -> std::io::Result<(
+        Store,
+        runs::Runs,
+        Option<person::PersonCopies>,
+        persist::ServerMeta,
+    )> {
         let default_ws = self.current_workspace();
         if !self.api_keys.iter().any(|(_, ws)| *ws == default_ws) {
             let key = format!("lsv2_mock_{}", random_uuid(&mut self.rng).simple());
@@ -422,32 +513,12 @@ impl MockServerBuilder {
             .find(|(_, ws)| *ws == default_ws)
             .map(|(k, _)| k.clone())
             .expect("a key was ensured");
-        let mut shared = Shared::new(
-            store,
-            self.faults.clone(),
-            self.unknown,
-            self.echo,
-            self.record_requests,
-        );
-        shared.verbose = self.verbose;
-        shared.runs = std::sync::Mutex::new(runs);
-        shared.runs_api = self.runs_api;
-        let shared = Arc::new(shared);
-        let listener = tokio::net::TcpListener::bind(self.addr).await?;
-        let addr = listener.local_addr()?;
-        let app = server::router(shared.clone());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(MockServer {
-            addr,
-            shared,
-            task,
-            api_key: default_key,
-            workspace_id: default_ws,
+        let meta = persist::ServerMeta {
+            default_workspace: default_ws,
             organization_id: self.organization_id,
-            person,
-        })
+            api_key: default_key,
+        };
+        Ok((store, runs, person, meta))
     }
 }
 
@@ -465,6 +536,8 @@ pub struct MockServer {
     organization_id: Uuid,
     /// Where the person workspace put the person, when seeded.
     person: Option<person::PersonCopies>,
+    /// Whether the workspace was loaded from a data directory.
+    restored: bool,
 }
 
 impl std::fmt::Debug for MockServer {
@@ -479,6 +552,9 @@ impl std::fmt::Debug for MockServer {
 impl Drop for MockServer {
     fn drop(&mut self) {
         self.task.abort();
+        // Closes the data directory's database (connections still open answer a write
+        // 500 from now on), so another stand-in can open it at once.
+        self.shared.db.lock().unwrap().take();
     }
 }
 
@@ -499,6 +575,17 @@ impl MockServer {
     /// The API key of the default workspace (made up when none was given).
     pub fn api_key(&self) -> &str {
         &self.api_key
+    }
+
+    /// Whether the workspace was loaded from the data directory ([`MockServerBuilder::data_dir`])
+    /// rather than seeded.
+    pub fn restored(&self) -> bool {
+        self.restored
+    }
+
+    /// Whether `key` is an API key of any workspace.
+    pub fn accepts_api_key(&self, key: &str) -> bool {
+        self.shared.store.lock().unwrap().api_keys.contains_key(key)
     }
 
     /// The default (first) workspace.
@@ -713,7 +800,8 @@ impl MockServer {
         Ok(())
     }
 
-    /// Stops serving.
+    /// Stops serving (and closes the data directory, if any: another stand-in can open
+    /// it once this returns).
     pub async fn shutdown(self) {
         self.task.abort();
     }

@@ -177,6 +177,40 @@ struct Serve {
     /// does not declare them (as LangSmith, a FastAPI service, ignores them).
     #[arg(short, long)]
     verbose: bool,
+    /// Keep the workspace in DIR across restarts (an embedded database, `workspace.redb`;
+    /// each write is stored before it is answered). A new or empty DIR is seeded as the
+    /// other flags say; a DIR that holds a workspace is served as it was left, and the
+    /// seeding flags (--seed, --ids-file, --person, --experiment-sessions, ...) and API
+    /// keys it does not hold are refused. Without it, the workspace lives in memory.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+}
+
+impl Serve {
+    /// The seeding flags given (those a stored workspace would contradict).
+    fn seeding_flags(&self) -> Vec<&'static str> {
+        let mut given = Vec::new();
+        for (on, name) in [
+            (self.seed > 0, "--seed"),
+            (self.ids_file.is_some(), "--ids-file"),
+            (self.person, "--person"),
+            (self.experiment_sessions > 0, "--experiment-sessions"),
+            (self.traces_per_example.is_some(), "--traces-per-example"),
+            (self.attachments_every > 0, "--attachments-every"),
+            (self.fault_foreign_examples > 0, "--fault-foreign-examples"),
+            (self.dataset != langsmith_mock::DEFAULT_DATASET, "--dataset"),
+            (self.marker != langsmith_mock::DEMO_MARKER, "--marker"),
+            (
+                self.marker_every != langsmith_mock::DEMO_MARKER_EVERY,
+                "--marker-every",
+            ),
+        ] {
+            if on {
+                given.push(name);
+            }
+        }
+        given
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -315,12 +349,35 @@ async fn serve(args: Serve) -> Result<(), String> {
     }
     b.record_requests(false);
     b.verbose(args.verbose);
+    if let Some(dir) = &args.data {
+        b.data_dir(dir);
+    }
     let server = b.start().await.map_err(|e| match e.kind() {
         std::io::ErrorKind::AddrInUse => format!(
             "cannot listen on {addr}: the port is already in use (pick another with --port, or --port 0 for any free one)"
         ),
+        std::io::ErrorKind::InvalidData => format!("--data: {e}"),
         _ => format!("cannot listen on {addr}: {e}"),
     })?;
+    if server.restored() {
+        let dir = args
+            .data
+            .as_deref()
+            .expect("restored from --data")
+            .display();
+        let flags = args.seeding_flags();
+        if !flags.is_empty() {
+            return Err(format!(
+                "--data {dir} holds a workspace already: {} would seed another (start without them, or give a new directory)",
+                flags.join(", ")
+            ));
+        }
+        if let Some((k, _)) = keys.iter().find(|(k, _)| !server.accepts_api_key(k)) {
+            return Err(format!(
+                "--data {dir} holds a workspace already, and --api-key {k} is not one of its keys (start without it, or give a new directory)"
+            ));
+        }
+    }
     if let Some(path) = &args.ids_out {
         let mut out = std::io::BufWriter::new(
             std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
@@ -336,6 +393,32 @@ async fn serve(args: Serve) -> Result<(), String> {
         // A key made up for this throwaway server, printed so a shell demo can use it.
         println!("api key {}", server.api_key());
     }
+    if let (true, Some(dir)) = (server.restored(), &args.data) {
+        println!(
+            "workspace restored from {}: {} example(s), {} run(s), {} session(s)",
+            dir.display(),
+            server.seeded_ids().len(),
+            server.runs().len(),
+            server.sessions().len()
+        );
+        if server.person_copies() != langsmith_mock::person::PersonCopies::default() {
+            println!(
+                "person workspace: the person is {}",
+                langsmith_mock::person::IDENTIFIERS.join(", ")
+            );
+        }
+    } else {
+        print_seeded(&args, &server);
+    }
+    tokio::select! {
+        _ = server.wait() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
+}
+
+/// What a new workspace was seeded with.
+fn print_seeded(args: &Serve, server: &MockServer) {
     // The person workspace's examples are counted apart, below.
     let person_examples = if args.person {
         let scale = langsmith_mock::person::PersonScale::default();
@@ -380,9 +463,4 @@ async fn serve(args: Serve) -> Result<(), String> {
             langsmith_mock::person::OTHER.join(", ")
         );
     }
-    tokio::select! {
-        _ = server.wait() => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
-    Ok(())
 }

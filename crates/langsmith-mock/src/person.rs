@@ -105,7 +105,7 @@ impl Default for PersonScale {
 ///   examples; a **shared dataset** holding one of the person's examples;
 /// - a **rule** or **bulk export** over a session (or dataset) where the person was seeded:
 ///   each makes new copies until it is changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PersonCopies {
     /// Dataset id -> the person's example ids in it.

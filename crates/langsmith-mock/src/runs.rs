@@ -19,7 +19,7 @@ use crate::spec;
 use crate::store::Store;
 use serde_json::{Map, Value, json};
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 use uuid::Uuid;
 
 /// The runs delete path, as the spec writes it.
@@ -38,7 +38,7 @@ pub const SEED_SPAN_SECS: i64 = 90 * 86_400;
 const OLDER: i64 = 86_400 + 3600;
 
 /// One run of the store.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Run {
     pub id: Uuid,
@@ -52,7 +52,8 @@ pub struct Run {
     pub reference_dataset_id: Option<Uuid>,
     pub name: String,
     /// `chain` (the root) or `llm` (the child), as v1 writes run types.
-    pub run_type: &'static str,
+    #[serde(with = "crate::persist::run_type")]
+    pub run_type: crate::persist::StaticStr,
     pub inputs: Value,
     pub outputs: Value,
     /// Unix seconds.
@@ -88,7 +89,7 @@ impl Run {
 
 /// A session (tracing project) of the store: an experiment over a dataset, or the
 /// workspace's `default` project.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Session {
     pub id: Uuid,
@@ -107,10 +108,12 @@ pub struct Session {
 /// A trace deletion the server accepted and has not carried out yet (or has).
 #[derive(Debug, Clone)]
 pub(crate) struct Queued {
-    due: Instant,
-    workspace_id: Uuid,
-    session_id: Uuid,
-    trace_ids: HashSet<Uuid>,
+    /// When it is carried out: a wall-clock time, so a stored queue survives a restart
+    /// (`langsmith-mock serve --data`).
+    pub(crate) due: SystemTime,
+    pub(crate) workspace_id: Uuid,
+    pub(crate) session_id: Uuid,
+    pub(crate) trace_ids: HashSet<Uuid>,
 }
 
 /// The runs of the store, their sessions and the deletions queued.
@@ -143,7 +146,7 @@ pub(crate) struct Runs {
 
 /// A feedback record (`POST /feedback`): the fields the spec's `FeedbackSchema` declares,
 /// as sent.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Feedback {
     pub id: Uuid,
@@ -189,7 +192,7 @@ pub(crate) fn compact(secs: i64) -> String {
 impl Runs {
     /// Carries out the queued deletions that are due.
     pub(crate) fn settle(&mut self) {
-        let now = Instant::now();
+        let now = SystemTime::now();
         let (due, later): (Vec<Queued>, Vec<Queued>) =
             self.queued.drain(..).partition(|q| q.due <= now);
         self.queued = later;
@@ -784,7 +787,7 @@ pub(crate) fn delete(runs: &mut Runs, workspace: Uuid, body: &[u8]) -> (u16, Val
         return (s, b, raw);
     }
     runs.queued.push(Queued {
-        due: Instant::now() + runs.delay,
+        due: SystemTime::now() + runs.delay,
         workspace_id: workspace,
         session_id,
         trace_ids: raw.iter().filter_map(|s| Uuid::try_parse(s).ok()).collect(),

@@ -119,6 +119,10 @@ pub(crate) struct Shared {
     pub(crate) runs_api: RunsApi,
     /// Requests each fault rule has seen of its operation (by index in `Faults::rules`).
     pub(crate) rule_counts: Mutex<Vec<u32>>,
+    /// Whether the workspace is kept in a directory (`serve --data DIR`).
+    pub(crate) kept: bool,
+    /// Its database while open (closed when the server stops, so another can open it).
+    pub(crate) db: Mutex<Option<crate::persist::Db>>,
 }
 
 impl Shared {
@@ -144,6 +148,8 @@ impl Shared {
             runs: Mutex::new(crate::runs::Runs::default()),
             runs_api: RunsApi::default(),
             rule_counts: Mutex::new(Vec::new()),
+            kept: false,
+            db: Mutex::new(None),
         }
     }
 }
@@ -177,6 +183,12 @@ enum Op {
 }
 
 impl Op {
+    /// Whether it may change the store (then a successful answer is stored first, when
+    /// the workspace is kept in a directory).
+    fn writes(&self) -> bool {
+        matches!(self, Op::Write(_) | Op::HardDelete | Op::RunsDelete)
+    }
+
     /// The operation fault rules name it by.
     fn rule_operation(&self) -> Option<Operation> {
         Some(match self {
@@ -815,7 +827,46 @@ fn too_many(retry_after: u64) -> Response {
     r
 }
 
+/// Answers a request; a successful write is stored (when the workspace is kept in a
+/// directory) before its answer is returned, or answered 500 when it cannot be.
 fn process(
+    shared: &Shared,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &[u8],
+    fault: Fault,
+    op: &Op,
+    record: &mut RecordedRequest,
+) -> Response {
+    let response = answer(shared, headers, query, body, fault, op, record);
+    if op.writes()
+        && response.status().as_u16() < 400
+        && let Err(e) = persist(shared)
+    {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The stand-in could not store the write in its data directory (it is in memory only: a restart loses it)",
+            Some(json!({"reason": e})),
+        );
+    }
+    response
+}
+
+/// Stores what changed, in one transaction, when the workspace is kept in a directory.
+fn persist(shared: &Shared) -> Result<(), String> {
+    if !shared.kept {
+        return Ok(());
+    }
+    // The store is locked before the runs, as everywhere.
+    let store = shared.store.lock().unwrap();
+    let runs = shared.runs.lock().unwrap();
+    match shared.db.lock().unwrap().as_mut() {
+        Some(db) => db.save(&store, &runs),
+        None => Err("the stand-in was stopped".into()),
+    }
+}
+
+fn answer(
     shared: &Shared,
     headers: &HeaderMap,
     query: Option<&str>,

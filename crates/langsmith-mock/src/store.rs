@@ -7,6 +7,7 @@
 //! materialised on inspection. Hard deletion nulls every version's inputs, outputs and
 //! metadata and queues its attachments, keeping id, dataset id and created_at.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -48,7 +49,7 @@ impl Example {
 }
 
 /// A dataset of the store.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Dataset {
     pub id: Uuid,
     pub name: String,
@@ -63,13 +64,14 @@ pub struct Dataset {
     /// Deleted with `DELETE /datasets/{id}`: gone from every read, its examples too.
     pub deleted: bool,
     /// `kv` (seeded datasets), `llm` or `chat`, as created.
-    pub data_type: &'static str,
+    #[serde(with = "crate::persist::data_type")]
+    pub data_type: crate::persist::StaticStr,
 }
 
 /// An example written through the API (`POST /examples`, `/examples/bulk`, the multipart
 /// upload), held in full: every version's content (a `PATCH` adds one), nulled in place by
 /// a hard delete.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Written {
     id: Uuid,
     dataset: u16,
@@ -79,8 +81,18 @@ pub(crate) struct Written {
     source_run_id: Option<Uuid>,
 }
 
+impl Written {
+    pub(crate) fn id(&self) -> Uuid {
+        self.id
+    }
+
+    pub(crate) fn dataset(&self) -> u16 {
+        self.dataset
+    }
+}
+
 /// One version of a written example.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct WrittenVersion {
     /// When it was made, Unix seconds.
     at: i64,
@@ -94,7 +106,7 @@ struct WrittenVersion {
 
 /// An attachment of a written example's version: its name (without the `attachment.`
 /// prefix of `attachment_urls`) and the key of its file in the store.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Attachment {
     pub(crate) name: String,
     pub(crate) key: Uuid,
@@ -107,7 +119,7 @@ pub(crate) struct Attachment {
 pub(crate) struct File {
     pub(crate) mime_type: String,
     pub(crate) data: Arc<[u8]>,
-    example: Option<usize>,
+    pub(crate) example: Option<usize>,
 }
 
 /// An attachment a write brings: its name, MIME type and bytes.
@@ -152,7 +164,7 @@ pub const ATTACHMENT_PATH: &str = "/api/v1/langsmith-mock/attachments/";
 
 /// A findable string put into some seeded examples' inputs (an email address, say), so
 /// that selection by content has something to find.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Marker {
     pub text: String,
     /// One example in `every` holds it (decided by the id, so it is stable).
@@ -166,7 +178,7 @@ pub const VERSION_INTERVAL_SECS: i64 = 3600;
 pub const EPOCH: i64 = 1_767_225_600;
 
 /// Who a credential belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
     pub workspace_id: Uuid,
     pub organization_id: Uuid,
@@ -188,7 +200,7 @@ pub(crate) enum Lookup {
 pub const MAX_VERSIONS: usize = 16;
 
 /// The content of one example at one version, as generated from its id.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Content {
     pub inputs: Value,
     pub outputs: Value,
@@ -230,14 +242,14 @@ pub struct Store {
     pub(crate) datasets: Vec<Dataset>,
     /// Sorted example ids, and beside each its dataset index and hard-delete count
     /// (saturating at 65,535).
-    ids: Vec<Uuid>,
-    dataset_of: Vec<u16>,
-    hard_deletes: Vec<u16>,
+    pub(crate) ids: Vec<Uuid>,
+    pub(crate) dataset_of: Vec<u16>,
+    pub(crate) hard_deletes: Vec<u16>,
     /// Per example, one bit per version: set once that version's inputs, outputs and
     /// metadata are nulled. Deletion sets them version by version, as the real server
     /// must null every version; inspection reads them back version by version.
-    nulled: Vec<u16>,
-    versions: usize,
+    pub(crate) nulled: Vec<u16>,
+    pub(crate) versions: usize,
     pub(crate) marker: Option<Marker>,
     /// Attachment files waiting for deletion (LangSmith deletes them within 7 days).
     pub(crate) attachments_queued: u64,
@@ -249,22 +261,23 @@ pub struct Store {
     /// One seeded example in this many (by id) was made from a trace (`source_run_id`
     /// set); 0: none.
     pub(crate) source_runs_every: u64,
-    /// When each example with attachments was first hard-deleted.
-    attachments_deleted_at: HashMap<usize, std::time::Instant>,
+    /// When each example with attachments was first hard-deleted (wall-clock, so it
+    /// survives a restart from a data directory).
+    pub(crate) attachments_deleted_at: HashMap<usize, std::time::SystemTime>,
     /// Examples written through the API, after the seeded ones: example index
     /// `ids.len() + k` is `written[k]`, in the order they were written.
-    written: Vec<Written>,
-    written_index: HashMap<Uuid, usize>,
+    pub(crate) written: Vec<Written>,
+    pub(crate) written_index: HashMap<Uuid, usize>,
     /// Soft-deleted examples (by index) and when (Unix seconds): absent from reads from
     /// then on, still there `as_of` an earlier time.
-    soft_deleted: HashMap<usize, i64>,
+    pub(crate) soft_deleted: HashMap<usize, i64>,
     /// Seeded rows a `PATCH` moved to the written table (absent from every read there).
-    adopted: HashSet<usize>,
+    pub(crate) adopted: HashSet<usize>,
     /// The attachment files of written examples and ingested runs, by key.
-    files: HashMap<Uuid, File>,
+    pub(crate) files: HashMap<Uuid, File>,
     /// The attachments `POST /runs/multipart` gave runs (`attachment.{run_id}.{name}`),
     /// by run id.
-    run_attachments: HashMap<Uuid, Vec<Attachment>>,
+    pub(crate) run_attachments: HashMap<Uuid, Vec<Attachment>>,
 }
 
 impl Store {
@@ -457,7 +470,8 @@ impl Store {
     fn attachments_expired(&self, i: usize) -> bool {
         self.attachments_deleted_at
             .get(&i)
-            .is_some_and(|at| at.elapsed() >= self.attachment_delay)
+            // A time ahead of the clock (set back since) counts as just now.
+            .is_some_and(|at| at.elapsed().unwrap_or_default() >= self.attachment_delay)
     }
 
     /// The current content of example `i` (none when soft- or hard-deleted or its dataset
@@ -589,7 +603,7 @@ impl Store {
             if w.versions.iter().any(|v| !v.attachments.is_empty()) {
                 self.attachments_deleted_at
                     .entry(i)
-                    .or_insert_with(std::time::Instant::now);
+                    .or_insert_with(std::time::SystemTime::now);
             }
             return true;
         }
@@ -604,7 +618,7 @@ impl Store {
         if self.has_attachments(i) {
             self.attachments_deleted_at
                 .entry(i)
-                .or_insert_with(std::time::Instant::now);
+                .or_insert_with(std::time::SystemTime::now);
         }
         self.hard_deletes[i] = self.hard_deletes[i].saturating_add(1);
         true

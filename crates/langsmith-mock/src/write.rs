@@ -966,7 +966,7 @@ fn delete_session(cx: Cx<'_>, raw: &str) -> Result<Value, Answer> {
 // ---- runs ----
 
 /// The run types the stand-in stores (the SDKs' `RUN_TYPE_T`).
-const RUN_TYPES: [&str; 7] = [
+pub(crate) const RUN_TYPES: [&str; 7] = [
     "tool",
     "chain",
     "llm",

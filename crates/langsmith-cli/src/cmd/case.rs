@@ -164,13 +164,21 @@ fn open(global: &Global, a: &Open) -> Result<ExitStatus, Exit> {
     Ok(ExitStatus::Success)
 }
 
-async fn target(global: &Global) -> Result<connect::Target, Exit> {
+/// Under `--mock`, the stand-in's workspace is kept here, inside the case directory: the
+/// person workspace (`langsmith_mock::person`), made by the first command that talks to
+/// it and served as the last one left it, so `find`, `erase` and `verify` work on the same
+/// data across processes. It holds the fictitious person's seeded data (it is the
+/// stand-in's store, not the case's record: delete it freely).
+pub const MOCK_WORKSPACE_DIR: &str = "mock-workspace";
+
+async fn target(global: &Global, case_dir: &std::path::Path) -> Result<connect::Target, Exit> {
+    let mock_dir = case_dir.join(MOCK_WORKSPACE_DIR);
     super::connect(
         global,
         connect::Connect {
             rate_limit: None,
             needs_key: true,
-            seed: connect::Seed::Dataset(None),
+            seed: connect::Seed::Person(&mock_dir),
             with_runs: false,
         },
     )
@@ -204,7 +212,7 @@ async fn find(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
     }
     let given = a.matches.read(global)?;
     let (mut dir, who) = case::load(&a.case, &given)?;
-    let target = target(global).await?;
+    let target = target(global, &a.case).await?;
     bind(&mut dir, &target)?;
     let client = &target.client;
     let options = langsmith_case::find::FindOptions {
@@ -238,7 +246,7 @@ async fn erase(global: &Global, a: &Erase) -> Result<ExitStatus, Exit> {
     if a.dry_run || plan.is_empty() {
         return Ok(ExitStatus::Success);
     }
-    let target = target(global).await?;
+    let target = target(global, &a.case).await?;
     bind(&mut dir, &target)?;
     if !a.yes {
         present::case::confirm(&plan, &target, a.matches.match_file.as_deref() == Some("-"))?;
@@ -255,7 +263,7 @@ async fn verify(global: &Global, a: &Verify) -> Result<ExitStatus, Exit> {
     connect::check_common(global, None, 1, None)?;
     let given = a.matches.read(global)?;
     let (mut dir, who) = case::load(&a.case, &given)?;
-    let target = target(global).await?;
+    let target = target(global, &a.case).await?;
     bind(&mut dir, &target)?;
     let v = langsmith_case::verify::verify(&target.client, &mut dir, &who, &case::now)
         .await

@@ -61,7 +61,10 @@ pub struct Global {
     pub allow_insecure_http: bool,
     /// Run against an embedded stand-in server on loopback, seeded with the ids given, or
     /// (with selectors) with 10,000 examples in the dataset --dataset names, one in 50
-    /// holding the marker jane.doe@example.com.
+    /// holding the marker jane.doe@example.com. Under `case`: the stand-in's person
+    /// workspace, whose fictitious person is `--match maria.keller@example.org --match
+    /// "Maria Keller" --match CUST-48213`, kept in CASE/mock-workspace/ from one command
+    /// to the next.
     #[cfg(feature = "mock")]
     #[arg(long, global = true, help_heading = "Global options", conflicts_with_all = ["endpoint", "workspace_id", "api_key_file", "profile"])]
     pub mock: bool,

@@ -76,6 +76,10 @@ pub(crate) enum Seed<'a> {
     /// 10,000 examples in a dataset of this name (or the default), some holding the
     /// demo marker.
     Dataset(Option<&'a str>),
+    /// The person workspace (`langsmith_mock::person`: one fictitious person across
+    /// datasets, projects, feedback and shares), kept in this data directory: made by the
+    /// first command, served as that command left it by the next (`case ... --mock`).
+    Person(&'a std::path::Path),
 }
 
 /// How to connect.
@@ -130,9 +134,17 @@ pub(crate) async fn connect(cli: &Global, opts: Connect<'_>) -> Result<Target, E
         #[cfg(feature = "mock")]
         {
             let mut b = langsmith_mock::MockServer::builder();
+            let person = matches!(opts.seed, Seed::Person(_));
             match opts.seed {
                 Seed::Ids(ids) => {
                     b.example_ids(ids.iter().copied());
+                }
+                Seed::Person(dir) => {
+                    // Trace deletions are carried out at once (delay 0), so a later
+                    // `verify` can close the case.
+                    b.person_workspace()
+                        .run_delete_delay(Duration::ZERO)
+                        .data_dir(dir);
                 }
                 Seed::Dataset(name) => {
                     let name = name
@@ -147,9 +159,12 @@ pub(crate) async fn connect(cli: &Global, opts: Connect<'_>) -> Result<Target, E
                 }
             }
             // As LangSmith holds them: some examples made from a run, some with an
-            // attachment; with --with-runs, two experiments over every example.
-            b.source_runs_every(MOCK_SOURCE_RUNS_EVERY)
-                .attachments_every(MOCK_ATTACHMENTS_EVERY);
+            // attachment; with --with-runs, two experiments over every example. (The
+            // person workspace seeds its own.)
+            if !person {
+                b.source_runs_every(MOCK_SOURCE_RUNS_EVERY)
+                    .attachments_every(MOCK_ATTACHMENTS_EVERY);
+            }
             if opts.with_runs {
                 b.experiment_sessions(MOCK_EXPERIMENTS);
             }
