@@ -665,9 +665,11 @@ impl Case {
     /// `open` before any search; `pending` while an erasure is under way, and also when
     /// everything searched is proven erased or gone but a place the issue names is not
     /// searched yet ([`Case::not_searched`]: nothing contradicts the erasure, but the case
-    /// cannot speak for those places); `closed` only when every item (the excluded aside)
-    /// is erased or gone, no place is incomplete, the last verification pass found
-    /// nothing new, and every place has been searched; `found` otherwise.
+    /// cannot speak for those places, or the places were searched by the server's index
+    /// only, which cannot prove absence); `closed` only when every item (the excluded
+    /// aside) is erased or gone, no place is incomplete, the last verification pass found
+    /// nothing new, every place has been searched, and searched by a scan
+    /// ([`Case::found_with_scan`]); `found` otherwise.
     pub fn derive_state(&self) -> CaseState {
         let live = || self.items.iter().filter(|i| i.state != ItemState::Excluded);
         let last_pass = self.passes.last();
@@ -691,7 +693,8 @@ impl Case {
         } else if live().all(|i| matches!(i.state, ItemState::Erased | ItemState::Gone))
             && last_pass.is_some_and(|p| p.new_items == 0)
         {
-            if self.not_searched.is_empty() {
+            // Proven only by a scan: the server's search cannot prove absence.
+            if self.not_searched.is_empty() && self.found_with_scan {
                 CaseState::Closed
             } else {
                 CaseState::Pending
@@ -934,9 +937,7 @@ impl CaseDir {
         // Readable by its owner only, as case.json is (a temporary file's mode).
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut f = options
-            .open(&log)
-            .map_err(io("create the log", &log))?;
+        let mut f = options.open(&log).map_err(io("create the log", &log))?;
         lock(&f, path)?;
         f.write_all(&line).map_err(io("write the log", &log))?;
         f.sync_all().map_err(io("fsync the log", &log))?;

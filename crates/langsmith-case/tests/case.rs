@@ -729,10 +729,25 @@ async fn erase_and_verify_take_exactly_the_copies_and_close_only_when_all_is_pro
     let v = langsmith_case::verify::verify(&client, &mut dir, &who, &now)
         .await
         .unwrap();
-    assert_eq!(v.verdict, Verdict::Closed);
     assert!(v.pass.traces_gone >= all_traces.len() as u64);
     assert_eq!(v.pass.traces_pending, 0);
     assert_eq!(v.pass.examples_erased, marked.len() as u64);
+    assert_eq!(v.pass.new_items, 0);
+    // ... yet searched by the server's index only, which cannot prove absence: pending.
+    assert_eq!(v.verdict, Verdict::Pending);
+    assert_eq!(dir.case().state, CaseState::Pending, "never a false closed");
+    // A scan reads every example and run: nothing new, then the pass closes the case.
+    let scan = langsmith_case::find::FindOptions {
+        scan: true,
+        ..Default::default()
+    };
+    langsmith_case::find::all(&client, &mut dir, &who, &scan, &now)
+        .await
+        .unwrap();
+    let v = langsmith_case::verify::verify(&client, &mut dir, &who, &now)
+        .await
+        .unwrap();
+    assert_eq!(v.verdict, Verdict::Closed);
     assert_eq!(v.pass.new_items, 0);
     let case = dir.case();
     assert!(case.not_searched.is_empty());
@@ -741,7 +756,7 @@ async fn erase_and_verify_take_exactly_the_copies_and_close_only_when_all_is_pro
         i.state,
         ItemState::Erased | ItemState::Gone | ItemState::Excluded
     )));
-    assert_eq!(case.passes.len(), 3);
+    assert_eq!(case.passes.len(), 4);
     // Nothing else touched, nothing sent twice.
     assert_eq!(server.hard_deleted_count(), marked.len());
     assert_eq!(

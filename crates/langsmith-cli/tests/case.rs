@@ -346,7 +346,8 @@ fn traces_referencing(env: &Env, examples: &BTreeSet<Uuid>) -> BTreeSet<(Uuid, U
 /// erase sends nothing again; a copy the case did not hold (removed from case.json: a
 /// copy made after the find) is found by verify (exit 6) and taken by the next erase;
 /// verify right after exits 7 naming when to look again; after the run-delete delay the
-/// traces are gone, every place searched again finds nothing new, and the case is closed.
+/// traces are gone and every place searched again finds nothing new, yet the case stays
+/// pending (7) until a scan proves absence; after `find --scan` the next pass closes it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn erase_and_verify_a_case_exit_codes_and_the_stand_ins_record() {
     let delay = std::time::Duration::from_millis(1500);
@@ -467,8 +468,25 @@ async fn erase_and_verify_a_case_exit_codes_and_the_stand_ins_record() {
         text(&o)
     );
     // After the delay: traces gone, examples erased, every place searched again and
-    // nothing new: closed, 0.
+    // nothing new; but by the server's index only: pending, 7, saying how to close.
     tokio::time::sleep(delay + std::time::Duration::from_millis(200)).await;
+    let o = env.run(&["case", "verify", case, "--match", MARKER]).await;
+    assert_eq!(code(&o), 7, "{:?}", text(&o));
+    assert!(
+        text(&o).0.contains("run case find --scan"),
+        "{:?}",
+        text(&o)
+    );
+    // A scan finds nothing new; the next pass closes the case: 0.
+    let o = env
+        .run(&["case", "find", case, "--match", MARKER, "--scan"])
+        .await;
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("scan: reads every example"),
+        "{:?}",
+        text(&o)
+    );
     let o = env.run(&["case", "verify", case, "--match", MARKER]).await;
     assert_eq!(code(&o), 0, "{:?}", text(&o));
     let all = traces_referencing(&env, &marked).len();
@@ -495,7 +513,7 @@ async fn erase_and_verify_a_case_exit_codes_and_the_stand_ins_record() {
     assert_clean(&env, &o);
     let doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(doc["state"], "closed");
-    assert_eq!(doc["passes"].as_array().unwrap().len(), 3);
+    assert_eq!(doc["passes"].as_array().unwrap().len(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -89,7 +89,8 @@ fn items(c: &Value, place: &str, state: &str) -> BTreeSet<Uuid> {
 }
 
 /// open, find (with `find_extra`), erase --yes, verify, each under `--mock` in its own
-/// process: each exits 0 and the case is closed. The case directory, its case.json, and
+/// process: each exits 0, and verify closes the case when the find scanned (else 7,
+/// pending). The case directory, its case.json, and
 /// the stand-in restored from the case's data directory.
 async fn open_find_erase_verify(
     tmp: &Path,
@@ -116,10 +117,19 @@ async fn open_find_erase_verify(
     let o = case(&dir, "erase", &["--mock", "--yes"]);
     assert_eq!(o.status.code(), Some(0), "{}", say(&o));
 
+    // Closed (0) only after a scan: the server's search cannot prove absence, so a case
+    // searched by it alone stays pending (7), saying how to close it.
+    let scanned = find_extra.contains(&"--scan");
     let o = case(&dir, "verify", &["--mock"]);
-    assert_eq!(o.status.code(), Some(0), "{}", say(&o));
     let c = case_json(&dir);
-    assert_eq!(c["state"], "closed", "{}", say(&o));
+    if scanned {
+        assert_eq!(o.status.code(), Some(0), "{}", say(&o));
+        assert_eq!(c["state"], "closed", "{}", say(&o));
+    } else {
+        assert_eq!(o.status.code(), Some(7), "{}", say(&o));
+        assert_eq!(c["state"], "pending", "{}", say(&o));
+        assert!(say(&o).contains("run case find --scan"), "{}", say(&o));
+    }
     assert_eq!(items(&c, "examples", "erased"), examples);
 
     // The stand-in's own record, from its data directory: what the case erased is erased
@@ -168,7 +178,7 @@ async fn open_find_erase_verify(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn open_find_erase_verify_under_mock_share_one_workspace_and_close_the_case() {
+async fn open_find_erase_verify_under_mock_share_one_workspace_and_stay_pending_without_a_scan() {
     let tmp = tempfile::tempdir().unwrap();
     let (_, c, server) = open_find_erase_verify(tmp.path(), &[]).await;
     // Without --scan the server's search cannot see values past its 250th character: the

@@ -183,6 +183,9 @@ pub fn verified(case: &Case, v: &Verified) {
         Verdict::Closed => println!("closed: every copy searched for is proven gone"),
         Verdict::Pending => match case.look_again() {
             Some(at) => println!("pending: verify again after {at}"),
+            None if !case.found_with_scan => println!(
+                "pending: nothing contradicts the erasure, but the server's search cannot prove absence: run case find --scan, then case verify"
+            ),
             None => println!(
                 "pending: nothing contradicts the erasure, but the places above are not searched yet"
             ),
@@ -580,6 +583,10 @@ pub(crate) fn markdown(case: &Case, today: NaiveDate) -> String {
     if let Some(at) = case.look_again() {
         line(String::new());
         line(format!("Pending items: verify again after {at}."));
+    }
+    if !case.found_with_scan && !case.places.is_empty() {
+        line(String::new());
+        line("Searched by the server's full-text index only, which holds at most 250 characters of a value and drops stop words: it cannot prove absence, so this case cannot close until `case find --scan` has read every example and run.".into());
     }
     line(String::new());
     line("## Not searched yet".into());
