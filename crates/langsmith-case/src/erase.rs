@@ -22,11 +22,10 @@
 
 use crate::case::{CaseDir, CaseError, Change, Identified, Item, ItemState, Place};
 use langsmith::{
-    BulkOptions, Client, Error, ExampleScope, Outcome, RunsApi, RunsOptions, TimeWindow,
-    TraceDeleteOptions, TraceKey, TraceOutcome, Uuid, Verification, VerifyOptions,
+    BulkOptions, Client, Error, Outcome, TraceDeleteOptions, TraceKey, TraceOutcome, Uuid,
+    Verification, VerifyOptions,
 };
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::SystemTime;
 
 /// What `erase` would send: the items to act on, per place.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -123,50 +122,7 @@ pub struct Erasure {
     pub error: Option<Error>,
 }
 
-/// The runs query's scope and options from what the find recorded: the case's examples
-/// (every one not excluded) under each dataset holding one, the recorded window (its end
-/// moved to `until` when given) and API. `None` when the traces were never searched.
-pub(crate) fn recorded_scope(
-    case: &crate::case::Case,
-    extra: &[Item],
-    until: Option<SystemTime>,
-) -> Option<(ExampleScope, RunsOptions)> {
-    let record = case
-        .places
-        .iter()
-        .find(|p| p.place == Place::ExperimentTraces)?;
-    let window = record.window.as_ref()?;
-    let parse = |t: &str| -> Option<SystemTime> {
-        chrono::DateTime::parse_from_rfc3339(t)
-            .ok()
-            .map(|d| d.with_timezone(&chrono::Utc).into())
-    };
-    let min = parse(&window.min_start_time)?;
-    let mut max = parse(&window.max_start_time)?;
-    if let Some(u) = until {
-        max = max.max(u + TimeWindow::CLOCK_SKEW);
-    }
-    let examples: Vec<&Item> = case
-        .items
-        .iter()
-        .chain(extra)
-        .filter(|i| i.place == Place::Examples && i.state != ItemState::Excluded)
-        .collect();
-    let datasets: BTreeSet<Uuid> = examples.iter().filter_map(|i| i.dataset_id).collect();
-    let ids: BTreeSet<Uuid> = examples.iter().map(|i| i.id).collect();
-    let scope = ExampleScope::spanning(datasets, ids, min);
-    let options = RunsOptions {
-        window: Some(TimeWindow {
-            min_start_time: min,
-            max_start_time: max,
-        }),
-        api: record.runs_api.as_deref().and_then(RunsApi::parse),
-        ..RunsOptions::default()
-    };
-    Some((scope, options))
-}
-
-pub(crate) fn keep_first(slot: &mut Option<Error>, e: Error) {
+fn keep_first(slot: &mut Option<Error>, e: Error) {
     if slot.is_none() {
         *slot = Some(e);
     }
@@ -203,14 +159,23 @@ pub async fn erase(
 
     // 0. Share links revoked, feedback re-checked and deleted (before the traces, whose
     //    deletion takes their run-level feedback along).
-    Box::pin(crate::erase_more::revoke_shares(
-        client, dir, &plan, &mut out, now,
+    let step = Box::pin(crate::erase_more::revoke_shares(
+        client,
+        dir,
+        &plan.shares,
+        now,
     ))
     .await?;
-    Box::pin(crate::erase_more::delete_feedback(
-        client, dir, who, &plan, &mut out, now,
+    took(step, &mut out);
+    let step = Box::pin(crate::erase_more::delete_feedback(
+        client,
+        dir,
+        who,
+        &plan.feedback,
+        now,
     ))
     .await?;
+    took(step, &mut out);
 
     // 1. Examples re-checked: re-read by id, each checked here for every identifier (in
     //    a string value or key of its inputs, outputs or metadata), whatever the server's
@@ -258,7 +223,7 @@ pub async fn erase(
                     .because("read back erased at the re-check (deleted before)"),
                 Some(Verification::NotFound) => {
                     Change::new(Place::Examples, *id, ItemState::Failed)
-                        .because(crate::verify::NOT_LISTED)
+                        .because(crate::readback::NOT_LISTED)
                 }
                 Some(Verification::NotErased { .. }) => {
                     Change::new(Place::Examples, *id, ItemState::Excluded)
@@ -279,7 +244,7 @@ pub async fn erase(
     let mut traces_still: Vec<TraceKey> = Vec::new();
     if !plan.traces.is_empty() {
         let mut changes = Vec::new();
-        match recorded_scope(dir.case(), &[], None) {
+        match crate::readback::recorded_scope(dir.case(), &[], None) {
             None => {
                 for k in &plan.traces {
                     changes.push(
@@ -411,10 +376,15 @@ pub async fn erase(
         dir.apply(&changes, &now())?;
     }
     // 5. Traces found by content re-checked and their deletion requested.
-    Box::pin(crate::erase_more::content_traces(
-        client, dir, who, &plan, &mut out, now,
+    let step = Box::pin(crate::erase_more::content_traces(
+        client,
+        dir,
+        who,
+        &plan.content_traces,
+        now,
     ))
     .await?;
+    took(step, &mut out);
     dir.step(
         "erase",
         format!(
@@ -426,7 +396,15 @@ pub async fn erase(
     Ok(out)
 }
 
-pub(crate) fn count(changes: &[Change], out: &mut Erasure) {
+/// Takes in what a step of [`crate::erase_more`] did.
+fn took(step: crate::erase_more::Step, out: &mut Erasure) {
+    count(&step.changes, out);
+    if let Some(e) = step.error {
+        keep_first(&mut out.error, e);
+    }
+}
+
+fn count(changes: &[Change], out: &mut Erasure) {
     for c in changes {
         match c.state {
             ItemState::Deleted => out.deleted += 1,

@@ -4,8 +4,22 @@
 //! outcome is the server's word, logged and saved per step.
 
 use crate::case::{CaseDir, CaseError, Change, Identified, ItemState, Place};
-use crate::erase::{Erasure, Plan, count, keep_first};
-use langsmith::{Client, RunQuery, TimeWindow, TraceDeleteOptions, TraceKey, TraceOutcome, Uuid};
+use crate::readback::{read_traces, recorded_window};
+
+/// What one step did: the changes it applied (logged and saved), and the first error that
+/// decides the exit status.
+#[derive(Debug, Default)]
+pub(crate) struct Step {
+    pub(crate) changes: Vec<Change>,
+    pub(crate) error: Option<langsmith::Error>,
+}
+
+fn keep_first(slot: &mut Option<langsmith::Error>, e: langsmith::Error) {
+    if slot.is_none() {
+        *slot = Some(e);
+    }
+}
+use langsmith::{Client, TraceDeleteOptions, TraceKey, TraceOutcome, Uuid};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::SystemTime;
 
@@ -14,12 +28,12 @@ use std::time::SystemTime;
 pub(crate) async fn revoke_shares(
     client: &Client,
     dir: &mut CaseDir,
-    plan: &Plan,
-    out: &mut Erasure,
+    shares: &[(String, Uuid)],
     now: &dyn Fn() -> String,
-) -> Result<(), CaseError> {
+) -> Result<Step, CaseError> {
     let mut changes = Vec::new();
-    for (kind, id) in &plan.shares {
+    let mut error = None;
+    for (kind, id) in shares {
         let sent = if kind == "dataset" {
             client.unshare_dataset(*id).await
         } else {
@@ -32,13 +46,13 @@ pub(crate) async fn revoke_shares(
             Err(e) => {
                 let c = Change::new(Place::Shares, *id, ItemState::Failed)
                     .because(format!("revoke failed ({})", e.kind().as_str()));
-                keep_first(&mut out.error, e);
+                keep_first(&mut error, e);
                 c
             }
         });
     }
-    count(&changes, out);
-    dir.apply(&changes, &now())
+    dir.apply(&changes, &now())?;
+    Ok(Step { changes, error })
 }
 
 /// Re-reads each feedback (`gone` when the route says there is none; `excluded` when it
@@ -48,13 +62,13 @@ pub(crate) async fn delete_feedback(
     client: &Client,
     dir: &mut CaseDir,
     who: &Identified,
-    plan: &Plan,
-    out: &mut Erasure,
+    feedback: &[Uuid],
     now: &dyn Fn() -> String,
-) -> Result<(), CaseError> {
+) -> Result<Step, CaseError> {
     let texts: Vec<&str> = who.iter().map(|(_, i)| i.text()).collect();
     let mut changes = Vec::new();
-    for id in &plan.feedback {
+    let mut error = None;
+    for id in feedback {
         let c = |s| Change::new(Place::Feedback, *id, s);
         let change = match client.read_feedback(*id, &texts).await {
             Ok(None) => c(ItemState::Gone).because("not found at the re-check (deleted before)"),
@@ -68,7 +82,7 @@ pub(crate) async fn delete_feedback(
                 Err(e) => {
                     let ch = c(ItemState::Failed)
                         .because(format!("delete failed ({})", e.kind().as_str()));
-                    keep_first(&mut out.error, e);
+                    keep_first(&mut error, e);
                     ch
                 }
             },
@@ -77,84 +91,14 @@ pub(crate) async fn delete_feedback(
                     "recheck failed ({}; not deleted)",
                     e.kind().as_str()
                 ));
-                keep_first(&mut out.error, e);
+                keep_first(&mut error, e);
                 ch
             }
         };
         changes.push(change);
     }
-    count(&changes, out);
-    dir.apply(&changes, &now())
-}
-
-/// The window a place's search recorded, its end moved to `until`.
-pub(crate) fn recorded_window(
-    case: &crate::case::Case,
-    place: Place,
-    until: SystemTime,
-) -> Option<TimeWindow> {
-    let w = case
-        .places
-        .iter()
-        .find(|p| p.place == place)?
-        .window
-        .as_ref()?;
-    let parse = |t: &str| -> Option<SystemTime> {
-        chrono::DateTime::parse_from_rfc3339(t)
-            .ok()
-            .map(|d| d.with_timezone(&chrono::Utc).into())
-    };
-    Some(TimeWindow {
-        min_start_time: parse(&w.min_start_time)?,
-        max_start_time: parse(&w.max_start_time)?.max(until + TimeWindow::CLOCK_SKEW),
-    })
-}
-
-/// What a read of some traces by their runs showed: per trace, whether a run of it is
-/// listed, and whether a listed run holds an identifier.
-pub(crate) struct TracesRead {
-    pub(crate) listed: BTreeSet<Uuid>,
-    pub(crate) holding: BTreeSet<Uuid>,
-}
-
-/// Reads the runs of `keys` (each trace's root and matched runs) in `window`, per
-/// project, checked for `texts` (none: only whether listed).
-pub(crate) async fn read_traces(
-    client: &Client,
-    case: &crate::case::Case,
-    keys: &[(Place, TraceKey)],
-    window: TimeWindow,
-    texts: &[&str],
-) -> Result<TracesRead, langsmith::Error> {
-    let mut by_project: BTreeMap<Uuid, BTreeSet<Uuid>> = BTreeMap::new();
-    for (place, k) in keys {
-        let runs = case
-            .items
-            .iter()
-            .find(|i| i.place == *place && i.id == k.trace_id)
-            .map(|i| i.runs.clone())
-            .unwrap_or_default();
-        let e = by_project.entry(k.session_id).or_default();
-        e.insert(k.trace_id);
-        e.extend(runs);
-    }
-    let mut read = TracesRead {
-        listed: BTreeSet::new(),
-        holding: BTreeSet::new(),
-    };
-    for (project, ids) in by_project {
-        let q = RunQuery::new([project], window).ids(ids).check(texts);
-        for r in client.read_runs(&q).await?.runs {
-            if r.stray {
-                continue;
-            }
-            read.listed.insert(r.trace_id);
-            if !r.holds.is_empty() {
-                read.holding.insert(r.trace_id);
-            }
-        }
-    }
-    Ok(read)
+    dir.apply(&changes, &now())?;
+    Ok(Step { changes, error })
 }
 
 /// Re-reads each trace found by content (its matched runs and root, checked again):
@@ -166,12 +110,12 @@ pub(crate) async fn content_traces(
     client: &Client,
     dir: &mut CaseDir,
     who: &Identified,
-    plan: &Plan,
-    out: &mut Erasure,
+    content_traces: &[(Place, TraceKey)],
     now: &dyn Fn() -> String,
-) -> Result<(), CaseError> {
-    if plan.content_traces.is_empty() {
-        return Ok(());
+) -> Result<Step, CaseError> {
+    let mut error = None;
+    if content_traces.is_empty() {
+        return Ok(Step::default());
     }
     let texts: Vec<&str> = who.iter().map(|(_, i)| i.text()).collect();
     let mut changes = Vec::new();
@@ -185,8 +129,7 @@ pub(crate) async fn content_traces(
         .map(|i| (i.id, i.state))
         .collect();
     for place in [Place::Traces, Place::SourceRuns] {
-        let keys: Vec<(Place, TraceKey)> = plan
-            .content_traces
+        let keys: Vec<(Place, TraceKey)> = content_traces
             .iter()
             .filter(|(p, _)| *p == place)
             .copied()
@@ -234,7 +177,7 @@ pub(crate) async fn content_traces(
                             .because(format!("recheck failed ({})", e.kind().as_str())),
                     );
                 }
-                keep_first(&mut out.error, e);
+                keep_first(&mut error, e);
             }
         }
     }
@@ -267,10 +210,10 @@ pub(crate) async fn content_traces(
                             .because(format!("runs delete not sent ({})", e.kind().as_str())),
                     );
                 }
-                keep_first(&mut out.error, e);
+                keep_first(&mut error, e);
             }
         }
     }
-    count(&changes, out);
-    dir.apply(&changes, &now())
+    dir.apply(&changes, &now())?;
+    Ok(Step { changes, error })
 }

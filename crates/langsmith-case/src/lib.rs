@@ -14,5 +14,6 @@ pub mod erase;
 mod erase_more;
 pub mod evidence;
 pub mod find;
+mod readback;
 pub mod verify;
 mod verify_more;

@@ -23,14 +23,9 @@ use crate::case::{
 };
 use langsmith::{Client, Error, TraceKey, TraceState, Uuid, Verification, VerifyOptions};
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-/// Why an example not listed at a read-back is not erased.
-pub(crate) const NOT_LISTED: &str = "not listed when read back: nothing shows its data gone (a hard delete keeps the example, nulled); look at the endpoint and workspace";
-
-/// How long after a deletion to look again at a pending item: attachments are removed
-/// within 7 days; a queued trace deletion runs in a weekly (weekend) job.
-pub const LOOK_AGAIN: Duration = Duration::from_secs(7 * 24 * 3600);
+pub use crate::readback::LOOK_AGAIN;
 
 /// What a pass decided, for the exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,12 +77,6 @@ fn rfc3339(t: SystemTime) -> String {
     chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-pub(crate) fn plus_week(at: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(at)
-        .map(|d| rfc3339(SystemTime::from(d.with_timezone(&chrono::Utc)) + LOOK_AGAIN))
-        .unwrap_or_else(|_| rfc3339(SystemTime::now() + LOOK_AGAIN))
-}
-
 /// One verification pass over the case (see the module). Fails only when the case cannot
 /// be written; a find that never ran leaves the traces unread (a problem of the pass).
 pub async fn verify(
@@ -133,13 +122,15 @@ pub async fn verify(
                         // delete keeps the example, nulled): never called erased.
                         Some(Verification::NotFound) => {
                             pass.failed += 1;
-                            change(ItemState::Failed).because(NOT_LISTED)
+                            change(ItemState::Failed).because(crate::readback::NOT_LISTED)
                         }
                         Some(Verification::AttachmentsPending { .. }) => {
                             pass.examples_pending += 1;
                             let mut c = change(ItemState::Pending)
                                 .because("attachments still listed (removed within 7 days)");
-                            c.look_again = Some(plus_week(deleted_at.as_deref().unwrap_or(&now())));
+                            c.look_again = Some(crate::readback::plus_week(
+                                deleted_at.as_deref().unwrap_or(&now()),
+                            ));
                             c
                         }
                         Some(Verification::NotErased { .. }) => {
@@ -188,7 +179,7 @@ pub async fn verify(
 
     // 3. Traces read back and searched again (the case's examples, the new ones
     //    included; the recorded API; the window ending now).
-    match crate::erase::recorded_scope(dir.case(), &[], Some(SystemTime::now())) {
+    match crate::readback::recorded_scope(dir.case(), &[], Some(SystemTime::now())) {
         None => pass
             .problems
             .push("experiment traces: never searched (run find first)".to_owned()),
@@ -267,8 +258,9 @@ pub async fn verify(
                                             ItemState::Pending,
                                         )
                                         .because("deletion queued; the runs query still lists it");
-                                        c.look_again =
-                                            Some(plus_week(requested_at.as_deref().unwrap_or(&at)));
+                                        c.look_again = Some(crate::readback::plus_week(
+                                            requested_at.as_deref().unwrap_or(&at),
+                                        ));
                                         changes.push(c);
                                     }
                                     // Never requested (found, or its request failed): data left.

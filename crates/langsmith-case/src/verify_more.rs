@@ -10,7 +10,7 @@
 //!   after the revoke was accepted is `still_present`.
 
 use crate::case::{CaseDir, CaseError, Change, Identified, ItemState, Pass, Place};
-use crate::erase_more::{read_traces, recorded_window};
+use crate::readback::{plus_week, read_traces, recorded_window};
 use langsmith::{Client, Error, Shared, TraceKey, Uuid};
 use std::collections::BTreeSet;
 use std::time::SystemTime;
@@ -77,9 +77,7 @@ pub(crate) async fn read_back(
                         pass.traces_pending += 1;
                         let mut c = Change::new(place, k.trace_id, ItemState::Pending)
                             .because("deletion queued; the runs query still lists it");
-                        c.look_again = Some(crate::verify::plus_week(
-                            requested_at.as_deref().unwrap_or(&now()),
-                        ));
+                        c.look_again = Some(plus_week(requested_at.as_deref().unwrap_or(&now())));
                         changes.push(c);
                     } else {
                         pass.traces_present += 1;
