@@ -317,10 +317,7 @@ pub fn traces_window(
     since: Option<SystemTime>,
     now: SystemTime,
 ) -> TimeWindow {
-    let floor: SystemTime = chrono::DateTime::parse_from_rfc3339(LANGSMITH_FLOOR)
-        .expect("a valid time")
-        .with_timezone(&chrono::Utc)
-        .into();
+    let floor = floor();
     let start = since.unwrap_or_else(|| {
         projects
             .iter()
@@ -332,6 +329,22 @@ pub fn traces_window(
         min_start_time: start
             .checked_sub(TimeWindow::BEFORE_CREATION)
             .unwrap_or(floor),
+        max_start_time: now + TimeWindow::CLOCK_SKEW,
+    }
+}
+
+/// [`LANGSMITH_FLOOR`] as a time.
+fn floor() -> SystemTime {
+    chrono::DateTime::parse_from_rfc3339(LANGSMITH_FLOOR)
+        .expect("a valid time")
+        .with_timezone(&chrono::Utc)
+        .into()
+}
+
+/// Every run LangSmith can hold: from [`LANGSMITH_FLOOR`] to `now` plus the clock skew.
+pub fn whole_window(now: SystemTime) -> TimeWindow {
+    TimeWindow {
+        min_start_time: floor(),
         max_start_time: now + TimeWindow::CLOCK_SKEW,
     }
 }
@@ -678,7 +691,7 @@ pub async fn shares(client: &Client, case: &Case, now: &dyn Fn() -> String) -> S
             }
             let mut of_found_traces: BTreeSet<Uuid> = BTreeSet::new();
             if !unknown.is_empty() && !traces.is_empty() {
-                let window = traces_window(&[], None, SystemTime::now());
+                let window = whole_window(SystemTime::now());
                 for (session, ids) in unknown {
                     let q = RunQuery::new([session], window).ids(ids);
                     match client.read_runs(&q).await {

@@ -98,7 +98,26 @@ async fn scan_finds_every_copy_erase_takes_exactly_those_and_verify_closes() {
     let env = env(Faults::default()).await;
     let seeded = env.server.person_copies();
     assert!(!seeded.is_erased(), "the person workspace seeds the person");
+    // A public link of a child run of one of the person's traces (not its root, not a
+    // run holding the text itself): its trace makes it a copy.
     let runs_before = env.server.runs();
+    let traces: BTreeSet<Uuid> = seeded.traces.values().flatten().copied().collect();
+    let child = runs_before
+        .iter()
+        .find(|r| {
+            r.id != r.trace_id
+                && traces.contains(&r.trace_id)
+                && !langsmith_mock::person::run_holds_identifier(r)
+        })
+        .expect("a child run of a person's trace");
+    let shared = reqwest::Client::new()
+        .put(format!("{}/api/v1/runs/{}/share", env.server.url(), child.id))
+        .header("x-api-key", KEY)
+        .send()
+        .await
+        .unwrap();
+    assert!(shared.status().is_success(), "{}", shared.status());
+    let child_run = child.id;
 
     let o = case(&env, "open", &[]).await;
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
@@ -131,6 +150,7 @@ async fn scan_finds_every_copy_erase_takes_exactly_those_and_verify_closes() {
     for s in seeded.shared_runs.iter().chain(&seeded.shared_datasets) {
         assert!(shares.contains(s), "share link {s} not found");
     }
+    assert!(shares.contains(&child_run), "the child run's link not found");
     // Nothing of another person's is found: every found trace is the person's.
     let theirs: BTreeSet<Uuid> = want_traces.union(&source_traces).copied().collect();
     assert!(
