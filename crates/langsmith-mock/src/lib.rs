@@ -37,6 +37,7 @@ mod server;
 mod side;
 pub mod spec;
 pub mod store;
+mod time;
 mod workspace;
 mod write;
 
@@ -497,12 +498,12 @@ impl MockServerBuilder {
             &store,
             self.experiment_sessions,
             self.traces_per_example.unwrap_or(self.experiment_sessions),
-            runs::unix_now(),
+            time::unix_now(),
             &mut self.rng,
         );
         let person = match self.person {
             Some(scale) => Some(
-                person::seed(&mut store, &mut runs, default_ws, runs::unix_now(), scale)
+                person::seed(&mut store, &mut runs, default_ws, time::unix_now(), scale)
                     .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
             ),
             None => None,

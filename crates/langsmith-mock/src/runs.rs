@@ -173,16 +173,9 @@ impl Runs {
     }
 }
 
-/// Now, Unix seconds.
-pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 /// `20260101T000000000000Z` for a time, as LangSmith's dotted order writes it.
 pub(crate) fn compact(secs: i64) -> String {
-    let t = crate::read::rfc3339(secs)
+    let t = crate::time::rfc3339(secs)
         .replace(['-', ':'], "")
         .trim_end_matches('Z')
         .to_owned();
@@ -502,7 +495,7 @@ pub(crate) fn uuids(v: &Value) -> Vec<Uuid> {
         .collect()
 }
 
-use crate::read::rfc3339;
+use crate::time::rfc3339;
 
 /// A run as the spec's `RunSchema`: its required fields and the selected ones (all
 /// with an empty selection).
@@ -579,7 +572,7 @@ pub(crate) fn render(run: &Run, select: &[String]) -> Value {
 /// An RFC 3339 time as Unix seconds, rounded up (`ceil`) or down: whole-second run times
 /// compare exactly with it either way.
 pub(crate) fn time_bound(text: &str, ceil: bool) -> Option<i64> {
-    let secs = crate::read::parse_rfc3339(text)?;
+    let secs = crate::time::parse_rfc3339(text)?;
     let fraction = text
         .get(19..)
         .and_then(|r| r.strip_prefix('.'))
@@ -853,7 +846,7 @@ pub(crate) mod tests {
 
     #[test]
     fn time_bounds_round_fractions_the_safe_way() {
-        let t = crate::read::parse_rfc3339("2026-03-01T00:00:00Z").unwrap();
+        let t = crate::time::parse_rfc3339("2026-03-01T00:00:00Z").unwrap();
         assert_eq!(time_bound("2026-03-01T00:00:00.000Z", true), Some(t));
         assert_eq!(time_bound("2026-03-01T00:00:00.250Z", true), Some(t + 1));
         assert_eq!(time_bound("2026-03-01T00:00:00.250Z", false), Some(t));

@@ -946,7 +946,7 @@ fn answer(
                     store: &mut store,
                     runs: &mut runs,
                     workspace: principal.workspace_id,
-                    now: crate::runs::unix_now(),
+                    now: crate::time::unix_now(),
                     feedback_delete_404,
                 };
                 let content_type = headers
@@ -1233,7 +1233,7 @@ fn runs_answer(
             }
             let cx = crate::runs_v2::Context {
                 workspace,
-                now: crate::runs::unix_now(),
+                now: crate::time::unix_now(),
                 ignore_reference_examples: lies.runs_v2_ignore_reference_examples,
                 endless: lies.runs_endless_cursor,
                 ignore_filter: lies.runs_v2_search_ignores_filter,

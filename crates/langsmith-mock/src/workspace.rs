@@ -8,7 +8,7 @@
 //! Errors are FastAPI's (`{"detail": ...}`, 422 `HTTPValidationError` for a malformed
 //! path or query parameter), as on the other classic routes.
 
-use crate::read::rfc3339;
+use crate::time::rfc3339;
 use crate::write::{Answer, Cx, detail, path_uuid, query_pairs, query_uuids};
 use serde_json::{Value, json};
 use uuid::Uuid;

@@ -9,11 +9,12 @@
 //! `RecordedRequest::ignored_params`. A request is all-or-nothing: every check runs
 //! before the first change.
 
-use crate::read::{self, parse_as_of_time, rfc3339};
+use crate::read;
 use crate::runs::{Run, Runs, Session};
 use crate::side;
 use crate::spec;
 use crate::store::{AttachmentChange, Content, Dataset, NewAttachment, NewExample, Store};
+use crate::time::{parse_as_of_time, rfc3339};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
