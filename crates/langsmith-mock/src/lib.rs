@@ -23,6 +23,7 @@
 
 #![forbid(unsafe_code)]
 
+mod answer;
 pub mod faults;
 pub mod filter;
 mod multipart;

@@ -7,6 +7,7 @@
 //! The `filter` parameter accepts a documented subset of LangSmith's filter language
 //! (see [`Filter`]); anything else is a 400 naming what is not supported.
 
+use crate::answer::Answer;
 use crate::faults::{EndlessPages, Lies};
 use crate::spec::{self, Parameter, ReadOperation, Scalar, Shape};
 use crate::store::{Content, Store, example_name};
@@ -14,9 +15,6 @@ use crate::time::{parse_as_of_time, rfc3339};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
-
-/// A read operation's answer: status and JSON body.
-pub(crate) type Answer = (u16, Value);
 
 fn validation_error(name: &str, location: &str, msg: &str, kind: &str) -> Answer {
     (

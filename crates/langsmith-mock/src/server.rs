@@ -1088,7 +1088,7 @@ fn read_answer(
     query: Option<&str>,
 ) -> Result<Vec<u8>, Box<Response>> {
     let path = op.read_path().expect("a read");
-    let reply = |(status, body): read::Answer| {
+    let reply = |(status, body): crate::answer::Answer| {
         Box::new(json_response(
             StatusCode::from_u16(status).expect("a status"),
             &body,

@@ -3,7 +3,7 @@
 //! `?limit=1`, sent for every example it builds until one answer names a tenant), in the
 //! spec's shapes (`InfoGetResponse`, `TracerSession`).
 
-use crate::read::Answer;
+use crate::answer::Answer;
 use crate::runs::{Runs, Session};
 use crate::spec;
 use crate::store::EPOCH;

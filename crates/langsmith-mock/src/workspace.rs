@@ -8,8 +8,9 @@
 //! Errors are FastAPI's (`{"detail": ...}`, 422 `HTTPValidationError` for a malformed
 //! path or query parameter), as on the other classic routes.
 
+use crate::answer::{Answer, detail, path_uuid, query_pairs, query_uuids};
 use crate::time::rfc3339;
-use crate::write::{Answer, Cx, detail, path_uuid, query_pairs, query_uuids};
+use crate::write::Cx;
 use serde_json::{Value, json};
 use uuid::Uuid;
 

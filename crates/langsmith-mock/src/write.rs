@@ -9,6 +9,7 @@
 //! `RecordedRequest::ignored_params`. A request is all-or-nothing: every check runs
 //! before the first change.
 
+use crate::answer::{Answer, detail, path_uuid, query_pairs, query_uuids, unprocessable};
 use crate::read;
 use crate::runs::{Run, Runs, Session};
 use crate::side;
@@ -19,9 +20,6 @@ use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 use uuid::Uuid;
-
-/// `(status, body)`.
-pub(crate) type Answer = (u16, Value);
 
 /// A write operation (path parameters as sent, unparsed).
 #[derive(Debug, Clone)]
@@ -114,18 +112,6 @@ impl Write {
             Write::CreateRun | Write::UpdateRun(_) | Write::BatchRuns | Write::MultipartRuns
         )
     }
-}
-
-/// FastAPI's 422 for one problem.
-fn unprocessable(loc: &[&str], msg: impl Into<String>, kind: &str) -> Answer {
-    (
-        422,
-        json!({"detail": [{"loc": loc, "msg": msg.into(), "type": kind}]}),
-    )
-}
-
-pub(crate) fn detail(status: u16, msg: impl Into<String>) -> Answer {
-    (status, json!({"detail": msg.into()}))
 }
 
 /// The ingestion service's error shape (`runs.ErrorResponse`).
@@ -228,10 +214,6 @@ fn body_of(op: &Write, body: &[u8]) -> Result<(Value, Vec<String>), Answer> {
         _ => note(&schema["properties"], &value, ""),
     }
     Ok((value, ignored))
-}
-
-pub(crate) fn path_uuid(raw: &str, name: &str) -> Result<Uuid, Answer> {
-    Uuid::try_parse(raw).map_err(|e| unprocessable(&["path", name], e.to_string(), "uuid_parsing"))
 }
 
 /// An optional UUID field of a body (validated already: a string when present).
@@ -1548,24 +1530,6 @@ fn create_feedback(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
     let answer = feedback_json(&f);
     cx.runs.feedback.push(f);
     Ok(answer)
-}
-
-/// A query string as `name -> values`.
-pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-/// Every value of `name` as a UUID (422 in FastAPI's shape naming it otherwise).
-pub(crate) fn query_uuids(q: &[(String, String)], name: &str) -> Result<Vec<Uuid>, Answer> {
-    q.iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| {
-            Uuid::try_parse(v)
-                .map_err(|e| unprocessable(&["query", name], e.to_string(), "uuid_parsing"))
-        })
-        .collect()
 }
 
 /// `limit` and `offset` within the spec's bounds for `path`.
