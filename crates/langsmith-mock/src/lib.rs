@@ -26,6 +26,7 @@
 mod answer;
 pub mod faults;
 pub mod filter;
+mod kinds;
 mod multipart;
 mod params;
 pub mod persist;

@@ -52,8 +52,8 @@ pub struct Run {
     pub reference_dataset_id: Option<Uuid>,
     pub name: String,
     /// `chain` (the root) or `llm` (the child), as v1 writes run types.
-    #[serde(with = "crate::persist::run_type")]
-    pub run_type: crate::persist::StaticStr,
+    #[serde(with = "crate::kinds::run_type")]
+    pub run_type: crate::kinds::StaticStr,
     pub inputs: Value,
     pub outputs: Value,
     /// Unix seconds.

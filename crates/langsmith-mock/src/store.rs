@@ -64,8 +64,8 @@ pub struct Dataset {
     /// Deleted with `DELETE /datasets/{id}`: gone from every read, its examples too.
     pub deleted: bool,
     /// `kv` (seeded datasets), `llm` or `chat`, as created.
-    #[serde(with = "crate::persist::data_type")]
-    pub data_type: crate::persist::StaticStr,
+    #[serde(with = "crate::kinds::data_type")]
+    pub data_type: crate::kinds::StaticStr,
 }
 
 /// An example written through the API (`POST /examples`, `/examples/bulk`, the multipart

@@ -10,6 +10,7 @@
 //! before the first change.
 
 use crate::answer::{Answer, detail, path_uuid, query_pairs, query_uuids, unprocessable};
+use crate::kinds::RUN_TYPES;
 use crate::read;
 use crate::runs::{Run, Runs, Session};
 use crate::side;
@@ -947,17 +948,6 @@ fn delete_session(cx: Cx<'_>, raw: &str) -> Result<Value, Answer> {
 }
 
 // ---- runs ----
-
-/// The run types the stand-in stores (the SDKs' `RUN_TYPE_T`).
-pub(crate) const RUN_TYPES: [&str; 7] = [
-    "tool",
-    "chain",
-    "llm",
-    "retriever",
-    "embedding",
-    "prompt",
-    "parser",
-];
 
 fn run_type(v: &Value) -> Result<&'static str, Answer> {
     let t = v.get("run_type").and_then(Value::as_str).unwrap_or("chain");
