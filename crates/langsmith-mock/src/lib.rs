@@ -478,7 +478,7 @@ impl MockServerBuilder {
                 workspace,
                 created_at: store::EPOCH - 86_400 + i as i64,
                 description: None,
-                metadata: read::dataset_metadata(),
+                metadata: store::dataset_metadata(),
                 deleted: false,
                 data_type: "kv",
             });

@@ -632,7 +632,7 @@ pub(crate) fn seed(
                 workspace: ws_index,
                 created_at: made + d as i64,
                 description: Some("Seeded by the person workspace".into()),
-                metadata: crate::read::dataset_metadata(),
+                metadata: crate::store::dataset_metadata(),
                 deleted: false,
                 data_type: "kv",
             })

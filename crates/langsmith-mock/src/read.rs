@@ -869,11 +869,6 @@ pub(crate) fn example(
     (200, all.render(store, i, v, None))
 }
 
-/// The metadata of every seeded dataset (datasets are filtered by `metadata` containment).
-pub fn dataset_metadata() -> Value {
-    json!({"source": "langsmith-mock seed"})
-}
-
 /// Per dataset (by index in the store): how many experiment sessions ran over it, and
 /// when the last of them started (Unix seconds).
 pub(crate) type SessionStats = Vec<(u64, Option<i64>)>;

@@ -233,6 +233,11 @@ pub fn split_of(id: &Uuid) -> &'static str {
     }
 }
 
+/// The metadata of every seeded dataset (datasets are filtered by `metadata` containment).
+pub(crate) fn dataset_metadata() -> Value {
+    json!({"source": "langsmith-mock seed"})
+}
+
 /// The whole store.
 #[derive(Debug, Default)]
 pub struct Store {
