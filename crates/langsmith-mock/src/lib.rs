@@ -40,15 +40,16 @@ mod side;
 pub mod spec;
 pub mod store;
 mod time;
+pub mod traces;
 mod workspace;
 mod write;
 
 pub use faults::{Condition, Effect, EndlessPages, Fault, Faults, Lies, Operation, Rule};
 pub use params::Use;
-pub use runs::{Feedback, Run, Session};
 pub use server::{Echo, RecordedRequest, RunsApi, UnknownIds, error_body};
 pub use side::{INFO_VERSION, SESSION_NAME, session_id};
 pub use store::{Dataset, Example, Marker, Principal, Version};
+pub use traces::{Feedback, Run, Session};
 
 /// The dataset a workspace's examples go to when no other is named.
 pub const DEFAULT_DATASET: &str = "default";
@@ -431,7 +432,7 @@ impl MockServerBuilder {
         &mut self,
     ) -> std::io::Result<(
         Store,
-        runs::Runs,
+        traces::Runs,
         Option<person::PersonCopies>,
         persist::ServerMeta,
     )> {
@@ -492,9 +493,9 @@ impl MockServerBuilder {
         store.attachments_every = self.attachments_every;
         store.attachment_delay = self.attachment_delay;
         store.source_runs_every = self.source_runs_every;
-        let mut runs = runs::Runs {
+        let mut runs = traces::Runs {
             delay: self.run_delete_delay,
-            ..runs::Runs::default()
+            ..traces::Runs::default()
         };
         runs.seed(
             &store,

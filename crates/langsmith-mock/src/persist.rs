@@ -22,8 +22,8 @@
 //! reads its runs.
 
 use crate::person::PersonCopies;
-use crate::runs::{Feedback, Queued, Run, Runs, Session};
 use crate::store::{Attachment, Dataset, File, Marker, Principal, Store, Workspace, Written};
+use crate::traces::{Feedback, Queued, Run, Runs, Session};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

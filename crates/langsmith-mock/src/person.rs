@@ -35,8 +35,8 @@
 //! scanning what was seeded (every string and object key, whole, case-insensitively: so it
 //! includes what a search cannot find).
 
-use crate::runs::{Feedback, Run, Runs, Session, compact, uuid4};
 use crate::store::{Content, Dataset, NewExample, Store};
+use crate::traces::{Feedback, Run, Runs, Session, compact, uuid4};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use uuid::Uuid;

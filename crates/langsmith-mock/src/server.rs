@@ -114,7 +114,7 @@ pub(crate) struct Shared {
     /// Log each request, and the query parameters it ignored, to stderr.
     pub(crate) verbose: bool,
     /// The runs (experiment traces) and the trace deletions queued.
-    pub(crate) runs: Mutex<crate::runs::Runs>,
+    pub(crate) runs: Mutex<crate::traces::Runs>,
     /// Which runs query routes are served.
     pub(crate) runs_api: RunsApi,
     /// Requests each fault rule has seen of its operation (by index in `Faults::rules`).
@@ -145,7 +145,7 @@ impl Shared {
             windows: Mutex::new(HashMap::new()),
             checkpoints: Mutex::new(read::Checkpoints::default()),
             verbose: false,
-            runs: Mutex::new(crate::runs::Runs::default()),
+            runs: Mutex::new(crate::traces::Runs::default()),
             runs_api: RunsApi::default(),
             rule_counts: Mutex::new(Vec::new()),
             kept: false,

@@ -4,10 +4,10 @@
 //! spec's shapes (`InfoGetResponse`, `TracerSession`).
 
 use crate::answer::Answer;
-use crate::runs::{Runs, Session};
 use crate::spec;
 use crate::store::EPOCH;
 use crate::time::rfc3339;
+use crate::traces::{Runs, Session};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 

@@ -54,7 +54,7 @@ pub(crate) fn share_dataset(cx: Cx<'_>, raw: &str, query: Option<&str>) -> Resul
         .runs
         .dataset_shares
         .entry(id)
-        .or_insert_with(|| (crate::runs::uuid4(&mut fastrand::Rng::new()), cx.now));
+        .or_insert_with(|| (crate::traces::uuid4(&mut fastrand::Rng::new()), cx.now));
     Ok(share_json(id, token))
 }
 

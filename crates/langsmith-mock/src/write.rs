@@ -12,11 +12,11 @@
 use crate::answer::{Answer, detail, path_uuid, query_pairs, query_uuids, unprocessable};
 use crate::kinds::RUN_TYPES;
 use crate::read;
-use crate::runs::{Run, Runs, Session};
 use crate::side;
 use crate::spec;
 use crate::store::{AttachmentChange, Content, Dataset, NewAttachment, NewExample, Store};
 use crate::time::{parse_as_of_time, rfc3339};
+use crate::traces::{Run, Runs, Session};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -1424,7 +1424,7 @@ fn own_run(cx: &Cx<'_>, id: Uuid) -> Result<usize, Answer> {
 }
 
 /// The fields of `FeedbackSchema` a feedback record is answered with.
-fn feedback_json(f: &crate::runs::Feedback) -> Value {
+fn feedback_json(f: &crate::traces::Feedback) -> Value {
     let mut m = f.fields.clone();
     let id_or_null = |id: Option<Uuid>| id.map_or(Value::Null, |id| id.to_string().into());
     m.insert("id".into(), f.id.to_string().into());
@@ -1507,7 +1507,7 @@ fn create_feedback(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
         })
         .map(|(k, x)| (k.clone(), x.clone()))
         .collect();
-    let f = crate::runs::Feedback {
+    let f = crate::traces::Feedback {
         id,
         workspace_id: cx.workspace,
         run_id,
@@ -1592,7 +1592,7 @@ fn list_feedback(cx: Cx<'_>, query: Option<&str>) -> Result<Value, Answer> {
     let (has_comment, has_score) = (flag("has_comment"), flag("has_score"));
     let (offset, limit) = paging(&q, "/api/v1/feedback")?;
     let set =
-        |f: &crate::runs::Feedback, name: &str| f.fields.get(name).is_some_and(|x| !x.is_null());
+        |f: &crate::traces::Feedback, name: &str| f.fields.get(name).is_some_and(|x| !x.is_null());
     Ok(Value::Array(
         cx.runs
             .feedback
