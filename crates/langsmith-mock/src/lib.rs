@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 
 mod answer;
+mod cx;
 pub mod faults;
 pub mod filter;
 mod kinds;

@@ -942,7 +942,7 @@ fn answer(
                 let mut store = shared.store.lock().unwrap();
                 let mut runs = shared.runs.lock().unwrap();
                 runs.settle();
-                let cx = crate::write::Cx {
+                let cx = crate::cx::Cx {
                     store: &mut store,
                     runs: &mut runs,
                     workspace: principal.workspace_id,

@@ -10,13 +10,14 @@
 //! before the first change.
 
 use crate::answer::{Answer, detail, path_uuid, query_pairs, query_uuids, unprocessable};
+use crate::cx::Cx;
 use crate::kinds::RUN_TYPES;
 use crate::read;
 use crate::side;
 use crate::spec;
 use crate::store::{AttachmentChange, Content, Dataset, NewAttachment, NewExample, Store};
 use crate::time::{parse_as_of_time, rfc3339};
-use crate::traces::{Run, Runs, Session};
+use crate::traces::{Run, Session};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -258,16 +259,6 @@ fn time_field(v: &Value, name: &str, ingest: bool) -> Result<Option<i64>, Answer
 
 fn random_id() -> Uuid {
     uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid()
-}
-
-/// Everything a write needs: the stores (locked store first, then runs, as everywhere).
-pub(crate) struct Cx<'a> {
-    pub(crate) store: &'a mut Store,
-    pub(crate) runs: &'a mut Runs,
-    pub(crate) workspace: Uuid,
-    pub(crate) now: i64,
-    /// The lie `Lies::feedback_delete_404`.
-    pub(crate) feedback_delete_404: bool,
 }
 
 /// Answers a write operation: `(status, body)` and the body fields ignored.
@@ -2016,4 +2007,101 @@ fn update_examples_multipart(
         "count": count,
         "example_ids": order.iter().map(Uuid::to_string).collect::<Vec<_>>(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Write;
+
+    /// Every write route the stand-in serves (the reads have their own table in
+    /// `params`) is an operation the spec declares, with that method.
+    #[test]
+    fn every_write_route_is_declared_by_the_spec() {
+        let id = || "x".to_owned();
+        let all = [
+            Write::CreateDataset,
+            Write::UpdateDataset(id()),
+            Write::DeleteDataset(id()),
+            Write::CreateExample,
+            Write::CreateExamples,
+            Write::UploadExamples(id()),
+            Write::UpdateExamples,
+            Write::UpdateExample(id()),
+            Write::DeleteExample(id()),
+            Write::DeleteExamples,
+            Write::CreateSession,
+            Write::ReadSession(id()),
+            Write::UpdateSession(id()),
+            Write::DeleteSession(id()),
+            Write::CreateRun,
+            Write::UpdateRun(id()),
+            Write::BatchRuns,
+            Write::ReadRun(id()),
+            Write::ReadRunV2(id()),
+            Write::CreateFeedback,
+            Write::ListFeedback,
+            Write::ReadFeedback(id()),
+            Write::DeleteFeedback(id()),
+            Write::ShareRun(id()),
+            Write::UnshareRun(id()),
+            Write::ReadRunShare(id()),
+            Write::ListShared,
+            Write::ReadDatasetShare(id()),
+            Write::ShareDataset(id()),
+            Write::UnshareDataset(id()),
+            Write::ListRunRules,
+            Write::ListBulkExports,
+            Write::UpdateExamplesMultipart(id()),
+            Write::MultipartRuns,
+            Write::RunStats,
+        ];
+        // A variant added to `Write` fails to compile here until it is listed above.
+        for w in &all {
+            match w {
+                Write::CreateDataset
+                | Write::UpdateDataset(_)
+                | Write::DeleteDataset(_)
+                | Write::CreateExample
+                | Write::CreateExamples
+                | Write::UploadExamples(_)
+                | Write::UpdateExamples
+                | Write::UpdateExample(_)
+                | Write::DeleteExample(_)
+                | Write::DeleteExamples
+                | Write::CreateSession
+                | Write::ReadSession(_)
+                | Write::UpdateSession(_)
+                | Write::DeleteSession(_)
+                | Write::CreateRun
+                | Write::UpdateRun(_)
+                | Write::BatchRuns
+                | Write::ReadRun(_)
+                | Write::ReadRunV2(_)
+                | Write::CreateFeedback
+                | Write::ListFeedback
+                | Write::ReadFeedback(_)
+                | Write::DeleteFeedback(_)
+                | Write::ShareRun(_)
+                | Write::UnshareRun(_)
+                | Write::ReadRunShare(_)
+                | Write::ListShared
+                | Write::UpdateExamplesMultipart(_)
+                | Write::MultipartRuns
+                | Write::RunStats
+                | Write::ReadDatasetShare(_)
+                | Write::ShareDataset(_)
+                | Write::UnshareDataset(_)
+                | Write::ListRunRules
+                | Write::ListBulkExports => {}
+            }
+        }
+        let doc = crate::spec::document();
+        for w in &all {
+            let (path, method) = w.spec_operation();
+            assert!(
+                doc["paths"][path][method].is_object(),
+                "{w:?}: {method} {path} is not declared by the spec"
+            );
+        }
+    }
 }
