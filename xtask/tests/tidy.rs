@@ -21,8 +21,12 @@ use std::path::{Path, PathBuf};
 
 /// Crates (their `src`) whose modules must hold no import circle. Add a crate here. (On
 /// the facade of f11bf09 this reported its two circles: client <-> config <-> profile and
-/// read <-> select.)
-const NO_CIRCLE: &[&str] = &["crates/langsmith-cli/src", "crates/langsmith/src"];
+/// read <-> select; on the stand-in of b18b45b, one of eleven modules.)
+const NO_CIRCLE: &[&str] = &[
+    "crates/langsmith-cli/src",
+    "crates/langsmith/src",
+    "crates/langsmith-mock/src",
+];
 
 /// The CLI's layers, lowest first; the crate root is above them all.
 const CLI_LAYERS: &[&str] = &["util", "model", "ops", "present", "cmd"];

@@ -26,7 +26,7 @@
 //! - a search text that is nothing but a stop word ([`STOP_WORDS`], e.g. `"the"`, `"a"`)
 //!   matches nothing; an empty one is refused.
 
-use crate::runs::Run;
+use crate::traces::Run;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -358,7 +358,7 @@ mod tests {
         let f = |t: &str| RunFilter::parse(&format!("search(\"{t}\")")).unwrap();
         let run = |inputs: Value| Run {
             inputs,
-            ..crate::runs::tests::run()
+            ..crate::traces::tests::run()
         };
         let r = run(serde_json::json!({"msg": [{"Content": "Hello ANN"}]}));
         assert!(f("ann").matches(&r));

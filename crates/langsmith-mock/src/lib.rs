@@ -23,8 +23,11 @@
 
 #![forbid(unsafe_code)]
 
+mod answer;
+mod cx;
 pub mod faults;
 pub mod filter;
+mod kinds;
 mod multipart;
 mod params;
 pub mod persist;
@@ -37,15 +40,17 @@ mod server;
 mod side;
 pub mod spec;
 pub mod store;
+mod time;
+pub mod traces;
 mod workspace;
 mod write;
 
 pub use faults::{Condition, Effect, EndlessPages, Fault, Faults, Lies, Operation, Rule};
 pub use params::Use;
-pub use runs::{Feedback, Run, Session};
 pub use server::{Echo, RecordedRequest, RunsApi, UnknownIds, error_body};
 pub use side::{INFO_VERSION, SESSION_NAME, session_id};
 pub use store::{Dataset, Example, Marker, Principal, Version};
+pub use traces::{Feedback, Run, Session};
 
 /// The dataset a workspace's examples go to when no other is named.
 pub const DEFAULT_DATASET: &str = "default";
@@ -428,7 +433,7 @@ impl MockServerBuilder {
         &mut self,
     ) -> std::io::Result<(
         Store,
-        runs::Runs,
+        traces::Runs,
         Option<person::PersonCopies>,
         persist::ServerMeta,
     )> {
@@ -475,7 +480,7 @@ impl MockServerBuilder {
                 workspace,
                 created_at: store::EPOCH - 86_400 + i as i64,
                 description: None,
-                metadata: read::dataset_metadata(),
+                metadata: store::dataset_metadata(),
                 deleted: false,
                 data_type: "kv",
             });
@@ -489,20 +494,20 @@ impl MockServerBuilder {
         store.attachments_every = self.attachments_every;
         store.attachment_delay = self.attachment_delay;
         store.source_runs_every = self.source_runs_every;
-        let mut runs = runs::Runs {
+        let mut runs = traces::Runs {
             delay: self.run_delete_delay,
-            ..runs::Runs::default()
+            ..traces::Runs::default()
         };
         runs.seed(
             &store,
             self.experiment_sessions,
             self.traces_per_example.unwrap_or(self.experiment_sessions),
-            runs::unix_now(),
+            time::unix_now(),
             &mut self.rng,
         );
         let person = match self.person {
             Some(scale) => Some(
-                person::seed(&mut store, &mut runs, default_ws, runs::unix_now(), scale)
+                person::seed(&mut store, &mut runs, default_ws, time::unix_now(), scale)
                     .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
             ),
             None => None,

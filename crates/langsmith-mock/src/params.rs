@@ -14,7 +14,7 @@
 //! the stand-in serves, whether it is applied or why it is refused; a unit test fails when
 //! the spec declares one the table does not decide.
 
-use crate::read::Answer;
+use crate::answer::Answer;
 use crate::spec::{self, ReadOperation};
 use serde_json::{Map, Value, json};
 

@@ -22,8 +22,8 @@
 //! reads its runs.
 
 use crate::person::PersonCopies;
-use crate::runs::{Feedback, Queued, Run, Runs, Session};
 use crate::store::{Attachment, Dataset, File, Marker, Principal, Store, Workspace, Written};
+use crate::traces::{Feedback, Queued, Run, Runs, Session};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -699,50 +699,4 @@ impl Db {
         }
         Ok(())
     }
-}
-
-/// `&'static str`, named so that serde's derive does not take the field for one borrowed
-/// from the input (it would then deserialize only from `'static` data).
-pub type StaticStr = &'static str;
-
-/// Serde for a `&'static str` field holding one of a known set (a dataset's `data_type`).
-pub(crate) mod data_type {
-    pub(crate) fn serialize<S: serde::Serializer>(
-        v: &&'static str,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.serialize_str(v)
-    }
-    pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(
-        d: D,
-    ) -> Result<&'static str, D::Error> {
-        super::one_of(d, &["kv", "llm", "chat"])
-    }
-}
-
-/// Serde for a run's `run_type`.
-pub(crate) mod run_type {
-    pub(crate) fn serialize<S: serde::Serializer>(
-        v: &&'static str,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.serialize_str(v)
-    }
-    pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(
-        d: D,
-    ) -> Result<&'static str, D::Error> {
-        super::one_of(d, &crate::write::RUN_TYPES)
-    }
-}
-
-fn one_of<'de, D: serde::Deserializer<'de>>(
-    d: D,
-    known: &[&'static str],
-) -> Result<&'static str, D::Error> {
-    let s = String::deserialize(d)?;
-    known
-        .iter()
-        .find(|k| **k == s)
-        .copied()
-        .ok_or_else(|| serde::de::Error::custom(format!("{s:?} is none of {known:?}")))
 }

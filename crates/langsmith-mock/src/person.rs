@@ -35,8 +35,8 @@
 //! scanning what was seeded (every string and object key, whole, case-insensitively: so it
 //! includes what a search cannot find).
 
-use crate::runs::{Feedback, Run, Runs, Session, compact, uuid4};
 use crate::store::{Content, Dataset, NewExample, Store};
+use crate::traces::{Feedback, Run, Runs, Session, compact, uuid4};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use uuid::Uuid;
@@ -587,7 +587,7 @@ pub(crate) fn seed(
         let stride = scale.runs_per_project / person_here.max(1);
         for k in 0..scale.runs_per_project {
             let start = s.start(k + p);
-            let at = crate::read::rfc3339(start);
+            let at = crate::time::rfc3339(start);
             let person_k = (k % stride.max(1) == 0).then(|| k / stride.max(1));
             match person_k.filter(|j| *j < person_here) {
                 Some(j) => {
@@ -632,7 +632,7 @@ pub(crate) fn seed(
                 workspace: ws_index,
                 created_at: made + d as i64,
                 description: Some("Seeded by the person workspace".into()),
-                metadata: crate::read::dataset_metadata(),
+                metadata: crate::store::dataset_metadata(),
                 deleted: false,
                 data_type: "kv",
             })
@@ -764,7 +764,7 @@ pub(crate) fn seed(
     // A rule adding a person project's runs to a person dataset, and a bulk export.
     if let (Some(project), Some(dataset)) = (project_ids.first().copied(), dataset_ids.first()) {
         let id = s.id();
-        let created = crate::read::rfc3339(now - 30 * 86_400);
+        let created = crate::time::rfc3339(now - 30 * 86_400);
         let rule = json!({
             "id": id.to_string(),
             "tenant_id": workspace.to_string(),
@@ -803,7 +803,7 @@ pub(crate) fn seed(
         let export = json!({
             "bulk_export_destination_id": destination.to_string(),
             "session_id": project.to_string(),
-            "start_time": crate::read::rfc3339(now - 60 * 86_400),
+            "start_time": crate::time::rfc3339(now - 60 * 86_400),
             "end_time": null,
             "filter": null,
             "format": "Parquet",

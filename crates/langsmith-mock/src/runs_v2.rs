@@ -23,9 +23,10 @@
 //!   otherwise read as "no filter" or "nothing": neither proves an absence).
 
 use crate::params::Use::{self, Applied, Refused};
-use crate::read::rfc3339;
-use crate::runs::{Run, Runs, audit_body, time_bound};
+use crate::runs::{audit_body, time_bound};
 use crate::spec;
+use crate::time::rfc3339;
+use crate::traces::{Run, Runs};
 use serde_json::{Map, Value, json};
 use std::collections::HashSet;
 use uuid::Uuid;

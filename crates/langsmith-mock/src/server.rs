@@ -114,7 +114,7 @@ pub(crate) struct Shared {
     /// Log each request, and the query parameters it ignored, to stderr.
     pub(crate) verbose: bool,
     /// The runs (experiment traces) and the trace deletions queued.
-    pub(crate) runs: Mutex<crate::runs::Runs>,
+    pub(crate) runs: Mutex<crate::traces::Runs>,
     /// Which runs query routes are served.
     pub(crate) runs_api: RunsApi,
     /// Requests each fault rule has seen of its operation (by index in `Faults::rules`).
@@ -145,7 +145,7 @@ impl Shared {
             windows: Mutex::new(HashMap::new()),
             checkpoints: Mutex::new(read::Checkpoints::default()),
             verbose: false,
-            runs: Mutex::new(crate::runs::Runs::default()),
+            runs: Mutex::new(crate::traces::Runs::default()),
             runs_api: RunsApi::default(),
             rule_counts: Mutex::new(Vec::new()),
             kept: false,
@@ -942,11 +942,11 @@ fn answer(
                 let mut store = shared.store.lock().unwrap();
                 let mut runs = shared.runs.lock().unwrap();
                 runs.settle();
-                let cx = crate::write::Cx {
+                let cx = crate::cx::Cx {
                     store: &mut store,
                     runs: &mut runs,
                     workspace: principal.workspace_id,
-                    now: crate::runs::unix_now(),
+                    now: crate::time::unix_now(),
                     feedback_delete_404,
                 };
                 let content_type = headers
@@ -1088,7 +1088,7 @@ fn read_answer(
     query: Option<&str>,
 ) -> Result<Vec<u8>, Box<Response>> {
     let path = op.read_path().expect("a read");
-    let reply = |(status, body): read::Answer| {
+    let reply = |(status, body): crate::answer::Answer| {
         Box::new(json_response(
             StatusCode::from_u16(status).expect("a status"),
             &body,
@@ -1233,7 +1233,7 @@ fn runs_answer(
             }
             let cx = crate::runs_v2::Context {
                 workspace,
-                now: crate::runs::unix_now(),
+                now: crate::time::unix_now(),
                 ignore_reference_examples: lies.runs_v2_ignore_reference_examples,
                 endless: lies.runs_endless_cursor,
                 ignore_filter: lies.runs_v2_search_ignores_filter,

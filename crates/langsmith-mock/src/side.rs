@@ -3,10 +3,11 @@
 //! `?limit=1`, sent for every example it builds until one answer names a tenant), in the
 //! spec's shapes (`InfoGetResponse`, `TracerSession`).
 
-use crate::read::{Answer, rfc3339};
-use crate::runs::{Runs, Session};
+use crate::answer::Answer;
 use crate::spec;
 use crate::store::EPOCH;
+use crate::time::rfc3339;
+use crate::traces::{Runs, Session};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 

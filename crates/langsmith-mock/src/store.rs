@@ -64,8 +64,8 @@ pub struct Dataset {
     /// Deleted with `DELETE /datasets/{id}`: gone from every read, its examples too.
     pub deleted: bool,
     /// `kv` (seeded datasets), `llm` or `chat`, as created.
-    #[serde(with = "crate::persist::data_type")]
-    pub data_type: crate::persist::StaticStr,
+    #[serde(with = "crate::kinds::data_type")]
+    pub data_type: crate::kinds::StaticStr,
 }
 
 /// An example written through the API (`POST /examples`, `/examples/bulk`, the multipart
@@ -231,6 +231,11 @@ pub fn split_of(id: &Uuid) -> &'static str {
     } else {
         "train"
     }
+}
+
+/// The metadata of every seeded dataset (datasets are filtered by `metadata` containment).
+pub(crate) fn dataset_metadata() -> Value {
+    json!({"source": "langsmith-mock seed"})
 }
 
 /// The whole store.

@@ -9,18 +9,19 @@
 //! `RecordedRequest::ignored_params`. A request is all-or-nothing: every check runs
 //! before the first change.
 
-use crate::read::{self, parse_as_of_time, rfc3339};
-use crate::runs::{Run, Runs, Session};
+use crate::answer::{Answer, detail, path_uuid, query_pairs, query_uuids, unprocessable};
+use crate::cx::Cx;
+use crate::kinds::RUN_TYPES;
+use crate::read;
 use crate::side;
 use crate::spec;
 use crate::store::{AttachmentChange, Content, Dataset, NewAttachment, NewExample, Store};
+use crate::time::{parse_as_of_time, rfc3339};
+use crate::traces::{Run, Session};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 use uuid::Uuid;
-
-/// `(status, body)`.
-pub(crate) type Answer = (u16, Value);
 
 /// A write operation (path parameters as sent, unparsed).
 #[derive(Debug, Clone)]
@@ -113,18 +114,6 @@ impl Write {
             Write::CreateRun | Write::UpdateRun(_) | Write::BatchRuns | Write::MultipartRuns
         )
     }
-}
-
-/// FastAPI's 422 for one problem.
-fn unprocessable(loc: &[&str], msg: impl Into<String>, kind: &str) -> Answer {
-    (
-        422,
-        json!({"detail": [{"loc": loc, "msg": msg.into(), "type": kind}]}),
-    )
-}
-
-pub(crate) fn detail(status: u16, msg: impl Into<String>) -> Answer {
-    (status, json!({"detail": msg.into()}))
 }
 
 /// The ingestion service's error shape (`runs.ErrorResponse`).
@@ -229,10 +218,6 @@ fn body_of(op: &Write, body: &[u8]) -> Result<(Value, Vec<String>), Answer> {
     Ok((value, ignored))
 }
 
-pub(crate) fn path_uuid(raw: &str, name: &str) -> Result<Uuid, Answer> {
-    Uuid::try_parse(raw).map_err(|e| unprocessable(&["path", name], e.to_string(), "uuid_parsing"))
-}
-
 /// An optional UUID field of a body (validated already: a string when present).
 fn uuid_field(v: &Value, name: &str, ingest: bool) -> Result<Option<Uuid>, Answer> {
     match v.get(name) {
@@ -274,16 +259,6 @@ fn time_field(v: &Value, name: &str, ingest: bool) -> Result<Option<i64>, Answer
 
 fn random_id() -> Uuid {
     uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid()
-}
-
-/// Everything a write needs: the stores (locked store first, then runs, as everywhere).
-pub(crate) struct Cx<'a> {
-    pub(crate) store: &'a mut Store,
-    pub(crate) runs: &'a mut Runs,
-    pub(crate) workspace: Uuid,
-    pub(crate) now: i64,
-    /// The lie `Lies::feedback_delete_404`.
-    pub(crate) feedback_delete_404: bool,
 }
 
 /// Answers a write operation: `(status, body)` and the body fields ignored.
@@ -965,17 +940,6 @@ fn delete_session(cx: Cx<'_>, raw: &str) -> Result<Value, Answer> {
 
 // ---- runs ----
 
-/// The run types the stand-in stores (the SDKs' `RUN_TYPE_T`).
-pub(crate) const RUN_TYPES: [&str; 7] = [
-    "tool",
-    "chain",
-    "llm",
-    "retriever",
-    "embedding",
-    "prompt",
-    "parser",
-];
-
 fn run_type(v: &Value) -> Result<&'static str, Answer> {
     let t = v.get("run_type").and_then(Value::as_str).unwrap_or("chain");
     RUN_TYPES.iter().find(|x| **x == t).copied().ok_or_else(|| {
@@ -1451,7 +1415,7 @@ fn own_run(cx: &Cx<'_>, id: Uuid) -> Result<usize, Answer> {
 }
 
 /// The fields of `FeedbackSchema` a feedback record is answered with.
-fn feedback_json(f: &crate::runs::Feedback) -> Value {
+fn feedback_json(f: &crate::traces::Feedback) -> Value {
     let mut m = f.fields.clone();
     let id_or_null = |id: Option<Uuid>| id.map_or(Value::Null, |id| id.to_string().into());
     m.insert("id".into(), f.id.to_string().into());
@@ -1534,7 +1498,7 @@ fn create_feedback(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
         })
         .map(|(k, x)| (k.clone(), x.clone()))
         .collect();
-    let f = crate::runs::Feedback {
+    let f = crate::traces::Feedback {
         id,
         workspace_id: cx.workspace,
         run_id,
@@ -1547,24 +1511,6 @@ fn create_feedback(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
     let answer = feedback_json(&f);
     cx.runs.feedback.push(f);
     Ok(answer)
-}
-
-/// A query string as `name -> values`.
-pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-/// Every value of `name` as a UUID (422 in FastAPI's shape naming it otherwise).
-pub(crate) fn query_uuids(q: &[(String, String)], name: &str) -> Result<Vec<Uuid>, Answer> {
-    q.iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| {
-            Uuid::try_parse(v)
-                .map_err(|e| unprocessable(&["query", name], e.to_string(), "uuid_parsing"))
-        })
-        .collect()
 }
 
 /// `limit` and `offset` within the spec's bounds for `path`.
@@ -1637,7 +1583,7 @@ fn list_feedback(cx: Cx<'_>, query: Option<&str>) -> Result<Value, Answer> {
     let (has_comment, has_score) = (flag("has_comment"), flag("has_score"));
     let (offset, limit) = paging(&q, "/api/v1/feedback")?;
     let set =
-        |f: &crate::runs::Feedback, name: &str| f.fields.get(name).is_some_and(|x| !x.is_null());
+        |f: &crate::traces::Feedback, name: &str| f.fields.get(name).is_some_and(|x| !x.is_null());
     Ok(Value::Array(
         cx.runs
             .feedback
@@ -2061,4 +2007,101 @@ fn update_examples_multipart(
         "count": count,
         "example_ids": order.iter().map(Uuid::to_string).collect::<Vec<_>>(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Write;
+
+    /// Every write route the stand-in serves (the reads have their own table in
+    /// `params`) is an operation the spec declares, with that method.
+    #[test]
+    fn every_write_route_is_declared_by_the_spec() {
+        let id = || "x".to_owned();
+        let all = [
+            Write::CreateDataset,
+            Write::UpdateDataset(id()),
+            Write::DeleteDataset(id()),
+            Write::CreateExample,
+            Write::CreateExamples,
+            Write::UploadExamples(id()),
+            Write::UpdateExamples,
+            Write::UpdateExample(id()),
+            Write::DeleteExample(id()),
+            Write::DeleteExamples,
+            Write::CreateSession,
+            Write::ReadSession(id()),
+            Write::UpdateSession(id()),
+            Write::DeleteSession(id()),
+            Write::CreateRun,
+            Write::UpdateRun(id()),
+            Write::BatchRuns,
+            Write::ReadRun(id()),
+            Write::ReadRunV2(id()),
+            Write::CreateFeedback,
+            Write::ListFeedback,
+            Write::ReadFeedback(id()),
+            Write::DeleteFeedback(id()),
+            Write::ShareRun(id()),
+            Write::UnshareRun(id()),
+            Write::ReadRunShare(id()),
+            Write::ListShared,
+            Write::ReadDatasetShare(id()),
+            Write::ShareDataset(id()),
+            Write::UnshareDataset(id()),
+            Write::ListRunRules,
+            Write::ListBulkExports,
+            Write::UpdateExamplesMultipart(id()),
+            Write::MultipartRuns,
+            Write::RunStats,
+        ];
+        // A variant added to `Write` fails to compile here until it is listed above.
+        for w in &all {
+            match w {
+                Write::CreateDataset
+                | Write::UpdateDataset(_)
+                | Write::DeleteDataset(_)
+                | Write::CreateExample
+                | Write::CreateExamples
+                | Write::UploadExamples(_)
+                | Write::UpdateExamples
+                | Write::UpdateExample(_)
+                | Write::DeleteExample(_)
+                | Write::DeleteExamples
+                | Write::CreateSession
+                | Write::ReadSession(_)
+                | Write::UpdateSession(_)
+                | Write::DeleteSession(_)
+                | Write::CreateRun
+                | Write::UpdateRun(_)
+                | Write::BatchRuns
+                | Write::ReadRun(_)
+                | Write::ReadRunV2(_)
+                | Write::CreateFeedback
+                | Write::ListFeedback
+                | Write::ReadFeedback(_)
+                | Write::DeleteFeedback(_)
+                | Write::ShareRun(_)
+                | Write::UnshareRun(_)
+                | Write::ReadRunShare(_)
+                | Write::ListShared
+                | Write::UpdateExamplesMultipart(_)
+                | Write::MultipartRuns
+                | Write::RunStats
+                | Write::ReadDatasetShare(_)
+                | Write::ShareDataset(_)
+                | Write::UnshareDataset(_)
+                | Write::ListRunRules
+                | Write::ListBulkExports => {}
+            }
+        }
+        let doc = crate::spec::document();
+        for w in &all {
+            let (path, method) = w.spec_operation();
+            assert!(
+                doc["paths"][path][method].is_object(),
+                "{w:?}: {method} {path} is not declared by the spec"
+            );
+        }
+    }
 }
