@@ -385,6 +385,10 @@ fn texts(who: &Identified) -> Vec<&str> {
     who.iter().map(|(_, i)| i.text()).collect()
 }
 
+/// `(session, trace)` -> the runs holding an identifier, which identifiers, and whether a
+/// run of it was listed though not asked for.
+type ByTrace = BTreeMap<(Uuid, Uuid), (Vec<Uuid>, BTreeSet<usize>, bool)>;
+
 /// Runs grouped into trace items: a trace holding a run with an identifier is `found`
 /// (its matching runs and the identifiers' hashes recorded); a trace whose listed runs
 /// hold none (a search that did not apply its filter, or matched what the check here
@@ -399,7 +403,7 @@ fn trace_items(
     all_listed: bool,
     at: &str,
 ) -> (Vec<Item>, u64, u64) {
-    let mut traces: BTreeMap<(Uuid, Uuid), (Vec<Uuid>, BTreeSet<usize>, bool)> = BTreeMap::new();
+    let mut traces: ByTrace = BTreeMap::new();
     for r in runs {
         let e = traces.entry((r.session_id, r.trace_id)).or_default();
         if r.stray {

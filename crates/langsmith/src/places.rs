@@ -593,7 +593,7 @@ impl Client {
                     .await;
                 out.pages += walk.pages;
                 out.http_requests += walk.attempts;
-                out.runs.extend(walk.result.map_err(|e| no_v2(e))?);
+                out.runs.extend(walk.result.map_err(no_v2)?);
             }
         }
         Ok(out)
@@ -839,7 +839,7 @@ impl Client {
             CopySource::Export {
                 id: e.id,
                 session_id: e.session_id,
-                status: serde_json::to_value(&e.status)
+                status: serde_json::to_value(e.status)
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default(),
