@@ -151,7 +151,7 @@ fn shared_ideal(r: &Record) -> Vec<(String, u64)> {
         ),
         (
             format!(
-                "source runs by id: ceil({} examples' source runs / {IDS_PER_QUERY}), at least 1",
+                "source runs by id: 1 query (the person's {} examples name a few source runs, under {IDS_PER_QUERY} ids)",
                 r.person_examples
             ),
             1,
