@@ -3,7 +3,10 @@
 //! process-level ones (release binaries against a `langsmith-mock serve` process on
 //! loopback) and reads wall time, and CPU time and peak RSS from `wait4`'s rusage.
 
+mod case;
 mod traces;
+
+pub use case::CaseScale;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -63,6 +66,10 @@ pub struct Options {
     pub generation_only: bool,
     /// Only the `--with-runs` request figures (v2 and v1).
     pub with_runs_only: bool,
+    /// Only the erasure case figures (issue 31).
+    pub case_only: bool,
+    /// The stand-in workspace of the case figures.
+    pub case_scale: CaseScale,
 }
 
 /// The release binaries the harness runs, copied out of cargo's target directory.
@@ -532,6 +539,9 @@ pub fn run(root: &Path, target: &Path, opts: &Options) -> Result<Vec<Figure>, St
     if opts.with_runs_only {
         return traces::with_runs_requests(root, &bin, runs);
     }
+    if opts.case_only {
+        return case::case_figures(&bin, &work, opts.case_scale);
+    }
     if opts.find_only {
         return find_and_prove(root, &bin, &ids_file(largest)?, largest, runs);
     }
@@ -618,6 +628,7 @@ pub fn run(root: &Path, target: &Path, opts: &Options) -> Result<Vec<Figure>, St
         largest,
         runs,
     )?);
+    figures.extend(case::case_figures(&bin, &work, opts.case_scale)?);
     figures.extend(generation(root, target, &work)?);
 
     if opts.build_cost {

@@ -17,7 +17,7 @@ usage:
                                   operation that can be generated, each one left out listed on
                                   stdout with its reason (and in the crate's docs)
   cargo xtask bench [--quick] [--runs N] [--no-criterion] [--build-cost] [--find-only]
-                    [--generation-only] [--with-runs-only]
+                    [--generation-only] [--with-runs-only] [--case-only]
                                   every benchmark figure as a ratio to a baseline of the same run,
                                   each process-level one the median of N runs (default 3, at
                                   least 3; two commands compared alternate A B A B ...) with its
@@ -28,7 +28,10 @@ usage:
                                   --generation-only: only generating and checking the whole
                                   spec's client against the five-operation one;
                                   --with-runs-only: only the runs requests of --with-runs on
-                                  the v2 and the v1 runs query)
+                                  the v2 and the v1 runs query; --case-only: only the erasure
+                                  case's figures, `case find` and `case find --scan` over a
+                                  stand-in workspace of 200 datasets x 2,000 examples and 50
+                                  projects x 20,001 runs, --quick: 20 and 5 of them)
 
 exit status: 0 done (or current), 1 stale under --check or the work failed (generating,
 reading or writing a file), 2 a usage error (the arguments, or an input they name)
@@ -132,6 +135,8 @@ fn bench(args: &[String]) -> Result<ExitCode, Failure> {
         find_only: false,
         generation_only: false,
         with_runs_only: false,
+        case_only: false,
+        case_scale: bench::CaseScale::ISSUE,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -140,6 +145,11 @@ fn bench(args: &[String]) -> Result<ExitCode, Failure> {
                 opts.sizes = vec![100_000];
                 opts.dry_run_ids = 1_000_000;
                 opts.rate_seconds = 5;
+                opts.case_scale = bench::CaseScale {
+                    datasets: 20,
+                    projects: 5,
+                    ..bench::CaseScale::ISSUE
+                };
             }
             "--runs" => {
                 let n = it
@@ -166,6 +176,10 @@ fn bench(args: &[String]) -> Result<ExitCode, Failure> {
             }
             "--with-runs-only" => {
                 opts.with_runs_only = true;
+                opts.criterion = false;
+            }
+            "--case-only" => {
+                opts.case_only = true;
                 opts.criterion = false;
             }
             other => {

@@ -173,13 +173,36 @@ pub async fn examples(
 /// whatever it holds now, so no identifier is sent: the items' `matched` are the hashes of
 /// the examples they reference. Runs the check refused are items `excluded`. A lookup
 /// that failed makes the place `incomplete` (it finds nothing then).
-pub async fn experiment_traces(client: &Client, case: &Case, now: &dyn Fn() -> String) -> Search {
+///
+/// With the workspace's `projects` (its sessions listing), only the examples of datasets
+/// some experiment ran over (a session's `reference_dataset_id`) are looked up: the v2
+/// query by `reference_dataset_id` reads that dataset's experiment sessions, so for a
+/// dataset with none it can only answer nothing. Without them, every found example's
+/// dataset is asked.
+pub async fn experiment_traces(
+    client: &Client,
+    case: &Case,
+    projects: Option<&[Project]>,
+    now: &dyn Fn() -> String,
+) -> Search {
     let started_at = now();
     let found: BTreeMap<Uuid, Vec<String>> = case
         .items
         .iter()
         .filter(|i| i.place == Place::Examples && i.state == ItemState::Found)
         .map(|i| (i.id, i.matched.clone()))
+        .collect();
+    let experimented: Option<BTreeSet<Uuid>> =
+        projects.map(|p| p.iter().filter_map(|p| p.reference_dataset_id).collect());
+    let looked_up: BTreeSet<Uuid> = case
+        .items
+        .iter()
+        .filter(|i| i.place == Place::Examples && i.state == ItemState::Found)
+        .filter(|i| match (&experimented, i.dataset_id) {
+            (Some(with), Some(d)) => with.contains(&d),
+            _ => true,
+        })
+        .map(|i| i.id)
         .collect();
     let mut record = PlaceRecord {
         place: Place::ExperimentTraces,
@@ -199,7 +222,7 @@ pub async fn experiment_traces(client: &Client, case: &Case, now: &dyn Fn() -> S
     let mut items = Vec::new();
     let mut error = None;
     let lookup = async {
-        let scope = client.example_scope(found.keys().copied()).await?;
+        let scope = client.example_scope(looked_up.iter().copied()).await?;
         client
             .traces_referencing(&scope, &RunsOptions::default())
             .await
@@ -854,17 +877,18 @@ pub async fn all(
         });
         dir.record_place(search.record, search.items, &now())
     };
+    let projects = Box::pin(client.all_projects()).await;
     if !options.beyond_examples {
         if !done(dir, Place::Examples) {
             let s = Box::pin(examples(client, who, options.scan, now)).await;
             keep(dir, s)?;
         }
         if !done(dir, Place::ExperimentTraces) {
-            let s = Box::pin(experiment_traces(client, dir.case(), now)).await;
+            let listed = projects.as_deref().ok();
+            let s = Box::pin(experiment_traces(client, dir.case(), listed, now)).await;
             keep(dir, s)?;
         }
     }
-    let projects = Box::pin(client.all_projects()).await;
     let window = match &projects {
         Ok(p) => traces_window(p, options.since, SystemTime::now()),
         Err(_) => traces_window(&[], options.since, SystemTime::now()),

@@ -380,7 +380,7 @@ async fn experiment_traces_of_found_examples_are_found_by_reference() {
     let now = || NOW.to_owned();
     let search = langsmith_case::find::examples(&client, &who, false, &now).await;
     dir.record_place(search.record, search.items, NOW).unwrap();
-    let search = langsmith_case::find::experiment_traces(&client, dir.case(), &now).await;
+    let search = langsmith_case::find::experiment_traces(&client, dir.case(), None, &now).await;
     assert!(search.error.is_none(), "{:?}", search.error);
     dir.record_place(search.record, search.items, NOW).unwrap();
 
@@ -463,7 +463,7 @@ async fn lies_are_excluded_never_found_and_a_foreign_listing_is_incomplete() {
     let now = || NOW.to_owned();
     let search = langsmith_case::find::examples(&client, &who, false, &now).await;
     dir.record_place(search.record, search.items, NOW).unwrap();
-    let search = langsmith_case::find::experiment_traces(&client, dir.case(), &now).await;
+    let search = langsmith_case::find::experiment_traces(&client, dir.case(), None, &now).await;
     dir.record_place(search.record, search.items, NOW).unwrap();
     let case = dir.case();
 
@@ -608,7 +608,7 @@ async fn erase_and_verify_take_exactly_the_copies_and_close_only_when_all_is_pro
     search.items.push(fake);
     dir.record_place(search.record, search.items, &now())
         .unwrap();
-    let search = langsmith_case::find::experiment_traces(&client, dir.case(), &now).await;
+    let search = langsmith_case::find::experiment_traces(&client, dir.case(), None, &now).await;
     assert!(search.error.is_none());
     dir.record_place(search.record, search.items, &now())
         .unwrap();
@@ -804,7 +804,7 @@ async fn a_deletion_the_case_did_not_record_reads_back_erased_and_is_not_sent_ag
     let now = || NOW.to_owned();
     let search = langsmith_case::find::examples(&client, &who, false, &now).await;
     dir.record_place(search.record, search.items, NOW).unwrap();
-    let search = langsmith_case::find::experiment_traces(&client, dir.case(), &now).await;
+    let search = langsmith_case::find::experiment_traces(&client, dir.case(), None, &now).await;
     dir.record_place(search.record, search.items, NOW).unwrap();
 
     let marked: BTreeSet<Uuid> = server.marked_ids().into_iter().collect();

@@ -111,7 +111,11 @@ async fn scan_finds_every_copy_erase_takes_exactly_those_and_verify_closes() {
         })
         .expect("a child run of a person's trace");
     let shared = reqwest::Client::new()
-        .put(format!("{}/api/v1/runs/{}/share", env.server.url(), child.id))
+        .put(format!(
+            "{}/api/v1/runs/{}/share",
+            env.server.url(),
+            child.id
+        ))
         .header("x-api-key", KEY)
         .send()
         .await
@@ -150,7 +154,10 @@ async fn scan_finds_every_copy_erase_takes_exactly_those_and_verify_closes() {
     for s in seeded.shared_runs.iter().chain(&seeded.shared_datasets) {
         assert!(shares.contains(s), "share link {s} not found");
     }
-    assert!(shares.contains(&child_run), "the child run's link not found");
+    assert!(
+        shares.contains(&child_run),
+        "the child run's link not found"
+    );
     // Nothing of another person's is found: every found trace is the person's.
     let theirs: BTreeSet<Uuid> = want_traces.union(&source_traces).copied().collect();
     assert!(

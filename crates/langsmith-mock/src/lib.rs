@@ -681,6 +681,17 @@ impl MockServer {
         runs.runs.clone()
     }
 
+    /// How many runs each session holds now (without copying them).
+    pub fn run_counts(&self) -> std::collections::BTreeMap<Uuid, usize> {
+        let mut runs = self.shared.runs.lock().unwrap();
+        runs.settle();
+        let mut out = std::collections::BTreeMap::new();
+        for r in &runs.runs {
+            *out.entry(r.session_id).or_default() += 1;
+        }
+        out
+    }
+
     /// The experiment sessions (every workspace also has its `default` session,
     /// [`session_id`], which holds no runs).
     pub fn sessions(&self) -> Vec<Session> {

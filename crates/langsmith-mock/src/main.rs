@@ -173,6 +173,11 @@ struct Serve {
     /// people's data; the identifiers and what holds them are printed.
     #[arg(long)]
     person: bool,
+    /// The person workspace's scale (with --person): datasets, examples per dataset,
+    /// plain tracing projects, traces (of three runs each) per project, and how many of a
+    /// dataset's examples and of a project's traces hold the person. Default 6,12,4,12,4.
+    #[arg(long, value_name = "DATASETS,EXAMPLES,PROJECTS,TRACES,COPIES", value_parser = parse_scale, requires = "person")]
+    person_scale: Option<langsmith_mock::person::PersonScale>,
     /// Log each request to stderr, with the query parameters it ignored because the spec
     /// does not declare them (as LangSmith, a FastAPI service, ignores them).
     #[arg(short, long)]
@@ -223,6 +228,39 @@ fn main() -> std::process::ExitCode {
             eprintln!("langsmith-mock: {e}");
             std::process::ExitCode::from(2)
         }
+    }
+}
+
+/// `DATASETS,EXAMPLES,PROJECTS,TRACES,COPIES`: a [`langsmith_mock::person::PersonScale`].
+fn parse_scale(text: &str) -> Result<langsmith_mock::person::PersonScale, String> {
+    let n: Vec<usize> = text
+        .split(',')
+        .map(|p| {
+            p.trim().parse().map_err(|e| {
+                format!(
+                    "{p:?}: {e} (expected five numbers: DATASETS,EXAMPLES,PROJECTS,TRACES,COPIES)"
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    match n[..] {
+        [
+            datasets,
+            examples_per_dataset,
+            projects,
+            runs_per_project,
+            copies,
+        ] => Ok(langsmith_mock::person::PersonScale {
+            datasets,
+            examples_per_dataset,
+            projects,
+            runs_per_project,
+            copies,
+        }),
+        _ => Err(format!(
+            "{} number(s); expected five: DATASETS,EXAMPLES,PROJECTS,TRACES,COPIES",
+            n.len()
+        )),
     }
 }
 
@@ -344,8 +382,9 @@ async fn serve(args: Serve) -> Result<(), String> {
         .attachments_every(args.attachments_every)
         .run_delete_delay(Duration::from_secs(args.run_delete_delay))
         .attachment_delay(Duration::from_secs(args.attachment_delay));
+    let scale = args.person_scale.unwrap_or_default();
     if args.person {
-        b.person_workspace();
+        b.person_workspace_scaled(scale);
     }
     b.record_requests(false);
     b.verbose(args.verbose);
@@ -419,9 +458,9 @@ async fn serve(args: Serve) -> Result<(), String> {
 
 /// What a new workspace was seeded with.
 fn print_seeded(args: &Serve, server: &MockServer) {
+    let scale = args.person_scale.unwrap_or_default();
     // The person workspace's examples are counted apart, below.
     let person_examples = if args.person {
-        let scale = langsmith_mock::person::PersonScale::default();
         scale.datasets * scale.examples_per_dataset
     } else {
         0
@@ -462,5 +501,30 @@ fn print_seeded(args: &Serve, server: &MockServer) {
             "  decoy: another person is {}",
             langsmith_mock::person::OTHER.join(", ")
         );
+        // What a benchmark's ideal request count is made from (`cargo xtask bench`).
+        let ws = server.workspace_id();
+        let sessions: Vec<_> = server
+            .sessions()
+            .into_iter()
+            .filter(|s| s.workspace_id == ws)
+            .collect();
+        let runs = server.run_counts();
+        let feedback = server.feedback();
+        let experiment_traces: Vec<usize> = p.experiment_traces.values().map(|t| t.len()).collect();
+        let record = serde_json::json!({
+            "datasets": scale.datasets + usize::from(server.dataset_id(&args.dataset).is_some()),
+            "examples_per_dataset": scale.examples_per_dataset,
+            "sessions": sessions.len() + 1,
+            "runs": sessions.iter().map(|s| runs.get(&s.id).copied().unwrap_or(0)).sum::<usize>(),
+            "feedback_per_session": sessions
+                .iter()
+                .map(|s| feedback.iter().filter(|f| f.session_id == Some(s.id)).count())
+                .collect::<Vec<_>>(),
+            "experiment_traces_per_session": experiment_traces,
+            "person_traces": p.traces.values().map(|t| t.len()).sum::<usize>(),
+            "person_examples": p.example_ids().len(),
+            "shared": server.shared_runs().len() + server.shared_datasets().len(),
+        });
+        println!("  record {record}");
     }
 }

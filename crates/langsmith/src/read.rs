@@ -331,6 +331,12 @@ impl Rows for Checker {
 
 /// Bounds an examples listing by the server's count, and sizes the set of ids seen for
 /// it at once (up to the selection's cap: the count is the server's word).
+/// The pages an offset listing of `counted` rows asks for: the full ones, then the short
+/// (possibly empty) page that ends it.
+fn pages_for(counted: u64) -> u64 {
+    counted / PAGE_SIZE as u64 + 1
+}
+
 fn bind_to_count(lister: &mut Lister<Checker>, counted: u64) {
     lister.bind(Bound::counted(counted, PAGE_SIZE));
     lister.reserve(select::presized(counted));
@@ -499,21 +505,38 @@ impl Client {
             bind_to_count(&mut lister, counted);
         }
         // Up to `prefetch` pages in flight, yielded in order; after the first short page
-        // (or error) the rest are dropped, unsent or cancelled.
-        let state = (stream::FuturesOrdered::new(), 0u64, false, fetch, lister);
+        // (or error) the rest are dropped, unsent or cancelled. No page is asked ahead
+        // past those the count needs (its rows, then the short page that ends the
+        // listing): pages beyond them (rows added since the count) are asked one at a time.
+        let horizon = query.counted.map(pages_for);
+        let state = (
+            stream::FuturesOrdered::new(),
+            0u64,
+            false,
+            fetch,
+            lister,
+            horizon,
+        );
         stream::unfold(
             state,
-            move |(mut queue, mut next, done, fetch, mut lister)| async move {
+            move |(mut queue, mut next, done, fetch, mut lister, mut horizon)| async move {
                 if done {
                     return None;
                 }
                 if !lister.is_bound() {
                     match self.count_examples(query).await {
-                        Ok(n) => bind_to_count(&mut lister, n),
-                        Err(e) => return Some((Err(e), (queue, next, true, fetch, lister))),
+                        Ok(n) => {
+                            bind_to_count(&mut lister, n);
+                            horizon = Some(pages_for(n));
+                        }
+                        Err(e) => {
+                            return Some((Err(e), (queue, next, true, fetch, lister, horizon)));
+                        }
                     }
                 }
-                while queue.len() < prefetch {
+                while queue.len() < prefetch
+                    && (queue.is_empty() || horizon.is_none_or(|h| next < h))
+                {
                     queue.push_back(fetch(next));
                     next += 1;
                 }
@@ -525,7 +548,7 @@ impl Client {
                 let done = !matches!(&judged, Ok((_, full)) if *full);
                 Some((
                     judged.map(|(rows, _)| rows),
-                    (queue, next, done, fetch, lister),
+                    (queue, next, done, fetch, lister, horizon),
                 ))
             },
         )

@@ -62,14 +62,47 @@ async fn a_dataset_streams_every_example_once_over_all_pages() {
     assert_eq!(ids.len(), n, "each example once");
     assert_eq!(sorted(ids), expected);
     assert_eq!(client.count_examples(&query).await.unwrap(), n as u64);
-    // Pages: 4 with data (the last short) plus at most prefetch-1 past the end, and the
-    // dataset lookup and the count.
+    // Pages: 4 with data (the last short), none past the end: the count says how many
+    // pages there are, so none is asked ahead beyond them.
     let lists = server
         .requests()
         .iter()
         .filter(|r| r.path == "/api/v1/examples")
         .count();
-    assert!((4..=6).contains(&lists), "{lists} list requests");
+    assert_eq!(lists, 4, "{lists} list requests");
+}
+
+#[tokio::test]
+async fn no_page_is_asked_ahead_past_those_the_count_needs() {
+    // Exactly two full pages: a count, the two pages and the empty page that ends the
+    // listing, with the default four pages in flight.
+    let server = seeded(2 * PAGE_SIZE).await;
+    let client = client(&server, server.url());
+    let dataset = server.dataset_id("compliance").unwrap();
+    let lists = |server: &MockServer| {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/api/v1/examples")
+            .count()
+    };
+    let all = client
+        .select(&ExampleQuery::new().dataset(dataset))
+        .await
+        .unwrap();
+    assert_eq!(all.selected.len(), 2 * PAGE_SIZE);
+    assert_eq!(lists(&server), 3);
+    // A few matches: one page.
+    let few = client
+        .select(
+            &ExampleQuery::new()
+                .dataset(dataset)
+                .ids(all.selected[..5].iter().copied()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(few.selected.len(), 5);
+    assert_eq!(lists(&server), 4);
 }
 
 #[tokio::test]
