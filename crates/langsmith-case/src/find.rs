@@ -496,7 +496,7 @@ pub async fn traces(
     let texts = texts(who);
     let query = RunQuery::new(projects.iter().map(|p| p.id), window);
     let query = if scan {
-        query.check(&texts)
+        query.check(&texts).only_holding()
     } else {
         query.search(&texts)
     };
@@ -505,7 +505,7 @@ pub async fn traces(
     match client.read_runs(&query).await {
         Ok(read) => {
             rec.asked.queries = read.http_requests;
-            rec.answered.listed = read.runs.len() as u64;
+            rec.answered.listed = read.listed;
             let (it, matched, excluded) = trace_items(Place::Traces, who, &read.runs, scan, &now());
             rec.answered.matched = matched;
             rec.answered.excluded = excluded;
@@ -566,7 +566,7 @@ pub async fn source_runs(
         Ok(read) => {
             rec.asked.queries = read.http_requests;
             rec.answered.counted = made_from.len() as u64;
-            rec.answered.listed = read.runs.len() as u64;
+            rec.answered.listed = read.listed;
             let at = now();
             let (mut it, matched, excluded) =
                 trace_items(Place::SourceRuns, who, &read.runs, false, &at);

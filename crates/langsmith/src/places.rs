@@ -139,6 +139,7 @@ pub struct RunQuery {
     search: Vec<String>,
     check: Vec<String>,
     ids: Option<Vec<Uuid>>,
+    only_holding: bool,
     cancel: Option<std::sync::Arc<AtomicBool>>,
 }
 
@@ -152,6 +153,7 @@ impl RunQuery {
             search: Vec::new(),
             check: Vec::new(),
             ids: None,
+            only_holding: false,
             cancel: None,
         }
     }
@@ -174,6 +176,14 @@ impl RunQuery {
     pub fn ids(mut self, ids: impl IntoIterator<Item = Uuid>) -> Self {
         let ids: BTreeSet<Uuid> = ids.into_iter().collect();
         self.ids = Some(ids.into_iter().collect());
+        self
+    }
+
+    /// Keeps only the runs holding a text (and strays) in [`RunsRead::runs`]; the others
+    /// are counted ([`RunsRead::listed`]) and dropped as they are read: what a scan of
+    /// every run needs.
+    pub fn only_holding(mut self) -> Self {
+        self.only_holding = true;
         self
     }
 
@@ -211,8 +221,11 @@ impl RunQuery {
 /// What [`Client::read_runs`] read: the runs, and what it cost.
 #[derive(Debug, Default)]
 pub struct RunsRead {
-    /// Every run listed, once each, in the order listed.
+    /// Every run listed, once each, in the order listed (with
+    /// [`RunQuery::only_holding`]: only those holding a text, and strays).
     pub runs: Vec<ReadRun>,
+    /// Runs listed, once each (kept in [`RunsRead::runs`] or not).
+    pub listed: u64,
     /// Pages answered.
     pub pages: u64,
     /// HTTP requests made, retries included.
@@ -223,18 +236,21 @@ struct ContentRows<'a> {
     projects: &'a [Uuid],
     ids: Option<&'a [Uuid]>,
     check: Vec<String>,
+    only_holding: bool,
 }
 
 impl Rows for ContentRows<'_> {
     type Row = SelectedContent;
     type Id = Uuid;
-    type Judged = ReadRun;
+    /// `None`: a run dropped as soon as it is judged ([`RunQuery::only_holding`]), so a
+    /// scan of a million runs keeps a pointer's width of each, not the run.
+    type Judged = Option<Box<ReadRun>>;
 
     fn id(&self, row: &SelectedContent) -> Uuid {
         row.id
     }
 
-    fn judge(&self, r: SelectedContent) -> ReadRun {
+    fn judge(&self, r: SelectedContent) -> Option<Box<ReadRun>> {
         let docs = [&r.inputs, &r.outputs, &r.error, &r.events, &r.extra];
         let held = self
             .check
@@ -247,16 +263,20 @@ impl Rows for ContentRows<'_> {
             || self
                 .ids
                 .is_some_and(|ids| ids.binary_search(&r.id).is_err());
-        ReadRun {
+        let held: Vec<usize> = held;
+        if self.only_holding && held.is_empty() && !stray {
+            return None;
+        }
+        Some(Box::new(ReadRun {
             id: r.id,
             trace_id: r.trace_id,
             session_id: r.project_id,
             holds: held,
             stray,
-        }
+        }))
     }
 
-    fn repeated(&self, _: SelectedContent) -> Option<ReadRun> {
+    fn repeated(&self, _: SelectedContent) -> Option<Option<Box<ReadRun>>> {
         None
     }
 }
@@ -541,6 +561,7 @@ impl Client {
                     projects: &q.projects,
                     ids: q.ids.as_deref(),
                     check: q.check.iter().map(|t| fold(t).into_owned()).collect(),
+                    only_holding: q.only_holding,
                 };
                 let filter = filter.clone();
                 let walk = Lister::cursor(Listing::Runs, crate::V2_PAGE_SIZE, rows)
@@ -593,7 +614,10 @@ impl Client {
                     .await;
                 out.pages += walk.pages;
                 out.http_requests += walk.attempts;
-                out.runs.extend(walk.result.map_err(no_v2)?);
+                for run in walk.result.map_err(no_v2)? {
+                    out.listed += 1;
+                    out.runs.extend(run.map(|r| *r));
+                }
             }
         }
         Ok(out)
