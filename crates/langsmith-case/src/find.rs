@@ -76,7 +76,7 @@ pub async fn examples(
         let texts = texts(who);
         for dataset in &datasets {
             asked.queries += 1;
-            match client.scan_examples(dataset.id, &texts).await {
+            match client.scan_examples(dataset, &texts).await {
                 Ok(read) => {
                     answered.listed += read.listed;
                     answered.matched += read.holding.len() as u64;

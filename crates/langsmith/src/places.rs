@@ -430,12 +430,22 @@ impl Client {
     /// filter), each checked here for `texts` in a string value or key of its inputs,
     /// outputs or metadata: what the server's search cannot prove absent, read whole.
     /// Streams: an example's content is dropped once checked.
+    ///
+    /// `counted`: the dataset's `example_count` as its listing gave it, when it did: the
+    /// listing is then bounded by it (as by the server's count: that many plus a tenth or
+    /// a page), and no count is asked. A count that is too low stops the listing with
+    /// [`Error::Paging`]: incomplete, never a short proof.
     pub async fn scan_examples(
         &self,
-        dataset: Uuid,
+        dataset: &crate::Dataset,
         texts: &[&str],
     ) -> Result<ExamplesScanned, Error> {
-        let query = crate::ExampleQuery::new().dataset(dataset).with_content();
+        let mut query = crate::ExampleQuery::new()
+            .dataset(dataset.id)
+            .with_content();
+        if let Some(n) = dataset.example_count.and_then(|n| u64::try_from(n).ok()) {
+            query = query.counted(n);
+        }
         self.check_examples(&query, texts).await
     }
 
