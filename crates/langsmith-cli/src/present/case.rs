@@ -239,9 +239,14 @@ pub fn opened(path: &Path, case: &Case, today: NaiveDate) {
 
 /// Before `find --scan`: what it reads, and how long that takes at the rate limit.
 pub fn scan_notice(plan: &langsmith_case::find::ScanPlan) {
-    let minutes = plan.time_at(SCAN_RATE).as_secs().div_ceil(60);
+    let secs = plan.time_at(SCAN_RATE).as_secs();
+    let took = if secs < 120 {
+        plural(secs.max(1), "second", "seconds")
+    } else {
+        plural(secs.div_ceil(60), "minute", "minutes")
+    };
     eprintln!(
-        "scan: reads every example of {} ({} examples) and every run of {} ({} runs{}) in the window, each checked here: at least {} requests, about {} at {SCAN_RATE} requests a minute",
+        "scan: reads every example of {} ({} examples) and every run of {} ({} runs{}) in the window, each checked here: at least {} requests, about {took} at 2,000 requests a minute",
         plural(plan.datasets, "dataset", "datasets"),
         plan.examples,
         plural(plan.projects, "project", "projects"),
@@ -252,7 +257,6 @@ pub fn scan_notice(plan: &langsmith_case::find::ScanPlan) {
             String::new()
         },
         plan.requests,
-        plural(minutes, "minute", "minutes"),
     );
 }
 
@@ -345,30 +349,39 @@ fn place_line(p: &PlaceRecord) -> String {
 fn asked(p: &PlaceRecord) -> String {
     match p.place {
         Place::Examples => format!(
-            "{} datasets, {} identifiers, {} queries",
-            p.asked.containers, p.asked.identifiers, p.asked.queries
+            "{} datasets, {} identifiers, {}",
+            p.asked.containers,
+            p.asked.identifiers,
+            plural(p.asked.queries, "query", "queries")
         ),
         Place::Feedback => format!(
-            "feedback of {} projects, {} identifiers, {} queries",
-            p.asked.containers, p.asked.identifiers, p.asked.queries
+            "feedback of {} projects, {} identifiers, {}",
+            p.asked.containers,
+            p.asked.identifiers,
+            plural(p.asked.queries, "query", "queries")
         ),
         Place::Shares => format!(
-            "public links of {} found traces and datasets, {} queries",
-            p.asked.containers, p.asked.queries
+            "public links of {} found traces and datasets, {}",
+            p.asked.containers,
+            plural(p.asked.queries, "query", "queries")
         ),
         _ => {
             let mut s = match p.place {
                 Place::Traces => format!(
-                    "runs of {} projects searched for {} identifiers, {} queries",
-                    p.asked.containers, p.asked.identifiers, p.asked.queries
+                    "runs of {} projects searched for {} identifiers, {}",
+                    p.asked.containers,
+                    p.asked.identifiers,
+                    plural(p.asked.queries, "query", "queries")
                 ),
                 Place::SourceRuns => format!(
-                    "source runs of {} found examples, {} queries",
-                    p.asked.containers, p.asked.queries
+                    "source runs of {} found examples, {}",
+                    p.asked.containers,
+                    plural(p.asked.queries, "query", "queries")
                 ),
                 _ => format!(
-                    "traces referencing {} found examples, {} queries",
-                    p.asked.containers, p.asked.queries
+                    "traces referencing {} found examples, {}",
+                    p.asked.containers,
+                    plural(p.asked.queries, "query", "queries")
                 ),
             };
             if let (Some(api), Some(w)) = (&p.runs_api, &p.window) {
