@@ -1206,3 +1206,158 @@ async fn run_stats_count_the_selected_runs_and_refuse_what_they_cannot_apply() {
     conforms("/api/v1/runs/stats", "post", s, &e);
     assert_eq!(e["detail"][0]["loc"], json!(["body", "session"]));
 }
+
+/// A CSV upload form: the file part (with its file name) and text fields.
+fn csv_form(file: Option<(&str, &[u8])>, fields: &[(&str, &str)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, value) in fields {
+        out.extend_from_slice(
+            format!(
+                "--b0undary\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((filename, data)) = file {
+        out.extend_from_slice(
+            format!(
+                "--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(data);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"--b0undary--\r\n");
+    out
+}
+
+#[tokio::test]
+async fn a_csv_upload_makes_a_dataset_of_its_rows_all_or_nothing() {
+    let server = MockServer::builder().start().await.unwrap();
+    let path = "/api/v1/datasets/upload";
+    // Quoted fields (a comma, a doubled quote, a line break), CRLF line ends.
+    let csv = b"q,a,src,unused\r\n\"Is it, really?\",\"yes \"\"indeed\"\"\",web,x\r\nline,\"two\nlines\",,y\r\n";
+    let keys = [
+        ("input_keys", "q"),
+        ("output_keys", "a"),
+        ("metadata_keys", "src"),
+    ];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut f = keys.to_vec();
+        f.extend_from_slice(extra);
+        f
+    };
+    // Refused, each naming the field, and nothing written: no `input_keys`; a key that is
+    // no column; a row of another width; a CSV that is not UTF-8.
+    let refusals: Vec<(Vec<u8>, &str)> = vec![
+        (
+            csv_form(Some(("t.csv", csv)), &[("output_keys", "a")]),
+            "input_keys",
+        ),
+        (
+            csv_form(Some(("t.csv", csv)), &with(&[("input_keys", "nope")])),
+            "input_keys",
+        ),
+        (csv_form(Some(("t.csv", b"q,a,src\nx,y\n")), &keys), "file"),
+        (
+            csv_form(Some(("t.csv", b"q,a,src\n\xff,y,z\n")), &keys),
+            "file",
+        ),
+        (csv_form(None, &keys), "file"),
+        (
+            csv_form(Some(("t.csv", csv)), &with(&[("data_type", "table")])),
+            "data_type",
+        ),
+    ];
+    for (form, field) in refusals {
+        let (s, e) = send_form(&server, Method::POST, "/datasets/upload", form).await;
+        assert_eq!(s, 422, "{field}: {e}");
+        conforms(path, "post", s, &e);
+        assert!(
+            e["detail"].as_array().unwrap().iter().any(|d| d["loc"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l == field)),
+            "{field}: {e}"
+        );
+        assert_eq!(server.dataset_id("t.csv"), None, "{field}: half-written");
+    }
+    // The upload: a dataset named after the file, one example per row.
+    let form = csv_form(
+        Some(("t.csv", csv)),
+        &with(&[("description", "from a file"), ("id", "ignored")]),
+    );
+    let (s, ds) = send_form(&server, Method::POST, "/datasets/upload", form.clone()).await;
+    assert_eq!(s, 200, "{ds}");
+    conforms(path, "post", s, &ds);
+    assert_eq!(ds["name"], "t.csv");
+    assert_eq!(ds["description"], "from a file");
+    assert_eq!(ds["example_count"], 2, "{ds}");
+    let ds_id = Uuid::parse_str(ds["id"].as_str().unwrap()).unwrap();
+    assert_eq!(server.dataset_id("t.csv"), Some(ds_id));
+    let upload = server
+        .requests()
+        .into_iter()
+        .rfind(|r| r.path == "/datasets/upload")
+        .unwrap();
+    assert_eq!(upload.ignored_params, vec!["id".to_owned()]);
+    let (_, listed) = ok(
+        &server,
+        Method::GET,
+        &format!("/examples?dataset={ds_id}"),
+        None,
+    )
+    .await;
+    let mut rows: Vec<(Value, Value, Value)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let id = Uuid::parse_str(e["id"].as_str().unwrap()).unwrap();
+            let stored = server.example(&id).unwrap();
+            assert_eq!(stored.dataset_id, ds_id);
+            let v = stored.versions.last().unwrap();
+            let mut metadata = (**v.metadata.as_ref().unwrap()).clone();
+            metadata.as_object_mut().unwrap().remove("dataset_split");
+            (
+                (**v.inputs.as_ref().unwrap()).clone(),
+                (**v.outputs.as_ref().unwrap()).clone(),
+                metadata,
+            )
+        })
+        .collect();
+    rows.sort_by_key(|r| r.0.to_string());
+    assert_eq!(
+        rows,
+        vec![
+            (
+                json!({"q": "Is it, really?"}),
+                json!({"a": "yes \"indeed\""}),
+                json!({"src": "web"})
+            ),
+            (
+                json!({"q": "line"}),
+                json!({"a": "two\nlines"}),
+                json!({"src": ""})
+            ),
+        ]
+    );
+    // The same name again: 409, and still the one dataset with its two examples.
+    let (s, e) = send_form(&server, Method::POST, "/api/v1/datasets/upload", form).await;
+    assert_eq!(s, 409, "{e}");
+    let (_, list) = ok(&server, Method::GET, "/datasets?name=t.csv", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["example_count"], 2);
+    // Without the key: 401, nothing read.
+    let r = reqwest::Client::new()
+        .post(format!("{}/datasets/upload", server.url()))
+        .header("content-type", "multipart/form-data; boundary=b0undary")
+        .body(csv_form(Some(("u.csv", csv)), &keys))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(server.dataset_id("u.csv"), None);
+}
