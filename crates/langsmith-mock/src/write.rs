@@ -337,13 +337,16 @@ pub(crate) fn answer(
         Write::UpdateDataset(id) => update_dataset(cx, id, &value),
         Write::DeleteDataset(id) => delete_dataset(cx, id),
         Write::CreateExample => {
-            create_examples(cx, std::slice::from_ref(&value)).map(|mut list| match list.pop() {
-                Some(e) => e,
-                None => Value::Null,
+            create_examples(cx, std::slice::from_ref(&value), false).map(|mut list| {
+                match list.pop() {
+                    Some(e) => e,
+                    None => Value::Null,
+                }
             })
         }
         Write::CreateExamples => {
-            create_examples(cx, value.as_array().map_or(&[][..], Vec::as_slice)).map(Value::Array)
+            create_examples(cx, value.as_array().map_or(&[][..], Vec::as_slice), true)
+                .map(Value::Array)
         }
         Write::UpdateExample(id) => update_example(cx, id, &value),
         Write::UploadExamples(_)
@@ -509,18 +512,29 @@ fn dataset_answer(store: &Store, workspace: Uuid, id: Uuid) -> Value {
 
 fn create_dataset(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
     let name = v["name"].as_str().unwrap_or_default().to_owned();
-    for refused in [
-        "inputs_schema_definition",
-        "outputs_schema_definition",
-        "transformations",
-    ] {
-        if v.get(refused).is_some_and(|x| !x.is_null()) {
-            return Err(detail(
-                400,
-                format!("field `{refused}` is not supported by the stand-in"),
-            ));
+    if v.get("transformations").is_some_and(|x| !x.is_null()) {
+        return Err(detail(
+            400,
+            "field `transformations` is not supported by the stand-in",
+        ));
+    }
+    let mut schemas = [None, None];
+    for (slot, field) in schemas
+        .iter_mut()
+        .zip(["inputs_schema_definition", "outputs_schema_definition"])
+    {
+        if let Some(schema) = v.get(field).filter(|x| !x.is_null()) {
+            if let Err(e) = jsonschema::validator_for(schema) {
+                return Err(unprocessable(
+                    &["body", field],
+                    format!("not a JSON Schema: {e}"),
+                    "value_error",
+                ));
+            }
+            *slot = Some(schema.clone());
         }
     }
+    let [inputs_schema, outputs_schema] = schemas;
     if v.get("externally_managed").and_then(Value::as_bool) == Some(true) {
         return Err(detail(
             400,
@@ -559,6 +573,8 @@ fn create_dataset(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
             metadata,
             deleted: false,
             data_type,
+            inputs_schema,
+            outputs_schema,
         })
         .map_err(|e| detail(400, e))?;
     Ok(dataset_answer(cx.store, cx.workspace, id))
@@ -655,7 +671,54 @@ fn default_split() -> Value {
         .clone()
 }
 
-fn create_examples(cx: Cx<'_>, items: &[Value]) -> Result<Vec<Value>, Answer> {
+/// Checks an example's content against its dataset's schema definitions, if it has any
+/// (the outputs only when the example has some): a violation is a 422 naming the field at
+/// `at` (`["body", "inputs", ...]`, the path inside it and what the schema wants).
+fn conforms_to_dataset(
+    store: &Store,
+    dataset: u16,
+    content: &Content,
+    at: &[Value],
+) -> Result<(), Answer> {
+    let d = &store.datasets[dataset as usize];
+    for (field, schema, value) in [
+        ("inputs", &d.inputs_schema, &content.inputs),
+        ("outputs", &d.outputs_schema, &content.outputs),
+    ] {
+        let Some(schema) = schema else { continue };
+        if field == "outputs" && value.is_null() {
+            continue;
+        }
+        let validator =
+            jsonschema::validator_for(schema).expect("checked when the dataset was made");
+        let errors: Vec<Value> = validator
+            .iter_errors(value)
+            .map(|e| {
+                let mut loc = at.to_vec();
+                loc.push(field.into());
+                loc.extend(
+                    e.instance_path()
+                        .to_string()
+                        .split('/')
+                        .filter(|s| !s.is_empty())
+                        .map(|s| s.parse::<u64>().map_or_else(|_| s.into(), Value::from)),
+                );
+                json!({
+                    "loc": loc,
+                    "msg": format!("does not match the dataset's {field} schema: {e}"),
+                    "type": "value_error",
+                })
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err((422, json!({ "detail": errors })));
+        }
+    }
+    Ok(())
+}
+
+/// `POST /examples` (one, `bulk` false) or `/examples/bulk`.
+fn create_examples(cx: Cx<'_>, items: &[Value], bulk: bool) -> Result<Vec<Value>, Answer> {
     let mut new = Vec::with_capacity(items.len());
     let mut seen = HashSet::new();
     for (k, v) in items.iter().enumerate() {
@@ -694,15 +757,22 @@ fn create_examples(cx: Cx<'_>, items: &[Value]) -> Result<Vec<Value>, Answer> {
             Some(Value::Object(m)) => Value::Object(m.clone()),
             _ => json!({}),
         };
+        let content = Content {
+            inputs,
+            outputs: v.get("outputs").cloned().unwrap_or(Value::Null),
+            metadata: with_split(v.get("metadata").unwrap_or(&Value::Null), Some(&split)),
+        };
+        let loc = if bulk {
+            vec![Value::from("body"), Value::from(k)]
+        } else {
+            vec![Value::from("body")]
+        };
+        conforms_to_dataset(cx.store, ds, &content, &loc)?;
         new.push(NewExample {
             id,
             dataset: ds,
             created_at,
-            content: Content {
-                inputs,
-                outputs: v.get("outputs").cloned().unwrap_or(Value::Null),
-                metadata: with_split(v.get("metadata").unwrap_or(&Value::Null), Some(&split)),
-            },
+            content,
             source_run_id: uuid_field(v, "source_run_id", false)?,
             attachments: Vec::new(),
         });
@@ -774,6 +844,7 @@ fn planned_update(cx: &Cx<'_>, id: Uuid, v: &Value) -> Result<(usize, Content, u
     if let Some(s) = v.get("split").filter(|x| !x.is_null()) {
         next.metadata = with_split(&next.metadata, Some(s));
     }
+    conforms_to_dataset(cx.store, dataset, &next, &["body".into()])?;
     Ok((i, next, dataset))
 }
 
@@ -1838,15 +1909,18 @@ fn upload_examples(
             Some(s) => Some(Uuid::try_parse(s).map_err(|_| invalid("source_run_id"))?),
         };
         let split = info.get("split").cloned().unwrap_or_else(default_split);
+        let content = Content {
+            inputs: parts.inputs.unwrap_or_else(|| json!({})),
+            outputs: parts.outputs.unwrap_or(Value::Null),
+            metadata: with_split(info.get("metadata").unwrap_or(&Value::Null), Some(&split)),
+        };
+        conforms_to_dataset(cx.store, ds, &content, &[id.to_string().into()])
+            .map_err(as_platform_error)?;
         new.push(NewExample {
             id: *id,
             dataset: ds,
             created_at,
-            content: Content {
-                inputs: parts.inputs.unwrap_or_else(|| json!({})),
-                outputs: parts.outputs.unwrap_or(Value::Null),
-                metadata: with_split(info.get("metadata").unwrap_or(&Value::Null), Some(&split)),
-            },
+            content,
             source_run_id,
             attachments: parts.attachments,
         });
@@ -2257,6 +2331,8 @@ fn upload_csv(
             metadata: Value::Null,
             deleted: false,
             data_type,
+            inputs_schema: None,
+            outputs_schema: None,
         })
         .map_err(|e| detail(400, e))?;
     let split = default_split();
