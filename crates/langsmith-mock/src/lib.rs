@@ -483,6 +483,8 @@ impl MockServerBuilder {
                 metadata: store::dataset_metadata(),
                 deleted: false,
                 data_type: "kv",
+                inputs_schema: None,
+                outputs_schema: None,
             });
         }
         store.marker = self.marker.clone();

@@ -8,6 +8,8 @@
 #[derive(Debug)]
 pub(crate) struct Part {
     pub(crate) name: String,
+    /// The `filename` of its `Content-Disposition`, if any (a file field's).
+    pub(crate) filename: Option<String>,
     /// Its `Content-Type` header as sent (`image/png; length=12`), if any.
     pub(crate) content_type: Option<String>,
     pub(crate) data: Vec<u8>,
@@ -69,17 +71,21 @@ pub(crate) fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, String> {
         let headers = std::str::from_utf8(&body[pos..headers_end])
             .map_err(|_| format!("byte {pos}: a part's headers are not UTF-8"))?;
         let mut name = None;
+        let mut filename = None;
         let mut content_type = None;
         for line in headers.split("\r\n") {
             let (k, v) = line
                 .split_once(':')
                 .ok_or_else(|| format!("a part header {line:?} has no colon"))?;
             if k.trim().eq_ignore_ascii_case("content-disposition") {
-                name = v
-                    .split(';')
-                    .map(str::trim)
-                    .find_map(|p| p.strip_prefix("name="))
-                    .map(|n| n.trim_matches('"').to_owned());
+                let param = |key: &str| {
+                    v.split(';')
+                        .map(str::trim)
+                        .find_map(|p| p.strip_prefix(key))
+                        .map(|n| n.trim_matches('"').to_owned())
+                };
+                name = param("name=");
+                filename = param("filename=");
             } else if k.trim().eq_ignore_ascii_case("content-type") {
                 content_type = Some(v.trim().to_owned());
             }
@@ -90,6 +96,7 @@ pub(crate) fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, String> {
             .ok_or_else(|| format!("part {name:?}: no closing delimiter"))?;
         parts.push(Part {
             name,
+            filename,
             content_type,
             data: body[data_start..end].to_vec(),
         });
@@ -103,10 +110,12 @@ mod tests {
 
     #[test]
     fn parts_are_read_binary_safe_and_bad_framing_is_named() {
-        let body = b"--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\nContent-Type: application/json\r\n\r\n{\"k\":\r\n1}\r\n--xyz\r\nContent-Disposition: form-data; name=\"b.inputs\"\r\n\r\n\x00\xff\r\n--xyz--\r\n";
+        let body = b"--xyz\r\nContent-Disposition: form-data; name=\"a\"; filename=\"a.csv\"\r\nContent-Type: application/json\r\n\r\n{\"k\":\r\n1}\r\n--xyz\r\nContent-Disposition: form-data; name=\"b.inputs\"\r\n\r\n\x00\xff\r\n--xyz--\r\n";
         let parts = parse(body, "xyz").unwrap();
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0].name, "a");
+        assert_eq!(parts[0].filename.as_deref(), Some("a.csv"));
+        assert_eq!(parts[1].filename, None);
         assert_eq!(parts[0].data, b"{\"k\":\r\n1}");
         assert_eq!(parts[0].mime_type(), Some("application/json"));
         assert_eq!(parts[1].mime_type(), None);

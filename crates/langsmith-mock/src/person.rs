@@ -635,6 +635,8 @@ pub(crate) fn seed(
                 metadata: crate::store::dataset_metadata(),
                 deleted: false,
                 data_type: "kv",
+                inputs_schema: None,
+                outputs_schema: None,
             })
             .map_err(str::to_owned)?;
         dataset_ids.push(id);

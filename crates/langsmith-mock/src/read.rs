@@ -894,6 +894,8 @@ fn dataset_json(
         "description": d.description,
         "metadata": d.metadata,
         "last_session_start_time": last_session.map(rfc3339),
+        "inputs_schema_definition": d.inputs_schema,
+        "outputs_schema_definition": d.outputs_schema,
     })
 }
 

@@ -389,6 +389,11 @@ fn write_routes(mut router: axum::Router<Arc<Shared>>) -> axum::Router<Arc<Share
             Write::CreateDataset,
         ),
         (
+            classic("/api/v1/datasets/upload"),
+            MethodFilter::POST,
+            Write::UploadCsv,
+        ),
+        (
             classic("/api/v1/examples"),
             MethodFilter::POST,
             Write::CreateExample,

@@ -66,6 +66,13 @@ pub struct Dataset {
     /// `kv` (seeded datasets), `llm` or `chat`, as created.
     #[serde(with = "crate::kinds::data_type")]
     pub data_type: crate::kinds::StaticStr,
+    /// Its `inputs_schema_definition` (a JSON Schema), as created: every example written
+    /// to the dataset is checked against it. (Absent from files of earlier releases.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs_schema: Option<Value>,
+    /// Its `outputs_schema_definition`, likewise (checked when an example has outputs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outputs_schema: Option<Value>,
 }
 
 /// An example written through the API (`POST /examples`, `/examples/bulk`, the multipart

@@ -27,6 +27,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub(crate) enum Write {
     CreateDataset,
+    UploadCsv,
     UpdateDataset(String),
     DeleteDataset(String),
     CreateExample,
@@ -68,6 +69,7 @@ impl Write {
     pub(crate) fn spec_operation(&self) -> (&'static str, &'static str) {
         match self {
             Write::CreateDataset => ("/api/v1/datasets", "post"),
+            Write::UploadCsv => ("/api/v1/datasets/upload", "post"),
             Write::UpdateDataset(_) => ("/api/v1/datasets/{dataset_id}", "patch"),
             Write::DeleteDataset(_) => ("/api/v1/datasets/{dataset_id}", "delete"),
             Write::CreateExample => ("/api/v1/examples", "post"),
@@ -278,6 +280,11 @@ pub(crate) fn answer(
         };
         return (result.map_or_else(|e| e, |v| (201, v)), ignored);
     }
+    if let Write::UploadCsv = op {
+        let mut ignored = Vec::new();
+        let result = upload_csv(cx, content_type, body, &mut ignored);
+        return (result.map_or_else(|e| e, |v| (200, v)), ignored);
+    }
     if let Write::MultipartRuns = op {
         let mut ignored = Vec::new();
         let result = multipart_runs(cx, content_type, body, &mut ignored);
@@ -330,16 +337,22 @@ pub(crate) fn answer(
         Write::UpdateDataset(id) => update_dataset(cx, id, &value),
         Write::DeleteDataset(id) => delete_dataset(cx, id),
         Write::CreateExample => {
-            create_examples(cx, std::slice::from_ref(&value)).map(|mut list| match list.pop() {
-                Some(e) => e,
-                None => Value::Null,
+            create_examples(cx, std::slice::from_ref(&value), false).map(|mut list| {
+                match list.pop() {
+                    Some(e) => e,
+                    None => Value::Null,
+                }
             })
         }
         Write::CreateExamples => {
-            create_examples(cx, value.as_array().map_or(&[][..], Vec::as_slice)).map(Value::Array)
+            create_examples(cx, value.as_array().map_or(&[][..], Vec::as_slice), true)
+                .map(Value::Array)
         }
         Write::UpdateExample(id) => update_example(cx, id, &value),
-        Write::UploadExamples(_) | Write::UpdateExamplesMultipart(_) | Write::MultipartRuns => {
+        Write::UploadExamples(_)
+        | Write::UpdateExamplesMultipart(_)
+        | Write::MultipartRuns
+        | Write::UploadCsv => {
             unreachable!("answered above")
         }
         Write::UpdateExamples => {
@@ -499,18 +512,29 @@ fn dataset_answer(store: &Store, workspace: Uuid, id: Uuid) -> Value {
 
 fn create_dataset(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
     let name = v["name"].as_str().unwrap_or_default().to_owned();
-    for refused in [
-        "inputs_schema_definition",
-        "outputs_schema_definition",
-        "transformations",
-    ] {
-        if v.get(refused).is_some_and(|x| !x.is_null()) {
-            return Err(detail(
-                400,
-                format!("field `{refused}` is not supported by the stand-in"),
-            ));
+    if v.get("transformations").is_some_and(|x| !x.is_null()) {
+        return Err(detail(
+            400,
+            "field `transformations` is not supported by the stand-in",
+        ));
+    }
+    let mut schemas = [None, None];
+    for (slot, field) in schemas
+        .iter_mut()
+        .zip(["inputs_schema_definition", "outputs_schema_definition"])
+    {
+        if let Some(schema) = v.get(field).filter(|x| !x.is_null()) {
+            if let Err(e) = jsonschema::validator_for(schema) {
+                return Err(unprocessable(
+                    &["body", field],
+                    format!("not a JSON Schema: {e}"),
+                    "value_error",
+                ));
+            }
+            *slot = Some(schema.clone());
         }
     }
+    let [inputs_schema, outputs_schema] = schemas;
     if v.get("externally_managed").and_then(Value::as_bool) == Some(true) {
         return Err(detail(
             400,
@@ -549,6 +573,8 @@ fn create_dataset(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
             metadata,
             deleted: false,
             data_type,
+            inputs_schema,
+            outputs_schema,
         })
         .map_err(|e| detail(400, e))?;
     Ok(dataset_answer(cx.store, cx.workspace, id))
@@ -645,7 +671,54 @@ fn default_split() -> Value {
         .clone()
 }
 
-fn create_examples(cx: Cx<'_>, items: &[Value]) -> Result<Vec<Value>, Answer> {
+/// Checks an example's content against its dataset's schema definitions, if it has any
+/// (the outputs only when the example has some): a violation is a 422 naming the field at
+/// `at` (`["body", "inputs", ...]`, the path inside it and what the schema wants).
+fn conforms_to_dataset(
+    store: &Store,
+    dataset: u16,
+    content: &Content,
+    at: &[Value],
+) -> Result<(), Answer> {
+    let d = &store.datasets[dataset as usize];
+    for (field, schema, value) in [
+        ("inputs", &d.inputs_schema, &content.inputs),
+        ("outputs", &d.outputs_schema, &content.outputs),
+    ] {
+        let Some(schema) = schema else { continue };
+        if field == "outputs" && value.is_null() {
+            continue;
+        }
+        let validator =
+            jsonschema::validator_for(schema).expect("checked when the dataset was made");
+        let errors: Vec<Value> = validator
+            .iter_errors(value)
+            .map(|e| {
+                let mut loc = at.to_vec();
+                loc.push(field.into());
+                loc.extend(
+                    e.instance_path()
+                        .to_string()
+                        .split('/')
+                        .filter(|s| !s.is_empty())
+                        .map(|s| s.parse::<u64>().map_or_else(|_| s.into(), Value::from)),
+                );
+                json!({
+                    "loc": loc,
+                    "msg": format!("does not match the dataset's {field} schema: {e}"),
+                    "type": "value_error",
+                })
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err((422, json!({ "detail": errors })));
+        }
+    }
+    Ok(())
+}
+
+/// `POST /examples` (one, `bulk` false) or `/examples/bulk`.
+fn create_examples(cx: Cx<'_>, items: &[Value], bulk: bool) -> Result<Vec<Value>, Answer> {
     let mut new = Vec::with_capacity(items.len());
     let mut seen = HashSet::new();
     for (k, v) in items.iter().enumerate() {
@@ -684,15 +757,22 @@ fn create_examples(cx: Cx<'_>, items: &[Value]) -> Result<Vec<Value>, Answer> {
             Some(Value::Object(m)) => Value::Object(m.clone()),
             _ => json!({}),
         };
+        let content = Content {
+            inputs,
+            outputs: v.get("outputs").cloned().unwrap_or(Value::Null),
+            metadata: with_split(v.get("metadata").unwrap_or(&Value::Null), Some(&split)),
+        };
+        let loc = if bulk {
+            vec![Value::from("body"), Value::from(k)]
+        } else {
+            vec![Value::from("body")]
+        };
+        conforms_to_dataset(cx.store, ds, &content, &loc)?;
         new.push(NewExample {
             id,
             dataset: ds,
             created_at,
-            content: Content {
-                inputs,
-                outputs: v.get("outputs").cloned().unwrap_or(Value::Null),
-                metadata: with_split(v.get("metadata").unwrap_or(&Value::Null), Some(&split)),
-            },
+            content,
             source_run_id: uuid_field(v, "source_run_id", false)?,
             attachments: Vec::new(),
         });
@@ -764,6 +844,7 @@ fn planned_update(cx: &Cx<'_>, id: Uuid, v: &Value) -> Result<(usize, Content, u
     if let Some(s) = v.get("split").filter(|x| !x.is_null()) {
         next.metadata = with_split(&next.metadata, Some(s));
     }
+    conforms_to_dataset(cx.store, dataset, &next, &["body".into()])?;
     Ok((i, next, dataset))
 }
 
@@ -1828,15 +1909,18 @@ fn upload_examples(
             Some(s) => Some(Uuid::try_parse(s).map_err(|_| invalid("source_run_id"))?),
         };
         let split = info.get("split").cloned().unwrap_or_else(default_split);
+        let content = Content {
+            inputs: parts.inputs.unwrap_or_else(|| json!({})),
+            outputs: parts.outputs.unwrap_or(Value::Null),
+            metadata: with_split(info.get("metadata").unwrap_or(&Value::Null), Some(&split)),
+        };
+        conforms_to_dataset(cx.store, ds, &content, &[id.to_string().into()])
+            .map_err(as_platform_error)?;
         new.push(NewExample {
             id: *id,
             dataset: ds,
             created_at,
-            content: Content {
-                inputs: parts.inputs.unwrap_or_else(|| json!({})),
-                outputs: parts.outputs.unwrap_or(Value::Null),
-                metadata: with_split(info.get("metadata").unwrap_or(&Value::Null), Some(&split)),
-            },
+            content,
             source_run_id,
             attachments: parts.attachments,
         });
@@ -2009,6 +2093,267 @@ fn update_examples_multipart(
     }))
 }
 
+// ---- the CSV upload ----
+
+/// The form schema of `POST /datasets/upload`, as the spec writes it (refs inlined).
+fn upload_csv_schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let (path, method) = Write::UploadCsv.spec_operation();
+        spec::inline(
+            spec::document(),
+            &spec::document()["paths"][path][method]["requestBody"]["content"]
+                ["multipart/form-data"]["schema"],
+        )
+    })
+}
+
+/// `POST /datasets/upload` (the SDKs' `upload_csv`): a `multipart/form-data` form with the
+/// CSV `file` (its first row names the columns), `input_keys` and the optional
+/// `output_keys`, `metadata_keys` (a field per key, repeated), `name` (default: the file's
+/// name), `description` and `data_type`. It makes a new dataset with one example per data
+/// row: the row's input columns as `inputs`, its output columns as `outputs`, its metadata
+/// columns as `metadata`, every value a string, as read.
+///
+/// Everything is checked before anything is written. The form, read as an object (an
+/// array field's values as a list), is validated against the spec's
+/// `Body_upload_csv_dataset_api_v1_datasets_upload_post`; that, a key that names no
+/// column, a CSV that does not parse or a row of another width are a 422
+/// `HTTPValidationError` naming the field; a name already taken is a 409. Fields the
+/// stand-in does not apply (schema definitions, transformations, key mappings) and a
+/// JSONL file are refused by name (400); fields the spec does not declare (the SDK's `id`)
+/// are ignored and recorded.
+fn upload_csv(
+    cx: Cx<'_>,
+    content_type: Option<&str>,
+    body: &[u8],
+    ignored: &mut Vec<String>,
+) -> Result<Value, Answer> {
+    let schema = upload_csv_schema();
+    let not_multipart = |e: String| unprocessable(&["body"], e, "model_attributes_type");
+    let boundary =
+        crate::multipart::boundary(content_type.unwrap_or_default()).map_err(not_multipart)?;
+    let parts = crate::multipart::parse(body, &boundary).map_err(not_multipart)?;
+    let mut form = serde_json::Map::new();
+    let mut file: Option<(Option<String>, Vec<u8>)> = None;
+    for p in parts {
+        let Some(declared) = schema["properties"].get(&p.name) else {
+            if !ignored.contains(&p.name) {
+                ignored.push(p.name);
+            }
+            continue;
+        };
+        if p.name == "file" {
+            form.insert(
+                "file".into(),
+                Value::from(p.filename.clone().unwrap_or_default()),
+            );
+            file = Some((p.filename, p.data));
+            continue;
+        }
+        let text = String::from_utf8(p.data)
+            .map_err(|_| unprocessable(&["body", &p.name], "not UTF-8 text", "string_unicode"))?;
+        if declared["type"] == "array" {
+            let list = form.entry(p.name).or_insert_with(|| json!([]));
+            list.as_array_mut().expect("an array").push(text.into());
+        } else {
+            // A scalar field sent twice: the last value, as Starlette's form reads it.
+            form.insert(p.name, text.into());
+        }
+    }
+    // A required field missing: FastAPI's `missing`, naming it.
+    let missing: Vec<Value> = schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter(|name| !form.contains_key(*name))
+        .map(|name| json!({"loc": ["body", name], "msg": "Field required", "type": "missing"}))
+        .collect();
+    if !missing.is_empty() {
+        return Err((422, json!({ "detail": missing })));
+    }
+    let form = Value::Object(form);
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| spec::compile(upload_csv_schema()));
+    let errors: Vec<Value> = validator
+        .iter_errors(&form)
+        .map(|e| {
+            let mut loc = vec![Value::from("body")];
+            loc.extend(
+                e.instance_path()
+                    .to_string()
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.parse::<u64>().map_or_else(|_| s.into(), Value::from)),
+            );
+            json!({"loc": loc, "msg": e.to_string(), "type": "value_error"})
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err((422, json!({ "detail": errors })));
+    }
+    for refused in [
+        "inputs_schema_definition",
+        "outputs_schema_definition",
+        "transformations",
+        "input_key_mappings",
+        "output_key_mappings",
+        "metadata_key_mappings",
+    ] {
+        if form
+            .get(refused)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+        {
+            return Err(detail(
+                400,
+                format!("field `{refused}` is not supported by the stand-in"),
+            ));
+        }
+    }
+    let (filename, data) = file.expect("`file` is required by the schema");
+    if filename
+        .as_deref()
+        .is_some_and(|f| f.to_ascii_lowercase().ends_with(".jsonl"))
+    {
+        return Err(detail(
+            400,
+            "field `file`: a JSONL upload is not supported by the stand-in (CSV only)",
+        ));
+    }
+    let keys = |field: &str| -> Vec<String> {
+        form[field]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|k| k.as_str().map(str::to_owned))
+            .collect()
+    };
+    let (input_keys, output_keys, metadata_keys) = (
+        keys("input_keys"),
+        keys("output_keys"),
+        keys("metadata_keys"),
+    );
+    let bad_file = |msg: String| unprocessable(&["body", "file"], msg, "value_error");
+    let mut reader = csv::ReaderBuilder::new().from_reader(data.as_slice());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad_file(format!("not a CSV file: {e}")))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    if header.is_empty() || header.iter().all(String::is_empty) {
+        return Err(bad_file("the CSV file has no header row".into()));
+    }
+    if let Some(dup) = header
+        .iter()
+        .enumerate()
+        .find_map(|(i, h)| header[..i].contains(h).then_some(h))
+    {
+        return Err(bad_file(format!(
+            "the CSV header names column {dup:?} twice"
+        )));
+    }
+    let column = |field: &str, keys: &[String]| -> Result<Vec<(String, usize)>, Answer> {
+        keys.iter()
+            .enumerate()
+            .map(|(i, k)| {
+                header.iter().position(|h| h == k).map(|c| (k.clone(), c)).ok_or_else(|| {
+                    (
+                        422,
+                        json!({"detail": [{
+                            "loc": ["body", field, i],
+                            "msg": format!("{k:?} is not a column of the CSV file (its columns: {header:?})"),
+                            "type": "value_error",
+                        }]}),
+                    )
+                })
+            })
+            .collect()
+    };
+    let inputs_at = column("input_keys", &input_keys)?;
+    let outputs_at = column("output_keys", &output_keys)?;
+    let metadata_at = column("metadata_keys", &metadata_keys)?;
+    let pick = |row: &csv::StringRecord, at: &[(String, usize)]| -> Value {
+        Value::Object(
+            at.iter()
+                .map(|(k, c)| (k.clone(), Value::from(row.get(*c).unwrap_or_default())))
+                .collect(),
+        )
+    };
+    let mut rows = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| bad_file(format!("not a valid CSV file: {e}")))?;
+        rows.push((
+            pick(&row, &inputs_at),
+            pick(&row, &outputs_at),
+            pick(&row, &metadata_at),
+        ));
+    }
+    let name = match form.get("name").and_then(Value::as_str) {
+        Some(n) => n.to_owned(),
+        None => filename.filter(|f| !f.is_empty()).ok_or_else(|| {
+            unprocessable(
+                &["body", "name"],
+                "no `name`, and the file has no name to use",
+                "missing",
+            )
+        })?,
+    };
+    if name_taken(cx.store, cx.workspace, &name, None) {
+        return Err(detail(
+            409,
+            format!("Dataset with name {name:?} already exists"),
+        ));
+    }
+    let data_type = match form.get("data_type").and_then(Value::as_str) {
+        Some("llm") => "llm",
+        Some("chat") => "chat",
+        _ => "kv",
+    };
+    let workspace = cx
+        .store
+        .workspace_index(cx.workspace)
+        .expect("an authenticated workspace");
+    let id = random_id();
+    let ds = cx
+        .store
+        .add_dataset(Dataset {
+            id,
+            name,
+            workspace,
+            created_at: cx.now,
+            description: form
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            metadata: Value::Null,
+            deleted: false,
+            data_type,
+            inputs_schema: None,
+            outputs_schema: None,
+        })
+        .map_err(|e| detail(400, e))?;
+    let split = default_split();
+    let examples = rows
+        .into_iter()
+        .map(|(inputs, outputs, metadata)| NewExample {
+            id: random_id(),
+            dataset: ds,
+            created_at: cx.now,
+            content: Content {
+                inputs,
+                outputs,
+                metadata: with_split(&metadata, Some(&split)),
+            },
+            source_run_id: None,
+            attachments: Vec::new(),
+        })
+        .collect();
+    cx.store.add_examples(examples);
+    Ok(dataset_answer(cx.store, cx.workspace, id))
+}
 #[cfg(test)]
 mod tests {
     use super::Write;
@@ -2020,6 +2365,7 @@ mod tests {
         let id = || "x".to_owned();
         let all = [
             Write::CreateDataset,
+            Write::UploadCsv,
             Write::UpdateDataset(id()),
             Write::DeleteDataset(id()),
             Write::CreateExample,
@@ -2059,6 +2405,7 @@ mod tests {
         for w in &all {
             match w {
                 Write::CreateDataset
+                | Write::UploadCsv
                 | Write::UpdateDataset(_)
                 | Write::DeleteDataset(_)
                 | Write::CreateExample

@@ -45,6 +45,15 @@ fn conforms(path: &str, method: &str, status: u16, body: &Value) {
     assert!(v.is_empty(), "{method} {path} {status} {body}: {v:?}");
 }
 
+/// Asserts `body` is the spec's `HTTPValidationError` (FastAPI's 422), for a route whose
+/// operation lists no 422 of its own.
+fn validation_error(body: &Value) {
+    let doc = spec::document();
+    let schema = json!({"$ref": "#/components/schemas/HTTPValidationError"});
+    let v = spec::validate(&spec::inline(doc, &schema), body);
+    assert!(v.is_empty(), "{body}: {v:?}");
+}
+
 fn now_iso() -> String {
     let d = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -97,15 +106,12 @@ async fn datasets_and_examples_written_are_what_the_reads_answer() {
         &server,
         Method::POST,
         "/datasets",
-        Some(&json!({"name": "schema", "inputs_schema_definition": {"type": "object"}})),
+        Some(&json!({"name": "schema", "transformations": [{"path": ["inputs"], "transformation_type": "remove_system_messages"}]})),
     )
     .await;
-    assert_eq!(s, 400);
+    assert_eq!(s, 400, "{e}");
     assert!(
-        e["detail"]
-            .as_str()
-            .unwrap()
-            .contains("inputs_schema_definition"),
+        e["detail"].as_str().unwrap().contains("transformations"),
         "{e}"
     );
     assert_eq!(server.dataset_id("schema"), None);
@@ -1205,4 +1211,306 @@ async fn run_stats_count_the_selected_runs_and_refuse_what_they_cannot_apply() {
     assert_eq!(s, 422, "{e}");
     conforms("/api/v1/runs/stats", "post", s, &e);
     assert_eq!(e["detail"][0]["loc"], json!(["body", "session"]));
+}
+
+/// A CSV upload form: the file part (with its file name) and text fields.
+fn csv_form(file: Option<(&str, &[u8])>, fields: &[(&str, &str)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, value) in fields {
+        out.extend_from_slice(
+            format!(
+                "--b0undary\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((filename, data)) = file {
+        out.extend_from_slice(
+            format!(
+                "--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(data);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"--b0undary--\r\n");
+    out
+}
+
+#[tokio::test]
+async fn a_csv_upload_makes_a_dataset_of_its_rows_all_or_nothing() {
+    let server = MockServer::builder().start().await.unwrap();
+    let path = "/api/v1/datasets/upload";
+    // Quoted fields (a comma, a doubled quote, a line break), CRLF line ends.
+    let csv = b"q,a,src,unused\r\n\"Is it, really?\",\"yes \"\"indeed\"\"\",web,x\r\nline,\"two\nlines\",,y\r\n";
+    let keys = [
+        ("input_keys", "q"),
+        ("output_keys", "a"),
+        ("metadata_keys", "src"),
+    ];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut f = keys.to_vec();
+        f.extend_from_slice(extra);
+        f
+    };
+    // Refused, each naming the field, and nothing written: no `input_keys`; a key that is
+    // no column; a row of another width; a CSV that is not UTF-8.
+    let refusals: Vec<(Vec<u8>, &str)> = vec![
+        (
+            csv_form(Some(("t.csv", csv)), &[("output_keys", "a")]),
+            "input_keys",
+        ),
+        (
+            csv_form(Some(("t.csv", csv)), &with(&[("input_keys", "nope")])),
+            "input_keys",
+        ),
+        (csv_form(Some(("t.csv", b"q,a,src\nx,y\n")), &keys), "file"),
+        (
+            csv_form(Some(("t.csv", b"q,a,src\n\xff,y,z\n")), &keys),
+            "file",
+        ),
+        (csv_form(None, &keys), "file"),
+        (
+            csv_form(Some(("t.csv", csv)), &with(&[("data_type", "table")])),
+            "data_type",
+        ),
+    ];
+    for (form, field) in refusals {
+        let (s, e) = send_form(&server, Method::POST, "/datasets/upload", form).await;
+        assert_eq!(s, 422, "{field}: {e}");
+        conforms(path, "post", s, &e);
+        assert!(
+            e["detail"].as_array().unwrap().iter().any(|d| d["loc"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l == field)),
+            "{field}: {e}"
+        );
+        assert_eq!(server.dataset_id("t.csv"), None, "{field}: half-written");
+    }
+    // The upload: a dataset named after the file, one example per row.
+    let form = csv_form(
+        Some(("t.csv", csv)),
+        &with(&[("description", "from a file"), ("id", "ignored")]),
+    );
+    let (s, ds) = send_form(&server, Method::POST, "/datasets/upload", form.clone()).await;
+    assert_eq!(s, 200, "{ds}");
+    conforms(path, "post", s, &ds);
+    assert_eq!(ds["name"], "t.csv");
+    assert_eq!(ds["description"], "from a file");
+    assert_eq!(ds["example_count"], 2, "{ds}");
+    let ds_id = Uuid::parse_str(ds["id"].as_str().unwrap()).unwrap();
+    assert_eq!(server.dataset_id("t.csv"), Some(ds_id));
+    let upload = server
+        .requests()
+        .into_iter()
+        .rfind(|r| r.path == "/datasets/upload")
+        .unwrap();
+    assert_eq!(upload.ignored_params, vec!["id".to_owned()]);
+    let (_, listed) = ok(
+        &server,
+        Method::GET,
+        &format!("/examples?dataset={ds_id}"),
+        None,
+    )
+    .await;
+    let mut rows: Vec<(Value, Value, Value)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let id = Uuid::parse_str(e["id"].as_str().unwrap()).unwrap();
+            let stored = server.example(&id).unwrap();
+            assert_eq!(stored.dataset_id, ds_id);
+            let v = stored.versions.last().unwrap();
+            let mut metadata = (**v.metadata.as_ref().unwrap()).clone();
+            metadata.as_object_mut().unwrap().remove("dataset_split");
+            (
+                (**v.inputs.as_ref().unwrap()).clone(),
+                (**v.outputs.as_ref().unwrap()).clone(),
+                metadata,
+            )
+        })
+        .collect();
+    rows.sort_by_key(|r| r.0.to_string());
+    assert_eq!(
+        rows,
+        vec![
+            (
+                json!({"q": "Is it, really?"}),
+                json!({"a": "yes \"indeed\""}),
+                json!({"src": "web"})
+            ),
+            (
+                json!({"q": "line"}),
+                json!({"a": "two\nlines"}),
+                json!({"src": ""})
+            ),
+        ]
+    );
+    // The same name again: 409, and still the one dataset with its two examples.
+    let (s, e) = send_form(&server, Method::POST, "/api/v1/datasets/upload", form).await;
+    assert_eq!(s, 409, "{e}");
+    let (_, list) = ok(&server, Method::GET, "/datasets?name=t.csv", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["example_count"], 2);
+    // Without the key: 401, nothing read.
+    let r = reqwest::Client::new()
+        .post(format!("{}/datasets/upload", server.url()))
+        .header("content-type", "multipart/form-data; boundary=b0undary")
+        .body(csv_form(Some(("u.csv", csv)), &keys))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(server.dataset_id("u.csv"), None);
+}
+
+#[tokio::test]
+async fn a_datasets_schemas_are_kept_and_every_example_write_is_checked_against_them() {
+    let server = MockServer::builder().start().await.unwrap();
+    let inputs_schema = json!({
+        "type": "object",
+        "properties": {"input": {"type": "string"}},
+        "required": ["input"],
+    });
+    let outputs_schema = json!({
+        "type": "object",
+        "properties": {"output": {"type": "string"}},
+        "required": ["output"],
+    });
+    // A schema that is not one: 422 naming it, no dataset.
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        "/datasets",
+        Some(&json!({"name": "typed", "inputs_schema_definition": {"type": 5}})),
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    conforms("/api/v1/datasets", "post", s, &e);
+    assert_eq!(
+        e["detail"][0]["loc"],
+        json!(["body", "inputs_schema_definition"])
+    );
+    assert_eq!(server.dataset_id("typed"), None);
+    let (s, ds) = ok(
+        &server,
+        Method::POST,
+        "/datasets",
+        Some(&json!({
+            "name": "typed",
+            "inputs_schema_definition": inputs_schema,
+            "outputs_schema_definition": outputs_schema,
+        })),
+    )
+    .await;
+    assert_eq!(s, 200, "{ds}");
+    conforms("/api/v1/datasets", "post", s, &ds);
+    let ds_id = ds["id"].as_str().unwrap().to_owned();
+    let (s, read) = ok(&server, Method::GET, &format!("/datasets/{ds_id}"), None).await;
+    assert_eq!(s, 200);
+    conforms("/api/v1/datasets/{dataset_id}", "get", s, &read);
+    assert_eq!(read["inputs_schema_definition"], inputs_schema);
+    assert_eq!(read["outputs_schema_definition"], outputs_schema);
+    // Conforming: written (outputs may be absent).
+    let good = Uuid::new_v4();
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        "/examples",
+        Some(&json!({"id": good, "dataset_id": ds_id, "inputs": {"input": "hi"}, "outputs": {"output": "yo"}})),
+    )
+    .await;
+    assert_eq!(s, 200, "{e}");
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        "/examples",
+        Some(&json!({"dataset_id": ds_id, "inputs": {"input": "no outputs"}})),
+    )
+    .await;
+    assert_eq!(s, 200, "{e}");
+    // Not conforming, by each route that writes an example: 422 (the multipart upload:
+    // its own error shape), nothing written.
+    let bad_in = Uuid::new_v4();
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        "/examples",
+        Some(&json!({"id": bad_in, "dataset_id": ds_id, "inputs": {"john": 1}, "outputs": {"output": "yo"}})),
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    validation_error(&e);
+    assert_eq!(e["detail"][0]["loc"][1], "inputs", "{e}");
+    assert!(server.example(&bad_in).is_none());
+    let bad_out = Uuid::new_v4();
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        "/examples/bulk",
+        Some(&json!([
+            {"id": Uuid::new_v4(), "dataset_id": ds_id, "inputs": {"input": "fine"}, "outputs": {"output": "fine"}},
+            {"id": bad_out, "dataset_id": ds_id, "inputs": {"input": "x"}, "outputs": {"output": 7}},
+        ])),
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    validation_error(&e);
+    assert_eq!(
+        e["detail"][0]["loc"],
+        json!(["body", 1, "outputs", "output"]),
+        "{e}"
+    );
+    assert!(server.example(&bad_out).is_none());
+    let (s, e) = ok(
+        &server,
+        Method::PATCH,
+        &format!("/examples/{good}"),
+        Some(&json!({"inputs": {"input": 3}})),
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    conforms("/api/v1/examples/{example_id}", "patch", s, &e);
+    assert_eq!(
+        **server
+            .example(&good)
+            .unwrap()
+            .versions
+            .last()
+            .unwrap()
+            .inputs
+            .as_ref()
+            .unwrap(),
+        json!({"input": "hi"})
+    );
+    let c = Uuid::new_v4();
+    let json_part = |name: String, v: Value| (name, "application/json", v.to_string().into_bytes());
+    let (s, e) = send_form(
+        &server,
+        Method::POST,
+        &format!("/v1/platform/datasets/{ds_id}/examples"),
+        form_raw(
+            "b0undary",
+            &[
+                json_part(c.to_string(), json!({})),
+                json_part(format!("{c}.inputs"), json!({"other": "x"})),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    conforms("/v1/platform/datasets/{dataset_id}/examples", "post", s, &e);
+    assert!(server.example(&c).is_none());
+    let (_, listed) = ok(
+        &server,
+        Method::GET,
+        &format!("/examples?dataset={ds_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
 }
