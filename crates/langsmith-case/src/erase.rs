@@ -210,6 +210,18 @@ pub async fn erase(
             Err(e) => keep_first(&mut out.error, e),
         }
     }
+    // Those no longer listed: read as of when the case found them (an earlier erase's
+    // hard delete nulls every version; LangSmith lists the example no more).
+    let unlisted: Vec<Uuid> = read_back
+        .iter()
+        .filter(|(_, v)| matches!(v, Verification::NotFound))
+        .map(|(id, _)| *id)
+        .collect();
+    let as_found = if unlisted.is_empty() {
+        BTreeMap::new()
+    } else {
+        Box::pin(crate::readback::as_found(client, dir.case(), &unlisted)).await
+    };
     let mut changes = Vec::new();
     for id in &plan.examples {
         if unread.contains(id) {
@@ -221,10 +233,18 @@ pub async fn erase(
             changes.push(match read_back.get(id) {
                 Some(Verification::Erased) => Change::new(Place::Examples, *id, ItemState::Erased)
                     .because("read back erased at the re-check (deleted before)"),
-                Some(Verification::NotFound) => {
-                    Change::new(Place::Examples, *id, ItemState::Failed)
-                        .because(crate::readback::NOT_LISTED)
-                }
+                Some(Verification::NotFound) => match as_found.get(id) {
+                    Some(Verification::Erased) => {
+                        Change::new(Place::Examples, *id, ItemState::Erased)
+                            .because(crate::readback::NULL_AS_FOUND)
+                    }
+                    Some(Verification::NotErased { .. }) => {
+                        Change::new(Place::Examples, *id, ItemState::Failed)
+                            .because(crate::readback::DATA_AS_FOUND)
+                    }
+                    _ => Change::new(Place::Examples, *id, ItemState::Failed)
+                        .because(crate::readback::NOT_LISTED),
+                },
                 Some(Verification::NotErased { .. }) => {
                     Change::new(Place::Examples, *id, ItemState::Excluded)
                         .because("no_identifier_at_erase")

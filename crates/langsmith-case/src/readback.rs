@@ -2,8 +2,11 @@
 //! runs of its traces; shared by `erase` (the re-check before a deletion) and `verify`
 //! (the read-back after it).
 
-use crate::case::{Item, ItemState, Place};
-use langsmith::{Client, ExampleScope, RunQuery, RunsApi, RunsOptions, TimeWindow, TraceKey, Uuid};
+use crate::case::{Case, Item, ItemState, Place};
+use langsmith::{
+    Client, ExampleScope, RunQuery, RunsApi, RunsOptions, TimeWindow, TraceKey, Uuid, Verification,
+    VerifyOptions,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime};
 
@@ -136,4 +139,50 @@ pub(crate) async fn read_traces(
         }
     }
     Ok(read)
+}
+
+/// Why an example no longer listed reads back erased: its version as of when the case
+/// found it (with the person's text) is null now.
+pub(crate) const NULL_AS_FOUND: &str = "no longer listed; read as of when the case found it (with data then), it is null: a hard delete nulls every version";
+
+/// Why an example no longer listed is not erased: as of when it was found, it still holds
+/// data (removed from the listing some other way, not hard-deleted).
+pub(crate) const DATA_AS_FOUND: &str = "no longer listed, but read as of when the case found it, it still holds data: not hard-deleted";
+
+/// Examples the latest listing no longer shows (LangSmith stops listing a hard-deleted
+/// example, as the official SDK's own `test_datasets` expects), read back as of the time
+/// the case found each one: it was listed with the person's text then, and a hard delete
+/// nulls every version, so null there is the read-back that shows it erased, and data
+/// there shows it was not hard-deleted. Grouped by that time, one read each.
+pub(crate) async fn as_found(
+    client: &Client,
+    case: &Case,
+    ids: &[Uuid],
+) -> BTreeMap<Uuid, Verification> {
+    let mut by_time: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
+    for id in ids {
+        if let Some(at) = case
+            .items
+            .iter()
+            .find(|i| i.place == Place::Examples && i.id == *id)
+            .and_then(|i| i.history.first())
+            .map(|t| t.at.clone())
+        {
+            by_time.entry(at).or_default().push(*id);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (at, ids) in by_time {
+        let Ok(t) = chrono::DateTime::parse_from_rfc3339(&at) else {
+            continue;
+        };
+        let options = VerifyOptions {
+            as_of: Some(t.with_timezone(&chrono::Utc)),
+            ..VerifyOptions::default()
+        };
+        if let Ok(report) = client.verify_erased(ids, &options).await {
+            out.extend(report.outcomes().map(|(id, v)| (*id, v)));
+        }
+    }
+    out
 }

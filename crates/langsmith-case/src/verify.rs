@@ -111,6 +111,17 @@ pub async fn verify(
             .await
         {
             Ok(report) => {
+                // Those no longer listed: read as of when the case found them.
+                let unlisted: Vec<Uuid> = examples
+                    .iter()
+                    .map(|e| e.0)
+                    .filter(|id| matches!(report.outcome_of(id), Some(Verification::NotFound)))
+                    .collect();
+                let as_found = if unlisted.is_empty() {
+                    BTreeMap::new()
+                } else {
+                    Box::pin(crate::readback::as_found(client, dir.case(), &unlisted)).await
+                };
                 for (id, state, deleted_at) in &examples {
                     let change = |s| Change::new(Place::Examples, *id, s);
                     let c = match report.outcome_of(id) {
@@ -120,10 +131,32 @@ pub async fn verify(
                         }
                         // Not listed: nothing read back shows its data gone (a hard
                         // delete keeps the example, nulled): never called erased.
-                        Some(Verification::NotFound) => {
-                            pass.failed += 1;
-                            change(ItemState::Failed).because(crate::readback::NOT_LISTED)
-                        }
+                        Some(Verification::NotFound) => match as_found.get(id) {
+                            Some(Verification::Erased) => {
+                                pass.examples_erased += 1;
+                                change(ItemState::Erased).because(crate::readback::NULL_AS_FOUND)
+                            }
+                            Some(Verification::NotErased { .. }) => {
+                                pass.examples_not_erased += 1;
+                                change(ItemState::StillPresent)
+                                    .because(crate::readback::DATA_AS_FOUND)
+                            }
+                            Some(Verification::AttachmentsPending { .. }) => {
+                                pass.examples_pending += 1;
+                                let mut c = change(ItemState::Pending).because(
+                                    "no longer listed; as of when found, null but attachments still listed (removed within 7 days)",
+                                );
+                                c.look_again = Some(crate::readback::plus_week(
+                                    deleted_at.as_deref().unwrap_or(&now()),
+                                ));
+                                c
+                            }
+                            // Not listed then either, or unproven: nothing shows it gone.
+                            _ => {
+                                pass.failed += 1;
+                                change(ItemState::Failed).because(crate::readback::NOT_LISTED)
+                            }
+                        },
                         Some(Verification::AttachmentsPending { .. }) => {
                             pass.examples_pending += 1;
                             let mut c = change(ItemState::Pending)

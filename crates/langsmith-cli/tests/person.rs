@@ -330,3 +330,70 @@ async fn a_feedback_delete_that_answers_404_leaves_the_case_in_attention() {
         "{left:?}"
     );
 }
+
+/// LangSmith lists a hard-deleted example no more (the official SDK's own `test_datasets`
+/// counts one example fewer after a hard delete). The read-back then reads each one as of
+/// when the case found it: null at every version is the proof of the hard delete, and the
+/// case closes; an example soft-deleted instead (removed from the listing, its data kept)
+/// reads back with data there, and is never called erased.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hard_deleted_examples_no_longer_listed_read_back_erased_as_of_when_found() {
+    let server = MockServer::builder()
+        .api_key(KEY)
+        .hard_deleted_unlisted(true)
+        .person_workspace()
+        .start()
+        .await
+        .unwrap();
+    let env = Env::with(server, KEY);
+    let seeded = env.server.person_copies();
+    case(&env, "open", &[]).await;
+    let o = case(&env, "find", &["--scan"]).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    // The stand-in keeps times in whole seconds: what follows happens a second later.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // One of the person's examples is soft-deleted after the find, through the API (as a
+    // user removing it by hand would): no longer listed, its data kept.
+    let soft = *seeded.example_ids().iter().next().unwrap();
+    let r = reqwest::Client::new()
+        .delete(format!("{}/api/v1/examples/{soft}", env.server.url()))
+        .header("x-api-key", KEY)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let o = case(&env, "erase", &["--yes"]).await;
+    let c = case_json(&env);
+    assert_eq!(
+        items(&c, "examples", &["failed"]),
+        [soft].into(),
+        "{:?}",
+        text(&o)
+    );
+    let reason = c["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == soft.to_string())
+        .unwrap()["reason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(reason.contains("still holds data"), "{reason}");
+    let o = case(&env, "verify", &[]).await;
+    let c = case_json(&env);
+    let erased = items(&c, "examples", &["erased"]);
+    let mut others = seeded.example_ids();
+    others.remove(&soft);
+    assert_eq!(erased, others, "{:?}", text(&o));
+    // The hard-deleted ones are listed no more: the proof was read as of when found.
+    assert!(c["items"].as_array().unwrap().iter().any(|i| {
+        i["place"] == "examples"
+            && i["state"] == "erased"
+            && i["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("as of when the case found it"))
+    }));
+    assert_eq!(c["state"], "attention", "the soft-deleted one holds data");
+    assert_ne!(o.status.code(), Some(0));
+}

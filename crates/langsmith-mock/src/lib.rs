@@ -86,6 +86,7 @@ pub struct MockServerBuilder {
     echo: server::Echo,
     record_requests: bool,
     verbose: bool,
+    hard_deleted_unlisted: bool,
     addr: SocketAddr,
     rng: fastrand::Rng,
     experiment_sessions: usize,
@@ -117,6 +118,7 @@ impl Default for MockServerBuilder {
             echo: server::Echo::default(),
             record_requests: true,
             verbose: false,
+            hard_deleted_unlisted: false,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             rng: fastrand::Rng::with_seed(0x5eed),
             experiment_sessions: 0,
@@ -356,6 +358,16 @@ impl MockServerBuilder {
         self
     }
 
+    /// A hard-deleted example is no longer listed at the latest version, as the official
+    /// Python SDK's own integration test `test_datasets` expects of LangSmith (it lists
+    /// the dataset after a hard delete and counts one example fewer); read as of a time
+    /// before the deletion it is listed, nulled at every version (the hard delete's
+    /// "inputs, outputs, and metadata set to null"). Default off: listed, nulled.
+    pub fn hard_deleted_unlisted(&mut self, on: bool) -> &mut Self {
+        self.hard_deleted_unlisted = on;
+        self
+    }
+
     /// Where to listen (default `127.0.0.1:0`, an ephemeral port).
     pub fn bind(&mut self, addr: SocketAddr) -> &mut Self {
         self.addr = addr;
@@ -403,6 +415,7 @@ impl MockServerBuilder {
             self.record_requests,
         );
         shared.verbose = self.verbose;
+        shared.hide_hard_deleted = self.hard_deleted_unlisted;
         shared.runs = std::sync::Mutex::new(runs);
         shared.runs_api = self.runs_api;
         shared.kept = db.is_some();

@@ -113,6 +113,10 @@ pub(crate) struct Shared {
     pub(crate) checkpoints: Mutex<read::Checkpoints>,
     /// Log each request, and the query parameters it ignored, to stderr.
     pub(crate) verbose: bool,
+    /// A hard-deleted example is no longer listed at the latest version (as the official
+    /// SDK's own `test_datasets` says LangSmith lists), yet read as of an earlier time it
+    /// is there, nulled at every version ([`crate::MockServerBuilder::hard_deleted_unlisted`]).
+    pub(crate) hide_hard_deleted: bool,
     /// The runs (experiment traces) and the trace deletions queued.
     pub(crate) runs: Mutex<crate::traces::Runs>,
     /// Which runs query routes are served.
@@ -145,6 +149,7 @@ impl Shared {
             windows: Mutex::new(HashMap::new()),
             checkpoints: Mutex::new(read::Checkpoints::default()),
             verbose: false,
+            hide_hard_deleted: false,
             runs: Mutex::new(crate::traces::Runs::default()),
             runs_api: RunsApi::default(),
             rule_counts: Mutex::new(Vec::new()),
@@ -1367,8 +1372,19 @@ fn hard_delete(
                 None,
             )));
         }
+        let now = crate::time::unix_now();
         ids.into_iter()
-            .filter(|id| store.hard_delete(id))
+            .filter(|id| {
+                let deleted = store.hard_delete(id);
+                if deleted
+                    && shared.hide_hard_deleted
+                    && let Some(i) = store.index(id)
+                {
+                    // Listed no more from now on; read as of before, it is there, nulled.
+                    store.soft_deleted.entry(i).or_insert(now);
+                }
+                deleted
+            })
             .collect::<Vec<_>>()
     };
     let bytes = match shared.echo {
