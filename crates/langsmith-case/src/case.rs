@@ -224,6 +224,9 @@ pub struct Case {
     /// searched completely since then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_under_way: Option<String>,
+    /// Whether the search under way scans.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub search_scans: bool,
     /// Whether a `find --scan` searched the traces (a verification then scans too).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub found_with_scan: bool,
@@ -623,6 +626,7 @@ impl Case {
             not_reached: NOT_REACHED.iter().map(|s| (*s).to_owned()).collect(),
             not_searched: NOT_SEARCHED.iter().map(|s| (*s).to_owned()).collect(),
             search_under_way: None,
+            search_scans: false,
             found_with_scan: false,
             passes: Vec::new(),
             target: None,
@@ -749,8 +753,9 @@ impl Case {
     }
 
     /// Takes in a search of a place: replaces the earlier record of that place and adds
-    /// (or merges) its items, a found item never downgraded to excluded. Returns how many
-    /// items are new.
+    /// (or merges) its items, a found item never downgraded to excluded, and one held
+    /// erased or gone that is found again reopened as found. Returns how many items are
+    /// new (those reopened included).
     pub fn record_place(&mut self, mut record: PlaceRecord, items: Vec<Item>) -> u64 {
         let mut new = 0;
         for item in items {
@@ -778,14 +783,29 @@ impl Case {
                         }
                     }
                     have.matched.sort();
-                    if have.state == ItemState::Excluded && item.state == ItemState::Found {
+                    // Found again where the case held it excluded, erased or gone: a copy
+                    // again (data back, or a row the check refused now holding the text),
+                    // for the next erase to take.
+                    if item.state == ItemState::Found
+                        && matches!(
+                            have.state,
+                            ItemState::Excluded | ItemState::Erased | ItemState::Gone
+                        )
+                    {
+                        if have.state != ItemState::Excluded {
+                            new += 1;
+                        }
                         have.state = ItemState::Found;
                         have.reason = None;
+                        have.look_again = None;
                         have.history.extend(item.history);
                     }
                 }
                 None => {
-                    new += 1;
+                    // A row the check refused is held, but is no copy.
+                    if item.state != ItemState::Excluded {
+                        new += 1;
+                    }
                     self.items.push(item);
                 }
             }
@@ -1101,13 +1121,26 @@ impl CaseDir {
     /// Begins a search of every place: returns when the one under way began, when a
     /// command was killed during it (the places searched completely since then need not
     /// be searched again), else records that one begins now.
-    pub fn begin_search(&mut self, now: &str) -> Result<Option<String>, CaseError> {
-        if let Some(t) = self.case.search_under_way.clone() {
+    ///
+    /// `scan`: whether this search scans. A search under way of the other kind is not
+    /// resumed (a scan proves what a search by the index cannot), nor is any when `fresh`
+    /// (a verification pass searches everything again): the new one begins anew.
+    pub fn begin_search(
+        &mut self,
+        now: &str,
+        scan: bool,
+        fresh: bool,
+    ) -> Result<Option<String>, CaseError> {
+        if let Some(t) = self.case.search_under_way.clone()
+            && !fresh
+            && self.case.search_scans == scan
+        {
             self.step("search", format!("resumes the search begun at {t}"), now)?;
             return Ok(Some(t));
         }
         self.step("search", "begins".to_owned(), now)?;
         self.case.search_under_way = Some(now.to_owned());
+        self.case.search_scans = scan;
         self.save()?;
         Ok(None)
     }

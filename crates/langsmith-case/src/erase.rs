@@ -157,16 +157,8 @@ pub async fn erase(
         &now(),
     )?;
 
-    // 0. Share links revoked, feedback re-checked and deleted (before the traces, whose
-    //    deletion takes their run-level feedback along).
-    let step = Box::pin(crate::erase_more::revoke_shares(
-        client,
-        dir,
-        &plan.shares,
-        now,
-    ))
-    .await?;
-    took(step, &mut out);
+    // 0. Feedback re-checked and deleted (before the traces, whose deletion takes their
+    //    run-level feedback along).
     let step = Box::pin(crate::erase_more::delete_feedback(
         client,
         dir,
@@ -241,6 +233,12 @@ pub async fn erase(
                     Some(Verification::NotErased { .. }) => {
                         Change::new(Place::Examples, *id, ItemState::Failed)
                             .because(crate::readback::DATA_AS_FOUND)
+                    }
+                    Some(Verification::AttachmentsPending { .. }) => {
+                        let mut c = Change::new(Place::Examples, *id, ItemState::Pending)
+                            .because("no longer listed; as of when found, null but attachments still listed (removed within 7 days)");
+                        c.look_again = Some(crate::readback::plus_week(&now()));
+                        c
                     }
                     _ => Change::new(Place::Examples, *id, ItemState::Failed)
                         .because(crate::readback::NOT_LISTED),
@@ -401,6 +399,16 @@ pub async fn erase(
         dir,
         who,
         &plan.content_traces,
+        now,
+    ))
+    .await?;
+    took(step, &mut out);
+    // 6. Share links revoked, once what each exposes passed its re-check above (a link
+    //    of a dataset or trace the re-check excluded is not the person's: kept).
+    let step = Box::pin(crate::erase_more::revoke_shares(
+        client,
+        dir,
+        &plan.shares,
         now,
     ))
     .await?;

@@ -23,8 +23,9 @@ use langsmith::{Client, TraceDeleteOptions, TraceKey, TraceOutcome, Uuid};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::SystemTime;
 
-/// Revokes each share link (a 2xx is `erase_requested`: the read-back of `verify` shows
-/// it gone; a 404 naming it: there is none, `gone`).
+/// Revokes each share link whose dataset or trace still backs an item after the
+/// re-checks (else `excluded`, never revoked). A 2xx, and a 404 naming it, are
+/// `erase_requested`: the read-back of `verify` (the links listed) shows it gone.
 pub(crate) async fn revoke_shares(
     client: &Client,
     dir: &mut CaseDir,
@@ -34,6 +35,34 @@ pub(crate) async fn revoke_shares(
     let mut changes = Vec::new();
     let mut error = None;
     for (kind, id) in shares {
+        // What the link exposes, as the case holds it now (after the re-checks).
+        let case = dir.case();
+        let item = case
+            .items
+            .iter()
+            .find(|i| i.place == Place::Shares && i.id == *id);
+        let backed = match (kind.as_str(), item) {
+            ("dataset", _) => case.items.iter().any(|i| {
+                i.place == Place::Examples
+                    && i.dataset_id == Some(*id)
+                    && i.state != ItemState::Excluded
+            }),
+            (_, Some(share)) => case.items.iter().any(|i| {
+                matches!(
+                    i.place,
+                    Place::Traces | Place::ExperimentTraces | Place::SourceRuns
+                ) && Some(i.id) == share.trace_id
+                    && i.state != ItemState::Excluded
+            }),
+            _ => false,
+        };
+        if !backed {
+            changes.push(
+                Change::new(Place::Shares, *id, ItemState::Excluded)
+                    .because("what it exposes was excluded at the re-check"),
+            );
+            continue;
+        }
         let sent = if kind == "dataset" {
             client.unshare_dataset(*id).await
         } else {
@@ -41,8 +70,9 @@ pub(crate) async fn revoke_shares(
         };
         changes.push(match sent {
             Ok(true) => Change::new(Place::Shares, *id, ItemState::EraseRequested),
-            Ok(false) => Change::new(Place::Shares, *id, ItemState::Gone)
-                .because("the route answered that there is no such share link"),
+            // The route says there is none: the read-back (the links listed) decides.
+            Ok(false) => Change::new(Place::Shares, *id, ItemState::EraseRequested)
+                .because("the revoke answered 404: none such, to be read back"),
             Err(e) => {
                 let c = Change::new(Place::Shares, *id, ItemState::Failed)
                     .because(format!("revoke failed ({})", e.kind().as_str()));
@@ -104,8 +134,9 @@ pub(crate) async fn delete_feedback(
 /// Re-reads each trace found by content (its matched runs and root, checked again):
 /// not listed is `gone`; listed without an identifier is `excluded`; the others' deletion
 /// is requested (one request per project, at most [`langsmith::MAX_TRACE_IDS`] traces):
-/// a 2xx is `erase_requested`. A trace whose deletion was requested in this erase as an
-/// experiment trace is not sent again: it takes that state.
+/// a 2xx is `erase_requested`. A trace still holding the text whose deletion was already
+/// requested as an experiment trace is not sent again: it takes that state, and the
+/// read-back decides.
 pub(crate) async fn content_traces(
     client: &Client,
     dir: &mut CaseDir,
@@ -125,7 +156,7 @@ pub(crate) async fn content_traces(
         .items
         .iter()
         .filter(|i| i.place == Place::ExperimentTraces)
-        .filter(|i| matches!(i.state, ItemState::EraseRequested | ItemState::Gone))
+        .filter(|i| i.state == ItemState::EraseRequested)
         .map(|i| (i.id, i.state))
         .collect();
     for place in [Place::Traces, Place::SourceRuns] {
@@ -149,12 +180,7 @@ pub(crate) async fn content_traces(
         match read_traces(client, dir.case(), &keys, window, &texts).await {
             Ok(read) => {
                 for (p, k) in keys {
-                    if let Some(state) = requested_before.get(&k.trace_id) {
-                        changes.push(
-                            Change::new(p, k.trace_id, *state)
-                                .because("requested as an experiment trace in this erase"),
-                        );
-                    } else if !read.listed.contains(&k.trace_id) {
+                    if !read.listed.contains(&k.trace_id) {
                         changes.push(
                             Change::new(p, k.trace_id, ItemState::Gone)
                                 .because("not listed at the re-check (deleted before)"),
@@ -163,6 +189,13 @@ pub(crate) async fn content_traces(
                         changes.push(
                             Change::new(p, k.trace_id, ItemState::Excluded)
                                 .because("no_identifier_at_erase"),
+                        );
+                    } else if let Some(state) = requested_before.get(&k.trace_id) {
+                        // Listed and holding the text, its deletion already requested as
+                        // an experiment trace: not sent again; the read-back decides.
+                        changes.push(
+                            Change::new(p, k.trace_id, *state)
+                                .because("its deletion is requested as an experiment trace"),
                         );
                     } else {
                         // A trace found in both places is sent once; both items follow.

@@ -712,7 +712,7 @@ pub async fn shares(client: &Client, case: &Case, now: &dyn Fn() -> String) -> S
                     unknown.entry(*session).or_default().push(*run_id);
                 }
             }
-            let mut of_found_traces: BTreeSet<Uuid> = BTreeSet::new();
+            let mut of_found_traces: BTreeMap<Uuid, Uuid> = BTreeMap::new();
             if !unknown.is_empty() && !traces.is_empty() {
                 let window = whole_window(SystemTime::now());
                 for (session, ids) in unknown {
@@ -724,7 +724,7 @@ pub async fn shares(client: &Client, case: &Case, now: &dyn Fn() -> String) -> S
                                 read.runs
                                     .iter()
                                     .filter(|r| !r.stray && traces.contains(&r.trace_id))
-                                    .map(|r| r.id),
+                                    .map(|r| (r.id, r.trace_id)),
                             );
                         }
                         Err(e) => {
@@ -741,7 +741,7 @@ pub async fn shares(client: &Client, case: &Case, now: &dyn Fn() -> String) -> S
             for s in all {
                 let (id, kind, session) = match s {
                     Shared::Run { run_id, session_id }
-                        if runs.contains(&run_id) || of_found_traces.contains(&run_id) =>
+                        if runs.contains(&run_id) || of_found_traces.contains_key(&run_id) =>
                     {
                         (run_id, "run", session_id)
                     }
@@ -763,9 +763,26 @@ pub async fn shares(client: &Client, case: &Case, now: &dyn Fn() -> String) -> S
                     m.dedup();
                     m
                 };
+                // The trace a run's link exposes (what the erase re-checks it by).
+                let trace_id = (kind == "run")
+                    .then(|| {
+                        of_found_traces.get(&id).copied().or_else(|| {
+                            live()
+                                .filter(|i| {
+                                    matches!(
+                                        i.place,
+                                        Place::Traces | Place::ExperimentTraces | Place::SourceRuns
+                                    )
+                                })
+                                .find(|i| i.id == id || i.runs.contains(&id))
+                                .map(|i| i.id)
+                        })
+                    })
+                    .flatten();
                 items.push(Item {
                     session_id: session,
                     dataset_id: (kind == "dataset").then_some(id),
+                    trace_id,
                     share: Some(kind.to_owned()),
                     matched,
                     ..Item::new(Place::Shares, id, ItemState::Found, &at)
@@ -841,6 +858,8 @@ pub struct FindOptions {
     /// Search only the places beyond examples and experiment traces (a verification
     /// pass reads those itself).
     pub beyond_examples: bool,
+    /// Never resume a search under way: search every place anew (a verification pass).
+    pub fresh: bool,
 }
 
 /// How one place's search ended, for the exit status.
@@ -849,6 +868,8 @@ pub struct Searched {
     pub place: Place,
     pub state: PlaceState,
     pub error: Option<Error>,
+    /// Items new to the case (or reopened).
+    pub new: u64,
 }
 
 /// Searches every place, in order (examples, experiment traces, traces, source runs,
@@ -862,20 +883,31 @@ pub async fn all(
     options: &FindOptions,
     now: &dyn Fn() -> String,
 ) -> Result<Vec<Searched>, crate::case::CaseError> {
-    let resumed = dir.begin_search(&now())?;
+    let resumed = dir.begin_search(&now(), options.scan, options.fresh)?;
+    // A place is skipped only while every place before it was skipped too: once one is
+    // searched anew, what it finds may change what the later ones must search.
+    let anew = std::cell::Cell::new(false);
     let done = |dir: &crate::case::CaseDir, place| {
-        resumed
-            .as_deref()
-            .is_some_and(|t| dir.searched_since(place, t))
+        let skip = !anew.get()
+            && resumed
+                .as_deref()
+                .is_some_and(|t| dir.searched_since(place, t));
+        if !skip {
+            anew.set(true);
+        }
+        skip
     };
     let mut out = Vec::new();
     let mut keep = |dir: &mut crate::case::CaseDir, search: Search| {
+        let (place, state) = (search.record.place, search.record.state);
+        let new = dir.record_place(search.record, search.items, &now())?;
         out.push(Searched {
-            place: search.record.place,
-            state: search.record.state,
+            place,
+            state,
             error: search.error,
+            new,
         });
-        dir.record_place(search.record, search.items, &now())
+        Ok::<u64, crate::case::CaseError>(new)
     };
     let projects = Box::pin(client.all_projects()).await;
     if !options.beyond_examples {
@@ -903,7 +935,9 @@ pub async fn all(
                     Box::pin(traces(client, who, projects, window, options.scan, now)).await
                 }
                 Place::SourceRuns => {
-                    Box::pin(source_runs(client, dir.case(), who, projects, window, now)).await
+                    // Read by id: the whole window (a source run may predate `--since`).
+                    let whole = whole_window(SystemTime::now());
+                    Box::pin(source_runs(client, dir.case(), who, projects, whole, now)).await
                 }
                 _ => Box::pin(feedback(client, who, projects, now)).await,
             },
@@ -927,6 +961,7 @@ pub async fn all(
             place: Place::Traces,
             state: PlaceState::Incomplete,
             error: Some(e),
+            new: 0,
         });
     }
     let mut warnings = Box::pin(copy_sources(client)).await;

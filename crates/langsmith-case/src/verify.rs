@@ -407,18 +407,12 @@ pub async fn verify(
     .await?;
     let options = crate::find::FindOptions {
         beyond_examples: true,
+        fresh: true,
         scan: dir.case().found_with_scan,
         ..crate::find::FindOptions::default()
     };
-    let live = |dir: &CaseDir| {
-        dir.case()
-            .items
-            .iter()
-            .filter(|i| i.state != ItemState::Excluded)
-            .count() as u64
-    };
-    let before = live(dir);
     for s in Box::pin(crate::find::all(client, dir, who, &options, now)).await? {
+        pass.new_items += s.new;
         if s.state == PlaceState::Incomplete {
             pass.problems
                 .push(format!("{}: the search again is incomplete", s.place));
@@ -427,7 +421,6 @@ pub async fn verify(
             error.get_or_insert(e);
         }
     }
-    pass.new_items += live(dir).saturating_sub(before);
     pass.at = now();
     dir.record_pass(pass.clone(), &pass.at)?;
     let verdict = verdict(dir.case(), &pass);

@@ -106,11 +106,11 @@ pub(crate) async fn read_back(
                 pass.others_gone += 1;
                 changes.push(Change::new(Place::Feedback, id, ItemState::Gone));
             }
-            Ok(Some(_)) if requested(state) || state == ItemState::Failed => {
+            Ok(Some(_)) if requested(state) => {
                 pass.others_present += 1;
                 changes.push(
                     Change::new(Place::Feedback, id, ItemState::StillPresent)
-                        .because("still readable after its deletion"),
+                        .because("still readable after its deletion was accepted"),
                 );
             }
             Ok(Some(_)) => pass.others_present += 1,

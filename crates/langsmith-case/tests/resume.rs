@@ -53,7 +53,7 @@ async fn a_find_killed_after_a_place_resumes_without_searching_it_again() {
 
     // A find begins, searches the examples, and is killed (the directory dropped, the
     // search never ended).
-    assert_eq!(dir.begin_search(&now()).unwrap(), None);
+    assert_eq!(dir.begin_search(&now(), false, false).unwrap(), None);
     let search = langsmith_case::find::examples(&client, &who, false, &now).await;
     assert_eq!(search.record.state, PlaceState::Complete);
     let found = search.items.len();
@@ -113,4 +113,21 @@ async fn a_find_killed_after_a_place_resumes_without_searching_it_again() {
     .await
     .unwrap();
     assert!(content_listings(&server) > listed_once);
+
+    // A search killed midway is not resumed by one of the other kind: a scan after a
+    // search by the index searches every place (what the index found proves nothing of
+    // what a scan must read).
+    dir.begin_search(&now(), false, false).unwrap();
+    let search = langsmith_case::find::examples(&client, &who, false, &now).await;
+    dir.record_place(search.record, search.items, &now())
+        .unwrap();
+    let scan = langsmith_case::find::FindOptions {
+        scan: true,
+        ..Default::default()
+    };
+    let searched = langsmith_case::find::all(&client, &mut dir, &who, &scan, &now)
+        .await
+        .unwrap();
+    assert!(searched.iter().any(|s| s.place == Place::Examples));
+    assert!(dir.case().found_with_scan);
 }

@@ -32,6 +32,7 @@ use langsmith_api::types;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::fmt;
 use std::num::NonZeroU64;
 use std::sync::atomic::AtomicBool;
 use std::time::SystemTime;
@@ -131,8 +132,9 @@ pub struct ReadRun {
     pub stray: bool,
 }
 
-/// What [`Client::read_runs`] asks.
-#[derive(Debug, Clone)]
+/// What [`Client::read_runs`] asks. Its `Debug` shows how many texts it holds, never
+/// them (they are a person's identifiers).
+#[derive(Clone)]
 pub struct RunQuery {
     projects: Vec<Uuid>,
     window: TimeWindow,
@@ -141,6 +143,19 @@ pub struct RunQuery {
     ids: Option<Vec<Uuid>>,
     only_holding: bool,
     cancel: Option<std::sync::Arc<AtomicBool>>,
+}
+
+impl fmt::Debug for RunQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunQuery")
+            .field("projects", &self.projects.len())
+            .field("window", &self.window)
+            .field("search", &format_args!("{} texts", self.search.len()))
+            .field("check", &format_args!("{} texts", self.check.len()))
+            .field("ids", &self.ids.as_ref().map(Vec::len))
+            .field("only_holding", &self.only_holding)
+            .finish()
+    }
 }
 
 impl RunQuery {

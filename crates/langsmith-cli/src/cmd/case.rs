@@ -219,6 +219,7 @@ async fn find(global: &Global, a: &Find) -> Result<ExitStatus, Exit> {
         since: since.map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().into()),
         scan: a.scan,
         beyond_examples: false,
+        fresh: false,
     };
     if a.scan {
         match langsmith_case::find::scan_plan(client).await {

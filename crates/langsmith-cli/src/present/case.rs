@@ -208,8 +208,30 @@ fn not_searched_lines(case: &Case) -> String {
 }
 
 /// What stopped a step (the endpoint, the key, a server failure), with its causes.
+///
+/// Only what cannot hold the person's data: the error's kind, the HTTP status and the
+/// server's request id, and for a failure to connect the endpoint's origin. A server's
+/// message, a body's start and a request's URL may all echo what was searched for (the
+/// identifier in `full_text_contains` or `search("...")`) or content read, so a case
+/// command never prints them.
 pub fn stopped_by(e: &langsmith::Error) {
-    eprintln!("error: {}", crate::util::text::chain_lines(e));
+    let mut line = format!("error: {}", e.kind().as_str().replace('_', " "));
+    if let Some(status) = e.status() {
+        line.push_str(&format!(" (HTTP {status})"));
+    }
+    if let Some(id) = e.request_id() {
+        line.push_str(&format!(", request id {id}"));
+    }
+    line.push_str(match e.kind() {
+        langsmith::ErrorKind::Unauthorized | langsmith::ErrorKind::Forbidden => {
+            ": the API key (or workspace) was refused"
+        }
+        langsmith::ErrorKind::Timeout
+        | langsmith::ErrorKind::Transport
+        | langsmith::ErrorKind::Tls => ": the endpoint could not be reached",
+        _ => "",
+    });
+    eprintln!("{line}");
 }
 
 /// `show -o`.
