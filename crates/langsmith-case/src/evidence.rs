@@ -248,6 +248,20 @@ pub struct VerificationSection {
     pub requests: Vec<ReadRequest>,
     pub failed_requests: Vec<FailedRead>,
     pub residual: Residual,
+    /// Ids the latest read no longer listed (LangSmith stops listing a hard-deleted
+    /// example), read again as of a time before their deletion, in order: each id's
+    /// outcome is the last such read's. Absent when none was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_reads: Vec<EarlierRead>,
+}
+
+/// One read again as of a time before the deletion.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct EarlierRead {
+    /// The time read as of (RFC 3339).
+    pub as_of: String,
+    /// The ids read (none was found at the reads before), sorted.
+    pub ids: Vec<Uuid>,
 }
 
 /// Copies of the examples' data this run did not touch, as far as the API shows them.

@@ -320,3 +320,136 @@ async fn mock_mode_runs_the_workflow_offline() {
     assert!(n > expected / 2 && n < expected * 2, "{n}");
     assert_eq!(r["verification"]["totals"]["erased"], n);
 }
+
+/// LangSmith stops listing a hard-deleted example (the official SDK's own `test_datasets`
+/// counts one fewer after a hard delete; the stand-in's `hard_deleted_unlisted`). The
+/// read-back then reads each one no longer listed as of before the deletion: the run's
+/// start for `hard-delete --verify` and `verify --from-report`, `--deleted-after` for
+/// ids from elsewhere. A hard delete's nulls there are the proof; a soft-deleted
+/// example's data there is not erased.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn examples_langsmith_lists_no_more_are_read_back_as_of_before_their_deletion() {
+    let server = MockServer::builder()
+        .api_key(KEY)
+        .hard_deleted_unlisted(true)
+        .dataset("compliance")
+        .marker(MARKER, 50)
+        .examples(1_000)
+        .start()
+        .await
+        .unwrap();
+    let env = Env::with(server, KEY);
+    let marked: BTreeSet<Uuid> = env.server.marked_ids().into_iter().collect();
+    assert!(marked.len() > 5);
+    let report = env.path("report.json");
+    let o = env
+        .run(&[
+            "hard-delete",
+            "--dataset",
+            "compliance",
+            "--contains",
+            MARKER,
+            "--yes",
+            "--verify",
+            "--report",
+            report.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert!(text(&o).0.contains("no longer listed"), "{}", text(&o).0);
+    let deleted: BTreeSet<Uuid> = env.server.hard_deleted_ids().into_iter().collect();
+    assert_eq!(deleted, marked, "exactly the marked examples were deleted");
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["verification"]["totals"]["erased"], marked.len());
+    let earlier = &r["verification"]["earlier_reads"];
+    assert_eq!(earlier.as_array().map(Vec::len), Some(1), "{earlier}");
+    let reread: BTreeSet<Uuid> = serde_json::from_value(earlier[0]["ids"].clone()).unwrap();
+    assert_eq!(
+        reread, marked,
+        "none of them is listed at the latest version"
+    );
+
+    // The report's start serves `verify --from-report` the same way.
+    let o = env
+        .run(&["verify", "--from-report", report.to_str().unwrap()])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+
+    // Ids from elsewhere: not found at the latest version, which proves nothing; the
+    // summary names --deleted-after.
+    let other = env
+        .server
+        .seeded_ids()
+        .into_iter()
+        .find(|id| !marked.contains(id))
+        .unwrap();
+    let r = reqwest::Client::new()
+        .delete(format!("{}/api/v1/examples/{other}", env.server.url()))
+        .header("x-api-key", KEY)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "a soft delete: {}", r.status());
+    let ids = env.path("ids.txt");
+    let lines: Vec<String> = marked.iter().chain([&other]).map(Uuid::to_string).collect();
+    std::fs::write(&ids, lines.join("\n")).unwrap();
+    let ids = ids.to_str().unwrap();
+    let o = env.run(&["verify", "--ids-file", ids]).await;
+    assert_ne!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert!(
+        text(&o).0.contains(&format!(
+            "erased 0, not_erased 0, not_found {}",
+            marked.len() + 1
+        )),
+        "{}",
+        text(&o).0
+    );
+    assert!(text(&o).0.contains("--deleted-after"), "{}", text(&o).0);
+    // As of a time every seeded example was listed (an hour after the first): the hard
+    // deletes read null, the soft delete's data is there: not erased (exit 6).
+    let o = env
+        .run(&[
+            "verify",
+            "--ids-file",
+            ids,
+            "--deleted-after",
+            "2026-01-01T06:00:00Z",
+            "-o",
+            "json",
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(6), "{:?}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["verification"]["totals"]["erased"], marked.len());
+    assert_eq!(v["verification"]["totals"]["not_erased"], 1);
+    assert_eq!(
+        v["verification"]["ids"]["not_erased"][0]["id"],
+        other.to_string()
+    );
+    // A deletion in the future, or with --as-of (one time already): refused, nothing sent.
+    let before = env.server.requests().len();
+    let o = env
+        .run(&[
+            "verify",
+            "--ids-file",
+            ids,
+            "--deleted-after",
+            "2999-01-01T00:00:00Z",
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("--deleted-after"), "{}", text(&o).1);
+    let o = env
+        .run(&[
+            "verify",
+            "--ids-file",
+            ids,
+            "--deleted-after",
+            "2026-01-01T06:00:00Z",
+            "--as-of",
+            "2026-01-01T06:00:00Z",
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert_eq!(env.server.requests().len(), before, "nothing was sent");
+}

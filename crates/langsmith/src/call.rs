@@ -234,6 +234,13 @@ impl<E> RequestRecord<E> {
         self.index = index;
     }
 
+    /// Moves a later pass's record after an earlier pass's `requests` records and
+    /// `batches` batches, so the two read as one run.
+    pub(crate) fn follow(&mut self, requests: usize, batches: usize) {
+        self.index += requests;
+        self.batch += batches;
+    }
+
     /// 0-based, in order of completion.
     pub fn index(&self) -> usize {
         self.index

@@ -987,6 +987,16 @@ pub struct VerifyOptions {
     pub concurrency: usize,
     /// Read the examples as of this time instead of the latest version.
     pub as_of: Option<AsOf>,
+    /// Times before the ids were deleted, when they were listed with their data (a
+    /// hard-delete run's start, a case's find), latest first. LangSmith stops listing a
+    /// hard-deleted example (the official SDK's own `test_datasets` counts one fewer after
+    /// a hard delete), so an id the latest read does not find is read again as of the
+    /// first of these times, one not found then as of the next, and so on: a hard delete
+    /// nulls every version, so null there shows it erased, and data there shows it was not
+    /// hard-deleted (a soft delete, say). An id found at none of them stays
+    /// [`Verification::NotFound`]. Ignored with [`VerifyOptions::as_of`] (that read is
+    /// already of one time).
+    pub before_deletion: Vec<AsOf>,
     /// Progress: called as each request finishes.
     pub on_request: Option<VerifyCallback>,
     /// When set, no new request starts once it is true; the ids left are
@@ -999,6 +1009,7 @@ impl Default for VerifyOptions {
         VerifyOptions {
             concurrency: 4,
             as_of: None,
+            before_deletion: Vec::new(),
             on_request: None,
             cancel: None,
         }
@@ -1045,6 +1056,9 @@ pub struct VerifyReport {
     outcomes: Vec<Verification>,
     requests: Vec<VerifyRequest>,
     as_of: Option<AsOf>,
+    /// Each read again as of one of [`VerifyOptions::before_deletion`]: its time and the
+    /// ids it read (sorted).
+    read_before_deletion: Vec<(AsOf, Vec<Uuid>)>,
     stopped_by: Option<ErrorKind>,
 }
 
@@ -1089,6 +1103,20 @@ impl VerifyReport {
     /// The time read as of, if not the latest.
     pub fn as_of(&self) -> Option<AsOf> {
         self.as_of
+    }
+
+    /// The reads again as of [`VerifyOptions::before_deletion`]'s times, in order: each
+    /// time and the ids not found before it (sorted). An id's outcome is its last read's.
+    pub fn read_before_deletion(&self) -> &[(AsOf, Vec<Uuid>)] {
+        &self.read_before_deletion
+    }
+
+    /// Whether `id` was not listed at the time read first, and its outcome is of an
+    /// earlier time ([`VerifyOptions::before_deletion`]).
+    pub fn read_earlier(&self, id: &Uuid) -> bool {
+        self.read_before_deletion
+            .first()
+            .is_some_and(|(_, ids)| ids.binary_search(id).is_ok())
     }
 
     /// The error that stopped the run (a 401, a redirect, TLS, a wrong endpoint): every
@@ -1137,34 +1165,79 @@ impl Client {
         let mut ids: Vec<Uuid> = ids.into_iter().collect();
         crate::ids::sort_ids(&mut ids);
         ids.dedup();
-        let op = Verify {
-            client: self,
-            options,
-            fields: select(&[
-                types::ExampleSelect::Outputs,
-                types::ExampleSelect::Metadata,
-                types::ExampleSelect::AttachmentUrls,
-                types::ExampleSelect::SourceRunId,
-            ]),
+        let fields = select(&[
+            types::ExampleSelect::Outputs,
+            types::ExampleSelect::Metadata,
+            types::ExampleSelect::AttachmentUrls,
+            types::ExampleSelect::SourceRunId,
+        ]);
+        let pass = |ids: Vec<Uuid>, as_of: Option<AsOf>| {
+            let op = Verify {
+                client: self,
+                options,
+                as_of,
+                fields: fields.clone(),
+            };
+            async move {
+                let span = tracing::info_span!("verify_erased", ids = ids.len());
+                crate::engine::run(
+                    &op,
+                    ids,
+                    &crate::engine::Settings {
+                        batch_size: PAGE_SIZE,
+                        concurrency: options.concurrency,
+                        fail_fast: false,
+                        cancel: options.cancel.as_deref(),
+                    },
+                    span,
+                )
+                .await
+            }
         };
-        let span = tracing::info_span!("verify_erased", ids = ids.len());
-        let run = crate::engine::run(
-            &op,
-            ids,
-            &crate::engine::Settings {
-                batch_size: PAGE_SIZE,
-                concurrency: options.concurrency,
-                fail_fast: false,
-                cancel: options.cancel.as_deref(),
-            },
-            span,
-        )
-        .await;
+        let mut run = pass(ids, options.as_of).await;
+        let mut read_before_deletion = Vec::new();
+        let cancelled = || {
+            options
+                .cancel
+                .as_deref()
+                .is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst))
+        };
+        if options.as_of.is_none() {
+            for before in &options.before_deletion {
+                let unlisted: Vec<Uuid> = run
+                    .ids
+                    .iter()
+                    .zip(&run.outcomes)
+                    .filter(|(_, o)| **o == Verification::NotFound)
+                    .map(|(id, _)| *id)
+                    .collect();
+                if unlisted.is_empty() || run.stopped_by.is_some() || cancelled() {
+                    break;
+                }
+                let again = pass(unlisted, Some(*before)).await;
+                for (id, outcome) in again.ids.iter().zip(&again.outcomes) {
+                    if let Ok(k) = run.ids.binary_search(id) {
+                        run.outcomes[k] = *outcome;
+                    }
+                }
+                let (requests, batches) = (
+                    run.records.len(),
+                    run.records.iter().map(|r| r.batch() + 1).max().unwrap_or(0),
+                );
+                run.records.extend(again.records.into_iter().map(|mut r| {
+                    r.follow(requests, batches);
+                    r
+                }));
+                run.stopped_by = again.stopped_by;
+                read_before_deletion.push((*before, again.ids));
+            }
+        }
         Ok(VerifyReport {
             ids: run.ids,
             outcomes: run.outcomes,
             requests: run.records,
             as_of: options.as_of,
+            read_before_deletion,
             stopped_by: run.stopped_by,
         })
     }
@@ -1175,6 +1248,9 @@ impl Client {
 struct Verify<'a> {
     client: &'a Client,
     options: &'a VerifyOptions,
+    /// The time read as of: the options' own, or for a second pass
+    /// [`VerifyOptions::before_deletion`].
+    as_of: Option<AsOf>,
     fields: Vec<types::ExampleSelect>,
 }
 
@@ -1197,7 +1273,7 @@ impl crate::engine::BatchOp for Verify<'_> {
         cancel: Option<&AtomicBool>,
     ) -> crate::engine::Step<Uuid, Verification, ExampleReadBack> {
         let mut query = ExampleQuery::new().ids(chunk.iter().copied());
-        query.as_of = self.options.as_of;
+        query.as_of = self.as_of;
         let called = self
             .client
             .examples_page(&query, 0, PAGE_SIZE, &self.fields, cancel, true)

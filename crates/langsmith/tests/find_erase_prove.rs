@@ -394,3 +394,103 @@ async fn dataset_lookups_read_every_page_of_datasets() {
         "{unnamed_listings:?}"
     );
 }
+
+/// LangSmith stops listing a hard-deleted example (the official SDK's own `test_datasets`
+/// counts one fewer after a hard delete; the stand-in's `hard_deleted_unlisted`). The
+/// latest read then finds nothing; read again as of a time before the deletion, a hard
+/// delete's nulls at every version show each one erased, a soft-deleted example's data
+/// there shows it was not, and an id nobody had stays not found.
+#[tokio::test]
+async fn examples_no_longer_listed_are_read_again_as_of_a_time_before_the_deletion() {
+    let server = MockServer::builder()
+        .hard_deleted_unlisted(true)
+        .dataset("compliance")
+        .marker(MARKER, 20)
+        .examples(400)
+        .start()
+        .await
+        .unwrap();
+    let client = client(&server, server.url());
+    let marked = server.marked_ids();
+    assert!(marked.len() > 5, "the marker is in about 1 of 20");
+    let hard: Vec<Uuid> = marked[1..].to_vec();
+    let soft = marked[0];
+    let report = client
+        .hard_delete_all(hard.clone(), &BulkOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.count(Outcome::Deleted), hard.len());
+    // A soft delete, as the SDK's `delete_example` makes it: no longer listed, data kept.
+    let r = reqwest::Client::new()
+        .delete(format!("{}/api/v1/examples/{soft}", server.url()))
+        .header("x-api-key", server.api_key())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let stranger = Uuid::from_u128(42);
+    let mut ids = marked.clone();
+    ids.push(stranger);
+
+    // Latest only: none of them is listed, so nothing is proven.
+    let latest = client
+        .verify_erased(ids.clone(), &VerifyOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(latest.count(VerificationKind::NotFound), ids.len());
+    assert!(latest.read_before_deletion().is_empty());
+
+    // Every seeded example had its first version an hour after the epoch; a time before
+    // the dataset existed lists none. Tried in turn: the second finds them.
+    let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().to_utc();
+    let (before_any, early) = (at("2025-01-01T00:00:00Z"), at("2026-01-01T00:59:59Z"));
+    let v = client
+        .verify_erased(
+            ids.clone(),
+            &VerifyOptions {
+                before_deletion: vec![before_any, early],
+                ..VerifyOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    for id in &hard {
+        assert_eq!(v.outcome_of(id), Some(Verification::Erased), "{id}");
+        assert!(v.read_earlier(id));
+    }
+    assert_eq!(
+        v.outcome_of(&soft).map(|o| o.kind()),
+        Some(VerificationKind::NotErased)
+    );
+    assert_eq!(v.outcome_of(&stranger), Some(Verification::NotFound));
+    let passes: Vec<(chrono::DateTime<chrono::Utc>, usize)> = v
+        .read_before_deletion()
+        .iter()
+        .map(|(t, ids)| (*t, ids.len()))
+        .collect();
+    // Every id read again at the first time, and again at the second (none was listed
+    // before the dataset existed): ids.len() each.
+    assert_eq!(passes, [(before_any, ids.len()), (early, ids.len())]);
+    // Three reads, one per pass (each fits a page), numbered as one run.
+    let indices: Vec<usize> = v.requests().iter().map(|r| r.index()).collect();
+    assert_eq!(sorted_usize(indices), [0, 1, 2]);
+    // An explicit as_of is one read of one time: no second pass.
+    let one = client
+        .verify_erased(
+            ids.clone(),
+            &VerifyOptions {
+                as_of: Some(before_any),
+                before_deletion: vec![early],
+                ..VerifyOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(one.count(VerificationKind::NotFound), ids.len());
+    assert_eq!(one.requests().len(), 1);
+}
+
+fn sorted_usize(mut v: Vec<usize>) -> Vec<usize> {
+    v.sort_unstable();
+    v
+}

@@ -137,6 +137,7 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
         let (j, loaded) = journal::Journal::open(path, journal_target(&target)).map_err(usage)?;
         run.take_out(&loaded.confirmed, args.batch_size);
         run.traces_journaled = loaded.traces_requested;
+        run.journal_created_at = loaded.created_at;
         journal = Some(j);
     }
     let cancel = Arc::new(AtomicBool::new(false));
@@ -191,11 +192,20 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
         // Every id of the run, also those an earlier run's journal confirmed.
         let mut ids = bulk.ids().to_vec();
         ids.extend_from_slice(&run.already);
+        // LangSmith stops listing a hard-deleted example: one no longer listed is read
+        // as of before this run sent anything (it was listed then: selected, or named
+        // in the input and deleted by id), and those an earlier run deleted as of when
+        // the journal was made.
+        let at = verification::ReadAt::latest_then(
+            std::iter::once(sent_at)
+                .chain(run.journal_created_at.filter(|_| !run.already.is_empty()))
+                .map(verification::a_second_before),
+        );
         Some(
             verification::verify_ids(
                 &target.client,
                 ids,
-                None,
+                at,
                 args.shared.concurrency,
                 present::term::ticker(cli.quiet, None),
                 cancel.clone(),
@@ -336,6 +346,7 @@ fn prepare(
             unique,
             duplicates,
             already,
+            journal_created_at: loaded.created_at,
             traces_journaled: loaded.traces_requested,
             set: Some(set),
             plan,

@@ -38,6 +38,12 @@ pub struct Args {
     /// Read the examples as they were at this time (RFC 3339), to check earlier versions.
     #[arg(long, value_name = "TIME")]
     as_of: Option<String>,
+    /// A time (RFC 3339) before the ids were deleted, when they were listed with their
+    /// data. LangSmith stops listing a hard-deleted example: an id no longer listed is
+    /// read again as of this time, where a hard delete left null at every version. With
+    /// --from-report, the report's start is tried too.
+    #[arg(long, value_name = "TIME", conflicts_with = "as_of")]
+    deleted_after: Option<String>,
     /// Write the JSON verification report here, atomically.
     #[arg(long, value_name = "PATH")]
     report: Option<PathBuf>,
@@ -53,6 +59,11 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
         .as_of
         .as_deref()
         .map(verification::parse_as_of)
+        .transpose()?;
+    let deleted_after = args
+        .deleted_after
+        .as_deref()
+        .map(verification::parse_deleted_after)
         .transpose()?;
     if let Some(path) = &args.report {
         if args.from_report.as_deref() == Some(path.as_path()) {
@@ -112,10 +123,27 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
     } else {
         Vec::new()
     };
+    let at = match as_of {
+        Some(t) => verification::ReadAt {
+            as_of: Some(t),
+            before_deletion: Vec::new(),
+        },
+        None => verification::ReadAt::latest_then(
+            deleted_after
+                .map(std::time::SystemTime::from)
+                .into_iter()
+                .chain(
+                    earlier
+                        .as_ref()
+                        .and_then(|e| e.deleted_at)
+                        .map(verification::a_second_before),
+                ),
+        ),
+    };
     let v = verification::verify_ids(
         &target.client,
         ids,
-        as_of,
+        at,
         args.shared.concurrency,
         present::term::ticker(cli.quiet, None),
         cancel.clone(),

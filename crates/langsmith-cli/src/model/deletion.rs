@@ -39,6 +39,8 @@ pub(crate) struct Prepared {
     pub duplicates: u64,
     /// Ids an earlier run's journal confirmed (not sent again).
     pub already: Vec<Uuid>,
+    /// When the journal was made (before any deletion it records was sent).
+    pub journal_created_at: Option<SystemTime>,
     /// Traces whose deletion an earlier run's journal says was requested (not requested
     /// again), sorted by key.
     pub traces_journaled: Vec<crate::model::traces::JournaledTrace>,

@@ -4,8 +4,8 @@
 use crate::util::rfc3339;
 use langsmith::{Uuid, Verification, VerifyReport};
 pub use langsmith_case::evidence::{
-    AttachmentsPendingRow, FailedRead, NotErased, ReadRequest, Residual, SourceRun, Unproven,
-    VerificationSection, VerifyIds, VerifyTotals,
+    AttachmentsPendingRow, EarlierRead, FailedRead, NotErased, ReadRequest, Residual, SourceRun,
+    Unproven, VerificationSection, VerifyIds, VerifyTotals,
 };
 
 /// How long LangSmith takes, at most, to delete a hard-deleted example's attachment
@@ -147,6 +147,14 @@ pub(crate) fn verification_section(
                 })
                 .collect(),
         },
+        earlier_reads: v
+            .read_before_deletion()
+            .iter()
+            .map(|(t, ids)| EarlierRead {
+                as_of: t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                ids: ids.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -83,6 +83,9 @@ pub struct Loaded {
     pub torn_tail: bool,
     /// Entries after the header.
     pub entries: usize,
+    /// When the journal was made (its header's `created_at`): before any deletion it
+    /// records was sent.
+    pub created_at: Option<std::time::SystemTime>,
     /// Bytes up to the end of the last good line (where appending resumes).
     valid_bytes: u64,
     /// The hash of the last good line.
@@ -173,6 +176,9 @@ pub(crate) fn verify(path: &Path, reader: impl Read, target: Target<'_>) -> Resu
                 ));
             }
             loaded.has_header = true;
+            loaded.created_at = chrono::DateTime::parse_from_rfc3339(&found.created_at)
+                .ok()
+                .map(std::time::SystemTime::from);
         } else {
             let entry: Entry = serde_json::from_slice(&payload)
                 .map_err(|e| format!("{name}:{line_no}: corrupt journal entry ({e})"))?;

@@ -7,14 +7,59 @@ use std::sync::Arc;
 
 /// Parses `--as-of`: RFC 3339 (`2026-05-01T00:00:00Z`).
 pub(crate) fn parse_as_of(text: &str) -> Result<AsOf, Exit> {
+    parse_time("--as-of", text)
+}
+
+/// Parses `--deleted-after`: RFC 3339, not in the future (a deletion not made yet).
+pub(crate) fn parse_deleted_after(text: &str) -> Result<AsOf, Exit> {
+    let t = parse_time("--deleted-after", text)?;
+    if t > AsOf::from(std::time::SystemTime::now()) {
+        return Err(usage(format!(
+            "--deleted-after {}: in the future (the ids' deletion was before now); nothing was sent",
+            langsmith::quote_value(text)
+        )));
+    }
+    Ok(t)
+}
+
+/// Parses the time of `flag`: RFC 3339 (`2026-05-01T00:00:00Z`).
+fn parse_time(flag: &str, text: &str) -> Result<AsOf, Exit> {
     chrono::DateTime::parse_from_rfc3339(text.trim())
         .map(|t| t.to_utc())
         .map_err(|e| {
             usage(format!(
-                "--as-of {}: not an RFC 3339 time such as 2026-05-01T00:00:00Z ({e}); nothing was sent",
+                "{flag} {}: not an RFC 3339 time such as 2026-05-01T00:00:00Z ({e}); nothing was sent",
                 langsmith::quote_value(text)
             ))
         })
+}
+
+/// The times a read-back reads: one time (`--as-of`), or the latest and then, for ids no
+/// longer listed, times before their deletion ([`VerifyOptions::before_deletion`]).
+#[derive(Default)]
+pub(crate) struct ReadAt {
+    pub as_of: Option<AsOf>,
+    pub before_deletion: Vec<AsOf>,
+}
+
+/// A second before `t`, a time this tool sent its first deletion after: a server that
+/// keeps whole seconds dates a deletion made within `t`'s second at that second, and a
+/// read as of it would already miss the example.
+pub(crate) fn a_second_before(t: std::time::SystemTime) -> std::time::SystemTime {
+    t - std::time::Duration::from_secs(1)
+}
+
+impl ReadAt {
+    /// The latest, then these times (latest first, each once) for ids no longer listed.
+    pub fn latest_then(times: impl IntoIterator<Item = std::time::SystemTime>) -> ReadAt {
+        let mut before: Vec<AsOf> = times.into_iter().map(AsOf::from).collect();
+        before.sort_unstable_by(|a, b| b.cmp(a));
+        before.dedup();
+        ReadAt {
+            as_of: None,
+            before_deletion: before,
+        }
+    }
 }
 
 /// Reads `ids` back, telling `progress` of each request; `cancel` (Ctrl-C) stops
@@ -22,7 +67,7 @@ pub(crate) fn parse_as_of(text: &str) -> Result<AsOf, Exit> {
 pub(crate) async fn verify_ids(
     client: &Client,
     ids: Vec<Uuid>,
-    as_of: Option<AsOf>,
+    at: ReadAt,
     concurrency: usize,
     progress: Arc<dyn Tick>,
     cancel: Arc<std::sync::atomic::AtomicBool>,
@@ -31,7 +76,8 @@ pub(crate) async fn verify_ids(
     let bar = progress.clone();
     let options = VerifyOptions {
         concurrency,
-        as_of,
+        as_of: at.as_of,
+        before_deletion: at.before_deletion,
         on_request: Some(langsmith::VerifyCallback::new(
             move |r: &langsmith::VerifyRequest| bar.inc(r.ids() as u64),
         )),

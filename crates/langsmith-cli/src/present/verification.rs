@@ -42,6 +42,22 @@ pub(crate) fn print_summary(v: &VerifyReport, deleted_at: &DeletedAt) {
     println!(
         "(erased: read back with inputs, outputs and metadata all null and no attachment listed)"
     );
+    if let Some((_, first)) = v.read_before_deletion().first() {
+        let times: Vec<String> = v
+            .read_before_deletion()
+            .iter()
+            .map(|(t, _)| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .collect();
+        println!(
+            "(no longer listed: {} read again as of {}, before the deletion; a hard delete leaves null at every version, a soft delete does not)",
+            plural(first.len() as u64, "id", "ids"),
+            times.join(", then ")
+        );
+    } else if v.as_of().is_none() && v.count(K::NotFound) > 0 {
+        println!(
+            "(not_found: LangSmith stops listing a hard-deleted example; --deleted-after TIME, a time before the deletion when it was listed, reads each one there)"
+        );
+    }
     let pending = v.count(K::AttachmentsPending);
     if pending > 0 {
         let overdue = deleted_at.overdue(v);
