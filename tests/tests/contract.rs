@@ -672,7 +672,13 @@ fn repaired_example_schema(doc: &Value) -> Value {
 #[tokio::test]
 async fn a_hard_deleted_example_as_the_stand_in_serves_it_deserializes() {
     let doc = spec();
-    let server = MockServer::builder().examples(3).start().await.unwrap();
+    // Kept listed at the latest version, nulled (as the spec's text alone reads).
+    let server = MockServer::builder()
+        .hard_deleted_unlisted(false)
+        .examples(3)
+        .start()
+        .await
+        .unwrap();
     let id = server.seeded_ids()[0];
     let client = Client::builder()
         .endpoint(server.url())

@@ -176,12 +176,29 @@ pub(crate) async fn as_found(
         let Ok(t) = chrono::DateTime::parse_from_rfc3339(&at) else {
             continue;
         };
-        let options = VerifyOptions {
-            as_of: Some(t.with_timezone(&chrono::Utc)),
-            ..VerifyOptions::default()
-        };
-        if let Ok(report) = client.verify_erased(ids, &options).await {
-            out.extend(report.outcomes().map(|(id, v)| (*id, v)));
+        let t = t.with_timezone(&chrono::Utc);
+        // As of the find, then a second before it: a server that keeps whole seconds
+        // dates a deletion made within the find's second at that second, and the read
+        // as of the find would already miss the example.
+        let mut left = ids;
+        for as_of in [t, t - chrono::Duration::seconds(1)] {
+            if left.is_empty() {
+                break;
+            }
+            let options = VerifyOptions {
+                as_of: Some(as_of),
+                ..VerifyOptions::default()
+            };
+            let Ok(report) = client.verify_erased(left.clone(), &options).await else {
+                break;
+            };
+            left.clear();
+            for (id, v) in report.outcomes() {
+                if v == Verification::NotFound {
+                    left.push(*id);
+                }
+                out.insert(*id, v);
+            }
         }
     }
     out

@@ -145,9 +145,19 @@ async fn select_erase_and_prove_the_erasure() {
         "exactly the marked examples were deleted"
     );
 
-    // After: erased, exit 0; the content selection finds nothing now.
+    // After: erased, exit 0; the content selection finds nothing now. LangSmith lists
+    // them no more (nor does the stand-in): read as of a time before the deletion, when
+    // they were listed (the seeded examples were there an hour after the first).
     let o = env
-        .run(&["verify", "--ids-file", marked_path, "-o", "json"])
+        .run(&[
+            "verify",
+            "--ids-file",
+            marked_path,
+            "--deleted-after",
+            "2026-01-01T06:00:00Z",
+            "-o",
+            "json",
+        ])
         .await;
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();

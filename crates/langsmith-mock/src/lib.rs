@@ -118,7 +118,7 @@ impl Default for MockServerBuilder {
             echo: server::Echo::default(),
             record_requests: true,
             verbose: false,
-            hard_deleted_unlisted: false,
+            hard_deleted_unlisted: true,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             rng: fastrand::Rng::with_seed(0x5eed),
             experiment_sessions: 0,
@@ -362,7 +362,9 @@ impl MockServerBuilder {
     /// Python SDK's own integration test `test_datasets` expects of LangSmith (it lists
     /// the dataset after a hard delete and counts one example fewer); read as of a time
     /// before the deletion it is listed, nulled at every version (the hard delete's
-    /// "inputs, outputs, and metadata set to null"). Default off: listed, nulled.
+    /// "inputs, outputs, and metadata set to null"). The default. Off: still listed at the
+    /// latest version, nulled (the spec's text alone: it keeps "the example ID, dataset
+    /// ID, and creation timestamp"; `serve --hard-deleted-listed`).
     pub fn hard_deleted_unlisted(&mut self, on: bool) -> &mut Self {
         self.hard_deleted_unlisted = on;
         self

@@ -182,6 +182,11 @@ struct Serve {
     /// does not declare them (as LangSmith, a FastAPI service, ignores them).
     #[arg(short, long)]
     verbose: bool,
+    /// Keep listing a hard-deleted example at the latest version, nulled (the spec's text
+    /// alone). By default it is listed no more, as the official SDK's own tests expect of
+    /// LangSmith, and read as of a time before the deletion it is there, nulled.
+    #[arg(long)]
+    hard_deleted_listed: bool,
     /// Keep the workspace in DIR across restarts (an embedded database, `workspace.redb`;
     /// each write is stored before it is answered). A new or empty DIR is seeded as the
     /// other flags say; a DIR that holds a workspace is served as it was left, and the
@@ -388,6 +393,7 @@ async fn serve(args: Serve) -> Result<(), String> {
     }
     b.record_requests(false);
     b.verbose(args.verbose);
+    b.hard_deleted_unlisted(!args.hard_deleted_listed);
     if let Some(dir) = &args.data {
         b.data_dir(dir);
     }

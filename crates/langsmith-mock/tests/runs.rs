@@ -168,7 +168,9 @@ async fn runs_delete_answers_202_queued_and_deletes_after_the_delay() {
 
 #[tokio::test]
 async fn attachments_are_listed_until_the_attachment_delay_after_the_hard_delete() {
+    // Read by id after the hard delete at the latest version: kept listed, nulled.
     let s = MockServer::builder()
+        .hard_deleted_unlisted(false)
         .examples(8)
         .attachments_every(2)
         .attachment_delay(Duration::from_millis(400))

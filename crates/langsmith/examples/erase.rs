@@ -19,6 +19,7 @@ pub async fn erase(dataset: &str, person: &str) -> Result<bool, Box<dyn std::err
     }
     // Erase: batched, retried, one Outcome per id; deleted means the server named it.
     let ids = found.selected;
+    let listed_at = std::time::SystemTime::now() - std::time::Duration::from_secs(1);
     let report = client
         .hard_delete_all(ids.clone(), &BulkOptions::default())
         .await?;
@@ -28,7 +29,12 @@ pub async fn erase(dataset: &str, person: &str) -> Result<bool, Box<dyn std::err
         report.unique()
     );
     // Prove: read every id back; erased means inputs, outputs and metadata are null.
-    let proof = client.verify_erased(ids, &VerifyOptions::default()).await?;
+    // LangSmith lists a hard-deleted example no more: read those as of before.
+    let options = VerifyOptions {
+        before_deletion: vec![listed_at.into()],
+        ..VerifyOptions::default()
+    };
+    let proof = client.verify_erased(ids, &options).await?;
     Ok(report.is_complete() && proof.all_erased())
 }
 // README-END

@@ -984,26 +984,51 @@ impl Client {
         &self,
         ids: impl IntoIterator<Item = Uuid>,
     ) -> Result<ExampleScope, Error> {
+        self.example_scope_before(ids, &[]).await
+    }
+
+    /// [`Client::example_scope`] of examples that may have been deleted: one the latest
+    /// read does not list is read again as of each of `before_deletion` in turn (times
+    /// before the deletion, when it was listed; LangSmith stops listing a hard-deleted
+    /// example, and an example's dataset and `created_at` are those of every version).
+    pub async fn example_scope_before(
+        &self,
+        ids: impl IntoIterator<Item = Uuid>,
+        before_deletion: &[crate::AsOf],
+    ) -> Result<ExampleScope, Error> {
         let mut wanted: Vec<Uuid> = ids.into_iter().collect();
         wanted.sort_unstable();
         wanted.dedup();
         let mut scope = ExampleScope::new();
         let mut resolved: HashSet<Uuid> = HashSet::new();
-        // One request a chunk: a page short of full ends the listing, the ids asked for
-        // bound it (no count is asked), and no page is fetched ahead.
-        for chunk in wanted.chunks(crate::read::PAGE_SIZE - 1) {
-            let query = ExampleQuery::new()
-                .ids(chunk.iter().copied())
-                .with_created_at()
-                .counted(chunk.len() as u64)
-                .prefetch(1);
-            let listed: Vec<Listed> = self.examples(&query).try_collect().await?;
-            for row in listed {
-                if let Listed::Selected(example) = row
-                    && chunk.binary_search(&example.id).is_ok()
-                    && scope.add_example(&example)
-                {
-                    resolved.insert(example.id);
+        for as_of in std::iter::once(None).chain(before_deletion.iter().copied().map(Some)) {
+            let left: Vec<Uuid> = wanted
+                .iter()
+                .filter(|id| !resolved.contains(id))
+                .copied()
+                .collect();
+            if left.is_empty() {
+                break;
+            }
+            // One request a chunk: a page short of full ends the listing, the ids asked
+            // for bound it (no count is asked), and no page is fetched ahead.
+            for chunk in left.chunks(crate::read::PAGE_SIZE - 1) {
+                let mut query = ExampleQuery::new()
+                    .ids(chunk.iter().copied())
+                    .with_created_at()
+                    .counted(chunk.len() as u64)
+                    .prefetch(1);
+                if let Some(t) = as_of {
+                    query = query.as_of(t);
+                }
+                let listed: Vec<Listed> = self.examples(&query).try_collect().await?;
+                for row in listed {
+                    if let Listed::Selected(example) = row
+                        && chunk.binary_search(&example.id).is_ok()
+                        && scope.add_example(&example)
+                    {
+                        resolved.insert(example.id);
+                    }
                 }
             }
         }

@@ -19,14 +19,18 @@ async fn run(delay: Duration) -> (MockServer, langsmith::VerifyReport) {
         .build()
         .unwrap();
     let ids = server.seeded_ids();
+    let listed_at = std::time::SystemTime::now() - Duration::from_secs(1);
     client
         .hard_delete_examples(&ExampleIds::from_uuids(ids.clone()).unwrap())
         .await
         .unwrap();
-    let report = client
-        .verify_erased(ids, &VerifyOptions::default())
-        .await
-        .unwrap();
+    // Listed no more (as LangSmith does): read as of before the deletion, where the hard
+    // delete nulled every version and the attachments are listed until they are gone.
+    let options = VerifyOptions {
+        before_deletion: vec![listed_at.into()],
+        ..VerifyOptions::default()
+    };
+    let report = client.verify_erased(ids, &options).await.unwrap();
     (server, report)
 }
 

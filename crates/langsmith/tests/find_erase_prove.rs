@@ -131,19 +131,27 @@ async fn content_selection_finds_exactly_the_marked_examples_and_verify_proves_t
     let reads = before.requests().len();
     assert_eq!(reads, marked.len().div_ceil(PAGE_SIZE));
 
+    let listed_at = std::time::SystemTime::now() - Duration::from_secs(1);
     let report = client
         .hard_delete_all(found.clone(), &BulkOptions::default())
         .await
         .unwrap();
     assert_eq!(report.count(Outcome::Deleted), marked.len());
 
-    // After: erased at the latest version, and at an earlier one (every version is
-    // nulled); an id nobody has is not_found, never erased.
+    // After: listed no more (as LangSmith does), erased as of before the deletion, and
+    // at an earlier version (every version is nulled); an id nobody has is not_found,
+    // never erased.
     let stranger = Uuid::from_u128(42);
     let mut ids = found.clone();
     ids.push(stranger);
     let after = client
-        .verify_erased(ids.clone(), &VerifyOptions::default())
+        .verify_erased(
+            ids.clone(),
+            &VerifyOptions {
+                before_deletion: vec![listed_at.into()],
+                ..VerifyOptions::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(after.count(VerificationKind::Erased), marked.len());

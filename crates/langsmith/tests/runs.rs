@@ -421,16 +421,23 @@ async fn examples_deleted_then_their_traces_requested_end_to_end() {
     let s = server(50, 3, Faults::default(), Duration::ZERO).await;
     let client = client(&s);
     let ids: Vec<Uuid> = s.seeded_ids()[..20].to_vec();
+    let listed_at = std::time::SystemTime::now() - Duration::from_secs(1);
     let bulk = client
         .hard_delete_all(ids.clone(), &BulkOptions::default())
         .await
         .unwrap();
     assert!(bulk.is_complete());
+    // Listed no more (as LangSmith does): their scope is read as of before the deletion;
+    // without that time it cannot be read, and the lookup says which example.
+    let e = client.example_scope(ids.clone()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NameResolution, "{e}");
+    let before = [listed_at.into()];
+    let scope = |ids: Vec<Uuid>| {
+        let client = &client;
+        async move { client.example_scope_before(ids, &before).await.unwrap() }
+    };
     let found = client
-        .traces_referencing(
-            &scope(&client, bulk.ids().to_vec()).await,
-            &RunsOptions::default(),
-        )
+        .traces_referencing(&scope(bulk.ids().to_vec()).await, &RunsOptions::default())
         .await
         .unwrap();
     client
@@ -439,7 +446,7 @@ async fn examples_deleted_then_their_traces_requested_end_to_end() {
         .unwrap();
     let proof = client
         .verify_traces_gone(
-            &scope(&client, ids.clone()).await,
+            &scope(ids.clone()).await,
             found.keys(),
             &RunsOptions::default(),
         )
@@ -486,14 +493,16 @@ async fn the_read_back_names_the_trace_each_example_was_made_from() {
         .unwrap();
     let client = client(&s);
     let ids = s.seeded_ids();
+    let listed_at = std::time::SystemTime::now() - Duration::from_secs(1);
     client
         .hard_delete_all(ids.clone(), &BulkOptions::default())
         .await
         .unwrap();
-    let proof = client
-        .verify_erased(ids, &langsmith::VerifyOptions::default())
-        .await
-        .unwrap();
+    let options = langsmith::VerifyOptions {
+        before_deletion: vec![listed_at.into()],
+        ..langsmith::VerifyOptions::default()
+    };
+    let proof = client.verify_erased(ids, &options).await.unwrap();
     let want = s.source_runs();
     assert!(!want.is_empty() && want.len() < 40, "{}", want.len());
     // A hard delete leaves `source_run_id`: the copy it names is residual.

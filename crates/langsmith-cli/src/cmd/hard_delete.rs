@@ -157,11 +157,27 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
     } else {
         Vec::new()
     };
+    // LangSmith stops listing a hard-deleted example: one no longer listed is read as of
+    // before this run sent anything (it was listed then: selected, or named in the input
+    // and deleted by id), and those an earlier run deleted as of when the journal was
+    // made.
+    let read_at = verification::ReadAt::latest_then(
+        std::iter::once(sent_at)
+            .chain(run.journal_created_at.filter(|_| !run.already.is_empty()))
+            .map(verification::a_second_before),
+    );
     let traces = if args.with_runs && went_on && !cancel.load(Ordering::SeqCst) {
         Some({
             present::traces::looking_up(deleted.len(), cli.quiet);
             let (client, concurrency) = (&target.client, args.shared.concurrency);
-            let found = traces::find(client, &deleted, concurrency, &cancel).await;
+            let found = traces::find(
+                client,
+                &deleted,
+                &read_at.before_deletion,
+                concurrency,
+                &cancel,
+            )
+            .await;
             if let Ok(f) = &found {
                 present::traces::say_api(f, cli.quiet);
             }
@@ -192,20 +208,11 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
         // Every id of the run, also those an earlier run's journal confirmed.
         let mut ids = bulk.ids().to_vec();
         ids.extend_from_slice(&run.already);
-        // LangSmith stops listing a hard-deleted example: one no longer listed is read
-        // as of before this run sent anything (it was listed then: selected, or named
-        // in the input and deleted by id), and those an earlier run deleted as of when
-        // the journal was made.
-        let at = verification::ReadAt::latest_then(
-            std::iter::once(sent_at)
-                .chain(run.journal_created_at.filter(|_| !run.already.is_empty()))
-                .map(verification::a_second_before),
-        );
         Some(
             verification::verify_ids(
                 &target.client,
                 ids,
-                at,
+                read_at.clone(),
                 args.shared.concurrency,
                 present::term::ticker(cli.quiet, None),
                 cancel.clone(),
@@ -225,6 +232,7 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
                     &deleted,
                     t.requested(),
                     recorded.as_ref(),
+                    &read_at.before_deletion,
                     args.shared.concurrency,
                     &cancel,
                 )

@@ -71,7 +71,7 @@ pub async fn run(global: &Global, args: &Args) -> Result<ExitStatus, Exit> {
     let traces = if args.with_runs {
         present::traces::looking_up(selection.selected.len(), global.quiet);
         let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let found = traces::find(client, &selection.selected, prefetch, &cancel).await;
+        let found = traces::find(client, &selection.selected, &[], prefetch, &cancel).await;
         if let Ok(f) = &found {
             present::traces::say_api(f, global.quiet);
         }

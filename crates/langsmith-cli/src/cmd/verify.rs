@@ -140,6 +140,7 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
                 ),
         ),
     };
+    let before_deletion = at.before_deletion.clone();
     let v = verification::verify_ids(
         &target.client,
         ids,
@@ -160,6 +161,7 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
                 &for_runs,
                 requested,
                 earlier.as_ref().and_then(|e| e.runs.as_ref()),
+                &before_deletion,
                 args.shared.concurrency,
                 &cancel,
             )

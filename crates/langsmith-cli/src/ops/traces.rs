@@ -5,7 +5,7 @@ use crate::model::traces::{JournaledTrace, Recorded, TraceRun};
 use crate::ops::journal;
 use crate::util::{Tick, rfc3339};
 use langsmith::{
-    Client, Error, ExampleScope, RunsOptions, TraceDeleteOptions, TraceKey, TraceOutcome,
+    AsOf, Client, Error, ExampleScope, RunsOptions, TraceDeleteOptions, TraceKey, TraceOutcome,
     TraceVerifyReport, TracesFound, Uuid,
 };
 use std::sync::Arc;
@@ -13,12 +13,14 @@ use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Sender;
 
 /// The options and scope of a lookup: with an earlier report's lookup (`recorded`), its
-/// API, window and datasets; else the examples' scope is read and the window covers
-/// them.
+/// API, window and datasets; else the examples' scope is read (an example no longer
+/// listed as of each of `before_deletion` in turn: deleted examples are) and the window
+/// covers them.
 async fn scope_of(
     client: &Client,
     examples: &[Uuid],
     recorded: Option<&Recorded>,
+    before_deletion: &[AsOf],
     concurrency: usize,
     cancel: &Arc<AtomicBool>,
 ) -> Result<(ExampleScope, RunsOptions), Error> {
@@ -37,19 +39,25 @@ async fn scope_of(
                 r.window.min_start_time,
             )
         }
-        None => client.example_scope(examples.iter().copied()).await?,
+        None => {
+            client
+                .example_scope_before(examples.iter().copied(), before_deletion)
+                .await?
+        }
     };
     Ok((scope, options))
 }
 
-/// Finds the traces referencing `examples`.
+/// Finds the traces referencing `examples` (deleted ones read as of `before_deletion`).
 pub(crate) async fn find(
     client: &Client,
     examples: &[Uuid],
+    before_deletion: &[AsOf],
     concurrency: usize,
     cancel: &Arc<AtomicBool>,
 ) -> Result<TracesFound, Error> {
-    let (scope, options) = scope_of(client, examples, None, concurrency, cancel).await?;
+    let (scope, options) =
+        scope_of(client, examples, None, before_deletion, concurrency, cancel).await?;
     client.traces_referencing(&scope, &options).await
 }
 
@@ -141,9 +149,18 @@ pub(crate) async fn verify(
     examples: &[Uuid],
     requested: Vec<TraceKey>,
     recorded: Option<&Recorded>,
+    before_deletion: &[AsOf],
     concurrency: usize,
     cancel: &Arc<AtomicBool>,
 ) -> Result<TraceVerifyReport, Error> {
-    let (scope, options) = scope_of(client, examples, recorded, concurrency, cancel).await?;
+    let (scope, options) = scope_of(
+        client,
+        examples,
+        recorded,
+        before_deletion,
+        concurrency,
+        cancel,
+    )
+    .await?;
     client.verify_traces_gone(&scope, requested, &options).await
 }

@@ -36,7 +36,7 @@ fn parse_time(flag: &str, text: &str) -> Result<AsOf, Exit> {
 
 /// The times a read-back reads: one time (`--as-of`), or the latest and then, for ids no
 /// longer listed, times before their deletion ([`VerifyOptions::before_deletion`]).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct ReadAt {
     pub as_of: Option<AsOf>,
     pub before_deletion: Vec<AsOf>,
