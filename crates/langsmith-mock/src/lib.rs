@@ -87,6 +87,7 @@ pub struct MockServerBuilder {
     record_requests: bool,
     verbose: bool,
     hard_deleted_unlisted: bool,
+    examples_multipart: bool,
     addr: SocketAddr,
     rng: fastrand::Rng,
     experiment_sessions: usize,
@@ -119,6 +120,7 @@ impl Default for MockServerBuilder {
             record_requests: true,
             verbose: false,
             hard_deleted_unlisted: true,
+            examples_multipart: false,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             rng: fastrand::Rng::with_seed(0x5eed),
             experiment_sessions: 0,
@@ -370,6 +372,18 @@ impl MockServerBuilder {
         self
     }
 
+    /// `GET /info` says the multipart example routes (`POST`/`PATCH
+    /// /v1/platform/datasets/{id}/examples`, which the stand-in serves either way) are
+    /// enabled: `instance_flags.dataset_examples_multipart_enabled` and
+    /// `examples_multipart_enabled` true, as LangSmith answers. The official JS SDK
+    /// (0.12.0) writes examples only through those routes and refuses when the flag is
+    /// off; the Python SDK then uses them too. Default off: the SDKs write examples as
+    /// JSON.
+    pub fn examples_multipart(&mut self, on: bool) -> &mut Self {
+        self.examples_multipart = on;
+        self
+    }
+
     /// Where to listen (default `127.0.0.1:0`, an ephemeral port).
     pub fn bind(&mut self, addr: SocketAddr) -> &mut Self {
         self.addr = addr;
@@ -418,6 +432,7 @@ impl MockServerBuilder {
         );
         shared.verbose = self.verbose;
         shared.hide_hard_deleted = self.hard_deleted_unlisted;
+        shared.examples_multipart = self.examples_multipart;
         shared.runs = std::sync::Mutex::new(runs);
         shared.runs_api = self.runs_api;
         shared.kept = db.is_some();

@@ -187,6 +187,11 @@ struct Serve {
     /// LangSmith, and read as of a time before the deletion it is there, nulled.
     #[arg(long)]
     hard_deleted_listed: bool,
+    /// `GET /info` says the multipart example routes are enabled (as LangSmith does), so
+    /// the SDKs write examples through them: the official JS SDK writes examples no other
+    /// way. Off by default: the SDKs write examples as JSON.
+    #[arg(long)]
+    examples_multipart: bool,
     /// Keep the workspace in DIR across restarts (an embedded database, `workspace.redb`;
     /// each write is stored before it is answered). A new or empty DIR is seeded as the
     /// other flags say; a DIR that holds a workspace is served as it was left, and the
@@ -394,6 +399,7 @@ async fn serve(args: Serve) -> Result<(), String> {
     b.record_requests(false);
     b.verbose(args.verbose);
     b.hard_deleted_unlisted(!args.hard_deleted_listed);
+    b.examples_multipart(args.examples_multipart);
     if let Some(dir) = &args.data {
         b.data_dir(dir);
     }

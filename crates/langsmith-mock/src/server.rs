@@ -117,6 +117,9 @@ pub(crate) struct Shared {
     /// SDK's own `test_datasets` says LangSmith lists), yet read as of an earlier time it
     /// is there, nulled at every version ([`crate::MockServerBuilder::hard_deleted_unlisted`]).
     pub(crate) hide_hard_deleted: bool,
+    /// `/info` says the multipart example routes are enabled
+    /// ([`crate::MockServerBuilder::examples_multipart`]).
+    pub(crate) examples_multipart: bool,
     /// The runs (experiment traces) and the trace deletions queued.
     pub(crate) runs: Mutex<crate::traces::Runs>,
     /// Which runs query routes are served.
@@ -150,6 +153,7 @@ impl Shared {
             checkpoints: Mutex::new(read::Checkpoints::default()),
             verbose: false,
             hide_hard_deleted: false,
+            examples_multipart: false,
             runs: Mutex::new(crate::traces::Runs::default()),
             runs_api: RunsApi::default(),
             rule_counts: Mutex::new(Vec::new()),
@@ -1108,7 +1112,7 @@ fn read_answer(
     let mut q = read::read_query(spec_op, query).map_err(reply)?;
     params::refuse_unapplied(spec_op, &q).map_err(reply)?;
     let Some(workspace) = workspace else {
-        return Ok(serde_json::to_vec(&side::info()).expect("json"));
+        return Ok(serde_json::to_vec(&side::info(shared.examples_multipart)).expect("json"));
     };
     let store = shared.store.lock().unwrap();
     let value = match op {

@@ -22,8 +22,9 @@ pub const SESSION_NAME: &str = "default";
 
 /// `GET /info`: the version, no license expiry, the spec's default batch-ingest config
 /// with the multipart endpoint off, and instance flags that keep example writes on JSON
-/// (so the SDKs use no multipart route).
-pub(crate) fn info() -> Value {
+/// (so the SDKs use no multipart route) unless `examples_multipart` turns the multipart
+/// example routes on ([`crate::MockServerBuilder::examples_multipart`]).
+pub(crate) fn info(examples_multipart: bool) -> Value {
     // Read from the document as written: inlining a `$ref` drops the `default` beside it.
     let doc = spec::document();
     let schema = spec::resolve(
@@ -44,10 +45,11 @@ pub(crate) fn info() -> Value {
         "license_expiration_time": null,
         "batch_ingest_config": batch,
         // Examples are written as JSON (`POST /examples`, `/examples/bulk`, `PATCH
-        // /examples/{id}`), not through the multipart routes these flags switch on.
+        // /examples/{id}`), not through the multipart routes these flags switch on,
+        // unless the server was built to say they are on.
         "instance_flags": {
-            "dataset_examples_multipart_enabled": false,
-            "examples_multipart_enabled": false,
+            "dataset_examples_multipart_enabled": examples_multipart,
+            "examples_multipart_enabled": examples_multipart,
         },
         "customer_info": null,
     })
@@ -204,7 +206,8 @@ mod tests {
     #[test]
     fn the_answers_validate_against_the_spec() {
         for (path, value) in [
-            (spec::INFO_PATH, info()),
+            (spec::INFO_PATH, info(false)),
+            (spec::INFO_PATH, info(true)),
             (
                 spec::SESSIONS_PATH,
                 sessions(vec![default_session(Uuid::from_u128(9))], &Map::new()).1,

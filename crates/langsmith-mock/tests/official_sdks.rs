@@ -1235,3 +1235,217 @@ async fn the_python_sdks_own_integration_tests_at_the_host_root() {
 async fn the_python_sdks_own_integration_tests_at_the_self_hosted_form() {
     sdk_integration_suite(Form::SelfHosted).await;
 }
+
+// ---------------------------------------------------------------------------------------
+// The JS SDK's own integration tests (issue 32)
+
+/// The committed expectations in `tests/<file>`: `(test id, None)` for each test expected
+/// to pass, `(test id, Some(reason))` for each known not to.
+fn expectations_in(file: &str) -> Vec<(String, Option<String>)> {
+    let text = std::fs::read_to_string(tests_dir().join(file)).unwrap();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (verdict, rest) = l.split_once(' ').expect("`PASS id` or `NO id reason`");
+            let rest = rest.trim();
+            match verdict {
+                "PASS" => (rest.to_owned(), None),
+                "NO" => {
+                    let (id, reason) = rest.split_once(' ').expect("`NO id reason`");
+                    (id.to_owned(), Some(reason.trim().to_owned()))
+                }
+                other => panic!("{file}: unknown verdict {other:?} in {l:?}"),
+            }
+        })
+        .collect()
+}
+
+/// A vitest test's id in `tests/sdk-js/integration-expected.txt`: its describe blocks and
+/// title joined by `::`, each space an underscore (the list's ids hold no spaces).
+fn js_test_id(ancestors: &[Value], title: &str) -> String {
+    ancestors
+        .iter()
+        .filter_map(Value::as_str)
+        .chain([title])
+        .collect::<Vec<_>>()
+        .join("::")
+        .replace(' ', "_")
+}
+
+/// A vitest `-t` pattern (matched against "describe title") that leaves out the tests
+/// `ids` name.
+fn js_deselect_pattern(ids: &[&str]) -> String {
+    let alternatives: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            id.replace("::", " ")
+                .chars()
+                .map(|c| match c {
+                    '_' => "[ _]".to_owned(),
+                    c if c.is_ascii_alphanumeric() || c == ' ' || c == '-' => c.to_string(),
+                    c => format!("\\{c}"),
+                })
+                .collect()
+        })
+        .collect();
+    format!("^(?!(?:{})$)", alternatives.join("|"))
+}
+
+/// Copies the files under `from` into `to` (made if missing).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Runs the JS SDK's own `client.int.test.ts` (vendored with its helpers under
+/// `tests/sdk-js/integration/`, see its README) with vitest against the stand-in: every
+/// test the committed list expects to pass must pass, a test that now passes beyond the
+/// list is named (grow the list), and the tests the list marks `(deselected)` are not run.
+/// The stand-in says the multipart example routes are on: the JS SDK writes examples
+/// through no other.
+async fn js_sdk_integration_suite(form: Form) {
+    let file = "sdk-js/integration-expected.txt";
+    let expected = expectations_in(file);
+    assert!(
+        expected
+            .iter()
+            .all(|(_, r)| r.as_ref().is_none_or(|r| r.len() > 10)),
+        "every test not expected to pass says why"
+    );
+    let deselected: Vec<&str> = expected
+        .iter()
+        .filter(|(_, r)| r.as_deref().is_some_and(|r| r.starts_with("(deselected)")))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let pattern = js_deselect_pattern(&deselected);
+    let server = MockServer::builder()
+        .api_key(KEY)
+        .examples_multipart(true)
+        .start()
+        .await
+        .unwrap();
+    let endpoint = form.endpoint(&server);
+    let started = Instant::now();
+    let (report, out) = tokio::task::spawn_blocking(move || {
+        // One suite at a time: they share the copied files, and their tests have
+        // timeouts that two at once on a small machine would trip.
+        static SUITE: Mutex<()> = Mutex::new(());
+        let _one = SUITE.lock().unwrap_or_else(|e| e.into_inner());
+        let dir = node_project();
+        let _ = std::fs::remove_dir_all(dir.join("integration"));
+        copy_tree(
+            &tests_dir().join("sdk-js/integration"),
+            &dir.join("integration"),
+        );
+        let report = dir.join("integration-report.json");
+        let _ = std::fs::remove_file(&report);
+        let mut cmd = Command::new("node");
+        cmd.arg(dir.join("node_modules/vitest/vitest.mjs"))
+            .args(["run", "--config", "integration/vitest.config.mjs"])
+            .arg("--root")
+            .arg(&dir)
+            .args(["--reporter=default", "--reporter=json"])
+            .arg(format!("--outputFile.json={}", report.display()))
+            .args(["-t", &pattern])
+            // The suite's one test that calls OpenAI returns early (a pass) without it.
+            .env_remove("OPENAI_API_KEY")
+            .env("NO_COLOR", "1");
+        // vitest exits non-zero while tests outside the list fail: the list decides.
+        let out = match run_sdk(cmd, &dir, &endpoint, KEY, "") {
+            Ok(out) => out,
+            Err(e) => e,
+        };
+        let report = std::fs::read_to_string(&report)
+            .unwrap_or_else(|e| panic!("{form:?}: no vitest report ({e}):\n{out}"));
+        (report, out)
+    })
+    .await
+    .unwrap();
+    let report: Value = serde_json::from_str(&report).unwrap();
+    let mut outcomes = BTreeMap::new();
+    for file in report["testResults"].as_array().unwrap() {
+        for t in file["assertionResults"].as_array().unwrap() {
+            let ancestors = t["ancestorTitles"].as_array().unwrap();
+            let id = js_test_id(ancestors, t["title"].as_str().unwrap());
+            outcomes.insert(id, t["status"].as_str().unwrap().to_owned());
+        }
+    }
+    // The list names every test the file holds, and nothing else.
+    let listed: BTreeSet<&str> = expected.iter().map(|(id, _)| id.as_str()).collect();
+    let collected: BTreeSet<&str> = outcomes.keys().map(String::as_str).collect();
+    assert_eq!(
+        listed, collected,
+        "{form:?}: tests/{file} and the vendored suite name different tests"
+    );
+    let passed: BTreeSet<&str> = outcomes
+        .iter()
+        .filter(|(_, s)| *s == "passed")
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let want: Vec<&str> = expected
+        .iter()
+        .filter(|(_, r)| r.is_none())
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert!(
+        want.len() >= 10,
+        "the list names {} expected passes",
+        want.len()
+    );
+    let missing: Vec<&&str> = want.iter().filter(|id| !passed.contains(**id)).collect();
+    assert!(
+        missing.is_empty(),
+        "{form:?}: expected to pass, did not: {missing:?}\n{out}"
+    );
+    let beyond: Vec<&&str> = passed.iter().filter(|id| !want.contains(id)).collect();
+    if !beyond.is_empty() {
+        eprintln!("{form:?}: now passing beyond tests/{file} (add them): {beyond:?}");
+    }
+    assert!(
+        deselected.iter().all(|id| outcomes[*id] != "passed"),
+        "{form:?}: a deselected test ran"
+    );
+    eprintln!(
+        "{form:?}: {} of {} tests passed in {:.1?}",
+        passed.len(),
+        outcomes.len(),
+        started.elapsed()
+    );
+    // The stand-in was used: the suite wrote examples through it, in this form's paths.
+    let written = server
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.method == "POST"
+                && r.path.ends_with("/examples")
+                && r.path.contains("/platform/datasets/")
+                && form.owns(&r.path)
+                && r.status == 201
+        })
+        .count();
+    assert!(
+        written > 0,
+        "no example was written through the stand-in at {form:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Node.js, npm and network access to the npm registry"]
+async fn the_js_sdks_own_integration_tests_at_the_host_root() {
+    js_sdk_integration_suite(Form::HostRoot).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Node.js, npm and network access to the npm registry"]
+async fn the_js_sdks_own_integration_tests_at_the_self_hosted_form() {
+    js_sdk_integration_suite(Form::SelfHosted).await;
+}

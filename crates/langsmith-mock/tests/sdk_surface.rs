@@ -138,6 +138,23 @@ async fn undeclared_query_parameters_are_ignored_and_recorded_declared_unsupport
 }
 
 #[tokio::test]
+async fn info_says_the_multipart_example_routes_are_on_only_when_built_so() {
+    for on in [false, true] {
+        let server = MockServer::builder()
+            .api_key("k")
+            .examples_multipart(on)
+            .start()
+            .await
+            .unwrap();
+        let (status, info) = get(&server, "/info", None).await;
+        assert_eq!(status, 200);
+        let flags = &info["instance_flags"];
+        assert_eq!(flags["dataset_examples_multipart_enabled"], on, "{info}");
+        assert_eq!(flags["examples_multipart_enabled"], on, "{info}");
+    }
+}
+
+#[tokio::test]
 async fn info_answers_without_credentials_and_sessions_name_the_callers_tenant() {
     let server = start().await;
     let (status, info) = get(&server, "/info", None).await;
