@@ -62,13 +62,9 @@ fn python() -> PathBuf {
     interpreter
 }
 
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs Python 3 and network access to PyPI (the official SDK); run with --include-ignored, as .ci/run and the README's test command do"]
-async fn what_your_app_wrote_is_erased_exactly_where_it_copied_the_person() {
-    let python = python();
-    let server = MockServer::builder().api_key(KEY).start().await.unwrap();
-    let env = Env::with(server, KEY);
-    // The app, as a user runs it: only the official SDK, pointed at the stand-in.
+/// Runs the app (`app.py`), as a user runs it: only the official SDK, pointed at the
+/// stand-in; what it says it made.
+async fn run_app(env: &Env, python: PathBuf, input: Value) -> Value {
     let app = sdk_tests().join("app.py");
     let url = env.server.url();
     let made = tokio::task::spawn_blocking(move || {
@@ -87,11 +83,7 @@ async fn what_your_app_wrote_is_erased_exactly_where_it_copied_the_person() {
             .stdin
             .take()
             .unwrap()
-            .write_all(
-                json!({"dataset": "support", "email": EMAIL})
-                    .to_string()
-                    .as_bytes(),
-            )
+            .write_all(input.to_string().as_bytes())
             .unwrap();
         child.wait_with_output().unwrap()
     })
@@ -103,7 +95,16 @@ async fn what_your_app_wrote_is_erased_exactly_where_it_copied_the_person() {
         "app.py: {out}\n{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let made: Value = serde_json::from_str(out.lines().last().unwrap_or_default()).unwrap();
+    serde_json::from_str(out.lines().last().unwrap_or_default()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Python 3 and network access to PyPI (the official SDK); run with --include-ignored, as .ci/run and the README's test command do"]
+async fn what_your_app_wrote_is_erased_exactly_where_it_copied_the_person() {
+    let python = python();
+    let server = MockServer::builder().api_key(KEY).start().await.unwrap();
+    let env = Env::with(server, KEY);
+    let made = run_app(&env, python, json!({"dataset": "support", "email": EMAIL})).await;
     let person = Uuid::parse_str(made["person_example"].as_str().unwrap()).unwrap();
     // What the app wrote, by the stand-in's record: the person's example, and the trace
     // (root and child runs) that copied the email from it.
@@ -169,4 +170,93 @@ async fn what_your_app_wrote_is_erased_exactly_where_it_copied_the_person() {
     assert!(!stdout.contains(EMAIL) && !stderr.contains(EMAIL));
     let written = std::fs::read_to_string(&report).unwrap();
     assert!(!written.contains(EMAIL));
+}
+
+/// The whole rehearsal: the app writes a dataset, an experiment over it, and production
+/// traces and feedback of its users; then a case (`open`, `find --scan`, `erase`,
+/// `verify`) erases exactly the person's copies: their example, the experiment trace
+/// made from it, their production conversation and the feedback quoting them. Judged by
+/// the stand-in's record of what the app wrote and what was deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Python 3 and network access to PyPI (the official SDK); run with --include-ignored, as .ci/run and the README's test command do"]
+async fn a_case_erases_everywhere_your_app_copied_the_person() {
+    let python = python();
+    let server = MockServer::builder().api_key(KEY).start().await.unwrap();
+    let env = Env::with(server, KEY);
+    let made = run_app(
+        &env,
+        python,
+        json!({"dataset": "support", "email": EMAIL, "production": "support-prod"}),
+    )
+    .await;
+    let uuid = |k: &str| Uuid::parse_str(made[k].as_str().unwrap()).unwrap();
+    let (person, person_run, other_run) = (
+        uuid("person_example"),
+        uuid("production_person_run"),
+        uuid("production_other_run"),
+    );
+    // What the app wrote, by the stand-in's record.
+    let runs_before = env.server.runs();
+    let trace_of = |run: Uuid| -> (Uuid, Uuid) {
+        let r = runs_before.iter().find(|r| r.id == run).unwrap();
+        (r.session_id, r.trace_id)
+    };
+    let mut copies: BTreeSet<(Uuid, Uuid)> = runs_before
+        .iter()
+        .filter(|r| r.reference_example_id == Some(person))
+        .map(|r| (r.session_id, r.trace_id))
+        .collect();
+    assert_eq!(copies.len(), 1, "the experiment trace: {runs_before:?}");
+    copies.insert(trace_of(person_run));
+    let untouched = trace_of(other_run);
+    let feedback_before = env.server.feedback();
+    assert_eq!(feedback_before.len(), 2, "{feedback_before:?}");
+
+    let case = env.path("case");
+    let case = case.to_str().unwrap();
+    let step = |args: Vec<&'static str>| {
+        let env = &env;
+        async move {
+            let mut all = vec!["case"];
+            all.extend(args);
+            let mut full: Vec<&str> = all[..2].to_vec();
+            full.push(case);
+            full.extend(&all[2..]);
+            full.extend(["--match", EMAIL]);
+            env.run(&full).await
+        }
+    };
+    let o = step(vec!["open", "--ticket", "DSR-1"]).await;
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    let o = step(vec!["find", "--scan"]).await;
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    let o = step(vec!["erase", "--yes"]).await;
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    let o = step(vec!["verify"]).await;
+    // Trace deletions are queued as LangSmith queues them: pending (7) until a later
+    // read-back, or closed (0) when the stand-in deletes at once.
+    assert!([0, 7].contains(&code(&o)), "{:?}", text(&o));
+
+    // Judged by the stand-in's record: the person's example and nothing else, their two
+    // traces and no other, the feedback quoting them and not the other.
+    assert_eq!(env.server.hard_delete_count(&person), 1);
+    assert_eq!(env.server.hard_deleted_ids(), [person]);
+    let deleted: BTreeSet<(Uuid, Uuid)> = env.server.deleted_traces().into_iter().collect();
+    assert_eq!(deleted, copies);
+    assert!(!deleted.contains(&untouched));
+    let feedback_left = env.server.feedback();
+    assert_eq!(feedback_left.len(), 1, "{feedback_left:?}");
+    assert_eq!(feedback_left[0].run_id, Some(other_run));
+    // Nothing the tool wrote holds the email.
+    for entry in std::fs::read_dir(case).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(EMAIL),
+                "{}",
+                path.display()
+            );
+        }
+    }
 }

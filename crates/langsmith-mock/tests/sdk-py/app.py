@@ -3,6 +3,10 @@ stand-in: it makes a dataset with examples (one holds a person's email), an expe
 over the dataset, and traces the app on every example with `reference_example_id` set, as
 `evaluate()` does; the app copies its inputs (the email) into a child run's prompt.
 
+With `"production": "PROJECT"` it also serves two users in that tracing project, as the app
+does in production: one conversation holds the person's email, one does not, and a user's
+feedback comment on the first quotes the email.
+
 Reads its dataset name and the person's email from stdin (one JSON object), prints one
 JSON object: the dataset, the examples and the experiment it made."""
 
@@ -42,7 +46,19 @@ with ls.tracing_context(enabled=True, client=client, project_name=experiment.nam
         app(e.inputs, langsmith_extra={"reference_example_id": e.id, "client": client})
 client.flush()
 
-print(json.dumps({
+made = {}
+if args.get("production"):
+    with ls.tracing_context(enabled=True, client=client, project_name=args["production"]):
+        app({"question": "Please update my address", "from": args["email"]},
+            langsmith_extra={"client": client, "run_id": (person_run := ls.uuid7())})
+        app({"question": "What are your opening hours?"},
+            langsmith_extra={"client": client, "run_id": (other_run := ls.uuid7())})
+    client.flush()
+    client.create_feedback(person_run, key="user_comment", comment="wrong answer, write to " + args["email"])
+    client.create_feedback(other_run, key="user_comment", comment="helpful")
+    made = {"production_person_run": str(person_run), "production_other_run": str(other_run)}
+
+print(json.dumps(made | {
     "dataset_id": str(dataset.id),
     "example_ids": sorted(str(e.id) for e in examples),
     "person_example": next(str(e.id) for e in examples if "email" in e.inputs),
