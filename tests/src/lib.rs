@@ -312,7 +312,10 @@ pub fn generated_schemas() -> Vec<(&'static str, &'static str, Value)> {
         ),
         ("EvaluatorTopLevel", of::<types::EvaluatorTopLevel>()),
         ("FeedbackLevel", of::<types::FeedbackLevel>()),
-        ("FeedbackSchema", of::<types::FeedbackSchema>()),
+        (
+            "FeedbackSchema",
+            of::<langsmith_api::partial::PartialObject>(),
+        ),
         ("FeedbackSource", of::<types::FeedbackSource>()),
         ("FeedbackSourceParam", of::<types::FeedbackSourceParam>()),
         ("PagerdutySeverity", of::<types::PagerdutySeverity>()),
@@ -347,7 +350,10 @@ pub fn generated_schemas() -> Vec<(&'static str, &'static str, Value)> {
             "TenantShareTokensResponse",
             of::<types::TenantShareTokensResponse>(),
         ),
-        ("TracerSession", of::<types::TracerSession>()),
+        (
+            "TracerSession",
+            of::<langsmith_api::partial::PartialObject>(),
+        ),
         (
             "examples.DeleteExamplesRequest",
             of::<types::ExamplesDeleteExamplesRequest>(),
@@ -971,6 +977,8 @@ pub fn check_replacements(doc: &Value) -> Result<(), String> {
     for (schema, fields) in [
         ("RunRulesSchema", langsmith::RULE_FIELDS),
         ("BulkExport", langsmith::EXPORT_FIELDS),
+        ("FeedbackSchema", langsmith::FEEDBACK_FIELDS),
+        ("TracerSession", langsmith::PROJECT_FIELDS),
     ] {
         let props = props(schema);
         for f in fields {

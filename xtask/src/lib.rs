@@ -73,6 +73,16 @@ pub const REPLACEMENTS: &[Replacement] = &[
         rust_type: "crate::partial::PartialObject",
         why: "an export is listed for a warning: the client reads four properties, never its formats or required times",
     },
+    Replacement {
+        schema: "FeedbackSchema",
+        rust_type: "crate::partial::PartialObject",
+        why: "feedback is searched for a text: the client reads six properties, never its score, value, source or enums",
+    },
+    Replacement {
+        schema: "TracerSession",
+        rust_type: "crate::partial::PartialObject",
+        why: "a project is listed to search its runs: the client reads four properties, never its stats, feedback or enums",
+    },
 ];
 
 /// The workspace root (the parent of this crate).

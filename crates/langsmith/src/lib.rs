@@ -90,9 +90,9 @@ pub use ids::{
     quote_value,
 };
 pub use places::{
-    CONTENT_FIELDS, CONTENT_SELECTS, CopySource, EXPORT_FIELDS, ExamplesScanned, FeedbackRead,
-    FeedbackRef, IDS_PER_QUERY, PLACE_SELECTS, PROJECTS_PER_QUERY, Project, RULE_FIELDS, ReadRun,
-    RunQuery, RunsRead, Shared,
+    CONTENT_FIELDS, CONTENT_SELECTS, CopySource, EXPORT_FIELDS, ExamplesScanned, FEEDBACK_FIELDS,
+    FeedbackRead, FeedbackRef, IDS_PER_QUERY, PLACE_SELECTS, PROJECT_FIELDS, PROJECTS_PER_QUERY,
+    Project, RULE_FIELDS, ReadRun, RunQuery, RunsRead, Shared,
 };
 pub use profile::Source;
 pub use read::{

@@ -379,9 +379,9 @@ pub enum CopySource {
     },
 }
 
-fn feedback_ref(f: types::FeedbackSchema, check: &[String]) -> FeedbackRef {
+fn feedback_ref(f: ReadFeedback, check: &[String]) -> FeedbackRef {
     let comment = f.comment.map(Value::String);
-    let correction = f.correction.and_then(|c| serde_json::to_value(c).ok());
+    let correction = f.correction.filter(|c| !c.is_null());
     let holds_ = check
         .iter()
         .enumerate()
@@ -526,7 +526,7 @@ impl Client {
     /// Every tracing project (`GET /api/v1/sessions`, every page, oldest first),
     /// experiments included.
     pub async fn all_projects(&self) -> Result<Vec<Project>, Error> {
-        let rows: ById<types::TracerSession> = ById(|s| s.id);
+        let rows: ById<ReadProject> = ById(|s| s.id);
         let walk = Lister::offset(Listing::Projects, PROJECTS_PAGE_SIZE, rows)
             .bound(Bound::at_most(MAX_PROJECTS, PROJECTS_PAGE_SIZE))
             .walk_offset(None, |offset| async move {
@@ -543,7 +543,7 @@ impl Client {
                                 .sort_by_desc(false);
                             hooks::capture(call.send())
                         },
-                        |rv, _| Ok(rv.into_inner()),
+                        |rv, _| decode_all(rv.into_inner(), "project"),
                     )
                     .await;
                 (called.result, called.attempts)
@@ -657,7 +657,7 @@ impl Client {
         texts: &[&str],
     ) -> Result<FeedbackRead, Error> {
         let check: Vec<String> = texts.iter().map(|t| fold(t).into_owned()).collect();
-        let rows: ById<types::FeedbackSchema> = ById(|f| f.id);
+        let rows: ById<ReadFeedback> = ById(|f| f.id);
         let walk = Lister::offset(Listing::Feedback, FEEDBACK_PAGE_SIZE, rows)
             .bound(Bound::at_most(MAX_PROJECTS * 10, FEEDBACK_PAGE_SIZE))
             .walk_offset(None, |offset| async move {
@@ -673,7 +673,7 @@ impl Client {
                                 .offset(offset);
                             hooks::capture(call.send())
                         },
-                        |rv, _| Ok(rv.into_inner()),
+                        |rv, _| decode_all(rv.into_inner(), "feedback"),
                     )
                     .await;
                 (called.result, called.attempts)
@@ -716,7 +716,11 @@ impl Client {
                             .send(),
                     )
                 },
-                |rv, _| Ok(rv.into_inner()),
+                |rv, _| {
+                    rv.into_inner()
+                        .decode::<ReadFeedback>()
+                        .map_err(|e| Box::new(undecodable("feedback", 0, e)))
+                },
             )
             .await;
         match called.result {
@@ -928,6 +932,60 @@ fn undecodable(what: &str, i: usize, e: serde_json::Error) -> Error {
         Some(Box::new(e)),
     )
 }
+
+/// Decodes every object of a listing into what the client reads of it (`T`), failing on
+/// the first that is not (which one, and why).
+fn decode_all<T: serde::de::DeserializeOwned>(
+    listed: Vec<langsmith_api::partial::PartialObject>,
+    what: &str,
+) -> Result<Vec<T>, Box<Error>> {
+    let mut out = Vec::with_capacity(listed.len());
+    for (i, o) in listed.iter().enumerate() {
+        out.push(o.decode().map_err(|e| Box::new(undecodable(what, i, e)))?);
+    }
+    Ok(out)
+}
+
+/// The properties of a feedback the client reads ([`FEEDBACK_FIELDS`]).
+#[derive(Deserialize)]
+struct ReadFeedback {
+    id: Uuid,
+    #[serde(default)]
+    run_id: Option<Uuid>,
+    #[serde(default)]
+    trace_id: Option<Uuid>,
+    #[serde(default)]
+    session_id: Option<Uuid>,
+    #[serde(default)]
+    comment: Option<String>,
+    #[serde(default)]
+    correction: Option<Value>,
+}
+
+/// The properties of `FeedbackSchema` the client reads, for the contract suite.
+pub const FEEDBACK_FIELDS: &[&str] = &[
+    "id",
+    "run_id",
+    "trace_id",
+    "session_id",
+    "comment",
+    "correction",
+];
+
+/// The properties of a tracing project the client reads ([`PROJECT_FIELDS`]).
+#[derive(Deserialize)]
+struct ReadProject {
+    id: Uuid,
+    #[serde(default)]
+    start_time: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    reference_dataset_id: Option<Uuid>,
+    #[serde(default)]
+    run_count: Option<i64>,
+}
+
+/// The properties of `TracerSession` the client reads, for the contract suite.
+pub const PROJECT_FIELDS: &[&str] = &["id", "start_time", "reference_dataset_id", "run_count"];
 
 /// The properties of a rule the client reads ([`RULE_FIELDS`]).
 #[derive(Deserialize)]
