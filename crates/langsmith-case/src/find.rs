@@ -419,10 +419,13 @@ fn trace_items(
         runs: Vec<Uuid>,
         holds: BTreeSet<usize>,
         stray: bool,
+        /// Runs of it listed (kept by the read: all but a scan's runs without a text).
+        listed: u64,
     }
     let mut traces: BTreeMap<(Uuid, Uuid), Listed> = BTreeMap::new();
     for r in runs {
         let e = traces.entry((r.session_id, r.trace_id)).or_default();
+        e.listed += 1;
         if r.stray {
             e.stray = true;
         } else if !r.holds.is_empty() {
@@ -441,17 +444,26 @@ fn trace_items(
                     mut runs,
                     holds,
                     stray,
+                    listed,
                 },
             )| {
                 runs.sort_unstable();
+                // Counted in runs, as the listing's rows are: those that passed the
+                // check here, and those it refused (a scan's runs without a text are
+                // not refusals: it lists every run, none said to match).
+                matched += runs.len() as u64;
+                excluded += if !all_listed {
+                    listed - runs.len() as u64
+                } else if runs.is_empty() {
+                    listed
+                } else {
+                    0
+                };
                 let (state, reason) = if !runs.is_empty() {
-                    matched += runs.len() as u64;
                     (ItemState::Found, None)
                 } else if stray {
-                    excluded += 1;
                     (ItemState::Excluded, Some("not_asked_for".to_owned()))
                 } else {
-                    excluded += 1;
                     (ItemState::Excluded, Some("no_identifier".to_owned()))
                 };
                 Item {

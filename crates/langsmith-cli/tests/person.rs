@@ -275,6 +275,18 @@ async fn a_search_that_ignores_its_filter_deletes_nothing_of_anyone_else() {
         !items(&c, "traces", &["excluded"]).is_empty(),
         "the runs the filter should have left out are excluded here"
     );
+    // Every run listed is counted once: it passed the check here or was refused (rows,
+    // as the listing gives them, not traces); the listing was every run of the window.
+    let place = c["places"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["place"] == "traces")
+        .unwrap();
+    let answered = &place["answered"];
+    let n = |k: &str| answered[k].as_u64().unwrap();
+    assert_eq!(n("listed"), n("matched") + n("excluded"), "{answered}");
+    assert_eq!(n("listed"), runs_before.len() as u64, "{answered}");
     let o = case(&env, "erase", &["--yes"]).await;
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     let theirs: BTreeSet<Uuid> = seeded
