@@ -38,6 +38,22 @@ impl Env {
     }
 }
 
+/// `hard-delete` of the marked examples of `compliance`, with `--verify` and a report.
+async fn hard_delete_marked(env: &Env, report: &std::path::Path) -> std::process::Output {
+    env.run(&[
+        "hard-delete",
+        "--dataset",
+        "compliance",
+        "--contains",
+        MARKER,
+        "--yes",
+        "--verify",
+        "--report",
+        report.to_str().unwrap(),
+    ])
+    .await
+}
+
 fn ids_of(stdout: &str) -> Vec<Uuid> {
     stdout
         .lines()
@@ -108,19 +124,7 @@ async fn select_erase_and_prove_the_erasure() {
 
     // Erase by selectors, and prove it.
     let report = env.path("report.json");
-    let o = env
-        .run(&[
-            "hard-delete",
-            "--dataset",
-            "compliance",
-            "--contains",
-            MARKER,
-            "--yes",
-            "--verify",
-            "--report",
-            report.to_str().unwrap(),
-        ])
-        .await;
+    let o = hard_delete_marked(&env, &report).await;
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(r["totals"]["deleted"], marked.len());
@@ -352,19 +356,7 @@ async fn examples_langsmith_lists_no_more_are_read_back_as_of_before_their_delet
     let marked: BTreeSet<Uuid> = env.server.marked_ids().into_iter().collect();
     assert!(marked.len() > 5);
     let report = env.path("report.json");
-    let o = env
-        .run(&[
-            "hard-delete",
-            "--dataset",
-            "compliance",
-            "--contains",
-            MARKER,
-            "--yes",
-            "--verify",
-            "--report",
-            report.to_str().unwrap(),
-        ])
-        .await;
+    let o = hard_delete_marked(&env, &report).await;
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     assert!(text(&o).0.contains("no longer listed"), "{}", text(&o).0);
     let deleted: BTreeSet<Uuid> = env.server.hard_deleted_ids().into_iter().collect();
