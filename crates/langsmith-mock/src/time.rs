@@ -95,6 +95,18 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
     Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset)
 }
 
+/// A number sent for a time, read as pydantic (and so LangSmith, a FastAPI service) reads
+/// one for a `datetime`: Unix seconds, or milliseconds when its magnitude is above 2e10
+/// (the official JS SDK sends a run's `start_time` as `Date.now()`). Whole seconds, toward
+/// the past; `None` for what is no finite number.
+pub fn unix_number(n: f64) -> Option<i64> {
+    if !n.is_finite() {
+        return None;
+    }
+    let seconds = if n.abs() > 2e10 { n / 1000.0 } else { n };
+    Some(seconds.floor() as i64)
+}
+
 /// A time as `as_of` takes it: RFC 3339, or the same without an offset (Python's
 /// `datetime.isoformat()` of a naive datetime), read as UTC.
 pub fn parse_as_of_time(text: &str) -> Option<i64> {
@@ -107,6 +119,15 @@ mod tests {
 
     /// 2026-01-01T00:00:00Z (the store's `EPOCH`).
     const EPOCH: i64 = 1_767_225_600;
+
+    #[test]
+    fn numbers_are_read_as_pydantic_reads_them() {
+        // pydantic's rule: seconds up to 2e10, milliseconds above.
+        assert_eq!(unix_number(EPOCH as f64), Some(EPOCH));
+        assert_eq!(unix_number(EPOCH as f64 * 1000.0 + 999.0), Some(EPOCH));
+        assert_eq!(unix_number(EPOCH as f64 + 0.5), Some(EPOCH));
+        assert_eq!(unix_number(f64::NAN), None);
+    }
 
     #[test]
     fn times_round_trip_and_offsets_apply() {

@@ -118,6 +118,37 @@ impl Write {
     }
 }
 
+/// A run's `start_time` and `end_time` sent as numbers (the official JS SDK sends
+/// `Date.now()`), written as the RFC 3339 times the spec declares before the body is
+/// checked against it: LangSmith reads them as pydantic reads a number for a `datetime`
+/// ([`crate::time::unix_number`]). Runs are the body (`POST /runs`, `PATCH /runs/{id}`) or
+/// the items of its `post` and `patch` (`POST /runs/batch`).
+fn unix_times_as_text(body: &mut Value) {
+    let fix = |run: &mut Value| {
+        for field in ["start_time", "end_time"] {
+            if let Some(t) = run
+                .get(field)
+                .and_then(Value::as_f64)
+                .and_then(crate::time::unix_number)
+            {
+                run[field] = Value::String(crate::time::rfc3339(t));
+            }
+        }
+    };
+    let batch = ["post", "patch"]
+        .iter()
+        .any(|k| body.get(k).is_some_and(Value::is_array));
+    if batch {
+        for k in ["post", "patch"] {
+            if let Some(Value::Array(runs)) = body.get_mut(k) {
+                runs.iter_mut().for_each(fix);
+            }
+        }
+    } else if body.is_object() {
+        fix(body);
+    }
+}
+
 /// The ingestion service's error shape (`runs.ErrorResponse`).
 fn ingest_error(status: u16, error: &str, details: impl Into<String>) -> Answer {
     (status, json!({"error": error, "details": details.into()}))
@@ -156,6 +187,10 @@ fn body_of(op: &Write, body: &[u8]) -> Result<(Value, Vec<String>), Answer> {
             )
         }
     })?;
+    let mut value = value;
+    if op.is_ingest() {
+        unix_times_as_text(&mut value);
+    }
     let v = validator(path, method);
     let errors: Vec<(String, String)> = v
         .iter_errors(&value)
@@ -239,6 +274,9 @@ fn uuid_field(v: &Value, name: &str, ingest: bool) -> Result<Option<Uuid>, Answe
 
 /// A time field (RFC 3339, or without an offset: UTC), or `None`.
 fn time_field(v: &Value, name: &str, ingest: bool) -> Result<Option<i64>, Answer> {
+    if let Some(n) = v.get(name).and_then(Value::as_f64) {
+        return Ok(crate::time::unix_number(n));
+    }
     match v.get(name).and_then(Value::as_str) {
         None => Ok(None),
         Some(t) => parse_as_of_time(t).map(Some).ok_or_else(|| {
@@ -1090,8 +1128,9 @@ fn ingest(cx: Cx<'_>, posts: &[Value], patches: &[Value]) -> Result<Value, Answe
     let mut sessions = cx.runs.sessions.clone();
     let mut known: HashSet<Uuid> = runs.iter().map(|r| r.id).collect();
     for v in posts {
-        let id = uuid_field(v, "id", true)?
-            .ok_or_else(|| ingest_error(422, "invalid run", "id: required"))?;
+        // The spec's `runs.Run` does not require an id: a run posted without one gets
+        // one, as a server following it makes (the JS SDK's `createRun` sends none).
+        let id = uuid_field(v, "id", true)?.unwrap_or_else(random_id);
         if !known.insert(id) {
             return Err(ingest_error(409, "run already exists", format!("run {id}")));
         }

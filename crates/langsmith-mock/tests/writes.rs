@@ -1514,3 +1514,44 @@ async fn a_datasets_schemas_are_kept_and_every_example_write_is_checked_against_
     .await;
     assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
 }
+
+/// The official JS SDK sends a run's `start_time` and `end_time` as `Date.now()` (epoch
+/// milliseconds), where the spec declares RFC 3339 strings; LangSmith, a FastAPI service,
+/// reads a number for a `datetime` as pydantic does: Unix seconds, or milliseconds above
+/// 2e10. The stand-in takes both forms, on each ingestion route, and still refuses what
+/// is no time at all.
+#[tokio::test]
+async fn run_times_sent_as_epoch_numbers_are_read_as_langsmith_reads_them() {
+    let server = MockServer::builder().start().await.unwrap();
+    // 2026-03-04T05:06:07Z, worked out by hand: 2026-01-01 is 1_767_225_600; + 62 days
+    // (January and February) + 5 h 6 min 7 s.
+    let at: i64 = 1_767_225_600 + 62 * 86_400 + 5 * 3600 + 6 * 60 + 7;
+    let ms = at * 1000 + 250;
+    let (a, b, c) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let post = |id: Uuid, start: Value| {
+        json!({"id": id, "trace_id": id, "dotted_order": format!("20260304T050607000000Z{id}"),
+               "name": "app", "run_type": "chain", "inputs": {"q": 1}, "start_time": start,
+               "session_name": "js-app"})
+    };
+    let (s, body) = ok(&server, Method::POST, "/runs", Some(&post(a, json!(ms)))).await;
+    assert_eq!(s, 202, "{body}");
+    let batch = json!({
+        "post": [post(b, json!(at))],
+        "patch": [{"id": b, "end_time": ms + 1000, "trace_id": b,
+                   "dotted_order": format!("20260304T050607000000Z{b}")}],
+    });
+    let (s, body) = ok(&server, Method::POST, "/runs/batch", Some(&batch)).await;
+    assert_eq!(s, 202, "{body}");
+    let runs = server.runs();
+    let of = |id: Uuid| runs.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(of(a).start_time, at, "milliseconds");
+    assert_eq!(of(b).start_time, at, "seconds");
+    assert_eq!(of(b).end_time, Some(at + 1), "milliseconds in a patch");
+    // Not a time: refused with the ingestion error naming the field, nothing written.
+    for bad in [json!(true), json!("yesterday")] {
+        let (s, body) = ok(&server, Method::POST, "/runs", Some(&post(c, bad.clone()))).await;
+        assert_eq!(s, 422, "{bad}: {body}");
+        assert!(body.to_string().contains("start_time"), "{body}");
+    }
+    assert!(server.runs().iter().all(|r| r.id != c));
+}
