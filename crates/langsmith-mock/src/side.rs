@@ -129,14 +129,14 @@ pub(crate) fn session_json(l: &Listed) -> Value {
 /// `id`, `name`, `name_contains`, `reference_free` and `reference_dataset`, sorted by
 /// `sort_by` (`name`, `start_time`, `last_run_start_time`, `runs_count`; the latency,
 /// error-rate and feedback columns tie, as every seeded run succeeded in 3 seconds with
-/// no feedback, and ties keep start-time order), paged; `include_stats=true` is refused.
-pub(crate) fn sessions(all: Vec<Listed>, q: &Map<String, Value>) -> Answer {
-    if q.get("include_stats") == Some(&Value::Bool(true)) {
-        return (
-            400,
-            json!({"detail": "query parameter `include_stats`: true is not supported by the stand-in (it computes no session stats)"}),
-        );
-    }
+/// no feedback, and ties keep start-time order), paged; with `include_stats=true`, each
+/// with the fields `stats` gives it (the session's run stats).
+pub(crate) fn sessions(
+    all: Vec<Listed>,
+    q: &Map<String, Value>,
+    stats: &dyn Fn(Uuid) -> Map<String, Value>,
+) -> Answer {
+    let with_stats = q.get("include_stats") == Some(&Value::Bool(true));
     let strings = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)
             .map(|a| {
@@ -192,7 +192,13 @@ pub(crate) fn sessions(all: Vec<Listed>, q: &Map<String, Value>) -> Answer {
         .iter()
         .skip(offset)
         .take(limit)
-        .map(session_json)
+        .map(|l| {
+            let mut v = session_json(l);
+            if with_stats && let Some(m) = v.as_object_mut() {
+                m.extend(stats(l.session.id));
+            }
+            v
+        })
         .collect();
     (200, Value::Array(page))
 }
@@ -207,7 +213,12 @@ mod tests {
             (spec::INFO_PATH, info()),
             (
                 spec::SESSIONS_PATH,
-                sessions(vec![default_session(Uuid::from_u128(9))], &Map::new()).1,
+                sessions(
+                    vec![default_session(Uuid::from_u128(9))],
+                    &Map::new(),
+                    &|_| Map::new(),
+                )
+                .1,
             ),
         ] {
             let schema = &spec::read_operation(path).success_schema;
