@@ -21,8 +21,8 @@ pub const INFO_VERSION: &str = "0.18.0+langsmith-mock";
 pub const SESSION_NAME: &str = "default";
 
 /// `GET /info`: the version, no license expiry, the spec's default batch-ingest config
-/// with the multipart endpoint off, and instance flags that keep example writes on JSON
-/// (so the SDKs use no multipart route).
+/// (the multipart run ingestion on, as LangSmith has it), and instance flags that turn
+/// its zstd compression on and keep example writes on JSON.
 pub(crate) fn info() -> Value {
     // Read from the document as written: inlining a `$ref` drops the `default` beside it.
     let doc = spec::document();
@@ -30,14 +30,14 @@ pub(crate) fn info() -> Value {
         doc,
         &doc["paths"][spec::INFO_PATH]["get"]["responses"]["200"]["content"]["application/json"]["schema"],
     );
-    let mut batch = schema["properties"]["batch_ingest_config"]
+    // Runs are ingested through `POST /runs/multipart` (zstd-compressed), as LangSmith
+    // has it: the SDKs drop a traced run's attachments on the JSON routes ("Attachments
+    // are not supported when use_multipart_endpoint is False"), and a rehearsal must see
+    // what an app writes, files included. `POST /runs/batch` and `/runs` stay served.
+    let batch = schema["properties"]["batch_ingest_config"]
         .get("default")
         .cloned()
         .expect("the vendored spec gives InfoGetResponse.batch_ingest_config a default");
-    // Runs are ingested through `POST /runs/batch` and `/runs` by default: the stand-in
-    // serves the multipart route too (the SDK's own tests force it), but keeps the
-    // SDKs on the JSON routes unless a caller switches multipart on.
-    batch["use_multipart_endpoint"] = Value::Bool(false);
     json!({
         "version": INFO_VERSION,
         "git_sha": null,
@@ -48,6 +48,9 @@ pub(crate) fn info() -> Value {
         "instance_flags": {
             "dataset_examples_multipart_enabled": false,
             "examples_multipart_enabled": false,
+            // The SDKs compress multipart run ingestion with zstd when this is on (and
+            // warn "Run compression is not enabled" when it is off).
+            "zstd_compression_enabled": true,
         },
         "customer_info": null,
     })
@@ -206,6 +209,19 @@ pub(crate) fn sessions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn info_reports_the_specs_default_ingest_config_with_compression_on() {
+        // As LangSmith: the spec's default (multipart run ingestion on), read from the
+        // document as written; the SDKs compress it when the instance flag says so.
+        let doc = spec::document();
+        let default = &doc["components"]["schemas"]["InfoGetResponse"]["properties"]["batch_ingest_config"]
+            ["default"];
+        assert_eq!(default["use_multipart_endpoint"], true, "{default}");
+        let info = info();
+        assert_eq!(&info["batch_ingest_config"], default);
+        assert_eq!(info["instance_flags"]["zstd_compression_enabled"], true);
+    }
 
     #[test]
     fn the_answers_validate_against_the_spec() {
