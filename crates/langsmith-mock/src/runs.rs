@@ -360,38 +360,26 @@ pub(crate) fn session_stats(runs: &Runs, session: Uuid) -> Map<String, Value> {
             json!(errors as f64 / roots.len() as f64)
         },
     );
-    for (field, from, _) in USAGE_FIELDS
-        .iter()
-        .filter(|(f, _, _)| !f.ends_with("_details"))
-    {
-        let values = of.iter().filter_map(|r| usage_of(r)?.get(*from));
+    // Each run's tokens and costs as it reads back (`render`), added up.
+    const TOTALS: [&str; 6] = [
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "prompt_cost",
+        "completion_cost",
+        "total_cost",
+    ];
+    let select: Vec<String> = TOTALS.map(str::to_owned).to_vec();
+    let rendered: Vec<Value> = of.iter().map(|r| render(r, &select)).collect();
+    for field in TOTALS {
+        let values = rendered.iter().map(|r| &r[field]);
         if field.ends_with("_tokens") {
-            let mut total: i64 = values.filter_map(Value::as_i64).sum();
-            if *field == "total_tokens" && total == 0 {
-                total = of
-                    .iter()
-                    .filter_map(|r| usage_of(r))
-                    .filter_map(|u| {
-                        Some(u.get("input_tokens")?.as_i64()? + u.get("output_tokens")?.as_i64()?)
-                    })
-                    .sum();
-            }
-            m.insert((*field).into(), total.into());
+            let total: i64 = values.filter_map(Value::as_i64).sum();
+            m.insert(field.into(), total.into());
         } else {
-            let costs: Vec<f64> = values
-                .filter_map(|v| match v {
-                    Value::String(s) => s.parse().ok(),
-                    v => v.as_f64(),
-                })
-                .collect();
-            m.insert(
-                (*field).into(),
-                if costs.is_empty() {
-                    Value::Null
-                } else {
-                    decimal(&json!(costs.iter().sum::<f64>()))
-                },
-            );
+            let costs: Vec<f64> = values.filter_map(|v| v.as_str()?.parse().ok()).collect();
+            let total = (!costs.is_empty()).then(|| decimal(&json!(costs.iter().sum::<f64>())));
+            m.insert(field.into(), total.unwrap_or(Value::Null));
         }
     }
     let ids: HashSet<Uuid> = of.iter().map(|r| r.id).collect();

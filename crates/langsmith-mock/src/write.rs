@@ -1529,9 +1529,9 @@ fn run_stats(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
 
 /// `POST /datasets/{id}/runs` (the SDK's `get_experiment_results`): the dataset's
 /// examples, each with the root runs of the given experiment sessions that reference it
-/// (as `RunSchemaComparisonView`, with their `feedback_stats`), in the examples listing's
-/// order, paged by `offset` and `limit`; examples no session ran are left out (the
-/// comparison view lists what was run). `preview: true` answers the full values, a
+/// (as `RunSchemaComparisonView`, with their `feedback_stats`), oldest example first,
+/// paged by `offset` and `limit`; examples no session ran are left out (the comparison
+/// view lists what was run). `preview: true` answers the full values, a
 /// superset of the preview. `comparative_experiment_id`, `sort_params`, `filters` and
 /// `example_ids`, when not null, are refused by name; `include_annotator_detail` is
 /// ignored (the stand-in keeps no annotators).
