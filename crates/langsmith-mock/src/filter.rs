@@ -7,7 +7,14 @@
 //! - `and(F, F, ...)`, `or(F, F, ...)`: at least one argument each;
 //! - `eq(FIELD, "value")` with FIELD one of `id`, `trace_id` (compared as UUIDs: the value
 //!   must be one), `run_type` (case-insensitive: `"llm"` and `"LLM"` alike), `is_root`
-//!   (`true`/`false`, bare or quoted) and `name` (exact).
+//!   (`true`/`false`, bare or quoted) and `name` (exact);
+//! - `eq(metadata_key, "k")`, `eq(metadata_value, "v")`: the run's metadata
+//!   (`extra.metadata`) has the key `k`, has a value `v` (a string equal to it, or another
+//!   JSON value whose text is it: `eq(metadata_value, "3")` matches `3`). Within one
+//!   `and(...)`, LangSmith reads a key and a value as one pair, "the metadata key `k` holds
+//!   `v`": the first `metadata_key` there pairs with the first `metadata_value`, the second
+//!   with the second, and so on; one left without a partner stands alone (LangSmith docs,
+//!   "filter traces": `and(eq(metadata_key, "user_id"), eq(metadata_value, "2"))`).
 //!
 //! Strings are double- or single-quoted; a backslash escapes the next character. Anything
 //! else (`has`, `like`, `gt`, `not`, ..., another field, a bare word where a string
@@ -49,6 +56,8 @@ pub enum RunFilter {
     And(Vec<RunFilter>),
     Or(Vec<RunFilter>),
     Eq(Equals),
+    /// `and(eq(metadata_key, k), eq(metadata_value, v))`: the metadata key `k` holds `v`.
+    MetadataPair(String, String),
 }
 
 /// An `eq(FIELD, value)` the stand-in evaluates.
@@ -59,6 +68,8 @@ pub enum Equals {
     RunType(String),
     IsRoot(bool),
     Name(String),
+    MetadataKey(String),
+    MetadataValue(String),
 }
 
 /// One token of the expression, with its character offset.
@@ -178,7 +189,7 @@ impl Parser<'_> {
                     .map(|a| self.filter(a))
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(if name == "and" {
-                    RunFilter::And(all)
+                    RunFilter::And(paired(all))
                 } else {
                     RunFilter::Or(all)
                 })
@@ -217,6 +228,8 @@ impl Parser<'_> {
                     "trace_id" => Equals::TraceId(uuid(&value)?),
                     "run_type" => Equals::RunType(value.to_ascii_lowercase()),
                     "name" => Equals::Name(value),
+                    "metadata_key" => Equals::MetadataKey(value),
+                    "metadata_value" => Equals::MetadataValue(value),
                     "is_root" => match value.as_str() {
                         "true" | "True" => Equals::IsRoot(true),
                         "false" | "False" => Equals::IsRoot(false),
@@ -228,7 +241,7 @@ impl Parser<'_> {
                         return self.fail(
                             *f_at,
                             format!(
-                                "the stand-in cannot evaluate eq() on field {other:?} (only id, trace_id, run_type, is_root, name)"
+                                "the stand-in cannot evaluate eq() on field {other:?} (only id, trace_id, run_type, is_root, name, metadata_key, metadata_value)"
                             ),
                         );
                     }
@@ -237,7 +250,7 @@ impl Parser<'_> {
             other => self.fail(
                 at,
                 format!(
-                    "the stand-in cannot evaluate {other}() (only search, and, or, eq on id, trace_id, run_type, is_root, name)"
+                    "the stand-in cannot evaluate {other}() (only search, and, or, eq on id, trace_id, run_type, is_root, name, metadata_key, metadata_value)"
                 ),
             ),
         }
@@ -271,6 +284,69 @@ impl RunFilter {
             RunFilter::Eq(Equals::RunType(t)) => run.run_type.eq_ignore_ascii_case(t),
             RunFilter::Eq(Equals::IsRoot(b)) => run.is_root() == *b,
             RunFilter::Eq(Equals::Name(n)) => run.name == *n,
+            RunFilter::Eq(Equals::MetadataKey(k)) => {
+                metadata(run).is_some_and(|m| m.contains_key(k))
+            }
+            RunFilter::Eq(Equals::MetadataValue(v)) => {
+                metadata(run).is_some_and(|m| m.values().any(|x| value_is(x, v)))
+            }
+            RunFilter::MetadataPair(k, v) => {
+                metadata(run).is_some_and(|m| m.get(k).is_some_and(|x| value_is(x, v)))
+            }
+        }
+    }
+}
+
+/// The arguments of an `and(...)` with its `metadata_key`s and `metadata_value`s paired
+/// in order (the first key with the first value, ...), each pair where its key was.
+fn paired(all: Vec<RunFilter>) -> Vec<RunFilter> {
+    let mut values: std::collections::VecDeque<String> = all
+        .iter()
+        .filter_map(|f| match f {
+            RunFilter::Eq(Equals::MetadataValue(v)) => Some(v.clone()),
+            _ => None,
+        })
+        .collect();
+    let keys = all
+        .iter()
+        .filter(|f| matches!(f, RunFilter::Eq(Equals::MetadataKey(_))))
+        .count();
+    // The values a key takes; the rest stand alone.
+    let alone = values.split_off(keys.min(values.len()));
+    let mut alone = alone.into_iter();
+    let mut out = Vec::with_capacity(all.len());
+    for f in all {
+        match f {
+            RunFilter::Eq(Equals::MetadataKey(k)) => match values.pop_front() {
+                Some(v) => out.push(RunFilter::MetadataPair(k, v)),
+                None => out.push(RunFilter::Eq(Equals::MetadataKey(k))),
+            },
+            RunFilter::Eq(Equals::MetadataValue(_)) => {
+                if let Some(v) = alone.next() {
+                    out.push(RunFilter::Eq(Equals::MetadataValue(v)));
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The run's metadata (`extra.metadata`), when it is an object.
+fn metadata(run: &Run) -> Option<&serde_json::Map<String, Value>> {
+    run.extra.as_ref()?.get("metadata")?.as_object()
+}
+
+/// Whether a metadata value reads as `want`: a string equal to it, or another JSON
+/// value whose text is it.
+fn value_is(x: &Value, want: &str) -> bool {
+    match x {
+        Value::String(s) => s == want,
+        Value::Null => false,
+        // Its JSON text (`3`, `true`); not `*other == want`, which holds only for strings.
+        other => {
+            let text = other.to_string();
+            text == want
         }
     }
 }

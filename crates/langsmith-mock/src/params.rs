@@ -131,16 +131,24 @@ pub(crate) const POLICY: &[(&str, &[(&str, Use)])] = &[
                 Refused("the stand-in does not filter sessions by expression"),
             ),
             ("include_stats", Applied),
+            // With `include_stats=true`: `crate::runs::session_stats`, exact, over all of
+            // a session's runs, every stat.
             (
                 "use_approx_stats",
-                Refused("the stand-in keeps no run stats"),
+                Refused("the stand-in computes exact stats only"),
             ),
             (
                 "stats_start_time",
-                Refused("the stand-in keeps no run stats"),
+                Refused("the stand-in computes stats over all of a session's runs"),
             ),
-            ("stats_select", Refused("the stand-in keeps no run stats")),
-            ("stats_filter", Refused("the stand-in keeps no run stats")),
+            (
+                "stats_select",
+                Refused("the stand-in computes every stat or none"),
+            ),
+            (
+                "stats_filter",
+                Refused("the stand-in computes stats over all of a session's runs"),
+            ),
         ],
     ),
 ];

@@ -450,6 +450,7 @@ impl Seeder<'_> {
             error: None,
             extra: None,
             events: None,
+            tags: Vec::new(),
             dotted_order: if parent.is_none() {
                 root_dotted.clone()
             } else {
@@ -503,6 +504,7 @@ impl Seeder<'_> {
             error: None,
             extra: Some(json!({"metadata": {"example_version": "latest"}})),
             events: None,
+            tags: Vec::new(),
             dotted_order: root_dotted.clone(),
         };
         let child = Run {

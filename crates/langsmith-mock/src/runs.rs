@@ -9,7 +9,7 @@ use crate::spec;
 use crate::time::rfc3339;
 use crate::traces::{Queued, Run, Runs};
 use serde_json::{Map, Value, json};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::SystemTime;
 use uuid::Uuid;
 
@@ -226,7 +226,221 @@ pub(crate) fn render(run: &Run, select: &[String]) -> Value {
             run.end_time.map_or(Value::Null, |t| rfc3339(t).into()),
         );
     }
+    if selected("tags") {
+        m.insert("tags".into(), run.tags.clone().into());
+    }
+    let usage = usage_of(run);
+    for (field, from, with) in USAGE_FIELDS {
+        // A breakdown comes with its total: LangSmith answers the SDK's default
+        // selection, which names `prompt_tokens` and `prompt_cost` but no `*_details`,
+        // with the details (the SDK's own `test_usage_metadata` reads them so).
+        if !selected(field) && !selected(with) {
+            continue;
+        }
+        let v = usage.and_then(|u| u.get(*from)).filter(|v| !v.is_null());
+        let value = match (*field, v) {
+            // Token counts are integers, 0 when unknown (the spec's default).
+            ("prompt_tokens" | "completion_tokens" | "total_tokens", v) => {
+                let n = v.and_then(Value::as_i64).or_else(|| {
+                    (*field == "total_tokens")
+                        .then(|| {
+                            let u = usage?;
+                            Some(
+                                u.get("input_tokens")?.as_i64()?
+                                    + u.get("output_tokens")?.as_i64()?,
+                            )
+                        })
+                        .flatten()
+                });
+                n.unwrap_or(0).into()
+            }
+            (_, None) => Value::Null,
+            // Costs are decimal strings in the spec.
+            ("prompt_cost" | "completion_cost" | "total_cost", Some(v)) => decimal(v),
+            ("prompt_cost_details" | "completion_cost_details", Some(Value::Object(d))) => d
+                .iter()
+                .map(|(k, v)| (k.clone(), decimal(v)))
+                .collect::<Map<_, _>>()
+                .into(),
+            ("prompt_token_details" | "completion_token_details", Some(v @ Value::Object(_))) => {
+                v.clone()
+            }
+            _ => Value::Null,
+        };
+        m.insert((*field).into(), value);
+    }
     Value::Object(m)
+}
+
+/// The token and cost fields of `RunSchema`, the keys of the SDKs' `usage_metadata` they
+/// come from (LangSmith docs, "log LLM calls": `input_tokens` is shown as the prompt's,
+/// `output_tokens` as the completion's, and so on), and the field whose selection brings
+/// them too.
+const USAGE_FIELDS: &[(&str, &str, &str)] = &[
+    ("prompt_tokens", "input_tokens", "prompt_tokens"),
+    ("completion_tokens", "output_tokens", "completion_tokens"),
+    ("total_tokens", "total_tokens", "total_tokens"),
+    (
+        "prompt_token_details",
+        "input_token_details",
+        "prompt_tokens",
+    ),
+    (
+        "completion_token_details",
+        "output_token_details",
+        "completion_tokens",
+    ),
+    ("prompt_cost", "input_cost", "prompt_cost"),
+    ("completion_cost", "output_cost", "completion_cost"),
+    ("total_cost", "total_cost", "total_cost"),
+    ("prompt_cost_details", "input_cost_details", "prompt_cost"),
+    (
+        "completion_cost_details",
+        "output_cost_details",
+        "completion_cost",
+    ),
+];
+
+/// The usage an LLM run reported, as LangSmith reads it (LangSmith docs, "cost
+/// tracking"): `usage_metadata` in its metadata (`extra.metadata`, where the SDKs'
+/// `run_tree.set(usage_metadata=...)` puts it), else in its outputs (where a traced
+/// function returns it). Other run types report none (the stand-in does not add up a
+/// trace's usage on its parents).
+fn usage_of(run: &Run) -> Option<&Map<String, Value>> {
+    if run.run_type != "llm" {
+        return None;
+    }
+    let in_metadata = run
+        .extra
+        .as_ref()
+        .and_then(|x| x.get("metadata"))
+        .and_then(|m| m.get("usage_metadata"))
+        .and_then(Value::as_object);
+    in_metadata.or_else(|| run.outputs.get("usage_metadata").and_then(Value::as_object))
+}
+
+/// A session's stats, the fields `TracerSession` adds with `include_stats=true` (`GET
+/// /sessions`, `GET /sessions/{id}`): over its traces (root runs), `run_count`, the
+/// latency percentiles (seconds, nearest rank, as `POST /runs/stats`) and `error_rate`;
+/// over all its runs, the tokens and costs their usage reported (costs null when none
+/// did); `feedback_stats` per feedback key on its runs (`n`, `avg` and `stdev` of the
+/// numeric scores, `errors`, and the count of each categorical `value`). The first-token
+/// percentiles and facets are null: the stand-in keeps no token times.
+pub(crate) fn session_stats(runs: &Runs, session: Uuid) -> Map<String, Value> {
+    let of: Vec<&Run> = runs
+        .runs
+        .iter()
+        .filter(|r| r.session_id == session)
+        .collect();
+    let roots: Vec<&&Run> = of.iter().filter(|r| r.is_root()).collect();
+    let mut latencies: Vec<i64> = roots
+        .iter()
+        .filter_map(|r| r.end_time.map(|e| e - r.start_time))
+        .collect();
+    latencies.sort_unstable();
+    let rank = |p: f64| -> Value {
+        if latencies.is_empty() {
+            return Value::Null;
+        }
+        let k = ((p * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len());
+        json!(latencies[k - 1] as f64)
+    };
+    let errors = roots.iter().filter(|r| r.error.is_some()).count();
+    let mut m = Map::new();
+    m.insert("run_count".into(), roots.len().into());
+    m.insert("latency_p50".into(), rank(0.5));
+    m.insert("latency_p99".into(), rank(0.99));
+    m.insert("first_token_p50".into(), Value::Null);
+    m.insert("first_token_p99".into(), Value::Null);
+    m.insert(
+        "error_rate".into(),
+        if roots.is_empty() {
+            Value::Null
+        } else {
+            json!(errors as f64 / roots.len() as f64)
+        },
+    );
+    // Each run's tokens and costs as it reads back (`render`), added up.
+    const TOTALS: [&str; 6] = [
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "prompt_cost",
+        "completion_cost",
+        "total_cost",
+    ];
+    let select: Vec<String> = TOTALS.map(str::to_owned).to_vec();
+    let rendered: Vec<Value> = of.iter().map(|r| render(r, &select)).collect();
+    for field in TOTALS {
+        let values = rendered.iter().map(|r| &r[field]);
+        if field.ends_with("_tokens") {
+            let total: i64 = values.filter_map(Value::as_i64).sum();
+            m.insert(field.into(), total.into());
+        } else {
+            let costs: Vec<f64> = values.filter_map(|v| v.as_str()?.parse().ok()).collect();
+            let total = (!costs.is_empty()).then(|| decimal(&json!(costs.iter().sum::<f64>())));
+            m.insert(field.into(), total.unwrap_or(Value::Null));
+        }
+    }
+    let ids: HashSet<Uuid> = of.iter().map(|r| r.id).collect();
+    m.insert("feedback_stats".into(), feedback_stats(runs, &ids));
+    m.insert("session_feedback_stats".into(), Value::Null);
+    m.insert("run_facets".into(), Value::Null);
+    m.insert("streaming_rate".into(), Value::Null);
+    m
+}
+
+/// The feedback on `ids` per key, as LangSmith's `feedback_stats`: `n`, the `avg` and
+/// `stdev` of the numeric scores (a boolean counts 1 or 0; null without any), `errors`
+/// and the count of each categorical `value`.
+pub(crate) fn feedback_stats(runs: &Runs, ids: &HashSet<Uuid>) -> Value {
+    let mut by_key: std::collections::BTreeMap<&str, Vec<&Map<String, Value>>> =
+        std::collections::BTreeMap::new();
+    for f in &runs.feedback {
+        if f.run_id.is_some_and(|r| ids.contains(&r)) {
+            by_key.entry(&f.key).or_default().push(&f.fields);
+        }
+    }
+    let feedback: Map<String, Value> = by_key
+        .into_iter()
+        .map(|(key, all)| {
+            let scores: Vec<f64> = all
+                .iter()
+                .filter_map(|f| match f.get("score")? {
+                    Value::Bool(b) => Some(f64::from(u8::from(*b))),
+                    v => v.as_f64(),
+                })
+                .collect();
+            let avg =
+                (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
+            let stdev = avg.map(|a| {
+                (scores.iter().map(|x| (x - a).powi(2)).sum::<f64>() / scores.len() as f64).sqrt()
+            });
+            let mut values = Map::new();
+            for v in all.iter().filter_map(|f| f.get("value")?.as_str()) {
+                let n = values.get(v).and_then(Value::as_u64).unwrap_or(0);
+                values.insert(v.to_owned(), (n + 1).into());
+            }
+            (
+                key.to_owned(),
+                json!({"n": all.len(), "avg": avg, "stdev": stdev, "errors": 0, "values": values}),
+            )
+        })
+        .collect();
+    feedback.into()
+}
+
+/// A cost as the spec's decimal string: a number as its shortest decimal text, a string
+/// as sent.
+fn decimal(v: &Value) -> Value {
+    match v {
+        Value::String(s) => s.clone().into(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) => format!("{f}").into(),
+            None => n.to_string().into(),
+        },
+        _ => Value::Null,
+    }
 }
 
 /// An RFC 3339 time as Unix seconds, rounded up (`ceil`) or down: whole-second run times
@@ -248,6 +462,7 @@ pub(crate) fn query(
     runs: &mut Runs,
     workspace: Uuid,
     body: &[u8],
+    attachments: &HashMap<Uuid, Value>,
     ignore_reference_example: bool,
     endless: bool,
 ) -> ((u16, Value), Vec<String>) {
@@ -270,7 +485,14 @@ pub(crate) fn query(
         return ((400, json!({ "detail": detail })), ignored);
     }
     (
-        query_v1(runs, workspace, &q, ignore_reference_example, endless),
+        query_v1(
+            runs,
+            workspace,
+            &q,
+            attachments,
+            ignore_reference_example,
+            endless,
+        ),
         ignored,
     )
 }
@@ -279,6 +501,7 @@ fn query_v1(
     runs: &Runs,
     workspace: Uuid,
     q: &Value,
+    attachments: &HashMap<Uuid, Value>,
     ignore_reference_example: bool,
     endless: bool,
 ) -> (u16, Value) {
@@ -385,7 +608,14 @@ fn query_v1(
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|r| render(r, &select))
+        .map(|r| {
+            let mut v = render(r, &select);
+            // The attachments `POST /runs/multipart` gave it (`s3_urls`, only when selected).
+            if select.iter().any(|s| s == "s3_urls") {
+                v["s3_urls"] = attachments.get(&r.id).cloned().unwrap_or(Value::Null);
+            }
+            v
+        })
         .collect();
     let next = if endless {
         Some("o:0".to_owned())

@@ -492,6 +492,11 @@ fn write_routes(mut router: axum::Router<Arc<Shared>>) -> axum::Router<Arc<Share
             Write::DeleteDataset,
         ),
         (
+            classic("/api/v1/datasets/{dataset_id}/runs"),
+            MethodFilter::POST,
+            Write::ExampleRuns,
+        ),
+        (
             classic("/api/v1/examples/{example_id}"),
             MethodFilter::PATCH,
             Write::UpdateExample,
@@ -1160,8 +1165,11 @@ fn read_answer(
         }
         Op::Sessions => {
             // The store is locked before the runs, as everywhere.
-            let listed = side::listed(workspace, &shared.runs.lock().unwrap());
-            let (status, body) = side::sessions(listed, &q);
+            let runs = shared.runs.lock().unwrap();
+            let listed = side::listed(workspace, &runs);
+            let (status, body) =
+                side::sessions(listed, &q, &|id| crate::runs::session_stats(&runs, id));
+            drop(runs);
             if status != 200 {
                 return Err(reply((status, body)));
             }
@@ -1221,6 +1229,18 @@ fn runs_answer(
     } else {
         Vec::new()
     };
+    // The attachments of the caller's runs (`s3_urls`), read the same way.
+    let attachments: HashMap<Uuid, Value> = if matches!(op, Op::RunsQuery) {
+        let store = shared.store.lock().unwrap();
+        store
+            .run_attachments
+            .keys()
+            .map(|id| (*id, store.run_attachment_urls(id)))
+            .filter(|(_, v)| !v.is_null())
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let (lies, v2_500) = {
         let faults = shared.faults.lock().unwrap();
         (faults.lies.clone(), faults.runs_v2_500)
@@ -1232,6 +1252,7 @@ fn runs_answer(
                 &mut runs,
                 workspace,
                 body,
+                &attachments,
                 lies.runs_ignore_reference_example,
                 lies.runs_endless_cursor,
             );

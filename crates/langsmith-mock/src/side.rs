@@ -21,9 +21,10 @@ pub const INFO_VERSION: &str = "0.18.0+langsmith-mock";
 pub const SESSION_NAME: &str = "default";
 
 /// `GET /info`: the version, no license expiry, the spec's default batch-ingest config
-/// with the multipart endpoint off, and instance flags that keep example writes on JSON
-/// (so the SDKs use no multipart route) unless `examples_multipart` turns the multipart
-/// example routes on ([`crate::MockServerBuilder::examples_multipart`]).
+/// (the multipart run ingestion on, as LangSmith has it), and instance flags that turn
+/// its zstd compression on and keep example writes on JSON unless `examples_multipart`
+/// turns the multipart example routes on
+/// ([`crate::MockServerBuilder::examples_multipart`]).
 pub(crate) fn info(examples_multipart: bool) -> Value {
     // Read from the document as written: inlining a `$ref` drops the `default` beside it.
     let doc = spec::document();
@@ -31,14 +32,14 @@ pub(crate) fn info(examples_multipart: bool) -> Value {
         doc,
         &doc["paths"][spec::INFO_PATH]["get"]["responses"]["200"]["content"]["application/json"]["schema"],
     );
-    let mut batch = schema["properties"]["batch_ingest_config"]
+    // Runs are ingested through `POST /runs/multipart` (zstd-compressed), as LangSmith
+    // has it: the SDKs drop a traced run's attachments on the JSON routes ("Attachments
+    // are not supported when use_multipart_endpoint is False"), and a rehearsal must see
+    // what an app writes, files included. `POST /runs/batch` and `/runs` stay served.
+    let batch = schema["properties"]["batch_ingest_config"]
         .get("default")
         .cloned()
         .expect("the vendored spec gives InfoGetResponse.batch_ingest_config a default");
-    // Runs are ingested through `POST /runs/batch` and `/runs` by default: the stand-in
-    // serves the multipart route too (the SDK's own tests force it), but keeps the
-    // SDKs on the JSON routes unless a caller switches multipart on.
-    batch["use_multipart_endpoint"] = Value::Bool(false);
     json!({
         "version": INFO_VERSION,
         "git_sha": null,
@@ -50,6 +51,9 @@ pub(crate) fn info(examples_multipart: bool) -> Value {
         "instance_flags": {
             "dataset_examples_multipart_enabled": examples_multipart,
             "examples_multipart_enabled": examples_multipart,
+            // The SDKs compress multipart run ingestion with zstd when this is on (and
+            // warn "Run compression is not enabled" when it is off).
+            "zstd_compression_enabled": true,
         },
         "customer_info": null,
     })
@@ -131,14 +135,14 @@ pub(crate) fn session_json(l: &Listed) -> Value {
 /// `id`, `name`, `name_contains`, `reference_free` and `reference_dataset`, sorted by
 /// `sort_by` (`name`, `start_time`, `last_run_start_time`, `runs_count`; the latency,
 /// error-rate and feedback columns tie, as every seeded run succeeded in 3 seconds with
-/// no feedback, and ties keep start-time order), paged; `include_stats=true` is refused.
-pub(crate) fn sessions(all: Vec<Listed>, q: &Map<String, Value>) -> Answer {
-    if q.get("include_stats") == Some(&Value::Bool(true)) {
-        return (
-            400,
-            json!({"detail": "query parameter `include_stats`: true is not supported by the stand-in (it computes no session stats)"}),
-        );
-    }
+/// no feedback, and ties keep start-time order), paged; with `include_stats=true`, each
+/// with the fields `stats` gives it (the session's run stats).
+pub(crate) fn sessions(
+    all: Vec<Listed>,
+    q: &Map<String, Value>,
+    stats: &dyn Fn(Uuid) -> Map<String, Value>,
+) -> Answer {
+    let with_stats = q.get("include_stats") == Some(&Value::Bool(true));
     let strings = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)
             .map(|a| {
@@ -194,7 +198,13 @@ pub(crate) fn sessions(all: Vec<Listed>, q: &Map<String, Value>) -> Answer {
         .iter()
         .skip(offset)
         .take(limit)
-        .map(session_json)
+        .map(|l| {
+            let mut v = session_json(l);
+            if with_stats && let Some(m) = v.as_object_mut() {
+                m.extend(stats(l.session.id));
+            }
+            v
+        })
         .collect();
     (200, Value::Array(page))
 }
@@ -204,13 +214,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn info_reports_the_specs_default_ingest_config_with_compression_on() {
+        // As LangSmith: the spec's default (multipart run ingestion on), read from the
+        // document as written; the SDKs compress it when the instance flag says so.
+        let doc = spec::document();
+        let default = &doc["components"]["schemas"]["InfoGetResponse"]["properties"]["batch_ingest_config"]
+            ["default"];
+        assert_eq!(default["use_multipart_endpoint"], true, "{default}");
+        let info = info(false);
+        assert_eq!(&info["batch_ingest_config"], default);
+        assert_eq!(info["instance_flags"]["zstd_compression_enabled"], true);
+    }
+
+    #[test]
     fn the_answers_validate_against_the_spec() {
         for (path, value) in [
             (spec::INFO_PATH, info(false)),
             (spec::INFO_PATH, info(true)),
             (
                 spec::SESSIONS_PATH,
-                sessions(vec![default_session(Uuid::from_u128(9))], &Map::new()).1,
+                sessions(
+                    vec![default_session(Uuid::from_u128(9))],
+                    &Map::new(),
+                    &|_| Map::new(),
+                )
+                .1,
             ),
         ] {
             let schema = &spec::read_operation(path).success_schema;

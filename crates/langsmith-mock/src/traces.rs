@@ -53,6 +53,9 @@ pub struct Run {
     pub extra: Option<Value>,
     /// The run's events as sent (a list of objects); none when not sent.
     pub events: Option<Value>,
+    /// The tags sent with the run (a later patch's replace them), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     pub dotted_order: String,
 }
 
@@ -307,6 +310,7 @@ impl Runs {
             error: None,
             extra: None,
             events: None,
+            tags: Vec::new(),
             dotted_order: root_dotted.clone(),
         });
         self.runs.push(Run {
@@ -326,6 +330,7 @@ impl Runs {
             error: None,
             extra: None,
             events: None,
+            tags: Vec::new(),
             dotted_order: format!("{root_dotted}.{}{child}", compact(t.start + 1)),
         });
     }
@@ -371,6 +376,7 @@ pub(crate) mod tests {
             error: None,
             extra: None,
             events: None,
+            tags: Vec::new(),
             dotted_order: id.to_string(),
         }
     }

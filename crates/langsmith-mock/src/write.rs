@@ -62,6 +62,7 @@ pub(crate) enum Write {
     UnshareDataset(String),
     ListRunRules,
     ListBulkExports,
+    ExampleRuns(String),
 }
 
 impl Write {
@@ -91,6 +92,7 @@ impl Write {
             Write::BatchRuns => ("/runs/batch", "post"),
             Write::MultipartRuns => ("/runs/multipart", "post"),
             Write::RunStats => ("/api/v1/runs/stats", "post"),
+            Write::ExampleRuns(_) => ("/api/v1/datasets/{dataset_id}/runs", "post"),
             Write::ReadRun(_) => ("/api/v1/runs/{run_id}", "get"),
             Write::ReadRunV2(_) => ("/v2/runs/{run_id}", "get"),
             Write::CreateFeedback => ("/api/v1/feedback", "post"),
@@ -190,6 +192,20 @@ fn body_of(op: &Write, body: &[u8]) -> Result<(Value, Vec<String>), Answer> {
     let mut value = value;
     if op.is_ingest() {
         unix_times_as_text(&mut value);
+    }
+    if matches!(op, Write::BatchRuns) {
+        // A run's field sent as null is absent, as in `POST /runs/multipart` (the ingestion
+        // service decodes runs with Go's encoding/json, which leaves a field at its zero
+        // value for null; the SDK's tracing thread sends `"parent_run_id": null` and
+        // `"session_id": null` in its patches).
+        for part in ["post", "patch"] {
+            let runs = value.get_mut(part).and_then(Value::as_array_mut);
+            for run in runs.into_iter().flatten() {
+                if let Some(m) = run.as_object_mut() {
+                    m.retain(|_, v| !v.is_null());
+                }
+            }
+        }
     }
     let v = validator(path, method);
     let errors: Vec<(String, String)> = v
@@ -343,6 +359,7 @@ pub(crate) fn answer(
             | Write::BatchRuns
             | Write::CreateFeedback
             | Write::RunStats
+            | Write::ExampleRuns(_)
     );
     let (value, ignored) = if has_body {
         match body_of(op, body) {
@@ -425,7 +442,7 @@ pub(crate) fn answer(
                 .any(|(k, v)| k == "upsert" && matches!(&*v, "true" | "True" | "1" | "yes" | "on"));
             create_session(cx, &value, upsert)
         }
-        Write::ReadSession(id) => read_session(cx, id),
+        Write::ReadSession(id) => read_session(cx, id, query),
         Write::UpdateSession(id) => update_session(cx, id, &value),
         Write::DeleteSession(id) => delete_session(cx, id),
         Write::CreateRun => ingest(cx, std::slice::from_ref(&value), &[]),
@@ -506,6 +523,7 @@ pub(crate) fn answer(
         Write::UnshareDataset(id) => crate::workspace::unshare_dataset(cx, id),
         Write::ListRunRules => crate::workspace::list_rules(cx, query),
         Write::ListBulkExports => Ok(crate::workspace::list_exports(cx)),
+        Write::ExampleRuns(id) => example_runs(cx, id, &value),
         Write::ReadRun(id) => path_uuid(id, "run_id").and_then(|id| {
             let mut run = cx
                 .runs
@@ -979,8 +997,17 @@ fn create_session(cx: Cx<'_>, v: &Value, upsert: bool) -> Result<Value, Answer> 
     session_by_id(&cx, &id.to_string()).map(|l| session_answer(&l))
 }
 
-fn read_session(cx: Cx<'_>, raw: &str) -> Result<Value, Answer> {
-    session_by_id(&cx, raw).map(|l| side::session_json(&l))
+/// `GET /sessions/{id}`, with its run stats when `include_stats=true` (as the list).
+fn read_session(cx: Cx<'_>, raw: &str, query: Option<&str>) -> Result<Value, Answer> {
+    let l = session_by_id(&cx, raw)?;
+    let mut v = side::session_json(&l);
+    let with_stats = query_pairs(query)
+        .iter()
+        .any(|(k, v)| k == "include_stats" && v.eq_ignore_ascii_case("true"));
+    if with_stats && let Some(m) = v.as_object_mut() {
+        m.extend(crate::runs::session_stats(cx.runs, l.session.id));
+    }
+    Ok(v)
 }
 
 /// The index of an experiment (created or seeded) session: the workspace's `default`
@@ -1068,6 +1095,17 @@ fn run_type(v: &Value) -> Result<&'static str, Answer> {
             format!("run_type {t:?}: one of {RUN_TYPES:?}"),
         )
     })
+}
+
+/// A run's `tags` as sent (the spec's `runs.Run`: a list of strings), none when absent
+/// or null.
+fn tags_of(v: &Value) -> Option<Vec<String>> {
+    let tags = v.get("tags")?.as_array()?;
+    Some(
+        tags.iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect(),
+    )
 }
 
 /// The session a posted run goes to: `session_id` (one of the workspace's), else
@@ -1190,6 +1228,7 @@ fn ingest(cx: Cx<'_>, posts: &[Value], patches: &[Value]) -> Result<Value, Answe
             error: v.get("error").and_then(Value::as_str).map(str::to_owned),
             extra: v.get("extra").filter(|x| !x.is_null()).cloned(),
             events: v.get("events").filter(|x| !x.is_null()).cloned(),
+            tags: tags_of(v).unwrap_or_default(),
             dotted_order: v
                 .get("dotted_order")
                 .and_then(Value::as_str)
@@ -1220,6 +1259,9 @@ fn ingest(cx: Cx<'_>, posts: &[Value], patches: &[Value]) -> Result<Value, Answe
         }
         if let Some(x) = v.get("events").filter(|x| !x.is_null()) {
             run.events = Some(x.clone());
+        }
+        if let Some(tags) = tags_of(v) {
+            run.tags = tags;
         }
     }
     cx.runs.runs = runs;
@@ -1521,6 +1563,75 @@ fn run_stats(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
         "error_rate": if runs.is_empty() { Value::Null } else { json!(errors as f64 / runs.len() as f64) },
         "last_run_start_time": runs.iter().map(|r| r.start_time).max().map(rfc3339),
     }))
+}
+
+/// `POST /datasets/{id}/runs` (the SDK's `get_experiment_results`): the dataset's
+/// examples, each with the root runs of the given experiment sessions that reference it
+/// (as `RunSchemaComparisonView`, with their `feedback_stats`), oldest example first,
+/// paged by `offset` and `limit`; examples no session ran are left out (the comparison
+/// view lists what was run). `preview: true` answers the full values, a
+/// superset of the preview. `comparative_experiment_id`, `sort_params`, `filters` and
+/// `example_ids`, when not null, are refused by name; `include_annotator_detail` is
+/// ignored (the stand-in keeps no annotators).
+fn example_runs(cx: Cx<'_>, raw: &str, v: &Value) -> Result<Value, Answer> {
+    let dataset = path_uuid(raw, "dataset_id")?;
+    let d = cx
+        .store
+        .live_dataset(cx.workspace, dataset)
+        .ok_or_else(|| detail(404, format!("Dataset {dataset} not found")))?;
+    for refused in [
+        "comparative_experiment_id",
+        "sort_params",
+        "filters",
+        "example_ids",
+    ] {
+        if v.get(refused).is_some_and(|x| !x.is_null()) {
+            return Err(detail(
+                400,
+                format!("field `{refused}` is not supported by the stand-in"),
+            ));
+        }
+    }
+    let sessions: HashSet<Uuid> = crate::runs::uuids(&v["session_ids"]).into_iter().collect();
+    let offset = v.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let limit = v.get("limit").and_then(Value::as_u64).unwrap_or(10) as usize;
+    let mut by_example: HashMap<Uuid, Vec<&Run>> = HashMap::new();
+    for r in cx.runs.runs.iter().filter(|r| {
+        r.workspace_id == cx.workspace && r.is_root() && sessions.contains(&r.session_id)
+    }) {
+        if let Some(e) = r.reference_example_id {
+            by_example.entry(e).or_default().push(r);
+        }
+    }
+    let mut page = Vec::new();
+    // The examples of this dataset (not deleted) that were run, oldest first (made in the
+    // same second: in the order made).
+    let mut examples: Vec<(i64, usize, Uuid)> = Vec::new();
+    for id in by_example.keys() {
+        if let (200, e) = read::example(cx.store, cx.workspace, *id, None, Some(d)) {
+            let created = e["created_at"]
+                .as_str()
+                .and_then(crate::time::parse_rfc3339)
+                .unwrap_or_default();
+            examples.push((created, cx.store.index(id).unwrap_or_default(), *id));
+        }
+    }
+    examples.sort_unstable();
+    for (_, _, id) in examples.into_iter().skip(offset).take(limit) {
+        let (_, mut e) = read::example(cx.store, cx.workspace, id, None, Some(d));
+        let mut runs = by_example.remove(&id).unwrap_or_default();
+        runs.sort_by_key(|r| (r.start_time, r.id));
+        e["runs"] = runs
+            .iter()
+            .map(|r| {
+                let mut j = crate::runs::render(r, &[]);
+                j["feedback_stats"] = crate::runs::feedback_stats(cx.runs, &HashSet::from([r.id]));
+                j
+            })
+            .collect();
+        page.push(e);
+    }
+    Ok(Value::Array(page))
 }
 
 // ---- feedback and share links ----
@@ -2439,6 +2550,7 @@ mod tests {
             Write::UpdateExamplesMultipart(id()),
             Write::MultipartRuns,
             Write::RunStats,
+            Write::ExampleRuns(id()),
         ];
         // A variant added to `Write` fails to compile here until it is listed above.
         for w in &all {
@@ -2478,7 +2590,8 @@ mod tests {
                 | Write::ShareDataset(_)
                 | Write::UnshareDataset(_)
                 | Write::ListRunRules
-                | Write::ListBulkExports => {}
+                | Write::ListBulkExports
+                | Write::ExampleRuns(_) => {}
             }
         }
         let doc = crate::spec::document();

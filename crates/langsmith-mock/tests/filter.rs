@@ -375,3 +375,233 @@ async fn the_lie_answers_as_if_the_filter_were_absent_yet_a_malformed_one_is_sti
         BTreeSet::from([id[0]])
     );
 }
+
+#[tokio::test]
+async fn a_metadata_key_and_value_in_one_and_are_one_pair_and_stand_alone_elsewhere() {
+    // LangSmith docs ("filter traces"): `and(eq(metadata_key, "k"), eq(metadata_value,
+    // "v"))` finds the runs whose metadata key `k` holds `v`; alone, `eq(metadata_key, "k")`
+    // finds those having the key, `eq(metadata_value, "v")` those having the value.
+    let id = ids(5);
+    let meta = |m: Value| json!({"extra": {"metadata": m}});
+    let planted = vec![
+        run(id[0], meta(json!({"test_run": "x", "other": "y"}))),
+        // The key and the value, but not as a pair.
+        run(id[1], meta(json!({"test_run": "y", "other": "x"}))),
+        run(id[2], meta(json!({"n": 3, "flag": true}))),
+        run(id[3], json!({"extra": {"runtime": {"test_run": "x"}}})),
+        run(id[4], json!({})),
+    ];
+    let (server, session) = with_runs(planted, Faults::default()).await;
+    for (filter, want) in [
+        (
+            "and(eq(metadata_key,'test_run'),eq(metadata_value,'x'))",
+            vec![id[0]],
+        ),
+        (
+            "and(eq(metadata_key, \"test_run\"), eq(metadata_value, \"x\"))",
+            vec![id[0]],
+        ),
+        (
+            "and(eq(metadata_key, \"test_run\"), eq(metadata_value, \"y\"))",
+            vec![id[1]],
+        ),
+        (
+            "and(eq(metadata_key, \"test_run\"), eq(metadata_value, \"x\"), eq(metadata_key, \"other\"), eq(metadata_value, \"y\"))",
+            vec![id[0]],
+        ),
+        ("eq(metadata_key, \"test_run\")", vec![id[0], id[1]]),
+        ("eq(metadata_value, \"x\")", vec![id[0], id[1]]),
+        (
+            "or(eq(metadata_key, \"test_run\"), eq(metadata_value, \"x\"))",
+            vec![id[0], id[1]],
+        ),
+        (
+            "and(eq(metadata_key, \"n\"), eq(metadata_value, \"3\"))",
+            vec![id[2]],
+        ),
+        (
+            "and(eq(metadata_key, \"flag\"), eq(metadata_value, \"true\"))",
+            vec![id[2]],
+        ),
+        (
+            "and(eq(metadata_key, \"test_run\"), eq(metadata_value, \"x\"), eq(name, \"probe\"))",
+            vec![id[0]],
+        ),
+        (
+            "and(eq(metadata_key, \"test_run\"), eq(metadata_value, \"z\"))",
+            vec![],
+        ),
+    ] {
+        let want: BTreeSet<Uuid> = want.into_iter().collect();
+        assert_eq!(v2_ids(&server, session, filter).await, want, "{filter}");
+        assert_eq!(v1_ids(&server, session, filter).await, want, "v1 {filter}");
+    }
+    // Another field of the metadata family is still refused by name.
+    let (s, body) = post(
+        &server,
+        V1,
+        &json!({"session": [session], "filter": "eq(metadata, \"x\")"}),
+    )
+    .await;
+    assert_eq!(s, 400, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("\"metadata\""),
+        "{body}"
+    );
+}
+
+/// The fields the SDK's `list_runs` selects by default (langsmith 0.14.17).
+const SDK_SELECT: [&str; 28] = [
+    "app_path",
+    "completion_cost",
+    "completion_tokens",
+    "dotted_order",
+    "end_time",
+    "error",
+    "events",
+    "extra",
+    "feedback_stats",
+    "first_token_time",
+    "id",
+    "inputs",
+    "name",
+    "outputs",
+    "parent_run_id",
+    "parent_run_ids",
+    "prompt_cost",
+    "prompt_tokens",
+    "reference_example_id",
+    "run_type",
+    "s3_urls",
+    "session_id",
+    "start_time",
+    "status",
+    "tags",
+    "total_cost",
+    "total_tokens",
+    "trace_id",
+];
+
+#[tokio::test]
+async fn tags_and_an_llm_runs_usage_read_back_as_the_run_schemas_fields() {
+    // The SDKs' `usage_metadata` (input/output tokens and costs, and their breakdowns) as a
+    // traced function returns it in its outputs, or as `run_tree.set(usage_metadata=...)`
+    // puts it in the metadata; LangSmith shows it as `prompt_*`/`completion_*`/`total_*`.
+    let usage = json!({
+        "input_tokens": 10, "output_tokens": 20, "total_tokens": 30,
+        "input_cost": 1e-6, "output_cost": 2e-6, "total_cost": 3e-6,
+        "input_token_details": {"audio": 1}, "output_token_details": {"reasoning": 3},
+        "input_cost_details": {"audio": 1e-7}, "output_cost_details": {"reasoning": 3e-7},
+    });
+    let id = ids(3);
+    let planted = vec![
+        run(
+            id[0],
+            json!({"run_type": "llm", "tags": ["foo", "bar"],
+                   "outputs": {"messages": [], "usage_metadata": usage}}),
+        ),
+        run(
+            id[1],
+            json!({"run_type": "llm",
+                   "extra": {"metadata": {"usage_metadata": {"input_tokens": 4, "output_tokens": 5}}}}),
+        ),
+        run(id[2], json!({})),
+    ];
+    let (server, session) = with_runs(planted, Faults::default()).await;
+    let (s, page) = post(
+        &server,
+        V1,
+        &json!({"session": [session], "select": SDK_SELECT}),
+    )
+    .await;
+    assert_eq!(s, 200, "{page}");
+    conforms(V1, "post", s, &page);
+    let by = |i: Uuid| {
+        page["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == i.to_string())
+            .unwrap()
+            .clone()
+    };
+    let full = by(id[0]);
+    assert_eq!(full["tags"], json!(["foo", "bar"]));
+    assert_eq!(
+        (
+            &full["prompt_tokens"],
+            &full["completion_tokens"],
+            &full["total_tokens"]
+        ),
+        (&json!(10), &json!(20), &json!(30))
+    );
+    // Costs are decimal strings (the spec); compared as numbers.
+    let cost = |v: &Value| v.as_str().unwrap().parse::<f64>().unwrap();
+    assert_eq!(cost(&full["prompt_cost"]), 1e-6);
+    assert_eq!(cost(&full["completion_cost"]), 2e-6);
+    assert_eq!(cost(&full["total_cost"]), 3e-6);
+    // The breakdowns come with their totals, though the SDK's selection names none.
+    assert_eq!(full["prompt_token_details"], json!({"audio": 1}));
+    assert_eq!(full["completion_token_details"], json!({"reasoning": 3}));
+    assert_eq!(cost(&full["prompt_cost_details"]["audio"]), 1e-7);
+    assert_eq!(cost(&full["completion_cost_details"]["reasoning"]), 3e-7);
+    let from_metadata = by(id[1]);
+    assert_eq!(
+        (
+            &from_metadata["prompt_tokens"],
+            &from_metadata["completion_tokens"],
+            &from_metadata["total_tokens"]
+        ),
+        (&json!(4), &json!(5), &json!(9))
+    );
+    assert_eq!(from_metadata["total_cost"], Value::Null);
+    assert_eq!(from_metadata["tags"], json!([]));
+    // A run that reported nothing: the spec's default of 0 tokens, no cost.
+    let none = by(id[2]);
+    assert_eq!(none["prompt_tokens"], json!(0));
+    assert_eq!(none["prompt_cost"], Value::Null);
+    // The single read gives every field.
+    let (s, read) = call(
+        &server,
+        reqwest::Method::GET,
+        &format!("/runs/{}", id[0]),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, 200, "{read}");
+    conforms("/api/v1/runs/{run_id}", "get", s, &read);
+    assert_eq!(read["tags"], full["tags"]);
+    assert_eq!(read["prompt_token_details"], full["prompt_token_details"]);
+}
+
+#[tokio::test]
+async fn a_batch_patch_sent_with_null_fields_takes_them_as_absent() {
+    // The SDK's tracing thread sends a patch that did not share a batch with its post with
+    // `"parent_run_id": null` and `"session_id": null`; the ingestion service (Go's
+    // encoding/json) reads a null as the field left out, as `POST /runs/multipart` does.
+    let id = ids(2);
+    let mut open = run(id[0], json!({"tags": ["a"]}));
+    open.as_object_mut().unwrap().remove("end_time");
+    let (server, session) = with_runs(vec![open], Faults::default()).await;
+    let patch = json!({
+        "id": id[0], "trace_id": id[0], "parent_run_id": null, "session_id": null,
+        "dotted_order": format!("20260101T000000000000Z{}", id[0]),
+        "end_time": iso(10), "outputs": {"done": true}, "tags": ["a", "b"],
+    });
+    // In the same batch: a new run's post, which must not be lost with it.
+    let newer = run(id[1], json!({"parent_run_id": null}));
+    let (s, body) = post(
+        &server,
+        "/runs/batch",
+        &json!({"post": [newer], "patch": [patch]}),
+    )
+    .await;
+    assert_eq!(s, 202, "{body}");
+    let stored = server.runs();
+    let by = |i: Uuid| stored.iter().find(|r| r.id == i).unwrap();
+    assert!(by(id[0]).end_time.is_some());
+    assert_eq!(by(id[0]).outputs, json!({"done": true}));
+    assert_eq!(by(id[0]).tags, ["a", "b"]);
+    assert_eq!(by(id[0]).session_id, session);
+    assert_eq!(by(id[1]).session_id, session);
+}

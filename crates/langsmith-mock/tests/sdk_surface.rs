@@ -127,7 +127,10 @@ async fn undeclared_query_parameters_are_ignored_and_recorded_declared_unsupport
         ),
         ("/sessions?filter=eq(name,%20%22x%22)".to_owned(), "filter"),
         ("/api/v1/sessions?facets=true".to_owned(), "facets"),
-        ("/sessions?include_stats=true".to_owned(), "include_stats"),
+        (
+            "/sessions?include_stats=true&use_approx_stats=true".to_owned(),
+            "use_approx_stats",
+        ),
         (format!("/examples?dataset={ds}&order=random"), "random"),
     ] {
         let (status, body) = get(&server, &path, Some("k")).await;

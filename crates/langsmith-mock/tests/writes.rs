@@ -1122,6 +1122,23 @@ async fn the_multipart_run_ingestion_stores_runs_fields_feedback_and_files_all_o
         download(&server, file["presigned_url"].as_str().unwrap()).await,
         (200, Some("text/plain".into()), b"hi".to_vec())
     );
+    // So does it through the runs query, when `s3_urls` is selected (the SDK's
+    // `list_runs` selects it to give `run.attachments`); a run without files has none.
+    let query = json!({"session": [session.id.to_string()], "select": ["id", "s3_urls"]});
+    let (s, page) = ok(&server, Method::POST, "/api/v1/runs/query", Some(&query)).await;
+    assert_eq!(s, 200, "{page}");
+    conforms("/api/v1/runs/query", "post", s, &page);
+    let listed = |id: Uuid| {
+        page["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id.to_string())
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(listed(root)["s3_urls"], read["s3_urls"]);
+    assert_eq!(listed(early)["s3_urls"], Value::Null);
     // Another encoding is refused by name.
     let r = reqwest::Client::new()
         .post(format!("{}{route}", server.url()))
@@ -1554,4 +1571,242 @@ async fn run_times_sent_as_epoch_numbers_are_read_as_langsmith_reads_them() {
         assert!(body.to_string().contains("start_time"), "{body}");
     }
     assert!(server.runs().iter().all(|r| r.id != c));
+}
+
+#[tokio::test]
+async fn an_experiments_stats_and_its_examples_with_runs_are_read_back() {
+    // What the SDK's `get_experiment_results` reads: the session with
+    // `include_stats=true`, then `POST /datasets/{id}/runs` (the dataset's examples with
+    // the experiment's root runs).
+    let server = MockServer::builder().start().await.unwrap();
+    let (s, ds) = ok(
+        &server,
+        Method::POST,
+        "/datasets",
+        Some(&json!({"name": "qa"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{ds}");
+    let dataset = ds["id"].as_str().unwrap().to_owned();
+    let mut examples = Vec::new();
+    for q in ["one", "two", "three"] {
+        let (s, e) = ok(
+            &server,
+            Method::POST,
+            "/examples",
+            Some(&json!({"dataset_id": dataset, "inputs": {"q": q}, "outputs": {"a": q}})),
+        )
+        .await;
+        assert_eq!(s, 200, "{e}");
+        examples.push(e["id"].as_str().unwrap().to_owned());
+    }
+    let mut sessions = Vec::new();
+    for name in ["exp", "other"] {
+        let (s, e) = ok(
+            &server,
+            Method::POST,
+            "/sessions",
+            Some(&json!({"name": name, "reference_dataset_id": dataset})),
+        )
+        .await;
+        assert_eq!(s, 200, "{e}");
+        sessions.push(e["id"].as_str().unwrap().to_owned());
+    }
+    let at = |secs: i64| {
+        chrono::DateTime::from_timestamp(1_767_225_600 + secs, 0)
+            .unwrap()
+            .to_rfc3339()
+    };
+    // In `exp`: a trace over example 0 (2 s, with an llm child reporting its usage) and
+    // one over example 1 (4 s, failed); example 2 was not run. In `other`: a trace over
+    // example 0.
+    let (r0, child, r1, r2) = (
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+    );
+    let root = |id: Uuid, session: &str, example: &str, start: i64, secs: i64| {
+        json!({"id": id, "trace_id": id, "name": "target", "run_type": "chain",
+               "session_id": session, "reference_example_id": example,
+               "start_time": at(start), "end_time": at(start + secs),
+               "dotted_order": format!("20260101T000000000000Z{id}"),
+               "inputs": {"q": "x"}, "outputs": {"a": "x"}})
+    };
+    let mut failed = root(r1, &sessions[0], &examples[1], 10, 4);
+    failed["error"] = "boom".into();
+    let posts = json!([
+        root(r0, &sessions[0], &examples[0], 0, 2),
+        {"id": child, "trace_id": r0, "parent_run_id": r0, "name": "llm", "run_type": "llm",
+         "session_id": sessions[0], "start_time": at(0), "end_time": at(1),
+         "dotted_order": format!("20260101T000000000000Z{r0}.20260101T000000000000Z{child}"),
+         "outputs": {"usage_metadata": {"input_tokens": 3, "output_tokens": 4, "total_tokens": 7,
+                                         "input_cost": 0.25, "output_cost": 0.5, "total_cost": 0.75}}},
+        failed,
+        root(r2, &sessions[1], &examples[0], 20, 1),
+    ]);
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        "/runs/batch",
+        Some(&json!({"post": posts})),
+    )
+    .await;
+    assert_eq!(s, 202, "{e}");
+    for (run, key, fb) in [
+        (r0, "correctness", json!({"score": 1})),
+        (r1, "correctness", json!({"score": 0})),
+        (r0, "tone", json!({"value": "calm"})),
+        (r2, "correctness", json!({"score": 1})),
+    ] {
+        let mut body = fb;
+        body["run_id"] = run.to_string().into();
+        body["key"] = key.into();
+        let (s, e) = ok(&server, Method::POST, "/feedback", Some(&body)).await;
+        assert_eq!(s, 200, "{e}");
+    }
+
+    // The stats: over `exp`'s two traces (not the child, not `other`'s trace).
+    let (s, listed) = ok(
+        &server,
+        Method::GET,
+        "/sessions?name=exp&include_stats=true",
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{listed}");
+    conforms("/api/v1/sessions", "get", s, &listed);
+    let stats = &listed[0];
+    assert_eq!(stats["run_count"], 2);
+    assert_eq!(stats["error_rate"], 0.5);
+    let p50 = stats["latency_p50"].as_f64().unwrap();
+    assert!((2.0..=4.0).contains(&p50), "{stats}");
+    assert_eq!(stats["latency_p99"], 4.0);
+    assert_eq!(
+        (
+            &stats["prompt_tokens"],
+            &stats["completion_tokens"],
+            &stats["total_tokens"]
+        ),
+        (&json!(3), &json!(4), &json!(7))
+    );
+    assert_eq!(
+        stats["total_cost"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap(),
+        0.75
+    );
+    let fb = &stats["feedback_stats"];
+    assert_eq!(
+        (&fb["correctness"]["n"], &fb["correctness"]["avg"]),
+        (&json!(2), &json!(0.5))
+    );
+    assert_eq!(fb["tone"]["n"], 1);
+    assert_eq!(fb["tone"]["values"], json!({"calm": 1}));
+    // The same through the single read.
+    let (s, one) = ok(
+        &server,
+        Method::GET,
+        &format!("/sessions/{}?include_stats=true", sessions[0]),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{one}");
+    conforms("/api/v1/sessions/{session_id}", "get", s, &one);
+    assert_eq!(one["run_count"], 2);
+
+    // The examples with `exp`'s runs: the two it ran, each with its root run.
+    let route = format!("/datasets/{dataset}/runs");
+    let query = |extra: Value| {
+        let mut body = json!({"session_ids": [sessions[0]], "preview": false,
+                              "comparative_experiment_id": null, "filters": null});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    let (s, page) = ok(&server, Method::POST, &route, Some(&query(json!({})))).await;
+    assert_eq!(s, 200, "{page}");
+    conforms("/api/v1/datasets/{dataset_id}/runs", "post", s, &page);
+    let got: Vec<(&str, Vec<&str>)> = page
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let runs = e["runs"].as_array().unwrap();
+            (
+                e["id"].as_str().unwrap(),
+                runs.iter().map(|r| r["id"].as_str().unwrap()).collect(),
+            )
+        })
+        .collect();
+    let (r0s, r1s) = (r0.to_string(), r1.to_string());
+    let got: std::collections::BTreeSet<_> = got.into_iter().collect();
+    assert_eq!(
+        got,
+        [
+            (examples[0].as_str(), vec![r0s.as_str()]),
+            (examples[1].as_str(), vec![r1s.as_str()]),
+        ]
+        .into_iter()
+        .collect()
+    );
+    let of = |example: &str| {
+        page.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == example)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(of(&examples[0])["inputs"], json!({"q": "one"}));
+    assert_eq!(
+        of(&examples[0])["runs"][0]["feedback_stats"]["correctness"]["n"],
+        1
+    );
+    assert_eq!(of(&examples[1])["runs"][0]["status"], "error");
+    // Paged.
+    let (_, first) = ok(
+        &server,
+        Method::POST,
+        &route,
+        Some(&query(json!({"limit": 1}))),
+    )
+    .await;
+    let (_, rest) = ok(
+        &server,
+        Method::POST,
+        &route,
+        Some(&query(json!({"offset": 1}))),
+    )
+    .await;
+    assert_eq!(first.as_array().unwrap().len(), 1);
+    assert_eq!(first[0]["id"], page[0]["id"]);
+    assert_eq!(rest.as_array().unwrap().len(), 1);
+    assert_eq!(rest[0]["id"], page[1]["id"]);
+    // What it cannot apply is refused by name; a dataset not the caller's is a 404.
+    let (s, e) = ok(
+        &server,
+        Method::POST,
+        &route,
+        Some(&query(
+            json!({"filters": {sessions[0].clone(): ["eq(is_root, true)"]}}),
+        )),
+    )
+    .await;
+    assert_eq!(s, 400, "{e}");
+    assert!(e["detail"].as_str().unwrap().contains("filters"), "{e}");
+    let (s, _) = ok(
+        &server,
+        Method::POST,
+        &format!("/datasets/{}/runs", Uuid::new_v4()),
+        Some(&query(json!({}))),
+    )
+    .await;
+    assert_eq!(s, 404);
+    // The body is validated against the spec: `session_ids` is required.
+    let (s, e) = ok(&server, Method::POST, &route, Some(&json!({}))).await;
+    assert_eq!(s, 422, "{e}");
 }
