@@ -747,7 +747,7 @@ mod tests {
                 extra: None,
             });
         }
-        let mut push = |runs: &mut Runs, rng: &mut fastrand::Rng| {
+        let push = |runs: &mut Runs, rng: &mut fastrand::Rng| {
             let mut r = crate::traces::tests::run();
             r.id = crate::traces::uuid4(rng);
             r.trace_id = r.id;
