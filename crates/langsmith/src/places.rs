@@ -1011,9 +1011,11 @@ fn content_page(
     let status = rv.status().as_u16();
     let request_id = hooks::request_id(rv.headers());
     let page = rv.into_inner();
+    let (has_more, next_cursor) = (page.has_more, page.next_cursor);
     let mut rows = Vec::with_capacity(page.items.len());
-    for (i, r) in page.items.iter().enumerate() {
-        rows.push(r.decode::<SelectedContent>().map_err(|e| {
+    // Each run consumed as it is decoded: its content moved, not copied.
+    for (i, r) in page.items.into_iter().enumerate() {
+        rows.push(r.into_decoded::<SelectedContent>().map_err(|e| {
             Box::new(Error::unexpected_body(
                 Some(status),
                 true,
@@ -1027,7 +1029,7 @@ fn content_page(
             ))
         })?);
     }
-    let next = match (page.has_more, page.next_cursor.filter(|c| !c.is_empty())) {
+    let next = match (has_more, next_cursor.filter(|c| !c.is_empty())) {
         (Some(true), None) => {
             return Err(Box::new(Error::unexpected_body(
                 Some(status),
