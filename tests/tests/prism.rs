@@ -285,6 +285,18 @@ async fn the_runs_queries_the_facade_sends_conform_through_prism_proxy() {
         let found = client.traces_referencing(&scope, &options).await.unwrap();
         assert!(!found.traces().is_empty());
     }
+    // The content read a case's scan makes (its order and selects), over every project.
+    let projects = client.all_projects().await.unwrap();
+    let now = std::time::SystemTime::now();
+    let window = langsmith::TimeWindow {
+        min_start_time: now - std::time::Duration::from_secs(365 * 86_400),
+        max_start_time: now,
+    };
+    let scan = langsmith::RunQuery::new(projects.iter().map(|p| p.id), window)
+        .check(&["a text no run holds"])
+        .only_holding();
+    let read = client.read_runs(&scan).await.unwrap();
+    assert!(read.listed > 0 && read.runs.is_empty(), "{read:?}");
     let sent: Vec<(String, Vec<u8>)> = stand_in
         .requests()
         .into_iter()

@@ -31,6 +31,13 @@ impl PartialRun {
         T::deserialize(&self.0)
     }
 
+    /// Decodes the run into `T` as [`PartialRun::decode`] does, consuming it: what `T`
+    /// holds is moved out of the run rather than copied (a page of runs with their
+    /// content is then held once, not twice, while it is decoded).
+    pub fn into_decoded<T: DeserializeOwned>(self) -> Result<T, serde_json::Error> {
+        T::deserialize(Value::Object(self.0))
+    }
+
     /// The names of the properties the server sent.
     pub fn properties(&self) -> impl Iterator<Item = &str> {
         self.0.keys().map(String::as_str)

@@ -710,7 +710,7 @@ impl MockServer {
     pub fn runs(&self) -> Vec<Run> {
         let mut runs = self.shared.runs.lock().unwrap();
         runs.settle();
-        runs.runs.clone()
+        runs.runs.to_vec()
     }
 
     /// How many runs each session holds now (without copying them).
@@ -718,7 +718,7 @@ impl MockServer {
         let mut runs = self.shared.runs.lock().unwrap();
         runs.settle();
         let mut out = std::collections::BTreeMap::new();
-        for r in &runs.runs {
+        for r in runs.runs.iter() {
             *out.entry(r.session_id).or_default() += 1;
         }
         out

@@ -530,7 +530,7 @@ fn load(rows: &BTreeMap<Key, Vec<u8>>) -> Result<Loaded, String> {
     store.source_runs_every = sm.source_runs_every;
 
     let mut runs = Runs {
-        runs: positional::<Run>(rows, "runs")?,
+        runs: positional::<Run>(rows, "runs")?.into(),
         sessions: positional::<Session>(rows, "sessions")?,
         deleted: positional::<(Uuid, Uuid)>(rows, "deleted_traces")?,
         delete_requests: rm.delete_requests,

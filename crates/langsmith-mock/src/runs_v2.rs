@@ -381,7 +381,7 @@ fn time(q: &Map<String, Value>, name: &str, ceil: bool) -> Result<Option<i64>, (
         .transpose()
 }
 
-fn answer(runs: &Runs, datasets: &[Uuid], q: &Map<String, Value>, cx: Context) -> (u16, Value) {
+fn answer(runs: &mut Runs, datasets: &[Uuid], q: &Map<String, Value>, cx: Context) -> (u16, Value) {
     match try_answer(runs, datasets, q, cx) {
         Ok(body) => (200, body),
         Err(e) => e,
@@ -389,7 +389,7 @@ fn answer(runs: &Runs, datasets: &[Uuid], q: &Map<String, Value>, cx: Context) -
 }
 
 fn try_answer(
-    runs: &Runs,
+    runs: &mut Runs,
     datasets: &[Uuid],
     q: &Map<String, Value>,
     cx: Context,
@@ -481,38 +481,53 @@ fn try_answer(
                 .ok_or_else(|| problem(400, "`cursor` is not a cursor this server issued"))?,
         ),
     };
-    let mut matching: Vec<&Run> = runs
-        .runs
-        .iter()
-        .filter(|r| r.workspace_id == cx.workspace && sessions.contains(&r.session_id))
-        .filter(|r| r.start_time >= min && r.start_time <= max)
-        .filter(|r| {
-            references
+    // The runs in the sort order, then the range of it the window and the cursor leave:
+    // a page reads from where the cursor left off (a binary search), not every run.
+    let (all, order) = runs.by_start();
+    let key = |i: u32| {
+        let r = &all[i as usize];
+        (r.start_time, r.id)
+    };
+    let lo = order.partition_point(|&i| all[i as usize].start_time < min);
+    let hi = order.partition_point(|&i| all[i as usize].start_time <= max);
+    let (lo, hi) = match after {
+        None => (lo, hi),
+        Some(k) if ascending => (lo.max(order.partition_point(|&i| key(i) <= k)), hi),
+        Some(k) => (lo, hi.min(order.partition_point(|&i| key(i) < k))),
+    };
+    let range = &order[lo..hi.max(lo)];
+    let wanted = |r: &Run| {
+        r.workspace_id == cx.workspace
+            && sessions.contains(&r.session_id)
+            && references
                 .as_ref()
                 .is_none_or(|s| r.reference_example_id.is_some_and(|id| s.contains(&id)))
-        })
-        .filter(|r| ids.as_ref().is_none_or(|s| s.contains(&r.id)))
-        .filter(|r| trace.is_none_or(|t| r.trace_id == t))
-        .filter(|r| is_root.is_none_or(|root| r.is_root() == root))
-        .filter(|r| has_error.is_none_or(|e| r.error.is_some() == e))
-        .filter(|r| run_type.is_none_or(|t| r.run_type.eq_ignore_ascii_case(t)))
-        .filter(|r| filter.as_ref().is_none_or(|f| f.matches(r)))
-        .collect();
-    matching.sort_by_key(|r| (r.start_time, r.id));
-    if !ascending {
-        matching.reverse();
-    }
-    let rest: Vec<&Run> = match after {
-        None => matching,
-        Some(key) => matching
-            .into_iter()
-            .filter(|r| {
-                let k = (r.start_time, r.id);
-                if ascending { k > key } else { k < key }
-            })
-            .collect(),
+            && ids.as_ref().is_none_or(|s| s.contains(&r.id))
+            && trace.is_none_or(|t| r.trace_id == t)
+            && is_root.is_none_or(|root| r.is_root() == root)
+            && has_error.is_none_or(|e| r.error.is_some() == e)
+            && run_type.is_none_or(|t| r.run_type.eq_ignore_ascii_case(t))
+            && filter.as_ref().is_none_or(|f| f.matches(r))
     };
-    let page: Vec<&Run> = rest.iter().take(page_size).copied().collect();
+    let in_order: Box<dyn Iterator<Item = &u32>> = if ascending {
+        Box::new(range.iter())
+    } else {
+        Box::new(range.iter().rev())
+    };
+    // The page, and whether a run matching comes after it.
+    let mut page: Vec<&Run> = Vec::with_capacity(page_size.min(range.len()));
+    let mut more = false;
+    for &i in in_order {
+        let r = &all[i as usize];
+        if !wanted(r) {
+            continue;
+        }
+        if page.len() == page_size {
+            more = true;
+            break;
+        }
+        page.push(r);
+    }
     let mut body = Map::new();
     body.insert(
         "items".into(),
@@ -525,7 +540,7 @@ fn try_answer(
         } else {
             (i64::MAX, Uuid::max())
         })
-    } else if rest.len() > page.len() {
+    } else if more {
         page.last().map(|r| (r.start_time, r.id))
     } else {
         None
@@ -653,5 +668,153 @@ mod tests {
         assert_eq!(decode_cursor(&encode_cursor(key)), Some(key));
         assert_eq!(decode_cursor("o:1"), None);
         assert_eq!(decode_cursor("zz"), None);
+    }
+
+    /// Every page of a query, followed cursor by cursor: the ids listed, in order.
+    fn walk(runs: &mut Runs, mut body: Map<String, Value>, cx: Context) -> Vec<Uuid> {
+        let mut out = Vec::new();
+        for _ in 0..10_000 {
+            let ((status, page), _) = query(
+                runs,
+                &[],
+                Value::Object(body.clone()).to_string().as_bytes(),
+                cx,
+            );
+            assert_eq!(status, 200, "{page}");
+            for r in page["items"].as_array().unwrap() {
+                out.push(Uuid::try_parse(r["id"].as_str().unwrap()).unwrap());
+            }
+            match page.get("next_cursor") {
+                Some(c) => {
+                    assert_eq!(page["has_more"], true);
+                    body.insert("cursor".into(), c.clone());
+                }
+                None => {
+                    assert_eq!(page["has_more"], false);
+                    return out;
+                }
+            }
+        }
+        panic!("more than 10,000 pages");
+    }
+
+    /// The query's answer as its definition reads: the runs of the projects in the
+    /// window that pass the filters, sorted by `(start_time, id)` (a stable sort: runs
+    /// with the same key in the store's order), reversed for `DESC`.
+    fn defined(
+        runs: &Runs,
+        projects: &[Uuid],
+        window: (i64, i64),
+        run_type: Option<&str>,
+        asc: bool,
+    ) -> Vec<Uuid> {
+        let mut m: Vec<&Run> = runs
+            .runs
+            .iter()
+            .filter(|r| projects.contains(&r.session_id))
+            .filter(|r| r.start_time >= window.0 && r.start_time <= window.1)
+            .filter(|r| run_type.is_none_or(|t| r.run_type.eq_ignore_ascii_case(t)))
+            .collect();
+        m.sort_by_key(|r| (r.start_time, r.id));
+        if !asc {
+            m.reverse();
+        }
+        m.iter().map(|r| r.id).collect()
+    }
+
+    #[test]
+    fn pages_resume_from_the_cursor_and_list_what_the_definition_lists() {
+        let workspace = Uuid::from_u128(3);
+        let cx = Context {
+            workspace,
+            now: 2_000_000_000,
+            ignore_reference_examples: false,
+            endless: false,
+            ignore_filter: false,
+        };
+        let mut rng = fastrand::Rng::with_seed(31);
+        let mut runs = Runs::default();
+        let sessions: Vec<Uuid> = (0..3).map(|_| crate::traces::uuid4(&mut rng)).collect();
+        for (k, s) in sessions.iter().enumerate() {
+            runs.sessions.push(crate::traces::Session {
+                id: *s,
+                workspace_id: workspace,
+                name: format!("p{k}"),
+                reference_dataset_id: None,
+                start_time: 0,
+                description: None,
+                end_time: None,
+                extra: None,
+            });
+        }
+        let push = |runs: &mut Runs, rng: &mut fastrand::Rng| {
+            let mut r = crate::traces::tests::run();
+            r.id = crate::traces::uuid4(rng);
+            r.trace_id = r.id;
+            r.workspace_id = workspace;
+            r.session_id = sessions[rng.usize(..sessions.len())];
+            // Few distinct times: many runs share a start_time.
+            r.start_time = 1_000_000 + rng.i64(0..40);
+            r.run_type = if rng.bool() { "chain" } else { "llm" };
+            runs.runs.push(r);
+        };
+        for _ in 0..500 {
+            push(&mut runs, &mut rng);
+        }
+        // Two runs with the same id and time (a key given twice).
+        let twin = runs.runs[7].clone();
+        runs.runs.push(twin);
+        let iso = crate::time::rfc3339;
+        for asc in [false, true] {
+            for (size, window, run_type) in [
+                (1000, (0, i64::from(i32::MAX)), None),
+                (7, (0, i64::from(i32::MAX)), None),
+                (1, (1_000_010, 1_000_030), None),
+                (13, (1_000_005, 1_000_020), Some("LLM")),
+                (5, (1_000_030, 1_000_010), None),
+            ] {
+                let projects = &sessions[..2];
+                let mut body = Map::new();
+                body.insert("project_ids".into(), json!(projects));
+                body.insert("min_start_time".into(), iso(window.0).into());
+                body.insert("max_start_time".into(), iso(window.1).into());
+                body.insert("page_size".into(), size.into());
+                body.insert(
+                    "sort_order".into(),
+                    (if asc { "ASC" } else { "DESC" }).into(),
+                );
+                if let Some(t) = run_type {
+                    body.insert("run_type".into(), t.into());
+                }
+                let listed = walk(&mut runs, body, cx);
+                let expected = defined(&runs, projects, window, run_type, asc);
+                let twins = expected.iter().filter(|id| **id == runs.runs[7].id).count();
+                // The twins share a key: the cursor after the first skips the second
+                // unless both are on one page (as a resume strictly after a key does).
+                if twins == 2 && listed.len() + 1 == expected.len() {
+                    let mut e = expected.clone();
+                    let at = e.iter().rposition(|id| *id == runs.runs[7].id).unwrap();
+                    e.remove(at);
+                    assert_eq!(listed, e, "asc {asc}, size {size}, window {window:?}");
+                } else {
+                    assert_eq!(
+                        listed, expected,
+                        "asc {asc}, size {size}, window {window:?}"
+                    );
+                }
+            }
+        }
+        // A page asked after the store changed reads the change.
+        let mut body = Map::new();
+        body.insert("project_ids".into(), json!(&sessions));
+        body.insert("page_size".into(), 1000.into());
+        body.insert("min_start_time".into(), iso(0).into());
+        let before = walk(&mut runs, body.clone(), cx);
+        push(&mut runs, &mut rng);
+        runs.runs.retain(|r| r.id != before[3]);
+        let after = walk(&mut runs, body, cx);
+        assert_eq!(after, defined(&runs, &sessions, (0, cx.now), None, false));
+        assert_eq!(after.len(), before.len());
+        assert!(!after.contains(&before[3]));
     }
 }

@@ -105,10 +105,73 @@ pub(crate) struct Queued {
     pub(crate) trace_ids: HashSet<Uuid>,
 }
 
+/// The runs of the store as a list that knows when it may have changed: every mutable
+/// access ([`DerefMut`](std::ops::DerefMut)), every clone and every new list takes a
+/// generation number never given before, so a number names one content of the list.
+/// What is derived from the list (the v2 query's order, [`Runs::by_start`]) is kept with
+/// the number it was made at and made again when the number differs.
+#[derive(Debug)]
+pub(crate) struct RunList {
+    runs: Vec<Run>,
+    generation: u64,
+}
+
+/// The next generation number a run list takes (the first is 1).
+fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+impl RunList {
+    /// The number naming this content of the list.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
+}
+
+impl From<Vec<Run>> for RunList {
+    fn from(runs: Vec<Run>) -> Self {
+        RunList {
+            runs,
+            generation: next_generation(),
+        }
+    }
+}
+
+impl Default for RunList {
+    fn default() -> Self {
+        Vec::new().into()
+    }
+}
+
+impl Clone for RunList {
+    fn clone(&self) -> Self {
+        self.runs.clone().into()
+    }
+}
+
+impl std::ops::Deref for RunList {
+    type Target = Vec<Run>;
+    fn deref(&self) -> &Vec<Run> {
+        &self.runs
+    }
+}
+
+impl std::ops::DerefMut for RunList {
+    fn deref_mut(&mut self) -> &mut Vec<Run> {
+        self.generation = next_generation();
+        &mut self.runs
+    }
+}
+
 /// The runs of the store, their sessions and the deletions queued.
 #[derive(Debug, Default)]
 pub(crate) struct Runs {
-    pub(crate) runs: Vec<Run>,
+    pub(crate) runs: RunList,
+    /// The indexes of [`Runs::runs`] sorted by `(start_time, id)` (runs with the same key
+    /// in the list's order), with the generation of the list they were sorted at: what
+    /// the v2 query pages through ([`Runs::by_start`]).
+    pub(crate) by_start: Option<(u64, Vec<u32>)>,
     /// The experiment sessions (the workspaces' `default` sessions are in `side`).
     pub(crate) sessions: Vec<Session>,
     pub(crate) queued: Vec<Queued>,
@@ -152,6 +215,26 @@ pub struct Feedback {
 }
 
 impl Runs {
+    /// The runs, and their indexes sorted by `(start_time, id)` (runs with the same key
+    /// in the list's order, as a stable sort leaves them), sorted again only when the
+    /// list changed since.
+    pub(crate) fn by_start(&mut self) -> (&[Run], &[u32]) {
+        let generation = self.runs.generation();
+        if self.by_start.as_ref().is_none_or(|(g, _)| *g != generation) {
+            let runs: &[Run] = &self.runs;
+            let mut order: Vec<u32> = (0..runs.len())
+                .map(|i| u32::try_from(i).expect("fewer than 2^32 runs"))
+                .collect();
+            order.sort_by_key(|&i| {
+                let r = &runs[i as usize];
+                (r.start_time, r.id)
+            });
+            self.by_start = Some((generation, order));
+        }
+        let order = &self.by_start.as_ref().expect("sorted above").1;
+        (&self.runs, order)
+    }
+
     /// Drops what went with the `removed` runs: their feedback (LangSmith deletes a
     /// trace's feedback with it) and their share links. (Feedback on a run not ingested
     /// yet stays.)

@@ -804,6 +804,12 @@ pub enum PagingReason {
     /// A cursor-paged listing (the runs query) answered with a next cursor it had
     /// already given: following it would go round for ever.
     RepeatedCursor,
+    /// A sorted listing (the runs query, by `start_time`) listed a row out of its order
+    /// (or without the key it is sorted by): what comes after it cannot be trusted to
+    /// hold every row.
+    OutOfOrder,
+    /// A sorted listing listed a row it had listed before: the server is going round.
+    RepeatedRow,
     /// The listing was cancelled (the cancel flag) before its last page.
     Cancelled,
 }
@@ -890,6 +896,11 @@ impl fmt::Display for PagingError {
                 None => write!(f, "is past {pages} pages")?,
             },
             PagingReason::RepeatedCursor => write!(f, "gave a next cursor it had given before")?,
+            PagingReason::OutOfOrder => write!(
+                f,
+                "listed a {row} out of the order the listing is sorted in"
+            )?,
+            PagingReason::RepeatedRow => write!(f, "listed a {row} it had listed before")?,
             PagingReason::Cancelled => {
                 return write!(
                     f,

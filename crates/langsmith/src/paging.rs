@@ -5,8 +5,17 @@
 //! listing that breaks a guard ends with one [`PagingError`] naming the listing and the
 //! page (and offset) where it stopped.
 //!
+//! How a repeat is told: a listing keeps the id of every row it listed (and drops or
+//! reports a row listed before), unless it is sorted ([`Lister::sorted`]): then every row
+//! must come in the listing's order of its sort key ([`Rows::sort_key`]), and only the ids
+//! of the rows with the last key listed are kept. A row out of that order, or listed
+//! before, ends the listing: memory no longer grows with the rows listed, and a repeat is
+//! told all the same (a row listed before either has the last key, and is among those
+//! kept, or an earlier one, and is out of order).
+//!
 //! [`Lister::walk_offset`] and [`Lister::walk_cursor`] drive a whole listing, one page
-//! after the other, from a page source; a listing with pages in flight (the examples'
+//! after the other, from a page source; [`Lister::walk_cursor_pages`] hands each page
+//! over as it is judged, keeping none; a listing with pages in flight (the examples'
 //! prefetch) calls [`Lister::judge`] itself, in page order.
 
 use crate::error::{Error, Listing, PagingError, PagingReason};
@@ -14,6 +23,7 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
 
 /// A listing's rows: the id of a row, and the client's own re-check of a row listed for
 /// the first time.
@@ -30,6 +40,87 @@ pub(crate) trait Rows {
     fn judge(&self, row: Self::Row) -> Self::Judged;
     /// A row whose id was listed before: reported (`Some`) or dropped.
     fn repeated(&self, row: Self::Row) -> Option<Self::Judged>;
+    /// The key a sorted listing ([`Lister::sorted`]) is sorted by: none for a row that
+    /// has none (a sorted listing stops there, as out of order).
+    fn sort_key(&self, _row: &Self::Row) -> Option<SystemTime> {
+        None
+    }
+}
+
+/// The order of a sorted listing's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// Earliest first.
+    Ascending,
+    /// Latest first.
+    Descending,
+}
+
+/// How a listing tells a row listed before.
+enum Seen<Id> {
+    /// Every id listed.
+    All(HashSet<Id>),
+    /// A sorted listing: the last key listed, and the ids listed with it.
+    Sorted {
+        order: Order,
+        last: Option<SystemTime>,
+        ties: HashSet<Id>,
+    },
+}
+
+/// What [`Seen::admit`] makes of a row.
+enum Admit {
+    /// Listed for the first time.
+    New,
+    /// Listed before.
+    Repeated,
+    /// Out of the listing's order (or without a key).
+    OutOfOrder,
+}
+
+impl<Id: Eq + Hash> Seen<Id> {
+    fn admit(&mut self, id: Id, key: Option<SystemTime>) -> Admit {
+        match self {
+            Seen::All(seen) => {
+                if seen.insert(id) {
+                    Admit::New
+                } else {
+                    Admit::Repeated
+                }
+            }
+            Seen::Sorted { order, last, ties } => {
+                let Some(key) = key else {
+                    return Admit::OutOfOrder;
+                };
+                let after = match (*last, *order) {
+                    (None, _) => true,
+                    (Some(l), Order::Ascending) => key > l,
+                    (Some(l), Order::Descending) => key < l,
+                };
+                if after {
+                    *last = Some(key);
+                    ties.clear();
+                    ties.insert(id);
+                    Admit::New
+                } else if Some(key) != *last {
+                    Admit::OutOfOrder
+                } else if ties.insert(id) {
+                    Admit::New
+                } else {
+                    Admit::Repeated
+                }
+            }
+        }
+    }
+
+    /// Ids held now (for a sorted listing, those of the last key only).
+    #[cfg(test)]
+    fn held(&self) -> usize {
+        match self {
+            Seen::All(seen) => seen.len(),
+            Seen::Sorted { ties, .. } => ties.len(),
+        }
+    }
 }
 
 /// How far a listing may go: past it, the server is not paging as the API says.
@@ -94,15 +185,27 @@ pub(crate) struct CursorPage<T> {
     pub(crate) next: Option<String>,
 }
 
-/// A whole listing walked: its judged rows (or the error that ended it), and its cost
-/// (the runs query reports both; the datasets listing needs neither).
+/// A whole listing walked: its judged rows (or, handed over page by page, nothing) or the
+/// error that ended it, and its cost (the runs query reports both; the datasets listing
+/// needs neither).
 #[derive(Debug)]
-pub(crate) struct Walk<J> {
-    pub(crate) result: Result<Vec<J>, Error>,
+pub(crate) struct Walk<T> {
+    pub(crate) result: Result<T, Error>,
     /// Pages answered.
     pub(crate) pages: u64,
     /// HTTP attempts made, retries included.
     pub(crate) attempts: u64,
+}
+
+impl Walk<()> {
+    /// The same walk, with `out` as its result when it ended normally.
+    fn with<T>(self, out: T) -> Walk<T> {
+        Walk {
+            result: self.result.map(|()| out),
+            pages: self.pages,
+            attempts: self.attempts,
+        }
+    }
 }
 
 /// A listing's state: the rows seen, the cursors followed, the bound, and the re-check.
@@ -111,7 +214,10 @@ pub(crate) struct Lister<R: Rows> {
     paging: Paging,
     page_size: usize,
     rows: R,
-    seen: HashSet<R::Id>,
+    seen: Seen<R::Id>,
+    /// Unique rows listed so far.
+    unique: u64,
+    /// Every next cursor given (one a page).
     cursors: HashSet<String>,
     bound: Option<Bound>,
     /// Pages judged so far.
@@ -129,13 +235,28 @@ impl<R: Rows> Lister<R> {
         Self::new(listing, Paging::Cursor, page_size, rows)
     }
 
+    /// A listing paged by cursor, at most `page_size` rows a page, sorted by
+    /// [`Rows::sort_key`] in `order`: a row out of that order, or listed before, stops it
+    /// ([`PagingReason::OutOfOrder`], [`PagingReason::RepeatedRow`]). Keeps the ids of the
+    /// rows with the last key only, not those of every row listed.
+    pub(crate) fn sorted(listing: Listing, page_size: usize, rows: R, order: Order) -> Self {
+        let mut lister = Self::new(listing, Paging::Cursor, page_size, rows);
+        lister.seen = Seen::Sorted {
+            order,
+            last: None,
+            ties: HashSet::new(),
+        };
+        lister
+    }
+
     fn new(listing: Listing, paging: Paging, page_size: usize, rows: R) -> Self {
         Lister {
             listing,
             paging,
             page_size: page_size.max(1),
             rows,
-            seen: HashSet::new(),
+            seen: Seen::All(HashSet::new()),
+            unique: 0,
             cursors: HashSet::new(),
             bound: None,
             page: 0,
@@ -161,7 +282,15 @@ impl<R: Rows> Lister<R> {
     /// Room for `n` ids seen, allocated at once (so the set never holds its old and new
     /// tables together while it grows).
     pub(crate) fn reserve(&mut self, n: usize) {
-        self.seen.reserve(n);
+        if let Seen::All(seen) = &mut self.seen {
+            seen.reserve(n);
+        }
+    }
+
+    /// Ids held to tell a repeat (for a sorted listing, those of the last key only).
+    #[cfg(test)]
+    fn held(&self) -> usize {
+        self.seen.held()
     }
 
     /// The stop for a page about to be judged or asked for: `page` is 1-based.
@@ -173,7 +302,7 @@ impl<R: Rows> Lister<R> {
             page,
             offset,
             self.bound.and_then(|b| b.counted),
-            self.seen.len() as u64,
+            self.unique,
             reason,
         )
     }
@@ -207,19 +336,37 @@ impl<R: Rows> Lister<R> {
         let full = rows.len() >= self.page_size;
         let mut fresh = 0usize;
         let mut judged = Vec::with_capacity(rows.len());
+        let sorted = matches!(self.seen, Seen::Sorted { .. });
         for row in rows {
-            if self.seen.insert(self.rows.id(&row)) {
-                fresh += 1;
-                judged.push(self.rows.judge(row));
-            } else if let Some(j) = self.rows.repeated(row) {
-                judged.push(j);
+            let key = if sorted {
+                self.rows.sort_key(&row)
+            } else {
+                None
+            };
+            match self.seen.admit(self.rows.id(&row), key) {
+                Admit::New => {
+                    fresh += 1;
+                    self.unique += 1;
+                    judged.push(self.rows.judge(row));
+                }
+                // A sorted listing holds no id it could drop a repeat by: a repeat there
+                // is a server going round, never a row to drop.
+                Admit::Repeated if sorted => {
+                    return Err(self.stop(page, PagingReason::RepeatedRow));
+                }
+                Admit::Repeated => {
+                    if let Some(j) = self.rows.repeated(row) {
+                        judged.push(j);
+                    }
+                }
+                Admit::OutOfOrder => return Err(self.stop(page, PagingReason::OutOfOrder)),
             }
         }
         if full && fresh == 0 {
             return Err(self.stop(page, PagingReason::NoNewIds));
         }
         if let Some(bound) = self.bound
-            && self.seen.len() as u64 > bound.max_unique
+            && self.unique > bound.max_unique
         {
             return Err(self.stop(
                 page,
@@ -248,20 +395,27 @@ impl<R: Rows> Lister<R> {
         self,
         cancel: Option<&AtomicBool>,
         mut fetch: F,
-    ) -> Walk<R::Judged>
+    ) -> Walk<Vec<R::Judged>>
     where
         F: FnMut(u64) -> Fut,
         Fut: Future<Output = (Result<Vec<R::Row>, Error>, u32)>,
     {
         debug_assert_eq!(self.paging, Paging::Offset);
-        self.walk(cancel, |offset, _| {
-            let page = fetch(offset);
-            async move {
-                let (rows, attempts) = page.await;
-                (rows.map(|rows| CursorPage { rows, next: None }), attempts)
-            }
-        })
-        .await
+        let mut out = Vec::new();
+        let walk = self
+            .walk(
+                cancel,
+                |offset, _| {
+                    let page = fetch(offset);
+                    async move {
+                        let (rows, attempts) = page.await;
+                        (rows.map(|rows| CursorPage { rows, next: None }), attempts)
+                    }
+                },
+                |rows| out.extend(rows),
+            )
+            .await;
+        walk.with(out)
     }
 
     /// Walks a listing paged by cursor: `fetch(cursor)` asks for the page at `cursor`
@@ -270,26 +424,52 @@ impl<R: Rows> Lister<R> {
     pub(crate) async fn walk_cursor<F, Fut>(
         self,
         cancel: Option<&AtomicBool>,
+        fetch: F,
+    ) -> Walk<Vec<R::Judged>>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = (Result<CursorPage<R::Row>, Error>, u32)>,
+    {
+        let mut out = Vec::new();
+        let walk = self
+            .walk_cursor_pages(cancel, fetch, |rows| out.extend(rows))
+            .await;
+        walk.with(out)
+    }
+
+    /// Walks a listing paged by cursor as [`Lister::walk_cursor`] does, handing each
+    /// page's judged rows to `each` as soon as the page is judged (a page that breaks a
+    /// guard is not handed over): the walk keeps none of them. Rows handed over before an
+    /// error are of a listing that did not end: the result says so.
+    pub(crate) async fn walk_cursor_pages<F, Fut>(
+        self,
+        cancel: Option<&AtomicBool>,
         mut fetch: F,
-    ) -> Walk<R::Judged>
+        each: impl FnMut(Vec<R::Judged>),
+    ) -> Walk<()>
     where
         F: FnMut(Option<String>) -> Fut,
         Fut: Future<Output = (Result<CursorPage<R::Row>, Error>, u32)>,
     {
         debug_assert_eq!(self.paging, Paging::Cursor);
-        self.walk(cancel, |_, cursor| fetch(cursor)).await
+        self.walk(cancel, |_, cursor| fetch(cursor), each).await
     }
 
     /// The walk of both forms: `fetch(offset, cursor)` asks for the next page (an offset
-    /// listing reads the offset, a cursor listing the cursor), until [`Lister::judge`]
-    /// says there is no more, a page breaks a guard, a request fails, or `cancel` is set.
-    async fn walk<F, Fut>(mut self, cancel: Option<&AtomicBool>, mut fetch: F) -> Walk<R::Judged>
+    /// listing reads the offset, a cursor listing the cursor), each page's judged rows
+    /// handed to `each`, until [`Lister::judge`] says there is no more, a page breaks a
+    /// guard, a request fails, or `cancel` is set.
+    async fn walk<F, Fut>(
+        mut self,
+        cancel: Option<&AtomicBool>,
+        mut fetch: F,
+        mut each: impl FnMut(Vec<R::Judged>),
+    ) -> Walk<()>
     where
         F: FnMut(u64, Option<String>) -> Fut,
         Fut: Future<Output = (Result<CursorPage<R::Row>, Error>, u32)>,
     {
         let (mut pages, mut attempts) = (0u64, 0u64);
-        let mut out = Vec::new();
         let mut cursor: Option<String> = None;
         let result = loop {
             if let Err(e) = self.check_cancel(cancel) {
@@ -305,9 +485,9 @@ impl<R: Rows> Lister<R> {
             pages += 1;
             match self.judge(page.rows, page.next.as_deref()) {
                 Ok((rows, more)) => {
-                    out.extend(rows);
+                    each(rows);
                     if !more {
-                        break Ok(out);
+                        break Ok(());
                     }
                     cursor = page.next;
                 }
@@ -389,14 +569,14 @@ mod tests {
         }
     }
 
-    async fn walk(source: &Source, bound: Bound, cancel: Option<&AtomicBool>) -> Walk<Judged> {
+    async fn walk(source: &Source, bound: Bound, cancel: Option<&AtomicBool>) -> Walk<Vec<Judged>> {
         Lister::cursor(Listing::Runs, 3, Evens)
             .bound(bound)
             .walk_cursor(cancel, |c| source.page(c))
             .await
     }
 
-    fn paging(walk: &Walk<Judged>) -> &PagingError {
+    fn paging<T: std::fmt::Debug>(walk: &Walk<T>) -> &PagingError {
         match &walk.result {
             Err(Error::Paging(p)) => p,
             other => panic!("{other:?}"),
@@ -539,5 +719,168 @@ mod tests {
             text.starts_with("the examples listing did not end normally: the page at offset 6 "),
             "{text}"
         );
+    }
+
+    /// Rows of a sorted listing: `(id, start second)`; a start of `u64::MAX` has no key.
+    struct Timed;
+
+    impl Rows for Timed {
+        type Row = (u32, u64);
+        type Id = u32;
+        type Judged = u32;
+        fn id(&self, row: &(u32, u64)) -> u32 {
+            row.0
+        }
+        fn judge(&self, row: (u32, u64)) -> u32 {
+            row.0
+        }
+        fn repeated(&self, row: (u32, u64)) -> Option<u32> {
+            Some(row.0)
+        }
+        fn sort_key(&self, row: &(u32, u64)) -> Option<std::time::SystemTime> {
+            (row.1 != u64::MAX)
+                .then(|| std::time::UNIX_EPOCH + std::time::Duration::from_secs(row.1))
+        }
+    }
+
+    type TimedPages = Vec<(Vec<(u32, u64)>, Option<&'static str>)>;
+
+    /// A sorted walk, latest first, 3 rows a page: the pages handed over, the walk, and
+    /// the ids the lister held at its end.
+    async fn sorted(answers: TimedPages) -> (Vec<Vec<u32>>, Walk<()>) {
+        let answers = Mutex::new(VecDeque::from(answers));
+        let mut pages = Vec::new();
+        let walk = Lister::sorted(Listing::Runs, 3, Timed, Order::Descending)
+            .bound(Bound::unique(100))
+            .walk_cursor_pages(
+                None,
+                |_| {
+                    let (rows, next) = answers
+                        .lock()
+                        .unwrap()
+                        .pop_front()
+                        .expect("the walk asked past the last answer");
+                    async move {
+                        let page = CursorPage {
+                            rows,
+                            next: next.map(str::to_owned),
+                        };
+                        (Ok(page), 1)
+                    }
+                },
+                |rows| pages.push(rows),
+            )
+            .await;
+        (pages, walk)
+    }
+
+    fn sorted_stop(walk: &Walk<()>) -> &PagingError {
+        match &walk.result {
+            Err(Error::Paging(p)) => p,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_sorted_walk_hands_over_each_page_and_keeps_only_the_last_keys_ids() {
+        // Runs 3 and 4 share a start second across the page boundary.
+        let (pages, w) = sorted(vec![
+            (vec![(1, 90), (2, 80), (3, 70)], Some("a")),
+            (vec![(4, 70), (5, 60), (6, 50)], Some("b")),
+            (vec![(7, 50), (8, 50)], None),
+        ])
+        .await;
+        assert!(w.result.is_ok(), "{:?}", w.result);
+        assert_eq!(pages, [vec![1, 2, 3], vec![4, 5, 6], vec![7, 8]]);
+        assert_eq!((w.pages, w.attempts), (3, 3));
+
+        // What the lister holds: the ids of the last key (6, 7, 8 at 50), not all 8.
+        let mut lister = Lister::sorted(Listing::Runs, 3, Timed, Order::Descending);
+        for (rows, next) in [
+            (vec![(1, 90), (2, 80), (3, 70)], Some("a")),
+            (vec![(4, 70), (5, 60), (6, 50)], Some("b")),
+            (vec![(7, 50), (8, 50)], None),
+        ] {
+            lister.judge(rows, next).unwrap();
+        }
+        assert_eq!(lister.held(), 3);
+        let mut all = Lister::cursor(Listing::Runs, 3, Timed);
+        for (rows, next) in [
+            (vec![(1, 90), (2, 80), (3, 70)], Some("a")),
+            (vec![(4, 70), (5, 60), (6, 50)], Some("b")),
+            (vec![(7, 50), (8, 50)], None),
+        ] {
+            all.judge(rows, next).unwrap();
+        }
+        assert_eq!(all.held(), 8);
+    }
+
+    #[tokio::test]
+    async fn a_sorted_walk_stops_at_a_row_out_of_order_and_hands_that_page_to_no_one() {
+        // Page 2 starts again from the top (a server going round with fresh cursors).
+        let (pages, w) = sorted(vec![
+            (vec![(1, 90), (2, 80), (3, 70)], Some("a")),
+            (vec![(1, 90), (2, 80), (3, 70)], Some("b")),
+        ])
+        .await;
+        let p = sorted_stop(&w);
+        assert_eq!(
+            (p.reason(), p.page(), p.listed()),
+            (PagingReason::OutOfOrder, 2, 3)
+        );
+        assert_eq!(pages, [vec![1, 2, 3]]);
+        // Within a page, too; and a row without the key is out of order.
+        let (_, w) = sorted(vec![(vec![(1, 70), (2, 80)], None)]).await;
+        assert_eq!(sorted_stop(&w).reason(), PagingReason::OutOfOrder);
+        let (_, w) = sorted(vec![(vec![(1, 70), (2, u64::MAX)], None)]).await;
+        assert_eq!(sorted_stop(&w).reason(), PagingReason::OutOfOrder);
+        // Ascending where descending was asked for.
+        let (_, w) = sorted(vec![(vec![(1, 70)], Some("a")), (vec![(2, 71)], None)]).await;
+        assert_eq!(sorted_stop(&w).page(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_sorted_walk_stops_at_a_row_listed_before_never_dropping_it() {
+        // Run 3 again, at its own second (the last key): a repeat, not a new run.
+        let (pages, w) = sorted(vec![
+            (vec![(1, 90), (2, 80), (3, 70)], Some("a")),
+            (vec![(3, 70), (4, 60)], None),
+        ])
+        .await;
+        let p = sorted_stop(&w);
+        assert_eq!((p.reason(), p.page()), (PagingReason::RepeatedRow, 2));
+        assert_eq!(pages, [vec![1, 2, 3]]);
+        // The unsorted lister drops or reports the same page's repeat and ends normally.
+        let source = Source::new(vec![(vec![1, 2, 3], Some("a")), (vec![3, 4], None)]);
+        assert!(walk(&source, Bound::unique(100), None).await.result.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_sorted_walk_keeps_the_cursor_guard_and_the_bound() {
+        let (_, w) = sorted(vec![
+            (vec![(1, 90)], Some("a")),
+            (vec![(2, 80)], Some("b")),
+            (vec![], Some("a")),
+        ])
+        .await;
+        assert_eq!(sorted_stop(&w).reason(), PagingReason::RepeatedCursor);
+        // 3 rows a page, each a second earlier than the last, each page its own cursor.
+        let answers: TimedPages = (0..40u32)
+            .map(|k| {
+                let top = 1000 - 3 * u64::from(k);
+                let cursor: &'static str = Box::leak(format!("c{k}").into_boxed_str());
+                (
+                    vec![(3 * k, top), (3 * k + 1, top - 1), (3 * k + 2, top - 2)],
+                    Some(cursor),
+                )
+            })
+            .collect();
+        let (pages, w) = sorted(answers).await;
+        assert_eq!(
+            sorted_stop(&w).reason(),
+            PagingReason::PastCount { bound: 100 }
+        );
+        assert_eq!(sorted_stop(&w).listed(), 102);
+        assert_eq!(pages.len(), 33);
     }
 }

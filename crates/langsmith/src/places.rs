@@ -24,7 +24,7 @@
 use crate::call::Call;
 use crate::client::Client;
 use crate::error::{Error, Listing};
-use crate::paging::{Bound, CursorPage, Lister, Rows};
+use crate::paging::{Bound, CursorPage, Lister, Order, Rows};
 use crate::runs_query::TimeWindow;
 use crate::select::{fold, holds};
 use langsmith_api::hooks;
@@ -65,12 +65,19 @@ pub struct Project {
     pub run_count: Option<u64>,
 }
 
-/// The properties a content read selects, in the spec's enum: the run's place and every
-/// property that holds text a person wrote or that was written about them.
+/// The order a content read asks for (`sort_order`): latest `start_time` first, the
+/// spec's default, sent all the same. The spec sorts a page's `items` by `start_time` in
+/// this direction; the read holds the whole listing to it ([`Lister::sorted`]).
+const RUNS_ORDER: types::QuerySortOrder = types::QuerySortOrder::Desc;
+
+/// The properties a content read selects, in the spec's enum: the run's place, the key
+/// the listing is sorted by, and every property that holds text a person wrote or that
+/// was written about them.
 pub const CONTENT_SELECTS: &[types::QueryRunSelectField] = &[
     types::QueryRunSelectField::Id,
     types::QueryRunSelectField::TraceId,
     types::QueryRunSelectField::ProjectId,
+    types::QueryRunSelectField::StartTime,
     types::QueryRunSelectField::Inputs,
     types::QueryRunSelectField::Outputs,
     types::QueryRunSelectField::Error,
@@ -78,11 +85,13 @@ pub const CONTENT_SELECTS: &[types::QueryRunSelectField] = &[
     types::QueryRunSelectField::Extra,
 ];
 
-/// The properties a read by id without a check selects.
+/// The properties a read by id without a check selects (its place, and the key the
+/// listing is sorted by).
 pub const PLACE_SELECTS: &[types::QueryRunSelectField] = &[
     types::QueryRunSelectField::Id,
     types::QueryRunSelectField::TraceId,
     types::QueryRunSelectField::ProjectId,
+    types::QueryRunSelectField::StartTime,
 ];
 
 /// The property names the content decoder reads (see [`CONTENT_SELECTS`]).
@@ -90,6 +99,7 @@ pub const CONTENT_FIELDS: &[&str] = &[
     "id",
     "trace_id",
     "project_id",
+    "start_time",
     "inputs",
     "outputs",
     "error",
@@ -104,6 +114,8 @@ struct SelectedContent {
     id: Uuid,
     trace_id: Uuid,
     project_id: Uuid,
+    /// The key the listing is sorted by.
+    start_time: chrono::DateTime<chrono::Utc>,
     #[serde(default)]
     inputs: Option<Value>,
     #[serde(default)]
@@ -239,7 +251,8 @@ pub struct RunsRead {
     /// Every run listed, once each, in the order listed (with
     /// [`RunQuery::only_holding`]: only those holding a text, and strays).
     pub runs: Vec<ReadRun>,
-    /// Runs listed, once each (kept in [`RunsRead::runs`] or not).
+    /// Runs listed, once each (kept in [`RunsRead::runs`] or not): a run listed twice
+    /// ends the read as incomplete ([`crate::PagingReason::RepeatedRow`]).
     pub listed: u64,
     /// Pages answered.
     pub pages: u64,
@@ -257,15 +270,19 @@ struct ContentRows<'a> {
 impl Rows for ContentRows<'_> {
     type Row = SelectedContent;
     type Id = Uuid;
-    /// `None`: a run dropped as soon as it is judged ([`RunQuery::only_holding`]), so a
-    /// scan of a million runs keeps a pointer's width of each, not the run.
-    type Judged = Option<Box<ReadRun>>;
+    /// `None`: a run dropped as soon as it is judged ([`RunQuery::only_holding`]), and
+    /// counted.
+    type Judged = Option<ReadRun>;
 
     fn id(&self, row: &SelectedContent) -> Uuid {
         row.id
     }
 
-    fn judge(&self, r: SelectedContent) -> Option<Box<ReadRun>> {
+    fn sort_key(&self, row: &SelectedContent) -> Option<SystemTime> {
+        Some(from_chrono(row.start_time))
+    }
+
+    fn judge(&self, r: SelectedContent) -> Option<ReadRun> {
         let docs = [&r.inputs, &r.outputs, &r.error, &r.events, &r.extra];
         let held = self
             .check
@@ -282,16 +299,17 @@ impl Rows for ContentRows<'_> {
         if self.only_holding && held.is_empty() && !stray {
             return None;
         }
-        Some(Box::new(ReadRun {
+        Some(ReadRun {
             id: r.id,
             trace_id: r.trace_id,
             session_id: r.project_id,
             holds: held,
             stray,
-        }))
+        })
     }
 
-    fn repeated(&self, _: SelectedContent) -> Option<Option<Box<ReadRun>>> {
+    /// Never called: the listing is sorted, and a repeat ends it.
+    fn repeated(&self, _: SelectedContent) -> Option<Option<ReadRun>> {
         None
     }
 }
@@ -562,9 +580,16 @@ impl Client {
     }
 
     /// Runs of the query's projects in its window (the v2 runs query, chunked by
-    /// [`PROJECTS_PER_QUERY`] projects and [`IDS_PER_QUERY`] ids, every cursor page), each
-    /// checked here for the query's texts. Fails with the first error: an incomplete
-    /// read finds nothing and proves nothing.
+    /// [`PROJECTS_PER_QUERY`] projects and [`IDS_PER_QUERY`] ids, every cursor page, latest
+    /// `start_time` first), each checked here for the query's texts. Fails with the first
+    /// error: an incomplete read finds nothing and proves nothing.
+    ///
+    /// Streams: each page is judged and dropped before the next is asked for; with
+    /// [`RunQuery::only_holding`] only the runs holding a text (and strays) are kept. A
+    /// repeat is told without keeping every id: every run must come in the order asked
+    /// for (`start_time` not later than the run before it), a run with the same
+    /// `start_time` as the last must not be one listed with it, and a next cursor must
+    /// not be one given before; any of these ends the read with [`Error::Paging`].
     pub async fn read_runs(&self, q: &RunQuery) -> Result<RunsRead, Error> {
         let mut out = RunsRead::default();
         if q.projects.is_empty() || q.ids.as_ref().is_some_and(Vec::is_empty) {
@@ -589,60 +614,73 @@ impl Client {
                     only_holding: q.only_holding,
                 };
                 let filter = filter.clone();
-                let walk = Lister::cursor(Listing::Runs, crate::V2_PAGE_SIZE, rows)
+                let order = match RUNS_ORDER {
+                    types::QuerySortOrder::Asc => Order::Ascending,
+                    types::QuerySortOrder::Desc => Order::Descending,
+                };
+                let (mut listed, mut kept) = (0u64, Vec::new());
+                let walk = Lister::sorted(Listing::Runs, crate::V2_PAGE_SIZE, rows, order)
                     .bound(Bound::unique(crate::runs_query::MAX_RUNS_PER_READ))
-                    .walk_cursor(q.cancel.as_deref(), |cursor| {
-                        let filter = filter.clone();
-                        async move {
-                            let called = self
-                                .call(
-                                    Call::new("query_runs_v2").ids(ids.map_or(0, <[Uuid]>::len)),
-                                    |_| {
-                                        let filter = filter.clone();
-                                        let cursor = cursor.clone();
-                                        async move {
-                                            let sent = self
-                                                .api
-                                                .query_runs()
-                                                .body_map(|b| {
-                                                    b.project_ids(projects.to_vec())
-                                                        .ids(
-                                                            ids.map(<[Uuid]>::to_vec)
-                                                                .unwrap_or_default(),
-                                                        )
-                                                        .filter(filter)
-                                                        .selects(selects.to_vec())
-                                                        .min_start_time(Some(to_chrono(
-                                                            q.window.min_start_time,
-                                                        )))
-                                                        .max_start_time(Some(to_chrono(
-                                                            q.window.max_start_time,
-                                                        )))
-                                                        .page_size(
-                                                            NonZeroU64::new(
-                                                                crate::V2_PAGE_SIZE as u64,
+                    .walk_cursor_pages(
+                        q.cancel.as_deref(),
+                        |cursor| {
+                            let filter = filter.clone();
+                            async move {
+                                let called = self
+                                    .call(
+                                        Call::new("query_runs_v2")
+                                            .ids(ids.map_or(0, <[Uuid]>::len)),
+                                        |_| {
+                                            let filter = filter.clone();
+                                            let cursor = cursor.clone();
+                                            async move {
+                                                let sent = self
+                                                    .api
+                                                    .query_runs()
+                                                    .body_map(|b| {
+                                                        b.project_ids(projects.to_vec())
+                                                            .ids(
+                                                                ids.map(<[Uuid]>::to_vec)
+                                                                    .unwrap_or_default(),
                                                             )
-                                                            .expect("non-zero"),
-                                                        )
-                                                        .cursor(cursor)
-                                                })
-                                                .send();
-                                            hooks::capture(sent).await
-                                        }
-                                    },
-                                    content_page,
-                                )
-                                .await;
-                            (called.result, called.attempts)
-                        }
-                    })
+                                                            .filter(filter)
+                                                            .selects(selects.to_vec())
+                                                            .min_start_time(Some(to_chrono(
+                                                                q.window.min_start_time,
+                                                            )))
+                                                            .max_start_time(Some(to_chrono(
+                                                                q.window.max_start_time,
+                                                            )))
+                                                            .page_size(
+                                                                NonZeroU64::new(
+                                                                    crate::V2_PAGE_SIZE as u64,
+                                                                )
+                                                                .expect("non-zero"),
+                                                            )
+                                                            .sort_order(RUNS_ORDER)
+                                                            .cursor(cursor)
+                                                    })
+                                                    .send();
+                                                hooks::capture(sent).await
+                                            }
+                                        },
+                                        content_page,
+                                    )
+                                    .await;
+                                (called.result, called.attempts)
+                            }
+                        },
+                        |page| {
+                            listed += page.len() as u64;
+                            kept.extend(page.into_iter().flatten());
+                        },
+                    )
                     .await;
                 out.pages += walk.pages;
                 out.http_requests += walk.attempts;
-                for run in walk.result.map_err(no_v2)? {
-                    out.listed += 1;
-                    out.runs.extend(run.map(|r| *r));
-                }
+                walk.result.map_err(no_v2)?;
+                out.listed += listed;
+                out.runs.append(&mut kept);
             }
         }
         Ok(out)
@@ -1031,9 +1069,11 @@ fn content_page(
     let status = rv.status().as_u16();
     let request_id = hooks::request_id(rv.headers());
     let page = rv.into_inner();
+    let (has_more, next_cursor) = (page.has_more, page.next_cursor);
     let mut rows = Vec::with_capacity(page.items.len());
-    for (i, r) in page.items.iter().enumerate() {
-        rows.push(r.decode::<SelectedContent>().map_err(|e| {
+    // Each run consumed as it is decoded: its content moved, not copied.
+    for (i, r) in page.items.into_iter().enumerate() {
+        rows.push(r.into_decoded::<SelectedContent>().map_err(|e| {
             Box::new(Error::unexpected_body(
                 Some(status),
                 true,
@@ -1047,7 +1087,7 @@ fn content_page(
             ))
         })?);
     }
-    let next = match (page.has_more, page.next_cursor.filter(|c| !c.is_empty())) {
+    let next = match (has_more, next_cursor.filter(|c| !c.is_empty())) {
         (Some(true), None) => {
             return Err(Box::new(Error::unexpected_body(
                 Some(status),
