@@ -38,8 +38,9 @@ use uuid::Uuid;
 pub const DB_FILE: &str = "workspace.redb";
 /// What the `meta` table's `format` row says.
 const FORMAT: &str = "langsmith-mock workspace";
-/// The layout's version: a file of another is refused.
-pub const SCHEMA: u32 = 1;
+/// The layout's version: a file of another is refused. 2: written examples' times and
+/// soft deletes are Unix microseconds (1 held seconds).
+pub const SCHEMA: u32 = 2;
 
 /// Every table (the `meta` table first).
 const TABLES: [&str; 23] = [

@@ -671,7 +671,8 @@ pub(crate) fn seed(
             new.push(NewExample {
                 id: example,
                 dataset: index,
-                created_at: made + 60 * (d * scale.examples_per_dataset + k) as i64,
+                created_at: (made + 60 * (d * scale.examples_per_dataset + k) as i64)
+                    * crate::time::MICROS,
                 content: content.clone(),
                 source_run_id,
                 attachments: Vec::new(),

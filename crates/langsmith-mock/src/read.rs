@@ -11,7 +11,7 @@ use crate::answer::Answer;
 use crate::faults::{EndlessPages, Lies};
 use crate::spec::{self, Parameter, ReadOperation, Scalar, Shape};
 use crate::store::{Content, Store, example_name};
-use crate::time::{parse_as_of_time, rfc3339};
+use crate::time::{parse_as_of_time_us, rfc3339, rfc3339_us};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
@@ -419,11 +419,12 @@ fn strings(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Parses `as_of`: `latest` (the default) or a time ([`parse_as_of_time`]).
+/// Parses `as_of`: `latest` (the default) or a time ([`parse_as_of_time_us`]), Unix
+/// microseconds.
 pub(crate) fn as_of(v: Option<&Value>) -> Result<Option<i64>, Answer> {
     match v.and_then(Value::as_str) {
         None | Some("latest") => Ok(None),
-        Some(t) => parse_as_of_time(t).map(Some).ok_or_else(|| {
+        Some(t) => parse_as_of_time_us(t).map(Some).ok_or_else(|| {
             bad_request(format!(
                 "as_of {t:?}: the stand-in supports \"latest\" and RFC 3339 times (without an offset: UTC), not version tags"
             ))
@@ -674,12 +675,12 @@ impl ExampleQuery {
             m.insert("metadata".into(), metadata);
         }
         if selected("created_at") {
-            m.insert("created_at".into(), rfc3339(store.created_at(i)).into());
+            m.insert("created_at".into(), rfc3339_us(store.created_at(i)).into());
         }
         if selected("modified_at") {
             m.insert(
                 "modified_at".into(),
-                rfc3339(store.version_time(i, v)).into(),
+                rfc3339_us(store.version_time(i, v)).into(),
             );
         }
         if selected("source_run_id") {

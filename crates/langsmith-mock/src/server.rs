@@ -507,6 +507,11 @@ fn write_routes(mut router: axum::Router<Arc<Shared>>) -> axum::Router<Arc<Share
             Write::DeleteExample,
         ),
         (
+            classic("/api/v1/datasets/{dataset_id}/versions/diff"),
+            MethodFilter::GET,
+            Write::DiffVersions,
+        ),
+        (
             classic("/api/v1/sessions/{session_id}"),
             MethodFilter::GET,
             Write::ReadSession,
@@ -961,11 +966,13 @@ fn answer(
                 let mut store = shared.store.lock().unwrap();
                 let mut runs = shared.runs.lock().unwrap();
                 runs.settle();
+                let now_us = crate::time::unix_now_us();
                 let cx = crate::cx::Cx {
                     store: &mut store,
                     runs: &mut runs,
                     workspace: principal.workspace_id,
-                    now: crate::time::unix_now(),
+                    now: now_us.div_euclid(crate::time::MICROS),
+                    now_us,
                     feedback_delete_404,
                 };
                 let content_type = headers
@@ -1397,7 +1404,7 @@ fn hard_delete(
                 None,
             )));
         }
-        let now = crate::time::unix_now();
+        let now = crate::time::unix_now_us();
         ids.into_iter()
             .filter(|id| {
                 let deleted = store.hard_delete(id);

@@ -7,6 +7,7 @@
 //! materialised on inspection. Hard deletion nulls every version's inputs, outputs and
 //! metadata and queues its attachments, keeping id, dataset id and created_at.
 
+use crate::time::MICROS;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -82,6 +83,7 @@ pub struct Dataset {
 pub(crate) struct Written {
     id: Uuid,
     dataset: u16,
+    /// Unix microseconds.
     created_at: i64,
     versions: Vec<WrittenVersion>,
     hard_deletes: u16,
@@ -101,7 +103,7 @@ impl Written {
 /// One version of a written example.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct WrittenVersion {
-    /// When it was made, Unix seconds.
+    /// When it was made, Unix microseconds.
     at: i64,
     /// `None` once hard-deleted.
     content: Option<Content>,
@@ -142,6 +144,7 @@ pub(crate) struct NewAttachment {
 pub(crate) struct NewExample {
     pub(crate) id: Uuid,
     pub(crate) dataset: u16,
+    /// Unix microseconds.
     pub(crate) created_at: i64,
     pub(crate) content: Content,
     pub(crate) source_run_id: Option<Uuid>,
@@ -280,7 +283,7 @@ pub struct Store {
     /// `ids.len() + k` is `written[k]`, in the order they were written.
     pub(crate) written: Vec<Written>,
     pub(crate) written_index: HashMap<Uuid, usize>,
-    /// Soft-deleted examples (by index) and when (Unix seconds): absent from reads from
+    /// Soft-deleted examples (by index) and when (Unix microseconds): absent from reads from
     /// then on, still there `as_of` an earlier time.
     pub(crate) soft_deleted: HashMap<usize, i64>,
     /// Seeded rows a `PATCH` moved to the written table (absent from every read there).
@@ -567,7 +570,7 @@ impl Store {
         self.written.len() - 1
     }
 
-    /// Soft-deletes example `i` at `at` (Unix seconds); false if it already was.
+    /// Soft-deletes example `i` at `at` (Unix microseconds); false if it already was.
     pub(crate) fn soft_delete(&mut self, i: usize, at: i64) -> bool {
         if self.soft_deleted.contains_key(&i) {
             return false;
@@ -721,21 +724,21 @@ impl Store {
             .map_or(self.versions, |w| w.versions.len())
     }
 
-    /// `created_at` of example `i`, Unix seconds.
+    /// `created_at` of example `i`, Unix microseconds (a seeded one's are whole seconds).
     pub(crate) fn created_at(&self, i: usize) -> i64 {
         self.written_at(i)
-            .map_or(EPOCH + i as i64, |w| w.created_at)
+            .map_or((EPOCH + i as i64) * MICROS, |w| w.created_at)
     }
 
-    /// When version `v` of example `i` was made.
+    /// When version `v` of example `i` was made, Unix microseconds.
     pub(crate) fn version_time(&self, i: usize, v: usize) -> i64 {
         match self.written_at(i) {
             Some(w) => w.versions[v].at,
-            None => self.created_at(i) + v as i64 * VERSION_INTERVAL_SECS,
+            None => self.created_at(i) + v as i64 * VERSION_INTERVAL_SECS * MICROS,
         }
     }
 
-    /// The version of example `i` current at `as_of` (Unix seconds; `None`: the latest),
+    /// The version of example `i` current at `as_of` (Unix microseconds; `None`: the latest),
     /// or `None` when it did not exist then: created later, soft-deleted by then, its
     /// dataset deleted, or (a seeded row a `PATCH` moved) read through its written copy.
     pub(crate) fn version_at(&self, i: usize, as_of: Option<i64>) -> Option<usize> {
@@ -827,7 +830,7 @@ impl Store {
             id: *id,
             workspace_id: self.workspace_at(i),
             dataset_id: self.datasets[self.dataset_index_at(i) as usize].id,
-            created_at: self.created_at(i),
+            created_at: self.created_at(i).div_euclid(MICROS),
             versions,
             hard_deletes: u32::from(self.hard_deletes_at(i)),
         })

@@ -1,11 +1,21 @@
 //! Time as the API writes it: RFC 3339 in UTC (`2026-01-01T00:00:00Z`) and back to Unix
 //! seconds, and the clock.
 
+/// Microseconds in a second: example versions are timed in microseconds, as LangSmith
+/// times them (`modified_at` carries them), so two versions made within a second are
+/// told apart by `as_of`.
+pub const MICROS: i64 = 1_000_000;
+
 /// Now, Unix seconds.
 pub(crate) fn unix_now() -> i64 {
+    unix_now_us().div_euclid(MICROS)
+}
+
+/// Now, Unix microseconds.
+pub(crate) fn unix_now_us() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+        .map_or(0, |d| d.as_micros() as i64)
 }
 
 /// Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).
@@ -44,9 +54,25 @@ pub fn rfc3339(unix: i64) -> String {
     )
 }
 
+/// `2026-01-01T00:00:00.250000Z` (microseconds; none written when whole).
+pub fn rfc3339_us(us: i64) -> String {
+    let (s, frac) = (us.div_euclid(MICROS), us.rem_euclid(MICROS));
+    let whole = rfc3339(s);
+    if frac == 0 {
+        whole
+    } else {
+        format!("{}.{frac:06}Z", &whole[..whole.len() - 1])
+    }
+}
+
 /// Parses RFC 3339 (`Z` or `±HH:MM`; fractional seconds accepted and dropped, which
 /// rounds toward the past: a version made within that second is still "on or before").
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    parse_rfc3339_us(text).map(|us| us.div_euclid(MICROS))
+}
+
+/// Parses RFC 3339 to Unix microseconds (digits past the sixth dropped, toward the past).
+pub fn parse_rfc3339_us(text: &str) -> Option<i64> {
     let b = text.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let s = text.get(r)?;
@@ -72,11 +98,13 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
         return None;
     }
     let mut rest = &text[19..];
+    let mut micros = 0;
     if let Some(frac) = rest.strip_prefix('.') {
         let n = frac.bytes().take_while(u8::is_ascii_digit).count();
         if n == 0 {
             return None;
         }
+        micros = format!("{:0<6}", &frac[..n.min(6)]).parse().ok()?;
         rest = &frac[n..];
     }
     let offset = match rest {
@@ -92,7 +120,8 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset)
+    let seconds = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset;
+    Some(seconds * MICROS + micros)
 }
 
 /// A number sent for a time, read as pydantic (and so LangSmith, a FastAPI service) reads
@@ -107,10 +136,19 @@ pub fn unix_number(n: f64) -> Option<i64> {
     Some(seconds.floor() as i64)
 }
 
-/// A time as `as_of` takes it: RFC 3339, or the same without an offset (Python's
-/// `datetime.isoformat()` of a naive datetime), read as UTC.
-pub fn parse_as_of_time(text: &str) -> Option<i64> {
-    parse_rfc3339(text).or_else(|| parse_rfc3339(&format!("{text}Z")))
+/// [`unix_number`] in microseconds.
+pub fn unix_number_us(n: f64) -> Option<i64> {
+    if !n.is_finite() {
+        return None;
+    }
+    let seconds = if n.abs() > 2e10 { n / 1000.0 } else { n };
+    Some((seconds * MICROS as f64).floor() as i64)
+}
+
+/// A time as `as_of` takes it, Unix microseconds: RFC 3339, or the same without an
+/// offset (Python's `datetime.isoformat()` of a naive datetime), read as UTC.
+pub fn parse_as_of_time_us(text: &str) -> Option<i64> {
+    parse_rfc3339_us(text).or_else(|| parse_rfc3339_us(&format!("{text}Z")))
 }
 
 #[cfg(test)]
@@ -130,6 +168,31 @@ mod tests {
     }
 
     #[test]
+    fn microseconds_are_kept_where_versions_need_them() {
+        let us = EPOCH * MICROS;
+        assert_eq!(rfc3339_us(us), "2026-01-01T00:00:00Z");
+        assert_eq!(rfc3339_us(us + 250_000), "2026-01-01T00:00:00.250000Z");
+        assert_eq!(rfc3339_us(us - 1), "2025-12-31T23:59:59.999999Z");
+        for t in [us, us + 1, us + 250_000, us - 1] {
+            assert_eq!(parse_rfc3339_us(&rfc3339_us(t)), Some(t));
+        }
+        // Python's isoformat() of a naive datetime; digits past the sixth dropped.
+        assert_eq!(
+            parse_as_of_time_us("2026-01-01T00:00:00.123456"),
+            Some(us + 123_456)
+        );
+        assert_eq!(
+            parse_rfc3339_us("2026-01-01T00:00:00.1234567Z"),
+            Some(us + 123_456)
+        );
+        assert_eq!(
+            parse_rfc3339_us("2026-01-01T00:00:00.5Z"),
+            Some(us + 500_000)
+        );
+        assert_eq!(unix_number_us(EPOCH as f64 + 0.5), Some(us + 500_000));
+    }
+
+    #[test]
     fn times_round_trip_and_offsets_apply() {
         assert_eq!(rfc3339(EPOCH), "2026-01-01T00:00:00Z");
         assert_eq!(parse_rfc3339("2026-01-01T00:00:00Z"), Some(EPOCH));
@@ -146,14 +209,15 @@ mod tests {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
         // `as_of` also takes Python's isoformat() of a naive datetime, as UTC.
-        assert_eq!(parse_as_of_time("2026-01-01T00:01:00"), Some(EPOCH + 60));
+        let minute = (EPOCH + 60) * MICROS;
+        assert_eq!(parse_as_of_time_us("2026-01-01T00:01:00"), Some(minute));
         assert_eq!(
-            parse_as_of_time("2026-01-01T00:01:00.250000"),
-            Some(EPOCH + 60)
+            parse_as_of_time_us("2026-01-01T00:01:00.250000"),
+            Some(minute + 250_000)
         );
         assert_eq!(
-            parse_as_of_time("2026-01-01T01:01:00+01:00"),
-            Some(EPOCH + 60)
+            parse_as_of_time_us("2026-01-01T01:01:00+01:00"),
+            Some(minute)
         );
         for bad in [
             "latest",
@@ -162,7 +226,7 @@ mod tests {
             "2026-01-01T00:00:00+0100",
             "2026-01-01T00:00:00ZZ",
         ] {
-            assert_eq!(parse_as_of_time(bad), None, "{bad}");
+            assert_eq!(parse_as_of_time_us(bad), None, "{bad}");
         }
     }
 }

@@ -332,7 +332,9 @@ impl Runs {
                     };
                     k_in += 1;
                     // A run cannot reference an example before it exists.
-                    let made = store.version_time(i, store.versions() - 1);
+                    let made = store
+                        .version_time(i, store.versions() - 1)
+                        .div_euclid(crate::time::MICROS);
                     let start = (now - age).max(made + 60).min(now - 60);
                     earliest = earliest.min(start - 60);
                     let prompt = json!({"prompt": format!("Answer the question: {inputs}")});

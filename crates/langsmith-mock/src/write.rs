@@ -16,7 +16,7 @@ use crate::read;
 use crate::side;
 use crate::spec;
 use crate::store::{AttachmentChange, Content, Dataset, NewAttachment, NewExample, Store};
-use crate::time::{parse_as_of_time, rfc3339};
+use crate::time::{parse_as_of_time_us, rfc3339, rfc3339_us};
 use crate::traces::{Run, Session};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -63,6 +63,7 @@ pub(crate) enum Write {
     ListRunRules,
     ListBulkExports,
     ExampleRuns(String),
+    DiffVersions(String),
 }
 
 impl Write {
@@ -93,6 +94,7 @@ impl Write {
             Write::MultipartRuns => ("/runs/multipart", "post"),
             Write::RunStats => ("/api/v1/runs/stats", "post"),
             Write::ExampleRuns(_) => ("/api/v1/datasets/{dataset_id}/runs", "post"),
+            Write::DiffVersions(_) => ("/api/v1/datasets/{dataset_id}/versions/diff", "get"),
             Write::ReadRun(_) => ("/api/v1/runs/{run_id}", "get"),
             Write::ReadRunV2(_) => ("/v2/runs/{run_id}", "get"),
             Write::CreateFeedback => ("/api/v1/feedback", "post"),
@@ -288,14 +290,19 @@ fn uuid_field(v: &Value, name: &str, ingest: bool) -> Result<Option<Uuid>, Answe
     }
 }
 
-/// A time field (RFC 3339, or without an offset: UTC), or `None`.
+/// A time field (RFC 3339, or without an offset: UTC), or `None`; Unix seconds.
 fn time_field(v: &Value, name: &str, ingest: bool) -> Result<Option<i64>, Answer> {
+    Ok(time_field_us(v, name, ingest)?.map(|us| us.div_euclid(crate::time::MICROS)))
+}
+
+/// [`time_field`] in Unix microseconds (an example's times).
+fn time_field_us(v: &Value, name: &str, ingest: bool) -> Result<Option<i64>, Answer> {
     if let Some(n) = v.get(name).and_then(Value::as_f64) {
-        return Ok(crate::time::unix_number(n));
+        return Ok(crate::time::unix_number_us(n));
     }
     match v.get(name).and_then(Value::as_str) {
         None => Ok(None),
-        Some(t) => parse_as_of_time(t).map(Some).ok_or_else(|| {
+        Some(t) => parse_as_of_time_us(t).map(Some).ok_or_else(|| {
             if ingest {
                 ingest_error(
                     422,
@@ -475,6 +482,7 @@ pub(crate) fn answer(
         Write::CreateFeedback => create_feedback(cx, &value),
         Write::RunStats => run_stats(cx, &value),
         Write::ListFeedback => list_feedback(cx, query),
+        Write::DiffVersions(id) => diff_versions(cx, id, query),
         Write::ReadFeedback(id) => path_uuid(id, "feedback_id").and_then(|id| {
             cx.runs
                 .feedback
@@ -807,7 +815,7 @@ fn create_examples(cx: Cx<'_>, items: &[Value], bulk: bool) -> Result<Vec<Value>
         if cx.store.index(&id).is_some() || !seen.insert(id) {
             return Err(detail(409, format!("Example {id} already exists")));
         }
-        let created_at = time_field(v, "created_at", false)?.unwrap_or(cx.now);
+        let created_at = time_field_us(v, "created_at", false)?.unwrap_or(cx.now_us);
         let split = v.get("split").cloned().unwrap_or_else(default_split);
         let inputs = match v.get("inputs") {
             Some(Value::Object(m)) => Value::Object(m.clone()),
@@ -850,7 +858,7 @@ fn update_examples(cx: Cx<'_>, items: &[Value]) -> Result<Value, Answer> {
     }
     for (_, (i, next, dataset)) in planned {
         cx.store
-            .update(i, next, dataset, cx.now, AttachmentChange::Keep);
+            .update(i, next, dataset, cx.now_us, AttachmentChange::Keep);
     }
     Ok(json!({"message": format!("{} examples updated", items.len()), "count": items.len()}))
 }
@@ -859,7 +867,7 @@ fn update_example(cx: Cx<'_>, raw: &str, v: &Value) -> Result<Value, Answer> {
     let id = path_uuid(raw, "example_id")?;
     let (i, next, dataset) = planned_update(&cx, id, v)?;
     cx.store
-        .update(i, next, dataset, cx.now, AttachmentChange::Keep);
+        .update(i, next, dataset, cx.now_us, AttachmentChange::Keep);
     Ok(read::example(cx.store, cx.workspace, id, None, None).1)
 }
 
@@ -927,7 +935,7 @@ fn delete_examples(cx: Cx<'_>, ids: &[Uuid]) -> Result<Value, Answer> {
         ));
     }
     for i in found {
-        cx.store.soft_delete(i, cx.now);
+        cx.store.soft_delete(i, cx.now_us);
     }
     Ok(json!({"message": "Examples deleted", "count": ids.len()}))
 }
@@ -1280,6 +1288,7 @@ fn again<'b>(cx: &'b mut Cx<'_>) -> Cx<'b> {
         runs: &mut *cx.runs,
         workspace: cx.workspace,
         now: cx.now,
+        now_us: cx.now_us,
         feedback_delete_404: cx.feedback_delete_404,
     }
 }
@@ -1611,7 +1620,7 @@ fn example_runs(cx: Cx<'_>, raw: &str, v: &Value) -> Result<Value, Answer> {
         if let (200, e) = read::example(cx.store, cx.workspace, *id, None, Some(d)) {
             let created = e["created_at"]
                 .as_str()
-                .and_then(crate::time::parse_rfc3339)
+                .and_then(crate::time::parse_rfc3339_us)
                 .unwrap_or_default();
             examples.push((created, cx.store.index(id).unwrap_or_default(), *id));
         }
@@ -1782,6 +1791,43 @@ fn paging(q: &[(String, String)], path: &str) -> Result<(usize, usize), Answer> 
 
 /// `GET /feedback`: by `run`, `session`, `key`, `has_comment`, `has_score`, paged; the
 /// other declared filters are refused by name.
+/// `GET /datasets/{id}/versions/diff`: the examples of the dataset that exist at
+/// `to_version` and not at `from_version` (added), the reverse (removed), and those whose
+/// version differs between the two (modified: a `PATCH` makes a version, even one that
+/// writes the same content). Each version is `latest` or a time, as `as_of` takes them.
+fn diff_versions(cx: Cx<'_>, raw: &str, query: Option<&str>) -> Result<Value, Answer> {
+    let id = path_uuid(raw, "dataset_id")?;
+    let ds = cx
+        .store
+        .live_dataset(cx.workspace, id)
+        .ok_or_else(|| detail(404, format!("Dataset {id} not found")))?;
+    let q = query_pairs(query);
+    let version = |name: &str| -> Result<Option<i64>, Answer> {
+        let value = q
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| Value::String(v.clone()))
+            .ok_or_else(|| unprocessable(&["query", name], "Field required", "missing"))?;
+        read::as_of(Some(&value))
+    };
+    let (from, to) = (version("from_version")?, version("to_version")?);
+    let (mut added, mut removed, mut modified) = (Vec::new(), Vec::new(), Vec::new());
+    for i in (0..cx.store.len()).filter(|i| cx.store.dataset_index_at(*i) == ds) {
+        let id = || Value::String(cx.store.id_at(i).to_string());
+        match (cx.store.version_at(i, from), cx.store.version_at(i, to)) {
+            (None, Some(_)) => added.push(id()),
+            (Some(_), None) => removed.push(id()),
+            (Some(a), Some(b)) if a != b => modified.push(id()),
+            _ => {}
+        }
+    }
+    Ok(json!({
+        "examples_modified": modified,
+        "examples_added": added,
+        "examples_removed": removed,
+    }))
+}
+
 fn list_feedback(cx: Cx<'_>, query: Option<&str>) -> Result<Value, Answer> {
     let q = query_pairs(query);
     for refused in [
@@ -2051,8 +2097,8 @@ fn upload_examples(
             )
         };
         let created_at = match info.get("created_at").and_then(Value::as_str) {
-            None => cx.now,
-            Some(t) => parse_as_of_time(t).ok_or_else(|| invalid("created_at"))?,
+            None => cx.now_us,
+            Some(t) => parse_as_of_time_us(t).ok_or_else(|| invalid("created_at"))?,
         };
         let source_run_id = match info.get("source_run_id").and_then(Value::as_str) {
             None => None,
@@ -2078,7 +2124,7 @@ fn upload_examples(
     let count = new.len();
     cx.store.add_examples(new);
     Ok(json!({
-        "as_of": rfc3339(cx.now),
+        "as_of": rfc3339_us(cx.now_us),
         "count": count,
         "example_ids": order.iter().map(Uuid::to_string).collect::<Vec<_>>(),
     }))
@@ -2234,10 +2280,10 @@ fn update_examples_multipart(
     }
     let count = planned.len();
     for (i, next, dataset, change) in planned {
-        cx.store.update(i, next, dataset, cx.now, change);
+        cx.store.update(i, next, dataset, cx.now_us, change);
     }
     Ok(json!({
-        "as_of": rfc3339(cx.now),
+        "as_of": rfc3339_us(cx.now_us),
         "count": count,
         "example_ids": order.iter().map(Uuid::to_string).collect::<Vec<_>>(),
     }))
@@ -2491,7 +2537,7 @@ fn upload_csv(
         .map(|(inputs, outputs, metadata)| NewExample {
             id: random_id(),
             dataset: ds,
-            created_at: cx.now,
+            created_at: cx.now_us,
             content: Content {
                 inputs,
                 outputs,
@@ -2551,6 +2597,7 @@ mod tests {
             Write::MultipartRuns,
             Write::RunStats,
             Write::ExampleRuns(id()),
+            Write::DiffVersions(id()),
         ];
         // A variant added to `Write` fails to compile here until it is listed above.
         for w in &all {
@@ -2591,7 +2638,8 @@ mod tests {
                 | Write::UnshareDataset(_)
                 | Write::ListRunRules
                 | Write::ListBulkExports
-                | Write::ExampleRuns(_) => {}
+                | Write::ExampleRuns(_)
+                | Write::DiffVersions(_) => {}
             }
         }
         let doc = crate::spec::document();

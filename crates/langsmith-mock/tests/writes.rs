@@ -194,8 +194,8 @@ async fn datasets_and_examples_written_are_what_the_reads_answer() {
     assert_eq!(server.seeded_ids(), before, "a refused write wrote nothing");
 
     // An update makes a version: `as_of` before it reads the old one.
+    // (Versions are timed to the microsecond: no need to wait for the next second.)
     let before_update = now_iso();
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let (s, up) = ok(
         &server,
         Method::PATCH,
@@ -306,6 +306,141 @@ async fn datasets_and_examples_written_are_what_the_reads_answer() {
     let (s, _) = ok(&server, Method::GET, &format!("/datasets/{ds_id}"), None).await;
     assert_eq!(s, 404);
     assert_eq!(server.dataset_id("mine"), None);
+}
+
+/// Example versions are timed to the microsecond, as LangSmith's `modified_at` is: a
+/// version made within the same second as another is told apart by `as_of`, and the
+/// dataset's version diff names what was added and modified between two of them.
+#[tokio::test]
+async fn versions_made_within_a_second_are_told_apart_and_diffed() {
+    let server = MockServer::builder().examples(0).start().await.unwrap();
+    let (s, ds) = ok(
+        &server,
+        Method::POST,
+        "/datasets",
+        Some(&json!({"name": "versions"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{ds}");
+    let ds_id = ds["id"].as_str().unwrap().to_owned();
+    let (s, first) = ok(
+        &server,
+        Method::POST,
+        "/examples",
+        Some(&json!({"dataset_id": ds_id, "inputs": {"q": "one"}})),
+    )
+    .await;
+    assert_eq!(s, 200, "{first}");
+    let first_id = first["id"].as_str().unwrap().to_owned();
+    let first_version = first["modified_at"].as_str().unwrap().to_owned();
+    // Made after the first version was answered, so after it (no sleep: most often
+    // within the same second).
+    let (_, second) = ok(
+        &server,
+        Method::POST,
+        "/examples",
+        Some(&json!({"dataset_id": ds_id, "inputs": {"q": "two"}})),
+    )
+    .await;
+    let second_id = second["id"].as_str().unwrap().to_owned();
+    let (s, _) = ok(
+        &server,
+        Method::PATCH,
+        &format!("/examples/{first_id}"),
+        Some(&json!({"inputs": {"q": "one"}})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        server
+            .example(&first_id.parse().unwrap())
+            .unwrap()
+            .versions
+            .len(),
+        2,
+        "the stand-in's record: an update made a version"
+    );
+
+    let (s, then) = ok(
+        &server,
+        Method::GET,
+        &format!("/examples?dataset={ds_id}&as_of={first_version}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{then}");
+    let ids: Vec<&str> = then
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [first_id.as_str()], "as of the first version");
+
+    let diff_path = "/api/v1/datasets/{dataset_id}/versions/diff";
+    let (s, diff) = ok(
+        &server,
+        Method::GET,
+        &format!("/datasets/{ds_id}/versions/diff?from_version={first_version}&to_version=latest"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{diff}");
+    conforms(diff_path, "get", s, &diff);
+    assert_eq!(diff["examples_added"], json!([second_id]));
+    assert_eq!(diff["examples_modified"], json!([first_id]));
+    assert_eq!(diff["examples_removed"], json!([]));
+    // The other way round, and from `latest` to `latest`: nothing.
+    let (_, back) = ok(
+        &server,
+        Method::GET,
+        &format!("/datasets/{ds_id}/versions/diff?from_version=latest&to_version={first_version}"),
+        None,
+    )
+    .await;
+    assert_eq!(back["examples_removed"], json!([second_id]));
+    let (_, same) = ok(
+        &server,
+        Method::GET,
+        &format!("/datasets/{ds_id}/versions/diff?from_version=latest&to_version=latest"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        same,
+        json!({"examples_added": [], "examples_modified": [], "examples_removed": []})
+    );
+    // A required version missing: FastAPI's 422 naming it; a tag: 400; another
+    // workspace's or unknown dataset: 404.
+    let (s, e) = ok(
+        &server,
+        Method::GET,
+        &format!("/datasets/{ds_id}/versions/diff?from_version=latest"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    conforms(diff_path, "get", s, &e);
+    assert_eq!(e["detail"][0]["loc"], json!(["query", "to_version"]));
+    let (s, _) = ok(
+        &server,
+        Method::GET,
+        &format!("/datasets/{ds_id}/versions/diff?from_version=prod&to_version=latest"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 400);
+    let (s, _) = ok(
+        &server,
+        Method::GET,
+        &format!(
+            "/datasets/{}/versions/diff?from_version=latest&to_version=latest",
+            Uuid::new_v4()
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(s, 404);
 }
 
 #[tokio::test]
