@@ -319,6 +319,24 @@ fn usage_of(run: &Run) -> Option<&Map<String, Value>> {
     in_metadata.or_else(|| run.outputs.get("usage_metadata").and_then(Value::as_object))
 }
 
+/// The 50th and 99th percentile latency (seconds, nearest rank: the smallest latency at
+/// or above that share of them) of the ended `runs`, null without any, as
+/// `POST /runs/stats` and a session's stats give them.
+pub(crate) fn latency_percentiles<'a>(runs: impl Iterator<Item = &'a Run>) -> (Value, Value) {
+    let mut latencies: Vec<i64> = runs
+        .filter_map(|r| r.end_time.map(|e| e - r.start_time))
+        .collect();
+    latencies.sort_unstable();
+    let rank = |p: f64| -> Value {
+        if latencies.is_empty() {
+            return Value::Null;
+        }
+        let k = ((p * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len());
+        json!(latencies[k - 1] as f64)
+    };
+    (rank(0.5), rank(0.99))
+}
+
 /// A session's stats, the fields `TracerSession` adds with `include_stats=true` (`GET
 /// /sessions`, `GET /sessions/{id}`): over its traces (root runs), `run_count`, the
 /// latency percentiles (seconds, nearest rank, as `POST /runs/stats`) and `error_rate`;
@@ -333,23 +351,12 @@ pub(crate) fn session_stats(runs: &Runs, session: Uuid) -> Map<String, Value> {
         .filter(|r| r.session_id == session)
         .collect();
     let roots: Vec<&&Run> = of.iter().filter(|r| r.is_root()).collect();
-    let mut latencies: Vec<i64> = roots
-        .iter()
-        .filter_map(|r| r.end_time.map(|e| e - r.start_time))
-        .collect();
-    latencies.sort_unstable();
-    let rank = |p: f64| -> Value {
-        if latencies.is_empty() {
-            return Value::Null;
-        }
-        let k = ((p * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len());
-        json!(latencies[k - 1] as f64)
-    };
+    let (p50, p99) = latency_percentiles(roots.iter().map(|r| **r));
     let errors = roots.iter().filter(|r| r.error.is_some()).count();
     let mut m = Map::new();
     m.insert("run_count".into(), roots.len().into());
-    m.insert("latency_p50".into(), rank(0.5));
-    m.insert("latency_p99".into(), rank(0.99));
+    m.insert("latency_p50".into(), p50);
+    m.insert("latency_p99".into(), p99);
     m.insert("first_token_p50".into(), Value::Null);
     m.insert("first_token_p99".into(), Value::Null);
     m.insert(

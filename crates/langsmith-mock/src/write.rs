@@ -1551,24 +1551,12 @@ fn run_stats(cx: Cx<'_>, v: &Value) -> Result<Value, Answer> {
         .filter(|r| after.is_none_or(|t| r.start_time >= t))
         .filter(|r| before.is_none_or(|t| r.start_time <= t))
         .collect();
-    let mut latencies: Vec<i64> = runs
-        .iter()
-        .filter_map(|r| r.end_time.map(|e| e - r.start_time))
-        .collect();
-    latencies.sort_unstable();
-    // Nearest rank: the smallest latency at or above the share `p` of them.
-    let rank = |p: f64| -> Value {
-        if latencies.is_empty() {
-            return Value::Null;
-        }
-        let k = ((p * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len());
-        json!(latencies[k - 1] as f64)
-    };
+    let (p50, p99) = crate::runs::latency_percentiles(runs.iter().copied());
     let errors = runs.iter().filter(|r| r.error.is_some()).count();
     Ok(json!({
         "run_count": runs.len(),
-        "latency_p50": rank(0.5),
-        "latency_p99": rank(0.99),
+        "latency_p50": p50,
+        "latency_p99": p99,
         "error_rate": if runs.is_empty() { Value::Null } else { json!(errors as f64 / runs.len() as f64) },
         "last_run_start_time": runs.iter().map(|r| r.start_time).max().map(rfc3339),
     }))

@@ -1115,29 +1115,6 @@ fn sdk_sources(interpreter: &Path) -> PathBuf {
     unpacked
 }
 
-/// The committed expectations: `(test id, None)` for each test expected to pass,
-/// `(test id, Some(reason))` for each known not to.
-fn integration_expectations() -> Vec<(String, Option<String>)> {
-    let text =
-        std::fs::read_to_string(tests_dir().join("sdk-py/integration-expected.txt")).unwrap();
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let (verdict, rest) = l.split_once(' ').expect("`PASS id` or `NO id reason`");
-            let rest = rest.trim();
-            match verdict {
-                "PASS" => (rest.to_owned(), None),
-                "NO" => {
-                    let (id, reason) = rest.split_once(' ').expect("`NO id reason`");
-                    (id.to_owned(), Some(reason.trim().to_owned()))
-                }
-                other => panic!("integration-expected.txt: unknown verdict {other:?} in {l:?}"),
-            }
-        })
-        .collect()
-}
-
 /// The SDK's integration test files that touch datasets, examples and runs (issue 32), in
 /// `tests/integration_tests/` of its sdist; the expected list names tests `file::id`.
 const INTEGRATION_FILES: [&str; 3] = ["test_client.py", "test_runs.py", "test_async_client.py"];
@@ -1146,7 +1123,7 @@ const INTEGRATION_FILES: [&str; 3] = ["test_client.py", "test_runs.py", "test_as
 /// every test the committed list expects to pass must pass, and a test that now passes
 /// beyond the list is named (grow the list).
 async fn sdk_integration_suite(form: Form) {
-    let expected = integration_expectations();
+    let expected = expectations_in("sdk-py/integration-expected.txt");
     for (id, _) in &expected {
         let file = id.split_once("::").map(|(f, _)| f);
         assert!(
@@ -1234,27 +1211,14 @@ async fn sdk_integration_suite(form: Form) {
                 .is_some_and(|(f, _)| INTEGRATION_FILES.contains(&f))
         })
         .collect();
-    let want: Vec<&str> = expected
-        .iter()
-        .filter(|(_, r)| r.is_none())
-        .map(|(id, _)| id.as_str())
-        .collect();
-    assert!(
-        want.len() >= 20,
-        "the list names {} expected passes",
-        want.len()
+    judge(
+        form,
+        "sdk-py/integration-expected.txt",
+        &expected,
+        &passed,
+        20,
+        &out,
     );
-    let missing: Vec<&&str> = want.iter().filter(|id| !passed.contains(**id)).collect();
-    assert!(
-        missing.is_empty(),
-        "{form:?}: expected to pass, did not: {missing:?}\n{out}"
-    );
-    let beyond: Vec<&&str> = passed.iter().filter(|id| !want.contains(id)).collect();
-    if !beyond.is_empty() {
-        eprintln!(
-            "{form:?}: now passing beyond tests/sdk-py/integration-expected.txt (add them): {beyond:?}"
-        );
-    }
     // The stand-in was used: the suite wrote datasets and examples through it.
     let written = server
         .requests()
@@ -1286,11 +1250,9 @@ async fn the_python_sdks_own_integration_tests_at_the_self_hosted_form() {
     sdk_integration_suite(Form::SelfHosted).await;
 }
 
-// ---------------------------------------------------------------------------------------
-// The JS SDK's own integration tests (issue 32)
-
-/// The committed expectations in `tests/<file>`: `(test id, None)` for each test expected
-/// to pass, `(test id, Some(reason))` for each known not to.
+/// The committed expectations in `tests/<file>` (the Python and the JS SDK's lists):
+/// `(test id, None)` for each test expected to pass, `(test id, Some(reason))` for each
+/// known not to.
 fn expectations_in(file: &str) -> Vec<(String, Option<String>)> {
     let text = std::fs::read_to_string(tests_dir().join(file)).unwrap();
     text.lines()
@@ -1310,6 +1272,41 @@ fn expectations_in(file: &str) -> Vec<(String, Option<String>)> {
         })
         .collect()
 }
+
+/// Judges an SDK suite's run against its committed list `file`: the list names at least
+/// `min` expected passes, every one of them passed (else the run's output is shown), and
+/// a test passing beyond the list is named (grow the list).
+fn judge(
+    form: Form,
+    file: &str,
+    expected: &[(String, Option<String>)],
+    passed: &BTreeSet<&str>,
+    min: usize,
+    out: &str,
+) {
+    let want: Vec<&str> = expected
+        .iter()
+        .filter(|(_, r)| r.is_none())
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert!(
+        want.len() >= min,
+        "tests/{file} names {} expected passes",
+        want.len()
+    );
+    let missing: Vec<&&str> = want.iter().filter(|id| !passed.contains(**id)).collect();
+    assert!(
+        missing.is_empty(),
+        "{form:?}: expected to pass, did not: {missing:?}\n{out}"
+    );
+    let beyond: Vec<&&str> = passed.iter().filter(|id| !want.contains(*id)).collect();
+    if !beyond.is_empty() {
+        eprintln!("{form:?}: now passing beyond tests/{file} (add them): {beyond:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The JS SDK's own integration tests (issue 32)
 
 /// A vitest test's id in `tests/sdk-js/integration-expected.txt`: its describe blocks and
 /// title joined by `::`, each space an underscore (the list's ids hold no spaces).
@@ -1441,25 +1438,7 @@ async fn js_sdk_integration_suite(form: Form) {
         .filter(|(_, s)| *s == "passed")
         .map(|(id, _)| id.as_str())
         .collect();
-    let want: Vec<&str> = expected
-        .iter()
-        .filter(|(_, r)| r.is_none())
-        .map(|(id, _)| id.as_str())
-        .collect();
-    assert!(
-        want.len() >= 10,
-        "the list names {} expected passes",
-        want.len()
-    );
-    let missing: Vec<&&str> = want.iter().filter(|id| !passed.contains(**id)).collect();
-    assert!(
-        missing.is_empty(),
-        "{form:?}: expected to pass, did not: {missing:?}\n{out}"
-    );
-    let beyond: Vec<&&str> = passed.iter().filter(|id| !want.contains(id)).collect();
-    if !beyond.is_empty() {
-        eprintln!("{form:?}: now passing beyond tests/{file} (add them): {beyond:?}");
-    }
+    judge(form, file, &expected, &passed, 10, &out);
     assert!(
         deselected.iter().all(|id| outcomes[*id] != "passed"),
         "{form:?}: a deselected test ran"
