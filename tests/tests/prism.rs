@@ -230,7 +230,9 @@ async fn the_stand_ins_reads_conform_through_prism_proxy() {
             ids[0], ids[1]
         ),
         format!("/api/v1/examples/{}", ids[1]),
-        format!("/api/v1/examples/{}", ids[0]),
+        // LangSmith lists a hard-deleted example no more (nor does the stand-in, by
+        // default): read as of before the deletion, where every version is null.
+        format!("/api/v1/examples/{}?as_of=2026-01-01T05:00:00Z", ids[0]),
     ];
     for read in &reads {
         let (status, violations, body) = raw_get(&repaired.url, &key, read).await;
@@ -248,8 +250,12 @@ async fn the_stand_ins_reads_conform_through_prism_proxy() {
     let (status, violations, body) =
         raw_get(&upstream.url, &key, &format!("/api/v1/examples/{}", ids[1])).await;
     assert_eq!((status, violations.as_deref()), (200, None), "{body}");
-    let (status, _, body) =
-        raw_get(&upstream.url, &key, &format!("/api/v1/examples/{}", ids[0])).await;
+    let (status, _, body) = raw_get(
+        &upstream.url,
+        &key,
+        &format!("/api/v1/examples/{}?as_of=2026-01-01T05:00:00Z", ids[0]),
+    )
+    .await;
     assert_ne!(
         status, 200,
         "Prism should refuse null inputs per the upstream spec: {body}"

@@ -240,8 +240,8 @@ pub async fn erase(
                         c.look_again = Some(crate::readback::plus_week(&now()));
                         c
                     }
-                    _ => Change::new(Place::Examples, *id, ItemState::Failed)
-                        .because(crate::readback::NOT_LISTED),
+                    other => Change::new(Place::Examples, *id, ItemState::Failed)
+                        .because(crate::readback::not_shown_erased(other)),
                 },
                 Some(Verification::NotErased { .. }) => {
                     Change::new(Place::Examples, *id, ItemState::Excluded)

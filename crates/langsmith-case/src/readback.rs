@@ -10,8 +10,22 @@ use langsmith::{
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime};
 
-/// Why an example not listed at a read-back is not erased.
-pub(crate) const NOT_LISTED: &str = "not listed when read back: nothing shows its data gone (a hard delete keeps the example, nulled); look at the endpoint and workspace";
+/// Why an example not listed at a read-back, nor as of when the case found it, is not
+/// erased.
+pub(crate) const NOT_LISTED: &str = "not listed when read back, nor as of when the case found it: nothing shows its data gone; look at the endpoint and workspace";
+
+/// Why an example no longer listed is not shown erased, from its read as of when the case
+/// found it ([`as_found`]): not found then either, another outcome, or no answer.
+pub(crate) fn not_shown_erased(as_found: Option<&Verification>) -> String {
+    match as_found {
+        Some(Verification::NotFound) => NOT_LISTED.to_owned(),
+        Some(v) => format!(
+            "no longer listed; read as of when the case found it: {}",
+            v.as_str()
+        ),
+        None => "no longer listed; the read as of when the case found it failed".to_owned(),
+    }
+}
 
 /// How long after a deletion to look again at a pending item: attachments are removed
 /// within 7 days; a queued trace deletion runs in a weekly (weekend) job.
@@ -153,7 +167,10 @@ pub(crate) const DATA_AS_FOUND: &str = "no longer listed, but read as of when th
 /// example, as the official SDK's own `test_datasets` expects), read back as of the time
 /// the case found each one: it was listed with the person's text then, and a hard delete
 /// nulls every version, so null there is the read-back that shows it erased, and data
-/// there shows it was not hard-deleted. Grouped by that time, one read each.
+/// there shows it was not hard-deleted. Grouped by that time: each group is read through
+/// [`VerifyOptions::before_deletion`] (the latest, then as of the find, then a second
+/// before it: a server that keeps whole seconds dates a deletion made within the find's
+/// second at that second). An id whose read failed is left out.
 pub(crate) async fn as_found(
     client: &Client,
     case: &Case,
@@ -177,28 +194,20 @@ pub(crate) async fn as_found(
             continue;
         };
         let t = t.with_timezone(&chrono::Utc);
-        // As of the find, then a second before it: a server that keeps whole seconds
-        // dates a deletion made within the find's second at that second, and the read
-        // as of the find would already miss the example.
-        let mut left = ids;
-        for as_of in [t, t - chrono::Duration::seconds(1)] {
-            if left.is_empty() {
-                break;
-            }
-            let options = VerifyOptions {
-                as_of: Some(as_of),
-                ..VerifyOptions::default()
-            };
-            let Ok(report) = client.verify_erased(left.clone(), &options).await else {
-                break;
-            };
-            left.clear();
-            for (id, v) in report.outcomes() {
-                if v == Verification::NotFound {
-                    left.push(*id);
-                }
-                out.insert(*id, v);
-            }
+        let options = VerifyOptions {
+            before_deletion: vec![t, t - chrono::Duration::seconds(1)],
+            ..VerifyOptions::default()
+        };
+        if let Ok(report) = client.verify_erased(ids, &options).await {
+            // A failed or unattempted read shows nothing: left out (the caller says so).
+            out.extend(
+                report
+                    .outcomes()
+                    .filter(|(_, v)| {
+                        !matches!(v, Verification::Failed(_) | Verification::NotAttempted)
+                    })
+                    .map(|(id, v)| (*id, v)),
+            );
         }
     }
     out

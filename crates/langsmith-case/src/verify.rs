@@ -151,10 +151,11 @@ pub async fn verify(
                                 ));
                                 c
                             }
-                            // Not listed then either, or unproven: nothing shows it gone.
-                            _ => {
+                            // Not listed then either, unproven or unread: nothing shows it gone.
+                            other => {
                                 pass.failed += 1;
-                                change(ItemState::Failed).because(crate::readback::NOT_LISTED)
+                                change(ItemState::Failed)
+                                    .because(crate::readback::not_shown_erased(other))
                             }
                         },
                         Some(Verification::AttachmentsPending { .. }) => {

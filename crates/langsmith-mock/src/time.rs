@@ -1,5 +1,5 @@
 //! Time as the API writes it: RFC 3339 in UTC (`2026-01-01T00:00:00Z`) and back to Unix
-//! seconds, and the clock.
+//! seconds (or microseconds, for example versions), and the clock.
 
 /// Microseconds in a second: example versions are timed in microseconds, as LangSmith
 /// times them (`modified_at` carries them), so two versions made within a second are
@@ -129,11 +129,7 @@ pub fn parse_rfc3339_us(text: &str) -> Option<i64> {
 /// (the official JS SDK sends a run's `start_time` as `Date.now()`). Whole seconds, toward
 /// the past; `None` for what is no finite number.
 pub fn unix_number(n: f64) -> Option<i64> {
-    if !n.is_finite() {
-        return None;
-    }
-    let seconds = if n.abs() > 2e10 { n / 1000.0 } else { n };
-    Some(seconds.floor() as i64)
+    unix_number_us(n).map(|us| us.div_euclid(MICROS))
 }
 
 /// [`unix_number`] in microseconds.

@@ -1602,15 +1602,13 @@ fn example_runs(cx: Cx<'_>, raw: &str, v: &Value) -> Result<Value, Answer> {
     }
     let mut page = Vec::new();
     // The examples of this dataset (not deleted) that were run, oldest first (made in the
-    // same second: in the order made).
+    // same microsecond: in the order made).
     let mut examples: Vec<(i64, usize, Uuid)> = Vec::new();
     for id in by_example.keys() {
-        if let (200, e) = read::example(cx.store, cx.workspace, *id, None, Some(d)) {
-            let created = e["created_at"]
-                .as_str()
-                .and_then(crate::time::parse_rfc3339_us)
-                .unwrap_or_default();
-            examples.push((created, cx.store.index(id).unwrap_or_default(), *id));
+        if let Some(i) = cx.store.index(id)
+            && read::example(cx.store, cx.workspace, *id, None, Some(d)).0 == 200
+        {
+            examples.push((cx.store.created_at(i), i, *id));
         }
     }
     examples.sort_unstable();
@@ -1777,8 +1775,6 @@ fn paging(q: &[(String, String)], path: &str) -> Result<(usize, usize), Answer> 
     Ok((read("offset")? as usize, read("limit")? as usize))
 }
 
-/// `GET /feedback`: by `run`, `session`, `key`, `has_comment`, `has_score`, paged; the
-/// other declared filters are refused by name.
 /// `GET /datasets/{id}/versions/diff`: the examples of the dataset that exist at
 /// `to_version` and not at `from_version` (added), the reverse (removed), and those whose
 /// version differs between the two (modified: a `PATCH` makes a version, even one that
@@ -1816,6 +1812,8 @@ fn diff_versions(cx: Cx<'_>, raw: &str, query: Option<&str>) -> Result<Value, An
     }))
 }
 
+/// `GET /feedback`: by `run`, `session`, `key`, `has_comment`, `has_score`, paged; the
+/// other declared filters are refused by name.
 fn list_feedback(cx: Cx<'_>, query: Option<&str>) -> Result<Value, Answer> {
     let q = query_pairs(query);
     for refused in [

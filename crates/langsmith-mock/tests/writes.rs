@@ -323,23 +323,29 @@ async fn versions_made_within_a_second_are_told_apart_and_diffed() {
     .await;
     assert_eq!(s, 200, "{ds}");
     let ds_id = ds["id"].as_str().unwrap().to_owned();
+    // Two examples made a tenth of a second apart, within one second.
+    let made =
+        |q: &str, at: &str| json!({"dataset_id": ds_id, "inputs": {"q": q}, "created_at": at});
     let (s, first) = ok(
         &server,
         Method::POST,
         "/examples",
-        Some(&json!({"dataset_id": ds_id, "inputs": {"q": "one"}})),
+        Some(&made("one", "2026-03-01T10:00:00.100000Z")),
     )
     .await;
     assert_eq!(s, 200, "{first}");
     let first_id = first["id"].as_str().unwrap().to_owned();
     let first_version = first["modified_at"].as_str().unwrap().to_owned();
-    // Made after the first version was answered, so after it (no sleep: most often
-    // within the same second).
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(&first_version).unwrap(),
+        chrono::DateTime::parse_from_rfc3339("2026-03-01T10:00:00.100Z").unwrap(),
+        "modified_at keeps the fraction of a second"
+    );
     let (_, second) = ok(
         &server,
         Method::POST,
         "/examples",
-        Some(&json!({"dataset_id": ds_id, "inputs": {"q": "two"}})),
+        Some(&made("two", "2026-03-01T10:00:00.200000Z")),
     )
     .await;
     let second_id = second["id"].as_str().unwrap().to_owned();
@@ -364,7 +370,7 @@ async fn versions_made_within_a_second_are_told_apart_and_diffed() {
     let (s, then) = ok(
         &server,
         Method::GET,
-        &format!("/examples?dataset={ds_id}&as_of={first_version}"),
+        &format!("/examples?dataset={ds_id}&as_of=2026-03-01T10:00:00.150000Z"),
         None,
     )
     .await;
@@ -375,7 +381,7 @@ async fn versions_made_within_a_second_are_told_apart_and_diffed() {
         .iter()
         .map(|e| e["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, [first_id.as_str()], "as of the first version");
+    assert_eq!(ids, [first_id.as_str()], "as of between the two");
 
     let diff_path = "/api/v1/datasets/{dataset_id}/versions/diff";
     let (s, diff) = ok(
@@ -410,6 +416,27 @@ async fn versions_made_within_a_second_are_told_apart_and_diffed() {
         same,
         json!({"examples_added": [], "examples_modified": [], "examples_removed": []})
     );
+    // Soft-deleted since: removed from a version before the delete to the latest.
+    let (s, _) = ok(
+        &server,
+        Method::DELETE,
+        &format!("/examples/{second_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (_, gone) = ok(
+        &server,
+        Method::GET,
+        &format!(
+            "/datasets/{ds_id}/versions/diff?from_version=2026-03-01T10:00:00.250000Z&to_version=latest"
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(gone["examples_removed"], json!([second_id]));
+    assert_eq!(gone["examples_modified"], json!([first_id]));
+    assert_eq!(gone["examples_added"], json!([]));
     // A required version missing: FastAPI's 422 naming it; a tag: 400; another
     // workspace's or unknown dataset: 404.
     let (s, e) = ok(
@@ -1814,8 +1841,8 @@ async fn an_experiments_stats_and_its_examples_with_runs_are_read_back() {
     let stats = &listed[0];
     assert_eq!(stats["run_count"], 2);
     assert_eq!(stats["error_rate"], 0.5);
-    let p50 = stats["latency_p50"].as_f64().unwrap();
-    assert!((2.0..=4.0).contains(&p50), "{stats}");
+    // Nearest rank of two latencies, 2 s and 4 s: the 50th percentile is the first.
+    assert_eq!(stats["latency_p50"], 2.0, "{stats}");
     assert_eq!(stats["latency_p99"], 4.0);
     assert_eq!(
         (

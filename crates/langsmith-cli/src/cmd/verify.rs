@@ -136,11 +136,17 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
                     earlier
                         .as_ref()
                         .and_then(|e| e.deleted_at)
-                        .map(verification::a_second_before),
+                        .into_iter()
+                        .flat_map(verification::at_and_a_second_before),
                 ),
         ),
     };
-    let before_deletion = at.before_deletion.clone();
+    // The runs' scope reads the examples no longer listed as of the same times (with
+    // --as-of, that time).
+    let before_deletion = match at.as_of {
+        Some(t) => vec![t],
+        None => at.before_deletion.clone(),
+    };
     let v = verification::verify_ids(
         &target.client,
         ids,

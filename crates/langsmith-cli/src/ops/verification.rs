@@ -42,11 +42,12 @@ pub(crate) struct ReadAt {
     pub before_deletion: Vec<AsOf>,
 }
 
-/// A second before `t`, a time this tool sent its first deletion after: a server that
-/// keeps whole seconds dates a deletion made within `t`'s second at that second, and a
-/// read as of it would already miss the example.
-pub(crate) fn a_second_before(t: std::time::SystemTime) -> std::time::SystemTime {
-    t - std::time::Duration::from_secs(1)
+/// `t`, a time this tool sent its first deletion after, then a second before it: a server
+/// that keeps whole seconds dates a deletion made within `t`'s second at that second, and
+/// a read as of `t` would already miss the example (one made within the second before `t`
+/// is missed as of the earlier time: each is tried in turn).
+pub(crate) fn at_and_a_second_before(t: std::time::SystemTime) -> [std::time::SystemTime; 2] {
+    [t, t - std::time::Duration::from_secs(1)]
 }
 
 impl ReadAt {
