@@ -21,10 +21,15 @@ fn sdk_tests() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../langsmith-mock/tests/sdk-py")
 }
 
+/// Held while the virtual environment is made: the tests of this file run at once, and two
+/// `python3 -m venv` into one directory fail ("are the same file").
+static PROVISION: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The official Python SDK at the pins of the stand-in's SDK tests, in a virtual
 /// environment under the target directory's scratch space (shared with those tests: the
 /// same pins, the same place, installed once).
 fn python() -> PathBuf {
+    let _guard = PROVISION.lock().unwrap_or_else(|e| e.into_inner());
     let requirements = sdk_tests().join("requirements.txt");
     let pins = std::fs::read(&requirements).unwrap();
     let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))

@@ -296,6 +296,10 @@ struct Fixture {
 const MARK_EVERY: u64 = 10;
 /// `as_of` without an offset, one minute after the first example was created.
 const AS_OF_NAIVE: &str = "2026-01-01T00:01:00";
+/// A time after every seeded example was made and before the drivers' hard delete (naive,
+/// as Python's `isoformat()` writes one): LangSmith lists a hard-deleted example no more,
+/// so the drivers read the deleted ones back as of then, where every version is null.
+const BEFORE_DELETION: &str = "2026-06-01T00:00:00";
 const AS_OF_SECS: i64 = 60;
 
 async fn fixture() -> Fixture {
@@ -398,6 +402,7 @@ impl Fixture {
             "read_id": marked[0].to_string(),
             "foreign_id": self.foreign.to_string(),
             "delete_ids": marked.iter().map(Uuid::to_string).collect::<Vec<_>>(),
+            "before_deletion": BEFORE_DELETION,
         })
     }
 }
@@ -634,29 +639,20 @@ async fn expected_after(
 ) -> BTreeMap<&'static str, Value> {
     let mut e = BTreeMap::new();
     let deleted: Vec<String> = serde_json::from_value(plan["delete_ids"].clone()).unwrap();
+    // Read by id at the latest version: not found (LangSmith lists a hard-deleted example
+    // no more, and reads it no more).
     let mut reads = Vec::new();
     for id in &deleted {
-        let r = reduced(&raw_ok(f, &format!("/examples/{id}")).await);
-        for field in ["inputs", "outputs", "metadata"] {
-            assert!(r[field].is_null(), "raw read of {id}: {r}");
-        }
-        reads.push(r);
+        let (status, _) = raw(f, KEY, &format!("/examples/{id}")).await;
+        assert_eq!(status, 404, "raw read of {id} after its hard delete");
+        reads.push(json!({"refused": status}));
     }
-    // Identity is kept: compare with the example read before the deletion.
-    let first = &before["example"];
-    assert_eq!(
-        [
-            &reads[0]["id"],
-            &reads[0]["dataset_id"],
-            &reads[0]["created_at"]
-        ],
-        [&first["id"], &first["dataset_id"], &first["created_at"]]
-    );
     e.insert("after_delete_read", json!(reads));
+    // Listed as of before the deletion: every version null, the identity kept.
     let listed = raw_ok(
         f,
         &format!(
-            "/examples?dataset={}&{}",
+            "/examples?dataset={}&{}&as_of={BEFORE_DELETION}Z",
             f.compliance,
             deleted
                 .iter()
@@ -668,6 +664,24 @@ async fn expected_after(
     .await;
     let listed: Vec<Value> = listed.as_array().unwrap().iter().map(reduced).collect();
     assert_eq!(listed.len(), deleted.len());
+    for r in &listed {
+        for field in ["inputs", "outputs", "metadata"] {
+            assert!(
+                r[field].is_null(),
+                "raw read as of before the deletion: {r}"
+            );
+        }
+    }
+    // Identity is kept: compare with the example read before the deletion.
+    let first = &before["example"];
+    let again = listed
+        .iter()
+        .find(|r| r["id"] == first["id"])
+        .expect("the example read before is among the deleted");
+    assert_eq!(
+        [&again["dataset_id"], &again["created_at"]],
+        [&first["dataset_id"], &first["created_at"]]
+    );
     e.insert("after_delete_list", json!(listed));
     let found = raw_all(
         f,
@@ -810,11 +824,10 @@ async fn drive(sdk: Sdk, form: Form) {
         }
     }
     errors.sort();
-    assert_eq!(
-        errors,
-        [401, 403, 404],
-        "{sdk:?} {form:?}: the error answers"
-    );
+    // The three deliberate refusals, and a 404 for each deleted example read by id.
+    let mut refusals = vec![401, 403, 404];
+    refusals.extend(deleted.iter().map(|_| 404));
+    assert_eq!(errors, refusals, "{sdk:?} {form:?}: the error answers");
     let sessions = sdk_requests
         .iter()
         .filter(|r| r.path.ends_with("/sessions"))

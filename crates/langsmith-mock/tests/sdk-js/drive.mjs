@@ -76,9 +76,15 @@ out.foreign_delete = await refused(() =>
 const wrong = new Client({ apiUrl: client.apiUrl, apiKey: "not-a-key" });
 out.wrong_key = await refused(() => collect(wrong.listDatasets()));
 await client.deleteExamples(plan.delete_ids, { hardDelete: true });
+// LangSmith lists and reads a hard-deleted example no more: as of before the deletion,
+// every version reads null.
 out.after_delete_read = [];
-for (const id of plan.delete_ids) out.after_delete_read.push(example(await client.readExample(id)));
+for (const id of plan.delete_ids) {
+  out.after_delete_read.push(await refused(() => client.readExample(id)));
+}
 out.after_delete_list = (
-  await collect(client.listExamples({ datasetId: ds, exampleIds: plan.delete_ids }))
+  await collect(
+    client.listExamples({ datasetId: ds, exampleIds: plan.delete_ids, asOf: plan.before_deletion }),
+  )
 ).map(example);
 process.stdout.write(JSON.stringify(out));

@@ -89,8 +89,12 @@ def main():
     wrong = Client(api_url=client.api_url, api_key="not-a-key")
     out["wrong_key"] = refused(lambda: list(wrong.list_datasets()))
     client.delete_examples(plan["delete_ids"], hard_delete=True)
-    out["after_delete_read"] = [example(client.read_example(i)) for i in plan["delete_ids"]]
-    out["after_delete_list"] = [example(e) for e in client.list_examples(example_ids=plan["delete_ids"])]
+    # LangSmith lists and reads a hard-deleted example no more: as of before the deletion,
+    # every version reads null.
+    out["after_delete_read"] = [refused(lambda i=i: client.read_example(i)) for i in plan["delete_ids"]]
+    out["after_delete_list"] = [
+        example(e) for e in client.list_examples(example_ids=plan["delete_ids"], as_of=plan["before_deletion"])
+    ]
     out["after_delete_full_text"] = ids(client.list_examples(dataset_id=ds, full_text_contains=[plan["marker"]]))
     json.dump(out, sys.stdout)
 
