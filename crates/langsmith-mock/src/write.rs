@@ -2177,6 +2177,22 @@ fn attachment_change(
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(invalid("retain: not a list".into())),
     };
+    // Each kept attachment has one name: one both renamed and retained, a rename onto a
+    // retained name, or two renames onto one name are refused (the JS SDK's own
+    // `update examples multipart` test expects the first two refused).
+    for (from, to) in &rename {
+        if retain.contains(from) {
+            return Err(invalid(format!("{from:?} is both renamed and retained")));
+        }
+        if retain.contains(to) {
+            return Err(invalid(format!(
+                "{from:?} is renamed to {to:?}, a retained attachment's name"
+            )));
+        }
+        if rename.iter().filter(|(_, t)| t == to).count() > 1 {
+            return Err(invalid(format!("two attachments are renamed to {to:?}")));
+        }
+    }
     let (v, _) = cx.store.current(i).expect("checked by the caller");
     let current = cx.store.attachments(i, v);
     for name in rename

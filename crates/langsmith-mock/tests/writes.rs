@@ -1087,17 +1087,24 @@ async fn the_multipart_example_update_keeps_renames_and_replaces_attachments_all
         ),
         file(format!("{a}.attachment.fresh"), "fresh"),
     ];
-    // Refused as a whole: `b` names an attachment it lacks; `other` is in another
-    // dataset (409); an unknown example (404). Nothing of `a` is applied.
+    // Refused as a whole: `b` names an attachment it lacks, renames one it also retains,
+    // or renames one onto a retained name (the JS SDK's own test expects both refused);
+    // `other` is in another dataset (409); an unknown example (404). Nothing of `a` is
+    // applied.
+    let b_ops = |ops: Value| {
+        vec![
+            json_part(b.to_string(), json!({})),
+            json_part(format!("{b}.attachments_operations"), ops),
+        ]
+    };
     for (extra, status) in [
+        (b_ops(json!({"retain": ["nope"]})), 422),
         (
-            vec![
-                json_part(b.to_string(), json!({})),
-                json_part(
-                    format!("{b}.attachments_operations"),
-                    json!({"retain": ["nope"]}),
-                ),
-            ],
+            b_ops(json!({"retain": ["keep"], "rename": {"keep": "kept"}})),
+            422,
+        ),
+        (
+            b_ops(json!({"retain": ["keep"], "rename": {"old": "keep"}})),
             422,
         ),
         (vec![json_part(other.to_string(), json!({}))], 409),
