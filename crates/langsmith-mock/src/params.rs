@@ -107,10 +107,7 @@ pub(crate) const POLICY: &[(&str, &[(&str, Use)])] = &[
             ),
             ("sort_by", Applied),
             ("sort_by_desc", Applied),
-            (
-                "metadata",
-                Refused("the stand-in's sessions carry no metadata to filter"),
-            ),
+            ("metadata", Applied),
             (
                 "sort_by_feedback_key",
                 Refused("the stand-in keeps no feedback"),

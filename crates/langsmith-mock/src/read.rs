@@ -365,8 +365,20 @@ fn field_is(field: Field, id: &Uuid, name: &str, v: &str) -> bool {
     }
 }
 
+/// The `metadata` query parameter (a JSON object the metadata must contain), if given; a
+/// 400 naming it when it is no JSON object.
+pub(crate) fn metadata_param(q: &Map<String, Value>) -> Result<Option<Map<String, Value>>, Answer> {
+    match q.get("metadata").and_then(Value::as_str) {
+        None => Ok(None),
+        Some(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(m)) => Ok(Some(m)),
+            _ => Err(bad_request(format!("metadata {text:?}: not a JSON object"))),
+        },
+    }
+}
+
 /// Whether `metadata` holds every key of `want` with an equal value.
-fn contains(metadata: Option<&Value>, want: &Map<String, Value>) -> bool {
+pub(crate) fn contains(metadata: Option<&Value>, want: &Map<String, Value>) -> bool {
     let Some(m) = metadata.and_then(Value::as_object) else {
         return false;
     };
@@ -468,13 +480,7 @@ impl ExampleQuery {
             ),
             None => None,
         };
-        let metadata = match q.get("metadata").and_then(Value::as_str) {
-            None => None,
-            Some(text) => match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(m)) => Some(m),
-                _ => return Err(bad_request(format!("metadata {text:?}: not a JSON object"))),
-            },
-        };
+        let metadata = metadata_param(q)?;
         let filter = match q.get("filter").and_then(Value::as_str) {
             None => None,
             Some(text) => Some(Filter::parse(text).map_err(bad_request)?),
@@ -933,13 +939,7 @@ pub(crate) fn datasets(
         .get("name_contains")
         .and_then(Value::as_str)
         .map(str::to_lowercase);
-    let metadata = match q.get("metadata").and_then(Value::as_str) {
-        None => None,
-        Some(text) => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(m)) => Some(m),
-            _ => return Err(bad_request(format!("metadata {text:?}: not a JSON object"))),
-        },
-    };
+    let metadata = metadata_param(q)?;
     let tagged = q.contains_key("tag_value_id");
     let offset = q.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
     let limit =

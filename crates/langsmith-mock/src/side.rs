@@ -132,7 +132,8 @@ pub(crate) fn session_json(l: &Listed) -> Value {
 
 /// `GET /sessions`: the workspace's sessions (its `default` one, which references no
 /// dataset, and its experiments, each with its `reference_dataset_id`), filtered by
-/// `id`, `name`, `name_contains`, `reference_free` and `reference_dataset`, sorted by
+/// `id`, `name`, `name_contains`, `reference_free`, `reference_dataset` and `metadata` (a
+/// JSON object its `extra.metadata` must contain), sorted by
 /// `sort_by` (`name`, `start_time`, `last_run_start_time`, `runs_count`; the latency,
 /// error-rate and feedback columns tie, as every seeded run succeeded in 3 seconds with
 /// no feedback, and ties keep start-time order), paged; with `include_stats=true`, each
@@ -161,6 +162,10 @@ pub(crate) fn sessions(
     let ids = uuids("id");
     let datasets = uuids("reference_dataset");
     let reference_free = q.get("reference_free").and_then(Value::as_bool);
+    let metadata = match crate::read::metadata_param(q) {
+        Ok(m) => m,
+        Err(answer) => return answer,
+    };
     let mut list: Vec<Listed> = all
         .into_iter()
         .filter(|l| {
@@ -176,6 +181,9 @@ pub(crate) fn sessions(
                 && (!q.contains_key("reference_dataset")
                     || s.reference_dataset_id
                         .is_some_and(|d| datasets.contains(&d)))
+                && metadata.as_ref().is_none_or(|want| {
+                    crate::read::contains(s.extra.as_ref().and_then(|e| e.get("metadata")), want)
+                })
         })
         .collect();
     list.sort_by_key(|l| (l.session.start_time, l.session.id));

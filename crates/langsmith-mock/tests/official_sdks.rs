@@ -1452,7 +1452,7 @@ async fn js_sdk_integration_suite(form: Form) {
         .filter(|(_, s)| *s == "passed")
         .map(|(id, _)| id.as_str())
         .collect();
-    judge(form, file, &expected, &passed, 20, &out);
+    judge(form, file, &expected, &passed, 21, &out);
     assert!(
         deselected.iter().all(|id| outcomes[*id] != "passed"),
         "{form:?}: a deselected test ran"

@@ -54,6 +54,10 @@ fn validation_error(body: &Value) {
     assert!(v.is_empty(), "{body}: {v:?}");
 }
 
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
 fn now_iso() -> String {
     let d = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -517,6 +521,47 @@ async fn runs_ingested_with_a_reference_are_found_by_both_runs_queries() {
     .await;
     assert_eq!(s, 200);
     conforms("/api/v1/sessions/{session_id}", "get", s, &read);
+    // Listed by metadata: the sessions whose `extra.metadata` holds every given pair.
+    for (name, metadata) in [
+        ("tagged-a", json!({"team": "a", "env": "prod"})),
+        ("tagged-b", json!({"team": "b", "env": "prod"})),
+    ] {
+        let (s, _) = ok(
+            &server,
+            Method::POST,
+            "/sessions",
+            Some(&json!({"name": name, "extra": {"metadata": metadata}})),
+        )
+        .await;
+        assert_eq!(s, 200);
+    }
+    let names = |listed: &Value| -> Vec<String> {
+        let mut n: Vec<String> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    let by = |m: &str| format!("/sessions?metadata={}", urlencode(m));
+    let (s, listed) = ok(&server, Method::GET, &by(r#"{"team": "a"}"#), None).await;
+    assert_eq!(s, 200, "{listed}");
+    conforms("/api/v1/sessions", "get", s, &listed);
+    assert_eq!(names(&listed), ["tagged-a"]);
+    let (_, listed) = ok(&server, Method::GET, &by(r#"{"env": "prod"}"#), None).await;
+    assert_eq!(names(&listed), ["tagged-a", "tagged-b"]);
+    let (_, listed) = ok(
+        &server,
+        Method::GET,
+        &by(r#"{"env": "prod", "team": "c"}"#),
+        None,
+    )
+    .await;
+    assert_eq!(names(&listed), Vec::<String>::new());
+    let (s, e) = ok(&server, Method::GET, &by("not json"), None).await;
+    assert_eq!(s, 400, "{e}");
 
     let (root, child) = (Uuid::new_v4(), Uuid::new_v4());
     let t = now_iso();
