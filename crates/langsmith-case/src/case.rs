@@ -567,6 +567,16 @@ impl Item {
 }
 
 impl Case {
+    /// Refuses ([`CaseError::NotSearched`]) a case no place of which has been searched:
+    /// `erase` and `verify` need what `find` recorded.
+    pub fn require_searched(&self) -> Result<(), CaseError> {
+        if self.places.is_empty() {
+            Err(CaseError::NotSearched)
+        } else {
+            Ok(())
+        }
+    }
+
     /// A new case for `identifiers` (checked: none empty or padded; duplicates after
     /// folding recorded once). `deadline`: `None` for [`gdpr_deadline`].
     pub fn new(
@@ -1337,6 +1347,9 @@ pub enum CaseError {
     Io(IoError),
     /// `case.json` or the log is not what this tool wrote.
     Corrupt(CorruptError),
+    /// `erase` or `verify` of a case no place of which has been searched yet: nothing
+    /// was sent (run `find` first).
+    NotSearched,
 }
 
 impl fmt::Display for CaseError {
@@ -1347,6 +1360,9 @@ impl fmt::Display for CaseError {
             CaseError::Path(e) => e.fmt(f),
             CaseError::Io(e) => e.fmt(f),
             CaseError::Corrupt(e) => e.fmt(f),
+            CaseError::NotSearched => f.write_str(
+                "this case has not been searched yet: run `case find` first (nothing was sent)",
+            ),
         }
     }
 }

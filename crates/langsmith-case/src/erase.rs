@@ -141,6 +141,7 @@ pub async fn erase(
     who: &Identified,
     now: &dyn Fn() -> String,
 ) -> Result<Erasure, CaseError> {
+    dir.case().require_searched()?;
     let plan = plan(dir.case());
     let mut out = Erasure::default();
     dir.step(

@@ -85,6 +85,7 @@ pub async fn verify(
     who: &Identified,
     now: &dyn Fn() -> String,
 ) -> Result<Verified, CaseError> {
+    dir.case().require_searched()?;
     let mut pass = Pass::default();
     let mut error: Option<Error> = None;
 

@@ -446,6 +446,17 @@ async fn examples_langsmith_lists_no_more_are_read_back_as_of_before_their_delet
             "verify",
             "--ids-file",
             ids,
+            "--as-of",
+            "2999-01-01T00:00:00Z",
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("--as-of"), "{}", text(&o).1);
+    let o = env
+        .run(&[
+            "verify",
+            "--ids-file",
+            ids,
             "--deleted-after",
             "2026-01-01T06:00:00Z",
             "--as-of",

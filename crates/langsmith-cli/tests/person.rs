@@ -314,6 +314,30 @@ async fn a_search_that_ignores_its_filter_deletes_nothing_of_anyone_else() {
     );
 }
 
+/// `erase` and `verify` of a case never searched are refused as usage (exit 2) before
+/// anything is sent: an erase that "found nothing to erase" would read as success.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erase_and_verify_before_find_are_refused_and_send_nothing() {
+    let env = env(Faults::default()).await;
+    case(&env, "open", &[]).await;
+    let before = env.server.requests().len();
+    for (sub, extra) in [
+        ("erase", &["--yes"][..]),
+        ("erase", &["--dry-run"][..]),
+        ("verify", &[][..]),
+    ] {
+        let o = case(&env, sub, extra).await;
+        assert_eq!(o.status.code(), Some(2), "{sub}: {:?}", text(&o));
+        assert!(
+            text(&o).1.contains("run `case find` first"),
+            "{sub}: {:?}",
+            text(&o)
+        );
+    }
+    assert_eq!(env.server.requests().len(), before, "nothing was sent");
+    assert_eq!(case_json(&env)["state"], "open");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_feedback_delete_that_answers_404_leaves_the_case_in_attention() {
     let env = env(Faults {

@@ -618,7 +618,12 @@ impl Db {
         server: &ServerMeta,
         person: Option<&PersonCopies>,
     ) -> std::io::Result<Db> {
-        std::fs::create_dir_all(dir).map_err(|e| refuse(dir, e))?;
+        // A workspace holds people's data: a directory made here is its owner's only.
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| refuse(dir, e))?;
         let tmp = dir.join(format!("{DB_FILE}.new"));
         let _ = std::fs::remove_file(&tmp);
         let db = Database::create(&tmp).map_err(|e| refuse(dir, e))?;

@@ -242,6 +242,7 @@ async fn erase(global: &Global, a: &Erase) -> Result<ExitStatus, Exit> {
     connect::check_common(global, None, 1, None)?;
     let given = a.matches.read(global)?;
     let (mut dir, who) = case::load(&a.case, &given)?;
+    dir.case().require_searched().map_err(case::exit)?;
     let plan = langsmith_case::erase::plan(dir.case());
     present::case::erase_plan(&plan, a.dry_run);
     if a.dry_run || plan.is_empty() {
@@ -264,6 +265,7 @@ async fn verify(global: &Global, a: &Verify) -> Result<ExitStatus, Exit> {
     connect::check_common(global, None, 1, None)?;
     let given = a.matches.read(global)?;
     let (mut dir, who) = case::load(&a.case, &given)?;
+    dir.case().require_searched().map_err(case::exit)?;
     let target = target(global, &a.case).await?;
     bind(&mut dir, &target)?;
     let v = langsmith_case::verify::verify(&target.client, &mut dir, &who, &case::now)

@@ -403,7 +403,8 @@ pub(crate) fn collect(args: IdArgs<'_>) -> Result<Input, Exit> {
                 .reserve((meta.len() / 37).min(MAX_RESERVED) as usize);
         }
         // The digest is evidence for the report; without one, only bytes are counted.
-        let mut reader = open(path, args.hash).map_err(|e| usage(format!("{name}: {e}")))?;
+        let mut reader = open(path, args.hash)
+            .map_err(|e| usage(format!("--ids-file {name}: {e}; nothing was sent")))?;
         collected
             .add_reader(name, &mut reader)
             .map_err(|e| usage(format!("{name}: {e}")))?;

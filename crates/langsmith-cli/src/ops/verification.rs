@@ -5,17 +5,27 @@ use crate::util::Tick;
 use langsmith::{AsOf, Client, Uuid, VerifyOptions, VerifyReport};
 use std::sync::Arc;
 
-/// Parses `--as-of`: RFC 3339 (`2026-05-01T00:00:00Z`).
+/// Parses `--as-of`: RFC 3339 (`2026-05-01T00:00:00Z`), not in the future (a read as of
+/// a time to come is a read of the latest version, which `--as-of` left out gives).
 pub(crate) fn parse_as_of(text: &str) -> Result<AsOf, Exit> {
-    parse_time("--as-of", text)
+    past(
+        "--as-of",
+        text,
+        "a version not made yet; leave --as-of out to read the latest",
+    )
 }
 
 /// Parses `--deleted-after`: RFC 3339, not in the future (a deletion not made yet).
 pub(crate) fn parse_deleted_after(text: &str) -> Result<AsOf, Exit> {
-    let t = parse_time("--deleted-after", text)?;
+    past("--deleted-after", text, "the ids' deletion was before now")
+}
+
+/// Parses the time of `flag`, refusing one in the future (`why` says why).
+fn past(flag: &str, text: &str, why: &str) -> Result<AsOf, Exit> {
+    let t = parse_time(flag, text)?;
     if t > AsOf::from(std::time::SystemTime::now()) {
         return Err(usage(format!(
-            "--deleted-after {}: in the future (the ids' deletion was before now); nothing was sent",
+            "{flag} {}: in the future ({why}); nothing was sent",
             langsmith::quote_value(text)
         )));
     }
