@@ -267,17 +267,22 @@ pub fn scan_notice(plan: &langsmith_case::find::ScanPlan) {
     } else {
         plural(secs.div_ceil(60), "minute", "minutes")
     };
+    // The projects listing may give no run count (LangSmith's without stats does not):
+    // then the runs are unknown, and the requests and time a lower bound.
+    let runs = match plan.projects_uncounted {
+        0 => format!("{} runs", plan.runs),
+        n if n == plan.projects => "runs not counted by the projects listing".to_owned(),
+        n => format!(
+            "{} runs, and those of {} the listing does not count",
+            plan.runs,
+            plural(n, "project", "projects")
+        ),
+    };
     eprintln!(
-        "scan: reads every example of {} ({} examples) and every run of {} ({} runs{}) in the window, each checked here: at least {} requests, about {took} at 2,000 requests a minute",
+        "scan: reads every example of {} ({} examples) and every run of {} ({runs}) in the window, each checked here: at least {} requests, about {took} at 2,000 requests a minute",
         plural(plan.datasets, "dataset", "datasets"),
         plan.examples,
         plural(plan.projects, "project", "projects"),
-        plan.runs,
-        if plan.projects_uncounted > 0 {
-            format!(", {} not counted by the listing", plan.projects_uncounted)
-        } else {
-            String::new()
-        },
         plan.requests,
     );
 }
