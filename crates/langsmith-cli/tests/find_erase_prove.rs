@@ -335,6 +335,44 @@ async fn mock_mode_runs_the_workflow_offline() {
     assert_eq!(r["verification"]["totals"]["erased"], n);
 }
 
+/// A server that dates a hard delete to the whole second (the start of the second it was
+/// made in) unlists the examples from a time before the deletion, when that time falls
+/// in the same second: read as of the run's start they are not found. The read-back then
+/// tries a second earlier, where they read null. The run is started at the beginning of a
+/// second, so its start and its deletions most often share one (when they do not, the
+/// first read already finds them: erased either way, never "not found").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_dated_to_its_whole_second_is_still_read_back_erased() {
+    let server = MockServer::builder()
+        .api_key(KEY)
+        .whole_second_times(true)
+        .dataset("compliance")
+        .marker(MARKER, 50)
+        .examples(200)
+        .start()
+        .await
+        .unwrap();
+    let env = Env::with(server, KEY);
+    let marked: BTreeSet<Uuid> = env.server.marked_ids().into_iter().collect();
+    assert!(!marked.is_empty());
+    let report = env.path("report.json");
+    let into_second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_millis();
+    tokio::time::sleep(std::time::Duration::from_millis(
+        u64::from(1_000 - into_second) + 5,
+    ))
+    .await;
+    let o = hard_delete_marked(&env, &report).await;
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["verification"]["totals"]["erased"], marked.len(), "{r}");
+    assert_eq!(r["verification"]["totals"]["not_found"], 0, "{r}");
+    let reads = r["verification"]["earlier_reads"].as_array().unwrap().len();
+    assert!((1..=2).contains(&reads), "{r}");
+}
+
 /// LangSmith stops listing a hard-deleted example (the official SDK's own `test_datasets`
 /// counts one fewer after a hard delete; the stand-in's `hard_deleted_unlisted`). The
 /// read-back then reads each one no longer listed as of before the deletion: the run's

@@ -87,6 +87,7 @@ pub struct MockServerBuilder {
     record_requests: bool,
     verbose: bool,
     hard_deleted_unlisted: bool,
+    whole_second_times: bool,
     examples_multipart: bool,
     addr: SocketAddr,
     rng: fastrand::Rng,
@@ -120,6 +121,7 @@ impl Default for MockServerBuilder {
             record_requests: true,
             verbose: false,
             hard_deleted_unlisted: true,
+            whole_second_times: false,
             examples_multipart: false,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             rng: fastrand::Rng::with_seed(0x5eed),
@@ -372,6 +374,16 @@ impl MockServerBuilder {
         self
     }
 
+    /// Example versions, soft deletes and hard deletes are dated to the whole second (the
+    /// clock's reading truncated), as a server that keeps whole seconds dates them; off
+    /// (the default) they keep microseconds, as LangSmith's `modified_at` does. A client
+    /// that reads "as of before a deletion" must then allow for a deletion dated to the
+    /// start of the second it was made in.
+    pub fn whole_second_times(&mut self, on: bool) -> &mut Self {
+        self.whole_second_times = on;
+        self
+    }
+
     /// `GET /info` says the multipart example routes (`POST`/`PATCH
     /// /v1/platform/datasets/{id}/examples`, which the stand-in serves either way) are
     /// enabled: `instance_flags.dataset_examples_multipart_enabled` and
@@ -432,6 +444,7 @@ impl MockServerBuilder {
         );
         shared.verbose = self.verbose;
         shared.hide_hard_deleted = self.hard_deleted_unlisted;
+        shared.whole_seconds = self.whole_second_times;
         shared.examples_multipart = self.examples_multipart;
         shared.runs = std::sync::Mutex::new(runs);
         shared.runs_api = self.runs_api;

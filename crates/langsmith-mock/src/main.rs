@@ -187,6 +187,12 @@ struct Serve {
     /// LangSmith, and read as of a time before the deletion it is there, nulled.
     #[arg(long)]
     hard_deleted_listed: bool,
+    /// Date example versions, soft deletes and hard deletes to the whole second, as a
+    /// server that keeps whole seconds does (by default they keep microseconds, as
+    /// LangSmith's `modified_at` does): to rehearse a read-back "as of before the deletion"
+    /// against such a server.
+    #[arg(long)]
+    whole_second_times: bool,
     /// `GET /info` says the multipart example routes are enabled (as LangSmith does), so
     /// the SDKs write examples through them: the official JS SDK writes examples no other
     /// way. Off by default: the SDKs write examples as JSON.
@@ -399,6 +405,7 @@ async fn serve(args: Serve) -> Result<(), String> {
     b.record_requests(false);
     b.verbose(args.verbose);
     b.hard_deleted_unlisted(!args.hard_deleted_listed);
+    b.whole_second_times(args.whole_second_times);
     b.examples_multipart(args.examples_multipart);
     if let Some(dir) = &args.data {
         b.data_dir(dir);

@@ -117,6 +117,9 @@ pub(crate) struct Shared {
     /// SDK's own `test_datasets` says LangSmith lists), yet read as of an earlier time it
     /// is there, nulled at every version ([`crate::MockServerBuilder::hard_deleted_unlisted`]).
     pub(crate) hide_hard_deleted: bool,
+    /// Writes are dated to the whole second
+    /// ([`crate::MockServerBuilder::whole_second_times`]).
+    pub(crate) whole_seconds: bool,
     /// `/info` says the multipart example routes are enabled
     /// ([`crate::MockServerBuilder::examples_multipart`]).
     pub(crate) examples_multipart: bool,
@@ -133,6 +136,17 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// Now, Unix microseconds, as writes are dated: truncated to the second with
+    /// [`Shared::whole_seconds`].
+    pub(crate) fn now_us(&self) -> i64 {
+        let now = crate::time::unix_now_us();
+        if self.whole_seconds {
+            now - now.rem_euclid(crate::time::MICROS)
+        } else {
+            now
+        }
+    }
+
     pub(crate) fn new(
         store: Store,
         faults: Faults,
@@ -153,6 +167,7 @@ impl Shared {
             checkpoints: Mutex::new(read::Checkpoints::default()),
             verbose: false,
             hide_hard_deleted: false,
+            whole_seconds: false,
             examples_multipart: false,
             runs: Mutex::new(crate::traces::Runs::default()),
             runs_api: RunsApi::default(),
@@ -966,7 +981,7 @@ fn answer(
                 let mut store = shared.store.lock().unwrap();
                 let mut runs = shared.runs.lock().unwrap();
                 runs.settle();
-                let now_us = crate::time::unix_now_us();
+                let now_us = shared.now_us();
                 let cx = crate::cx::Cx {
                     store: &mut store,
                     runs: &mut runs,
@@ -1404,7 +1419,7 @@ fn hard_delete(
                 None,
             )));
         }
-        let now = crate::time::unix_now_us();
+        let now = shared.now_us();
         ids.into_iter()
             .filter(|id| {
                 let deleted = store.hard_delete(id);
