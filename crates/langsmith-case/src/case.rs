@@ -292,11 +292,12 @@ pub struct Pass {
 }
 
 /// What the API does not reach (LangSmith's compliance documentation and API).
-pub const NOT_REACHED: [&str; 4] = [
+pub const NOT_REACHED: [&str; 5] = [
     "prompt commits (no delete but of the whole prompt repository)",
     "audit logs",
     "bulk exports already made, and data already sent by webhooks",
     "other workspaces (each needs a case of its own)",
+    "feedback attached to no tracing project (on a comparative experiment, say): feedback is listed per project",
 ];
 
 /// The state of a case.
