@@ -168,9 +168,9 @@ pub(crate) const DATA_AS_FOUND: &str = "no longer listed, but read as of when th
 /// the case found each one: it was listed with the person's text then, and a hard delete
 /// nulls every version, so null there is the read-back that shows it erased, and data
 /// there shows it was not hard-deleted. Grouped by that time: each group is read through
-/// [`VerifyOptions::before_deletion`] (the latest, then as of the find, then a second
-/// before it: a server that keeps whole seconds dates a deletion made within the find's
-/// second at that second). An id whose read failed is left out.
+/// [`VerifyOptions::before_deletion`]: the latest, then as of the find and a second
+/// before it ([`langsmith::at_and_a_second_before`]). An id whose read failed is left
+/// out.
 pub(crate) async fn as_found(
     client: &Client,
     case: &Case,
@@ -195,7 +195,7 @@ pub(crate) async fn as_found(
         };
         let t = t.with_timezone(&chrono::Utc);
         let options = VerifyOptions {
-            before_deletion: vec![t, t - chrono::Duration::seconds(1)],
+            before_deletion: langsmith::at_and_a_second_before(t).to_vec(),
             ..VerifyOptions::default()
         };
         if let Ok(report) = client.verify_erased(ids, &options).await {

@@ -130,8 +130,8 @@ pub async fn verify(
                             pass.examples_erased += 1;
                             change(ItemState::Erased)
                         }
-                        // Not listed: nothing read back shows its data gone (a hard
-                        // delete keeps the example, nulled): never called erased.
+                        // Not listed (LangSmith lists a hard-deleted example no more):
+                        // read as of when the case found it, which decides.
                         Some(Verification::NotFound) => match as_found.get(id) {
                             Some(Verification::Erased) => {
                                 pass.examples_erased += 1;

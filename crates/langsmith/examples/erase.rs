@@ -19,7 +19,7 @@ pub async fn erase(dataset: &str, person: &str) -> Result<bool, Box<dyn std::err
     }
     // Erase: batched, retried, one Outcome per id; deleted means the server named it.
     let ids = found.selected;
-    let listed_at = std::time::SystemTime::now() - std::time::Duration::from_secs(1);
+    let listed_at = std::time::SystemTime::now();
     let report = client
         .hard_delete_all(ids.clone(), &BulkOptions::default())
         .await?;
@@ -29,9 +29,10 @@ pub async fn erase(dataset: &str, person: &str) -> Result<bool, Box<dyn std::err
         report.unique()
     );
     // Prove: read every id back; erased means inputs, outputs and metadata are null.
-    // LangSmith lists a hard-deleted example no more: read those as of before.
+    // LangSmith lists a hard-deleted example no more: read those as of before (then a
+    // second earlier, for a server that dates a deletion to its whole second).
     let options = VerifyOptions {
-        before_deletion: vec![listed_at.into()],
+        before_deletion: langsmith::at_and_a_second_before(listed_at.into()).to_vec(),
         ..VerifyOptions::default()
     };
     let proof = client.verify_erased(ids, &options).await?;

@@ -98,6 +98,7 @@ pub use profile::Source;
 pub use read::{
     AsOf, Checker, Dataset, Example, ExampleQuery, ExampleReadBack, PAGE_SIZE, Verification,
     VerificationKind, VerifyCallback, VerifyOptions, VerifyReport, VerifyRequest,
+    at_and_a_second_before,
 };
 pub use retry::RetryPolicy;
 pub use runs::{

@@ -1004,6 +1004,15 @@ pub struct VerifyOptions {
     pub cancel: Option<Arc<AtomicBool>>,
 }
 
+/// `t`, a time before a deletion, then a second before it: the times to give
+/// [`VerifyOptions::before_deletion`] (and [`Client::example_scope_before`]) when `t` is
+/// only known to precede the deletion. A server that dates a deletion to its whole second
+/// unlists the example from that second's start, so a read as of `t` misses it when `t`
+/// falls in the same second; a second earlier it reads null.
+pub fn at_and_a_second_before(t: AsOf) -> [AsOf; 2] {
+    [t, t - chrono::Duration::seconds(1)]
+}
+
 impl Default for VerifyOptions {
     fn default() -> Self {
         VerifyOptions {

@@ -164,7 +164,7 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
     let read_at = verification::ReadAt::latest_then(
         std::iter::once(sent_at)
             .chain(run.journal_created_at.filter(|_| !run.already.is_empty()))
-            .flat_map(verification::at_and_a_second_before),
+            .flat_map(|t| langsmith::at_and_a_second_before(t.into())),
     );
     let traces = if args.with_runs && went_on && !cancel.load(Ordering::SeqCst) {
         Some({

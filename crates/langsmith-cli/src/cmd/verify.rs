@@ -129,16 +129,13 @@ pub async fn run(cli: &Global, args: &Args) -> Result<ExitStatus, Exit> {
             before_deletion: Vec::new(),
         },
         None => verification::ReadAt::latest_then(
-            deleted_after
-                .map(std::time::SystemTime::from)
-                .into_iter()
-                .chain(
-                    earlier
-                        .as_ref()
-                        .and_then(|e| e.deleted_at)
-                        .into_iter()
-                        .flat_map(verification::at_and_a_second_before),
-                ),
+            deleted_after.into_iter().chain(
+                earlier
+                    .as_ref()
+                    .and_then(|e| e.deleted_at)
+                    .into_iter()
+                    .flat_map(|t| langsmith::at_and_a_second_before(t.into())),
+            ),
         ),
     };
     // The runs' scope reads the examples no longer listed as of the same times (with

@@ -52,18 +52,10 @@ pub(crate) struct ReadAt {
     pub before_deletion: Vec<AsOf>,
 }
 
-/// `t`, a time this tool sent its first deletion after, then a second before it: a server
-/// that keeps whole seconds dates a deletion made within `t`'s second at that second, and
-/// a read as of `t` would already miss the example (one made within the second before `t`
-/// is missed as of the earlier time: each is tried in turn).
-pub(crate) fn at_and_a_second_before(t: std::time::SystemTime) -> [std::time::SystemTime; 2] {
-    [t, t - std::time::Duration::from_secs(1)]
-}
-
 impl ReadAt {
     /// The latest, then these times (latest first, each once) for ids no longer listed.
-    pub fn latest_then(times: impl IntoIterator<Item = std::time::SystemTime>) -> ReadAt {
-        let mut before: Vec<AsOf> = times.into_iter().map(AsOf::from).collect();
+    pub fn latest_then(times: impl IntoIterator<Item = AsOf>) -> ReadAt {
+        let mut before: Vec<AsOf> = times.into_iter().collect();
         before.sort_unstable_by(|a, b| b.cmp(a));
         before.dedup();
         ReadAt {
